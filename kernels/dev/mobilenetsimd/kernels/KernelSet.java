@@ -1,0 +1,92 @@
+package dev.mobilenetsimd.kernels;
+
+/**
+ * One backend's kernels for MobileNetV2, NHWC float32. Every implementation has the same contract
+ * ({@code ScalarKernels} is the reference and test oracle; {@code VectorKernels} the Vector API
+ * implementation), so the runtime can swap backends without changing a plan.
+ *
+ * <p>Tensors live in plain {@code float[]} arrays addressed by an offset; NHWC means the channel
+ * index runs fastest, so pixel {@code p} of a tensor with {@code c} channels starts at
+ * {@code off + p * c}. Kernels never allocate, and write each output element exactly once.
+ *
+ * <p>Canonical (unpacked) weight layouts, as {@code pack*} methods take them:
+ * <ul>
+ *   <li>pointwise 1x1 and dense: {@code w[ci * cout + co]} (input-major, "IO");</li>
+ *   <li>depthwise 3x3: {@code w[(ky * 3 + kx) * c + ch]} ("HWC");</li>
+ *   <li>full 3x3 convolution: {@code w[((ky * 3 + kx) * cin + ci) * cout + co]} ("HWIO").</li>
+ * </ul>
+ * A {@code null} bias means zeros.
+ */
+public interface KernelSet {
+
+    /** A short name, e.g. {@code "scalar"} or {@code "vector-512"}. */
+    String name();
+
+    /** Width of the float vectors used, in bits; 0 for the scalar backend. */
+    int vectorBitSize();
+
+    // ---- pointwise 1x1 convolution (a GEMM: pixels x cin times cin x cout) -----------------
+
+    /** Packs {@code w[cin][cout]} and {@code bias[cout]} for {@link #pointwise}. */
+    PackedWeights packPointwise(float[] w, float[] bias, int cin, int cout);
+
+    /**
+     * {@code out[p][co] = act(bias[co] + sum_ci in[p][ci] * w[ci][co]) (+ residual[p][co])}
+     * for {@code p < pixels}. The residual, when not {@code null}, is added after the activation
+     * (MobileNetV2 only adds it to linear projections). {@code in}, {@code out} and
+     * {@code residual} are dense {@code pixels x channels} blocks; {@code out} must not overlap
+     * {@code in}, but may be the same region as {@code residual}.
+     */
+    void pointwise(float[] in, int inOff, int pixels, PackedWeights w, Activation act,
+                   float[] residual, int residualOff, float[] out, int outOff);
+
+    // ---- depthwise 3x3 convolution, one output row ------------------------------------------
+
+    /** Packs {@code w[3][3][c]} and {@code bias[c]} for {@link #depthwiseRow}. */
+    PackedWeights packDepthwise(float[] w, float[] bias, int channels);
+
+    /**
+     * One output row of a 3x3 depthwise convolution. {@code top}, {@code mid} and {@code bottom}
+     * are the offsets in {@code src} of the three input rows the filter covers (each {@code inW}
+     * pixels of {@code c} channels); a padding row is passed as the offset of a row of zeros.
+     * Output pixel {@code x} reads input columns {@code x * stride - padLeft + kx},
+     * {@code kx = 0..2}; columns outside {@code [0, inW)} count as zero.
+     * Writes {@code outW * c} floats at {@code out[outOff]}: bias, taps, then {@code act}.
+     */
+    void depthwiseRow(float[] src, int top, int mid, int bottom, int inW, int stride, int padLeft,
+                      PackedWeights w, Activation act, float[] out, int outOff, int outW);
+
+    // ---- full 3x3 convolution (the stem: cin = 3) -------------------------------------------
+
+    /** Packs {@code w[3][3][cin][cout]} and {@code bias[cout]} for {@link #conv3x3}. */
+    PackedWeights packConv3x3(float[] w, float[] bias, int cin, int cout);
+
+    /**
+     * Output rows {@code [rowStart, rowEnd)} of a 3x3 convolution of an {@code inH x inW x cin}
+     * tensor with stride {@code stride}: output pixel (y, x) reads input (y * stride - padTop + ky,
+     * x * stride - padLeft + kx), zero outside the input. The output tensor is
+     * {@code outH x outW x cout} at {@code out[outOff]} (rows outside the range are untouched).
+     */
+    void conv3x3(float[] in, int inOff, int inH, int inW, int stride, int padTop, int padLeft,
+                 PackedWeights w, Activation act, float[] out, int outOff, int outH, int outW,
+                 int rowStart, int rowEnd);
+
+    // ---- head ----------------------------------------------------------------------------------
+
+    /** {@code out[ch] = mean over p < pixels of in[p][ch]}. */
+    void globalAveragePool(float[] in, int inOff, int pixels, int channels, float[] out, int outOff);
+
+    /** Packs {@code w[in][out]} and {@code bias[out]} for {@link #dense}. */
+    PackedWeights packDense(float[] w, float[] bias, int inFeatures, int outFeatures);
+
+    /** Fully connected layer (a GEMV): {@code out[o] = bias[o] + sum_i in[i] * w[i][o]}. */
+    void dense(float[] in, int inOff, PackedWeights w, float[] out, int outOff);
+
+    // ---- element-wise ------------------------------------------------------------------------
+
+    /** In place: {@code a[i] = min(max(a[i], 0), 6)} for {@code i in [off, off + len)}. */
+    void relu6(float[] a, int off, int len);
+
+    /** {@code out[i] = a[i] + b[i]} for {@code len} elements (regions may coincide). */
+    void add(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int len);
+}

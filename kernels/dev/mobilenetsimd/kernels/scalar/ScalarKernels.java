@@ -1,0 +1,204 @@
+package dev.mobilenetsimd.kernels.scalar;
+
+import dev.mobilenetsimd.kernels.Activation;
+import dev.mobilenetsimd.kernels.KernelSet;
+import dev.mobilenetsimd.kernels.PackedWeights;
+
+/**
+ * The reference kernels: plain loops in the most obvious order, the baseline users benchmark
+ * against and the oracle every vector kernel is tested with. "Packing" keeps the canonical layout
+ * with the bias appended, so these loops read exactly what the {@link KernelSet} contract states.
+ *
+ * <p>Accumulation order is fixed (bias first, then taps or input channels in increasing order), so
+ * results are deterministic for a given JVM.
+ */
+public final class ScalarKernels implements KernelSet {
+    /** The single instance (stateless). */
+    public static final ScalarKernels INSTANCE = new ScalarKernels();
+
+    static final String POINTWISE = "scalar-pointwise-io";
+    static final String DEPTHWISE = "scalar-depthwise-hwc";
+    static final String CONV3X3 = "scalar-conv3x3-hwio";
+    static final String DENSE = "scalar-dense-io";
+
+    private ScalarKernels() {}
+
+    @Override public String name() { return "scalar"; }
+
+    @Override public int vectorBitSize() { return 0; }
+
+    /** Canonical weights followed by the bias (zeros if null). */
+    private static PackedWeights packWithBias(String layout, float[] w, int wLen, float[] bias,
+                                              int in, int out) {
+        checkLength("weights", w, wLen);
+        if (bias != null) {
+            checkLength("bias", bias, out);
+        }
+        float[] data = new float[wLen + out];
+        System.arraycopy(w, 0, data, 0, wLen);
+        if (bias != null) {
+            System.arraycopy(bias, 0, data, wLen, out);
+        }
+        return new PackedWeights(layout, in, out, data);
+    }
+
+    static void checkLength(String what, float[] a, int expected) {
+        if (a == null) {
+            throw new IllegalArgumentException(what + " is null; expected " + expected + " floats");
+        }
+        if (a.length != expected) {
+            throw new IllegalArgumentException(
+                    what + " has " + a.length + " floats; expected " + expected);
+        }
+    }
+
+    // ---- pointwise ---------------------------------------------------------------------------
+
+    @Override
+    public PackedWeights packPointwise(float[] w, float[] bias, int cin, int cout) {
+        return packWithBias(POINTWISE, w, cin * cout, bias, cin, cout);
+    }
+
+    @Override
+    public void pointwise(float[] in, int inOff, int pixels, PackedWeights w, Activation act,
+                          float[] residual, int residualOff, float[] out, int outOff) {
+        w.requireLayout(POINTWISE);
+        final int cin = w.inChannels, cout = w.outChannels;
+        final float[] wd = w.data;
+        final int biasOff = cin * cout;
+        for (int p = 0; p < pixels; p++) {
+            for (int co = 0; co < cout; co++) {
+                float acc = wd[biasOff + co];
+                for (int ci = 0; ci < cin; ci++) {
+                    acc += in[inOff + p * cin + ci] * wd[ci * cout + co];
+                }
+                float v = act.apply(acc);
+                if (residual != null) {
+                    v += residual[residualOff + p * cout + co];
+                }
+                out[outOff + p * cout + co] = v;
+            }
+        }
+    }
+
+    // ---- depthwise ---------------------------------------------------------------------------
+
+    @Override
+    public PackedWeights packDepthwise(float[] w, float[] bias, int channels) {
+        return packWithBias(DEPTHWISE, w, 9 * channels, bias, channels, channels);
+    }
+
+    @Override
+    public void depthwiseRow(float[] src, int top, int mid, int bottom, int inW, int stride,
+                             int padLeft, PackedWeights w, Activation act, float[] out, int outOff,
+                             int outW) {
+        w.requireLayout(DEPTHWISE);
+        final int c = w.inChannels;
+        final float[] wd = w.data;
+        final int[] rows = {top, mid, bottom};
+        for (int x = 0; x < outW; x++) {
+            for (int ch = 0; ch < c; ch++) {
+                float acc = wd[9 * c + ch];
+                for (int ky = 0; ky < 3; ky++) {
+                    for (int kx = 0; kx < 3; kx++) {
+                        int ix = x * stride - padLeft + kx;
+                        if (ix >= 0 && ix < inW) {
+                            acc += src[rows[ky] + ix * c + ch] * wd[(ky * 3 + kx) * c + ch];
+                        }
+                    }
+                }
+                out[outOff + x * c + ch] = act.apply(acc);
+            }
+        }
+    }
+
+    // ---- full 3x3 convolution --------------------------------------------------------------------
+
+    @Override
+    public PackedWeights packConv3x3(float[] w, float[] bias, int cin, int cout) {
+        return packWithBias(CONV3X3, w, 9 * cin * cout, bias, cin, cout);
+    }
+
+    @Override
+    public void conv3x3(float[] in, int inOff, int inH, int inW, int stride, int padTop,
+                        int padLeft, PackedWeights w, Activation act, float[] out, int outOff,
+                        int outH, int outW, int rowStart, int rowEnd) {
+        w.requireLayout(CONV3X3);
+        final int cin = w.inChannels, cout = w.outChannels;
+        final float[] wd = w.data;
+        final int biasOff = 9 * cin * cout;
+        for (int y = rowStart; y < rowEnd; y++) {
+            for (int x = 0; x < outW; x++) {
+                for (int co = 0; co < cout; co++) {
+                    float acc = wd[biasOff + co];
+                    for (int ky = 0; ky < 3; ky++) {
+                        int iy = y * stride - padTop + ky;
+                        if (iy < 0 || iy >= inH) {
+                            continue;
+                        }
+                        for (int kx = 0; kx < 3; kx++) {
+                            int ix = x * stride - padLeft + kx;
+                            if (ix < 0 || ix >= inW) {
+                                continue;
+                            }
+                            for (int ci = 0; ci < cin; ci++) {
+                                acc += in[inOff + (iy * inW + ix) * cin + ci]
+                                        * wd[((ky * 3 + kx) * cin + ci) * cout + co];
+                            }
+                        }
+                    }
+                    out[outOff + (y * outW + x) * cout + co] = act.apply(acc);
+                }
+            }
+        }
+    }
+
+    // ---- head --------------------------------------------------------------------------------
+
+    @Override
+    public void globalAveragePool(float[] in, int inOff, int pixels, int channels, float[] out,
+                                  int outOff) {
+        for (int ch = 0; ch < channels; ch++) {
+            float sum = 0f;
+            for (int p = 0; p < pixels; p++) {
+                sum += in[inOff + p * channels + ch];
+            }
+            out[outOff + ch] = sum / pixels;
+        }
+    }
+
+    @Override
+    public PackedWeights packDense(float[] w, float[] bias, int inFeatures, int outFeatures) {
+        return packWithBias(DENSE, w, inFeatures * outFeatures, bias, inFeatures, outFeatures);
+    }
+
+    @Override
+    public void dense(float[] in, int inOff, PackedWeights w, float[] out, int outOff) {
+        w.requireLayout(DENSE);
+        final int n = w.inChannels, k = w.outChannels;
+        final float[] wd = w.data;
+        for (int o = 0; o < k; o++) {
+            float acc = wd[n * k + o];
+            for (int i = 0; i < n; i++) {
+                acc += in[inOff + i] * wd[i * k + o];
+            }
+            out[outOff + o] = acc;
+        }
+    }
+
+    // ---- element-wise ------------------------------------------------------------------------
+
+    @Override
+    public void relu6(float[] a, int off, int len) {
+        for (int i = off; i < off + len; i++) {
+            a[i] = Activation.RELU6.apply(a[i]);
+        }
+    }
+
+    @Override
+    public void add(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int len) {
+        for (int i = 0; i < len; i++) {
+            out[outOff + i] = a[aOff + i] + b[bOff + i];
+        }
+    }
+}
