@@ -1,0 +1,80 @@
+package dev.mobilenetsimd;
+
+import dev.mobilenetsimd.kernels.KernelSet;
+import dev.mobilenetsimd.kernels.KernelSets;
+import dev.mobilenetsimd.plan.ExecutionMode;
+import dev.mobilenetsimd.plan.ExecutionPlan;
+import dev.mobilenetsimd.runtime.CompiledNetwork;
+import java.util.Objects;
+
+/**
+ * A MobileNetV2 network ready to run: a static {@link ExecutionPlan}, weights packed once for one
+ * backend ({@link KernelSet}). Immutable and safe to share between threads; each thread runs it
+ * through its own {@link Session}, which owns the scratch memory.
+ *
+ * <pre>{@code
+ * ModelConfig cfg = new ModelConfig(1.0, 224, 1001, Padding.TF_SAME);
+ * MobileNetV2 model = MobileNetV2.create(cfg, Weights.random(cfg, 42));
+ * try (Session session = model.newSession()) {
+ *     float[] logits = session.run(imageNhwc);   // 224 * 224 * 3 floats
+ * }
+ * }</pre>
+ */
+public final class MobileNetV2 {
+    private final ExecutionPlan plan;
+    private final CompiledNetwork network;
+
+    private MobileNetV2(ExecutionPlan plan, CompiledNetwork network) {
+        this.plan = plan;
+        this.network = network;
+    }
+
+    /** The fused network on the fastest available backend ({@link KernelSets#best()}). */
+    public static MobileNetV2 create(ModelConfig config, Weights weights) {
+        return create(config, weights, KernelSets.best(), ExecutionMode.FUSED);
+    }
+
+    /**
+     * Builds the plan for {@code config} in {@code mode} and packs {@code weights} for {@code kernels}.
+     *
+     * @throws IllegalArgumentException if the weights belong to another configuration
+     */
+    public static MobileNetV2 create(ModelConfig config, Weights weights, KernelSet kernels,
+                                     ExecutionMode mode) {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(weights, "weights");
+        Objects.requireNonNull(kernels, "kernels");
+        Objects.requireNonNull(mode, "mode");
+        if (!weights.config().equals(config)) {
+            throw new IllegalArgumentException("weights are for " + weights.config()
+                    + " but the model is " + config);
+        }
+        ExecutionPlan plan = ExecutionPlan.build(config, mode);
+        return new MobileNetV2(plan, CompiledNetwork.compile(plan, weights, kernels));
+    }
+
+    /** A new session with its own arena ({@link ExecutionPlan#arenaFloats()} floats). */
+    public Session newSession() {
+        return new Session(this);
+    }
+
+    public ExecutionPlan plan() { return plan; }
+
+    public ModelConfig config() { return plan.config(); }
+
+    /** The backend the weights are packed for. */
+    public KernelSet kernels() { return network.kernels(); }
+
+    /** Floats of one NHWC input image (resolution² × 3). */
+    public int inputLength() { return plan.inputLength(); }
+
+    /** Number of logits per image. */
+    public int classes() { return plan.classes(); }
+
+    CompiledNetwork network() { return network; }
+
+    @Override
+    public String toString() {
+        return plan.config() + " on " + kernels().name() + ", " + plan.mode().name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

@@ -1,0 +1,50 @@
+package dev.mobilenetsimd;
+
+/**
+ * One member of the MobileNetV2 family: width multiplier, input resolution, number of classes and
+ * padding convention. Everything else (every shape, channel count and buffer) follows from these
+ * and the architecture table.
+ *
+ * @param alpha      width multiplier, {@code 0 < alpha <= 4} (TF-slim publishes 0.35 to 1.4)
+ * @param resolution input height and width in pixels, {@value #MIN_RESOLUTION} to {@value #MAX_RESOLUTION}
+ * @param classes    classifier outputs, 1 to {@value #MAX_CLASSES}
+ * @param padding    border convention of the 3x3 layers
+ */
+public record ModelConfig(double alpha, int resolution, int classes, Padding padding) {
+    /** Smallest input: five stride-2 stages must leave at least one pixel. */
+    public static final int MIN_RESOLUTION = 32;
+    /** Largest input accepted (the arena grows with the square of it). */
+    public static final int MAX_RESOLUTION = 2048;
+    /** Largest classifier accepted. */
+    public static final int MAX_CLASSES = 1_000_000;
+
+    /** Validates every field. */
+    public ModelConfig {
+        if (!(alpha > 0 && alpha <= 4) || Double.isNaN(alpha)) {
+            throw new IllegalArgumentException(
+                    "width multiplier alpha = " + alpha + " is not allowed: expected 0 < alpha <= 4");
+        }
+        if (resolution < MIN_RESOLUTION || resolution > MAX_RESOLUTION) {
+            throw new IllegalArgumentException("resolution = " + resolution + " is not allowed: expected "
+                    + MIN_RESOLUTION + " to " + MAX_RESOLUTION + " pixels");
+        }
+        if (classes < 1 || classes > MAX_CLASSES) {
+            throw new IllegalArgumentException(
+                    "classes = " + classes + " is not allowed: expected 1 to " + MAX_CLASSES);
+        }
+        if (padding == null) {
+            throw new IllegalArgumentException("padding is null: expected SYMMETRIC or TF_SAME");
+        }
+    }
+
+    /** MobileNetV2 1.0/224 with 1001 classes (ImageNet plus background) and TensorFlow padding. */
+    public static ModelConfig standard() {
+        return new ModelConfig(1.0, 224, 1001, Padding.TF_SAME);
+    }
+
+    @Override
+    public String toString() {
+        return "MobileNetV2 " + alpha + "/" + resolution + " (" + classes + " classes, "
+                + padding.name().toLowerCase(java.util.Locale.ROOT) + " padding)";
+    }
+}

@@ -1,0 +1,45 @@
+package dev.mobilenetsimd;
+
+/**
+ * How a 3x3 window is padded at the borders. Both conventions give the same output size for
+ * stride 1 and for stride 2 on even inputs; they differ in which side gets the padding.
+ */
+public enum Padding {
+    /** PyTorch/torchvision: one zero row/column on every side of a 3x3 window. */
+    SYMMETRIC,
+    /**
+     * TensorFlow "SAME": output = ceil(in / stride); the total padding
+     * {@code max((out - 1) * stride + 3 - in, 0)} is split with the smaller half before. For stride 2
+     * on an even input that is 0 rows/columns top-left and 1 bottom-right.
+     */
+    TF_SAME;
+
+    /** Output size of a 3x3 window with this padding over {@code in} pixels with {@code stride}. */
+    public int outputSize(int in, int stride) {
+        return this == SYMMETRIC ? (in + 2 - 3) / stride + 1 : (in + stride - 1) / stride;
+    }
+
+    /** Zero rows (or columns) before the first input pixel. */
+    public int before(int in, int stride) {
+        if (this == SYMMETRIC) {
+            return 1;
+        }
+        int total = Math.max((outputSize(in, stride) - 1) * stride + 3 - in, 0);
+        return total / 2;
+    }
+
+    /**
+     * Parses {@code symmetric}/{@code pytorch} or {@code tf}/{@code same}/{@code tf_same}.
+     *
+     * @throws IllegalArgumentException for anything else
+     */
+    public static Padding parse(String s) {
+        switch (s == null ? "" : s.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "symmetric": case "pytorch": return SYMMETRIC;
+            case "tf": case "same": case "tf_same": case "tf-same": return TF_SAME;
+            default:
+                throw new IllegalArgumentException("unknown padding '" + s
+                        + "': expected 'symmetric' (PyTorch) or 'tf' (TensorFlow SAME)");
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package dev.mobilenetsimd;
+
+import java.util.Objects;
+
+/**
+ * Runs a {@link MobileNetV2}: owns the float arena the plan lays out, allocated once when the
+ * session is created, so an inference allocates nothing but its result (none with
+ * {@link #run(float[], int, float[], int)}). A session belongs to one thread at a time; create
+ * one per thread to share a model.
+ */
+public final class Session implements AutoCloseable {
+    private final MobileNetV2 model;
+    private float[] arena;
+
+    Session(MobileNetV2 model) {
+        this.model = model;
+        this.arena = new float[model.plan().arenaFloats()];
+    }
+
+    /** The model this session runs. */
+    public MobileNetV2 model() { return model; }
+
+    /**
+     * Classifies one image.
+     *
+     * @param nhwcImage {@code resolution * resolution * 3} floats, row-major, RGB interleaved,
+     *                  already normalised the way the weights expect
+     * @return the {@link MobileNetV2#classes()} logits
+     * @throws IllegalArgumentException if the image has the wrong length
+     */
+    public float[] run(float[] nhwcImage) {
+        float[] logits = new float[model.classes()];
+        run(nhwcImage, 0, logits, 0);
+        return logits;
+    }
+
+    /**
+     * Classifies the image at {@code image[imageOff ...]} and writes the logits to
+     * {@code logits[logitsOff ...]}; allocates nothing.
+     */
+    public void run(float[] image, int imageOff, float[] logits, int logitsOff) {
+        float[] a = arena();
+        Objects.requireNonNull(image, "image");
+        Objects.requireNonNull(logits, "logits");
+        int n = model.inputLength();
+        int r = model.config().resolution();
+        if (imageOff < 0 || imageOff > image.length - n) {
+            throw new IllegalArgumentException("image needs " + n + " floats (" + r + "x" + r
+                    + "x3, NHWC) from offset " + imageOff + ", but the array has " + image.length);
+        }
+        int k = model.classes();
+        if (logitsOff < 0 || logitsOff > logits.length - k) {
+            throw new IllegalArgumentException("logits need " + k + " floats from offset " + logitsOff
+                    + ", but the array has " + logits.length);
+        }
+        System.arraycopy(image, imageOff, a, model.plan().inputOffset(), n);
+        model.network().run(a);
+        System.arraycopy(a, model.plan().logitsOffset(), logits, logitsOff, k);
+    }
+
+    /**
+     * Classifies a batch, one image after another through this session's arena.
+     *
+     * @param images {@code batch} images of {@link MobileNetV2#inputLength()} floats each
+     * @return one logits array per image
+     */
+    public float[][] runBatch(float[][] images) {
+        Objects.requireNonNull(images, "images");
+        for (int i = 0; i < images.length; i++) {
+            if (images[i] == null || images[i].length != model.inputLength()) {
+                throw new IllegalArgumentException("images[" + i + "] has "
+                        + (images[i] == null ? "null" : images[i].length + " floats")
+                        + "; expected " + model.inputLength());
+            }
+        }
+        float[][] out = new float[images.length][];
+        for (int i = 0; i < images.length; i++) {
+            out[i] = run(images[i]);
+        }
+        return out;
+    }
+
+    /** The arena, for benchmarks and tests that run single steps. */
+    float[] arena() {
+        float[] a = arena;
+        if (a == null) {
+            throw new IllegalStateException("session is closed");
+        }
+        return a;
+    }
+
+    /** Releases the arena; later calls throw {@link IllegalStateException}. */
+    @Override
+    public void close() {
+        arena = null;
+    }
+}

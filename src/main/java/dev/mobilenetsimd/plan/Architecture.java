@@ -1,0 +1,59 @@
+package dev.mobilenetsimd.plan;
+
+import java.util.List;
+
+/**
+ * The MobileNetV2 architecture table (Sandler et al., 2018, table 2), as data: every plan is
+ * derived from it. Channel counts are those of width multiplier 1.0; {@link #scaledChannels}
+ * applies a multiplier the way the reference implementations do.
+ */
+public final class Architecture {
+    /**
+     * One row of bottlenecks: {@code n} inverted residual blocks with expansion factor {@code t}
+     * and {@code c} output channels; the first of them has stride {@code s}, the rest stride 1.
+     */
+    public record Bottleneck(int t, int c, int n, int s) {}
+
+    /** Output channels of the stem convolution (3x3, stride 2) at width 1.0. */
+    public static final int STEM_CHANNELS = 32;
+    /** Stride of the stem convolution. */
+    public static final int STEM_STRIDE = 2;
+    /** Output channels of the last 1x1 convolution at width 1.0 (not reduced below 1.0). */
+    public static final int LAST_CHANNELS = 1280;
+    /** Image channels (RGB). */
+    public static final int INPUT_CHANNELS = 3;
+
+    /** The bottleneck rows of the table, in order. */
+    public static final List<Bottleneck> BOTTLENECKS = List.of(
+            new Bottleneck(1, 16, 1, 1),
+            new Bottleneck(6, 24, 2, 2),
+            new Bottleneck(6, 32, 3, 2),
+            new Bottleneck(6, 64, 4, 2),
+            new Bottleneck(6, 96, 3, 1),
+            new Bottleneck(6, 160, 3, 2),
+            new Bottleneck(6, 320, 1, 1));
+
+    private Architecture() {}
+
+    /**
+     * Rounds {@code value} to a multiple of {@code divisor}, at least {@code divisor}, and never
+     * below 90% of {@code value} (the rule of the TF-slim and torchvision implementations).
+     */
+    public static int makeDivisible(double value, int divisor) {
+        int rounded = Math.max(divisor, (int) (value + divisor / 2.0) / divisor * divisor);
+        if (rounded < 0.9 * value) {
+            rounded += divisor;
+        }
+        return rounded;
+    }
+
+    /** Channels of a layer with {@code c} channels at width 1.0, scaled by {@code alpha}. */
+    public static int scaledChannels(int c, double alpha) {
+        return makeDivisible(c * alpha, 8);
+    }
+
+    /** Channels of the last 1x1 convolution: 1280, scaled only when {@code alpha > 1}. */
+    public static int lastChannels(double alpha) {
+        return alpha > 1.0 ? scaledChannels(LAST_CHANNELS, alpha) : LAST_CHANNELS;
+    }
+}

@@ -1,0 +1,348 @@
+package dev.mobilenetsimd.plan;
+
+import dev.mobilenetsimd.ModelConfig;
+import dev.mobilenetsimd.Padding;
+import dev.mobilenetsimd.kernels.Activation;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The static execution plan: built once from a {@link ModelConfig} and the {@link Architecture}
+ * table, it fixes every step's shapes, stride and padding, every weight slot, and where in one
+ * float arena each tensor and scratch buffer lives. A session allocates the arena once
+ * ({@link #arenaFloats()}); running the plan is a loop over its steps with no shape logic.
+ *
+ * <p>Arena regions: {@code input} (the image), {@code act0}/{@code act1} (block inputs and outputs,
+ * ping-pong), {@code expanded} (fused: a ring of expanded rows; layer-by-layer: the whole expanded
+ * tensor), {@code depthwise} (fused: one band of depthwise output rows; layer-by-layer: all of it),
+ * {@code zero} (a row of zeros for padding rows), {@code pooled} and {@code logits}.
+ */
+public final class ExecutionPlan {
+    /** Output pixels a fused band aims for, so the project GEMM gets enough rows. */
+    static final int FUSED_BAND_TARGET_PIXELS = 96;
+    /** Regions start on 16-float (64-byte) boundaries. */
+    private static final int ALIGN = 16;
+
+    private final ModelConfig config;
+    private final ExecutionMode mode;
+    private final List<Step> steps;
+    private final List<Layer> layers;
+    private final Map<String, BufferUse> regions;
+    private final int arenaFloats;
+    private final long fusedArenaFloats;
+    private final long layerwiseArenaFloats;
+
+    private ExecutionPlan(ModelConfig config, ExecutionMode mode, List<Step> steps,
+                          List<Layer> layers, Map<String, BufferUse> regions, int arenaFloats,
+                          long fusedArenaFloats, long layerwiseArenaFloats) {
+        this.config = config;
+        this.mode = mode;
+        this.steps = Collections.unmodifiableList(steps);
+        this.layers = Collections.unmodifiableList(layers);
+        this.regions = Collections.unmodifiableMap(regions);
+        this.arenaFloats = arenaFloats;
+        this.fusedArenaFloats = fusedArenaFloats;
+        this.layerwiseArenaFloats = layerwiseArenaFloats;
+    }
+
+    /** The fused plan for {@code config}. */
+    public static ExecutionPlan build(ModelConfig config) {
+        return build(config, ExecutionMode.FUSED);
+    }
+
+    /** The plan for {@code config}, executing blocks in {@code mode}. */
+    public static ExecutionPlan build(ModelConfig config, ExecutionMode mode) {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(mode, "mode");
+        List<Layer> layers = new ArrayList<>();
+        List<Step> steps = structure(config, layers);
+        long fused = assign(steps, config, ExecutionMode.FUSED, new LinkedHashMap<>(), false);
+        long layerwise = assign(steps, config, ExecutionMode.LAYERWISE, new LinkedHashMap<>(), false);
+        Map<String, BufferUse> regions = new LinkedHashMap<>();
+        long arena = assign(steps, config, mode, regions, true);
+        if (arena > Integer.MAX_VALUE - 64) {
+            throw new IllegalArgumentException("resolution " + config.resolution() + " at alpha "
+                    + config.alpha() + " needs an arena of " + arena + " floats: too large for one array");
+        }
+        return new ExecutionPlan(config, mode, steps, layers, regions, (int) arena, fused, layerwise);
+    }
+
+    /** The shapes and layers of every step, from the architecture table. */
+    private static List<Step> structure(ModelConfig cfg, List<Layer> layers) {
+        List<Step> steps = new ArrayList<>();
+        Padding pad = cfg.padding();
+        double alpha = cfg.alpha();
+
+        int h = cfg.resolution(), w = cfg.resolution(), c = Architecture.INPUT_CHANNELS;
+        int stemC = Architecture.scaledChannels(Architecture.STEM_CHANNELS, alpha);
+        int s = Architecture.STEM_STRIDE;
+        int oh = pad.outputSize(h, s), ow = pad.outputSize(w, s);
+        Layer stem = layer(layers, "stem", Layer.Kind.CONV3X3, c, stemC, Activation.RELU6);
+        steps.add(new Step(steps.size(), Step.Kind.STEM, "stem", h, w, c, oh, ow, stemC, s,
+                pad.before(h, s), pad.before(w, s), 0, 0, 1, 1, List.of(stem),
+                (long) oh * ow * 9 * c * stemC));
+        h = oh;
+        w = ow;
+        c = stemC;
+
+        int block = 0;
+        for (Architecture.Bottleneck row : Architecture.BOTTLENECKS) {
+            int outC = Architecture.scaledChannels(row.c(), alpha);
+            for (int i = 0; i < row.n(); i++) {
+                block++;
+                int stride = i == 0 ? row.s() : 1;
+                int ce = row.t() == 1 ? c : Architecture.makeDivisible((double) c * row.t(), 8);
+                oh = pad.outputSize(h, stride);
+                ow = pad.outputSize(w, stride);
+                String name = "block" + block;
+                List<Layer> ls = new ArrayList<>(3);
+                long macs = 0;
+                if (ce != c) {
+                    ls.add(layer(layers, name + ".expand", Layer.Kind.POINTWISE, c, ce, Activation.RELU6));
+                    macs += (long) h * w * c * ce;
+                }
+                ls.add(layer(layers, name + ".depthwise", Layer.Kind.DEPTHWISE, ce, ce, Activation.RELU6));
+                ls.add(layer(layers, name + ".project", Layer.Kind.POINTWISE, ce, outC, Activation.LINEAR));
+                macs += (long) oh * ow * 9 * ce + (long) oh * ow * ce * outC;
+                steps.add(new Step(steps.size(), Step.Kind.BOTTLENECK, name, h, w, c, oh, ow, outC,
+                        stride, pad.before(h, stride), pad.before(w, stride), row.t(), ce, i + 1,
+                        row.n(), ls, macs));
+                h = oh;
+                w = ow;
+                c = outC;
+            }
+        }
+
+        int lastC = Architecture.lastChannels(alpha);
+        Layer last = layer(layers, "conv_last", Layer.Kind.POINTWISE, c, lastC, Activation.RELU6);
+        steps.add(new Step(steps.size(), Step.Kind.CONV1X1, "conv_last", h, w, c, h, w, lastC, 1, 0, 0,
+                0, 0, 1, 1, List.of(last), (long) h * w * c * lastC));
+        c = lastC;
+        steps.add(new Step(steps.size(), Step.Kind.AVG_POOL, "avgpool", h, w, c, 1, 1, c, 1, 0, 0,
+                0, 0, 1, 1, List.of(), 0));
+        Layer fc = layer(layers, "classifier", Layer.Kind.DENSE, c, cfg.classes(), Activation.LINEAR);
+        steps.add(new Step(steps.size(), Step.Kind.CLASSIFIER, "classifier", 1, 1, c, 1, 1,
+                cfg.classes(), 1, 0, 0, 0, 0, 1, 1, List.of(fc), (long) c * cfg.classes()));
+        return steps;
+    }
+
+    private static Layer layer(List<Layer> layers, String name, Layer.Kind kind, int in, int out,
+                               Activation act) {
+        Layer l = new Layer(layers.size(), name, kind, in, out, act);
+        layers.add(l);
+        return l;
+    }
+
+    /** Output rows per fused band for a block: enough pixels for an efficient project GEMM. */
+    static int bandRows(int outH, int outW) {
+        int rows = (FUSED_BAND_TARGET_PIXELS + outW - 1) / outW;
+        return Math.max(1, Math.min(rows, outH));
+    }
+
+    /** Input rows a fused band of {@code band} output rows keeps in the expanded ring. */
+    static int ringRows(int band, int stride, int inH) {
+        return Math.min(inH, (band - 1) * stride + 3);
+    }
+
+    /**
+     * Sizes the arena regions for {@code mode} and records them in {@code regions}; with
+     * {@code wireSteps}, also stores the offsets in the steps. Returns the arena size in floats.
+     */
+    private static long assign(List<Step> steps, ModelConfig cfg, ExecutionMode mode,
+                               Map<String, BufferUse> regions, boolean wireSteps) {
+        long input = (long) cfg.resolution() * cfg.resolution() * Architecture.INPUT_CHANNELS;
+        long act = 0, expanded = 0, depthwise = 0, zero = 0;
+        for (Step st : steps) {
+            act = Math.max(act, (long) st.outH * st.outW * st.outC);
+            if (st.kind == Step.Kind.BOTTLENECK) {
+                long inRow = (long) st.inW * st.expandedChannels;
+                long outRow = (long) st.outW * st.expandedChannels;
+                zero = Math.max(zero, inRow);
+                if (mode == ExecutionMode.FUSED) {
+                    int band = bandRows(st.outH, st.outW);
+                    if (st.hasExpand()) {
+                        expanded = Math.max(expanded, ringRows(band, st.stride, st.inH) * inRow);
+                    }
+                    depthwise = Math.max(depthwise, band * outRow);
+                } else {
+                    if (st.hasExpand()) {
+                        expanded = Math.max(expanded, st.inH * inRow);
+                    }
+                    depthwise = Math.max(depthwise, st.outH * outRow);
+                }
+            }
+        }
+        Step last = steps.get(steps.size() - 1);
+        long[] cursor = {0};
+        BufferUse in = region(regions, cursor, "input", input);
+        BufferUse act0 = region(regions, cursor, "act0", act);
+        BufferUse act1 = region(regions, cursor, "act1", act);
+        BufferUse exp = region(regions, cursor, "expanded", expanded);
+        BufferUse dw = region(regions, cursor, "depthwise", depthwise);
+        BufferUse zer = region(regions, cursor, "zero", zero);
+        BufferUse pooled = region(regions, cursor, "pooled", last.inC);
+        BufferUse logits = region(regions, cursor, "logits", last.outC);
+        if (wireSteps) {
+            wire(steps, mode, in, act0, act1, exp, dw, zer, pooled, logits);
+        }
+        return cursor[0];
+    }
+
+    private static BufferUse region(Map<String, BufferUse> regions, long[] cursor, String name, long floats) {
+        long off = (cursor[0] + ALIGN - 1) / ALIGN * ALIGN;
+        cursor[0] = off + floats;
+        // Sizes past int range are caught by build(); clamp so the throw-away passes cannot overflow.
+        BufferUse b = new BufferUse(name, (int) Math.min(off, Integer.MAX_VALUE),
+                (int) Math.min(floats, Integer.MAX_VALUE));
+        regions.put(name, b);
+        return b;
+    }
+
+    private static void wire(List<Step> steps, ExecutionMode mode, BufferUse input, BufferUse act0,
+                             BufferUse act1, BufferUse exp, BufferUse dw, BufferUse zero,
+                             BufferUse pooled, BufferUse logits) {
+        BufferUse cur = input;
+        boolean toAct0 = true;
+        for (Step st : steps) {
+            int inLen = st.inH * st.inW * st.inC;
+            int outLen = st.outH * st.outW * st.outC;
+            BufferUse out;
+            switch (st.kind) {
+                case AVG_POOL: out = pooled; break;
+                case CLASSIFIER: out = logits; break;
+                default:
+                    out = toAct0 ? act0 : act1;
+                    toAct0 = !toAct0;
+            }
+            st.inOffset = cur.offset();
+            st.outOffset = out.offset();
+            List<BufferUse> reads = new ArrayList<>();
+            List<BufferUse> writes = new ArrayList<>();
+            reads.add(new BufferUse(cur.buffer(), cur.offset(), inLen));
+            if (st.kind == Step.Kind.BOTTLENECK) {
+                int inRow = st.inW * st.expandedChannels;
+                int outRow = st.outW * st.expandedChannels;
+                st.zeroOffset = zero.offset();
+                reads.add(new BufferUse(zero.buffer(), zero.offset(), inRow));
+                if (mode == ExecutionMode.FUSED) {
+                    st.bandRows = bandRows(st.outH, st.outW);
+                    st.expandedRows = st.hasExpand() ? ringRows(st.bandRows, st.stride, st.inH) : 0;
+                    st.depthwiseRows = st.bandRows;
+                } else {
+                    st.bandRows = st.outH;
+                    st.expandedRows = st.hasExpand() ? st.inH : 0;
+                    st.depthwiseRows = st.outH;
+                }
+                if (st.hasExpand()) {
+                    st.expandedOffset = exp.offset();
+                    writes.add(new BufferUse(exp.buffer(), exp.offset(), st.expandedRows * inRow));
+                }
+                st.depthwiseOffset = dw.offset();
+                writes.add(new BufferUse(dw.buffer(), dw.offset(), st.depthwiseRows * outRow));
+            }
+            writes.add(new BufferUse(out.buffer(), out.offset(), outLen));
+            st.reads = List.copyOf(reads);
+            st.writes = List.copyOf(writes);
+            cur = out;
+        }
+    }
+
+    /** The configuration this plan was built from. */
+    public ModelConfig config() { return config; }
+
+    /** How blocks execute under this plan. */
+    public ExecutionMode mode() { return mode; }
+
+    /** The steps, in execution order. */
+    public List<Step> steps() { return steps; }
+
+    /** Every weighted layer, in execution order; {@link Layer#index()} is the position here. */
+    public List<Layer> layers() { return layers; }
+
+    /** Named arena regions, in arena order. */
+    public Map<String, BufferUse> regions() { return regions; }
+
+    /** Floats a session allocates, once. */
+    public int arenaFloats() { return arenaFloats; }
+
+    /** Arena offset of the NHWC input image. */
+    public int inputOffset() { return regions.get("input").offset(); }
+
+    /** Arena offset of the logits. */
+    public int logitsOffset() { return regions.get("logits").offset(); }
+
+    /** Floats of one input image: resolution² × 3. */
+    public int inputLength() { return config.resolution() * config.resolution() * Architecture.INPUT_CHANNELS; }
+
+    /** Number of logits. */
+    public int classes() { return config.classes(); }
+
+    /** Multiply-adds of one inference (all convolutions and the classifier). */
+    public long totalMacs() {
+        long m = 0;
+        for (Step s : steps) {
+            m += s.macs();
+        }
+        return m;
+    }
+
+    /** Parameters: every kernel and bias (batch norm folded). */
+    public long totalParams() {
+        long p = 0;
+        for (Layer l : layers) {
+            p += l.params();
+        }
+        return p;
+    }
+
+    /** Peak working memory of a session (its arena) in bytes, for fused execution. */
+    public long fusedWorkingBytes() { return fusedArenaFloats * Float.BYTES; }
+
+    /** Peak working memory of a session (its arena) in bytes, for layer-by-layer execution. */
+    public long layerwiseWorkingBytes() { return layerwiseArenaFloats * Float.BYTES; }
+
+    /** The plan as a table like the paper's, with MACs, parameters and buffer bytes per row. */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder();
+        sb.append(config).append(", ").append(mode.name().toLowerCase(Locale.ROOT)).append(" execution\n");
+        String fmt = "%-3s %-14s %-16s %2s %5s %5s %2s %10s %10s %12s  %s%n";
+        sb.append(String.format(Locale.ROOT, fmt, "#", "input", "operator", "t", "c", "n", "s",
+                "MACs", "params", "buffer B", "notes"));
+        for (Step st : steps) {
+            String input = st.inH + "x" + st.inW + "x" + st.inC;
+            String op;
+            String notes = "";
+            switch (st.kind) {
+                case STEM: op = "conv2d 3x3"; break;
+                case BOTTLENECK:
+                    op = "bottleneck";
+                    notes = (st.hasExpand() ? "expand " + st.expandedChannels : "no expand")
+                            + (st.hasResidual() ? ", residual" : "")
+                            + (mode == ExecutionMode.FUSED ? ", band " + st.bandRows + " rows, ring "
+                            + st.expandedRows + " rows" : "");
+                    break;
+                case CONV1X1: op = "conv2d 1x1"; break;
+                case AVG_POOL: op = "avgpool " + st.inH + "x" + st.inW; break;
+                default: op = "conv2d 1x1 (fc)"; break;
+            }
+            sb.append(String.format(Locale.ROOT, fmt, st.index, input, op,
+                    st.expansion == 0 ? "-" : Integer.toString(st.expansion),
+                    st.kind == Step.Kind.AVG_POOL ? "-" : Integer.toString(st.outC),
+                    st.repeat + "/" + st.repeats, Integer.toString(st.stride),
+                    String.format(Locale.ROOT, "%,d", st.macs),
+                    String.format(Locale.ROOT, "%,d", st.params()),
+                    String.format(Locale.ROOT, "%,d", st.bufferFloats() * Float.BYTES), notes));
+        }
+        sb.append(String.format(Locale.ROOT,
+                "total: %,d MACs (%.1f M), %,d params, arena %,d bytes (fused %,d, layer-by-layer %,d)%n",
+                totalMacs(), totalMacs() / 1e6, totalParams(), (long) arenaFloats * Float.BYTES,
+                fusedWorkingBytes(), layerwiseWorkingBytes()));
+        return sb.toString();
+    }
+}

@@ -1,0 +1,82 @@
+package dev.mobilenetsimd.plan;
+
+import dev.mobilenetsimd.kernels.Activation;
+
+/**
+ * One weighted layer of the network: what a weight slot holds. Kernels are stored in the canonical
+ * layouts of {@link dev.mobilenetsimd.kernels.KernelSet} (output channel fastest), biases as one
+ * float per output channel.
+ */
+public final class Layer {
+    /** The kinds of weighted layer in MobileNetV2. */
+    public enum Kind {
+        /** Full 3x3 convolution (the stem), kernel {@code [3][3][cin][cout]}. */
+        CONV3X3,
+        /** 1x1 convolution, kernel {@code [cin][cout]}. */
+        POINTWISE,
+        /** 3x3 depthwise convolution, kernel {@code [3][3][c]}. */
+        DEPTHWISE,
+        /** Fully connected classifier, kernel {@code [in][out]}. */
+        DENSE
+    }
+
+    private final int index;
+    private final String name;
+    private final Kind kind;
+    private final int inChannels;
+    private final int outChannels;
+    private final Activation activation;
+
+    Layer(int index, String name, Kind kind, int inChannels, int outChannels, Activation activation) {
+        this.index = index;
+        this.name = name;
+        this.kind = kind;
+        this.inChannels = inChannels;
+        this.outChannels = outChannels;
+        this.activation = activation;
+    }
+
+    /** Position in {@link ExecutionPlan#layers()}: the weight slot. */
+    public int index() { return index; }
+
+    /** A readable name such as {@code "block3.expand"}. */
+    public String name() { return name; }
+
+    public Kind kind() { return kind; }
+
+    public int inChannels() { return inChannels; }
+
+    public int outChannels() { return outChannels; }
+
+    /** The activation fused into this layer's store. */
+    public Activation activation() { return activation; }
+
+    /** Floats in the canonical kernel. */
+    public int kernelLength() {
+        switch (kind) {
+            case CONV3X3: return 9 * inChannels * outChannels;
+            case DEPTHWISE: return 9 * outChannels;
+            default: return inChannels * outChannels;
+        }
+    }
+
+    /** Inputs that feed one output (for weight initialisation). */
+    public int fanIn() {
+        switch (kind) {
+            case CONV3X3: return 9 * inChannels;
+            case DEPTHWISE: return 9;
+            default: return inChannels;
+        }
+    }
+
+    /** Floats in the bias (one per output channel). */
+    public int biasLength() { return outChannels; }
+
+    /** Parameters: kernel plus bias. */
+    public long params() { return (long) kernelLength() + biasLength(); }
+
+    @Override
+    public String toString() {
+        return name + " " + kind + " " + inChannels + "->" + outChannels;
+    }
+}

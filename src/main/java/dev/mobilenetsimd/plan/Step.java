@@ -1,0 +1,140 @@
+package dev.mobilenetsimd.plan;
+
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * One step of an {@link ExecutionPlan}: its shapes, stride and padding, its weighted layers, its
+ * multiply-adds and parameters, and the arena regions it reads and writes. Immutable once the plan
+ * is built; runtimes read these numbers once, when a model is compiled.
+ */
+public final class Step {
+    /** What a step computes. */
+    public enum Kind {
+        /** 3x3 convolution, stride 2, from the RGB image, + ReLU6. */
+        STEM,
+        /** Inverted residual block: [1x1 expand + ReLU6] → 3x3 depthwise + ReLU6 → 1x1 project [+ input]. */
+        BOTTLENECK,
+        /** The last 1x1 convolution + ReLU6. */
+        CONV1X1,
+        /** Global average pool over all pixels. */
+        AVG_POOL,
+        /** Fully connected layer to the class logits. */
+        CLASSIFIER
+    }
+
+    final int index;
+    final Kind kind;
+    final String name;
+    final int inH, inW, inC, outH, outW, outC;
+    final int stride, padTop, padLeft;
+    final int expansion, expandedChannels;
+    final int repeat, repeats;
+    final List<Layer> layers;
+    final long macs;
+    // Arena assignment (offsets in floats), set by the plan builder.
+    int inOffset = -1, outOffset = -1;
+    int expandedOffset = -1, expandedRows, depthwiseOffset = -1, depthwiseRows, zeroOffset = -1;
+    int bandRows;
+    List<BufferUse> reads = List.of(), writes = List.of();
+
+    Step(int index, Kind kind, String name, int inH, int inW, int inC, int outH, int outW, int outC,
+         int stride, int padTop, int padLeft, int expansion, int expandedChannels, int repeat,
+         int repeats, List<Layer> layers, long macs) {
+        this.index = index;
+        this.kind = kind;
+        this.name = name;
+        this.inH = inH;
+        this.inW = inW;
+        this.inC = inC;
+        this.outH = outH;
+        this.outW = outW;
+        this.outC = outC;
+        this.stride = stride;
+        this.padTop = padTop;
+        this.padLeft = padLeft;
+        this.expansion = expansion;
+        this.expandedChannels = expandedChannels;
+        this.repeat = repeat;
+        this.repeats = repeats;
+        this.layers = Collections.unmodifiableList(layers);
+        this.macs = macs;
+    }
+
+    public int index() { return index; }
+    public Kind kind() { return kind; }
+    /** E.g. {@code "stem"}, {@code "block5"}, {@code "conv_last"}. */
+    public String name() { return name; }
+    public int inHeight() { return inH; }
+    public int inWidth() { return inW; }
+    public int inChannels() { return inC; }
+    public int outHeight() { return outH; }
+    public int outWidth() { return outW; }
+    public int outChannels() { return outC; }
+    /** Stride of the step's 3x3 layer (1 for steps without one). */
+    public int stride() { return stride; }
+    /** Zero rows above the input for the 3x3 layer. */
+    public int padTop() { return padTop; }
+    /** Zero columns left of the input for the 3x3 layer. */
+    public int padLeft() { return padLeft; }
+    /** Expansion factor t of a bottleneck (0 for other steps). */
+    public int expansion() { return expansion; }
+    /** Channels after the expand layer (= input channels when t = 1). */
+    public int expandedChannels() { return expandedChannels; }
+    /** Whether this bottleneck has a 1x1 expand layer (t != 1). */
+    public boolean hasExpand() { return kind == Kind.BOTTLENECK && expandedChannels != inC; }
+    /** Whether this bottleneck adds its input to its output (stride 1, same channels). */
+    public boolean hasResidual() { return kind == Kind.BOTTLENECK && stride == 1 && inC == outC; }
+    /** 1-based position within its row of the architecture table. */
+    public int repeat() { return repeat; }
+    /** n of its row of the architecture table. */
+    public int repeats() { return repeats; }
+    /** The weighted layers, in execution order (empty for the pool). */
+    public List<Layer> layers() { return layers; }
+    /** Multiply-adds of the step's convolutions / classifier. */
+    public long macs() { return macs; }
+    /** Parameters (kernels and biases) of the step's layers. */
+    public long params() {
+        long p = 0;
+        for (Layer l : layers) {
+            p += l.params();
+        }
+        return p;
+    }
+    /** Arena offset of the step's input tensor. */
+    public int inOffset() { return inOffset; }
+    /** Arena offset of the step's output tensor. */
+    public int outOffset() { return outOffset; }
+    /**
+     * Arena offset of the expanded rows: in fused mode a ring of {@link #expandedRows()} rows, in
+     * layer-by-layer mode the whole expanded tensor; -1 without an expand layer.
+     */
+    public int expandedOffset() { return expandedOffset; }
+    /** Rows (of {@code inWidth * expandedChannels} floats) held at {@link #expandedOffset()}. */
+    public int expandedRows() { return expandedRows; }
+    /** Arena offset of the depthwise output (a band in fused mode, whole in layer-by-layer mode). */
+    public int depthwiseOffset() { return depthwiseOffset; }
+    /** Rows (of {@code outWidth * expandedChannels} floats) held at {@link #depthwiseOffset()}. */
+    public int depthwiseRows() { return depthwiseRows; }
+    /** Arena offset of a row of zeros standing for padding rows. */
+    public int zeroOffset() { return zeroOffset; }
+    /** Output rows produced per band (fused mode); {@code outHeight} in layer-by-layer mode. */
+    public int bandRows() { return bandRows; }
+    /** Arena regions read. */
+    public List<BufferUse> reads() { return reads; }
+    /** Arena regions written (scratch included). */
+    public List<BufferUse> writes() { return writes; }
+    /** Floats of scratch and output this step writes. */
+    public long bufferFloats() {
+        long n = 0;
+        for (BufferUse b : writes) {
+            n += b.length();
+        }
+        return n;
+    }
+
+    @Override
+    public String toString() {
+        return name + " " + inH + "x" + inW + "x" + inC + " -> " + outH + "x" + outW + "x" + outC;
+    }
+}

@@ -1,0 +1,100 @@
+package dev.mobilenetsimd.runtime;
+
+import dev.mobilenetsimd.Weights;
+import dev.mobilenetsimd.kernels.KernelSet;
+import dev.mobilenetsimd.kernels.PackedWeights;
+import dev.mobilenetsimd.plan.ExecutionMode;
+import dev.mobilenetsimd.plan.ExecutionPlan;
+import dev.mobilenetsimd.plan.Layer;
+import dev.mobilenetsimd.plan.Step;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A plan bound to one backend and one set of packed weights: an array of operations with every
+ * offset and shape resolved. {@link #run} is the whole inference: a loop, no allocation.
+ * Immutable and shareable between threads; each thread brings its own arena.
+ */
+public final class CompiledNetwork {
+    private final ExecutionPlan plan;
+    private final KernelSet kernels;
+    private final Op[] ops;
+
+    private CompiledNetwork(ExecutionPlan plan, KernelSet kernels, Op[] ops) {
+        this.plan = plan;
+        this.kernels = kernels;
+        this.ops = ops;
+    }
+
+    /** Packs {@code weights} for {@code kernels} and binds every step of {@code plan}. */
+    public static CompiledNetwork compile(ExecutionPlan plan, Weights weights, KernelSet kernels) {
+        PackedWeights[] packed = new PackedWeights[plan.layers().size()];
+        for (Layer l : plan.layers()) {
+            float[] w = weights.kernel(l.index());
+            float[] b = weights.bias(l.index());
+            switch (l.kind()) {
+                case CONV3X3:
+                    packed[l.index()] = kernels.packConv3x3(w, b, l.inChannels(), l.outChannels());
+                    break;
+                case DEPTHWISE:
+                    packed[l.index()] = kernels.packDepthwise(w, b, l.outChannels());
+                    break;
+                case POINTWISE:
+                    packed[l.index()] = kernels.packPointwise(w, b, l.inChannels(), l.outChannels());
+                    break;
+                case DENSE:
+                    packed[l.index()] = kernels.packDense(w, b, l.inChannels(), l.outChannels());
+                    break;
+                default:
+                    throw new AssertionError(l.kind());
+            }
+        }
+        List<Op> ops = new ArrayList<>();
+        for (Step s : plan.steps()) {
+            List<Layer> ls = s.layers();
+            switch (s.kind()) {
+                case STEM:
+                    ops.add(new StemOp(kernels, s, packed[ls.get(0).index()]));
+                    break;
+                case BOTTLENECK: {
+                    PackedWeights expand = s.hasExpand() ? packed[ls.get(0).index()] : null;
+                    int d = s.hasExpand() ? 1 : 0;
+                    PackedWeights dw = packed[ls.get(d).index()];
+                    PackedWeights project = packed[ls.get(d + 1).index()];
+                    ops.add(plan.mode() == ExecutionMode.FUSED
+                            ? new FusedBlockOp(kernels, s, expand, dw, project)
+                            : new LayerwiseBlockOp(kernels, s, expand, dw, project));
+                    break;
+                }
+                case CONV1X1:
+                    ops.add(new PointwiseOp(kernels, s, packed[ls.get(0).index()]));
+                    break;
+                case AVG_POOL:
+                    ops.add(new PoolOp(kernels, s));
+                    break;
+                case CLASSIFIER:
+                    ops.add(new DenseOp(kernels, s, packed[ls.get(0).index()]));
+                    break;
+                default:
+                    throw new AssertionError(s.kind());
+            }
+        }
+        return new CompiledNetwork(plan, kernels, ops.toArray(new Op[0]));
+    }
+
+    /** Runs every step on {@code arena} (input already at {@link ExecutionPlan#inputOffset()}). */
+    public void run(float[] arena) {
+        for (Op op : ops) {
+            op.run(arena);
+        }
+    }
+
+    /** Runs only step {@code index} (for per-block benchmarks and tests). */
+    public void runStep(int index, float[] arena) {
+        ops[index].run(arena);
+    }
+
+    public ExecutionPlan plan() { return plan; }
+
+    public KernelSet kernels() { return kernels; }
+}

@@ -1,0 +1,88 @@
+package dev.mobilenetsimd.runtime;
+
+import dev.mobilenetsimd.kernels.Activation;
+import dev.mobilenetsimd.kernels.KernelSet;
+import dev.mobilenetsimd.kernels.PackedWeights;
+import dev.mobilenetsimd.plan.Step;
+
+/**
+ * An inverted residual block streamed through cache, band by band of output rows:
+ * <ol>
+ *   <li>expand (1x1 + ReLU6) the input rows the band needs and has not expanded yet, into a ring
+ *       of {@code ringRows} expanded rows (each input row is expanded exactly once);</li>
+ *   <li>depthwise 3x3 (+ ReLU6) each output row of the band from three ring rows (or the zero row
+ *       for padding) into a band buffer;</li>
+ *   <li>project the band (1x1, linear) and add the residual in the same store.</li>
+ * </ol>
+ * The expanded tensor never exists whole. The ring holds {@code (band - 1) * stride + 3} rows, all
+ * a band can touch; rows are overwritten only once no later band needs them.
+ */
+final class FusedBlockOp implements Op {
+    private final KernelSet k;
+    private final PackedWeights expand, depthwise, project;
+    private final int in, out, ring, dw, zero;
+    private final int inH, inW, cin, ce, outH, outW, cout, stride, padTop, padLeft;
+    private final int band, ringRows;
+    private final boolean residual;
+
+    FusedBlockOp(KernelSet k, Step s, PackedWeights expand, PackedWeights depthwise,
+                 PackedWeights project) {
+        this.k = k;
+        this.expand = expand;
+        this.depthwise = depthwise;
+        this.project = project;
+        this.in = s.inOffset();
+        this.out = s.outOffset();
+        this.ring = s.expandedOffset();
+        this.dw = s.depthwiseOffset();
+        this.zero = s.zeroOffset();
+        this.inH = s.inHeight();
+        this.inW = s.inWidth();
+        this.cin = s.inChannels();
+        this.ce = s.expandedChannels();
+        this.outH = s.outHeight();
+        this.outW = s.outWidth();
+        this.cout = s.outChannels();
+        this.stride = s.stride();
+        this.padTop = s.padTop();
+        this.padLeft = s.padLeft();
+        this.band = s.bandRows();
+        this.ringRows = s.expandedRows();
+        this.residual = s.hasResidual();
+    }
+
+    @Override
+    public void run(float[] a) {
+        final int inRow = inW * ce;
+        int nextToExpand = 0;
+        for (int y0 = 0; y0 < outH; y0 += band) {
+            int y1 = Math.min(y0 + band, outH);
+            if (expand != null) {
+                int last = Math.min(inH - 1, (y1 - 1) * stride - padTop + 2);
+                while (nextToExpand <= last) {
+                    // Expand a run of rows that is contiguous in the ring (split at the wrap).
+                    int slot = nextToExpand % ringRows;
+                    int rows = Math.min(last - nextToExpand + 1, ringRows - slot);
+                    k.pointwise(a, in + nextToExpand * inW * cin, rows * inW, expand,
+                            Activation.RELU6, null, 0, a, ring + slot * inRow);
+                    nextToExpand += rows;
+                }
+            }
+            for (int y = y0; y < y1; y++) {
+                int r = y * stride - padTop;
+                k.depthwiseRow(a, row(r, inRow), row(r + 1, inRow), row(r + 2, inRow), inW, stride,
+                        padLeft, depthwise, Activation.RELU6, a, dw + (y - y0) * outW * ce, outW);
+            }
+            k.pointwise(a, dw, (y1 - y0) * outW, project, Activation.LINEAR,
+                    residual ? a : null, in + y0 * outW * cout, a, out + y0 * outW * cout);
+        }
+    }
+
+    /** Arena offset of expanded input row {@code r}: a ring slot, the input itself, or zeros. */
+    private int row(int r, int inRow) {
+        if (r < 0 || r >= inH) {
+            return zero;
+        }
+        return expand != null ? ring + (r % ringRows) * inRow : in + r * inRow;
+    }
+}

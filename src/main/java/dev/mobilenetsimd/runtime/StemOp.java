@@ -1,0 +1,31 @@
+package dev.mobilenetsimd.runtime;
+
+import dev.mobilenetsimd.kernels.KernelSet;
+import dev.mobilenetsimd.kernels.PackedWeights;
+import dev.mobilenetsimd.plan.Step;
+
+/** The stem: 3x3 convolution, stride 2, + ReLU6, over the whole image. */
+final class StemOp implements Op {
+    private final KernelSet k;
+    private final PackedWeights w;
+    private final int in, inH, inW, stride, padTop, padLeft, out, outH, outW;
+
+    StemOp(KernelSet k, Step s, PackedWeights w) {
+        this.k = k;
+        this.w = w;
+        this.in = s.inOffset();
+        this.inH = s.inHeight();
+        this.inW = s.inWidth();
+        this.stride = s.stride();
+        this.padTop = s.padTop();
+        this.padLeft = s.padLeft();
+        this.out = s.outOffset();
+        this.outH = s.outHeight();
+        this.outW = s.outWidth();
+    }
+
+    @Override
+    public void run(float[] a) {
+        k.conv3x3(a, in, inH, inW, stride, padTop, padLeft, w, dev.mobilenetsimd.kernels.Activation.RELU6, a, out, outH, outW, 0, outH);
+    }
+}

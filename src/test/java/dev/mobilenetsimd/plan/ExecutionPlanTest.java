@@ -1,0 +1,154 @@
+package dev.mobilenetsimd.plan;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mobilenetsimd.ModelConfig;
+import dev.mobilenetsimd.Padding;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ExecutionPlanTest {
+
+    /** The TF-slim table of published variants: multiply-adds in millions (truncated), 1001 classes. */
+    @ParameterizedTest(name = "{0}/{1}: {2} M MACs")
+    @CsvSource({
+            "1.4,224,582", "1.3,224,509", "1.0,224,300", "1.0,192,221", "1.0,160,154", "1.0,128,99",
+            "1.0,96,56", "0.75,224,209", "0.75,192,153", "0.75,160,107", "0.75,128,69", "0.75,96,39",
+            "0.5,224,97", "0.5,192,71", "0.5,160,50", "0.5,128,32", "0.5,96,18", "0.35,224,59",
+            "0.35,192,43", "0.35,160,30", "0.35,128,20", "0.35,96,11"})
+    void macsMatchThePublishedTable(double alpha, int resolution, long millions) {
+        for (Padding p : Padding.values()) {
+            ExecutionPlan plan = ExecutionPlan.build(new ModelConfig(alpha, resolution, 1001, p));
+            assertEquals(millions, plan.totalMacs() / 1_000_000, plan.toString());
+        }
+    }
+
+    @Test
+    void parametersOfTheStandardNetwork() {
+        ExecutionPlan plan = ExecutionPlan.build(new ModelConfig(1.0, 224, 1000, Padding.SYMMETRIC));
+        assertEquals(3_487_816, plan.totalParams());
+        assertEquals(300.8, plan.totalMacs() / 1e6, 0.05, "the 300.8 M multiply-adds usually quoted");
+    }
+
+    @Test
+    void structureFollowsTheTable() {
+        ExecutionPlan plan = ExecutionPlan.build(ModelConfig.standard());
+        List<Step> steps = plan.steps();
+        assertEquals(1 + 17 + 3, steps.size());
+        List<Step> blocks = new ArrayList<>();
+        for (Step s : steps) {
+            if (s.kind() == Step.Kind.BOTTLENECK) {
+                blocks.add(s);
+            }
+        }
+        assertEquals(17, blocks.size());
+        int[] outC = {16, 24, 24, 32, 32, 32, 64, 64, 64, 64, 96, 96, 96, 160, 160, 160, 320};
+        int[] stride = {1, 2, 1, 2, 1, 1, 2, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1};
+        int[] inHW = {112, 112, 56, 56, 28, 28, 28, 14, 14, 14, 14, 14, 14, 14, 7, 7, 7};
+        for (int i = 0; i < 17; i++) {
+            Step b = blocks.get(i);
+            assertEquals(outC[i], b.outChannels(), b.name());
+            assertEquals(stride[i], b.stride(), b.name());
+            assertEquals(inHW[i], b.inHeight(), b.name());
+            assertEquals(b.inChannels() == b.outChannels() && b.stride() == 1, b.hasResidual());
+            assertEquals(i != 0, b.hasExpand(), b.name());
+            assertEquals(i == 0 ? 32 : 6 * b.inChannels(), b.expandedChannels(), b.name());
+        }
+        assertEquals(10, blocks.stream().filter(Step::hasResidual).count());
+        Step stem = steps.get(0);
+        assertEquals(112, stem.outHeight());
+        assertEquals(0, stem.padTop(), "TF SAME, stride 2, even input: no padding before");
+        assertEquals(1280, steps.get(18).outChannels());
+        assertEquals(7, steps.get(18).inHeight());
+        assertEquals(1001, steps.get(20).outChannels());
+        assertEquals(52 + 1, plan.layers().size(), "52 convolutions and the classifier");
+    }
+
+    @Test
+    void paddingConventions() {
+        assertEquals(1, Padding.SYMMETRIC.before(224, 2));
+        assertEquals(0, Padding.TF_SAME.before(224, 2));
+        assertEquals(1, Padding.TF_SAME.before(225, 2));
+        assertEquals(1, Padding.TF_SAME.before(7, 1));
+        assertEquals(113, Padding.TF_SAME.outputSize(225, 2));
+        assertEquals(113, Padding.SYMMETRIC.outputSize(225, 2));
+        assertEquals(112, Padding.SYMMETRIC.outputSize(224, 2));
+        assertEquals(Padding.TF_SAME, Padding.parse("tf"));
+        assertEquals(Padding.SYMMETRIC, Padding.parse("pytorch"));
+        assertThrows(IllegalArgumentException.class, () -> Padding.parse("valid"));
+    }
+
+    @Test
+    void channelRounding() {
+        assertEquals(16, Architecture.scaledChannels(32, 0.35));
+        assertEquals(8, Architecture.scaledChannels(16, 0.35));
+        assertEquals(40, Architecture.scaledChannels(32, 1.3));
+        assertEquals(1280, Architecture.lastChannels(0.5));
+        assertEquals(1792, Architecture.lastChannels(1.4));
+        for (double a = 0.1; a <= 2; a += 0.05) {
+            for (int c : new int[] {16, 24, 32, 64, 96, 160, 320}) {
+                int r = Architecture.scaledChannels(c, a);
+                assertEquals(0, r % 8);
+                assertTrue(r >= 0.9 * c * a, "never below 90%");
+            }
+        }
+    }
+
+    @Test
+    void invalidConfigurationsNameTheValue() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new ModelConfig(0, 224, 1000, Padding.TF_SAME));
+        assertTrue(e.getMessage().contains("alpha = 0.0"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new ModelConfig(1, 31, 1000, Padding.TF_SAME));
+        assertTrue(e.getMessage().contains("resolution = 31"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new ModelConfig(1, 224, 0, Padding.TF_SAME));
+        assertTrue(e.getMessage().contains("classes = 0"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new ModelConfig(Double.NaN, 224, 10, Padding.TF_SAME));
+        assertThrows(IllegalArgumentException.class, () -> new ModelConfig(1, 224, 10, null));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"1.0,224,FUSED", "1.0,224,LAYERWISE", "0.35,96,FUSED", "1.4,129,FUSED", "0.5,33,LAYERWISE"})
+    void buffersStayInsideTheArenaAndRegionsDoNotOverlap(double alpha, int res, ExecutionMode mode) {
+        ExecutionPlan plan = ExecutionPlan.build(new ModelConfig(alpha, res, 10, Padding.TF_SAME), mode);
+        List<BufferUse> regions = new ArrayList<>(plan.regions().values());
+        for (int i = 0; i < regions.size(); i++) {
+            BufferUse r = regions.get(i);
+            assertTrue(r.offset() >= 0 && r.offset() + r.length() <= plan.arenaFloats(), r.toString());
+            for (int j = i + 1; j < regions.size(); j++) {
+                BufferUse q = regions.get(j);
+                assertFalse(r.offset() < q.offset() + q.length() && q.offset() < r.offset() + r.length(),
+                        r + " overlaps " + q);
+            }
+        }
+        for (Step s : plan.steps()) {
+            for (BufferUse b : s.writes()) {
+                BufferUse region = plan.regions().get(b.buffer());
+                assertTrue(b.offset() >= region.offset()
+                        && b.offset() + b.length() <= region.offset() + region.length(), s + " " + b);
+            }
+            for (BufferUse b : s.reads()) {
+                BufferUse region = plan.regions().get(b.buffer());
+                assertTrue(b.offset() + b.length() <= region.offset() + region.length(), s + " " + b);
+            }
+            if (s.kind() == Step.Kind.BOTTLENECK && mode == ExecutionMode.FUSED && s.hasExpand()) {
+                assertTrue(s.expandedRows() >= Math.min(s.inHeight(), (s.bandRows() - 1) * s.stride() + 3));
+            }
+        }
+    }
+
+    @Test
+    void fusedNeedsLessMemory() {
+        ExecutionPlan plan = ExecutionPlan.build(ModelConfig.standard());
+        assertTrue(plan.fusedWorkingBytes() * 2 < plan.layerwiseWorkingBytes(),
+                plan.fusedWorkingBytes() + " vs " + plan.layerwiseWorkingBytes());
+        String table = plan.toString();
+        assertTrue(table.contains("bottleneck") && table.contains("total:"), table);
+    }
+}
