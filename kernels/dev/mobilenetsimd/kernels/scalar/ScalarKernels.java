@@ -67,18 +67,45 @@ public final class ScalarKernels implements KernelSet {
         final float[] wd = w.data;
         final int biasOff = cin * cout;
         for (int p = 0; p < pixels; p++) {
-            for (int co = 0; co < cout; co++) {
+            final int inRow = inOff + p * cin;
+            int co = 0;
+            // Four output channels at a time: four independent sums keep the FP adder busy and
+            // read four neighbouring weights per input value. Same order of additions as the
+            // one-channel loop below, so results do not depend on the blocking.
+            for (; co + 4 <= cout; co += 4) {
+                float a0 = wd[biasOff + co], a1 = wd[biasOff + co + 1];
+                float a2 = wd[biasOff + co + 2], a3 = wd[biasOff + co + 3];
+                for (int ci = 0; ci < cin; ci++) {
+                    float x = in[inRow + ci];
+                    int wi = ci * cout + co;
+                    a0 += x * wd[wi];
+                    a1 += x * wd[wi + 1];
+                    a2 += x * wd[wi + 2];
+                    a3 += x * wd[wi + 3];
+                }
+                store(a0, act, residual, residualOff, out, outOff, p * cout + co);
+                store(a1, act, residual, residualOff, out, outOff, p * cout + co + 1);
+                store(a2, act, residual, residualOff, out, outOff, p * cout + co + 2);
+                store(a3, act, residual, residualOff, out, outOff, p * cout + co + 3);
+            }
+            for (; co < cout; co++) {
                 float acc = wd[biasOff + co];
                 for (int ci = 0; ci < cin; ci++) {
-                    acc += in[inOff + p * cin + ci] * wd[ci * cout + co];
+                    acc += in[inRow + ci] * wd[ci * cout + co];
                 }
-                float v = act.apply(acc);
-                if (residual != null) {
-                    v += residual[residualOff + p * cout + co];
-                }
-                out[outOff + p * cout + co] = v;
+                store(acc, act, residual, residualOff, out, outOff, p * cout + co);
             }
         }
+    }
+
+    /** The pointwise epilogue: activation, then the residual, then one store. */
+    private static void store(float acc, Activation act, float[] residual, int residualOff,
+                              float[] out, int outOff, int i) {
+        float v = act.apply(acc);
+        if (residual != null) {
+            v += residual[residualOff + i];
+        }
+        out[outOff + i] = v;
     }
 
     // ---- depthwise ---------------------------------------------------------------------------

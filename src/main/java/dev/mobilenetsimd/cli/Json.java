@@ -1,0 +1,100 @@
+package dev.mobilenetsimd.cli;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** A minimal JSON writer for the CLI's {@code --json} output (maps, lists, strings, numbers). */
+final class Json {
+    private Json() {}
+
+    static String write(Object value) {
+        StringBuilder sb = new StringBuilder();
+        write(sb, value, 0);
+        return sb.append('\n').toString();
+    }
+
+    private static void write(StringBuilder sb, Object v, int indent) {
+        if (v == null) {
+            sb.append("null");
+        } else if (v instanceof String) {
+            string(sb, (String) v);
+        } else if (v instanceof Float || v instanceof Double) {
+            double d = ((Number) v).doubleValue();
+            sb.append(Double.isFinite(d) ? numberText(d) : "null");
+        } else if (v instanceof Number || v instanceof Boolean) {
+            sb.append(v);
+        } else if (v instanceof Map) {
+            Map<?, ?> m = (Map<?, ?>) v;
+            sb.append('{');
+            boolean first = true;
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                sb.append(first ? "\n" : ",\n");
+                first = false;
+                pad(sb, indent + 1);
+                string(sb, String.valueOf(e.getKey()));
+                sb.append(": ");
+                write(sb, e.getValue(), indent + 1);
+            }
+            if (!first) {
+                sb.append('\n');
+                pad(sb, indent);
+            }
+            sb.append('}');
+        } else if (v instanceof List) {
+            List<?> l = (List<?>) v;
+            boolean scalars = l.stream().noneMatch(x -> x instanceof Map || x instanceof List);
+            sb.append('[');
+            for (int i = 0; i < l.size(); i++) {
+                if (scalars) {
+                    sb.append(i == 0 ? "" : ", ");
+                } else {
+                    sb.append(i == 0 ? "\n" : ",\n");
+                    pad(sb, indent + 1);
+                }
+                write(sb, l.get(i), indent + 1);
+            }
+            if (!scalars && !l.isEmpty()) {
+                sb.append('\n');
+                pad(sb, indent);
+            }
+            sb.append(']');
+        } else {
+            string(sb, v.toString());
+        }
+    }
+
+    private static String numberText(double d) {
+        if (d == Math.rint(d) && Math.abs(d) < 1e15) {
+            return Long.toString((long) d);
+        }
+        return String.format(Locale.ROOT, "%.9g", d).replaceAll("0+(e|$)", "$1").replaceAll("\\.(e|$)", "$1");
+    }
+
+    private static void pad(StringBuilder sb, int indent) {
+        for (int i = 0; i < indent; i++) {
+            sb.append("  ");
+        }
+    }
+
+    private static void string(StringBuilder sb, String s) {
+        sb.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"': sb.append("\\\""); break;
+                case '\\': sb.append("\\\\"); break;
+                case '\n': sb.append("\\n"); break;
+                case '\r': sb.append("\\r"); break;
+                case '\t': sb.append("\\t"); break;
+                default:
+                    if (c < 0x20) {
+                        sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+            }
+        }
+        sb.append('"');
+    }
+}

@@ -1,0 +1,89 @@
+package dev.mobilenetsimd.cli;
+
+import dev.mobilenetsimd.plan.ExecutionMode;
+import java.util.Locale;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The command-line entry point: {@code plan}, {@code run} and {@code classify}. Start it with
+ * {@code java --add-modules jdk.incubator.vector -jar mobilenet-simd-cli.jar <command>}.
+ */
+@Command(name = "mobilenet-simd", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Pure-Java MobileNetV2 inference on the Java Vector API.",
+        subcommands = {PlanCommand.class, RunCommand.class})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** Runs the CLI and exits with its status (0 ok, 1 runtime error, 2 bad usage or input). */
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the CLI without exiting; returns the exit status. */
+    public static int execute(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof IllegalArgumentException || e instanceof UnsupportedOperationException) {
+                cmd.getErr().println("error: " + e.getMessage());
+                cmd.getErr().flush();
+                return 2;
+            }
+            throw e;
+        });
+        return cli.execute(args);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    static ExecutionMode parseMode(String mode) {
+        switch (mode == null ? "" : mode.toLowerCase(Locale.ROOT)) {
+            case "fused": return ExecutionMode.FUSED;
+            case "layerwise": case "unfused": return ExecutionMode.LAYERWISE;
+            default:
+                throw new IllegalArgumentException("unknown mode '" + mode + "': expected fused or layerwise");
+        }
+    }
+
+    /** Indices of the {@code k} largest values, largest first (ties: lower index first). */
+    static int[] topK(float[] v, int k) {
+        int n = Math.min(k, v.length);
+        int[] idx = new int[n];
+        boolean[] taken = new boolean[v.length];
+        for (int j = 0; j < n; j++) {
+            int best = -1;
+            for (int i = 0; i < v.length; i++) {
+                if (!taken[i] && (best < 0 || v[i] > v[best] || (Float.isNaN(v[i]) && !Float.isNaN(v[best])))) {
+                    best = i;
+                }
+            }
+            taken[best] = true;
+            idx[j] = best;
+        }
+        return idx;
+    }
+
+    /** FNV-1a over the float bits: equal checksums mean bitwise-equal logits. */
+    static String checksum(float[] v) {
+        long h = 0xcbf29ce484222325L;
+        for (float f : v) {
+            h ^= Float.floatToIntBits(f);
+            h *= 0x100000001b3L;
+        }
+        return String.format(Locale.ROOT, "%016x", h);
+    }
+
+    /** Reports the artifact version. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"mobilenet-simd " + (v == null ? "(development build)" : v),
+                    "JVM " + Runtime.version() + ", vector API " + (dev.mobilenetsimd.kernels.KernelSets.vectorAvailable() ? "present" : "absent")};
+        }
+    }
+}

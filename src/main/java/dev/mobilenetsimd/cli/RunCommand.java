@@ -1,0 +1,181 @@
+package dev.mobilenetsimd.cli;
+
+import dev.mobilenetsimd.MobileNetV2;
+import dev.mobilenetsimd.ModelConfig;
+import dev.mobilenetsimd.Session;
+import dev.mobilenetsimd.Weights;
+import dev.mobilenetsimd.kernels.KernelSet;
+import dev.mobilenetsimd.kernels.KernelSets;
+import dev.mobilenetsimd.plan.ExecutionMode;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code run}: random weights from a seed, timed inferences, latency statistics and the top 5. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Run a MobileNetV2 with random weights: warm up, time N inferences, print latency and the top 5.")
+final class RunCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOptions options;
+
+    @Option(names = {"-b", "--backend"}, defaultValue = "auto", paramLabel = "vector|scalar|auto",
+            description = "Kernels: vector (needs --add-modules jdk.incubator.vector), scalar, or auto. Default: ${DEFAULT-VALUE}.")
+    String backend;
+
+    @Option(names = "--mode", defaultValue = "fused", paramLabel = "fused|layerwise",
+            description = "Block execution. Default: ${DEFAULT-VALUE}.")
+    String mode;
+
+    @Option(names = {"-s", "--seed"}, defaultValue = "42", description = "Seed of the weights and the input. Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = {"-w", "--warmup"}, defaultValue = "20", description = "Untimed runs first (JIT warm-up). Default: ${DEFAULT-VALUE}.")
+    int warmup;
+
+    @Option(names = {"-n", "--iterations"}, defaultValue = "100", description = "Timed runs. Default: ${DEFAULT-VALUE}.")
+    int iterations;
+
+    @Option(names = "--json", description = "Machine-readable output.")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        if (warmup < 0) {
+            throw new IllegalArgumentException("--warmup " + warmup + ": expected 0 or more");
+        }
+        if (iterations < 1) {
+            throw new IllegalArgumentException("--iterations " + iterations + ": expected 1 or more");
+        }
+        ModelConfig config = options.toConfig();
+        ExecutionMode executionMode = Main.parseMode(mode);
+        KernelSet kernels = KernelSets.byName(backend);
+        PrintWriter err = spec.commandLine().getErr();
+        err.printf(Locale.ROOT, "building %s on %s (%s)...%n", config, kernels.name(),
+                executionMode.name().toLowerCase(Locale.ROOT));
+        err.flush();
+        MobileNetV2 model = MobileNetV2.create(config, Weights.random(config, seed), kernels, executionMode);
+        float[] image = randomImage(model.inputLength(), seed + 1);
+        float[] logits = new float[model.classes()];
+        long[] nanos = new long[iterations];
+        try (Session session = model.newSession()) {
+            progress(err, "warm-up", 0, warmup);
+            for (int i = 0; i < warmup; i++) {
+                session.run(image, 0, logits, 0);
+                progress(err, "warm-up", i + 1, warmup);
+            }
+            progress(err, "timed", 0, iterations);
+            for (int i = 0; i < iterations; i++) {
+                long t0 = System.nanoTime();
+                session.run(image, 0, logits, 0);
+                nanos[i] = System.nanoTime() - t0;
+                progress(err, "timed", i + 1, iterations);
+            }
+        }
+        long[] sorted = nanos.clone();
+        Arrays.sort(sorted);
+        double medianMs = percentile(sorted, 0.5) / 1e6;
+        int[] top5 = Main.topK(logits, 5);
+        double sum = 0;
+        for (float f : logits) {
+            sum += f;
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            Map<String, Object> root = new LinkedHashMap<>();
+            root.put("config", PlanCommand.configJson(config));
+            root.put("backend", kernels.name());
+            root.put("mode", executionMode.name().toLowerCase(Locale.ROOT));
+            root.put("seed", seed);
+            root.put("macs", model.plan().totalMacs());
+            Map<String, Object> lat = new LinkedHashMap<>();
+            lat.put("warmup", warmup);
+            lat.put("iterations", iterations);
+            lat.put("medianMs", medianMs);
+            lat.put("p10Ms", percentile(sorted, 0.1) / 1e6);
+            lat.put("p90Ms", percentile(sorted, 0.9) / 1e6);
+            lat.put("minMs", sorted[0] / 1e6);
+            lat.put("maxMs", sorted[sorted.length - 1] / 1e6);
+            lat.put("imagesPerSecond", 1000.0 / medianMs);
+            lat.put("gflops", 2.0 * model.plan().totalMacs() / (medianMs * 1e6));
+            List<Object> all = new ArrayList<>();
+            for (long n : nanos) {
+                all.add(n / 1e6);
+            }
+            lat.put("samplesMs", all);
+            root.put("latency", lat);
+            List<Object> top = new ArrayList<>();
+            for (int i : top5) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("index", i);
+                m.put("logit", logits[i]);
+                top.add(m);
+            }
+            root.put("top5", top);
+            root.put("logitsSum", sum);
+            root.put("logitsChecksum", Main.checksum(logits));
+            out.print(Json.write(root));
+        } else {
+            out.printf(Locale.ROOT, "%s on %s, %s blocks%n", config, kernels.name(),
+                    executionMode.name().toLowerCase(Locale.ROOT));
+            out.printf(Locale.ROOT, "latency over %d runs (after %d warm-up): median %.3f ms, p10 %.3f ms, p90 %.3f ms, min %.3f ms%n",
+                    iterations, warmup, medianMs, percentile(sorted, 0.1) / 1e6,
+                    percentile(sorted, 0.9) / 1e6, sorted[0] / 1e6);
+            out.printf(Locale.ROOT, "throughput %.1f images/s, %.1f GFLOP/s (%.1f M multiply-adds)%n",
+                    1000.0 / medianMs, 2.0 * model.plan().totalMacs() / (medianMs * 1e6),
+                    model.plan().totalMacs() / 1e6);
+            StringBuilder sb = new StringBuilder("top 5:");
+            for (int i : top5) {
+                sb.append(String.format(Locale.ROOT, " %d (%.4f)", i, logits[i]));
+            }
+            out.println(sb);
+            out.printf(Locale.ROOT, "logits checksum %s, sum %.6f%n", Main.checksum(logits), sum);
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** Deterministic input in [-1, 1], the range the TensorFlow models are trained for. */
+    static float[] randomImage(int length, long seed) {
+        Random rnd = new Random(seed);
+        float[] img = new float[length];
+        for (int i = 0; i < length; i++) {
+            img[i] = rnd.nextFloat() * 2f - 1f;
+        }
+        return img;
+    }
+
+    private static double percentile(long[] sorted, double q) {
+        double pos = q * (sorted.length - 1);
+        int lo = (int) Math.floor(pos);
+        int hi = Math.min(sorted.length - 1, lo + 1);
+        return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+    }
+
+    private static void progress(PrintWriter err, String what, int done, int total) {
+        if (total == 0) {
+            return;
+        }
+        // Ten updates per phase at most, on one line.
+        if (done == 0 || done == total || done % Math.max(1, total / 10) == 0) {
+            err.printf(Locale.ROOT, "\r%s %d/%d", what, done, total);
+            if (done == total) {
+                err.println();
+            }
+            err.flush();
+        }
+    }
+}

@@ -1,0 +1,298 @@
+package dev.mobilenetsimd.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The vector pointwise 1x1 GEMM against the scalar reference, at whatever vector width this JVM
+ * runs ({@code -Dmobilenet.vectorBits}; the build repeats the kernel tests at 128, 256 and 512).
+ *
+ * <p><b>Tolerance.</b> Both backends sum the same {@code cin + 1} terms (bias first) in different
+ * orders and with/without fused multiply-add, so each is within {@code (cin + 1) * eps * M} of the
+ * exact sum, where {@code M = |bias| + sum_ci |in * w|} and {@code eps = 2^-23}. The test allows
+ * twice that (both sides' error) plus {@code 2 * eps * |expected|} for the residual addition:
+ * {@code tol = 2 * (cin + 2) * eps * M + 2 * eps * |expected|}. RELU6 is 1-Lipschitz, so the bound
+ * holds after the activation. NaN must match NaN.
+ */
+class PointwiseGemmTest {
+    private static final KernelSet VECTOR = KernelSets.vector();
+    private static final KernelSet SCALAR = KernelSets.scalar();
+    private static final int LANES = VECTOR.vectorBitSize() / Float.SIZE;
+    /** Taller than the tallest microkernel (14 rows) twice over, plus one: every pixel tail. */
+    private static final int MAX_SMALL_PIXELS = 2 * 14 + 1;
+    private static final float EPS = Math.ulp(1f);
+    private static final float SENTINEL = -12345.5f;
+
+    /** How the residual is passed. */
+    private enum Residual { NONE, SEPARATE, ALIASES_OUT }
+
+    /** One layer's canonical weights, packed by both backends. */
+    private static final class Layer {
+        final int cin, cout;
+        final float[] w, bias;
+        final PackedWeights vector, scalar;
+
+        Layer(Random rnd, int cin, int cout, boolean withBias) {
+            this.cin = cin;
+            this.cout = cout;
+            this.w = values(rnd, cin * cout, 1f);
+            this.bias = withBias ? values(rnd, cout, 4f) : null;
+            this.vector = VECTOR.packPointwise(w, bias, cin, cout);
+            this.scalar = SCALAR.packPointwise(w, bias, cin, cout);
+        }
+    }
+
+    /** Uniform in {@code [-scale, scale)}. */
+    private static float[] values(Random rnd, int n, float scale) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (rnd.nextFloat() * 2f - 1f) * scale;
+        }
+        return a;
+    }
+
+    @Test
+    void everySmallShapeMatchesScalar() {
+        Random rnd = new Random(1);
+        int[] cins = {1, 3, 8, 17};
+        int cases = 0;
+        for (int cin : cins) {
+            for (int cout = 1; cout <= 3 * LANES + 1; cout++) {
+                Layer layer = new Layer(rnd, cin, cout, true);
+                for (int pixels = 1; pixels <= MAX_SMALL_PIXELS; pixels++) {
+                    // Cycle through activation x residual mode instead of the full product:
+                    // every combination still meets every cout and pixel tail residue.
+                    Activation act = Activation.values()[(pixels + cout) % 2];
+                    Residual mode = Residual.values()[(pixels / 2 + cout + cin) % 3];
+                    check(rnd, layer, pixels, act, mode, 3, 5);
+                    cases++;
+                }
+            }
+        }
+        assertTrue(cases > 0);
+    }
+
+    @Test
+    void allActivationAndResidualCombinationsOnTailShapes() {
+        Random rnd = new Random(2);
+        int[][] shapes = {{17, 1}, {9, LANES - 1}, {5, LANES + 3}, {96, 3 * LANES + 1},
+                {33, 2 * LANES + 5}, {8, 4 * LANES + 7}};
+        for (int[] s : shapes) {
+            Layer layer = new Layer(rnd, s[0], s[1], true);
+            for (Activation act : Activation.values()) {
+                for (Residual mode : Residual.values()) {
+                    for (int pixels : new int[] {1, 6, 7, 13, 15, 43}) {
+                        check(rnd, layer, pixels, act, mode, 0, 0);
+                        check(rnd, layer, pixels, act, mode, 11, 2);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void mobileNetV2ChannelCountsMatchScalar() {
+        Random rnd = new Random(3);
+        // (cin, cout) of every distinct MobileNetV2 1.0/224 1x1 layer.
+        int[][] shapes = {{32, 16}, {16, 96}, {96, 24}, {24, 144}, {144, 24}, {144, 32},
+                {32, 192}, {192, 32}, {192, 64}, {64, 384}, {384, 64}, {384, 96}, {96, 576},
+                {576, 96}, {576, 160}, {160, 960}, {960, 160}, {960, 320}, {320, 1280}};
+        int i = 0;
+        for (int[] s : shapes) {
+            Layer layer = new Layer(rnd, s[0], s[1], true);
+            Activation act = i % 2 == 0 ? Activation.RELU6 : Activation.LINEAR;
+            Residual mode = Residual.values()[i % 3];
+            for (int pixels : new int[] {49, 50, 13}) {
+                check(rnd, layer, pixels, act, mode, 0, 0);
+            }
+            i++;
+        }
+    }
+
+    @Test
+    void largeLayersMatchScalar() {
+        Random rnd = new Random(4);
+        // Real sizes: the first expansion (several cache chunks), a projection with residual.
+        check(rnd, new Layer(rnd, 16, 96, true), 3136, Activation.RELU6, Residual.NONE, 0, 0);
+        check(rnd, new Layer(rnd, 144, 24, true), 3136, Activation.LINEAR, Residual.ALIASES_OUT, 0, 0);
+        check(rnd, new Layer(rnd, 960, 320, true), 49, Activation.LINEAR, Residual.SEPARATE, 7, 1);
+        // A pixel count that is no multiple of any tile height or chunk.
+        check(rnd, new Layer(rnd, 24, 3 * LANES + 1, true), 1001, Activation.RELU6,
+                Residual.SEPARATE, 1, 1);
+    }
+
+    @Test
+    void nullBiasMeansZeros() {
+        Random rnd = new Random(5);
+        for (int cout : new int[] {1, LANES, 2 * LANES + 3, 96}) {
+            Layer layer = new Layer(rnd, 17, cout, false);
+            for (Activation act : Activation.values()) {
+                check(rnd, layer, 23, act, Residual.SEPARATE, 0, 0);
+            }
+            // And equal to packing explicit zeros.
+            float[] in = values(rnd, 9 * 17, 8f);
+            float[] a = new float[9 * cout], b = new float[9 * cout];
+            VECTOR.pointwise(in, 0, 9, layer.vector, Activation.LINEAR, null, 0, a, 0);
+            PackedWeights zeros = VECTOR.packPointwise(layer.w, new float[cout], 17, cout);
+            VECTOR.pointwise(in, 0, 9, zeros, Activation.LINEAR, null, 0, b, 0);
+            assertTrue(Arrays.equals(a, b), "null bias differs from zero bias, cout=" + cout);
+        }
+    }
+
+    @Test
+    void relu6ClampsAndKeepsNaNLikeMathMaxMin() {
+        // One input channel with weight 0, so out = bias + 1 * 0 exactly (-0 becomes +0).
+        float[] bias = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0f, 0f,
+                -3f, 3f, 6f, 6.5f, 1e30f, -1e30f, Float.MIN_VALUE, 5.999999f};
+        int cout = bias.length;
+        float[] w = new float[cout];
+        PackedWeights packed = VECTOR.packPointwise(w, bias, 1, cout);
+        int pixels = 9;
+        float[] in = new float[pixels];
+        Arrays.fill(in, 1f);
+        float[] out = new float[pixels * cout];
+        VECTOR.pointwise(in, 0, pixels, packed, Activation.RELU6, null, 0, out, 0);
+        for (int p = 0; p < pixels; p++) {
+            for (int co = 0; co < cout; co++) {
+                float expected = Activation.RELU6.apply(bias[co] + 0f);
+                assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(out[p * cout + co]),
+                        "relu6(" + bias[co] + ") at pixel " + p + ": got " + out[p * cout + co]);
+            }
+        }
+        float[] linear = new float[pixels * cout];
+        VECTOR.pointwise(in, 0, pixels, packed, Activation.LINEAR, null, 0, linear, 0);
+        for (int co = 0; co < cout; co++) {
+            assertEquals(Float.floatToIntBits(bias[co] + 0f), Float.floatToIntBits(linear[co]),
+                    "linear(" + bias[co] + ")");
+        }
+    }
+
+    @Test
+    void writesOnlyItsOutputRegionUpToTheArrayEnd() {
+        Random rnd = new Random(6);
+        // Output ending exactly at the array end: masked tail stores must not overrun it.
+        for (int cout : new int[] {1, LANES - 1, LANES + 1, 3 * LANES + 1, 24}) {
+            Layer layer = new Layer(rnd, 5, cout, true);
+            int pixels = 15;
+            float[] in = values(rnd, pixels * 5, 8f);
+            float[] out = new float[3 + pixels * cout];
+            Arrays.fill(out, SENTINEL);
+            float[] residual = values(rnd, pixels * cout, 8f);
+            VECTOR.pointwise(in, 0, pixels, layer.vector, Activation.RELU6, residual, 0, out, 3);
+            float[] expected = new float[pixels * cout];
+            SCALAR.pointwise(in, 0, pixels, layer.scalar, Activation.RELU6, residual, 0, expected, 0);
+            for (int i = 0; i < 3; i++) {
+                assertEquals(SENTINEL, out[i], "wrote before the output region");
+            }
+            assertClose(expected, 0, out, 3, in, 0, pixels, layer, residual, 0, "array end, cout=" + cout);
+        }
+    }
+
+    @Test
+    void zeroPixelsWritesNothing() {
+        Layer layer = new Layer(new Random(7), 8, 8, true);
+        float[] out = new float[64];
+        Arrays.fill(out, SENTINEL);
+        VECTOR.pointwise(new float[64], 0, 0, layer.vector, Activation.RELU6, null, 0, out, 0);
+        for (float v : out) {
+            assertEquals(SENTINEL, v);
+        }
+    }
+
+    @Test
+    void rejectsWeightsPackedByAnotherBackend() {
+        Layer layer = new Layer(new Random(8), 4, 8, true);
+        float[] in = new float[4], out = new float[8];
+        assertThrows(IllegalArgumentException.class, () ->
+                VECTOR.pointwise(in, 0, 1, layer.scalar, Activation.LINEAR, null, 0, out, 0));
+        assertThrows(IllegalArgumentException.class, () ->
+                SCALAR.pointwise(in, 0, 1, layer.vector, Activation.LINEAR, null, 0, out, 0));
+        assertTrue(layer.vector.layout.contains(Integer.toString(VECTOR.vectorBitSize())),
+                "layout names the width: " + layer.vector.layout);
+    }
+
+    @Test
+    void packRejectsWrongLengths() {
+        assertThrows(IllegalArgumentException.class,
+                () -> VECTOR.packPointwise(new float[5], null, 2, 3));
+        assertThrows(IllegalArgumentException.class,
+                () -> VECTOR.packPointwise(new float[6], new float[2], 2, 3));
+    }
+
+    /**
+     * Runs one case at the given offsets (margins before the regions) and compares with scalar;
+     * also checks nothing outside the output region was written.
+     */
+    private static void check(Random rnd, Layer layer, int pixels, Activation act, Residual mode,
+                              int inMargin, int outMargin) {
+        final int cin = layer.cin, cout = layer.cout;
+        final int n = pixels * cout;
+        float[] in = new float[inMargin + pixels * cin + 2];
+        float[] inValues = values(rnd, in.length, 8f); // beyond +-6 both ways before the weights
+        System.arraycopy(inValues, 0, in, 0, in.length);
+        float[] residualValues = values(rnd, n, 8f);
+
+        float[] expected = new float[n];
+        SCALAR.pointwise(in, inMargin, pixels, layer.scalar, act,
+                mode == Residual.NONE ? null : residualValues, 0, expected, 0);
+
+        float[] out = new float[outMargin + n + outMargin];
+        Arrays.fill(out, SENTINEL);
+        float[] residual = null;
+        int residualOff = 0;
+        if (mode == Residual.SEPARATE) {
+            residual = new float[1 + n];
+            System.arraycopy(residualValues, 0, residual, 1, n);
+            residualOff = 1;
+        } else if (mode == Residual.ALIASES_OUT) {
+            System.arraycopy(residualValues, 0, out, outMargin, n);
+            residual = out;
+            residualOff = outMargin;
+        }
+        VECTOR.pointwise(in, inMargin, pixels, layer.vector, act, residual, residualOff, out,
+                outMargin);
+
+        String what = "cin=" + cin + " cout=" + cout + " pixels=" + pixels + " act=" + act
+                + " residual=" + mode + " lanes=" + LANES;
+        for (int i = 0; i < outMargin; i++) {
+            assertEquals(SENTINEL, out[i], "wrote before the output: " + what);
+            assertEquals(SENTINEL, out[outMargin + n + i], "wrote after the output: " + what);
+        }
+        assertClose(expected, 0, out, outMargin, in, inMargin, pixels, layer,
+                mode == Residual.NONE ? null : residualValues, 0, what);
+    }
+
+    private static void assertClose(float[] expected, int expOff, float[] actual, int actOff,
+                                    float[] in, int inOff, int pixels, Layer layer,
+                                    float[] residual, int resOff, String what) {
+        final int cin = layer.cin, cout = layer.cout;
+        for (int p = 0; p < pixels; p++) {
+            for (int co = 0; co < cout; co++) {
+                float e = expected[expOff + p * cout + co];
+                float a = actual[actOff + p * cout + co];
+                if (Float.isNaN(e) || Float.isNaN(a)) {
+                    if (Float.isNaN(e) != Float.isNaN(a)) {
+                        fail("NaN mismatch at pixel " + p + " channel " + co + ": expected " + e
+                                + ", got " + a + " (" + what + ")");
+                    }
+                    continue;
+                }
+                double magnitude = layer.bias == null ? 0 : Math.abs(layer.bias[co]);
+                for (int ci = 0; ci < cin; ci++) {
+                    magnitude += Math.abs((double) in[inOff + p * cin + ci] * layer.w[ci * cout + co]);
+                }
+                double tol = 2.0 * (cin + 2) * EPS * magnitude + 2.0 * EPS * Math.abs(e);
+                if (Math.abs((double) e - a) > tol) {
+                    fail("pixel " + p + " channel " + co + ": expected " + e + ", got " + a
+                            + " (tol " + tol + "; " + what + ")");
+                }
+            }
+        }
+    }
+}

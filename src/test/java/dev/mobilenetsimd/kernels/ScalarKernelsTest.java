@@ -1,0 +1,230 @@
+package dev.mobilenetsimd.kernels;
+
+import static dev.mobilenetsimd.kernels.KernelTestSupport.*;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The scalar oracle against independent formulations: hand-worked examples, and naive
+ * double-precision versions written differently (explicitly zero-padded input tensors instead of
+ * bounds tests, whole layers instead of rows). Tolerance against the double result:
+ * {@code (terms + 1) * eps * sum|a*w|} (float summation error bound).
+ */
+class ScalarKernelsTest {
+    private final KernelSet s = KernelSets.scalar();
+
+    @Test
+    void depthwiseHandWorked() {
+        // One channel, input 1..9 in a 3x3 image, all taps 1, bias 0.5.
+        float[] in = new float[12]; // 9 pixels + a 3-pixel zero row
+        for (int i = 0; i < 9; i++) {
+            in[i] = i + 1;
+        }
+        PackedWeights w = s.packDepthwise(filled(9, 1f), new float[] {0.5f}, 1);
+        float[] out = new float[3];
+        // Middle output row, symmetric padding 1: sums of 2x3, 3x3, 2x3 windows.
+        s.depthwiseRow(in, 0, 3, 6, 3, 1, 1, w, Activation.LINEAR, out, 0, 3);
+        assertArrayEquals(new float[] {27.5f, 45.5f, 33.5f}, out);
+        // Top output row: top padding row is the zero row at offset 9.
+        s.depthwiseRow(in, 9, 0, 3, 3, 1, 1, w, Activation.LINEAR, out, 0, 3);
+        assertArrayEquals(new float[] {12.5f, 21.5f, 16.5f}, out);
+        // Stride 2, padLeft 0 (TF-SAME on even input: 0 left, 1 right), 2 outputs: columns
+        // {0,1,2} and {2,3(out),4(out)} of the bottom two rows + zero row.
+        s.depthwiseRow(in, 3, 6, 9, 3, 2, 0, w, Activation.RELU6, out, 0, 2);
+        assertEquals(6f, out[0]);
+        assertEquals(6f, out[1]);
+        s.depthwiseRow(in, 3, 6, 9, 3, 2, 0, w, Activation.LINEAR, out, 0, 2);
+        assertEquals(4 + 5 + 6 + 7 + 8 + 9 + 0.5f, out[0]);
+        assertEquals(6 + 9 + 0.5f, out[1]);
+    }
+
+    @Test
+    void depthwiseMatchesNaivePaddedDouble() {
+        SplittableRandom r = new SplittableRandom(31);
+        for (int c : new int[] {1, 3, 8}) {
+            for (int h : new int[] {1, 2, 5, 8}) {
+                for (int w : new int[] {1, 2, 5, 8}) {
+                    for (int stride = 1; stride <= 2; stride++) {
+                        for (int pad = 0; pad <= 1; pad++) {
+                            int outH = (h + stride - 1) / stride, outW = (w + stride - 1) / stride;
+                            float[] in = depthwiseInput(r, 0, h, w, c);
+                            float[] wt = random(r, 9 * c, -1f, 1f);
+                            float[] bias = random(r, c, -1f, 1f);
+                            float[] got = depthwiseLayer(s, in, 0, h, w, c, stride, pad, pad,
+                                    outH, outW, s.packDepthwise(wt, bias, c), Activation.LINEAR);
+                            double[][] want = naiveConv(in, h, w, c, 1, true, wt, bias, stride,
+                                    pad, pad, outH, outW);
+                            assertNear(want, got, 10, "depthwise c=" + c + " " + h + "x" + w
+                                    + " s" + stride + " p" + pad);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void conv3x3MatchesNaivePaddedDouble() {
+        SplittableRandom r = new SplittableRandom(32);
+        for (int cout : new int[] {1, 5, 8}) {
+            for (int h : new int[] {1, 3, 6}) {
+                for (int w : new int[] {1, 4, 7}) {
+                    for (int stride = 1; stride <= 2; stride++) {
+                        for (int pads = 0; pads < 4; pads++) {
+                            int padTop = pads >> 1, padLeft = pads & 1, cin = 3;
+                            int outH = (h + stride - 1) / stride, outW = (w + stride - 1) / stride;
+                            float[] in = random(r, h * w * cin, -4f, 4f);
+                            float[] wt = random(r, 9 * cin * cout, -1f, 1f);
+                            float[] bias = random(r, cout, -1f, 1f);
+                            float[] got = new float[outH * outW * cout];
+                            s.conv3x3(in, 0, h, w, stride, padTop, padLeft,
+                                    s.packConv3x3(wt, bias, cin, cout), Activation.LINEAR, got, 0,
+                                    outH, outW, 0, outH);
+                            double[][] want = naiveConv(in, h, w, cin, cout, false, wt, bias,
+                                    stride, padTop, padLeft, outH, outW);
+                            assertNear(want, got, 28, "conv cout=" + cout + " " + h + "x" + w
+                                    + " s" + stride + " pads " + padTop + "," + padLeft);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void conv3x3HandWorkedCorner() {
+        // 2x2x1 input {1,2;3,4}, one output channel, tap (ky,kx) weight = ky*3+kx+1, stride 2,
+        // pad 1: the only output sees input (0,0) under tap (1,1)=5, (0,1) under (1,2)=6,
+        // (1,0) under (2,1)=8, (1,1) under (2,2)=9: 5 + 12 + 24 + 36 = 77.
+        float[] wt = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+        float[] out = new float[1];
+        s.conv3x3(new float[] {1, 2, 3, 4}, 0, 2, 2, 2, 1, 1, s.packConv3x3(wt, null, 1, 1),
+                Activation.LINEAR, out, 0, 1, 1, 0, 1);
+        assertEquals(77f, out[0]);
+        s.conv3x3(new float[] {1, 2, 3, 4}, 0, 2, 2, 2, 1, 1, s.packConv3x3(wt, null, 1, 1),
+                Activation.RELU6, out, 0, 1, 1, 0, 1);
+        assertEquals(6f, out[0]);
+    }
+
+    @Test
+    void poolAndDenseMatchNaiveDouble() {
+        SplittableRandom r = new SplittableRandom(33);
+        int pixels = 7, c = 5;
+        float[] in = random(r, pixels * c, -3f, 3f);
+        float[] pooled = new float[c];
+        s.globalAveragePool(in, 0, pixels, c, pooled, 0);
+        for (int ch = 0; ch < c; ch++) {
+            double sum = 0;
+            for (int p = pixels - 1; p >= 0; p--) {
+                sum += in[p * c + ch];
+            }
+            assertEquals(sum / pixels, pooled[ch], 1e-5, "pool ch " + ch);
+        }
+        assertArrayEquals(new float[] {2.5f}, poolOf(new float[] {1, 2, 3, 4}, 4, 1));
+
+        int n = 6, k = 4;
+        float[] x = random(r, n, -2f, 2f), w = random(r, n * k, -1f, 1f), b = random(r, k, -1f, 1f);
+        float[] got = new float[k];
+        s.dense(x, 0, s.packDense(w, b, n, k), got, 0);
+        for (int o = 0; o < k; o++) {
+            double acc = b[o];
+            for (int i = n - 1; i >= 0; i--) {
+                acc += (double) x[i] * w[i * k + o];
+            }
+            assertEquals(acc, got[o], 1e-5, "dense o " + o);
+        }
+        // Hand-worked: [1, 2] x [[1, 10], [100, 1000]] + [0.5, 0] = [201.5, 2010].
+        float[] hand = new float[2];
+        s.dense(new float[] {1, 2}, 0, s.packDense(new float[] {1, 10, 100, 1000},
+                new float[] {0.5f, 0f}, 2, 2), hand, 0);
+        assertArrayEquals(new float[] {201.5f, 2010f}, hand);
+    }
+
+    private float[] poolOf(float[] in, int pixels, int c) {
+        float[] out = new float[c];
+        s.globalAveragePool(in, 0, pixels, c, out, 0);
+        return out;
+    }
+
+    @Test
+    void relu6AndAddEdgeCases() {
+        float[] a = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -1f, 3f, 6f, 9f};
+        s.relu6(a, 0, a.length);
+        assertEquals(Float.NaN, a[0]);
+        assertArrayEquals(new float[] {6f, 0f, 0f, 3f, 6f, 6f}, java.util.Arrays.copyOfRange(a, 1, 7));
+        float[] b = {-5f, 7f, 8f};
+        s.relu6(b, 1, 1); // only the middle element
+        assertArrayEquals(new float[] {-5f, 6f, 8f}, b);
+
+        float[] out = {9f, 9f, 9f, 9f};
+        s.add(new float[] {1f, 2f, 3f}, 1, new float[] {10f, 20f}, 0, out, 1, 2);
+        assertArrayEquals(new float[] {9f, 12f, 23f, 9f}, out);
+        float[] self = {1f, Float.POSITIVE_INFINITY};
+        s.add(self, 0, new float[] {2f, Float.NEGATIVE_INFINITY}, 0, self, 0, 2);
+        assertEquals(3f, self[0]);
+        assertEquals(Float.NaN, self[1]);
+    }
+
+    /**
+     * Naive double-precision 3x3 convolution over an explicitly zero-padded copy of the input
+     * (no bounds tests). {@code depthwise}: weights {@code [t][c]}, else {@code [t][cin][cout]}.
+     * Returns per output element {value, sum |terms|}.
+     */
+    private static double[][] naiveConv(float[] in, int h, int w, int cin, int cout,
+                                        boolean depthwise, float[] wt, float[] bias, int stride,
+                                        int padTop, int padLeft, int outH, int outW) {
+        int ph = outH * stride + 3, pw = outW * stride + 3; // room for any window
+        double[] padded = new double[ph * pw * cin];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                for (int ci = 0; ci < cin; ci++) {
+                    int py = y + padTop, px = x + padLeft;
+                    if (py < ph && px < pw) {
+                        padded[(py * pw + px) * cin + ci] = in[(y * w + x) * cin + ci];
+                    }
+                }
+            }
+        }
+        int co = depthwise ? cin : cout;
+        double[][] res = new double[2][outH * outW * co];
+        for (int oy = 0; oy < outH; oy++) {
+            for (int ox = 0; ox < outW; ox++) {
+                for (int o = 0; o < co; o++) {
+                    double v = bias[o], mag = Math.abs(bias[o]);
+                    for (int t = 0; t < 9; t++) {
+                        int py = oy * stride + t / 3, px = ox * stride + t % 3;
+                        if (depthwise) {
+                            double term = padded[(py * pw + px) * cin + o] * wt[t * cin + o];
+                            v += term;
+                            mag += Math.abs(term);
+                        } else {
+                            for (int ci = 0; ci < cin; ci++) {
+                                double term = padded[(py * pw + px) * cin + ci]
+                                        * wt[(t * cin + ci) * cout + o];
+                                v += term;
+                                mag += Math.abs(term);
+                            }
+                        }
+                    }
+                    int idx = (oy * outW + ox) * co + o;
+                    res[0][idx] = v;
+                    res[1][idx] = mag;
+                }
+            }
+        }
+        return res;
+    }
+
+    private static void assertNear(double[][] want, float[] got, int terms, String what) {
+        for (int i = 0; i < got.length; i++) {
+            double tol = (terms + 1) * (double) EPS * want[1][i] + 1e-30;
+            if (!(Math.abs(got[i] - want[0][i]) <= tol)) {
+                fail(what + ": element " + i + " is " + got[i] + ", naive " + want[0][i]);
+            }
+        }
+    }
+}
