@@ -1,0 +1,60 @@
+package dev.mobilenetsimd;
+
+import dev.mobilenetsimd.kernels.KernelSets;
+import dev.mobilenetsimd.plan.ExecutionMode;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Every step of MobileNetV2 1.0/224 on its own (vector kernels): fused vs layer-by-layer blocks.
+ * In package {@code dev.mobilenetsimd} to reach a session's arena and run single steps.
+ * GFLOP/s = 2 · step MACs / time (the plan printed by {@code plan} lists the MACs per step).
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsPrepend = {"--add-modules=jdk.incubator.vector", "-Xms2g", "-Xmx2g"})
+public class BlockBench {
+    /** Step index in the plan: 0 stem, 1..17 blocks, 18 last 1x1, 19 pool, 20 classifier. */
+    @Param({"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20"})
+    public int step;
+
+    @Param({"FUSED", "LAYERWISE"})
+    public ExecutionMode mode;
+
+    private MobileNetV2 model;
+    private float[] arena;
+
+    @Setup
+    public void setup() {
+        ModelConfig cfg = ModelConfig.standard();
+        model = MobileNetV2.create(cfg, Weights.random(cfg, 42), KernelSets.vector(), mode);
+        Session session = model.newSession();
+        arena = session.arena();
+        float[] image = new float[model.inputLength()];
+        Random rnd = new Random(43);
+        for (int i = 0; i < image.length; i++) {
+            image[i] = rnd.nextFloat() * 2 - 1;
+        }
+        session.run(image); // realistic activations in every buffer
+    }
+
+    @Benchmark
+    public float[] runStep() {
+        model.network().runStep(step, arena);
+        return arena;
+    }
+}

@@ -1,0 +1,95 @@
+package dev.mobilenetsimd.bench;
+
+import dev.mobilenetsimd.kernels.Activation;
+import dev.mobilenetsimd.kernels.KernelSet;
+import dev.mobilenetsimd.kernels.KernelSets;
+import dev.mobilenetsimd.kernels.PackedWeights;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * Every distinct depthwise 3x3 layer of MobileNetV2 1.0/224, whole layer (all output rows via
+ * {@code depthwiseRow}, padding rows pointing at a zero row), ReLU6 fused, vector vs scalar.
+ * Padding as TensorFlow SAME: stride 1 pads 1 on each side, stride 2 on even input 0 top/left
+ * and 1 bottom/right.
+ *
+ * <p>GFLOP/s = 2 * MACs / time, MACs = outH * outW * C * 9 (printed once per trial by
+ * {@link #setup}). E.g. 112x112x32 s1: 3.61 M MACs, so 72.3 us = 100 GFLOP/s.
+ *
+ * <p>Run: {@code java --add-modules jdk.incubator.vector -cp ... org.openjdk.jmh.Main
+ * DepthwiseBench}; the width is the preferred species unless
+ * {@code -jvmArgsAppend -Dmobilenet.vectorBits=256} etc.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsPrepend = "--add-modules=jdk.incubator.vector")
+public class DepthwiseBench {
+    /** Input H(=W) x C x stride. */
+    @Param({"112x32s1", "112x96s2", "56x144s1", "56x144s2", "28x192s1", "28x192s2",
+            "14x384s1", "14x576s1", "14x576s2", "7x960s1"})
+    public String shape;
+
+    @Param({"vector", "scalar"})
+    public String backend;
+
+    private KernelSet k;
+    private PackedWeights w;
+    private float[] src, out;
+    private int h, c, stride, pad, outH, outW, zeroRow;
+
+    @Setup
+    public void setup() {
+        String[] p = shape.split("[xs]");
+        h = Integer.parseInt(p[0]);
+        c = Integer.parseInt(p[1]);
+        stride = Integer.parseInt(p[2]);
+        pad = stride == 1 ? 1 : 0;
+        outH = h / stride;
+        outW = h / stride;
+        k = KernelSets.byName(backend);
+        SplittableRandom r = new SplittableRandom(1);
+        src = new float[(h * h + h) * c]; // tensor + one zero row
+        for (int i = 0; i < h * h * c; i++) {
+            src[i] = (float) (r.nextDouble() * 4 - 1);
+        }
+        zeroRow = h * h * c;
+        float[] wt = new float[9 * c], b = new float[c];
+        for (int i = 0; i < wt.length; i++) {
+            wt[i] = (float) (r.nextDouble() - 0.5);
+        }
+        w = k.packDepthwise(wt, b, c);
+        out = new float[outH * outW * c];
+        long macs = (long) outH * outW * c * 9;
+        System.out.println("# " + shape + " " + k.name() + ": MACs " + macs
+                + ", GFLOP/s = " + (2 * macs / 1000) + " / (us per op) / 1000");
+    }
+
+    @Benchmark
+    public void layer(Blackhole bh) {
+        final int rowLen = h * c;
+        for (int y = 0; y < outH; y++) {
+            int iy = y * stride - pad;
+            int top = iy >= 0 && iy < h ? iy * rowLen : zeroRow;
+            int mid = iy + 1 < h ? (iy + 1) * rowLen : zeroRow;
+            int bot = iy + 2 < h ? (iy + 2) * rowLen : zeroRow;
+            k.depthwiseRow(src, top, mid, bot, h, stride, pad, w, Activation.RELU6, out,
+                    y * outW * c, outW);
+        }
+        bh.consume(out);
+    }
+}

@@ -1,0 +1,69 @@
+package dev.mobilenetsimd.bench;
+
+import dev.mobilenetsimd.kernels.KernelSet;
+import dev.mobilenetsimd.kernels.KernelSets;
+import dev.mobilenetsimd.kernels.PackedWeights;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * MobileNetV2 head: global average pool 7x7x1280 -> 1280, then the classifier 1280 -> 1001,
+ * vector vs scalar. The classifier streams 5.1 MB of weights (beyond L2), so its floor is memory
+ * bandwidth (~30 GB/s on one core: ~170 us); MACs = 1.28 M, GFLOP/s = 2563 / (us per op).
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsPrepend = "--add-modules=jdk.incubator.vector")
+public class HeadBench {
+    @Param({"vector", "scalar"})
+    public String backend;
+
+    private KernelSet k;
+    private PackedWeights w;
+    private float[] features, pooled, logits;
+
+    @Setup
+    public void setup() {
+        k = KernelSets.byName(backend);
+        SplittableRandom r = new SplittableRandom(3);
+        features = new float[49 * 1280];
+        for (int i = 0; i < features.length; i++) {
+            features[i] = (float) (r.nextDouble() * 6);
+        }
+        float[] wt = new float[1280 * 1001], b = new float[1001];
+        for (int i = 0; i < wt.length; i++) {
+            wt[i] = (float) (r.nextDouble() - 0.5);
+        }
+        w = k.packDense(wt, b, 1280, 1001);
+        pooled = new float[1280];
+        logits = new float[1001];
+    }
+
+    @Benchmark
+    public void poolAndClassifier(Blackhole bh) {
+        k.globalAveragePool(features, 0, 49, 1280, pooled, 0);
+        k.dense(pooled, 0, w, logits, 0);
+        bh.consume(logits);
+    }
+
+    @Benchmark
+    public void poolOnly(Blackhole bh) {
+        k.globalAveragePool(features, 0, 49, 1280, pooled, 0);
+        bh.consume(pooled);
+    }
+}
