@@ -1,0 +1,61 @@
+package dev.mobilenetsimd.image;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The result of classifying one image.
+ *
+ * @param top            the most probable classes, most probable first
+ * @param probabilities  softmax over all classes (a fresh array owned by this result)
+ * @param inferenceNanos wall time of the network run alone (no decoding or resizing)
+ */
+public record Classification(List<Prediction> top, float[] probabilities, long inferenceNanos) {
+    /** Copies {@code top} into an unmodifiable list. */
+    public Classification {
+        top = List.copyOf(top);
+    }
+
+    /** The most probable class. */
+    public Prediction best() {
+        return top.get(0);
+    }
+
+    /** Numerically stable softmax of {@code logits} (computed in double, returned as floats). */
+    public static float[] softmax(float[] logits) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float v : logits) {
+            max = Math.max(max, v);
+        }
+        double[] e = new double[logits.length];
+        double sum = 0;
+        for (int i = 0; i < logits.length; i++) {
+            e[i] = Math.exp(logits[i] - max);
+            sum += e[i];
+        }
+        float[] p = new float[logits.length];
+        for (int i = 0; i < p.length; i++) {
+            p[i] = (float) (e[i] / sum);
+        }
+        return p;
+    }
+
+    /** Indices of the {@code k} largest values of {@code values}, largest first (ties: lower index first). */
+    public static int[] topK(float[] values, int k) {
+        int n = Math.min(Math.max(k, 0), values.length);
+        List<Integer> best = new ArrayList<>(n + 1);
+        for (int i = 0; i < values.length; i++) {
+            int pos = best.size();
+            while (pos > 0 && values[best.get(pos - 1)] < values[i]) {
+                pos--;
+            }
+            if (pos < n) {
+                best.add(pos, i);
+                if (best.size() > n) {
+                    best.remove(n);
+                }
+            }
+        }
+        return best.stream().mapToInt(Integer::intValue).toArray();
+    }
+}

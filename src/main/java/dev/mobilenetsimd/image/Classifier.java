@@ -1,0 +1,125 @@
+package dev.mobilenetsimd.image;
+
+import dev.mobilenetsimd.MobileNetV2;
+import dev.mobilenetsimd.Session;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Image in, top classes out: decodes, converts to RGB, resizes the whole image to the model's
+ * resolution (Pillow-compatible bilinear, {@link PillowResize}), normalises, runs the network and
+ * applies softmax to its logits. Thread-safe: calls are serialised on one {@link Session}; use one
+ * classifier per thread for parallel throughput.
+ *
+ * <pre>{@code
+ * TfliteModel model = TfliteModel.load(Path.of("mobilenet_v2_1.0_224_quant.tflite"));
+ * try (Classifier c = model.classifier()) {
+ *     for (Prediction p : c.classify(Path.of("cat.bmp")).top()) {
+ *         System.out.println(p.index() + " " + p.label() + " " + p.probability());
+ *     }
+ * }
+ * }</pre>
+ */
+public final class Classifier implements AutoCloseable {
+    /** Classes reported unless asked otherwise. */
+    public static final int DEFAULT_TOP_K = 5;
+
+    private final MobileNetV2 network;
+    private final InputNormalization normalization;
+    private final Labels labels;
+    private final Session session;
+    private final int topK;
+
+    /**
+     * A classifier running {@code network} on images normalised by {@code normalization}, naming
+     * classes with {@code labels}, reporting the {@code topK} most probable.
+     */
+    public Classifier(MobileNetV2 network, InputNormalization normalization, Labels labels, int topK) {
+        this.network = Objects.requireNonNull(network, "network");
+        this.normalization = Objects.requireNonNull(normalization, "normalization");
+        this.labels = Objects.requireNonNull(labels, "labels");
+        if (topK < 1) {
+            throw new IllegalArgumentException("topK = " + topK + ": must be at least 1");
+        }
+        this.topK = topK;
+        this.session = network.newSession();
+    }
+
+    /** As {@link #Classifier(MobileNetV2, InputNormalization, Labels, int)} with the top {@value #DEFAULT_TOP_K}. */
+    public Classifier(MobileNetV2 network, InputNormalization normalization, Labels labels) {
+        this(network, normalization, labels, DEFAULT_TOP_K);
+    }
+
+    /** The network this classifier runs. */
+    public MobileNetV2 network() { return network; }
+
+    /** The labels used to name classes. */
+    public Labels labels() { return labels; }
+
+    /** How pixels are normalised for the network. */
+    public InputNormalization normalization() { return normalization; }
+
+    /**
+     * Classifies the JPEG, PNG or BMP image in {@code file}.
+     *
+     * @throws IOException if the file cannot be read or decoded
+     */
+    public Classification classify(Path file) throws IOException {
+        return classify(ImageDecoder.read(file));
+    }
+
+    /** Classifies {@code image} (any size, any colour model). */
+    public Classification classify(BufferedImage image) {
+        return classify(ImageDecoder.toRgb(image));
+    }
+
+    /** Classifies {@code image}, resizing it to the model resolution first. */
+    public Classification classify(RgbImage image) {
+        return classifyPreprocessed(preprocess(image).pixels());
+    }
+
+    /** {@code image} resized to the model resolution, as the network will see it (before normalisation). */
+    public RgbImage preprocess(RgbImage image) {
+        int r = network.config().resolution();
+        return image.width() == r && image.height() == r ? image : PillowResize.bilinear(image, r, r);
+    }
+
+    /**
+     * Classifies an already resized image: {@code resolution * resolution * 3} bytes, RGB
+     * interleaved (the uint8 input of a TensorFlow Lite model), normalised here.
+     */
+    public Classification classifyPreprocessed(byte[] rgb) {
+        int n = network.inputLength();
+        if (rgb.length != n) {
+            int r = network.config().resolution();
+            throw new IllegalArgumentException("a preprocessed image must have " + n + " bytes (" + r + "x" + r
+                    + "x3), got " + rgb.length);
+        }
+        float[] input = normalization.apply(rgb);
+        float[] logits;
+        long t0, t1;
+        synchronized (session) {
+            t0 = System.nanoTime();
+            logits = session.run(input);
+            t1 = System.nanoTime();
+        }
+        float[] p = Classification.softmax(logits);
+        List<Prediction> top = new ArrayList<>(topK);
+        for (int i : Classification.topK(p, topK)) {
+            top.add(new Prediction(i, labels.get(i), p[i]));
+        }
+        return new Classification(top, p, t1 - t0);
+    }
+
+    /** Releases the session's memory; later calls fail. */
+    @Override
+    public void close() {
+        synchronized (session) {
+            session.close();
+        }
+    }
+}

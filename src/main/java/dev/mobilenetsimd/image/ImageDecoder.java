@@ -1,0 +1,111 @@
+package dev.mobilenetsimd.image;
+
+import java.awt.color.ColorSpace;
+import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+
+/**
+ * Reads JPEG, PNG and BMP files (through {@link ImageIO}) and converts them to 8-bit RGB the way
+ * Pillow's {@code convert("RGB")} does: grey is copied to all three channels, alpha is dropped (not
+ * composited), palettes are looked up, and the stored sample values are taken as they are (no
+ * colour management), so preprocessing matches the Python reference pipelines.
+ */
+public final class ImageDecoder {
+    private ImageDecoder() {}
+
+    /**
+     * Decodes the image in {@code file}.
+     *
+     * @throws IOException if the file cannot be read or is not a decodable JPEG, PNG or BMP image
+     */
+    public static RgbImage read(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new NoSuchFileException(file.toString(), null, "no such image file");
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            return decode(in, file.toString());
+        }
+    }
+
+    /**
+     * Decodes an image from {@code in}; {@code name} appears in error messages.
+     *
+     * @throws IOException if the stream is not a decodable JPEG, PNG or BMP image
+     */
+    public static RgbImage decode(InputStream in, String name) throws IOException {
+        BufferedImage img;
+        try {
+            img = ImageIO.read(in);
+        } catch (IOException | RuntimeException e) {
+            // The JDK decoders throw assorted runtime exceptions on damaged data.
+            throw new IOException("cannot decode image " + name + ": damaged or unsupported ("
+                    + e.getMessage() + ")", e);
+        }
+        if (img == null) {
+            throw new IOException("cannot decode image " + name
+                    + ": not a JPEG, PNG or BMP file (no image reader recognises it)");
+        }
+        try {
+            return toRgb(img);
+        } catch (RuntimeException e) {
+            throw new IOException("cannot convert image " + name + " to RGB: " + e.getMessage(), e);
+        }
+    }
+
+    /** Converts any {@link BufferedImage} to 8-bit RGB (see the class comment for the rules). */
+    public static RgbImage toRgb(BufferedImage img) {
+        int w = img.getWidth(), h = img.getHeight();
+        byte[] px = new byte[w * h * 3];
+        ColorModel cm = img.getColorModel();
+        Raster r = img.getRaster();
+        int bands = r.getNumBands();
+        int csType = cm.getColorSpace().getType();
+        boolean indexed = cm instanceof IndexColorModel;
+        if (!indexed && csType == ColorSpace.TYPE_GRAY && bands <= 2) {
+            int shift = Math.max(0, cm.getComponentSize(0) - 8);
+            int[] row = new int[w];
+            for (int y = 0; y < h; y++) {
+                r.getSamples(0, y, w, 1, 0, row);
+                for (int x = 0; x < w; x++) {
+                    byte v = (byte) Math.min(255, row[x] >>> shift);
+                    int o = (y * w + x) * 3;
+                    px[o] = v;
+                    px[o + 1] = v;
+                    px[o + 2] = v;
+                }
+            }
+        } else if (!indexed && csType == ColorSpace.TYPE_RGB && bands >= 3 && !cm.isAlphaPremultiplied()
+                && cm.getComponentSize(0) == 8 && cm.getComponentSize(1) == 8 && cm.getComponentSize(2) == 8) {
+            // Raw samples: getRGB would colour-convert images that carry an ICC profile.
+            int[] row = new int[w];
+            for (int c = 0; c < 3; c++) {
+                for (int y = 0; y < h; y++) {
+                    r.getSamples(0, y, w, 1, c, row);
+                    for (int x = 0; x < w; x++) {
+                        px[(y * w + x) * 3 + c] = (byte) row[x];
+                    }
+                }
+            }
+        } else {
+            int[] row = new int[w];
+            for (int y = 0; y < h; y++) {
+                img.getRGB(0, y, w, 1, row, 0, w);
+                for (int x = 0; x < w; x++) {
+                    int o = (y * w + x) * 3;
+                    px[o] = (byte) (row[x] >> 16);
+                    px[o + 1] = (byte) (row[x] >> 8);
+                    px[o + 2] = (byte) row[x];
+                }
+            }
+        }
+        return new RgbImage(w, h, px);
+    }
+}

@@ -1,0 +1,64 @@
+package dev.mobilenetsimd.image;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Class names, one per line (line {@code i} names class {@code i}; for the TensorFlow ImageNet
+ * models line 0 is "background"). Classes without a line are called {@code "class <i>"}.
+ */
+public final class Labels {
+    private static final Labels NONE = new Labels(List.of());
+    private final List<String> names;
+
+    private Labels(List<String> names) {
+        this.names = List.copyOf(names);
+    }
+
+    /** Labels from a list of names. */
+    public static Labels of(List<String> names) {
+        return new Labels(names);
+    }
+
+    /** No names: every class is called {@code "class <i>"}. */
+    public static Labels none() {
+        return NONE;
+    }
+
+    /**
+     * Reads a UTF-8 text file with one label per line (trailing empty lines are ignored).
+     *
+     * @throws IOException if the file cannot be read
+     */
+    public static Labels read(Path file) throws IOException {
+        return parse(Files.readString(file, StandardCharsets.UTF_8));
+    }
+
+    /** Parses one label per line; surrounding white space is trimmed, trailing empty lines dropped. */
+    public static Labels parse(String text) {
+        List<String> lines = new java.util.ArrayList<>(text.lines().map(String::strip).toList());
+        while (!lines.isEmpty() && lines.get(lines.size() - 1).isEmpty()) {
+            lines.remove(lines.size() - 1);
+        }
+        return new Labels(lines);
+    }
+
+    /** The name of class {@code index}. */
+    public String get(int index) {
+        return index >= 0 && index < names.size() && !names.get(index).isEmpty()
+                ? names.get(index) : "class " + index;
+    }
+
+    /** Number of names. */
+    public int size() {
+        return names.size();
+    }
+
+    /** The names, unmodifiable. */
+    public List<String> names() {
+        return names;
+    }
+}

@@ -1,0 +1,27 @@
+package dev.mobilenetsimd.image;
+
+/**
+ * An 8-bit RGB image: {@code width * height * 3} bytes, row-major, channels interleaved (R, G, B),
+ * the layout of a uint8 NHWC model input. The array is shared, not copied.
+ *
+ * @param width  pixels per row, at least 1
+ * @param height rows, at least 1
+ * @param pixels {@code width * height * 3} bytes (unsigned values)
+ */
+public record RgbImage(int width, int height, byte[] pixels) {
+    /** Validates the size. */
+    public RgbImage {
+        if (width < 1 || height < 1) {
+            throw new IllegalArgumentException("image size " + width + "x" + height + ": must be at least 1x1");
+        }
+        if (pixels == null || (long) width * height * 3 != pixels.length) {
+            throw new IllegalArgumentException("a " + width + "x" + height + " RGB image needs "
+                    + (long) width * height * 3 + " bytes, got " + (pixels == null ? "null" : pixels.length));
+        }
+    }
+
+    /** Channel {@code c} (0 = red) of pixel ({@code x}, {@code y}), 0 to 255. */
+    public int get(int x, int y, int c) {
+        return Byte.toUnsignedInt(pixels[(y * width + x) * 3 + c]);
+    }
+}

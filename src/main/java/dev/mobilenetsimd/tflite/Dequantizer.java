@@ -1,0 +1,117 @@
+package dev.mobilenetsimd.tflite;
+
+import dev.mobilenetsimd.tflite.TfliteGraph.Operator;
+import dev.mobilenetsimd.tflite.TfliteGraph.Quantization;
+import dev.mobilenetsimd.tflite.TfliteGraph.Tensor;
+import java.nio.ByteBuffer;
+
+/**
+ * Turns constant tensors into float32: float32 as is, float16 widened, uint8/int8 with per-tensor or
+ * per-channel affine quantization ({@code real = scale * (q - zero_point)}), and int32 biases with
+ * scale {@code scale_input * scale_weight}, the scale the integer kernels give their accumulators.
+ * Values stay in TensorFlow Lite's layout; the importer transposes.
+ */
+final class Dequantizer {
+    private Dequantizer() {}
+
+    /** The weights in {@code t}, as floats. */
+    static float[] weights(TfliteGraph g, Tensor t) throws ModelFormatException {
+        ByteBuffer b = g.data(t);
+        int n = (int) t.elements();
+        float[] out = new float[n];
+        switch (t.type()) {
+            case TfliteGraph.FLOAT32:
+                for (int i = 0; i < n; i++) {
+                    out[i] = b.getFloat(4 * i);
+                }
+                return out;
+            case TfliteGraph.FLOAT16:
+                for (int i = 0; i < n; i++) {
+                    out[i] = halfToFloat(b.getShort(2 * i));
+                }
+                return out;
+            case TfliteGraph.UINT8:
+            case TfliteGraph.INT8: {
+                Quantization q = t.quantization();
+                if (!q.present()) {
+                    throw new ModelFormatException(t.describe() + " is quantized but has no scale");
+                }
+                int[] shape = t.shape();
+                int dim = q.quantizedDimension();
+                int channels = 1, inner = 1;
+                if (q.scale().length > 1) {
+                    if (dim < 0 || dim >= shape.length || shape[dim] != q.scale().length) {
+                        throw new ModelFormatException(t.describe() + " has " + q.scale().length
+                                + " per-channel scales along dimension " + dim + ", which does not match its shape");
+                    }
+                    channels = shape[dim];
+                    for (int d = dim + 1; d < shape.length; d++) {
+                        inner *= shape[d];
+                    }
+                }
+                long[] zp = q.zeroPoint();
+                if (zp.length > 1 && zp.length != channels) {
+                    throw new ModelFormatException(t.describe() + " has " + zp.length + " zero points for "
+                            + channels + " scales");
+                }
+                boolean unsigned = t.type() == TfliteGraph.UINT8;
+                for (int i = 0; i < n; i++) {
+                    int ch = channels == 1 ? 0 : (i / inner) % channels;
+                    long z = zp.length == 0 ? 0 : zp[zp.length == 1 ? 0 : ch];
+                    int v = unsigned ? Byte.toUnsignedInt(b.get(i)) : b.get(i);
+                    out[i] = (float) (q.scale()[ch] * (double) (v - z));
+                }
+                return out;
+            }
+            default:
+                throw new ModelFormatException(t.describe() + ": weights of type "
+                        + TfliteGraph.typeName(t.type()) + " are not supported (float32, float16, uint8, int8)");
+        }
+    }
+
+    /**
+     * The bias {@code t} of a layer with {@code channels} outputs reading {@code input} through
+     * {@code filter}.
+     */
+    static float[] bias(TfliteGraph g, Tensor t, Tensor input, Tensor filter, int channels, Operator op)
+            throws ModelFormatException {
+        if (t.elements() != channels) {
+            throw new ModelFormatException(op.describe() + ": bias " + t.describe() + " should hold "
+                    + channels + " values, one per output channel");
+        }
+        if (t.type() != TfliteGraph.INT32) {
+            return weights(g, t);
+        }
+        Quantization in = input.quantization();
+        Quantization w = filter.quantization();
+        if (!in.present() || in.scale().length != 1 || !w.present()
+                || (w.scale().length != 1 && w.scale().length != channels)) {
+            throw new ModelFormatException(op.describe() + ": int32 bias " + t.describe()
+                    + " needs a per-tensor quantized input and quantized weights (input: " + in
+                    + "; weights: " + w + ")");
+        }
+        ByteBuffer b = g.data(t);
+        float[] out = new float[channels];
+        for (int c = 0; c < channels; c++) {
+            double scale = (double) in.scale()[0] * w.scale()[w.scale().length == 1 ? 0 : c];
+            out[c] = (float) (scale * b.getInt(4 * c));
+        }
+        return out;
+    }
+
+    /** IEEE 754 binary16 to float (Float.float16ToFloat needs Java 20). */
+    static float halfToFloat(short h) {
+        int bits = h & 0xFFFF;
+        int sign = (bits & 0x8000) << 16;
+        int exp = (bits >>> 10) & 0x1F;
+        int mant = bits & 0x3FF;
+        if (exp == 0x1F) {
+            return Float.intBitsToFloat(sign | 0x7F800000 | (mant << 13));
+        }
+        if (exp == 0) {
+            float v = mant * 0x1p-24f;
+            return sign == 0 ? v : -v;
+        }
+        return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
+    }
+}

@@ -1,0 +1,624 @@
+package dev.mobilenetsimd.tflite;
+
+import dev.mobilenetsimd.ModelConfig;
+import dev.mobilenetsimd.Padding;
+import dev.mobilenetsimd.Weights;
+import dev.mobilenetsimd.plan.Architecture;
+import dev.mobilenetsimd.plan.ExecutionPlan;
+import dev.mobilenetsimd.plan.Layer;
+import dev.mobilenetsimd.plan.Step;
+import dev.mobilenetsimd.tflite.TfliteGraph.Operator;
+import dev.mobilenetsimd.tflite.TfliteGraph.Tensor;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Maps a decoded TensorFlow Lite graph onto our static MobileNetV2 plan: walks the operator chain
+ * from the input (stem, inverted residual blocks, last 1x1 convolution, global pool, classifier,
+ * then reshape/softmax/quantize to the output), derives the {@link ModelConfig}, checks every
+ * shape against the plan, and dequantizes the weights into canonical layouts.
+ *
+ * <p>The walk follows tensors, not operator order, and every operator must be part of the
+ * chain, so a graph with an extra or missing layer is rejected rather than half-imported.
+ */
+final class GraphImporter {
+    /** Width multipliers tried first: the published ones. */
+    private static final double[] PUBLISHED_ALPHAS = {1.0, 0.35, 0.5, 0.75, 1.3, 1.4};
+
+    private final TfliteGraph g;
+    private final List<List<Operator>> consumers = new ArrayList<>();
+    private final boolean[] used;
+
+    /** One convolution of the chain (its optional PAD folded in). */
+    private record Conv(Operator op, Tensor input, Tensor filter, Tensor bias, Tensor output,
+                        int stride, int kernel, Set<Padding> paddings) {}
+
+    /** One inverted residual block. */
+    private record Block(Conv expand, Conv depthwise, Conv project, Operator add, Tensor output) {}
+
+    /** The result: configuration, weights and the input tensor. */
+    record Imported(ModelConfig config, Weights weights, Tensor input, String summary) {}
+
+    private GraphImporter(TfliteGraph g) {
+        this.g = g;
+        for (int i = 0; i < g.tensors.size(); i++) {
+            consumers.add(new ArrayList<>(2));
+        }
+        this.used = new boolean[g.operators.size()];
+    }
+
+    static Imported importGraph(TfliteGraph g) throws ModelFormatException {
+        return new GraphImporter(g).run();
+    }
+
+    private Imported run() throws ModelFormatException {
+        for (Operator op : g.operators) {
+            if (!BuiltinOperators.supported(op.builtinCode())) {
+                throw new ModelFormatException("unsupported operator " + op.opName() + " (" + op.describe()
+                        + "): MobileNetV2 import supports CONV_2D, DEPTHWISE_CONV_2D, ADD, AVERAGE_POOL_2D, "
+                        + "MEAN, PAD, RESHAPE, SOFTMAX, FULLY_CONNECTED, QUANTIZE and DEQUANTIZE");
+            }
+            for (int t : op.inputs()) {
+                if (t >= 0) {
+                    g.tensor(t);
+                    consumers.get(t).add(op);
+                }
+            }
+            if (op.outputs().length != 1) {
+                throw new ModelFormatException(op.describe() + " has " + op.outputs().length
+                        + " outputs; expected 1");
+            }
+            g.tensor(op.outputs()[0]);
+        }
+        if (g.inputs.length != 1 || g.outputs.length != 1) {
+            throw notMobileNet("the graph has " + g.inputs.length + " inputs and " + g.outputs.length
+                    + " outputs; expected one image input and one class output");
+        }
+
+        Tensor input = g.tensor(g.inputs[0]);
+        int[] s = input.shape();
+        if (s.length != 4 || s[0] != 1 || s[3] != 3 || s[1] != s[2]) {
+            throw notMobileNet("the input " + input.describe()
+                    + " is not one square RGB image [1, size, size, 3]");
+        }
+        if (input.type() != TfliteGraph.UINT8 && input.type() != TfliteGraph.INT8
+                && input.type() != TfliteGraph.FLOAT32) {
+            throw new ModelFormatException("the input " + input.describe()
+                    + " has an unsupported type: expected uint8, int8 or float32");
+        }
+        Tensor cur = follow(input);
+
+        Conv stem = conv(cur, BuiltinOperators.CONV_2D, 3, "the stem convolution");
+        checkActivation(stem.op(), TfliteGraph.ACT_RELU6);
+        cur = follow(stem.output());
+
+        List<Block> blocks = new ArrayList<>();
+        Conv last;
+        while (true) {
+            if (blocks.size() > 64) {
+                throw notMobileNet("more than 64 inverted residual blocks");
+            }
+            Tensor blockIn = cur;
+            Operator main = null;
+            Operator add = null;
+            for (Operator op : consumers.get(blockIn.index())) {
+                if (op.builtinCode() == BuiltinOperators.ADD && add == null) {
+                    add = op;
+                } else if (main == null) {
+                    main = op;
+                } else {
+                    throw notMobileNet(blockIn.describe() + " feeds " + main.describe() + " and "
+                            + op.describe() + "; expected a single chain");
+                }
+            }
+            if (main == null) {
+                throw notMobileNet("nothing consumes " + blockIn.describe()
+                        + "; expected a bottleneck block or the last 1x1 convolution");
+            }
+            Conv expand = null;
+            Tensor dwIn = blockIn;
+            if (main.builtinCode() == BuiltinOperators.CONV_2D) {
+                Conv c = conv(blockIn, BuiltinOperators.CONV_2D, 1, "a 1x1 convolution");
+                checkActivation(c.op(), TfliteGraph.ACT_RELU6);
+                Tensor out = follow(c.output());
+                Operator next = soleConsumerOrNull(out);
+                boolean block = next != null && (next.builtinCode() == BuiltinOperators.DEPTHWISE_CONV_2D
+                        || next.builtinCode() == BuiltinOperators.PAD);
+                if (!block) {
+                    if (add != null) {
+                        throw notMobileNet(add.describe() + " adds " + blockIn.describe()
+                                + ", which starts no bottleneck block");
+                    }
+                    last = c;
+                    cur = out;
+                    break;
+                }
+                expand = c;
+                dwIn = out;
+            } else if (main.builtinCode() != BuiltinOperators.DEPTHWISE_CONV_2D
+                    && main.builtinCode() != BuiltinOperators.PAD) {
+                throw notMobileNet("expected a bottleneck block or the last 1x1 convolution after "
+                        + blockIn.describe() + ", found " + main.describe());
+            }
+            Conv dw = conv(dwIn, BuiltinOperators.DEPTHWISE_CONV_2D, 3, "the depthwise convolution of block "
+                    + (blocks.size() + 1));
+            checkActivation(dw.op(), TfliteGraph.ACT_RELU6);
+            Conv project = conv(follow(dw.output()), BuiltinOperators.CONV_2D, 1,
+                    "the projection of block " + (blocks.size() + 1));
+            checkActivation(project.op(), TfliteGraph.ACT_NONE);
+            Tensor out = follow(project.output());
+            if (add != null) {
+                Operator a = soleConsumer(out, "the residual ADD of block " + (blocks.size() + 1));
+                if (a != add) {
+                    throw notMobileNet(blockIn.describe() + " is added by " + add.describe()
+                            + ", but the block's projection feeds " + a.describe());
+                }
+                Set<Integer> ins = new LinkedHashSet<>();
+                for (int t : a.inputs()) {
+                    ins.add(t);
+                }
+                if (a.inputs().length != 2 || !ins.contains(out.index()) || !ins.contains(blockIn.index())) {
+                    throw notMobileNet(a.describe() + " should add the block input and its projection");
+                }
+                checkActivation(a, TfliteGraph.ACT_NONE);
+                use(a);
+                out = follow(g.tensor(a.outputs()[0]));
+            }
+            blocks.add(new Block(expand, dw, project, add, out));
+            cur = out;
+        }
+
+        // Global average pool: AVERAGE_POOL_2D over the whole map, or MEAN over height and width.
+        Tensor features = cur;
+        Operator pool = soleConsumer(features, "the global average pool");
+        Tensor pooled = g.tensor(pool.outputs()[0]);
+        int[] fs = features.shape();
+        if (fs.length != 4) {
+            throw notMobileNet("the last 1x1 convolution's output " + features.describe() + " is not 4-D");
+        }
+        if (pool.builtinCode() == BuiltinOperators.AVERAGE_POOL_2D) {
+            TfliteGraph.Options o = pool.options();
+            if (o.filterH() != fs[1] || o.filterW() != fs[2]) {
+                throw notMobileNet(pool.describe() + " pools " + o.filterH() + "x" + o.filterW()
+                        + " windows, not the whole " + fs[1] + "x" + fs[2] + " map");
+            }
+            checkActivation(pool, TfliteGraph.ACT_NONE);
+        } else if (pool.builtinCode() == BuiltinOperators.MEAN) {
+            int[] axes = constInts(g.tensor(pool.input(1)), pool);
+            Set<Integer> set = new LinkedHashSet<>();
+            for (int a : axes) {
+                set.add(a < 0 ? a + 4 : a);
+            }
+            if (!set.equals(Set.of(1, 2))) {
+                throw notMobileNet(pool.describe() + " averages over axes " + Arrays.toString(axes)
+                        + "; expected height and width [1, 2]");
+            }
+        } else {
+            throw notMobileNet("expected the global average pool (AVERAGE_POOL_2D or MEAN) after "
+                    + features.describe() + ", found " + pool.describe());
+        }
+        if (pooled.elements() != fs[3]) {
+            throw notMobileNet(pool.describe() + " output " + pooled.describe() + " should hold "
+                    + fs[3] + " channels");
+        }
+        use(pool);
+        cur = follow(pooled);
+        while (true) {
+            Operator next = soleConsumer(cur, "the classifier");
+            if (next.builtinCode() != BuiltinOperators.RESHAPE) {
+                break;
+            }
+            cur = follow(reshape(next, cur));
+        }
+
+        // Classifier: a 1x1 CONV_2D on the pooled 1x1 map, or FULLY_CONNECTED.
+        Operator fcOp = soleConsumer(cur, "the classifier");
+        Conv classifier;
+        if (fcOp.builtinCode() == BuiltinOperators.CONV_2D) {
+            classifier = conv(cur, BuiltinOperators.CONV_2D, 1, "the classifier");
+        } else if (fcOp.builtinCode() == BuiltinOperators.FULLY_CONNECTED) {
+            if (fcOp.options().weightsFormat() != 0) {
+                throw new ModelFormatException(fcOp.describe() + " uses shuffled weights format "
+                        + fcOp.options().weightsFormat() + "; only the default format is supported");
+            }
+            Tensor filter = g.tensor(fcOp.input(1));
+            if (filter.shape().length != 2) {
+                throw notMobileNet(fcOp.describe() + " has weights " + filter.describe()
+                        + "; expected [classes, features]");
+            }
+            int b = fcOp.input(2);
+            classifier = new Conv(fcOp, cur, filter, b < 0 ? null : g.tensor(b),
+                    g.tensor(fcOp.outputs()[0]), 1, 1, EnumSet.allOf(Padding.class));
+            use(fcOp);
+        } else {
+            throw notMobileNet("expected the classifier (CONV_2D or FULLY_CONNECTED) after "
+                    + cur.describe() + ", found " + fcOp.describe());
+        }
+        checkActivation(classifier.op(), TfliteGraph.ACT_NONE);
+        int classes = classifier.filter().shape()[0];
+
+        // Tail: reshape, softmax and (de)quantization up to the graph output; our network stops at logits.
+        cur = classifier.output();
+        while (cur.index() != g.outputs[0] || !consumers.get(cur.index()).isEmpty()) {
+            Operator next = soleConsumer(cur, "the graph output");
+            switch (next.builtinCode()) {
+                case BuiltinOperators.RESHAPE:
+                    cur = reshape(next, cur);
+                    break;
+                case BuiltinOperators.SOFTMAX:
+                    if (next.options().beta() != 1f) {
+                        throw new ModelFormatException(next.describe() + " has beta " + next.options().beta()
+                                + "; only beta = 1 is supported");
+                    }
+                    use(next);
+                    cur = sameShape(next, cur);
+                    break;
+                case BuiltinOperators.QUANTIZE:
+                case BuiltinOperators.DEQUANTIZE:
+                    use(next);
+                    cur = sameShape(next, cur);
+                    break;
+                default:
+                    throw notMobileNet("after the classifier expected only RESHAPE, SOFTMAX, QUANTIZE or "
+                            + "DEQUANTIZE up to the output, found " + next.describe());
+            }
+        }
+        if (g.tensor(g.outputs[0]).elements() != classes) {
+            throw notMobileNet("the output " + g.tensor(g.outputs[0]).describe() + " does not hold the "
+                    + classes + " classes of the classifier");
+        }
+        for (Operator op : g.operators) {
+            if (!used[op.index()]) {
+                throw notMobileNet(op.describe() + " is not part of the MobileNetV2 chain from input to output");
+            }
+        }
+
+        // Padding convention: the one every 3x3 layer agrees with (TF SAME preferred when both fit).
+        Set<Padding> paddings = EnumSet.allOf(Padding.class);
+        paddings.retainAll(stem.paddings());
+        for (Block b : blocks) {
+            paddings.retainAll(b.depthwise().paddings());
+        }
+        if (paddings.isEmpty()) {
+            throw notMobileNet("the 3x3 layers pad their borders inconsistently (neither TensorFlow SAME "
+                    + "nor symmetric throughout)");
+        }
+        Padding padding = paddings.contains(Padding.TF_SAME) ? Padding.TF_SAME : Padding.SYMMETRIC;
+
+        int resolution = s[1];
+        List<Double> alphas = new ArrayList<>();
+        for (double a : PUBLISHED_ALPHAS) {
+            alphas.add(a);
+        }
+        alphas.add(stem.filter().shape()[0] / (double) Architecture.STEM_CHANNELS);
+        alphas.add(blocks.isEmpty() ? 1.0 : blocks.get(blocks.size() - 1).project().filter().shape()[0]
+                / (double) Architecture.BOTTLENECKS.get(Architecture.BOTTLENECKS.size() - 1).c());
+        String firstMismatch = null;
+        for (double alpha : alphas) {
+            ModelConfig config;
+            try {
+                config = new ModelConfig(alpha, resolution, classes, padding);
+            } catch (IllegalArgumentException e) {
+                throw notMobileNet(e.getMessage());
+            }
+            ExecutionPlan plan = ExecutionPlan.build(config);
+            String mismatch = compare(plan, stem, blocks, last, classifier);
+            if (mismatch == null) {
+                Weights w = loadWeights(config, plan, stem, blocks, last, classifier);
+                String summary = config + ", " + g.operators.size() + " operators, weights "
+                        + TfliteGraph.typeName(stem.filter().type()) + ", input "
+                        + TfliteGraph.typeName(input.type());
+                return new Imported(config, w, input, summary);
+            }
+            if (firstMismatch == null) {
+                firstMismatch = mismatch + " (for alpha " + alpha + ")";
+            }
+        }
+        throw notMobileNet(firstMismatch);
+    }
+
+    // ---- graph walking ------------------------------------------------------------------------
+
+    private void use(Operator op) throws ModelFormatException {
+        if (used[op.index()]) {
+            throw notMobileNet(op.describe() + " is reached twice: the graph has a cycle or a shared branch");
+        }
+        used[op.index()] = true;
+    }
+
+    private Operator soleConsumerOrNull(Tensor t) {
+        List<Operator> c = consumers.get(t.index());
+        return c.size() == 1 ? c.get(0) : null;
+    }
+
+    private Operator soleConsumer(Tensor t, String expected) throws ModelFormatException {
+        List<Operator> c = consumers.get(t.index());
+        if (c.size() != 1) {
+            throw notMobileNet(t.describe() + " feeds " + c.size() + " operators; expected only "
+                    + expected);
+        }
+        return c.get(0);
+    }
+
+    /** Skips QUANTIZE/DEQUANTIZE operators: in float they do not change values. */
+    private Tensor follow(Tensor t) throws ModelFormatException {
+        while (true) {
+            Operator op = soleConsumerOrNull(t);
+            if (op == null || (op.builtinCode() != BuiltinOperators.QUANTIZE
+                    && op.builtinCode() != BuiltinOperators.DEQUANTIZE)) {
+                return t;
+            }
+            use(op);
+            t = sameShape(op, t);
+        }
+    }
+
+    private Tensor sameShape(Operator op, Tensor in) throws ModelFormatException {
+        Tensor out = g.tensor(op.outputs()[0]);
+        if (!Arrays.equals(in.shape(), out.shape())) {
+            throw new ModelFormatException(op.describe() + " turns " + in.describe() + " into "
+                    + out.describe() + "; the shapes should be equal");
+        }
+        return out;
+    }
+
+    private Tensor reshape(Operator op, Tensor in) throws ModelFormatException {
+        Tensor out = g.tensor(op.outputs()[0]);
+        if (out.elements() != in.elements()) {
+            throw new ModelFormatException(op.describe() + " reshapes " + in.describe() + " into "
+                    + out.describe() + ": element counts differ");
+        }
+        use(op);
+        return out;
+    }
+
+    /** The convolution consuming {@code in} (after an optional PAD), checked for kind, kernel and options. */
+    private Conv conv(Tensor in, int code, int kernel, String role) throws ModelFormatException {
+        Operator op = soleConsumer(in, role);
+        int[] explicitPad = null;
+        Tensor convIn = in;
+        if (op.builtinCode() == BuiltinOperators.PAD) {
+            int[] p = constInts(g.tensor(op.input(1)), op);
+            if (p.length != 8 || p[0] != 0 || p[1] != 0 || p[6] != 0 || p[7] != 0) {
+                throw notMobileNet(op.describe() + " pads " + Arrays.toString(p)
+                        + "; only height and width padding fits MobileNetV2");
+            }
+            explicitPad = new int[] {p[2], p[3], p[4], p[5]};
+            use(op);
+            convIn = g.tensor(op.outputs()[0]);
+            op = soleConsumer(convIn, role);
+        }
+        if (op.builtinCode() != code) {
+            throw notMobileNet("expected " + role + " (" + BuiltinOperators.name(code) + ") after "
+                    + in.describe() + ", found " + op.describe());
+        }
+        if (op.inputs().length < 2) {
+            throw new ModelFormatException(op.describe() + " has " + op.inputs().length + " inputs; expected 3");
+        }
+        Tensor filter = g.tensor(op.input(1));
+        int[] fs = filter.shape();
+        int[] is = convIn.shape();
+        if (fs.length != 4 || fs[1] != kernel || fs[2] != kernel || is.length != 4) {
+            throw notMobileNet(role + " (" + op.describe() + ") has filter " + filter.describe() + " on input "
+                    + convIn.describe() + "; expected a " + kernel + "x" + kernel + " filter on a 4-D input");
+        }
+        if (code == BuiltinOperators.DEPTHWISE_CONV_2D && (fs[0] != 1 || fs[3] != is[3]
+                || op.options().depthMultiplier() > 1)) {
+            throw notMobileNet(role + " (" + op.describe() + ") has filter " + filter.describe()
+                    + " for input " + convIn.describe() + "; expected depth multiplier 1");
+        }
+        if (code == BuiltinOperators.CONV_2D && fs[3] != is[3]) {
+            throw new ModelFormatException(op.describe() + ": filter " + filter.describe() + " expects "
+                    + fs[3] + " input channels but the input " + convIn.describe() + " has " + is[3]);
+        }
+        TfliteGraph.Options o = op.options();
+        if (o.strideW() != o.strideH() || o.strideW() < 1 || o.strideW() > 2) {
+            throw notMobileNet(op.describe() + " has strides " + o.strideH() + "x" + o.strideW()
+                    + "; expected 1x1 or 2x2");
+        }
+        if (o.dilationW() != 1 || o.dilationH() != 1) {
+            throw notMobileNet(op.describe() + " is dilated; MobileNetV2 has no dilation");
+        }
+        int stride = o.strideW();
+        Set<Padding> paddings = EnumSet.noneOf(Padding.class);
+        if (kernel == 1) {
+            if (explicitPad != null || stride != 1) {
+                throw notMobileNet(op.describe() + ": a 1x1 convolution should have stride 1 and no padding");
+            }
+            paddings = EnumSet.allOf(Padding.class);
+        } else if (explicitPad == null) {
+            if (o.padding() != TfliteGraph.PAD_SAME) {
+                throw notMobileNet(op.describe() + " uses VALID padding without a PAD, which shrinks the map");
+            }
+            paddings.add(Padding.TF_SAME);
+        } else {
+            if (o.padding() != TfliteGraph.PAD_VALID) {
+                throw notMobileNet(op.describe() + " pads twice (a PAD and SAME padding)");
+            }
+            int h = in.shape()[1], w = in.shape()[2];
+            for (Padding p : Padding.values()) {
+                // Same zeros before the image, and the same output size (extra zeros after are unused).
+                if (explicitPad[0] == p.before(h, stride) && explicitPad[2] == p.before(w, stride)
+                        && (h + explicitPad[0] + explicitPad[1] - 3) / stride + 1 == p.outputSize(h, stride)
+                        && (w + explicitPad[2] + explicitPad[3] - 3) / stride + 1 == p.outputSize(w, stride)) {
+                    paddings.add(p);
+                }
+            }
+            if (paddings.isEmpty()) {
+                throw notMobileNet("the PAD before " + op.describe() + " pads " + Arrays.toString(explicitPad)
+                        + " (top, bottom, left, right), which is neither TensorFlow SAME nor symmetric");
+            }
+        }
+        int b = op.input(2);
+        use(op);
+        return new Conv(op, convIn, filter, b < 0 ? null : g.tensor(b), g.tensor(op.outputs()[0]), stride,
+                kernel, paddings);
+    }
+
+    private void checkActivation(Operator op, int expected) throws ModelFormatException {
+        int a = op.options().activation();
+        if (a != expected) {
+            throw notMobileNet(op.describe() + " has fused activation " + activationName(a) + "; expected "
+                    + activationName(expected));
+        }
+    }
+
+    private static String activationName(int a) {
+        switch (a) {
+            case 0: return "NONE";
+            case 1: return "RELU";
+            case 2: return "RELU_N1_TO_1";
+            case 3: return "RELU6";
+            case 4: return "TANH";
+            default: return "activation " + a;
+        }
+    }
+
+    private int[] constInts(Tensor t, Operator op) throws ModelFormatException {
+        if (t.type() != TfliteGraph.INT32) {
+            throw new ModelFormatException(op.describe() + " expects constant int32 " + t.describe());
+        }
+        ByteBuffer b = g.data(t);
+        int[] a = new int[(int) t.elements()];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = b.getInt(4 * i);
+        }
+        return a;
+    }
+
+    private static ModelFormatException notMobileNet(String why) {
+        return new ModelFormatException("not a MobileNetV2 graph: " + why);
+    }
+
+    // ---- shape check against the plan ----------------------------------------------------------
+
+    /** The first difference between the plan and the graph, or {@code null} when they agree. */
+    private static String compare(ExecutionPlan plan, Conv stem, List<Block> blocks, Conv last, Conv classifier) {
+        List<Step> steps = plan.steps();
+        List<Step> bottlenecks = steps.stream().filter(st -> st.kind() == Step.Kind.BOTTLENECK).toList();
+        if (bottlenecks.size() != blocks.size()) {
+            return "the graph has " + blocks.size() + " inverted residual blocks; MobileNetV2 has "
+                    + bottlenecks.size();
+        }
+        Step st = steps.get(0);
+        String m = check(stem.filter(), new int[] {st.outChannels(), 3, 3, 3}, "stem filter");
+        m = m != null ? m : checkStride(stem, st.stride(), "stem");
+        m = m != null ? m : check(stem.output(), new int[] {1, st.outHeight(), st.outWidth(), st.outChannels()},
+                "stem output");
+        for (int i = 0; i < blocks.size() && m == null; i++) {
+            Block b = blocks.get(i);
+            st = bottlenecks.get(i);
+            String name = "block " + (i + 1);
+            int ce = st.expandedChannels();
+            if (st.hasExpand() != (b.expand() != null)) {
+                return name + (st.hasExpand() ? " lacks" : " has") + " an expansion layer"
+                        + " (expected expansion factor " + st.expansion() + ")";
+            }
+            if (b.expand() != null) {
+                m = check(b.expand().filter(), new int[] {ce, 1, 1, st.inChannels()}, name + " expand filter");
+                m = m != null ? m : check(b.expand().output(),
+                        new int[] {1, st.inHeight(), st.inWidth(), ce}, name + " expand output");
+            }
+            m = m != null ? m : check(b.depthwise().filter(), new int[] {1, 3, 3, ce}, name + " depthwise filter");
+            m = m != null ? m : checkStride(b.depthwise(), st.stride(), name + " depthwise");
+            m = m != null ? m : check(b.depthwise().output(), new int[] {1, st.outHeight(), st.outWidth(), ce},
+                    name + " depthwise output");
+            m = m != null ? m : check(b.project().filter(), new int[] {st.outChannels(), 1, 1, ce},
+                    name + " project filter");
+            m = m != null ? m : check(b.output(), new int[] {1, st.outHeight(), st.outWidth(), st.outChannels()},
+                    name + " output");
+            if (m == null && st.hasResidual() != (b.add() != null)) {
+                return name + (st.hasResidual() ? " lacks" : " has") + " a residual connection";
+            }
+        }
+        if (m != null) {
+            return m;
+        }
+        st = steps.stream().filter(x -> x.kind() == Step.Kind.CONV1X1).findFirst().orElseThrow();
+        m = check(last.filter(), new int[] {st.outChannels(), 1, 1, st.inChannels()}, "last 1x1 filter");
+        m = m != null ? m : check(last.output(), new int[] {1, st.outHeight(), st.outWidth(), st.outChannels()},
+                "last 1x1 output");
+        if (m == null) {
+            Step fc = steps.get(steps.size() - 1);
+            int[] fs = classifier.filter().shape();
+            int[] expected = fs.length == 2 ? new int[] {fc.outChannels(), fc.inChannels()}
+                    : new int[] {fc.outChannels(), 1, 1, fc.inChannels()};
+            m = check(classifier.filter(), expected, "classifier weights");
+        }
+        return m;
+    }
+
+    private static String check(Tensor t, int[] expected, String what) {
+        return Arrays.equals(t.shape(), expected) ? null
+                : what + " " + t.describe() + " should have shape " + Arrays.toString(expected);
+    }
+
+    private static String checkStride(Conv c, int expected, String what) {
+        return c.stride() == expected ? null
+                : what + " (" + c.op().describe() + ") has stride " + c.stride() + "; expected " + expected;
+    }
+
+    // ---- weights ------------------------------------------------------------------------------
+
+    private Weights loadWeights(ModelConfig config, ExecutionPlan plan, Conv stem, List<Block> blocks,
+                                Conv last, Conv classifier) throws ModelFormatException {
+        Weights w = Weights.zeros(config);
+        List<Conv> convs = new ArrayList<>();
+        convs.add(stem);
+        for (Block b : blocks) {
+            if (b.expand() != null) {
+                convs.add(b.expand());
+            }
+            convs.add(b.depthwise());
+            convs.add(b.project());
+        }
+        convs.add(last);
+        convs.add(classifier);
+        List<Layer> layers = plan.layers();
+        if (layers.size() != convs.size()) {
+            throw new IllegalStateException(layers.size() + " plan layers but " + convs.size() + " convolutions");
+        }
+        for (Layer l : layers) {
+            Conv c = convs.get(l.index());
+            float[] raw = Dequantizer.weights(g, c.filter());
+            float[] kernel = new float[l.kernelLength()];
+            int cin = l.inChannels(), cout = l.outChannels();
+            switch (l.kind()) {
+                case CONV3X3:
+                    // OHWI [cout][3][3][cin] -> HWIO [3][3][cin][cout]
+                    for (int co = 0; co < cout; co++) {
+                        for (int k = 0; k < 9; k++) {
+                            for (int ci = 0; ci < cin; ci++) {
+                                kernel[(k * cin + ci) * cout + co] = raw[(co * 9 + k) * cin + ci];
+                            }
+                        }
+                    }
+                    break;
+                case DEPTHWISE:
+                    // [1][3][3][c] is already our [3][3][c]
+                    System.arraycopy(raw, 0, kernel, 0, kernel.length);
+                    break;
+                default:
+                    // [cout][1][1][cin] or FC [cout][cin] -> [cin][cout]
+                    for (int co = 0; co < cout; co++) {
+                        for (int ci = 0; ci < cin; ci++) {
+                            kernel[ci * cout + co] = raw[co * cin + ci];
+                        }
+                    }
+            }
+            float[] bias = c.bias() == null ? new float[cout]
+                    : Dequantizer.bias(g, c.bias(), c.input(), c.filter(), cout, c.op());
+            try {
+                w.set(l.index(), kernel, bias);
+            } catch (IllegalArgumentException e) {
+                throw new ModelFormatException(c.op().describe() + ": " + e.getMessage(), e);
+            }
+        }
+        return w;
+    }
+}

@@ -1,0 +1,69 @@
+package dev.mobilenetsimd.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class CliTest {
+    private record Result(int status, String out, String err) {}
+
+    private static Result run(String... args) {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int status = Main.execute(args);
+            return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void planPrintsTheTableAndTotals() {
+        Result r = run("plan", "--alpha", "1.0", "--resolution", "224");
+        assertEquals(0, r.status, r.err);
+        assertTrue(r.out.contains("bottleneck") && r.out.contains("300,775,552 MACs"), r.out);
+    }
+
+    @Test
+    void planJsonHasTotalsAndOneRowPerStep() {
+        Result r = run("plan", "-a", "0.5", "-r", "128", "--json", "--mode", "layerwise");
+        assertEquals(0, r.status, r.err);
+        assertTrue(r.out.trim().startsWith("{") && r.out.trim().endsWith("}"), r.out);
+        assertTrue(r.out.contains("\"macs\": 32"), r.out);
+        assertTrue(r.out.contains("\"mode\": \"layerwise\""), r.out);
+        assertEquals(21, r.out.split("\"kind\":").length - 1);
+    }
+
+    @Test
+    void runPrintsLatencyAndTop5() {
+        Result r = run("run", "-a", "0.35", "-r", "32", "-k", "10", "-w", "1", "-n", "3", "--json");
+        assertEquals(0, r.status, r.err);
+        assertTrue(r.out.contains("\"medianMs\"") && r.out.contains("\"top5\""), r.out);
+        assertEquals(5, r.out.split("\"index\"").length - 1, "five top classes");
+    }
+
+    @Test
+    void badArgumentsGiveAClearErrorAndStatus2() {
+        Result r = run("plan", "--alpha", "0");
+        assertEquals(2, r.status);
+        assertTrue(r.err.contains("alpha = 0.0") && r.err.contains("expected"), r.err);
+        r = run("run", "--backend", "gpu", "-r", "32");
+        assertEquals(2, r.status);
+        assertTrue(r.err.contains("unknown backend 'gpu'"), r.err);
+        r = run("plan", "--padding", "valid");
+        assertEquals(2, r.status);
+        assertTrue(r.err.contains("symmetric"), r.err);
+        r = run("run", "-r", "32", "-n", "0");
+        assertEquals(2, r.status);
+        r = run("plan", "--resolution", "abc");
+        assertEquals(2, r.status, "picocli's own usage error");
+    }
+}
