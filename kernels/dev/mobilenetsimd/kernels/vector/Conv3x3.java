@@ -2,18 +2,310 @@ package dev.mobilenetsimd.kernels.vector;
 
 import dev.mobilenetsimd.kernels.Activation;
 import dev.mobilenetsimd.kernels.PackedWeights;
-import dev.mobilenetsimd.kernels.scalar.ScalarKernels;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
 
-/** PLACEHOLDER: delegates to scalar until the vector stem kernel lands. */
+/**
+ * Full 3x3 convolution for the stem (cin = 3, cout = 8..48), NHWC, output channels along the
+ * lanes: each step broadcasts one input value and FMAs it into a vector of output channels.
+ *
+ * <p>Packed layout ({@link #LAYOUT}): per block of {@code LANES} output channels,
+ * {@code 9 * cin} tap vectors in {@code (ky, kx, ci)} order, then the bias vector; channels past
+ * {@code cout} are zero, so the arithmetic is never masked, only the last block's store.
+ * Note that for one ky the {@code 3 * cin} taps {@code (kx, ci)} read {@code 3 * cin}
+ * consecutive input floats, so the inner loop is a plain run over j.
+ *
+ * <p>Register tile in the interior: 4 output pixels x 2 channel blocks (8 accumulators; per j:
+ * 2 weight loads + 4 broadcasts for 8 FMAs), then 4 x 1 for an odd last block; border pixels
+ * (output row or column whose window leaves the input) take a tested per-pixel path.
+ *
+ * <p>PrintIntrinsics (JDK 25, -XX:-TieredCompilation, 128/256/512 bits): every call intrinsified;
+ * the only messages in Conv3x3 are stores first deferred and then "late inline succeeded".
+ * Stores and activation are written inline (a helper taking a vector was not inlined once the
+ * method got big, boxing every output) and the two tile shapes live in separate methods.
+ */
 final class Conv3x3 {
+    private static final VectorSpecies<Float> S = VectorWidth.SPECIES;
+    private static final int L = VectorWidth.LANES;
+    /** Pixels per interior register tile. */
+    private static final int PX = 4;
+    /** Names the lane width: weights packed at one width are unusable at another. */
+    static final String LAYOUT = "vector-conv3x3-taps-bias-lanes" + L;
+
     private Conv3x3() {}
+
+    /** Packs canonical {@code w[((ky*3+kx)*cin+ci)*cout+co]} and {@code bias[cout]} (null = zeros). */
     static PackedWeights pack(float[] w, float[] bias, int cin, int cout) {
-        return ScalarKernels.INSTANCE.packConv3x3(w, bias, cin, cout);
+        final int taps = 9 * cin;
+        PackChecks.length("weights", w, taps * cout);
+        if (bias != null) {
+            PackChecks.length("bias", bias, cout);
+        }
+        final int blocks = (cout + L - 1) / L;
+        float[] d = new float[blocks * (taps + 1) * L];
+        for (int co = 0; co < cout; co++) {
+            int base = (co / L) * (taps + 1) * L + co % L;
+            for (int t = 0; t < taps; t++) {
+                d[base + t * L] = w[t * cout + co];
+            }
+            d[base + taps * L] = bias == null ? 0f : bias[co];
+        }
+        return new PackedWeights(LAYOUT, cin, cout, d);
     }
+
+    /** See {@link dev.mobilenetsimd.kernels.KernelSet#conv3x3}. */
     static void run(float[] in, int inOff, int inH, int inW, int stride, int padTop, int padLeft,
                     PackedWeights w, Activation act, float[] out, int outOff, int outH, int outW,
                     int rowStart, int rowEnd) {
-        ScalarKernels.INSTANCE.conv3x3(in, inOff, inH, inW, stride, padTop, padLeft, w, act, out, outOff,
-                outH, outW, rowStart, rowEnd);
+        w.requireLayout(LAYOUT);
+        if (stride < 1 || padLeft < 0 || padTop < 0) {
+            throw new IllegalArgumentException(
+                    "stride " + stride + ", padTop " + padTop + ", padLeft " + padLeft);
+        }
+        final int cin = w.inChannels, cout = w.outChannels;
+        final boolean relu = act == Activation.RELU6;
+        final int blocks = (cout + L - 1) / L;
+        // Interior columns: every kx inside [0, inW).
+        final int xLo0 = Math.min(outW, (padLeft + stride - 1) / stride);
+        final int last = inW - 3 + padLeft;
+        final int xHi0 = Math.max(xLo0, last < 0 ? 0 : Math.min(outW, last / stride + 1));
+        for (int y = rowStart; y < rowEnd; y++) {
+            final int iy0 = y * stride - padTop;
+            final boolean rowInside = iy0 >= 0 && iy0 + 2 < inH;
+            final int xLo = rowInside ? xLo0 : outW;
+            final int xHi = rowInside ? xHi0 : outW;
+            final int outRow = outOff + y * outW * cout;
+            for (int x = 0; x < xLo; x++) {
+                borderPixel(in, inOff, inH, inW, stride, padTop, padLeft, cin, cout, blocks,
+                        w.data, relu, out, outRow + x * cout, y, x);
+            }
+            for (int x = xHi; x < outW; x++) {
+                borderPixel(in, inOff, inH, inW, stride, padTop, padLeft, cin, cout, blocks,
+                        w.data, relu, out, outRow + x * cout, y, x);
+            }
+            if (xLo < xHi) {
+                interiorRow(in, inOff + (iy0 * inW - padLeft) * cin, inW * cin, stride * cin, cin,
+                        cout, blocks, w.data, relu, out, outRow, xLo, xHi);
+            }
+        }
     }
+
+    /**
+     * Output columns {@code [xLo, xHi)} of one row whose whole window is inside the input;
+     * {@code rowBase} is the input offset of (iy0, -padLeft), i.e. pixel x starts at
+     * {@code rowBase + x * pixStride}.
+     */
+    private static void interiorRow(float[] in, int rowBase, int rowStride, int pixStride,
+                                    int cin, int cout, int blocks, float[] wd, boolean relu,
+                                    float[] out, int outRow, int xLo, int xHi) {
+        final int taps = 9 * cin, run = 3 * cin, blockLen = (taps + 1) * L;
+        int blk = 0;
+        for (; blk + 2 <= blocks; blk += 2) {
+            final int wb0 = blk * blockLen, wb1 = wb0 + blockLen;
+            final FloatVector bias0 = FloatVector.fromArray(S, wd, wb0 + taps * L);
+            final FloatVector bias1 = FloatVector.fromArray(S, wd, wb1 + taps * L);
+            final boolean partial = (blk + 2) * L > cout;
+            int x = xLo;
+            for (; x + PX <= xHi; x += PX) {
+                FloatVector a00 = bias0, a01 = bias1, a10 = bias0, a11 = bias1;
+                FloatVector a20 = bias0, a21 = bias1, a30 = bias0, a31 = bias1;
+                final int p0 = rowBase + x * pixStride;
+                for (int ky = 0; ky < 3; ky++) {
+                    final int r = p0 + ky * rowStride;
+                    final int wk = ky * run * L;
+                    for (int j = 0; j < run; j++) {
+                        final FloatVector v0 = FloatVector.fromArray(S, wd, wb0 + wk + j * L);
+                        final FloatVector v1 = FloatVector.fromArray(S, wd, wb1 + wk + j * L);
+                        FloatVector i = FloatVector.broadcast(S, in[r + j]);
+                        a00 = i.fma(v0, a00);
+                        a01 = i.fma(v1, a01);
+                        i = FloatVector.broadcast(S, in[r + pixStride + j]);
+                        a10 = i.fma(v0, a10);
+                        a11 = i.fma(v1, a11);
+                        i = FloatVector.broadcast(S, in[r + 2 * pixStride + j]);
+                        a20 = i.fma(v0, a20);
+                        a21 = i.fma(v1, a21);
+                        i = FloatVector.broadcast(S, in[r + 3 * pixStride + j]);
+                        a30 = i.fma(v0, a30);
+                        a31 = i.fma(v1, a31);
+                    }
+                }
+                final int q = outRow + x * cout + blk * L;
+                if (!partial) {
+                    a00 = relu ? a00.max(0f).min(6f) : a00;
+                    a00.intoArray(out, q);
+                    a01 = relu ? a01.max(0f).min(6f) : a01;
+                    a01.intoArray(out, q + L);
+                    a10 = relu ? a10.max(0f).min(6f) : a10;
+                    a10.intoArray(out, q + cout);
+                    a11 = relu ? a11.max(0f).min(6f) : a11;
+                    a11.intoArray(out, q + cout + L);
+                    a20 = relu ? a20.max(0f).min(6f) : a20;
+                    a20.intoArray(out, q + 2 * cout);
+                    a21 = relu ? a21.max(0f).min(6f) : a21;
+                    a21.intoArray(out, q + 2 * cout + L);
+                    a30 = relu ? a30.max(0f).min(6f) : a30;
+                    a30.intoArray(out, q + 3 * cout);
+                    a31 = relu ? a31.max(0f).min(6f) : a31;
+                    a31.intoArray(out, q + 3 * cout + L);
+                } else {
+                    final VectorMask<Float> m = S.indexInRange((blk + 1) * L, cout);
+                    a00 = relu ? a00.max(0f).min(6f) : a00;
+                    a00.intoArray(out, q);
+                    a01 = relu ? a01.max(0f).min(6f) : a01;
+                    a01.intoArray(out, q + L, m);
+                    a10 = relu ? a10.max(0f).min(6f) : a10;
+                    a10.intoArray(out, q + cout);
+                    a11 = relu ? a11.max(0f).min(6f) : a11;
+                    a11.intoArray(out, q + cout + L, m);
+                    a20 = relu ? a20.max(0f).min(6f) : a20;
+                    a20.intoArray(out, q + 2 * cout);
+                    a21 = relu ? a21.max(0f).min(6f) : a21;
+                    a21.intoArray(out, q + 2 * cout + L, m);
+                    a30 = relu ? a30.max(0f).min(6f) : a30;
+                    a30.intoArray(out, q + 3 * cout);
+                    a31 = relu ? a31.max(0f).min(6f) : a31;
+                    a31.intoArray(out, q + 3 * cout + L, m);
+                }
+            }
+            for (; x < xHi; x++) {
+                FloatVector a0 = bias0, a1 = bias1;
+                final int p0 = rowBase + x * pixStride;
+                for (int ky = 0; ky < 3; ky++) {
+                    final int r = p0 + ky * rowStride;
+                    final int wk = ky * run * L;
+                    for (int j = 0; j < run; j++) {
+                        final FloatVector i = FloatVector.broadcast(S, in[r + j]);
+                        a0 = i.fma(FloatVector.fromArray(S, wd, wb0 + wk + j * L), a0);
+                        a1 = i.fma(FloatVector.fromArray(S, wd, wb1 + wk + j * L), a1);
+                    }
+                }
+                final int q = outRow + x * cout + blk * L;
+                a0 = relu ? a0.max(0f).min(6f) : a0;
+                a0.intoArray(out, q);
+                if (!partial) {
+                    a1 = relu ? a1.max(0f).min(6f) : a1;
+                    a1.intoArray(out, q + L);
+                } else {
+                    a1 = relu ? a1.max(0f).min(6f) : a1;
+                    a1.intoArray(out, q + L, S.indexInRange((blk + 1) * L, cout));
+                }
+            }
+        }
+        if (blk < blocks) {
+            interiorSingleBlock(in, rowBase, rowStride, pixStride, cin, cout, blk, wd, relu, out,
+                    outRow, xLo, xHi);
+        }
+    }
+
+    /**
+     * The last, odd channel block of an interior row: 4 x 1 tiles. A method of its own because
+     * one method with both tile shapes was big enough that C2 stopped inlining (NodeCountInliningCutoff)
+     * and left some stores un-intrinsified.
+     */
+    private static void interiorSingleBlock(float[] in, int rowBase, int rowStride, int pixStride,
+                                            int cin, int cout, int blk, float[] wd, boolean relu,
+                                            float[] out, int outRow, int xLo, int xHi) {
+        final int taps = 9 * cin, run = 3 * cin, blockLen = (taps + 1) * L;
+        // One block left (an odd block count): 4 x 1 tiles.
+        final int wb0 = blk * blockLen;
+        final FloatVector bias0 = FloatVector.fromArray(S, wd, wb0 + taps * L);
+        final boolean partial = (blk + 1) * L > cout;
+        final VectorMask<Float> m = S.indexInRange(blk * L, cout);
+        int x = xLo;
+        for (; x + PX <= xHi; x += PX) {
+            FloatVector a0 = bias0, a1 = bias0, a2 = bias0, a3 = bias0;
+            final int p0 = rowBase + x * pixStride;
+            for (int ky = 0; ky < 3; ky++) {
+                final int r = p0 + ky * rowStride;
+                final int wk = wb0 + ky * run * L;
+                for (int j = 0; j < run; j++) {
+                    final FloatVector v = FloatVector.fromArray(S, wd, wk + j * L);
+                    a0 = FloatVector.broadcast(S, in[r + j]).fma(v, a0);
+                    a1 = FloatVector.broadcast(S, in[r + pixStride + j]).fma(v, a1);
+                    a2 = FloatVector.broadcast(S, in[r + 2 * pixStride + j]).fma(v, a2);
+                    a3 = FloatVector.broadcast(S, in[r + 3 * pixStride + j]).fma(v, a3);
+                }
+            }
+            final int q = outRow + x * cout + blk * L;
+            if (!partial) {
+                a0 = relu ? a0.max(0f).min(6f) : a0;
+                a0.intoArray(out, q);
+                a1 = relu ? a1.max(0f).min(6f) : a1;
+                a1.intoArray(out, q + cout);
+                a2 = relu ? a2.max(0f).min(6f) : a2;
+                a2.intoArray(out, q + 2 * cout);
+                a3 = relu ? a3.max(0f).min(6f) : a3;
+                a3.intoArray(out, q + 3 * cout);
+            } else {
+                a0 = relu ? a0.max(0f).min(6f) : a0;
+                a0.intoArray(out, q, m);
+                a1 = relu ? a1.max(0f).min(6f) : a1;
+                a1.intoArray(out, q + cout, m);
+                a2 = relu ? a2.max(0f).min(6f) : a2;
+                a2.intoArray(out, q + 2 * cout, m);
+                a3 = relu ? a3.max(0f).min(6f) : a3;
+                a3.intoArray(out, q + 3 * cout, m);
+            }
+        }
+        for (; x < xHi; x++) {
+            FloatVector a = bias0;
+            final int p0 = rowBase + x * pixStride;
+            for (int ky = 0; ky < 3; ky++) {
+                final int r = p0 + ky * rowStride;
+                final int wk = wb0 + ky * run * L;
+                for (int j = 0; j < run; j++) {
+                    a = FloatVector.broadcast(S, in[r + j])
+                            .fma(FloatVector.fromArray(S, wd, wk + j * L), a);
+                }
+            }
+            final int q = outRow + x * cout + blk * L;
+            if (!partial) {
+                a = relu ? a.max(0f).min(6f) : a;
+                a.intoArray(out, q);
+            } else {
+                a = relu ? a.max(0f).min(6f) : a;
+                a.intoArray(out, q, m);
+            }
+        }
+    }
+
+    /** One output pixel whose window may leave the input: every tap tested. */
+    private static void borderPixel(float[] in, int inOff, int inH, int inW, int stride,
+                                    int padTop, int padLeft, int cin, int cout, int blocks,
+                                    float[] wd, boolean relu, float[] out, int q, int y, int x) {
+        final int taps = 9 * cin, blockLen = (taps + 1) * L;
+        for (int blk = 0; blk < blocks; blk++) {
+            final int wb = blk * blockLen;
+            FloatVector a = FloatVector.fromArray(S, wd, wb + taps * L);
+            for (int ky = 0; ky < 3; ky++) {
+                final int iy = y * stride - padTop + ky;
+                if (iy < 0 || iy >= inH) {
+                    continue;
+                }
+                for (int kx = 0; kx < 3; kx++) {
+                    final int ix = x * stride - padLeft + kx;
+                    if (ix < 0 || ix >= inW) {
+                        continue;
+                    }
+                    final int ip = inOff + (iy * inW + ix) * cin;
+                    final int wt = wb + (ky * 3 + kx) * cin * L;
+                    for (int ci = 0; ci < cin; ci++) {
+                        a = FloatVector.broadcast(S, in[ip + ci])
+                                .fma(FloatVector.fromArray(S, wd, wt + ci * L), a);
+                    }
+                }
+            }
+            if ((blk + 1) * L <= cout) {
+                a = relu ? a.max(0f).min(6f) : a;
+                a.intoArray(out, q + blk * L);
+            } else {
+                a = relu ? a.max(0f).min(6f) : a;
+                a.intoArray(out, q + blk * L, S.indexInRange(blk * L, cout));
+            }
+        }
+    }
+
+
 }
