@@ -8,7 +8,7 @@ import java.awt.image.Raster;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import java.io.FileNotFoundException;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
 
@@ -28,7 +28,7 @@ public final class ImageDecoder {
      */
     public static RgbImage read(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
-            throw new NoSuchFileException(file.toString(), null, "no such image file");
+            throw new FileNotFoundException("no such image file: " + file);
         }
         try (InputStream in = Files.newInputStream(file)) {
             return decode(in, file.toString());

@@ -123,7 +123,7 @@ final class GraphImporter {
             Conv expand = null;
             Tensor dwIn = blockIn;
             if (main.builtinCode() == BuiltinOperators.CONV_2D) {
-                Conv c = conv(blockIn, BuiltinOperators.CONV_2D, 1, "a 1x1 convolution");
+                Conv c = conv(blockIn, main, BuiltinOperators.CONV_2D, 1, "a 1x1 convolution");
                 checkActivation(c.op(), TfliteGraph.ACT_RELU6);
                 Tensor out = follow(c.output());
                 Operator next = soleConsumerOrNull(out);
@@ -145,8 +145,9 @@ final class GraphImporter {
                 throw notMobileNet("expected a bottleneck block or the last 1x1 convolution after "
                         + blockIn.describe() + ", found " + main.describe());
             }
-            Conv dw = conv(dwIn, BuiltinOperators.DEPTHWISE_CONV_2D, 3, "the depthwise convolution of block "
-                    + (blocks.size() + 1));
+            String dwRole = "the depthwise convolution of block " + (blocks.size() + 1);
+            Conv dw = expand == null ? conv(dwIn, main, BuiltinOperators.DEPTHWISE_CONV_2D, 3, dwRole)
+                    : conv(dwIn, BuiltinOperators.DEPTHWISE_CONV_2D, 3, dwRole);
             checkActivation(dw.op(), TfliteGraph.ACT_RELU6);
             Conv project = conv(follow(dw.output()), BuiltinOperators.CONV_2D, 1,
                     "the projection of block " + (blocks.size() + 1));
@@ -299,6 +300,7 @@ final class GraphImporter {
         alphas.add(blocks.isEmpty() ? 1.0 : blocks.get(blocks.size() - 1).project().filter().shape()[0]
                 / (double) Architecture.BOTTLENECKS.get(Architecture.BOTTLENECKS.size() - 1).c());
         String firstMismatch = null;
+        boolean firstMismatchStemFits = false;
         for (double alpha : alphas) {
             ModelConfig config;
             try {
@@ -315,8 +317,11 @@ final class GraphImporter {
                         + TfliteGraph.typeName(input.type());
                 return new Imported(config, w, input, summary);
             }
-            if (firstMismatch == null) {
+            // Report the difference for a width whose stem fits: it is the likely intended one.
+            boolean stemFits = plan.layers().get(0).outChannels() == stem.filter().shape()[0];
+            if (firstMismatch == null || (stemFits && !firstMismatchStemFits)) {
                 firstMismatch = mismatch + " (for alpha " + alpha + ")";
+                firstMismatchStemFits = stemFits;
             }
         }
         throw notMobileNet(firstMismatch);
@@ -379,7 +384,11 @@ final class GraphImporter {
 
     /** The convolution consuming {@code in} (after an optional PAD), checked for kind, kernel and options. */
     private Conv conv(Tensor in, int code, int kernel, String role) throws ModelFormatException {
-        Operator op = soleConsumer(in, role);
+        return conv(in, soleConsumer(in, role), code, kernel, role);
+    }
+
+    /** As {@link #conv(Tensor, int, int, String)}, starting from {@code op}, a known consumer of {@code in}. */
+    private Conv conv(Tensor in, Operator op, int code, int kernel, String role) throws ModelFormatException {
         int[] explicitPad = null;
         Tensor convIn = in;
         if (op.builtinCode() == BuiltinOperators.PAD) {

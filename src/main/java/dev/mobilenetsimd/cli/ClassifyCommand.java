@@ -1,0 +1,160 @@
+package dev.mobilenetsimd.cli;
+
+import dev.mobilenetsimd.image.Classification;
+import dev.mobilenetsimd.image.Classifier;
+import dev.mobilenetsimd.image.Labels;
+import dev.mobilenetsimd.image.Prediction;
+import dev.mobilenetsimd.kernels.KernelSets;
+import dev.mobilenetsimd.tflite.TfliteModel;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code classify --model M.tflite [--labels L.txt] IMAGE...}: imports a TensorFlow Lite
+ * MobileNetV2 and prints, per image, the most probable classes (index, label, softmax probability)
+ * and the inference latency, as text or as JSON ({@code --json}). Exit code 0 when every image was
+ * classified, 1 when some image could not be read, 2 when the model cannot be loaded.
+ */
+@Command(name = "classify", mixinStandardHelpOptions = true,
+        description = "Classify JPEG, PNG or BMP images with a MobileNetV2 TensorFlow Lite model (.tflite).")
+public final class ClassifyCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL",
+            description = "TensorFlow Lite MobileNetV2 model (float or quantized).")
+    Path model;
+
+    @Option(names = {"-l", "--labels"}, paramLabel = "LABELS",
+            description = "Text file with one label per line (default: labels embedded in the model, if any).")
+    Path labels;
+
+    @Option(names = {"-k", "--top"}, defaultValue = "5", paramLabel = "K",
+            description = "Number of classes to report per image (default: ${DEFAULT-VALUE}).")
+    int top;
+
+    @Option(names = "--backend", defaultValue = "auto", paramLabel = "NAME",
+            description = "Kernel backend: auto, vector or scalar (default: ${DEFAULT-VALUE}).")
+    String backend;
+
+    @Option(names = "--json", description = "Print one JSON document instead of text.")
+    boolean json;
+
+    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Images to classify.")
+    List<Path> images;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (top < 1) {
+            err.println("error: --top must be at least 1");
+            return 2;
+        }
+        TfliteModel m;
+        Labels names;
+        Classifier classifier;
+        try {
+            m = TfliteModel.load(model);
+            names = labels != null ? Labels.read(labels) : m.labels();
+            classifier = m.classifier(KernelSets.byName(backend), names, top);
+        } catch (IOException | IllegalArgumentException | UnsupportedOperationException e) {
+            err.println("error: cannot load " + model + ": " + e.getMessage());
+            return 2;
+        }
+        int failures = 0;
+        try (Classifier c = classifier) {
+            if (json) {
+                out.println("{");
+                out.println("  \"model\": " + quote(model.toString()) + ",");
+                out.println("  \"config\": " + quote(m.config().toString()) + ",");
+                out.println("  \"backend\": " + quote(c.network().kernels().name()) + ",");
+                out.println("  \"results\": [");
+            } else {
+                out.println(m.description() + " on " + c.network().kernels().name());
+            }
+            for (int i = 0; i < images.size(); i++) {
+                Path img = images.get(i);
+                String sep = i + 1 < images.size() ? "," : "";
+                try {
+                    Classification r = c.classify(img);
+                    if (json) {
+                        printJson(out, img, r, sep);
+                    } else {
+                        printText(out, img, r);
+                    }
+                } catch (IOException e) {
+                    failures++;
+                    err.println("error: " + e.getMessage());   // our messages name the file
+                    if (json) {
+                        out.println("    {\"image\": " + quote(img.toString()) + ", \"error\": "
+                                + quote(String.valueOf(e.getMessage())) + "}" + sep);
+                    }
+                } catch (RuntimeException e) {
+                    failures++;
+                    err.println("error: " + img + ": " + e);
+                    if (json) {
+                        out.println("    {\"image\": " + quote(img.toString()) + ", \"error\": "
+                                + quote(String.valueOf(e.getMessage())) + "}" + sep);
+                    }
+                }
+            }
+            if (json) {
+                out.println("  ]");
+                out.println("}");
+            }
+        }
+        out.flush();
+        return failures == 0 ? 0 : 1;
+    }
+
+    private static void printText(PrintWriter out, Path img, Classification r) {
+        out.printf(Locale.ROOT, "%s  (inference %.2f ms)%n", img, r.inferenceNanos() / 1e6);
+        for (Prediction p : r.top()) {
+            out.printf(Locale.ROOT, "  %5d  %-30s %.4f%n", p.index(), p.label(), p.probability());
+        }
+    }
+
+    private static void printJson(PrintWriter out, Path img, Classification r, String sep) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("    {\"image\": ").append(quote(img.toString()))
+                .append(String.format(Locale.ROOT, ", \"inference_ms\": %.3f, \"top\": [", r.inferenceNanos() / 1e6));
+        for (int i = 0; i < r.top().size(); i++) {
+            Prediction p = r.top().get(i);
+            sb.append(i == 0 ? "" : ", ").append("{\"index\": ").append(p.index())
+                    .append(", \"label\": ").append(quote(p.label()))
+                    .append(String.format(Locale.ROOT, ", \"probability\": %.6f}", p.probability()));
+        }
+        out.println(sb.append("]}").append(sep));
+    }
+
+    /** A JSON string literal. */
+    static String quote(String s) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (char ch : s.toCharArray()) {
+            switch (ch) {
+                case '"': sb.append("\\\""); break;
+                case '\\': sb.append("\\\\"); break;
+                case '\n': sb.append("\\n"); break;
+                case '\r': sb.append("\\r"); break;
+                case '\t': sb.append("\\t"); break;
+                default:
+                    if (ch < 0x20) {
+                        sb.append(String.format("\\u%04x", (int) ch));
+                    } else {
+                        sb.append(ch);
+                    }
+            }
+        }
+        return sb.append('"').toString();
+    }
+}

@@ -1,0 +1,188 @@
+package dev.mobilenetsimd.tflite;
+
+import dev.mobilenetsimd.MobileNetV2;
+import dev.mobilenetsimd.ModelConfig;
+import dev.mobilenetsimd.Weights;
+import dev.mobilenetsimd.image.Classifier;
+import dev.mobilenetsimd.image.InputNormalization;
+import dev.mobilenetsimd.image.Labels;
+import dev.mobilenetsimd.kernels.KernelSet;
+import dev.mobilenetsimd.kernels.KernelSets;
+import dev.mobilenetsimd.plan.ExecutionMode;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+
+/**
+ * A MobileNetV2 imported from a TensorFlow Lite flatbuffer ({@code .tflite}): its configuration
+ * (width multiplier, resolution, classes and padding, all derived from the graph), its weights
+ * dequantized to float32 in our canonical layouts, the normalisation its input expects, and the
+ * labels when the file carries them (TensorFlow Lite metadata appends a zip of label files).
+ *
+ * <p>Supported: float32, float16 and quantized weights (uint8 or int8, per-tensor or per-channel;
+ * int32 biases), the operators CONV_2D, DEPTHWISE_CONV_2D, ADD, AVERAGE_POOL_2D, MEAN, PAD (when
+ * equivalent to a padding convention), RESHAPE, SOFTMAX, FULLY_CONNECTED, QUANTIZE and
+ * DEQUANTIZE. The network runs in float32, so a quantized model's outputs differ from
+ * TensorFlow Lite's integer kernels by a little quantization noise.
+ *
+ * <pre>{@code
+ * TfliteModel m = TfliteModel.load(Path.of("mobilenet_v2_1.0_224_quant.tflite"));
+ * MobileNetV2 net = m.network();                       // logits; softmax is up to the caller
+ * try (Classifier c = m.classifier()) { ... }
+ * }</pre>
+ */
+public final class TfliteModel {
+    private final ModelConfig config;
+    private final Weights weights;
+    private final InputNormalization inputNormalization;
+    private final Labels labels;
+    private final String description;
+
+    private TfliteModel(ModelConfig config, Weights weights, InputNormalization inputNormalization,
+                        Labels labels, String description) {
+        this.config = config;
+        this.weights = weights;
+        this.inputNormalization = inputNormalization;
+        this.labels = labels;
+        this.description = description;
+    }
+
+    /**
+     * Loads a {@code .tflite} file.
+     *
+     * @throws ModelFormatException if the file is not a MobileNetV2 TensorFlow Lite model we can import
+     *                              (the message says why)
+     * @throws IOException          if the file cannot be read
+     */
+    public static TfliteModel load(Path file) throws IOException {
+        Objects.requireNonNull(file, "file");
+        byte[] bytes = Files.readAllBytes(file);
+        try {
+            return read(bytes);
+        } catch (ModelFormatException e) {
+            throw new ModelFormatException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Imports a model from the bytes of a {@code .tflite} file.
+     *
+     * @throws ModelFormatException if the bytes are not a MobileNetV2 TensorFlow Lite model we can import
+     */
+    public static TfliteModel read(byte[] bytes) throws ModelFormatException {
+        Objects.requireNonNull(bytes, "bytes");
+        TfliteGraph graph = TfliteReader.read(ByteBuffer.wrap(bytes));
+        GraphImporter.Imported imp = GraphImporter.importGraph(graph);
+        InputNormalization norm = normalization(imp.input());
+        Labels labels = embeddedLabels(bytes, imp.config().classes());
+        return new TfliteModel(imp.config(), imp.weights(), norm, labels, imp.summary());
+    }
+
+    /** The input normalisation implied by the input tensor's type and quantization. */
+    private static InputNormalization normalization(TfliteGraph.Tensor input) throws ModelFormatException {
+        TfliteGraph.Quantization q = input.quantization();
+        if (input.type() == TfliteGraph.FLOAT32) {
+            // A float input carries no range; MobileNetV2 is trained on [-1, 1].
+            return InputNormalization.minusOneToOne();
+        }
+        if (!q.present() || q.scale().length != 1 || !(q.scale()[0] > 0) || Float.isInfinite(q.scale()[0])) {
+            throw new ModelFormatException("the quantized input " + input.describe()
+                    + " needs one positive scale (" + q + ")");
+        }
+        long zp = q.zeroPoint().length == 0 ? 0 : q.zeroPoint()[0];
+        // An int8 input is fed pixel - 128 (the usual uint8 -> int8 shift).
+        double offset = input.type() == TfliteGraph.INT8 ? zp + 128.0 : zp;
+        return new InputNormalization(q.scale()[0], offset);
+    }
+
+    /**
+     * Labels from the zip archive TensorFlow Lite metadata appends to the flatbuffer: the first
+     * {@code .txt} entry, when it has one line per class. Anything unexpected just means no labels.
+     */
+    private static Labels embeddedLabels(byte[] bytes, int classes) {
+        try {
+            int eocd = -1;
+            for (int i = bytes.length - 22; i >= Math.max(0, bytes.length - 22 - 65535); i--) {
+                if (bytes[i] == 'P' && bytes[i + 1] == 'K' && bytes[i + 2] == 5 && bytes[i + 3] == 6) {
+                    eocd = i;
+                    break;
+                }
+            }
+            if (eocd < 0) {
+                return Labels.none();
+            }
+            ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+            long cdSize = Integer.toUnsignedLong(b.getInt(eocd + 12));
+            long cdOffset = Integer.toUnsignedLong(b.getInt(eocd + 16));
+            // Offsets in the archive may count from the file start or from the archive start.
+            long shift = eocd - cdSize - cdOffset;
+            long cd = cdOffset + shift;
+            if (shift < 0 || cd < 0 || cd + 46 > eocd || b.getInt((int) cd) != 0x02014b50) {
+                return Labels.none();
+            }
+            long start = Integer.toUnsignedLong(b.getInt((int) cd + 42)) + shift;
+            if (start < 0 || start >= cd) {
+                return Labels.none();
+            }
+            try (ZipInputStream zip = new ZipInputStream(
+                    new ByteArrayInputStream(bytes, (int) start, bytes.length - (int) start))) {
+                for (ZipEntry e; (e = zip.getNextEntry()) != null; ) {
+                    if (!e.isDirectory() && e.getName().endsWith(".txt")) {
+                        Labels l = Labels.parse(new String(zip.readNBytes(16 << 20), StandardCharsets.UTF_8));
+                        return l.size() == classes ? l : Labels.none();
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // Labels are optional: a damaged archive must not stop the model from loading.
+        }
+        return Labels.none();
+    }
+
+    /** Width multiplier, resolution, classes and padding of the network. */
+    public ModelConfig config() { return config; }
+
+    /** The weights, batch norm folded, in canonical layouts (a live object: do not modify). */
+    public Weights weights() { return weights; }
+
+    /** How 8-bit RGB pixels are turned into the network's input. */
+    public InputNormalization inputNormalization() { return inputNormalization; }
+
+    /** Labels embedded in the file, or {@link Labels#none()}. */
+    public Labels labels() { return labels; }
+
+    /** A one-line summary: configuration, operator count, weight and input types. */
+    public String description() { return description; }
+
+    /** The fused network on the fastest backend. */
+    public MobileNetV2 network() {
+        return network(KernelSets.best());
+    }
+
+    /** The fused network on {@code kernels}. */
+    public MobileNetV2 network(KernelSet kernels) {
+        return MobileNetV2.create(config, weights, kernels, ExecutionMode.FUSED);
+    }
+
+    /** A classifier on the fastest backend with the embedded labels (if any). */
+    public Classifier classifier() {
+        return new Classifier(network(), inputNormalization, labels);
+    }
+
+    /** A classifier on {@code kernels} with {@code labels}, reporting the top {@code topK}. */
+    public Classifier classifier(KernelSet kernels, Labels labels, int topK) {
+        return new Classifier(network(kernels), inputNormalization, labels, topK);
+    }
+
+    @Override
+    public String toString() {
+        return description;
+    }
+}

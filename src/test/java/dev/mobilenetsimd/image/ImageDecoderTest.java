@@ -1,0 +1,124 @@
+package dev.mobilenetsimd.image;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.awt.image.IndexColorModel;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Decoding to RGB the way Pillow's convert("RGB") does, and clear errors for unreadable files. */
+class ImageDecoderTest {
+    @TempDir
+    Path dir;
+
+    private RgbImage roundTrip(BufferedImage img, String format) throws IOException {
+        Path f = dir.resolve("img." + format);
+        assertTrue(ImageIO.write(img, format, f.toFile()), "no writer for " + format);
+        return ImageDecoder.read(f);
+    }
+
+    @Test
+    void grayscalePngCopiesTheGreyLevel() throws IOException {
+        BufferedImage g = new BufferedImage(3, 2, BufferedImage.TYPE_BYTE_GRAY);
+        g.getRaster().setSample(1, 1, 0, 77);
+        g.getRaster().setSample(2, 0, 0, 200);
+        RgbImage rgb = roundTrip(g, "png");
+        for (int c = 0; c < 3; c++) {
+            assertEquals(77, rgb.get(1, 1, c));
+            assertEquals(200, rgb.get(2, 0, c));
+            assertEquals(0, rgb.get(0, 0, c));
+        }
+    }
+
+    @Test
+    void alphaIsDroppedNotComposited() throws IOException {
+        BufferedImage a = new BufferedImage(2, 2, BufferedImage.TYPE_INT_ARGB);
+        a.setRGB(0, 0, 0x00_10_20_30);   // fully transparent: colour kept as stored
+        a.setRGB(1, 1, 0x80_FF_80_01);
+        RgbImage rgb = roundTrip(a, "png");
+        assertEquals(0x10, rgb.get(0, 0, 0));
+        assertEquals(0x20, rgb.get(0, 0, 1));
+        assertEquals(0x30, rgb.get(0, 0, 2));
+        assertEquals(0xFF, rgb.get(1, 1, 0));
+        assertEquals(0x80, rgb.get(1, 1, 1));
+        assertEquals(0x01, rgb.get(1, 1, 2));
+    }
+
+    @Test
+    void palettesAreLookedUp() throws IOException {
+        byte[] r = {0, (byte) 250}, g = {0, 100}, b = {0, 5};
+        BufferedImage p = new BufferedImage(2, 1, BufferedImage.TYPE_BYTE_INDEXED, new IndexColorModel(1, 2, r, g, b));
+        p.getRaster().setSample(1, 0, 0, 1);
+        RgbImage rgb = roundTrip(p, "png");
+        assertEquals(250, rgb.get(1, 0, 0));
+        assertEquals(100, rgb.get(1, 0, 1));
+        assertEquals(5, rgb.get(1, 0, 2));
+    }
+
+    @Test
+    void bmpAndJpegDecode() throws IOException {
+        BufferedImage img = new BufferedImage(16, 8, BufferedImage.TYPE_3BYTE_BGR);
+        for (int y = 0; y < 8; y++) {
+            for (int x = 0; x < 16; x++) {
+                img.setRGB(x, y, 0x204060);
+            }
+        }
+        RgbImage bmp = roundTrip(img, "bmp");
+        assertEquals(0x20, bmp.get(3, 3, 0));
+        assertEquals(0x60, bmp.get(3, 3, 2));
+        RgbImage jpg = roundTrip(img, "jpg");
+        assertEquals(16, jpg.width());
+        assertEquals(8, jpg.height());
+        assertTrue(Math.abs(jpg.get(3, 3, 1) - 0x40) <= 3);
+    }
+
+    @Test
+    void unreadableFilesGetClearErrors() throws IOException {
+        Path text = dir.resolve("notes.jpg");
+        Files.writeString(text, "this is not an image");
+        IOException e = assertThrows(IOException.class, () -> ImageDecoder.read(text));
+        assertTrue(e.getMessage().contains("not a JPEG, PNG or BMP file"), e.getMessage());
+
+        Path missing = dir.resolve("missing.png");
+        e = assertThrows(FileNotFoundException.class, () -> ImageDecoder.read(missing));
+        assertTrue(e.getMessage().contains("missing.png"), e.getMessage());
+
+        // A PNG cut short: the header is recognised, the data is not there.
+        BufferedImage img = new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB);
+        Path png = dir.resolve("full.png");
+        ImageIO.write(img, "png", png.toFile());
+        byte[] bytes = Files.readAllBytes(png);
+        Path cut = dir.resolve("cut.png");
+        Files.write(cut, java.util.Arrays.copyOf(bytes, 40));
+        e = assertThrows(IOException.class, () -> ImageDecoder.read(cut));
+        assertTrue(e.getMessage().contains("cut.png"), e.getMessage());
+    }
+
+    @Test
+    void normalisationMapsTheQuantizedRange() {
+        InputNormalization n = new InputNormalization(1 / 128.0, 128);
+        float[] f = n.apply(new byte[] {0, (byte) 128, (byte) 255});
+        assertEquals(-1f, f[0]);
+        assertEquals(0f, f[1]);
+        assertEquals(127 / 128f, f[2]);
+    }
+
+    @Test
+    void softmaxAndTopK() {
+        float[] p = Classification.softmax(new float[] {1, 3, 2, 3});
+        double sum = 0;
+        for (float v : p) {
+            sum += v;
+        }
+        assertEquals(1, sum, 1e-6);
+        assertEquals(java.util.List.of(1, 3, 2), java.util.Arrays.stream(Classification.topK(p, 3)).boxed().toList());
+    }
+}

@@ -1,0 +1,44 @@
+package dev.mobilenetsimd.tflite;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mobilenetsimd.cli.ClassifyCommand;
+import dev.mobilenetsimd.testdata.RealData;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The {@code classify} command end to end on the primary model. */
+class TfliteClassifyCommandTest {
+    private static int run(StringWriter out, StringWriter err, String... args) {
+        CommandLine cl = new CommandLine(new ClassifyCommand());
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        return cl.execute(args);
+    }
+
+    @Test
+    void printsTopFiveAsJsonAndReportsBadImages() {
+        String model = RealData.model(RealData.TF1_QUANT).toString();
+        String cat = RealData.file("cat.bmp").toString();
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int rc = run(out, err, "--json", "--backend", "scalar", "--model", model, cat, "no-such-image.png");
+        String json = out.toString();
+        assertEquals(1, rc, err.toString());
+        assertTrue(json.contains("{\"index\": 286, \"label\": \"Egyptian cat\""), json);
+        assertTrue(json.contains("\"inference_ms\""), json);
+        assertTrue(json.contains("\"error\": \"no such image file: no-such-image.png\""), json);
+        assertTrue(err.toString().contains("no-such-image.png"), err.toString());
+    }
+
+    @Test
+    void textOutputAndBadModel() {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int rc = run(out, err, "--model", RealData.file("imagenet_labels.txt").toString(),
+                RealData.file("cat.bmp").toString());
+        assertEquals(2, rc);
+        assertTrue(err.toString().contains("not a TensorFlow Lite model"), err.toString());
+    }
+}

@@ -1,0 +1,132 @@
+package dev.mobilenetsimd.tflite;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mobilenetsimd.ModelConfig;
+import dev.mobilenetsimd.Padding;
+import dev.mobilenetsimd.Weights;
+import dev.mobilenetsimd.image.InputNormalization;
+import dev.mobilenetsimd.plan.Layer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Float32 models written with {@link TfliteWriter}: every variant round-trips, every defect is named. */
+class TfliteSyntheticModelTest {
+
+    private static Weights weights(double alpha, int resolution, int classes, Padding padding) {
+        return Weights.random(new ModelConfig(alpha, resolution, classes, padding), 7);
+    }
+
+    @ParameterizedTest(name = "alpha {0}, {1}px, {2} classes, {3}, fc={4}, mean={5}, pad={6}")
+    @CsvSource({
+            "0.35, 32, 10, TF_SAME, false, false, false",
+            "0.5, 64, 1, TF_SAME, true, true, false",
+            "1.0, 32, 1001, TF_SAME, false, true, true",
+            "0.75, 48, 3, SYMMETRIC, true, false, true",
+            "1.4, 33, 7, TF_SAME, false, false, false"})
+    void roundTripsConfigAndWeights(double alpha, int resolution, int classes, Padding padding,
+                                    boolean fc, boolean mean, boolean pad) throws ModelFormatException {
+        Weights w = weights(alpha, resolution, classes, padding);
+        TfliteWriter.Variant v = new TfliteWriter.Variant();
+        v.fullyConnected = fc;
+        v.mean = mean;
+        v.explicitPad = pad;
+        TfliteModel m = TfliteModel.read(TfliteWriter.mobileNet(w, v));
+        // Odd sizes make both conventions pad the same way; TF SAME is then the one reported.
+        Padding expected = resolution % 2 == 1 ? Padding.TF_SAME : padding;
+        assertEquals(new ModelConfig(alpha, resolution, classes, expected).toString(), m.config().toString());
+        assertEquals(expected, m.config().padding());
+        for (Layer l : w.layers()) {
+            assertArrayEquals(w.kernel(l.index()), m.weights().kernel(l.index()), l.name());
+            assertArrayEquals(w.bias(l.index()), m.weights().bias(l.index()), l.name());
+        }
+        assertEquals(InputNormalization.minusOneToOne(), m.inputNormalization());
+    }
+
+    private static String failure(Weights w, TfliteWriter.Variant v) {
+        return assertThrows(ModelFormatException.class, () -> TfliteModel.read(TfliteWriter.mobileNet(w, v)))
+                .getMessage();
+    }
+
+    @Test
+    void projectionWithReluIsRejected() {
+        TfliteWriter.Variant v = new TfliteWriter.Variant();
+        v.projectActivation = TfliteGraph.ACT_RELU6;
+        String msg = failure(weights(0.35, 32, 10, Padding.TF_SAME), v);
+        assertTrue(msg.contains("fused activation RELU6; expected NONE"), msg);
+    }
+
+    @Test
+    void missingResidualIsRejected() {
+        TfliteWriter.Variant v = new TfliteWriter.Variant();
+        v.dropResidual = true;
+        String msg = failure(weights(0.35, 32, 10, Padding.TF_SAME), v);
+        assertTrue(msg.contains("lacks a residual connection"), msg);
+    }
+
+    @Test
+    void mismatchedTensorShapeIsRejected() {
+        TfliteWriter.Variant v = new TfliteWriter.Variant();
+        v.wrongChannelsInBlock = 4;   // block 4's output claims 8 channels too many
+        String msg = failure(weights(0.35, 32, 10, Padding.TF_SAME), v);
+        assertTrue(msg.contains("should have shape") || msg.contains("input channels"), msg);
+    }
+
+    @Test
+    void unsupportedOperatorIsNamed() {
+        TfliteWriter w = new TfliteWriter();
+        int in = w.tensor("input", TfliteGraph.FLOAT32, 1, 32, 32, 3);
+        int out = w.tensor("out", TfliteGraph.FLOAT32, 1, 32, 32, 3);
+        w.op(117, new int[] {in}, out);   // HARD_SWISH
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> TfliteModel.read(w.finish(in, out)));
+        assertTrue(e.getMessage().contains("unsupported operator HARD_SWISH"), e.getMessage());
+    }
+
+    @Test
+    void customOperatorIsNamed() {
+        TfliteWriter w = new TfliteWriter();
+        int in = w.tensor("input", TfliteGraph.FLOAT32, 1, 32, 32, 3);
+        int out = w.tensor("out", TfliteGraph.FLOAT32, 1, 32, 32, 3);
+        w.custom("TFLite_Detection_PostProcess", new int[] {in}, out);
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> TfliteModel.read(w.finish(in, out)));
+        assertTrue(e.getMessage().contains("custom operator 'TFLite_Detection_PostProcess'"), e.getMessage());
+    }
+
+    @Test
+    void graphThatIsNotMobileNetIsRejected() {
+        // input -> 3x3 conv -> softmax: supported operators, wrong structure.
+        TfliteWriter w = new TfliteWriter();
+        int in = w.tensor("input", TfliteGraph.FLOAT32, 1, 32, 32, 3);
+        int filter = w.floats("f", new float[32 * 27], 32, 3, 3, 3);
+        int conv = w.tensor("conv", TfliteGraph.FLOAT32, 1, 16, 16, 32);
+        w.op(BuiltinOperators.CONV_2D, new int[] {in, filter, -1}, conv, 1,
+                TfliteWriter.convOptions(TfliteGraph.PAD_SAME, 2, TfliteGraph.ACT_RELU6));
+        int out = w.tensor("softmax", TfliteGraph.FLOAT32, 1, 16, 16, 32);
+        w.op(BuiltinOperators.SOFTMAX, new int[] {conv}, out, 9, TfliteWriter.softmaxOptions(1f));
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> TfliteModel.read(w.finish(in, out)));
+        assertTrue(e.getMessage().startsWith("not a MobileNetV2 graph"), e.getMessage());
+    }
+
+    @Test
+    void nonSquareInputIsRejected() {
+        TfliteWriter w = new TfliteWriter();
+        int in = w.tensor("input", TfliteGraph.FLOAT32, 1, 32, 48, 3);
+        int out = w.tensor("out", TfliteGraph.FLOAT32, 1, 32, 48, 3);
+        w.op(BuiltinOperators.QUANTIZE, new int[] {in}, out);
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> TfliteModel.read(w.finish(in, out)));
+        assertTrue(e.getMessage().contains("not one square RGB image"), e.getMessage());
+    }
+
+    @Test
+    void halfPrecisionDecodes() {
+        assertEquals(1f, Dequantizer.halfToFloat((short) 0x3C00));
+        assertEquals(-2f, Dequantizer.halfToFloat((short) 0xC000));
+        assertEquals(0x1p-24f, Dequantizer.halfToFloat((short) 0x0001));
+        assertEquals(65504f, Dequantizer.halfToFloat((short) 0x7BFF));
+        assertEquals(Float.POSITIVE_INFINITY, Dequantizer.halfToFloat((short) 0x7C00));
+    }
+}

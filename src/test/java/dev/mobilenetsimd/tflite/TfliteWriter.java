@@ -1,0 +1,412 @@
+package dev.mobilenetsimd.tflite;
+
+import com.google.flatbuffers.FlatBufferBuilder;
+import dev.mobilenetsimd.ModelConfig;
+import dev.mobilenetsimd.Padding;
+import dev.mobilenetsimd.Weights;
+import dev.mobilenetsimd.plan.ExecutionPlan;
+import dev.mobilenetsimd.plan.Layer;
+import dev.mobilenetsimd.plan.Step;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.ToIntFunction;
+
+/**
+ * Writes small TensorFlow Lite flatbuffers for tests with {@link FlatBufferBuilder}: arbitrary
+ * graphs (tensors, constant buffers, operators with builtin options), and whole float32
+ * MobileNetV2 models exported from {@link Weights}, with switches for the variants the importer
+ * must handle and the defects it must reject.
+ */
+final class TfliteWriter {
+    private record T(String name, int type, int[] shape, int buffer) {}
+
+    private record Op(int code, String custom, int[] in, int[] out, int optionsType,
+                      ToIntFunction<FlatBufferBuilder> options) {}
+
+    private final List<T> tensors = new ArrayList<>();
+    private final List<byte[]> buffers = new ArrayList<>(List.of(new byte[0]));
+    private final List<Op> ops = new ArrayList<>();
+
+    /** A tensor without data (an activation). */
+    int tensor(String name, int type, int... shape) {
+        tensors.add(new T(name, type, shape, 0));
+        return tensors.size() - 1;
+    }
+
+    /** A constant float32 tensor. */
+    int floats(String name, float[] values, int... shape) {
+        ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : values) {
+            b.putFloat(v);
+        }
+        return constant(name, TfliteGraph.FLOAT32, b.array(), shape);
+    }
+
+    /** A constant int32 tensor. */
+    int ints(String name, int[] values, int... shape) {
+        ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+        for (int v : values) {
+            b.putInt(v);
+        }
+        return constant(name, TfliteGraph.INT32, b.array(), shape);
+    }
+
+    int constant(String name, int type, byte[] data, int... shape) {
+        buffers.add(data);
+        tensors.add(new T(name, type, shape, buffers.size() - 1));
+        return tensors.size() - 1;
+    }
+
+    void op(int code, int[] in, int out) {
+        ops.add(new Op(code, null, in, new int[] {out}, 0, null));
+    }
+
+    void op(int code, int[] in, int out, int optionsType, ToIntFunction<FlatBufferBuilder> options) {
+        ops.add(new Op(code, null, in, new int[] {out}, optionsType, options));
+    }
+
+    void custom(String name, int[] in, int out) {
+        ops.add(new Op(BuiltinOperators.CUSTOM, name, in, new int[] {out}, 0, null));
+    }
+
+    static ToIntFunction<FlatBufferBuilder> convOptions(int padding, int stride, int act) {
+        return fb -> {
+            fb.startTable(7);
+            fb.addByte(0, (byte) padding, 0);
+            fb.addInt(1, stride, 0);
+            fb.addInt(2, stride, 0);
+            fb.addByte(3, (byte) act, 0);
+            return fb.endTable();
+        };
+    }
+
+    static ToIntFunction<FlatBufferBuilder> depthwiseOptions(int padding, int stride, int act) {
+        return fb -> {
+            fb.startTable(7);
+            fb.addByte(0, (byte) padding, 0);
+            fb.addInt(1, stride, 0);
+            fb.addInt(2, stride, 0);
+            fb.addInt(3, 1, 0);
+            fb.addByte(4, (byte) act, 0);
+            return fb.endTable();
+        };
+    }
+
+    static ToIntFunction<FlatBufferBuilder> actOptions(int act) {
+        return fb -> {
+            fb.startTable(1);
+            fb.addByte(0, (byte) act, 0);
+            return fb.endTable();
+        };
+    }
+
+    static ToIntFunction<FlatBufferBuilder> softmaxOptions(float beta) {
+        return fb -> {
+            fb.startTable(1);
+            fb.addFloat(0, beta, 0);
+            return fb.endTable();
+        };
+    }
+
+    static ToIntFunction<FlatBufferBuilder> poolOptions(int filter) {
+        return fb -> {
+            fb.startTable(6);
+            fb.addByte(0, (byte) TfliteGraph.PAD_VALID, 0);
+            fb.addInt(1, 1, 0);
+            fb.addInt(2, 1, 0);
+            fb.addInt(3, filter, 0);
+            fb.addInt(4, filter, 0);
+            return fb.endTable();
+        };
+    }
+
+    static ToIntFunction<FlatBufferBuilder> keepDims(boolean keep) {
+        return fb -> {
+            fb.startTable(1);
+            fb.addBoolean(0, keep, false);
+            return fb.endTable();
+        };
+    }
+
+    /** The finished flatbuffer with graph input {@code input} and output {@code output}. */
+    byte[] finish(int input, int output) {
+        FlatBufferBuilder fb = new FlatBufferBuilder(1024);
+        List<Integer> codes = new ArrayList<>();
+        List<String> customs = new ArrayList<>();
+        int[] opcodeIndex = new int[ops.size()];
+        for (int i = 0; i < ops.size(); i++) {
+            Op op = ops.get(i);
+            int k = -1;
+            for (int j = 0; j < codes.size(); j++) {
+                if (codes.get(j) == op.code() && java.util.Objects.equals(customs.get(j), op.custom())) {
+                    k = j;
+                }
+            }
+            if (k < 0) {
+                codes.add(op.code());
+                customs.add(op.custom());
+                k = codes.size() - 1;
+            }
+            opcodeIndex[i] = k;
+        }
+        int[] codeOffsets = new int[codes.size()];
+        for (int j = 0; j < codes.size(); j++) {
+            int name = customs.get(j) == null ? 0 : fb.createString(customs.get(j));
+            fb.startTable(4);
+            fb.addByte(0, (byte) Math.min(codes.get(j), 127), 0);
+            if (name != 0) {
+                fb.addOffset(1, name, 0);
+            }
+            fb.addInt(2, 1, 1);
+            fb.addInt(3, codes.get(j), 0);
+            codeOffsets[j] = fb.endTable();
+        }
+        int[] bufferOffsets = new int[buffers.size()];
+        for (int b = 0; b < buffers.size(); b++) {
+            int data = buffers.get(b).length == 0 ? 0 : fb.createByteVector(buffers.get(b));
+            fb.startTable(3);
+            if (data != 0) {
+                fb.addOffset(0, data, 0);
+            }
+            bufferOffsets[b] = fb.endTable();
+        }
+        int[] tensorOffsets = new int[tensors.size()];
+        for (int i = 0; i < tensors.size(); i++) {
+            T t = tensors.get(i);
+            int shape = intVector(fb, t.shape());
+            int name = fb.createString(t.name());
+            fb.startTable(5);
+            fb.addOffset(0, shape, 0);
+            fb.addByte(1, (byte) t.type(), 0);
+            fb.addInt(2, t.buffer(), 0);
+            fb.addOffset(3, name, 0);
+            tensorOffsets[i] = fb.endTable();
+        }
+        int[] opOffsets = new int[ops.size()];
+        for (int i = 0; i < ops.size(); i++) {
+            Op op = ops.get(i);
+            int in = intVector(fb, op.in());
+            int out = intVector(fb, op.out());
+            int options = op.options() == null ? 0 : op.options().applyAsInt(fb);
+            fb.startTable(5);
+            fb.addInt(0, opcodeIndex[i], 0);
+            fb.addOffset(1, in, 0);
+            fb.addOffset(2, out, 0);
+            if (options != 0) {
+                fb.addByte(3, (byte) op.optionsType(), 0);
+                fb.addOffset(4, options, 0);
+            }
+            opOffsets[i] = fb.endTable();
+        }
+        int tensorVec = tableVector(fb, tensorOffsets);
+        int opVec = tableVector(fb, opOffsets);
+        int inputs = intVector(fb, new int[] {input});
+        int outputs = intVector(fb, new int[] {output});
+        fb.startTable(5);
+        fb.addOffset(0, tensorVec, 0);
+        fb.addOffset(1, inputs, 0);
+        fb.addOffset(2, outputs, 0);
+        fb.addOffset(3, opVec, 0);
+        int subgraph = fb.endTable();
+        int codeVec = tableVector(fb, codeOffsets);
+        int sgVec = tableVector(fb, new int[] {subgraph});
+        int desc = fb.createString("written by TfliteWriter");
+        int bufVec = tableVector(fb, bufferOffsets);
+        fb.startTable(5);
+        fb.addInt(0, 3, 0);
+        fb.addOffset(1, codeVec, 0);
+        fb.addOffset(2, sgVec, 0);
+        fb.addOffset(3, desc, 0);
+        fb.addOffset(4, bufVec, 0);
+        int model = fb.endTable();
+        fb.finish(model, TfliteReader.IDENTIFIER);
+        return fb.sizedByteArray();
+    }
+
+    private static int intVector(FlatBufferBuilder fb, int[] v) {
+        fb.startVector(4, v.length, 4);
+        for (int i = v.length - 1; i >= 0; i--) {
+            fb.addInt(v[i]);
+        }
+        return fb.endVector();
+    }
+
+    private static int tableVector(FlatBufferBuilder fb, int[] offsets) {
+        fb.startVector(4, offsets.length, 4);
+        for (int i = offsets.length - 1; i >= 0; i--) {
+            fb.addOffset(offsets[i]);
+        }
+        return fb.endVector();
+    }
+
+    // ---- whole MobileNetV2 models -------------------------------------------------------------
+
+    /** Variants and defects of an exported MobileNetV2. */
+    static final class Variant {
+        boolean fullyConnected;      // FULLY_CONNECTED classifier instead of a 1x1 CONV_2D
+        boolean mean;                // MEAN instead of AVERAGE_POOL_2D
+        boolean explicitPad;         // PAD + VALID for 3x3 layers (implies the config's padding)
+        int projectActivation = TfliteGraph.ACT_NONE;   // defect when RELU6
+        int wrongChannelsInBlock = -1;                  // defect: block output tensor with +8 channels
+        boolean dropResidual;        // defect: the first residual ADD is skipped
+    }
+
+    /** {@code weights} as a float32 TensorFlow Lite MobileNetV2 graph. */
+    static byte[] mobileNet(Weights weights, Variant v) {
+        ModelConfig cfg = weights.config();
+        ExecutionPlan plan = ExecutionPlan.build(cfg);
+        TfliteWriter w = new TfliteWriter();
+        int r = cfg.resolution();
+        int input = w.tensor("input", TfliteGraph.FLOAT32, 1, r, r, 3);
+        int cur = input;
+        boolean residualDropped = false;
+        for (Step st : plan.steps()) {
+            switch (st.kind()) {
+                case STEM:
+                    cur = w.conv3x3(weights, st.layers().get(0), cur, st, false, v);
+                    break;
+                case BOTTLENECK: {
+                    int blockIn = cur;
+                    int li = 0;
+                    if (st.hasExpand()) {
+                        cur = w.pointwise(weights, st.layers().get(li++), cur, 1, st.inHeight(), st.inWidth(),
+                                TfliteGraph.ACT_RELU6);
+                    }
+                    cur = w.conv3x3(weights, st.layers().get(li++), cur, st, true, v);
+                    boolean wrong = st.index() == v.wrongChannelsInBlock;
+                    int outC = st.outChannels() + (wrong ? 8 : 0);
+                    int proj = w.pointwise(weights, st.layers().get(li), cur, 1, st.outHeight(), st.outWidth(),
+                            v.projectActivation, outC);
+                    cur = proj;
+                    if (st.hasResidual()) {
+                        if (v.dropResidual && !residualDropped) {
+                            residualDropped = true;
+                        } else {
+                            int sum = w.tensor(st.name() + "/add", TfliteGraph.FLOAT32, 1, st.outHeight(),
+                                    st.outWidth(), outC);
+                            w.op(BuiltinOperators.ADD, new int[] {proj, blockIn}, sum, 11,
+                                    actOptions(TfliteGraph.ACT_NONE));
+                            cur = sum;
+                        }
+                    }
+                    break;
+                }
+                case CONV1X1:
+                    cur = w.pointwise(weights, st.layers().get(0), cur, 1, st.inHeight(), st.inWidth(),
+                            TfliteGraph.ACT_RELU6);
+                    break;
+                case AVG_POOL: {
+                    int pooled = w.tensor("pool", TfliteGraph.FLOAT32, 1, 1, 1, st.inChannels());
+                    if (v.mean) {
+                        int axes = w.ints("axes", new int[] {1, 2}, 2);
+                        w.op(BuiltinOperators.MEAN, new int[] {cur, axes}, pooled, 27, keepDims(true));
+                    } else {
+                        w.op(BuiltinOperators.AVERAGE_POOL_2D, new int[] {cur}, pooled, 5, poolOptions(st.inHeight()));
+                    }
+                    cur = pooled;
+                    break;
+                }
+                case CLASSIFIER: {
+                    Layer l = st.layers().get(0);
+                    int k = l.outChannels();
+                    if (v.fullyConnected) {
+                        int flat = w.tensor("flat", TfliteGraph.FLOAT32, 1, l.inChannels());
+                        int shape = w.ints("flat_shape", new int[] {1, l.inChannels()}, 2);
+                        w.op(BuiltinOperators.RESHAPE, new int[] {cur, shape}, flat);
+                        int filter = w.floats("fc", transposeIO(weights.kernel(l.index()), l.inChannels(), k),
+                                k, l.inChannels());
+                        int bias = w.floats("fc_bias", weights.bias(l.index()), k);
+                        int logits = w.tensor("logits", TfliteGraph.FLOAT32, 1, k);
+                        w.op(BuiltinOperators.FULLY_CONNECTED, new int[] {flat, filter, bias}, logits, 8,
+                                actOptions(TfliteGraph.ACT_NONE));
+                        cur = logits;
+                    } else {
+                        int logits4 = w.pointwise(weights, l, cur, 1, 1, 1, TfliteGraph.ACT_NONE);
+                        int logits = w.tensor("logits", TfliteGraph.FLOAT32, 1, k);
+                        int shape = w.ints("logits_shape", new int[] {1, k}, 2);
+                        w.op(BuiltinOperators.RESHAPE, new int[] {logits4, shape}, logits);
+                        cur = logits;
+                    }
+                    int probs = w.tensor("probabilities", TfliteGraph.FLOAT32, 1, k);
+                    w.op(BuiltinOperators.SOFTMAX, new int[] {cur}, probs, 9, softmaxOptions(1f));
+                    cur = probs;
+                    break;
+                }
+                default:
+                    throw new AssertionError(st.kind());
+            }
+        }
+        return w.finish(input, cur);
+    }
+
+    private int pointwise(Weights weights, Layer l, int in, int stride, int h, int wd, int act) {
+        return pointwise(weights, l, in, stride, h, wd, act, l.outChannels());
+    }
+
+    private int pointwise(Weights weights, Layer l, int in, int stride, int h, int wd, int act, int outC) {
+        int cin = l.inChannels(), cout = l.outChannels();
+        int filter = floats(l.name() + "/weights", transposeIO(weights.kernel(l.index()), cin, cout), cout, 1, 1, cin);
+        int bias = floats(l.name() + "/bias", weights.bias(l.index()), cout);
+        int out = tensor(l.name(), TfliteGraph.FLOAT32, 1, h, wd, outC);
+        op(BuiltinOperators.CONV_2D, new int[] {in, filter, bias}, out, 1,
+                convOptions(TfliteGraph.PAD_SAME, stride, act));
+        return out;
+    }
+
+    private int conv3x3(Weights weights, Layer l, int in, Step st, boolean depthwise, Variant v) {
+        int cin = l.inChannels(), cout = l.outChannels();
+        int s = st.stride();
+        int h = st.inHeight();
+        int x = in;
+        int padding = TfliteGraph.PAD_SAME;
+        if (v.explicitPad) {
+            Padding p = weights.config().padding();
+            int before = p.before(h, s);
+            int after = Math.max((p.outputSize(h, s) - 1) * s + 3 - h - before, 0);
+            if (p == Padding.SYMMETRIC) {
+                after = 1;   // what PyTorch exports: one zero row on every side
+            }
+            int pads = ints(l.name() + "/paddings", new int[] {0, 0, before, after, before, after, 0, 0}, 4, 2);
+            x = tensor(l.name() + "/padded", TfliteGraph.FLOAT32, 1, h + before + after, h + before + after, cin);
+            op(BuiltinOperators.PAD, new int[] {in, pads}, x);
+            padding = TfliteGraph.PAD_VALID;
+        }
+        int out;
+        if (depthwise) {
+            int filter = floats(l.name() + "/weights", weights.kernel(l.index()), 1, 3, 3, cout);
+            int bias = floats(l.name() + "/bias", weights.bias(l.index()), cout);
+            out = tensor(l.name(), TfliteGraph.FLOAT32, 1, st.outHeight(), st.outWidth(), cout);
+            op(BuiltinOperators.DEPTHWISE_CONV_2D, new int[] {x, filter, bias}, out, 2,
+                    depthwiseOptions(padding, s, TfliteGraph.ACT_RELU6));
+        } else {
+            float[] hwio = weights.kernel(l.index());
+            float[] ohwi = new float[hwio.length];
+            for (int k = 0; k < 9; k++) {
+                for (int ci = 0; ci < cin; ci++) {
+                    for (int co = 0; co < cout; co++) {
+                        ohwi[(co * 9 + k) * cin + ci] = hwio[(k * cin + ci) * cout + co];
+                    }
+                }
+            }
+            int filter = floats(l.name() + "/weights", ohwi, cout, 3, 3, cin);
+            int bias = floats(l.name() + "/bias", weights.bias(l.index()), cout);
+            out = tensor(l.name(), TfliteGraph.FLOAT32, 1, st.outHeight(), st.outWidth(), cout);
+            op(BuiltinOperators.CONV_2D, new int[] {x, filter, bias}, out, 1,
+                    convOptions(padding, s, TfliteGraph.ACT_RELU6));
+        }
+        return out;
+    }
+
+    /** [in][out] to [out][in]. */
+    private static float[] transposeIO(float[] io, int in, int out) {
+        float[] oi = new float[io.length];
+        for (int i = 0; i < in; i++) {
+            for (int o = 0; o < out; o++) {
+                oi[o * in + i] = io[i * out + o];
+            }
+        }
+        return oi;
+    }
+}
