@@ -1,25 +1,251 @@
 #!/usr/bin/env bash
-# Runs JMH benchmarks on JDK 25 (or $JAVA_HOME) and writes JMH JSON into reports/.
-#   bench/run.sh                       # the network benchmark, quick
-#   bench/run.sh NetworkBench BlockBench -- -f 1 -wi 3 -i 5   # chosen benchmarks, extra JMH options
+# Benchmark suite: runs the JMH benchmarks of bench/ and generates reports/README.md and charts.
+#
+#   bench/run.sh quick     # development profile, ~14 min (about 110 JVM forks): JDK 25 only,
+#                          # 512 and 256 bits, a subset of the layer shapes and blocks, 1 fork
+#   bench/run.sh full      # everything, ~2.5 h (about 620 forks): JDK 25 and 17 side by side,
+#                          # 128/256/512 bits, every shape and block (2 forks for the network and
+#                          # the peak, 1 for kernels and blocks); run it on a quiet machine,
+#                          # ideally with BENCH_CPU set
+#   bench/run.sh report    # regenerate reports/ from the JSON in reports/data (no measuring)
+#   bench/run.sh list quick|full     # print the runs a profile would make, and exit
+#   bench/run.sh NetworkBench BlockBench -- -f 1 -wi 3 -i 5   # ad hoc runs (JDK 25 or $JAVA_HOME)
+#                                    # into reports/adhoc/, not part of the generated report
+#
+# A profile run clears reports/data/, then writes one JMH JSON file per run
+# (reports/data/jdkNN/<name>.json), the full JMH log beside it (.log), the machine context
+# (reports/data/machine.properties), and finally the report (reports/README.md, reports/charts/).
+#
+# Environment:
+#   BENCH_BUILD_DIR   build directory (default target); use a private one on a shared machine
+#   BENCH_NO_BUILD=1  skip the Maven build (classes already in BENCH_BUILD_DIR)
+#   BENCH_REPORTS_DIR where data and report go (default reports)
+#   BENCH_ONLY=REGEX  make only the runs whose jdkNN/name matches (e.g. 'Network|FmaPeak', 'jdk17/')
+#   BENCH_SMOKE=1     tiny iterations for every run (-f 1 -wi 1 -w 100ms -i 1 -r 100ms): checks the
+#                     pipeline in a few minutes; the figures mean nothing
+#   BENCH_CPU=N       pin the benchmark JVMs to CPU N with taskset (recommended on a quiet machine)
+#   JDK25_HOME, JDK17_HOME   the JDKs (defaults: /usr/lib/jvm/temurin-25-jdk-amd64,
+#                     /usr/lib/jvm/java-17-openjdk-amd64); a missing JDK's runs are skipped
 set -euo pipefail
 cd "$(dirname "$0")/.."
-JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
-export JAVA_HOME
+root=$PWD
 build=${BENCH_BUILD_DIR:-target}
+case "$build" in /*) ;; *) build="$root/$build" ;; esac
+JDK25_HOME=${JDK25_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+JDK17_HOME=${JDK17_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}
+reports=${BENCH_REPORTS_DIR:-reports}
+data=$reports/data
+bench_src=bench/dev/mobilenetsimd/bench
 
-benches=()
-while [ $# -gt 0 ] && [ "$1" != "--" ]; do benches+=("$1"); shift; done
-[ "${1:-}" = "--" ] && shift
-[ ${#benches[@]} -eq 0 ] && benches=(NetworkBench)
+log() { echo "$*" >&2; }
 
-echo "building benchmarks into $build ..." >&2
-mvn -B -q -ntp -DbuildDir="$PWD/$build" test-compile dependency:build-classpath \
-    -Dmdep.outputFile="$PWD/$build/bench-classpath.txt" -Dmdep.includeScope=test >&2
-cp="$build/classes:$build/test-classes:$(cat "$build/bench-classpath.txt")"
-mkdir -p reports
-for b in "${benches[@]}"; do
-  echo "running $b on $("$JAVA_HOME/bin/java" -version 2>&1 | head -1) ..." >&2
-  "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -cp "$cp" org.openjdk.jmh.Main \
-      "$b" -rf json -rff "reports/$b.json" "$@"
+build_classes() {
+  if [ "${BENCH_NO_BUILD:-}" = 1 ]; then
+    log "using the classes already in $build (BENCH_NO_BUILD=1)"
+  else
+    log "building benchmarks into $build ..."
+    mvn -B -q -ntp -DbuildDir="$build" test-compile dependency:build-classpath \
+        -Dmdep.outputFile="$build/bench-classpath.txt" -Dmdep.includeScope=test >&2
+  fi
+  cp="$build/classes:$build/test-classes:$(cat "$build/bench-classpath.txt")"
+}
+
+report() {
+  log "generating $reports/README.md ..."
+  local java=$JDK25_HOME/bin/java
+  [ -x "$java" ] || java=${JAVA_HOME:+$JAVA_HOME/bin/}java
+  "$java" -Djava.awt.headless=true --add-modules jdk.incubator.vector -cp "$cp" \
+      dev.mobilenetsimd.bench.report.ReportGenerator "$data" "$reports" 2> >(grep -v 'incubator' >&2)
+}
+
+# ---- ad hoc mode (the old interface) -------------------------------------------------------------
+case "${1:-quick}" in
+  quick|full|report|list) ;;
+  *)
+    benches=()
+    while [ $# -gt 0 ] && [ "$1" != "--" ]; do benches+=("$1"); shift; done
+    [ "${1:-}" = "--" ] && shift
+    JAVA_HOME=${JAVA_HOME:-$JDK25_HOME}
+    build_classes
+    mkdir -p "$reports/adhoc"
+    for b in "${benches[@]}"; do
+      log "running $b on $("$JAVA_HOME/bin/java" -version 2>&1 | head -1) ..."
+      ${BENCH_CPU:+taskset -c "$BENCH_CPU"} "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector \
+          -cp "$cp" org.openjdk.jmh.Main "$b" -rf json -rff "$reports/adhoc/$b.json" "$@"
+    done
+    exit 0 ;;
+esac
+
+mode=${1:-quick}
+if [ "$mode" = report ]; then
+  build_classes
+  report
+  exit 0
+fi
+profile=$mode
+[ "$mode" = list ] && profile=${2:?usage: bench/run.sh list quick|full}
+
+# ---- the profiles ----------------------------------------------------------------------------------
+# Each run: "jdk|file name|benchmark regex|JMH options". One JSON file per run.
+runs=()
+add() { if [[ -z "${BENCH_ONLY:-}" || "jdk$1/$2" =~ ${BENCH_ONLY} ]]; then runs+=("$1|$2|$3|$4"); fi; }
+
+# Whether a benchmark class exists in bench/ and declares a @Param field of that name.
+has_class() { [ -f "$bench_src/$1.java" ]; }
+has_param() { grep -Eq "public [A-Za-z]+ $2;" "$bench_src/$1.java" 2>/dev/null; }
+
+# Kernel benchmarks by the other engineers (included when present).
+KERNEL_BENCHES=(PointwiseBench DepthwiseBench StemBench HeadBench)
+
+if [ "$profile" = quick ]; then
+  JDKS=(25)
+  WIDTHS=(512 256)
+  BLOCK_WIDTHS=(512)
+  # Warm-up >= 3 s: the big GEMM microkernels are too large for C1 and run interpreted until C2
+  # has compiled them (see PointwiseBench).
+  KOPT="-f 1 -wi 3 -w 1s -i 5 -r 300ms"
+  NOPT="-f 1 -wi 4 -w 1s -i 3 -r 1s"
+  B8OPT="-f 1 -wi 3 -w 1s -i 3 -r 1s"
+  BOPT="-f 1 -wi 3 -w 1s -i 5 -r 300ms -p step=0,1,2,3,6,10,13,17,18,20"
+  POPT="-f 1 -wi 3 -w 300ms -i 5 -r 300ms"
+  MAXVEC=(32 16)
+  # A subset of the layer shapes: the first and last layers and a few in between.
+  SHAPES_PointwiseBench="12544x16x96,3136x24x144,784x192x32+r,196x384x64+r,49x960x320,49x320x1280"
+  SHAPES_DepthwiseBench="112x32s1,56x144s2,14x576s1,7x960s1"
+else
+  JDKS=(25 17)
+  WIDTHS=(512 256 128)
+  BLOCK_WIDTHS=(512 256)
+  KOPT="-f 1 -wi 5 -w 1s -i 8 -r 500ms"
+  NOPT="-f 2 -wi 5 -w 1s -i 5 -r 2s"
+  B8OPT="-f 1 -wi 3 -w 2s -i 5 -r 2s"
+  BOPT="-f 1 -wi 5 -w 1s -i 8 -r 500ms"
+  POPT="-f 2 -wi 3 -w 1s -i 5 -r 1s"
+  MAXVEC=(32 16)
+fi
+if [ "${BENCH_SMOKE:-}" = 1 ]; then
+  KOPT="-f 1 -wi 1 -w 100ms -i 1 -r 100ms"; NOPT=$KOPT; B8OPT=$KOPT; BOPT=$KOPT; POPT=$KOPT
+fi
+NOSW="-jvmArgsAppend -XX:-UseSuperWord"
+vbits() { echo "-jvmArgsAppend -Dmobilenet.vectorBits=$1"; }
+
+for jdk in "${JDKS[@]}"; do
+  add "$jdk" FmaPeakBench 'FmaPeakBench' "$POPT"
+  for k in "${KERNEL_BENCHES[@]}"; do
+    has_class "$k" || { log "note: $k not found in bench/: skipped"; continue; }
+    extra=""
+    shapes_var="SHAPES_$k"
+    if [ -n "${!shapes_var:-}" ] && has_param "$k" shape; then extra="-p shape=${!shapes_var}"; fi
+    if has_param "$k" backend; then
+      for w in "${WIDTHS[@]}"; do
+        wp=""; has_param "$k" vectorBits && wp="-p vectorBits=$w"
+        add "$jdk" "$k-vector-$w" "\\.$k\\." "$KOPT -p backend=vector $wp $(vbits "$w") $extra"
+      done
+      add "$jdk" "$k-scalar" "\\.$k\\." "$KOPT -p backend=scalar $extra"
+      add "$jdk" "$k-scalar-nosuperword" "\\.$k\\." "$KOPT -p backend=scalar $NOSW $extra"
+    else
+      log "note: $k has no 'backend' @Param: measured as it is, per width"
+      for w in "${WIDTHS[@]}"; do add "$jdk" "$k-$w" "\\.$k\\." "$KOPT $(vbits "$w") $extra"; done
+    fi
+  done
+  # Blocks: the vector backend, fused vs layer-by-layer (quick: a subset of the steps); more than
+  # one width on JDK 25 only.
+  if [ "$jdk" = 25 ]; then bw=("${BLOCK_WIDTHS[@]}"); else bw=(512); fi
+  for w in "${bw[@]}"; do add "$jdk" "BlockBench-$w" '\.BlockBench\.' "$BOPT $(vbits "$w")"; done
+  # Whole networks, batch 1: every variant, both vector modes per width, scalar twice.
+  for w in "${WIDTHS[@]}"; do
+    add "$jdk" "NetworkBench-vector-$w" '\.NetworkBench\.' \
+        "$NOPT -p batch=1 -p backend=vector-fused,vector-layerwise $(vbits "$w")"
+  done
+  add "$jdk" NetworkBench-scalar '\.NetworkBench\.' "$NOPT -p batch=1 -p backend=scalar"
+  add "$jdk" NetworkBench-scalar-nosuperword '\.NetworkBench\.' "$NOPT -p batch=1 -p backend=scalar $NOSW"
+  # Batch 8 (1.0/224): eight images one after another.
+  for w in "${WIDTHS[@]}"; do
+    add "$jdk" "NetworkBench-batch8-vector-$w" '\.NetworkBench\.' \
+        "$B8OPT -p batch=8 -p variant=1.0/224 -p backend=vector-fused,vector-layerwise $(vbits "$w")"
+  done
+  add "$jdk" NetworkBench-batch8-scalar '\.NetworkBench\.' "$B8OPT -p batch=8 -p variant=1.0/224 -p backend=scalar"
+  # The JVM's own cap on the vector size, preferred species (no -Dmobilenet.vectorBits).
+  for m in "${MAXVEC[@]}"; do
+    add "$jdk" "NetworkBench-maxvector-$m" '\.NetworkBench\.' \
+        "$NOPT -p batch=1 -p variant=1.0/224 -p backend=vector-fused,vector-layerwise -jvmArgsAppend -XX:MaxVectorSize=$m"
+  done
 done
+
+if [ "$mode" = list ]; then
+  for r in "${runs[@]}"; do echo "$r"; done
+  echo "${#runs[@]} runs" >&2
+  exit 0
+fi
+
+# ---- measure ---------------------------------------------------------------------------------------
+build_classes
+rm -rf "$data"
+mkdir -p "$data"
+start=$(date +%s)
+
+jdk_home() { case $1 in 25) echo "$JDK25_HOME" ;; 17) echo "$JDK17_HOME" ;; esac; }
+hms() { local s=$1; printf '%d:%02d:%02d' $((s / 3600)) $((s % 3600 / 60)) $((s % 60)); }
+
+# Machine context, recorded now (the report may be regenerated elsewhere later).
+{
+  echo "profile=$profile"
+  echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "cpu.model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+  echo "cpu.logical=$(nproc --all)"
+  echo "cpu.cores=$(grep -m1 'cpu cores' /proc/cpuinfo | cut -d: -f2- | tr -d ' ')"
+  echo "cpu.mhz=$(grep -m1 'cpu MHz' /proc/cpuinfo | cut -d: -f2- | tr -d ' ')"
+  echo "cpu.flags=$(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+  echo "cache.l2=$(grep -m1 'cache size' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+  echo "memory=$(grep -m1 MemTotal /proc/meminfo | cut -d: -f2- | sed 's/^ *//')"
+  echo "kernel=$(uname -sr)"
+  echo "pinned.cpu=${BENCH_CPU:-none}"
+  echo "load.start=$(cut -d' ' -f1-3 /proc/loadavg)"
+  for jdk in "${JDKS[@]}"; do
+    j=$(jdk_home "$jdk")/bin/java
+    [ -x "$j" ] || continue
+    echo "jdk$jdk.version=$("$j" -version 2>&1 | grep -m1 -i 'runtime environment' | sed 's/^ *//')"
+    echo "jdk$jdk.flags=$("$j" -XX:+PrintFlagsFinal -version 2>/dev/null \
+        | awk '$2 ~ /^(UseAVX|MaxVectorSize|UseSuperWord|UseFMA|UseCompressedOops|UseG1GC|UseParallelGC)$/ {printf "%s=%s ", $2, $4}')"
+  done
+  echo "jmh.kernels=$KOPT"
+  echo "jmh.network=$NOPT"
+  echo "jmh.network.batch8=$B8OPT"
+  echo "jmh.blocks=$BOPT"
+  echo "jmh.peak=$POPT"
+} > "$data/machine.properties"
+
+n=0
+total=${#runs[@]}
+failed=0
+for r in "${runs[@]}"; do
+  IFS='|' read -r jdk name regex opts <<< "$r"
+  n=$((n + 1))
+  java=$(jdk_home "$jdk")/bin/java
+  now=$(date +%s)
+  el=$((now - start))
+  eta=""
+  [ "$n" -gt 1 ] && eta=", ~$(hms $((el * (total - n + 1) / (n - 1)))) left"
+  log ""
+  log "=== [$n/$total] JDK $jdk: $name   (elapsed $(hms "$el")$eta)"
+  if [ ! -x "$java" ]; then log "    JDK $jdk not found at $java: skipped"; continue; fi
+  mkdir -p "$data/jdk$jdk"
+  out="$data/jdk$jdk/$name"
+  # shellcheck disable=SC2086  # opts are word-split on purpose
+  ${BENCH_CPU:+taskset -c "$BENCH_CPU"} "$java" --add-modules jdk.incubator.vector -cp "$cp" \
+      org.openjdk.jmh.Main "$regex" $opts -rf json -rff "$out.json" > "$out.log" 2>&1 &
+  pid=$!
+  # Progress: follow the log, showing JMH's own progress lines, parameters and results.
+  tail -n +1 -f --pid=$pid "$out.log" 2>/dev/null \
+      | grep --line-buffered -E '^# (Run progress|Parameters)|^[A-Za-z]+Bench\.|<failure>|Exception|ERROR' \
+      | grep --line-buffered -v ':p[01]\.' | sed -u 's/^/    /' >&2 || true
+  if ! wait $pid || grep -q '^<failure>' "$out.log"; then
+    failed=$((failed + 1))
+    log "    FAILED: $(grep -c '^<failure>' "$out.log") benchmark(s), see $out.log"
+  fi
+done
+echo "load.end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$data/machine.properties"
+echo "elapsed.seconds=$(( $(date +%s) - start ))" >> "$data/machine.properties"
+log ""
+log "measured $total runs in $(hms $(( $(date +%s) - start ))) ($failed failed)"
+report

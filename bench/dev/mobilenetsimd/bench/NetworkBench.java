@@ -23,8 +23,11 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One whole MobileNetV2 inference, batch 1, one thread: scalar vs vector layer-by-layer vs vector
- * fused. Latency per image; GFLOP/s = 2 · MACs / time (1.0/224: 300.8 M MACs).
+ * Whole MobileNetV2 inference on one thread: scalar vs vector layer-by-layer vs vector fused, for
+ * several width multipliers and resolutions. The score is the time of one invocation: one image
+ * ({@code batch=1}) or {@code batch} different images one after another through the same session
+ * (per image = score / batch). GFLOP/s = 2 · MACs · batch / time (1.0/224: 300.8 M MACs).
+ * The vector width is the JVM's: {@code -jvmArgsAppend -Dmobilenet.vectorBits=128|256|512}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.SampleTime)
@@ -34,16 +37,22 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsPrepend = {"--add-modules=jdk.incubator.vector", "-Xms2g", "-Xmx2g"})
 public class NetworkBench {
     /** {@code alpha/resolution}. */
-    @Param({"1.0/224"})
+    @Param({"1.0/224", "0.35/224", "1.0/128", "1.4/224"})
     public String variant;
 
     /** {@code scalar}, {@code vector-layerwise} or {@code vector-fused}. */
     @Param({"vector-fused", "vector-layerwise", "scalar"})
     public String backend;
 
+    /** Images per invocation, run one after another. */
+    @Param({"1"})
+    public int batch;
+
     private Session session;
-    private float[] image;
+    private float[] images;
     private float[] logits;
+    private int inputLength;
+    private int classes;
 
     @Setup
     public void setup() {
@@ -55,12 +64,14 @@ public class NetworkBench {
         MobileNetV2 model = MobileNetV2.create(cfg, Weights.random(cfg, 42),
                 scalar ? KernelSets.scalar() : KernelSets.vector(), mode);
         session = model.newSession();
-        image = new float[model.inputLength()];
+        inputLength = model.inputLength();
+        classes = model.classes();
+        images = new float[batch * inputLength];
         Random rnd = new Random(43);
-        for (int i = 0; i < image.length; i++) {
-            image[i] = rnd.nextFloat() * 2 - 1;
+        for (int i = 0; i < images.length; i++) {
+            images[i] = rnd.nextFloat() * 2 - 1;
         }
-        logits = new float[model.classes()];
+        logits = new float[batch * classes];
     }
 
     @TearDown
@@ -70,7 +81,9 @@ public class NetworkBench {
 
     @Benchmark
     public float[] inference() {
-        session.run(image, 0, logits, 0);
+        for (int b = 0; b < batch; b++) {
+            session.run(images, b * inputLength, logits, b * classes);
+        }
         return logits;
     }
 }

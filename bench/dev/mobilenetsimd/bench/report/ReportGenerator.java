@@ -1,0 +1,663 @@
+package dev.mobilenetsimd.bench.report;
+
+import dev.mobilenetsimd.ModelConfig;
+import dev.mobilenetsimd.Padding;
+import dev.mobilenetsimd.plan.ExecutionPlan;
+import dev.mobilenetsimd.plan.Step;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.commons.math3.stat.regression.SimpleRegression;
+
+/**
+ * Builds {@code reports/README.md} and the charts in {@code reports/charts/} from the JMH JSON
+ * files under a data directory (as {@code bench/run.sh} writes them) and its
+ * {@code machine.properties}. Works with any subset of the data: a section without results says
+ * so. Every result is classified from its own JSON (benchmark, parameters, JVM arguments, JDK), not
+ * from file names, so files can be added or removed freely.
+ *
+ * <p>Usage: {@code ReportGenerator [dataDir [reportDir]]}, defaults {@code reports/data reports}.
+ */
+public final class ReportGenerator {
+    static final String NOT_MEASURED = "_Not measured in this run._";
+    /** The classes the report knows as whole-network, per-block and peak benchmarks. */
+    static final String NETWORK = "NetworkBench", BLOCK = "BlockBench", PEAK = "FmaPeakBench";
+
+    private final Path dataDir;
+    private final Path reportDir;
+    private final List<Result> results = new ArrayList<>();
+    private final List<String> warnings = new ArrayList<>();
+    private final Properties machine = new Properties();
+    private final Map<String, Long> networkMacs = new HashMap<>();
+    private final StringBuilder md = new StringBuilder();
+    private Charts charts;
+
+    ReportGenerator(Path dataDir, Path reportDir) {
+        this.dataDir = dataDir;
+        this.reportDir = reportDir;
+    }
+
+    public static void main(String[] args) throws IOException {
+        Path data = Path.of(args.length > 0 ? args[0] : "reports/data");
+        Path out = Path.of(args.length > 1 ? args[1] : "reports");
+        ReportGenerator g = new ReportGenerator(data, out);
+        g.load();
+        Path readme = g.write();
+        System.out.println("wrote " + readme + " (" + g.results.size() + " results)");
+    }
+
+    // ---- loading -----------------------------------------------------------------------------------
+
+    @SuppressWarnings("unchecked")
+    void load() throws IOException {
+        Path props = dataDir.resolve("machine.properties");
+        if (Files.isRegularFile(props)) {
+            try (var r = Files.newBufferedReader(props, StandardCharsets.UTF_8)) {
+                machine.load(r);
+            }
+        }
+        if (!Files.isDirectory(dataDir)) {
+            warnings.add("no data directory " + dataDir);
+            return;
+        }
+        List<Path> files;
+        try (Stream<Path> s = Files.walk(dataDir)) {
+            files = s.filter(p -> p.toString().endsWith(".json")).sorted().collect(Collectors.toList());
+        }
+        Map<String, Result> byKey = new LinkedHashMap<>();
+        for (Path f : files) {
+            String rel = dataDir.relativize(f).toString();
+            try {
+                Object json = Json.parse(Files.readString(f, StandardCharsets.UTF_8));
+                if (!(json instanceof List)) {
+                    throw new IllegalArgumentException("not a JMH result array");
+                }
+                for (Object o : (List<Object>) json) {
+                    Result r = new Result(rel, (Map<String, Object>) o);
+                    String key = r.benchClass + "." + r.method + r.params + r.jdk + r.setup() + r.superWord();
+                    if (byKey.put(key, r) != null) {
+                        warnings.add("duplicate result " + r + ": the last file wins");
+                    }
+                }
+            } catch (RuntimeException e) {
+                warnings.add("cannot read " + rel + ": " + e.getMessage());
+            }
+        }
+        results.addAll(byKey.values());
+        try (Stream<Path> s = Files.walk(dataDir)) {
+            for (Path log : s.filter(p -> p.toString().endsWith(".log")).sorted().collect(Collectors.toList())) {
+                long failures = Files.readAllLines(log, StandardCharsets.UTF_8).stream()
+                        .filter(l -> l.startsWith("<failure>")).count();
+                if (failures > 0) {
+                    warnings.add(dataDir.relativize(log) + ": " + failures + " benchmark(s) failed (see the log)");
+                }
+            }
+        }
+    }
+
+    // ---- derived figures ---------------------------------------------------------------------------
+
+    /** JDKs with results, newest first. */
+    private List<String> jdks(Predicate<Result> filter) {
+        return results.stream().filter(filter).map(r -> r.jdk).distinct()
+                .sorted(Comparator.comparingInt((String j) -> parseIntOr(j, 0)).reversed())
+                .collect(Collectors.toList());
+    }
+
+    private static int parseIntOr(String s, int dflt) {
+        try {
+            return Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            return dflt;
+        }
+    }
+
+    /** The widest vector width this CPU has, from its flags (for "preferred" and scalar figures). */
+    private int widestBits() {
+        String flags = " " + machine.getProperty("cpu.flags", "") + " ";
+        if (flags.contains(" avx512f ")) {
+            return 512;
+        }
+        if (flags.contains(" avx2 ") || flags.contains(" avx ")) {
+            return 256;
+        }
+        Set<Integer> measured = new TreeSet<>();
+        for (Result r : results) {
+            if (r.benchClass.equals(PEAK)) {
+                measured.add(peakBits(r));
+            }
+        }
+        return measured.isEmpty() ? 512 : ((TreeSet<Integer>) measured).last();
+    }
+
+    private static int peakBits(Result r) {
+        return parseIntOr(r.method.replaceAll("\\D", ""), 0);
+    }
+
+    /** Measured FMA peak in GFLOP/s at {@code bits} (0: widest) on that JDK, else any JDK; NaN if none. */
+    double peak(String jdk, int bits) {
+        int b = bits == 0 ? widestBits() : bits;
+        double any = Double.NaN;
+        for (Result r : results) {
+            if (r.benchClass.equals(PEAK) && peakBits(r) == b) {
+                if (r.jdk.equals(jdk)) {
+                    return r.median;
+                }
+                any = Double.isNaN(any) ? r.median : Math.max(any, r.median);
+            }
+        }
+        return any;
+    }
+
+    long networkMacs(String variant) {
+        return networkMacs.computeIfAbsent(variant, v -> {
+            String[] p = v.split("/");
+            return ExecutionPlan.build(new ModelConfig(Double.parseDouble(p[0]), Integer.parseInt(p[1]),
+                    1001, Padding.TF_SAME)).totalMacs();
+        });
+    }
+
+    private static List<Step> standardSteps() {
+        return ExecutionPlan.build(ModelConfig.standard()).steps();
+    }
+
+    /**
+     * Multiply-adds of one kernel benchmark invocation, from its class and {@code shape}
+     * parameter; 0 when unknown (the report then shows time only).
+     */
+    static long kernelMacs(Result r) {
+        String shape = r.params.get("shape");
+        try {
+            switch (r.benchClass) {
+                case "PointwiseBench": {
+                    String[] f = shape.replace("+r", "").split("x");
+                    return Long.parseLong(f[0]) * Long.parseLong(f[1]) * Long.parseLong(f[2]);
+                }
+                case "DepthwiseBench": {
+                    String[] f = shape.split("[xs]");
+                    long h = Long.parseLong(f[0]), c = Long.parseLong(f[1]), s = Long.parseLong(f[2]);
+                    long o = (h + s - 1) / s;
+                    return o * o * c * 9;
+                }
+                case "StemBench":
+                    return 112L * 112 * 32 * 27;
+                case "HeadBench":
+                    return r.method.contains("Classifier") ? 1280L * 1001 : 0;
+                default:
+                    return 0;
+            }
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
+    private static String rowKey(Result r) {
+        String shape = r.params.get("shape");
+        return shape == null ? r.method : (r.method.equals("pointwise") || r.method.equals("layer")
+                ? shape : r.method + " " + shape);
+    }
+
+    // ---- the report ----------------------------------------------------------------------------------
+
+    Path write() throws IOException {
+        Files.createDirectories(reportDir);
+        charts = new Charts(reportDir.resolve("charts"));
+        header();
+        summary();
+        machineSection();
+        networkSection();
+        kernelSection();
+        blockSection();
+        methodSection();
+        Path readme = reportDir.resolve("README.md");
+        Files.writeString(readme, md.toString(), StandardCharsets.UTF_8);
+        return readme;
+    }
+
+    private void header() {
+        md.append("# Benchmark report\n\n");
+        md.append("Generated from the JMH results in `").append(reportDir.relativize(dataDir)
+                .toString().isEmpty() ? dataDir : dataDir.getFileName())
+                .append("/` by `bench/run.sh` (profile **").append(machine.getProperty("profile", "unknown"))
+                .append("**, measured ").append(machine.getProperty("date", "at an unknown date"))
+                .append("; ").append(results.size()).append(" results). Do not edit: regenerate with "
+                        + "`bench/run.sh report`, or measure again with `bench/run.sh quick|full`.\n\n");
+        md.append("MobileNetV2, fp32, NHWC, one thread, random weights. GFLOP/s = 2 × multiply-adds / time. "
+                + "Times are medians of the JMH samples; ± is the half-width of the "
+                + f1(Result.CONFIDENCE * 100) + "% confidence interval of the mean. "
+                + "% of peak compares with this machine's measured Vector API FMA peak at the same width "
+                + "(scalar: at the widest width, i.e. the machine's peak).\n\n");
+        if (!warnings.isEmpty()) {
+            md.append("**Warnings:**\n\n");
+            for (String w : warnings) {
+                md.append("- ").append(w).append('\n');
+            }
+            md.append('\n');
+        }
+    }
+
+    private List<Result> network(String variant, int batch) {
+        return results.stream().filter(r -> r.benchClass.equals(NETWORK)
+                        && r.param("variant", "1.0/224").equals(variant)
+                        && parseIntOr(r.param("batch", "1"), 1) == batch)
+                .sorted(Comparator.comparingInt((Result r) -> -parseIntOr(r.jdk, 0))
+                        .thenComparingInt(Result::setupOrder))
+                .collect(Collectors.toList());
+    }
+
+    /** The scalar (C2 default, or -UseSuperWord) result matching {@code r}'s JDK, variant and batch. */
+    private Result scalarOf(Result r, boolean superWord) {
+        for (Result s : results) {
+            if (s.benchClass.equals(r.benchClass) && s.method.equals(r.method) && s.jdk.equals(r.jdk)
+                    && s.scalar() && s.superWord() == superWord
+                    && s.param("variant", "").equals(r.param("variant", ""))
+                    && s.param("batch", "").equals(r.param("batch", ""))
+                    && s.param("shape", "").equals(r.param("shape", ""))) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    private void summary() {
+        md.append("## Summary: MobileNetV2 1.0/224, batch 1\n\n");
+        List<Result> rs = network("1.0/224", 1);
+        if (rs.isEmpty()) {
+            md.append(NOT_MEASURED).append("\n\n");
+            return;
+        }
+        double gmac = networkMacs("1.0/224") / 1e6;
+        Result best = rs.stream().filter(r -> !r.scalar()).min(Comparator.comparingDouble(Result::medianMs))
+                .orElse(null);
+        if (best != null) {
+            Result sc = scalarOf(best, true);
+            md.append(String.format(Locale.ROOT, "Fastest: **%s on JDK %s, %s ms per image (%s images/s, "
+                            + "%s GFLOP/s, %s of peak)**%s.%n%n", best.setup(), best.jdk, f2(best.medianMs()),
+                    f1(1000 / best.medianMs()), f1(2 * gmac / best.medianMs() / 1e3),
+                    pct(100 * 2 * gmac / best.medianMs() / 1e3 / peak(best.jdk, best.bits())),
+                    sc == null ? "" : ", " + f1(sc.medianMs() / best.medianMs()) + "× the scalar baseline"));
+        }
+        networkTable(rs, networkMacs("1.0/224"), 1);
+        String chart = charts.networkSummary(rs, networkMacs("1.0/224"));
+        if (chart != null) {
+            md.append("\n![latency per backend and width](").append(chart).append(")\n");
+        }
+        md.append('\n');
+    }
+
+    private void networkTable(List<Result> rs, long macs, int batch) {
+        md.append("| JDK | setup | median ms").append(batch > 1 ? " / batch | ms / image" : "")
+                .append(" | mean ± CI ms | images/s | GFLOP/s | % of peak | × scalar | × scalar -SuperWord | samples |\n");
+        md.append("|---|---|---:|").append(batch > 1 ? "---:|" : "").append("---:|---:|---:|---:|---:|---:|---:|\n");
+        for (Result r : rs) {
+            double perImage = r.medianMs() / batch;
+            double gflops = 2.0 * macs / 1e6 / perImage;
+            Result s1 = scalarOf(r, true), s2 = scalarOf(r, false);
+            md.append("| ").append(r.jdk).append(" | ").append(r.setup()).append(" | ").append(f2(r.medianMs()));
+            if (batch > 1) {
+                md.append(" | ").append(f2(perImage));
+            }
+            md.append(" | ").append(f2(r.meanMs())).append(" ± ").append(f2((r.ciHigh - r.ciLow) / 2 * r.toMs()))
+                    .append(" | ").append(f1(1000 / perImage))
+                    .append(" | ").append(f1(gflops))
+                    .append(" | ").append(pct(100 * gflops / peak(r.jdk, r.bits())))
+                    .append(" | ").append(s1 == null || s1 == r ? "—" : f1(s1.medianMs() / r.medianMs()) + "×")
+                    .append(" | ").append(s2 == null || s2 == r ? "—" : f1(s2.medianMs() / r.medianMs()) + "×")
+                    .append(" | ").append(r.n).append(" |\n");
+        }
+    }
+
+    private void machineSection() {
+        md.append("## Machine\n\n");
+        if (machine.isEmpty()) {
+            md.append("_No machine.properties in the data: context not recorded._\n\n");
+        } else {
+            md.append("| | |\n|---|---|\n");
+            row("CPU", machine.getProperty("cpu.model"));
+            row("cores", machine.getProperty("cpu.cores") + " physical per socket, "
+                    + machine.getProperty("cpu.logical") + " logical");
+            row("clock (at start)", machine.getProperty("cpu.mhz") + " MHz");
+            row("L2 (cpuinfo)", machine.getProperty("cache.l2"));
+            row("memory", machine.getProperty("memory"));
+            row("SIMD flags", simdFlags(machine.getProperty("cpu.flags", "")));
+            row("OS kernel", machine.getProperty("kernel"));
+            row("pinned to CPU", machine.getProperty("pinned.cpu"));
+            row("load average at start / end", machine.getProperty("load.start") + " / "
+                    + machine.getProperty("load.end", "?"));
+            row("date", machine.getProperty("date"));
+            row("duration", machine.containsKey("elapsed.seconds")
+                    ? f1(Double.parseDouble(machine.getProperty("elapsed.seconds")) / 60) + " min" : null);
+            for (String k : new TreeSet<>(machine.stringPropertyNames())) {
+                if (k.matches("jdk\\d+\\.version")) {
+                    String j = k.replaceAll("\\D", "");
+                    row("JDK " + j, machine.getProperty(k) + " — " + machine.getProperty("jdk" + j + ".flags", ""));
+                }
+            }
+            for (String k : new String[] {"jmh.kernels", "jmh.blocks", "jmh.network", "jmh.network.batch8", "jmh.peak"}) {
+                row("JMH " + k.substring(4), machine.getProperty(k) == null ? null : "`" + machine.getProperty(k) + "`");
+            }
+            md.append('\n');
+            md.append("<details><summary>all CPU flags</summary>\n\n").append(machine.getProperty("cpu.flags", ""))
+                    .append("\n\n</details>\n\n");
+        }
+        md.append("### Single-core FMA peak (FmaPeakBench)\n\n");
+        List<Result> ps = results.stream().filter(r -> r.benchClass.equals(PEAK)).collect(Collectors.toList());
+        if (ps.isEmpty()) {
+            md.append(NOT_MEASURED).append(" Percentages of peak are left blank.\n\n");
+            return;
+        }
+        md.append("12 independent `FloatVector.fma` chains in registers, one core; the score is GFLOP/s.\n\n");
+        md.append("| JDK | width | median GFLOP/s | mean ± CI | FLOP/cycle at the recorded clock | samples |\n");
+        md.append("|---|---:|---:|---:|---:|---:|\n");
+        double mhz = Double.parseDouble(machine.getProperty("cpu.mhz", "NaN"));
+        ps.sort(Comparator.comparingInt((Result r) -> -parseIntOr(r.jdk, 0)).thenComparingInt(r -> -peakBits(r)));
+        for (Result r : ps) {
+            md.append("| ").append(r.jdk).append(" | ").append(peakBits(r)).append("-bit | ").append(f1(r.median))
+                    .append(" | ").append(f1(r.mean)).append(" ± ").append(f1((r.ciHigh - r.ciLow) / 2))
+                    .append(" | ").append(f1(r.median * 1e3 / mhz)).append(" | ").append(r.n).append(" |\n");
+        }
+        md.append('\n');
+    }
+
+    private static String simdFlags(String flags) {
+        List<String> keep = new ArrayList<>();
+        for (String f : flags.split("\\s+")) {
+            if (f.matches("sse4_2|avx|avx2|fma|f16c|avx512.*|avx_vnni|amx.*|asimd|sve.*")) {
+                keep.add(f);
+            }
+        }
+        return String.join(" ", keep);
+    }
+
+    private void row(String k, String v) {
+        if (v != null && !v.equals("null")) {
+            md.append("| ").append(k).append(" | ").append(v).append(" |\n");
+        }
+    }
+
+    private void networkSection() {
+        md.append("## Whole network\n\n");
+        List<Result> all = results.stream().filter(r -> r.benchClass.equals(NETWORK)).collect(Collectors.toList());
+        if (all.isEmpty()) {
+            md.append(NOT_MEASURED).append("\n\n");
+            return;
+        }
+        Set<String> variants = new TreeSet<>(Comparator.comparingLong(this::networkMacs));
+        all.forEach(r -> variants.add(r.param("variant", "1.0/224")));
+        md.append("### Every variant, batch 1\n\n");
+        for (String v : variants) {
+            List<Result> rs = network(v, 1).stream().filter(r -> r.maxVectorSize() == 0).collect(Collectors.toList());
+            if (rs.isEmpty()) {
+                continue;
+            }
+            md.append("**MobileNetV2 ").append(v).append("** (").append(f1(networkMacs(v) / 1e6)).append(" M MACs)\n\n");
+            networkTable(rs, networkMacs(v), 1);
+            md.append('\n');
+        }
+        String chart = charts.latencyVsMacs(all.stream().filter(r -> parseIntOr(r.param("batch", "1"), 1) == 1)
+                .collect(Collectors.toList()), this::networkMacs);
+        if (chart != null) {
+            md.append("![latency against multiply-adds](").append(chart).append(")\n\n");
+        }
+        regression(all);
+
+        md.append("### Batch 8 (eight images one after another, MobileNetV2 1.0/224)\n\n");
+        List<Result> b8 = network("1.0/224", 8);
+        if (b8.isEmpty()) {
+            md.append(NOT_MEASURED).append("\n\n");
+        } else {
+            networkTable(b8, networkMacs("1.0/224"), 8);
+            md.append('\n');
+        }
+
+        md.append("### Vector size capped by the JVM (`-XX:MaxVectorSize`, preferred species)\n\n");
+        List<Result> mv = network("1.0/224", 1).stream().filter(r -> r.maxVectorSize() > 0
+                || (!r.scalar() && r.bits() > 0)).collect(Collectors.toList());
+        if (mv.stream().noneMatch(r -> r.maxVectorSize() > 0)) {
+            md.append(NOT_MEASURED).append("\n\n");
+        } else {
+            md.append("Same network with the vector width fixed by the kernels' property (`N-bit`) or capped "
+                    + "by the JVM (`MaxVectorSize`, bytes: 16 = 128 bits, 32 = 256 bits).\n\n");
+            networkTable(mv, networkMacs("1.0/224"), 1);
+            md.append('\n');
+        }
+    }
+
+    /** Least-squares fit of median time against MACs across the variants, per JDK and setup. */
+    private void regression(List<Result> all) {
+        md.append("### Time against multiply-adds (least squares over the variants)\n\n");
+        Map<String, SimpleRegression> fits = new LinkedHashMap<>();
+        Map<String, Integer> order = new HashMap<>();
+        all.stream().filter(r -> parseIntOr(r.param("batch", "1"), 1) == 1 && r.maxVectorSize() == 0)
+                .sorted(Comparator.comparingInt((Result r) -> -parseIntOr(r.jdk, 0)).thenComparingInt(Result::setupOrder))
+                .forEach(r -> {
+                    String key = r.jdk + "|" + r.setup();
+                    fits.computeIfAbsent(key, k -> new SimpleRegression())
+                            .addData(networkMacs(r.param("variant", "1.0/224")) / 1e6, r.medianMs());
+                    order.putIfAbsent(key, order.size());
+                });
+        fits.values().removeIf(f -> f.getN() < 3);
+        if (fits.isEmpty()) {
+            md.append("_Needs at least three variants per setup: not measured in this run._\n\n");
+            return;
+        }
+        md.append("ms = intercept + slope × M MACs. The slope gives the marginal rate (2 / slope GFLOP/s); the "
+                + "intercept the fixed cost per image; R² how well MACs alone explain the time across width "
+                + "multipliers and resolutions.\n\n");
+        md.append("| JDK | setup | variants | intercept ms | slope ms / M MACs | marginal GFLOP/s | R² |\n");
+        md.append("|---|---|---:|---:|---:|---:|---:|\n");
+        fits.forEach((k, f) -> {
+            String[] p = k.split("\\|");
+            md.append("| ").append(p[0]).append(" | ").append(p[1]).append(" | ").append(f.getN())
+                    .append(" | ").append(f2(f.getIntercept())).append(" | ")
+                    .append(String.format(Locale.ROOT, "%.5f", f.getSlope())).append(" | ")
+                    .append(f1(2 / f.getSlope())).append(" | ")
+                    .append(String.format(Locale.ROOT, "%.4f", f.getRSquare())).append(" |\n");
+        });
+        md.append('\n');
+    }
+
+    private void kernelSection() {
+        md.append("## Kernels, per MobileNetV2 1.0/224 layer shape\n\n");
+        Set<String> classes = new LinkedHashSet<>();
+        for (String c : new String[] {"StemBench", "PointwiseBench", "DepthwiseBench", "HeadBench"}) {
+            classes.add(c);
+        }
+        results.stream().map(r -> r.benchClass)
+                .filter(c -> !c.equals(NETWORK) && !c.equals(BLOCK) && !c.equals(PEAK))
+                .sorted().forEach(classes::add);
+        md.append("Each cell: median µs per layer (GFLOP/s, % of peak at that width). "
+                + "× scalar: the best vector setup against the scalar kernel as C2 compiles it by default.\n\n");
+        for (String cls : classes) {
+            md.append("### ").append(cls).append("\n\n");
+            List<Result> rs = results.stream().filter(r -> r.benchClass.equals(cls)).collect(Collectors.toList());
+            if (rs.isEmpty()) {
+                md.append(NOT_MEASURED).append("\n\n");
+                continue;
+            }
+            for (String jdk : jdks(r -> r.benchClass.equals(cls))) {
+                List<Result> js = rs.stream().filter(r -> r.jdk.equals(jdk)).collect(Collectors.toList());
+                kernelTable(cls, jdk, js);
+            }
+            String jdk = jdks(r -> r.benchClass.equals(cls)).get(0);
+            String chart = charts.kernelGflops(cls, jdk,
+                    rs.stream().filter(r -> r.jdk.equals(jdk)).collect(Collectors.toList()), this);
+            if (chart != null) {
+                md.append("![").append(cls).append(" GFLOP/s](").append(chart).append(")\n\n");
+            }
+        }
+    }
+
+    private void kernelTable(String cls, String jdk, List<Result> rs) {
+        List<String> rows = new ArrayList<>();
+        Map<String, Integer> setupOrder = new HashMap<>();
+        Map<String, Map<String, Result>> cell = new HashMap<>();
+        for (Result r : rs) {
+            String k = rowKey(r);
+            if (!rows.contains(k)) {
+                rows.add(k);
+            }
+            setupOrder.put(r.setup(), r.setupOrder());
+            cell.computeIfAbsent(k, x -> new HashMap<>()).put(r.setup(), r);
+        }
+        List<String> setups = new ArrayList<>(setupOrder.keySet());
+        setups.sort(Comparator.comparingInt(setupOrder::get));
+        md.append("JDK ").append(jdk).append("\n\n| layer | M MACs |");
+        setups.forEach(s -> md.append(' ').append(s).append(" |"));
+        md.append(" × scalar |\n|---|---:|");
+        setups.forEach(s -> md.append("---:|"));
+        md.append("---:|\n");
+        for (String row : rows) {
+            Map<String, Result> c = cell.get(row);
+            Result any = c.values().iterator().next();
+            long macs = kernelMacs(any);
+            md.append("| ").append(row).append(" | ").append(macs == 0 ? "—" : f2(macs / 1e6)).append(" |");
+            double bestVec = Double.NaN;
+            for (String s : setups) {
+                Result r = c.get(s);
+                if (r == null) {
+                    md.append(" |");
+                    continue;
+                }
+                double us = r.medianMs() * 1e3;
+                md.append(' ').append(us >= 100 ? f1(us) : f2(us));
+                if (macs > 0) {
+                    double gf = 2.0 * macs / us / 1e3;
+                    md.append(" (").append(f1(gf)).append(", ").append(pct(100 * gf / peak(jdk, r.bits()))).append(')');
+                }
+                md.append(" |");
+                if (!r.scalar() && !(us >= bestVec)) {
+                    bestVec = us;
+                }
+            }
+            Result sc = c.values().stream().filter(r -> r.scalar() && r.superWord()).findFirst().orElse(null);
+            md.append(' ').append(sc == null || Double.isNaN(bestVec) ? "—" : f1(sc.medianMs() * 1e3 / bestVec) + "×")
+                    .append(" |\n");
+        }
+        md.append('\n');
+    }
+
+    private void blockSection() {
+        md.append("## Blocks: fused vs layer-by-layer (BlockBench, MobileNetV2 1.0/224)\n\n");
+        List<Result> rs = results.stream().filter(r -> r.benchClass.equals(BLOCK)).collect(Collectors.toList());
+        if (rs.isEmpty()) {
+            md.append(NOT_MEASURED).append("\n\n");
+            return;
+        }
+        List<Step> steps = standardSteps();
+        md.append("One plan step on the vector kernels, µs (GFLOP/s). Fused streams expand → depthwise → project "
+                + "band by band; layer-by-layer materialises the expanded tensors.\n\n");
+        String chartJdk = null;
+        int chartBits = -1;
+        for (String jdk : jdks(r -> r.benchClass.equals(BLOCK))) {
+            List<Integer> widths = rs.stream().filter(r -> r.jdk.equals(jdk)).map(Result::bits).distinct()
+                    .sorted(Comparator.reverseOrder()).collect(Collectors.toList());
+            for (int bits : widths) {
+                if (chartJdk == null) {
+                    chartJdk = jdk;
+                    chartBits = bits;
+                }
+                md.append("JDK ").append(jdk).append(", ").append(bits == 0 ? "preferred width" : bits + "-bit")
+                        .append("\n\n| step | name | input → output | M MACs | fused µs | layer-by-layer µs | × fused |\n")
+                        .append("|---:|---|---|---:|---:|---:|---:|\n");
+                double sumF = 0, sumL = 0;
+                for (Step st : steps) {
+                    Result f = block(rs, jdk, bits, st.index(), "FUSED");
+                    Result l = block(rs, jdk, bits, st.index(), "LAYERWISE");
+                    if (f == null && l == null) {
+                        continue;
+                    }
+                    md.append("| ").append(st.index()).append(" | ").append(st.name()).append(" | ")
+                            .append(st.inHeight()).append('x').append(st.inWidth()).append('x').append(st.inChannels())
+                            .append(" → ").append(st.outHeight()).append('x').append(st.outWidth()).append('x')
+                            .append(st.outChannels()).append(" | ").append(f2(st.macs() / 1e6)).append(" | ")
+                            .append(blockCell(f, st.macs())).append(" | ").append(blockCell(l, st.macs())).append(" | ")
+                            .append(f != null && l != null ? f2(l.medianMs() / f.medianMs()) + "×" : "—").append(" |\n");
+                    if (f != null && l != null) {
+                        sumF += f.medianMs();
+                        sumL += l.medianMs();
+                    }
+                }
+                if (sumF > 0) {
+                    md.append("| | **sum of steps measured both ways** | | | **").append(f1(sumF * 1e3)).append("** | **")
+                            .append(f1(sumL * 1e3)).append("** | **").append(f2(sumL / sumF)).append("×** |\n");
+                }
+                md.append('\n');
+            }
+        }
+        final String cj = chartJdk;
+        final int cb = chartBits;
+        String chart = charts.blocks(steps, s -> block(rs, cj, cb, s, "FUSED"), s -> block(rs, cj, cb, s, "LAYERWISE"),
+                "JDK " + cj + ", " + (cb == 0 ? "preferred" : cb + "-bit"));
+        if (chart != null) {
+            md.append("![fused vs layer-by-layer per block](").append(chart).append(")\n\n");
+        }
+    }
+
+    private static Result block(List<Result> rs, String jdk, int bits, int step, String mode) {
+        for (Result r : rs) {
+            if (r.jdk.equals(jdk) && r.bits() == bits && r.param("step", "").equals(Integer.toString(step))
+                    && r.param("mode", "").equals(mode)) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    private static String blockCell(Result r, long macs) {
+        if (r == null) {
+            return "—";
+        }
+        double us = r.medianMs() * 1e3;
+        return (us >= 100 ? f1(us) : f2(us)) + (macs > 0 ? " (" + f1(2.0 * macs / us / 1e3) + ")" : "");
+    }
+
+    private void methodSection() {
+        md.append("## How these figures were made\n\n");
+        md.append("- `bench/run.sh quick|full` runs JMH (one JSON and one log per run under `data/jdkNN/`), records "
+                + "the machine in `data/machine.properties`, then runs `ReportGenerator` (bench/…/report/).\n");
+        md.append("- The scalar baseline runs twice: as C2 compiles it by default (SuperWord auto-vectorisation on) "
+                + "and with `-XX:-UseSuperWord` (truly scalar).\n");
+        md.append("- Vector width: `-Dmobilenet.vectorBits=128|256|512` in the forked JVM (`-jvmArgsAppend`), or "
+                + "the JVM's cap `-XX:MaxVectorSize=16|32` with the preferred species.\n");
+        md.append("- Statistics (commons-math3) over the raw JMH samples: per-iteration scores (average-time and "
+                + "throughput benchmarks) or every sampled invocation (`NetworkBench`, sample-time mode). Median and "
+                + "mean; the confidence interval is Student's t at " + f1(Result.CONFIDENCE * 100) + "%"
+                + " over those samples, as JMH reports it.\n");
+        md.append("- The fit of time against MACs uses `SimpleRegression` over the network variants (width "
+                + "multiplier × resolution) measured for one setup.\n");
+        md.append("- MACs: network and blocks from the execution plan (`ExecutionPlan.totalMacs`, `Step.macs`); "
+                + "kernels from their shape parameter.\n\n");
+        List<String> files = results.stream().map(r -> r.file).distinct().sorted().collect(Collectors.toList());
+        md.append("<details><summary>").append(files.size()).append(" result files</summary>\n\n");
+        files.forEach(f -> md.append("- `").append(f).append("`\n"));
+        md.append("\n</details>\n");
+    }
+
+    static String f1(double v) {
+        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.1f", v) : "—";
+    }
+
+    static String f2(double v) {
+        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.2f", v) : "—";
+    }
+
+    static String pct(double v) {
+        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.0f%%", v) : "—";
+    }
+}

@@ -1,0 +1,216 @@
+package dev.mobilenetsimd.bench.report;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.commons.math3.distribution.TDistribution;
+import org.apache.commons.math3.stat.descriptive.DescriptiveStatistics;
+
+/**
+ * One JMH result (one benchmark method with one parameter set) read from a JMH JSON file, with
+ * what the report needs derived from it: JDK, backend, vector width and JVM flags, and statistics
+ * over the raw samples (per-iteration scores, or every sampled time in {@code SampleTime} mode).
+ */
+final class Result {
+    /** Confidence level of the interval reported for the mean (JMH's own default). */
+    static final double CONFIDENCE = 0.999;
+    /** Histogram samples kept at most (SampleTime of very fast methods can have millions). */
+    private static final int MAX_SAMPLES = 2_000_000;
+
+    final String file;
+    final String benchClass;
+    final String method;
+    final String mode;
+    final String unit;
+    final String jdk;
+    final String vmVersion;
+    final Map<String, String> params;
+    final List<String> jvmArgs;
+    final int forks;
+    final String warmup;
+    final String measurement;
+
+    // statistics, in the result's own unit
+    final long n;
+    final double mean;
+    final double median;
+    final double ciLow;
+    final double ciHigh;
+
+    @SuppressWarnings("unchecked")
+    Result(String file, Map<String, Object> j) {
+        this.file = file;
+        String bench = (String) j.get("benchmark");
+        int dot = bench.lastIndexOf('.');
+        String cls = bench.substring(0, dot);
+        this.benchClass = cls.substring(cls.lastIndexOf('.') + 1);
+        this.method = bench.substring(dot + 1);
+        this.mode = (String) j.get("mode");
+        String v = String.valueOf(j.get("jdkVersion"));
+        this.jdk = v.split("[.+-]")[0];
+        this.vmVersion = String.valueOf(j.get("vmVersion"));
+        this.forks = ((Number) j.getOrDefault("forks", 0.0)).intValue();
+        this.warmup = j.get("warmupIterations") + " x " + j.get("warmupTime");
+        this.measurement = j.get("measurementIterations") + " x " + j.get("measurementTime");
+        Map<String, String> p = new LinkedHashMap<>();
+        Object ps = j.get("params");
+        if (ps instanceof Map) {
+            ((Map<String, Object>) ps).forEach((k, val) -> p.put(k, String.valueOf(val)));
+        }
+        this.params = p;
+        List<String> args = new ArrayList<>();
+        Object ja = j.get("jvmArgs");
+        if (ja instanceof List) {
+            for (Object o : (List<Object>) ja) {
+                args.add(String.valueOf(o));
+            }
+        }
+        this.jvmArgs = args;
+        Map<String, Object> pm = (Map<String, Object>) j.get("primaryMetric");
+        this.unit = (String) pm.get("scoreUnit");
+
+        DescriptiveStatistics st = new DescriptiveStatistics();
+        Object hist = pm.get("rawDataHistogram");
+        Object raw = pm.get("rawData");
+        if (hist instanceof List) {
+            // [fork][iteration][[value, count], ...]
+            for (Object fork : (List<Object>) hist) {
+                for (Object iter : (List<Object>) fork) {
+                    for (Object pair : (List<Object>) iter) {
+                        List<Object> vc = (List<Object>) pair;
+                        double value = ((Number) vc.get(0)).doubleValue();
+                        long count = ((Number) vc.get(1)).longValue();
+                        for (long c = 0; c < count && st.getN() < MAX_SAMPLES; c++) {
+                            st.addValue(value);
+                        }
+                    }
+                }
+            }
+        } else if (raw instanceof List) {
+            // [fork][iteration] scores
+            for (Object fork : (List<Object>) raw) {
+                for (Object x : (List<Object>) fork) {
+                    if (x instanceof Number) {
+                        st.addValue(((Number) x).doubleValue());
+                    }
+                }
+            }
+        }
+        if (st.getN() == 0) {
+            st.addValue(((Number) pm.get("score")).doubleValue());
+        }
+        this.n = st.getN();
+        this.mean = st.getMean();
+        this.median = st.getPercentile(50);
+        if (n > 1) {
+            double t = new TDistribution(n - 1).inverseCumulativeProbability(1 - (1 - CONFIDENCE) / 2);
+            double half = t * st.getStandardDeviation() / Math.sqrt(n);
+            this.ciLow = mean - half;
+            this.ciHigh = mean + half;
+        } else {
+            this.ciLow = Double.NaN;
+            this.ciHigh = Double.NaN;
+        }
+    }
+
+    String param(String name, String dflt) {
+        return params.getOrDefault(name, dflt);
+    }
+
+    /** The value of {@code -Dname=...} or {@code -XX:name=...} in the JVM arguments, or null. */
+    String jvmArg(String prefix) {
+        String v = null;
+        for (String a : jvmArgs) {
+            if (a.startsWith(prefix)) {
+                v = a.substring(prefix.length());
+            }
+        }
+        return v;
+    }
+
+    boolean superWord() {
+        return !jvmArgs.contains("-XX:-UseSuperWord");
+    }
+
+    /** {@code MaxVectorSize} in bytes when set on the command line, else 0. */
+    int maxVectorSize() {
+        String m = jvmArg("-XX:MaxVectorSize=");
+        return m == null ? 0 : Integer.parseInt(m.trim());
+    }
+
+    /** Backend: the {@code backend} parameter, {@code vector-fused}/{@code vector-layerwise} for blocks. */
+    String backend() {
+        String b = params.get("backend");
+        if (b == null && params.containsKey("mode")) {
+            b = "vector-" + params.get("mode").toLowerCase(Locale.ROOT);
+        }
+        return b == null ? "vector" : b;
+    }
+
+    boolean scalar() {
+        return backend().startsWith("scalar");
+    }
+
+    /**
+     * Vector width in bits: the {@code vectorBits} parameter, else {@code -Dmobilenet.vectorBits},
+     * else {@code MaxVectorSize * 8}, else 0 (the JVM's preferred width). 0 for scalar results.
+     */
+    int bits() {
+        if (scalar()) {
+            return 0;
+        }
+        String b = params.get("vectorBits");
+        if (b == null) {
+            b = jvmArg("-Dmobilenet.vectorBits=");
+        }
+        if (b != null && b.matches("\\d+")) {
+            return Integer.parseInt(b);
+        }
+        return maxVectorSize() * 8;
+    }
+
+    /** Short label of how it ran, e.g. {@code vector-fused 512}, {@code scalar -SuperWord}. */
+    String setup() {
+        if (scalar()) {
+            return superWord() ? "scalar (C2 default)" : "scalar (-XX:-UseSuperWord)";
+        }
+        String w = maxVectorSize() > 0 ? "MaxVectorSize=" + maxVectorSize()
+                : bits() > 0 ? bits() + "-bit" : "preferred";
+        return backend() + " " + w;
+    }
+
+    /** Sort key: vector before scalar, fused before layer-by-layer, wider first. */
+    int setupOrder() {
+        String b = backend();
+        int k = b.equals("vector-fused") ? 0 : b.startsWith("vector") ? 1 : superWord() ? 3 : 4;
+        int w = scalar() ? 0 : maxVectorSize() > 0 ? 2000 - maxVectorSize() : 1000 - bits();
+        return k * 10_000 + w;
+    }
+
+    /** Factor from this result's unit to milliseconds per operation (NaN for throughput units). */
+    double toMs() {
+        switch (unit) {
+            case "s/op": return 1e3;
+            case "ms/op": return 1;
+            case "us/op": return 1e-3;
+            case "ns/op": return 1e-6;
+            default: return Double.NaN;
+        }
+    }
+
+    double medianMs() { return median * toMs(); }
+
+    double meanMs() { return mean * toMs(); }
+
+    /** Half-width of the confidence interval relative to the mean, in percent. */
+    double ciPercent() {
+        return (ciHigh - ciLow) / 2 / mean * 100;
+    }
+
+    @Override
+    public String toString() {
+        return file + ": " + benchClass + "." + method + " " + params + " " + setup() + " JDK " + jdk;
+    }
+}
