@@ -38,12 +38,14 @@ import org.openjdk.jmh.runner.options.CommandLineOptions;
  *     -p backend=vector -p vectorBits=512 -wi 3 -i 5 -f 1
  * </pre>
  * The width is a parameter: JMH forks one JVM per parameter set, and the setup sets
- * {@code -Dmobilenet.vectorBits} before the vector kernels load.
+ * {@code -Dmobilenet.vectorBits} before the vector kernels load. Warm-up is long on purpose: the
+ * big microkernels are too large for C1 ("out of virtual registers"), so they run interpreted
+ * until C2 compiles them, which takes a few seconds on a busy machine.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 1)
+@Warmup(iterations = 6, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsPrepend = "--add-modules=jdk.incubator.vector")
 public class PointwiseBench {

@@ -13,12 +13,11 @@ import org.junit.jupiter.api.Test;
  * The vector pointwise 1x1 GEMM against the scalar reference, at whatever vector width this JVM
  * runs ({@code -Dmobilenet.vectorBits}; the build repeats the kernel tests at 128, 256 and 512).
  *
- * <p><b>Tolerance.</b> Both backends sum the same {@code cin + 1} terms (bias first) in different
- * orders and with/without fused multiply-add, so each is within {@code (cin + 1) * eps * M} of the
- * exact sum, where {@code M = |bias| + sum_ci |in * w|} and {@code eps = 2^-23}. The test allows
- * twice that (both sides' error) plus {@code 2 * eps * |expected|} for the residual addition:
- * {@code tol = 2 * (cin + 2) * eps * M + 2 * eps * |expected|}. RELU6 is 1-Lipschitz, so the bound
- * holds after the activation. NaN must match NaN.
+ * <p><b>Tolerance.</b> Both backends sum the same terms (bias and the {@code cin} products, then
+ * the residual after the activation) in different orders and with or without fused multiply-add, so each is within {@code (cin + 2) * eps * M} of the exact result,
+ * where {@code M = |bias| + |residual| + sum_ci |in * w|} and {@code eps = 2^-23} (RELU6 is
+ * 1-Lipschitz, so this holds after it). The test allows both sides' error plus one rounding of the
+ * result: {@code tol = 2 * (cin + 2) * eps * M + eps * |expected|}. NaN must match NaN.
  */
 class PointwiseGemmTest {
     private static final KernelSet VECTOR = KernelSets.vector();
@@ -195,6 +194,17 @@ class PointwiseGemmTest {
     }
 
     @Test
+    void zeroInputChannelsGiveActivatedBias() {
+        Random rnd = new Random(9);
+        for (int cout : new int[] {1, LANES + 1, 3 * LANES + 1}) {
+            Layer layer = new Layer(rnd, 0, cout, true);
+            for (Activation act : Activation.values()) {
+                check(rnd, layer, 15, act, Residual.SEPARATE, 0, 1);
+            }
+        }
+    }
+
+    @Test
     void zeroPixelsWritesNothing() {
         Layer layer = new Layer(new Random(7), 8, 8, true);
         float[] out = new float[64];
@@ -284,10 +294,13 @@ class PointwiseGemmTest {
                     continue;
                 }
                 double magnitude = layer.bias == null ? 0 : Math.abs(layer.bias[co]);
+                if (residual != null) {
+                    magnitude += Math.abs(residual[resOff + p * cout + co]);
+                }
                 for (int ci = 0; ci < cin; ci++) {
                     magnitude += Math.abs((double) in[inOff + p * cin + ci] * layer.w[ci * cout + co]);
                 }
-                double tol = 2.0 * (cin + 2) * EPS * magnitude + 2.0 * EPS * Math.abs(e);
+                double tol = 2.0 * (cin + 2) * EPS * magnitude + EPS * Math.abs(e);
                 if (Math.abs((double) e - a) > tol) {
                     fail("pixel " + p + " channel " + co + ": expected " + e + ", got " + a
                             + " (tol " + tol + "; " + what + ")");

@@ -1,0 +1,98 @@
+package dev.mobilenetsimd.kernels.vector;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Pointwise GEMM microkernel: 6 pixels x 2 vectors of output channels, every
+ * accumulator in a register for the whole input-channel loop.
+ * The main tile with 16 vector registers (AVX2/SSE-sized register files).
+ *
+ * <p>Per input channel it loads 2 weight vectors of the panel once, then for each pixel
+ * broadcasts one input value and does 2 FMAs: 6&times;2 = 12 accumulators + 2 weights
+ * + 1 broadcast = 15 vector registers. The accumulators start at the bias and end in a small
+ * scratch block that {@link PointwiseEpilogue} finishes; see {@link PointwiseGemm} for why.
+ */
+final class GemmMr6Nr2v {
+    /** Pixels per tile. */
+    static final int ROWS = 6;
+    /** Vectors of output channels per tile (the panel width is {@code VECTORS * LANES}). */
+    static final int VECTORS = 2;
+
+    private static final VectorSpecies<Float> S = VectorWidth.SPECIES;
+    private static final int LANES = VectorWidth.LANES;
+    private static final int PANEL = VECTORS * LANES;
+
+    private GemmMr6Nr2v() {}
+
+    /**
+     * One tile: 6 pixels starting at {@code in[inOff]} (rows {@code cin >= 1} floats
+     * apart) times the weight panel at {@code wd[panelOff]} ({@code cin} rows of {@code PANEL}
+     * floats, then {@code PANEL} bias floats). Writes {@code bias + sum} for pixel {@code r},
+     * vector {@code j} at {@code scratch[(r * VECTORS + j) * LANES]}.
+     */
+    static void tile(float[] in, int inOff, int cin, float[] wd, int panelOff, float[] scratch) {
+        final int biasOff = panelOff + cin * PANEL;
+        final FloatVector bias0 = FloatVector.fromArray(S, wd, biasOff);
+        final FloatVector bias1 = FloatVector.fromArray(S, wd, biasOff + LANES);
+        FloatVector acc00 = bias0, acc01 = bias1;
+        FloatVector acc10 = bias0, acc11 = bias1;
+        FloatVector acc20 = bias0, acc21 = bias1;
+        FloatVector acc30 = bias0, acc31 = bias1;
+        FloatVector acc40 = bias0, acc41 = bias1;
+        FloatVector acc50 = bias0, acc51 = bias1;
+        final int in0 = inOff;
+        final int in1 = in0 + cin;
+        final int in2 = in1 + cin;
+        final int in3 = in2 + cin;
+        final int in4 = in3 + cin;
+        final int in5 = in4 + cin;
+        final int lastK = cin - 1;
+        int wk = panelOff;
+        for (int k = 0; k < lastK; k++, wk += PANEL) {
+            final FloatVector w0 = FloatVector.fromArray(S, wd, wk);
+            final FloatVector w1 = FloatVector.fromArray(S, wd, wk + LANES);
+            final FloatVector x0 = FloatVector.broadcast(S, in[in0 + k]);
+            acc00 = x0.fma(w0, acc00); acc01 = x0.fma(w1, acc01);
+            final FloatVector x1 = FloatVector.broadcast(S, in[in1 + k]);
+            acc10 = x1.fma(w0, acc10); acc11 = x1.fma(w1, acc11);
+            final FloatVector x2 = FloatVector.broadcast(S, in[in2 + k]);
+            acc20 = x2.fma(w0, acc20); acc21 = x2.fma(w1, acc21);
+            final FloatVector x3 = FloatVector.broadcast(S, in[in3 + k]);
+            acc30 = x3.fma(w0, acc30); acc31 = x3.fma(w1, acc31);
+            final FloatVector x4 = FloatVector.broadcast(S, in[in4 + k]);
+            acc40 = x4.fma(w0, acc40); acc41 = x4.fma(w1, acc41);
+            final FloatVector x5 = FloatVector.broadcast(S, in[in5 + k]);
+            acc50 = x5.fma(w0, acc50); acc51 = x5.fma(w1, acc51);
+        }
+        { // the last input channel, peeled: an FMA on a fresh broadcast has an exact class,
+          // so C2 binds the stores below statically (a loop phi is just FloatVector)
+            final FloatVector w0 = FloatVector.fromArray(S, wd, wk);
+            final FloatVector w1 = FloatVector.fromArray(S, wd, wk + LANES);
+            final FloatVector x0 = FloatVector.broadcast(S, in[in0 + lastK]);
+            acc00 = x0.fma(w0, acc00); acc01 = x0.fma(w1, acc01);
+            final FloatVector x1 = FloatVector.broadcast(S, in[in1 + lastK]);
+            acc10 = x1.fma(w0, acc10); acc11 = x1.fma(w1, acc11);
+            final FloatVector x2 = FloatVector.broadcast(S, in[in2 + lastK]);
+            acc20 = x2.fma(w0, acc20); acc21 = x2.fma(w1, acc21);
+            final FloatVector x3 = FloatVector.broadcast(S, in[in3 + lastK]);
+            acc30 = x3.fma(w0, acc30); acc31 = x3.fma(w1, acc31);
+            final FloatVector x4 = FloatVector.broadcast(S, in[in4 + lastK]);
+            acc40 = x4.fma(w0, acc40); acc41 = x4.fma(w1, acc41);
+            final FloatVector x5 = FloatVector.broadcast(S, in[in5 + lastK]);
+            acc50 = x5.fma(w0, acc50); acc51 = x5.fma(w1, acc51);
+        }
+        acc00.intoArray(scratch, 0);
+        acc01.intoArray(scratch, LANES);
+        acc10.intoArray(scratch, 2 * LANES);
+        acc11.intoArray(scratch, 3 * LANES);
+        acc20.intoArray(scratch, 4 * LANES);
+        acc21.intoArray(scratch, 5 * LANES);
+        acc30.intoArray(scratch, 6 * LANES);
+        acc31.intoArray(scratch, 7 * LANES);
+        acc40.intoArray(scratch, 8 * LANES);
+        acc41.intoArray(scratch, 9 * LANES);
+        acc50.intoArray(scratch, 10 * LANES);
+        acc51.intoArray(scratch, 11 * LANES);
+    }
+}

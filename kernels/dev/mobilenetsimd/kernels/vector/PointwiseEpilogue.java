@@ -1,0 +1,53 @@
+package dev.mobilenetsimd.kernels.vector;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The store epilogue of the pointwise GEMM: reads a tile's accumulators ({@code bias + sum}) from
+ * the microkernel's scratch block (L1-resident), applies the activation, adds the residual and
+ * stores to the output, masking the last vector of each row when the panel is narrower than its
+ * vectors. Each residual vector is loaded just before the store of the same lanes, so a residual
+ * that is the same region as the output (same offsets) is read before it is overwritten.
+ */
+final class PointwiseEpilogue {
+    private static final VectorSpecies<Float> S = VectorWidth.SPECIES;
+    private static final int LANES = VectorWidth.LANES;
+
+    private PointwiseEpilogue() {}
+
+    /**
+     * Finishes {@code rows} pixels of {@code vectors} vectors from {@code acc} (laid out as the
+     * microkernels write it) into {@code out[outOff]} (rows {@code cout} floats apart).
+     * {@code lastMask}, when not null, limits the last vector of each row.
+     */
+    static void finish(float[] acc, int rows, int vectors, boolean relu6, float[] res, int resOff,
+                       float[] out, int outOff, int cout, VectorMask<Float> lastMask) {
+        final int full = lastMask == null ? vectors : vectors - 1;
+        for (int r = 0, a = 0; r < rows; r++, resOff += cout, outOff += cout) {
+            int c = 0;
+            for (int j = 0; j < full; j++, a += LANES, c += LANES) {
+                FloatVector v = FloatVector.fromArray(S, acc, a);
+                if (relu6) { // min(max(x, 0), 6) in this order, as Math.max/min: NaN stays NaN
+                    v = v.max(0f).min(6f);
+                }
+                if (res != null) {
+                    v = v.add(FloatVector.fromArray(S, res, resOff + c));
+                }
+                v.intoArray(out, outOff + c);
+            }
+            if (lastMask != null) {
+                FloatVector v = FloatVector.fromArray(S, acc, a);
+                if (relu6) {
+                    v = v.max(0f).min(6f);
+                }
+                if (res != null) {
+                    v = v.add(FloatVector.fromArray(S, res, resOff + c, lastMask));
+                }
+                v.intoArray(out, outOff + c, lastMask);
+                a += LANES;
+            }
+        }
+    }
+}
