@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "mobilenet-simd", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Pure-Java MobileNetV2 inference on the Java Vector API.",
-        subcommands = {PlanCommand.class, RunCommand.class, ClassifyCommand.class})
+        subcommands = {PlanCommand.class, RunCommand.class, ClassifyCommand.class, ExportOnnxCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -1,0 +1,91 @@
+package dev.mobilenetsimd.cli;
+
+import dev.mobilenetsimd.ModelConfig;
+import dev.mobilenetsimd.Weights;
+import dev.mobilenetsimd.onnx.OnnxExporter;
+import dev.mobilenetsimd.onnx.OnnxModel;
+import dev.mobilenetsimd.tflite.ModelFormatException;
+import dev.mobilenetsimd.tflite.TfliteModel;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code export-onnx -o OUT.onnx}: writes a MobileNetV2 as ONNX (opset 13, NCHW input, logits out),
+ * either with random weights for the configuration options or imported from a {@code .tflite} or
+ * {@code .onnx} file ({@code --from}). Exit status 0 when written, 2 for bad options or a model
+ * that cannot be imported, 1 when the output cannot be written.
+ */
+@Command(name = "export-onnx", mixinStandardHelpOptions = true,
+        description = "Write a MobileNetV2 (random weights, or imported from .tflite/.onnx) as an ONNX model "
+                + "(opset 13, input NCHW [N, 3, R, R] named 'input', output 'logits').")
+public final class ExportOnnxCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOptions options;
+
+    @Option(names = {"-s", "--seed"}, defaultValue = "42",
+            description = "Seed of the random weights (without --from). Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--from", paramLabel = "MODEL",
+            description = "Import the weights from this .tflite or .onnx file instead (the configuration options are then ignored).")
+    Path from;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT.onnx", description = "The ONNX file to write.")
+    Path output;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Weights weights;
+        String source;
+        if (from == null) {
+            ModelConfig config = options.toConfig();
+            weights = Weights.random(config, seed);
+            source = "random weights (seed " + seed + ")";
+        } else {
+            try {
+                String name = from.getFileName().toString().toLowerCase(Locale.ROOT);
+                if (name.endsWith(".onnx")) {
+                    weights = OnnxModel.load(from).weights();
+                } else if (name.endsWith(".tflite")) {
+                    weights = TfliteModel.load(from).weights();
+                } else {
+                    throw new IllegalArgumentException("--from " + from + ": expected a .tflite or .onnx file");
+                }
+            } catch (ModelFormatException e) {
+                err.println("error: " + e.getMessage());
+                err.flush();
+                return 2;
+            } catch (IOException e) {
+                err.println("error: cannot read " + from + ": " + e);
+                err.flush();
+                return 2;
+            }
+            source = from.toString();
+        }
+        try {
+            OnnxExporter.write(weights, output);
+            out.printf(Locale.ROOT, "wrote %s: %s from %s, %,d bytes%n", output, weights.config(), source,
+                    Files.size(output));
+        } catch (IOException e) {
+            err.println("error: cannot write " + output + ": " + e);
+            err.flush();
+            return 1;
+        }
+        out.flush();
+        return 0;
+    }
+}

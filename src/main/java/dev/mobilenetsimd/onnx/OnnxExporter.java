@@ -1,0 +1,226 @@
+package dev.mobilenetsimd.onnx;
+
+import dev.mobilenetsimd.ModelConfig;
+import dev.mobilenetsimd.Padding;
+import dev.mobilenetsimd.Weights;
+import dev.mobilenetsimd.plan.ExecutionPlan;
+import dev.mobilenetsimd.plan.Layer;
+import dev.mobilenetsimd.plan.Step;
+import dev.mobilenetsimd.onnx.OnnxProto.Attribute;
+import dev.mobilenetsimd.onnx.OnnxProto.Node;
+import dev.mobilenetsimd.onnx.OnnxProto.Tensor;
+import dev.mobilenetsimd.onnx.OnnxProto.ValueInfo;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Writes a MobileNetV2 (configuration and weights) as an ONNX model that ONNX Runtime and
+ * {@link OnnxModel} read: opset {@value #OPSET}, float32, the graph torchvision exports — Conv
+ * (with bias, batch norm already folded; {@code group} = channels for the depthwise layers),
+ * Clip(0, 6), Add, GlobalAveragePool, Flatten and Gemm ({@code transB = 1}).
+ *
+ * <p>The input is NCHW, {@code [batch, 3, resolution, resolution]} named {@value #INPUT_NAME}, as in
+ * torchvision exports (our {@link dev.mobilenetsimd.Session} takes NHWC: convert with
+ * {@link OnnxModel#nhwcToNchw}); the output is {@code [batch, classes]} logits named
+ * {@value #OUTPUT_NAME}. The batch dimension is symbolic. 3x3 layers carry explicit {@code pads}:
+ * 1 on every side for {@link Padding#SYMMETRIC}, TensorFlow's split for {@link Padding#TF_SAME}.
+ * The padding convention is also recorded in the metadata ({@value #PADDING_METADATA_KEY}) so that
+ * a re-import gives back the same configuration even where both conventions coincide.
+ */
+public final class OnnxExporter {
+    /** The operator set version written. */
+    public static final int OPSET = 13;
+    /** The IR version written (ONNX 1.8, the first with opset 13). */
+    public static final int IR_VERSION = 7;
+    /** Name of the graph input (NCHW image batch). */
+    public static final String INPUT_NAME = "input";
+    /** Name of the graph output (logits). */
+    public static final String OUTPUT_NAME = "logits";
+    /** Metadata key holding the padding convention ({@code symmetric} or {@code tf_same}). */
+    public static final String PADDING_METADATA_KEY = "mobilenet-simd.padding";
+
+    private static final String CLIP_MIN = "relu6.min";
+    private static final String CLIP_MAX = "relu6.max";
+
+    private OnnxExporter() {}
+
+    /** The ONNX file of {@code weights} (and their configuration), as bytes. */
+    public static byte[] toBytes(Weights weights) {
+        return OnnxProto.write(model(weights));
+    }
+
+    /**
+     * Writes the ONNX file of {@code weights} to {@code file}.
+     *
+     * @throws IOException if the file cannot be written
+     */
+    public static void write(Weights weights, Path file) throws IOException {
+        Objects.requireNonNull(file, "file");
+        Files.write(file, toBytes(weights));
+    }
+
+    /** The model as protobuf records. */
+    static OnnxProto.Model model(Weights weights) {
+        Objects.requireNonNull(weights, "weights");
+        ModelConfig cfg = weights.config();
+        ExecutionPlan plan = ExecutionPlan.build(cfg);
+        List<Node> nodes = new ArrayList<>();
+        List<Tensor> inits = new ArrayList<>();
+        inits.add(Tensor.ofFloats(CLIP_MIN, new float[] {0f}));
+        inits.add(Tensor.ofFloats(CLIP_MAX, new float[] {6f}));
+
+        String cur = INPUT_NAME;
+        for (Step st : plan.steps()) {
+            switch (st.kind()) {
+                case STEM:
+                    cur = conv(nodes, inits, weights, st.layers().get(0), cur, st, true);
+                    break;
+                case BOTTLENECK: {
+                    String blockIn = cur;
+                    for (Layer l : st.layers()) {
+                        cur = conv(nodes, inits, weights, l, cur, st, l.kind() == Layer.Kind.DEPTHWISE);
+                    }
+                    if (st.hasResidual()) {
+                        String out = st.name() + ".add";
+                        nodes.add(node(st.name() + ".add", "Add", List.of(blockIn, cur), out));
+                        cur = out;
+                    }
+                    break;
+                }
+                case CONV1X1:
+                    cur = conv(nodes, inits, weights, st.layers().get(0), cur, st, false);
+                    break;
+                case AVG_POOL:
+                    nodes.add(node("avgpool", "GlobalAveragePool", List.of(cur), "avgpool"));
+                    nodes.add(node("flatten", "Flatten", List.of("avgpool"), "flatten",
+                            Attribute.ofInt("axis", 1)));
+                    cur = "flatten";
+                    break;
+                case CLASSIFIER: {
+                    Layer l = st.layers().get(0);
+                    int in = l.inChannels(), out = l.outChannels();
+                    float[] k = weights.kernel(l.index());
+                    float[] b = new float[out * in];
+                    for (int i = 0; i < in; i++) {
+                        for (int o = 0; o < out; o++) {
+                            b[o * in + i] = k[i * out + o];
+                        }
+                    }
+                    inits.add(Tensor.ofFloats("classifier.weight", b, out, in));
+                    inits.add(Tensor.ofFloats("classifier.bias", weights.bias(l.index()).clone(), out));
+                    nodes.add(node("classifier", "Gemm", List.of(cur, "classifier.weight", "classifier.bias"),
+                            OUTPUT_NAME, Attribute.ofFloat("alpha", 1f), Attribute.ofFloat("beta", 1f),
+                            Attribute.ofInt("transB", 1)));
+                    cur = OUTPUT_NAME;
+                    break;
+                }
+                default:
+                    throw new IllegalStateException("unexpected step " + st);
+            }
+        }
+        int r = cfg.resolution();
+        ValueInfo input = new ValueInfo(INPUT_NAME, OnnxProto.FLOAT, List.of("batch", 3L, (long) r, (long) r));
+        ValueInfo output = new ValueInfo(OUTPUT_NAME, OnnxProto.FLOAT, List.of("batch", (long) cfg.classes()));
+        OnnxProto.Graph graph = new OnnxProto.Graph("mobilenet_v2", nodes, inits, List.of(input), List.of(output));
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put(PADDING_METADATA_KEY, cfg.padding().name().toLowerCase(Locale.ROOT));
+        meta.put("mobilenet-simd.config", cfg.toString());
+        return new OnnxProto.Model(IR_VERSION, List.of(new OnnxProto.OpsetId("", OPSET)), "mobilenet-simd",
+                "0.1.0", graph, meta);
+    }
+
+    /** Adds Conv (+ Clip for ReLU6) for layer {@code l}; returns the output name. */
+    private static String conv(List<Node> nodes, List<Tensor> inits, Weights weights, Layer l, String in,
+                               Step st, boolean threeByThree) {
+        int cin = l.inChannels(), cout = l.outChannels();
+        float[] k = weights.kernel(l.index());
+        float[] w;
+        long[] dims;
+        int group = 1;
+        switch (l.kind()) {
+            case CONV3X3:
+                // HWIO [3][3][cin][cout] -> OIHW [cout][cin][3][3]
+                w = new float[k.length];
+                for (int t = 0; t < 9; t++) {
+                    for (int ci = 0; ci < cin; ci++) {
+                        for (int co = 0; co < cout; co++) {
+                            w[(co * cin + ci) * 9 + t] = k[(t * cin + ci) * cout + co];
+                        }
+                    }
+                }
+                dims = new long[] {cout, cin, 3, 3};
+                break;
+            case DEPTHWISE:
+                // [3][3][c] -> [c][1][3][3]
+                w = new float[k.length];
+                for (int t = 0; t < 9; t++) {
+                    for (int c = 0; c < cout; c++) {
+                        w[c * 9 + t] = k[t * cout + c];
+                    }
+                }
+                dims = new long[] {cout, 1, 3, 3};
+                group = cout;
+                break;
+            case POINTWISE:
+                // [cin][cout] -> [cout][cin][1][1]
+                w = new float[k.length];
+                for (int ci = 0; ci < cin; ci++) {
+                    for (int co = 0; co < cout; co++) {
+                        w[co * cin + ci] = k[ci * cout + co];
+                    }
+                }
+                dims = new long[] {cout, cin, 1, 1};
+                break;
+            default:
+                throw new IllegalStateException("not a convolution: " + l);
+        }
+        String weightName = l.name() + ".weight";
+        String biasName = l.name() + ".bias";
+        inits.add(Tensor.ofFloats(weightName, w, dims));
+        inits.add(Tensor.ofFloats(biasName, weights.bias(l.index()).clone(), cout));
+        List<Attribute> attrs = new ArrayList<>();
+        int kernel = threeByThree ? 3 : 1;
+        int stride = threeByThree ? st.stride() : 1;
+        attrs.add(Attribute.ofInts("dilations", 1, 1));
+        attrs.add(Attribute.ofInt("group", group));
+        attrs.add(Attribute.ofInts("kernel_shape", kernel, kernel));
+        if (threeByThree) {
+            Padding p = weights.config().padding();
+            int top = st.padTop(), left = st.padLeft();
+            int bottom = after(p, st.inHeight(), st.outHeight(), stride, top);
+            int right = after(p, st.inWidth(), st.outWidth(), stride, left);
+            attrs.add(Attribute.ofInts("pads", top, left, bottom, right));
+        } else {
+            attrs.add(Attribute.ofInts("pads", 0, 0, 0, 0));
+        }
+        attrs.add(Attribute.ofInts("strides", stride, stride));
+        String out = l.name();
+        nodes.add(node(l.name() + ".conv", "Conv", List.of(in, weightName, biasName), out,
+                attrs.toArray(new Attribute[0])));
+        if (l.activation() == dev.mobilenetsimd.kernels.Activation.RELU6) {
+            String clipped = l.name() + ".relu6";
+            nodes.add(node(clipped, "Clip", List.of(out, CLIP_MIN, CLIP_MAX), clipped));
+            out = clipped;
+        }
+        return out;
+    }
+
+    /** Zero rows after the input: 1 for symmetric, what TensorFlow SAME needs otherwise. */
+    private static int after(Padding p, int in, int out, int stride, int before) {
+        if (p == Padding.SYMMETRIC) {
+            return 1;
+        }
+        return Math.max((out - 1) * stride + 3 - in - before, 0);
+    }
+
+    private static Node node(String name, String op, List<String> inputs, String output, Attribute... attrs) {
+        return new Node(name, op, "", List.copyOf(inputs), List.of(output), List.of(attrs));
+    }
+}

@@ -1,0 +1,906 @@
+package dev.mobilenetsimd.onnx;
+
+import dev.mobilenetsimd.BatchNorm;
+import dev.mobilenetsimd.ModelConfig;
+import dev.mobilenetsimd.Padding;
+import dev.mobilenetsimd.Weights;
+import dev.mobilenetsimd.kernels.Activation;
+import dev.mobilenetsimd.onnx.OnnxProto.Attribute;
+import dev.mobilenetsimd.onnx.OnnxProto.Graph;
+import dev.mobilenetsimd.onnx.OnnxProto.Node;
+import dev.mobilenetsimd.onnx.OnnxProto.Tensor;
+import dev.mobilenetsimd.onnx.OnnxProto.ValueInfo;
+import dev.mobilenetsimd.plan.Architecture;
+import dev.mobilenetsimd.plan.ExecutionPlan;
+import dev.mobilenetsimd.plan.Layer;
+import dev.mobilenetsimd.plan.Step;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Maps an ONNX graph onto our static MobileNetV2 plan: walks the node chain from the image input
+ * (stem, inverted residual blocks, last 1x1 convolution, global pool, classifier, then
+ * flatten/reshape/softmax to the output), derives the {@link ModelConfig}, checks every weight
+ * shape, stride and padding against the plan, folds batch normalisation and transposes the weights
+ * into canonical layouts.
+ *
+ * <p>Each convolution may be followed by BatchNormalization and by clamps (Clip with bounds as
+ * inputs or as attributes, Relu, Min/Max with a constant), whose combined range must be [0, 6]
+ * (ReLU6) or unbounded. Identity and Dropout (inference) are skipped. Every node except Constant
+ * must be on the chain, so a graph with an extra branch is rejected rather than half-imported.
+ */
+final class OnnxGraphImporter {
+    /** Width multipliers tried first: the published ones. */
+    private static final double[] PUBLISHED_ALPHAS = {1.0, 0.35, 0.5, 0.75, 1.3, 1.4};
+    /** The operators we understand. */
+    static final Set<String> SUPPORTED_OPS = new LinkedHashSet<>(List.of("Conv", "BatchNormalization", "Clip",
+            "Relu", "Min", "Max", "Add", "GlobalAveragePool", "ReduceMean", "Flatten", "Reshape", "Squeeze",
+            "Gemm", "Identity", "Dropout", "Softmax", "Constant"));
+    /** Oldest default-domain opset accepted. */
+    static final long MIN_OPSET = 7;
+
+    private final Graph g;
+    private final long opset;
+    private final String paddingHint;
+    private final Map<String, Tensor> constants = new HashMap<>();
+    private final Map<String, List<Node>> consumers = new HashMap<>();
+    private final Map<Node, Boolean> used = new IdentityHashMap<>();
+
+    /** One convolution with what follows it: optional batch norm and the clamp range. */
+    private record Conv(Node node, Tensor weight, Tensor bias, Node batchNorm, int stride, int group,
+                        int kernel, long[] pads, String autoPad, Activation activation, String output) {
+        int outChannels() { return (int) weight.dims()[0]; }
+    }
+
+    /** One inverted residual block. */
+    private record Block(Conv expand, Conv depthwise, Conv project, Node add) {}
+
+    /** The classifier: weights as {@code [in][out]} and bias. */
+    private record Classifier(Node node, int in, int out, float[] kernel, float[] bias) {}
+
+    /** The result: configuration, weights and a summary. */
+    record Imported(ModelConfig config, Weights weights, String inputName, String outputName, String summary) {}
+
+    private OnnxGraphImporter(OnnxProto.Model model) {
+        this.g = model.graph();
+        this.opset = model.defaultOpset();
+        this.paddingHint = model.metadata().get(OnnxExporter.PADDING_METADATA_KEY);
+    }
+
+    static Imported importModel(OnnxProto.Model model) throws OnnxFormatException {
+        if (model.graph() == null) {
+            throw new OnnxFormatException("the ONNX model has no graph");
+        }
+        long opset = model.defaultOpset();
+        if (opset < 0) {
+            throw new OnnxFormatException("the model imports no opset of the default ONNX domain");
+        }
+        if (opset < MIN_OPSET) {
+            throw new OnnxFormatException("opset " + opset + " is too old: expected opset " + MIN_OPSET
+                    + " or newer (11+ recommended)");
+        }
+        return new OnnxGraphImporter(model).run(model);
+    }
+
+    private Imported run(OnnxProto.Model model) throws OnnxFormatException {
+        for (Tensor t : g.initializers()) {
+            constants.put(t.name(), t);
+        }
+        for (Node n : g.nodes()) {
+            if (!n.domain().isEmpty() && !n.domain().equals("ai.onnx")) {
+                throw new OnnxFormatException("unsupported operator " + n.domain() + "." + n.opType() + " ("
+                        + n.describe() + "): only the default ONNX domain is supported");
+            }
+            if (!SUPPORTED_OPS.contains(n.opType())) {
+                throw new OnnxFormatException("unsupported operator " + n.opType() + " (" + n.describe()
+                        + "): MobileNetV2 import supports " + String.join(", ", SUPPORTED_OPS));
+            }
+            if (n.outputs().isEmpty()) {
+                throw new OnnxFormatException(n.describe() + " has no outputs");
+            }
+            if (n.opType().equals("Constant")) {
+                constants.put(n.outputs().get(0), constantValue(n));
+                continue;
+            }
+            for (String in : n.inputs()) {
+                if (!in.isEmpty()) {
+                    consumers.computeIfAbsent(in, k -> new ArrayList<>(2)).add(n);
+                }
+            }
+        }
+
+        // The image: the one graph input that is not an initializer.
+        List<ValueInfo> inputs = new ArrayList<>();
+        for (ValueInfo v : g.inputs()) {
+            if (!constants.containsKey(v.name())) {
+                inputs.add(v);
+            }
+        }
+        if (inputs.size() != 1 || g.outputs().size() != 1) {
+            throw notMobileNet("the graph has " + inputs.size() + " inputs and " + g.outputs().size()
+                    + " outputs; expected one image input and one logits output");
+        }
+        ValueInfo input = inputs.get(0);
+        int resolution = resolution(input);
+        String cur = follow(input.name());
+
+        Conv stem = conv(cur, soleConsumer(cur, "the stem convolution"), "the stem convolution");
+        expectConv(stem, 3, false, Activation.RELU6, "the stem convolution");
+        cur = stem.output();
+
+        List<Block> blocks = new ArrayList<>();
+        Conv last;
+        while (true) {
+            if (blocks.size() > 64) {
+                throw notMobileNet("more than 64 inverted residual blocks");
+            }
+            String blockIn = cur;
+            Node main = null;
+            Node add = null;
+            for (Node n : consumersOf(blockIn)) {
+                if (n.opType().equals("Add") && add == null) {
+                    add = n;
+                } else if (main == null) {
+                    main = n;
+                } else {
+                    throw notMobileNet("'" + blockIn + "' feeds " + main.describe() + " and " + n.describe()
+                            + "; expected a single chain");
+                }
+            }
+            String role = "block " + (blocks.size() + 1);
+            if (main == null || !main.opType().equals("Conv")) {
+                throw notMobileNet("expected a bottleneck block or the last 1x1 convolution after '" + blockIn
+                        + "', found " + (main == null ? "nothing" : main.describe()));
+            }
+            Conv first = conv(blockIn, main, role);
+            Conv expand = null;
+            Conv dw;
+            if (first.kernel() == 1) {
+                Node next = soleConsumerOrNull(first.output());
+                boolean isDepthwise = next != null && next.opType().equals("Conv")
+                        && intAttr(next, "group", 1) > 1;
+                if (!isDepthwise) {
+                    if (add != null) {
+                        throw notMobileNet(add.describe() + " adds '" + blockIn + "', which starts no bottleneck block");
+                    }
+                    expectConv(first, 1, false, Activation.RELU6, "the last 1x1 convolution");
+                    last = first;
+                    cur = first.output();
+                    break;
+                }
+                expectConv(first, 1, false, Activation.RELU6, "the expansion of " + role);
+                expand = first;
+                dw = conv(first.output(), next, "the depthwise convolution of " + role);
+            } else {
+                dw = first;
+            }
+            expectConv(dw, 3, true, Activation.RELU6, "the depthwise convolution of " + role);
+            Conv project = conv(dw.output(), soleConsumer(dw.output(), "the projection of " + role),
+                    "the projection of " + role);
+            expectConv(project, 1, false, Activation.LINEAR, "the projection of " + role);
+            String out = project.output();
+            if (add != null) {
+                Node a = soleConsumer(out, "the residual Add of " + role);
+                if (a != add) {
+                    throw notMobileNet("'" + blockIn + "' is added by " + add.describe()
+                            + ", but the projection of " + role + " feeds " + a.describe());
+                }
+                if (a.inputs().size() != 2 || !Set.copyOf(a.inputs()).equals(Set.of(out, blockIn))) {
+                    throw notMobileNet(a.describe() + " should add the input of " + role + " and its projection");
+                }
+                use(a);
+                out = follow(a.outputs().get(0));
+            }
+            blocks.add(new Block(expand, dw, project, add));
+            cur = out;
+        }
+
+        // Global average pool, then flatten to [N, C].
+        Node pool = soleConsumer(cur, "the global average pool");
+        int rank;
+        if (pool.opType().equals("GlobalAveragePool")) {
+            rank = 4;
+        } else if (pool.opType().equals("ReduceMean")) {
+            long[] axes = axes(pool);
+            Set<Long> set = new LinkedHashSet<>();
+            for (long a : axes) {
+                set.add(a < 0 ? a + 4 : a);
+            }
+            if (!set.equals(Set.of(2L, 3L))) {
+                throw notMobileNet(pool.describe() + " averages over axes " + Arrays.toString(axes)
+                        + "; expected height and width [2, 3]");
+            }
+            rank = intAttr(pool, "keepdims", 1) != 0 ? 4 : 2;
+        } else {
+            throw notMobileNet("expected the global average pool (GlobalAveragePool or ReduceMean) after '"
+                    + cur + "', found " + pool.describe());
+        }
+        use(pool);
+        cur = follow(pool.outputs().get(0));
+        int features = last.outChannels();
+        Node fc;
+        while (true) {
+            fc = soleConsumer(cur, "the classifier");
+            String op = fc.opType();
+            if (op.equals("Flatten")) {
+                long axis = intAttr(fc, "axis", 1);
+                if (axis != 1) {
+                    throw notMobileNet(fc.describe() + " flattens from axis " + axis + "; expected 1");
+                }
+            } else if (op.equals("Reshape")) {
+                long[] shape = constant(fc.input(1), fc, "shape").toLongs();
+                boolean ok = shape.length == 2 && (shape[0] == 1 || shape[0] == 0 || shape[0] == -1)
+                        && (shape[1] == features || shape[1] == -1) && !(shape[0] == -1 && shape[1] == -1);
+                if (!ok) {
+                    throw notMobileNet(fc.describe() + " reshapes the pooled features to "
+                            + Arrays.toString(shape) + "; expected [1, " + features + "] or [1, -1]");
+                }
+            } else if (op.equals("Squeeze")) {
+                long[] axes = fc.input(1).isEmpty() ? ints(fc, "axes", new long[] {2, 3})
+                        : constant(fc.input(1), fc, "axes").toLongs();
+                Set<Long> set = new LinkedHashSet<>();
+                for (long a : axes) {
+                    set.add(a < 0 ? a + 4 : a);
+                }
+                if (rank != 4 || !set.equals(Set.of(2L, 3L))) {
+                    throw notMobileNet(fc.describe() + " squeezes axes " + Arrays.toString(axes)
+                            + "; expected [2, 3] of the pooled [N, C, 1, 1] map");
+                }
+            } else {
+                break;
+            }
+            use(fc);
+            rank = 2;
+            cur = follow(fc.outputs().get(0));
+        }
+        if (!fc.opType().equals("Gemm")) {
+            throw notMobileNet("expected the classifier (Gemm) after '" + cur + "', found " + fc.describe());
+        }
+        if (rank != 2) {
+            throw notMobileNet(fc.describe() + " gets the 4-D pooled map; expected Flatten or Reshape to [N, "
+                    + features + "] first");
+        }
+        Classifier classifier = gemm(cur, fc);
+        use(fc);
+
+        // Tail: only reshaping and softmax up to the graph output; our network stops at the logits.
+        String outputName = g.outputs().get(0).name();
+        cur = follow(fc.outputs().get(0));
+        while (!cur.equals(outputName) || !consumersOf(cur).isEmpty()) {
+            Node next = soleConsumer(cur, "the graph output");
+            switch (next.opType()) {
+                case "Softmax":
+                    long axis = intAttr(next, "axis", opset >= 13 ? -1 : 1);
+                    if (axis != -1 && axis != 1) {
+                        throw notMobileNet(next.describe() + " normalises axis " + axis + "; expected the classes");
+                    }
+                    break;
+                case "Flatten":
+                case "Reshape":
+                    break;
+                default:
+                    throw notMobileNet("after the classifier expected only Softmax, Flatten or Reshape up to "
+                            + "the output, found " + next.describe());
+            }
+            use(next);
+            cur = follow(next.outputs().get(0));
+        }
+        checkOutput(g.outputs().get(0), classifier.out());
+        for (Node n : g.nodes()) {
+            if (!n.opType().equals("Constant") && !used.containsKey(n)) {
+                throw notMobileNet(n.describe() + " is not part of the MobileNetV2 chain from input to output");
+            }
+        }
+
+        // Width multiplier: the published ones first, then those implied by the stem and the last block.
+        List<Double> alphas = new ArrayList<>();
+        for (double a : PUBLISHED_ALPHAS) {
+            alphas.add(a);
+        }
+        alphas.add(stem.outChannels() / (double) Architecture.STEM_CHANNELS);
+        if (!blocks.isEmpty()) {
+            alphas.add(blocks.get(blocks.size() - 1).project().outChannels() / (double)
+                    Architecture.BOTTLENECKS.get(Architecture.BOTTLENECKS.size() - 1).c());
+        }
+        String firstMismatch = null;
+        boolean firstMismatchStemFits = false;
+        for (double alpha : alphas) {
+            ModelConfig probe;
+            try {
+                probe = new ModelConfig(alpha, resolution, classifier.out(), Padding.SYMMETRIC);
+            } catch (IllegalArgumentException e) {
+                throw notMobileNet(e.getMessage());
+            }
+            // Output sizes are the same under both conventions, so the probe's shapes hold for either.
+            ExecutionPlan plan = ExecutionPlan.build(probe);
+            String mismatch = compare(plan, stem, blocks, last, classifier);
+            if (mismatch == null) {
+                Padding padding = padding(plan, stem, blocks, last);
+                ModelConfig config = new ModelConfig(alpha, resolution, classifier.out(), padding);
+                Weights w = loadWeights(config, stem, blocks, last, classifier);
+                String summary = config + ", " + g.nodes().size() + " ONNX nodes, opset " + opset
+                        + (model.producerName().isEmpty() ? "" : ", from " + model.producerName()
+                        + (model.producerVersion().isEmpty() ? "" : " " + model.producerVersion()))
+                        + ", weights " + OnnxProto.typeName(stem.weight().dataType());
+                return new Imported(config, w, input.name(), outputName, summary);
+            }
+            boolean stemFits = plan.layers().get(0).outChannels() == stem.outChannels();
+            if (firstMismatch == null || (stemFits && !firstMismatchStemFits)) {
+                firstMismatch = mismatch + " (for alpha " + alpha + ")";
+                firstMismatchStemFits = stemFits;
+            }
+        }
+        throw notMobileNet(firstMismatch);
+    }
+
+    // ---- input and output ------------------------------------------------------------------------
+
+    private static int resolution(ValueInfo input) throws OnnxFormatException {
+        if (input.elemType() != OnnxProto.FLOAT) {
+            throw new OnnxFormatException("the input '" + input.name() + "' is " + OnnxProto.typeName(input.elemType())
+                    + "; expected float32");
+        }
+        List<Object> d = input.dims();
+        if (d == null) {
+            throw notMobileNet("the input '" + input.name() + "' has no shape; expected [N, 3, size, size] (NCHW)");
+        }
+        boolean batchOk = d.size() == 4 && (!(d.get(0) instanceof Long) || (Long) d.get(0) == 1);
+        if (!batchOk || !Long.valueOf(3).equals(d.get(1)) || !(d.get(2) instanceof Long)
+                || !d.get(2).equals(d.get(3))) {
+            throw notMobileNet("the input '" + input.name() + "' has shape " + d
+                    + "; expected one square RGB image [N, 3, size, size] (NCHW)");
+        }
+        long r = (Long) d.get(2);
+        if (r < ModelConfig.MIN_RESOLUTION || r > ModelConfig.MAX_RESOLUTION) {
+            throw notMobileNet("the input resolution " + r + " is outside " + ModelConfig.MIN_RESOLUTION
+                    + " to " + ModelConfig.MAX_RESOLUTION);
+        }
+        return (int) r;
+    }
+
+    private static void checkOutput(ValueInfo out, int classes) throws OnnxFormatException {
+        List<Object> d = out.dims();
+        if (d == null || d.isEmpty()) {
+            return;
+        }
+        Object lastDim = d.get(d.size() - 1);
+        if (lastDim instanceof Long && (Long) lastDim != classes) {
+            throw notMobileNet("the output '" + out.name() + "' has shape " + d + " but the classifier has "
+                    + classes + " classes");
+        }
+    }
+
+    // ---- graph walking ---------------------------------------------------------------------------
+
+    private List<Node> consumersOf(String tensor) {
+        return consumers.getOrDefault(tensor, List.of());
+    }
+
+    private void use(Node n) throws OnnxFormatException {
+        if (used.put(n, Boolean.TRUE) != null) {
+            throw notMobileNet(n.describe() + " is reached twice: the graph has a cycle or a shared branch");
+        }
+    }
+
+    private Node soleConsumerOrNull(String tensor) {
+        List<Node> c = consumersOf(tensor);
+        return c.size() == 1 ? c.get(0) : null;
+    }
+
+    private Node soleConsumer(String tensor, String expected) throws OnnxFormatException {
+        List<Node> c = consumersOf(tensor);
+        if (c.size() != 1) {
+            throw notMobileNet("'" + tensor + "' feeds " + c.size() + " nodes; expected only " + expected);
+        }
+        return c.get(0);
+    }
+
+    /** Skips Identity and inference-mode Dropout. */
+    private String follow(String tensor) throws OnnxFormatException {
+        while (true) {
+            Node n = soleConsumerOrNull(tensor);
+            if (n == null || !(n.opType().equals("Identity") || n.opType().equals("Dropout"))) {
+                return tensor;
+            }
+            if (n.opType().equals("Dropout") && n.outputs().size() > 1 && !n.outputs().get(1).isEmpty()
+                    && !consumersOf(n.outputs().get(1)).isEmpty()) {
+                throw notMobileNet(n.describe() + " has its mask used; expected inference-mode Dropout");
+            }
+            use(n);
+            tensor = n.outputs().get(0);
+        }
+    }
+
+    /** The Conv {@code node} on {@code in}, with the batch norm and clamps that follow it. */
+    private Conv conv(String in, Node node, String role) throws OnnxFormatException {
+        if (!node.opType().equals("Conv")) {
+            throw notMobileNet("expected " + role + " (Conv) after '" + in + "', found " + node.describe());
+        }
+        if (!node.input(0).equals(in) || node.inputs().size() < 2) {
+            throw notMobileNet(node.describe() + " should convolve '" + in + "' with constant weights");
+        }
+        Tensor w = constant(node.input(1), node, "weights");
+        Tensor b = node.input(2).isEmpty() ? null : constant(node.input(2), node, "bias");
+        long[] d = w.dims();
+        if (d.length != 4 || d[2] != d[3] || (d[2] != 1 && d[2] != 3)) {
+            throw notMobileNet(role + " (" + node.describe() + ") has weights " + w.describe()
+                    + "; expected [out, in, 3, 3] or [out, in, 1, 1]");
+        }
+        long[] ks = ints(node, "kernel_shape", null);
+        if (ks != null && (ks.length != 2 || ks[0] != d[2] || ks[1] != d[3])) {
+            throw new OnnxFormatException(node.describe() + " has kernel_shape " + Arrays.toString(ks)
+                    + " but weights " + w.describe());
+        }
+        if (b != null && (b.dims().length != 1 || b.dims()[0] != d[0])) {
+            throw new OnnxFormatException(node.describe() + " has bias " + b.describe() + " for " + d[0]
+                    + " output channels");
+        }
+        long[] strides = ints(node, "strides", new long[] {1, 1});
+        if (strides.length != 2 || strides[0] != strides[1] || strides[0] < 1 || strides[0] > 2) {
+            throw notMobileNet(node.describe() + " has strides " + Arrays.toString(strides) + "; expected 1x1 or 2x2");
+        }
+        long[] dil = ints(node, "dilations", new long[] {1, 1});
+        for (long x : dil) {
+            if (x != 1) {
+                throw notMobileNet(node.describe() + " is dilated " + Arrays.toString(dil) + "; MobileNetV2 has no dilation");
+            }
+        }
+        long[] pads = ints(node, "pads", new long[] {0, 0, 0, 0});
+        if (pads.length != 4) {
+            throw new OnnxFormatException(node.describe() + " has pads " + Arrays.toString(pads)
+                    + "; expected 4 values for a 2-D convolution");
+        }
+        Attribute ap = node.attribute("auto_pad");
+        String autoPad = ap == null ? "NOTSET" : ap.string();
+        int group = (int) intAttr(node, "group", 1);
+        use(node);
+
+        String out = follow(node.outputs().get(0));
+        Node bn = soleConsumerOrNull(out);
+        if (bn != null && bn.opType().equals("BatchNormalization") && bn.input(0).equals(out)) {
+            if (intAttr(bn, "training_mode", 0) != 0) {
+                throw notMobileNet(bn.describe() + " is in training mode; export the model in eval mode");
+            }
+            use(bn);
+            out = follow(bn.outputs().get(0));
+        } else {
+            bn = null;
+        }
+        // Clamps: Clip, Relu, Max(x, c), Min(x, c), composed into one range [lo, hi].
+        float lo = Float.NEGATIVE_INFINITY, hi = Float.POSITIVE_INFINITY;
+        while (true) {
+            Node n = soleConsumerOrNull(out);
+            if (n == null) {
+                break;
+            }
+            float a, bHi;
+            switch (n.opType()) {
+                case "Relu":
+                    a = 0f;
+                    bHi = Float.POSITIVE_INFINITY;
+                    break;
+                case "Clip": {
+                    if (!n.input(0).equals(out)) {
+                        throw notMobileNet(n.describe() + " should clip '" + out + "'");
+                    }
+                    Attribute minA = n.attribute("min"), maxA = n.attribute("max");
+                    a = n.input(1).isEmpty() ? (minA == null ? Float.NEGATIVE_INFINITY : minA.f())
+                            : scalar(n.input(1), n, "min");
+                    bHi = n.input(2).isEmpty() ? (maxA == null ? Float.POSITIVE_INFINITY : maxA.f())
+                            : scalar(n.input(2), n, "max");
+                    break;
+                }
+                case "Max":
+                case "Min": {
+                    if (n.inputs().size() != 2 || !n.inputs().contains(out)) {
+                        throw notMobileNet(n.describe() + " should clamp '" + out + "' with one constant");
+                    }
+                    String other = n.input(0).equals(out) ? n.input(1) : n.input(0);
+                    float c = scalar(other, n, "bound");
+                    a = n.opType().equals("Max") ? c : Float.NEGATIVE_INFINITY;
+                    bHi = n.opType().equals("Min") ? c : Float.POSITIVE_INFINITY;
+                    break;
+                }
+                default:
+                    a = Float.NaN;
+                    bHi = Float.NaN;
+            }
+            if (Float.isNaN(a)) {
+                break;
+            }
+            // max(., a) then min(., bHi) applied to clamp(x, lo, hi) is a clamp again.
+            lo = Math.min(Math.max(lo, a), bHi);
+            hi = Math.min(Math.max(hi, a), bHi);
+            use(n);
+            out = follow(n.outputs().get(0));
+        }
+        Activation act;
+        if (lo == Float.NEGATIVE_INFINITY && hi == Float.POSITIVE_INFINITY) {
+            act = Activation.LINEAR;
+        } else if (lo == 0f && hi == 6f) {
+            act = Activation.RELU6;
+        } else {
+            throw notMobileNet("the activation after " + node.describe() + " clamps to [" + lo + ", " + hi
+                    + "]; expected ReLU6 [0, 6] or none");
+        }
+        return new Conv(node, w, b, bn, (int) strides[0], group, (int) d[2], pads, autoPad, act, out);
+    }
+
+    /** Checks kernel size, depthwise-ness and activation of a convolution in a known role. */
+    private static void expectConv(Conv c, int kernel, boolean depthwise, Activation act, String role)
+            throws OnnxFormatException {
+        long[] d = c.weight().dims();
+        if (c.kernel() != kernel) {
+            throw notMobileNet(role + " (" + c.node().describe() + ") is " + c.kernel() + "x" + c.kernel()
+                    + "; expected " + kernel + "x" + kernel);
+        }
+        if (depthwise && (c.group() != d[0] || d[1] != 1)) {
+            throw notMobileNet(role + " (" + c.node().describe() + ") has group " + c.group() + " and weights "
+                    + c.weight().describe() + "; expected a depthwise convolution (group = channels, [c, 1, 3, 3])");
+        }
+        if (!depthwise && c.group() != 1) {
+            throw notMobileNet(role + " (" + c.node().describe() + ") has group " + c.group() + "; expected 1");
+        }
+        if (kernel == 1 && c.stride() != 1) {
+            throw notMobileNet(role + " (" + c.node().describe() + ") has stride " + c.stride() + "; expected 1");
+        }
+        if (c.activation() != act) {
+            throw notMobileNet(role + " (" + c.node().describe() + ") is followed by "
+                    + (c.activation() == Activation.RELU6 ? "ReLU6" : "no activation") + "; expected "
+                    + (act == Activation.RELU6 ? "ReLU6 (Clip 0..6)" : "none (linear)"));
+        }
+    }
+
+    private Classifier gemm(String in, Node n) throws OnnxFormatException {
+        if (!n.input(0).equals(in)) {
+            throw notMobileNet(n.describe() + " should multiply the pooled features '" + in + "'");
+        }
+        if (intAttr(n, "transA", 0) != 0) {
+            throw notMobileNet(n.describe() + " transposes its input (transA = 1)");
+        }
+        boolean transB = intAttr(n, "transB", 0) != 0;
+        Attribute alphaA = n.attribute("alpha"), betaA = n.attribute("beta");
+        float alpha = alphaA == null ? 1f : alphaA.f();
+        float beta = betaA == null ? 1f : betaA.f();
+        Tensor bT = constant(n.input(1), n, "weights");
+        long[] d = bT.dims();
+        if (d.length != 2) {
+            throw notMobileNet(n.describe() + " has weights " + bT.describe() + "; expected 2-D");
+        }
+        int inF = (int) (transB ? d[1] : d[0]);
+        int outF = (int) (transB ? d[0] : d[1]);
+        float[] b = bT.toFloats();
+        float[] kernel = new float[b.length];
+        for (int i = 0; i < inF; i++) {
+            for (int o = 0; o < outF; o++) {
+                kernel[i * outF + o] = alpha * (transB ? b[o * inF + i] : b[i * outF + o]);
+            }
+        }
+        float[] bias = new float[outF];
+        if (!n.input(2).isEmpty()) {
+            Tensor cT = constant(n.input(2), n, "bias");
+            float[] c = cT.toFloats();
+            if (c.length == 1) {
+                Arrays.fill(bias, beta * c[0]);
+            } else if (c.length == outF && cT.dims()[cT.dims().length - 1] == outF) {
+                for (int o = 0; o < outF; o++) {
+                    bias[o] = beta * c[o];
+                }
+            } else {
+                throw new OnnxFormatException(n.describe() + " has bias " + cT.describe() + " for " + outF
+                        + " outputs");
+            }
+        }
+        return new Classifier(n, inF, outF, kernel, bias);
+    }
+
+    // ---- attributes and constants ------------------------------------------------------------------
+
+    private Tensor constant(String name, Node n, String what) throws OnnxFormatException {
+        Tensor t = constants.get(name);
+        if (t == null) {
+            throw new OnnxFormatException(n.describe() + ": the " + what + " '" + name
+                    + "' is not a constant (initializer or Constant node); only constant weights are supported");
+        }
+        return t;
+    }
+
+    private float scalar(String name, Node n, String what) throws OnnxFormatException {
+        float[] v = constant(name, n, what).toFloats();
+        if (v.length != 1) {
+            throw notMobileNet(n.describe() + ": the " + what + " '" + name + "' is not a scalar");
+        }
+        return v[0];
+    }
+
+    private long[] axes(Node n) throws OnnxFormatException {
+        if (!n.input(1).isEmpty()) {
+            return constant(n.input(1), n, "axes").toLongs();
+        }
+        long[] a = ints(n, "axes", null);
+        if (a == null) {
+            throw notMobileNet(n.describe() + " reduces over all axes; expected height and width [2, 3]");
+        }
+        return a;
+    }
+
+    private static long intAttr(Node n, String name, long dflt) {
+        Attribute a = n.attribute(name);
+        return a == null ? dflt : a.i();
+    }
+
+    private static long[] ints(Node n, String name, long[] dflt) {
+        Attribute a = n.attribute(name);
+        return a == null ? dflt : a.ints();
+    }
+
+    /** The value of a Constant node. */
+    private static Tensor constantValue(Node n) throws OnnxFormatException {
+        String out = n.outputs().get(0);
+        for (Attribute a : n.attributes()) {
+            switch (a.name()) {
+                case "value":
+                    if (a.t() == null) {
+                        break;
+                    }
+                    return new Tensor(out, a.t().dataType(), a.t().dims(), a.t().data(), a.t().external());
+                case "value_float":
+                    return Tensor.ofFloats(out, new float[] {a.f()});
+                case "value_floats":
+                    return Tensor.ofFloats(out, a.floats(), a.floats().length);
+                case "value_int":
+                    return Tensor.ofLongs(out, new long[] {a.i()});
+                case "value_ints":
+                    return Tensor.ofLongs(out, a.ints(), a.ints().length);
+                default:
+                    break;
+            }
+        }
+        throw new OnnxFormatException(n.describe() + " has no supported value attribute "
+                + "(value, value_float(s) or value_int(s))");
+    }
+
+    private static OnnxFormatException notMobileNet(String why) {
+        return new OnnxFormatException("not a MobileNetV2 graph: " + why);
+    }
+
+    // ---- shape check against the plan -----------------------------------------------------------
+
+    /** The first difference between the plan and the graph, or {@code null} when they agree. */
+    private static String compare(ExecutionPlan plan, Conv stem, List<Block> blocks, Conv last,
+                                  Classifier classifier) {
+        List<Step> steps = plan.steps();
+        List<Step> bottlenecks = steps.stream().filter(st -> st.kind() == Step.Kind.BOTTLENECK).toList();
+        if (bottlenecks.size() != blocks.size()) {
+            return "the graph has " + blocks.size() + " inverted residual blocks; MobileNetV2 has "
+                    + bottlenecks.size();
+        }
+        Step st = steps.get(0);
+        String m = check(stem, new long[] {st.outChannels(), 3, 3, 3}, st.stride(), "stem");
+        for (int i = 0; i < blocks.size() && m == null; i++) {
+            Block b = blocks.get(i);
+            st = bottlenecks.get(i);
+            String name = "block " + (i + 1);
+            int ce = st.expandedChannels();
+            if (st.hasExpand() != (b.expand() != null)) {
+                return name + (st.hasExpand() ? " lacks" : " has") + " an expansion layer"
+                        + " (expected expansion factor " + st.expansion() + ")";
+            }
+            if (b.expand() != null) {
+                m = check(b.expand(), new long[] {ce, st.inChannels(), 1, 1}, 1, name + " expansion");
+            }
+            m = m != null ? m : check(b.depthwise(), new long[] {ce, 1, 3, 3}, st.stride(), name + " depthwise");
+            m = m != null ? m : check(b.project(), new long[] {st.outChannels(), ce, 1, 1}, 1, name + " projection");
+            if (m == null && st.hasResidual() != (b.add() != null)) {
+                return name + (st.hasResidual() ? " lacks" : " has") + " a residual connection";
+            }
+        }
+        if (m != null) {
+            return m;
+        }
+        st = steps.stream().filter(x -> x.kind() == Step.Kind.CONV1X1).findFirst().orElseThrow();
+        m = check(last, new long[] {st.outChannels(), st.inChannels(), 1, 1}, 1, "last 1x1 convolution");
+        if (m == null && classifier.in() != st.outChannels()) {
+            m = "the classifier " + classifier.node().describe() + " takes " + classifier.in()
+                    + " features; the last 1x1 convolution gives " + st.outChannels();
+        }
+        return m;
+    }
+
+    private static String check(Conv c, long[] expected, int stride, String what) {
+        if (!Arrays.equals(c.weight().dims(), expected)) {
+            return what + " weights " + c.weight().describe() + " should have shape " + Arrays.toString(expected);
+        }
+        if (c.stride() != stride) {
+            return what + " (" + c.node().describe() + ") has stride " + c.stride() + "; expected " + stride;
+        }
+        return null;
+    }
+
+    // ---- padding ----------------------------------------------------------------------------------
+
+    /** The convention every 3x3 layer agrees with; the exporter's hint, then symmetric, break ties. */
+    private Padding padding(ExecutionPlan plan, Conv stem, List<Block> blocks, Conv last) throws OnnxFormatException {
+        List<Step> steps = plan.steps();
+        Set<Padding> all = EnumSet.allOf(Padding.class);
+        List<Step> bottlenecks = steps.stream().filter(st -> st.kind() == Step.Kind.BOTTLENECK).toList();
+        all.retainAll(paddings(stem, steps.get(0)));
+        for (int i = 0; i < blocks.size(); i++) {
+            all.retainAll(paddings(blocks.get(i).depthwise(), bottlenecks.get(i)));
+        }
+        // 1x1 layers: no padding at all.
+        List<Conv> ones = new ArrayList<>();
+        for (Block b : blocks) {
+            if (b.expand() != null) {
+                ones.add(b.expand());
+            }
+            ones.add(b.project());
+        }
+        ones.add(last);
+        for (Conv c : ones) {
+            if (!Arrays.equals(c.pads(), new long[4])) {
+                throw notMobileNet(c.node().describe() + " pads a 1x1 convolution " + Arrays.toString(c.pads())
+                        + "; expected no padding");
+            }
+        }
+        if (all.isEmpty()) {
+            throw notMobileNet("the 3x3 layers pad their borders inconsistently (neither symmetric (PyTorch) "
+                    + "nor TensorFlow SAME throughout)");
+        }
+        if (all.size() == 1) {
+            return all.iterator().next();
+        }
+        if (paddingHint != null) {
+            for (Padding p : all) {
+                if (p.name().toLowerCase(Locale.ROOT).equals(paddingHint)) {
+                    return p;
+                }
+            }
+        }
+        return Padding.SYMMETRIC;
+    }
+
+    /** The conventions a 3x3 convolution's padding is equivalent to, on the input of {@code st}. */
+    private static Set<Padding> paddings(Conv c, Step st) throws OnnxFormatException {
+        int s = c.stride();
+        int h = st.inHeight(), w = st.inWidth();
+        long top, left, bottom, right;
+        switch (c.autoPad()) {
+            case "NOTSET":
+            case "":
+                top = c.pads()[0];
+                left = c.pads()[1];
+                bottom = c.pads()[2];
+                right = c.pads()[3];
+                break;
+            case "SAME_UPPER":
+            case "SAME_LOWER": {
+                boolean upper = c.autoPad().equals("SAME_UPPER");
+                long th = Math.max((Padding.TF_SAME.outputSize(h, s) - 1L) * s + 3 - h, 0);
+                long tw = Math.max((Padding.TF_SAME.outputSize(w, s) - 1L) * s + 3 - w, 0);
+                top = upper ? th / 2 : th - th / 2;
+                bottom = th - top;
+                left = upper ? tw / 2 : tw - tw / 2;
+                right = tw - left;
+                break;
+            }
+            case "VALID":
+                throw notMobileNet(c.node().describe() + " uses VALID padding, which shrinks the map");
+            default:
+                throw new OnnxFormatException(c.node().describe() + " has unknown auto_pad '" + c.autoPad() + "'");
+        }
+        Set<Padding> out = EnumSet.noneOf(Padding.class);
+        for (Padding p : Padding.values()) {
+            // The same zeros before the image and the same output size (zeros after it may go unused).
+            if (top == p.before(h, s) && left == p.before(w, s)
+                    && (h + top + bottom - 3) / s + 1 == p.outputSize(h, s)
+                    && (w + left + right - 3) / s + 1 == p.outputSize(w, s)) {
+                out.add(p);
+            }
+        }
+        if (out.isEmpty()) {
+            throw notMobileNet(c.node().describe() + " pads [" + top + ", " + left + ", " + bottom + ", " + right
+                    + "] (top, left, bottom, right) on a " + h + "x" + w + " input, which is neither symmetric "
+                    + "(PyTorch) nor TensorFlow SAME");
+        }
+        return out;
+    }
+
+    // ---- weights ----------------------------------------------------------------------------------
+
+    private Weights loadWeights(ModelConfig config, Conv stem, List<Block> blocks, Conv last,
+                                Classifier classifier) throws OnnxFormatException {
+        Weights w = Weights.zeros(config);
+        List<Conv> convs = new ArrayList<>();
+        convs.add(stem);
+        for (Block b : blocks) {
+            if (b.expand() != null) {
+                convs.add(b.expand());
+            }
+            convs.add(b.depthwise());
+            convs.add(b.project());
+        }
+        convs.add(last);
+        List<Layer> layers = w.layers();
+        if (layers.size() != convs.size() + 1) {
+            throw new IllegalStateException(layers.size() + " plan layers but " + (convs.size() + 1) + " in the graph");
+        }
+        for (int i = 0; i < convs.size(); i++) {
+            Conv c = convs.get(i);
+            Layer l = layers.get(i);
+            float[] raw = c.weight().toFloats();
+            float[] kernel = new float[l.kernelLength()];
+            int cin = l.inChannels(), cout = l.outChannels();
+            switch (l.kind()) {
+                case CONV3X3:
+                    // OIHW [cout][cin][3][3] -> HWIO [3][3][cin][cout]
+                    for (int co = 0; co < cout; co++) {
+                        for (int ci = 0; ci < cin; ci++) {
+                            for (int t = 0; t < 9; t++) {
+                                kernel[(t * cin + ci) * cout + co] = raw[(co * cin + ci) * 9 + t];
+                            }
+                        }
+                    }
+                    break;
+                case DEPTHWISE:
+                    // [c][1][3][3] -> [3][3][c]
+                    for (int ch = 0; ch < cout; ch++) {
+                        for (int t = 0; t < 9; t++) {
+                            kernel[t * cout + ch] = raw[ch * 9 + t];
+                        }
+                    }
+                    break;
+                default:
+                    // [cout][cin][1][1] -> [cin][cout]
+                    for (int co = 0; co < cout; co++) {
+                        for (int ci = 0; ci < cin; ci++) {
+                            kernel[ci * cout + co] = raw[co * cin + ci];
+                        }
+                    }
+            }
+            float[] bias = c.bias() == null ? null : c.bias().toFloats();
+            if (c.batchNorm() != null) {
+                bias = foldBatchNorm(c, kernel, bias, cout);
+            }
+            set(w, l, kernel, bias == null ? new float[cout] : bias, c.node());
+        }
+        set(w, layers.get(layers.size() - 1), classifier.kernel(), classifier.bias(), classifier.node());
+        return w;
+    }
+
+    private float[] foldBatchNorm(Conv c, float[] kernel, float[] bias, int channels) throws OnnxFormatException {
+        Node bn = c.batchNorm();
+        float[][] v = new float[4][];
+        String[] what = {"scale", "B", "mean", "var"};
+        for (int k = 0; k < 4; k++) {
+            v[k] = constant(bn.input(k + 1), bn, what[k]).toFloats();
+            if (v[k].length != channels) {
+                throw new OnnxFormatException(bn.describe() + ": " + what[k] + " has " + v[k].length
+                        + " values for " + channels + " channels");
+            }
+        }
+        Attribute epsA = bn.attribute("epsilon");
+        float eps = epsA == null ? 1e-5f : epsA.f();
+        try {
+            return BatchNorm.fold(kernel, bias, v[0], v[1], v[2], v[3], eps);
+        } catch (IllegalArgumentException e) {
+            throw new OnnxFormatException(bn.describe() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void set(Weights w, Layer l, float[] kernel, float[] bias, Node n) throws OnnxFormatException {
+        try {
+            w.set(l.index(), kernel, bias);
+        } catch (IllegalArgumentException e) {
+            throw new OnnxFormatException(n.describe() + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,157 @@
+package dev.mobilenetsimd.onnx;
+
+import dev.mobilenetsimd.MobileNetV2;
+import dev.mobilenetsimd.ModelConfig;
+import dev.mobilenetsimd.Weights;
+import dev.mobilenetsimd.kernels.KernelSet;
+import dev.mobilenetsimd.kernels.KernelSets;
+import dev.mobilenetsimd.plan.ExecutionMode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * A MobileNetV2 imported from an ONNX file ({@code .onnx}) as torchvision exports it: its
+ * configuration (width multiplier, resolution, classes and padding, all derived from the graph) and
+ * its weights, batch norm folded, in our canonical layouts.
+ *
+ * <p>Supported: opset 7 and newer (11+ is what current exporters write), float32 weights (float16
+ * and float64 are converted), NCHW input {@code [N, 3, size, size]}, and the nodes Conv (with or
+ * without bias; {@code group} = channels for the depthwise layers; explicit {@code pads} or
+ * {@code auto_pad} equivalent to symmetric or TensorFlow SAME padding), BatchNormalization (folded),
+ * Clip(0, 6) with bounds as inputs or attributes, Relu, Min and Max with constants (ReLU6 written as
+ * clamps), Add (residual), GlobalAveragePool or ReduceMean over height and width, Flatten, Reshape,
+ * Squeeze, Gemm, Identity, Dropout (inference), Softmax (at the end; our network stops at the
+ * logits) and Constant. Weights stored in external files are not supported.
+ *
+ * <p>ONNX MobileNetV2 graphs take NCHW images while a {@link dev.mobilenetsimd.Session} takes NHWC:
+ * {@link #nchwToNhwc} and {@link #nhwcToNchw} convert.
+ *
+ * <pre>{@code
+ * OnnxModel m = OnnxModel.load(Path.of("mobilenet_v2.onnx"));
+ * try (Session s = m.network().newSession()) {
+ *     float[] logits = s.run(OnnxModel.nchwToNhwc(nchwImage, 3, 224, 224));
+ * }
+ * OnnxExporter.write(m.weights(), Path.of("copy.onnx"));   // and back
+ * }</pre>
+ */
+public final class OnnxModel {
+    private final ModelConfig config;
+    private final Weights weights;
+    private final String inputName;
+    private final String outputName;
+    private final String description;
+
+    private OnnxModel(ModelConfig config, Weights weights, String inputName, String outputName, String description) {
+        this.config = config;
+        this.weights = weights;
+        this.inputName = inputName;
+        this.outputName = outputName;
+        this.description = description;
+    }
+
+    /**
+     * Loads a {@code .onnx} file.
+     *
+     * @throws OnnxFormatException if the file is not a MobileNetV2 ONNX model we can import (the
+     *                             message says why)
+     * @throws IOException         if the file cannot be read
+     */
+    public static OnnxModel load(Path file) throws IOException {
+        Objects.requireNonNull(file, "file");
+        byte[] bytes = Files.readAllBytes(file);
+        try {
+            return read(bytes);
+        } catch (OnnxFormatException e) {
+            throw new OnnxFormatException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Imports a model from the bytes of a {@code .onnx} file.
+     *
+     * @throws OnnxFormatException if the bytes are not a MobileNetV2 ONNX model we can import
+     */
+    public static OnnxModel read(byte[] bytes) throws OnnxFormatException {
+        Objects.requireNonNull(bytes, "bytes");
+        if (bytes.length == 0) {
+            throw new OnnxFormatException("empty file: not an ONNX model");
+        }
+        OnnxProto.Model model = OnnxProto.readModel(bytes);
+        OnnxGraphImporter.Imported imp = OnnxGraphImporter.importModel(model);
+        return new OnnxModel(imp.config(), imp.weights(), imp.inputName(), imp.outputName(), imp.summary());
+    }
+
+    /** Width multiplier, resolution, classes and padding of the network. */
+    public ModelConfig config() { return config; }
+
+    /** The weights, batch norm folded, in canonical layouts (a live object: do not modify). */
+    public Weights weights() { return weights; }
+
+    /** Name of the graph's image input (NCHW). */
+    public String inputName() { return inputName; }
+
+    /** Name of the graph's output. */
+    public String outputName() { return outputName; }
+
+    /** A one-line summary: configuration, node count, opset, producer and weight type. */
+    public String description() { return description; }
+
+    /** The fused network on the fastest backend. */
+    public MobileNetV2 network() {
+        return network(KernelSets.best());
+    }
+
+    /** The fused network on {@code kernels}. */
+    public MobileNetV2 network(KernelSet kernels) {
+        return MobileNetV2.create(config, weights, kernels, ExecutionMode.FUSED);
+    }
+
+    /** This model written back as ONNX ({@link OnnxExporter}). */
+    public byte[] toBytes() {
+        return OnnxExporter.toBytes(weights);
+    }
+
+    /**
+     * One image from NCHW (planar, as ONNX MobileNetV2 graphs take it) to NHWC (interleaved, as a
+     * {@link dev.mobilenetsimd.Session} takes it).
+     */
+    public static float[] nchwToNhwc(float[] nchw, int channels, int height, int width) {
+        checkImage(nchw, channels, height, width);
+        float[] out = new float[nchw.length];
+        int plane = height * width;
+        for (int c = 0; c < channels; c++) {
+            for (int p = 0; p < plane; p++) {
+                out[p * channels + c] = nchw[c * plane + p];
+            }
+        }
+        return out;
+    }
+
+    /** One image from NHWC (interleaved, a {@link dev.mobilenetsimd.Session}'s input) to NCHW (planar). */
+    public static float[] nhwcToNchw(float[] nhwc, int height, int width, int channels) {
+        checkImage(nhwc, channels, height, width);
+        float[] out = new float[nhwc.length];
+        int plane = height * width;
+        for (int p = 0; p < plane; p++) {
+            for (int c = 0; c < channels; c++) {
+                out[c * plane + p] = nhwc[p * channels + c];
+            }
+        }
+        return out;
+    }
+
+    private static void checkImage(float[] image, int channels, int height, int width) {
+        Objects.requireNonNull(image, "image");
+        if (channels < 1 || height < 1 || width < 1 || (long) channels * height * width != image.length) {
+            throw new IllegalArgumentException("image of " + image.length + " floats is not " + channels + "x"
+                    + height + "x" + width);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return description;
+    }
+}

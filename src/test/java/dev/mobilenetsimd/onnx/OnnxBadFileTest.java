@@ -1,0 +1,171 @@
+package dev.mobilenetsimd.onnx;
+
+import static dev.mobilenetsimd.onnx.OnnxTestSupport.mapNodes;
+import static dev.mobilenetsimd.onnx.OnnxTestSupport.node;
+import static dev.mobilenetsimd.onnx.OnnxTestSupport.withAttribute;
+import static dev.mobilenetsimd.onnx.OnnxTestSupport.withGraph;
+import static dev.mobilenetsimd.onnx.OnnxTestSupport.withOp;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mobilenetsimd.ModelConfig;
+import dev.mobilenetsimd.Padding;
+import dev.mobilenetsimd.Weights;
+import dev.mobilenetsimd.onnx.OnnxProto.Attribute;
+import dev.mobilenetsimd.onnx.OnnxProto.Graph;
+import dev.mobilenetsimd.onnx.OnnxProto.Model;
+import dev.mobilenetsimd.onnx.OnnxProto.Node;
+import dev.mobilenetsimd.onnx.OnnxProto.Tensor;
+import dev.mobilenetsimd.onnx.OnnxProto.ValueInfo;
+import dev.mobilenetsimd.tflite.ModelFormatException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Files that are not importable MobileNetV2 ONNX models fail with a clear {@link OnnxFormatException}. */
+class OnnxBadFileTest {
+    private static final ModelConfig CFG = new ModelConfig(0.35, 96, 1000, Padding.SYMMETRIC);
+    private static final Model GOOD = OnnxExporter.model(Weights.random(CFG, 2));
+    private static final byte[] GOOD_BYTES = OnnxProto.write(GOOD);
+
+    private static OnnxFormatException fails(byte[] bytes, String... expectedInMessage) {
+        OnnxFormatException e = assertThrows(OnnxFormatException.class, () -> OnnxModel.read(bytes));
+        for (String s : expectedInMessage) {
+            assertTrue(e.getMessage().contains(s), "message '" + e.getMessage() + "' should mention '" + s + "'");
+        }
+        return e;
+    }
+
+    private static OnnxFormatException fails(Model m, String... expectedInMessage) {
+        return fails(OnnxProto.write(m), expectedInMessage);
+    }
+
+    @Test
+    void emptyAndTruncatedFiles() {
+        fails(new byte[0], "empty");
+        for (int len : new int[] {1, 7, 100, GOOD_BYTES.length / 3, GOOD_BYTES.length / 2, GOOD_BYTES.length - 1}) {
+            fails(Arrays.copyOf(GOOD_BYTES, len));
+        }
+    }
+
+    @Test
+    void truncatedFileOnDiskNamesTheFile(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("cut.onnx");
+        Files.write(f, Arrays.copyOf(GOOD_BYTES, GOOD_BYTES.length - 10));
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> OnnxModel.load(f));
+        assertTrue(e.getMessage().contains("cut.onnx"), e.getMessage());
+        assertTrue(e instanceof OnnxFormatException);
+    }
+
+    @Test
+    void garbageBytes() {
+        Random rnd = new Random(1);
+        for (int i = 0; i < 5; i++) {
+            byte[] b = new byte[1000 + i];
+            rnd.nextBytes(b);
+            fails(b);
+        }
+        fails("this is not an onnx file".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void unsupportedOperator() {
+        fails(mapNodes(GOOD, n -> n.opType().equals("Clip") && n.name().startsWith("block3")
+                ? withOp(n, "HardSigmoid") : n), "unsupported operator HardSigmoid", "block3");
+        fails(mapNodes(GOOD, n -> n.opType().equals("Add")
+                ? new Node(n.name(), "FusedAdd", "com.example", n.inputs(), n.outputs(), n.attributes()) : n),
+                "unsupported operator com.example.FusedAdd");
+    }
+
+    @Test
+    void notAMobileNetV2() {
+        // Stem, then straight to the head.
+        List<Node> nodes = new ArrayList<>();
+        for (Node n : GOOD.graph().nodes()) {
+            if (n.name().startsWith("stem")) {
+                nodes.add(n);
+            }
+        }
+        nodes.add(node("pool", "GlobalAveragePool", List.of("stem.relu6"), "avgpool"));
+        fails(withGraph(GOOD, nodes, GOOD.graph().initializers()), "not a MobileNetV2 graph", "GlobalAveragePool");
+
+        // An extra branch off the chain.
+        List<Node> extra = new ArrayList<>(GOOD.graph().nodes());
+        extra.add(node("side", "Relu", List.of("block5.add"), "side.out"));
+        fails(withGraph(GOOD, extra, GOOD.graph().initializers()), "not a MobileNetV2 graph", "block5.add");
+
+        // A block without its residual connection: the Add replaced by an Identity-like Relu... is not ReLU6.
+        fails(mapNodes(GOOD, n -> n.opType().equals("Clip") && n.name().equals("block2.depthwise.relu6")
+                ? withInputsMin(n, "relu6.min", "relu6.min") : n), "clamps to [0.0, 0.0]");
+
+        // A wrong stride in block 2's depthwise convolution.
+        fails(mapNodes(GOOD, n -> n.name().equals("block2.depthwise.conv")
+                ? withAttribute(n, Attribute.ofInts("strides", 1, 1)) : n), "stride 1; expected 2");
+
+        // NHWC input shape.
+        Graph g = GOOD.graph();
+        ValueInfo nhwc = new ValueInfo(g.inputs().get(0).name(), OnnxProto.FLOAT, List.of(1L, 96L, 96L, 3L));
+        fails(new Model(GOOD.irVersion(), GOOD.opsets(), "", "", new Graph(g.name(), g.nodes(), g.initializers(),
+                List.of(nhwc), g.outputs()), GOOD.metadata()), "[N, 3, size, size]");
+
+        // Padding that is neither convention.
+        fails(mapNodes(GOOD, n -> n.name().equals("block4.depthwise.conv")
+                ? withAttribute(n, Attribute.ofInts("pads", 2, 2, 0, 0)) : n), "neither symmetric");
+
+        fails(OnnxTestSupport.withOpset(GOOD, 6), "opset 6 is too old");
+    }
+
+    private static Node withInputsMin(Node n, String min, String max) {
+        return OnnxTestSupport.withInputs(n, n.input(0), min, max);
+    }
+
+    @Test
+    void shapeMismatches() {
+        // Block 3's projection with 8 more output channels than MobileNetV2 0.35 has.
+        List<Tensor> inits = new ArrayList<>();
+        for (Tensor t : GOOD.graph().initializers()) {
+            if (t.name().equals("block3.project.weight")) {
+                long[] d = t.dims().clone();
+                d[0] += 8;
+                inits.add(Tensor.ofFloats(t.name(), new float[(int) (d[0] * d[1])], d));
+            } else if (t.name().equals("block3.project.bias")) {
+                inits.add(Tensor.ofFloats(t.name(), new float[(int) t.dims()[0] + 8], t.dims()[0] + 8));
+            } else {
+                inits.add(t);
+            }
+        }
+        fails(withGraph(GOOD, GOOD.graph().nodes(), inits), "block 3 projection weights", "should have shape");
+
+        // Data shorter than the dims say.
+        List<Tensor> shortData = new ArrayList<>();
+        for (Tensor t : GOOD.graph().initializers()) {
+            shortData.add(t.name().equals("stem.weight")
+                    ? new Tensor(t.name(), t.dataType(), t.dims(), Arrays.copyOf(t.data(), t.data().length - 4), false)
+                    : t);
+        }
+        fails(withGraph(GOOD, GOOD.graph().nodes(), shortData), "'stem.weight'", "bytes");
+
+        // A bias that does not fit the convolution.
+        fails(mapNodes(GOOD, n -> n.name().equals("block1.project.conv")
+                ? OnnxTestSupport.withInputs(n, n.input(0), n.input(1), "stem.bias") : n), "bias");
+
+        // Weights in an external file.
+        List<Tensor> external = new ArrayList<>();
+        for (Tensor t : GOOD.graph().initializers()) {
+            external.add(t.name().equals("conv_last.weight")
+                    ? new Tensor(t.name(), t.dataType(), t.dims(), new byte[0], true) : t);
+        }
+        fails(withGraph(GOOD, GOOD.graph().nodes(), external), "external file");
+
+        // Classes in the declared output that differ from the classifier's.
+        Graph g = GOOD.graph();
+        ValueInfo out = new ValueInfo(g.outputs().get(0).name(), OnnxProto.FLOAT, List.of(1L, 10L));
+        fails(new Model(GOOD.irVersion(), GOOD.opsets(), "", "", new Graph(g.name(), g.nodes(), g.initializers(),
+                g.inputs(), List.of(out)), GOOD.metadata()), "1000 classes");
+    }
+}

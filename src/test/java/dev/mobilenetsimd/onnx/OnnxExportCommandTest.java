@@ -1,0 +1,44 @@
+package dev.mobilenetsimd.onnx;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mobilenetsimd.ModelConfig;
+import dev.mobilenetsimd.Padding;
+import dev.mobilenetsimd.cli.ExportOnnxCommand;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The {@code export-onnx} command (run directly; the lead registers it in Main). */
+class OnnxExportCommandTest {
+    private static int run(StringWriter err, String... args) {
+        CommandLine cli = new CommandLine(new ExportOnnxCommand());
+        cli.setOut(new PrintWriter(new StringWriter()));
+        cli.setErr(new PrintWriter(err));
+        return cli.execute(args);
+    }
+
+    @Test
+    void writesRandomAndReExportsImported(@TempDir Path dir) throws Exception {
+        Path a = dir.resolve("a.onnx");
+        assertEquals(0, run(new StringWriter(), "-a", "0.35", "-r", "96", "-k", "10", "-p", "symmetric", "-o", a.toString()));
+        assertEquals(new ModelConfig(0.35, 96, 10, Padding.SYMMETRIC), OnnxModel.load(a).config());
+        Path b = dir.resolve("b.onnx");
+        assertEquals(0, run(new StringWriter(), "--from", a.toString(), "-o", b.toString()));
+        assertEquals(Files.size(a), Files.size(b));
+    }
+
+    @Test
+    void badInputModelExitsWith2(@TempDir Path dir) throws Exception {
+        Path bad = dir.resolve("bad.onnx");
+        Files.write(bad, new byte[] {8, 7, 18});
+        StringWriter err = new StringWriter();
+        assertEquals(2, run(err, "--from", bad.toString(), "-o", dir.resolve("x.onnx").toString()));
+        assertTrue(err.toString().contains("bad.onnx"), err.toString());
+    }
+}

@@ -1,0 +1,65 @@
+package dev.mobilenetsimd.onnx;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.mobilenetsimd.ModelConfig;
+import dev.mobilenetsimd.Padding;
+import dev.mobilenetsimd.Weights;
+import dev.mobilenetsimd.kernels.KernelSets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** import(export(model)) is the same model: same configuration, bit-identical weights and logits. */
+class OnnxRoundTripTest {
+
+    @ParameterizedTest(name = "{0}/{1} {2} classes {3}")
+    @CsvSource({
+            "0.35, 96, SYMMETRIC, 1000",
+            "0.5, 128, TF_SAME, 1001",
+            "0.75, 97, TF_SAME, 10",   // odd sizes: both conventions coincide; the metadata keeps TF
+            "1.4, 64, SYMMETRIC, 1",
+    })
+    void exportThenImportIsIdentical(double alpha, int resolution, Padding padding, int classes) throws Exception {
+        ModelConfig cfg = new ModelConfig(alpha, resolution, classes, padding);
+        Weights w = Weights.random(cfg, 3);
+        OnnxModel back = OnnxModel.read(OnnxExporter.toBytes(w));
+        assertEquals(cfg, back.config());
+        for (int i = 0; i < w.layers().size(); i++) {
+            assertArrayEquals(w.kernel(i), back.weights().kernel(i), "kernel of " + w.layers().get(i));
+            assertArrayEquals(w.bias(i), back.weights().bias(i), "bias of " + w.layers().get(i));
+        }
+        float[] img = OnnxTestSupport.randomImage(resolution, 5);
+        float[] a = OnnxTestSupport.runOurs(cfg, w, KernelSets.vector(), img);
+        float[] b = OnnxTestSupport.runOurs(back.config(), back.weights(), KernelSets.vector(), img);
+        assertArrayEquals(a, b, "logits must be bitwise identical");
+        assertEquals(OnnxExporter.INPUT_NAME, back.inputName());
+        assertEquals(OnnxExporter.OUTPUT_NAME, back.outputName());
+    }
+
+    @Test
+    void saveAndLoadThroughAFile(@TempDir Path dir) throws Exception {
+        ModelConfig cfg = new ModelConfig(0.35, 96, 1000, Padding.SYMMETRIC);
+        Weights w = Weights.random(cfg, 1);
+        Path file = dir.resolve("m.onnx");
+        OnnxExporter.write(w, file);
+        OnnxModel m = OnnxModel.load(file);
+        assertEquals(cfg, m.config());
+        assertArrayEquals(OnnxExporter.toBytes(w), m.toBytes(), "re-export is byte-identical");
+        float[] img = OnnxTestSupport.randomImage(96, 2);
+        try (var s = m.network(KernelSets.scalar()).newSession()) {
+            assertArrayEquals(OnnxTestSupport.runOurs(cfg, w, KernelSets.scalar(), img), s.run(img));
+        }
+    }
+
+    @Test
+    void layoutConversionsAreInverse() {
+        float[] nhwc = OnnxTestSupport.randomImage(5, 9);
+        float[] nchw = OnnxModel.nhwcToNchw(nhwc, 5, 5, 3);
+        assertEquals(nhwc[3 * (2 * 5 + 4) + 1], nchw[25 + 2 * 5 + 4]);
+        assertArrayEquals(nhwc, OnnxModel.nchwToNhwc(nchw, 3, 5, 5));
+    }
+}

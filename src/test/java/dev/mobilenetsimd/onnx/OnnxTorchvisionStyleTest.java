@@ -1,0 +1,161 @@
+package dev.mobilenetsimd.onnx;
+
+import static dev.mobilenetsimd.onnx.OnnxTestSupport.initializer;
+import static dev.mobilenetsimd.onnx.OnnxTestSupport.mapNodes;
+import static dev.mobilenetsimd.onnx.OnnxTestSupport.node;
+import static dev.mobilenetsimd.onnx.OnnxTestSupport.withAttribute;
+import static dev.mobilenetsimd.onnx.OnnxTestSupport.withGraph;
+import static dev.mobilenetsimd.onnx.OnnxTestSupport.withInputs;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mobilenetsimd.ModelConfig;
+import dev.mobilenetsimd.Padding;
+import dev.mobilenetsimd.Weights;
+import dev.mobilenetsimd.kernels.KernelSets;
+import dev.mobilenetsimd.onnx.OnnxProto.Attribute;
+import dev.mobilenetsimd.onnx.OnnxProto.Model;
+import dev.mobilenetsimd.onnx.OnnxProto.Node;
+import dev.mobilenetsimd.onnx.OnnxProto.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Graphs written the ways exporters write MobileNetV2 (unfolded batch norm, Clip bounds as
+ * attributes or Constant nodes, Relu/Min clamps, ReduceMean, Reshape, Identity, auto_pad): each is
+ * synthesised from our export, imported, and compared with ONNX Runtime running the same file.
+ */
+class OnnxTorchvisionStyleTest {
+    private static final ModelConfig CFG = new ModelConfig(0.35, 96, 1000, Padding.SYMMETRIC);
+
+    private static Model base(ModelConfig cfg) {
+        return OnnxExporter.model(Weights.random(cfg, 21));
+    }
+
+    /** Imports {@code m} and checks it against ONNX Runtime on the same bytes. */
+    private static OnnxModel checkAgainstOrt(Model m) throws Exception {
+        byte[] bytes = OnnxProto.write(m);
+        OnnxModel imported = OnnxModel.read(bytes);
+        int r = imported.config().resolution();
+        float[] img = OnnxTestSupport.randomImage(r, 4);
+        float[] ort = OnnxTestSupport.runOrt(bytes, OnnxModel.nhwcToNchw(img, r, r, 3), r, 1);
+        float[] ours = OnnxTestSupport.runOurs(imported.config(), imported.weights(), KernelSets.vector(), img);
+        float tol = OnnxRuntimeAgreementTest.RELATIVE_TOLERANCE * Math.max(1f, OnnxTestSupport.maxAbs(ort));
+        float diff = OnnxTestSupport.maxAbsDiff(ort, ours);
+        assertTrue(diff <= tol, "max |Δlogit| " + diff + " > " + tol);
+        assertArrayEquals(OnnxTestSupport.top(ort, 5), OnnxTestSupport.top(ours, 5));
+        return imported;
+    }
+
+    @Test
+    void convWithoutBiasThenBatchNormalization() throws Exception {
+        Model m = base(CFG);
+        Random rnd = new Random(5);
+        List<Tensor> inits = new ArrayList<>(m.graph().initializers());
+        List<Node> nodes = new ArrayList<>();
+        for (Node n : m.graph().nodes()) {
+            if (!n.opType().equals("Conv")) {
+                nodes.add(n);
+                continue;
+            }
+            String bias = n.input(2);
+            int c = (int) initializer(m, bias).dims()[0];
+            inits.removeIf(t -> t.name().equals(bias));
+            float[][] v = new float[4][c];
+            for (int i = 0; i < c; i++) {
+                v[0][i] = 0.5f + rnd.nextFloat();        // gamma
+                v[1][i] = rnd.nextFloat() * 0.2f - 0.1f; // beta
+                v[2][i] = rnd.nextFloat() * 0.2f - 0.1f; // mean
+                v[3][i] = 0.5f + rnd.nextFloat();        // variance
+            }
+            String[] names = {".bn.scale", ".bn.B", ".bn.mean", ".bn.var"};
+            List<String> bnInputs = new ArrayList<>(List.of(n.name() + ".raw"));
+            for (int k = 0; k < 4; k++) {
+                inits.add(Tensor.ofFloats(n.name() + names[k], v[k], c));
+                bnInputs.add(n.name() + names[k]);
+            }
+            nodes.add(new Node(n.name(), "Conv", "", List.of(n.input(0), n.input(1)), List.of(n.name() + ".raw"),
+                    n.attributes()));
+            nodes.add(new Node(n.name() + ".bn", "BatchNormalization", "", bnInputs, n.outputs(),
+                    List.of(Attribute.ofFloat("epsilon", 1e-3f))));
+        }
+        OnnxModel imported = checkAgainstOrt(withGraph(m, nodes, inits));
+        assertEquals(CFG, imported.config());
+    }
+
+    @Test
+    void clipBoundsAsConstantNodesAndIdentity() throws Exception {
+        Model m = base(CFG);
+        List<Node> nodes = new ArrayList<>();
+        nodes.add(node("c0", "Constant", List.of(), "const.zero",
+                Attribute.ofTensor("value", Tensor.ofFloats("", new float[] {0f}))));
+        nodes.add(node("c6", "Constant", List.of(), "const.six", Attribute.ofFloat("value_float", 6f)));
+        for (Node n : m.graph().nodes()) {
+            if (n.opType().equals("Clip")) {
+                // Identity in front, Clip reading Constant outputs.
+                nodes.add(node(n.name() + ".id", "Identity", List.of(n.input(0)), n.name() + ".idout"));
+                nodes.add(withInputs(n, n.name() + ".idout", "const.zero", "const.six"));
+            } else {
+                nodes.add(n);
+            }
+        }
+        checkAgainstOrt(withGraph(m, nodes, m.graph().initializers()));
+    }
+
+    @Test
+    void opset10ClipAttributes() throws Exception {
+        Model m = OnnxTestSupport.withOpset(base(CFG), 10);
+        m = mapNodes(m, n -> n.opType().equals("Clip")
+                ? new Node(n.name(), "Clip", "", List.of(n.input(0)), n.outputs(),
+                        List.of(Attribute.ofFloat("min", 0f), Attribute.ofFloat("max", 6f)))
+                : n);
+        checkAgainstOrt(m);
+    }
+
+    @Test
+    void reluThenMinAsRelu6_reduceMean_reshape() throws Exception {
+        Model m = base(CFG);
+        List<Tensor> inits = new ArrayList<>(m.graph().initializers());
+        inits.add(Tensor.ofLongs("flat.shape", new long[] {1, -1}, 2));
+        List<Node> nodes = new ArrayList<>();
+        for (Node n : m.graph().nodes()) {
+            switch (n.opType()) {
+                case "Clip":
+                    nodes.add(node(n.name() + ".relu", "Relu", List.of(n.input(0)), n.name() + ".r"));
+                    nodes.add(new Node(n.name(), "Min", "", List.of("relu6.max", n.name() + ".r"), n.outputs(),
+                            List.of()));
+                    break;
+                case "GlobalAveragePool":
+                    nodes.add(new Node(n.name(), "ReduceMean", "", n.inputs(), n.outputs(),
+                            List.of(Attribute.ofInts("axes", 2, 3), Attribute.ofInt("keepdims", 1))));
+                    break;
+                case "Flatten":
+                    nodes.add(new Node(n.name(), "Reshape", "", List.of(n.input(0), "flat.shape"), n.outputs(),
+                            List.of()));
+                    break;
+                default:
+                    nodes.add(n);
+            }
+        }
+        checkAgainstOrt(withGraph(m, nodes, inits));
+    }
+
+    @Test
+    void autoPadSameUpperIsTensorFlowPadding() throws Exception {
+        ModelConfig tf = new ModelConfig(0.35, 96, 1000, Padding.TF_SAME);
+        Model m = mapNodes(base(tf), n -> n.opType().equals("Conv") && n.attribute("kernel_shape").ints()[0] == 3
+                ? withAttribute(removePads(n), Attribute.ofString("auto_pad", "SAME_UPPER")) : n);
+        m = new Model(m.irVersion(), m.opsets(), m.producerName(), m.producerVersion(), m.graph(),
+                java.util.Map.of());
+        assertEquals(tf, checkAgainstOrt(m).config());
+    }
+
+    private static Node removePads(Node n) {
+        List<Attribute> attrs = new ArrayList<>(n.attributes());
+        attrs.removeIf(a -> a.name().equals("pads"));
+        return new Node(n.name(), n.opType(), n.domain(), n.inputs(), n.outputs(), attrs);
+    }
+}
