@@ -17,7 +17,9 @@ import org.junit.jupiter.api.Test;
  * taps, so 12 eps relative to sum|a*w| + |bias|).
  */
 class Depthwise3x3Test {
-    private static final int[] SIZES = {1, 2, 3, 4, 5, 7, 8, 15, 16};
+    /** -Dmobilenet.test.quick=true (used under emulation) thins the size grid; channel counts stay whole. */
+    private static final boolean QUICK = Boolean.getBoolean("mobilenet.test.quick");
+    private static final int[] SIZES = QUICK ? new int[] {1, 2, 3, 8} : new int[] {1, 2, 3, 4, 5, 7, 8, 15, 16};
     private final KernelSet vec = KernelSets.vector();
     private final KernelSet ref = KernelSets.scalar();
 
@@ -27,7 +29,7 @@ class Depthwise3x3Test {
         int variant = 0, layers = 0;
         for (int c : channelCounts(16, 24, 32, 96, 144, 960)) {
             // The real counts are large: give them a thinned size grid to bound the run time.
-            int[] sizes = c > 3 * lanes() + 1 ? new int[] {1, 2, 3, 5, 8, 16} : SIZES;
+            int[] sizes = c > 3 * lanes() + 1 && !QUICK ? new int[] {1, 2, 3, 5, 8, 16} : SIZES;
             for (int h : sizes) {
                 for (int w : sizes) {
                     for (int stride = 1; stride <= 2; stride++) {

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Prints the C2 machine code of a vector kernel method on emulated aarch64, decoded by
+# binutils-aarch64-linux-gnu's objdump (the JVM has no hsdis here, so it prints raw code bytes).
+# A start for the lowering study (reports/LOWERING.md).
+#
+#   tools/arm/print-c2-code.sh neon|sve128|sve256|sve512 [METHOD] [--jdk 25]
+#     METHOD: a -XX:CompileCommand pattern, default 'dev.mobilenetsimd.kernels.vector.GemmMr6Nr4v::tile'
+#   Output: $MOBILENET_ARM_ASM_DIR (default <build dir>/asm)/<mode>-jdk<N>-<method>.s (one section per C2 compilation) and the
+#   raw JVM print beside it (.print.txt). The driver is tools/arm/ArmCheck.java (one pointwise
+#   layer, -Dcin/-Dcout/-Dpx/-Diters, ITERS sets -Diters, default 3000).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+here=tools/arm
+jdk=17 mode= method=dev.mobilenetsimd.kernels.vector.GemmMr6Nr4v::tile
+while [ $# -gt 0 ]; do
+  case $1 in
+    --jdk) jdk=$2; shift 2 ;;
+    neon|sve128|sve256|sve512) mode=$1; shift ;;
+    *) method=$1; shift ;;
+  esac
+done
+[ -n "$mode" ] || { echo "usage: $0 neon|sve128|sve256|sve512 [METHOD] [--jdk 17|25]" >&2; exit 2; }
+case $mode in
+  neon)   export MOBILENET_QEMU_CPU=neoverse-n1 ;;
+  sve128) export MOBILENET_QEMU_CPU=max,sve-default-vector-length=16 ;;
+  sve256) export MOBILENET_QEMU_CPU=max,sve-default-vector-length=32 ;;
+  sve512) export MOBILENET_QEMU_CPU=max,sve-default-vector-length=64 ;;
+esac
+log() { echo "[print-c2-code $mode] $*" >&2; }
+
+if ! command -v aarch64-linux-gnu-objdump >/dev/null; then
+  log "installing binutils-aarch64-linux-gnu (apt-get)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends binutils-aarch64-linux-gnu >/dev/null \
+    || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends binutils-aarch64-linux-gnu >/dev/null; }
+fi
+jvm=$("$here/prepare-sysroot.sh" "$jdk" 2>/dev/null | tail -1)
+build=${MOBILENET_ARM_BUILD_DIR:-$PWD/target/arm64}
+mvn -B -q -ntp -Dstyle.color=never -DbuildDir="$build" compile
+out=${MOBILENET_ARM_ASM_DIR:-$build/asm}
+mkdir -p "$out"
+base=$out/$mode-jdk$jdk-$(echo "$method" | tr -c 'A-Za-z0-9_.\n' '_')
+log "running the driver with -XX:CompileCommand=print,$method (QEMU_CPU=$MOBILENET_QEMU_CPU)"
+nice -n 10 "$jvm" --add-modules jdk.incubator.vector -XX:CompileCommand=quiet \
+  -XX:CompileCommand="print,$method" -Diters="${ITERS:-3000}" -cp "$build/classes" \
+  "$here/ArmCheck.java" > "$base.print.txt" 2>&1
+
+# Each "Compiled method (c2)" block: code lines are "  0xADDR: b0b1 b2b3 | ..." in memory order.
+: > "$base.s"
+n=0
+while IFS= read -r header; do
+  n=$((n + 1))
+  awk -v want="$n" '
+    /^Compiled method \(c2\)/ { blk++; on = (blk == want); next }
+    on && /^\[\/MachCode\]/ { on = 0 }
+    on && /^\[Stub Code\]/ { on = 0 }
+    on && /^  0x[0-9a-f]+: [0-9a-f][0-9a-f][0-9a-f][0-9a-f]/ {
+      addr = $1; sub(":", "", addr); if (!first) { first = addr; print "#" first }
+      line = $0; sub(/^ *0x[0-9a-f]+: /, "", line); gsub(/[ |]/, "", line); print line }
+  ' "$base.print.txt" > "$base.hex"
+  vma=$(sed -n '1s/^#//p' "$base.hex")
+  [ -n "$vma" ] || continue
+  sed 1d "$base.hex" | tr -d '\n' | perl -ne 'print pack("H*", $_)' > "$base.bin"
+  { echo "### $header"; aarch64-linux-gnu-objdump -D -b binary -m aarch64 --adjust-vma="$vma" "$base.bin" | sed '1,/<.data>:/d'; } >> "$base.s"
+done < <(grep '^Compiled method (c2)' "$base.print.txt")
+rm -f "$base.hex" "$base.bin"
+[ "$n" -gt 0 ] || { log "no C2 compilation of $method printed (raise ITERS?); see $base.print.txt"; exit 1; }
+log "$n C2 compilation(s) decoded into $base.s"
+for op in fmla ld1w st1w ldr str whilelo ptrue; do
+  printf '    %-8s %5d\n' "$op" "$(grep -cw "$op" "$base.s" || true)" >&2
+done
