@@ -16,6 +16,20 @@ package dev.mobilenetsimd.kernels;
  *   <li>full 3x3 convolution: {@code w[((ky * 3 + kx) * cin + ci) * cout + co]} ("HWIO").</li>
  * </ul>
  * A {@code null} bias means zeros.
+ *
+ * <p><b>NaN and infinities</b> (identical in every backend; {@code NonFiniteTest} checks it):
+ * kernels never reject or filter non-finite values, they compute IEEE float arithmetic. A NaN
+ * operand makes every output it feeds NaN; an infinite one makes ±Inf, or NaN where +Inf meets
+ * -Inf in one sum or Inf is multiplied by 0. Then the store epilogue applies the activation as
+ * {@link Activation#apply} does ({@code min(max(x, 0), 6)} with {@link Math#max}/{@link Math#min}
+ * rules): ReLU6 maps NaN to NaN, +Inf to 6, -Inf to 0; LINEAR passes all three through. The
+ * residual is added after the activation, so a non-finite residual reaches the output.
+ * {@link #globalAveragePool}, {@link #dense} and {@link #add} have no activation: NaN and ±Inf
+ * propagate. Which taps exist is decided by position, never by value: padding columns are skipped,
+ * padding rows of {@link #depthwiseRow} are the zero row the caller passes (so an infinite
+ * weight meeting one gives NaN, as in the scalar reference). Finite overflow (a sum beyond
+ * {@code Float.MAX_VALUE}) may differ between backends, since fused multiply-add and summation
+ * order change intermediate results.
  */
 public interface KernelSet {
 

@@ -28,16 +28,23 @@ public final class ScalarKernels implements KernelSet {
     @Override public int vectorBitSize() { return 0; }
 
     /** Canonical weights followed by the bias (zeros if null). */
-    private static PackedWeights packWithBias(String layout, float[] w, int wLen, float[] bias,
+    private static PackedWeights packWithBias(String layout, float[] w, long wLen, float[] bias,
                                               int in, int out) {
-        checkLength("weights", w, wLen);
+        if (in < 0 || out < 0) {
+            throw new IllegalArgumentException("negative channel count: in=" + in + ", out=" + out);
+        }
+        if (wLen + out > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(in + "->" + out + " channels need " + wLen
+                    + " weights: more than one Java array holds");
+        }
+        checkLength("weights", w, (int) wLen);
         if (bias != null) {
             checkLength("bias", bias, out);
         }
-        float[] data = new float[wLen + out];
-        System.arraycopy(w, 0, data, 0, wLen);
+        float[] data = new float[(int) wLen + out];
+        System.arraycopy(w, 0, data, 0, (int) wLen);
         if (bias != null) {
-            System.arraycopy(bias, 0, data, wLen, out);
+            System.arraycopy(bias, 0, data, (int) wLen, out);
         }
         return new PackedWeights(layout, in, out, data);
     }
@@ -56,7 +63,7 @@ public final class ScalarKernels implements KernelSet {
 
     @Override
     public PackedWeights packPointwise(float[] w, float[] bias, int cin, int cout) {
-        return packWithBias(POINTWISE, w, cin * cout, bias, cin, cout);
+        return packWithBias(POINTWISE, w, (long) cin * cout, bias, cin, cout);
     }
 
     @Override
@@ -112,7 +119,7 @@ public final class ScalarKernels implements KernelSet {
 
     @Override
     public PackedWeights packDepthwise(float[] w, float[] bias, int channels) {
-        return packWithBias(DEPTHWISE, w, 9 * channels, bias, channels, channels);
+        return packWithBias(DEPTHWISE, w, 9L * channels, bias, channels, channels);
     }
 
     @Override
@@ -143,7 +150,7 @@ public final class ScalarKernels implements KernelSet {
 
     @Override
     public PackedWeights packConv3x3(float[] w, float[] bias, int cin, int cout) {
-        return packWithBias(CONV3X3, w, 9 * cin * cout, bias, cin, cout);
+        return packWithBias(CONV3X3, w, 9L * cin * cout, bias, cin, cout);
     }
 
     @Override
@@ -196,7 +203,7 @@ public final class ScalarKernels implements KernelSet {
 
     @Override
     public PackedWeights packDense(float[] w, float[] bias, int inFeatures, int outFeatures) {
-        return packWithBias(DENSE, w, inFeatures * outFeatures, bias, inFeatures, outFeatures);
+        return packWithBias(DENSE, w, (long) inFeatures * outFeatures, bias, inFeatures, outFeatures);
     }
 
     @Override

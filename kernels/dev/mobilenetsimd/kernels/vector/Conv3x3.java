@@ -37,8 +37,9 @@ final class Conv3x3 {
 
     /** Packs canonical {@code w[((ky*3+kx)*cin+ci)*cout+co]} and {@code bias[cout]} (null = zeros). */
     static PackedWeights pack(float[] w, float[] bias, int cin, int cout) {
+        PackChecks.channels(cin, cout);
+        PackChecks.length("weights", w, 9L * cin * cout);
         final int taps = 9 * cin;
-        PackChecks.length("weights", w, taps * cout);
         if (bias != null) {
             PackChecks.length("bias", bias, cout);
         }

@@ -115,4 +115,264 @@ final class GemmMr7Nr3v {
         acc61.intoArray(scratch, 19 * LANES);
         acc62.intoArray(scratch, 20 * LANES);
     }
+
+    /**
+     * One tile with the ReLU6 epilogue in registers: {@code out = min(max(acc, 0), 6)} stored
+     * straight to {@code out} (rows {@code cout} floats apart); no scratch round trip. Separate
+     * methods per epilogue keep each one small enough for C1 and C2 to compile whole.
+     */
+    static void tileRelu6(float[] in, int inOff, int cin, float[] wd, int panelOff, float[] out, int outOff, int cout) {
+        final int biasOff = panelOff + cin * PANEL;
+        final FloatVector bias0 = FloatVector.fromArray(S, wd, biasOff);
+        final FloatVector bias1 = FloatVector.fromArray(S, wd, biasOff + LANES);
+        final FloatVector bias2 = FloatVector.fromArray(S, wd, biasOff + 2 * LANES);
+        FloatVector acc00 = bias0, acc01 = bias1, acc02 = bias2;
+        FloatVector acc10 = bias0, acc11 = bias1, acc12 = bias2;
+        FloatVector acc20 = bias0, acc21 = bias1, acc22 = bias2;
+        FloatVector acc30 = bias0, acc31 = bias1, acc32 = bias2;
+        FloatVector acc40 = bias0, acc41 = bias1, acc42 = bias2;
+        FloatVector acc50 = bias0, acc51 = bias1, acc52 = bias2;
+        FloatVector acc60 = bias0, acc61 = bias1, acc62 = bias2;
+        final int in0 = inOff;
+        final int in1 = in0 + cin;
+        final int in2 = in1 + cin;
+        final int in3 = in2 + cin;
+        final int in4 = in3 + cin;
+        final int in5 = in4 + cin;
+        final int in6 = in5 + cin;
+        final int lastK = cin - 1;
+        int wk = panelOff;
+        for (int k = 0; k < lastK; k++, wk += PANEL) {
+            final FloatVector w0 = FloatVector.fromArray(S, wd, wk);
+            final FloatVector w1 = FloatVector.fromArray(S, wd, wk + LANES);
+            final FloatVector w2 = FloatVector.fromArray(S, wd, wk + 2 * LANES);
+            final FloatVector x0 = FloatVector.broadcast(S, in[in0 + k]);
+            acc00 = x0.fma(w0, acc00); acc01 = x0.fma(w1, acc01); acc02 = x0.fma(w2, acc02);
+            final FloatVector x1 = FloatVector.broadcast(S, in[in1 + k]);
+            acc10 = x1.fma(w0, acc10); acc11 = x1.fma(w1, acc11); acc12 = x1.fma(w2, acc12);
+            final FloatVector x2 = FloatVector.broadcast(S, in[in2 + k]);
+            acc20 = x2.fma(w0, acc20); acc21 = x2.fma(w1, acc21); acc22 = x2.fma(w2, acc22);
+            final FloatVector x3 = FloatVector.broadcast(S, in[in3 + k]);
+            acc30 = x3.fma(w0, acc30); acc31 = x3.fma(w1, acc31); acc32 = x3.fma(w2, acc32);
+            final FloatVector x4 = FloatVector.broadcast(S, in[in4 + k]);
+            acc40 = x4.fma(w0, acc40); acc41 = x4.fma(w1, acc41); acc42 = x4.fma(w2, acc42);
+            final FloatVector x5 = FloatVector.broadcast(S, in[in5 + k]);
+            acc50 = x5.fma(w0, acc50); acc51 = x5.fma(w1, acc51); acc52 = x5.fma(w2, acc52);
+            final FloatVector x6 = FloatVector.broadcast(S, in[in6 + k]);
+            acc60 = x6.fma(w0, acc60); acc61 = x6.fma(w1, acc61); acc62 = x6.fma(w2, acc62);
+        }
+        { // last input channel peeled: exact vector class for the stores (see tile)
+            final FloatVector w0 = FloatVector.fromArray(S, wd, wk);
+            final FloatVector w1 = FloatVector.fromArray(S, wd, wk + LANES);
+            final FloatVector w2 = FloatVector.fromArray(S, wd, wk + 2 * LANES);
+            final FloatVector x0 = FloatVector.broadcast(S, in[in0 + lastK]);
+            acc00 = x0.fma(w0, acc00); acc01 = x0.fma(w1, acc01); acc02 = x0.fma(w2, acc02);
+            final FloatVector x1 = FloatVector.broadcast(S, in[in1 + lastK]);
+            acc10 = x1.fma(w0, acc10); acc11 = x1.fma(w1, acc11); acc12 = x1.fma(w2, acc12);
+            final FloatVector x2 = FloatVector.broadcast(S, in[in2 + lastK]);
+            acc20 = x2.fma(w0, acc20); acc21 = x2.fma(w1, acc21); acc22 = x2.fma(w2, acc22);
+            final FloatVector x3 = FloatVector.broadcast(S, in[in3 + lastK]);
+            acc30 = x3.fma(w0, acc30); acc31 = x3.fma(w1, acc31); acc32 = x3.fma(w2, acc32);
+            final FloatVector x4 = FloatVector.broadcast(S, in[in4 + lastK]);
+            acc40 = x4.fma(w0, acc40); acc41 = x4.fma(w1, acc41); acc42 = x4.fma(w2, acc42);
+            final FloatVector x5 = FloatVector.broadcast(S, in[in5 + lastK]);
+            acc50 = x5.fma(w0, acc50); acc51 = x5.fma(w1, acc51); acc52 = x5.fma(w2, acc52);
+            final FloatVector x6 = FloatVector.broadcast(S, in[in6 + lastK]);
+            acc60 = x6.fma(w0, acc60); acc61 = x6.fma(w1, acc61); acc62 = x6.fma(w2, acc62);
+        }
+        final FloatVector zero = FloatVector.zero(S);
+        final FloatVector six = FloatVector.broadcast(S, 6f);
+        acc00.max(zero).min(six).intoArray(out, outOff);
+        acc01.max(zero).min(six).intoArray(out, outOff + LANES);
+        acc02.max(zero).min(six).intoArray(out, outOff + 2 * LANES);
+        acc10.max(zero).min(six).intoArray(out, outOff + cout);
+        acc11.max(zero).min(six).intoArray(out, outOff + cout + LANES);
+        acc12.max(zero).min(six).intoArray(out, outOff + cout + 2 * LANES);
+        acc20.max(zero).min(six).intoArray(out, outOff + 2 * cout);
+        acc21.max(zero).min(six).intoArray(out, outOff + 2 * cout + LANES);
+        acc22.max(zero).min(six).intoArray(out, outOff + 2 * cout + 2 * LANES);
+        acc30.max(zero).min(six).intoArray(out, outOff + 3 * cout);
+        acc31.max(zero).min(six).intoArray(out, outOff + 3 * cout + LANES);
+        acc32.max(zero).min(six).intoArray(out, outOff + 3 * cout + 2 * LANES);
+        acc40.max(zero).min(six).intoArray(out, outOff + 4 * cout);
+        acc41.max(zero).min(six).intoArray(out, outOff + 4 * cout + LANES);
+        acc42.max(zero).min(six).intoArray(out, outOff + 4 * cout + 2 * LANES);
+        acc50.max(zero).min(six).intoArray(out, outOff + 5 * cout);
+        acc51.max(zero).min(six).intoArray(out, outOff + 5 * cout + LANES);
+        acc52.max(zero).min(six).intoArray(out, outOff + 5 * cout + 2 * LANES);
+        acc60.max(zero).min(six).intoArray(out, outOff + 6 * cout);
+        acc61.max(zero).min(six).intoArray(out, outOff + 6 * cout + LANES);
+        acc62.max(zero).min(six).intoArray(out, outOff + 6 * cout + 2 * LANES);
+    }
+
+    /**
+     * One tile with the linear epilogue: accumulators stored straight to {@code out}.
+     */
+    static void tileLinear(float[] in, int inOff, int cin, float[] wd, int panelOff, float[] out, int outOff, int cout) {
+        final int biasOff = panelOff + cin * PANEL;
+        final FloatVector bias0 = FloatVector.fromArray(S, wd, biasOff);
+        final FloatVector bias1 = FloatVector.fromArray(S, wd, biasOff + LANES);
+        final FloatVector bias2 = FloatVector.fromArray(S, wd, biasOff + 2 * LANES);
+        FloatVector acc00 = bias0, acc01 = bias1, acc02 = bias2;
+        FloatVector acc10 = bias0, acc11 = bias1, acc12 = bias2;
+        FloatVector acc20 = bias0, acc21 = bias1, acc22 = bias2;
+        FloatVector acc30 = bias0, acc31 = bias1, acc32 = bias2;
+        FloatVector acc40 = bias0, acc41 = bias1, acc42 = bias2;
+        FloatVector acc50 = bias0, acc51 = bias1, acc52 = bias2;
+        FloatVector acc60 = bias0, acc61 = bias1, acc62 = bias2;
+        final int in0 = inOff;
+        final int in1 = in0 + cin;
+        final int in2 = in1 + cin;
+        final int in3 = in2 + cin;
+        final int in4 = in3 + cin;
+        final int in5 = in4 + cin;
+        final int in6 = in5 + cin;
+        final int lastK = cin - 1;
+        int wk = panelOff;
+        for (int k = 0; k < lastK; k++, wk += PANEL) {
+            final FloatVector w0 = FloatVector.fromArray(S, wd, wk);
+            final FloatVector w1 = FloatVector.fromArray(S, wd, wk + LANES);
+            final FloatVector w2 = FloatVector.fromArray(S, wd, wk + 2 * LANES);
+            final FloatVector x0 = FloatVector.broadcast(S, in[in0 + k]);
+            acc00 = x0.fma(w0, acc00); acc01 = x0.fma(w1, acc01); acc02 = x0.fma(w2, acc02);
+            final FloatVector x1 = FloatVector.broadcast(S, in[in1 + k]);
+            acc10 = x1.fma(w0, acc10); acc11 = x1.fma(w1, acc11); acc12 = x1.fma(w2, acc12);
+            final FloatVector x2 = FloatVector.broadcast(S, in[in2 + k]);
+            acc20 = x2.fma(w0, acc20); acc21 = x2.fma(w1, acc21); acc22 = x2.fma(w2, acc22);
+            final FloatVector x3 = FloatVector.broadcast(S, in[in3 + k]);
+            acc30 = x3.fma(w0, acc30); acc31 = x3.fma(w1, acc31); acc32 = x3.fma(w2, acc32);
+            final FloatVector x4 = FloatVector.broadcast(S, in[in4 + k]);
+            acc40 = x4.fma(w0, acc40); acc41 = x4.fma(w1, acc41); acc42 = x4.fma(w2, acc42);
+            final FloatVector x5 = FloatVector.broadcast(S, in[in5 + k]);
+            acc50 = x5.fma(w0, acc50); acc51 = x5.fma(w1, acc51); acc52 = x5.fma(w2, acc52);
+            final FloatVector x6 = FloatVector.broadcast(S, in[in6 + k]);
+            acc60 = x6.fma(w0, acc60); acc61 = x6.fma(w1, acc61); acc62 = x6.fma(w2, acc62);
+        }
+        { // last input channel peeled: exact vector class for the stores (see tile)
+            final FloatVector w0 = FloatVector.fromArray(S, wd, wk);
+            final FloatVector w1 = FloatVector.fromArray(S, wd, wk + LANES);
+            final FloatVector w2 = FloatVector.fromArray(S, wd, wk + 2 * LANES);
+            final FloatVector x0 = FloatVector.broadcast(S, in[in0 + lastK]);
+            acc00 = x0.fma(w0, acc00); acc01 = x0.fma(w1, acc01); acc02 = x0.fma(w2, acc02);
+            final FloatVector x1 = FloatVector.broadcast(S, in[in1 + lastK]);
+            acc10 = x1.fma(w0, acc10); acc11 = x1.fma(w1, acc11); acc12 = x1.fma(w2, acc12);
+            final FloatVector x2 = FloatVector.broadcast(S, in[in2 + lastK]);
+            acc20 = x2.fma(w0, acc20); acc21 = x2.fma(w1, acc21); acc22 = x2.fma(w2, acc22);
+            final FloatVector x3 = FloatVector.broadcast(S, in[in3 + lastK]);
+            acc30 = x3.fma(w0, acc30); acc31 = x3.fma(w1, acc31); acc32 = x3.fma(w2, acc32);
+            final FloatVector x4 = FloatVector.broadcast(S, in[in4 + lastK]);
+            acc40 = x4.fma(w0, acc40); acc41 = x4.fma(w1, acc41); acc42 = x4.fma(w2, acc42);
+            final FloatVector x5 = FloatVector.broadcast(S, in[in5 + lastK]);
+            acc50 = x5.fma(w0, acc50); acc51 = x5.fma(w1, acc51); acc52 = x5.fma(w2, acc52);
+            final FloatVector x6 = FloatVector.broadcast(S, in[in6 + lastK]);
+            acc60 = x6.fma(w0, acc60); acc61 = x6.fma(w1, acc61); acc62 = x6.fma(w2, acc62);
+        }
+        acc00.intoArray(out, outOff);
+        acc01.intoArray(out, outOff + LANES);
+        acc02.intoArray(out, outOff + 2 * LANES);
+        acc10.intoArray(out, outOff + cout);
+        acc11.intoArray(out, outOff + cout + LANES);
+        acc12.intoArray(out, outOff + cout + 2 * LANES);
+        acc20.intoArray(out, outOff + 2 * cout);
+        acc21.intoArray(out, outOff + 2 * cout + LANES);
+        acc22.intoArray(out, outOff + 2 * cout + 2 * LANES);
+        acc30.intoArray(out, outOff + 3 * cout);
+        acc31.intoArray(out, outOff + 3 * cout + LANES);
+        acc32.intoArray(out, outOff + 3 * cout + 2 * LANES);
+        acc40.intoArray(out, outOff + 4 * cout);
+        acc41.intoArray(out, outOff + 4 * cout + LANES);
+        acc42.intoArray(out, outOff + 4 * cout + 2 * LANES);
+        acc50.intoArray(out, outOff + 5 * cout);
+        acc51.intoArray(out, outOff + 5 * cout + LANES);
+        acc52.intoArray(out, outOff + 5 * cout + 2 * LANES);
+        acc60.intoArray(out, outOff + 6 * cout);
+        acc61.intoArray(out, outOff + 6 * cout + LANES);
+        acc62.intoArray(out, outOff + 6 * cout + 2 * LANES);
+    }
+
+    /**
+     * One tile with the linear epilogue plus the residual: {@code out = acc + res}, each residual
+     * vector loaded just before the store of the same lanes (so {@code res} may alias {@code out}).
+     */
+    static void tileResidual(float[] in, int inOff, int cin, float[] wd, int panelOff, float[] res, int resOff, float[] out, int outOff, int cout) {
+        final int biasOff = panelOff + cin * PANEL;
+        final FloatVector bias0 = FloatVector.fromArray(S, wd, biasOff);
+        final FloatVector bias1 = FloatVector.fromArray(S, wd, biasOff + LANES);
+        final FloatVector bias2 = FloatVector.fromArray(S, wd, biasOff + 2 * LANES);
+        FloatVector acc00 = bias0, acc01 = bias1, acc02 = bias2;
+        FloatVector acc10 = bias0, acc11 = bias1, acc12 = bias2;
+        FloatVector acc20 = bias0, acc21 = bias1, acc22 = bias2;
+        FloatVector acc30 = bias0, acc31 = bias1, acc32 = bias2;
+        FloatVector acc40 = bias0, acc41 = bias1, acc42 = bias2;
+        FloatVector acc50 = bias0, acc51 = bias1, acc52 = bias2;
+        FloatVector acc60 = bias0, acc61 = bias1, acc62 = bias2;
+        final int in0 = inOff;
+        final int in1 = in0 + cin;
+        final int in2 = in1 + cin;
+        final int in3 = in2 + cin;
+        final int in4 = in3 + cin;
+        final int in5 = in4 + cin;
+        final int in6 = in5 + cin;
+        final int lastK = cin - 1;
+        int wk = panelOff;
+        for (int k = 0; k < lastK; k++, wk += PANEL) {
+            final FloatVector w0 = FloatVector.fromArray(S, wd, wk);
+            final FloatVector w1 = FloatVector.fromArray(S, wd, wk + LANES);
+            final FloatVector w2 = FloatVector.fromArray(S, wd, wk + 2 * LANES);
+            final FloatVector x0 = FloatVector.broadcast(S, in[in0 + k]);
+            acc00 = x0.fma(w0, acc00); acc01 = x0.fma(w1, acc01); acc02 = x0.fma(w2, acc02);
+            final FloatVector x1 = FloatVector.broadcast(S, in[in1 + k]);
+            acc10 = x1.fma(w0, acc10); acc11 = x1.fma(w1, acc11); acc12 = x1.fma(w2, acc12);
+            final FloatVector x2 = FloatVector.broadcast(S, in[in2 + k]);
+            acc20 = x2.fma(w0, acc20); acc21 = x2.fma(w1, acc21); acc22 = x2.fma(w2, acc22);
+            final FloatVector x3 = FloatVector.broadcast(S, in[in3 + k]);
+            acc30 = x3.fma(w0, acc30); acc31 = x3.fma(w1, acc31); acc32 = x3.fma(w2, acc32);
+            final FloatVector x4 = FloatVector.broadcast(S, in[in4 + k]);
+            acc40 = x4.fma(w0, acc40); acc41 = x4.fma(w1, acc41); acc42 = x4.fma(w2, acc42);
+            final FloatVector x5 = FloatVector.broadcast(S, in[in5 + k]);
+            acc50 = x5.fma(w0, acc50); acc51 = x5.fma(w1, acc51); acc52 = x5.fma(w2, acc52);
+            final FloatVector x6 = FloatVector.broadcast(S, in[in6 + k]);
+            acc60 = x6.fma(w0, acc60); acc61 = x6.fma(w1, acc61); acc62 = x6.fma(w2, acc62);
+        }
+        { // last input channel peeled: exact vector class for the stores (see tile)
+            final FloatVector w0 = FloatVector.fromArray(S, wd, wk);
+            final FloatVector w1 = FloatVector.fromArray(S, wd, wk + LANES);
+            final FloatVector w2 = FloatVector.fromArray(S, wd, wk + 2 * LANES);
+            final FloatVector x0 = FloatVector.broadcast(S, in[in0 + lastK]);
+            acc00 = x0.fma(w0, acc00); acc01 = x0.fma(w1, acc01); acc02 = x0.fma(w2, acc02);
+            final FloatVector x1 = FloatVector.broadcast(S, in[in1 + lastK]);
+            acc10 = x1.fma(w0, acc10); acc11 = x1.fma(w1, acc11); acc12 = x1.fma(w2, acc12);
+            final FloatVector x2 = FloatVector.broadcast(S, in[in2 + lastK]);
+            acc20 = x2.fma(w0, acc20); acc21 = x2.fma(w1, acc21); acc22 = x2.fma(w2, acc22);
+            final FloatVector x3 = FloatVector.broadcast(S, in[in3 + lastK]);
+            acc30 = x3.fma(w0, acc30); acc31 = x3.fma(w1, acc31); acc32 = x3.fma(w2, acc32);
+            final FloatVector x4 = FloatVector.broadcast(S, in[in4 + lastK]);
+            acc40 = x4.fma(w0, acc40); acc41 = x4.fma(w1, acc41); acc42 = x4.fma(w2, acc42);
+            final FloatVector x5 = FloatVector.broadcast(S, in[in5 + lastK]);
+            acc50 = x5.fma(w0, acc50); acc51 = x5.fma(w1, acc51); acc52 = x5.fma(w2, acc52);
+            final FloatVector x6 = FloatVector.broadcast(S, in[in6 + lastK]);
+            acc60 = x6.fma(w0, acc60); acc61 = x6.fma(w1, acc61); acc62 = x6.fma(w2, acc62);
+        }
+        acc00.add(FloatVector.fromArray(S, res, resOff)).intoArray(out, outOff);
+        acc01.add(FloatVector.fromArray(S, res, resOff + LANES)).intoArray(out, outOff + LANES);
+        acc02.add(FloatVector.fromArray(S, res, resOff + 2 * LANES)).intoArray(out, outOff + 2 * LANES);
+        acc10.add(FloatVector.fromArray(S, res, resOff + cout)).intoArray(out, outOff + cout);
+        acc11.add(FloatVector.fromArray(S, res, resOff + cout + LANES)).intoArray(out, outOff + cout + LANES);
+        acc12.add(FloatVector.fromArray(S, res, resOff + cout + 2 * LANES)).intoArray(out, outOff + cout + 2 * LANES);
+        acc20.add(FloatVector.fromArray(S, res, resOff + 2 * cout)).intoArray(out, outOff + 2 * cout);
+        acc21.add(FloatVector.fromArray(S, res, resOff + 2 * cout + LANES)).intoArray(out, outOff + 2 * cout + LANES);
+        acc22.add(FloatVector.fromArray(S, res, resOff + 2 * cout + 2 * LANES)).intoArray(out, outOff + 2 * cout + 2 * LANES);
+        acc30.add(FloatVector.fromArray(S, res, resOff + 3 * cout)).intoArray(out, outOff + 3 * cout);
+        acc31.add(FloatVector.fromArray(S, res, resOff + 3 * cout + LANES)).intoArray(out, outOff + 3 * cout + LANES);
+        acc32.add(FloatVector.fromArray(S, res, resOff + 3 * cout + 2 * LANES)).intoArray(out, outOff + 3 * cout + 2 * LANES);
+        acc40.add(FloatVector.fromArray(S, res, resOff + 4 * cout)).intoArray(out, outOff + 4 * cout);
+        acc41.add(FloatVector.fromArray(S, res, resOff + 4 * cout + LANES)).intoArray(out, outOff + 4 * cout + LANES);
+        acc42.add(FloatVector.fromArray(S, res, resOff + 4 * cout + 2 * LANES)).intoArray(out, outOff + 4 * cout + 2 * LANES);
+        acc50.add(FloatVector.fromArray(S, res, resOff + 5 * cout)).intoArray(out, outOff + 5 * cout);
+        acc51.add(FloatVector.fromArray(S, res, resOff + 5 * cout + LANES)).intoArray(out, outOff + 5 * cout + LANES);
+        acc52.add(FloatVector.fromArray(S, res, resOff + 5 * cout + 2 * LANES)).intoArray(out, outOff + 5 * cout + 2 * LANES);
+        acc60.add(FloatVector.fromArray(S, res, resOff + 6 * cout)).intoArray(out, outOff + 6 * cout);
+        acc61.add(FloatVector.fromArray(S, res, resOff + 6 * cout + LANES)).intoArray(out, outOff + 6 * cout + LANES);
+        acc62.add(FloatVector.fromArray(S, res, resOff + 6 * cout + 2 * LANES)).intoArray(out, outOff + 6 * cout + 2 * LANES);
+    }
 }

@@ -72,7 +72,8 @@ final class Head {
     /** Packs canonical {@code w[i * k + o]} and {@code bias[k]} (null = zeros) into tiles. */
     static PackedWeights packDense(float[] w, float[] bias, int inFeatures, int outFeatures) {
         final int n = inFeatures, k = outFeatures;
-        PackChecks.length("weights", w, n * k);
+        PackChecks.channels(n, k);
+        PackChecks.length("weights", w, (long) n * k);
         if (bias != null) {
             PackChecks.length("bias", bias, k);
         }

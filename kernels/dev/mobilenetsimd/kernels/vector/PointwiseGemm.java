@@ -112,14 +112,9 @@ final class PointwiseGemm {
             throw new IllegalArgumentException(
                     "negative channel count: cin=" + cin + ", cout=" + cout);
         }
-        Objects.requireNonNull(w, "weights");
-        if (w.length != cin * cout) {
-            throw new IllegalArgumentException(
-                    "weights has " + w.length + " floats; expected " + (cin * cout));
-        }
-        if (bias != null && bias.length != cout) {
-            throw new IllegalArgumentException(
-                    "bias has " + bias.length + " floats; expected " + cout);
+        PackChecks.length("weights", w, (long) cin * cout);
+        if (bias != null) {
+            PackChecks.length("bias", bias, cout);
         }
         final int fullPanels = cout / PANEL;
         final int tailChannels = cout - fullPanels * PANEL;
@@ -230,6 +225,26 @@ final class PointwiseGemm {
                 }
                 break;
             case 3:
+                if (lastMask == null && !(relu6 && res != null)) {
+                    // Full panels with one of the network's three epilogues (ReLU6, linear,
+                    // linear + residual): the epilogue runs in registers, no scratch round trip.
+                    if (relu6) {
+                        for (; p + GemmMr7Nr3v.ROWS <= p1; p += GemmMr7Nr3v.ROWS) {
+                            GemmMr7Nr3v.tileRelu6(in, inOff + p * cin, cin, wd, panelOff,
+                                    out, outOff + p * cout, cout);
+                        }
+                    } else if (res == null) {
+                        for (; p + GemmMr7Nr3v.ROWS <= p1; p += GemmMr7Nr3v.ROWS) {
+                            GemmMr7Nr3v.tileLinear(in, inOff + p * cin, cin, wd, panelOff,
+                                    out, outOff + p * cout, cout);
+                        }
+                    } else {
+                        for (; p + GemmMr7Nr3v.ROWS <= p1; p += GemmMr7Nr3v.ROWS) {
+                            GemmMr7Nr3v.tileResidual(in, inOff + p * cin, cin, wd, panelOff,
+                                    res, resOff + p * cout, out, outOff + p * cout, cout);
+                        }
+                    }
+                }
                 for (; p + GemmMr7Nr3v.ROWS <= p1; p += GemmMr7Nr3v.ROWS) {
                     GemmMr7Nr3v.tile(in, inOff + p * cin, cin, wd, panelOff, scratch);
                     PointwiseEpilogue.finish(scratch, GemmMr7Nr3v.ROWS, 3, relu6,

@@ -1,5 +1,7 @@
 package dev.mobilenetsimd;
 
+import java.util.Objects;
+
 /** Folds batch normalisation into the convolution before it. */
 public final class BatchNorm {
     private BatchNorm() {}
@@ -19,17 +21,37 @@ public final class BatchNorm {
      * @param variance running variance (non-negative)
      * @param eps      epsilon added to the variance (e.g. 1e-5 in PyTorch, 1e-3 in TF-slim)
      * @return the folded bias
+     * @throws NullPointerException     if an argument other than {@code bias} is null
+     * @throws IllegalArgumentException if the lengths disagree, {@code variance + eps} is not
+     *                                  positive, or a folded value is not finite; the kernel is then
+     *                                  left unchanged
      */
     public static float[] fold(float[] kernel, float[] bias, float[] gamma, float[] beta,
                                float[] mean, float[] variance, float eps) {
+        Objects.requireNonNull(kernel, "kernel");
+        Objects.requireNonNull(gamma, "gamma");
+        Objects.requireNonNull(beta, "beta");
+        Objects.requireNonNull(mean, "mean");
+        Objects.requireNonNull(variance, "variance");
         int c = gamma.length;
-        if (beta.length != c || mean.length != c || variance.length != c || (bias != null && bias.length != c)) {
-            throw new IllegalArgumentException("batch-norm vectors must all have " + c + " entries");
+        if (c == 0) {
+            throw new IllegalArgumentException("gamma is empty: expected one entry per output channel");
         }
-        if (c == 0 || kernel.length % c != 0) {
+        checkLength("beta", beta, c);
+        checkLength("mean", mean, c);
+        checkLength("variance", variance, c);
+        if (bias != null) {
+            checkLength("bias", bias, c);
+        }
+        if (kernel.length % c != 0) {
             throw new IllegalArgumentException("kernel of " + kernel.length
                     + " floats is not a whole number of rows of " + c + " output channels");
         }
+        if (!Float.isFinite(eps)) {
+            throw new IllegalArgumentException("eps = " + eps + ": must be finite");
+        }
+        // Everything is computed and checked before the kernel is touched: a rejected call
+        // leaves it unchanged.
         float[] scale = new float[c];
         float[] folded = new float[c];
         for (int i = 0; i < c; i++) {
@@ -40,10 +62,22 @@ public final class BatchNorm {
             scale[i] = (float) (gamma[i] / Math.sqrt((double) variance[i] + eps));
             float b = bias == null ? 0f : bias[i];
             folded[i] = (b - mean[i]) * scale[i] + beta[i];
+            if (!Float.isFinite(scale[i]) || !Float.isFinite(folded[i])) {
+                throw new IllegalArgumentException("channel " + i + ": gamma " + gamma[i] + ", beta "
+                        + beta[i] + ", mean " + mean[i] + ", variance " + variance[i] + ", bias " + b
+                        + " fold to scale " + scale[i] + " and bias " + folded[i] + ": must be finite");
+            }
         }
         for (int i = 0; i < kernel.length; i++) {
             kernel[i] *= scale[i % c];
         }
         return folded;
+    }
+
+    private static void checkLength(String what, float[] a, int c) {
+        if (a.length != c) {
+            throw new IllegalArgumentException(what + " has " + a.length + " entries; expected " + c
+                    + " (one per output channel, as gamma)");
+        }
     }
 }

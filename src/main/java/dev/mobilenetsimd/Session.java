@@ -25,10 +25,24 @@ public final class Session implements AutoCloseable {
      *
      * @param nhwcImage {@code resolution * resolution * 3} floats, row-major, RGB interleaved,
      *                  already normalised the way the weights expect
+     * <p>Non-finite pixels are not rejected: they propagate with IEEE float rules, the activation
+     * mapping NaN to NaN, +Inf to 6 and -Inf to 0 (see {@code KernelSet}); a NaN anywhere in the
+     * image makes every logit NaN. Either way the session stays usable.
+     *
      * @return the {@link MobileNetV2#classes()} logits
      * @throws IllegalArgumentException if the image has the wrong length
+     * @throws NullPointerException     if the image is null
+     * @throws IllegalStateException    if the session is closed
      */
     public float[] run(float[] nhwcImage) {
+        arena();
+        Objects.requireNonNull(nhwcImage, "image");
+        int n = model.inputLength();
+        if (nhwcImage.length != n) {
+            int r = model.config().resolution();
+            throw new IllegalArgumentException("image has " + nhwcImage.length + " floats; expected " + n
+                    + " (" + r + "x" + r + "x3, NHWC)");
+        }
         float[] logits = new float[model.classes()];
         run(nhwcImage, 0, logits, 0);
         return logits;
@@ -65,6 +79,7 @@ public final class Session implements AutoCloseable {
      * @return one logits array per image
      */
     public float[][] runBatch(float[][] images) {
+        arena(); // a closed session fails even for an empty batch
         Objects.requireNonNull(images, "images");
         for (int i = 0; i < images.length; i++) {
             if (images[i] == null || images[i].length != model.inputLength()) {
