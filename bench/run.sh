@@ -106,7 +106,7 @@ if [ "$profile" = quick ]; then
   KOPT="-f 1 -wi 3 -w 1s -i 5 -r 300ms"
   NOPT="-f 1 -wi 4 -w 1s -i 3 -r 1s"
   B8OPT="-f 1 -wi 3 -w 1s -i 3 -r 1s"
-  BOPT="-f 1 -wi 3 -w 1s -i 5 -r 300ms -p step=0,1,2,3,6,10,13,17,18,20"
+  BOPT="-f 1 -wi 3 -w 1s -i 5 -r 300ms -p step=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20"
   POPT="-f 1 -wi 3 -w 300ms -i 5 -r 300ms"
   MAXVEC=(32 16)
   # A subset of the layer shapes: the first and last layers and a few in between.

@@ -281,15 +281,15 @@ public final class ReportGenerator {
             md.append(NOT_MEASURED).append("\n\n");
             return;
         }
-        double gmac = networkMacs("1.0/224") / 1e6;
+        double mmacs = networkMacs("1.0/224") / 1e6; // million multiply-adds: 2 * mmacs / ms = GFLOP/s
         Result best = rs.stream().filter(r -> !r.scalar()).min(Comparator.comparingDouble(Result::medianMs))
                 .orElse(null);
         if (best != null) {
             Result sc = scalarOf(best, true);
             md.append(String.format(Locale.ROOT, "Fastest: **%s on JDK %s, %s ms per image (%s images/s, "
                             + "%s GFLOP/s, %s of peak)**%s.%n%n", best.setup(), best.jdk, f2(best.medianMs()),
-                    f1(1000 / best.medianMs()), f1(2 * gmac / best.medianMs() / 1e3),
-                    pct(100 * 2 * gmac / best.medianMs() / 1e3 / peak(best.jdk, best.bits())),
+                    f1(1000 / best.medianMs()), f1(2 * mmacs / best.medianMs()),
+                    pct(100 * 2 * mmacs / best.medianMs() / peak(best.jdk, best.bits())),
                     sc == null ? "" : ", " + f1(sc.medianMs() / best.medianMs()) + "× the scalar baseline"));
         }
         networkTable(rs, networkMacs("1.0/224"), 1);
