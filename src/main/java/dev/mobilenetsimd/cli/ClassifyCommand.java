@@ -49,6 +49,11 @@ public final class ClassifyCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON document instead of text.")
     boolean json;
 
+    @Option(names = {"-w", "--warmup"}, defaultValue = "0", paramLabel = "N",
+            description = "Untimed inferences on a blank image first, so the reported latency excludes "
+                    + "JIT compilation (the first few inferences run slowly). Default: ${DEFAULT-VALUE}.")
+    int warmup;
+
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Images to classify.")
     List<Path> images;
 
@@ -58,6 +63,10 @@ public final class ClassifyCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         if (top < 1) {
             err.println("error: --top must be at least 1");
+            return 2;
+        }
+        if (warmup < 0) {
+            err.println("error: --warmup must be 0 or more");
             return 2;
         }
         TfliteModel m;
@@ -73,6 +82,10 @@ public final class ClassifyCommand implements Callable<Integer> {
         }
         int failures = 0;
         try (Classifier c = classifier) {
+            int side = m.config().resolution();
+            for (int i = 0; i < warmup; i++) {
+                c.classifyPreprocessed(new byte[side * side * 3]);
+            }
             if (json) {
                 out.println("{");
                 out.println("  \"model\": " + quote(model.toString()) + ",");
