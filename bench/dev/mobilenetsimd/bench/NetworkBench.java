@@ -48,6 +48,10 @@ public class NetworkBench {
     @Param({"1"})
     public int batch;
 
+    /** Threads per inference (intra-op: the caller plus {@code threads - 1} session workers). */
+    @Param({"1"})
+    public int threads;
+
     private Session session;
     private float[] images;
     private float[] logits;
@@ -63,7 +67,7 @@ public class NetworkBench {
         ExecutionMode mode = backend.endsWith("layerwise") ? ExecutionMode.LAYERWISE : ExecutionMode.FUSED;
         MobileNetV2 model = MobileNetV2.create(cfg, Weights.random(cfg, 42),
                 scalar ? KernelSets.scalar() : KernelSets.vector(), mode);
-        session = model.newSession();
+        session = model.newSession(threads);
         inputLength = model.inputLength();
         classes = model.classes();
         images = new float[batch * inputLength];

@@ -53,9 +53,28 @@ public final class MobileNetV2 {
         return new MobileNetV2(plan, CompiledNetwork.compile(plan, weights, kernels));
     }
 
-    /** A new session with its own arena ({@link ExecutionPlan#arenaFloats()} floats). */
+    /** Largest intra-op thread count a session accepts. */
+    public static final int MAX_THREADS = 256;
+
+    /** A new single-threaded session with its own arena ({@link ExecutionPlan#arenaFloats()} floats). */
     public Session newSession() {
-        return new Session(this);
+        return new Session(this, 1);
+    }
+
+    /**
+     * A new session whose inferences are split across {@code threads} threads: the calling
+     * thread and {@code threads - 1} workers the session starts now and stops on close. Fused
+     * blocks, the stem and the last 1x1 convolution are split by output rows (or pixels); the
+     * pool and the classifier stay on the calling thread, and so does every block of a
+     * layer-by-layer model. Logits are bitwise identical to a single-threaded session's.
+     *
+     * @throws IllegalArgumentException unless {@code 1 <= threads <= MAX_THREADS}
+     */
+    public Session newSession(int threads) {
+        if (threads < 1 || threads > MAX_THREADS) {
+            throw new IllegalArgumentException("threads = " + threads + ": expected 1 to " + MAX_THREADS);
+        }
+        return new Session(this, threads);
     }
 
     public ExecutionPlan plan() { return plan; }

@@ -1,5 +1,6 @@
 package dev.mobilenetsimd;
 
+import dev.mobilenetsimd.runtime.IntraOpPool;
 import java.util.Objects;
 
 /**
@@ -7,14 +8,34 @@ import java.util.Objects;
  * session is created, so an inference allocates nothing but its result (none with
  * {@link #run(float[], int, float[], int)}). A session belongs to one thread at a time; create
  * one per thread to share a model.
+ *
+ * <p>A session made with {@link MobileNetV2#newSession(int)} and more than one thread also owns a
+ * fixed team of worker threads (started once, stopped by {@link #close()}) that split every fused
+ * block, the stem and the last 1x1 convolution of each inference by output rows or pixels.
+ * Results are bitwise identical for any thread count. Batches run image after image, each image
+ * split across the team.
  */
 public final class Session implements AutoCloseable {
     private final MobileNetV2 model;
+    private final IntraOpPool pool;
     private float[] arena;
 
-    Session(MobileNetV2 model) {
+    Session(MobileNetV2 model, int threads) {
         this.model = model;
-        this.arena = new float[model.plan().arenaFloats()];
+        var plan = model.plan();
+        long floats = IntraOpPool.arenaFloats(threads, plan.arenaFloats(), plan.workerScratchFloats());
+        if (floats > Integer.MAX_VALUE - 64) {
+            throw new IllegalArgumentException(threads + " threads need an arena of " + floats
+                    + " floats: too large for one array; use fewer threads");
+        }
+        this.arena = new float[(int) floats];
+        this.pool = threads > 1 ? new IntraOpPool(threads, plan.arenaFloats(),
+                plan.workerScratchOffset(), plan.workerScratchFloats()) : null;
+    }
+
+    /** Threads that run each inference (1: the calling thread only). */
+    public int threads() {
+        return pool == null ? 1 : pool.threads();
     }
 
     /** The model this session runs. */
@@ -68,7 +89,7 @@ public final class Session implements AutoCloseable {
                     + ", but the array has " + logits.length);
         }
         System.arraycopy(image, imageOff, a, model.plan().inputOffset(), n);
-        model.network().run(a);
+        model.network().run(a, pool);
         System.arraycopy(a, model.plan().logitsOffset(), logits, logitsOff, k);
     }
 
@@ -108,5 +129,8 @@ public final class Session implements AutoCloseable {
     @Override
     public void close() {
         arena = null;
+        if (pool != null) {
+            pool.close();
+        }
     }
 }

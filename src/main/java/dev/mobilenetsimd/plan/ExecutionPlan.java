@@ -270,6 +270,19 @@ public final class ExecutionPlan {
     /** Floats a session allocates, once. */
     public int arenaFloats() { return arenaFloats; }
 
+    /**
+     * First float of the scratch regions ({@code expanded} then {@code depthwise}) that each
+     * intra-op worker needs a copy of.
+     */
+    public int workerScratchOffset() { return regions.get("expanded").offset(); }
+
+    /** Floats of one worker's copy of the scratch regions (64-byte multiple). */
+    public int workerScratchFloats() {
+        BufferUse dw = regions.get("depthwise");
+        int span = dw.offset() + dw.length() - workerScratchOffset();
+        return (span + ALIGN - 1) / ALIGN * ALIGN;
+    }
+
     /** Arena offset of the NHWC input image. */
     public int inputOffset() { return regions.get("input").offset(); }
 

@@ -89,6 +89,25 @@ public final class CompiledNetwork {
         }
     }
 
+    /**
+     * Runs every step, each split across {@code pool}'s threads where the step allows it (fused
+     * blocks, the stem and the last 1x1 convolution); {@code pool == null} runs serially. The
+     * arena must hold the pool's scratch copies too. Bitwise the same result as {@link #run}.
+     */
+    public void run(float[] arena, IntraOpPool pool) {
+        if (pool == null) {
+            run(arena);
+            return;
+        }
+        for (Op op : ops) {
+            if (op.units() > 1) {
+                pool.run(op, arena);
+            } else {
+                op.run(arena);
+            }
+        }
+    }
+
     /** Runs only step {@code index} (for per-block benchmarks and tests). */
     public void runStep(int index, float[] arena) {
         ops[index].run(arena);

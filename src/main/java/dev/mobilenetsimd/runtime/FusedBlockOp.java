@@ -53,10 +53,27 @@ final class FusedBlockOp implements Op {
 
     @Override
     public void run(float[] a) {
+        run(a, 0, outH, 0);
+    }
+
+    @Override
+    public int units() {
+        return outH;
+    }
+
+    /**
+     * Output rows {@code [rowStart, rowEnd)}. A worker expands every input row its rows need,
+     * into its own ring (shifted by {@code scratchShift}); rows needed on both sides of a split
+     * are expanded by both workers, identically.
+     */
+    @Override
+    public void run(float[] a, int rowStart, int rowEnd, int scratchShift) {
         final int inRow = inW * ce;
-        int nextToExpand = 0;
-        for (int y0 = 0; y0 < outH; y0 += band) {
-            int y1 = Math.min(y0 + band, outH);
+        final int ring = this.ring + scratchShift;
+        final int dw = this.dw + scratchShift;
+        int nextToExpand = Math.max(0, rowStart * stride - padTop);
+        for (int y0 = rowStart; y0 < rowEnd; y0 += band) {
+            int y1 = Math.min(y0 + band, rowEnd);
             if (expand != null) {
                 int last = Math.min(inH - 1, (y1 - 1) * stride - padTop + 2);
                 while (nextToExpand <= last) {
@@ -70,8 +87,9 @@ final class FusedBlockOp implements Op {
             }
             for (int y = y0; y < y1; y++) {
                 int r = y * stride - padTop;
-                k.depthwiseRow(a, row(r, inRow), row(r + 1, inRow), row(r + 2, inRow), inW, stride,
-                        padLeft, depthwise, Activation.RELU6, a, dw + (y - y0) * outW * ce, outW);
+                k.depthwiseRow(a, row(r, inRow, ring), row(r + 1, inRow, ring),
+                        row(r + 2, inRow, ring), inW, stride, padLeft, depthwise, Activation.RELU6,
+                        a, dw + (y - y0) * outW * ce, outW);
             }
             k.pointwise(a, dw, (y1 - y0) * outW, project, Activation.LINEAR,
                     residual ? a : null, in + y0 * outW * cout, a, out + y0 * outW * cout);
@@ -79,7 +97,7 @@ final class FusedBlockOp implements Op {
     }
 
     /** Arena offset of expanded input row {@code r}: a ring slot, the input itself, or zeros. */
-    private int row(int r, int inRow) {
+    private int row(int r, int inRow, int ring) {
         if (r < 0 || r >= inH) {
             return zero;
         }

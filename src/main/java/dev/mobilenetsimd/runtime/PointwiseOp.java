@@ -25,4 +25,15 @@ final class PointwiseOp implements Op {
     public void run(float[] a) {
         k.pointwise(a, in, pixels, w, act, null, 0, a, out);
     }
+
+    @Override
+    public int units() {
+        return pixels;
+    }
+
+    @Override
+    public void run(float[] a, int start, int end, int scratchShift) {
+        k.pointwise(a, in + start * w.inChannels, end - start, w, act, null, 0, a,
+                out + start * w.outChannels);
+    }
 }

@@ -1,5 +1,6 @@
 package dev.mobilenetsimd.runtime;
 
+import dev.mobilenetsimd.kernels.Activation;
 import dev.mobilenetsimd.kernels.KernelSet;
 import dev.mobilenetsimd.kernels.PackedWeights;
 import dev.mobilenetsimd.plan.Step;
@@ -26,6 +27,17 @@ final class StemOp implements Op {
 
     @Override
     public void run(float[] a) {
-        k.conv3x3(a, in, inH, inW, stride, padTop, padLeft, w, dev.mobilenetsimd.kernels.Activation.RELU6, a, out, outH, outW, 0, outH);
+        run(a, 0, outH, 0);
+    }
+
+    @Override
+    public int units() {
+        return outH;
+    }
+
+    @Override
+    public void run(float[] a, int rowStart, int rowEnd, int scratchShift) {
+        k.conv3x3(a, in, inH, inW, stride, padTop, padLeft, w, Activation.RELU6, a, out, outH, outW,
+                rowStart, rowEnd);
     }
 }

@@ -1,0 +1,160 @@
+package dev.mobilenetsimd.runtime;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A fixed team of threads that splits each step of one inference: the calling thread takes the
+ * first share of a step's units (output rows or pixels), {@code threads - 1} workers, started
+ * once, take the rest, and the caller waits for all before the next step. Nothing is allocated
+ * or started per inference. Workers spin briefly between steps (the next one follows within
+ * microseconds) and park when idle, so a pool costs no CPU between inferences.
+ *
+ * <p>Each worker writes its scratch rows (expanded ring, depthwise band) to its own copy of the
+ * plan's scratch regions, {@link #scratchShift(int)} floats away; outputs are disjoint rows. Used
+ * by one session, hence by one thread at a time.
+ */
+public final class IntraOpPool implements AutoCloseable {
+    /** About 20-50 µs of spinning before a worker parks. */
+    private static final int SPINS_BEFORE_PARK = 2_000;
+
+    private final int threads;
+    private final int[] shifts;
+    private final Thread[] workers;
+    private final AtomicInteger pending = new AtomicInteger();
+    private Op op;               // published by the volatile write of generation
+    private float[] arena;
+    private volatile int generation;
+    private volatile boolean closed;
+    private volatile Throwable failure;
+
+    /**
+     * @param threads        threads per step, the caller included (at least 2)
+     * @param arenaFloats    floats of the plan's arena: worker copies of the scratch start here
+     * @param scratchOffset  first float of the plan's scratch regions
+     * @param scratchFloats  floats of the scratch regions, one worker's copy
+     */
+    public IntraOpPool(int threads, int arenaFloats, int scratchOffset, int scratchFloats) {
+        if (threads < 2) {
+            throw new IllegalArgumentException("a pool needs at least 2 threads, got " + threads);
+        }
+        this.threads = threads;
+        this.shifts = new int[threads];
+        int base = alignedBase(arenaFloats);
+        for (int w = 1; w < threads; w++) {
+            shifts[w] = base + (w - 1) * scratchFloats - scratchOffset;
+        }
+        this.workers = new Thread[threads - 1];
+        for (int w = 1; w < threads; w++) {
+            int index = w;
+            Thread t = new Thread(() -> work(index), "mobilenet-simd-worker-" + w);
+            t.setDaemon(true);
+            workers[w - 1] = t;
+        }
+        for (Thread t : workers) {
+            t.start();
+        }
+    }
+
+    /** Floats of a session arena for {@code threads} threads: the plan's, then worker scratch copies. */
+    public static long arenaFloats(int threads, int planArenaFloats, int scratchFloats) {
+        return alignedBase(planArenaFloats) + (long) (threads - 1) * scratchFloats;
+    }
+
+    /** Worker copies start on a 64-byte boundary after the plan's arena. */
+    private static int alignedBase(int planArenaFloats) {
+        return (planArenaFloats + 15) / 16 * 16;
+    }
+
+    /** Threads per step, the caller included. */
+    public int threads() {
+        return threads;
+    }
+
+    /** Shift of worker {@code w}'s scratch regions (0 for the caller). */
+    int scratchShift(int w) {
+        return shifts[w];
+    }
+
+    /** Runs {@code op} on {@code a}, split across the team; returns when every share is done. */
+    void run(Op op, float[] a) {
+        if (closed) {
+            throw new IllegalStateException("the session's thread pool is closed");
+        }
+        this.op = op;
+        this.arena = a;
+        failure = null;
+        pending.set(threads - 1);
+        generation = generation + 1; // single writer: publishes op and arena to the workers
+        for (Thread t : workers) {
+            LockSupport.unpark(t);
+        }
+        Throwable mine = null;
+        try {
+            share(op, a, 0);
+        } catch (Throwable t) {
+            mine = t;
+        }
+        while (pending.get() != 0) {
+            Thread.onSpinWait();
+        }
+        Throwable theirs = failure;
+        if (mine != null || theirs != null) {
+            Throwable t = mine != null ? mine : theirs;
+            if (t instanceof RuntimeException) {
+                throw (RuntimeException) t;
+            }
+            if (t instanceof Error) {
+                throw (Error) t;
+            }
+            throw new IllegalStateException("worker failed", t);
+        }
+    }
+
+    private void share(Op op, float[] a, int w) {
+        int units = op.units();
+        int start = (int) ((long) units * w / threads);
+        int end = (int) ((long) units * (w + 1) / threads);
+        if (start < end) {
+            op.run(a, start, end, shifts[w]);
+        }
+    }
+
+    private void work(int w) {
+        int seen = 0;
+        while (true) {
+            int spins = 0;
+            int g;
+            while ((g = generation) == seen) {
+                if (closed) {
+                    return;
+                }
+                if (++spins < SPINS_BEFORE_PARK) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.park(this);
+                }
+            }
+            seen = g;
+            if (closed) {
+                return;
+            }
+            try {
+                share(op, arena, w);
+            } catch (Throwable t) {
+                failure = t;
+            } finally {
+                pending.decrementAndGet();
+            }
+        }
+    }
+
+    /** Stops the workers (they exit at their next wake-up); idempotent. */
+    @Override
+    public void close() {
+        closed = true;
+        for (Thread t : workers) {
+            LockSupport.unpark(t);
+        }
+    }
+}

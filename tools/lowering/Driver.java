@@ -1,0 +1,106 @@
+import dev.mobilenetsimd.kernels.Activation;
+import dev.mobilenetsimd.kernels.KernelSet;
+import dev.mobilenetsimd.kernels.KernelSets;
+import dev.mobilenetsimd.kernels.PackedWeights;
+import java.util.Random;
+
+/**
+ * Warm-up driver for the lowering study (reports/LOWERING.md), run by tools/lowering/lowering.sh
+ * as a single-file source program: it calls each vector kernel on a representative MobileNetV2
+ * shape until C2 has compiled it, so that -XX:CompileCommand=print shows the C2 code.
+ *
+ *   -Dkernels=pw,dw,conv,head,elt   which kernel families to run (default: all)
+ *   -Dsecs=2                        wall time per family (raise it under emulation)
+ *   -Dsecs.pw=4                     wall time of the pointwise family (default 2 * secs)
+ */
+public class Driver {
+    static final Random R = new Random(1);
+
+    static float[] rnd(int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = R.nextFloat() - .25f;
+        return a;
+    }
+
+    interface Step { void run(); }
+
+    static void phase(String name, double secs, Step s) {
+        long t0 = System.nanoTime(), end = t0 + (long) (secs * 1e9);
+        long n = 0;
+        do { s.run(); n++; } while (System.nanoTime() < end);
+        System.out.printf("DRIVER %-28s %8d calls in %.1f s%n", name, n, (System.nanoTime() - t0) / 1e9);
+    }
+
+    public static void main(String[] args) {
+        KernelSet v = KernelSets.vector();
+        String kernels = System.getProperty("kernels", "pw,dw,conv,head,elt");
+        double secs = Double.parseDouble(System.getProperty("secs", "2"));
+        System.out.println("DRIVER arch=" + System.getProperty("os.arch") + " java="
+                + System.getProperty("java.version") + " kernels=" + v.name());
+
+        if (kernels.contains("pw")) {
+            // Expansion 1x1 with ReLU6 (block 14x14, 64 -> 384): full panels (7x3 tileRelu6 at 512
+            // bits, 6x4 / 6x2 + finish at 256/128).
+            int px = 196;
+            float[] in = rnd(px * 384), res = rnd(px * 64), out = new float[px * 384];
+            PackedWeights expand = v.packPointwise(rnd(64 * 384), rnd(384), 64, 384);
+            // Projection 384 -> 64 with residual (full panel + a 1-vector tail at 512 bits).
+            PackedWeights project = v.packPointwise(rnd(384 * 64), rnd(64), 384, 64);
+            // Projection 192 -> 96 without residual (tileLinear at 512 bits), and 144 -> 24 (2-vector tail).
+            PackedWeights linear = v.packPointwise(rnd(192 * 96), rnd(96), 192, 96);
+            PackedWeights narrow = v.packPointwise(rnd(144 * 24), rnd(24), 144, 24);
+            float[] out2 = new float[px * 96];
+            // The GEMM tiles need longer: they pass through tier 3 before C2 (see PointwiseGemm).
+            phase("pointwise", Double.parseDouble(System.getProperty("secs.pw", String.valueOf(2 * secs))), () -> {
+                v.pointwise(in, 0, px, expand, Activation.RELU6, null, 0, out, 0);
+                v.pointwise(in, 0, px, project, Activation.LINEAR, res, 0, res, 0);
+                v.pointwise(in, 0, px, linear, Activation.LINEAR, null, 0, out2, 0);
+                v.pointwise(in, 0, px, narrow, Activation.LINEAR, null, 0, out2, 0);
+                v.pointwise(in, 0, px - 1, narrow, Activation.RELU6, null, 0, out2, 0);
+            });
+        }
+        if (kernels.contains("dw")) {
+            // Depthwise rows: 56x56x144 stride 1, 56x56x144 -> 28 stride 2, and c = 24 (channel tail at 512).
+            int w = 56, c = 144;
+            float[] src = rnd(3 * w * c + w * c), out = new float[w * c];
+            float[] src24 = rnd(4 * w * 24), out24 = new float[w * 24];
+            PackedWeights dw = v.packDepthwise(rnd(9 * c), rnd(c), c);
+            PackedWeights dw24 = v.packDepthwise(rnd(9 * 24), rnd(24), 24);
+            phase("depthwise", secs, () -> {
+                v.depthwiseRow(src, 0, w * c, 2 * w * c, w, 1, 1, dw, Activation.RELU6, out, 0, w);
+                v.depthwiseRow(src, 0, w * c, 2 * w * c, w, 2, 0, dw, Activation.RELU6, out, 0, w / 2);
+                v.depthwiseRow(src24, 0, w * 24, 2 * w * 24, w, 1, 1, dw24, Activation.RELU6, out24, 0, w);
+            });
+        }
+        if (kernels.contains("conv")) {
+            // The stem: 224x224x3 -> 112x112x32, stride 2; a band of 4 output rows per call.
+            int h = 224, cin = 3, cout = 32;
+            float[] in = rnd(h * h * cin), out = new float[112 * 112 * cout];
+            PackedWeights cw = v.packConv3x3(rnd(9 * cin * cout), rnd(cout), cin, cout);
+            int[] row = {0};
+            phase("conv3x3", secs, () -> {
+                int r = row[0];
+                v.conv3x3(in, 0, h, h, 2, 0, 0, cw, Activation.RELU6, out, 0, 112, 112, r, r + 4);
+                row[0] = (r + 4) % 112;
+            });
+        }
+        if (kernels.contains("head")) {
+            // Global average pool 7x7x1280 and the 1280 -> 1001 classifier.
+            float[] in = rnd(49 * 1280), pooled = new float[1280], logits = new float[1001];
+            PackedWeights fc = v.packDense(rnd(1280 * 1001), rnd(1001), 1280, 1001);
+            phase("head", secs, () -> {
+                v.globalAveragePool(in, 0, 49, 1280, pooled, 0);
+                v.dense(pooled, 0, fc, logits, 0);
+            });
+        }
+        if (kernels.contains("elt")) {
+            // Standalone ReLU6 and add over a 14x14x96 tensor (+ 5 floats: a masked tail).
+            int n = 14 * 14 * 96 + 5;
+            float[] a = rnd(n), b = rnd(n), o = new float[n];
+            phase("elementwise", secs, () -> {
+                v.relu6(a, 0, n);
+                v.add(a, 0, b, 0, o, 0, n);
+            });
+        }
+    }
+}

@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+"""Decode and classify C2 code printed without hsdis (reports/LOWERING.md, issues 7 and 9).
+
+  analyze.py TARGET ARCH PRINT.TXT OUTDIR
+    ARCH: x86 | arm.  PRINT.TXT: a JVM log with -XX:CompilerDirectivesFile=directives.json
+    (PrintAssembly + PrintIntrinsics for C2 compiles of dev.mobilenetsimd.kernels.vector.*).
+  Writes OUTDIR/TARGET/<Class.method>.s (objdump of each C2 compile, newest last; the hot loop
+  marked) and appends one TSV row per kernel method to OUTDIR/counts.tsv.
+
+The hot loop of a method is the innermost loop (a backward branch and its target, containing
+no other backward branch) with the most FMAs, else the most vector instructions.
+"""
+import os
+import re
+import subprocess
+import sys
+
+PKG = "dev.mobilenetsimd.kernels.vector."
+KERNELS = [
+    "GemmMr7Nr3v::tile", "GemmMr7Nr3v::tileRelu6", "GemmMr7Nr3v::tileLinear",
+    "GemmMr7Nr3v::tileResidual", "GemmMr6Nr4v::tile", "GemmMr7Nr2v::tile", "GemmMr6Nr2v::tile",
+    "GemmMr14Nr1v::tile", "GemmMr7Nr1v::tile", "GemmMr1Nr4v::tile", "GemmMr1Nr3v::tile",
+    "GemmMr1Nr2v::tile", "GemmMr1Nr1v::tile", "PointwiseEpilogue::finish",
+    "Depthwise3x3::interiorStride1", "Depthwise3x3::interiorStride2",
+    "Depthwise3x3::borderColumns", "Depthwise3x3::interiorSingle", "Depthwise3x3::tailBlock",
+    "Conv3x3::interiorRow", "Conv3x3::interiorSingleBlock", "Conv3x3::borderPixel",
+    "Head::globalAveragePool", "Head::dense", "Elementwise::relu6", "Elementwise::add",
+]
+COLS = ["target", "method", "osr", "intrinsic_fail", "loop_insns", "fma", "vload", "bcast",
+        "vstore", "masked", "spill", "checks", "calls", "fma_per_load", "vec_bits", "relu6_ops"]
+
+
+def compiles(text):
+    """Yield (method, osr, hexbytes, vma, inline_tree) for each C2 compile in the log."""
+    blocks = re.split(r"(?m)^Compiled method \(c2\)", text)[1:]
+    for b in blocks:
+        head = b.split("\n", 1)[0]
+        m = re.search(r"(\S+)::(\S+)", head)
+        if not m or not m.group(1).startswith(PKG):
+            continue
+        method = m.group(1)[len(PKG):] + "::" + m.group(2)
+        osr = " % " in head or re.search(r"@ \d+ \(", head) is not None
+        code_end = b.find("[/MachCode]")
+        code = b[:code_end]
+        stub = code.find("[Stub Code]")
+        if stub >= 0:
+            code = code[:stub]
+        code = code[code.find("[MachCode]"):]
+        hexs, vma = [], None
+        for line in code.splitlines():
+            mm = re.match(r"^\s+0x([0-9a-f]+): ((?:[0-9a-f]{2,8}[ |]*)+)$", line)
+            if not mm:
+                continue
+            if vma is None:
+                vma = int(mm.group(1), 16)
+            hexs.append(re.sub(r"[ |]", "", mm.group(2)))
+        tree = b[code_end:] if code_end >= 0 else ""
+        yield method, osr, "".join(hexs), vma, tree
+
+
+def disassemble(arch, hexbytes, vma, tmp):
+    with open(tmp, "wb") as f:
+        f.write(bytes.fromhex(hexbytes))
+    if arch == "x86":
+        cmd = ["objdump", "-D", "-b", "binary", "-m", "i386:x86-64", "--adjust-vma=%#x" % vma, tmp]
+    else:
+        cmd = ["aarch64-linux-gnu-objdump", "-D", "-b", "binary", "-m", "aarch64",
+               "--adjust-vma=%#x" % vma, tmp]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    insns = []
+    for line in out.splitlines():
+        m = re.match(r"^\s*([0-9a-f]+):\t(?:[0-9a-f]{2} )*[0-9a-f]*\s*\t(\S+)\s*(.*)$", line)
+        if m:
+            insns.append((int(m.group(1), 16), m.group(2), m.group(3).split("//")[0].split("#")[0].strip()
+                          if arch == "arm" else m.group(3).split("#")[0].strip(), line))
+    return insns
+
+
+def branch_target(arch, mn, ops):
+    if arch == "x86":
+        if not mn.startswith("j"):
+            return None
+        m = re.match(r"^0x([0-9a-f]+)$", ops)
+    else:
+        if not (mn == "b" or mn.startswith("b.") or mn in ("cbz", "cbnz", "tbz", "tbnz")):
+            return None
+        m = re.search(r"(?:^|, )0x([0-9a-f]+)", ops)
+    return int(m.group(1), 16) if m else None
+
+
+X86_VREG = re.compile(r"%[xyz]mm\d+")
+
+
+def classify(arch, insns):
+    """Counts for a list of (addr, mnemonic, operands, line) in a loop body."""
+    c = dict(fma=0, vload=0, bcast=0, vstore=0, masked=0, spill=0, checks=0, calls=0, vec=0,
+             bits=set())
+    lo, hi = insns[0][0], insns[-1][0]
+    for i, (a, mn, ops, _) in enumerate(insns):
+        if arch == "x86":
+            vec = bool(X86_VREG.search(ops))
+            mem = "(" in ops
+            spill = "(%rsp)" in ops
+            if vec:
+                c["vec"] += 1
+                for r in X86_VREG.findall(ops):
+                    c["bits"].add({"x": 128, "y": 256, "z": 512}[r[1]])
+            if mn.startswith(("vfmadd", "vfmsub", "vfnmadd")):
+                c["fma"] += 1
+            # stack traffic, or a general register parked in an xmm register (vmovq/vmovd)
+            if spill or (mn in ("vmovq", "vmovd", "movq", "movd") and "%r" in ops + "%e" and not mem
+                         and re.search(r"%(r\w+|e\w\w)", ops)):
+                c["spill"] += 1
+            elif vec and mem:
+                if ops.endswith(")"):  # AT&T: the destination is last
+                    c["vstore"] += 1
+                elif mn.startswith(("vbroadcast", "vpbroadcast")):
+                    c["bcast"] += 1
+                else:
+                    c["vload"] += 1
+            elif mn.startswith(("vbroadcast", "vpbroadcast")):
+                c["bcast"] += 1
+            if re.search(r"\{%k[1-7]\}", ops) or (mn.startswith("k") and "%k" in ops):
+                c["masked"] += 1
+            if mn.startswith("call"):
+                c["calls"] += 1
+        else:
+            vec = bool(re.search(r"\b[vqz]\d+\.|\bq\d+\b|\bz\d+\b|\{[vz]\d+", ops))
+            spill = "[sp" in ops
+            if vec:
+                c["vec"] += 1
+            if mn in ("fmla", "fmad", "fmls"):
+                c["fma"] += 1
+            if spill and (vec or mn in ("ldr", "str", "ldp", "stp")):
+                c["spill"] += 1
+            elif mn in ("ld1w", "ld1", "ldr", "ldp", "ldur") and vec:
+                c["vload"] += 1
+            elif mn in ("st1w", "st1", "str", "stp", "stur") and vec:
+                c["vstore"] += 1
+            if mn in ("dup", "ld1r", "ld1rw", "mov") and vec and re.search(r"[zv]\d+\.\w+, [sw]\d+|\.s\[0\]|ld1r", mn + " " + ops):
+                c["bcast"] += 1
+            if re.search(r"\bp\d+", ops) or mn in ("whilelo", "ptrue", "ptest"):
+                c["masked"] += 1
+            if mn in ("bl", "blr"):
+                c["calls"] += 1
+        # a compare-and-branch leaving the loop forward (range check, uncommon trap), not the back edge
+        t = branch_target(arch, mn, ops)
+        if t is not None and (t > hi or t < lo) and t > a and i < len(insns) - 1:
+            c["checks"] += 1
+    return c
+
+
+def hot_loop(arch, insns):
+    loops = []
+    for i, (a, mn, ops, _) in enumerate(insns):
+        t = branch_target(arch, mn, ops)
+        if t is not None and t <= a and t >= insns[0][0]:
+            j = next((k for k in range(i + 1) if insns[k][0] >= t), None)
+            # a back edge, not a jump from an out-of-line block back into straight-line code
+            if j is not None and not any(x[1].startswith(("ret", "hlt")) for x in insns[j:i]):
+                loops.append((j, i))
+    inner = [(j, i) for (j, i) in loops
+             if not any(j <= j2 and i2 <= i and (j2, i2) != (j, i) for (j2, i2) in loops)]
+    best, key = None, None
+    for j, i in inner:
+        c = classify(arch, insns[j:i + 1])
+        # most FMAs; then a loop without calls (uncommon-trap stubs laid out inside a back edge
+        # mark a cold path); then the most vector instructions
+        k = (c["fma"], c["calls"] == 0, c["vec"], j - i)
+        if key is None or k > key:
+            best, key = (j, i), k
+    return best
+
+
+def relu6_ops(arch, insns):
+    names = (("vmaxps", "vminps", "vblendmps", "vblendvps", "vpmovd2m", "vcmpunordps", "vcmpps",
+              "vpmovmskb", "vpor", "vpand") if arch == "x86"
+             else ("fmax", "fmin", "fmaxnm", "fminnm", "fcmeq", "fcmgt", "bsl", "bif", "bit", "sel"))
+    seen = {}
+    for _, mn, _, _ in insns:
+        base = mn.split(".")[0]
+        if base in names:
+            seen[base] = seen.get(base, 0) + 1
+    return " ".join("%s:%d" % kv for kv in sorted(seen.items()))
+
+
+def main():
+    target, arch, path, outdir = sys.argv[1:5]
+    text = open(path, errors="replace").read()
+    d = os.path.join(outdir, target)
+    os.makedirs(d, exist_ok=True)
+    last = {}
+    for method, osr, hexbytes, vma, tree in compiles(text):
+        if not hexbytes:
+            continue
+        insns = disassemble(arch, hexbytes, vma, os.path.join(d, ".tmp.bin"))
+        fails = [l.strip() for l in tree.splitlines()
+                 if "failed to inline (intrinsic)" in l and "late inline succeeded" not in l]
+        loop = hot_loop(arch, insns)
+        fname = os.path.join(d, method.replace("::", ".") + ".s")
+        mode = "a" if method in last else "w"
+        with open(fname, mode) as f:
+            f.write("### C2%s %s: %d instructions, %d intrinsic failures\n"
+                    % (" OSR" if osr else "", method, len(insns), len(fails)))
+            for fl in fails:
+                f.write("#   " + fl + "\n")
+            for k, (_, _, _, line) in enumerate(insns):
+                mark = ">>" if loop and loop[0] <= k <= loop[1] else "  "
+                f.write(mark + line + "\n")
+        # keep the newest standard compile; an OSR one only if there is nothing else
+        if method not in last or not osr or last[method][0]:
+            last[method] = (osr, insns, loop, fails)
+    os.remove(os.path.join(d, ".tmp.bin")) if os.path.exists(os.path.join(d, ".tmp.bin")) else None
+    rows = []
+    for method in KERNELS:
+        if method not in last:
+            continue
+        osr, insns, loop, fails = last[method]
+        if loop:
+            body = insns[loop[0]:loop[1] + 1]
+            c = classify(arch, body)
+            with open(os.path.join(d, method.replace("::", ".") + ".loop.s"), "w") as f:
+                f.writelines(l + "\n" for (_, _, _, l) in body)
+        else:
+            c = dict(fma=0, vload=0, bcast=0, vstore=0, masked=0, spill=0, checks=0, calls=0,
+                     bits=set())
+            body = []
+        loads = c["vload"] + c["bcast"]
+        ratio = "%.2f" % (c["fma"] / loads) if loads and c["fma"] else "-"
+        bits = "/".join(str(b) for b in sorted(c.get("bits") or [])) or "-"
+        rows.append([target, method, "osr" if osr else "std", str(len(fails)), str(len(body)),
+                     str(c["fma"]), str(c["vload"]), str(c["bcast"]), str(c["vstore"]),
+                     str(c["masked"]), str(c["spill"]), str(c["checks"]), str(c["calls"]), ratio,
+                     bits, relu6_ops(arch, insns) or "-"])
+    tsv = os.path.join(outdir, "counts.tsv")
+    new = not os.path.exists(tsv)
+    with open(tsv, "a") as f:
+        if new:
+            f.write("\t".join(COLS) + "\n")
+        for r in rows:
+            f.write("\t".join(r) + "\n")
+    print("%s: %d kernel methods with C2 code" % (target, len(rows)), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

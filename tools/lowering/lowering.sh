@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Regenerates the raw material of reports/LOWERING.md (issues 7 and 9): the C2 machine code of
+# every vector kernel on x86 (JDK 25; 512, 256, AVX2-only and 128 bits) and on emulated aarch64
+# (arm64 JDK 17 under qemu-user; NEON, SVE-256, SVE-512), decoded with objdump (no hsdis), the hot
+# loop of each kernel marked, and a table of instruction counts per hot loop.
+#
+#   tools/lowering/lowering.sh [x86] [arm] [TARGET...]   (default: x86 arm)
+#     TARGETs: x86-512 x86-256 x86-avx2 x86-128 x86-mvs16 arm-neon arm-sve256 arm-sve512
+#   Env: LOWERING_DIR (default /tmp/bd-low/lowering): raw logs in raw/, listings in <target>/,
+#        the table in counts.tsv and counts.md. SECS (x86 seconds per kernel family, default 2),
+#        ARM_SECS (default 25; the pointwise family gets twice as long).
+# The classes are built into a private build dir ($LOWERING_DIR/../classes, never target/).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+here=tools/lowering
+out=${LOWERING_DIR:-/tmp/bd-low/lowering}
+build=$(dirname "$out")
+j25=${JAVA25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
+log() { echo "[lowering] $*" >&2; }
+
+targets=()
+for a in "${@:-x86 arm}"; do
+  for b in $a; do
+    case $b in
+      x86) targets+=(x86-512 x86-256 x86-avx2 x86-128 x86-mvs16) ;;
+      arm) targets+=(arm-neon arm-sve256 arm-sve512) ;;
+      *) targets+=("$b") ;;
+    esac
+  done
+done
+mkdir -p "$out/raw"
+mvn -B -q -ntp -Dstyle.color=never -DbuildDir="$build" compile
+cls=$build/classes
+jvmflags=(--add-modules jdk.incubator.vector -XX:+UnlockDiagnosticVMOptions
+          "-XX:CompilerDirectivesFile=$here/directives.json")
+
+run_x86() { # name, extra JVM flags...
+  local name=$1; shift
+  log "$name: JDK 25 $*"
+  nice -n 5 "$j25" "${jvmflags[@]}" "$@" -Dsecs="${SECS:-2}" -cp "$cls" "$here/Driver.java" \
+    > "$out/raw/$name.print.txt" 2>&1
+}
+run_arm() { # name, QEMU_CPU
+  local name=$1 cpu=$2 jvm
+  command -v aarch64-linux-gnu-objdump >/dev/null || { log "no aarch64-linux-gnu-objdump (apt-get install binutils-aarch64-linux-gnu)"; exit 1; }
+  jvm=$(tools/arm/prepare-sysroot.sh 17 2>/dev/null | tail -1)
+  log "$name: arm64 JDK 17 under qemu, QEMU_CPU=$cpu (slow: ~${ARM_SECS:-25}s x 5)"
+  MOBILENET_QEMU_CPU=$cpu nice -n 10 "$jvm" "${jvmflags[@]}" -Dmobilenet.vectorBits=preferred \
+    -Dkernels=pw,dw,head,elt -Dsecs="${ARM_SECS:-25}" -cp "$cls" "$here/Driver.java" \
+    > "$out/raw/$name.print.txt" 2>&1
+}
+
+for t in "${targets[@]}"; do
+  rm -rf "${out:?}/$t"
+  case $t in
+    x86-512)   run_x86 "$t" -Dmobilenet.vectorBits=512 ;;
+    x86-256)   run_x86 "$t" -Dmobilenet.vectorBits=256 ;;
+    x86-avx2)  run_x86 "$t" -XX:UseAVX=2 -Dmobilenet.vectorBits=preferred ;;
+    x86-128)   run_x86 "$t" -Dmobilenet.vectorBits=128 ;;
+    x86-mvs16) run_x86 "$t" -XX:MaxVectorSize=16 -Dmobilenet.vectorBits=preferred ;;
+    arm-neon)   [ -n "${SKIP_RUN:-}" ] || run_arm "$t" neoverse-n1 ;;
+    arm-sve256) [ -n "${SKIP_RUN:-}" ] || run_arm "$t" max,sve-default-vector-length=32 ;;
+    arm-sve512) [ -n "${SKIP_RUN:-}" ] || run_arm "$t" max,sve-default-vector-length=64 ;;
+    *) log "unknown target $t"; exit 2 ;;
+  esac
+  grep -h '^DRIVER' "$out/raw/$t.print.txt" | sed 's/^/    /' >&2 || true
+done
+
+# The table: re-analyse every raw log present, so x86 and arm runs can be redone separately.
+rm -f "$out/counts.tsv"
+for f in "$out"/raw/*.print.txt; do
+  t=$(basename "$f" .print.txt)
+  case $t in arm-*) arch=arm ;; *) arch=x86 ;; esac
+  rm -rf "${out:?}/$t"
+  python3 "$here/analyze.py" "$t" "$arch" "$f" "$out"
+done
+python3 - "$out/counts.tsv" > "$out/counts.md" <<'PY'
+import sys
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
+print("| " + " | ".join(rows[0]) + " |")
+print("|" + "---|" * len(rows[0]))
+for r in rows[1:]:
+    print("| " + " | ".join(r) + " |")
+PY
+log "table: $out/counts.md; listings: $out/<target>/<Class.method>.s (hot loop marked >>) and .loop.s"
