@@ -45,8 +45,11 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsPrepend = {"--add-modules=jdk.incubator.vector", "-Xms1g", "-Xmx1g"})
 public class OnnxRuntimeBench {
-    /** {@code ours-vector-fused}, {@code ort-1thread} or {@code ort-2threads}. */
-    @Param({"ours-vector-fused", "ort-1thread", "ort-2threads"})
+    /**
+     * {@code ours-vector-fused} (one thread), {@code ours-vector-fused-2threads} (a session with
+     * intra-op workers), {@code ort-1thread} or {@code ort-2threads}.
+     */
+    @Param({"ours-vector-fused", "ours-vector-fused-2threads", "ort-1thread", "ort-2threads"})
     public String engine;
 
     private Session ours;
@@ -68,7 +71,8 @@ public class OnnxRuntimeBench {
         }
         logits = new float[cfg.classes()];
         if (engine.startsWith("ours")) {
-            ours = MobileNetV2.create(cfg, weights, KernelSets.vector(), ExecutionMode.FUSED).newSession();
+            ours = MobileNetV2.create(cfg, weights, KernelSets.vector(), ExecutionMode.FUSED)
+                    .newSession(engine.endsWith("2threads") ? 2 : 1);
             return;
         }
         int threads = engine.equals("ort-1thread") ? 1 : 2;
