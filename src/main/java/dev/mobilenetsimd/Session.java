@@ -1,6 +1,7 @@
 package dev.mobilenetsimd;
 
 import dev.mobilenetsimd.runtime.IntraOpPool;
+import java.lang.ref.Cleaner;
 import java.util.Objects;
 
 /**
@@ -16,6 +17,9 @@ import java.util.Objects;
  * split across the team.
  */
 public final class Session implements AutoCloseable {
+    /** Stops the workers of sessions that are dropped without {@link #close()}. */
+    private static final Cleaner WORKER_CLEANER = Cleaner.create();
+
     private final MobileNetV2 model;
     private final IntraOpPool pool;
     private float[] arena;
@@ -31,6 +35,9 @@ public final class Session implements AutoCloseable {
         this.arena = new float[(int) floats];
         this.pool = threads > 1 ? new IntraOpPool(threads, plan.arenaFloats(),
                 plan.workerScratchOffset(), plan.workerScratchFloats()) : null;
+        if (pool != null) {
+            WORKER_CLEANER.register(this, pool::close); // the workers hold the pool, not this
+        }
     }
 
     /** Threads that run each inference (1: the calling thread only). */
@@ -44,12 +51,12 @@ public final class Session implements AutoCloseable {
     /**
      * Classifies one image.
      *
-     * @param nhwcImage {@code resolution * resolution * 3} floats, row-major, RGB interleaved,
-     *                  already normalised the way the weights expect
      * <p>Non-finite pixels are not rejected: they propagate with IEEE float rules, the activation
      * mapping NaN to NaN, +Inf to 6 and -Inf to 0 (see {@code KernelSet}); a NaN anywhere in the
      * image makes every logit NaN. Either way the session stays usable.
      *
+     * @param nhwcImage {@code resolution * resolution * 3} floats, row-major, RGB interleaved,
+     *                  already normalised the way the weights expect
      * @return the {@link MobileNetV2#classes()} logits
      * @throws IllegalArgumentException if the image has the wrong length
      * @throws NullPointerException     if the image is null

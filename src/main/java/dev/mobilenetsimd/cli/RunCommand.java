@@ -46,6 +46,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-n", "--iterations"}, defaultValue = "100", description = "Timed runs. Default: ${DEFAULT-VALUE}.")
     int iterations;
 
+    @Option(names = {"-t", "--threads"}, defaultValue = "1",
+            description = "Threads per inference (intra-op: fused blocks, stem and last 1x1 split by rows). Default: ${DEFAULT-VALUE}.")
+    int threads;
+
     @Option(names = "--json", description = "Machine-readable output.")
     boolean json;
 
@@ -71,7 +75,7 @@ final class RunCommand implements Callable<Integer> {
         float[] image = randomImage(model.inputLength(), seed + 1);
         float[] logits = new float[model.classes()];
         long[] nanos = new long[iterations];
-        try (Session session = model.newSession()) {
+        try (Session session = model.newSession(threads)) {
             progress(err, "warm-up", 0, warmup);
             for (int i = 0; i < warmup; i++) {
                 session.run(image, 0, logits, 0);
@@ -99,6 +103,7 @@ final class RunCommand implements Callable<Integer> {
             root.put("config", PlanCommand.configJson(config));
             root.put("backend", kernels.name());
             root.put("mode", executionMode.name().toLowerCase(Locale.ROOT));
+            root.put("threads", threads);
             root.put("seed", seed);
             root.put("macs", model.plan().totalMacs());
             Map<String, Object> lat = new LinkedHashMap<>();
@@ -129,8 +134,8 @@ final class RunCommand implements Callable<Integer> {
             root.put("logitsChecksum", Main.checksum(logits));
             out.print(Json.write(root));
         } else {
-            out.printf(Locale.ROOT, "%s on %s, %s blocks%n", config, kernels.name(),
-                    executionMode.name().toLowerCase(Locale.ROOT));
+            out.printf(Locale.ROOT, "%s on %s, %s blocks, %d thread%s%n", config, kernels.name(),
+                    executionMode.name().toLowerCase(Locale.ROOT), threads, threads == 1 ? "" : "s");
             out.printf(Locale.ROOT, "latency over %d runs (after %d warm-up): median %.3f ms, p10 %.3f ms, p90 %.3f ms, min %.3f ms%n",
                     iterations, warmup, medianMs, percentile(sorted, 0.1) / 1e6,
                     percentile(sorted, 0.9) / 1e6, sorted[0] / 1e6);

@@ -44,10 +44,11 @@ class CliTest {
 
     @Test
     void runPrintsLatencyAndTop5() {
-        Result r = run("run", "-a", "0.35", "-r", "32", "-k", "10", "-w", "1", "-n", "3", "--json");
+        Result r = run("run", "-a", "0.35", "-r", "32", "-k", "10", "-w", "1", "-n", "3", "--threads", "2", "--json");
         assertEquals(0, r.status, r.err);
         assertTrue(r.out.contains("\"medianMs\"") && r.out.contains("\"top5\""), r.out);
         assertEquals(5, r.out.split("\"index\"").length - 1, "five top classes");
+        assertTrue(r.out.contains("\"threads\": 2"), r.out);
     }
 
     @Test
@@ -63,6 +64,9 @@ class CliTest {
         assertTrue(r.err.contains("symmetric"), r.err);
         r = run("run", "-r", "32", "-n", "0");
         assertEquals(2, r.status);
+        r = run("run", "-r", "32", "-n", "1", "--threads", "0");
+        assertEquals(2, r.status);
+        assertTrue(r.err.contains("threads = 0"), r.err);
         r = run("plan", "--resolution", "abc");
         assertEquals(2, r.status, "picocli's own usage error");
     }
