@@ -21,6 +21,7 @@
 #   BENCH_NO_BUILD=1  skip the Maven build (classes already in BENCH_BUILD_DIR)
 #   BENCH_REPORTS_DIR where data and report go (default reports)
 #   BENCH_ONLY=REGEX  make only the runs whose jdkNN/name matches (e.g. 'Network|FmaPeak', 'jdk17/')
+#   BENCH_KEEP=1      keep the results already in reports/data (add runs to them, e.g. with BENCH_ONLY)
 #   BENCH_SMOKE=1     tiny iterations for every run (-f 1 -wi 1 -w 100ms -i 1 -r 100ms): checks the
 #                     pipeline in a few minutes; the figures mean nothing
 #   BENCH_CPU=N       pin the benchmark JVMs to CPU N with taskset (recommended on a quiet machine)
@@ -165,12 +166,24 @@ for jdk in "${JDKS[@]}"; do
         "$B8OPT -p batch=8 -p variant=1.0/224 -p backend=vector-fused,vector-layerwise $(vbits "$w")"
   done
   add "$jdk" NetworkBench-batch8-scalar '\.NetworkBench\.' "$B8OPT -p batch=8 -p variant=1.0/224 -p backend=scalar"
+  # Intra-op parallelism: one image split across 2 threads (1.0/224, fused, widest width).
+  if has_param NetworkBench threads; then
+    add "$jdk" "NetworkBench-threads2-vector-${WIDTHS[0]}" '\.NetworkBench\.' \
+        "$NOPT -p batch=1 -p threads=2 -p variant=1.0/224 -p backend=vector-fused $(vbits "${WIDTHS[0]}")"
+  fi
   # The JVM's own cap on the vector size, preferred species (no -Dmobilenet.vectorBits).
   for m in "${MAXVEC[@]}"; do
     add "$jdk" "NetworkBench-maxvector-$m" '\.NetworkBench\.' \
         "$NOPT -p batch=1 -p variant=1.0/224 -p backend=vector-fused,vector-layerwise -jvmArgsAppend -XX:MaxVectorSize=$m"
   done
 done
+# Quick profile: JDK 17 beside 25 for the headline figures only (peak, 1.0/224 network).
+if [ "$profile" = quick ]; then
+  add 17 FmaPeakBench 'FmaPeakBench' "$POPT"
+  add 17 NetworkBench-vector-512 '\.NetworkBench\.' \
+      "$NOPT -p batch=1 -p variant=1.0/224 -p backend=vector-fused,vector-layerwise $(vbits 512)"
+  add 17 NetworkBench-scalar '\.NetworkBench\.' "$NOPT -p batch=1 -p variant=1.0/224 -p backend=scalar"
+fi
 
 if [ "$mode" = list ]; then
   for r in "${runs[@]}"; do echo "$r"; done
@@ -180,7 +193,7 @@ fi
 
 # ---- measure ---------------------------------------------------------------------------------------
 build_classes
-rm -rf "$data"
+if [ "${BENCH_KEEP:-}" != 1 ]; then rm -rf "$data"; fi
 mkdir -p "$data"
 start=$(date +%s)
 

@@ -240,7 +240,7 @@ public final class ReportGenerator {
         md.append("MobileNetV2, fp32, NHWC, one thread, random weights. GFLOP/s = 2 × multiply-adds / time. "
                 + "Times are medians of the JMH samples; ± is the half-width of the "
                 + f1(Result.CONFIDENCE * 100) + "% confidence interval of the mean. "
-                + "% of peak compares with this machine's measured Vector API FMA peak at the same width "
+                + "% of peak compares with this machine's measured Vector API FMA peak at the same width (times the threads for multi-threaded rows) "
                 + "(scalar: at the widest width, i.e. the machine's peak).\n\n");
         if (!warnings.isEmpty()) {
             md.append("**Warnings:**\n\n");
@@ -289,7 +289,7 @@ public final class ReportGenerator {
             md.append(String.format(Locale.ROOT, "Fastest: **%s on JDK %s, %s ms per image (%s images/s, "
                             + "%s GFLOP/s, %s of peak)**%s.%n%n", best.setup(), best.jdk, f2(best.medianMs()),
                     f1(1000 / best.medianMs()), f1(2 * mmacs / best.medianMs()),
-                    pct(100 * 2 * mmacs / best.medianMs() / peak(best.jdk, best.bits())),
+                    pct(100 * 2 * mmacs / best.medianMs() / (peak(best.jdk, best.bits()) * best.threads())),
                     sc == null ? "" : ", " + f1(sc.medianMs() / best.medianMs()) + "× the scalar baseline"));
         }
         networkTable(rs, networkMacs("1.0/224"), 1);
@@ -315,7 +315,7 @@ public final class ReportGenerator {
             md.append(" | ").append(f2(r.meanMs())).append(" ± ").append(f2((r.ciHigh - r.ciLow) / 2 * r.toMs()))
                     .append(" | ").append(f1(1000 / perImage))
                     .append(" | ").append(f1(gflops))
-                    .append(" | ").append(pct(100 * gflops / peak(r.jdk, r.bits())))
+                    .append(" | ").append(pct(100 * gflops / (peak(r.jdk, r.bits()) * r.threads())))
                     .append(" | ").append(s1 == null || s1 == r ? "—" : f1(s1.medianMs() / r.medianMs()) + "×")
                     .append(" | ").append(s2 == null || s2 == r ? "—" : f1(s2.medianMs() / r.medianMs()) + "×")
                     .append(" | ").append(r.n).append(" |\n");

@@ -178,7 +178,12 @@ final class Result {
         }
         String w = maxVectorSize() > 0 ? "MaxVectorSize=" + maxVectorSize()
                 : bits() > 0 ? bits() + "-bit" : "preferred";
-        return backend() + " " + w;
+        return backend() + " " + w + (threads() > 1 ? ", " + threads() + " threads" : "");
+    }
+
+    /** Threads per inference (NetworkBench's {@code threads} parameter; 1 when absent). */
+    int threads() {
+        return Integer.parseInt(param("threads", "1"));
     }
 
     /** Sort key: vector before scalar, fused before layer-by-layer, wider first. */
@@ -186,7 +191,7 @@ final class Result {
         String b = backend();
         int k = b.equals("vector-fused") ? 0 : b.startsWith("vector") ? 1 : superWord() ? 3 : 4;
         int w = scalar() ? 0 : maxVectorSize() > 0 ? 2000 - maxVectorSize() : 1000 - bits();
-        return k * 10_000 + w;
+        return k * 10_000 + w + (threads() > 1 ? 5_000 : 0);
     }
 
     /** Factor from this result's unit to milliseconds per operation (NaN for throughput units). */
