@@ -9,7 +9,8 @@ import dev.mobilenetsimd.plan.Step;
  * An inverted residual block streamed through cache, band by band of output rows:
  * <ol>
  *   <li>expand (1x1 + ReLU6) the input rows the band needs and has not expanded yet, into a ring
- *       of {@code ringRows} expanded rows (each input row is expanded exactly once);</li>
+ *       of {@code ringRows} expanded rows (each input row once per worker: a row that two
+ *       workers' row ranges share is expanded by both, identically);</li>
  *   <li>depthwise 3x3 (+ ReLU6) each output row of the band from three ring rows (or the zero row
  *       for padding) into a band buffer;</li>
  *   <li>project the band (1x1, linear) and add the residual in the same store.</li>

@@ -15,7 +15,7 @@ import java.util.concurrent.locks.LockSupport;
  * by one session, hence by one thread at a time.
  */
 public final class IntraOpPool implements AutoCloseable {
-    /** About 20-50 µs of spinning before a worker parks. */
+    /** Spins (PAUSE instructions: roughly 10-100 µs in all) before an idle worker parks. */
     private static final int SPINS_BEFORE_PARK = 2_000;
 
     private final int threads;
