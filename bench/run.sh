@@ -170,6 +170,8 @@ for jdk in "${JDKS[@]}"; do
   if has_param NetworkBench threads; then
     add "$jdk" "NetworkBench-threads2-vector-${WIDTHS[0]}" '\.NetworkBench\.' \
         "$NOPT -p batch=1 -p threads=2 -p variant=1.0/224 -p backend=vector-fused $(vbits "${WIDTHS[0]}")"
+    add "$jdk" "NetworkBench-batch8-threads2-vector-${WIDTHS[0]}" '\.NetworkBench\.' \
+        "$B8OPT -p batch=8 -p threads=2 -p variant=1.0/224 -p backend=vector-fused $(vbits "${WIDTHS[0]}")"
   fi
   # The JVM's own cap on the vector size, preferred species (no -Dmobilenet.vectorBits).
   for m in "${MAXVEC[@]}"; do
