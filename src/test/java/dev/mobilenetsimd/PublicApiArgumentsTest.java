@@ -306,9 +306,13 @@ class PublicApiArgumentsTest {
         Path missing = dir.resolve("nope.png");
         IOException e = assertThrows(IOException.class, () -> ImageDecoder.read(missing));
         assertTrue(e.getMessage().contains("nope.png"), e.getMessage());
-        assertThrows(NullPointerException.class, () -> ImageDecoder.read(null));
+        NullPointerException npe = assertThrows(NullPointerException.class, () -> ImageDecoder.read(null));
+        assertTrue(npe.getMessage().contains("image file"), npe.getMessage());
         assertThrows(IOException.class, () -> Labels.read(missing));
-        assertThrows(NullPointerException.class, () -> Labels.read(null));
+        npe = assertThrows(NullPointerException.class, () -> Labels.read(null));
+        assertTrue(npe.getMessage().contains("labels file"), npe.getMessage());
+        npe = assertThrows(NullPointerException.class, () -> Labels.parse(null));
+        assertTrue(npe.getMessage().contains("labels text"), npe.getMessage());
 
         fails(IllegalArgumentException.class, () -> new RgbImage(0, 5, new byte[0]), "at least 1x1");
         fails(IllegalArgumentException.class, () -> new RgbImage(2, 2, new byte[11]), "12 bytes", "11");

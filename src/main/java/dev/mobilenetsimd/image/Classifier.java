@@ -93,6 +93,7 @@ public final class Classifier implements AutoCloseable {
      * interleaved (the uint8 input of a TensorFlow Lite model), normalised here.
      */
     public Classification classifyPreprocessed(byte[] rgb) {
+        Objects.requireNonNull(rgb, "preprocessed image is null");
         int n = network.inputLength();
         if (rgb.length != n) {
             int r = network.config().resolution();

@@ -27,6 +27,7 @@ public final class ImageDecoder {
      * @throws IOException if the file cannot be read or is not a decodable JPEG, PNG or BMP image
      */
     public static RgbImage read(Path file) throws IOException {
+        java.util.Objects.requireNonNull(file, "image file path is null");
         if (!Files.isRegularFile(file)) {
             throw new FileNotFoundException("no such image file: " + file);
         }

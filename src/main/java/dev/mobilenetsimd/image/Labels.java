@@ -34,11 +34,13 @@ public final class Labels {
      * @throws IOException if the file cannot be read
      */
     public static Labels read(Path file) throws IOException {
+        java.util.Objects.requireNonNull(file, "labels file path is null");
         return parse(Files.readString(file, StandardCharsets.UTF_8));
     }
 
     /** Parses one label per line; surrounding white space is trimmed, trailing empty lines dropped. */
     public static Labels parse(String text) {
+        java.util.Objects.requireNonNull(text, "labels text is null");
         List<String> lines = new java.util.ArrayList<>(text.lines().map(String::strip).toList());
         while (!lines.isEmpty() && lines.get(lines.size() - 1).isEmpty()) {
             lines.remove(lines.size() - 1);
