@@ -2,7 +2,6 @@ package dev.mobilenetsimd.kernels.vector;
 
 import dev.mobilenetsimd.kernels.KernelSets;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -31,9 +30,5 @@ final class VectorWidth {
                 throw new IllegalArgumentException("-D" + KernelSets.VECTOR_BITS_PROPERTY + "=" + bits
                         + " is not supported: expected 128, 256, 512 or preferred");
         }
-    }
-
-    static VectorShape shape() {
-        return SPECIES.vectorShape();
     }
 }

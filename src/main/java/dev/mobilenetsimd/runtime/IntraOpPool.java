@@ -11,7 +11,7 @@ import java.util.concurrent.locks.LockSupport;
  * microseconds) and park when idle, so a pool costs no CPU between inferences.
  *
  * <p>Each worker writes its scratch rows (expanded ring, depthwise band) to its own copy of the
- * plan's scratch regions, {@link #scratchShift(int)} floats away; outputs are disjoint rows. Used
+ * plan's scratch regions, a fixed shift away, after the plan's arena; outputs are disjoint rows. Used
  * by one session, hence by one thread at a time.
  */
 public final class IntraOpPool implements AutoCloseable {
@@ -69,11 +69,6 @@ public final class IntraOpPool implements AutoCloseable {
     /** Threads per step, the caller included. */
     public int threads() {
         return threads;
-    }
-
-    /** Shift of worker {@code w}'s scratch regions (0 for the caller). */
-    int scratchShift(int w) {
-        return shifts[w];
     }
 
     /** Runs {@code op} on {@code a}, split across the team; returns when every share is done. */
