@@ -2,6 +2,9 @@ package dev.mobilenetsimd.kernels.vector;
 
 import dev.mobilenetsimd.kernels.Activation;
 import dev.mobilenetsimd.kernels.PackedWeights;
+import static jdk.incubator.vector.VectorOperators.GT;
+import static jdk.incubator.vector.VectorOperators.LE;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
@@ -143,7 +146,7 @@ final class Depthwise3x3 {
                     acc = FloatVector.fromArray(S, src, m + p).fma(w5, acc);
                     acc = FloatVector.fromArray(S, src, b + p).fma(w8, acc);
                 }
-                acc = relu ? acc.max(0f).min(6f) : acc;
+                acc = relu ? acc.blend(0f, acc.compare(LE, 0f)).blend(6f, acc.compare(GT, 6f)) : acc;
                 acc.intoArray(out, o + x * c);
             }
         }
@@ -206,13 +209,13 @@ final class Depthwise3x3 {
             a3 = i5.fma(w8, i4.fma(w7, i3.fma(w6, a3)));
 
             final int q = o + x * c;
-            a0 = relu ? a0.max(0f).min(6f) : a0;
+            a0 = relu ? a0.blend(0f, a0.compare(LE, 0f)).blend(6f, a0.compare(GT, 6f)) : a0;
             a0.intoArray(out, q);
-            a1 = relu ? a1.max(0f).min(6f) : a1;
+            a1 = relu ? a1.blend(0f, a1.compare(LE, 0f)).blend(6f, a1.compare(GT, 6f)) : a1;
             a1.intoArray(out, q + c);
-            a2 = relu ? a2.max(0f).min(6f) : a2;
+            a2 = relu ? a2.blend(0f, a2.compare(LE, 0f)).blend(6f, a2.compare(GT, 6f)) : a2;
             a2.intoArray(out, q + 2 * c);
-            a3 = relu ? a3.max(0f).min(6f) : a3;
+            a3 = relu ? a3.blend(0f, a3.compare(LE, 0f)).blend(6f, a3.compare(GT, 6f)) : a3;
             a3.intoArray(out, q + 3 * c);
         }
         return x;
@@ -286,13 +289,13 @@ final class Depthwise3x3 {
             a3 = i2.fma(w8, i1.fma(w7, i0.fma(w6, a3)));
 
             q = o + x * c;
-            a0 = relu ? a0.max(0f).min(6f) : a0;
+            a0 = relu ? a0.blend(0f, a0.compare(LE, 0f)).blend(6f, a0.compare(GT, 6f)) : a0;
             a0.intoArray(out, q);
-            a1 = relu ? a1.max(0f).min(6f) : a1;
+            a1 = relu ? a1.blend(0f, a1.compare(LE, 0f)).blend(6f, a1.compare(GT, 6f)) : a1;
             a1.intoArray(out, q + c);
-            a2 = relu ? a2.max(0f).min(6f) : a2;
+            a2 = relu ? a2.blend(0f, a2.compare(LE, 0f)).blend(6f, a2.compare(GT, 6f)) : a2;
             a2.intoArray(out, q + 2 * c);
-            a3 = relu ? a3.max(0f).min(6f) : a3;
+            a3 = relu ? a3.blend(0f, a3.compare(LE, 0f)).blend(6f, a3.compare(GT, 6f)) : a3;
             a3.intoArray(out, q + 3 * c);
         }
         return x;
@@ -325,7 +328,7 @@ final class Depthwise3x3 {
             acc = FloatVector.fromArray(S, src, b + p).fma(w6, acc);
             acc = FloatVector.fromArray(S, src, b + p + c).fma(w7, acc);
             acc = FloatVector.fromArray(S, src, b + p + 2 * c).fma(w8, acc);
-            acc = relu ? acc.max(0f).min(6f) : acc;
+            acc = relu ? acc.blend(0f, acc.compare(LE, 0f)).blend(6f, acc.compare(GT, 6f)) : acc;
             acc.intoArray(out, o + x * c);
         }
     }
@@ -356,7 +359,7 @@ final class Depthwise3x3 {
                         .fma(FloatVector.fromArray(S, wd, wo + (7 + kx) * L), acc);
             }
             if (relu) {
-                acc = acc.max(0f).min(6f);
+                acc = acc.blend(0f, acc.compare(LE, 0f)).blend(6f, acc.compare(GT, 6f));
             }
             acc.intoArray(out, outOff + x * c + cb, mask);
         }

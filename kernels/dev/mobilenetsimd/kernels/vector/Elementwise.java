@@ -1,5 +1,8 @@
 package dev.mobilenetsimd.kernels.vector;
 
+import static jdk.incubator.vector.VectorOperators.GT;
+import static jdk.incubator.vector.VectorOperators.LE;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
@@ -8,7 +11,7 @@ import jdk.incubator.vector.VectorSpecies;
  * Standalone element-wise kernels (most ReLU6s and adds are fused into other kernels' stores;
  * these serve the layers a plan cannot fuse). Full vectors in the loop, one masked tail.
  *
- * <p>ReLU6 is lanewise MAX(0) then MIN(6): the Vector API's float max/min follow
+ * <p>ReLU6 is the compare-and-blend form of the package docs: the same results as
  * {@link Math#max}/{@link Math#min}, so NaN stays NaN exactly as in
  * {@link dev.mobilenetsimd.kernels.Activation#apply}.
  *
@@ -26,11 +29,13 @@ final class Elementwise {
         final int bound = S.loopBound(len);
         int i = 0;
         for (; i < bound; i += L) {
-            FloatVector.fromArray(S, a, off + i).max(0f).min(6f).intoArray(a, off + i);
+            final FloatVector v = FloatVector.fromArray(S, a, off + i);
+            v.blend(0f, v.compare(LE, 0f)).blend(6f, v.compare(GT, 6f)).intoArray(a, off + i);
         }
         if (i < len) {
             VectorMask<Float> m = S.indexInRange(i, len);
-            FloatVector.fromArray(S, a, off + i, m).max(0f).min(6f).intoArray(a, off + i, m);
+            final FloatVector v = FloatVector.fromArray(S, a, off + i, m);
+            v.blend(0f, v.compare(LE, 0f)).blend(6f, v.compare(GT, 6f)).intoArray(a, off + i, m);
         }
     }
 

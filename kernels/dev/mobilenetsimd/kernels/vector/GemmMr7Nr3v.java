@@ -1,5 +1,8 @@
 package dev.mobilenetsimd.kernels.vector;
 
+import static jdk.incubator.vector.VectorOperators.GT;
+import static jdk.incubator.vector.VectorOperators.LE;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -180,29 +183,27 @@ final class GemmMr7Nr3v {
             final FloatVector x6 = FloatVector.broadcast(S, in[in6 + lastK]);
             acc60 = x6.fma(w0, acc60); acc61 = x6.fma(w1, acc61); acc62 = x6.fma(w2, acc62);
         }
-        final FloatVector zero = FloatVector.zero(S);
-        final FloatVector six = FloatVector.broadcast(S, 6f);
-        acc00.max(zero).min(six).intoArray(out, outOff);
-        acc01.max(zero).min(six).intoArray(out, outOff + LANES);
-        acc02.max(zero).min(six).intoArray(out, outOff + 2 * LANES);
-        acc10.max(zero).min(six).intoArray(out, outOff + cout);
-        acc11.max(zero).min(six).intoArray(out, outOff + cout + LANES);
-        acc12.max(zero).min(six).intoArray(out, outOff + cout + 2 * LANES);
-        acc20.max(zero).min(six).intoArray(out, outOff + 2 * cout);
-        acc21.max(zero).min(six).intoArray(out, outOff + 2 * cout + LANES);
-        acc22.max(zero).min(six).intoArray(out, outOff + 2 * cout + 2 * LANES);
-        acc30.max(zero).min(six).intoArray(out, outOff + 3 * cout);
-        acc31.max(zero).min(six).intoArray(out, outOff + 3 * cout + LANES);
-        acc32.max(zero).min(six).intoArray(out, outOff + 3 * cout + 2 * LANES);
-        acc40.max(zero).min(six).intoArray(out, outOff + 4 * cout);
-        acc41.max(zero).min(six).intoArray(out, outOff + 4 * cout + LANES);
-        acc42.max(zero).min(six).intoArray(out, outOff + 4 * cout + 2 * LANES);
-        acc50.max(zero).min(six).intoArray(out, outOff + 5 * cout);
-        acc51.max(zero).min(six).intoArray(out, outOff + 5 * cout + LANES);
-        acc52.max(zero).min(six).intoArray(out, outOff + 5 * cout + 2 * LANES);
-        acc60.max(zero).min(six).intoArray(out, outOff + 6 * cout);
-        acc61.max(zero).min(six).intoArray(out, outOff + 6 * cout + LANES);
-        acc62.max(zero).min(six).intoArray(out, outOff + 6 * cout + 2 * LANES);
+        acc00.blend(0f, acc00.compare(LE, 0f)).blend(6f, acc00.compare(GT, 6f)).intoArray(out, outOff);
+        acc01.blend(0f, acc01.compare(LE, 0f)).blend(6f, acc01.compare(GT, 6f)).intoArray(out, outOff + LANES);
+        acc02.blend(0f, acc02.compare(LE, 0f)).blend(6f, acc02.compare(GT, 6f)).intoArray(out, outOff + 2 * LANES);
+        acc10.blend(0f, acc10.compare(LE, 0f)).blend(6f, acc10.compare(GT, 6f)).intoArray(out, outOff + cout);
+        acc11.blend(0f, acc11.compare(LE, 0f)).blend(6f, acc11.compare(GT, 6f)).intoArray(out, outOff + cout + LANES);
+        acc12.blend(0f, acc12.compare(LE, 0f)).blend(6f, acc12.compare(GT, 6f)).intoArray(out, outOff + cout + 2 * LANES);
+        acc20.blend(0f, acc20.compare(LE, 0f)).blend(6f, acc20.compare(GT, 6f)).intoArray(out, outOff + 2 * cout);
+        acc21.blend(0f, acc21.compare(LE, 0f)).blend(6f, acc21.compare(GT, 6f)).intoArray(out, outOff + 2 * cout + LANES);
+        acc22.blend(0f, acc22.compare(LE, 0f)).blend(6f, acc22.compare(GT, 6f)).intoArray(out, outOff + 2 * cout + 2 * LANES);
+        acc30.blend(0f, acc30.compare(LE, 0f)).blend(6f, acc30.compare(GT, 6f)).intoArray(out, outOff + 3 * cout);
+        acc31.blend(0f, acc31.compare(LE, 0f)).blend(6f, acc31.compare(GT, 6f)).intoArray(out, outOff + 3 * cout + LANES);
+        acc32.blend(0f, acc32.compare(LE, 0f)).blend(6f, acc32.compare(GT, 6f)).intoArray(out, outOff + 3 * cout + 2 * LANES);
+        acc40.blend(0f, acc40.compare(LE, 0f)).blend(6f, acc40.compare(GT, 6f)).intoArray(out, outOff + 4 * cout);
+        acc41.blend(0f, acc41.compare(LE, 0f)).blend(6f, acc41.compare(GT, 6f)).intoArray(out, outOff + 4 * cout + LANES);
+        acc42.blend(0f, acc42.compare(LE, 0f)).blend(6f, acc42.compare(GT, 6f)).intoArray(out, outOff + 4 * cout + 2 * LANES);
+        acc50.blend(0f, acc50.compare(LE, 0f)).blend(6f, acc50.compare(GT, 6f)).intoArray(out, outOff + 5 * cout);
+        acc51.blend(0f, acc51.compare(LE, 0f)).blend(6f, acc51.compare(GT, 6f)).intoArray(out, outOff + 5 * cout + LANES);
+        acc52.blend(0f, acc52.compare(LE, 0f)).blend(6f, acc52.compare(GT, 6f)).intoArray(out, outOff + 5 * cout + 2 * LANES);
+        acc60.blend(0f, acc60.compare(LE, 0f)).blend(6f, acc60.compare(GT, 6f)).intoArray(out, outOff + 6 * cout);
+        acc61.blend(0f, acc61.compare(LE, 0f)).blend(6f, acc61.compare(GT, 6f)).intoArray(out, outOff + 6 * cout + LANES);
+        acc62.blend(0f, acc62.compare(LE, 0f)).blend(6f, acc62.compare(GT, 6f)).intoArray(out, outOff + 6 * cout + 2 * LANES);
     }
 
     /**

@@ -1,5 +1,8 @@
 package dev.mobilenetsimd.kernels.vector;
 
+import static jdk.incubator.vector.VectorOperators.GT;
+import static jdk.incubator.vector.VectorOperators.LE;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
@@ -30,7 +33,7 @@ final class PointwiseEpilogue {
             for (int j = 0; j < full; j++, a += LANES, c += LANES) {
                 FloatVector v = FloatVector.fromArray(S, acc, a);
                 if (relu6) { // min(max(x, 0), 6) in this order, as Math.max/min: NaN stays NaN
-                    v = v.max(0f).min(6f);
+                    v = v.blend(0f, v.compare(LE, 0f)).blend(6f, v.compare(GT, 6f));
                 }
                 if (res != null) {
                     v = v.add(FloatVector.fromArray(S, res, resOff + c));
@@ -40,7 +43,7 @@ final class PointwiseEpilogue {
             if (lastMask != null) {
                 FloatVector v = FloatVector.fromArray(S, acc, a);
                 if (relu6) {
-                    v = v.max(0f).min(6f);
+                    v = v.blend(0f, v.compare(LE, 0f)).blend(6f, v.compare(GT, 6f));
                 }
                 if (res != null) {
                     v = v.add(FloatVector.fromArray(S, res, resOff + c, lastMask));

@@ -1,0 +1,17 @@
+/**
+ * The Vector API kernels: one class per kernel family ({@code GemmMr7Nr3v} is the pointwise
+ * microkernel of 7 pixels by 3 vectors, {@code Depthwise3x3}, {@code Conv3x3}, {@code Head},
+ * {@code Elementwise}), all at the width of {@link dev.mobilenetsimd.kernels.vector.VectorWidth}.
+ *
+ * <h2>ReLU6</h2>
+ * Every kernel writes ReLU6 as two compares and two blends,
+ * {@code v.blend(0f, v.compare(LE, 0f)).blend(6f, v.compare(GT, 6f))}. That is exactly
+ * {@code Math.min(Math.max(v, 0f), 6f)} in every lane: NaN fails both compares and stays NaN, and
+ * {@code -0.0 <= 0} maps it to {@code +0.0}, as {@code Math.max} does. The lanewise MAX/MIN of
+ * the Vector API must honour those same rules, which x86's {@code vmaxps}/{@code vminps} do not,
+ * so C2 wraps each in a fix-up sequence: 12 instructions per clamp at 512 bits against 4 here
+ * (reports/LOWERING.md). The expression is repeated at each call site rather than put in a
+ * helper method: the JDK's vector methods are force-inlined, but a helper of ours is not, and
+ * in a large microkernel C2 stops inlining it, which boxes every vector.
+ */
+package dev.mobilenetsimd.kernels.vector;
