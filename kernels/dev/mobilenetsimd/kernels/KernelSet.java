@@ -70,6 +70,31 @@ public interface KernelSet {
     void depthwiseRow(float[] src, int top, int mid, int bottom, int inW, int stride, int padLeft,
                       PackedWeights w, Activation act, float[] out, int outOff, int outW);
 
+    /**
+     * Two adjacent output rows of a 3x3 depthwise convolution, A and B, from the input rows at
+     * offsets {@code r0..r4}: row A reads {@code r0, r1, r2}; row B, one output row further,
+     * reads {@code r1, r2, r3} for stride 1 ({@code r4} is then unused) and {@code r2, r3, r4}
+     * for stride 2. Exactly (bitwise) the two {@link #depthwiseRow} calls it stands for, writing
+     * row A at {@code out[outA]} and row B at {@code out[outB]}; the output rows must not overlap
+     * the input rows. Backends that keep the shared input rows in registers override it; this
+     * default, the scalar twin, makes the two calls.
+     *
+     * @throws IllegalArgumentException if {@code stride} is not 1 or 2
+     */
+    default void depthwiseRowPair(float[] src, int r0, int r1, int r2, int r3, int r4, int inW,
+                                  int stride, int padLeft, PackedWeights w, Activation act,
+                                  float[] out, int outA, int outB, int outW) {
+        if (stride != 1 && stride != 2) {
+            throw new IllegalArgumentException("a row pair needs stride 1 or 2, got " + stride);
+        }
+        depthwiseRow(src, r0, r1, r2, inW, stride, padLeft, w, act, out, outA, outW);
+        if (stride == 1) {
+            depthwiseRow(src, r1, r2, r3, inW, stride, padLeft, w, act, out, outB, outW);
+        } else {
+            depthwiseRow(src, r2, r3, r4, inW, stride, padLeft, w, act, out, outB, outW);
+        }
+    }
+
     // ---- full 3x3 convolution (the stem: cin = 3) -------------------------------------------
 
     /** Packs {@code w[3][3][cin][cout]} and {@code bias[cout]} for {@link #conv3x3}. */

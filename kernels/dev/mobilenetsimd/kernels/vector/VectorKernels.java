@@ -36,6 +36,14 @@ public final class VectorKernels implements KernelSet {
     }
 
     @Override
+    public void depthwiseRowPair(float[] src, int r0, int r1, int r2, int r3, int r4, int inW,
+                                 int stride, int padLeft, PackedWeights w, Activation act,
+                                 float[] out, int outA, int outB, int outW) {
+        Depthwise3x3.rowPair(src, r0, r1, r2, r3, r4, inW, stride, padLeft, w, act, out, outA,
+                outB, outW);
+    }
+
+    @Override
     public void depthwiseRow(float[] src, int top, int mid, int bottom, int inW, int stride,
                              int padLeft, PackedWeights w, Activation act, float[] out, int outOff,
                              int outW) {

@@ -138,9 +138,13 @@ public final class ExecutionPlan {
         return l;
     }
 
-    /** Output rows per fused band for a block: enough pixels for an efficient project GEMM. */
+    /**
+     * Output rows per fused band for a block: enough pixels for an efficient project GEMM, and
+     * an even count so the depthwise runs as row pairs ({@code KernelSet.depthwiseRowPair}).
+     */
     static int bandRows(int outH, int outW) {
         int rows = (FUSED_BAND_TARGET_PIXELS + outW - 1) / outW;
+        rows += rows & 1;
         return Math.max(1, Math.min(rows, outH));
     }
 

@@ -12,7 +12,7 @@ import dev.mobilenetsimd.plan.Step;
  *       of {@code ringRows} expanded rows (each input row once per worker: a row that two
  *       workers' row ranges share is expanded by both, identically);</li>
  *   <li>depthwise 3x3 (+ ReLU6) each output row of the band from three ring rows (or the zero row
- *       for padding) into a band buffer;</li>
+ *       for padding) into a band buffer, two rows per kernel call where the band allows;</li>
  *   <li>project the band (1x1, linear) and add the residual in the same store.</li>
  * </ol>
  * The expanded tensor never exists whole. The ring holds {@code (band - 1) * stride + 3} rows, all
@@ -86,7 +86,15 @@ final class FusedBlockOp implements Op {
                     nextToExpand += rows;
                 }
             }
-            for (int y = y0; y < y1; y++) {
+            int y = y0;
+            for (; y + 1 < y1; y += 2) { // two rows per call share their middle input rows
+                int r = y * stride - padTop;
+                k.depthwiseRowPair(a, row(r, inRow, ring), row(r + 1, inRow, ring),
+                        row(r + 2, inRow, ring), row(r + 3, inRow, ring), row(r + 4, inRow, ring),
+                        inW, stride, padLeft, depthwise, Activation.RELU6, a,
+                        dw + (y - y0) * outW * ce, dw + (y + 1 - y0) * outW * ce, outW);
+            }
+            if (y < y1) {
                 int r = y * stride - padTop;
                 k.depthwiseRow(a, row(r, inRow, ring), row(r + 1, inRow, ring),
                         row(r + 2, inRow, ring), inW, stride, padLeft, depthwise, Activation.RELU6,

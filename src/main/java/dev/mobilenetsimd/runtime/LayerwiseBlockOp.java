@@ -44,7 +44,14 @@ final class LayerwiseBlockOp implements Op {
             k.pointwise(a, in, inH * inW, expand, Activation.RELU6, null, 0, a, expanded);
         }
         final int inRow = inW * ce;
-        for (int y = 0; y < outH; y++) {
+        int y = 0;
+        for (; y + 1 < outH; y += 2) {
+            int r = y * stride - padTop;
+            k.depthwiseRowPair(a, row(r, inRow), row(r + 1, inRow), row(r + 2, inRow),
+                    row(r + 3, inRow), row(r + 4, inRow), inW, stride, padLeft, depthwise,
+                    Activation.RELU6, a, dw + y * outW * ce, dw + (y + 1) * outW * ce, outW);
+        }
+        if (y < outH) {
             int r = y * stride - padTop;
             k.depthwiseRow(a, row(r, inRow), row(r + 1, inRow), row(r + 2, inRow), inW, stride,
                     padLeft, depthwise, Activation.RELU6, a, dw + y * outW * ce, outW);

@@ -293,6 +293,74 @@ class KernelFuzzTest {
         assertArrayEquals(srcCopy, src, what + ": input modified");
     }
 
+    /**
+     * The row-pair kernel is, bit for bit, the two single-row calls it replaces (so the single-row
+     * properties above carry over): both output rows, the guards around them and the floats between
+     * them, for strides 1 and 2, on five input rows drawn from four distinct rows and the zero row.
+     */
+    @Test
+    void depthwiseRowPair() {
+        int n = FuzzSupport.run("KernelFuzzTest#depthwiseRowPair", 300, FLAGS, KernelFuzzTest::depthwisePairCase);
+        assertTrue(n > 0);
+    }
+
+    static void depthwisePairCase(SplittableRandom r) {
+        int c = r.nextBoolean() ? r.nextInt(1, 2 * L + 2) : r.nextInt(1, 5 * L + 1);
+        int inW = r.nextInt(10) == 0 ? r.nextInt(30, 70) : r.nextInt(1, 30);
+        int stride = r.nextInt(1, 3);
+        int padLeft = r.nextInt(2);
+        int outW = Math.max(1, Math.floorDiv(inW + padLeft + r.nextInt(2) - 3, stride) + 1);
+        Gen g = gen(r, 4f, LARGE);
+        float[] w = fill(r, g, 9 * c);
+        float[] bias = r.nextInt(10) == 0 ? null : fill(r, g, c);
+        Activation act = r.nextBoolean() ? Activation.RELU6 : Activation.LINEAR;
+        int rowLen = inW * c;
+        float[] src = new float[5 * (rowLen + 3) + 3];
+        Arrays.fill(src, Float.NaN);
+        int[] distinct = new int[5];
+        for (int i = 0; i < 5; i++) {
+            distinct[i] = 3 + i * (rowLen + 3);
+            if (i < 4) {
+                System.arraycopy(fill(r, g, rowLen), 0, src, distinct[i], rowLen);
+            } else {
+                Arrays.fill(src, distinct[i], distinct[i] + rowLen, 0f);
+            }
+        }
+        int[] rows = new int[5];
+        for (int i = 0; i < 5; i++) {
+            rows[i] = distinct[r.nextInt(5)];
+        }
+        int gap = r.nextInt(4);
+        int outA = r.nextInt(3), outB = outA + outW * c + gap;
+        float[] out = new float[outB + outW * c + r.nextInt(3)];
+        Arrays.fill(out, SENTINEL);
+        String what = "depthwiseRowPair c=" + c + " inW=" + inW + " stride=" + stride + " padLeft="
+                + padLeft + " outW=" + outW + " " + act + " rows=" + Arrays.toString(rows);
+        for (KernelSet k : new KernelSet[] {VEC, SCA}) {
+            PackedWeights pw = k.packDepthwise(w, bias, c);
+            float[] pair = out.clone(), single = out.clone();
+            k.depthwiseRowPair(src, rows[0], rows[1], rows[2], rows[3], rows[4], inW, stride,
+                    padLeft, pw, act, pair, outA, outB, outW);
+            int b = stride == 1 ? 1 : 2;
+            k.depthwiseRow(src, rows[0], rows[1], rows[2], inW, stride, padLeft, pw, act, single,
+                    outA, outW);
+            k.depthwiseRow(src, rows[b], rows[b + 1], rows[b + 2], inW, stride, padLeft, pw, act,
+                    single, outB, outW);
+            assertArrayEquals(single, pair, k.name() + " " + what);
+        }
+    }
+
+    @Test
+    void depthwiseRowPairRejectsOtherStrides() {
+        for (KernelSet k : new KernelSet[] {VEC, SCA}) {
+            PackedWeights pw = k.packDepthwise(new float[9], null, 1);
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    IllegalArgumentException.class, () -> k.depthwiseRowPair(new float[9], 0, 0,
+                            0, 0, 0, 3, 3, 0, pw, Activation.LINEAR, new float[2], 0, 1, 1));
+            assertTrue(e.getMessage().contains("stride 1 or 2"), e.getMessage());
+        }
+    }
+
     // ---- conv3x3 -------------------------------------------------------------------------------
 
     @Test
