@@ -60,9 +60,10 @@ public class Driver {
             });
         }
         if (kernels.contains("dw")) {
-            // Depthwise rows: 56x56x144 stride 1, 56x56x144 -> 28 stride 2, and c = 24 (channel tail at 512).
+            // Depthwise rows: 56x56x144 stride 1, 56x56x144 -> 28 stride 2, and c = 24 (channel tail at 512);
+            // then the row pairs of both strides (five input rows, two output rows).
             int w = 56, c = 144;
-            float[] src = rnd(3 * w * c + w * c), out = new float[w * c];
+            float[] src = rnd(5 * w * c), out = new float[2 * w * c];
             float[] src24 = rnd(4 * w * 24), out24 = new float[w * 24];
             PackedWeights dw = v.packDepthwise(rnd(9 * c), rnd(c), c);
             PackedWeights dw24 = v.packDepthwise(rnd(9 * 24), rnd(24), 24);
@@ -70,6 +71,10 @@ public class Driver {
                 v.depthwiseRow(src, 0, w * c, 2 * w * c, w, 1, 1, dw, Activation.RELU6, out, 0, w);
                 v.depthwiseRow(src, 0, w * c, 2 * w * c, w, 2, 0, dw, Activation.RELU6, out, 0, w / 2);
                 v.depthwiseRow(src24, 0, w * 24, 2 * w * 24, w, 1, 1, dw24, Activation.RELU6, out24, 0, w);
+                v.depthwiseRowPair(src, 0, w * c, 2 * w * c, 3 * w * c, 4 * w * c, w, 1, 1, dw,
+                        Activation.RELU6, out, 0, w * c, w);
+                v.depthwiseRowPair(src, 0, w * c, 2 * w * c, 3 * w * c, 4 * w * c, w, 2, 0, dw,
+                        Activation.RELU6, out, 0, w * c, w / 2);
             });
         }
         if (kernels.contains("conv")) {

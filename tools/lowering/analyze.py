@@ -22,6 +22,7 @@ KERNELS = [
     "GemmMr14Nr1v::tile", "GemmMr7Nr1v::tile", "GemmMr1Nr4v::tile", "GemmMr1Nr3v::tile",
     "GemmMr1Nr2v::tile", "GemmMr1Nr1v::tile", "PointwiseEpilogue::finish",
     "Depthwise3x3::interiorStride1", "Depthwise3x3::interiorStride2",
+    "Depthwise3x3::interiorPairStride1", "Depthwise3x3::interiorPairStride2",
     "Depthwise3x3::borderColumns", "Depthwise3x3::interiorSingle", "Depthwise3x3::tailBlock",
     "Conv3x3::interiorRow", "Conv3x3::interiorSingleBlock", "Conv3x3::borderPixel",
     "Head::globalAveragePool", "Head::dense", "Elementwise::relu6", "Elementwise::add",
