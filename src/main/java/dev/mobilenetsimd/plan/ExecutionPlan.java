@@ -148,6 +148,15 @@ public final class ExecutionPlan {
         return Math.max(1, Math.min(rows, outH));
     }
 
+    /**
+     * Whether a block's expanded rows carry a zero pixel on each side: in fused mode, for blocks
+     * with an expand layer (the ring the block writes itself) and a left padding of at most one
+     * pixel (always, for a 3x3 window).
+     */
+    static boolean paddedRing(Step st, ExecutionMode mode) {
+        return mode == ExecutionMode.FUSED && st.hasExpand() && st.padLeft <= 1;
+    }
+
     /** Input rows a fused band of {@code band} output rows keeps in the expanded ring. */
     static int ringRows(int band, int stride, int inH) {
         return Math.min(inH, (band - 1) * stride + 3);
@@ -164,7 +173,7 @@ public final class ExecutionPlan {
         for (Step st : steps) {
             act = Math.max(act, (long) st.outH * st.outW * st.outC);
             if (st.kind == Step.Kind.BOTTLENECK) {
-                long inRow = (long) st.inW * st.expandedChannels;
+                long inRow = Step.expandedRowFloats(st, paddedRing(st, mode));
                 long outRow = (long) st.outW * st.expandedChannels;
                 zero = Math.max(zero, inRow);
                 if (mode == ExecutionMode.FUSED) {
@@ -229,7 +238,8 @@ public final class ExecutionPlan {
             List<BufferUse> writes = new ArrayList<>();
             reads.add(new BufferUse(cur.buffer(), cur.offset(), inLen));
             if (st.kind == Step.Kind.BOTTLENECK) {
-                int inRow = st.inW * st.expandedChannels;
+                st.expandedRowsPadded = paddedRing(st, mode);
+                int inRow = st.expandedRowFloats();
                 int outRow = st.outW * st.expandedChannels;
                 st.zeroOffset = zero.offset();
                 reads.add(new BufferUse(zero.buffer(), zero.offset(), inRow));

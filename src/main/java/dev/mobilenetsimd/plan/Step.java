@@ -36,6 +36,7 @@ public final class Step {
     int inOffset = -1, outOffset = -1;
     int expandedOffset = -1, expandedRows, depthwiseOffset = -1, depthwiseRows, zeroOffset = -1;
     int bandRows;
+    boolean expandedRowsPadded;
     List<BufferUse> reads = List.of(), writes = List.of();
 
     Step(int index, Kind kind, String name, int inH, int inW, int inC, int outH, int outW, int outC,
@@ -110,8 +111,20 @@ public final class Step {
      * layer-by-layer mode the whole expanded tensor; -1 without an expand layer.
      */
     public int expandedOffset() { return expandedOffset; }
-    /** Rows (of {@code inWidth * expandedChannels} floats) held at {@link #expandedOffset()}. */
+    /** Rows (of {@link #expandedRowFloats()} floats each) held at {@link #expandedOffset()}. */
     public int expandedRows() { return expandedRows; }
+    /**
+     * Whether each expanded row has one zero pixel before and after its {@code inWidth} pixels
+     * (the fused ring): the depthwise then reads the padding columns as data and needs no border
+     * tests. The zero row is as wide.
+     */
+    public boolean expandedRowsPadded() { return expandedRowsPadded; }
+    /** Floats per expanded row: {@code (inWidth + 2) * expandedChannels} when padded, else {@code inWidth * expandedChannels}. */
+    public int expandedRowFloats() { return expandedRowFloats(this, expandedRowsPadded); }
+
+    static int expandedRowFloats(Step s, boolean padded) {
+        return (s.inW + (padded ? 2 : 0)) * s.expandedChannels;
+    }
     /** Arena offset of the depthwise output (a band in fused mode, whole in layer-by-layer mode). */
     public int depthwiseOffset() { return depthwiseOffset; }
     /** Rows (of {@code outWidth * expandedChannels} floats) held at {@link #depthwiseOffset()}. */

@@ -4,6 +4,7 @@ import dev.mobilenetsimd.kernels.Activation;
 import dev.mobilenetsimd.kernels.KernelSet;
 import dev.mobilenetsimd.kernels.PackedWeights;
 import dev.mobilenetsimd.plan.Step;
+import java.util.Arrays;
 
 /**
  * An inverted residual block streamed through cache, band by band of output rows:
@@ -16,7 +17,9 @@ import dev.mobilenetsimd.plan.Step;
  *   <li>project the band (1x1, linear) and add the residual in the same store.</li>
  * </ol>
  * The expanded tensor never exists whole. The ring holds {@code (band - 1) * stride + 3} rows, all
- * a band can touch; rows are overwritten only once no later band needs them.
+ * a band can touch; rows are overwritten only once no later band needs them. Each ring row is
+ * {@code W + 2} pixels wide, with a zero pixel on each side, so that the depthwise needs no border
+ * columns (narrow rows were spending much of their time in them).
  */
 final class FusedBlockOp implements Op {
     private final KernelSet k;
@@ -25,6 +28,10 @@ final class FusedBlockOp implements Op {
     private final int inH, inW, cin, ce, outH, outW, cout, stride, padTop, padLeft;
     private final int band, ringRows;
     private final boolean residual;
+    /** Ring rows with a zero pixel each side ({@link Step#expandedRowsPadded()}). */
+    private final boolean padded;
+    /** Floats per ring row, and the depthwise's view of a row: width, left padding, first float. */
+    private final int rowFloats, dwInW, dwPadLeft, dwSkip;
 
     FusedBlockOp(KernelSet k, Step s, PackedWeights expand, PackedWeights depthwise,
                  PackedWeights project) {
@@ -50,6 +57,14 @@ final class FusedBlockOp implements Op {
         this.band = s.bandRows();
         this.ringRows = s.expandedRows();
         this.residual = s.hasResidual();
+        this.padded = s.expandedRowsPadded();
+        this.rowFloats = s.expandedRowFloats();
+        // A padded row is [0, x_0 .. x_{W-1}, 0]. Starting the depthwise's row at the zero pixel
+        // (padLeft 1) or at x_0 (padLeft 0), with the right zero pixel counted as data, every
+        // window lies inside the row: no border columns.
+        this.dwInW = padded ? inW + 1 + padLeft : inW;
+        this.dwPadLeft = padded ? 0 : padLeft;
+        this.dwSkip = padded ? (1 - padLeft) * ce : 0;
     }
 
     @Override
@@ -69,21 +84,34 @@ final class FusedBlockOp implements Op {
      */
     @Override
     public void run(float[] a, int rowStart, int rowEnd, int scratchShift) {
-        final int inRow = inW * ce;
+        final int inRow = rowFloats;
         final int ring = this.ring + scratchShift;
         final int dw = this.dw + scratchShift;
+        if (padded) {
+            // The border pixels of every slot: the expand writes only the W pixels between them,
+            // and the region is shared with other blocks, so clear them on each run.
+            for (int slot = 0, base = ring; slot < ringRows; slot++, base += inRow) {
+                Arrays.fill(a, base, base + ce, 0f);
+                Arrays.fill(a, base + (inW + 1) * ce, base + inRow, 0f);
+            }
+        }
         int nextToExpand = Math.max(0, rowStart * stride - padTop);
         for (int y0 = rowStart; y0 < rowEnd; y0 += band) {
             int y1 = Math.min(y0 + band, rowEnd);
             if (expand != null) {
                 int last = Math.min(inH - 1, (y1 - 1) * stride - padTop + 2);
                 while (nextToExpand <= last) {
-                    // Expand a run of rows that is contiguous in the ring (split at the wrap).
                     int slot = nextToExpand % ringRows;
-                    int rows = Math.min(last - nextToExpand + 1, ringRows - slot);
-                    k.pointwise(a, in + nextToExpand * inW * cin, rows * inW, expand,
-                            Activation.RELU6, null, 0, a, ring + slot * inRow);
-                    nextToExpand += rows;
+                    if (padded) { // one row per call: rows are not contiguous in the ring
+                        k.pointwise(a, in + nextToExpand * inW * cin, inW, expand,
+                                Activation.RELU6, null, 0, a, ring + slot * inRow + ce);
+                        nextToExpand++;
+                    } else { // a run of rows contiguous in the ring (split at the wrap)
+                        int rows = Math.min(last - nextToExpand + 1, ringRows - slot);
+                        k.pointwise(a, in + nextToExpand * inW * cin, rows * inW, expand,
+                                Activation.RELU6, null, 0, a, ring + slot * inRow);
+                        nextToExpand += rows;
+                    }
                 }
             }
             int y = y0;
@@ -91,25 +119,29 @@ final class FusedBlockOp implements Op {
                 int r = y * stride - padTop;
                 k.depthwiseRowPair(a, row(r, inRow, ring), row(r + 1, inRow, ring),
                         row(r + 2, inRow, ring), row(r + 3, inRow, ring), row(r + 4, inRow, ring),
-                        inW, stride, padLeft, depthwise, Activation.RELU6, a,
+                        dwInW, stride, dwPadLeft, depthwise, Activation.RELU6, a,
                         dw + (y - y0) * outW * ce, dw + (y + 1 - y0) * outW * ce, outW);
             }
             if (y < y1) {
                 int r = y * stride - padTop;
                 k.depthwiseRow(a, row(r, inRow, ring), row(r + 1, inRow, ring),
-                        row(r + 2, inRow, ring), inW, stride, padLeft, depthwise, Activation.RELU6,
-                        a, dw + (y - y0) * outW * ce, outW);
+                        row(r + 2, inRow, ring), dwInW, stride, dwPadLeft, depthwise,
+                        Activation.RELU6, a, dw + (y - y0) * outW * ce, outW);
             }
             k.pointwise(a, dw, (y1 - y0) * outW, project, Activation.LINEAR,
                     residual ? a : null, in + y0 * outW * cout, a, out + y0 * outW * cout);
         }
     }
 
-    /** Arena offset of expanded input row {@code r}: a ring slot, the input itself, or zeros. */
+    /**
+     * Arena offset of expanded input row {@code r} as the depthwise reads it: a ring slot (past
+     * its left zero pixel when the padding is 0), the input itself, or the zero row (as wide as a
+     * padded row).
+     */
     private int row(int r, int inRow, int ring) {
         if (r < 0 || r >= inH) {
             return zero;
         }
-        return expand != null ? ring + (r % ringRows) * inRow : in + r * inRow;
+        return expand != null ? ring + (r % ringRows) * inRow + dwSkip : in + r * inRow;
     }
 }
