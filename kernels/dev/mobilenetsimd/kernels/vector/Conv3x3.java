@@ -2,6 +2,7 @@ package dev.mobilenetsimd.kernels.vector;
 
 import dev.mobilenetsimd.kernels.Activation;
 import dev.mobilenetsimd.kernels.PackedWeights;
+import static dev.mobilenetsimd.kernels.vector.VectorWidth.RELU6_BLEND;
 import static jdk.incubator.vector.VectorOperators.GT;
 import static jdk.incubator.vector.VectorOperators.LE;
 
@@ -137,39 +138,71 @@ final class Conv3x3 {
                 }
                 final int q = outRow + x * cout + blk * L;
                 if (!partial) {
-                    a00 = relu ? a00.blend(0f, a00.compare(LE, 0f)).blend(6f, a00.compare(GT, 6f)) : a00;
+                    a00 = relu ? (RELU6_BLEND
+                            ? a00.blend(0f, a00.compare(LE, 0f)).blend(6f, a00.compare(GT, 6f))
+                            : a00.max(0f).min(6f)) : a00;
                     a00.intoArray(out, q);
-                    a01 = relu ? a01.blend(0f, a01.compare(LE, 0f)).blend(6f, a01.compare(GT, 6f)) : a01;
+                    a01 = relu ? (RELU6_BLEND
+                            ? a01.blend(0f, a01.compare(LE, 0f)).blend(6f, a01.compare(GT, 6f))
+                            : a01.max(0f).min(6f)) : a01;
                     a01.intoArray(out, q + L);
-                    a10 = relu ? a10.blend(0f, a10.compare(LE, 0f)).blend(6f, a10.compare(GT, 6f)) : a10;
+                    a10 = relu ? (RELU6_BLEND
+                            ? a10.blend(0f, a10.compare(LE, 0f)).blend(6f, a10.compare(GT, 6f))
+                            : a10.max(0f).min(6f)) : a10;
                     a10.intoArray(out, q + cout);
-                    a11 = relu ? a11.blend(0f, a11.compare(LE, 0f)).blend(6f, a11.compare(GT, 6f)) : a11;
+                    a11 = relu ? (RELU6_BLEND
+                            ? a11.blend(0f, a11.compare(LE, 0f)).blend(6f, a11.compare(GT, 6f))
+                            : a11.max(0f).min(6f)) : a11;
                     a11.intoArray(out, q + cout + L);
-                    a20 = relu ? a20.blend(0f, a20.compare(LE, 0f)).blend(6f, a20.compare(GT, 6f)) : a20;
+                    a20 = relu ? (RELU6_BLEND
+                            ? a20.blend(0f, a20.compare(LE, 0f)).blend(6f, a20.compare(GT, 6f))
+                            : a20.max(0f).min(6f)) : a20;
                     a20.intoArray(out, q + 2 * cout);
-                    a21 = relu ? a21.blend(0f, a21.compare(LE, 0f)).blend(6f, a21.compare(GT, 6f)) : a21;
+                    a21 = relu ? (RELU6_BLEND
+                            ? a21.blend(0f, a21.compare(LE, 0f)).blend(6f, a21.compare(GT, 6f))
+                            : a21.max(0f).min(6f)) : a21;
                     a21.intoArray(out, q + 2 * cout + L);
-                    a30 = relu ? a30.blend(0f, a30.compare(LE, 0f)).blend(6f, a30.compare(GT, 6f)) : a30;
+                    a30 = relu ? (RELU6_BLEND
+                            ? a30.blend(0f, a30.compare(LE, 0f)).blend(6f, a30.compare(GT, 6f))
+                            : a30.max(0f).min(6f)) : a30;
                     a30.intoArray(out, q + 3 * cout);
-                    a31 = relu ? a31.blend(0f, a31.compare(LE, 0f)).blend(6f, a31.compare(GT, 6f)) : a31;
+                    a31 = relu ? (RELU6_BLEND
+                            ? a31.blend(0f, a31.compare(LE, 0f)).blend(6f, a31.compare(GT, 6f))
+                            : a31.max(0f).min(6f)) : a31;
                     a31.intoArray(out, q + 3 * cout + L);
                 } else {
                     final VectorMask<Float> m = S.indexInRange((blk + 1) * L, cout);
-                    a00 = relu ? a00.blend(0f, a00.compare(LE, 0f)).blend(6f, a00.compare(GT, 6f)) : a00;
+                    a00 = relu ? (RELU6_BLEND
+                            ? a00.blend(0f, a00.compare(LE, 0f)).blend(6f, a00.compare(GT, 6f))
+                            : a00.max(0f).min(6f)) : a00;
                     a00.intoArray(out, q);
-                    a01 = relu ? a01.blend(0f, a01.compare(LE, 0f)).blend(6f, a01.compare(GT, 6f)) : a01;
+                    a01 = relu ? (RELU6_BLEND
+                            ? a01.blend(0f, a01.compare(LE, 0f)).blend(6f, a01.compare(GT, 6f))
+                            : a01.max(0f).min(6f)) : a01;
                     a01.intoArray(out, q + L, m);
-                    a10 = relu ? a10.blend(0f, a10.compare(LE, 0f)).blend(6f, a10.compare(GT, 6f)) : a10;
+                    a10 = relu ? (RELU6_BLEND
+                            ? a10.blend(0f, a10.compare(LE, 0f)).blend(6f, a10.compare(GT, 6f))
+                            : a10.max(0f).min(6f)) : a10;
                     a10.intoArray(out, q + cout);
-                    a11 = relu ? a11.blend(0f, a11.compare(LE, 0f)).blend(6f, a11.compare(GT, 6f)) : a11;
+                    a11 = relu ? (RELU6_BLEND
+                            ? a11.blend(0f, a11.compare(LE, 0f)).blend(6f, a11.compare(GT, 6f))
+                            : a11.max(0f).min(6f)) : a11;
                     a11.intoArray(out, q + cout + L, m);
-                    a20 = relu ? a20.blend(0f, a20.compare(LE, 0f)).blend(6f, a20.compare(GT, 6f)) : a20;
+                    a20 = relu ? (RELU6_BLEND
+                            ? a20.blend(0f, a20.compare(LE, 0f)).blend(6f, a20.compare(GT, 6f))
+                            : a20.max(0f).min(6f)) : a20;
                     a20.intoArray(out, q + 2 * cout);
-                    a21 = relu ? a21.blend(0f, a21.compare(LE, 0f)).blend(6f, a21.compare(GT, 6f)) : a21;
+                    a21 = relu ? (RELU6_BLEND
+                            ? a21.blend(0f, a21.compare(LE, 0f)).blend(6f, a21.compare(GT, 6f))
+                            : a21.max(0f).min(6f)) : a21;
                     a21.intoArray(out, q + 2 * cout + L, m);
-                    a30 = relu ? a30.blend(0f, a30.compare(LE, 0f)).blend(6f, a30.compare(GT, 6f)) : a30;
+                    a30 = relu ? (RELU6_BLEND
+                            ? a30.blend(0f, a30.compare(LE, 0f)).blend(6f, a30.compare(GT, 6f))
+                            : a30.max(0f).min(6f)) : a30;
                     a30.intoArray(out, q + 3 * cout);
-                    a31 = relu ? a31.blend(0f, a31.compare(LE, 0f)).blend(6f, a31.compare(GT, 6f)) : a31;
+                    a31 = relu ? (RELU6_BLEND
+                            ? a31.blend(0f, a31.compare(LE, 0f)).blend(6f, a31.compare(GT, 6f))
+                            : a31.max(0f).min(6f)) : a31;
                     a31.intoArray(out, q + 3 * cout + L, m);
                 }
             }
@@ -186,13 +219,19 @@ final class Conv3x3 {
                     }
                 }
                 final int q = outRow + x * cout + blk * L;
-                a0 = relu ? a0.blend(0f, a0.compare(LE, 0f)).blend(6f, a0.compare(GT, 6f)) : a0;
+                a0 = relu ? (RELU6_BLEND
+                        ? a0.blend(0f, a0.compare(LE, 0f)).blend(6f, a0.compare(GT, 6f))
+                        : a0.max(0f).min(6f)) : a0;
                 a0.intoArray(out, q);
                 if (!partial) {
-                    a1 = relu ? a1.blend(0f, a1.compare(LE, 0f)).blend(6f, a1.compare(GT, 6f)) : a1;
+                    a1 = relu ? (RELU6_BLEND
+                            ? a1.blend(0f, a1.compare(LE, 0f)).blend(6f, a1.compare(GT, 6f))
+                            : a1.max(0f).min(6f)) : a1;
                     a1.intoArray(out, q + L);
                 } else {
-                    a1 = relu ? a1.blend(0f, a1.compare(LE, 0f)).blend(6f, a1.compare(GT, 6f)) : a1;
+                    a1 = relu ? (RELU6_BLEND
+                            ? a1.blend(0f, a1.compare(LE, 0f)).blend(6f, a1.compare(GT, 6f))
+                            : a1.max(0f).min(6f)) : a1;
                     a1.intoArray(out, q + L, S.indexInRange((blk + 1) * L, cout));
                 }
             }
@@ -234,22 +273,38 @@ final class Conv3x3 {
             }
             final int q = outRow + x * cout + blk * L;
             if (!partial) {
-                a0 = relu ? a0.blend(0f, a0.compare(LE, 0f)).blend(6f, a0.compare(GT, 6f)) : a0;
+                a0 = relu ? (RELU6_BLEND
+                        ? a0.blend(0f, a0.compare(LE, 0f)).blend(6f, a0.compare(GT, 6f))
+                        : a0.max(0f).min(6f)) : a0;
                 a0.intoArray(out, q);
-                a1 = relu ? a1.blend(0f, a1.compare(LE, 0f)).blend(6f, a1.compare(GT, 6f)) : a1;
+                a1 = relu ? (RELU6_BLEND
+                        ? a1.blend(0f, a1.compare(LE, 0f)).blend(6f, a1.compare(GT, 6f))
+                        : a1.max(0f).min(6f)) : a1;
                 a1.intoArray(out, q + cout);
-                a2 = relu ? a2.blend(0f, a2.compare(LE, 0f)).blend(6f, a2.compare(GT, 6f)) : a2;
+                a2 = relu ? (RELU6_BLEND
+                        ? a2.blend(0f, a2.compare(LE, 0f)).blend(6f, a2.compare(GT, 6f))
+                        : a2.max(0f).min(6f)) : a2;
                 a2.intoArray(out, q + 2 * cout);
-                a3 = relu ? a3.blend(0f, a3.compare(LE, 0f)).blend(6f, a3.compare(GT, 6f)) : a3;
+                a3 = relu ? (RELU6_BLEND
+                        ? a3.blend(0f, a3.compare(LE, 0f)).blend(6f, a3.compare(GT, 6f))
+                        : a3.max(0f).min(6f)) : a3;
                 a3.intoArray(out, q + 3 * cout);
             } else {
-                a0 = relu ? a0.blend(0f, a0.compare(LE, 0f)).blend(6f, a0.compare(GT, 6f)) : a0;
+                a0 = relu ? (RELU6_BLEND
+                        ? a0.blend(0f, a0.compare(LE, 0f)).blend(6f, a0.compare(GT, 6f))
+                        : a0.max(0f).min(6f)) : a0;
                 a0.intoArray(out, q, m);
-                a1 = relu ? a1.blend(0f, a1.compare(LE, 0f)).blend(6f, a1.compare(GT, 6f)) : a1;
+                a1 = relu ? (RELU6_BLEND
+                        ? a1.blend(0f, a1.compare(LE, 0f)).blend(6f, a1.compare(GT, 6f))
+                        : a1.max(0f).min(6f)) : a1;
                 a1.intoArray(out, q + cout, m);
-                a2 = relu ? a2.blend(0f, a2.compare(LE, 0f)).blend(6f, a2.compare(GT, 6f)) : a2;
+                a2 = relu ? (RELU6_BLEND
+                        ? a2.blend(0f, a2.compare(LE, 0f)).blend(6f, a2.compare(GT, 6f))
+                        : a2.max(0f).min(6f)) : a2;
                 a2.intoArray(out, q + 2 * cout, m);
-                a3 = relu ? a3.blend(0f, a3.compare(LE, 0f)).blend(6f, a3.compare(GT, 6f)) : a3;
+                a3 = relu ? (RELU6_BLEND
+                        ? a3.blend(0f, a3.compare(LE, 0f)).blend(6f, a3.compare(GT, 6f))
+                        : a3.max(0f).min(6f)) : a3;
                 a3.intoArray(out, q + 3 * cout, m);
             }
         }
@@ -266,10 +321,14 @@ final class Conv3x3 {
             }
             final int q = outRow + x * cout + blk * L;
             if (!partial) {
-                a = relu ? a.blend(0f, a.compare(LE, 0f)).blend(6f, a.compare(GT, 6f)) : a;
+                a = relu ? (RELU6_BLEND
+                        ? a.blend(0f, a.compare(LE, 0f)).blend(6f, a.compare(GT, 6f))
+                        : a.max(0f).min(6f)) : a;
                 a.intoArray(out, q);
             } else {
-                a = relu ? a.blend(0f, a.compare(LE, 0f)).blend(6f, a.compare(GT, 6f)) : a;
+                a = relu ? (RELU6_BLEND
+                        ? a.blend(0f, a.compare(LE, 0f)).blend(6f, a.compare(GT, 6f))
+                        : a.max(0f).min(6f)) : a;
                 a.intoArray(out, q, m);
             }
         }
@@ -302,10 +361,14 @@ final class Conv3x3 {
                 }
             }
             if ((blk + 1) * L <= cout) {
-                a = relu ? a.blend(0f, a.compare(LE, 0f)).blend(6f, a.compare(GT, 6f)) : a;
+                a = relu ? (RELU6_BLEND
+                        ? a.blend(0f, a.compare(LE, 0f)).blend(6f, a.compare(GT, 6f))
+                        : a.max(0f).min(6f)) : a;
                 a.intoArray(out, q + blk * L);
             } else {
-                a = relu ? a.blend(0f, a.compare(LE, 0f)).blend(6f, a.compare(GT, 6f)) : a;
+                a = relu ? (RELU6_BLEND
+                        ? a.blend(0f, a.compare(LE, 0f)).blend(6f, a.compare(GT, 6f))
+                        : a.max(0f).min(6f)) : a;
                 a.intoArray(out, q + blk * L, S.indexInRange(blk * L, cout));
             }
         }

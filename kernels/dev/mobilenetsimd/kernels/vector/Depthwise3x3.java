@@ -2,6 +2,7 @@ package dev.mobilenetsimd.kernels.vector;
 
 import dev.mobilenetsimd.kernels.Activation;
 import dev.mobilenetsimd.kernels.PackedWeights;
+import static dev.mobilenetsimd.kernels.vector.VectorWidth.RELU6_BLEND;
 import static jdk.incubator.vector.VectorOperators.GT;
 import static jdk.incubator.vector.VectorOperators.LE;
 
@@ -100,7 +101,9 @@ final class Depthwise3x3 {
             throw new IllegalArgumentException("a row pair needs stride 1 or 2, got " + stride);
         }
         // row B's three input rows
-        final int b0 = stride == 1 ? r1 : r2, b1 = stride == 1 ? r2 : r3, b2 = stride == 1 ? r3 : r4;
+        final int b0 = stride == 1 ? r1 : r2;
+        final int b1 = stride == 1 ? r2 : r3;
+        final int b2 = stride == 1 ? r3 : r4;
         if (!PointwiseGemm.WIDE_REGISTER_FILE) {
             // 8 accumulators + 10 weights + inputs need 32 vector registers
             row(src, r0, r1, r2, inW, stride, padLeft, w, act, out, outA, outW);
@@ -203,7 +206,9 @@ final class Depthwise3x3 {
                     acc = FloatVector.fromArray(S, src, m + p).fma(w5, acc);
                     acc = FloatVector.fromArray(S, src, b + p).fma(w8, acc);
                 }
-                acc = relu ? acc.blend(0f, acc.compare(LE, 0f)).blend(6f, acc.compare(GT, 6f)) : acc;
+                acc = relu ? (RELU6_BLEND
+                        ? acc.blend(0f, acc.compare(LE, 0f)).blend(6f, acc.compare(GT, 6f))
+                        : acc.max(0f).min(6f)) : acc;
                 acc.intoArray(out, o + x * c);
             }
         }
@@ -266,13 +271,21 @@ final class Depthwise3x3 {
             a3 = i5.fma(w8, i4.fma(w7, i3.fma(w6, a3)));
 
             final int q = o + x * c;
-            a0 = relu ? a0.blend(0f, a0.compare(LE, 0f)).blend(6f, a0.compare(GT, 6f)) : a0;
+            a0 = relu ? (RELU6_BLEND
+                    ? a0.blend(0f, a0.compare(LE, 0f)).blend(6f, a0.compare(GT, 6f))
+                    : a0.max(0f).min(6f)) : a0;
             a0.intoArray(out, q);
-            a1 = relu ? a1.blend(0f, a1.compare(LE, 0f)).blend(6f, a1.compare(GT, 6f)) : a1;
+            a1 = relu ? (RELU6_BLEND
+                    ? a1.blend(0f, a1.compare(LE, 0f)).blend(6f, a1.compare(GT, 6f))
+                    : a1.max(0f).min(6f)) : a1;
             a1.intoArray(out, q + c);
-            a2 = relu ? a2.blend(0f, a2.compare(LE, 0f)).blend(6f, a2.compare(GT, 6f)) : a2;
+            a2 = relu ? (RELU6_BLEND
+                    ? a2.blend(0f, a2.compare(LE, 0f)).blend(6f, a2.compare(GT, 6f))
+                    : a2.max(0f).min(6f)) : a2;
             a2.intoArray(out, q + 2 * c);
-            a3 = relu ? a3.blend(0f, a3.compare(LE, 0f)).blend(6f, a3.compare(GT, 6f)) : a3;
+            a3 = relu ? (RELU6_BLEND
+                    ? a3.blend(0f, a3.compare(LE, 0f)).blend(6f, a3.compare(GT, 6f))
+                    : a3.max(0f).min(6f)) : a3;
             a3.intoArray(out, q + 3 * c);
         }
         return x;
@@ -346,13 +359,21 @@ final class Depthwise3x3 {
             a3 = i2.fma(w8, i1.fma(w7, i0.fma(w6, a3)));
 
             q = o + x * c;
-            a0 = relu ? a0.blend(0f, a0.compare(LE, 0f)).blend(6f, a0.compare(GT, 6f)) : a0;
+            a0 = relu ? (RELU6_BLEND
+                    ? a0.blend(0f, a0.compare(LE, 0f)).blend(6f, a0.compare(GT, 6f))
+                    : a0.max(0f).min(6f)) : a0;
             a0.intoArray(out, q);
-            a1 = relu ? a1.blend(0f, a1.compare(LE, 0f)).blend(6f, a1.compare(GT, 6f)) : a1;
+            a1 = relu ? (RELU6_BLEND
+                    ? a1.blend(0f, a1.compare(LE, 0f)).blend(6f, a1.compare(GT, 6f))
+                    : a1.max(0f).min(6f)) : a1;
             a1.intoArray(out, q + c);
-            a2 = relu ? a2.blend(0f, a2.compare(LE, 0f)).blend(6f, a2.compare(GT, 6f)) : a2;
+            a2 = relu ? (RELU6_BLEND
+                    ? a2.blend(0f, a2.compare(LE, 0f)).blend(6f, a2.compare(GT, 6f))
+                    : a2.max(0f).min(6f)) : a2;
             a2.intoArray(out, q + 2 * c);
-            a3 = relu ? a3.blend(0f, a3.compare(LE, 0f)).blend(6f, a3.compare(GT, 6f)) : a3;
+            a3 = relu ? (RELU6_BLEND
+                    ? a3.blend(0f, a3.compare(LE, 0f)).blend(6f, a3.compare(GT, 6f))
+                    : a3.max(0f).min(6f)) : a3;
             a3.intoArray(out, q + 3 * c);
         }
         return x;
@@ -430,13 +451,21 @@ final class Depthwise3x3 {
             b2 = i4.fma(w5, i3.fma(w4, i2.fma(w3, b2)));
             b3 = i5.fma(w5, i4.fma(w4, i3.fma(w3, b3)));
             q = oa + x * c;
-            a0 = relu ? a0.blend(0f, a0.compare(LE, 0f)).blend(6f, a0.compare(GT, 6f)) : a0;
+            a0 = relu ? (RELU6_BLEND
+                    ? a0.blend(0f, a0.compare(LE, 0f)).blend(6f, a0.compare(GT, 6f))
+                    : a0.max(0f).min(6f)) : a0;
             a0.intoArray(out, q);
-            a1 = relu ? a1.blend(0f, a1.compare(LE, 0f)).blend(6f, a1.compare(GT, 6f)) : a1;
+            a1 = relu ? (RELU6_BLEND
+                    ? a1.blend(0f, a1.compare(LE, 0f)).blend(6f, a1.compare(GT, 6f))
+                    : a1.max(0f).min(6f)) : a1;
             a1.intoArray(out, q + c);
-            a2 = relu ? a2.blend(0f, a2.compare(LE, 0f)).blend(6f, a2.compare(GT, 6f)) : a2;
+            a2 = relu ? (RELU6_BLEND
+                    ? a2.blend(0f, a2.compare(LE, 0f)).blend(6f, a2.compare(GT, 6f))
+                    : a2.max(0f).min(6f)) : a2;
             a2.intoArray(out, q + 2 * c);
-            a3 = relu ? a3.blend(0f, a3.compare(LE, 0f)).blend(6f, a3.compare(GT, 6f)) : a3;
+            a3 = relu ? (RELU6_BLEND
+                    ? a3.blend(0f, a3.compare(LE, 0f)).blend(6f, a3.compare(GT, 6f))
+                    : a3.max(0f).min(6f)) : a3;
             a3.intoArray(out, q + 3 * c);
 
             i0 = FloatVector.fromArray(S, src, s3 + p);
@@ -450,13 +479,21 @@ final class Depthwise3x3 {
             b2 = i4.fma(w8, i3.fma(w7, i2.fma(w6, b2)));
             b3 = i5.fma(w8, i4.fma(w7, i3.fma(w6, b3)));
             q = ob + x * c;
-            b0 = relu ? b0.blend(0f, b0.compare(LE, 0f)).blend(6f, b0.compare(GT, 6f)) : b0;
+            b0 = relu ? (RELU6_BLEND
+                    ? b0.blend(0f, b0.compare(LE, 0f)).blend(6f, b0.compare(GT, 6f))
+                    : b0.max(0f).min(6f)) : b0;
             b0.intoArray(out, q);
-            b1 = relu ? b1.blend(0f, b1.compare(LE, 0f)).blend(6f, b1.compare(GT, 6f)) : b1;
+            b1 = relu ? (RELU6_BLEND
+                    ? b1.blend(0f, b1.compare(LE, 0f)).blend(6f, b1.compare(GT, 6f))
+                    : b1.max(0f).min(6f)) : b1;
             b1.intoArray(out, q + c);
-            b2 = relu ? b2.blend(0f, b2.compare(LE, 0f)).blend(6f, b2.compare(GT, 6f)) : b2;
+            b2 = relu ? (RELU6_BLEND
+                    ? b2.blend(0f, b2.compare(LE, 0f)).blend(6f, b2.compare(GT, 6f))
+                    : b2.max(0f).min(6f)) : b2;
             b2.intoArray(out, q + 2 * c);
-            b3 = relu ? b3.blend(0f, b3.compare(LE, 0f)).blend(6f, b3.compare(GT, 6f)) : b3;
+            b3 = relu ? (RELU6_BLEND
+                    ? b3.blend(0f, b3.compare(LE, 0f)).blend(6f, b3.compare(GT, 6f))
+                    : b3.max(0f).min(6f)) : b3;
             b3.intoArray(out, q + 3 * c);
         }
         return x;
@@ -538,13 +575,21 @@ final class Depthwise3x3 {
             b2 = i6.fma(w2, i5.fma(w1, i4.fma(w0, b2)));
             b3 = i8.fma(w2, i7.fma(w1, i6.fma(w0, b3)));
             q = oa + x * c;
-            a0 = relu ? a0.blend(0f, a0.compare(LE, 0f)).blend(6f, a0.compare(GT, 6f)) : a0;
+            a0 = relu ? (RELU6_BLEND
+                    ? a0.blend(0f, a0.compare(LE, 0f)).blend(6f, a0.compare(GT, 6f))
+                    : a0.max(0f).min(6f)) : a0;
             a0.intoArray(out, q);
-            a1 = relu ? a1.blend(0f, a1.compare(LE, 0f)).blend(6f, a1.compare(GT, 6f)) : a1;
+            a1 = relu ? (RELU6_BLEND
+                    ? a1.blend(0f, a1.compare(LE, 0f)).blend(6f, a1.compare(GT, 6f))
+                    : a1.max(0f).min(6f)) : a1;
             a1.intoArray(out, q + c);
-            a2 = relu ? a2.blend(0f, a2.compare(LE, 0f)).blend(6f, a2.compare(GT, 6f)) : a2;
+            a2 = relu ? (RELU6_BLEND
+                    ? a2.blend(0f, a2.compare(LE, 0f)).blend(6f, a2.compare(GT, 6f))
+                    : a2.max(0f).min(6f)) : a2;
             a2.intoArray(out, q + 2 * c);
-            a3 = relu ? a3.blend(0f, a3.compare(LE, 0f)).blend(6f, a3.compare(GT, 6f)) : a3;
+            a3 = relu ? (RELU6_BLEND
+                    ? a3.blend(0f, a3.compare(LE, 0f)).blend(6f, a3.compare(GT, 6f))
+                    : a3.max(0f).min(6f)) : a3;
             a3.intoArray(out, q + 3 * c);
             q = s3 + p;
             i0 = FloatVector.fromArray(S, src, q);
@@ -575,13 +620,21 @@ final class Depthwise3x3 {
             b2 = i6.fma(w8, i5.fma(w7, i4.fma(w6, b2)));
             b3 = i8.fma(w8, i7.fma(w7, i6.fma(w6, b3)));
             q = ob + x * c;
-            b0 = relu ? b0.blend(0f, b0.compare(LE, 0f)).blend(6f, b0.compare(GT, 6f)) : b0;
+            b0 = relu ? (RELU6_BLEND
+                    ? b0.blend(0f, b0.compare(LE, 0f)).blend(6f, b0.compare(GT, 6f))
+                    : b0.max(0f).min(6f)) : b0;
             b0.intoArray(out, q);
-            b1 = relu ? b1.blend(0f, b1.compare(LE, 0f)).blend(6f, b1.compare(GT, 6f)) : b1;
+            b1 = relu ? (RELU6_BLEND
+                    ? b1.blend(0f, b1.compare(LE, 0f)).blend(6f, b1.compare(GT, 6f))
+                    : b1.max(0f).min(6f)) : b1;
             b1.intoArray(out, q + c);
-            b2 = relu ? b2.blend(0f, b2.compare(LE, 0f)).blend(6f, b2.compare(GT, 6f)) : b2;
+            b2 = relu ? (RELU6_BLEND
+                    ? b2.blend(0f, b2.compare(LE, 0f)).blend(6f, b2.compare(GT, 6f))
+                    : b2.max(0f).min(6f)) : b2;
             b2.intoArray(out, q + 2 * c);
-            b3 = relu ? b3.blend(0f, b3.compare(LE, 0f)).blend(6f, b3.compare(GT, 6f)) : b3;
+            b3 = relu ? (RELU6_BLEND
+                    ? b3.blend(0f, b3.compare(LE, 0f)).blend(6f, b3.compare(GT, 6f))
+                    : b3.max(0f).min(6f)) : b3;
             b3.intoArray(out, q + 3 * c);
         }
         return x;
@@ -614,7 +667,9 @@ final class Depthwise3x3 {
             acc = FloatVector.fromArray(S, src, b + p).fma(w6, acc);
             acc = FloatVector.fromArray(S, src, b + p + c).fma(w7, acc);
             acc = FloatVector.fromArray(S, src, b + p + 2 * c).fma(w8, acc);
-            acc = relu ? acc.blend(0f, acc.compare(LE, 0f)).blend(6f, acc.compare(GT, 6f)) : acc;
+            acc = relu ? (RELU6_BLEND
+                    ? acc.blend(0f, acc.compare(LE, 0f)).blend(6f, acc.compare(GT, 6f))
+                    : acc.max(0f).min(6f)) : acc;
             acc.intoArray(out, o + x * c);
         }
     }
@@ -645,7 +700,9 @@ final class Depthwise3x3 {
                         .fma(FloatVector.fromArray(S, wd, wo + (7 + kx) * L), acc);
             }
             if (relu) {
-                acc = acc.blend(0f, acc.compare(LE, 0f)).blend(6f, acc.compare(GT, 6f));
+                acc = (RELU6_BLEND
+                        ? acc.blend(0f, acc.compare(LE, 0f)).blend(6f, acc.compare(GT, 6f))
+                        : acc.max(0f).min(6f));
             }
             acc.intoArray(out, outOff + x * c + cb, mask);
         }

@@ -1,5 +1,6 @@
 package dev.mobilenetsimd.kernels.vector;
 
+import static dev.mobilenetsimd.kernels.vector.VectorWidth.RELU6_BLEND;
 import static jdk.incubator.vector.VectorOperators.GT;
 import static jdk.incubator.vector.VectorOperators.LE;
 
@@ -30,12 +31,16 @@ final class Elementwise {
         int i = 0;
         for (; i < bound; i += L) {
             final FloatVector v = FloatVector.fromArray(S, a, off + i);
-            v.blend(0f, v.compare(LE, 0f)).blend(6f, v.compare(GT, 6f)).intoArray(a, off + i);
+            (RELU6_BLEND
+                    ? v.blend(0f, v.compare(LE, 0f)).blend(6f, v.compare(GT, 6f))
+                    : v.max(0f).min(6f)).intoArray(a, off + i);
         }
         if (i < len) {
             VectorMask<Float> m = S.indexInRange(i, len);
             final FloatVector v = FloatVector.fromArray(S, a, off + i, m);
-            v.blend(0f, v.compare(LE, 0f)).blend(6f, v.compare(GT, 6f)).intoArray(a, off + i, m);
+            (RELU6_BLEND
+                    ? v.blend(0f, v.compare(LE, 0f)).blend(6f, v.compare(GT, 6f))
+                    : v.max(0f).min(6f)).intoArray(a, off + i, m);
         }
     }
 

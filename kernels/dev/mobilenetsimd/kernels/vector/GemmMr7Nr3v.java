@@ -1,5 +1,6 @@
 package dev.mobilenetsimd.kernels.vector;
 
+import static dev.mobilenetsimd.kernels.vector.VectorWidth.RELU6_BLEND;
 import static jdk.incubator.vector.VectorOperators.GT;
 import static jdk.incubator.vector.VectorOperators.LE;
 
@@ -183,27 +184,69 @@ final class GemmMr7Nr3v {
             final FloatVector x6 = FloatVector.broadcast(S, in[in6 + lastK]);
             acc60 = x6.fma(w0, acc60); acc61 = x6.fma(w1, acc61); acc62 = x6.fma(w2, acc62);
         }
-        acc00.blend(0f, acc00.compare(LE, 0f)).blend(6f, acc00.compare(GT, 6f)).intoArray(out, outOff);
-        acc01.blend(0f, acc01.compare(LE, 0f)).blend(6f, acc01.compare(GT, 6f)).intoArray(out, outOff + LANES);
-        acc02.blend(0f, acc02.compare(LE, 0f)).blend(6f, acc02.compare(GT, 6f)).intoArray(out, outOff + 2 * LANES);
-        acc10.blend(0f, acc10.compare(LE, 0f)).blend(6f, acc10.compare(GT, 6f)).intoArray(out, outOff + cout);
-        acc11.blend(0f, acc11.compare(LE, 0f)).blend(6f, acc11.compare(GT, 6f)).intoArray(out, outOff + cout + LANES);
-        acc12.blend(0f, acc12.compare(LE, 0f)).blend(6f, acc12.compare(GT, 6f)).intoArray(out, outOff + cout + 2 * LANES);
-        acc20.blend(0f, acc20.compare(LE, 0f)).blend(6f, acc20.compare(GT, 6f)).intoArray(out, outOff + 2 * cout);
-        acc21.blend(0f, acc21.compare(LE, 0f)).blend(6f, acc21.compare(GT, 6f)).intoArray(out, outOff + 2 * cout + LANES);
-        acc22.blend(0f, acc22.compare(LE, 0f)).blend(6f, acc22.compare(GT, 6f)).intoArray(out, outOff + 2 * cout + 2 * LANES);
-        acc30.blend(0f, acc30.compare(LE, 0f)).blend(6f, acc30.compare(GT, 6f)).intoArray(out, outOff + 3 * cout);
-        acc31.blend(0f, acc31.compare(LE, 0f)).blend(6f, acc31.compare(GT, 6f)).intoArray(out, outOff + 3 * cout + LANES);
-        acc32.blend(0f, acc32.compare(LE, 0f)).blend(6f, acc32.compare(GT, 6f)).intoArray(out, outOff + 3 * cout + 2 * LANES);
-        acc40.blend(0f, acc40.compare(LE, 0f)).blend(6f, acc40.compare(GT, 6f)).intoArray(out, outOff + 4 * cout);
-        acc41.blend(0f, acc41.compare(LE, 0f)).blend(6f, acc41.compare(GT, 6f)).intoArray(out, outOff + 4 * cout + LANES);
-        acc42.blend(0f, acc42.compare(LE, 0f)).blend(6f, acc42.compare(GT, 6f)).intoArray(out, outOff + 4 * cout + 2 * LANES);
-        acc50.blend(0f, acc50.compare(LE, 0f)).blend(6f, acc50.compare(GT, 6f)).intoArray(out, outOff + 5 * cout);
-        acc51.blend(0f, acc51.compare(LE, 0f)).blend(6f, acc51.compare(GT, 6f)).intoArray(out, outOff + 5 * cout + LANES);
-        acc52.blend(0f, acc52.compare(LE, 0f)).blend(6f, acc52.compare(GT, 6f)).intoArray(out, outOff + 5 * cout + 2 * LANES);
-        acc60.blend(0f, acc60.compare(LE, 0f)).blend(6f, acc60.compare(GT, 6f)).intoArray(out, outOff + 6 * cout);
-        acc61.blend(0f, acc61.compare(LE, 0f)).blend(6f, acc61.compare(GT, 6f)).intoArray(out, outOff + 6 * cout + LANES);
-        acc62.blend(0f, acc62.compare(LE, 0f)).blend(6f, acc62.compare(GT, 6f)).intoArray(out, outOff + 6 * cout + 2 * LANES);
+        (RELU6_BLEND
+                ? acc00.blend(0f, acc00.compare(LE, 0f)).blend(6f, acc00.compare(GT, 6f))
+                : acc00.max(0f).min(6f)).intoArray(out, outOff);
+        (RELU6_BLEND
+                ? acc01.blend(0f, acc01.compare(LE, 0f)).blend(6f, acc01.compare(GT, 6f))
+                : acc01.max(0f).min(6f)).intoArray(out, outOff + LANES);
+        (RELU6_BLEND
+                ? acc02.blend(0f, acc02.compare(LE, 0f)).blend(6f, acc02.compare(GT, 6f))
+                : acc02.max(0f).min(6f)).intoArray(out, outOff + 2 * LANES);
+        (RELU6_BLEND
+                ? acc10.blend(0f, acc10.compare(LE, 0f)).blend(6f, acc10.compare(GT, 6f))
+                : acc10.max(0f).min(6f)).intoArray(out, outOff + cout);
+        (RELU6_BLEND
+                ? acc11.blend(0f, acc11.compare(LE, 0f)).blend(6f, acc11.compare(GT, 6f))
+                : acc11.max(0f).min(6f)).intoArray(out, outOff + cout + LANES);
+        (RELU6_BLEND
+                ? acc12.blend(0f, acc12.compare(LE, 0f)).blend(6f, acc12.compare(GT, 6f))
+                : acc12.max(0f).min(6f)).intoArray(out, outOff + cout + 2 * LANES);
+        (RELU6_BLEND
+                ? acc20.blend(0f, acc20.compare(LE, 0f)).blend(6f, acc20.compare(GT, 6f))
+                : acc20.max(0f).min(6f)).intoArray(out, outOff + 2 * cout);
+        (RELU6_BLEND
+                ? acc21.blend(0f, acc21.compare(LE, 0f)).blend(6f, acc21.compare(GT, 6f))
+                : acc21.max(0f).min(6f)).intoArray(out, outOff + 2 * cout + LANES);
+        (RELU6_BLEND
+                ? acc22.blend(0f, acc22.compare(LE, 0f)).blend(6f, acc22.compare(GT, 6f))
+                : acc22.max(0f).min(6f)).intoArray(out, outOff + 2 * cout + 2 * LANES);
+        (RELU6_BLEND
+                ? acc30.blend(0f, acc30.compare(LE, 0f)).blend(6f, acc30.compare(GT, 6f))
+                : acc30.max(0f).min(6f)).intoArray(out, outOff + 3 * cout);
+        (RELU6_BLEND
+                ? acc31.blend(0f, acc31.compare(LE, 0f)).blend(6f, acc31.compare(GT, 6f))
+                : acc31.max(0f).min(6f)).intoArray(out, outOff + 3 * cout + LANES);
+        (RELU6_BLEND
+                ? acc32.blend(0f, acc32.compare(LE, 0f)).blend(6f, acc32.compare(GT, 6f))
+                : acc32.max(0f).min(6f)).intoArray(out, outOff + 3 * cout + 2 * LANES);
+        (RELU6_BLEND
+                ? acc40.blend(0f, acc40.compare(LE, 0f)).blend(6f, acc40.compare(GT, 6f))
+                : acc40.max(0f).min(6f)).intoArray(out, outOff + 4 * cout);
+        (RELU6_BLEND
+                ? acc41.blend(0f, acc41.compare(LE, 0f)).blend(6f, acc41.compare(GT, 6f))
+                : acc41.max(0f).min(6f)).intoArray(out, outOff + 4 * cout + LANES);
+        (RELU6_BLEND
+                ? acc42.blend(0f, acc42.compare(LE, 0f)).blend(6f, acc42.compare(GT, 6f))
+                : acc42.max(0f).min(6f)).intoArray(out, outOff + 4 * cout + 2 * LANES);
+        (RELU6_BLEND
+                ? acc50.blend(0f, acc50.compare(LE, 0f)).blend(6f, acc50.compare(GT, 6f))
+                : acc50.max(0f).min(6f)).intoArray(out, outOff + 5 * cout);
+        (RELU6_BLEND
+                ? acc51.blend(0f, acc51.compare(LE, 0f)).blend(6f, acc51.compare(GT, 6f))
+                : acc51.max(0f).min(6f)).intoArray(out, outOff + 5 * cout + LANES);
+        (RELU6_BLEND
+                ? acc52.blend(0f, acc52.compare(LE, 0f)).blend(6f, acc52.compare(GT, 6f))
+                : acc52.max(0f).min(6f)).intoArray(out, outOff + 5 * cout + 2 * LANES);
+        (RELU6_BLEND
+                ? acc60.blend(0f, acc60.compare(LE, 0f)).blend(6f, acc60.compare(GT, 6f))
+                : acc60.max(0f).min(6f)).intoArray(out, outOff + 6 * cout);
+        (RELU6_BLEND
+                ? acc61.blend(0f, acc61.compare(LE, 0f)).blend(6f, acc61.compare(GT, 6f))
+                : acc61.max(0f).min(6f)).intoArray(out, outOff + 6 * cout + LANES);
+        (RELU6_BLEND
+                ? acc62.blend(0f, acc62.compare(LE, 0f)).blend(6f, acc62.compare(GT, 6f))
+                : acc62.max(0f).min(6f)).intoArray(out, outOff + 6 * cout + 2 * LANES);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.mobilenetsimd.kernels.vector;
 
+import static dev.mobilenetsimd.kernels.vector.VectorWidth.RELU6_BLEND;
 import static jdk.incubator.vector.VectorOperators.GT;
 import static jdk.incubator.vector.VectorOperators.LE;
 
@@ -33,7 +34,9 @@ final class PointwiseEpilogue {
             for (int j = 0; j < full; j++, a += LANES, c += LANES) {
                 FloatVector v = FloatVector.fromArray(S, acc, a);
                 if (relu6) { // min(max(x, 0), 6) in this order, as Math.max/min: NaN stays NaN
-                    v = v.blend(0f, v.compare(LE, 0f)).blend(6f, v.compare(GT, 6f));
+                    v = (RELU6_BLEND
+                            ? v.blend(0f, v.compare(LE, 0f)).blend(6f, v.compare(GT, 6f))
+                            : v.max(0f).min(6f));
                 }
                 if (res != null) {
                     v = v.add(FloatVector.fromArray(S, res, resOff + c));
@@ -43,7 +46,9 @@ final class PointwiseEpilogue {
             if (lastMask != null) {
                 FloatVector v = FloatVector.fromArray(S, acc, a);
                 if (relu6) {
-                    v = v.blend(0f, v.compare(LE, 0f)).blend(6f, v.compare(GT, 6f));
+                    v = (RELU6_BLEND
+                            ? v.blend(0f, v.compare(LE, 0f)).blend(6f, v.compare(GT, 6f))
+                            : v.max(0f).min(6f));
                 }
                 if (res != null) {
                     v = v.add(FloatVector.fromArray(S, res, resOff + c, lastMask));

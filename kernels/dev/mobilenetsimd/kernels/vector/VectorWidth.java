@@ -15,8 +15,26 @@ final class VectorWidth {
     static final VectorSpecies<Float> SPECIES = choose(System.getProperty(KernelSets.VECTOR_BITS_PROPERTY, "preferred"));
     /** Floats per vector. */
     static final int LANES = SPECIES.length();
+    /**
+     * ReLU6 as compares and blends (x86) rather than lanewise MAX then MIN (AArch64, where
+     * {@code fmax}/{@code fmin} already have Java's semantics and JDK 17's SVE back end does not
+     * intrinsify the compare and blend); see the package docs. {@code -Dmobilenet.relu6=blend}
+     * or {@code =minmax} overrides the choice, so tests can run either form on any machine.
+     */
+    static final boolean RELU6_BLEND = relu6Blend(System.getProperty("mobilenet.relu6", ""));
 
     private VectorWidth() {}
+
+    private static boolean relu6Blend(String form) {
+        switch (form.trim()) {
+            case "": return !"aarch64".equals(System.getProperty("os.arch"));
+            case "blend": return true;
+            case "minmax": return false;
+            default:
+                throw new IllegalArgumentException("-Dmobilenet.relu6=" + form
+                        + " is not supported: expected blend or minmax");
+        }
+    }
 
     private static VectorSpecies<Float> choose(String bits) {
         switch (bits.trim()) {
