@@ -202,7 +202,16 @@ start=$(date +%s)
 jdk_home() { case $1 in 25) echo "$JDK25_HOME" ;; 17) echo "$JDK17_HOME" ;; esac; }
 hms() { local s=$1; printf '%d:%02d:%02d' $((s / 3600)) $((s % 3600 / 60)) $((s % 60)); }
 
-# Machine context, recorded now (the report may be regenerated elsewhere later).
+# Machine context, recorded now (the report may be regenerated elsewhere later). Runs added with
+# BENCH_KEEP=1 keep the original context and are listed as re-measured, with their date and load.
+props="$data/machine.properties"
+keep_props=""
+if [ "${BENCH_KEEP:-}" = 1 ] && [ -f "$props" ]; then
+  keep_props=1
+  k=$(grep -c '^remeasured\.' "$props" || true)
+  names=$(printf '%s\n' "${runs[@]}" | cut -d'|' -f1,2 | sed 's/^/jdk/; s/|/\//' | paste -sd' ' -)
+  echo "remeasured.$k=$(date -u '+%Y-%m-%d %H:%M UTC') (load $(cut -d' ' -f1-3 /proc/loadavg)): $names" >> "$props"
+else
 {
   echo "profile=$profile"
   echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -228,7 +237,8 @@ hms() { local s=$1; printf '%d:%02d:%02d' $((s / 3600)) $((s % 3600 / 60)) $((s 
   echo "jmh.network.batch8=$B8OPT"
   echo "jmh.blocks=$BOPT"
   echo "jmh.peak=$POPT"
-} > "$data/machine.properties"
+} > "$props"
+fi
 
 n=0
 total=${#runs[@]}
@@ -259,8 +269,10 @@ for r in "${runs[@]}"; do
     log "    FAILED: $(grep -c '^<failure>' "$out.log") benchmark(s), see $out.log"
   fi
 done
-echo "load.end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$data/machine.properties"
-echo "elapsed.seconds=$(( $(date +%s) - start ))" >> "$data/machine.properties"
+if [ -z "$keep_props" ]; then
+  echo "load.end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$props"
+  echo "elapsed.seconds=$(( $(date +%s) - start ))" >> "$props"
+fi
 log ""
 log "measured $total runs in $(hms $(( $(date +%s) - start ))) ($failed failed)"
 report

@@ -235,6 +235,8 @@ public final class ReportGenerator {
                 .toString().isEmpty() ? dataDir : dataDir.getFileName())
                 .append("/` by `bench/run.sh` (profile **").append(machine.getProperty("profile", "unknown"))
                 .append("**, measured ").append(machine.getProperty("date", "at an unknown date"))
+                .append(machine.stringPropertyNames().stream().anyMatch(k -> k.startsWith("remeasured."))
+                        ? ", some runs re-measured later (see Machine)" : "")
                 .append("; ").append(results.size()).append(" results). Do not edit: regenerate with "
                         + "`bench/run.sh report`, or measure again with `bench/run.sh quick|full`.\n\n");
         md.append("MobileNetV2, fp32, NHWC, one thread, random weights. GFLOP/s = 2 × multiply-adds / time. "
@@ -342,6 +344,11 @@ public final class ReportGenerator {
             row("date", machine.getProperty("date"));
             row("duration", machine.containsKey("elapsed.seconds")
                     ? f1(Double.parseDouble(machine.getProperty("elapsed.seconds")) / 60) + " min" : null);
+            for (String k : new TreeSet<>(machine.stringPropertyNames())) {
+                if (k.startsWith("remeasured.")) { // runs replaced later with BENCH_KEEP=1
+                    row("re-measured", machine.getProperty(k));
+                }
+            }
             for (String k : new TreeSet<>(machine.stringPropertyNames())) {
                 if (k.matches("jdk\\d+\\.version")) {
                     String j = k.replaceAll("\\D", "");
