@@ -39,17 +39,24 @@ public class Driver {
                 + System.getProperty("java.version") + " kernels=" + v.name());
 
         if (kernels.contains("pw")) {
-            // Expansion 1x1 with ReLU6 (block 14x14, 64 -> 384): full panels (7x3 tileRelu6 at 512
-            // bits, 6x4 / 6x2 + finish at 256/128).
+            // Expansion 1x1 with ReLU6 (block 14x14, 64 -> 384): 6-vector panels at 512 bits (4x6
+            // tileRelu6), 6x4 / 6x2 + finish at 256/128.
             int px = 196;
             float[] in = rnd(px * 384), res = rnd(px * 64), out = new float[px * 384];
             PackedWeights expand = v.packPointwise(rnd(64 * 384), rnd(384), 64, 384);
-            // Projection 384 -> 64 with residual (full panel + a 1-vector tail at 512 bits).
+            // Projection 384 -> 64 with residual (one 4-vector panel, 6x4 + finish, at 512 bits).
             PackedWeights project = v.packPointwise(rnd(384 * 64), rnd(64), 384, 64);
-            // Projection 192 -> 96 without residual (tileLinear at 512 bits), and 144 -> 24 (2-vector tail).
+            // Projection 192 -> 96 without residual (4x6 tileLinear at 512 bits), and 144 -> 24 (2-vector tail).
             PackedWeights linear = v.packPointwise(rnd(192 * 96), rnd(96), 192, 96);
             PackedWeights narrow = v.packPointwise(rnd(144 * 24), rnd(24), 144, 24);
             float[] out2 = new float[px * 96];
+            // 5-vector panels at 512 bits: expansion 64 -> 320 (5x5 tileRelu6), projection
+            // 384 -> 160 with residual (5x5 tileResidual), the expansion into rows of 14 pixels
+            // with margins (pointwiseRows: tiles straddling rows go through tile + finish), and
+            // 5 pixels short of a tile (1x5 tail).
+            PackedWeights wide = v.packPointwise(rnd(64 * 320), rnd(320), 64, 320);
+            PackedWeights project160 = v.packPointwise(rnd(384 * 160), rnd(160), 384, 160);
+            float[] out3 = new float[px * 384], res160 = rnd(px * 160);
             // The GEMM tiles need longer: they pass through tier 3 before C2 (see PointwiseGemm).
             phase("pointwise", Double.parseDouble(System.getProperty("secs.pw", String.valueOf(2 * secs))), () -> {
                 v.pointwise(in, 0, px, expand, Activation.RELU6, null, 0, out, 0);
@@ -57,6 +64,10 @@ public class Driver {
                 v.pointwise(in, 0, px, linear, Activation.LINEAR, null, 0, out2, 0);
                 v.pointwise(in, 0, px, narrow, Activation.LINEAR, null, 0, out2, 0);
                 v.pointwise(in, 0, px - 1, narrow, Activation.RELU6, null, 0, out2, 0);
+                v.pointwise(in, 0, px, wide, Activation.RELU6, null, 0, out3, 0);
+                v.pointwise(in, 0, px, project160, Activation.LINEAR, res160, 0, res160, 0);
+                v.pointwiseRows(in, 0, 7, 14, wide, Activation.RELU6, out3, 0, 16 * 320);
+                v.pointwise(in, 0, 4, wide, Activation.RELU6, null, 0, out3, 0);
             });
         }
         if (kernels.contains("dw")) {

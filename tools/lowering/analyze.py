@@ -17,6 +17,10 @@ import sys
 
 PKG = "dev.mobilenetsimd.kernels.vector."
 KERNELS = [
+    "GemmMr5Nr5v::tile", "GemmMr5Nr5v::tileRelu6", "GemmMr5Nr5v::tileLinear",
+    "GemmMr5Nr5v::tileResidual", "GemmMr4Nr6v::tile", "GemmMr4Nr6v::tileRelu6",
+    "GemmMr4Nr6v::tileLinear", "GemmMr4Nr6v::tileResidual", "GemmMr1Nr5v::tile",
+    "GemmMr1Nr6v::tile",
     "GemmMr7Nr3v::tile", "GemmMr7Nr3v::tileRelu6", "GemmMr7Nr3v::tileLinear",
     "GemmMr7Nr3v::tileResidual", "GemmMr6Nr4v::tile", "GemmMr7Nr2v::tile", "GemmMr6Nr2v::tile",
     "GemmMr14Nr1v::tile", "GemmMr7Nr1v::tile", "GemmMr1Nr4v::tile", "GemmMr1Nr3v::tile",

@@ -54,6 +54,40 @@ public interface KernelSet {
     void pointwise(float[] in, int inOff, int pixels, PackedWeights w, Activation act,
                    float[] residual, int residualOff, float[] out, int outOff);
 
+    /**
+     * {@link #pointwise} of {@code rows x rowPixels} dense input pixels, without residual, whose
+     * output rows are {@code outRowStride} floats apart: input pixel {@code p} goes to
+     * {@code out[outOff + (p / rowPixels) * outRowStride + (p % rowPixels) * cout + co]}, and the
+     * floats between output rows are not touched. It lets a caller write rows with margins (the
+     * fused block's zero-bordered ring rows) in one call rather than one call per row. Backends
+     * that tile pixels across row ends override it; this default, the scalar twin, makes one
+     * {@link #pointwise} call per row.
+     *
+     * @throws IllegalArgumentException if {@code rows < 0}, {@code rowPixels < 1} or
+     *         {@code outRowStride < rowPixels * cout} (output rows would overlap)
+     */
+    default void pointwiseRows(float[] in, int inOff, int rows, int rowPixels, PackedWeights w,
+                               Activation act, float[] out, int outOff, int outRowStride) {
+        checkPointwiseRows(rows, rowPixels, w, outRowStride);
+        for (int r = 0; r < rows; r++) {
+            pointwise(in, inOff + r * rowPixels * w.inChannels, rowPixels, w, act, null, 0,
+                    out, outOff + r * outRowStride);
+        }
+    }
+
+    /** The argument checks of {@link #pointwiseRows}, shared by its implementations. */
+    static void checkPointwiseRows(int rows, int rowPixels, PackedWeights w, int outRowStride) {
+        if (rows < 0 || rowPixels < 1) {
+            throw new IllegalArgumentException("pointwiseRows needs rows >= 0 and rowPixels >= 1, got rows="
+                    + rows + ", rowPixels=" + rowPixels);
+        }
+        if (outRowStride < (long) rowPixels * w.outChannels) {
+            throw new IllegalArgumentException("output rows of " + rowPixels + " pixels x "
+                    + w.outChannels + " channels need outRowStride >= " + (long) rowPixels * w.outChannels
+                    + ", got " + outRowStride);
+        }
+    }
+
     // ---- depthwise 3x3 convolution, one output row ------------------------------------------
 
     /** Packs {@code w[3][3][c]} and {@code bias[c]} for {@link #depthwiseRow}. */

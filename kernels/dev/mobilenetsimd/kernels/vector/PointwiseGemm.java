@@ -11,23 +11,28 @@ import jdk.incubator.vector.VectorMask;
  * w[cin][cout]} with bias, activation and residual applied in the store epilogue. This class packs
  * the weights and dispatches register-blocked microkernels ({@code GemmMr<rows>Nr<vectors>v}).
  *
- * <p><b>Packed layout</b> ({@link #LAYOUT}): output channels are cut into panels of
- * {@link #PANEL} channels ({@link #MAIN_VECTORS} vectors); a panel holds, for each input channel,
- * its {@code PANEL} weights contiguously, then its {@code PANEL} biases. The channels left over
- * ({@code cout % PANEL}) form one narrower tail panel of whole vectors, zero-padded past
- * {@code cout}, so every weight and bias load is a full unmasked vector; only the stores of the
- * last vector of the tail panel are masked (one precomputed mask per call, none in the loop).
+ * <p><b>Packed layout</b> ({@link #LAYOUT}): output channels are cut into panels of whole vectors
+ * ({@link #panelPlan}); a panel holds, for each input channel, its weights contiguously, then its
+ * biases. The last panel is zero-padded past {@code cout}, so every weight and bias load is a full
+ * unmasked vector; only the stores of its last vector are masked (one precomputed mask per call,
+ * none in the loop).
  *
- * <p><b>Tiles</b> (rows = pixels, vectors of channels), chosen from the in-cache measurements in
- * ANCHORS.md and so that accumulators + weights + broadcast fit in the register file:
+ * <p><b>Tiles</b> (rows = pixels, vectors of channels), chosen by measurement (reports/LOWERING.md)
+ * so that accumulators + weights + broadcast fit in the register file:
  * <ul>
- *   <li>512 bits: 7x3 vectors (48 channels, 25 of 32 registers). MobileNetV2 pixel counts are
- *       multiples of 7, so whole layers (and bands of 7k rows) never hit the pixel tail.</li>
- *   <li>256/128 bits with 32 registers (AVX-512VL, NEON): 6x4 vectors.</li>
- *   <li>16 registers (AVX2-sized): 6x2 vectors.</li>
- *   <li>Tail panels of 2 vectors: 7x2 (6x2 with 16 registers); of 1 vector: 14x1 (7x1), taller
- *       because a single column of accumulators needs more rows to keep FMAs in flight.</li>
- *   <li>Pixel tails: one-row kernels.</li>
+ *   <li>512 bits: panels of 5 vectors (80 channels) run the 5x5 tile, panels of 6 the 4x6 tile.
+ *       Both load 10 vectors per 24-25 FMAs and keep few pixel-row offsets live, and ran
+ *       10-50% faster than the 7x3 tile of 3-vector panels (which stays for remainders). A
+ *       layer's {@code V = ceil(cout / 16)} vectors are split as {@code 5b + 6a} when possible
+ *       (most 5s), else {@code 5b + r}; see {@link #panelPlan}.</li>
+ *   <li>256/128 bits with 32 registers (AVX-512VL, NEON): panels of 4 vectors, 6x4 tiles.</li>
+ *   <li>16 registers (AVX2-sized): panels of 2 vectors, 6x2 tiles.</li>
+ *   <li>Remainder panels: 4 vectors 6x4, 3 vectors 7x3, 2 vectors 7x2 (6x2 with 16 registers),
+ *       1 vector 14x1 (7x1), taller because a single column of accumulators needs more rows to
+ *       keep FMAs in flight.</li>
+ *   <li>Pixel tails: when a call has at least a tile of pixels, the tails of the 5- and 6-vector
+ *       panels (and 4 at 512 bits) run one more whole tile that ends at the last pixel, and only
+ *       its new rows are stored; otherwise one-row kernels.</li>
  * </ul>
  *
  * <p><b>Epilogue</b>: the bias is the accumulators' initial value. A microkernel ends by storing
@@ -73,16 +78,16 @@ final class PointwiseGemm {
             FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512
                     || "aarch64".equals(System.getProperty("os.arch"));
 
-    /** Vectors per full panel: the widest tile that fits the register file. */
-    static final int MAIN_VECTORS = LANES >= 16 ? 3 : WIDE_REGISTER_FILE ? 4 : 2;
-    /** Output channels per full panel. */
-    static final int PANEL = MAIN_VECTORS * LANES;
-    /** The packed layout; encodes width and panel so weights packed for another are rejected. */
-    static final String LAYOUT =
-            "vector-pointwise-" + VectorWidth.SPECIES.vectorBitSize() + "-nr" + PANEL;
+    /** Whether panels of 5 and 6 vectors (the 5x5 and 4x6 tiles) are used: 512-bit vectors. */
+    static final boolean WIDE_PANELS = LANES >= 16;
+    /** Vectors per panel below 512 bits: the widest tile that fits the register file. */
+    static final int MAIN_VECTORS = WIDE_REGISTER_FILE ? 4 : 2;
+    /** The packed layout; encodes width and panel policy so weights packed for another are rejected. */
+    static final String LAYOUT = "vector-pointwise-" + VectorWidth.SPECIES.vectorBitSize()
+            + (WIDE_PANELS ? "-panels5x6" : "-nr" + MAIN_VECTORS * LANES);
 
-    /** Chunks of pixels are a multiple of every tile height (6, 7, 14) to avoid inner tails. */
-    private static final int CHUNK_MULTIPLE = 42;
+    /** Chunks of pixels are a multiple of the tile heights (4, 5, 7, 14; 6, 7) to avoid inner tails. */
+    private static final int CHUNK_MULTIPLE = WIDE_PANELS ? 140 : 42;
     /** Bytes of input plus output rows per chunk: a quarter of the 1 MiB L2. */
     private static final int CHUNK_BYTES = 256 * 1024;
 
@@ -116,14 +121,12 @@ final class PointwiseGemm {
         if (bias != null) {
             PackChecks.length("bias", bias, cout);
         }
-        final int fullPanels = cout / PANEL;
-        final int tailChannels = cout - fullPanels * PANEL;
-        final int tailWidth = roundUpToLanes(tailChannels);
-        final float[] data = new float[(fullPanels * PANEL + tailWidth) * (cin + 1)];
+        final int plan = panelPlan(cout);
+        final float[] data = new float[roundUpToLanes(cout) * (cin + 1)];
         int dst = 0;
-        for (int col = 0; col < cout; col += PANEL) {
-            final int width = Math.min(PANEL, cout - col);
-            final int stride = col + PANEL <= cout ? PANEL : tailWidth;
+        for (int panel = 0, col = 0; col < cout; panel++) {
+            final int stride = panelVectors(plan, panel) * LANES;
+            final int width = Math.min(stride, cout - col);
             for (int ci = 0; ci < cin; ci++, dst += stride) {
                 System.arraycopy(w, ci * cout + col, data, dst, width);
             }
@@ -131,8 +134,35 @@ final class PointwiseGemm {
                 System.arraycopy(bias, col, data, dst, width);
             }
             dst += stride;
+            col += stride;
         }
         return new PackedWeights(LAYOUT, cin, cout, data);
+    }
+
+    /**
+     * How a layer of {@code cout} channels is cut into panels, packed in one int (no allocation per
+     * call): {@code fives | sixes << 10 | rest << 20}, meaning {@code fives} panels of
+     * {@code first} vectors (5 at 512 bits, else {@link #MAIN_VECTORS}), then {@code sixes} panels
+     * of 6, then one panel of {@code rest} vectors if {@code rest > 0}.
+     */
+    static int panelPlan(int cout) {
+        final int v = (cout + LANES - 1) / LANES;
+        if (!WIDE_PANELS) {
+            return v / MAIN_VECTORS | (v % MAIN_VECTORS) << 20;
+        }
+        for (int fives = v / 5; fives >= 0; fives--) { // exact 5b + 6a, as many 5s as possible
+            if ((v - 5 * fives) % 6 == 0) {
+                return fives | (v - 5 * fives) / 6 << 10;
+            }
+        }
+        return v / 5 | (v % 5) << 20;
+    }
+
+    /** Vectors in panel {@code index} of {@code plan} (see {@link #panelPlan}). */
+    static int panelVectors(int plan, int index) {
+        final int firsts = plan & 0x3ff, sixes = plan >>> 10 & 0x3ff;
+        return index < firsts ? (WIDE_PANELS ? 5 : MAIN_VECTORS)
+                : index < firsts + sixes ? 6 : plan >>> 20;
     }
 
     private static int roundUpToLanes(int n) {
@@ -152,14 +182,9 @@ final class PointwiseGemm {
         final int cin = w.inChannels, cout = w.outChannels;
         final float[] wd = w.data;
         final boolean relu6 = act == Activation.RELU6;
-        final int panelSize = (cin + 1) * PANEL;
-        final int fullPanels = cout / PANEL;
-        final int tailChannels = cout - fullPanels * PANEL;
-        final int tailVectors = (tailChannels + LANES - 1) / LANES;
-        final int tailLanes = tailChannels % LANES;
+        final int plan = panelPlan(cout);
+        final int tailLanes = cout % LANES;
         final VectorMask<Float> tailMask = tailLanes == 0 ? null : TAIL_MASKS[tailLanes];
-        final int tailCol = fullPanels * PANEL;
-        final int tailPanelOff = fullPanels * panelSize;
         if (cin == 0) {
             biasOnly(pixels, wd, relu6, residual, residualOff, out, outOff, cout);
             return;
@@ -168,14 +193,162 @@ final class PointwiseGemm {
         final int chunk = chunkPixels(cin, cout);
         for (int p0 = 0; p0 < pixels; p0 += chunk) {
             final int p1 = Math.min(pixels, p0 + chunk);
-            for (int panel = 0, col = 0; panel < fullPanels; panel++, col += PANEL) {
-                rows(MAIN_VECTORS, scratch, in, inOff, p0, p1, cin, wd, panel * panelSize,
-                        relu6, residual, residualOff + col, out, outOff + col, cout, null);
+            int panelOff = 0;
+            for (int panel = 0, col = 0; col < cout; panel++) {
+                final int vectors = panelVectors(plan, panel);
+                final int width = vectors * LANES;
+                rows(vectors, scratch, in, inOff, p0, p1, cin, wd, panelOff, relu6,
+                        residual, residualOff + col, out, outOff + col, cout,
+                        col + width > cout ? tailMask : null);
+                panelOff += (cin + 1) * width;
+                col += width;
             }
-            if (tailVectors > 0) {
-                rows(tailVectors, scratch, in, inOff, p0, p1, cin, wd, tailPanelOff, relu6,
-                        residual, residualOff + tailCol, out, outOff + tailCol, cout, tailMask);
+        }
+    }
+
+    /**
+     * See {@code KernelSet.pointwiseRows} (which checks the shape arguments): {@link #run} without
+     * residual, with output pixel {@code p} at
+     * {@code outOff + (p / rowPixels) * outRowStride + (p % rowPixels) * cout}. Tiles run across row
+     * ends; a tile inside one row stores directly, one that straddles rows goes through scratch and
+     * is stored row segment by row segment.
+     */
+    static void runRows(float[] in, int inOff, int rows, int rowPixels, PackedWeights w,
+                        Activation act, float[] out, int outOff, int outRowStride) {
+        w.requireLayout(LAYOUT);
+        Objects.requireNonNull(act, "act");
+        Objects.requireNonNull(in, "in");
+        Objects.requireNonNull(out, "out");
+        final int cin = w.inChannels, cout = w.outChannels;
+        final int pixels = Math.multiplyExact(rows, rowPixels);
+        final float[] wd = w.data;
+        final boolean relu6 = act == Activation.RELU6;
+        if (cin == 0) {
+            for (int r = 0; r < rows; r++) {
+                biasOnly(rowPixels, wd, relu6, null, 0, out, outOff + r * outRowStride, cout);
             }
+            return;
+        }
+        final int plan = panelPlan(cout);
+        final int tailLanes = cout % LANES;
+        final VectorMask<Float> tailMask = tailLanes == 0 ? null : TAIL_MASKS[tailLanes];
+        final float[] scratch = SCRATCH.get();
+        final int chunk = chunkPixels(cin, cout);
+        for (int p0 = 0; p0 < pixels; p0 += chunk) {
+            final int p1 = Math.min(pixels, p0 + chunk);
+            int panelOff = 0;
+            for (int panel = 0, col = 0; col < cout; panel++) {
+                final int vectors = panelVectors(plan, panel);
+                final int width = vectors * LANES;
+                rowsStrided(vectors, scratch, in, inOff, p0, p1, cin, wd, panelOff, relu6,
+                        out, outOff + col, cout, col + width > cout ? tailMask : null,
+                        rowPixels, outRowStride);
+                panelOff += (cin + 1) * width;
+                col += width;
+            }
+        }
+    }
+
+    /** Pixels per tile of the multi-row microkernel of a {@code vectors}-vector panel. */
+    private static int tileRows(int vectors) {
+        switch (vectors) {
+            case 6: return GemmMr4Nr6v.ROWS;
+            case 5: return GemmMr5Nr5v.ROWS;
+            case 4: return GemmMr6Nr4v.ROWS;
+            case 3: return GemmMr7Nr3v.ROWS;
+            case 2: return WIDE_REGISTER_FILE ? GemmMr7Nr2v.ROWS : GemmMr6Nr2v.ROWS;
+            case 1: return WIDE_REGISTER_FILE ? GemmMr14Nr1v.ROWS : GemmMr7Nr1v.ROWS;
+            default: throw new AssertionError("no tile of " + vectors + " vectors");
+        }
+    }
+
+    /** One tile of {@code tileRows(vectors)} pixels, or of 1 if {@code single}, into scratch. */
+    private static void tileToScratch(int vectors, boolean single, float[] in, int inOff, int cin,
+                                      float[] wd, int panelOff, float[] scratch) {
+        switch (vectors) {
+            case 6:
+                if (single) GemmMr1Nr6v.tile(in, inOff, cin, wd, panelOff, scratch);
+                else GemmMr4Nr6v.tile(in, inOff, cin, wd, panelOff, scratch);
+                break;
+            case 5:
+                if (single) GemmMr1Nr5v.tile(in, inOff, cin, wd, panelOff, scratch);
+                else GemmMr5Nr5v.tile(in, inOff, cin, wd, panelOff, scratch);
+                break;
+            case 4:
+                if (single) GemmMr1Nr4v.tile(in, inOff, cin, wd, panelOff, scratch);
+                else GemmMr6Nr4v.tile(in, inOff, cin, wd, panelOff, scratch);
+                break;
+            case 3:
+                if (single) GemmMr1Nr3v.tile(in, inOff, cin, wd, panelOff, scratch);
+                else GemmMr7Nr3v.tile(in, inOff, cin, wd, panelOff, scratch);
+                break;
+            case 2:
+                if (single) GemmMr1Nr2v.tile(in, inOff, cin, wd, panelOff, scratch);
+                else if (WIDE_REGISTER_FILE) GemmMr7Nr2v.tile(in, inOff, cin, wd, panelOff, scratch);
+                else GemmMr6Nr2v.tile(in, inOff, cin, wd, panelOff, scratch);
+                break;
+            case 1:
+                if (single) GemmMr1Nr1v.tile(in, inOff, cin, wd, panelOff, scratch);
+                else if (WIDE_REGISTER_FILE) GemmMr14Nr1v.tile(in, inOff, cin, wd, panelOff, scratch);
+                else GemmMr7Nr1v.tile(in, inOff, cin, wd, panelOff, scratch);
+                break;
+            default:
+                throw new AssertionError("no tile of " + vectors + " vectors");
+        }
+    }
+
+    /**
+     * Pixels {@code [p0, p1)} of one panel for {@link #runRows}: whole tiles, the last one
+     * overlapping its predecessor when the pixels do not divide (one-row tiles if there are fewer
+     * pixels than a tile). {@code outOff} points at the panel's first channel of pixel 0.
+     */
+    private static void rowsStrided(int vectors, float[] scratch, float[] in, int inOff, int p0,
+                                    int p1, int cin, float[] wd, int panelOff, boolean relu6,
+                                    float[] out, int outOff, int cout, VectorMask<Float> lastMask,
+                                    int rowPixels, int outRowStride) {
+        final int tall = tileRows(vectors);
+        final boolean direct = lastMask == null && (vectors == 5 || vectors == 6 || vectors == 3);
+        for (int p = p0; p < p1; ) {
+            final boolean single = p1 < tall; // too few pixels in the call for one whole tile
+            final int h = single ? 1 : tall;
+            final int q = Math.min(p, p1 - h); // tile start: the last tile may reach back
+            final int col = q % rowPixels;
+            final int qOut = outOff + q / rowPixels * outRowStride + col * cout;
+            if (direct && !single && q == p && col + h <= rowPixels) { // inside one row
+                directTile(vectors, relu6, in, inOff + q * cin, cin, wd, panelOff, out, qOut, cout);
+            } else {
+                tileToScratch(vectors, single, in, inOff + q * cin, cin, wd, panelOff, scratch);
+                for (int s = p; s < q + h; ) { // store rows p.. of the tile, one row segment at a time
+                    final int segEnd = Math.min(q + h, (s / rowPixels + 1) * rowPixels);
+                    PointwiseEpilogue.finish(scratch, (s - q) * vectors * LANES, segEnd - s,
+                            vectors, relu6, null, 0, out,
+                            outOff + s / rowPixels * outRowStride + s % rowPixels * cout, cout,
+                            lastMask);
+                    s = segEnd;
+                }
+            }
+            p = q + h;
+        }
+    }
+
+    /** A whole tile with its epilogue in registers (ReLU6 or linear), for 3-, 5- and 6-vector panels. */
+    private static void directTile(int vectors, boolean relu6, float[] in, int inOff, int cin,
+                                   float[] wd, int panelOff, float[] out, int outOff, int cout) {
+        switch (vectors) {
+            case 6:
+                if (relu6) GemmMr4Nr6v.tileRelu6(in, inOff, cin, wd, panelOff, out, outOff, cout);
+                else GemmMr4Nr6v.tileLinear(in, inOff, cin, wd, panelOff, out, outOff, cout);
+                break;
+            case 5:
+                if (relu6) GemmMr5Nr5v.tileRelu6(in, inOff, cin, wd, panelOff, out, outOff, cout);
+                else GemmMr5Nr5v.tileLinear(in, inOff, cin, wd, panelOff, out, outOff, cout);
+                break;
+            case 3:
+                if (relu6) GemmMr7Nr3v.tileRelu6(in, inOff, cin, wd, panelOff, out, outOff, cout);
+                else GemmMr7Nr3v.tileLinear(in, inOff, cin, wd, panelOff, out, outOff, cout);
+                break;
+            default:
+                throw new AssertionError("no direct tile of " + vectors + " vectors");
         }
     }
 
@@ -203,7 +376,7 @@ final class PointwiseGemm {
 
     /**
      * Pixels {@code [p0, p1)} of one panel of {@code vectors} vectors: whole multi-row tiles, then
-     * the remaining pixels one by one. {@code resOff} and {@code outOff} point at the panel's
+     * the remaining pixels by one overlapping tile (4-, 5- and 6-vector panels) or one by one. {@code resOff} and {@code outOff} point at the panel's
      * first channel of pixel 0.
      */
     private static void rows(int vectors, float[] scratch, float[] in, int inOff, int p0, int p1,
@@ -211,23 +384,96 @@ final class PointwiseGemm {
                              int resOff, float[] out, int outOff, int cout,
                              VectorMask<Float> lastMask) {
         int p = p0;
+        // the in-register epilogues: ReLU6, linear, linear + residual, on unmasked panels
+        final boolean direct = lastMask == null && !(relu6 && res != null);
         switch (vectors) {
+            case 6:
+                if (direct) {
+                    for (; p + GemmMr4Nr6v.ROWS <= p1; p += GemmMr4Nr6v.ROWS) {
+                        if (relu6) {
+                            GemmMr4Nr6v.tileRelu6(in, inOff + p * cin, cin, wd, panelOff,
+                                    out, outOff + p * cout, cout);
+                        } else if (res == null) {
+                            GemmMr4Nr6v.tileLinear(in, inOff + p * cin, cin, wd, panelOff,
+                                    out, outOff + p * cout, cout);
+                        } else {
+                            GemmMr4Nr6v.tileResidual(in, inOff + p * cin, cin, wd, panelOff,
+                                    res, resOff + p * cout, out, outOff + p * cout, cout);
+                        }
+                    }
+                }
+                for (; p + GemmMr4Nr6v.ROWS <= p1; p += GemmMr4Nr6v.ROWS) {
+                    GemmMr4Nr6v.tile(in, inOff + p * cin, cin, wd, panelOff, scratch);
+                    PointwiseEpilogue.finish(scratch, 0, GemmMr4Nr6v.ROWS, 6, relu6,
+                            res, resOff + p * cout, out, outOff + p * cout, cout, lastMask);
+                }
+                if (p < p1 && p1 >= GemmMr4Nr6v.ROWS) {
+                    final int q = p1 - GemmMr4Nr6v.ROWS; // overlapping tile: store rows p..p1
+                    GemmMr4Nr6v.tile(in, inOff + q * cin, cin, wd, panelOff, scratch);
+                    PointwiseEpilogue.finish(scratch, (p - q) * 6 * LANES, p1 - p, 6, relu6,
+                            res, resOff + p * cout, out, outOff + p * cout, cout, lastMask);
+                    p = p1;
+                }
+                for (; p < p1; p++) {
+                    GemmMr1Nr6v.tile(in, inOff + p * cin, cin, wd, panelOff, scratch);
+                    PointwiseEpilogue.finish(scratch, 0, 1, 6, relu6,
+                            res, resOff + p * cout, out, outOff + p * cout, cout, lastMask);
+                }
+                break;
+            case 5:
+                if (direct) {
+                    for (; p + GemmMr5Nr5v.ROWS <= p1; p += GemmMr5Nr5v.ROWS) {
+                        if (relu6) {
+                            GemmMr5Nr5v.tileRelu6(in, inOff + p * cin, cin, wd, panelOff,
+                                    out, outOff + p * cout, cout);
+                        } else if (res == null) {
+                            GemmMr5Nr5v.tileLinear(in, inOff + p * cin, cin, wd, panelOff,
+                                    out, outOff + p * cout, cout);
+                        } else {
+                            GemmMr5Nr5v.tileResidual(in, inOff + p * cin, cin, wd, panelOff,
+                                    res, resOff + p * cout, out, outOff + p * cout, cout);
+                        }
+                    }
+                }
+                for (; p + GemmMr5Nr5v.ROWS <= p1; p += GemmMr5Nr5v.ROWS) {
+                    GemmMr5Nr5v.tile(in, inOff + p * cin, cin, wd, panelOff, scratch);
+                    PointwiseEpilogue.finish(scratch, 0, GemmMr5Nr5v.ROWS, 5, relu6,
+                            res, resOff + p * cout, out, outOff + p * cout, cout, lastMask);
+                }
+                if (p < p1 && p1 >= GemmMr5Nr5v.ROWS) {
+                    final int q = p1 - GemmMr5Nr5v.ROWS; // overlapping tile: store rows p..p1
+                    GemmMr5Nr5v.tile(in, inOff + q * cin, cin, wd, panelOff, scratch);
+                    PointwiseEpilogue.finish(scratch, (p - q) * 5 * LANES, p1 - p, 5, relu6,
+                            res, resOff + p * cout, out, outOff + p * cout, cout, lastMask);
+                    p = p1;
+                }
+                for (; p < p1; p++) {
+                    GemmMr1Nr5v.tile(in, inOff + p * cin, cin, wd, panelOff, scratch);
+                    PointwiseEpilogue.finish(scratch, 0, 1, 5, relu6,
+                            res, resOff + p * cout, out, outOff + p * cout, cout, lastMask);
+                }
+                break;
             case 4:
                 for (; p + GemmMr6Nr4v.ROWS <= p1; p += GemmMr6Nr4v.ROWS) {
                     GemmMr6Nr4v.tile(in, inOff + p * cin, cin, wd, panelOff, scratch);
-                    PointwiseEpilogue.finish(scratch, GemmMr6Nr4v.ROWS, 4, relu6,
+                    PointwiseEpilogue.finish(scratch, 0, GemmMr6Nr4v.ROWS, 4, relu6,
                             res, resOff + p * cout, out, outOff + p * cout, cout, lastMask);
+                }
+                if (p < p1 && p1 >= GemmMr6Nr4v.ROWS) {
+                    final int q = p1 - GemmMr6Nr4v.ROWS; // overlapping tile: store rows p..p1
+                    GemmMr6Nr4v.tile(in, inOff + q * cin, cin, wd, panelOff, scratch);
+                    PointwiseEpilogue.finish(scratch, (p - q) * 4 * LANES, p1 - p, 4, relu6,
+                            res, resOff + p * cout, out, outOff + p * cout, cout, lastMask);
+                    p = p1;
                 }
                 for (; p < p1; p++) {
                     GemmMr1Nr4v.tile(in, inOff + p * cin, cin, wd, panelOff, scratch);
-                    PointwiseEpilogue.finish(scratch, 1, 4, relu6,
+                    PointwiseEpilogue.finish(scratch, 0, 1, 4, relu6,
                             res, resOff + p * cout, out, outOff + p * cout, cout, lastMask);
                 }
                 break;
             case 3:
-                if (lastMask == null && !(relu6 && res != null)) {
-                    // Full panels with one of the network's three epilogues (ReLU6, linear,
-                    // linear + residual): the epilogue runs in registers, no scratch round trip.
+                if (direct) {
                     if (relu6) {
                         for (; p + GemmMr7Nr3v.ROWS <= p1; p += GemmMr7Nr3v.ROWS) {
                             GemmMr7Nr3v.tileRelu6(in, inOff + p * cin, cin, wd, panelOff,
@@ -247,12 +493,12 @@ final class PointwiseGemm {
                 }
                 for (; p + GemmMr7Nr3v.ROWS <= p1; p += GemmMr7Nr3v.ROWS) {
                     GemmMr7Nr3v.tile(in, inOff + p * cin, cin, wd, panelOff, scratch);
-                    PointwiseEpilogue.finish(scratch, GemmMr7Nr3v.ROWS, 3, relu6,
+                    PointwiseEpilogue.finish(scratch, 0, GemmMr7Nr3v.ROWS, 3, relu6,
                             res, resOff + p * cout, out, outOff + p * cout, cout, lastMask);
                 }
                 for (; p < p1; p++) {
                     GemmMr1Nr3v.tile(in, inOff + p * cin, cin, wd, panelOff, scratch);
-                    PointwiseEpilogue.finish(scratch, 1, 3, relu6,
+                    PointwiseEpilogue.finish(scratch, 0, 1, 3, relu6,
                             res, resOff + p * cout, out, outOff + p * cout, cout, lastMask);
                 }
                 break;
@@ -260,19 +506,19 @@ final class PointwiseGemm {
                 if (WIDE_REGISTER_FILE) {
                     for (; p + GemmMr7Nr2v.ROWS <= p1; p += GemmMr7Nr2v.ROWS) {
                         GemmMr7Nr2v.tile(in, inOff + p * cin, cin, wd, panelOff, scratch);
-                        PointwiseEpilogue.finish(scratch, GemmMr7Nr2v.ROWS, 2, relu6,
+                        PointwiseEpilogue.finish(scratch, 0, GemmMr7Nr2v.ROWS, 2, relu6,
                                 res, resOff + p * cout, out, outOff + p * cout, cout, lastMask);
                     }
                 } else {
                     for (; p + GemmMr6Nr2v.ROWS <= p1; p += GemmMr6Nr2v.ROWS) {
                         GemmMr6Nr2v.tile(in, inOff + p * cin, cin, wd, panelOff, scratch);
-                        PointwiseEpilogue.finish(scratch, GemmMr6Nr2v.ROWS, 2, relu6,
+                        PointwiseEpilogue.finish(scratch, 0, GemmMr6Nr2v.ROWS, 2, relu6,
                                 res, resOff + p * cout, out, outOff + p * cout, cout, lastMask);
                     }
                 }
                 for (; p < p1; p++) {
                     GemmMr1Nr2v.tile(in, inOff + p * cin, cin, wd, panelOff, scratch);
-                    PointwiseEpilogue.finish(scratch, 1, 2, relu6,
+                    PointwiseEpilogue.finish(scratch, 0, 1, 2, relu6,
                             res, resOff + p * cout, out, outOff + p * cout, cout, lastMask);
                 }
                 break;
@@ -280,18 +526,18 @@ final class PointwiseGemm {
                 if (WIDE_REGISTER_FILE) {
                     for (; p + GemmMr14Nr1v.ROWS <= p1; p += GemmMr14Nr1v.ROWS) {
                         GemmMr14Nr1v.tile(in, inOff + p * cin, cin, wd, panelOff, scratch);
-                        PointwiseEpilogue.finish(scratch, GemmMr14Nr1v.ROWS, 1, relu6,
+                        PointwiseEpilogue.finish(scratch, 0, GemmMr14Nr1v.ROWS, 1, relu6,
                                 res, resOff + p * cout, out, outOff + p * cout, cout, lastMask);
                     }
                 }
                 for (; p + GemmMr7Nr1v.ROWS <= p1; p += GemmMr7Nr1v.ROWS) {
                     GemmMr7Nr1v.tile(in, inOff + p * cin, cin, wd, panelOff, scratch);
-                    PointwiseEpilogue.finish(scratch, GemmMr7Nr1v.ROWS, 1, relu6,
+                    PointwiseEpilogue.finish(scratch, 0, GemmMr7Nr1v.ROWS, 1, relu6,
                             res, resOff + p * cout, out, outOff + p * cout, cout, lastMask);
                 }
                 for (; p < p1; p++) {
                     GemmMr1Nr1v.tile(in, inOff + p * cin, cin, wd, panelOff, scratch);
-                    PointwiseEpilogue.finish(scratch, 1, 1, relu6,
+                    PointwiseEpilogue.finish(scratch, 0, 1, 1, relu6,
                             res, resOff + p * cout, out, outOff + p * cout, cout, lastMask);
                 }
                 break;

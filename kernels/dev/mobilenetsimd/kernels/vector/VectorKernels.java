@@ -31,6 +31,13 @@ public final class VectorKernels implements KernelSet {
     }
 
     @Override
+    public void pointwiseRows(float[] in, int inOff, int rows, int rowPixels, PackedWeights w,
+                              Activation act, float[] out, int outOff, int outRowStride) {
+        KernelSet.checkPointwiseRows(rows, rowPixels, w, outRowStride);
+        PointwiseGemm.runRows(in, inOff, rows, rowPixels, w, act, out, outOff, outRowStride);
+    }
+
+    @Override
     public PackedWeights packDepthwise(float[] w, float[] bias, int channels) {
         return Depthwise3x3.pack(w, bias, channels);
     }

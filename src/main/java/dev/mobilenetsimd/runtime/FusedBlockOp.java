@@ -19,9 +19,8 @@ import java.util.Arrays;
  * The expanded tensor never exists whole. The ring holds {@code (band - 1) * stride + 3} rows, all
  * a band can touch; rows are overwritten only once no later band needs them. Each ring row is
  * {@code W + 2} pixels wide, with a zero pixel on each side, so that the depthwise needs no border
- * columns. The price is one expand call per row (rows are no longer contiguous), which re-reads
- * the expand weights for every row; on the 14- and 7-wide blocks the two effects measured about
- * even. A pointwise kernel with an output row stride would keep the gain without the price.
+ * columns; the expand writes a run of such rows in one {@link KernelSet#pointwiseRows} call, its
+ * tiles crossing row ends, so the narrow 14- and 7-wide blocks still get whole tiles.
  */
 final class FusedBlockOp implements Op {
     private final KernelSet k;
@@ -103,17 +102,17 @@ final class FusedBlockOp implements Op {
             if (expand != null) {
                 int last = Math.min(inH - 1, (y1 - 1) * stride - padTop + 2);
                 while (nextToExpand <= last) {
+                    // a run of rows contiguous in the ring (split at the wrap), one call
                     int slot = nextToExpand % ringRows;
-                    if (padded) { // one row per call: rows are not contiguous in the ring
-                        k.pointwise(a, in + nextToExpand * inW * cin, inW, expand,
-                                Activation.RELU6, null, 0, a, ring + slot * inRow + ce);
-                        nextToExpand++;
-                    } else { // a run of rows contiguous in the ring (split at the wrap)
-                        int rows = Math.min(last - nextToExpand + 1, ringRows - slot);
+                    int rows = Math.min(last - nextToExpand + 1, ringRows - slot);
+                    if (padded) { // rows W + 2 pixels apart: write between the zero pixels
+                        k.pointwiseRows(a, in + nextToExpand * inW * cin, rows, inW, expand,
+                                Activation.RELU6, a, ring + slot * inRow + ce, inRow);
+                    } else {
                         k.pointwise(a, in + nextToExpand * inW * cin, rows * inW, expand,
                                 Activation.RELU6, null, 0, a, ring + slot * inRow);
-                        nextToExpand += rows;
                     }
+                    nextToExpand += rows;
                 }
             }
             int y = y0;

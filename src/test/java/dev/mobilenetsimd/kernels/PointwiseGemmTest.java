@@ -78,6 +78,105 @@ class PointwiseGemmTest {
     }
 
     @Test
+    void everyPanelSplitMatchesScalar() {
+        // Output widths of 1..14 vectors and some network ones (24, 36, 63), whole and ragged:
+        // at 512 bits these cover panels of 5 and 6 vectors, mixes of both and every remainder
+        // panel, each with pixel counts below, at and between the tile heights (4, 5, 6, 7).
+        Random rnd = new Random(5);
+        int[] vectorCounts = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 24, 36, 63};
+        int i = 0;
+        for (int v : vectorCounts) {
+            for (int cout : new int[] {v * LANES, v * LANES - 3}) {
+                if (cout < 1) {
+                    continue;
+                }
+                Layer layer = new Layer(rnd, 1 + i % 3 * 11, cout, true);
+                for (int pixels : new int[] {1, 3, 4, 5, 6, 9, 11, 23}) {
+                    Activation act = Activation.values()[(pixels + i) % 2];
+                    Residual mode = Residual.values()[(pixels + i) % 3];
+                    check(rnd, layer, pixels, act, mode, 2, 1);
+                    i++;
+                }
+            }
+        }
+    }
+
+    @Test
+    void pointwiseRowsMatchesDensePointwiseAndLeavesTheGapsBetweenRows() {
+        // Rows narrower and wider than a tile, so tiles end inside rows and straddle row ends;
+        // the gap between output rows must keep its sentinels.
+        Random rnd = new Random(6);
+        int[] vectorCounts = {1, 2, 3, 4, 5, 6, 9, 12};
+        int i = 0;
+        for (int v : vectorCounts) {
+            int cout = i % 2 == 0 ? v * LANES : v * LANES - 5;
+            Layer layer = new Layer(rnd, 3 + i % 3 * 13, Math.max(1, cout), true);
+            for (int rowPixels : new int[] {1, 2, 3, 7, 9, 14}) {
+                for (int rows : new int[] {1, 2, 5}) {
+                    Activation act = Activation.values()[(rows + rowPixels + i) % 2];
+                    checkRows(rnd, layer, rows, rowPixels, 2 * layer.cout + 1, act);
+                    checkRows(rnd, layer, rows, rowPixels, 0, act);
+                }
+            }
+            i++;
+        }
+    }
+
+    private static void checkRows(Random rnd, Layer layer, int rows, int rowPixels, int gap,
+                                  Activation act) {
+        final int cin = layer.cin, cout = layer.cout, pixels = rows * rowPixels;
+        final int inMargin = 3, outMargin = 2, stride = rowPixels * cout + gap;
+        float[] in = values(rnd, inMargin + pixels * cin, 8f);
+        float[] dense = new float[pixels * cout];
+        SCALAR.pointwise(in, inMargin, pixels, layer.scalar, act, null, 0, dense, 0);
+
+        float[] scalarRows = new float[outMargin + rows * stride + outMargin];
+        Arrays.fill(scalarRows, SENTINEL);
+        SCALAR.pointwiseRows(in, inMargin, rows, rowPixels, layer.scalar, act, scalarRows,
+                outMargin, stride);
+        float[] out = new float[outMargin + rows * stride + outMargin];
+        Arrays.fill(out, SENTINEL);
+        VECTOR.pointwiseRows(in, inMargin, rows, rowPixels, layer.vector, act, out, outMargin,
+                stride);
+
+        String what = "pointwiseRows cin=" + cin + " cout=" + cout + " rows=" + rows
+                + " rowPixels=" + rowPixels + " gap=" + gap + " act=" + act + " lanes=" + LANES;
+        for (int j = 0; j < out.length; j++) {
+            int rel = j - outMargin;
+            boolean inRow = rel >= 0 && rel < rows * stride && rel % stride < rowPixels * cout;
+            if (!inRow) {
+                assertEquals(SENTINEL, out[j], "vector wrote outside the rows at " + j + ": " + what);
+                assertEquals(SENTINEL, scalarRows[j], "scalar wrote outside the rows: " + what);
+            }
+        }
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < rowPixels * cout; j++) {
+                assertEquals(Float.floatToIntBits(dense[r * rowPixels * cout + j]),
+                        Float.floatToIntBits(scalarRows[outMargin + r * stride + j]),
+                        "scalar rows differ from one dense call: " + what);
+            }
+            assertClose(dense, r * rowPixels * cout, out, outMargin + r * stride, in,
+                    inMargin + r * rowPixels * cin, rowPixels, layer, null, 0, what + " row " + r);
+        }
+    }
+
+    @Test
+    void pointwiseRowsRejectsOverlappingOrEmptyRows() {
+        Layer layer = new Layer(new Random(7), 4, 10, true);
+        float[] in = new float[40], out = new float[100];
+        for (KernelSet k : new KernelSet[] {VECTOR, SCALAR}) {
+            PackedWeights w = k == VECTOR ? layer.vector : layer.scalar;
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> k.pointwiseRows(in, 0, 2, 3, w, Activation.RELU6, out, 0, 29));
+            assertTrue(e.getMessage().contains("outRowStride >= 30"), e.getMessage());
+            assertThrows(IllegalArgumentException.class,
+                    () -> k.pointwiseRows(in, 0, 2, 0, w, Activation.RELU6, out, 0, 30));
+            assertThrows(IllegalArgumentException.class,
+                    () -> k.pointwiseRows(in, 0, -1, 3, w, Activation.RELU6, out, 0, 30));
+        }
+    }
+
+    @Test
     void allActivationAndResidualCombinationsOnTailShapes() {
         Random rnd = new Random(2);
         int[][] shapes = {{17, 1}, {9, LANES - 1}, {5, LANES + 3}, {96, 3 * LANES + 1},

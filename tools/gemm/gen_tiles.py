@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""Writes the register-blocked pointwise GEMM microkernels GemmMr<R>Nr<V>v.java.
+
+The kernels are fully unrolled Java (one named local per accumulator) because C2 keeps
+named locals in registers but not arrays of vectors. Usage, from the project root:
+
+    python3 tools/gemm/gen_tiles.py            # (re)writes the tiles listed in TILES
+
+Each entry is (rows, vectors, with_epilogues, role). With epilogues, the file also has
+tileRelu6 / tileLinear / tileResidual, which finish in registers instead of via scratch.
+"""
+import os
+
+OUT = os.path.join(os.path.dirname(__file__), "..", "..", "kernels", "dev", "mobilenetsimd",
+                   "kernels", "vector")
+
+TILES = [
+    (5, 5, True, "The main tile at 512 bits (80 channels): 10 loads per 25 FMAs and only five\n"
+                 " * pixel-row offsets, so no general-purpose register is spilled in the K loop."),
+    (4, 6, True, "The 512-bit tile for panels of 6 vectors (96 channels), used when a layer's\n"
+                 " * output vectors divide by 6 but not by 5: 10 loads per 24 FMAs."),
+    (1, 5, False, "Pixel tail of a 5-vector panel when a call has fewer pixels than a tile."),
+    (1, 6, False, "Pixel tail of a 6-vector panel when a call has fewer pixels than a tile."),
+]
+
+
+def acc(r, j):
+    return f"acc{r}{j}"
+
+
+def offset(base, r, j, stride):
+    parts = [base]
+    if r == 1:
+        parts.append(stride)
+    elif r > 1:
+        parts.append(f"{r} * {stride}")
+    if j == 1:
+        parts.append("LANES")
+    elif j > 1:
+        parts.append(f"{j} * LANES")
+    return " + ".join(parts)
+
+
+def prologue(R, V):
+    L = ["        final int biasOff = panelOff + cin * PANEL;"]
+    for j in range(V):
+        L.append(f"        final FloatVector bias{j} = FloatVector.fromArray(S, wd, "
+                 f"{offset('biasOff', 0, j, '')});")
+    for r in range(R):
+        L.append("        FloatVector " + ", ".join(f"{acc(r, j)} = bias{j}" for j in range(V)) + ";")
+    L.append("        final int in0 = inOff;")
+    for r in range(1, R):
+        L.append(f"        final int in{r} = in{r - 1} + cin;")
+    L.append("        final int lastK = cin - 1;")
+    L.append("        int wk = panelOff;")
+    return L
+
+
+def k_step(R, V, k):
+    L = []
+    for j in range(V):
+        L.append(f"            final FloatVector w{j} = FloatVector.fromArray(S, wd, "
+                 f"{offset('wk', 0, j, '')});")
+    for r in range(R):
+        L.append(f"            final FloatVector x{r} = FloatVector.broadcast(S, in[in{r} + {k}]);")
+        L.append("            " + " ".join(f"{acc(r, j)} = x{r}.fma(w{j}, {acc(r, j)});"
+                                          for j in range(V)))
+    return L
+
+
+def k_loop(R, V):
+    L = ["        for (int k = 0; k < lastK; k++, wk += PANEL) {"]
+    L += k_step(R, V, "k")
+    L.append("        }")
+    L.append("        { // the last input channel, peeled: an FMA on a fresh broadcast has an exact class,")
+    L.append("          // so C2 binds the stores below statically (a loop phi is just FloatVector)")
+    L += k_step(R, V, "lastK")
+    L.append("        }")
+    return L
+
+
+def relu6(a):
+    return (f"(RELU6_BLEND\n                ? {a}.blend(0f, {a}.compare(LE, 0f)).blend(6f, {a}.compare(GT, 6f))\n"
+            f"                : {a}.max(0f).min(6f))")
+
+
+def method(R, V, kind):
+    sig = {
+        "tile": "static void tile(float[] in, int inOff, int cin, float[] wd, int panelOff, float[] scratch) {",
+        "relu6": "static void tileRelu6(float[] in, int inOff, int cin, float[] wd, int panelOff, float[] out, int outOff, int cout) {",
+        "linear": "static void tileLinear(float[] in, int inOff, int cin, float[] wd, int panelOff, float[] out, int outOff, int cout) {",
+        "residual": "static void tileResidual(float[] in, int inOff, int cin, float[] wd, int panelOff, float[] res, int resOff, float[] out, int outOff, int cout) {",
+    }[kind]
+    doc = {
+        "tile": [f"One tile: {R} pixel{'s' if R > 1 else ''} starting at {{@code in[inOff]}} (rows {{@code cin >= 1}} floats",
+                 "apart) times the weight panel at {@code wd[panelOff]} ({@code cin} rows of {@code PANEL}",
+                 "floats, then {@code PANEL} bias floats). Writes {@code bias + sum} for pixel {@code r},",
+                 "vector {@code j} at {@code scratch[(r * VECTORS + j) * LANES]}."],
+        "relu6": ["One tile with the ReLU6 epilogue in registers: {@code out = min(max(acc, 0), 6)} stored",
+                  "straight to {@code out} (rows {@code cout} floats apart); no scratch round trip. Separate",
+                  "methods per epilogue keep each one small enough for C1 and C2 to compile whole."],
+        "linear": ["One tile with the linear epilogue: accumulators stored straight to {@code out}."],
+        "residual": ["One tile with the linear epilogue plus the residual: {@code out = acc + res}, each residual",
+                     "vector loaded just before the store of the same lanes (so {@code res} may alias {@code out})."],
+    }[kind]
+    L = ["    /**"] + [f"     * {d}" for d in doc] + ["     */", "    " + sig]
+    L += prologue(R, V)
+    L += k_loop(R, V)
+    for r in range(R):
+        for j in range(V):
+            a = acc(r, j)
+            if kind == "tile":
+                L.append(f"        {a}.intoArray(scratch, {offset('', 0, r * V + j, '').lstrip(' +') or '0'});")
+            elif kind == "relu6":
+                L.append(f"        {relu6(a)}.intoArray(out, {offset('outOff', r, j, 'cout')});")
+            elif kind == "linear":
+                L.append(f"        {a}.intoArray(out, {offset('outOff', r, j, 'cout')});")
+            else:
+                L.append(f"        {a}.add(FloatVector.fromArray(S, res, {offset('resOff', r, j, 'cout')}))"
+                         f".intoArray(out, {offset('outOff', r, j, 'cout')});")
+    L.append("    }")
+    return L
+
+
+def source(R, V, epilogues, role):
+    regs = R * V + V + 1
+    name = f"GemmMr{R}Nr{V}v"
+    L = ["package dev.mobilenetsimd.kernels.vector;", ""]
+    if epilogues:
+        L += ["import static dev.mobilenetsimd.kernels.vector.VectorWidth.RELU6_BLEND;",
+              "import static jdk.incubator.vector.VectorOperators.GT;",
+              "import static jdk.incubator.vector.VectorOperators.LE;", ""]
+    L += ["import jdk.incubator.vector.FloatVector;",
+          "import jdk.incubator.vector.VectorSpecies;", "",
+          "/**",
+          f" * Pointwise GEMM microkernel: {R} pixel{'s' if R > 1 else ''} x {V} vectors of output channels, every",
+          " * accumulator in a register for the whole input-channel loop.",
+          f" * {role}",
+          " *",
+          f" * <p>Per input channel it loads {V} weight vectors of the panel once, then for each pixel",
+          f" * broadcasts one input value and does {V} FMAs: {R}&times;{V} = {R * V} accumulators + {V} weights",
+          f" * + 1 broadcast = {regs} vector registers. The accumulators start at the bias."
+          + (" {@link #tile} ends" if epilogues else " They end"),
+          " * in a small scratch block that {@link PointwiseEpilogue} finishes; see {@link PointwiseGemm} for why.",
+          " *",
+          " * <p>Generated by {@code tools/gemm/gen_tiles.py}; edit the generator, not this file.",
+          " */",
+          f"final class {name} {{",
+          "    /** Pixels per tile. */",
+          f"    static final int ROWS = {R};",
+          "    /** Vectors of output channels per tile (the panel width is {@code VECTORS * LANES}). */",
+          f"    static final int VECTORS = {V};", "",
+          "    private static final VectorSpecies<Float> S = VectorWidth.SPECIES;",
+          "    private static final int LANES = VectorWidth.LANES;",
+          "    private static final int PANEL = VECTORS * LANES;", "",
+          f"    private {name}() {{}}", ""]
+    kinds = ["tile"] + (["relu6", "linear", "residual"] if epilogues else [])
+    for i, kind in enumerate(kinds):
+        if i:
+            L.append("")
+        L += method(R, V, kind)
+    L.append("}")
+    return name, "\n".join(L) + "\n"
+
+
+if __name__ == "__main__":
+    for R, V, epi, role in TILES:
+        name, text = source(R, V, epi, role)
+        with open(os.path.join(OUT, name + ".java"), "w") as f:
+            f.write(text)
+        print("wrote", name)
