@@ -514,10 +514,14 @@ final class Depthwise3x3 {
     }
 
     /**
-     * Stride-2 interior of two adjacent output rows, four columns per step: input rows
-     * {@code r0..r4}, where row A reads r0-r2 and row B reads r2-r4, so the shared row r2 is
-     * loaded once for both (45 loads for 72 FMAs, against 27 for 36). Same tap order as
-     * {@link #interiorStride2}. Returns the first column not done.
+     * Stride-2 interior of two adjacent output rows, sliding along the row: row A reads input
+     * rows r0-r2 and row B r2-r4. Output column x reads input columns 2x-1..2x+1 (padding 1), so
+     * neighbours share one column: it stays in registers, and each output column costs 10 loads
+     * (two new columns of five rows) for 18 FMAs. A 4-column step that reloaded its 9 columns
+     * (45 loads for 72 FMAs) kept so many column offsets live that C2 spilled 84 of them per
+     * step. Each FMA's receiver is a weight vector, whose class C2 knows exactly, and each output
+     * sums its taps in the same order as {@link #interiorStride2}, so the results are bitwise
+     * those of two single-row calls. Does every column of {@code [xLo, xHi)}; returns xHi.
      */
     private static int interiorPairStride2(float[] src, int r0, int r1, int r2, int r3, int r4,
                                            int padLeft, float[] wd, int wo, int c, int cb,
@@ -534,122 +538,50 @@ final class Depthwise3x3 {
         final FloatVector w7 = FloatVector.fromArray(S, wd, wo + 8 * L);
         final FloatVector w8 = FloatVector.fromArray(S, wd, wo + 9 * L);
         final int s0 = r0 + cb, s1 = r1 + cb, s2 = r2 + cb, s3 = r3 + cb, s4 = r4 + cb;
-        final int oa = outA + cb, ob = outB + cb;
+        final int d = outB - outA;
         int x = xLo;
-        for (; x <= xHi - 4; x += 4) {
-            final int p = (2 * x - padLeft) * c;
-            FloatVector a0 = bias, a1 = bias, a2 = bias, a3 = bias;
-            FloatVector b0 = bias, b1 = bias, b2 = bias, b3 = bias;
-            FloatVector i0, i1, i2, i3, i4, i5, i6, i7, i8;
-            int q;
-            q = s0 + p;
-            i0 = FloatVector.fromArray(S, src, q);
-            i1 = FloatVector.fromArray(S, src, q + c);
-            i2 = FloatVector.fromArray(S, src, q + 2 * c);
-            i3 = FloatVector.fromArray(S, src, q + 3 * c);
-            i4 = FloatVector.fromArray(S, src, q + 4 * c);
-            i5 = FloatVector.fromArray(S, src, q + 5 * c);
-            i6 = FloatVector.fromArray(S, src, q + 6 * c);
-            i7 = FloatVector.fromArray(S, src, q + 7 * c);
-            i8 = FloatVector.fromArray(S, src, q + 8 * c);
-            a0 = i2.fma(w2, i1.fma(w1, i0.fma(w0, a0)));
-            a1 = i4.fma(w2, i3.fma(w1, i2.fma(w0, a1)));
-            a2 = i6.fma(w2, i5.fma(w1, i4.fma(w0, a2)));
-            a3 = i8.fma(w2, i7.fma(w1, i6.fma(w0, a3)));
-            q = s1 + p;
-            i0 = FloatVector.fromArray(S, src, q);
-            i1 = FloatVector.fromArray(S, src, q + c);
-            i2 = FloatVector.fromArray(S, src, q + 2 * c);
-            i3 = FloatVector.fromArray(S, src, q + 3 * c);
-            i4 = FloatVector.fromArray(S, src, q + 4 * c);
-            i5 = FloatVector.fromArray(S, src, q + 5 * c);
-            i6 = FloatVector.fromArray(S, src, q + 6 * c);
-            i7 = FloatVector.fromArray(S, src, q + 7 * c);
-            i8 = FloatVector.fromArray(S, src, q + 8 * c);
-            a0 = i2.fma(w5, i1.fma(w4, i0.fma(w3, a0)));
-            a1 = i4.fma(w5, i3.fma(w4, i2.fma(w3, a1)));
-            a2 = i6.fma(w5, i5.fma(w4, i4.fma(w3, a2)));
-            a3 = i8.fma(w5, i7.fma(w4, i6.fma(w3, a3)));
-            q = s2 + p;
-            i0 = FloatVector.fromArray(S, src, q);
-            i1 = FloatVector.fromArray(S, src, q + c);
-            i2 = FloatVector.fromArray(S, src, q + 2 * c);
-            i3 = FloatVector.fromArray(S, src, q + 3 * c);
-            i4 = FloatVector.fromArray(S, src, q + 4 * c);
-            i5 = FloatVector.fromArray(S, src, q + 5 * c);
-            i6 = FloatVector.fromArray(S, src, q + 6 * c);
-            i7 = FloatVector.fromArray(S, src, q + 7 * c);
-            i8 = FloatVector.fromArray(S, src, q + 8 * c);
-            a0 = i2.fma(w8, i1.fma(w7, i0.fma(w6, a0)));
-            a1 = i4.fma(w8, i3.fma(w7, i2.fma(w6, a1)));
-            a2 = i6.fma(w8, i5.fma(w7, i4.fma(w6, a2)));
-            a3 = i8.fma(w8, i7.fma(w7, i6.fma(w6, a3)));
-            b0 = i2.fma(w2, i1.fma(w1, i0.fma(w0, b0)));
-            b1 = i4.fma(w2, i3.fma(w1, i2.fma(w0, b1)));
-            b2 = i6.fma(w2, i5.fma(w1, i4.fma(w0, b2)));
-            b3 = i8.fma(w2, i7.fma(w1, i6.fma(w0, b3)));
-            q = oa + x * c;
-            a0 = relu ? (RELU6_BLEND
-                    ? a0.blend(0f, a0.compare(LE, 0f)).blend(6f, a0.compare(GT, 6f))
-                    : a0.max(0f).min(6f)) : a0;
-            a0.intoArray(out, q);
-            a1 = relu ? (RELU6_BLEND
-                    ? a1.blend(0f, a1.compare(LE, 0f)).blend(6f, a1.compare(GT, 6f))
-                    : a1.max(0f).min(6f)) : a1;
-            a1.intoArray(out, q + c);
-            a2 = relu ? (RELU6_BLEND
-                    ? a2.blend(0f, a2.compare(LE, 0f)).blend(6f, a2.compare(GT, 6f))
-                    : a2.max(0f).min(6f)) : a2;
-            a2.intoArray(out, q + 2 * c);
-            a3 = relu ? (RELU6_BLEND
-                    ? a3.blend(0f, a3.compare(LE, 0f)).blend(6f, a3.compare(GT, 6f))
-                    : a3.max(0f).min(6f)) : a3;
-            a3.intoArray(out, q + 3 * c);
-            q = s3 + p;
-            i0 = FloatVector.fromArray(S, src, q);
-            i1 = FloatVector.fromArray(S, src, q + c);
-            i2 = FloatVector.fromArray(S, src, q + 2 * c);
-            i3 = FloatVector.fromArray(S, src, q + 3 * c);
-            i4 = FloatVector.fromArray(S, src, q + 4 * c);
-            i5 = FloatVector.fromArray(S, src, q + 5 * c);
-            i6 = FloatVector.fromArray(S, src, q + 6 * c);
-            i7 = FloatVector.fromArray(S, src, q + 7 * c);
-            i8 = FloatVector.fromArray(S, src, q + 8 * c);
-            b0 = i2.fma(w5, i1.fma(w4, i0.fma(w3, b0)));
-            b1 = i4.fma(w5, i3.fma(w4, i2.fma(w3, b1)));
-            b2 = i6.fma(w5, i5.fma(w4, i4.fma(w3, b2)));
-            b3 = i8.fma(w5, i7.fma(w4, i6.fma(w3, b3)));
-            q = s4 + p;
-            i0 = FloatVector.fromArray(S, src, q);
-            i1 = FloatVector.fromArray(S, src, q + c);
-            i2 = FloatVector.fromArray(S, src, q + 2 * c);
-            i3 = FloatVector.fromArray(S, src, q + 3 * c);
-            i4 = FloatVector.fromArray(S, src, q + 4 * c);
-            i5 = FloatVector.fromArray(S, src, q + 5 * c);
-            i6 = FloatVector.fromArray(S, src, q + 6 * c);
-            i7 = FloatVector.fromArray(S, src, q + 7 * c);
-            i8 = FloatVector.fromArray(S, src, q + 8 * c);
-            b0 = i2.fma(w8, i1.fma(w7, i0.fma(w6, b0)));
-            b1 = i4.fma(w8, i3.fma(w7, i2.fma(w6, b1)));
-            b2 = i6.fma(w8, i5.fma(w7, i4.fma(w6, b2)));
-            b3 = i8.fma(w8, i7.fma(w7, i6.fma(w6, b3)));
-            q = ob + x * c;
-            b0 = relu ? (RELU6_BLEND
-                    ? b0.blend(0f, b0.compare(LE, 0f)).blend(6f, b0.compare(GT, 6f))
-                    : b0.max(0f).min(6f)) : b0;
-            b0.intoArray(out, q);
-            b1 = relu ? (RELU6_BLEND
-                    ? b1.blend(0f, b1.compare(LE, 0f)).blend(6f, b1.compare(GT, 6f))
-                    : b1.max(0f).min(6f)) : b1;
-            b1.intoArray(out, q + c);
-            b2 = relu ? (RELU6_BLEND
-                    ? b2.blend(0f, b2.compare(LE, 0f)).blend(6f, b2.compare(GT, 6f))
-                    : b2.max(0f).min(6f)) : b2;
-            b2.intoArray(out, q + 2 * c);
-            b3 = relu ? (RELU6_BLEND
-                    ? b3.blend(0f, b3.compare(LE, 0f)).blend(6f, b3.compare(GT, 6f))
-                    : b3.max(0f).min(6f)) : b3;
-            b3.intoArray(out, q + 3 * c);
+        if (x >= xHi) {
+            return x;
+        }
+        int p = (2 * x - padLeft) * c; // first input column of output x
+        // the shared column: the left input column of output x, in all five rows
+        FloatVector t0 = FloatVector.fromArray(S, src, s0 + p);
+        FloatVector m0 = FloatVector.fromArray(S, src, s1 + p);
+        FloatVector u0 = FloatVector.fromArray(S, src, s2 + p);
+        FloatVector v0 = FloatVector.fromArray(S, src, s3 + p);
+        FloatVector z0 = FloatVector.fromArray(S, src, s4 + p);
+        for (; x < xHi; x++, p += 2 * c) {
+            final FloatVector t1 = FloatVector.fromArray(S, src, s0 + p + c);
+            final FloatVector t2 = FloatVector.fromArray(S, src, s0 + p + 2 * c);
+            final FloatVector m1 = FloatVector.fromArray(S, src, s1 + p + c);
+            final FloatVector m2 = FloatVector.fromArray(S, src, s1 + p + 2 * c);
+            final FloatVector u1 = FloatVector.fromArray(S, src, s2 + p + c);
+            final FloatVector u2 = FloatVector.fromArray(S, src, s2 + p + 2 * c);
+            final FloatVector v1 = FloatVector.fromArray(S, src, s3 + p + c);
+            final FloatVector v2 = FloatVector.fromArray(S, src, s3 + p + 2 * c);
+            final FloatVector z1 = FloatVector.fromArray(S, src, s4 + p + c);
+            final FloatVector z2 = FloatVector.fromArray(S, src, s4 + p + 2 * c);
+            // bias, then the taps row by row, left to right (the order of interiorStride2)
+            FloatVector a = w2.fma(t2, w1.fma(t1, w0.fma(t0, bias)));
+            a = w5.fma(m2, w4.fma(m1, w3.fma(m0, a)));
+            a = w8.fma(u2, w7.fma(u1, w6.fma(u0, a)));
+            FloatVector b = w2.fma(u2, w1.fma(u1, w0.fma(u0, bias)));
+            b = w5.fma(v2, w4.fma(v1, w3.fma(v0, b)));
+            b = w8.fma(z2, w7.fma(z1, w6.fma(z0, b)));
+            final int q = outA + cb + x * c;
+            a = relu ? (RELU6_BLEND
+                    ? a.blend(0f, a.compare(LE, 0f)).blend(6f, a.compare(GT, 6f))
+                    : a.max(0f).min(6f)) : a;
+            a.intoArray(out, q);
+            b = relu ? (RELU6_BLEND
+                    ? b.blend(0f, b.compare(LE, 0f)).blend(6f, b.compare(GT, 6f))
+                    : b.max(0f).min(6f)) : b;
+            b.intoArray(out, q + d);
+            t0 = t2;
+            m0 = m2;
+            u0 = u2;
+            v0 = v2;
+            z0 = z2;
         }
         return x;
     }
