@@ -29,6 +29,7 @@ public final class CompiledNetwork {
     /** Packs {@code weights} for {@code kernels} and binds every step of {@code plan}. */
     public static CompiledNetwork compile(ExecutionPlan plan, Weights weights, KernelSet kernels) {
         PackedWeights[] packed = new PackedWeights[plan.layers().size()];
+        PackedWeights[] denseParts = null;
         for (Layer l : plan.layers()) {
             float[] w = weights.kernel(l.index());
             float[] b = weights.bias(l.index());
@@ -43,7 +44,7 @@ public final class CompiledNetwork {
                     packed[l.index()] = kernels.packPointwise(w, b, l.inChannels(), l.outChannels());
                     break;
                 case DENSE:
-                    packed[l.index()] = kernels.packDense(w, b, l.inChannels(), l.outChannels());
+                    denseParts = DenseOp.pack(kernels, w, b, l.inChannels(), l.outChannels());
                     break;
                 default:
                     throw new AssertionError(l.kind());
@@ -73,7 +74,7 @@ public final class CompiledNetwork {
                     ops.add(new PoolOp(kernels, s));
                     break;
                 case CLASSIFIER:
-                    ops.add(new DenseOp(kernels, s, packed[ls.get(0).index()]));
+                    ops.add(new DenseOp(kernels, s, denseParts));
                     break;
                 default:
                     throw new AssertionError(s.kind());
@@ -91,7 +92,7 @@ public final class CompiledNetwork {
 
     /**
      * Runs every step, each split across {@code pool}'s threads where the step allows it (fused
-     * blocks, the stem and the last 1x1 convolution); {@code pool == null} runs serially. The
+     * blocks, the stem, the last 1x1 convolution and the classifier); {@code pool == null} runs serially. The
      * arena must hold the pool's scratch copies too. Bitwise the same result as {@link #run}.
      */
     public void run(float[] arena, IntraOpPool pool) {
