@@ -394,11 +394,15 @@ final class Depthwise3x3 {
     }
 
     /**
-     * Stride-1 interior of two adjacent output rows, four columns per step: input rows
-     * {@code r0..r3}, where row A reads r0-r2 and row B reads r1-r3, so the two middle rows are
-     * loaded once for both (24 loads for 72 FMAs, against 18 for 36 one row at a time). Each
-     * output sums its taps in the same order as {@link #interiorStride1}, so the results are
-     * bitwise those of two single-row calls. Returns the first column not done.
+     * Stride-1 interior of two adjacent output rows, sliding along the row: row A reads input
+     * rows r0-r2 and row B r1-r3. Output column x reads input columns x-1..x+1 (padding 1), so
+     * the two left ones of all four rows stay in registers from column x - 1 and each output
+     * column loads one new column: 4 loads for 18 FMAs, every interior column, no leftovers
+     * (a 4-column step leaves up to three columns to the single-column path, 3 of 7 on the
+     * 7-wide blocks). Each FMA's receiver is a weight vector, whose class C2 knows exactly, and
+     * each output sums its taps in the same order as {@link #interiorStride1}, so the results
+     * are bitwise those of two single-row calls. Does every column of {@code [xLo, xHi)};
+     * returns xHi.
      */
     private static int interiorPairStride1(float[] src, int r0, int r1, int r2, int r3,
                                            int padLeft, float[] wd, int wo, int c, int cb,
@@ -415,100 +419,50 @@ final class Depthwise3x3 {
         final FloatVector w7 = FloatVector.fromArray(S, wd, wo + 8 * L);
         final FloatVector w8 = FloatVector.fromArray(S, wd, wo + 9 * L);
         final int s0 = r0 + cb, s1 = r1 + cb, s2 = r2 + cb, s3 = r3 + cb;
-        final int oa = outA + cb, ob = outB + cb;
+        final int d = outB - outA;
         int x = xLo;
-        for (; x <= xHi - 4; x += 4) {
-            final int p = (x - padLeft) * c;
-            FloatVector a0 = bias, a1 = bias, a2 = bias, a3 = bias;
-            FloatVector b0 = bias, b1 = bias, b2 = bias, b3 = bias;
-            FloatVector i0, i1, i2, i3, i4, i5;
-            int q;
-
-            i0 = FloatVector.fromArray(S, src, s0 + p);
-            i1 = FloatVector.fromArray(S, src, s0 + p + c);
-            i2 = FloatVector.fromArray(S, src, s0 + p + 2 * c);
-            i3 = FloatVector.fromArray(S, src, s0 + p + 3 * c);
-            i4 = FloatVector.fromArray(S, src, s0 + p + 4 * c);
-            i5 = FloatVector.fromArray(S, src, s0 + p + 5 * c);
-            a0 = i2.fma(w2, i1.fma(w1, i0.fma(w0, a0)));
-            a1 = i3.fma(w2, i2.fma(w1, i1.fma(w0, a1)));
-            a2 = i4.fma(w2, i3.fma(w1, i2.fma(w0, a2)));
-            a3 = i5.fma(w2, i4.fma(w1, i3.fma(w0, a3)));
-
-            i0 = FloatVector.fromArray(S, src, s1 + p);
-            i1 = FloatVector.fromArray(S, src, s1 + p + c);
-            i2 = FloatVector.fromArray(S, src, s1 + p + 2 * c);
-            i3 = FloatVector.fromArray(S, src, s1 + p + 3 * c);
-            i4 = FloatVector.fromArray(S, src, s1 + p + 4 * c);
-            i5 = FloatVector.fromArray(S, src, s1 + p + 5 * c);
-            a0 = i2.fma(w5, i1.fma(w4, i0.fma(w3, a0)));
-            a1 = i3.fma(w5, i2.fma(w4, i1.fma(w3, a1)));
-            a2 = i4.fma(w5, i3.fma(w4, i2.fma(w3, a2)));
-            a3 = i5.fma(w5, i4.fma(w4, i3.fma(w3, a3)));
-            b0 = i2.fma(w2, i1.fma(w1, i0.fma(w0, b0)));
-            b1 = i3.fma(w2, i2.fma(w1, i1.fma(w0, b1)));
-            b2 = i4.fma(w2, i3.fma(w1, i2.fma(w0, b2)));
-            b3 = i5.fma(w2, i4.fma(w1, i3.fma(w0, b3)));
-
-            i0 = FloatVector.fromArray(S, src, s2 + p);
-            i1 = FloatVector.fromArray(S, src, s2 + p + c);
-            i2 = FloatVector.fromArray(S, src, s2 + p + 2 * c);
-            i3 = FloatVector.fromArray(S, src, s2 + p + 3 * c);
-            i4 = FloatVector.fromArray(S, src, s2 + p + 4 * c);
-            i5 = FloatVector.fromArray(S, src, s2 + p + 5 * c);
-            a0 = i2.fma(w8, i1.fma(w7, i0.fma(w6, a0)));
-            a1 = i3.fma(w8, i2.fma(w7, i1.fma(w6, a1)));
-            a2 = i4.fma(w8, i3.fma(w7, i2.fma(w6, a2)));
-            a3 = i5.fma(w8, i4.fma(w7, i3.fma(w6, a3)));
-            b0 = i2.fma(w5, i1.fma(w4, i0.fma(w3, b0)));
-            b1 = i3.fma(w5, i2.fma(w4, i1.fma(w3, b1)));
-            b2 = i4.fma(w5, i3.fma(w4, i2.fma(w3, b2)));
-            b3 = i5.fma(w5, i4.fma(w4, i3.fma(w3, b3)));
-            q = oa + x * c;
-            a0 = relu ? (RELU6_BLEND
-                    ? a0.blend(0f, a0.compare(LE, 0f)).blend(6f, a0.compare(GT, 6f))
-                    : a0.max(0f).min(6f)) : a0;
-            a0.intoArray(out, q);
-            a1 = relu ? (RELU6_BLEND
-                    ? a1.blend(0f, a1.compare(LE, 0f)).blend(6f, a1.compare(GT, 6f))
-                    : a1.max(0f).min(6f)) : a1;
-            a1.intoArray(out, q + c);
-            a2 = relu ? (RELU6_BLEND
-                    ? a2.blend(0f, a2.compare(LE, 0f)).blend(6f, a2.compare(GT, 6f))
-                    : a2.max(0f).min(6f)) : a2;
-            a2.intoArray(out, q + 2 * c);
-            a3 = relu ? (RELU6_BLEND
-                    ? a3.blend(0f, a3.compare(LE, 0f)).blend(6f, a3.compare(GT, 6f))
-                    : a3.max(0f).min(6f)) : a3;
-            a3.intoArray(out, q + 3 * c);
-
-            i0 = FloatVector.fromArray(S, src, s3 + p);
-            i1 = FloatVector.fromArray(S, src, s3 + p + c);
-            i2 = FloatVector.fromArray(S, src, s3 + p + 2 * c);
-            i3 = FloatVector.fromArray(S, src, s3 + p + 3 * c);
-            i4 = FloatVector.fromArray(S, src, s3 + p + 4 * c);
-            i5 = FloatVector.fromArray(S, src, s3 + p + 5 * c);
-            b0 = i2.fma(w8, i1.fma(w7, i0.fma(w6, b0)));
-            b1 = i3.fma(w8, i2.fma(w7, i1.fma(w6, b1)));
-            b2 = i4.fma(w8, i3.fma(w7, i2.fma(w6, b2)));
-            b3 = i5.fma(w8, i4.fma(w7, i3.fma(w6, b3)));
-            q = ob + x * c;
-            b0 = relu ? (RELU6_BLEND
-                    ? b0.blend(0f, b0.compare(LE, 0f)).blend(6f, b0.compare(GT, 6f))
-                    : b0.max(0f).min(6f)) : b0;
-            b0.intoArray(out, q);
-            b1 = relu ? (RELU6_BLEND
-                    ? b1.blend(0f, b1.compare(LE, 0f)).blend(6f, b1.compare(GT, 6f))
-                    : b1.max(0f).min(6f)) : b1;
-            b1.intoArray(out, q + c);
-            b2 = relu ? (RELU6_BLEND
-                    ? b2.blend(0f, b2.compare(LE, 0f)).blend(6f, b2.compare(GT, 6f))
-                    : b2.max(0f).min(6f)) : b2;
-            b2.intoArray(out, q + 2 * c);
-            b3 = relu ? (RELU6_BLEND
-                    ? b3.blend(0f, b3.compare(LE, 0f)).blend(6f, b3.compare(GT, 6f))
-                    : b3.max(0f).min(6f)) : b3;
-            b3.intoArray(out, q + 3 * c);
+        if (x >= xHi) {
+            return x;
+        }
+        int p = (x - padLeft) * c; // first input column of output x
+        // the two left input columns of output x, in all four rows
+        FloatVector t0 = FloatVector.fromArray(S, src, s0 + p);
+        FloatVector t1 = FloatVector.fromArray(S, src, s0 + p + c);
+        FloatVector m0 = FloatVector.fromArray(S, src, s1 + p);
+        FloatVector m1 = FloatVector.fromArray(S, src, s1 + p + c);
+        FloatVector u0 = FloatVector.fromArray(S, src, s2 + p);
+        FloatVector u1 = FloatVector.fromArray(S, src, s2 + p + c);
+        FloatVector v0 = FloatVector.fromArray(S, src, s3 + p);
+        FloatVector v1 = FloatVector.fromArray(S, src, s3 + p + c);
+        for (; x < xHi; x++, p += c) {
+            final FloatVector t2 = FloatVector.fromArray(S, src, s0 + p + 2 * c);
+            final FloatVector m2 = FloatVector.fromArray(S, src, s1 + p + 2 * c);
+            final FloatVector u2 = FloatVector.fromArray(S, src, s2 + p + 2 * c);
+            final FloatVector v2 = FloatVector.fromArray(S, src, s3 + p + 2 * c);
+            // bias, then the taps row by row, left to right (the order of interiorStride1)
+            FloatVector a = w2.fma(t2, w1.fma(t1, w0.fma(t0, bias)));
+            a = w5.fma(m2, w4.fma(m1, w3.fma(m0, a)));
+            a = w8.fma(u2, w7.fma(u1, w6.fma(u0, a)));
+            FloatVector b = w2.fma(m2, w1.fma(m1, w0.fma(m0, bias)));
+            b = w5.fma(u2, w4.fma(u1, w3.fma(u0, b)));
+            b = w8.fma(v2, w7.fma(v1, w6.fma(v0, b)));
+            final int q = outA + cb + x * c;
+            a = relu ? (RELU6_BLEND
+                    ? a.blend(0f, a.compare(LE, 0f)).blend(6f, a.compare(GT, 6f))
+                    : a.max(0f).min(6f)) : a;
+            a.intoArray(out, q);
+            b = relu ? (RELU6_BLEND
+                    ? b.blend(0f, b.compare(LE, 0f)).blend(6f, b.compare(GT, 6f))
+                    : b.max(0f).min(6f)) : b;
+            b.intoArray(out, q + d);
+            t0 = t1;
+            t1 = t2;
+            m0 = m1;
+            m1 = m2;
+            u0 = u1;
+            u1 = u2;
+            v0 = v1;
+            v1 = v2;
         }
         return x;
     }
