@@ -10,9 +10,11 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Pointwise GEMM microkernel: 7 pixels x 3 vectors of output channels, every
  * accumulator in a register for the whole input-channel loop.
- * The main tile at 512 bits (48 channels): MobileNetV2 pixel counts (112&sup2;, 56&sup2;,
- * 28&sup2;, 14&sup2;, 7&sup2;) are multiples of 7, so whole layers have no pixel tail; a 6x4
- * tile would need all 32 registers and spills.
+ * At 512 bits it runs the panels of 3 vectors (48 channels) that are left when a layer's output
+ * vectors do not split into panels of 5 and 6 ({@link GemmMr5Nr5v}, {@link GemmMr4Nr6v}, which
+ * load fewer vectors per FMA and replaced it as the main tile). MobileNetV2 pixel counts
+ * (112&sup2;, 56&sup2;, 28&sup2;, 14&sup2;, 7&sup2;) are multiples of 7, so whole layers have
+ * no pixel tail here.
  *
  * <p>Per input channel it loads 3 weight vectors of the panel once, then for each pixel
  * broadcasts one input value and does 3 FMAs: 7&times;3 = 21 accumulators + 3 weights

@@ -30,9 +30,11 @@ import jdk.incubator.vector.VectorMask;
  *   <li>Remainder panels: 4 vectors 6x4, 3 vectors 7x3, 2 vectors 7x2 (6x2 with 16 registers),
  *       1 vector 14x1 (7x1), taller because a single column of accumulators needs more rows to
  *       keep FMAs in flight.</li>
- *   <li>Pixel tails: when a call has at least a tile of pixels, the tails of the 5- and 6-vector
- *       panels (and 4 at 512 bits) run one more whole tile that ends at the last pixel, and only
- *       its new rows are stored; otherwise one-row kernels.</li>
+ *   <li>Pixel tails: when a call has at least a tile of pixels, one more whole tile that ends at
+ *       the last pixel, of which only the new rows are stored; otherwise one-row kernels.</li>
+ *   <li>Output rows with margins ({@link #runRows}, the fused block's zero-bordered ring):
+ *       tiles run across row ends, and a tile that straddles two rows is stored through
+ *       scratch, row segment by row segment.</li>
  * </ul>
  *
  * <p><b>Epilogue</b>: the bias is the accumulators' initial value. A microkernel ends by storing
@@ -172,23 +174,51 @@ final class PointwiseGemm {
     /** See {@code KernelSet.pointwise}. */
     static void run(float[] in, int inOff, int pixels, PackedWeights w, Activation act,
                     float[] residual, int residualOff, float[] out, int outOff) {
+        if (pixels < 0) {
+            throw new IllegalArgumentException("pixels = " + pixels);
+        }
+        // one output row of all the pixels: contiguous
+        gemm(in, inOff, pixels, Math.max(1, pixels), w, act, residual, residualOff, out, outOff,
+                0);
+    }
+
+    /**
+     * See {@code KernelSet.pointwiseRows} (which checks the shape arguments): {@link #run} without
+     * residual, with output pixel {@code p} at
+     * {@code outOff + (p / rowPixels) * outRowStride + (p % rowPixels) * cout}.
+     */
+    static void runRows(float[] in, int inOff, int rows, int rowPixels, PackedWeights w,
+                        Activation act, float[] out, int outOff, int outRowStride) {
+        gemm(in, inOff, Math.multiplyExact(rows, rowPixels), rowPixels, w, act, null, 0, out,
+                outOff, outRowStride);
+    }
+
+    /**
+     * The GEMM of {@code pixels} input pixels; output pixel {@code p} is stored at
+     * {@code outOff + (p / rowPixels) * outRowStride + (p % rowPixels) * cout} and reads its
+     * residual (if any) at {@code resOff + p * cout}. Pixels are cut into chunks that fit L2,
+     * each chunk panel by panel, so one weight panel serves all the chunk's tiles.
+     */
+    private static void gemm(float[] in, int inOff, int pixels, int rowPixels, PackedWeights w,
+                             Activation act, float[] res, int resOff, float[] out, int outOff,
+                             int outRowStride) {
         w.requireLayout(LAYOUT);
         Objects.requireNonNull(act, "act");
         Objects.requireNonNull(in, "in");
         Objects.requireNonNull(out, "out");
-        if (pixels < 0) {
-            throw new IllegalArgumentException("pixels = " + pixels);
-        }
         final int cin = w.inChannels, cout = w.outChannels;
         final float[] wd = w.data;
         final boolean relu6 = act == Activation.RELU6;
+        if (cin == 0) {
+            for (int p0 = 0; p0 < pixels; p0 += rowPixels) {
+                biasOnly(Math.min(rowPixels, pixels - p0), wd, relu6, res, resOff + p0 * cout,
+                        out, outOff + p0 / rowPixels * outRowStride, cout);
+            }
+            return;
+        }
         final int plan = panelPlan(cout);
         final int tailLanes = cout % LANES;
         final VectorMask<Float> tailMask = tailLanes == 0 ? null : TAIL_MASKS[tailLanes];
-        if (cin == 0) {
-            biasOnly(pixels, wd, relu6, residual, residualOff, out, outOff, cout);
-            return;
-        }
         final float[] scratch = SCRATCH.get();
         final int chunk = chunkPixels(cin, cout);
         for (int p0 = 0; p0 < pixels; p0 += chunk) {
@@ -197,9 +227,9 @@ final class PointwiseGemm {
             for (int panel = 0, col = 0; col < cout; panel++) {
                 final int vectors = panelVectors(plan, panel);
                 final int width = vectors * LANES;
-                rows(vectors, scratch, in, inOff, p0, p1, cin, wd, panelOff, relu6,
-                        residual, residualOff + col, out, outOff + col, cout,
-                        col + width > cout ? tailMask : null);
+                panelRows(vectors, scratch, in, inOff, p0, p1, cin, wd, panelOff, relu6,
+                        res, resOff + col, out, outOff + col, cout,
+                        col + width > cout ? tailMask : null, rowPixels, outRowStride);
                 panelOff += (cin + 1) * width;
                 col += width;
             }
@@ -207,45 +237,43 @@ final class PointwiseGemm {
     }
 
     /**
-     * See {@code KernelSet.pointwiseRows} (which checks the shape arguments): {@link #run} without
-     * residual, with output pixel {@code p} at
-     * {@code outOff + (p / rowPixels) * outRowStride + (p % rowPixels) * cout}. Tiles run across row
-     * ends; a tile inside one row stores directly, one that straddles rows goes through scratch and
-     * is stored row segment by row segment.
+     * Pixels {@code [p0, p1)} of one panel of {@code vectors} vectors, in whole tiles of the
+     * panel's microkernel; the last tile overlaps its predecessor when the pixels do not divide
+     * (one-row tiles if the call has fewer pixels than a tile). A whole tile inside one output row
+     * with an unmasked panel finishes in registers; any other goes through scratch, and only its
+     * new rows are stored, output row segment by segment (so a residual aliasing the output is
+     * read once, just before its store). {@code resOff} and {@code outOff} point at the panel's
+     * first channel of pixel 0.
      */
-    static void runRows(float[] in, int inOff, int rows, int rowPixels, PackedWeights w,
-                        Activation act, float[] out, int outOff, int outRowStride) {
-        w.requireLayout(LAYOUT);
-        Objects.requireNonNull(act, "act");
-        Objects.requireNonNull(in, "in");
-        Objects.requireNonNull(out, "out");
-        final int cin = w.inChannels, cout = w.outChannels;
-        final int pixels = Math.multiplyExact(rows, rowPixels);
-        final float[] wd = w.data;
-        final boolean relu6 = act == Activation.RELU6;
-        if (cin == 0) {
-            for (int r = 0; r < rows; r++) {
-                biasOnly(rowPixels, wd, relu6, null, 0, out, outOff + r * outRowStride, cout);
+    private static void panelRows(int vectors, float[] scratch, float[] in, int inOff, int p0,
+                                  int p1, int cin, float[] wd, int panelOff, boolean relu6,
+                                  float[] res, int resOff, float[] out, int outOff, int cout,
+                                  VectorMask<Float> lastMask, int rowPixels, int outRowStride) {
+        final int tall = tileRows(vectors);
+        final boolean single = p1 < tall; // too few pixels in the call for one whole tile
+        final int h = single ? 1 : tall;
+        // the in-register epilogues: ReLU6, linear, linear + residual, on unmasked panels
+        final boolean direct = !single && lastMask == null && !(relu6 && res != null)
+                && (vectors == 5 || vectors == 6 || vectors == 3);
+        for (int p = p0; p < p1; ) {
+            final int q = Math.min(p, p1 - h); // tile start: the last tile may reach back
+            final int col = q % rowPixels;
+            if (direct && q == p && col + h <= rowPixels) {
+                directTile(vectors, relu6, in, inOff + q * cin, cin, wd, panelOff,
+                        res, resOff + q * cout, out,
+                        outOff + q / rowPixels * outRowStride + col * cout, cout);
+            } else {
+                tileToScratch(vectors, single, in, inOff + q * cin, cin, wd, panelOff, scratch);
+                for (int s = p; s < q + h; ) { // rows p.. of the tile, one output row at a time
+                    final int segEnd = Math.min(q + h, (s / rowPixels + 1) * rowPixels);
+                    PointwiseEpilogue.finish(scratch, (s - q) * vectors * LANES, segEnd - s,
+                            vectors, relu6, res, resOff + s * cout, out,
+                            outOff + s / rowPixels * outRowStride + s % rowPixels * cout, cout,
+                            lastMask);
+                    s = segEnd;
+                }
             }
-            return;
-        }
-        final int plan = panelPlan(cout);
-        final int tailLanes = cout % LANES;
-        final VectorMask<Float> tailMask = tailLanes == 0 ? null : TAIL_MASKS[tailLanes];
-        final float[] scratch = SCRATCH.get();
-        final int chunk = chunkPixels(cin, cout);
-        for (int p0 = 0; p0 < pixels; p0 += chunk) {
-            final int p1 = Math.min(pixels, p0 + chunk);
-            int panelOff = 0;
-            for (int panel = 0, col = 0; col < cout; panel++) {
-                final int vectors = panelVectors(plan, panel);
-                final int width = vectors * LANES;
-                rowsStrided(vectors, scratch, in, inOff, p0, p1, cin, wd, panelOff, relu6,
-                        out, outOff + col, cout, col + width > cout ? tailMask : null,
-                        rowPixels, outRowStride);
-                panelOff += (cin + 1) * width;
-                col += width;
-            }
+            p = q + h;
         }
     }
 
@@ -298,54 +326,27 @@ final class PointwiseGemm {
     }
 
     /**
-     * Pixels {@code [p0, p1)} of one panel for {@link #runRows}: whole tiles, the last one
-     * overlapping its predecessor when the pixels do not divide (one-row tiles if there are fewer
-     * pixels than a tile). {@code outOff} points at the panel's first channel of pixel 0.
+     * A whole tile with its epilogue in registers (ReLU6; linear; linear + residual if {@code res}
+     * is not null), for panels of 3, 5 and 6 vectors.
      */
-    private static void rowsStrided(int vectors, float[] scratch, float[] in, int inOff, int p0,
-                                    int p1, int cin, float[] wd, int panelOff, boolean relu6,
-                                    float[] out, int outOff, int cout, VectorMask<Float> lastMask,
-                                    int rowPixels, int outRowStride) {
-        final int tall = tileRows(vectors);
-        final boolean direct = lastMask == null && (vectors == 5 || vectors == 6 || vectors == 3);
-        for (int p = p0; p < p1; ) {
-            final boolean single = p1 < tall; // too few pixels in the call for one whole tile
-            final int h = single ? 1 : tall;
-            final int q = Math.min(p, p1 - h); // tile start: the last tile may reach back
-            final int col = q % rowPixels;
-            final int qOut = outOff + q / rowPixels * outRowStride + col * cout;
-            if (direct && !single && q == p && col + h <= rowPixels) { // inside one row
-                directTile(vectors, relu6, in, inOff + q * cin, cin, wd, panelOff, out, qOut, cout);
-            } else {
-                tileToScratch(vectors, single, in, inOff + q * cin, cin, wd, panelOff, scratch);
-                for (int s = p; s < q + h; ) { // store rows p.. of the tile, one row segment at a time
-                    final int segEnd = Math.min(q + h, (s / rowPixels + 1) * rowPixels);
-                    PointwiseEpilogue.finish(scratch, (s - q) * vectors * LANES, segEnd - s,
-                            vectors, relu6, null, 0, out,
-                            outOff + s / rowPixels * outRowStride + s % rowPixels * cout, cout,
-                            lastMask);
-                    s = segEnd;
-                }
-            }
-            p = q + h;
-        }
-    }
-
-    /** A whole tile with its epilogue in registers (ReLU6 or linear), for 3-, 5- and 6-vector panels. */
     private static void directTile(int vectors, boolean relu6, float[] in, int inOff, int cin,
-                                   float[] wd, int panelOff, float[] out, int outOff, int cout) {
+                                   float[] wd, int panelOff, float[] res, int resOff, float[] out,
+                                   int outOff, int cout) {
         switch (vectors) {
             case 6:
                 if (relu6) GemmMr4Nr6v.tileRelu6(in, inOff, cin, wd, panelOff, out, outOff, cout);
-                else GemmMr4Nr6v.tileLinear(in, inOff, cin, wd, panelOff, out, outOff, cout);
+                else if (res == null) GemmMr4Nr6v.tileLinear(in, inOff, cin, wd, panelOff, out, outOff, cout);
+                else GemmMr4Nr6v.tileResidual(in, inOff, cin, wd, panelOff, res, resOff, out, outOff, cout);
                 break;
             case 5:
                 if (relu6) GemmMr5Nr5v.tileRelu6(in, inOff, cin, wd, panelOff, out, outOff, cout);
-                else GemmMr5Nr5v.tileLinear(in, inOff, cin, wd, panelOff, out, outOff, cout);
+                else if (res == null) GemmMr5Nr5v.tileLinear(in, inOff, cin, wd, panelOff, out, outOff, cout);
+                else GemmMr5Nr5v.tileResidual(in, inOff, cin, wd, panelOff, res, resOff, out, outOff, cout);
                 break;
             case 3:
                 if (relu6) GemmMr7Nr3v.tileRelu6(in, inOff, cin, wd, panelOff, out, outOff, cout);
-                else GemmMr7Nr3v.tileLinear(in, inOff, cin, wd, panelOff, out, outOff, cout);
+                else if (res == null) GemmMr7Nr3v.tileLinear(in, inOff, cin, wd, panelOff, out, outOff, cout);
+                else GemmMr7Nr3v.tileResidual(in, inOff, cin, wd, panelOff, res, resOff, out, outOff, cout);
                 break;
             default:
                 throw new AssertionError("no direct tile of " + vectors + " vectors");
@@ -372,177 +373,5 @@ final class PointwiseGemm {
         final int perPixel = 4 * (cin + cout);
         final int chunk = CHUNK_BYTES / Math.max(1, perPixel) / CHUNK_MULTIPLE * CHUNK_MULTIPLE;
         return Math.max(CHUNK_MULTIPLE, chunk);
-    }
-
-    /**
-     * Pixels {@code [p0, p1)} of one panel of {@code vectors} vectors: whole multi-row tiles, then
-     * the remaining pixels by one overlapping tile (4-, 5- and 6-vector panels) or one by one. {@code resOff} and {@code outOff} point at the panel's
-     * first channel of pixel 0.
-     */
-    private static void rows(int vectors, float[] scratch, float[] in, int inOff, int p0, int p1,
-                             int cin, float[] wd, int panelOff, boolean relu6, float[] res,
-                             int resOff, float[] out, int outOff, int cout,
-                             VectorMask<Float> lastMask) {
-        int p = p0;
-        // the in-register epilogues: ReLU6, linear, linear + residual, on unmasked panels
-        final boolean direct = lastMask == null && !(relu6 && res != null);
-        switch (vectors) {
-            case 6:
-                if (direct) {
-                    for (; p + GemmMr4Nr6v.ROWS <= p1; p += GemmMr4Nr6v.ROWS) {
-                        if (relu6) {
-                            GemmMr4Nr6v.tileRelu6(in, inOff + p * cin, cin, wd, panelOff,
-                                    out, outOff + p * cout, cout);
-                        } else if (res == null) {
-                            GemmMr4Nr6v.tileLinear(in, inOff + p * cin, cin, wd, panelOff,
-                                    out, outOff + p * cout, cout);
-                        } else {
-                            GemmMr4Nr6v.tileResidual(in, inOff + p * cin, cin, wd, panelOff,
-                                    res, resOff + p * cout, out, outOff + p * cout, cout);
-                        }
-                    }
-                }
-                for (; p + GemmMr4Nr6v.ROWS <= p1; p += GemmMr4Nr6v.ROWS) {
-                    GemmMr4Nr6v.tile(in, inOff + p * cin, cin, wd, panelOff, scratch);
-                    PointwiseEpilogue.finish(scratch, 0, GemmMr4Nr6v.ROWS, 6, relu6,
-                            res, resOff + p * cout, out, outOff + p * cout, cout, lastMask);
-                }
-                if (p < p1 && p1 >= GemmMr4Nr6v.ROWS) {
-                    final int q = p1 - GemmMr4Nr6v.ROWS; // overlapping tile: store rows p..p1
-                    GemmMr4Nr6v.tile(in, inOff + q * cin, cin, wd, panelOff, scratch);
-                    PointwiseEpilogue.finish(scratch, (p - q) * 6 * LANES, p1 - p, 6, relu6,
-                            res, resOff + p * cout, out, outOff + p * cout, cout, lastMask);
-                    p = p1;
-                }
-                for (; p < p1; p++) {
-                    GemmMr1Nr6v.tile(in, inOff + p * cin, cin, wd, panelOff, scratch);
-                    PointwiseEpilogue.finish(scratch, 0, 1, 6, relu6,
-                            res, resOff + p * cout, out, outOff + p * cout, cout, lastMask);
-                }
-                break;
-            case 5:
-                if (direct) {
-                    for (; p + GemmMr5Nr5v.ROWS <= p1; p += GemmMr5Nr5v.ROWS) {
-                        if (relu6) {
-                            GemmMr5Nr5v.tileRelu6(in, inOff + p * cin, cin, wd, panelOff,
-                                    out, outOff + p * cout, cout);
-                        } else if (res == null) {
-                            GemmMr5Nr5v.tileLinear(in, inOff + p * cin, cin, wd, panelOff,
-                                    out, outOff + p * cout, cout);
-                        } else {
-                            GemmMr5Nr5v.tileResidual(in, inOff + p * cin, cin, wd, panelOff,
-                                    res, resOff + p * cout, out, outOff + p * cout, cout);
-                        }
-                    }
-                }
-                for (; p + GemmMr5Nr5v.ROWS <= p1; p += GemmMr5Nr5v.ROWS) {
-                    GemmMr5Nr5v.tile(in, inOff + p * cin, cin, wd, panelOff, scratch);
-                    PointwiseEpilogue.finish(scratch, 0, GemmMr5Nr5v.ROWS, 5, relu6,
-                            res, resOff + p * cout, out, outOff + p * cout, cout, lastMask);
-                }
-                if (p < p1 && p1 >= GemmMr5Nr5v.ROWS) {
-                    final int q = p1 - GemmMr5Nr5v.ROWS; // overlapping tile: store rows p..p1
-                    GemmMr5Nr5v.tile(in, inOff + q * cin, cin, wd, panelOff, scratch);
-                    PointwiseEpilogue.finish(scratch, (p - q) * 5 * LANES, p1 - p, 5, relu6,
-                            res, resOff + p * cout, out, outOff + p * cout, cout, lastMask);
-                    p = p1;
-                }
-                for (; p < p1; p++) {
-                    GemmMr1Nr5v.tile(in, inOff + p * cin, cin, wd, panelOff, scratch);
-                    PointwiseEpilogue.finish(scratch, 0, 1, 5, relu6,
-                            res, resOff + p * cout, out, outOff + p * cout, cout, lastMask);
-                }
-                break;
-            case 4:
-                for (; p + GemmMr6Nr4v.ROWS <= p1; p += GemmMr6Nr4v.ROWS) {
-                    GemmMr6Nr4v.tile(in, inOff + p * cin, cin, wd, panelOff, scratch);
-                    PointwiseEpilogue.finish(scratch, 0, GemmMr6Nr4v.ROWS, 4, relu6,
-                            res, resOff + p * cout, out, outOff + p * cout, cout, lastMask);
-                }
-                if (p < p1 && p1 >= GemmMr6Nr4v.ROWS) {
-                    final int q = p1 - GemmMr6Nr4v.ROWS; // overlapping tile: store rows p..p1
-                    GemmMr6Nr4v.tile(in, inOff + q * cin, cin, wd, panelOff, scratch);
-                    PointwiseEpilogue.finish(scratch, (p - q) * 4 * LANES, p1 - p, 4, relu6,
-                            res, resOff + p * cout, out, outOff + p * cout, cout, lastMask);
-                    p = p1;
-                }
-                for (; p < p1; p++) {
-                    GemmMr1Nr4v.tile(in, inOff + p * cin, cin, wd, panelOff, scratch);
-                    PointwiseEpilogue.finish(scratch, 0, 1, 4, relu6,
-                            res, resOff + p * cout, out, outOff + p * cout, cout, lastMask);
-                }
-                break;
-            case 3:
-                if (direct) {
-                    if (relu6) {
-                        for (; p + GemmMr7Nr3v.ROWS <= p1; p += GemmMr7Nr3v.ROWS) {
-                            GemmMr7Nr3v.tileRelu6(in, inOff + p * cin, cin, wd, panelOff,
-                                    out, outOff + p * cout, cout);
-                        }
-                    } else if (res == null) {
-                        for (; p + GemmMr7Nr3v.ROWS <= p1; p += GemmMr7Nr3v.ROWS) {
-                            GemmMr7Nr3v.tileLinear(in, inOff + p * cin, cin, wd, panelOff,
-                                    out, outOff + p * cout, cout);
-                        }
-                    } else {
-                        for (; p + GemmMr7Nr3v.ROWS <= p1; p += GemmMr7Nr3v.ROWS) {
-                            GemmMr7Nr3v.tileResidual(in, inOff + p * cin, cin, wd, panelOff,
-                                    res, resOff + p * cout, out, outOff + p * cout, cout);
-                        }
-                    }
-                }
-                for (; p + GemmMr7Nr3v.ROWS <= p1; p += GemmMr7Nr3v.ROWS) {
-                    GemmMr7Nr3v.tile(in, inOff + p * cin, cin, wd, panelOff, scratch);
-                    PointwiseEpilogue.finish(scratch, 0, GemmMr7Nr3v.ROWS, 3, relu6,
-                            res, resOff + p * cout, out, outOff + p * cout, cout, lastMask);
-                }
-                for (; p < p1; p++) {
-                    GemmMr1Nr3v.tile(in, inOff + p * cin, cin, wd, panelOff, scratch);
-                    PointwiseEpilogue.finish(scratch, 0, 1, 3, relu6,
-                            res, resOff + p * cout, out, outOff + p * cout, cout, lastMask);
-                }
-                break;
-            case 2:
-                if (WIDE_REGISTER_FILE) {
-                    for (; p + GemmMr7Nr2v.ROWS <= p1; p += GemmMr7Nr2v.ROWS) {
-                        GemmMr7Nr2v.tile(in, inOff + p * cin, cin, wd, panelOff, scratch);
-                        PointwiseEpilogue.finish(scratch, 0, GemmMr7Nr2v.ROWS, 2, relu6,
-                                res, resOff + p * cout, out, outOff + p * cout, cout, lastMask);
-                    }
-                } else {
-                    for (; p + GemmMr6Nr2v.ROWS <= p1; p += GemmMr6Nr2v.ROWS) {
-                        GemmMr6Nr2v.tile(in, inOff + p * cin, cin, wd, panelOff, scratch);
-                        PointwiseEpilogue.finish(scratch, 0, GemmMr6Nr2v.ROWS, 2, relu6,
-                                res, resOff + p * cout, out, outOff + p * cout, cout, lastMask);
-                    }
-                }
-                for (; p < p1; p++) {
-                    GemmMr1Nr2v.tile(in, inOff + p * cin, cin, wd, panelOff, scratch);
-                    PointwiseEpilogue.finish(scratch, 0, 1, 2, relu6,
-                            res, resOff + p * cout, out, outOff + p * cout, cout, lastMask);
-                }
-                break;
-            case 1:
-                if (WIDE_REGISTER_FILE) {
-                    for (; p + GemmMr14Nr1v.ROWS <= p1; p += GemmMr14Nr1v.ROWS) {
-                        GemmMr14Nr1v.tile(in, inOff + p * cin, cin, wd, panelOff, scratch);
-                        PointwiseEpilogue.finish(scratch, 0, GemmMr14Nr1v.ROWS, 1, relu6,
-                                res, resOff + p * cout, out, outOff + p * cout, cout, lastMask);
-                    }
-                }
-                for (; p + GemmMr7Nr1v.ROWS <= p1; p += GemmMr7Nr1v.ROWS) {
-                    GemmMr7Nr1v.tile(in, inOff + p * cin, cin, wd, panelOff, scratch);
-                    PointwiseEpilogue.finish(scratch, 0, GemmMr7Nr1v.ROWS, 1, relu6,
-                            res, resOff + p * cout, out, outOff + p * cout, cout, lastMask);
-                }
-                for (; p < p1; p++) {
-                    GemmMr1Nr1v.tile(in, inOff + p * cin, cin, wd, panelOff, scratch);
-                    PointwiseEpilogue.finish(scratch, 0, 1, 1, relu6,
-                            res, resOff + p * cout, out, outOff + p * cout, cout, lastMask);
-                }
-                break;
-            default:
-                throw new AssertionError("no tile of " + vectors + " vectors");
-        }
     }
 }
