@@ -78,13 +78,14 @@ public interface KernelSet {
     /** The argument checks of {@link #pointwiseRows}, shared by its implementations. */
     static void checkPointwiseRows(int rows, int rowPixels, PackedWeights w, int outRowStride) {
         if (rows < 0 || rowPixels < 1) {
-            throw new IllegalArgumentException("pointwiseRows needs rows >= 0 and rowPixels >= 1, got rows="
-                    + rows + ", rowPixels=" + rowPixels);
+            throw new IllegalArgumentException("pointwiseRows needs rows >= 0 and rowPixels >= 1,"
+                    + " got rows=" + rows + ", rowPixels=" + rowPixels);
         }
-        if (outRowStride < (long) rowPixels * w.outChannels) {
+        final long rowFloats = (long) rowPixels * w.outChannels;
+        if (outRowStride < rowFloats) {
             throw new IllegalArgumentException("output rows of " + rowPixels + " pixels x "
-                    + w.outChannels + " channels need outRowStride >= " + (long) rowPixels * w.outChannels
-                    + ", got " + outRowStride);
+                    + w.outChannels + " channels need outRowStride >= " + rowFloats + ", got "
+                    + outRowStride);
         }
     }
 

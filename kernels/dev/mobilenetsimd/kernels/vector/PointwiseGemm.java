@@ -84,11 +84,11 @@ final class PointwiseGemm {
     static final boolean WIDE_PANELS = LANES >= 16;
     /** Vectors per panel below 512 bits: the widest tile that fits the register file. */
     static final int MAIN_VECTORS = WIDE_REGISTER_FILE ? 4 : 2;
-    /** The packed layout; encodes width and panel policy so weights packed for another are rejected. */
+    /** The packed layout: width and panel policy, so weights packed for another are rejected. */
     static final String LAYOUT = "vector-pointwise-" + VectorWidth.SPECIES.vectorBitSize()
             + (WIDE_PANELS ? "-panels5x6" : "-nr" + MAIN_VECTORS * LANES);
 
-    /** Chunks of pixels are a multiple of the tile heights (4, 5, 7, 14; 6, 7) to avoid inner tails. */
+    /** Chunks of pixels are a multiple of the tile heights (4, 5, 7, 14; 6, 7): no inner tails. */
     private static final int CHUNK_MULTIPLE = WIDE_PANELS ? 140 : 42;
     /** Bytes of input plus output rows per chunk: a quarter of the 1 MiB L2. */
     private static final int CHUNK_BYTES = 256 * 1024;
@@ -312,12 +312,14 @@ final class PointwiseGemm {
                 break;
             case 2:
                 if (single) GemmMr1Nr2v.tile(in, inOff, cin, wd, panelOff, scratch);
-                else if (WIDE_REGISTER_FILE) GemmMr7Nr2v.tile(in, inOff, cin, wd, panelOff, scratch);
+                else if (WIDE_REGISTER_FILE)
+                    GemmMr7Nr2v.tile(in, inOff, cin, wd, panelOff, scratch);
                 else GemmMr6Nr2v.tile(in, inOff, cin, wd, panelOff, scratch);
                 break;
             case 1:
                 if (single) GemmMr1Nr1v.tile(in, inOff, cin, wd, panelOff, scratch);
-                else if (WIDE_REGISTER_FILE) GemmMr14Nr1v.tile(in, inOff, cin, wd, panelOff, scratch);
+                else if (WIDE_REGISTER_FILE)
+                    GemmMr14Nr1v.tile(in, inOff, cin, wd, panelOff, scratch);
                 else GemmMr7Nr1v.tile(in, inOff, cin, wd, panelOff, scratch);
                 break;
             default:
@@ -335,18 +337,24 @@ final class PointwiseGemm {
         switch (vectors) {
             case 6:
                 if (relu6) GemmMr4Nr6v.tileRelu6(in, inOff, cin, wd, panelOff, out, outOff, cout);
-                else if (res == null) GemmMr4Nr6v.tileLinear(in, inOff, cin, wd, panelOff, out, outOff, cout);
-                else GemmMr4Nr6v.tileResidual(in, inOff, cin, wd, panelOff, res, resOff, out, outOff, cout);
+                else if (res == null) GemmMr4Nr6v.tileLinear(in, inOff, cin, wd, panelOff, out,
+                        outOff, cout);
+                else GemmMr4Nr6v.tileResidual(in, inOff, cin, wd, panelOff, res, resOff, out,
+                        outOff, cout);
                 break;
             case 5:
                 if (relu6) GemmMr5Nr5v.tileRelu6(in, inOff, cin, wd, panelOff, out, outOff, cout);
-                else if (res == null) GemmMr5Nr5v.tileLinear(in, inOff, cin, wd, panelOff, out, outOff, cout);
-                else GemmMr5Nr5v.tileResidual(in, inOff, cin, wd, panelOff, res, resOff, out, outOff, cout);
+                else if (res == null) GemmMr5Nr5v.tileLinear(in, inOff, cin, wd, panelOff, out,
+                        outOff, cout);
+                else GemmMr5Nr5v.tileResidual(in, inOff, cin, wd, panelOff, res, resOff, out,
+                        outOff, cout);
                 break;
             case 3:
                 if (relu6) GemmMr7Nr3v.tileRelu6(in, inOff, cin, wd, panelOff, out, outOff, cout);
-                else if (res == null) GemmMr7Nr3v.tileLinear(in, inOff, cin, wd, panelOff, out, outOff, cout);
-                else GemmMr7Nr3v.tileResidual(in, inOff, cin, wd, panelOff, res, resOff, out, outOff, cout);
+                else if (res == null) GemmMr7Nr3v.tileLinear(in, inOff, cin, wd, panelOff, out,
+                        outOff, cout);
+                else GemmMr7Nr3v.tileResidual(in, inOff, cin, wd, panelOff, res, resOff, out,
+                        outOff, cout);
                 break;
             default:
                 throw new AssertionError("no direct tile of " + vectors + " vectors");

@@ -92,8 +92,9 @@ public final class CompiledNetwork {
 
     /**
      * Runs every step, each split across {@code pool}'s threads where the step allows it (fused
-     * blocks, the stem, the last 1x1 convolution and the classifier); {@code pool == null} runs serially. The
-     * arena must hold the pool's scratch copies too. Bitwise the same result as {@link #run}.
+     * blocks, the stem, the last 1x1 convolution and the classifier); {@code pool == null} runs
+     * serially. The arena must hold the pool's scratch copies too. Bitwise the same result as
+     * {@link #run}.
      */
     public void run(float[] arena, IntraOpPool pool) {
         if (pool == null) {

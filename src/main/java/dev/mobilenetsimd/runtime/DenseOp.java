@@ -36,7 +36,8 @@ final class DenseOp implements Op {
     /** Packs {@code w[features][classes]} and {@code bias} as consecutive class ranges. */
     static PackedWeights[] pack(KernelSet k, float[] w, float[] bias, int features, int classes) {
         final int share = (classes + MAX_PARTS - 1) / MAX_PARTS;
-        final int perPart = Math.max(PART_ALIGN, (share + PART_ALIGN - 1) / PART_ALIGN * PART_ALIGN);
+        final int perPart =
+                Math.max(PART_ALIGN, (share + PART_ALIGN - 1) / PART_ALIGN * PART_ALIGN);
         final int count = Math.max(1, (classes + perPart - 1) / perPart);
         if (count == 1 || w == null || w.length != (long) features * classes
                 || (bias != null && bias.length != classes)) {
