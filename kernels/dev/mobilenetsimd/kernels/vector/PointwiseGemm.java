@@ -141,30 +141,40 @@ final class PointwiseGemm {
         return new PackedWeights(LAYOUT, cin, cout, data);
     }
 
+    /** Bits per panel count in a {@link #panelPlan}. */
+    private static final int PLAN_FIELD = 14;
+    private static final int PLAN_MASK = (1 << PLAN_FIELD) - 1;
+
     /**
      * How a layer of {@code cout} channels is cut into panels, packed in one int (no allocation per
-     * call): {@code fives | sixes << 10 | rest << 20}, meaning {@code fives} panels of
-     * {@code first} vectors (5 at 512 bits, else {@link #MAIN_VECTORS}), then {@code sixes} panels
-     * of 6, then one panel of {@code rest} vectors if {@code rest > 0}.
+     * call): {@code firsts | sixes << 14 | rest << 28}, meaning {@code firsts} panels of 5 vectors
+     * at 512 bits ({@link #MAIN_VECTORS} below), then {@code sixes} panels of 6, then one panel of
+     * {@code rest} vectors if {@code rest > 0}.
+     *
+     * @throws IllegalArgumentException if {@code cout} needs more panels than the plan can count
      */
     static int panelPlan(int cout) {
         final int v = (cout + LANES - 1) / LANES;
-        if (!WIDE_PANELS) {
-            return v / MAIN_VECTORS | (v % MAIN_VECTORS) << 20;
+        final int first = WIDE_PANELS ? 5 : MAIN_VECTORS;
+        if (v / first > PLAN_MASK) {
+            throw new IllegalArgumentException("cout = " + cout + " is too wide for the pointwise"
+                    + " kernel: at most " + (long) PLAN_MASK * first * LANES + " channels");
         }
-        for (int fives = v / 5; fives >= 0; fives--) { // exact 5b + 6a, as many 5s as possible
-            if ((v - 5 * fives) % 6 == 0) {
-                return fives | (v - 5 * fives) / 6 << 10;
+        if (WIDE_PANELS) {
+            for (int fives = v / 5; fives >= 0; fives--) { // exact 5b + 6a, as many 5s as possible
+                if ((v - 5 * fives) % 6 == 0) {
+                    return fives | (v - 5 * fives) / 6 << PLAN_FIELD;
+                }
             }
         }
-        return v / 5 | (v % 5) << 20;
+        return v / first | (v % first) << 2 * PLAN_FIELD;
     }
 
     /** Vectors in panel {@code index} of {@code plan} (see {@link #panelPlan}). */
     static int panelVectors(int plan, int index) {
-        final int firsts = plan & 0x3ff, sixes = plan >>> 10 & 0x3ff;
+        final int firsts = plan & PLAN_MASK, sixes = plan >>> PLAN_FIELD & PLAN_MASK;
         return index < firsts ? (WIDE_PANELS ? 5 : MAIN_VECTORS)
-                : index < firsts + sixes ? 6 : plan >>> 20;
+                : index < firsts + sixes ? 6 : plan >>> 2 * PLAN_FIELD;
     }
 
     private static int roundUpToLanes(int n) {

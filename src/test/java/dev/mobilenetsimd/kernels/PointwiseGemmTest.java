@@ -161,6 +161,14 @@ class PointwiseGemmTest {
     }
 
     @Test
+    void tooManyOutputChannelsAreRejectedNotMisPacked() {
+        // cin = 0 keeps the weights empty; two million channels exceed the panel count a plan holds
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> VECTOR.packPointwise(new float[0], null, 0, 2_000_000));
+        assertTrue(e.getMessage().contains("too wide"), e.getMessage());
+    }
+
+    @Test
     void pointwiseRowsRejectsOverlappingOrEmptyRows() {
         Layer layer = new Layer(new Random(7), 4, 10, true);
         float[] in = new float[40], out = new float[100];
