@@ -140,15 +140,13 @@ final class Depthwise3x3 {
                     outA, outW, xLo, xHi);
             borderColumns(src, b0, b1, b2, inW, stride, padLeft, w.data, wo, c, cb, relu, out,
                     outB, outW, xLo, xHi);
-            final int x = stride == 1
-                    ? interiorPairStride1(src, r0, r1, r2, r3, padLeft, w.data, wo, c, cb, relu,
-                            out, outA, outB, xLo, xHi)
-                    : interiorPairStride2(src, r0, r1, r2, r3, r4, padLeft, w.data, wo, c, cb,
-                            relu, out, outA, outB, xLo, xHi);
-            interiorSingle(src, r0, r1, r2, stride, padLeft, w.data, wo, c, cb, relu, out, outA,
-                    x, xHi);
-            interiorSingle(src, b0, b1, b2, stride, padLeft, w.data, wo, c, cb, relu, out, outB,
-                    x, xHi);
+            if (stride == 1) {
+                interiorPairStride1(src, r0, r1, r2, r3, padLeft, w.data, wo, c, cb, relu, out,
+                        outA, outB, xLo, xHi);
+            } else {
+                interiorPairStride2(src, r0, r1, r2, r3, r4, padLeft, w.data, wo, c, cb, relu,
+                        out, outA, outB, xLo, xHi);
+            }
         }
         if (full < c) {
             final int wo = (full / L) * BLOCK_VECTORS * L;
@@ -401,10 +399,9 @@ final class Depthwise3x3 {
      * (a 4-column step leaves up to three columns to the single-column path, 3 of 7 on the
      * 7-wide blocks). Each FMA's receiver is a weight vector, whose class C2 knows exactly, and
      * each output sums its taps in the same order as {@link #interiorStride1}, so the results
-     * are bitwise those of two single-row calls. Does every column of {@code [xLo, xHi)};
-     * returns xHi.
+     * are bitwise those of two single-row calls. Does every column of {@code [xLo, xHi)}.
      */
-    private static int interiorPairStride1(float[] src, int r0, int r1, int r2, int r3,
+    private static void interiorPairStride1(float[] src, int r0, int r1, int r2, int r3,
                                            int padLeft, float[] wd, int wo, int c, int cb,
                                            boolean relu, float[] out, int outA, int outB,
                                            int xLo, int xHi) {
@@ -422,7 +419,7 @@ final class Depthwise3x3 {
         final int d = outB - outA;
         int x = xLo;
         if (x >= xHi) {
-            return x;
+            return;
         }
         int p = (x - padLeft) * c; // first input column of output x
         // the two left input columns of output x, in all four rows
@@ -464,7 +461,6 @@ final class Depthwise3x3 {
             v0 = v1;
             v1 = v2;
         }
-        return x;
     }
 
     /**
@@ -475,9 +471,9 @@ final class Depthwise3x3 {
      * (45 loads for 72 FMAs) kept so many column offsets live that C2 spilled 84 of them per
      * step. Each FMA's receiver is a weight vector, whose class C2 knows exactly, and each output
      * sums its taps in the same order as {@link #interiorStride2}, so the results are bitwise
-     * those of two single-row calls. Does every column of {@code [xLo, xHi)}; returns xHi.
+     * those of two single-row calls. Does every column of {@code [xLo, xHi)}.
      */
-    private static int interiorPairStride2(float[] src, int r0, int r1, int r2, int r3, int r4,
+    private static void interiorPairStride2(float[] src, int r0, int r1, int r2, int r3, int r4,
                                            int padLeft, float[] wd, int wo, int c, int cb,
                                            boolean relu, float[] out, int outA, int outB,
                                            int xLo, int xHi) {
@@ -495,7 +491,7 @@ final class Depthwise3x3 {
         final int d = outB - outA;
         int x = xLo;
         if (x >= xHi) {
-            return x;
+            return;
         }
         int p = (2 * x - padLeft) * c; // first input column of output x
         // the shared column: the left input column of output x, in all five rows
@@ -537,7 +533,6 @@ final class Depthwise3x3 {
             v0 = v2;
             z0 = z2;
         }
-        return x;
     }
 
     /** Interior columns [x, xHi) one at a time (leftovers, and any stride), no tests. */

@@ -23,11 +23,13 @@ final class PointwiseEpilogue {
 
     /**
      * Finishes {@code rows} pixels of {@code vectors} vectors from {@code acc}, starting at
-     * {@code acc[accOff]} (laid out as the microkernels write it), into {@code out[outOff]} (rows {@code cout} floats apart).
-     * {@code lastMask}, when not null, limits the last vector of each row.
+     * {@code acc[accOff]} (laid out as the microkernels write it), into {@code out[outOff]}
+     * (rows {@code cout} floats apart). {@code lastMask}, when not null, limits the last vector
+     * of each row.
      */
-    static void finish(float[] acc, int accOff, int rows, int vectors, boolean relu6, float[] res, int resOff,
-                       float[] out, int outOff, int cout, VectorMask<Float> lastMask) {
+    static void finish(float[] acc, int accOff, int rows, int vectors, boolean relu6,
+                       float[] res, int resOff, float[] out, int outOff, int cout,
+                       VectorMask<Float> lastMask) {
         final int full = lastMask == null ? vectors : vectors - 1;
         for (int r = 0, a = accOff; r < rows; r++, resOff += cout, outOff += cout) {
             int c = 0;

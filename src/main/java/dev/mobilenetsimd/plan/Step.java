@@ -119,7 +119,10 @@ public final class Step {
      * tests. The zero row is as wide.
      */
     public boolean expandedRowsPadded() { return expandedRowsPadded; }
-    /** Floats per expanded row: {@code (inWidth + 2) * expandedChannels} when padded, else {@code inWidth * expandedChannels}. */
+    /**
+     * Floats per expanded row: {@code (inWidth + 2) * expandedChannels} when padded, else
+     * {@code inWidth * expandedChannels}.
+     */
     public int expandedRowFloats() { return expandedRowFloats(this, expandedRowsPadded); }
 
     static int expandedRowFloats(Step s, boolean padded) {
