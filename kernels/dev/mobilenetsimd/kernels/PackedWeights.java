@@ -14,14 +14,54 @@ public final class PackedWeights {
     public final int inChannels;
     /** Output channels (for depthwise equal to {@link #inChannels}; for the classifier: classes). */
     public final int outChannels;
-    /** The packed floats, bias included. */
+    /**
+     * The array that holds the packed floats, bias included. It may be shared with other layers
+     * (see {@link #copyTo}): this layer's floats are {@code data[offset, offset + length)}.
+     */
     public final float[] data;
+    /** Index in {@link #data} of this layer's first float. */
+    public final int offset;
+    /** Number of packed floats of this layer. */
+    public final int length;
 
+    /** Packed weights that own the whole of {@code data}. */
     public PackedWeights(String layout, int inChannels, int outChannels, float[] data) {
+        this(layout, inChannels, outChannels, data, 0, data.length);
+    }
+
+    /**
+     * Packed weights stored at {@code data[offset, offset + length)}.
+     *
+     * @throws IllegalArgumentException if the range is not inside {@code data}
+     */
+    public PackedWeights(String layout, int inChannels, int outChannels, float[] data, int offset,
+                         int length) {
         this.layout = Objects.requireNonNull(layout, "layout");
         this.inChannels = inChannels;
         this.outChannels = outChannels;
         this.data = Objects.requireNonNull(data, "data");
+        if (offset < 0 || length < 0 || offset > data.length - length) {
+            throw new IllegalArgumentException("packed range [" + offset + ", " + offset + " + "
+                    + length + ") is not inside an array of " + data.length + " floats");
+        }
+        this.offset = offset;
+        this.length = length;
+    }
+
+    /**
+     * Copies these floats to {@code store[at, at + length)} and returns the same layer stored
+     * there. Kernels read a layer only through {@link #offset}, so the copy computes exactly what
+     * this one does; a runtime uses it to put all layers of a model in one array whose address
+     * it can align (see the runtime's {@code WeightStore}).
+     */
+    public PackedWeights copyTo(float[] store, int at) {
+        Objects.requireNonNull(store, "store");
+        if (at < 0 || at > store.length - length) {
+            throw new IllegalArgumentException("no room for " + length + " floats at " + at
+                    + " in an array of " + store.length);
+        }
+        System.arraycopy(data, offset, store, at, length);
+        return new PackedWeights(layout, inChannels, outChannels, store, at, length);
     }
 
     /** Throws if these weights were not packed in {@code expected} layout. */

@@ -72,7 +72,8 @@ public final class ScalarKernels implements KernelSet {
         w.requireLayout(POINTWISE);
         final int cin = w.inChannels, cout = w.outChannels;
         final float[] wd = w.data;
-        final int biasOff = cin * cout;
+        final int base = w.offset;
+        final int biasOff = base + cin * cout;
         for (int p = 0; p < pixels; p++) {
             final int inRow = inOff + p * cin;
             int co = 0;
@@ -84,7 +85,7 @@ public final class ScalarKernels implements KernelSet {
                 float a2 = wd[biasOff + co + 2], a3 = wd[biasOff + co + 3];
                 for (int ci = 0; ci < cin; ci++) {
                     float x = in[inRow + ci];
-                    int wi = ci * cout + co;
+                    int wi = base + ci * cout + co;
                     a0 += x * wd[wi];
                     a1 += x * wd[wi + 1];
                     a2 += x * wd[wi + 2];
@@ -98,7 +99,7 @@ public final class ScalarKernels implements KernelSet {
             for (; co < cout; co++) {
                 float acc = wd[biasOff + co];
                 for (int ci = 0; ci < cin; ci++) {
-                    acc += in[inRow + ci] * wd[ci * cout + co];
+                    acc += in[inRow + ci] * wd[base + ci * cout + co];
                 }
                 store(acc, act, residual, residualOff, out, outOff, p * cout + co);
             }
@@ -129,15 +130,16 @@ public final class ScalarKernels implements KernelSet {
         w.requireLayout(DEPTHWISE);
         final int c = w.inChannels;
         final float[] wd = w.data;
+        final int base = w.offset;
         final int[] rows = {top, mid, bottom};
         for (int x = 0; x < outW; x++) {
             for (int ch = 0; ch < c; ch++) {
-                float acc = wd[9 * c + ch];
+                float acc = wd[base + 9 * c + ch];
                 for (int ky = 0; ky < 3; ky++) {
                     for (int kx = 0; kx < 3; kx++) {
                         int ix = x * stride - padLeft + kx;
                         if (ix >= 0 && ix < inW) {
-                            acc += src[rows[ky] + ix * c + ch] * wd[(ky * 3 + kx) * c + ch];
+                            acc += src[rows[ky] + ix * c + ch] * wd[base + (ky * 3 + kx) * c + ch];
                         }
                     }
                 }
@@ -160,7 +162,8 @@ public final class ScalarKernels implements KernelSet {
         w.requireLayout(CONV3X3);
         final int cin = w.inChannels, cout = w.outChannels;
         final float[] wd = w.data;
-        final int biasOff = 9 * cin * cout;
+        final int base = w.offset;
+        final int biasOff = base + 9 * cin * cout;
         for (int y = rowStart; y < rowEnd; y++) {
             for (int x = 0; x < outW; x++) {
                 for (int co = 0; co < cout; co++) {
@@ -177,7 +180,7 @@ public final class ScalarKernels implements KernelSet {
                             }
                             for (int ci = 0; ci < cin; ci++) {
                                 acc += in[inOff + (iy * inW + ix) * cin + ci]
-                                        * wd[((ky * 3 + kx) * cin + ci) * cout + co];
+                                        * wd[base + ((ky * 3 + kx) * cin + ci) * cout + co];
                             }
                         }
                     }
@@ -211,10 +214,11 @@ public final class ScalarKernels implements KernelSet {
         w.requireLayout(DENSE);
         final int n = w.inChannels, k = w.outChannels;
         final float[] wd = w.data;
+        final int base = w.offset;
         for (int o = 0; o < k; o++) {
-            float acc = wd[n * k + o];
+            float acc = wd[base + n * k + o];
             for (int i = 0; i < n; i++) {
-                acc += in[inOff + i] * wd[i * k + o];
+                acc += in[inOff + i] * wd[base + i * k + o];
             }
             out[outOff + o] = acc;
         }

@@ -84,15 +84,15 @@ final class Conv3x3 {
             final int outRow = outOff + y * outW * cout;
             for (int x = 0; x < xLo; x++) {
                 borderPixel(in, inOff, inH, inW, stride, padTop, padLeft, cin, cout, blocks,
-                        w.data, relu, out, outRow + x * cout, y, x);
+                        w.data, w.offset, relu, out, outRow + x * cout, y, x);
             }
             for (int x = xHi; x < outW; x++) {
                 borderPixel(in, inOff, inH, inW, stride, padTop, padLeft, cin, cout, blocks,
-                        w.data, relu, out, outRow + x * cout, y, x);
+                        w.data, w.offset, relu, out, outRow + x * cout, y, x);
             }
             if (xLo < xHi) {
                 interiorRow(in, inOff + (iy0 * inW - padLeft) * cin, inW * cin, stride * cin, cin,
-                        cout, blocks, w.data, relu, out, outRow, xLo, xHi);
+                        cout, blocks, w.data, w.offset, relu, out, outRow, xLo, xHi);
             }
         }
     }
@@ -277,17 +277,18 @@ final class Conv3x3 {
      * {@code rowBase + x * pixStride}.
      */
     private static void interiorRow(float[] in, int rowBase, int rowStride, int pixStride,
-                                    int cin, int cout, int blocks, float[] wd, boolean relu,
-                                    float[] out, int outRow, int xLo, int xHi) {
+                                    int cin, int cout, int blocks, float[] wd, int wBase,
+                                    boolean relu, float[] out, int outRow, int xLo, int xHi) {
         final int taps = 9 * cin, run = 3 * cin, blockLen = (taps + 1) * L;
         int blk = 0;
         for (; blk + 2 <= blocks; blk += 2) {
-            final int wb0 = blk * blockLen, wb1 = wb0 + blockLen;
+            final int wb0 = wBase + blk * blockLen, wb1 = wb0 + blockLen;
             final FloatVector bias0 = FloatVector.fromArray(S, wd, wb0 + taps * L);
             final FloatVector bias1 = FloatVector.fromArray(S, wd, wb1 + taps * L);
             final boolean partial = (blk + 2) * L > cout;
-            int x = partial || !PointwiseGemm.WIDE_REGISTER_FILE ? xLo : interiorTile12(in, rowBase, rowStride, pixStride, run, cout,
-                    wb0, wb1, wd, relu, out, outRow + blk * L, xLo, xHi);
+            int x = partial || !PointwiseGemm.WIDE_REGISTER_FILE ? xLo
+                    : interiorTile12(in, rowBase, rowStride, pixStride, run, cout, wb0, wb1, wd,
+                            relu, out, outRow + blk * L, xLo, xHi);
             for (; x + PX <= xHi; x += PX) {
                 FloatVector a00 = bias0, a01 = bias1, a10 = bias0, a11 = bias1;
                 FloatVector a20 = bias0, a21 = bias1, a30 = bias0, a31 = bias1;
@@ -413,8 +414,8 @@ final class Conv3x3 {
             }
         }
         if (blk < blocks) {
-            interiorSingleBlock(in, rowBase, rowStride, pixStride, cin, cout, blk, wd, relu, out,
-                    outRow, xLo, xHi);
+            interiorSingleBlock(in, rowBase, rowStride, pixStride, cin, cout, blk, wd, wBase,
+                    relu, out, outRow, xLo, xHi);
         }
     }
 
@@ -424,11 +425,12 @@ final class Conv3x3 {
      * and left some stores un-intrinsified.
      */
     private static void interiorSingleBlock(float[] in, int rowBase, int rowStride, int pixStride,
-                                            int cin, int cout, int blk, float[] wd, boolean relu,
-                                            float[] out, int outRow, int xLo, int xHi) {
+                                            int cin, int cout, int blk, float[] wd,
+                                            int wBase, boolean relu, float[] out, int outRow,
+                                            int xLo, int xHi) {
         final int taps = 9 * cin, run = 3 * cin, blockLen = (taps + 1) * L;
         // One block left (an odd block count): 4 x 1 tiles.
-        final int wb0 = blk * blockLen;
+        final int wb0 = wBase + blk * blockLen;
         final FloatVector bias0 = FloatVector.fromArray(S, wd, wb0 + taps * L);
         final boolean partial = (blk + 1) * L > cout;
         final VectorMask<Float> m = S.indexInRange(blk * L, cout);
@@ -513,10 +515,11 @@ final class Conv3x3 {
     /** One output pixel whose window may leave the input: every tap tested. */
     private static void borderPixel(float[] in, int inOff, int inH, int inW, int stride,
                                     int padTop, int padLeft, int cin, int cout, int blocks,
-                                    float[] wd, boolean relu, float[] out, int q, int y, int x) {
+                                    float[] wd, int wBase, boolean relu, float[] out, int q,
+                                    int y, int x) {
         final int taps = 9 * cin, blockLen = (taps + 1) * L;
         for (int blk = 0; blk < blocks; blk++) {
-            final int wb = blk * blockLen;
+            final int wb = wBase + blk * blockLen;
             FloatVector a = FloatVector.fromArray(S, wd, wb + taps * L);
             for (int ky = 0; ky < 3; ky++) {
                 final int iy = y * stride - padTop + ky;

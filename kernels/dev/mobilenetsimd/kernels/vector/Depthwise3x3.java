@@ -83,11 +83,12 @@ final class Depthwise3x3 {
         final int full = S.loopBound(c);
         for (int cb = 0; cb < full; cb += L) {
             fullBlock(src, top, mid, bottom, inW, stride, padLeft, w.data,
-                    (cb / L) * BLOCK_VECTORS * L, c, cb, relu, out, outOff, outW, xLo, xHi);
+                    w.offset + (cb / L) * BLOCK_VECTORS * L, c, cb, relu, out, outOff, outW, xLo,
+                    xHi);
         }
         if (full < c) {
             tailBlock(src, top, mid, bottom, inW, stride, padLeft, w.data,
-                    (full / L) * BLOCK_VECTORS * L, c, full, relu, out, outOff, outW);
+                    w.offset + (full / L) * BLOCK_VECTORS * L, c, full, relu, out, outOff, outW);
         }
     }
 
@@ -135,7 +136,7 @@ final class Depthwise3x3 {
         final int xHi = interiorEnd(inW, stride, padLeft, outW, xLo);
         final int full = S.loopBound(c);
         for (int cb = 0; cb < full; cb += L) {
-            final int wo = (cb / L) * BLOCK_VECTORS * L;
+            final int wo = w.offset + (cb / L) * BLOCK_VECTORS * L;
             borderColumns(src, r0, r1, r2, inW, stride, padLeft, w.data, wo, c, cb, relu, out,
                     outA, outW, xLo, xHi);
             borderColumns(src, b0, b1, b2, inW, stride, padLeft, w.data, wo, c, cb, relu, out,
@@ -149,7 +150,7 @@ final class Depthwise3x3 {
             }
         }
         if (full < c) {
-            final int wo = (full / L) * BLOCK_VECTORS * L;
+            final int wo = w.offset + (full / L) * BLOCK_VECTORS * L;
             tailBlock(src, r0, r1, r2, inW, stride, padLeft, w.data, wo, c, full, relu, out,
                     outA, outW);
             tailBlock(src, b0, b1, b2, inW, stride, padLeft, w.data, wo, c, full, relu, out,

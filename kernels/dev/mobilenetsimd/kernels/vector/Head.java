@@ -104,14 +104,15 @@ final class Head {
         final float[] wd = w.data;
         final int blocks = (k + L - 1) / L;
         final int tiles = (k / L) / TILE;
-        final int biasOff = blocks * n * L;
+        final int base = w.offset;
+        final int biasOff = base + blocks * n * L;
         for (int t = 0; t < tiles; t++) {
             final int o = t * TILE * L;
             FloatVector a0 = FloatVector.fromArray(S, wd, biasOff + o);
             FloatVector a1 = FloatVector.fromArray(S, wd, biasOff + o + L);
             FloatVector a2 = FloatVector.fromArray(S, wd, biasOff + o + 2 * L);
             FloatVector a3 = FloatVector.fromArray(S, wd, biasOff + o + 3 * L);
-            for (int i = 0, wi = t * n * TILE * L; i < n; i++, wi += TILE * L) {
+            for (int i = 0, wi = base + t * n * TILE * L; i < n; i++, wi += TILE * L) {
                 FloatVector x = FloatVector.broadcast(S, in[inOff + i]);
                 a0 = x.fma(FloatVector.fromArray(S, wd, wi), a0);
                 a1 = x.fma(FloatVector.fromArray(S, wd, wi + L), a1);
@@ -126,7 +127,7 @@ final class Head {
         for (int blk = tiles * TILE; blk < blocks; blk++) {
             final int o = blk * L;
             FloatVector a = FloatVector.fromArray(S, wd, biasOff + o);
-            for (int i = 0, wi = blk * n * L; i < n; i++, wi += L) {
+            for (int i = 0, wi = base + blk * n * L; i < n; i++, wi += L) {
                 a = FloatVector.broadcast(S, in[inOff + i]).fma(FloatVector.fromArray(S, wd, wi), a);
             }
             if (o + L <= k) {

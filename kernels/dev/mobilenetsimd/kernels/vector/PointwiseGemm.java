@@ -221,8 +221,8 @@ final class PointwiseGemm {
         final boolean relu6 = act == Activation.RELU6;
         if (cin == 0) {
             for (int p0 = 0; p0 < pixels; p0 += rowPixels) {
-                biasOnly(Math.min(rowPixels, pixels - p0), wd, relu6, res, resOff + p0 * cout,
-                        out, outOff + p0 / rowPixels * outRowStride, cout);
+                biasOnly(Math.min(rowPixels, pixels - p0), wd, w.offset, relu6, res,
+                        resOff + p0 * cout, out, outOff + p0 / rowPixels * outRowStride, cout);
             }
             return;
         }
@@ -233,7 +233,7 @@ final class PointwiseGemm {
         final int chunk = chunkPixels(cin, cout);
         for (int p0 = 0; p0 < pixels; p0 += chunk) {
             final int p1 = Math.min(pixels, p0 + chunk);
-            int panelOff = 0;
+            int panelOff = w.offset;
             for (int panel = 0, col = 0; col < cout; panel++) {
                 final int vectors = panelVectors(plan, panel);
                 final int width = vectors * LANES;
@@ -372,12 +372,12 @@ final class PointwiseGemm {
     }
 
     /** {@code cin == 0}: every pixel is {@code act(bias) (+ residual)}; not a hot path. */
-    private static void biasOnly(int pixels, float[] wd, boolean relu6, float[] res, int resOff,
-                                 float[] out, int outOff, int cout) {
+    private static void biasOnly(int pixels, float[] wd, int wBase, boolean relu6, float[] res,
+                                 int resOff, float[] out, int outOff, int cout) {
         for (int p = 0; p < pixels; p++) {
             for (int co = 0; co < cout; co++) {
                 // With cin = 0 a panel is just its bias row, so channel co sits at index co.
-                float v = wd[co];
+                float v = wd[wBase + co];
                 v = relu6 ? Math.min(Math.max(v, 0f), 6f) : v;
                 if (res != null) {
                     v += res[resOff + p * cout + co];

@@ -1,5 +1,6 @@
 package dev.mobilenetsimd;
 
+import dev.mobilenetsimd.plan.HeapLayout;
 import dev.mobilenetsimd.runtime.IntraOpPool;
 import java.lang.ref.Cleaner;
 import java.util.Objects;
@@ -32,7 +33,8 @@ public final class Session implements AutoCloseable {
             throw new IllegalArgumentException(threads + " threads need an arena of " + floats
                     + " floats: too large for one array; use fewer threads");
         }
-        this.arena = new float[(int) floats];
+        // large enough for the collector to place it on a 64-byte boundary (see HeapLayout)
+        this.arena = new float[HeapLayout.largeArrayLength((int) floats)];
         this.pool = threads > 1 ? new IntraOpPool(threads, plan.arenaFloats(),
                 plan.workerScratchOffset(), plan.workerScratchFloats()) : null;
         if (pool != null) {

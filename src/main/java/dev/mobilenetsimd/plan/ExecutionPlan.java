@@ -25,8 +25,8 @@ import java.util.Objects;
 public final class ExecutionPlan {
     /** Output pixels a fused band aims for, so the project GEMM gets enough rows. */
     static final int FUSED_BAND_TARGET_PIXELS = 96;
-    /** Regions start on 16-float (64-byte) boundaries. */
-    private static final int ALIGN = 16;
+    /** Regions start on 64-byte boundaries of a large array (see {@link HeapLayout}). */
+    private static final int ALIGN = HeapLayout.ALIGN_FLOATS;
 
     private final ModelConfig config;
     private final ExecutionMode mode;
@@ -191,7 +191,7 @@ public final class ExecutionPlan {
             }
         }
         Step last = steps.get(steps.size() - 1);
-        long[] cursor = {0};
+        long[] cursor = {HeapLayout.alignUp(0)};
         BufferUse in = region(regions, cursor, "input", input);
         BufferUse act0 = region(regions, cursor, "act0", act);
         BufferUse act1 = region(regions, cursor, "act1", act);
@@ -207,7 +207,7 @@ public final class ExecutionPlan {
     }
 
     private static BufferUse region(Map<String, BufferUse> regions, long[] cursor, String name, long floats) {
-        long off = (cursor[0] + ALIGN - 1) / ALIGN * ALIGN;
+        long off = HeapLayout.alignUp(cursor[0]);
         cursor[0] = off + floats;
         // Sizes past int range are caught by build(); clamp so the throw-away passes cannot overflow.
         BufferUse b = new BufferUse(name, (int) Math.min(off, Integer.MAX_VALUE),

@@ -8,6 +8,7 @@ import dev.mobilenetsimd.plan.ExecutionPlan;
 import dev.mobilenetsimd.plan.Layer;
 import dev.mobilenetsimd.plan.Step;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -49,6 +50,18 @@ public final class CompiledNetwork {
                 default:
                     throw new AssertionError(l.kind());
             }
+        }
+        // one array for all layers, each on a 64-byte boundary (WeightStore)
+        int layers = packed.length;
+        PackedWeights[] all = Arrays.copyOf(packed, layers + (denseParts == null ? 0
+                : denseParts.length));
+        if (denseParts != null) {
+            System.arraycopy(denseParts, 0, all, layers, denseParts.length);
+        }
+        all = WeightStore.gather(all);
+        System.arraycopy(all, 0, packed, 0, layers);
+        if (denseParts != null) {
+            denseParts = Arrays.copyOfRange(all, layers, all.length);
         }
         List<Op> ops = new ArrayList<>();
         for (Step s : plan.steps()) {

@@ -1,5 +1,6 @@
 package dev.mobilenetsimd.runtime;
 
+import dev.mobilenetsimd.plan.HeapLayout;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
@@ -61,9 +62,12 @@ public final class IntraOpPool implements AutoCloseable {
         return alignedBase(planArenaFloats) + (long) (threads - 1) * scratchFloats;
     }
 
-    /** Worker copies start on a 64-byte boundary after the plan's arena. */
+    /**
+     * Worker copies start on a 64-byte boundary after the plan's arena (the plan's regions start
+     * on such boundaries and the copies are whole 16-float multiples, so shifts keep them there).
+     */
     private static int alignedBase(int planArenaFloats) {
-        return (planArenaFloats + 15) / 16 * 16;
+        return (int) HeapLayout.alignUp(planArenaFloats);
     }
 
     /** Threads per step, the caller included. */

@@ -121,6 +121,8 @@ class ExecutionPlanTest {
         for (int i = 0; i < regions.size(); i++) {
             BufferUse r = regions.get(i);
             assertTrue(r.offset() >= 0 && r.offset() + r.length() <= plan.arenaFloats(), r.toString());
+            assertEquals(HeapLayout.phase(), r.offset() % HeapLayout.ALIGN_FLOATS,
+                    r + " does not start on a 64-byte boundary of a large array");
             for (int j = i + 1; j < regions.size(); j++) {
                 BufferUse q = regions.get(j);
                 assertFalse(r.offset() < q.offset() + q.length() && q.offset() < r.offset() + r.length(),
