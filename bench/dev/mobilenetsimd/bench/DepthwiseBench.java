@@ -51,7 +51,7 @@ public class DepthwiseBench {
     private KernelSet k;
     private PackedWeights w;
     private float[] src, out;
-    private int h, c, stride, pad, outH, outW, zeroRow;
+    private int h, c, stride, pad, outH, outW, srcOff, zeroRow, outOff;
 
     @Setup
     public void setup() {
@@ -64,17 +64,20 @@ public class DepthwiseBench {
         outW = h / stride;
         k = KernelSets.byName(backend);
         SplittableRandom r = new SplittableRandom(1);
-        src = new float[(h * h + h) * c]; // tensor + one zero row
+        Aligned a = new Aligned((h * h + h) * c, outH * outW * c); // tensor + one zero row; out
+        src = a.data;
+        out = a.data;
+        srcOff = a.offset(0);
+        outOff = a.offset(1);
         for (int i = 0; i < h * h * c; i++) {
-            src[i] = (float) (r.nextDouble() * 4 - 1);
+            src[srcOff + i] = (float) (r.nextDouble() * 4 - 1);
         }
-        zeroRow = h * h * c;
+        zeroRow = srcOff + h * h * c;
         float[] wt = new float[9 * c], b = new float[c];
         for (int i = 0; i < wt.length; i++) {
             wt[i] = (float) (r.nextDouble() - 0.5);
         }
-        w = k.packDepthwise(wt, b, c);
-        out = new float[outH * outW * c];
+        w = Aligned.weights(k.packDepthwise(wt, b, c));
         long macs = (long) outH * outW * c * 9;
         System.out.println("# " + shape + " " + k.name() + ": MACs " + macs
                 + ", GFLOP/s = " + (2 * macs / 1000) + " / (us per op) / 1000");
@@ -87,19 +90,19 @@ public class DepthwiseBench {
         for (; y + 1 < outH; y += 2) {
             int iy = y * stride - pad;
             k.depthwiseRowPair(src, row(iy), row(iy + 1), row(iy + 2), row(iy + 3), row(iy + 4),
-                    h, stride, pad, w, Activation.RELU6, out, y * outW * c, (y + 1) * outW * c,
-                    outW);
+                    h, stride, pad, w, Activation.RELU6, out, outOff + y * outW * c,
+                    outOff + (y + 1) * outW * c, outW);
         }
         if (y < outH) {
             int iy = y * stride - pad;
             k.depthwiseRow(src, row(iy), row(iy + 1), row(iy + 2), h, stride, pad, w,
-                    Activation.RELU6, out, y * outW * c, outW);
+                    Activation.RELU6, out, outOff + y * outW * c, outW);
         }
         bh.consume(out);
     }
 
     /** Offset of input row {@code iy}, or the zero row outside the input. */
     private int row(int iy) {
-        return iy >= 0 && iy < h ? iy * h * c : zeroRow;
+        return iy >= 0 && iy < h ? srcOff + iy * h * c : zeroRow;
     }
 }

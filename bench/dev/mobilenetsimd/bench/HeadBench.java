@@ -35,35 +35,38 @@ public class HeadBench {
 
     private KernelSet k;
     private PackedWeights w;
-    private float[] features, pooled, logits;
+    private float[] mem;
+    private int featuresOff, pooledOff, logitsOff;
 
     @Setup
     public void setup() {
         k = KernelSets.byName(backend);
         SplittableRandom r = new SplittableRandom(3);
-        features = new float[49 * 1280];
-        for (int i = 0; i < features.length; i++) {
-            features[i] = (float) (r.nextDouble() * 6);
+        Aligned a = new Aligned(49 * 1280, 1280, 1001);
+        mem = a.data;
+        featuresOff = a.offset(0);
+        pooledOff = a.offset(1);
+        logitsOff = a.offset(2);
+        for (int i = 0; i < 49 * 1280; i++) {
+            mem[featuresOff + i] = (float) (r.nextDouble() * 6);
         }
         float[] wt = new float[1280 * 1001], b = new float[1001];
         for (int i = 0; i < wt.length; i++) {
             wt[i] = (float) (r.nextDouble() - 0.5);
         }
-        w = k.packDense(wt, b, 1280, 1001);
-        pooled = new float[1280];
-        logits = new float[1001];
+        w = Aligned.weights(k.packDense(wt, b, 1280, 1001));
     }
 
     @Benchmark
     public void poolAndClassifier(Blackhole bh) {
-        k.globalAveragePool(features, 0, 49, 1280, pooled, 0);
-        k.dense(pooled, 0, w, logits, 0);
-        bh.consume(logits);
+        k.globalAveragePool(mem, featuresOff, 49, 1280, mem, pooledOff);
+        k.dense(mem, pooledOff, w, mem, logitsOff);
+        bh.consume(mem);
     }
 
     @Benchmark
     public void poolOnly(Blackhole bh) {
-        k.globalAveragePool(features, 0, 49, 1280, pooled, 0);
-        bh.consume(pooled);
+        k.globalAveragePool(mem, featuresOff, 49, 1280, mem, pooledOff);
+        bh.consume(mem);
     }
 }

@@ -68,9 +68,9 @@ public class PointwiseBench {
     private KernelSet kernels;
     private PackedWeights weights;
     private Activation act;
-    private float[] in;
-    private float[] out;
-    private float[] residual;
+    private float[] mem;
+    private int inOff, outOff, residualOff;
+    private boolean residual;
     private int pixels;
 
     @Setup
@@ -86,11 +86,15 @@ public class PointwiseBench {
         pixels = s.pixels;
         act = s.cout > s.cin ? Activation.RELU6 : Activation.LINEAR;
         Random rnd = new Random(42);
-        in = uniform(rnd, s.pixels * s.cin);
-        out = new float[s.pixels * s.cout];
-        residual = s.residual ? uniform(rnd, s.pixels * s.cout) : null;
-        weights = kernels.packPointwise(uniform(rnd, s.cin * s.cout), uniform(rnd, s.cout),
-                s.cin, s.cout);
+        Aligned a = new Aligned(s.pixels * s.cin, s.pixels * s.cout,
+                s.residual ? s.pixels * s.cout : 0);
+        mem = a.data;
+        inOff = a.put(0, uniform(rnd, s.pixels * s.cin));
+        outOff = a.offset(1);
+        residual = s.residual;
+        residualOff = s.residual ? a.put(2, uniform(rnd, s.pixels * s.cout)) : 0;
+        weights = Aligned.weights(kernels.packPointwise(uniform(rnd, s.cin * s.cout),
+                uniform(rnd, s.cout), s.cin, s.cout));
     }
 
     private static float[] uniform(Random rnd, int n) {
@@ -104,7 +108,8 @@ public class PointwiseBench {
     /** One whole layer. */
     @Benchmark
     public void pointwise() {
-        kernels.pointwise(in, 0, pixels, weights, act, residual, 0, out, 0);
+        kernels.pointwise(mem, inOff, pixels, weights, act, residual ? mem : null, residualOff,
+                mem, outOff);
     }
 
     /** A parsed {@link #shape}. */

@@ -36,27 +36,31 @@ public class StemBench {
 
     private KernelSet k;
     private PackedWeights w;
-    private float[] in, out;
+    private float[] mem;
+    private int inOff, outOff;
 
     @Setup
     public void setup() {
         k = KernelSets.byName(backend);
         SplittableRandom r = new SplittableRandom(2);
-        in = new float[224 * 224 * 3];
-        for (int i = 0; i < in.length; i++) {
-            in[i] = (float) (r.nextDouble() * 2 - 1);
+        Aligned a = new Aligned(224 * 224 * 3, 112 * 112 * 32);
+        mem = a.data;
+        inOff = a.offset(0);
+        outOff = a.offset(1);
+        for (int i = 0; i < 224 * 224 * 3; i++) {
+            mem[inOff + i] = (float) (r.nextDouble() * 2 - 1);
         }
         float[] wt = new float[27 * 32], b = new float[32];
         for (int i = 0; i < wt.length; i++) {
             wt[i] = (float) (r.nextDouble() - 0.5);
         }
-        w = k.packConv3x3(wt, b, 3, 32);
-        out = new float[112 * 112 * 32];
+        w = Aligned.weights(k.packConv3x3(wt, b, 3, 32));
     }
 
     @Benchmark
     public void stem(Blackhole bh) {
-        k.conv3x3(in, 0, 224, 224, 2, 0, 0, w, Activation.RELU6, out, 0, 112, 112, 0, 112);
-        bh.consume(out);
+        k.conv3x3(mem, inOff, 224, 224, 2, 0, 0, w, Activation.RELU6, mem, outOff, 112, 112, 0,
+                112);
+        bh.consume(mem);
     }
 }
