@@ -264,7 +264,7 @@ final class PointwiseGemm {
         final int h = single ? 1 : tall;
         // the in-register epilogues: ReLU6, linear, linear + residual, on unmasked panels
         final boolean direct = !single && lastMask == null && !(relu6 && res != null)
-                && (vectors == 5 || vectors == 6 || vectors == 3);
+                && hasDirectTile(vectors);
         for (int p = p0; p < p1; ) {
             final int q = Math.min(p, p1 - h); // tile start: the last tile may reach back
             final int col = q % rowPixels;
@@ -337,9 +337,14 @@ final class PointwiseGemm {
         }
     }
 
+    /** Whether {@link #directTile} has a tile of {@code vectors} vectors at this width. */
+    private static boolean hasDirectTile(int vectors) {
+        return vectors >= 3 || WIDE_REGISTER_FILE; // 1 and 2: the 14- and 7-row tiles
+    }
+
     /**
      * A whole tile with its epilogue in registers (ReLU6; linear; linear + residual if {@code res}
-     * is not null), for panels of 3, 5 and 6 vectors.
+     * is not null), for every panel width of {@link #hasDirectTile}.
      */
     private static void directTile(int vectors, boolean relu6, float[] in, int inOff, int cin,
                                    float[] wd, int panelOff, float[] res, int resOff, float[] out,
@@ -364,6 +369,27 @@ final class PointwiseGemm {
                 else if (res == null) GemmMr7Nr3v.tileLinear(in, inOff, cin, wd, panelOff, out,
                         outOff, cout);
                 else GemmMr7Nr3v.tileResidual(in, inOff, cin, wd, panelOff, res, resOff, out,
+                        outOff, cout);
+                break;
+            case 4:
+                if (relu6) GemmMr6Nr4v.tileRelu6(in, inOff, cin, wd, panelOff, out, outOff, cout);
+                else if (res == null) GemmMr6Nr4v.tileLinear(in, inOff, cin, wd, panelOff, out,
+                        outOff, cout);
+                else GemmMr6Nr4v.tileResidual(in, inOff, cin, wd, panelOff, res, resOff, out,
+                        outOff, cout);
+                break;
+            case 2:
+                if (relu6) GemmMr7Nr2v.tileRelu6(in, inOff, cin, wd, panelOff, out, outOff, cout);
+                else if (res == null) GemmMr7Nr2v.tileLinear(in, inOff, cin, wd, panelOff, out,
+                        outOff, cout);
+                else GemmMr7Nr2v.tileResidual(in, inOff, cin, wd, panelOff, res, resOff, out,
+                        outOff, cout);
+                break;
+            case 1:
+                if (relu6) GemmMr14Nr1v.tileRelu6(in, inOff, cin, wd, panelOff, out, outOff, cout);
+                else if (res == null) GemmMr14Nr1v.tileLinear(in, inOff, cin, wd, panelOff, out,
+                        outOff, cout);
+                else GemmMr14Nr1v.tileResidual(in, inOff, cin, wd, panelOff, res, resOff, out,
                         outOff, cout);
                 break;
             default:
