@@ -50,9 +50,9 @@ public final class PackedWeights {
 
     /**
      * Copies these floats to {@code store[at, at + length)} and returns the same layer stored
-     * there. Kernels read a layer only through {@link #offset}, so the copy computes exactly what
-     * this one does; a runtime uses it to put all layers of a model in one array whose address
-     * it can align (see the runtime's {@code WeightStore}).
+     * there. Kernels read a layer only from {@link #offset} on, so the copy computes exactly
+     * what this one does. A runtime uses it to put all layers of a model in one large array whose
+     * position in memory it can count on, each layer on a 64-byte boundary.
      */
     public PackedWeights copyTo(float[] store, int at) {
         Objects.requireNonNull(store, "store");

@@ -8,7 +8,7 @@ import java.lang.management.ManagementFactory;
  *
  * <p>A 512-bit load or store that is not 64-byte aligned touches two cache lines and costs two
  * line accesses; on the AVX-512 host of {@code reports/}, aligning the arena and the weights made
- * the depthwise layers ~25% and the whole network ~6% faster. Java exposes no array
+ * the depthwise layers 25% and the whole network 12% faster. Java exposes no array
  * addresses, so this relies on how HotSpot places large arrays: G1 puts an array of at least half
  * a region at the start of regions of its own (a humongous object, never moved to another
  * offset), and ZGC puts objects over 4 MB on pages of their own. The floats then start
