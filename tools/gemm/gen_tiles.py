@@ -92,6 +92,8 @@ def relu6(a):
 
 
 def method(R, V, kind):
+    masked = kind.endswith("M")  # the last vector stored (and its residual read) under mask m
+    kind = kind.rstrip("M")
     sig = {
         "tile": "static void tile(float[] in, int inOff, int cin, float[] wd, int panelOff, float[] scratch) {",
         "relu6": "static void tileRelu6(float[] in, int inOff, int cin, float[] wd, int panelOff, float[] out, int outOff, int cout) {",
@@ -110,6 +112,11 @@ def method(R, V, kind):
         "residual": ["One tile with the linear epilogue plus the residual: {@code out = acc + res}, each residual",
                      "vector loaded just before the store of the same lanes (so {@code res} may alias {@code out})."],
     }[kind]
+    if masked:
+        sig = sig.replace("tileRelu6(", "tileRelu6Masked(").replace("tileLinear(", "tileLinearMasked(")
+        sig = sig.replace("tileResidual(", "tileResidualMasked(").replace(") {", ", VectorMask<Float> m) {")
+        doc = doc + [f"The last vector ({{@code j = {V - 1}}}) is stored under mask {{@code m}}: for a panel",
+                     "whose last vector is only partly inside {@code cout}."]
     L = ["    /**"] + [f"     * {d}" for d in doc] + ["     */", "    " + sig]
     L += prologue(R, V)
     L += k_loop(R, V)
@@ -118,18 +125,25 @@ def method(R, V, kind):
             a = acc(r, j)
             if kind == "tile":
                 L.append(f"        {a}.intoArray(scratch, {offset('', 0, r * V + j, '').lstrip(' +') or '0'});")
-            elif kind == "relu6":
-                L.append(f"        {relu6(a)}.intoArray(out, {offset('outOff', r, j, 'cout')});")
-            elif kind == "linear":
-                L.append(f"        {a}.intoArray(out, {offset('outOff', r, j, 'cout')});")
             else:
-                L.append(f"        {a}.add(FloatVector.fromArray(S, res, {offset('resOff', r, j, 'cout')}))"
-                         f".intoArray(out, {offset('outOff', r, j, 'cout')});")
+                m = ", m" if masked and j == V - 1 else ""
+                if kind == "relu6":
+                    L.append(f"        {relu6(a)}.intoArray(out, {offset('outOff', r, j, 'cout')}{m});")
+                elif kind == "linear":
+                    L.append(f"        {a}.intoArray(out, {offset('outOff', r, j, 'cout')}{m});")
+                else:
+                    L.append(f"        {a}.add(FloatVector.fromArray(S, res, {offset('resOff', r, j, 'cout')}{m}))"
+                             f".intoArray(out, {offset('outOff', r, j, 'cout')}{m});")
     L.append("    }")
     return L
 
 
 WIDTH = 100
+# The 2-vector tile also gets masked epilogues (ReLU6 and linear): a 24-channel layer at 512 bits
+# is one full and one partial vector, and the scratch round trip costs such a thin tile ~15%.
+# Not the 14x1 tile, nor a masked residual: those methods are too big for C1 ("out of virtual
+# registers"), and a method C1 cannot compile at tier 3 may never reach C2 (it ran 100x slower).
+MASKED_VECTORS = (2,)
 
 
 def wrap(line):
@@ -173,8 +187,10 @@ def source(R, V, epilogues, role):
         L += ["import static dev.mobilenetsimd.kernels.vector.VectorWidth.RELU6_BLEND;",
               "import static jdk.incubator.vector.VectorOperators.GT;",
               "import static jdk.incubator.vector.VectorOperators.LE;", ""]
-    L += ["import jdk.incubator.vector.FloatVector;",
-          "import jdk.incubator.vector.VectorSpecies;", "",
+    L += ["import jdk.incubator.vector.FloatVector;"]
+    if epilogues and V in MASKED_VECTORS:
+        L += ["import jdk.incubator.vector.VectorMask;"]
+    L += ["import jdk.incubator.vector.VectorSpecies;", "",
           "/**",
           f" * Pointwise GEMM microkernel: {R} pixel{'s' if R > 1 else ''} x {V} vectors of output channels, every",
           " * accumulator in a register for the whole input-channel loop.",
@@ -199,6 +215,8 @@ def source(R, V, epilogues, role):
           "    private static final int PANEL = VECTORS * LANES;", "",
           f"    private {name}() {{}}", ""]
     kinds = ["tile"] + (["relu6", "linear", "residual"] if epilogues else [])
+    if epilogues and V in MASKED_VECTORS:
+        kinds += ["relu6M", "linearM"]
     for i, kind in enumerate(kinds):
         if i:
             L.append("")

@@ -263,15 +263,20 @@ final class PointwiseGemm {
         final boolean single = p1 < tall; // too few pixels in the call for one whole tile
         final int h = single ? 1 : tall;
         // the in-register epilogues: ReLU6, linear, linear + residual, on unmasked panels
-        final boolean direct = !single && lastMask == null && !(relu6 && res != null)
-                && hasDirectTile(vectors);
+        final boolean direct = !single && !(relu6 && res != null) && hasDirectTile(vectors)
+                && (lastMask == null || vectors == 2 && res == null);
         for (int p = p0; p < p1; ) {
             final int q = Math.min(p, p1 - h); // tile start: the last tile may reach back
             final int col = q % rowPixels;
             if (direct && q == p && col + h <= rowPixels) {
-                directTile(vectors, relu6, in, inOff + q * cin, cin, wd, panelOff,
-                        res, resOff + q * cout, out,
-                        outOff + q / rowPixels * outRowStride + col * cout, cout);
+                if (lastMask == null) {
+                    directTile(vectors, relu6, in, inOff + q * cin, cin, wd, panelOff,
+                            res, resOff + q * cout, out,
+                            outOff + q / rowPixels * outRowStride + col * cout, cout);
+                } else {
+                    directTileMasked(vectors, relu6, in, inOff + q * cin, cin, wd, panelOff, out,
+                            outOff + q / rowPixels * outRowStride + col * cout, cout, lastMask);
+                }
             } else {
                 tileToScratch(vectors, single, in, inOff + q * cin, cin, wd, panelOff, scratch);
                 for (int s = p; s < q + h; ) { // rows p.. of the tile, one output row at a time
@@ -334,6 +339,26 @@ final class PointwiseGemm {
                 break;
             default:
                 throw new AssertionError("no tile of " + vectors + " vectors");
+        }
+    }
+
+    /**
+     * {@link #directTile} for a panel whose last vector is partial (stored under {@code m}): the
+     * 2-vector tile only, e.g. a 24-channel layer at 512 bits, and without a residual (see
+     * {@code gen_tiles.py} for why not more).
+     */
+    private static void directTileMasked(int vectors, boolean relu6, float[] in, int inOff,
+                                         int cin, float[] wd, int panelOff, float[] out,
+                                         int outOff, int cout, VectorMask<Float> m) {
+        switch (vectors) {
+            case 2:
+                if (relu6) GemmMr7Nr2v.tileRelu6Masked(in, inOff, cin, wd, panelOff, out, outOff,
+                        cout, m);
+                else GemmMr7Nr2v.tileLinearMasked(in, inOff, cin, wd, panelOff, out, outOff,
+                        cout, m);
+                break;
+            default:
+                throw new AssertionError("no masked direct tile of " + vectors + " vectors");
         }
     }
 
