@@ -1,0 +1,34 @@
+import dev.mobilenetsimd.kernels.Activation;
+import dev.mobilenetsimd.kernels.KernelSet;
+import dev.mobilenetsimd.kernels.KernelSets;
+import dev.mobilenetsimd.kernels.PackedWeights;
+import java.util.Random;
+
+/**
+ * Runs every pointwise panel width and epilogue (ReLU6, linear, linear + residual; full and
+ * partial last vectors) often enough for C2, for tier-check.sh to read -XX:+PrintCompilation.
+ */
+public class TierDriver {
+    public static void main(String[] args) {
+        KernelSet k = KernelSets.vector();
+        int cin = 40, pixels = 56;
+        Random r = new Random(1);
+        float sink = 0;
+        for (int cout : new int[] {8, 16, 24, 32, 48, 56, 64, 80, 96, 112}) {
+            float[] w = new float[cin * cout], b = new float[cout];
+            float[] in = new float[pixels * cin], out = new float[pixels * cout];
+            float[] res = new float[pixels * cout];
+            for (int i = 0; i < w.length; i++) {
+                w[i] = r.nextFloat();
+            }
+            PackedWeights pw = k.packPointwise(w, b, cin, cout);
+            for (int it = 0; it < 6000; it++) {
+                k.pointwise(in, 0, pixels, pw, Activation.RELU6, null, 0, out, 0);
+                k.pointwise(in, 0, pixels, pw, Activation.LINEAR, null, 0, out, 0);
+                k.pointwise(in, 0, pixels, pw, Activation.LINEAR, res, 0, out, 0);
+            }
+            sink += out[3];
+        }
+        System.out.println("done " + k.name() + " " + sink);
+    }
+}
