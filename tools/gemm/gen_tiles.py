@@ -7,7 +7,8 @@ named locals in registers but not arrays of vectors. Usage, from the project roo
     python3 tools/gemm/gen_tiles.py            # (re)writes the tiles listed in TILES
 
 Each entry is (rows, vectors, with_epilogues, role). With epilogues, the file also has
-tileRelu6 / tileLinear / tileResidual, which finish in registers instead of via scratch.
+tileRelu6 / tileLinear / tileResidual, which finish in registers instead of via scratch, and the
+tiles of MASKED_VECTORS vectors also tileRelu6Masked / tileLinearMasked.
 """
 import os
 

@@ -37,12 +37,15 @@ import jdk.incubator.vector.VectorMask;
  *       scratch, row segment by row segment.</li>
  * </ul>
  *
- * <p><b>Epilogue</b>: the bias is the accumulators' initial value. A microkernel ends by storing
- * its accumulators to a per-thread scratch block ({@code ROWS x PANEL} floats, stays in L1);
+ * <p><b>Epilogue</b>: the bias is the accumulators' initial value. A whole tile inside one output
+ * row finishes in registers ({@code tileRelu6}, {@code tileLinear}, {@code tileResidual}; for a
+ * 2-vector panel with a partial last vector, {@code tileRelu6Masked} and
+ * {@code tileLinearMasked}). Any other tile (pixel tails, tiles across row ends, other masked
+ * panels, ReLU6 with a residual, the 6x2 and 7x1 tiles of 16-register CPUs) stores its
+ * accumulators to a per-thread scratch block ({@code ROWS x PANEL} floats, stays in L1);
  * {@link PointwiseEpilogue#finish} then applies RELU6, adds the residual (after the activation,
  * reading each residual vector just before the store of the same lanes, so a residual aliasing
- * the output is safe) and stores, masking the last vector of a tail panel. That costs one L1
- * store + load per output vector (a few % at cin = 16, noise at cin >= 96) and buys this:
+ * the output is safe) and stores, masking the last vector of a tail panel. Each epilogue is a method of its own, for these reasons:
  *
  * <p><b>C2 constraints</b> (checked with {@code -XX:+PrintIntrinsics}, {@code -XX:+PrintCompilation}
  * and {@code -XX:CompileCommand=PrintInlining,...} on JDK 25):
@@ -52,7 +55,8 @@ import jdk.incubator.vector.VectorMask;
  *       boxed (0.5 GFLOP/s, 100+ MB/op). Written out inline instead, the kernels were too big for
  *       C1 ("out of virtual registers in LIR generator"); such a method can stay in tier-2 code,
  *       boxing every vector op, for 10+ s before C2 compiles it. Kept to "K loop + stores", the
- *       microkernels compile at tier 3, then C2 about a second later on this busy 2-core host.</li>
+ *       microkernels compile at tier 3, then C2 about a second later on this busy 2-core host.
+ *       {@code tools/lowering/tier-check.sh} fails if a tile method does not reach C2.</li>
  *   <li>After the K loop an accumulator is a loop phi typed just {@code FloatVector}, so
  *       {@code acc.intoArray(..)} binds the abstract {@code intoArray0} only through the type
  *       profile. The last input channel is peeled out of the loop: an FMA on a freshly broadcast
@@ -250,10 +254,10 @@ final class PointwiseGemm {
      * Pixels {@code [p0, p1)} of one panel of {@code vectors} vectors, in whole tiles of the
      * panel's microkernel; the last tile overlaps its predecessor when the pixels do not divide
      * (one-row tiles if the call has fewer pixels than a tile). A whole tile inside one output row
-     * with an unmasked panel finishes in registers; any other goes through scratch, and only its
-     * new rows are stored, output row segment by segment (so a residual aliasing the output is
-     * read once, just before its store). {@code resOff} and {@code outOff} point at the panel's
-     * first channel of pixel 0.
+     * finishes in registers where its panel has such an epilogue (see the class comment); any
+     * other goes through scratch, and only its new rows are stored, output row segment by segment
+     * (so a residual aliasing the output is read once, just before its store). {@code resOff} and
+     * {@code outOff} point at the panel's first channel of pixel 0.
      */
     private static void panelRows(int vectors, float[] scratch, float[] in, int inOff, int p0,
                                   int p1, int cin, float[] wd, int panelOff, boolean relu6,
@@ -262,7 +266,8 @@ final class PointwiseGemm {
         final int tall = tileRows(vectors);
         final boolean single = p1 < tall; // too few pixels in the call for one whole tile
         final int h = single ? 1 : tall;
-        // the in-register epilogues: ReLU6, linear, linear + residual, on unmasked panels
+        // the in-register epilogues: ReLU6, linear, linear + residual on unmasked panels; ReLU6
+        // and linear on a 2-vector panel with a partial last vector
         final boolean direct = !single && !(relu6 && res != null) && hasDirectTile(vectors)
                 && (lastMask == null || vectors == 2 && res == null);
         for (int p = p0; p < p1; ) {
