@@ -6,7 +6,9 @@ import java.util.Random;
 
 /**
  * Runs every pointwise panel width and epilogue (ReLU6, linear, linear + residual; full and
- * partial last vectors) often enough for C2, for tier-check.sh to read -XX:+PrintCompilation.
+ * partial last vectors), and the 3x3 convolution's paths (pairs of channel blocks, a single or
+ * partial block; interior tiles, leftover columns, border pixels), often enough for C2, for
+ * tier-check.sh to read -XX:+PrintCompilation.
  */
 public class TierDriver {
     public static void main(String[] args) {
@@ -28,6 +30,25 @@ public class TierDriver {
                 k.pointwise(in, 0, pixels, pw, Activation.LINEAR, res, 0, out, 0);
             }
             sink += out[3];
+        }
+        int cinStem = 3, h = 29, wd = 29; // 15 output columns: a 12-pixel tile, then leftovers
+        float[] image = new float[h * wd * cinStem];
+        for (int i = 0; i < image.length; i++) {
+            image[i] = r.nextFloat();
+        }
+        for (int cout : new int[] {16, 24, 32, 40, 48}) {
+            float[] w = new float[9 * cinStem * cout];
+            for (int i = 0; i < w.length; i++) {
+                w[i] = r.nextFloat() - 0.5f;
+            }
+            PackedWeights pw = k.packConv3x3(w, new float[cout], cinStem, cout);
+            int oh = (h + 1) / 2, ow = (wd + 1) / 2;
+            float[] out = new float[oh * ow * cout];
+            for (int it = 0; it < 4000; it++) {
+                k.conv3x3(image, 0, h, wd, 2, 0, 0, pw, Activation.RELU6, out, 0, oh, ow, 0, oh);
+                k.conv3x3(image, 0, h, wd, 2, 1, 1, pw, Activation.LINEAR, out, 0, oh, ow, 0, oh);
+            }
+            sink += out[5];
         }
         System.out.println("done " + k.name() + " " + sink);
     }

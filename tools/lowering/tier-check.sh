@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Checks that every pointwise GEMM tile method reaches C2. A kernel method that C1 cannot compile
-# at tier 3 ("out of virtual registers") can stay at tier 2 for good, and the Vector API then runs
-# un-intrinsified, ~100x slower, with no error (reports/LOWERING.md, session 4).
+# Checks that every pointwise GEMM tile method and every 3x3 convolution method reaches C2. A
+# kernel method that C1 cannot compile at tier 3 ("out of virtual registers") can stay at tier 2
+# for good, and the Vector API then runs un-intrinsified, ~100x slower, with no error
+# (reports/LOWERING.md, session 4).
 #
-#   tools/lowering/tier-check.sh            # JAVA_HOME's java (default: java on PATH); 512, 256, 128 bits
-# Exit status 1 if any kernel method was skipped by a compiler or a tile method never reached tier 4.
+#   tools/lowering/tier-check.sh   # JAVA_HOME's java (default: java on PATH); 512, 256, 128 bits
+# Exit status 1 if any kernel method was skipped by a compiler or a watched method never reached
+# tier 4.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 java=${JAVA_HOME:+$JAVA_HOME/bin/}java
@@ -27,13 +29,16 @@ for line in open(log):
         skipped.append(line.strip())
     elif 'made not entrant' not in line:
         best[m.group(2)] = max(best.get(m.group(2), 0), int(m.group(1)))
-stuck = sorted(n for n, t in best.items() if '.Gemm' in n and '::tile' in n and t < 4)
+def watched(n):
+    return '.Gemm' in n and '::tile' in n or '.Conv3x3::' in n and '::pack' not in n
+stuck = sorted(n for n, t in best.items() if watched(n) and t < 4)
 for s in skipped:
     print(f"{bits} bits: {s}")
 for n in stuck:
     print(f"{bits} bits: {n} never reached tier 4")
-tiles = sum(1 for n in best if '.Gemm' in n and '::tile' in n)
-print(f"{bits} bits: {tiles} tile methods compiled, {len(stuck)} below tier 4, {len(skipped)} skipped")
+tiles = sum(1 for n in best if watched(n))
+print(f"{bits} bits: {tiles} tile and conv3x3 methods compiled, {len(stuck)} below tier 4,"
+      f" {len(skipped)} skipped")
 sys.exit(1 if stuck or skipped else 0)
 P
 done
