@@ -1,5 +1,6 @@
 package dev.mobilenetsimd.kernels.vector;
 
+import static dev.mobilenetsimd.kernels.vector.VectorWidth.MASKED_MEMORY_INTRINSICS;
 import static dev.mobilenetsimd.kernels.vector.VectorWidth.RELU6_BLEND;
 import static jdk.incubator.vector.VectorOperators.GT;
 import static jdk.incubator.vector.VectorOperators.LE;
@@ -31,6 +32,8 @@ final class PointwiseEpilogue {
                        float[] res, int resOff, float[] out, int outOff, int cout,
                        VectorMask<Float> lastMask) {
         final int full = lastMask == null ? vectors : vectors - 1;
+        final int tailLanes = lastMask == null || MASKED_MEMORY_INTRINSICS ? 0
+                : lastMask.trueCount();
         for (int r = 0, a = accOff; r < rows; r++, resOff += cout, outOff += cout) {
             int c = 0;
             for (int j = 0; j < full; j++, a += LANES, c += LANES) {
@@ -53,9 +56,18 @@ final class PointwiseEpilogue {
                             : v.max(0f).min(6f));
                 }
                 if (res != null) {
-                    v = v.add(FloatVector.fromArray(S, res, resOff + c, lastMask));
+                    // unmasked where the whole vector is inside res: the lanes past cout are
+                    // never stored (and a masked load is Java code on JDK 17)
+                    v = v.add(resOff + c + LANES <= res.length
+                            ? FloatVector.fromArray(S, res, resOff + c)
+                            : FloatVector.fromArray(S, res, resOff + c, lastMask));
                 }
-                v.intoArray(out, outOff + c, lastMask);
+                if (MASKED_MEMORY_INTRINSICS) {
+                    v.intoArray(out, outOff + c, lastMask);
+                } else { // JDK 17: back into the consumed scratch slot, then copy the lanes
+                    v.intoArray(acc, a);
+                    System.arraycopy(acc, a, out, outOff + c, tailLanes);
+                }
                 a += LANES;
             }
         }

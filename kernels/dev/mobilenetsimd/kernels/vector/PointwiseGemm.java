@@ -269,7 +269,8 @@ final class PointwiseGemm {
         // the in-register epilogues: ReLU6, linear, linear + residual on unmasked panels; ReLU6
         // and linear on a 2-vector panel with a partial last vector
         final boolean direct = !single && !(relu6 && res != null) && hasDirectTile(vectors)
-                && (lastMask == null || vectors == 2 && res == null);
+                && (lastMask == null || vectors == 2 && res == null
+                        && VectorWidth.MASKED_MEMORY_INTRINSICS);
         for (int p = p0; p < p1; ) {
             final int q = Math.min(p, p1 - h); // tile start: the last tile may reach back
             final int col = q % rowPixels;
