@@ -49,6 +49,8 @@ public class Driver {
             // Projection 192 -> 96 without residual (4x6 tileLinear at 512 bits), and 144 -> 24 (2-vector tail).
             PackedWeights linear = v.packPointwise(rnd(192 * 96), rnd(96), 192, 96);
             PackedWeights narrow = v.packPointwise(rnd(144 * 24), rnd(24), 144, 24);
+            // Projection 32 -> 16 (block 1 at 512 bits: one vector, the 14x1 tileLinear).
+            PackedWeights single = v.packPointwise(rnd(32 * 16), rnd(16), 32, 16);
             float[] out2 = new float[px * 96];
             // 5-vector panels at 512 bits: expansion 64 -> 320 (5x5 tileRelu6), projection
             // 384 -> 160 with residual (5x5 tileResidual), the expansion into rows of 14 pixels
@@ -63,6 +65,7 @@ public class Driver {
                 v.pointwise(in, 0, px, project, Activation.LINEAR, res, 0, res, 0);
                 v.pointwise(in, 0, px, linear, Activation.LINEAR, null, 0, out2, 0);
                 v.pointwise(in, 0, px, narrow, Activation.LINEAR, null, 0, out2, 0);
+                v.pointwise(in, 0, px, single, Activation.LINEAR, null, 0, out2, 0);
                 v.pointwise(in, 0, px - 1, narrow, Activation.RELU6, null, 0, out2, 0);
                 v.pointwise(in, 0, px, wide, Activation.RELU6, null, 0, out3, 0);
                 v.pointwise(in, 0, px, project160, Activation.LINEAR, res160, 0, res160, 0);
