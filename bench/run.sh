@@ -9,6 +9,8 @@
 #                          # ideally with BENCH_CPU set
 #   bench/run.sh report    # regenerate reports/ from the JSON in reports/data (no measuring)
 #   bench/run.sh list quick|full     # print the runs a profile would make, and exit
+#   bench/run.sh alternate [PAIRS]    # NetworkBench 1.0/224 forks, fused and layer-by-layer in
+#                                    # turn (default 4 pairs), into reports/adhoc/alternate/
 #   bench/run.sh NetworkBench BlockBench -- -f 1 -wi 3 -i 5   # ad hoc runs (JDK 25 or $JAVA_HOME)
 #                                    # into reports/adhoc/, not part of the generated report
 #
@@ -62,6 +64,30 @@ report() {
 # ---- ad hoc mode (the old interface) -------------------------------------------------------------
 case "${1:-quick}" in
   quick|full|report|list) ;;
+  alternate)
+    # Fused and layer-by-layer NetworkBench forks in turn, PAIRS times: a minute of host load
+    # then hits both sides, where a profile measures one setup after the other.
+    pairs=${2:-4}
+    JAVA_HOME=${JAVA_HOME:-$JDK25_HOME}
+    build_classes
+    out=$reports/adhoc/alternate
+    mkdir -p "$out"
+    for i in $(seq "$pairs"); do
+      line="pair $i:"
+      for b in vector-fused vector-layerwise; do
+        log "pair $i/$pairs: $b ..."
+        ${BENCH_CPU:+taskset -c "$BENCH_CPU"} "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector \
+            -cp "$cp" org.openjdk.jmh.Main '\.NetworkBench\.' -p variant=1.0/224 -p batch=1 \
+            -p threads=1 -p backend=$b -f 1 -wi 4 -w 1s -i 3 -r 1s -rf json \
+            -rff "$out/$b-$i.json" > "$out/$b-$i.log" 2>&1
+        median=$(grep -E 'inference:p0\.50 ' "$out/$b-$i.log" | awk '{print $(NF-1)}')
+        line="$line $b ${median:-?} ms"
+        eval "m_${b//-/_}=\${median:-0}"
+      done
+      echo "$line, layer-by-layer / fused $(awk -v a="$m_vector_layerwise" -v b="$m_vector_fused" \
+          'BEGIN { if (b > 0) printf "%.3f", a / b; else print "?" }')" | tee -a "$out/summary.txt"
+    done
+    exit 0 ;;
   *)
     benches=()
     while [ $# -gt 0 ] && [ "$1" != "--" ]; do benches+=("$1"); shift; done
