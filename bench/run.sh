@@ -72,20 +72,21 @@ case "${1:-quick}" in
     build_classes
     out=$reports/adhoc/alternate
     mkdir -p "$out"
+    : > "$out/summary.txt"
     for i in $(seq "$pairs"); do
-      line="pair $i:"
+      medians=()
       for b in vector-fused vector-layerwise; do
         log "pair $i/$pairs: $b ..."
         ${BENCH_CPU:+taskset -c "$BENCH_CPU"} "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector \
             -cp "$cp" org.openjdk.jmh.Main '\.NetworkBench\.' -p variant=1.0/224 -p batch=1 \
             -p threads=1 -p backend=$b -f 1 -wi 4 -w 1s -i 3 -r 1s -rf json \
             -rff "$out/$b-$i.json" > "$out/$b-$i.log" 2>&1
-        median=$(grep -E 'inference:p0\.50 ' "$out/$b-$i.log" | awk '{print $(NF-1)}')
-        line="$line $b ${median:-?} ms"
-        eval "m_${b//-/_}=\${median:-0}"
+        m=$(grep -E 'inference:p0\.50 ' "$out/$b-$i.log" | awk '{print $(NF-1)}')
+        medians+=("${m:-?}")
       done
-      echo "$line, layer-by-layer / fused $(awk -v a="$m_vector_layerwise" -v b="$m_vector_fused" \
-          'BEGIN { if (b > 0) printf "%.3f", a / b; else print "?" }')" | tee -a "$out/summary.txt"
+      echo "pair $i: vector-fused ${medians[0]} ms vector-layerwise ${medians[1]} ms," \
+          "layer-by-layer / fused $(awk -v f="${medians[0]}" -v l="${medians[1]}" \
+          'BEGIN { if (f + 0 > 0) printf "%.3f", l / f; else print "?" }')" | tee -a "$out/summary.txt"
     done
     exit 0 ;;
   *)
