@@ -8,7 +8,8 @@ named locals in registers but not arrays of vectors. Usage, from the project roo
 
 Each entry is (rows, vectors, with_epilogues, role). With epilogues, the file also has
 tileRelu6 / tileLinear / tileResidual, which finish in registers instead of via scratch, and the
-tiles of MASKED_VECTORS vectors also tileRelu6Masked / tileLinearMasked.
+tiles of MASKED_VECTORS vectors also tileRelu6Masked / tileLinearMasked, and the tiles in
+FIXED_K also tileLinearK<n>: tileLinear with the input-channel count a constant.
 """
 import os
 
@@ -92,7 +93,7 @@ def relu6(a):
             f"                : {a}.max(0f).min(6f))")
 
 
-def method(R, V, kind):
+def method(R, V, kind, fixed_k=None):
     masked = kind.endswith("M")  # the last vector stored (and its residual read) under mask m
     kind = kind.rstrip("M")
     sig = {
@@ -118,7 +119,15 @@ def method(R, V, kind):
         sig = sig.replace("tileResidual(", "tileResidualMasked(").replace(") {", ", VectorMask<Float> m) {")
         doc = doc + [f"The last vector ({{@code j = {V - 1}}}) is stored under mask {{@code m}}: for a panel",
                      "whose last vector is only partly inside {@code cout}."]
+    if fixed_k:
+        sig = sig.replace("tileLinear(", f"tileLinearK{fixed_k}(").replace("int cin, ", "")
+        doc = [f"{{@link #tileLinear}} for exactly {fixed_k} input channels. With {{@code cin}} a constant,",
+               "C2 addresses every pixel row from one register plus a constant displacement; with",
+               f"{{@code cin}} a variable it needs {R} row offsets, more than the free general-purpose",
+               "registers, and reloads the spilled ones every input channel (reports/LOWERING.md)."]
     L = ["    /**"] + [f"     * {d}" for d in doc] + ["     */", "    " + sig]
+    if fixed_k:
+        L.append(f"        final int cin = {fixed_k};")
     L += prologue(R, V)
     L += k_loop(R, V)
     for r in range(R):
@@ -145,6 +154,9 @@ WIDTH = 100
 # Not the 14x1 tile, nor a masked residual: those methods are too big for C1 ("out of virtual
 # registers"), and a method C1 cannot compile at tier 3 may never reach C2 (it ran 100x slower).
 MASKED_VECTORS = (2,)
+# Input-channel counts that get a constant-cin tileLinear: the block-1 projections of the published
+# width multipliers 0.35-1.0 (16, 16, 24, 32 channels into 8-16), the only layers on the 14x1 tile.
+FIXED_K = {(14, 1): (16, 24, 32)}
 
 
 def wrap(line):
@@ -222,6 +234,9 @@ def source(R, V, epilogues, role):
         if i:
             L.append("")
         L += method(R, V, kind)
+    for k in FIXED_K.get((R, V), ()):
+        L.append("")
+        L += method(R, V, "linear", fixed_k=k)
     L.append("}")
     L = [w for line in L for part in line.split("\n") for w in wrap(part)]
     return name, "\n".join(L) + "\n"

@@ -6,7 +6,7 @@ import java.util.Random;
 
 /**
  * Runs every pointwise panel width and epilogue (ReLU6, linear, linear + residual; full and
- * partial last vectors), and the 3x3 convolution's paths (pairs of channel blocks, a single or
+ * partial last vectors; the constant-cin linear tiles of 16, 24 and 32 input channels), and the 3x3 convolution's paths (pairs of channel blocks, a single or
  * partial block; interior tiles, leftover columns, border pixels), often enough for C2, for
  * tier-check.sh to read -XX:+PrintCompilation.
  */
@@ -30,6 +30,15 @@ public class TierDriver {
                 k.pointwise(in, 0, pixels, pw, Activation.LINEAR, res, 0, out, 0);
             }
             sink += out[3];
+        }
+        for (int fixedCin : new int[] {16, 24, 32}) { // GemmMr14Nr1v.tileLinearK16/24/32
+            int cout = k.vectorBitSize() / Float.SIZE; // one vector
+            PackedWeights pw = k.packPointwise(new float[fixedCin * cout], null, fixedCin, cout);
+            float[] in = new float[pixels * fixedCin], out = new float[pixels * cout];
+            for (int it = 0; it < 6000; it++) {
+                k.pointwise(in, 0, pixels, pw, Activation.LINEAR, null, 0, out, 0);
+            }
+            sink += out[1];
         }
         int cinStem = 3, h = 29, wd = 29; // 15 output columns: a 12-pixel tile, then leftovers
         float[] image = new float[h * wd * cinStem];

@@ -541,4 +541,364 @@ final class GemmMr14Nr1v {
         acc130.add(FloatVector.fromArray(S, res, resOff + 13 * cout))
                 .intoArray(out, outOff + 13 * cout);
     }
+
+    /**
+     * {@link #tileLinear} for exactly 16 input channels. With {@code cin} a constant,
+     * C2 addresses every pixel row from one register plus a constant displacement; with
+     * {@code cin} a variable it needs 14 row offsets, more than the free general-purpose
+     * registers, and reloads the spilled ones every input channel (reports/LOWERING.md).
+     */
+    static void tileLinearK16(float[] in, int inOff, float[] wd, int panelOff, float[] out,
+                              int outOff, int cout) {
+        final int cin = 16;
+        final int biasOff = panelOff + cin * PANEL;
+        final FloatVector bias0 = FloatVector.fromArray(S, wd, biasOff);
+        FloatVector acc00 = bias0;
+        FloatVector acc10 = bias0;
+        FloatVector acc20 = bias0;
+        FloatVector acc30 = bias0;
+        FloatVector acc40 = bias0;
+        FloatVector acc50 = bias0;
+        FloatVector acc60 = bias0;
+        FloatVector acc70 = bias0;
+        FloatVector acc80 = bias0;
+        FloatVector acc90 = bias0;
+        FloatVector acc100 = bias0;
+        FloatVector acc110 = bias0;
+        FloatVector acc120 = bias0;
+        FloatVector acc130 = bias0;
+        final int in0 = inOff;
+        final int in1 = in0 + cin;
+        final int in2 = in1 + cin;
+        final int in3 = in2 + cin;
+        final int in4 = in3 + cin;
+        final int in5 = in4 + cin;
+        final int in6 = in5 + cin;
+        final int in7 = in6 + cin;
+        final int in8 = in7 + cin;
+        final int in9 = in8 + cin;
+        final int in10 = in9 + cin;
+        final int in11 = in10 + cin;
+        final int in12 = in11 + cin;
+        final int in13 = in12 + cin;
+        final int lastK = cin - 1;
+        int wk = panelOff;
+        for (int k = 0; k < lastK; k++, wk += PANEL) {
+            final FloatVector w0 = FloatVector.fromArray(S, wd, wk);
+            final FloatVector x0 = FloatVector.broadcast(S, in[in0 + k]);
+            acc00 = x0.fma(w0, acc00);
+            final FloatVector x1 = FloatVector.broadcast(S, in[in1 + k]);
+            acc10 = x1.fma(w0, acc10);
+            final FloatVector x2 = FloatVector.broadcast(S, in[in2 + k]);
+            acc20 = x2.fma(w0, acc20);
+            final FloatVector x3 = FloatVector.broadcast(S, in[in3 + k]);
+            acc30 = x3.fma(w0, acc30);
+            final FloatVector x4 = FloatVector.broadcast(S, in[in4 + k]);
+            acc40 = x4.fma(w0, acc40);
+            final FloatVector x5 = FloatVector.broadcast(S, in[in5 + k]);
+            acc50 = x5.fma(w0, acc50);
+            final FloatVector x6 = FloatVector.broadcast(S, in[in6 + k]);
+            acc60 = x6.fma(w0, acc60);
+            final FloatVector x7 = FloatVector.broadcast(S, in[in7 + k]);
+            acc70 = x7.fma(w0, acc70);
+            final FloatVector x8 = FloatVector.broadcast(S, in[in8 + k]);
+            acc80 = x8.fma(w0, acc80);
+            final FloatVector x9 = FloatVector.broadcast(S, in[in9 + k]);
+            acc90 = x9.fma(w0, acc90);
+            final FloatVector x10 = FloatVector.broadcast(S, in[in10 + k]);
+            acc100 = x10.fma(w0, acc100);
+            final FloatVector x11 = FloatVector.broadcast(S, in[in11 + k]);
+            acc110 = x11.fma(w0, acc110);
+            final FloatVector x12 = FloatVector.broadcast(S, in[in12 + k]);
+            acc120 = x12.fma(w0, acc120);
+            final FloatVector x13 = FloatVector.broadcast(S, in[in13 + k]);
+            acc130 = x13.fma(w0, acc130);
+        }
+        { // the last input channel, peeled: an FMA on a fresh broadcast has an exact class,
+          // so C2 binds the stores below statically (a loop phi is just FloatVector)
+            final FloatVector w0 = FloatVector.fromArray(S, wd, wk);
+            final FloatVector x0 = FloatVector.broadcast(S, in[in0 + lastK]);
+            acc00 = x0.fma(w0, acc00);
+            final FloatVector x1 = FloatVector.broadcast(S, in[in1 + lastK]);
+            acc10 = x1.fma(w0, acc10);
+            final FloatVector x2 = FloatVector.broadcast(S, in[in2 + lastK]);
+            acc20 = x2.fma(w0, acc20);
+            final FloatVector x3 = FloatVector.broadcast(S, in[in3 + lastK]);
+            acc30 = x3.fma(w0, acc30);
+            final FloatVector x4 = FloatVector.broadcast(S, in[in4 + lastK]);
+            acc40 = x4.fma(w0, acc40);
+            final FloatVector x5 = FloatVector.broadcast(S, in[in5 + lastK]);
+            acc50 = x5.fma(w0, acc50);
+            final FloatVector x6 = FloatVector.broadcast(S, in[in6 + lastK]);
+            acc60 = x6.fma(w0, acc60);
+            final FloatVector x7 = FloatVector.broadcast(S, in[in7 + lastK]);
+            acc70 = x7.fma(w0, acc70);
+            final FloatVector x8 = FloatVector.broadcast(S, in[in8 + lastK]);
+            acc80 = x8.fma(w0, acc80);
+            final FloatVector x9 = FloatVector.broadcast(S, in[in9 + lastK]);
+            acc90 = x9.fma(w0, acc90);
+            final FloatVector x10 = FloatVector.broadcast(S, in[in10 + lastK]);
+            acc100 = x10.fma(w0, acc100);
+            final FloatVector x11 = FloatVector.broadcast(S, in[in11 + lastK]);
+            acc110 = x11.fma(w0, acc110);
+            final FloatVector x12 = FloatVector.broadcast(S, in[in12 + lastK]);
+            acc120 = x12.fma(w0, acc120);
+            final FloatVector x13 = FloatVector.broadcast(S, in[in13 + lastK]);
+            acc130 = x13.fma(w0, acc130);
+        }
+        acc00.intoArray(out, outOff);
+        acc10.intoArray(out, outOff + cout);
+        acc20.intoArray(out, outOff + 2 * cout);
+        acc30.intoArray(out, outOff + 3 * cout);
+        acc40.intoArray(out, outOff + 4 * cout);
+        acc50.intoArray(out, outOff + 5 * cout);
+        acc60.intoArray(out, outOff + 6 * cout);
+        acc70.intoArray(out, outOff + 7 * cout);
+        acc80.intoArray(out, outOff + 8 * cout);
+        acc90.intoArray(out, outOff + 9 * cout);
+        acc100.intoArray(out, outOff + 10 * cout);
+        acc110.intoArray(out, outOff + 11 * cout);
+        acc120.intoArray(out, outOff + 12 * cout);
+        acc130.intoArray(out, outOff + 13 * cout);
+    }
+
+    /**
+     * {@link #tileLinear} for exactly 24 input channels. With {@code cin} a constant,
+     * C2 addresses every pixel row from one register plus a constant displacement; with
+     * {@code cin} a variable it needs 14 row offsets, more than the free general-purpose
+     * registers, and reloads the spilled ones every input channel (reports/LOWERING.md).
+     */
+    static void tileLinearK24(float[] in, int inOff, float[] wd, int panelOff, float[] out,
+                              int outOff, int cout) {
+        final int cin = 24;
+        final int biasOff = panelOff + cin * PANEL;
+        final FloatVector bias0 = FloatVector.fromArray(S, wd, biasOff);
+        FloatVector acc00 = bias0;
+        FloatVector acc10 = bias0;
+        FloatVector acc20 = bias0;
+        FloatVector acc30 = bias0;
+        FloatVector acc40 = bias0;
+        FloatVector acc50 = bias0;
+        FloatVector acc60 = bias0;
+        FloatVector acc70 = bias0;
+        FloatVector acc80 = bias0;
+        FloatVector acc90 = bias0;
+        FloatVector acc100 = bias0;
+        FloatVector acc110 = bias0;
+        FloatVector acc120 = bias0;
+        FloatVector acc130 = bias0;
+        final int in0 = inOff;
+        final int in1 = in0 + cin;
+        final int in2 = in1 + cin;
+        final int in3 = in2 + cin;
+        final int in4 = in3 + cin;
+        final int in5 = in4 + cin;
+        final int in6 = in5 + cin;
+        final int in7 = in6 + cin;
+        final int in8 = in7 + cin;
+        final int in9 = in8 + cin;
+        final int in10 = in9 + cin;
+        final int in11 = in10 + cin;
+        final int in12 = in11 + cin;
+        final int in13 = in12 + cin;
+        final int lastK = cin - 1;
+        int wk = panelOff;
+        for (int k = 0; k < lastK; k++, wk += PANEL) {
+            final FloatVector w0 = FloatVector.fromArray(S, wd, wk);
+            final FloatVector x0 = FloatVector.broadcast(S, in[in0 + k]);
+            acc00 = x0.fma(w0, acc00);
+            final FloatVector x1 = FloatVector.broadcast(S, in[in1 + k]);
+            acc10 = x1.fma(w0, acc10);
+            final FloatVector x2 = FloatVector.broadcast(S, in[in2 + k]);
+            acc20 = x2.fma(w0, acc20);
+            final FloatVector x3 = FloatVector.broadcast(S, in[in3 + k]);
+            acc30 = x3.fma(w0, acc30);
+            final FloatVector x4 = FloatVector.broadcast(S, in[in4 + k]);
+            acc40 = x4.fma(w0, acc40);
+            final FloatVector x5 = FloatVector.broadcast(S, in[in5 + k]);
+            acc50 = x5.fma(w0, acc50);
+            final FloatVector x6 = FloatVector.broadcast(S, in[in6 + k]);
+            acc60 = x6.fma(w0, acc60);
+            final FloatVector x7 = FloatVector.broadcast(S, in[in7 + k]);
+            acc70 = x7.fma(w0, acc70);
+            final FloatVector x8 = FloatVector.broadcast(S, in[in8 + k]);
+            acc80 = x8.fma(w0, acc80);
+            final FloatVector x9 = FloatVector.broadcast(S, in[in9 + k]);
+            acc90 = x9.fma(w0, acc90);
+            final FloatVector x10 = FloatVector.broadcast(S, in[in10 + k]);
+            acc100 = x10.fma(w0, acc100);
+            final FloatVector x11 = FloatVector.broadcast(S, in[in11 + k]);
+            acc110 = x11.fma(w0, acc110);
+            final FloatVector x12 = FloatVector.broadcast(S, in[in12 + k]);
+            acc120 = x12.fma(w0, acc120);
+            final FloatVector x13 = FloatVector.broadcast(S, in[in13 + k]);
+            acc130 = x13.fma(w0, acc130);
+        }
+        { // the last input channel, peeled: an FMA on a fresh broadcast has an exact class,
+          // so C2 binds the stores below statically (a loop phi is just FloatVector)
+            final FloatVector w0 = FloatVector.fromArray(S, wd, wk);
+            final FloatVector x0 = FloatVector.broadcast(S, in[in0 + lastK]);
+            acc00 = x0.fma(w0, acc00);
+            final FloatVector x1 = FloatVector.broadcast(S, in[in1 + lastK]);
+            acc10 = x1.fma(w0, acc10);
+            final FloatVector x2 = FloatVector.broadcast(S, in[in2 + lastK]);
+            acc20 = x2.fma(w0, acc20);
+            final FloatVector x3 = FloatVector.broadcast(S, in[in3 + lastK]);
+            acc30 = x3.fma(w0, acc30);
+            final FloatVector x4 = FloatVector.broadcast(S, in[in4 + lastK]);
+            acc40 = x4.fma(w0, acc40);
+            final FloatVector x5 = FloatVector.broadcast(S, in[in5 + lastK]);
+            acc50 = x5.fma(w0, acc50);
+            final FloatVector x6 = FloatVector.broadcast(S, in[in6 + lastK]);
+            acc60 = x6.fma(w0, acc60);
+            final FloatVector x7 = FloatVector.broadcast(S, in[in7 + lastK]);
+            acc70 = x7.fma(w0, acc70);
+            final FloatVector x8 = FloatVector.broadcast(S, in[in8 + lastK]);
+            acc80 = x8.fma(w0, acc80);
+            final FloatVector x9 = FloatVector.broadcast(S, in[in9 + lastK]);
+            acc90 = x9.fma(w0, acc90);
+            final FloatVector x10 = FloatVector.broadcast(S, in[in10 + lastK]);
+            acc100 = x10.fma(w0, acc100);
+            final FloatVector x11 = FloatVector.broadcast(S, in[in11 + lastK]);
+            acc110 = x11.fma(w0, acc110);
+            final FloatVector x12 = FloatVector.broadcast(S, in[in12 + lastK]);
+            acc120 = x12.fma(w0, acc120);
+            final FloatVector x13 = FloatVector.broadcast(S, in[in13 + lastK]);
+            acc130 = x13.fma(w0, acc130);
+        }
+        acc00.intoArray(out, outOff);
+        acc10.intoArray(out, outOff + cout);
+        acc20.intoArray(out, outOff + 2 * cout);
+        acc30.intoArray(out, outOff + 3 * cout);
+        acc40.intoArray(out, outOff + 4 * cout);
+        acc50.intoArray(out, outOff + 5 * cout);
+        acc60.intoArray(out, outOff + 6 * cout);
+        acc70.intoArray(out, outOff + 7 * cout);
+        acc80.intoArray(out, outOff + 8 * cout);
+        acc90.intoArray(out, outOff + 9 * cout);
+        acc100.intoArray(out, outOff + 10 * cout);
+        acc110.intoArray(out, outOff + 11 * cout);
+        acc120.intoArray(out, outOff + 12 * cout);
+        acc130.intoArray(out, outOff + 13 * cout);
+    }
+
+    /**
+     * {@link #tileLinear} for exactly 32 input channels. With {@code cin} a constant,
+     * C2 addresses every pixel row from one register plus a constant displacement; with
+     * {@code cin} a variable it needs 14 row offsets, more than the free general-purpose
+     * registers, and reloads the spilled ones every input channel (reports/LOWERING.md).
+     */
+    static void tileLinearK32(float[] in, int inOff, float[] wd, int panelOff, float[] out,
+                              int outOff, int cout) {
+        final int cin = 32;
+        final int biasOff = panelOff + cin * PANEL;
+        final FloatVector bias0 = FloatVector.fromArray(S, wd, biasOff);
+        FloatVector acc00 = bias0;
+        FloatVector acc10 = bias0;
+        FloatVector acc20 = bias0;
+        FloatVector acc30 = bias0;
+        FloatVector acc40 = bias0;
+        FloatVector acc50 = bias0;
+        FloatVector acc60 = bias0;
+        FloatVector acc70 = bias0;
+        FloatVector acc80 = bias0;
+        FloatVector acc90 = bias0;
+        FloatVector acc100 = bias0;
+        FloatVector acc110 = bias0;
+        FloatVector acc120 = bias0;
+        FloatVector acc130 = bias0;
+        final int in0 = inOff;
+        final int in1 = in0 + cin;
+        final int in2 = in1 + cin;
+        final int in3 = in2 + cin;
+        final int in4 = in3 + cin;
+        final int in5 = in4 + cin;
+        final int in6 = in5 + cin;
+        final int in7 = in6 + cin;
+        final int in8 = in7 + cin;
+        final int in9 = in8 + cin;
+        final int in10 = in9 + cin;
+        final int in11 = in10 + cin;
+        final int in12 = in11 + cin;
+        final int in13 = in12 + cin;
+        final int lastK = cin - 1;
+        int wk = panelOff;
+        for (int k = 0; k < lastK; k++, wk += PANEL) {
+            final FloatVector w0 = FloatVector.fromArray(S, wd, wk);
+            final FloatVector x0 = FloatVector.broadcast(S, in[in0 + k]);
+            acc00 = x0.fma(w0, acc00);
+            final FloatVector x1 = FloatVector.broadcast(S, in[in1 + k]);
+            acc10 = x1.fma(w0, acc10);
+            final FloatVector x2 = FloatVector.broadcast(S, in[in2 + k]);
+            acc20 = x2.fma(w0, acc20);
+            final FloatVector x3 = FloatVector.broadcast(S, in[in3 + k]);
+            acc30 = x3.fma(w0, acc30);
+            final FloatVector x4 = FloatVector.broadcast(S, in[in4 + k]);
+            acc40 = x4.fma(w0, acc40);
+            final FloatVector x5 = FloatVector.broadcast(S, in[in5 + k]);
+            acc50 = x5.fma(w0, acc50);
+            final FloatVector x6 = FloatVector.broadcast(S, in[in6 + k]);
+            acc60 = x6.fma(w0, acc60);
+            final FloatVector x7 = FloatVector.broadcast(S, in[in7 + k]);
+            acc70 = x7.fma(w0, acc70);
+            final FloatVector x8 = FloatVector.broadcast(S, in[in8 + k]);
+            acc80 = x8.fma(w0, acc80);
+            final FloatVector x9 = FloatVector.broadcast(S, in[in9 + k]);
+            acc90 = x9.fma(w0, acc90);
+            final FloatVector x10 = FloatVector.broadcast(S, in[in10 + k]);
+            acc100 = x10.fma(w0, acc100);
+            final FloatVector x11 = FloatVector.broadcast(S, in[in11 + k]);
+            acc110 = x11.fma(w0, acc110);
+            final FloatVector x12 = FloatVector.broadcast(S, in[in12 + k]);
+            acc120 = x12.fma(w0, acc120);
+            final FloatVector x13 = FloatVector.broadcast(S, in[in13 + k]);
+            acc130 = x13.fma(w0, acc130);
+        }
+        { // the last input channel, peeled: an FMA on a fresh broadcast has an exact class,
+          // so C2 binds the stores below statically (a loop phi is just FloatVector)
+            final FloatVector w0 = FloatVector.fromArray(S, wd, wk);
+            final FloatVector x0 = FloatVector.broadcast(S, in[in0 + lastK]);
+            acc00 = x0.fma(w0, acc00);
+            final FloatVector x1 = FloatVector.broadcast(S, in[in1 + lastK]);
+            acc10 = x1.fma(w0, acc10);
+            final FloatVector x2 = FloatVector.broadcast(S, in[in2 + lastK]);
+            acc20 = x2.fma(w0, acc20);
+            final FloatVector x3 = FloatVector.broadcast(S, in[in3 + lastK]);
+            acc30 = x3.fma(w0, acc30);
+            final FloatVector x4 = FloatVector.broadcast(S, in[in4 + lastK]);
+            acc40 = x4.fma(w0, acc40);
+            final FloatVector x5 = FloatVector.broadcast(S, in[in5 + lastK]);
+            acc50 = x5.fma(w0, acc50);
+            final FloatVector x6 = FloatVector.broadcast(S, in[in6 + lastK]);
+            acc60 = x6.fma(w0, acc60);
+            final FloatVector x7 = FloatVector.broadcast(S, in[in7 + lastK]);
+            acc70 = x7.fma(w0, acc70);
+            final FloatVector x8 = FloatVector.broadcast(S, in[in8 + lastK]);
+            acc80 = x8.fma(w0, acc80);
+            final FloatVector x9 = FloatVector.broadcast(S, in[in9 + lastK]);
+            acc90 = x9.fma(w0, acc90);
+            final FloatVector x10 = FloatVector.broadcast(S, in[in10 + lastK]);
+            acc100 = x10.fma(w0, acc100);
+            final FloatVector x11 = FloatVector.broadcast(S, in[in11 + lastK]);
+            acc110 = x11.fma(w0, acc110);
+            final FloatVector x12 = FloatVector.broadcast(S, in[in12 + lastK]);
+            acc120 = x12.fma(w0, acc120);
+            final FloatVector x13 = FloatVector.broadcast(S, in[in13 + lastK]);
+            acc130 = x13.fma(w0, acc130);
+        }
+        acc00.intoArray(out, outOff);
+        acc10.intoArray(out, outOff + cout);
+        acc20.intoArray(out, outOff + 2 * cout);
+        acc30.intoArray(out, outOff + 3 * cout);
+        acc40.intoArray(out, outOff + 4 * cout);
+        acc50.intoArray(out, outOff + 5 * cout);
+        acc60.intoArray(out, outOff + 6 * cout);
+        acc70.intoArray(out, outOff + 7 * cout);
+        acc80.intoArray(out, outOff + 8 * cout);
+        acc90.intoArray(out, outOff + 9 * cout);
+        acc100.intoArray(out, outOff + 10 * cout);
+        acc110.intoArray(out, outOff + 11 * cout);
+        acc120.intoArray(out, outOff + 12 * cout);
+        acc130.intoArray(out, outOff + 13 * cout);
+    }
 }

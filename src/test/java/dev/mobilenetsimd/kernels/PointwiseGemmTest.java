@@ -102,6 +102,27 @@ class PointwiseGemmTest {
     }
 
     @Test
+    void constantInputChannelTilesMatchScalar() {
+        // 16, 24 and 32 input channels into one vector of outputs take the tiles compiled with a
+        // constant cin (block 1's projection); 15 and 33 the general tile beside them. Pixel
+        // counts below, at and past the 14-row tile, with every activation and residual mode.
+        Random rnd = new Random(8);
+        int i = 0;
+        for (int cin : new int[] {15, 16, 24, 32, 33}) {
+            for (int cout : new int[] {1, LANES / 2, LANES - 1, LANES}) {
+                Layer layer = new Layer(rnd, cin, Math.max(1, cout), true);
+                for (int pixels : new int[] {13, 14, 15, 28, 45}) {
+                    Activation act = Activation.values()[i % 2];
+                    Residual mode = Residual.values()[i / 2 % 3];
+                    check(rnd, layer, pixels, act, mode, 1 + i % 4, 2);
+                    check(rnd, layer, pixels, Activation.LINEAR, Residual.NONE, i % 3, 1);
+                    i++;
+                }
+            }
+        }
+    }
+
+    @Test
     void pointwiseRowsMatchesDensePointwiseAndLeavesTheGapsBetweenRows() {
         // Rows narrower and wider than a tile, so tiles end inside rows and straddle row ends;
         // the gap between output rows must keep its sentinels.
