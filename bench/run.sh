@@ -138,7 +138,8 @@ if [ "$profile" = quick ]; then
   POPT="-f 1 -wi 3 -w 300ms -i 5 -r 300ms"
   MAXVEC=(32 16)
   # A subset of the layer shapes: the first and last layers and a few in between.
-  SHAPES_PointwiseBench="12544x16x96,3136x24x144,784x192x32+r,196x384x64+r,49x960x320,49x320x1280"
+  SHAPES_PointwiseBench="12544x32x16,12544x16x96,3136x24x144,784x192x32+r,196x384x64+r"
+  SHAPES_PointwiseBench+=",49x960x320,49x320x1280"
   SHAPES_DepthwiseBench="112x32s1,56x144s2,14x576s1,7x960s1"
 else
   JDKS=(25 17)
