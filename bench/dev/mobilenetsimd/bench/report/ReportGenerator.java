@@ -355,7 +355,8 @@ public final class ReportGenerator {
                     row("JDK " + j, machine.getProperty(k) + " — " + machine.getProperty("jdk" + j + ".flags", ""));
                 }
             }
-            for (String k : new String[] {"jmh.kernels", "jmh.blocks", "jmh.network", "jmh.network.batch8", "jmh.peak"}) {
+            for (String k : new String[] {"jmh.kernels", "jmh.blocks", "jmh.network", "jmh.network.jdk17",
+                    "jmh.network.batch8", "jmh.peak"}) {
                 row("JMH " + k.substring(4), machine.getProperty(k) == null ? null : "`" + machine.getProperty(k) + "`");
             }
             md.append('\n');
