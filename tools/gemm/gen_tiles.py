@@ -154,8 +154,9 @@ WIDTH = 100
 # Not the 14x1 tile, nor a masked residual: those methods are too big for C1 ("out of virtual
 # registers"), and a method C1 cannot compile at tier 3 may never reach C2 (it ran 100x slower).
 MASKED_VECTORS = (2,)
-# Input-channel counts that get a constant-cin tileLinear: the block-1 projections of the published
-# width multipliers 0.35-1.0 (16, 16, 24, 32 channels into 8-16), the only layers on the 14x1 tile.
+# Input-channel counts that get a constant-cin tileLinear: block 1's projection in the published
+# models, the one layer that reaches the 14x1 tileLinear (one whole output vector, no residual):
+# 24 and 32 channels into 16 at 512 bits (width multipliers 0.75 and 1.0), 16 into 8 at 256.
 FIXED_K = {(14, 1): (16, 24, 32)}
 
 

@@ -6,9 +6,10 @@ import java.util.Random;
 
 /**
  * Runs every pointwise panel width and epilogue (ReLU6, linear, linear + residual; full and
- * partial last vectors; the constant-cin linear tiles of 16, 24 and 32 input channels), and the 3x3 convolution's paths (pairs of channel blocks, a single or
- * partial block; interior tiles, leftover columns, border pixels), often enough for C2, for
- * tier-check.sh to read -XX:+PrintCompilation.
+ * partial last vectors; the constant-cin linear tiles of 16, 24 and 32 input channels), and the
+ * 3x3 convolution's paths (pairs of channel blocks, a single or partial block; interior tiles,
+ * leftover columns, border pixels), often enough for C2, for tier-check.sh to read
+ * -XX:+PrintCompilation.
  */
 public class TierDriver {
     public static void main(String[] args) {
