@@ -152,9 +152,16 @@ else
   POPT="-f 2 -wi 3 -w 1s -i 5 -r 1s"
   MAXVEC=(32 16)
 fi
+# JDK 17's C2 compiles the large GEMM tiles seconds later than 25's on this host (4 warm-up
+# seconds left fused 1.0/224 at 6.6-6.9 ms against 5.8-5.9 in steady state), so its vector network
+# runs warm up for 10 iterations.
+NOPT17=$(sed -E 's/-wi [0-9] /-wi 10 /' <<< "$NOPT")
 if [ "${BENCH_SMOKE:-}" = 1 ]; then
   KOPT="-f 1 -wi 1 -w 100ms -i 1 -r 100ms"; NOPT=$KOPT; B8OPT=$KOPT; BOPT=$KOPT; POPT=$KOPT
+  NOPT17=$KOPT
 fi
+# The network options for vector runs on JDK $1.
+nopt() { if [ "$1" = 17 ]; then echo "$NOPT17"; else echo "$NOPT"; fi; }
 NOSW="-jvmArgsAppend -XX:-UseSuperWord"
 vbits() { echo "-jvmArgsAppend -Dmobilenet.vectorBits=$1"; }
 
@@ -184,7 +191,7 @@ for jdk in "${JDKS[@]}"; do
   # Whole networks, batch 1: every variant, both vector modes per width, scalar twice.
   for w in "${WIDTHS[@]}"; do
     add "$jdk" "NetworkBench-vector-$w" '\.NetworkBench\.' \
-        "$NOPT -p batch=1 -p backend=vector-fused,vector-layerwise $(vbits "$w")"
+        "$(nopt "$jdk") -p batch=1 -p backend=vector-fused,vector-layerwise $(vbits "$w")"
   done
   add "$jdk" NetworkBench-scalar '\.NetworkBench\.' "$NOPT -p batch=1 -p backend=scalar"
   add "$jdk" NetworkBench-scalar-nosuperword '\.NetworkBench\.' "$NOPT -p batch=1 -p backend=scalar $NOSW"
@@ -213,10 +220,7 @@ for jdk in "${JDKS[@]}"; do
         "$NOPT -p batch=1 -p variant=1.0/224 -p backend=vector-fused,vector-layerwise -jvmArgsAppend -XX:MaxVectorSize=$m"
   done
 done
-# Quick profile: JDK 17 beside 25 for the headline figures only (peak, 1.0/224 network). JDK 17's
-# C2 compiles the large GEMM tiles seconds later than 25's on this host (4 warm-up seconds left
-# fused 1.0/224 at 6.6-6.9 ms against 5.8-5.9 in steady state), so its network runs warm up longer.
-NOPT17=${NOPT/-wi 4 /-wi 10 }
+# Quick profile: JDK 17 beside 25 for the headline figures only (peak, 1.0/224 network).
 if [ "$profile" = quick ]; then
   add 17 FmaPeakBench 'FmaPeakBench' "$POPT"
   add 17 NetworkBench-vector-512 '\.NetworkBench\.' \
