@@ -224,7 +224,7 @@ done
 if [ "$profile" = quick ]; then
   add 17 FmaPeakBench 'FmaPeakBench' "$POPT"
   add 17 NetworkBench-vector-512 '\.NetworkBench\.' \
-      "$NOPT17 -p batch=1 -p variant=1.0/224 -p backend=vector-fused,vector-layerwise $(vbits 512)"
+      "$(nopt 17) -p batch=1 -p variant=1.0/224 -p backend=vector-fused,vector-layerwise $(vbits 512)"
   add 17 NetworkBench-scalar '\.NetworkBench\.' "$NOPT -p batch=1 -p variant=1.0/224 -p backend=scalar"
 fi
 
@@ -252,7 +252,7 @@ if [ "${BENCH_KEEP:-}" = 1 ] && [ -f "$props" ]; then
   k=$(grep -c '^remeasured\.' "$props" || true)
   names=$(printf '%s\n' "${runs[@]}" | cut -d'|' -f1,2 | sed 's/^/jdk/; s/|/\//' | paste -sd' ' -)
   echo "remeasured.$k=$(date -u '+%Y-%m-%d %H:%M UTC') (load $(cut -d' ' -f1-3 /proc/loadavg)): $names" >> "$props"
-  if [ "$NOPT17" != "$NOPT" ] && [[ " $names " == *" jdk17/NetworkBench"* ]] \
+  if [ "$NOPT17" != "$NOPT" ] && [[ " $names " == *" jdk17/NetworkBench-vector"* ]] \
       && ! grep -q '^jmh\.network\.jdk17=' "$props"; then
     echo "jmh.network.jdk17=$NOPT17" >> "$props"
   fi

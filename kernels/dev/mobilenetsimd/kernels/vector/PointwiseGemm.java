@@ -41,11 +41,12 @@ import jdk.incubator.vector.VectorMask;
  * row finishes in registers ({@code tileRelu6}, {@code tileLinear}, {@code tileResidual}; for a
  * 2-vector panel with a partial last vector, {@code tileRelu6Masked} and
  * {@code tileLinearMasked}). Any other tile (pixel tails, tiles across row ends, other masked
- * panels, ReLU6 with a residual, the 6x2 and 7x1 tiles of 16-register CPUs) stores its
- * accumulators to a per-thread scratch block ({@code ROWS x PANEL} floats, stays in L1);
- * {@link PointwiseEpilogue#finish} then applies RELU6, adds the residual (after the activation,
- * reading each residual vector just before the store of the same lanes, so a residual aliasing
- * the output is safe) and stores, masking the last vector of a tail panel. Each epilogue is a method of its own, for these reasons:
+ * panels, every masked panel below JDK 18, ReLU6 with a residual, the 6x2 and 7x1 tiles of
+ * 16-register CPUs) stores its accumulators to a per-thread scratch block ({@code ROWS x PANEL}
+ * floats, stays in L1); {@link PointwiseEpilogue#finish} then applies RELU6, adds the residual
+ * (after the activation, reading each residual vector just before the store of the same lanes, so
+ * a residual aliasing the output is safe) and stores, masking the last vector of a tail panel.
+ * Each epilogue is a method of its own, for these reasons:
  *
  * <p><b>C2 constraints</b> (checked with {@code -XX:+PrintIntrinsics}, {@code -XX:+PrintCompilation}
  * and {@code -XX:CompileCommand=PrintInlining,...} on JDK 25):
@@ -429,8 +430,9 @@ final class PointwiseGemm {
     }
 
     /**
-     * The 14x1 linear tile, with a constant input-channel count where one is generated: 1.4x
-     * faster on block 1's 32 -> 16 projection (reports/LOWERING.md).
+     * The 14x1 linear tile, with a constant input-channel count where one is generated (the cases
+     * below are {@code FIXED_K} in {@code tools/gemm/gen_tiles.py}): 1.4x faster on block 1's
+     * 32 -> 16 projection (reports/LOWERING.md).
      */
     private static void narrowLinearTile(float[] in, int inOff, int cin, float[] wd, int panelOff,
                                          float[] out, int outOff, int cout) {
