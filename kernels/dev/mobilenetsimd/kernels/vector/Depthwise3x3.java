@@ -135,12 +135,16 @@ final class Depthwise3x3 {
         final int xLo = interiorStart(stride, padLeft, outW);
         final int xHi = interiorEnd(inW, stride, padLeft, outW, xLo);
         final int full = S.loopBound(c);
+        // rows with their padding in memory (the fused blocks' ring) have no border columns
+        final boolean borders = xLo > 0 || xHi < outW;
         for (int cb = 0; cb < full; cb += L) {
             final int wo = w.offset + (cb / L) * BLOCK_VECTORS * L;
-            borderColumns(src, r0, r1, r2, inW, stride, padLeft, w.data, wo, c, cb, relu, out,
-                    outA, outW, xLo, xHi);
-            borderColumns(src, b0, b1, b2, inW, stride, padLeft, w.data, wo, c, cb, relu, out,
-                    outB, outW, xLo, xHi);
+            if (borders) {
+                borderColumns(src, r0, r1, r2, inW, stride, padLeft, w.data, wo, c, cb, relu,
+                        out, outA, outW, xLo, xHi);
+                borderColumns(src, b0, b1, b2, inW, stride, padLeft, w.data, wo, c, cb, relu,
+                        out, outB, outW, xLo, xHi);
+            }
             if (stride == 1) {
                 interiorPairStride1(src, r0, r1, r2, r3, padLeft, w.data, wo, c, cb, relu, out,
                         outA, outB, xLo, xHi);
@@ -167,8 +171,10 @@ final class Depthwise3x3 {
     private static void fullBlock(float[] src, int top, int mid, int bottom, int inW, int stride,
                                   int padLeft, float[] wd, int wo, int c, int cb, boolean relu,
                                   float[] out, int outOff, int outW, int xLo, int xHi) {
-        borderColumns(src, top, mid, bottom, inW, stride, padLeft, wd, wo, c, cb, relu, out,
-                outOff, outW, xLo, xHi);
+        if (xLo > 0 || xHi < outW) {
+            borderColumns(src, top, mid, bottom, inW, stride, padLeft, wd, wo, c, cb, relu, out,
+                    outOff, outW, xLo, xHi);
+        }
         int x = xLo;
         if (stride == 1) {
             x = interiorStride1(src, top, mid, bottom, padLeft, wd, wo, c, cb, relu, out,
