@@ -135,8 +135,7 @@ final class Depthwise3x3 {
         final int xLo = interiorStart(stride, padLeft, outW);
         final int xHi = interiorEnd(inW, stride, padLeft, outW, xLo);
         final int full = S.loopBound(c);
-        // rows with their padding in memory (the fused blocks' ring) have no border columns
-        final boolean borders = xLo > 0 || xHi < outW;
+        final boolean borders = hasBorderColumns(xLo, xHi, outW);
         for (int cb = 0; cb < full; cb += L) {
             final int wo = w.offset + (cb / L) * BLOCK_VECTORS * L;
             if (borders) {
@@ -171,7 +170,7 @@ final class Depthwise3x3 {
     private static void fullBlock(float[] src, int top, int mid, int bottom, int inW, int stride,
                                   int padLeft, float[] wd, int wo, int c, int cb, boolean relu,
                                   float[] out, int outOff, int outW, int xLo, int xHi) {
-        if (xLo > 0 || xHi < outW) {
+        if (hasBorderColumns(xLo, xHi, outW)) {
             borderColumns(src, top, mid, bottom, inW, stride, padLeft, wd, wo, c, cb, relu, out,
                     outOff, outW, xLo, xHi);
         }
@@ -185,6 +184,14 @@ final class Depthwise3x3 {
         }
         interiorSingle(src, top, mid, bottom, stride, padLeft, wd, wo, c, cb, relu, out, outOff,
                 x, xHi);
+    }
+
+    /**
+     * Whether a row has border columns at all: rows with their padding in memory (the fused
+     * blocks' ring) have none, and skip the {@link #borderColumns} call and its weight loads.
+     */
+    private static boolean hasBorderColumns(int xLo, int xHi, int outW) {
+        return xLo > 0 || xHi < outW;
     }
 
     /** Border columns (left [0, xLo), right [xHi, outW)): each input column tested. */

@@ -110,7 +110,7 @@ class PointwiseGemmTest {
         int i = 0;
         for (int cin : new int[] {15, 16, 24, 32, 33}) {
             for (int cout : new int[] {1, LANES / 2, LANES - 1, LANES}) {
-                Layer layer = new Layer(rnd, cin, Math.max(1, cout), true);
+                Layer layer = new Layer(rnd, cin, cout, true);
                 for (int pixels : new int[] {13, 14, 15, 28, 45}) {
                     Activation act = Activation.values()[i % 2];
                     Residual mode = Residual.values()[i / 2 % 3];
