@@ -72,6 +72,8 @@ case "${1:-quick}" in
     build_classes
     out=$reports/adhoc/alternate
     mkdir -p "$out"
+    # a fresh set: pairs left from a longer earlier run would not match the new summary
+    rm -f "$out"/vector-*.json "$out"/vector-*.log
     : > "$out/summary.txt"
     for i in $(seq "$pairs"); do
       medians=()

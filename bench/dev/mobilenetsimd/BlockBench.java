@@ -32,8 +32,14 @@ public class BlockBench {
     @Param({"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20"})
     public int step;
 
+    /**
+     * Fused or layer-by-layer. JMH runs parameter combinations in the order of the parameter
+     * names, the last name varying fastest; this name sorts after {@code step}, so each step's two
+     * strategies run back to back and a change in host load between them stays small (with
+     * {@code mode} every fused fork ran first, minutes before its layer-by-layer twin).
+     */
     @Param({"FUSED", "LAYERWISE"})
-    public ExecutionMode mode;
+    public ExecutionMode strategy;
 
     private MobileNetV2 model;
     private float[] arena;
@@ -41,7 +47,7 @@ public class BlockBench {
     @Setup
     public void setup() {
         ModelConfig cfg = ModelConfig.standard();
-        model = MobileNetV2.create(cfg, Weights.random(cfg, 42), KernelSets.vector(), mode);
+        model = MobileNetV2.create(cfg, Weights.random(cfg, 42), KernelSets.vector(), strategy);
         Session session = model.newSession();
         arena = session.arena();
         float[] image = new float[model.inputLength()];

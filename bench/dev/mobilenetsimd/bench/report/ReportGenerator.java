@@ -569,7 +569,8 @@ public final class ReportGenerator {
         }
         List<Step> steps = standardSteps();
         md.append("One plan step on the vector kernels, µs (GFLOP/s). Fused streams expand → depthwise → project "
-                + "band by band; layer-by-layer materialises the expanded tensors.\n\n");
+                + "band by band; layer-by-layer materialises the expanded tensors. Each step's two forks run "
+                + "back to back.\n\n");
         String chartJdk = null;
         int chartBits = -1;
         for (String jdk : jdks(r -> r.benchClass.equals(BLOCK))) {
@@ -617,10 +618,10 @@ public final class ReportGenerator {
         }
     }
 
-    private static Result block(List<Result> rs, String jdk, int bits, int step, String mode) {
+    private static Result block(List<Result> rs, String jdk, int bits, int step, String strategy) {
         for (Result r : rs) {
             if (r.jdk.equals(jdk) && r.bits() == bits && r.param("step", "").equals(Integer.toString(step))
-                    && r.param("mode", "").equals(mode)) {
+                    && r.blockStrategy().equals(strategy)) {
                 return r;
             }
         }

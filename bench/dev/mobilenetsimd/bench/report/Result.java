@@ -148,10 +148,19 @@ final class Result {
     /** Backend: the {@code backend} parameter, {@code vector-fused}/{@code vector-layerwise} for blocks. */
     String backend() {
         String b = params.get("backend");
-        if (b == null && params.containsKey("mode")) {
-            b = "vector-" + params.get("mode").toLowerCase(Locale.ROOT);
+        String s = blockStrategy();
+        if (b == null && !s.isEmpty()) {
+            b = "vector-" + s.toLowerCase(Locale.ROOT);
         }
         return b == null ? "vector" : b;
+    }
+
+    /**
+     * BlockBench's {@code FUSED} or {@code LAYERWISE} ({@code strategy}; {@code mode} in results
+     * from before session 8), else empty.
+     */
+    String blockStrategy() {
+        return params.getOrDefault("strategy", params.getOrDefault("mode", ""));
     }
 
     boolean scalar() {
