@@ -27,6 +27,9 @@
 #   BENCH_SMOKE=1     tiny iterations for every run (-f 1 -wi 1 -w 100ms -i 1 -r 100ms): checks the
 #                     pipeline in a few minutes; the figures mean nothing
 #   BENCH_CPU=N       pin the benchmark JVMs to CPU N with taskset (recommended on a quiet machine)
+#   BENCH_NO_HOST_CHECK=1   skip the host check (HostCheck: the fused network in five ~1 s rounds
+#                     after its warm-up, ~15 s) that a profile or alternate run records before
+#                     and after measuring
 #   JDK25_HOME, JDK17_HOME   the JDKs (defaults: /usr/lib/jvm/temurin-25-jdk-amd64,
 #                     /usr/lib/jvm/java-17-openjdk-amd64); a missing JDK's runs are skipped
 set -euo pipefail
@@ -41,6 +44,21 @@ data=$reports/data
 bench_src=bench/dev/mobilenetsimd/bench
 
 log() { echo "$*" >&2; }
+# The fused network in five ~1 s rounds (HostCheck): recorded before and after the runs, since an
+# FMA probe stays fast while neighbours slow the cache-bound steps. BENCH_NO_HOST_CHECK=1 skips it.
+host_check() {
+  if [ "${BENCH_NO_HOST_CHECK:-}" = 1 ] || [ ! -x "$JDK25_HOME/bin/java" ]; then
+    echo "not run"
+    return
+  fi
+  log "host check ($1) ..."
+  local line
+  line=$(${BENCH_CPU:+taskset -c "$BENCH_CPU"} "$JDK25_HOME/bin/java" \
+      --add-modules jdk.incubator.vector -cp "$cp" dev.mobilenetsimd.bench.HostCheck 2>/dev/null \
+      | tail -n 1)
+  log "    ${line:-failed}"
+  echo "${line:-failed}"
+}
 
 build_classes() {
   if [ "${BENCH_NO_BUILD:-}" = 1 ]; then
@@ -74,7 +92,7 @@ case "${1:-quick}" in
     mkdir -p "$out"
     # a fresh set: pairs left from a longer earlier run would not match the new summary
     rm -f "$out"/vector-*.json "$out"/vector-*.log
-    : > "$out/summary.txt"
+    echo "host check before: $(host_check start)" > "$out/summary.txt"
     for i in $(seq "$pairs"); do
       medians=()
       for b in vector-fused vector-layerwise; do
@@ -90,6 +108,7 @@ case "${1:-quick}" in
           "layer-by-layer / fused $(awk -v f="${medians[0]}" -v l="${medians[1]}" \
           'BEGIN { if (f + 0 > 0) printf "%.3f", l / f; else print "?" }')" | tee -a "$out/summary.txt"
     done
+    echo "host check after: $(host_check end)" >> "$out/summary.txt"
     exit 0 ;;
   *)
     benches=()
@@ -244,6 +263,7 @@ start=$(date +%s)
 
 jdk_home() { case $1 in 25) echo "$JDK25_HOME" ;; 17) echo "$JDK17_HOME" ;; esac; }
 hms() { local s=$1; printf '%d:%02d:%02d' $((s / 3600)) $((s % 3600 / 60)) $((s % 60)); }
+check_start=$(host_check start)
 
 # Machine context, recorded now (the report may be regenerated elsewhere later). Runs added with
 # BENCH_KEEP=1 keep the original context and are listed as re-measured, with their date and load.
@@ -253,7 +273,8 @@ if [ "${BENCH_KEEP:-}" = 1 ] && [ -f "$props" ]; then
   keep_props=1
   k=$(grep -c '^remeasured\.' "$props" || true)
   names=$(printf '%s\n' "${runs[@]}" | cut -d'|' -f1,2 | sed 's/^/jdk/; s/|/\//' | paste -sd' ' -)
-  echo "remeasured.$k=$(date -u '+%Y-%m-%d %H:%M UTC') (load $(cut -d' ' -f1-3 /proc/loadavg)): $names" >> "$props"
+  echo "remeasured.$k=$(date -u '+%Y-%m-%d %H:%M UTC') (load $(cut -d' ' -f1-3 /proc/loadavg);" \
+      "host check before: $check_start): $names" >> "$props"
   if [ "$NOPT17" != "$NOPT" ] && [[ " $names " == *" jdk17/NetworkBench-vector"* ]] \
       && ! grep -q '^jmh\.network\.jdk17=' "$props"; then
     echo "jmh.network.jdk17=$NOPT17" >> "$props"
@@ -272,6 +293,7 @@ else
   echo "kernel=$(uname -sr)"
   echo "pinned.cpu=${BENCH_CPU:-none}"
   echo "load.start=$(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "host.check.start=$check_start"
   for jdk in "${JDKS[@]}"; do
     j=$(jdk_home "$jdk")/bin/java
     [ -x "$j" ] || continue
@@ -320,6 +342,13 @@ done
 if [ -z "$keep_props" ]; then
   echo "load.end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$props"
   echo "elapsed.seconds=$(( $(date +%s) - start ))" >> "$props"
+fi
+check_end=$(host_check end)
+if [ -z "$keep_props" ]; then
+  echo "host.check.end=$check_end" >> "$props"
+else
+  k=$(( $(grep -c '^remeasured\.' "$props") - 1 ))
+  sed -i "s|^\(remeasured\.$k=.*\)$|\1 (host check after: $check_end)|" "$props"
 fi
 log ""
 log "measured $total runs in $(hms $(( $(date +%s) - start ))) ($failed failed)"

@@ -341,6 +341,10 @@ public final class ReportGenerator {
             row("pinned to CPU", machine.getProperty("pinned.cpu"));
             row("load average at start / end", machine.getProperty("load.start") + " / "
                     + machine.getProperty("load.end", "?"));
+            if (machine.containsKey("host.check.start")) { // HostCheck, from session 8 on
+                row("host check at start / end", machine.getProperty("host.check.start") + " / "
+                        + machine.getProperty("host.check.end", "?"));
+            }
             row("date", machine.getProperty("date"));
             row("duration", machine.containsKey("elapsed.seconds")
                     ? f1(Double.parseDouble(machine.getProperty("elapsed.seconds")) / 60) + " min" : null);
