@@ -14,7 +14,7 @@ import java.util.Random;
 /**
  * How steady the host is right now, measured the way that matters here: the fused vector network
  * (MobileNetV2 1.0/224, batch 1, one thread) in rounds of about a second, printed as one line,
- * e.g. {@code fused 1.0/224 5.58-5.63 ms in 5 rounds (spread 1.01)}. {@code bench/run.sh}
+ * as {@code fused 1.0/224 <min>-<max> ms in 5 rounds (spread <max/min>)}. {@code bench/run.sh}
  * records it with each profile run.
  *
  * <p>Why not an FMA probe: on the shared machine of {@code reports/}, a register-only FMA loop kept
