@@ -55,7 +55,7 @@ host_check() {
   local line
   line=$(${BENCH_CPU:+taskset -c "$BENCH_CPU"} "$JDK25_HOME/bin/java" \
       --add-modules jdk.incubator.vector -cp "$cp" dev.mobilenetsimd.bench.HostCheck 2>/dev/null \
-      | tail -n 1)
+      | tail -n 1) || line=""
   log "    ${line:-failed}"
   echo "${line:-failed}"
 }
