@@ -573,8 +573,12 @@ public final class ReportGenerator {
         }
         List<Step> steps = standardSteps();
         md.append("One plan step on the vector kernels, µs (GFLOP/s). Fused streams expand → depthwise → project "
-                + "band by band; layer-by-layer materialises the expanded tensors. Each step's two forks run "
-                + "back to back.\n\n");
+                + "band by band; layer-by-layer materialises the expanded tensors.");
+        // results with the `mode` parameter (before session 8) ran every fused fork first
+        md.append(rs.stream().allMatch(r -> r.params.containsKey("strategy"))
+                ? " Each step's two forks ran back to back.\n\n"
+                : " In these results all fused forks ran first, then all layer-by-layer forks, minutes"
+                        + " apart: a change in host load between them shows as a difference.\n\n");
         String chartJdk = null;
         int chartBits = -1;
         for (String jdk : jdks(r -> r.benchClass.equals(BLOCK))) {
