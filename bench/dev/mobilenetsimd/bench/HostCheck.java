@@ -27,7 +27,7 @@ import java.util.Random;
  */
 public final class HostCheck {
     private static final long ROUND_NANOS = 1_000_000_000L;
-    /** Warm-up: both, so that C2 has compiled every tile (a few seconds on JDK 25). */
+    /** Warm-up: at least this long and this many runs, so that C2 has compiled every tile. */
     private static final long WARMUP_NANOS = 3_000_000_000L;
     private static final int WARMUP_RUNS = 1500;
 
