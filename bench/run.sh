@@ -272,8 +272,9 @@ keep_props=""
 if [ "${BENCH_KEEP:-}" = 1 ] && [ -f "$props" ]; then
   keep_props=1
   k=$(grep -c '^remeasured\.' "$props" || true)
+  remeasured_key="remeasured.$k" # its line gets the host check after the runs too
   names=$(printf '%s\n' "${runs[@]}" | cut -d'|' -f1,2 | sed 's/^/jdk/; s/|/\//' | paste -sd' ' -)
-  echo "remeasured.$k=$(date -u '+%Y-%m-%d %H:%M UTC') (load $(cut -d' ' -f1-3 /proc/loadavg);" \
+  echo "$remeasured_key=$(date -u '+%Y-%m-%d %H:%M UTC') (load $(cut -d' ' -f1-3 /proc/loadavg);" \
       "host check before: $check_start): $names" >> "$props"
   if [ "$NOPT17" != "$NOPT" ] && [[ " $names " == *" jdk17/NetworkBench-vector"* ]] \
       && ! grep -q '^jmh\.network\.jdk17=' "$props"; then
@@ -347,8 +348,7 @@ check_end=$(host_check end)
 if [ -z "$keep_props" ]; then
   echo "host.check.end=$check_end" >> "$props"
 else
-  k=$(( $(grep -c '^remeasured\.' "$props") - 1 ))
-  sed -i "s|^\(remeasured\.$k=.*\)$|\1 (host check after: $check_end)|" "$props"
+  sed -i "s|^\($remeasured_key=.*\)$|\1 (host check after: $check_end)|" "$props"
 fi
 log ""
 log "measured $total runs in $(hms $(( $(date +%s) - start ))) ($failed failed)"
