@@ -74,9 +74,25 @@ public final class ClassifyCommand implements Callable<Integer> {
         Classifier classifier;
         try {
             m = TfliteModel.load(model);
+        } catch (IOException e) {
+            err.println("error: cannot load " + model + ": " + Main.describe(e));
+            return 2;
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            err.println("error: cannot load " + model + ": " + e.getMessage());
+            return 2;
+        }
+        try {
             names = labels != null ? Labels.read(labels) : m.labels();
+        } catch (IOException e) {
+            err.println("error: cannot read the labels " + labels + ": " + Main.describe(e));
+            return 2;
+        } catch (IllegalArgumentException e) {
+            err.println("error: cannot read the labels " + labels + ": " + e.getMessage());
+            return 2;
+        }
+        try {
             classifier = m.classifier(KernelSets.byName(backend), names, top);
-        } catch (IOException | IllegalArgumentException | UnsupportedOperationException e) {
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
             err.println("error: cannot load " + model + ": " + e.getMessage());
             return 2;
         }

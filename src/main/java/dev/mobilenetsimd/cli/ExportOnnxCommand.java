@@ -70,7 +70,7 @@ public final class ExportOnnxCommand implements Callable<Integer> {
                 err.flush();
                 return 2;
             } catch (IOException e) {
-                err.println("error: cannot read " + from + ": " + e);
+                err.println("error: cannot read " + from + ": " + Main.describe(e));
                 err.flush();
                 return 2;
             }
@@ -81,7 +81,7 @@ public final class ExportOnnxCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "wrote %s: %s from %s, %,d bytes%n", output, weights.config(), source,
                     Files.size(output));
         } catch (IOException e) {
-            err.println("error: cannot write " + output + ": " + e);
+            err.println("error: cannot write " + output + ": " + Main.describe(e));
             err.flush();
             return 1;
         }

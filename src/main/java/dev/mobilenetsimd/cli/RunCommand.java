@@ -64,6 +64,10 @@ final class RunCommand implements Callable<Integer> {
         if (iterations < 1) {
             throw new IllegalArgumentException("--iterations " + iterations + ": expected 1 or more");
         }
+        if (threads < 1 || threads > MobileNetV2.MAX_THREADS) { // before the model is built
+            throw new IllegalArgumentException("--threads " + threads + ": expected 1 to "
+                    + MobileNetV2.MAX_THREADS);
+        }
         ModelConfig config = options.toConfig();
         ExecutionMode executionMode = Main.parseMode(mode);
         KernelSet kernels = KernelSets.byName(backend);

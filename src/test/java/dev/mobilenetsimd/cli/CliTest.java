@@ -1,12 +1,15 @@
 package dev.mobilenetsimd.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class CliTest {
     private record Result(int status, String out, String err) {}
@@ -66,8 +69,25 @@ class CliTest {
         assertEquals(2, r.status);
         r = run("run", "-r", "32", "-n", "1", "--threads", "0");
         assertEquals(2, r.status);
-        assertTrue(r.err.contains("threads = 0"), r.err);
+        assertTrue(r.err.contains("--threads 0: expected 1 to 256"), r.err);
+        assertFalse(r.err.contains("building"), "checked before the model is built: " + r.err);
         r = run("plan", "--resolution", "abc");
         assertEquals(2, r.status, "picocli's own usage error");
+    }
+
+    @Test
+    void missingFilesAreNamedWithTheReason(@TempDir Path dir) {
+        Path model = dir.resolve("absent.tflite");
+        Result r = run("classify", "--model", model.toString(), dir.resolve("cat.jpg").toString());
+        assertEquals(2, r.status);
+        assertTrue(r.err.contains("cannot load " + model + ": no such file or directory"), r.err);
+        r = run("export-onnx", "--from", model.toString(), "-o", dir.resolve("m.onnx").toString());
+        assertEquals(2, r.status);
+        assertTrue(r.err.contains("cannot read " + model + ": no such file or directory"), r.err);
+        Path out = dir.resolve("no-such-dir").resolve("m.onnx");
+        r = run("export-onnx", "-a", "0.35", "-r", "32", "-o", out.toString());
+        assertEquals(1, r.status);
+        assertTrue(r.err.contains("cannot write " + out + ": no such file or directory"), r.err);
+        assertFalse(r.err.contains("Exception"), r.err);
     }
 }

@@ -41,4 +41,14 @@ class TfliteClassifyCommandTest {
         assertEquals(2, rc);
         assertTrue(err.toString().contains("not a TensorFlow Lite model"), err.toString());
     }
+
+    @Test
+    void missingLabelsFileIsNamedAsTheLabels() {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int rc = run(out, err, "--model", RealData.model(RealData.TF1_QUANT).toString(),
+                "--labels", "no-such-labels.txt", RealData.file("cat.bmp").toString());
+        assertEquals(2, rc, err.toString());
+        String expected = "cannot read the labels no-such-labels.txt: no such file or directory";
+        assertTrue(err.toString().contains(expected), err.toString());
+    }
 }
