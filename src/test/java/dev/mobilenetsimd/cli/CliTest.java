@@ -8,6 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -73,6 +74,22 @@ class CliTest {
         assertFalse(r.err.contains("building"), "checked before the model is built: " + r.err);
         r = run("plan", "--resolution", "abc");
         assertEquals(2, r.status, "picocli's own usage error");
+    }
+
+    @Test
+    void outOfMemoryGivesAMessageNotAStackTrace() throws Exception {
+        // a separate JVM with a heap too small for the 1.4/224 weights (~25 MB)
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process p = new ProcessBuilder(java.toString(), "-Xmx24m",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "run", "--backend", "scalar", "-a", "1.4", "-r", "224", "-w", "0", "-n", "1")
+                .redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), output);
+        assertEquals(1, p.exitValue(), output);
+        assertTrue(output.contains("error: out of memory: the Java heap (at most"), output);
+        assertTrue(output.contains("-Xmx"), output);
+        assertFalse(output.contains("\tat "), "no stack trace: " + output);
     }
 
     @Test
