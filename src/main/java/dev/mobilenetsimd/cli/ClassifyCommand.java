@@ -5,6 +5,7 @@ import dev.mobilenetsimd.image.Classifier;
 import dev.mobilenetsimd.image.Labels;
 import dev.mobilenetsimd.image.Prediction;
 import dev.mobilenetsimd.kernels.KernelSets;
+import dev.mobilenetsimd.tflite.ModelFormatException;
 import dev.mobilenetsimd.tflite.TfliteModel;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -74,6 +75,9 @@ public final class ClassifyCommand implements Callable<Integer> {
         Classifier classifier;
         try {
             m = TfliteModel.load(model);
+        } catch (ModelFormatException e) { // its message names the file
+            err.println("error: " + e.getMessage());
+            return 2;
         } catch (IOException e) {
             err.println("error: cannot load " + model + ": " + Main.describe(e));
             return 2;

@@ -29,7 +29,8 @@ public final class ImageDecoder {
     public static RgbImage read(Path file) throws IOException {
         java.util.Objects.requireNonNull(file, "image file path is null");
         if (!Files.isRegularFile(file)) {
-            throw new FileNotFoundException("no such image file: " + file);
+            throw new FileNotFoundException((Files.isDirectory(file)
+                    ? "a directory, not an image file: " : "no such image file: ") + file);
         }
         try (InputStream in = Files.newInputStream(file)) {
             return decode(in, file.toString());

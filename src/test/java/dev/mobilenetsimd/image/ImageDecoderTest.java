@@ -89,7 +89,12 @@ class ImageDecoderTest {
 
         Path missing = dir.resolve("missing.png");
         e = assertThrows(FileNotFoundException.class, () -> ImageDecoder.read(missing));
-        assertTrue(e.getMessage().contains("missing.png"), e.getMessage());
+        assertTrue(e.getMessage().contains("no such image file") && e.getMessage().contains(
+                "missing.png"), e.getMessage());
+
+        Path folder = Files.createDirectory(dir.resolve("photos.jpg"));
+        e = assertThrows(FileNotFoundException.class, () -> ImageDecoder.read(folder));
+        assertTrue(e.getMessage().contains("a directory, not an image file"), e.getMessage());
 
         // A PNG cut short: the header is recognised, the data is not there.
         BufferedImage img = new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB);

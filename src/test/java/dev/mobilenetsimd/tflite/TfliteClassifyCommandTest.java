@@ -40,6 +40,8 @@ class TfliteClassifyCommandTest {
                 RealData.file("cat.bmp").toString());
         assertEquals(2, rc);
         assertTrue(err.toString().contains("not a TensorFlow Lite model"), err.toString());
+        assertEquals(1, err.toString().split("imagenet_labels.txt", -1).length - 1,
+                "the file named once: " + err);
     }
 
     @Test
