@@ -28,7 +28,7 @@
 #                     pipeline in a few minutes; the figures mean nothing
 #   BENCH_CPU=N       pin the benchmark JVMs to CPU N with taskset (recommended on a quiet machine)
 #   BENCH_NO_HOST_CHECK=1   skip the host check (HostCheck: the fused network in five ~1 s rounds
-#                     after its warm-up, ~15 s) that a profile or alternate run records before
+#                     after its warm-up, ~20 s) that a profile or alternate run records before
 #                     and after measuring
 #   JDK25_HOME, JDK17_HOME   the JDKs (defaults: /usr/lib/jvm/temurin-25-jdk-amd64,
 #                     /usr/lib/jvm/java-17-openjdk-amd64); a missing JDK's runs are skipped
@@ -259,11 +259,11 @@ fi
 build_classes
 if [ "${BENCH_KEEP:-}" != 1 ]; then rm -rf "$data"; fi
 mkdir -p "$data"
+check_start=$(host_check start) # before the clock starts: elapsed is the runs' time only
 start=$(date +%s)
 
 jdk_home() { case $1 in 25) echo "$JDK25_HOME" ;; 17) echo "$JDK17_HOME" ;; esac; }
 hms() { local s=$1; printf '%d:%02d:%02d' $((s / 3600)) $((s % 3600 / 60)) $((s % 60)); }
-check_start=$(host_check start)
 
 # Machine context, recorded now (the report may be regenerated elsewhere later). Runs added with
 # BENCH_KEEP=1 keep the original context and are listed as re-measured, with their date and load.

@@ -2,7 +2,6 @@ package dev.mobilenetsimd.bench;
 
 import dev.mobilenetsimd.MobileNetV2;
 import dev.mobilenetsimd.ModelConfig;
-import dev.mobilenetsimd.Padding;
 import dev.mobilenetsimd.Session;
 import dev.mobilenetsimd.Weights;
 import dev.mobilenetsimd.kernels.KernelSets;
@@ -22,7 +21,7 @@ import java.util.Random;
  * session 8), so only the network itself shows whether its figures can be trusted.
  *
  * <p>Usage: {@code HostCheck [rounds]} (default 5), with {@code --add-modules
- * jdk.incubator.vector} on the command line. Not a JMH benchmark: it is a check of ~15 s run
+ * jdk.incubator.vector} on the command line. Not a JMH benchmark: it is a check of ~20 s run
  * before and after the benchmarks, and the median of each round is enough to compare rounds.
  */
 public final class HostCheck {
@@ -40,7 +39,7 @@ public final class HostCheck {
      */
     public static void main(String[] args) {
         final int rounds = args.length > 0 ? parseRounds(args[0]) : 5;
-        ModelConfig cfg = new ModelConfig(1.0, 224, 1001, Padding.TF_SAME);
+        ModelConfig cfg = ModelConfig.standard();
         MobileNetV2 model = MobileNetV2.create(cfg, Weights.random(cfg, 42), KernelSets.vector(),
                 ExecutionMode.FUSED);
         float[] image = new float[model.inputLength()];
