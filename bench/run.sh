@@ -157,6 +157,7 @@ if [ "$profile" = quick ]; then
   B8OPT="-f 1 -wi 3 -w 1s -i 3 -r 1s"
   BOPT="-f 1 -wi 3 -w 1s -i 5 -r 300ms -p step=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20"
   POPT="-f 1 -wi 3 -w 300ms -i 5 -r 300ms"
+  AOPT="-f 1 -wi 10 -w 1s -i 5 -r 1s -prof gc"
   MAXVEC=(32 16)
   # A subset of the layer shapes: the first and last layers and a few in between.
   SHAPES_PointwiseBench="12544x32x16,12544x16x96,3136x24x144,784x192x32+r,196x384x64+r"
@@ -171,6 +172,7 @@ else
   B8OPT="-f 1 -wi 3 -w 2s -i 5 -r 2s"
   BOPT="-f 1 -wi 5 -w 1s -i 8 -r 500ms"
   POPT="-f 2 -wi 3 -w 1s -i 5 -r 1s"
+  AOPT="-f 1 -wi 10 -w 1s -i 5 -r 1s -prof gc"
   MAXVEC=(32 16)
 fi
 # JDK 17's C2 compiles the large GEMM tiles seconds later than 25's on this host (4 warm-up
@@ -179,6 +181,7 @@ fi
 NOPT17=$(sed -E 's/-wi [0-9] /-wi 10 /' <<< "$NOPT")
 if [ "${BENCH_SMOKE:-}" = 1 ]; then
   KOPT="-f 1 -wi 1 -w 100ms -i 1 -r 100ms"; NOPT=$KOPT; B8OPT=$KOPT; BOPT=$KOPT; POPT=$KOPT
+  AOPT="$KOPT -prof gc"
   NOPT17=$KOPT
 fi
 # The network options for vector runs on JDK $1.
@@ -235,6 +238,8 @@ for jdk in "${JDKS[@]}"; do
     add "$jdk" "NetworkBench-hugepages-vector-${WIDTHS[0]}" '\.NetworkBench\.' \
         "$NOPT -p batch=1 -p variant=1.0/224 -p backend=vector-fused,vector-layerwise $(vbits "${WIDTHS[0]}") -jvmArgsAppend -XX:+UseTransparentHugePages"
   fi
+  # Bytes allocated per inference in steady state (JMH's GC profiler): ~0 once compiled.
+  if has_class AllocationBench; then add "$jdk" AllocationBench '\.AllocationBench\.' "$AOPT"; fi
   # The JVM's own cap on the vector size, preferred species (no -Dmobilenet.vectorBits).
   for m in "${MAXVEC[@]}"; do
     add "$jdk" "NetworkBench-maxvector-$m" '\.NetworkBench\.' \
@@ -247,6 +252,7 @@ if [ "$profile" = quick ]; then
   add 17 NetworkBench-vector-512 '\.NetworkBench\.' \
       "$(nopt 17) -p batch=1 -p variant=1.0/224 -p backend=vector-fused,vector-layerwise $(vbits 512)"
   add 17 NetworkBench-scalar '\.NetworkBench\.' "$NOPT -p batch=1 -p variant=1.0/224 -p backend=scalar"
+  add 17 AllocationBench '\.AllocationBench\.' "$AOPT"
 fi
 
 if [ "$mode" = list ]; then

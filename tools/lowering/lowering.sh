@@ -6,6 +6,8 @@
 #
 #   tools/lowering/lowering.sh [x86] [arm] [TARGET...]   (default: x86 arm)
 #     TARGETs: x86-512 x86-256 x86-avx2 x86-128 x86-mvs16 arm-neon arm-sve256 arm-sve512
+#     x86-512-nocheck (not in x86: 512 bits with the Vector API's index checks off,
+#     -Djdk.incubator.vector.VECTOR_ACCESS_OOB_CHECK=0, to see what the checks cost)
 #   Env: LOWERING_DIR (default /tmp/bd-low/lowering): raw logs in raw/, listings in <target>/,
 #        the table in counts.tsv and counts.md. SECS (x86 seconds per kernel family, default 2),
 #        ARM_SECS (default 25; the pointwise family gets twice as long).
@@ -58,6 +60,8 @@ for t in "${targets[@]}"; do
     x86-avx2)  run_x86 "$t" -XX:UseAVX=2 -Dmobilenet.vectorBits=preferred ;;
     x86-128)   run_x86 "$t" -Dmobilenet.vectorBits=128 ;;
     x86-mvs16) run_x86 "$t" -XX:MaxVectorSize=16 -Dmobilenet.vectorBits=preferred ;;
+    x86-512-nocheck) run_x86 "$t" -Dmobilenet.vectorBits=512 \
+                       -Djdk.incubator.vector.VECTOR_ACCESS_OOB_CHECK=0 ;;
     arm-neon)   [ -n "${SKIP_RUN:-}" ] || run_arm "$t" neoverse-n1 ;;
     arm-sve256) [ -n "${SKIP_RUN:-}" ] || run_arm "$t" max,sve-default-vector-length=32 ;;
     arm-sve512) [ -n "${SKIP_RUN:-}" ] || run_arm "$t" max,sve-default-vector-length=64 ;;

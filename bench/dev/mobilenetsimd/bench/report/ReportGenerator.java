@@ -36,7 +36,8 @@ import org.apache.commons.math3.stat.regression.SimpleRegression;
 public final class ReportGenerator {
     static final String NOT_MEASURED = "_Not measured in this run._";
     /** The classes the report knows as whole-network, per-block and peak benchmarks. */
-    static final String NETWORK = "NetworkBench", BLOCK = "BlockBench", PEAK = "FmaPeakBench";
+    static final String NETWORK = "NetworkBench", BLOCK = "BlockBench", PEAK = "FmaPeakBench",
+            ALLOCATION = "AllocationBench";
 
     private final Path dataDir;
     private final Path reportDir;
@@ -221,6 +222,7 @@ public final class ReportGenerator {
         summary();
         machineSection();
         networkSection();
+        allocationSection();
         kernelSection();
         blockSection();
         methodSection();
@@ -450,6 +452,33 @@ public final class ReportGenerator {
         }
     }
 
+    /** Bytes allocated per inference in steady state (AllocationBench with JMH's GC profiler). */
+    private void allocationSection() {
+        md.append("## Allocation per inference (MobileNetV2 1.0/224)\n\n");
+        List<Result> rs = results.stream().filter(r -> r.benchClass.equals(ALLOCATION))
+                .sorted(Comparator.comparingInt((Result r) -> -parseIntOr(r.jdk, 0))
+                        .thenComparingInt(Result::setupOrder))
+                .collect(Collectors.toList());
+        if (rs.isEmpty()) {
+            md.append(NOT_MEASURED).append("\n\n");
+            return;
+        }
+        md.append("`AllocationBench` with JMH's GC profiler (`-prof gc`), after ")
+                .append(rs.get(0).warmup).append(" of warm-up: bytes allocated per inference "
+                        + "by every thread of the fork, JMH's own included (its bookkeeping, a few "
+                        + "KB per iteration, shows as tens of bytes per inference), and collections "
+                        + "during the measurement. `SteadyStateAllocationTest` reads the inference "
+                        + "threads alone: 0 bytes on JDK 25.\n\n");
+        md.append("| JDK | setup | B / inference | GCs |\n|---|---|---:|---:|\n");
+        for (Result r : rs) {
+            String bytes = Double.isNaN(r.allocBytesPerOp) ? "— (no -prof gc)" : f1(r.allocBytesPerOp);
+            String gcs = Double.isNaN(r.gcCount) ? "—" : f1(r.gcCount);
+            md.append("| ").append(r.jdk).append(" | ").append(r.setup()).append(" | ")
+                    .append(bytes).append(" | ").append(gcs).append(" |\n");
+        }
+        md.append('\n');
+    }
+
     /** Least-squares fit of median time against MACs across the variants, per JDK and setup. */
     private void regression(List<Result> all) {
         md.append("### Time against multiply-adds (least squares over the variants)\n\n");
@@ -491,7 +520,8 @@ public final class ReportGenerator {
             classes.add(c);
         }
         results.stream().map(r -> r.benchClass)
-                .filter(c -> !c.equals(NETWORK) && !c.equals(BLOCK) && !c.equals(PEAK))
+                .filter(c -> !c.equals(NETWORK) && !c.equals(BLOCK) && !c.equals(PEAK)
+                        && !c.equals(ALLOCATION))
                 .sorted().forEach(classes::add);
         md.append("Each cell: median µs per layer (GFLOP/s, % of peak at that width). "
                 + "× scalar: the best vector setup against the scalar kernel as C2 compiles it by default.\n\n");
@@ -659,7 +689,9 @@ public final class ReportGenerator {
         md.append("- The fit of time against MACs uses `SimpleRegression` over the network variants (width "
                 + "multiplier × resolution) measured for one setup.\n");
         md.append("- MACs: network and blocks from the execution plan (`ExecutionPlan.totalMacs`, `Step.macs`); "
-                + "kernels from their shape parameter.\n\n");
+                + "kernels from their shape parameter.\n");
+        md.append("- Allocation: JMH's GC profiler (`-prof gc`) on `AllocationBench`, its "
+                + "`gc.alloc.rate.norm` (bytes per operation) and `gc.count`.\n\n");
         List<String> files = results.stream().map(r -> r.file).distinct().sorted().collect(Collectors.toList());
         md.append("<details><summary>").append(files.size()).append(" result files</summary>\n\n");
         files.forEach(f -> md.append("- `").append(f).append("`\n"));

@@ -38,6 +38,9 @@ final class Result {
     final double median;
     final double ciLow;
     final double ciHigh;
+    /** JMH {@code -prof gc}: bytes allocated per operation, and collections; NaN without it. */
+    final double allocBytesPerOp;
+    final double gcCount;
 
     @SuppressWarnings("unchecked")
     Result(String file, Map<String, Object> j) {
@@ -52,8 +55,8 @@ final class Result {
         this.jdk = v.split("[.+-]")[0];
         this.vmVersion = String.valueOf(j.get("vmVersion"));
         this.forks = ((Number) j.getOrDefault("forks", 0.0)).intValue();
-        this.warmup = j.get("warmupIterations") + " x " + j.get("warmupTime");
-        this.measurement = j.get("measurementIterations") + " x " + j.get("measurementTime");
+        this.warmup = count(j.get("warmupIterations")) + " x " + j.get("warmupTime");
+        this.measurement = count(j.get("measurementIterations")) + " x " + j.get("measurementTime");
         Map<String, String> p = new LinkedHashMap<>();
         Object ps = j.get("params");
         if (ps instanceof Map) {
@@ -70,6 +73,10 @@ final class Result {
         this.jvmArgs = args;
         Map<String, Object> pm = (Map<String, Object>) j.get("primaryMetric");
         this.unit = (String) pm.get("scoreUnit");
+        Object sm = j.get("secondaryMetrics");
+        Map<String, Object> secondary = sm instanceof Map ? (Map<String, Object>) sm : Map.of();
+        this.allocBytesPerOp = secondaryScore(secondary, "gc.alloc.rate.norm");
+        this.gcCount = secondaryScore(secondary, "gc.count");
 
         DescriptiveStatistics st = new DescriptiveStatistics();
         Object hist = pm.get("rawDataHistogram");
@@ -113,6 +120,21 @@ final class Result {
             this.ciLow = Double.NaN;
             this.ciHigh = Double.NaN;
         }
+    }
+
+    /** An iteration count as JSON gives it (a double), written as an integer. */
+    private static String count(Object n) {
+        return n instanceof Number ? String.valueOf(((Number) n).longValue()) : String.valueOf(n);
+    }
+
+    /** The score of a secondary metric, named with or without JMH's older leading middle dot. */
+    @SuppressWarnings("unchecked")
+    private static double secondaryScore(Map<String, Object> secondary, String name) {
+        Object m = secondary.getOrDefault(name, secondary.get("\u00b7" + name));
+        if (m instanceof Map && ((Map<String, Object>) m).get("score") instanceof Number) {
+            return ((Number) ((Map<String, Object>) m).get("score")).doubleValue();
+        }
+        return Double.NaN;
     }
 
     String param(String name, String dflt) {

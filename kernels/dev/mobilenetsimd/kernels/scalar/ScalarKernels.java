@@ -131,15 +131,17 @@ public final class ScalarKernels implements KernelSet {
         final int c = w.inChannels;
         final float[] wd = w.data;
         final int base = w.offset;
-        final int[] rows = {top, mid, bottom};
         for (int x = 0; x < outW; x++) {
             for (int ch = 0; ch < c; ch++) {
                 float acc = wd[base + 9 * c + ch];
                 for (int ky = 0; ky < 3; ky++) {
+                    // not an int[] of the three rows: C2 does not scalar-replace an array indexed
+                    // by a loop variable, and an inference must allocate nothing
+                    final int row = ky == 0 ? top : ky == 1 ? mid : bottom;
                     for (int kx = 0; kx < 3; kx++) {
                         int ix = x * stride - padLeft + kx;
                         if (ix >= 0 && ix < inW) {
-                            acc += src[rows[ky] + ix * c + ch] * wd[base + (ky * 3 + kx) * c + ch];
+                            acc += src[row + ix * c + ch] * wd[base + (ky * 3 + kx) * c + ch];
                         }
                     }
                 }

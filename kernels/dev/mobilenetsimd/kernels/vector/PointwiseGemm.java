@@ -23,8 +23,9 @@ import jdk.incubator.vector.VectorMask;
  *   <li>512 bits: panels of 5 vectors (80 channels) run the 5x5 tile, panels of 6 the 4x6 tile.
  *       Both load 10 vectors per 24-25 FMAs and keep few pixel-row offsets live, and ran
  *       10-50% faster than the 7x3 tile of 3-vector panels (which stays for remainders). A
- *       layer's {@code V = ceil(cout / 16)} vectors are split as {@code 5b + 6a} when possible
- *       (most 5s), else {@code 5b + r}; see {@link #panelPlan}.</li>
+ *       layer's {@code V = ceil(cout / 16)} vectors are split as {@code 5b + r} when
+ *       {@code r = V mod 5} is 0, 3 or 4, else as {@code 5b + 6a} when possible (most 5s), else
+ *       {@code 5b + r}; see {@link #panelPlan}.</li>
  *   <li>256/128 bits with 32 registers (AVX-512VL, NEON): panels of 4 vectors, 6x4 tiles.</li>
  *   <li>16 registers (AVX2-sized): panels of 2 vectors, 6x2 tiles.</li>
  *   <li>Remainder panels: 4 vectors 6x4, 3 vectors 7x3, 2 vectors 7x2 (6x2 with 16 registers),
@@ -165,7 +166,11 @@ final class PointwiseGemm {
             throw new IllegalArgumentException("cout = " + cout + " is too wide for the pointwise"
                     + " kernel: at most " + (long) PLAN_MASK * first * LANES + " channels");
         }
-        if (WIDE_PANELS) {
+        if (WIDE_PANELS && v % 5 < 3) {
+            // A remainder of 3 or 4 vectors stays one 7x3 or 6x4 panel: the 5x5 tile is fastest
+            // per FMA, so e.g. 384 channels as 4 x 5 + 4 ran blocks 8-11 of MobileNetV2 1.0/224
+            // ~2% faster than as 4 x 6 (reports/LOWERING.md, session 10). Remainders of 1 or 2
+            // are folded into 6-vector panels where they can be: a 1- or 2-vector panel is slow.
             for (int fives = v / 5; fives >= 0; fives--) { // exact 5b + 6a, as many 5s as possible
                 if ((v - 5 * fives) % 6 == 0) {
                     return fives | (v - 5 * fives) / 6 << PLAN_FIELD;

@@ -1,0 +1,115 @@
+package dev.mobilenetsimd;
+
+import static dev.mobilenetsimd.NetworkTestSupport.randomImage;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.mobilenetsimd.kernels.KernelSets;
+import dev.mobilenetsimd.plan.ExecutionMode;
+import java.lang.management.ManagementFactory;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Issue 4: once the JIT has compiled it, an inference allocates nothing, on the calling thread or
+ * on a session's workers. {@code Session.run(image, off, logits, off)} writes into the session's
+ * arena and the caller's array, so any allocation would come from the runtime or the kernels (a
+ * boxed value, a captured lambda, a vector the JIT could not keep in registers, a temporary array).
+ *
+ * <p>Allocation is read from HotSpot's per-thread counters
+ * ({@code com.sun.management.ThreadMXBean}, which do not allocate when asked about one thread). The Vector API allocates heavily until C2
+ * has compiled the kernels, so each case runs inferences until {@value #STEADY_RUNS} in a row
+ * allocate at most the allowed bytes, and fails if that has not happened within
+ * {@value #DEADLINE_SECONDS} s (a few seconds here).
+ *
+ * <p>The allowance is 0 bytes for the scalar backend and, from JDK 25 on (the JDK this project
+ * is measured on), for the vector backend. Before that, C2 leaves a few vectors boxed: on JDK 17
+ * the masked stores of the stem and the classifier's last vector (masked memory operations are
+ * intrinsics from JDK 18 on) and one store of the 5x5 tile's residual epilogue, 0.7–6 KB per
+ * inference of the models below. There the test allows {@value #OLD_JDK_VECTOR_BYTES} bytes,
+ * which still catches anything that allocates per row, per tile or per call.
+ */
+class SteadyStateAllocationTest {
+    private static final int STEADY_RUNS = 20;
+    private static final int DEADLINE_SECONDS = 120;
+    private static final long OLD_JDK_VECTOR_BYTES = 16 * 1024;
+    private static final String WORKER_PREFIX = "mobilenet-simd-worker-";
+
+    @ParameterizedTest(name = "{0}/{1} {2} {3}, {4} thread(s)")
+    @CsvSource({
+            "1.0,224,vector,FUSED,1", "1.0,224,vector,LAYERWISE,1", "0.5,128,vector,FUSED,2",
+            "0.35,96,scalar,FUSED,1", "0.35,96,scalar,LAYERWISE,2"})
+    void inferenceAllocatesNothingOnceCompiled(double alpha, int resolution, String backend,
+                                               ExecutionMode mode, int threads) {
+        com.sun.management.ThreadMXBean mx = allocationCounters();
+        ModelConfig cfg = new ModelConfig(alpha, resolution, 1001, Padding.TF_SAME);
+        MobileNetV2 model = MobileNetV2.create(cfg, Weights.random(cfg, 5),
+                KernelSets.byName(backend), mode);
+        float[] image = randomImage(model.inputLength(), 6);
+        float[] logits = new float[model.classes()];
+        Set<Long> workersBefore = workerIds();
+        try (Session session = model.newSession(threads)) {
+            Set<Long> workers = workerIds();
+            workers.removeAll(workersBefore);
+            assertEquals(threads - 1, workers.size(), "the session's worker threads");
+            long[] ids = new long[threads];
+            ids[0] = Thread.currentThread().getId();
+            int i = 1;
+            for (long id : workers) {
+                ids[i++] = id;
+            }
+            long allowed = backend.equals("vector") && Runtime.version().feature() < 25
+                    ? OLD_JDK_VECTOR_BYTES : 0;
+            long deadline = System.nanoTime() + DEADLINE_SECONDS * 1_000_000_000L;
+            int runs = 0;
+            int steadyInARow = 0;
+            long last = -1;
+            while (steadyInARow < STEADY_RUNS && System.nanoTime() < deadline) {
+                long before = allocated(mx, ids);
+                session.run(image, 0, logits, 0);
+                last = allocated(mx, ids) - before;
+                steadyInARow = last <= allowed ? steadyInARow + 1 : 0;
+                runs++;
+            }
+            final int total = runs;
+            final long bytes = last;
+            assertTrue(steadyInARow >= STEADY_RUNS, () -> "an inference still allocated " + bytes
+                    + " bytes (allowed: " + allowed + ") after " + total + " runs ("
+                    + DEADLINE_SECONDS + " s)");
+            assertTrue(Float.isFinite(logits[0]), "the inferences ran");
+        }
+    }
+
+    private static com.sun.management.ThreadMXBean allocationCounters() {
+        java.lang.management.ThreadMXBean standard = ManagementFactory.getThreadMXBean();
+        assumeTrue(standard instanceof com.sun.management.ThreadMXBean,
+                "this JVM has no per-thread allocation counters");
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) standard;
+        assumeTrue(mx.isThreadAllocatedMemorySupported(),
+                "per-thread allocation counters unsupported");
+        mx.setThreadAllocatedMemoryEnabled(true);
+        return mx;
+    }
+
+    /** Bytes allocated so far by the threads {@code ids}; the one-id query allocates nothing. */
+    private static long allocated(com.sun.management.ThreadMXBean mx, long[] ids) {
+        long sum = 0;
+        for (long id : ids) {
+            sum += mx.getThreadAllocatedBytes(id);
+        }
+        return sum;
+    }
+
+    private static Set<Long> workerIds() {
+        Set<Long> ids = new HashSet<>();
+        Thread[] all = new Thread[Thread.activeCount() + 16];
+        int n = Thread.enumerate(all);
+        Arrays.stream(all, 0, n).filter(t -> t.getName().startsWith(WORKER_PREFIX))
+                .forEach(t -> ids.add(t.getId()));
+        return ids;
+    }
+}
