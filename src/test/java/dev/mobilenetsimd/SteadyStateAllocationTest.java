@@ -32,6 +32,10 @@ import org.junit.jupiter.params.provider.CsvSource;
  * intrinsics from JDK 18 on) and one store of the 5x5 tile's residual epilogue, 0.7–6 KB per
  * inference of the models below. There the test allows {@value #OLD_JDK_VECTOR_BYTES} bytes,
  * which still catches anything that allocates per row, per tile or per call.
+ *
+ * <p>Surefire runs this class in a JVM of its own (execution {@code allocation} in the POM): what
+ * a JVM has run before changes what C2 compiles, and on JDK 17 a JVM that had run every other
+ * test first kept ~300 KB per inference boxed.
  */
 class SteadyStateAllocationTest {
     private static final int STEADY_RUNS = 20;
