@@ -19,8 +19,9 @@ OUT = os.path.join(os.path.dirname(__file__), "..", "..", "kernels", "dev", "mob
 TILES = [
     (5, 5, True, "The main tile at 512 bits (80 channels): 10 loads per 25 FMAs and only five\n"
                  " * pixel-row offsets, so no general-purpose register is spilled in the K loop."),
-    (4, 6, True, "The 512-bit tile for panels of 6 vectors (96 channels), used when a layer's\n"
-                 " * output vectors divide by 6 but not by 5: 10 loads per 24 FMAs."),
+    (4, 6, True, "The 512-bit tile for panels of 6 vectors (96 channels), which take up a remainder\n"
+                 " * of 1 or 2 vectors after the 5-vector panels (96, 192, 576 channels): 10 loads per\n"
+                 " * 24 FMAs."),
     (6, 4, True, "The main tile at 256 and 128 bits when the CPU has 32 vector registers (AVX-512VL,\n"
                  " * NEON); at 512 bits, the remainder panel of 4 vectors (64 channels)."),
     (7, 2, True, "Two-vector panels (e.g. 24 or 32 channels at 512 bits) with 32 vector registers."),

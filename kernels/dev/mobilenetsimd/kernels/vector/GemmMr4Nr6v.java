@@ -10,8 +10,9 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Pointwise GEMM microkernel: 4 pixels x 6 vectors of output channels, every
  * accumulator in a register for the whole input-channel loop.
- * The 512-bit tile for panels of 6 vectors (96 channels), used when a layer's
- * output vectors divide by 6 but not by 5: 10 loads per 24 FMAs.
+ * The 512-bit tile for panels of 6 vectors (96 channels), which take up a remainder
+ * of 1 or 2 vectors after the 5-vector panels (96, 192, 576 channels): 10 loads per
+ * 24 FMAs.
  *
  * <p>Per input channel it loads 6 weight vectors of the panel once, then for each pixel
  * broadcasts one input value and does 6 FMAs: 4&times;6 = 24 accumulators + 6 weights
