@@ -239,7 +239,7 @@ for jdk in "${JDKS[@]}"; do
         "$NOPT -p batch=1 -p variant=1.0/224 -p backend=vector-fused,vector-layerwise $(vbits "${WIDTHS[0]}") -jvmArgsAppend -XX:+UseTransparentHugePages"
   fi
   # Bytes allocated per inference in steady state (JMH's GC profiler): ~0 once compiled.
-  if has_class AllocationBench; then add "$jdk" AllocationBench '\.AllocationBench\.' "$AOPT"; fi
+  add "$jdk" AllocationBench '\.AllocationBench\.' "$AOPT"
   # The JVM's own cap on the vector size, preferred species (no -Dmobilenet.vectorBits).
   for m in "${MAXVEC[@]}"; do
     add "$jdk" "NetworkBench-maxvector-$m" '\.NetworkBench\.' \

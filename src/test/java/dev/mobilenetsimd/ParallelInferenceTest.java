@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mobilenetsimd.kernels.KernelSets;
 import dev.mobilenetsimd.plan.ExecutionMode;
+import dev.mobilenetsimd.runtime.IntraOpPool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -108,7 +109,8 @@ class ParallelInferenceTest {
 
     private static long workers() {
         return Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().startsWith("mobilenet-simd-worker-") && t.isAlive())
+                .filter(t -> t.getName().startsWith(IntraOpPool.WORKER_NAME_PREFIX)
+                        && t.isAlive())
                 .count();
     }
 }

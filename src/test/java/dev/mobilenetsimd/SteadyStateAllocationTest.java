@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.mobilenetsimd.kernels.KernelSets;
 import dev.mobilenetsimd.plan.ExecutionMode;
+import dev.mobilenetsimd.runtime.IntraOpPool;
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -41,7 +42,6 @@ class SteadyStateAllocationTest {
     private static final int STEADY_RUNS = 20;
     private static final int DEADLINE_SECONDS = 120;
     private static final long OLD_JDK_VECTOR_BYTES = 16 * 1024;
-    private static final String WORKER_PREFIX = "mobilenet-simd-worker-";
 
     @ParameterizedTest(name = "{0}/{1} {2} {3}, {4} thread(s)")
     @CsvSource({
@@ -112,7 +112,8 @@ class SteadyStateAllocationTest {
         Set<Long> ids = new HashSet<>();
         Thread[] all = new Thread[Thread.activeCount() + 16];
         int n = Thread.enumerate(all);
-        Arrays.stream(all, 0, n).filter(t -> t.getName().startsWith(WORKER_PREFIX))
+        Arrays.stream(all, 0, n)
+                .filter(t -> t.getName().startsWith(IntraOpPool.WORKER_NAME_PREFIX))
                 .forEach(t -> ids.add(t.getId()));
         return ids;
     }

@@ -16,6 +16,8 @@ import java.util.concurrent.locks.LockSupport;
  * by one session, hence by one thread at a time.
  */
 public final class IntraOpPool implements AutoCloseable {
+    /** Name prefix of the worker threads, followed by the worker's index (1 to threads - 1). */
+    public static final String WORKER_NAME_PREFIX = "mobilenet-simd-worker-";
     /** Spins (PAUSE instructions: roughly 10-100 µs in all) before an idle worker parks. */
     private static final int SPINS_BEFORE_PARK = 2_000;
 
@@ -48,7 +50,7 @@ public final class IntraOpPool implements AutoCloseable {
         this.workers = new Thread[threads - 1];
         for (int w = 1; w < threads; w++) {
             int index = w;
-            Thread t = new Thread(() -> work(index), "mobilenet-simd-worker-" + w);
+            Thread t = new Thread(() -> work(index), WORKER_NAME_PREFIX + w);
             t.setDaemon(true);
             workers[w - 1] = t;
         }
