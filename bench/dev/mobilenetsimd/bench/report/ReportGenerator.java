@@ -468,7 +468,7 @@ public final class ReportGenerator {
                         + "by every thread of the fork, JMH's own included (its bookkeeping, a few "
                         + "KB per iteration, shows as tens of bytes per inference), and collections "
                         + "during the measurement. `SteadyStateAllocationTest` reads the inference "
-                        + "threads alone: 0 bytes on JDK 25.\n\n");
+                        + "threads alone: 0 bytes on JDK 17 and 25.\n\n");
         md.append("| JDK | setup | B / inference | GCs |\n|---|---|---:|---:|\n");
         for (Result r : rs) {
             String bytes = Double.isNaN(r.allocBytesPerOp) ? "— (no -prof gc)" : f1(r.allocBytesPerOp);

@@ -2,6 +2,7 @@ package dev.mobilenetsimd.kernels.vector;
 
 import dev.mobilenetsimd.kernels.Activation;
 import dev.mobilenetsimd.kernels.PackedWeights;
+import static dev.mobilenetsimd.kernels.vector.VectorWidth.MASKED_MEMORY_INTRINSICS;
 import static dev.mobilenetsimd.kernels.vector.VectorWidth.RELU6_BLEND;
 import static jdk.incubator.vector.VectorOperators.GT;
 import static jdk.incubator.vector.VectorOperators.LE;
@@ -16,7 +17,9 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Packed layout ({@link #LAYOUT}): per block of {@code LANES} output channels,
  * {@code 9 * cin} tap vectors in {@code (ky, kx, ci)} order, then the bias vector; channels past
- * {@code cout} are zero, so the arithmetic is never masked, only the last block's store.
+ * {@code cout} are zero, so the arithmetic is never masked, only the last block's store. On
+ * JDK 17, where a masked store is Java code that allocates (~0.6-1 MB per inference at α 0.75 and
+ * 1.3, 512 bits), that store goes to per-thread scratch and the block's channels are copied.
  * Note that for one ky the {@code 3 * cin} taps {@code (kx, ci)} read {@code 3 * cin}
  * consecutive input floats, so the inner loop is a plain run over j.
  *
@@ -46,6 +49,9 @@ final class Conv3x3 {
     private static final int PX = 4;
     /** Names the lane width: weights packed at one width are unusable at another. */
     static final String LAYOUT = "vector-conv3x3-taps-bias-lanes" + L;
+    /** Per-thread landing place of a partial block's output vector on JDK 17. */
+    private static final ThreadLocal<float[]> TAIL_SCRATCH =
+            ThreadLocal.withInitial(() -> new float[L]);
 
     private Conv3x3() {}
 
@@ -407,6 +413,7 @@ final class Conv3x3 {
                                 boolean partial, float[] out, int outRow, int x, int xHi) {
         final FloatVector bias0 = FloatVector.fromArray(S, wd, wb0 + 3 * run * L);
         final FloatVector bias1 = FloatVector.fromArray(S, wd, wb1 + 3 * run * L);
+        final float[] tail = partial && !MASKED_MEMORY_INTRINSICS ? TAIL_SCRATCH.get() : null;
         for (; x + PX <= xHi; x += PX) {
             FloatVector a00 = bias0, a01 = bias1, a10 = bias0, a11 = bias1;
             FloatVector a20 = bias0, a21 = bias1, a30 = bias0, a31 = bias1;
@@ -495,7 +502,8 @@ final class Conv3x3 {
                         : a31.max(0f).min(6f)) : a31;
                 a31.intoArray(out, q + 3 * cout + L);
             } else {
-                final VectorMask<Float> m = S.indexInRange((blk + 1) * L, cout);
+                final VectorMask<Float> m =
+                        MASKED_MEMORY_INTRINSICS ? S.indexInRange((blk + 1) * L, cout) : null;
                 a00 = relu ? (RELU6_BLEND
                         ? a00.blend(0f, a00.compare(LE, 0f)).blend(6f, a00.compare(GT, 6f))
                         : a00.max(0f).min(6f)) : a00;
@@ -503,7 +511,12 @@ final class Conv3x3 {
                 a01 = relu ? (RELU6_BLEND
                         ? a01.blend(0f, a01.compare(LE, 0f)).blend(6f, a01.compare(GT, 6f))
                         : a01.max(0f).min(6f)) : a01;
-                a01.intoArray(out, q + L, m);
+                if (MASKED_MEMORY_INTRINSICS) {
+                    a01.intoArray(out, q + L, m);
+                } else { // JDK 17 (class comment)
+                    a01.intoArray(tail, 0);
+                    System.arraycopy(tail, 0, out, q + L, cout - (blk + 1) * L);
+                }
                 a10 = relu ? (RELU6_BLEND
                         ? a10.blend(0f, a10.compare(LE, 0f)).blend(6f, a10.compare(GT, 6f))
                         : a10.max(0f).min(6f)) : a10;
@@ -511,7 +524,12 @@ final class Conv3x3 {
                 a11 = relu ? (RELU6_BLEND
                         ? a11.blend(0f, a11.compare(LE, 0f)).blend(6f, a11.compare(GT, 6f))
                         : a11.max(0f).min(6f)) : a11;
-                a11.intoArray(out, q + cout + L, m);
+                if (MASKED_MEMORY_INTRINSICS) {
+                    a11.intoArray(out, q + cout + L, m);
+                } else { // JDK 17 (class comment)
+                    a11.intoArray(tail, 0);
+                    System.arraycopy(tail, 0, out, q + cout + L, cout - (blk + 1) * L);
+                }
                 a20 = relu ? (RELU6_BLEND
                         ? a20.blend(0f, a20.compare(LE, 0f)).blend(6f, a20.compare(GT, 6f))
                         : a20.max(0f).min(6f)) : a20;
@@ -519,7 +537,12 @@ final class Conv3x3 {
                 a21 = relu ? (RELU6_BLEND
                         ? a21.blend(0f, a21.compare(LE, 0f)).blend(6f, a21.compare(GT, 6f))
                         : a21.max(0f).min(6f)) : a21;
-                a21.intoArray(out, q + 2 * cout + L, m);
+                if (MASKED_MEMORY_INTRINSICS) {
+                    a21.intoArray(out, q + 2 * cout + L, m);
+                } else { // JDK 17 (class comment)
+                    a21.intoArray(tail, 0);
+                    System.arraycopy(tail, 0, out, q + 2 * cout + L, cout - (blk + 1) * L);
+                }
                 a30 = relu ? (RELU6_BLEND
                         ? a30.blend(0f, a30.compare(LE, 0f)).blend(6f, a30.compare(GT, 6f))
                         : a30.max(0f).min(6f)) : a30;
@@ -527,7 +550,12 @@ final class Conv3x3 {
                 a31 = relu ? (RELU6_BLEND
                         ? a31.blend(0f, a31.compare(LE, 0f)).blend(6f, a31.compare(GT, 6f))
                         : a31.max(0f).min(6f)) : a31;
-                a31.intoArray(out, q + 3 * cout + L, m);
+                if (MASKED_MEMORY_INTRINSICS) {
+                    a31.intoArray(out, q + 3 * cout + L, m);
+                } else { // JDK 17 (class comment)
+                    a31.intoArray(tail, 0);
+                    System.arraycopy(tail, 0, out, q + 3 * cout + L, cout - (blk + 1) * L);
+                }
             }
         }
         return x;
@@ -540,6 +568,7 @@ final class Conv3x3 {
                                   int xHi) {
         final FloatVector bias0 = FloatVector.fromArray(S, wd, wb0 + 3 * run * L);
         final FloatVector bias1 = FloatVector.fromArray(S, wd, wb1 + 3 * run * L);
+        final float[] tail = partial && !MASKED_MEMORY_INTRINSICS ? TAIL_SCRATCH.get() : null;
         for (; x < xHi; x++) {
             FloatVector a0 = bias0, a1 = bias1;
             final int p0 = rowBase + x * pixStride;
@@ -573,7 +602,12 @@ final class Conv3x3 {
                 a1 = relu ? (RELU6_BLEND
                         ? a1.blend(0f, a1.compare(LE, 0f)).blend(6f, a1.compare(GT, 6f))
                         : a1.max(0f).min(6f)) : a1;
-                a1.intoArray(out, q + L, S.indexInRange((blk + 1) * L, cout));
+                if (MASKED_MEMORY_INTRINSICS) {
+                    a1.intoArray(out, q + L, S.indexInRange((blk + 1) * L, cout));
+                } else { // JDK 17 (class comment)
+                    a1.intoArray(tail, 0);
+                    System.arraycopy(tail, 0, out, q + L, cout - (blk + 1) * L);
+                }
             }
         }
     }
@@ -592,7 +626,10 @@ final class Conv3x3 {
         final int wb0 = wBase + blk * blockLen;
         final FloatVector bias0 = FloatVector.fromArray(S, wd, wb0 + taps * L);
         final boolean partial = (blk + 1) * L > cout;
-        final VectorMask<Float> m = S.indexInRange(blk * L, cout);
+        // only when it is used: JDK 17 builds the mask in Java code, allocating it
+        final VectorMask<Float> m =
+                partial && MASKED_MEMORY_INTRINSICS ? S.indexInRange(blk * L, cout) : null;
+        final float[] tail = partial && !MASKED_MEMORY_INTRINSICS ? TAIL_SCRATCH.get() : null;
         int x = xLo;
         for (; x + PX <= xHi; x += PX) {
             FloatVector a0 = bias0, a1 = bias0, a2 = bias0, a3 = bias0;
@@ -641,19 +678,39 @@ final class Conv3x3 {
                 a0 = relu ? (RELU6_BLEND
                         ? a0.blend(0f, a0.compare(LE, 0f)).blend(6f, a0.compare(GT, 6f))
                         : a0.max(0f).min(6f)) : a0;
-                a0.intoArray(out, q, m);
+                if (MASKED_MEMORY_INTRINSICS) {
+                    a0.intoArray(out, q, m);
+                } else { // JDK 17 (class comment)
+                    a0.intoArray(tail, 0);
+                    System.arraycopy(tail, 0, out, q, cout - blk * L);
+                }
                 a1 = relu ? (RELU6_BLEND
                         ? a1.blend(0f, a1.compare(LE, 0f)).blend(6f, a1.compare(GT, 6f))
                         : a1.max(0f).min(6f)) : a1;
-                a1.intoArray(out, q + cout, m);
+                if (MASKED_MEMORY_INTRINSICS) {
+                    a1.intoArray(out, q + cout, m);
+                } else { // JDK 17 (class comment)
+                    a1.intoArray(tail, 0);
+                    System.arraycopy(tail, 0, out, q + cout, cout - blk * L);
+                }
                 a2 = relu ? (RELU6_BLEND
                         ? a2.blend(0f, a2.compare(LE, 0f)).blend(6f, a2.compare(GT, 6f))
                         : a2.max(0f).min(6f)) : a2;
-                a2.intoArray(out, q + 2 * cout, m);
+                if (MASKED_MEMORY_INTRINSICS) {
+                    a2.intoArray(out, q + 2 * cout, m);
+                } else { // JDK 17 (class comment)
+                    a2.intoArray(tail, 0);
+                    System.arraycopy(tail, 0, out, q + 2 * cout, cout - blk * L);
+                }
                 a3 = relu ? (RELU6_BLEND
                         ? a3.blend(0f, a3.compare(LE, 0f)).blend(6f, a3.compare(GT, 6f))
                         : a3.max(0f).min(6f)) : a3;
-                a3.intoArray(out, q + 3 * cout, m);
+                if (MASKED_MEMORY_INTRINSICS) {
+                    a3.intoArray(out, q + 3 * cout, m);
+                } else { // JDK 17 (class comment)
+                    a3.intoArray(tail, 0);
+                    System.arraycopy(tail, 0, out, q + 3 * cout, cout - blk * L);
+                }
             }
         }
         for (; x < xHi; x++) {
@@ -682,7 +739,12 @@ final class Conv3x3 {
                 a = relu ? (RELU6_BLEND
                         ? a.blend(0f, a.compare(LE, 0f)).blend(6f, a.compare(GT, 6f))
                         : a.max(0f).min(6f)) : a;
-                a.intoArray(out, q, m);
+                if (MASKED_MEMORY_INTRINSICS) {
+                    a.intoArray(out, q, m);
+                } else { // JDK 17 (class comment)
+                    a.intoArray(tail, 0);
+                    System.arraycopy(tail, 0, out, q, cout - blk * L);
+                }
             }
         }
     }
@@ -703,6 +765,8 @@ final class Conv3x3 {
         final int n1 = iy0 + 1 >= 0 && iy0 + 1 < inH ? n : 0;
         final int n2 = iy0 + 2 >= 0 && iy0 + 2 < inH ? n : 0;
         final int ip = inOff + (iy0 * inW + ix0 + kxLo) * cin;
+        final float[] tail = blocks * L > cout && !MASKED_MEMORY_INTRINSICS
+                ? TAIL_SCRATCH.get() : null;
         for (int blk = 0; blk < blocks; blk++) {
             final int wb = wBase + blk * blockLen + kxLo * cin * L;
             FloatVector a = FloatVector.fromArray(S, wd, wBase + blk * blockLen + taps * L);
@@ -728,7 +792,12 @@ final class Conv3x3 {
                 a = relu ? (RELU6_BLEND
                         ? a.blend(0f, a.compare(LE, 0f)).blend(6f, a.compare(GT, 6f))
                         : a.max(0f).min(6f)) : a;
-                a.intoArray(out, q + blk * L, S.indexInRange(blk * L, cout));
+                if (MASKED_MEMORY_INTRINSICS) {
+                    a.intoArray(out, q + blk * L, S.indexInRange(blk * L, cout));
+                } else { // JDK 17 (class comment)
+                    a.intoArray(tail, 0);
+                    System.arraycopy(tail, 0, out, q + blk * L, cout - blk * L);
+                }
             }
         }
     }

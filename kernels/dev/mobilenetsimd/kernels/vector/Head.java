@@ -1,5 +1,7 @@
 package dev.mobilenetsimd.kernels.vector;
 
+import static dev.mobilenetsimd.kernels.vector.VectorWidth.MASKED_MEMORY_INTRINSICS;
+
 import dev.mobilenetsimd.kernels.PackedWeights;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -17,7 +19,8 @@ import jdk.incubator.vector.VectorSpecies;
  * each tile's weights are stored input-major ({@code [i][4 * LANES]}), so the kernel reads one
  * contiguous run per tile, broadcasting {@code in[i]} into four FMAs. Leftover blocks (fewer than
  * four full vectors, plus the zero-padded partial one) are stored {@code [i][LANES]} each; only
- * the last store is masked.
+ * the last store is masked (on JDK 17 a whole store to scratch and a copy instead, since
+ * there a masked store is Java code that allocates).
  *
  * <p>PrintIntrinsics (JDK 25, -XX:-TieredCompilation, 128/256/512 bits): no "failed to inline
  * (intrinsic)" in Head's methods (the only failures logged are JDK-internal Vector API methods
@@ -30,6 +33,9 @@ final class Head {
     private static final int TILE = 4;
     /** Names the lane width: weights packed at one width are unusable at another. */
     static final String DENSE_LAYOUT = "vector-dense-tile" + TILE + "-lanes" + L;
+    /** Per-thread landing place of the dense's last, partial vector on JDK 17. */
+    private static final ThreadLocal<float[]> TAIL_SCRATCH =
+            ThreadLocal.withInitial(() -> new float[L]);
 
     private Head() {}
 
@@ -132,8 +138,12 @@ final class Head {
             }
             if (o + L <= k) {
                 a.intoArray(out, outOff + o);
-            } else {
+            } else if (MASKED_MEMORY_INTRINSICS) {
                 a.intoArray(out, outOff + o, S.indexInRange(o, k));
+            } else { // JDK 17 boxes a masked store: a whole store to scratch, then the lanes
+                final float[] tail = TAIL_SCRATCH.get();
+                a.intoArray(tail, 0);
+                System.arraycopy(tail, 0, out, outOff + o, k - o);
             }
         }
     }

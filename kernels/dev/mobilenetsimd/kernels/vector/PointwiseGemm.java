@@ -105,6 +105,14 @@ final class PointwiseGemm {
     private static final ThreadLocal<float[]> SCRATCH =
             ThreadLocal.withInitial(() -> new float[SCRATCH_FLOATS]);
 
+    /**
+     * Whether the 5x5 tile adds the residual in registers ({@link GemmMr5Nr5v#tileResidual}).
+     * JDK 17's C2 leaves one of that method's 25 stores a call that boxes its vector
+     * ({@code PrintIntrinsics}: "missing constant: vclass=DecodeN"; JDK 25 binds all 25), so
+     * there those tiles go through scratch and {@link PointwiseEpilogue}, and allocate nothing.
+     */
+    private static final boolean DIRECT_RESIDUAL_5X5 = Runtime.version().feature() > 17;
+
     /** {@code TAIL_MASKS[n]} sets lanes {@code 0..n-1}; index 0 is unused (no mask). */
     private static final VectorMask<Float>[] TAIL_MASKS = tailMasks();
 
@@ -275,6 +283,7 @@ final class PointwiseGemm {
         // the in-register epilogues: ReLU6, linear, linear + residual on unmasked panels; ReLU6
         // and linear on a 2-vector panel with a partial last vector
         final boolean direct = !single && !(relu6 && res != null) && hasDirectTile(vectors)
+                && (res == null || vectors != 5 || DIRECT_RESIDUAL_5X5)
                 && (lastMask == null || vectors == 2 && res == null
                         && VectorWidth.MASKED_MEMORY_INTRINSICS);
         for (int p = p0; p < p1; ) {
