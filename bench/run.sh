@@ -9,8 +9,11 @@
 #                          # ideally with BENCH_CPU set
 #   bench/run.sh report    # regenerate reports/ from the JSON in reports/data (no measuring)
 #   bench/run.sh list quick|full     # print the runs a profile would make, and exit
-#   bench/run.sh alternate [PAIRS]    # NetworkBench 1.0/224 forks, fused and layer-by-layer in
-#                                    # turn (default 4 pairs), into reports/adhoc/alternate/
+#   bench/run.sh alternate [PAIRS [A B]]   # NetworkBench 1.0/224 forks of setups A and B in
+#                                    # turn (default 4 pairs of fused and layerwise), into
+#                                    # reports/adhoc/alternate/ (alternate-A-vs-B/ for other
+#                                    # setups); a setup is fused or layerwise, with -hugepages
+#                                    # for the heap on transparent huge pages (Linux)
 #   bench/run.sh NetworkBench BlockBench -- -f 1 -wi 3 -i 5   # ad hoc runs (JDK 25 or $JAVA_HOME)
 #                                    # into reports/adhoc/, not part of the generated report
 #
@@ -30,6 +33,9 @@
 #   BENCH_NO_HOST_CHECK=1   skip the host check (HostCheck: the fused network in five ~1 s rounds
 #                     after its warm-up, ~20 s) that a profile or alternate run records before
 #                     and after measuring
+#   BENCH_WAIT_QUIET=MIN    before measuring, repeat the host check (a minute apart) until its
+#                     spread is at most BENCH_QUIET_SPREAD (default 1.05), for up to MIN minutes;
+#                     then measure anyway, and the recorded check says how long it waited
 #   JDK25_HOME, JDK17_HOME   the JDKs (defaults: /usr/lib/jvm/temurin-25-jdk-amd64,
 #                     /usr/lib/jvm/java-17-openjdk-amd64); a missing JDK's runs are skipped
 set -euo pipefail
@@ -42,6 +48,14 @@ JDK17_HOME=${JDK17_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}
 reports=${BENCH_REPORTS_DIR:-reports}
 data=$reports/data
 bench_src=bench/dev/mobilenetsimd/bench
+case "${BENCH_WAIT_QUIET:-0}" in
+  ''|*[!0-9]*) echo "BENCH_WAIT_QUIET must be whole minutes, got '$BENCH_WAIT_QUIET'" >&2; exit 2 ;;
+esac
+case "${BENCH_QUIET_SPREAD:-1.05}" in
+  [1-9]|[1-9].[0-9]*) ;;
+  *) echo "BENCH_QUIET_SPREAD must be a ratio >= 1 such as 1.05, got '$BENCH_QUIET_SPREAD'" >&2
+     exit 2 ;;
+esac
 
 log() { echo "$*" >&2; }
 # The fused network in five ~1 s rounds (HostCheck): recorded before and after the runs, since an
@@ -58,6 +72,31 @@ host_check() {
       | tail -n 1) || line=""
   log "    ${line:-failed}"
   echo "${line:-failed}"
+}
+
+# The host check that starts a measurement: with BENCH_WAIT_QUIET=MIN, repeated until its spread
+# is at most BENCH_QUIET_SPREAD (default 1.05) or MIN minutes have passed.
+host_check_before() {
+  local line minutes=${BENCH_WAIT_QUIET:-0} limit=${BENCH_QUIET_SPREAD:-1.05}
+  line=$(host_check start)
+  if [ "$minutes" -eq 0 ] || [ "$line" = "not run" ]; then echo "$line"; return; fi
+  local t0 spread
+  t0=$(date +%s)
+  while :; do
+    spread=$(sed -n 's/.*(spread \([0-9.]*\)).*/\1/p' <<< "$line")
+    if [ -n "$spread" ] && awk -v s="$spread" -v l="$limit" 'BEGIN { exit !(s <= l) }'; then
+      break
+    fi
+    if [ $(( $(date +%s) - t0 )) -ge $(( minutes * 60 )) ]; then
+      line="$line; still above $limit after $minutes min"
+      break
+    fi
+    log "host disturbed (${line:-no check}); checking again in a minute"
+    sleep 60
+    line=$(host_check start)
+  done
+  [ $(( $(date +%s) - t0 )) -lt 5 ] || line="$line (after waiting $(( ($(date +%s) - t0) / 60 )) min)"
+  echo "$line"
 }
 
 build_classes() {
@@ -83,30 +122,49 @@ report() {
 case "${1:-quick}" in
   quick|full|report|list) ;;
   alternate)
-    # Fused and layer-by-layer NetworkBench forks in turn, PAIRS times: a minute of host load
-    # then hits both sides, where a profile measures one setup after the other.
+    # The forks of two setups in turn, PAIRS times: a minute of host load then hits both sides,
+    # where a profile measures one setup after the other.
     pairs=${2:-4}
+    setups=("${3:-fused}" "${4:-layerwise}")
+    if [ $# -eq 3 ]; then
+      log "alternate needs two setups or none, e.g. 'alternate 8 fused fused-hugepages'"
+      exit 2
+    fi
+    case "$pairs" in ''|*[!0-9]*|0)
+      log "alternate: PAIRS must be a positive number, got '$pairs'"; exit 2 ;; esac
+    backends=(); jvm_args=()
+    for setup in "${setups[@]}"; do
+      case "$setup" in
+        fused|layerwise) backends+=("vector-$setup"); jvm_args+=("") ;;
+        fused-hugepages|layerwise-hugepages)
+          backends+=("vector-${setup%-hugepages}"); jvm_args+=("-XX:+UseTransparentHugePages") ;;
+        *) log "alternate: unknown setup '$setup' (expected fused, layerwise, fused-hugepages" \
+               "or layerwise-hugepages)"; exit 2 ;;
+      esac
+    done
     JAVA_HOME=${JAVA_HOME:-$JDK25_HOME}
     build_classes
     out=$reports/adhoc/alternate
+    [ "${setups[*]}" = "fused layerwise" ] || out=$out-${setups[0]}-vs-${setups[1]}
     mkdir -p "$out"
     # a fresh set: pairs left from a longer earlier run would not match the new summary
-    rm -f "$out"/vector-*.json "$out"/vector-*.log
-    echo "host check before: $(host_check start)" > "$out/summary.txt"
+    rm -f "$out"/*.json "$out"/*.log
+    echo "host check before: $(host_check_before)" > "$out/summary.txt"
     for i in $(seq "$pairs"); do
       medians=()
-      for b in vector-fused vector-layerwise; do
-        log "pair $i/$pairs: $b ..."
+      for k in 0 1; do
+        log "pair $i/$pairs: ${setups[$k]} ..."
         ${BENCH_CPU:+taskset -c "$BENCH_CPU"} "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector \
             -cp "$cp" org.openjdk.jmh.Main '\.NetworkBench\.' -p variant=1.0/224 -p batch=1 \
-            -p threads=1 -p backend=$b -f 1 -wi 4 -w 1s -i 3 -r 1s -rf json \
-            -rff "$out/$b-$i.json" > "$out/$b-$i.log" 2>&1
-        m=$(grep -E 'inference:p0\.50 ' "$out/$b-$i.log" | awk '{print $(NF-1)}')
+            -p threads=1 -p backend="${backends[$k]}" -f 1 -wi 4 -w 1s -i 3 -r 1s \
+            ${jvm_args[$k]:+-jvmArgsAppend "${jvm_args[$k]}"} -rf json \
+            -rff "$out/vector-${setups[$k]}-$i.json" > "$out/vector-${setups[$k]}-$i.log" 2>&1
+        m=$(grep -E 'inference:p0\.50 ' "$out/vector-${setups[$k]}-$i.log" | awk '{print $(NF-1)}')
         medians+=("${m:-?}")
       done
-      echo "pair $i: vector-fused ${medians[0]} ms vector-layerwise ${medians[1]} ms," \
-          "layer-by-layer / fused $(awk -v f="${medians[0]}" -v l="${medians[1]}" \
-          'BEGIN { if (f + 0 > 0) printf "%.3f", l / f; else print "?" }')" | tee -a "$out/summary.txt"
+      echo "pair $i: ${setups[0]} ${medians[0]} ms ${setups[1]} ${medians[1]} ms," \
+          "${setups[1]} / ${setups[0]} $(awk -v a="${medians[0]}" -v b="${medians[1]}" \
+          'BEGIN { if (a + 0 > 0) printf "%.3f", b / a; else print "?" }')" | tee -a "$out/summary.txt"
     done
     echo "host check after: $(host_check end)" >> "$out/summary.txt"
     exit 0 ;;
@@ -265,7 +323,7 @@ fi
 build_classes
 if [ "${BENCH_KEEP:-}" != 1 ]; then rm -rf "$data"; fi
 mkdir -p "$data"
-check_start=$(host_check start) # before the clock starts: elapsed is the runs' time only
+check_start=$(host_check_before) # before the clock starts: elapsed is the runs' time only
 start=$(date +%s)
 
 jdk_home() { case $1 in 25) echo "$JDK25_HOME" ;; 17) echo "$JDK17_HOME" ;; esac; }
