@@ -631,10 +631,10 @@ final class Depthwise3x3 {
 
     /**
      * {@link #tailBlock} for JDK 17, where masked loads and stores are Java code that allocates
-     * (2-5 MB per inference at α 0.75 and 1.3, 512 bits): whole-vector loads, whose lanes past
-     * {@code c} meet zero weights and are never stored, and a whole store to per-thread scratch
-     * followed by a copy of the {@code c - cb} channels. The caller checks that every load stays
-     * inside {@code src}.
+     * (block 1 at α 0.75 and 1.3, 512 bits: 1.8-3.6 MB per inference): whole-vector loads, whose
+     * lanes past {@code c} meet zero weights and are never stored, and a whole store to
+     * per-thread scratch followed by a copy of the {@code c - cb} channels. The caller checks
+     * that every load stays inside {@code src}.
      */
     private static void tailBlockWithoutMasks(float[] src, int top, int mid, int bottom, int inW,
                                               int stride, int padLeft, float[] wd, int wo, int c,
