@@ -12,8 +12,9 @@
 #   bench/run.sh alternate [PAIRS [A B]]   # NetworkBench 1.0/224 forks of setups A and B in
 #                                    # turn (default 4 pairs of fused and layerwise), into
 #                                    # reports/adhoc/alternate/ (alternate-A-vs-B/ for other
-#                                    # setups); a setup is fused or layerwise, with -hugepages
-#                                    # for the heap on transparent huge pages (Linux)
+#                                    # setups); a setup is fused or layerwise, optionally with
+#                                    # -hugepages (-XX:+UseTransparentHugePages, Linux) and/or
+#                                    # -nosafepoints (-XX:-UseCountedLoopSafepoints)
 #   bench/run.sh NetworkBench BlockBench -- -f 1 -wi 3 -i 5   # ad hoc runs (JDK 25 or $JAVA_HOME)
 #                                    # into reports/adhoc/, not part of the generated report
 #
@@ -95,7 +96,8 @@ host_check_before() {
     sleep 60
     line=$(host_check start)
   done
-  [ $(( $(date +%s) - t0 )) -lt 5 ] || line="$line (after waiting $(( ($(date +%s) - t0) / 60 )) min)"
+  local waited=$(( $(date +%s) - t0 ))
+  [ "$waited" -lt 5 ] || line="$line (after waiting $(( waited / 60 )) min)"
   echo "$line"
 }
 
@@ -134,12 +136,20 @@ case "${1:-quick}" in
       log "alternate: PAIRS must be a positive number, got '$pairs'"; exit 2 ;; esac
     backends=(); jvm_args=()
     for setup in "${setups[@]}"; do
-      case "$setup" in
-        fused|layerwise) backends+=("vector-$setup"); jvm_args+=("") ;;
-        fused-hugepages|layerwise-hugepages)
-          backends+=("vector-${setup%-hugepages}"); jvm_args+=("-XX:+UseTransparentHugePages") ;;
-        *) log "alternate: unknown setup '$setup' (expected fused, layerwise, fused-hugepages" \
-               "or layerwise-hugepages)"; exit 2 ;;
+      # fused or layerwise, then optional JVM options: -hugepages, -nosafepoints
+      base=$setup; flags=""
+      while :; do
+        case "$base" in
+          *-hugepages) base=${base%-hugepages}; flags="-XX:+UseTransparentHugePages $flags" ;;
+          *-nosafepoints)
+            base=${base%-nosafepoints}; flags="-XX:-UseCountedLoopSafepoints $flags" ;;
+          *) break ;;
+        esac
+      done
+      case "$base" in
+        fused|layerwise) backends+=("vector-$base"); jvm_args+=("${flags% }") ;;
+        *) log "alternate: unknown setup '$setup' (expected fused or layerwise, optionally" \
+               "followed by -hugepages and/or -nosafepoints)"; exit 2 ;;
       esac
     done
     JAVA_HOME=${JAVA_HOME:-$JDK25_HOME}
@@ -162,9 +172,10 @@ case "${1:-quick}" in
         m=$(grep -E 'inference:p0\.50 ' "$out/vector-${setups[$k]}-$i.log" | awk '{print $(NF-1)}')
         medians+=("${m:-?}")
       done
+      ratio=$(awk -v a="${medians[0]}" -v b="${medians[1]}" \
+          'BEGIN { if (a + 0 > 0) printf "%.3f", b / a; else print "?" }')
       echo "pair $i: ${setups[0]} ${medians[0]} ms ${setups[1]} ${medians[1]} ms," \
-          "${setups[1]} / ${setups[0]} $(awk -v a="${medians[0]}" -v b="${medians[1]}" \
-          'BEGIN { if (a + 0 > 0) printf "%.3f", b / a; else print "?" }')" | tee -a "$out/summary.txt"
+          "${setups[1]} / ${setups[0]} $ratio" | tee -a "$out/summary.txt"
     done
     echo "host check after: $(host_check end)" >> "$out/summary.txt"
     exit 0 ;;
