@@ -3,6 +3,7 @@ package dev.mobilenetsimd.kernels.vector;
 import dev.mobilenetsimd.kernels.Activation;
 import dev.mobilenetsimd.kernels.PackedWeights;
 import static dev.mobilenetsimd.kernels.vector.VectorWidth.MASKED_MEMORY_INTRINSICS;
+import static dev.mobilenetsimd.kernels.vector.VectorWidth.TAIL_SCRATCH;
 import static dev.mobilenetsimd.kernels.vector.VectorWidth.RELU6_BLEND;
 import static jdk.incubator.vector.VectorOperators.GT;
 import static jdk.incubator.vector.VectorOperators.LE;
@@ -49,9 +50,6 @@ final class Depthwise3x3 {
     private static final int BLOCK_VECTORS = 10;
     /** Names the lane width: weights packed at one width are unusable at another. */
     static final String LAYOUT = "vector-depthwise-bias9taps-lanes" + L;
-    /** Per-thread landing place of a channel tail's output vector on JDK 17. */
-    private static final ThreadLocal<float[]> TAIL_SCRATCH =
-            ThreadLocal.withInitial(() -> new float[L]);
 
     private Depthwise3x3() {}
 

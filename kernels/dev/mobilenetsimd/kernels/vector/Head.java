@@ -1,6 +1,7 @@
 package dev.mobilenetsimd.kernels.vector;
 
 import static dev.mobilenetsimd.kernels.vector.VectorWidth.MASKED_MEMORY_INTRINSICS;
+import static dev.mobilenetsimd.kernels.vector.VectorWidth.TAIL_SCRATCH;
 
 import dev.mobilenetsimd.kernels.PackedWeights;
 import jdk.incubator.vector.FloatVector;
@@ -33,9 +34,6 @@ final class Head {
     private static final int TILE = 4;
     /** Names the lane width: weights packed at one width are unusable at another. */
     static final String DENSE_LAYOUT = "vector-dense-tile" + TILE + "-lanes" + L;
-    /** Per-thread landing place of the dense's last, partial vector on JDK 17. */
-    private static final ThreadLocal<float[]> TAIL_SCRATCH =
-            ThreadLocal.withInitial(() -> new float[L]);
 
     private Head() {}
 

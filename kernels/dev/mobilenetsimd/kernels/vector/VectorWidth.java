@@ -30,6 +30,14 @@ final class VectorWidth {
      * and 3's 24-channel projects ran 1.2–1.3x faster that way on JDK 17).
      */
     static final boolean MASKED_MEMORY_INTRINSICS = Runtime.version().feature() >= 18;
+    /**
+     * Where a kernel without {@link #MASKED_MEMORY_INTRINSICS} stores a partial vector whole,
+     * per thread, before copying its lanes out (JDK 17: the stem's, the depthwise channel tail's
+     * and the classifier's last vector). Each use stores and copies at once, so one buffer per
+     * thread serves every kernel.
+     */
+    static final ThreadLocal<float[]> TAIL_SCRATCH =
+            ThreadLocal.withInitial(() -> new float[LANES]);
 
     private VectorWidth() {}
 
