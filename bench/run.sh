@@ -306,6 +306,9 @@ for jdk in "${JDKS[@]}"; do
   if ! grep -q '\[never\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; then
     add "$jdk" "NetworkBench-hugepages-vector-${WIDTHS[0]}" '\.NetworkBench\.' \
         "$NOPT -p batch=1 -p variant=1.0/224 -p backend=vector-fused,vector-layerwise $(vbits "${WIDTHS[0]}") -jvmArgsAppend -XX:+UseTransparentHugePages"
+    # Both JVM options the README recommends: also without safepoint polls in counted loops.
+    add "$jdk" "NetworkBench-jvmoptions-vector-${WIDTHS[0]}" '\.NetworkBench\.' \
+        "$NOPT -p batch=1 -p variant=1.0/224 -p backend=vector-fused,vector-layerwise $(vbits "${WIDTHS[0]}") -jvmArgsAppend -XX:+UseTransparentHugePages -jvmArgsAppend -XX:-UseCountedLoopSafepoints"
   fi
   # Bytes allocated per inference in steady state (JMH's GC profiler): ~0 once compiled.
   add "$jdk" AllocationBench '\.AllocationBench\.' "$AOPT"

@@ -161,6 +161,11 @@ final class Result {
         return jvmArgs.contains("-XX:+UseTransparentHugePages");
     }
 
+    /** Whether counted loops ran without safepoint polls ({@code -XX:-UseCountedLoopSafepoints}). */
+    boolean noLoopSafepoints() {
+        return jvmArgs.contains("-XX:-UseCountedLoopSafepoints");
+    }
+
     /** {@code MaxVectorSize} in bytes when set on the command line, else 0. */
     int maxVectorSize() {
         String m = jvmArg("-XX:MaxVectorSize=");
@@ -215,7 +220,8 @@ final class Result {
         String w = maxVectorSize() > 0 ? "MaxVectorSize=" + maxVectorSize()
                 : bits() > 0 ? bits() + "-bit" : "preferred";
         return backend() + " " + w + (threads() > 1 ? ", " + threads() + " threads" : "")
-                + (hugePages() ? ", huge pages" : "");
+                + (hugePages() ? ", huge pages" : "")
+                + (noLoopSafepoints() ? ", no counted-loop safepoints" : "");
     }
 
     /** Threads per inference (NetworkBench's {@code threads} parameter; 1 when absent). */
@@ -228,7 +234,8 @@ final class Result {
         String b = backend();
         int k = b.equals("vector-fused") ? 0 : b.startsWith("vector") ? 1 : superWord() ? 3 : 4;
         int w = scalar() ? 0 : maxVectorSize() > 0 ? 2000 - maxVectorSize() : 1000 - bits();
-        return k * 10_000 + w + (threads() > 1 ? 5_000 : 0) + (hugePages() ? 2_500 : 0);
+        return k * 10_000 + w + (threads() > 1 ? 5_000 : 0) + (hugePages() ? 2_500 : 0)
+                + (noLoopSafepoints() ? 1_250 : 0);
     }
 
     /** Factor from this result's unit to milliseconds per operation (NaN for throughput units). */
