@@ -15,6 +15,9 @@
 #                                    # setups); a setup is fused or layerwise, optionally with
 #                                    # -hugepages (-XX:+UseTransparentHugePages, Linux) and/or
 #                                    # -nosafepoints (-XX:-UseCountedLoopSafepoints)
+#   bench/run.sh steps [SETUP] [-- ARGS]   # each step's median in network order and hot, in one
+#                                    # JVM (StepProfile; ARGS e.g. --variant 0.5/224 --rounds 500)
+#                                    # into reports/adhoc/steps-SETUP.md; SETUP as for alternate
 #   bench/run.sh NetworkBench BlockBench -- -f 1 -wi 3 -i 5   # ad hoc runs (JDK 25 or $JAVA_HOME)
 #                                    # into reports/adhoc/, not part of the generated report
 #
@@ -120,9 +123,46 @@ report() {
       dev.mobilenetsimd.bench.report.ReportGenerator "$data" "$reports" 2> >(grep -v 'incubator' >&2)
 }
 
+# A setup: fused or layerwise, then optional JVM options -hugepages (-XX:+UseTransparentHugePages)
+# and -nosafepoints (-XX:-UseCountedLoopSafepoints). Sets setup_mode and setup_flags.
+parse_setup() { # command, setup
+  local base=$2 flags=""
+  while :; do
+    case "$base" in
+      *-hugepages) base=${base%-hugepages}; flags="-XX:+UseTransparentHugePages $flags" ;;
+      *-nosafepoints) base=${base%-nosafepoints}; flags="-XX:-UseCountedLoopSafepoints $flags" ;;
+      *) break ;;
+    esac
+  done
+  case "$base" in
+    fused|layerwise) setup_mode=$base; setup_flags=${flags% } ;;
+    *) log "$1: unknown setup '$2' (expected fused or layerwise, optionally followed by" \
+           "-hugepages and/or -nosafepoints)"; exit 2 ;;
+  esac
+}
+
 # ---- ad hoc mode (the old interface) -------------------------------------------------------------
 case "${1:-quick}" in
   quick|full|report|list) ;;
+  steps)
+    # Each step's median in network order and hot, in one JVM (dev.mobilenetsimd.StepProfile).
+    setup=${2:-fused}
+    parse_setup steps "$setup"
+    shift $(( $# < 2 ? $# : 2 ))
+    [ "${1:-}" = "--" ] && shift
+    JAVA_HOME=${JAVA_HOME:-$JDK25_HOME}
+    build_classes
+    mkdir -p "$reports/adhoc"
+    out=$reports/adhoc/steps-$setup.md
+    { echo "StepProfile, $setup${setup_flags:+ ($setup_flags)}${*:+ $*}, $("$JAVA_HOME/bin/java" -version 2>&1 | head -1), $(date -u '+%Y-%m-%d %H:%M UTC')."
+      echo "Host check before: $(host_check before)."
+      echo; } > "$out"
+    # shellcheck disable=SC2086  # the flags are word-split on purpose
+    ${BENCH_CPU:+taskset -c "$BENCH_CPU"} "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector \
+        $setup_flags -cp "$cp" dev.mobilenetsimd.StepProfile --mode "$setup_mode" "$@" \
+        2> >(grep -v 'incubator' >&2) | tee -a "$out"
+    log "written to $out"
+    exit 0 ;;
   alternate)
     # The forks of two setups in turn, PAIRS times: a minute of host load then hits both sides,
     # where a profile measures one setup after the other.
@@ -136,21 +176,8 @@ case "${1:-quick}" in
       log "alternate: PAIRS must be a positive number, got '$pairs'"; exit 2 ;; esac
     backends=(); jvm_args=()
     for setup in "${setups[@]}"; do
-      # fused or layerwise, then optional JVM options: -hugepages, -nosafepoints
-      base=$setup; flags=""
-      while :; do
-        case "$base" in
-          *-hugepages) base=${base%-hugepages}; flags="-XX:+UseTransparentHugePages $flags" ;;
-          *-nosafepoints)
-            base=${base%-nosafepoints}; flags="-XX:-UseCountedLoopSafepoints $flags" ;;
-          *) break ;;
-        esac
-      done
-      case "$base" in
-        fused|layerwise) backends+=("vector-$base"); jvm_args+=("${flags% }") ;;
-        *) log "alternate: unknown setup '$setup' (expected fused or layerwise, optionally" \
-               "followed by -hugepages and/or -nosafepoints)"; exit 2 ;;
-      esac
+      parse_setup alternate "$setup"
+      backends+=("vector-$setup_mode"); jvm_args+=("$setup_flags")
     done
     JAVA_HOME=${JAVA_HOME:-$JDK25_HOME}
     build_classes

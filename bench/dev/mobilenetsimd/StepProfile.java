@@ -1,0 +1,166 @@
+package dev.mobilenetsimd;
+
+import dev.mobilenetsimd.kernels.KernelSets;
+import dev.mobilenetsimd.plan.ExecutionMode;
+import dev.mobilenetsimd.plan.Step;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * Where one inference's time goes, step by step, measured two ways in one JVM:
+ * <ul>
+ *   <li><b>network order</b>: every step timed while whole inferences run, so its weights and
+ *       inputs are as cold as in real use;</li>
+ *   <li><b>hot</b>: each step alone in a tight loop, its weights and data in cache (what
+ *       {@code BlockBench} measures, one JVM per step).</li>
+ * </ul>
+ * The difference is what cold data costs each step. Not JMH: timing each step of one inference
+ * needs {@link System#nanoTime} around it; medians over many inferences absorb the timer's own
+ * cost (tens of nanoseconds per step). Run it through {@code bench/run.sh steps}.
+ *
+ * <pre>StepProfile [--mode fused|layerwise] [--variant ALPHA/RESOLUTION] [--warmup SECONDS]
+ *             [--rounds N]</pre>
+ */
+public final class StepProfile {
+    private StepProfile() {}
+
+    public static void main(String[] args) {
+        try {
+            run(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("StepProfile: " + e.getMessage());
+            System.err.println("usage: StepProfile [--mode fused|layerwise] [--variant 1.0/224]"
+                    + " [--warmup SECONDS] [--rounds N]");
+            System.exit(2);
+        }
+    }
+
+    private static void run(String[] args) {
+        ExecutionMode mode = ExecutionMode.FUSED;
+        String variant = "1.0/224";
+        int warmupSeconds = 10;
+        int rounds = 1000;
+        for (int i = 0; i < args.length; i++) {
+            String value = i + 1 < args.length ? args[i + 1] : null;
+            switch (args[i]) {
+                case "--mode": mode = parseMode(value); i++; break;
+                case "--variant": variant = requireValue("--variant", value); i++; break;
+                case "--warmup": warmupSeconds = positive("--warmup", value); i++; break;
+                case "--rounds": rounds = positive("--rounds", value); i++; break;
+                default: throw new IllegalArgumentException("unknown argument '" + args[i] + "'");
+            }
+        }
+        ModelConfig cfg = parseVariant(variant);
+        MobileNetV2 model = MobileNetV2.create(cfg, Weights.random(cfg, 42), KernelSets.vector(),
+                mode);
+        Session session = model.newSession();
+        float[] arena = session.arena();
+        float[] image = new float[model.inputLength()];
+        Random rnd = new Random(43);
+        for (int i = 0; i < image.length; i++) {
+            image[i] = rnd.nextFloat() * 2 - 1;
+        }
+        List<Step> steps = model.plan().steps();
+        System.err.printf(Locale.ROOT, "MobileNetV2 %s, %s, %s kernels: warming up for %d s ...%n",
+                variant, mode.name().toLowerCase(Locale.ROOT), model.kernels().name(),
+                warmupSeconds);
+        long end = System.nanoTime() + warmupSeconds * 1_000_000_000L;
+        while (System.nanoTime() < end) {
+            session.run(image);
+        }
+
+        System.err.printf(Locale.ROOT, "network order: %d inferences ...%n", rounds);
+        session.run(image); // the input in place, as run() leaves it for runStep
+        long[][] ordered = new long[steps.size()][rounds];
+        long[] totals = new long[rounds];
+        for (int r = 0; r < rounds; r++) {
+            long start = System.nanoTime();
+            for (int s = 0; s < steps.size(); s++) {
+                long t0 = System.nanoTime();
+                model.network().runStep(s, arena);
+                ordered[s][r] = System.nanoTime() - t0;
+            }
+            totals[r] = System.nanoTime() - start;
+        }
+
+        System.err.printf(Locale.ROOT, "hot: each step %d times in a row ...%n", rounds);
+        long[][] hot = new long[steps.size()][rounds];
+        for (int s = 0; s < steps.size(); s++) {
+            for (int r = 0; r < rounds / 10; r++) { // back into cache first
+                model.network().runStep(s, arena);
+            }
+            for (int r = 0; r < rounds; r++) {
+                long t0 = System.nanoTime();
+                model.network().runStep(s, arena);
+                hot[s][r] = System.nanoTime() - t0;
+            }
+        }
+
+        System.out.println("| step | name | M MACs | network order µs | hot µs | network ÷ hot |");
+        System.out.println("|---:|---|---:|---:|---:|---:|");
+        double sumOrdered = 0;
+        double sumHot = 0;
+        for (int s = 0; s < steps.size(); s++) {
+            double o = medianMicros(ordered[s]);
+            double h = medianMicros(hot[s]);
+            sumOrdered += o;
+            sumHot += h;
+            System.out.printf(Locale.ROOT, "| %d | %s | %.2f | %.1f | %.1f | %.2f |%n", s,
+                    steps.get(s).name(), steps.get(s).macs() / 1e6, o, h, o / h);
+        }
+        System.out.printf(Locale.ROOT, "| | **sum of the step medians** | | **%.1f** | **%.1f** |"
+                + " **%.2f** |%n", sumOrdered, sumHot, sumOrdered / sumHot);
+        System.out.printf(Locale.ROOT, "%nWhole inference in network order (median of %d,"
+                + " timers included): %.1f µs%n", rounds, medianMicros(totals));
+    }
+
+    private static double medianMicros(long[] nanos) {
+        long[] sorted = nanos.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2] / 1000.0;
+    }
+
+    private static ExecutionMode parseMode(String value) {
+        switch (requireValue("--mode", value)) {
+            case "fused": return ExecutionMode.FUSED;
+            case "layerwise": return ExecutionMode.LAYERWISE;
+            default: throw new IllegalArgumentException(
+                    "--mode " + value + " is not supported: expected fused or layerwise");
+        }
+    }
+
+    private static ModelConfig parseVariant(String variant) {
+        String[] parts = variant.split("/");
+        try {
+            if (parts.length == 2) {
+                return new ModelConfig(Double.parseDouble(parts[0]), Integer.parseInt(parts[1]),
+                        1001, Padding.TF_SAME);
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("--variant " + variant
+                + " is not a MobileNetV2 variant: expected ALPHA/RESOLUTION, e.g. 1.0/224");
+    }
+
+    private static String requireValue(String option, String value) {
+        if (value == null) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return value;
+    }
+
+    private static int positive(String option, String value) {
+        try {
+            int n = Integer.parseInt(requireValue(option, value));
+            if (n > 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(option + " " + value + " is not a positive whole number");
+    }
+}
