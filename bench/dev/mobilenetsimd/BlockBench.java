@@ -28,7 +28,10 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsPrepend = {"--add-modules=jdk.incubator.vector", "-Xms2g", "-Xmx2g"})
 public class BlockBench {
-    /** Step index in the plan: 0 stem, 1..17 blocks, 18 last 1x1, 19 pool, 20 classifier. */
+    /**
+     * Step index in the plan: 0 stem, 1..17 blocks, 18 last 1x1, 19 pool, 20 classifier. Fused,
+     * step 0 does nothing: block 1 computes the stem's rows ({@code Step.fusedIntoNext}).
+     */
     @Param({"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20"})
     public int step;
 

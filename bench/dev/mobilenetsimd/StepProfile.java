@@ -107,8 +107,12 @@ public final class StepProfile {
             double h = medianMicros(hot[s]);
             sumOrdered += o;
             sumHot += h;
-            System.out.printf(Locale.ROOT, "| %d | %s | %.2f | %.1f | %.1f | %.2f |%n", s,
-                    steps.get(s).name(), steps.get(s).macs() / 1e6, o, h, o / h);
+            Step st = steps.get(s);
+            // a step fused into the next does nothing itself: the next one's time includes it
+            String name = st.fusedIntoNext() && s + 1 < steps.size()
+                    ? st.name() + " (done by " + steps.get(s + 1).name() + ")" : st.name();
+            System.out.printf(Locale.ROOT, "| %d | %s | %.2f | %.1f | %.1f | %.2f |%n", s, name,
+                    st.macs() / 1e6, o, h, o / h);
         }
         System.out.printf(Locale.ROOT, "| | **sum of the step medians** | | **%.1f** | **%.1f** |"
                 + " **%.2f** |%n", sumOrdered, sumHot, sumOrdered / sumHot);

@@ -141,9 +141,25 @@ public interface KernelSet {
      * x * stride - padLeft + kx), zero outside the input. The output tensor is
      * {@code outH x outW x cout} at {@code out[outOff]} (rows outside the range are untouched).
      */
-    void conv3x3(float[] in, int inOff, int inH, int inW, int stride, int padTop, int padLeft,
-                 PackedWeights w, Activation act, float[] out, int outOff, int outH, int outW,
-                 int rowStart, int rowEnd);
+    default void conv3x3(float[] in, int inOff, int inH, int inW, int stride, int padTop,
+                         int padLeft, PackedWeights w, Activation act, float[] out, int outOff,
+                         int outH, int outW, int rowStart, int rowEnd) {
+        final int rowFloats = outW * w.outChannels;
+        conv3x3Rows(in, inOff, inH, inW, stride, padTop, padLeft, w, act, out,
+                outOff + rowStart * rowFloats, rowFloats, outW, rowStart, rowEnd);
+    }
+
+    /**
+     * {@link #conv3x3}'s output rows {@code [rowStart, rowEnd)}, each stored apart from the
+     * others: row {@code y} at {@code out[outOff + (y - rowStart) * outRowFloats]}, its
+     * {@code outW * cout} floats contiguous. Lets a caller write rows into slots of a ring with
+     * padding between them (a fused block computing its input rows from the stem).
+     *
+     * @throws IllegalArgumentException if {@code outRowFloats < outW * cout} (rows would overlap)
+     */
+    void conv3x3Rows(float[] in, int inOff, int inH, int inW, int stride, int padTop, int padLeft,
+                     PackedWeights w, Activation act, float[] out, int outOff, int outRowFloats,
+                     int outW, int rowStart, int rowEnd);
 
     // ---- head ----------------------------------------------------------------------------------
 

@@ -122,18 +122,18 @@ final class Charts {
     }
 
     /** GFLOP/s per plan step, fused vs layer-by-layer. */
-    String blocks(List<Step> steps, IntFunction<Result> fused, IntFunction<Result> layerwise, String what) {
+    String blocks(List<ReportGenerator.BlockRow> rows, String what) {
         DefaultCategoryDataset d = new DefaultCategoryDataset();
-        for (Step st : steps) {
-            if (st.macs() == 0) {
+        for (ReportGenerator.BlockRow row : rows) {
+            if (row.macs() == 0) {
                 continue;
             }
-            Result f = fused.apply(st.index()), l = layerwise.apply(st.index());
-            if (f != null) {
-                d.addValue(2.0 * st.macs() / (f.medianMs() * 1e6), "fused", st.index() + " " + st.name());
+            String label = row.indices() + " " + row.name();
+            if (!Double.isNaN(row.fusedMs())) {
+                d.addValue(2.0 * row.macs() / (row.fusedMs() * 1e6), "fused", label);
             }
-            if (l != null) {
-                d.addValue(2.0 * st.macs() / (l.medianMs() * 1e6), "layer-by-layer", st.index() + " " + st.name());
+            if (!Double.isNaN(row.layerwiseMs())) {
+                d.addValue(2.0 * row.macs() / (row.layerwiseMs() * 1e6), "layer-by-layer", label);
             }
         }
         if (d.getColumnCount() == 0) {

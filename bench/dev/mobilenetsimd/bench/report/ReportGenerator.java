@@ -623,21 +623,21 @@ public final class ReportGenerator {
                         .append("\n\n| step | name | input → output | M MACs | fused µs | layer-by-layer µs | × fused |\n")
                         .append("|---:|---|---|---:|---:|---:|---:|\n");
                 double sumF = 0, sumL = 0;
-                for (Step st : steps) {
-                    Result f = block(rs, jdk, bits, st.index(), "FUSED");
-                    Result l = block(rs, jdk, bits, st.index(), "LAYERWISE");
-                    if (f == null && l == null) {
+                for (BlockRow row : blockRows(rs, jdk, bits, steps)) {
+                    if (Double.isNaN(row.fusedMs) && Double.isNaN(row.layerwiseMs)) {
                         continue;
                     }
-                    md.append("| ").append(st.index()).append(" | ").append(st.name()).append(" | ")
-                            .append(st.inHeight()).append('x').append(st.inWidth()).append('x').append(st.inChannels())
-                            .append(" → ").append(st.outHeight()).append('x').append(st.outWidth()).append('x')
-                            .append(st.outChannels()).append(" | ").append(f2(st.macs() / 1e6)).append(" | ")
-                            .append(blockCell(f, st.macs())).append(" | ").append(blockCell(l, st.macs())).append(" | ")
-                            .append(f != null && l != null ? f2(l.medianMs() / f.medianMs()) + "×" : "—").append(" |\n");
-                    if (f != null && l != null) {
-                        sumF += f.medianMs();
-                        sumL += l.medianMs();
+                    boolean both = !Double.isNaN(row.fusedMs) && !Double.isNaN(row.layerwiseMs);
+                    md.append("| ").append(row.indices).append(" | ").append(row.name).append(" | ")
+                            .append(row.shapes).append(" | ").append(f2(row.macs / 1e6))
+                            .append(" | ")
+                            .append(blockCell(row.fusedMs, row.macs)).append(" | ")
+                            .append(blockCell(row.layerwiseMs, row.macs)).append(" | ")
+                            .append(both ? f2(row.layerwiseMs / row.fusedMs) + "×" : "—")
+                            .append(" |\n");
+                    if (both) {
+                        sumF += row.fusedMs;
+                        sumL += row.layerwiseMs;
                     }
                 }
                 if (sumF > 0) {
@@ -647,13 +647,51 @@ public final class ReportGenerator {
                 md.append('\n');
             }
         }
-        final String cj = chartJdk;
-        final int cb = chartBits;
-        String chart = charts.blocks(steps, s -> block(rs, cj, cb, s, "FUSED"), s -> block(rs, cj, cb, s, "LAYERWISE"),
-                "JDK " + cj + ", " + (cb == 0 ? "preferred" : cb + "-bit"));
-        if (chart != null) {
-            md.append("![fused vs layer-by-layer per block](").append(chart).append(")\n\n");
+        if (chartJdk != null) {
+            String chart = charts.blocks(blockRows(rs, chartJdk, chartBits, steps),
+                    "JDK " + chartJdk + ", " + (chartBits == 0 ? "preferred" : chartBits + "-bit"));
+            if (chart != null) {
+                md.append("![fused vs layer-by-layer per block](").append(chart).append(")\n\n");
+            }
         }
+        if (steps.stream().anyMatch(Step::fusedIntoNext)) {
+            md.append("The fused plan computes the stem's rows inside block 1 (the stem's output"
+                    + " is never stored), so the two share a row: fused, the stem's own step does"
+                    + " nothing.\n\n");
+        }
+    }
+
+    /**
+     * One row of the block table: a plan step, or a step fused into the next one together with
+     * it (times summed over both).
+     */
+    record BlockRow(String indices, String name, String shapes, long macs, double fusedMs,
+                    double layerwiseMs) {}
+
+    /** The table's rows, from the fused plan's steps; NaN where a member step was not measured. */
+    private static List<BlockRow> blockRows(List<Result> rs, String jdk, int bits,
+                                            List<Step> steps) {
+        List<BlockRow> rows = new ArrayList<>();
+        for (int i = 0; i < steps.size(); i++) {
+            Step first = steps.get(i);
+            Step last = first.fusedIntoNext() && i + 1 < steps.size() ? steps.get(++i) : first;
+            double fused = 0, layerwise = 0;
+            long macs = 0;
+            for (int j = first.index(); j <= last.index(); j++) {
+                Result f = block(rs, jdk, bits, j, "FUSED");
+                Result l = block(rs, jdk, bits, j, "LAYERWISE");
+                fused += f == null ? Double.NaN : f.medianMs();
+                layerwise += l == null ? Double.NaN : l.medianMs();
+                macs += steps.get(j).macs();
+            }
+            rows.add(new BlockRow(first == last ? Integer.toString(first.index())
+                    : first.index() + "–" + last.index(),
+                    first == last ? first.name() : first.name() + " + " + last.name(),
+                    first.inHeight() + "x" + first.inWidth() + "x" + first.inChannels() + " → "
+                            + last.outHeight() + "x" + last.outWidth() + "x" + last.outChannels(),
+                    macs, fused, layerwise));
+        }
+        return rows;
     }
 
     private static Result block(List<Result> rs, String jdk, int bits, int step, String strategy) {
@@ -666,11 +704,11 @@ public final class ReportGenerator {
         return null;
     }
 
-    private static String blockCell(Result r, long macs) {
-        if (r == null) {
+    private static String blockCell(double ms, long macs) {
+        if (Double.isNaN(ms)) {
             return "—";
         }
-        double us = r.medianMs() * 1e3;
+        double us = ms * 1e3;
         return (us >= 100 ? f1(us) : f2(us)) + (macs > 0 ? " (" + f1(2.0 * macs / us / 1e3) + ")" : "");
     }
 

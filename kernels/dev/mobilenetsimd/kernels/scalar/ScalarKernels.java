@@ -158,11 +158,15 @@ public final class ScalarKernels implements KernelSet {
     }
 
     @Override
-    public void conv3x3(float[] in, int inOff, int inH, int inW, int stride, int padTop,
-                        int padLeft, PackedWeights w, Activation act, float[] out, int outOff,
-                        int outH, int outW, int rowStart, int rowEnd) {
+    public void conv3x3Rows(float[] in, int inOff, int inH, int inW, int stride, int padTop,
+                            int padLeft, PackedWeights w, Activation act, float[] out, int outOff,
+                            int outRowFloats, int outW, int rowStart, int rowEnd) {
         w.requireLayout(CONV3X3);
         final int cin = w.inChannels, cout = w.outChannels;
+        if (outRowFloats < outW * cout) {
+            throw new IllegalArgumentException("output rows " + outRowFloats + " floats apart"
+                    + " overlap: a row is " + outW + " x " + cout + " floats");
+        }
         final float[] wd = w.data;
         final int base = w.offset;
         final int biasOff = base + 9 * cin * cout;
@@ -186,7 +190,7 @@ public final class ScalarKernels implements KernelSet {
                             }
                         }
                     }
-                    out[outOff + (y * outW + x) * cout + co] = act.apply(acc);
+                    out[outOff + (y - rowStart) * outRowFloats + x * cout + co] = act.apply(acc);
                 }
             }
         }

@@ -76,16 +76,20 @@ final class Conv3x3 {
         return new PackedWeights(LAYOUT, cin, cout, d);
     }
 
-    /** See {@link dev.mobilenetsimd.kernels.KernelSet#conv3x3}. */
+    /** See {@link dev.mobilenetsimd.kernels.KernelSet#conv3x3Rows}. */
     static void run(float[] in, int inOff, int inH, int inW, int stride, int padTop, int padLeft,
-                    PackedWeights w, Activation act, float[] out, int outOff, int outH, int outW,
-                    int rowStart, int rowEnd) {
+                    PackedWeights w, Activation act, float[] out, int outOff, int outRowFloats,
+                    int outW, int rowStart, int rowEnd) {
         w.requireLayout(LAYOUT);
         if (stride < 1 || padLeft < 0 || padTop < 0) {
             throw new IllegalArgumentException(
                     "stride " + stride + ", padTop " + padTop + ", padLeft " + padLeft);
         }
         final int cin = w.inChannels, cout = w.outChannels;
+        if (outRowFloats < outW * cout) {
+            throw new IllegalArgumentException("output rows " + outRowFloats + " floats apart"
+                    + " overlap: a row is " + outW + " x " + cout + " floats");
+        }
         final boolean relu = act == Activation.RELU6;
         final int blocks = (cout + L - 1) / L;
         // Interior columns: every kx inside [0, inW).
@@ -97,7 +101,7 @@ final class Conv3x3 {
             final boolean rowInside = iy0 >= 0 && iy0 + 2 < inH;
             final int xLo = rowInside ? xLo0 : outW;
             final int xHi = rowInside ? xHi0 : outW;
-            final int outRow = outOff + y * outW * cout;
+            final int outRow = outOff + (y - rowStart) * outRowFloats;
             for (int x = 0; x < xLo; x++) {
                 borderPixel(in, inOff, inH, inW, stride, padTop, padLeft, cin, cout, blocks,
                         w.data, w.offset, relu, out, outRow + x * cout, y, x);

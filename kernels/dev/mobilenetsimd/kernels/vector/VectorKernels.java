@@ -63,11 +63,11 @@ public final class VectorKernels implements KernelSet {
     }
 
     @Override
-    public void conv3x3(float[] in, int inOff, int inH, int inW, int stride, int padTop,
-                        int padLeft, PackedWeights w, Activation act, float[] out, int outOff,
-                        int outH, int outW, int rowStart, int rowEnd) {
-        Conv3x3.run(in, inOff, inH, inW, stride, padTop, padLeft, w, act, out, outOff, outH, outW,
-                rowStart, rowEnd);
+    public void conv3x3Rows(float[] in, int inOff, int inH, int inW, int stride, int padTop,
+                            int padLeft, PackedWeights w, Activation act, float[] out, int outOff,
+                            int outRowFloats, int outW, int rowStart, int rowEnd) {
+        Conv3x3.run(in, inOff, inH, inW, stride, padTop, padLeft, w, act, out, outOff,
+                outRowFloats, outW, rowStart, rowEnd);
     }
 
     @Override

@@ -18,8 +18,9 @@ import java.util.Objects;
  * ({@link #arenaFloats()}); running the plan is a loop over its steps with no shape logic.
  *
  * <p>Arena regions: {@code input} (the image), {@code act0}/{@code act1} (block inputs and outputs,
- * ping-pong), {@code expanded} (fused: a ring of expanded rows; layer-by-layer: the whole expanded
- * tensor), {@code depthwise} (fused: one band of depthwise output rows; layer-by-layer: all of it),
+ * ping-pong), {@code expanded} (fused: a ring of expanded rows, or for block 1 of stem output rows;
+ * layer-by-layer: the whole expanded tensor), {@code depthwise} (fused: one band of depthwise
+ * output rows; layer-by-layer: all of it),
  * {@code zero} (a row of zeros for padding rows), {@code pooled} and {@code logits}.
  */
 public final class ExecutionPlan {
@@ -150,11 +151,34 @@ public final class ExecutionPlan {
 
     /**
      * Whether a block's expanded rows carry a zero pixel on each side: in fused mode, for blocks
-     * with an expand layer (the ring the block writes itself) and a left padding of at most one
-     * pixel (always, for a 3x3 window).
+     * with an expand layer or computing the stem (the ring the block writes itself) and a left
+     * padding of at most one pixel (always, for a 3x3 window).
      */
-    static boolean paddedRing(Step st, ExecutionMode mode) {
-        return mode == ExecutionMode.FUSED && st.hasExpand() && st.padLeft <= 1;
+    static boolean paddedRing(Step st, ExecutionMode mode, boolean stemFused) {
+        return mode == ExecutionMode.FUSED && (st.hasExpand() || stemFused && st.index == 1)
+                && st.padLeft <= 1;
+    }
+
+    /**
+     * Whether block 1 computes the stem's rows into its ring, so that the stem's output (the
+     * largest activation, 1.6 MB at 1.0/224) is never stored: in fused mode, when block 1 has no
+     * expand layer (t = 1, as in the table) for the stem to stand in for, and no residual (which
+     * would need the stem's output whole; only width multipliers below 0.35 give one, when the
+     * stem's and block 1's channels both round to 8).
+     */
+    static boolean stemFused(List<Step> steps, ExecutionMode mode) {
+        if (mode != ExecutionMode.FUSED || steps.size() < 2) {
+            return false;
+        }
+        Step stem = steps.get(0), block = steps.get(1);
+        return stem.kind == Step.Kind.STEM && block.kind == Step.Kind.BOTTLENECK
+                && !block.hasExpand() && !block.hasResidual() && block.padLeft <= 1;
+    }
+
+    /** Rows of a fused block's ring: what its expand or the stem writes; 0 if neither. */
+    private static int ringRowsOf(Step st, boolean stemFused) {
+        boolean ring = st.hasExpand() || stemFused && st.index == 1;
+        return ring ? ringRows(bandRows(st.outH, st.outW), st.stride, st.inH) : 0;
     }
 
     /** Input rows a fused band of {@code band} output rows keeps in the expanded ring. */
@@ -170,17 +194,18 @@ public final class ExecutionPlan {
                                Map<String, BufferUse> regions, boolean wireSteps) {
         long input = (long) cfg.resolution() * cfg.resolution() * Architecture.INPUT_CHANNELS;
         long act = 0, expanded = 0, depthwise = 0, zero = 0;
+        final boolean stemFused = stemFused(steps, mode);
         for (Step st : steps) {
-            act = Math.max(act, (long) st.outH * st.outW * st.outC);
+            if (!(stemFused && st.index == 0)) {
+                act = Math.max(act, (long) st.outH * st.outW * st.outC);
+            }
             if (st.kind == Step.Kind.BOTTLENECK) {
-                long inRow = Step.expandedRowFloats(st, paddedRing(st, mode));
+                long inRow = Step.expandedRowFloats(st, paddedRing(st, mode, stemFused));
                 long outRow = (long) st.outW * st.expandedChannels;
                 zero = Math.max(zero, inRow);
                 if (mode == ExecutionMode.FUSED) {
                     int band = bandRows(st.outH, st.outW);
-                    if (st.hasExpand()) {
-                        expanded = Math.max(expanded, ringRows(band, st.stride, st.inH) * inRow);
-                    }
+                    expanded = Math.max(expanded, ringRowsOf(st, stemFused) * inRow);
                     depthwise = Math.max(depthwise, band * outRow);
                 } else {
                     if (st.hasExpand()) {
@@ -219,11 +244,23 @@ public final class ExecutionPlan {
     private static void wire(List<Step> steps, ExecutionMode mode, BufferUse input, BufferUse act0,
                              BufferUse act1, BufferUse exp, BufferUse dw, BufferUse zero,
                              BufferUse pooled, BufferUse logits) {
+        final boolean stemFused = stemFused(steps, mode);
         BufferUse cur = input;
         boolean toAct0 = true;
         for (Step st : steps) {
             int inLen = st.inH * st.inW * st.inC;
             int outLen = st.outH * st.outW * st.outC;
+            st.fusedIntoNext = stemFused && st.index == 0;
+            st.computesStem = stemFused && st.index == 1;
+            List<BufferUse> reads = new ArrayList<>();
+            List<BufferUse> writes = new ArrayList<>();
+            if (st.fusedIntoNext) { // the next step reads the image and does this step's work
+                st.inOffset = cur.offset();
+                st.outOffset = -1;
+                st.reads = List.of();
+                st.writes = List.of();
+                continue;
+            }
             BufferUse out;
             switch (st.kind) {
                 case AVG_POOL: out = pooled; break;
@@ -232,27 +269,26 @@ public final class ExecutionPlan {
                     out = toAct0 ? act0 : act1;
                     toAct0 = !toAct0;
             }
-            st.inOffset = cur.offset();
+            st.inOffset = st.computesStem ? -1 : cur.offset();
             st.outOffset = out.offset();
-            List<BufferUse> reads = new ArrayList<>();
-            List<BufferUse> writes = new ArrayList<>();
-            reads.add(new BufferUse(cur.buffer(), cur.offset(), inLen));
+            reads.add(st.computesStem ? new BufferUse(cur.buffer(), cur.offset(), cur.length())
+                    : new BufferUse(cur.buffer(), cur.offset(), inLen));
             if (st.kind == Step.Kind.BOTTLENECK) {
-                st.expandedRowsPadded = paddedRing(st, mode);
+                st.expandedRowsPadded = paddedRing(st, mode, stemFused);
                 int inRow = st.expandedRowFloats();
                 int outRow = st.outW * st.expandedChannels;
                 st.zeroOffset = zero.offset();
                 reads.add(new BufferUse(zero.buffer(), zero.offset(), inRow));
                 if (mode == ExecutionMode.FUSED) {
                     st.bandRows = bandRows(st.outH, st.outW);
-                    st.expandedRows = st.hasExpand() ? ringRows(st.bandRows, st.stride, st.inH) : 0;
+                    st.expandedRows = ringRowsOf(st, stemFused);
                     st.depthwiseRows = st.bandRows;
                 } else {
                     st.bandRows = st.outH;
                     st.expandedRows = st.hasExpand() ? st.inH : 0;
                     st.depthwiseRows = st.outH;
                 }
-                if (st.hasExpand()) {
+                if (st.expandedRows > 0) {
                     st.expandedOffset = exp.offset();
                     writes.add(new BufferUse(exp.buffer(), exp.offset(), st.expandedRows * inRow));
                 }
@@ -346,10 +382,14 @@ public final class ExecutionPlan {
             String op;
             String notes = "";
             switch (st.kind) {
-                case STEM: op = "conv2d 3x3"; break;
+                case STEM:
+                    op = "conv2d 3x3";
+                    notes = st.fusedIntoNext ? "fused into the next step" : "";
+                    break;
                 case BOTTLENECK:
                     op = "bottleneck";
-                    notes = (st.hasExpand() ? "expand " + st.expandedChannels : "no expand")
+                    notes = (st.hasExpand() ? "expand " + st.expandedChannels
+                            : st.computesStem ? "no expand, computes the stem" : "no expand")
                             + (st.hasResidual() ? ", residual" : "")
                             + (mode == ExecutionMode.FUSED ? ", band " + st.bandRows + " rows, ring "
                             + st.expandedRows + " rows" : "");

@@ -37,6 +37,7 @@ public final class Step {
     int expandedOffset = -1, expandedRows, depthwiseOffset = -1, depthwiseRows, zeroOffset = -1;
     int bandRows;
     boolean expandedRowsPadded;
+    boolean fusedIntoNext, computesStem;
     List<BufferUse> reads = List.of(), writes = List.of();
 
     Step(int index, Kind kind, String name, int inH, int inW, int inC, int outH, int outW, int outC,
@@ -102,13 +103,26 @@ public final class Step {
         }
         return p;
     }
-    /** Arena offset of the step's input tensor. */
+    /** Arena offset of the step's input tensor; -1 if never stored ({@link #computesStem}). */
     public int inOffset() { return inOffset; }
-    /** Arena offset of the step's output tensor. */
+    /** Arena offset of the step's output tensor; -1 if never stored ({@link #fusedIntoNext}). */
     public int outOffset() { return outOffset; }
     /**
+     * Whether this step's output is never stored because the next step computes it, row by row,
+     * as it needs it: in fused mode, the stem, whose rows block 1 computes into its ring. The
+     * step itself then does nothing.
+     */
+    public boolean fusedIntoNext() { return fusedIntoNext; }
+    /**
+     * Whether this block computes its input rows from the image with the stem (the step before
+     * it, {@link #fusedIntoNext}) into its ring of {@link #expandedRows()} padded rows, in place
+     * of an expand layer: block 1 (t = 1) in fused mode. Its input is then the stem's input.
+     */
+    public boolean computesStem() { return computesStem; }
+    /**
      * Arena offset of the expanded rows: in fused mode a ring of {@link #expandedRows()} rows, in
-     * layer-by-layer mode the whole expanded tensor; -1 without an expand layer.
+     * layer-by-layer mode the whole expanded tensor; -1 without an expand layer (unless the block
+     * {@link #computesStem}: then its ring holds stem output rows).
      */
     public int expandedOffset() { return expandedOffset; }
     /** Rows (of {@link #expandedRowFloats()} floats each) held at {@link #expandedOffset()}. */

@@ -17,6 +17,10 @@ import java.util.List;
  * Immutable and shareable between threads; each thread brings its own arena.
  */
 public final class CompiledNetwork {
+    /** A step whose work the next step does ({@link Step#fusedIntoNext}): nothing to run. */
+    /** A step whose work the next step does ({@link Step#fusedIntoNext}): nothing to run. */
+    private static final Op FUSED_INTO_NEXT = arena -> { };
+
     private final ExecutionPlan plan;
     private final KernelSet kernels;
     private final Op[] ops;
@@ -64,20 +68,27 @@ public final class CompiledNetwork {
             denseParts = Arrays.copyOfRange(all, layers, all.length);
         }
         List<Op> ops = new ArrayList<>();
+        Step previous = null;
         for (Step s : plan.steps()) {
             List<Layer> ls = s.layers();
             switch (s.kind()) {
                 case STEM:
-                    ops.add(new StemOp(kernels, s, packed[ls.get(0).index()]));
+                    ops.add(s.fusedIntoNext() ? FUSED_INTO_NEXT
+                            : new StemOp(kernels, s, packed[ls.get(0).index()]));
                     break;
                 case BOTTLENECK: {
                     PackedWeights expand = s.hasExpand() ? packed[ls.get(0).index()] : null;
                     int d = s.hasExpand() ? 1 : 0;
                     PackedWeights dw = packed[ls.get(d).index()];
                     PackedWeights project = packed[ls.get(d + 1).index()];
-                    ops.add(plan.mode() == ExecutionMode.FUSED
-                            ? new FusedBlockOp(kernels, s, expand, dw, project)
-                            : new LayerwiseBlockOp(kernels, s, expand, dw, project));
+                    if (s.computesStem()) {
+                        ops.add(new FusedBlockOp(kernels, s, dw, project, previous,
+                                packed[previous.layers().get(0).index()]));
+                    } else {
+                        ops.add(plan.mode() == ExecutionMode.FUSED
+                                ? new FusedBlockOp(kernels, s, expand, dw, project)
+                                : new LayerwiseBlockOp(kernels, s, expand, dw, project));
+                    }
                     break;
                 }
                 case CONV1X1:
@@ -92,6 +103,7 @@ public final class CompiledNetwork {
                 default:
                     throw new AssertionError(s.kind());
             }
+            previous = s;
         }
         return new CompiledNetwork(plan, kernels, ops.toArray(new Op[0]));
     }

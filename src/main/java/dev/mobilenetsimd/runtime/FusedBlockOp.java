@@ -21,10 +21,20 @@ import java.util.Arrays;
  * {@code W + 2} pixels wide, with a zero pixel on each side, so that the depthwise needs no border
  * columns; the expand writes a run of such rows in one {@link KernelSet#pointwiseRows} call, its
  * tiles crossing row ends, so the narrow 14- and 7-wide blocks still get whole tiles.
+ *
+ * <p>Block 1 (t = 1, no expand) can instead compute its input rows with the stem
+ * ({@link Step#computesStem}): the stem's 3x3 convolution writes them from the image into the
+ * same padded ring, so the stem's output, the network's largest activation, is never stored.
  */
 final class FusedBlockOp implements Op {
     private final KernelSet k;
     private final PackedWeights expand, depthwise, project;
+    /** The stem's weights when this block computes its input rows with it, else null. */
+    private final PackedWeights stem;
+    /** The stem's input (the image) and its geometry, when {@link #stem} is set. */
+    private final int stemIn, stemH, stemW, stemStride, stemPadTop, stemPadLeft;
+    /** Whether input rows are written into the ring (by the expand or the stem). */
+    private final boolean ringed;
     private final int in, out, ring, dw, zero;
     private final int inH, inW, cin, ce, outH, outW, cout, stride, padTop, padLeft;
     private final int band, ringRows;
@@ -36,8 +46,35 @@ final class FusedBlockOp implements Op {
 
     FusedBlockOp(KernelSet k, Step s, PackedWeights expand, PackedWeights depthwise,
                  PackedWeights project) {
+        this(k, s, expand, depthwise, project, null, null);
+    }
+
+    /**
+     * A block that computes its input rows with the stem: {@code stemStep} is the step before
+     * {@code s} ({@link Step#fusedIntoNext}), {@code stem} its packed weights.
+     */
+    FusedBlockOp(KernelSet k, Step s, PackedWeights depthwise, PackedWeights project,
+                 Step stemStep, PackedWeights stem) {
+        this(k, s, null, depthwise, project, stemStep, stem);
+    }
+
+    private FusedBlockOp(KernelSet k, Step s, PackedWeights expand, PackedWeights depthwise,
+                         PackedWeights project, Step stemStep, PackedWeights stem) {
+        if (s.computesStem() != (stem != null) || stem != null && !s.expandedRowsPadded()) {
+            throw new IllegalArgumentException(s + ": the plan says computesStem "
+                    + s.computesStem() + ", padded ring " + s.expandedRowsPadded()
+                    + ", but stem weights were " + (stem == null ? "not " : "") + "given");
+        }
         this.k = k;
         this.expand = expand;
+        this.stem = stem;
+        this.ringed = expand != null || stem != null;
+        this.stemIn = stem != null ? stemStep.inOffset() : -1;
+        this.stemH = stem != null ? stemStep.inHeight() : 0;
+        this.stemW = stem != null ? stemStep.inWidth() : 0;
+        this.stemStride = stem != null ? stemStep.stride() : 0;
+        this.stemPadTop = stem != null ? stemStep.padTop() : 0;
+        this.stemPadLeft = stem != null ? stemStep.padLeft() : 0;
         this.depthwise = depthwise;
         this.project = project;
         this.in = s.inOffset();
@@ -99,13 +136,17 @@ final class FusedBlockOp implements Op {
         int nextToExpand = Math.max(0, rowStart * stride - padTop);
         for (int y0 = rowStart; y0 < rowEnd; y0 += band) {
             int y1 = Math.min(y0 + band, rowEnd);
-            if (expand != null) {
+            if (ringed) {
                 int last = Math.min(inH - 1, (y1 - 1) * stride - padTop + 2);
                 while (nextToExpand <= last) {
                     // a run of rows contiguous in the ring (split at the wrap), one call
                     int slot = nextToExpand % ringRows;
                     int rows = Math.min(last - nextToExpand + 1, ringRows - slot);
-                    if (padded) { // rows W + 2 pixels apart: write between the zero pixels
+                    if (stem != null) { // padded rows: between the zero pixels
+                        k.conv3x3Rows(a, stemIn, stemH, stemW, stemStride, stemPadTop,
+                                stemPadLeft, stem, Activation.RELU6, a, ring + slot * inRow + ce,
+                                inRow, inW, nextToExpand, nextToExpand + rows);
+                    } else if (padded) { // rows W + 2 pixels apart: write between the zero pixels
                         k.pointwiseRows(a, in + nextToExpand * inW * cin, rows, inW, expand,
                                 Activation.RELU6, a, ring + slot * inRow + ce, inRow);
                     } else {
@@ -143,6 +184,6 @@ final class FusedBlockOp implements Op {
         if (r < 0 || r >= inH) {
             return zero;
         }
-        return expand != null ? ring + (r % ringRows) * inRow + dwSkip : in + r * inRow;
+        return ringed ? ring + (r % ringRows) * inRow + dwSkip : in + r * inRow;
     }
 }

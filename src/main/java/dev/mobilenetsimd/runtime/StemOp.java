@@ -5,7 +5,10 @@ import dev.mobilenetsimd.kernels.KernelSet;
 import dev.mobilenetsimd.kernels.PackedWeights;
 import dev.mobilenetsimd.plan.Step;
 
-/** The stem: 3x3 convolution, stride 2, + ReLU6, over the whole image. */
+/**
+ * The stem: 3x3 convolution, stride 2, + ReLU6, over the whole image (layer by layer; fused, block
+ * 1 computes the stem's rows itself, see {@link FusedBlockOp}).
+ */
 final class StemOp implements Op {
     private final KernelSet k;
     private final PackedWeights w;

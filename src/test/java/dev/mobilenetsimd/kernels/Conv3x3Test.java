@@ -1,8 +1,11 @@
 package dev.mobilenetsimd.kernels;
 
 import static dev.mobilenetsimd.kernels.KernelTestSupport.*;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -98,6 +101,52 @@ class Conv3x3Test {
         k.conv3x3(in, inOff, h, w, stride, padTop, padLeft, pw, act, out, outOff, outH, outW,
                 rowStart, rowEnd);
         return out;
+    }
+
+    /**
+     * {@code conv3x3Rows} with rows written apart (a gap after each, as in a fused block's ring):
+     * each row bitwise the dense call's row, and nothing between or around the rows written.
+     */
+    @Test
+    void rowsWrittenApartMatchTheDenseOutput() {
+        SplittableRandom r = new SplittableRandom(6);
+        for (KernelSet k : List.of(vec, ref)) {
+            for (int cout : new int[] {8, 32, lanes() + 3}) {
+                final int cin = 3, h = 9, w = 13, stride = 2, outH = 5, outW = 7;
+                float[] in = random(r, h * w * cin, -8f, 8f);
+                PackedWeights pw = k.packConv3x3(random(r, 9 * cin * cout, -1f, 1f),
+                        random(r, cout, -2f, 2f), cin, cout);
+                float[] dense = new float[outH * outW * cout];
+                k.conv3x3(in, 0, h, w, stride, 1, 1, pw, Activation.RELU6, dense, 0, outH, outW,
+                        0, outH);
+                final int rowFloats = outW * cout, apartFloats = rowFloats + cout + 5, off = 7;
+                final int first = 1, rows = 3;
+                float[] apart = filled(off + rows * apartFloats, SENTINEL);
+                k.conv3x3Rows(in, 0, h, w, stride, 1, 1, pw, Activation.RELU6, apart, off,
+                        apartFloats, outW, first, first + rows);
+                for (int i = 0; i < apart.length; i++) {
+                    int row = i < off ? -1 : (i - off) / apartFloats;
+                    int col = i - off - row * apartFloats;
+                    float expected = row >= 0 && col < rowFloats
+                            ? dense[(first + row) * rowFloats + col] : SENTINEL;
+                    int fi = i;
+                    assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(apart[i]),
+                            () -> k.name() + " cout=" + cout + ": float " + fi + " is " + apart[fi]
+                                    + ", expected " + expected);
+                }
+            }
+        }
+    }
+
+    @Test
+    void rejectsOverlappingRows() {
+        for (KernelSet k : List.of(vec, ref)) {
+            PackedWeights pw = k.packConv3x3(new float[27 * 8], null, 3, 8);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> k.conv3x3Rows(new float[27], 0, 3, 3, 1, 1, 1, pw, Activation.LINEAR,
+                            new float[72], 0, 3 * 8 - 1, 3, 0, 3));
+            assertTrue(e.getMessage().contains("overlap"), e.getMessage());
+        }
     }
 
     @Test

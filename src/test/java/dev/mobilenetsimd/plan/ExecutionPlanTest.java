@@ -139,7 +139,8 @@ class ExecutionPlanTest {
                 BufferUse region = plan.regions().get(b.buffer());
                 assertTrue(b.offset() + b.length() <= region.offset() + region.length(), s + " " + b);
             }
-            if (s.kind() == Step.Kind.BOTTLENECK && mode == ExecutionMode.FUSED && s.hasExpand()) {
+            if (s.kind() == Step.Kind.BOTTLENECK && mode == ExecutionMode.FUSED
+                    && (s.hasExpand() || s.computesStem())) {
                 assertTrue(s.expandedRows() >= Math.min(s.inHeight(), (s.bandRows() - 1) * s.stride() + 3));
             }
         }
@@ -152,5 +153,41 @@ class ExecutionPlanTest {
                 plan.fusedWorkingBytes() + " vs " + plan.layerwiseWorkingBytes());
         String table = plan.toString();
         assertTrue(table.contains("bottleneck") && table.contains("total:"), table);
+    }
+
+    /**
+     * Fused, block 1 computes the stem's rows into a padded ring and the stem's output has no
+     * buffer; layer by layer, and where block 1 has a residual (width multipliers whose stem and
+     * block 1 channels both round to 8), the stem stays a step of its own.
+     */
+    @Test
+    void theFusedPlanComputesTheStemInsideBlockOne() {
+        ExecutionPlan fused = ExecutionPlan.build(ModelConfig.standard());
+        Step stem = fused.steps().get(0), block1 = fused.steps().get(1);
+        assertTrue(stem.fusedIntoNext() && !stem.computesStem(), stem.toString());
+        assertTrue(block1.computesStem() && !block1.fusedIntoNext(), block1.toString());
+        assertEquals(-1, stem.outOffset());
+        assertEquals(-1, block1.inOffset());
+        assertTrue(stem.writes().isEmpty(), stem.writes().toString());
+        assertEquals("input", block1.reads().get(0).buffer());
+        assertTrue(block1.expandedRowsPadded());
+        assertEquals(Math.min(block1.inHeight(), (block1.bandRows() - 1) * block1.stride() + 3),
+                block1.expandedRows());
+        assertEquals((block1.inWidth() + 2) * block1.inChannels(), block1.expandedRowFloats());
+        assertTrue(fused.steps().stream().skip(2)
+                .noneMatch(s -> s.fusedIntoNext() || s.computesStem()));
+        // the stem's 112x112x32 output was the largest activation: act0 and act1 now hold block 1's
+        assertEquals(112 * 112 * 16, fused.regions().get("act0").length());
+        assertTrue(fused.toString().contains("fused into the next step"), fused.toString());
+
+        ExecutionPlan layerwise =
+                ExecutionPlan.build(ModelConfig.standard(), ExecutionMode.LAYERWISE);
+        assertTrue(layerwise.steps().stream()
+                .noneMatch(s -> s.fusedIntoNext() || s.computesStem()));
+        assertEquals(112 * 112 * 32, layerwise.regions().get("act0").length());
+
+        ExecutionPlan narrow = ExecutionPlan.build(new ModelConfig(0.2, 96, 10, Padding.TF_SAME));
+        assertTrue(narrow.steps().get(1).hasResidual(), narrow.steps().get(1).toString());
+        assertTrue(narrow.steps().stream().noneMatch(s -> s.fusedIntoNext() || s.computesStem()));
     }
 }
