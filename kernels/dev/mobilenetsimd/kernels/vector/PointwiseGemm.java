@@ -205,9 +205,36 @@ final class PointwiseGemm {
         if (pixels < 0) {
             throw new IllegalArgumentException("pixels = " + pixels);
         }
+        if (residual != null && act == Activation.LINEAR
+                && residualAfterwards(w, pixels, residual, residualOff, out, outOff)) {
+            final int len = Math.multiplyExact(pixels, w.outChannels);
+            gemm(in, inOff, pixels, pixels, w, act, null, 0, out, outOff, 0);
+            Elementwise.add(out, outOff, residual, residualOff, out, outOff, len);
+            return;
+        }
         // one output row of all the pixels: contiguous
         gemm(in, inOff, pixels, Math.max(1, pixels), w, act, residual, residualOff, out, outOff,
                 0);
+    }
+
+    /**
+     * Whether a linear layer with a residual is faster as the plain GEMM followed by one pass of
+     * {@code out += residual}: when its last panel is a 2-vector panel with a partial vector (24
+     * channels at 512 bits: block 3's projection), which has in-register epilogues for ReLU6 and
+     * linear but not for the residual (too big a method for C1, see {@code gen_tiles.py}), so that
+     * every tile would otherwise go through scratch. Bitwise the same: each output is
+     * {@code acc + residual} either way. Not when the residual overlaps the output (the GEMM would
+     * overwrite it before it is read) or the tiles are not whole.
+     */
+    private static boolean residualAfterwards(PackedWeights w, int pixels, float[] res, int resOff,
+                                              float[] out, int outOff) {
+        final int cout = w.outChannels;
+        if (cout % LANES == 0 || panelPlan(cout) >>> 2 * PLAN_FIELD != 2
+                || !VectorWidth.MASKED_MEMORY_INTRINSICS || pixels < tileRows(2)) {
+            return false;
+        }
+        final long len = (long) pixels * cout;
+        return res != out || resOff + len <= outOff || outOff + len <= resOff;
     }
 
     /**
