@@ -224,12 +224,13 @@ final class PointwiseGemm {
      * linear but not for the residual (too big a method for C1, see {@code gen_tiles.py}), so that
      * every tile would otherwise go through scratch. Bitwise the same: each output is
      * {@code acc + residual} either way. Not when the residual overlaps the output (the GEMM would
-     * overwrite it before it is read) or the tiles are not whole.
+     * overwrite it before it is read), the tiles are not whole, or there is no masked
+     * in-register tile to gain (JDK 17, 16 vector registers).
      */
     private static boolean residualAfterwards(PackedWeights w, int pixels, float[] res, int resOff,
                                               float[] out, int outOff) {
         final int cout = w.outChannels;
-        if (cout % LANES == 0 || panelPlan(cout) >>> 2 * PLAN_FIELD != 2
+        if (cout % LANES == 0 || panelPlan(cout) >>> 2 * PLAN_FIELD != 2 || !hasDirectTile(2)
                 || !VectorWidth.MASKED_MEMORY_INTRINSICS || pixels < tileRows(2)) {
             return false;
         }
