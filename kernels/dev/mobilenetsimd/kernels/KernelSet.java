@@ -161,6 +161,15 @@ public interface KernelSet {
                      PackedWeights w, Activation act, float[] out, int outOff, int outRowFloats,
                      int outW, int rowStart, int rowEnd);
 
+    /** The argument check of {@link #conv3x3Rows}, shared by its implementations. */
+    static void checkConv3x3Rows(int outRowFloats, int outW, PackedWeights w) {
+        final long rowFloats = (long) outW * w.outChannels;
+        if (outRowFloats < rowFloats) {
+            throw new IllegalArgumentException("output rows " + outRowFloats + " floats apart"
+                    + " overlap: a row is " + outW + " x " + w.outChannels + " floats");
+        }
+    }
+
     // ---- head ----------------------------------------------------------------------------------
 
     /** {@code out[ch] = mean over p < pixels of in[p][ch]}. */

@@ -162,11 +162,8 @@ public final class ScalarKernels implements KernelSet {
                             int padLeft, PackedWeights w, Activation act, float[] out, int outOff,
                             int outRowFloats, int outW, int rowStart, int rowEnd) {
         w.requireLayout(CONV3X3);
+        KernelSet.checkConv3x3Rows(outRowFloats, outW, w);
         final int cin = w.inChannels, cout = w.outChannels;
-        if (outRowFloats < outW * cout) {
-            throw new IllegalArgumentException("output rows " + outRowFloats + " floats apart"
-                    + " overlap: a row is " + outW + " x " + cout + " floats");
-        }
         final float[] wd = w.data;
         final int base = w.offset;
         final int biasOff = base + 9 * cin * cout;

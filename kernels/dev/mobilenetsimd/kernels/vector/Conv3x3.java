@@ -1,6 +1,7 @@
 package dev.mobilenetsimd.kernels.vector;
 
 import dev.mobilenetsimd.kernels.Activation;
+import dev.mobilenetsimd.kernels.KernelSet;
 import dev.mobilenetsimd.kernels.PackedWeights;
 import static dev.mobilenetsimd.kernels.vector.VectorWidth.MASKED_MEMORY_INTRINSICS;
 import static dev.mobilenetsimd.kernels.vector.VectorWidth.TAIL_SCRATCH;
@@ -85,11 +86,8 @@ final class Conv3x3 {
             throw new IllegalArgumentException(
                     "stride " + stride + ", padTop " + padTop + ", padLeft " + padLeft);
         }
+        KernelSet.checkConv3x3Rows(outRowFloats, outW, w);
         final int cin = w.inChannels, cout = w.outChannels;
-        if (outRowFloats < outW * cout) {
-            throw new IllegalArgumentException("output rows " + outRowFloats + " floats apart"
-                    + " overlap: a row is " + outW + " x " + cout + " floats");
-        }
         final boolean relu = act == Activation.RELU6;
         final int blocks = (cout + L - 1) / L;
         // Interior columns: every kx inside [0, inW).

@@ -155,8 +155,12 @@ public final class ExecutionPlan {
      * padding of at most one pixel (always, for a 3x3 window).
      */
     static boolean paddedRing(Step st, ExecutionMode mode, boolean stemFused) {
-        return mode == ExecutionMode.FUSED && (st.hasExpand() || stemFused && st.index == 1)
-                && st.padLeft <= 1;
+        return mode == ExecutionMode.FUSED && writesRing(st, stemFused) && st.padLeft <= 1;
+    }
+
+    /** Whether a block writes its input rows into a ring: with its expand, or with the stem. */
+    private static boolean writesRing(Step st, boolean stemFused) {
+        return st.hasExpand() || stemFused && st.index == 1;
     }
 
     /**
@@ -177,8 +181,8 @@ public final class ExecutionPlan {
 
     /** Rows of a fused block's ring: what its expand or the stem writes; 0 if neither. */
     private static int ringRowsOf(Step st, boolean stemFused) {
-        boolean ring = st.hasExpand() || stemFused && st.index == 1;
-        return ring ? ringRows(bandRows(st.outH, st.outW), st.stride, st.inH) : 0;
+        return writesRing(st, stemFused)
+                ? ringRows(bandRows(st.outH, st.outW), st.stride, st.inH) : 0;
     }
 
     /** Input rows a fused band of {@code band} output rows keeps in the expanded ring. */
@@ -271,8 +275,8 @@ public final class ExecutionPlan {
             }
             st.inOffset = st.computesStem ? -1 : cur.offset();
             st.outOffset = out.offset();
-            reads.add(st.computesStem ? new BufferUse(cur.buffer(), cur.offset(), cur.length())
-                    : new BufferUse(cur.buffer(), cur.offset(), inLen));
+            // a block computing the stem reads the whole image, its input the stem's output
+            reads.add(st.computesStem ? cur : new BufferUse(cur.buffer(), cur.offset(), inLen));
             if (st.kind == Step.Kind.BOTTLENECK) {
                 st.expandedRowsPadded = paddedRing(st, mode, stemFused);
                 int inRow = st.expandedRowFloats();
