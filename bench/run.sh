@@ -238,6 +238,8 @@ add() { if [[ -z "${BENCH_ONLY:-}" || "jdk$1/$2" =~ ${BENCH_ONLY} ]]; then runs+
 # Whether a benchmark class exists in bench/ and declares a @Param field of that name.
 has_class() { [ -f "$bench_src/$1.java" ]; }
 has_param() { grep -Eq "public [A-Za-z]+ $2;" "$bench_src/$1.java" 2>/dev/null; }
+# Both batch schedules where NetworkBench has them.
+sched() { if has_param NetworkBench schedule; then echo "-p schedule=grouped,sequential"; fi; }
 
 # Kernel benchmarks by the other engineers (included when present).
 KERNEL_BENCHES=(PointwiseBench DepthwiseBench StemBench HeadBench)
@@ -315,10 +317,10 @@ for jdk in "${JDKS[@]}"; do
   done
   add "$jdk" NetworkBench-scalar '\.NetworkBench\.' "$NOPT -p batch=1 -p backend=scalar"
   add "$jdk" NetworkBench-scalar-nosuperword '\.NetworkBench\.' "$NOPT -p batch=1 -p backend=scalar $NOSW"
-  # Batch 8 (1.0/224): eight images one after another.
+  # Batch 8 (1.0/224): one runBatch call (grouped) and eight run calls (sequential).
   for w in "${WIDTHS[@]}"; do
     add "$jdk" "NetworkBench-batch8-vector-$w" '\.NetworkBench\.' \
-        "$B8OPT -p batch=8 -p variant=1.0/224 -p backend=vector-fused,vector-layerwise $(vbits "$w")"
+        "$B8OPT -p batch=8 -p variant=1.0/224 -p backend=vector-fused,vector-layerwise $(vbits "$w") $(sched)"
   done
   add "$jdk" NetworkBench-batch8-scalar '\.NetworkBench\.' "$B8OPT -p batch=8 -p variant=1.0/224 -p backend=scalar"
   # Intra-op parallelism: one image split across 2 threads (1.0/224, fused, widest width).

@@ -25,8 +25,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Whole MobileNetV2 inference on one thread: scalar vs vector layer-by-layer vs vector fused, for
  * several width multipliers and resolutions. The score is the time of one invocation: one image
- * ({@code batch=1}) or {@code batch} different images one after another through the same session
- * (per image = score / batch). GFLOP/s = 2 · MACs · batch / time (1.0/224: 300.8 M MACs).
+ * ({@code batch=1}) or {@code batch} different images through the same session (per image =
+ * score / batch), as {@code schedule} says. GFLOP/s = 2 · MACs · batch / time (1.0/224: 300.8 M
+ * MACs).
  * The vector width is the JVM's: {@code -jvmArgsAppend -Dmobilenet.vectorBits=128|256|512}.
  */
 @State(Scope.Thread)
@@ -44,9 +45,17 @@ public class NetworkBench {
     @Param({"vector-fused", "vector-layerwise", "scalar"})
     public String backend;
 
-    /** Images per invocation, run one after another. */
+    /** Images per invocation. */
     @Param({"1"})
     public int batch;
+
+    /**
+     * How a batch runs: {@code grouped}, one {@code Session.runBatch} call (the late steps one
+     * step across the batch's images before the next, see {@code ExecutionPlan.batchSplitStep});
+     * {@code sequential}, one {@code Session.run} per image. The same at batch 1.
+     */
+    @Param({"grouped"})
+    public String schedule;
 
     /** Threads per inference (intra-op: the caller plus {@code threads - 1} session workers). */
     @Param({"1"})
@@ -57,6 +66,7 @@ public class NetworkBench {
     private float[] logits;
     private int inputLength;
     private int classes;
+    private boolean grouped;
 
     @Setup
     public void setup() {
@@ -76,6 +86,11 @@ public class NetworkBench {
             images[i] = rnd.nextFloat() * 2 - 1;
         }
         logits = new float[batch * classes];
+        if (!schedule.equals("grouped") && !schedule.equals("sequential")) {
+            throw new IllegalArgumentException("schedule must be grouped or sequential, got "
+                    + schedule);
+        }
+        grouped = schedule.equals("grouped");
     }
 
     @TearDown
@@ -85,6 +100,10 @@ public class NetworkBench {
 
     @Benchmark
     public float[] inference() {
+        if (grouped) {
+            session.runBatch(images, 0, batch, logits, 0);
+            return logits;
+        }
         for (int b = 0; b < batch; b++) {
             session.run(images, b * inputLength, logits, b * classes);
         }

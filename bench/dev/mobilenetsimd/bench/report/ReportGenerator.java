@@ -430,11 +430,15 @@ public final class ReportGenerator {
         }
         regression(all);
 
-        md.append("### Batch 8 (eight images one after another, MobileNetV2 1.0/224)\n\n");
+        md.append("### Batch 8 (MobileNetV2 1.0/224)\n\n");
         List<Result> b8 = network("1.0/224", 8);
         if (b8.isEmpty()) {
             md.append(NOT_MEASURED).append("\n\n");
         } else {
+            md.append("Eight images per call of `Session.runBatch`: steps 0-7 image by image, then "
+                    + "each later step for all eight before the next, so that its weights come "
+                    + "from memory once per batch (`ExecutionPlan.batchSplitStep`). \"One image at "
+                    + "a time\": eight calls of `Session.run`.\n\n");
             networkTable(b8, networkMacs("1.0/224"), 8);
             md.append('\n');
         }

@@ -221,7 +221,13 @@ final class Result {
                 : bits() > 0 ? bits() + "-bit" : "preferred";
         return backend() + " " + w + (threads() > 1 ? ", " + threads() + " threads" : "")
                 + (hugePages() ? ", huge pages" : "")
-                + (noLoopSafepoints() ? ", no counted-loop safepoints" : "");
+                + (noLoopSafepoints() ? ", no counted-loop safepoints" : "")
+                + (oneAtATime() ? ", one image at a time" : "");
+    }
+
+    /** A batch run image after image ({@code schedule=sequential}) instead of grouped. */
+    boolean oneAtATime() {
+        return !param("batch", "1").equals("1") && param("schedule", "").equals("sequential");
     }
 
     /** Threads per inference (NetworkBench's {@code threads} parameter; 1 when absent). */
@@ -235,7 +241,7 @@ final class Result {
         int k = b.equals("vector-fused") ? 0 : b.startsWith("vector") ? 1 : superWord() ? 3 : 4;
         int w = scalar() ? 0 : maxVectorSize() > 0 ? 2000 - maxVectorSize() : 1000 - bits();
         return k * 10_000 + w + (threads() > 1 ? 5_000 : 0) + (hugePages() ? 2_500 : 0)
-                + (noLoopSafepoints() ? 1_250 : 0);
+                + (noLoopSafepoints() ? 1_250 : 0) + (oneAtATime() ? 600 : 0);
     }
 
     /** Factor from this result's unit to milliseconds per operation (NaN for throughput units). */

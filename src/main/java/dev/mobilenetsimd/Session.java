@@ -1,8 +1,11 @@
 package dev.mobilenetsimd;
 
+import dev.mobilenetsimd.plan.ExecutionPlan;
 import dev.mobilenetsimd.plan.HeapLayout;
+import dev.mobilenetsimd.runtime.CompiledNetwork;
 import dev.mobilenetsimd.runtime.IntraOpPool;
 import java.lang.ref.Cleaner;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -14,8 +17,14 @@ import java.util.Objects;
  * <p>A session made with {@link MobileNetV2#newSession(int)} and more than one thread also owns a
  * fixed team of worker threads (started once, stopped by {@link #close()}) that split every fused
  * block, the stem and the last 1x1 convolution of each inference by output rows or pixels.
- * Results are bitwise identical for any thread count. Batches run image after image, each image
- * split across the team.
+ * Results are bitwise identical for any thread count.
+ *
+ * <p>A batch ({@link #runBatch(float[], int, int, float[], int)}) runs up to
+ * {@link ExecutionPlan#batchGroup} images together, each in an arena of its own: the early steps
+ * image after image, the later, weight-heavy steps one step for every image of the group before
+ * the next, so that their weights come from memory once per group
+ * ({@link ExecutionPlan#batchSplitStep()}). The extra arenas are allocated the first time a batch
+ * needs them and kept. Each image's logits are bitwise those of {@link #run(float[])}.
  */
 public final class Session implements AutoCloseable {
     /** Stops the workers of sessions that are dropped without {@link #close()}. */
@@ -24,6 +33,13 @@ public final class Session implements AutoCloseable {
     private final MobileNetV2 model;
     private final IntraOpPool pool;
     private float[] arena;
+    /**
+     * Arenas of a batch group: [0] is {@link #arena}, the others are allocated the first time a
+     * batch needs them.
+     */
+    private float[][] groupArenas = new float[1][];
+    /** Images per batch group ({@link ExecutionPlan#batchGroup}). */
+    private final int batchGroup;
 
     Session(MobileNetV2 model, int threads) {
         this.model = model;
@@ -35,6 +51,7 @@ public final class Session implements AutoCloseable {
         }
         // large enough for the collector to place it on a 64-byte boundary (see HeapLayout)
         this.arena = new float[HeapLayout.largeArrayLength((int) floats)];
+        this.batchGroup = plan.batchGroup((long) arena.length * Float.BYTES);
         this.pool = threads > 1 ? new IntraOpPool(threads, plan.arenaFloats(),
                 plan.workerScratchOffset(), plan.workerScratchFloats()) : null;
         if (pool != null) {
@@ -103,10 +120,11 @@ public final class Session implements AutoCloseable {
     }
 
     /**
-     * Classifies a batch, one image after another through this session's arena.
+     * Classifies a batch (see the class comment for the order it runs in).
      *
      * @param images {@code batch} images of {@link MobileNetV2#inputLength()} floats each
      * @return one logits array per image
+     * @throws IllegalArgumentException if an image is null or has the wrong length
      */
     public float[][] runBatch(float[][] images) {
         arena(); // a closed session fails even for an empty batch
@@ -118,11 +136,104 @@ public final class Session implements AutoCloseable {
                         + "; expected " + model.inputLength());
             }
         }
-        float[][] out = new float[images.length][];
-        for (int i = 0; i < images.length; i++) {
-            out[i] = run(images[i]);
-        }
+        float[][] out = new float[images.length][model.classes()];
+        runGroups(images, null, 0, images.length, out, null, 0);
         return out;
+    }
+
+    /**
+     * Classifies {@code count} images stored one after another in {@code images} from
+     * {@code imagesOff}, and writes their logits one after another to {@code logits} from
+     * {@code logitsOff}; allocates nothing once a batch of this size has run (see the class
+     * comment).
+     *
+     * @throws IllegalArgumentException if {@code count} is negative or an array is too short
+     */
+    public void runBatch(float[] images, int imagesOff, int count, float[] logits, int logitsOff) {
+        arena();
+        Objects.requireNonNull(images, "images");
+        Objects.requireNonNull(logits, "logits");
+        if (count < 0) {
+            throw new IllegalArgumentException("count must be >= 0, got " + count);
+        }
+        int n = model.inputLength();
+        int r = model.config().resolution();
+        if (imagesOff < 0 || imagesOff > images.length - (long) count * n) {
+            throw new IllegalArgumentException(count + " images need " + (long) count * n
+                    + " floats (" + r + "x" + r + "x3 each, NHWC) from offset " + imagesOff
+                    + ", but the array has " + images.length);
+        }
+        int k = model.classes();
+        if (logitsOff < 0 || logitsOff > logits.length - (long) count * k) {
+            throw new IllegalArgumentException(count + " images' logits need " + (long) count * k
+                    + " floats from offset " + logitsOff + ", but the array has " + logits.length);
+        }
+        runGroups(null, images, imagesOff, count, null, logits, logitsOff);
+    }
+
+    /**
+     * Images {@code [0, count)} group by group, read from {@code imageArrays} (or else one after
+     * another from {@code images}), logits written to {@code logitArrays} (or else {@code logits}).
+     */
+    private void runGroups(float[][] imageArrays, float[] images, int imagesOff, int count,
+                           float[][] logitArrays, float[] logits, int logitsOff) {
+        ExecutionPlan plan = model.plan();
+        int n = model.inputLength(), k = model.classes();
+        for (int first = 0; first < count; ) {
+            int g = Math.min(batchGroup, count - first);
+            float[][] arenas = groupArenas(g);
+            for (int i = 0; i < g; i++) {
+                if (imageArrays != null) {
+                    System.arraycopy(imageArrays[first + i], 0, arenas[i], plan.inputOffset(), n);
+                } else {
+                    System.arraycopy(images, imagesOff + (first + i) * n, arenas[i],
+                            plan.inputOffset(), n);
+                }
+            }
+            runGroup(arenas, g);
+            for (int i = 0; i < g; i++) {
+                if (logitArrays != null) {
+                    System.arraycopy(arenas[i], plan.logitsOffset(), logitArrays[first + i], 0, k);
+                } else {
+                    System.arraycopy(arenas[i], plan.logitsOffset(), logits,
+                            logitsOff + (first + i) * k, k);
+                }
+            }
+            first += g;
+        }
+    }
+
+    /** The first {@code g} arenas of a group, allocating the missing ones. */
+    private float[][] groupArenas(int g) {
+        float[][] arenas = groupArenas;
+        if (arenas.length < g) {
+            arenas = Arrays.copyOf(arenas, g);
+            for (int i = groupArenas.length; i < g; i++) {
+                arenas[i] = new float[arena.length]; // same length: same 64-byte placement
+            }
+            groupArenas = arenas;
+        }
+        arenas[0] = arena;
+        return arenas;
+    }
+
+    /** One group: the early steps image by image, then each later step across the group. */
+    private void runGroup(float[][] arenas, int g) {
+        CompiledNetwork net = model.network();
+        if (g == 1) {
+            net.run(arenas[0], pool);
+            return;
+        }
+        int steps = model.plan().steps().size();
+        int split = model.plan().batchSplitStep();
+        for (int i = 0; i < g; i++) {
+            net.runSteps(0, split, arenas[i], pool);
+        }
+        for (int s = split; s < steps; s++) {
+            for (int i = 0; i < g; i++) {
+                net.runSteps(s, s + 1, arenas[i], pool);
+            }
+        }
     }
 
     /** The arena, for benchmarks and tests that run single steps. */
@@ -138,6 +249,7 @@ public final class Session implements AutoCloseable {
     @Override
     public void close() {
         arena = null;
+        groupArenas = new float[1][];
         if (pool != null) {
             pool.close();
         }

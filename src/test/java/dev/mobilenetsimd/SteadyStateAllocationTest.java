@@ -20,6 +20,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * on a session's workers. {@code Session.run(image, off, logits, off)} writes into the session's
  * arena and the caller's array, so any allocation would come from the runtime or the kernels (a
  * boxed value, a captured lambda, a vector the JIT could not keep in registers, a temporary array).
+ * The same holds for {@code Session.runBatch(images, off, count, logits, off)} once its first call
+ * has allocated the group's arenas.
  *
  * <p>Allocation is read from HotSpot's per-thread counters
  * ({@code com.sun.management.ThreadMXBean}, which do not allocate when asked about one thread).
@@ -41,19 +43,24 @@ class SteadyStateAllocationTest {
     private static final int STEADY_RUNS = 20;
     private static final int DEADLINE_SECONDS = 120;
 
-    @ParameterizedTest(name = "{0}/{1} {2} {3}, {4} thread(s)")
+    @ParameterizedTest(name = "{0}/{1} {2} {3}, {4} thread(s), batch {5}")
     @CsvSource({
-            "1.0,224,vector,FUSED,1", "1.0,224,vector,LAYERWISE,1", "0.5,128,vector,FUSED,2",
-            "0.75,160,vector,LAYERWISE,2", "0.35,96,scalar,FUSED,1",
-            "0.35,96,scalar,LAYERWISE,2"})
+            "1.0,224,vector,FUSED,1,1", "1.0,224,vector,LAYERWISE,1,1", "0.5,128,vector,FUSED,2,1",
+            "0.75,160,vector,LAYERWISE,2,1", "0.35,96,scalar,FUSED,1,1",
+            "0.35,96,scalar,LAYERWISE,2,1", "1.0,224,vector,FUSED,1,3",
+            "0.5,128,vector,LAYERWISE,2,3"})
     void inferenceAllocatesNothingOnceCompiled(double alpha, int resolution, String backend,
-                                               ExecutionMode mode, int threads) {
+                                               ExecutionMode mode, int threads, int batch) {
         com.sun.management.ThreadMXBean mx = allocationCounters();
         ModelConfig cfg = new ModelConfig(alpha, resolution, 1001, Padding.TF_SAME);
         MobileNetV2 model = MobileNetV2.create(cfg, Weights.random(cfg, 5),
                 KernelSets.byName(backend), mode);
-        float[] image = randomImage(model.inputLength(), 6);
-        float[] logits = new float[model.classes()];
+        float[] image = new float[batch * model.inputLength()];
+        for (int b = 0; b < batch; b++) {
+            System.arraycopy(randomImage(model.inputLength(), 6 + b), 0, image,
+                    b * model.inputLength(), model.inputLength());
+        }
+        float[] logits = new float[batch * model.classes()];
         Set<Long> workersBefore = workerIds();
         try (Session session = model.newSession(threads)) {
             Set<Long> workers = workerIds();
@@ -71,7 +78,11 @@ class SteadyStateAllocationTest {
             long last = -1;
             while (steadyInARow < STEADY_RUNS && System.nanoTime() < deadline) {
                 long before = allocated(mx, ids);
-                session.run(image, 0, logits, 0);
+                if (batch == 1) {
+                    session.run(image, 0, logits, 0);
+                } else { // the first call allocates the group's arenas
+                    session.runBatch(image, 0, batch, logits, 0);
+                }
                 last = allocated(mx, ids) - before;
                 steadyInARow = last == 0 ? steadyInARow + 1 : 0;
                 runs++;

@@ -50,8 +50,17 @@ final class RunCommand implements Callable<Integer> {
             description = "Threads per inference (intra-op: fused blocks, stem and last 1x1 split by rows). Default: ${DEFAULT-VALUE}.")
     int threads;
 
+    @Option(names = "--batch", defaultValue = "1", paramLabel = "N",
+            description = "Images per timed call: N different images through one runBatch call"
+                    + " (latency is per image: the call's time / N; top 5 and checksum are the"
+                    + " first image's). Default: ${DEFAULT-VALUE}.")
+    int batch;
+
     @Option(names = "--json", description = "Machine-readable output.")
     boolean json;
+
+    /** Images per call at most: enough to show a batch's effect, far from any array limit. */
+    static final int MAX_BATCH = 256;
 
     @Spec
     CommandSpec spec;
@@ -68,6 +77,9 @@ final class RunCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--threads " + threads + ": expected 1 to "
                     + MobileNetV2.MAX_THREADS);
         }
+        if (batch < 1 || batch > MAX_BATCH) {
+            throw new IllegalArgumentException("--batch " + batch + ": expected 1 to " + MAX_BATCH);
+        }
         ModelConfig config = options.toConfig();
         ExecutionMode executionMode = Main.parseMode(mode);
         KernelSet kernels = KernelSets.byName(backend);
@@ -76,23 +88,29 @@ final class RunCommand implements Callable<Integer> {
                 executionMode.name().toLowerCase(Locale.ROOT));
         err.flush();
         MobileNetV2 model = MobileNetV2.create(config, Weights.random(config, seed), kernels, executionMode);
-        float[] image = randomImage(model.inputLength(), seed + 1);
-        float[] logits = new float[model.classes()];
+        int inputFloats = model.inputLength();
+        float[] images = new float[Math.multiplyExact(batch, inputFloats)];
+        for (int b = 0; b < batch; b++) { // image 0 is the one a run without --batch uses
+            System.arraycopy(randomImage(inputFloats, seed + 1 + b), 0, images, b * inputFloats,
+                    inputFloats);
+        }
+        float[] batchLogits = new float[batch * model.classes()];
         long[] nanos = new long[iterations];
         try (Session session = model.newSession(threads)) {
             progress(err, "warm-up", 0, warmup);
             for (int i = 0; i < warmup; i++) {
-                session.run(image, 0, logits, 0);
+                infer(session, images, batchLogits);
                 progress(err, "warm-up", i + 1, warmup);
             }
             progress(err, "timed", 0, iterations);
             for (int i = 0; i < iterations; i++) {
                 long t0 = System.nanoTime();
-                session.run(image, 0, logits, 0);
-                nanos[i] = System.nanoTime() - t0;
+                infer(session, images, batchLogits);
+                nanos[i] = (System.nanoTime() - t0) / batch;
                 progress(err, "timed", i + 1, iterations);
             }
         }
+        float[] logits = Arrays.copyOf(batchLogits, model.classes());
         long[] sorted = nanos.clone();
         Arrays.sort(sorted);
         double medianMs = percentile(sorted, 0.5) / 1e6;
@@ -108,6 +126,7 @@ final class RunCommand implements Callable<Integer> {
             root.put("backend", kernels.name());
             root.put("mode", executionMode.name().toLowerCase(Locale.ROOT));
             root.put("threads", threads);
+            root.put("batch", batch);
             root.put("seed", seed);
             root.put("macs", model.plan().totalMacs());
             Map<String, Object> lat = new LinkedHashMap<>();
@@ -140,9 +159,11 @@ final class RunCommand implements Callable<Integer> {
         } else {
             out.printf(Locale.ROOT, "%s on %s, %s blocks, %d thread%s%n", config, kernels.name(),
                     executionMode.name().toLowerCase(Locale.ROOT), threads, threads == 1 ? "" : "s");
-            out.printf(Locale.ROOT, "latency over %d runs (after %d warm-up): median %.3f ms, p10 %.3f ms, p90 %.3f ms, min %.3f ms%n",
-                    iterations, warmup, medianMs, percentile(sorted, 0.1) / 1e6,
-                    percentile(sorted, 0.9) / 1e6, sorted[0] / 1e6);
+            out.printf(Locale.ROOT, "latency%s over %d %s (after %d warm-up): median %.3f ms,"
+                            + " p10 %.3f ms, p90 %.3f ms, min %.3f ms%n",
+                    batch == 1 ? "" : " per image", iterations,
+                    batch == 1 ? "runs" : "batches of " + batch, warmup, medianMs,
+                    percentile(sorted, 0.1) / 1e6, percentile(sorted, 0.9) / 1e6, sorted[0] / 1e6);
             out.printf(Locale.ROOT, "throughput %.1f images/s, %.1f GFLOP/s (%.1f M multiply-adds)%n",
                     1000.0 / medianMs, 2.0 * model.plan().totalMacs() / (medianMs * 1e6),
                     model.plan().totalMacs() / 1e6);
@@ -155,6 +176,15 @@ final class RunCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** One timed call: {@code run} for one image, else {@code runBatch}. */
+    private void infer(Session session, float[] images, float[] logits) {
+        if (batch == 1) {
+            session.run(images, 0, logits, 0);
+        } else {
+            session.runBatch(images, 0, batch, logits, 0);
+        }
     }
 
     /** Deterministic input in [-1, 1], the range the TensorFlow models are trained for. */

@@ -28,6 +28,13 @@ public final class ExecutionPlan {
     static final int FUSED_BAND_TARGET_PIXELS = 96;
     /** Regions start on 64-byte boundaries of a large array (see {@link HeapLayout}). */
     private static final int ALIGN = HeapLayout.ALIGN_FLOATS;
+    /**
+     * Images a batch runs together at most ({@link #batchGroup}): eight shared each late step's
+     * weights best of 2-16 on MobileNetV2 1.0/224 (reports/HISTORY.md, session 14).
+     */
+    static final int MAX_BATCH_GROUP = 8;
+    /** Arena bytes a batch group may hold at most, all its images' arenas together. */
+    static final long BATCH_GROUP_BYTES = 64L << 20;
 
     private final ModelConfig config;
     private final ExecutionMode mode;
@@ -37,6 +44,7 @@ public final class ExecutionPlan {
     private final int arenaFloats;
     private final long fusedArenaFloats;
     private final long layerwiseArenaFloats;
+    private final int batchSplitStep;
 
     private ExecutionPlan(ModelConfig config, ExecutionMode mode, List<Step> steps,
                           List<Layer> layers, Map<String, BufferUse> regions, int arenaFloats,
@@ -49,6 +57,24 @@ public final class ExecutionPlan {
         this.arenaFloats = arenaFloats;
         this.fusedArenaFloats = fusedArenaFloats;
         this.layerwiseArenaFloats = layerwiseArenaFloats;
+        this.batchSplitStep = batchSplitStep(steps);
+    }
+
+    /**
+     * The first step whose weights outweigh its activations (parameters against input plus
+     * output floats), or the step count if none does. Before it the activations are what a batch
+     * would have to keep in cache; from it on, the weights (on MobileNetV2 1.0/224: step 8, the
+     * 14x14 blocks, whose weights no longer fit L2 across an inference).
+     */
+    private static int batchSplitStep(List<Step> steps) {
+        for (Step s : steps) {
+            long activations = (long) s.inHeight() * s.inWidth() * s.inChannels()
+                    + (long) s.outHeight() * s.outWidth() * s.outChannels();
+            if (s.params() > activations) {
+                return s.index();
+            }
+        }
+        return steps.size();
     }
 
     /** The fused plan for {@code config}. */
@@ -337,6 +363,27 @@ public final class ExecutionPlan {
         return (span + ALIGN - 1) / ALIGN * ALIGN;
     }
 
+    /**
+     * How a batch runs: steps {@code [0, batchSplitStep())} image after image, then each later
+     * step for every image of a group before the next step, so that its weights are read from
+     * memory once per group instead of once per image. Results are bitwise those of one image at
+     * a time: every image has its own arena, and the order only changes which image runs first.
+     */
+    public int batchSplitStep() { return batchSplitStep; }
+
+    /**
+     * Images run together in a batch ({@link #batchSplitStep()}), each needing an arena of
+     * {@code arenaBytes}: at most {@value #MAX_BATCH_GROUP}, and no more than
+     * {@value #BATCH_GROUP_BYTES} bytes of arenas; 1 (image after image) when a single arena is
+     * larger.
+     */
+    public int batchGroup(long arenaBytes) {
+        if (arenaBytes <= 0) {
+            throw new IllegalArgumentException("arenaBytes must be positive, got " + arenaBytes);
+        }
+        return (int) Math.max(1, Math.min(MAX_BATCH_GROUP, BATCH_GROUP_BYTES / arenaBytes));
+    }
+
     /** Arena offset of the NHWC input image. */
     public int inputOffset() { return regions.get("input").offset(); }
 
@@ -414,6 +461,13 @@ public final class ExecutionPlan {
                 "total: %,d MACs (%.1f M), %,d params, arena %,d bytes (fused %,d, layer-by-layer %,d)%n",
                 totalMacs(), totalMacs() / 1e6, totalParams(), (long) arenaFloats * Float.BYTES,
                 fusedWorkingBytes(), layerwiseWorkingBytes()));
+        int group = batchGroup((long) arenaFloats * Float.BYTES);
+        if (batchSplitStep < steps.size() && group > 1) {
+            sb.append(String.format(Locale.ROOT, "batches: %s each step across up to %d images"
+                    + " (%,d bytes of arenas)%n", batchSplitStep == 0 ? "from the first step,"
+                    : "steps 0-" + (batchSplitStep - 1) + " image by image, then", group,
+                    (long) group * arenaFloats * Float.BYTES));
+        }
         return sb.toString();
     }
 }

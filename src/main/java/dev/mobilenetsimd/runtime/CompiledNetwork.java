@@ -10,6 +10,7 @@ import dev.mobilenetsimd.plan.Step;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * A plan bound to one backend and one set of packed weights: an array of operations with every
@@ -17,7 +18,6 @@ import java.util.List;
  * Immutable and shareable between threads; each thread brings its own arena.
  */
 public final class CompiledNetwork {
-    /** A step whose work the next step does ({@link Step#fusedIntoNext}): nothing to run. */
     /** A step whose work the next step does ({@link Step#fusedIntoNext}): nothing to run. */
     private static final Op FUSED_INTO_NEXT = arena -> { };
 
@@ -126,8 +126,19 @@ public final class CompiledNetwork {
             run(arena);
             return;
         }
-        for (Op op : ops) {
-            if (op.units() > 1) {
+        runSteps(0, ops.length, arena, pool);
+    }
+
+    /**
+     * Runs steps {@code [from, to)} on {@code arena}, split across {@code pool} like
+     * {@link #run(float[], IntraOpPool)} ({@code pool == null}: serially). A batch runs its
+     * images' arenas through a range of steps in turn ({@link ExecutionPlan#batchSplitStep()}).
+     */
+    public void runSteps(int from, int to, float[] arena, IntraOpPool pool) {
+        Objects.checkFromToIndex(from, to, ops.length);
+        for (int i = from; i < to; i++) {
+            Op op = ops[i];
+            if (pool != null && op.units() > 1) {
                 pool.run(op, arena);
             } else {
                 op.run(arena);

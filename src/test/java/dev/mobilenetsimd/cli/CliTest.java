@@ -8,6 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,6 +54,24 @@ class CliTest {
         assertTrue(r.out.contains("\"medianMs\"") && r.out.contains("\"top5\""), r.out);
         assertEquals(5, r.out.split("\"index\"").length - 1, "five top classes");
         assertTrue(r.out.contains("\"threads\": 2"), r.out);
+    }
+
+    @Test
+    void aBatchRunReportsPerImageLatencyAndTheFirstImagesLogits() {
+        String[] common = {"run", "-a", "0.35", "-r", "64", "-k", "10", "-w", "0", "-n", "2"};
+        Result one = run(common);
+        assertEquals(0, one.status, one.err);
+        String[] batched = Arrays.copyOf(common, common.length + 2);
+        batched[common.length] = "--batch";
+        batched[common.length + 1] = "3";
+        Result three = run(batched);
+        assertEquals(0, three.status, three.err);
+        assertTrue(three.out.contains("latency per image over 2 batches of 3"), three.out);
+        String checksum = one.out.substring(one.out.indexOf("logits checksum"));
+        assertTrue(three.out.contains(checksum), "the first image's logits, bitwise: " + three.out);
+        Result bad = run("run", "-r", "32", "--batch", "0");
+        assertEquals(2, bad.status);
+        assertTrue(bad.err.contains("--batch 0: expected 1 to 256"), bad.err);
     }
 
     @Test
