@@ -14,7 +14,9 @@
 #                                    # reports/adhoc/alternate/ (alternate-A-vs-B/ for other
 #                                    # setups); a setup is fused or layerwise, optionally with
 #                                    # -hugepages (-XX:+UseTransparentHugePages, Linux) and/or
-#                                    # -nosafepoints (-XX:-UseCountedLoopSafepoints)
+#                                    # -nosafepoints (-XX:-UseCountedLoopSafepoints), and for
+#                                    # alternate -batch8 (eight images per runBatch call) or
+#                                    # -batch8-sequential (eight run calls); times per call
 #   bench/run.sh steps [SETUP] [-- ARGS]   # each step's median in network order and hot, in one
 #                                    # JVM (StepProfile; ARGS e.g. --variant 0.5/224 --rounds 500)
 #                                    # into reports/adhoc/steps-SETUP.md; SETUP as for alternate
@@ -123,21 +125,32 @@ report() {
       dev.mobilenetsimd.bench.report.ReportGenerator "$data" "$reports" 2> >(grep -v 'incubator' >&2)
 }
 
-# A setup: fused or layerwise, then optional JVM options -hugepages (-XX:+UseTransparentHugePages)
-# and -nosafepoints (-XX:-UseCountedLoopSafepoints). Sets setup_mode and setup_flags.
+# A setup: fused or layerwise, then optional -batch8 (eight images per runBatch call) or
+# -batch8-sequential (eight run calls), and JVM options -hugepages (-XX:+UseTransparentHugePages)
+# and -nosafepoints (-XX:-UseCountedLoopSafepoints). Sets setup_mode, setup_flags, setup_batch
+# and setup_schedule.
 parse_setup() { # command, setup
   local base=$2 flags=""
+  setup_batch=1; setup_schedule=grouped
   while :; do
     case "$base" in
       *-hugepages) base=${base%-hugepages}; flags="-XX:+UseTransparentHugePages $flags" ;;
       *-nosafepoints) base=${base%-nosafepoints}; flags="-XX:-UseCountedLoopSafepoints $flags" ;;
+      *-sequential) base=${base%-sequential}; setup_schedule=sequential ;;
+      *-batch8) base=${base%-batch8}; setup_batch=8 ;;
       *) break ;;
     esac
   done
+  if [ "$1" = steps ] && [ "$setup_batch$setup_schedule" != 1grouped ]; then
+    log "steps: '$2': StepProfile runs one image at a time"; exit 2
+  fi
+  if [ "$setup_batch$setup_schedule" = 1sequential ]; then
+    log "$1: '$2': -sequential goes with -batch8 (e.g. fused-batch8-sequential)"; exit 2
+  fi
   case "$base" in
     fused|layerwise) setup_mode=$base; setup_flags=${flags% } ;;
     *) log "$1: unknown setup '$2' (expected fused or layerwise, optionally followed by" \
-           "-hugepages and/or -nosafepoints)"; exit 2 ;;
+           "-batch8[-sequential], -hugepages and/or -nosafepoints)"; exit 2 ;;
   esac
 }
 
@@ -174,10 +187,11 @@ case "${1:-quick}" in
     fi
     case "$pairs" in ''|*[!0-9]*|0)
       log "alternate: PAIRS must be a positive number, got '$pairs'"; exit 2 ;; esac
-    backends=(); jvm_args=()
+    backends=(); jvm_args=(); batches=(); schedules=()
     for setup in "${setups[@]}"; do
       parse_setup alternate "$setup"
       backends+=("vector-$setup_mode"); jvm_args+=("$setup_flags")
+      batches+=("$setup_batch"); schedules+=("$setup_schedule")
     done
     JAVA_HOME=${JAVA_HOME:-$JDK25_HOME}
     build_classes
@@ -192,7 +206,8 @@ case "${1:-quick}" in
       for k in 0 1; do
         log "pair $i/$pairs: ${setups[$k]} ..."
         ${BENCH_CPU:+taskset -c "$BENCH_CPU"} "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector \
-            -cp "$cp" org.openjdk.jmh.Main '\.NetworkBench\.' -p variant=1.0/224 -p batch=1 \
+            -cp "$cp" org.openjdk.jmh.Main '\.NetworkBench\.' -p variant=1.0/224 \
+            -p batch="${batches[$k]}" -p schedule="${schedules[$k]}" \
             -p threads=1 -p backend="${backends[$k]}" -f 1 -wi 4 -w 1s -i 3 -r 1s \
             ${jvm_args[$k]:+-jvmArgsAppend "${jvm_args[$k]}"} -rf json \
             -rff "$out/vector-${setups[$k]}-$i.json" > "$out/vector-${setups[$k]}-$i.log" 2>&1

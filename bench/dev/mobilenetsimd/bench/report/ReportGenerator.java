@@ -438,7 +438,8 @@ public final class ReportGenerator {
             md.append("Eight images per call of `Session.runBatch`: steps 0-7 image by image, then "
                     + "each later step for all eight before the next, so that its weights come "
                     + "from memory once per batch (`ExecutionPlan.batchSplitStep`). \"One image at "
-                    + "a time\": eight calls of `Session.run`.\n\n");
+                    + "a time\": eight calls of `Session.run`. The forks ran one after the other; "
+                    + "`adhoc/README.md` has the two schedules in alternating forks.\n\n");
             networkTable(b8, networkMacs("1.0/224"), 8);
             md.append('\n');
         }

@@ -2,10 +2,12 @@ package dev.mobilenetsimd;
 
 import dev.mobilenetsimd.plan.ExecutionPlan;
 import dev.mobilenetsimd.plan.HeapLayout;
+import dev.mobilenetsimd.plan.Step;
 import dev.mobilenetsimd.runtime.CompiledNetwork;
 import dev.mobilenetsimd.runtime.IntraOpPool;
 import java.lang.ref.Cleaner;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -20,11 +22,13 @@ import java.util.Objects;
  * Results are bitwise identical for any thread count.
  *
  * <p>A batch ({@link #runBatch(float[], int, int, float[], int)}) runs up to
- * {@link ExecutionPlan#batchGroup} images together, each in an arena of its own: the early steps
- * image after image, the later, weight-heavy steps one step for every image of the group before
- * the next, so that their weights come from memory once per group
- * ({@link ExecutionPlan#batchSplitStep()}). The extra arenas are allocated the first time a batch
- * needs them and kept. Each image's logits are bitwise those of {@link #run(float[])}.
+ * {@link ExecutionPlan#batchGroup()} images together: the early steps image after image, the
+ * later, weight-heavy steps one step for every image of the group before the next, so that their
+ * weights come from memory once per group ({@link ExecutionPlan#batchSplitStep()}). Between
+ * steps each image's tensor waits in a buffer of its own
+ * ({@link ExecutionPlan#batchCarryFloats()} floats: 245 KB for MobileNetV2 1.0/224), allocated
+ * the first time a batch needs it and kept. Each image's logits are bitwise those of
+ * {@link #run(float[])}.
  */
 public final class Session implements AutoCloseable {
     /** Stops the workers of sessions that are dropped without {@link #close()}. */
@@ -33,13 +37,8 @@ public final class Session implements AutoCloseable {
     private final MobileNetV2 model;
     private final IntraOpPool pool;
     private float[] arena;
-    /**
-     * Arenas of a batch group: [0] is {@link #arena}, the others are allocated the first time a
-     * batch needs them.
-     */
-    private float[][] groupArenas = new float[1][];
-    /** Images per batch group ({@link ExecutionPlan#batchGroup}). */
-    private final int batchGroup;
+    /** Each image's tensor between the steps of a batch, allocated when a batch needs it. */
+    private float[][] carries = new float[0][];
 
     Session(MobileNetV2 model, int threads) {
         this.model = model;
@@ -51,7 +50,6 @@ public final class Session implements AutoCloseable {
         }
         // large enough for the collector to place it on a 64-byte boundary (see HeapLayout)
         this.arena = new float[HeapLayout.largeArrayLength((int) floats)];
-        this.batchGroup = plan.batchGroup((long) arena.length * Float.BYTES);
         this.pool = threads > 1 ? new IntraOpPool(threads, plan.arenaFloats(),
                 plan.workerScratchOffset(), plan.workerScratchFloats()) : null;
         if (pool != null) {
@@ -147,7 +145,13 @@ public final class Session implements AutoCloseable {
      * {@code logitsOff}; allocates nothing once a batch of this size has run (see the class
      * comment).
      *
+     * @param images    {@code count} images of {@link MobileNetV2#inputLength()} floats each (NHWC,
+     *                  normalised as for {@link #run(float[])}), one after another
+     * @param count     number of images, 0 or more
+     * @param logits    receives {@link MobileNetV2#classes()} logits per image, one after another
      * @throws IllegalArgumentException if {@code count} is negative or an array is too short
+     * @throws NullPointerException     if an array is null
+     * @throws IllegalStateException    if the session is closed
      */
     public void runBatch(float[] images, int imagesOff, int count, float[] logits, int logitsOff) {
         arena();
@@ -178,62 +182,66 @@ public final class Session implements AutoCloseable {
     private void runGroups(float[][] imageArrays, float[] images, int imagesOff, int count,
                            float[][] logitArrays, float[] logits, int logitsOff) {
         ExecutionPlan plan = model.plan();
+        CompiledNetwork net = model.network();
+        List<Step> steps = plan.steps();
         int n = model.inputLength(), k = model.classes();
+        int split = plan.batchSplitStep();
+        int groupMax = plan.batchGroup();
         for (int first = 0; first < count; ) {
-            int g = Math.min(batchGroup, count - first);
-            float[][] arenas = groupArenas(g);
+            int g = Math.min(groupMax, count - first);
+            float[][] carry = g > 1 ? carries(g) : null;
             for (int i = 0; i < g; i++) {
                 if (imageArrays != null) {
-                    System.arraycopy(imageArrays[first + i], 0, arenas[i], plan.inputOffset(), n);
+                    System.arraycopy(imageArrays[first + i], 0, arena, plan.inputOffset(), n);
                 } else {
-                    System.arraycopy(images, imagesOff + (first + i) * n, arenas[i],
+                    System.arraycopy(images, imagesOff + (first + i) * n, arena,
                             plan.inputOffset(), n);
                 }
-            }
-            runGroup(arenas, g);
-            for (int i = 0; i < g; i++) {
-                if (logitArrays != null) {
-                    System.arraycopy(arenas[i], plan.logitsOffset(), logitArrays[first + i], 0, k);
+                if (carry == null) { // alone: the whole network, as run() does
+                    net.run(arena, pool);
+                    copyLogits(arena, plan.logitsOffset(), logitArrays, logits, logitsOff,
+                            first + i, k);
                 } else {
-                    System.arraycopy(arenas[i], plan.logitsOffset(), logits,
-                            logitsOff + (first + i) * k, k);
+                    net.runSteps(0, split, arena, pool);
+                    Step in = steps.get(split);
+                    System.arraycopy(arena, in.inOffset(), carry[i], 0, (int) in.inFloats());
                 }
+            }
+            for (int s = split; carry != null && s < steps.size(); s++) {
+                Step st = steps.get(s);
+                for (int i = 0; i < g; i++) {
+                    System.arraycopy(carry[i], 0, arena, st.inOffset(), (int) st.inFloats());
+                    net.runSteps(s, s + 1, arena, pool);
+                    System.arraycopy(arena, st.outOffset(), carry[i], 0, (int) st.outFloats());
+                }
+            }
+            for (int i = 0; carry != null && i < g; i++) { // the last step's output: logits
+                copyLogits(carry[i], 0, logitArrays, logits, logitsOff, first + i, k);
             }
             first += g;
         }
     }
 
-    /** The first {@code g} arenas of a group, allocating the missing ones. */
-    private float[][] groupArenas(int g) {
-        float[][] arenas = groupArenas;
-        if (arenas.length < g) {
-            arenas = Arrays.copyOf(arenas, g);
-            for (int i = groupArenas.length; i < g; i++) {
-                arenas[i] = new float[arena.length]; // same length: same 64-byte placement
-            }
-            groupArenas = arenas;
+    /** Copies the {@code k} logits at {@code src[srcOff]} to image {@code index}'s place. */
+    private static void copyLogits(float[] src, int srcOff, float[][] logitArrays,
+                                   float[] logits, int logitsOff, int index, int k) {
+        if (logitArrays != null) {
+            System.arraycopy(src, srcOff, logitArrays[index], 0, k);
+        } else {
+            System.arraycopy(src, srcOff, logits, logitsOff + index * k, k);
         }
-        arenas[0] = arena;
-        return arenas;
     }
 
-    /** One group: the early steps image by image, then each later step across the group. */
-    private void runGroup(float[][] arenas, int g) {
-        CompiledNetwork net = model.network();
-        if (g == 1) {
-            net.run(arenas[0], pool);
-            return;
-        }
-        int steps = model.plan().steps().size();
-        int split = model.plan().batchSplitStep();
-        for (int i = 0; i < g; i++) {
-            net.runSteps(0, split, arenas[i], pool);
-        }
-        for (int s = split; s < steps; s++) {
-            for (int i = 0; i < g; i++) {
-                net.runSteps(s, s + 1, arenas[i], pool);
+    /** The first {@code g} carry buffers, allocating the missing ones. */
+    private float[][] carries(int g) {
+        if (carries.length < g) {
+            float[][] grown = Arrays.copyOf(carries, g);
+            for (int i = carries.length; i < g; i++) {
+                grown[i] = new float[model.plan().batchCarryFloats()];
             }
+            carries = grown;
         }
+        return carries;
     }
 
     /** The arena, for benchmarks and tests that run single steps. */
@@ -249,7 +257,7 @@ public final class Session implements AutoCloseable {
     @Override
     public void close() {
         arena = null;
-        groupArenas = new float[1][];
+        carries = new float[0][];
         if (pool != null) {
             pool.close();
         }

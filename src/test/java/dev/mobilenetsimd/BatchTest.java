@@ -31,7 +31,7 @@ class BatchTest {
                 "both phases run: image by image before step " + split);
         int n = model.inputLength(), k = model.classes();
         int count = 11; // a group of 8, then a partial one
-        assertEquals(8, plan.batchGroup((long) plan.arenaFloats() * Float.BYTES));
+        assertEquals(8, plan.batchGroup());
         float[][] images = new float[count][];
         float[][] expected = new float[count][];
         try (Session alone = model.newSession()) {
@@ -84,12 +84,15 @@ class BatchTest {
     }
 
     @Test
-    void groupsAreCappedByCountAndArenaMemory() {
-        ExecutionPlan plan = ExecutionPlan.build(SMALL);
-        assertEquals(8, plan.batchGroup(3L << 20));
-        assertEquals(2, plan.batchGroup(30L << 20));
-        assertEquals(1, plan.batchGroup(100L << 20));
-        assertThrows(IllegalArgumentException.class, () -> plan.batchGroup(0));
+    void aGroupSetsAsideTheLargestLateTensorPerImage() {
+        ExecutionPlan plan = ExecutionPlan.build(ModelConfig.standard());
+        // from step 8 on, the largest tensor is the last 1x1 convolution's output, 7x7x1280
+        assertEquals(7 * 7 * 1280, plan.batchCarryFloats());
+        assertEquals(8, plan.batchGroup());
+        // at 2048 pixels only the classifier's weights outweigh its activations
+        ExecutionPlan big = ExecutionPlan.build(new ModelConfig(1.0, 2048, 1001, Padding.TF_SAME));
+        assertEquals(big.steps().size() - 1, big.batchSplitStep());
+        assertEquals(1280, big.batchCarryFloats());
     }
 
     @Test

@@ -29,11 +29,11 @@ public final class ExecutionPlan {
     /** Regions start on 64-byte boundaries of a large array (see {@link HeapLayout}). */
     private static final int ALIGN = HeapLayout.ALIGN_FLOATS;
     /**
-     * Images a batch runs together at most ({@link #batchGroup}): eight shared each late step's
-     * weights best of 2-16 on MobileNetV2 1.0/224 (reports/HISTORY.md, session 14).
+     * Images a batch runs together at most ({@link #batchGroup}): groups of eight did best of
+     * 2-16 on MobileNetV2 1.0/224 (reports/HISTORY.md, session 14).
      */
     static final int MAX_BATCH_GROUP = 8;
-    /** Arena bytes a batch group may hold at most, all its images' arenas together. */
+    /** Bytes a batch group may keep between steps at most, all its images' tensors together. */
     static final long BATCH_GROUP_BYTES = 64L << 20;
 
     private final ModelConfig config;
@@ -45,6 +45,7 @@ public final class ExecutionPlan {
     private final long fusedArenaFloats;
     private final long layerwiseArenaFloats;
     private final int batchSplitStep;
+    private final int batchCarryFloats;
 
     private ExecutionPlan(ModelConfig config, ExecutionMode mode, List<Step> steps,
                           List<Layer> layers, Map<String, BufferUse> regions, int arenaFloats,
@@ -58,23 +59,39 @@ public final class ExecutionPlan {
         this.fusedArenaFloats = fusedArenaFloats;
         this.layerwiseArenaFloats = layerwiseArenaFloats;
         this.batchSplitStep = batchSplitStep(steps);
+        long carry = 0;
+        for (int i = batchSplitStep; i < steps.size(); i++) {
+            Step st = steps.get(i);
+            carry = Math.max(carry, Math.max(i == batchSplitStep ? st.inFloats() : 0,
+                    st.outFloats()));
+        }
+        if (carry > Integer.MAX_VALUE - 64) {
+            throw new IllegalArgumentException("a tensor of " + carry + " floats: too large for"
+                    + " one array");
+        }
+        this.batchCarryFloats = (int) carry;
     }
 
     /**
      * The first step whose weights outweigh its activations (parameters against input plus
      * output floats), or the step count if none does. Before it the activations are what a batch
      * would have to keep in cache; from it on, the weights (on MobileNetV2 1.0/224: step 8, the
-     * 14x14 blocks, whose weights no longer fit L2 across an inference).
+     * 14x14 blocks, whose weights no longer fit L2 across an inference). Never between a step and
+     * the next one that does its work ({@link Step#fusedIntoNext}): the pair stores no tensor
+     * between them.
      */
     private static int batchSplitStep(List<Step> steps) {
+        int split = steps.size();
         for (Step s : steps) {
-            long activations = (long) s.inHeight() * s.inWidth() * s.inChannels()
-                    + (long) s.outHeight() * s.outWidth() * s.outChannels();
-            if (s.params() > activations) {
-                return s.index();
+            if (s.params() > s.inFloats() + s.outFloats()) {
+                split = s.index();
+                break;
             }
         }
-        return steps.size();
+        while (split > 0 && split < steps.size() && steps.get(split - 1).fusedIntoNext()) {
+            split++;
+        }
+        return split;
     }
 
     /** The fused plan for {@code config}. */
@@ -364,24 +381,37 @@ public final class ExecutionPlan {
     }
 
     /**
-     * How a batch runs: steps {@code [0, batchSplitStep())} image after image, then each later
-     * step for every image of a group before the next step, so that its weights are read from
-     * memory once per group instead of once per image. Results are bitwise those of one image at
-     * a time: every image has its own arena, and the order only changes which image runs first.
+     * How a batch runs: steps {@code [0, batchSplitStep())} image after image in one arena, each
+     * image's last tensor then set aside; then each later step for every image of a group before
+     * the next step (the image's tensor copied into the arena, the step run, its output set aside
+     * again), so that the step's weights are read from memory once per group instead of once per
+     * image, and all images share the arena's scratch. The logits are bitwise those of one image
+     * at a time: each step computes the same thing from the same input.
      */
     public int batchSplitStep() { return batchSplitStep; }
 
     /**
-     * Images run together in a batch ({@link #batchSplitStep()}), each needing an arena of
-     * {@code arenaBytes}: at most {@value #MAX_BATCH_GROUP}, and no more than
-     * {@value #BATCH_GROUP_BYTES} bytes of arenas; 1 (image after image) when a single arena is
-     * larger.
+     * Floats a batch sets aside per image between steps ({@link #batchSplitStep()}): the largest
+     * tensor passed from one step to the next from the split on (0 if no step is past it).
      */
-    public int batchGroup(long arenaBytes) {
-        if (arenaBytes <= 0) {
-            throw new IllegalArgumentException("arenaBytes must be positive, got " + arenaBytes);
+    public int batchCarryFloats() { return batchCarryFloats; }
+
+    /**
+     * Images a batch runs together ({@link #batchSplitStep()}): at most
+     * {@value #MAX_BATCH_GROUP}, and no more than {@value #BATCH_GROUP_BYTES} bytes of tensors set
+     * aside; 1 (image after image) when no step is past the split or one image's tensor is larger.
+     */
+    public int batchGroup() {
+        return batchGroup(batchCarryFloats);
+    }
+
+    /** {@link #batchGroup()} for {@code carryFloats} floats set aside per image. */
+    static int batchGroup(long carryFloats) {
+        if (carryFloats <= 0) {
+            return 1;
         }
-        return (int) Math.max(1, Math.min(MAX_BATCH_GROUP, BATCH_GROUP_BYTES / arenaBytes));
+        long perImage = carryFloats * Float.BYTES;
+        return (int) Math.max(1, Math.min(MAX_BATCH_GROUP, BATCH_GROUP_BYTES / perImage));
     }
 
     /** Arena offset of the NHWC input image. */
@@ -461,12 +491,12 @@ public final class ExecutionPlan {
                 "total: %,d MACs (%.1f M), %,d params, arena %,d bytes (fused %,d, layer-by-layer %,d)%n",
                 totalMacs(), totalMacs() / 1e6, totalParams(), (long) arenaFloats * Float.BYTES,
                 fusedWorkingBytes(), layerwiseWorkingBytes()));
-        int group = batchGroup((long) arenaFloats * Float.BYTES);
-        if (batchSplitStep < steps.size() && group > 1) {
+        int group = batchGroup();
+        if (group > 1) {
             sb.append(String.format(Locale.ROOT, "batches: %s each step across up to %d images"
-                    + " (%,d bytes of arenas)%n", batchSplitStep == 0 ? "from the first step,"
-                    : "steps 0-" + (batchSplitStep - 1) + " image by image, then", group,
-                    (long) group * arenaFloats * Float.BYTES));
+                    + " (%,d bytes set aside per image)%n", batchSplitStep == 0
+                    ? "from the first step," : "steps 0-" + (batchSplitStep - 1)
+                    + " image by image, then", group, (long) batchCarryFloats * Float.BYTES));
         }
         return sb.toString();
     }

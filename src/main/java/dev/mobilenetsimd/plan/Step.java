@@ -93,6 +93,10 @@ public final class Step {
     public int repeats() { return repeats; }
     /** The weighted layers, in execution order (empty for the pool). */
     public List<Layer> layers() { return layers; }
+    /** Floats of the input tensor: height × width × channels. */
+    public long inFloats() { return (long) inH * inW * inC; }
+    /** Floats of the output tensor: height × width × channels. */
+    public long outFloats() { return (long) outH * outW * outC; }
     /** Multiply-adds of the step's convolutions / classifier. */
     public long macs() { return macs; }
     /** Parameters (kernels and biases) of the step's layers. */

@@ -190,4 +190,12 @@ class ExecutionPlanTest {
         assertTrue(narrow.steps().get(1).hasResidual(), narrow.steps().get(1).toString());
         assertTrue(narrow.steps().stream().noneMatch(s -> s.fusedIntoNext() || s.computesStem()));
     }
+
+    @Test
+    void batchGroupsAreCappedByTheMemoryTheySetAside() {
+        assertEquals(1, ExecutionPlan.batchGroup(0), "nothing past the split: image by image");
+        assertEquals(8, ExecutionPlan.batchGroup(7 * 7 * 1280));
+        assertEquals(5, ExecutionPlan.batchGroup(3_000_000)); // 12 MB each, 64 MB in all
+        assertEquals(1, ExecutionPlan.batchGroup(20_000_000)); // one is over the cap already
+    }
 }
