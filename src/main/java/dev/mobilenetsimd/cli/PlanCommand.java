@@ -63,6 +63,11 @@ final class PlanCommand implements Callable<Integer> {
         totals.put("fusedWorkingBytes", plan.fusedWorkingBytes());
         totals.put("layerwiseWorkingBytes", plan.layerwiseWorkingBytes());
         root.put("totals", totals);
+        Map<String, Object> batch = new LinkedHashMap<>();
+        batch.put("splitStep", plan.batchSplitStep());
+        batch.put("group", plan.batchGroup());
+        batch.put("carryBytesPerImage", (long) plan.batchCarryFloats() * Float.BYTES);
+        root.put("batch", batch);
         List<Object> steps = new ArrayList<>();
         for (Step s : plan.steps()) {
             Map<String, Object> m = new LinkedHashMap<>();

@@ -35,6 +35,7 @@ class CliTest {
         Result r = run("plan", "--alpha", "1.0", "--resolution", "224");
         assertEquals(0, r.status, r.err);
         assertTrue(r.out.contains("bottleneck") && r.out.contains("300,775,552 MACs"), r.out);
+        assertTrue(r.out.contains("batches: steps 0-7 image by image"), r.out);
     }
 
     @Test
@@ -44,6 +45,7 @@ class CliTest {
         assertTrue(r.out.trim().startsWith("{") && r.out.trim().endsWith("}"), r.out);
         assertTrue(r.out.contains("\"macs\": 32"), r.out);
         assertTrue(r.out.contains("\"mode\": \"layerwise\""), r.out);
+        assertTrue(r.out.contains("\"splitStep\": 8") && r.out.contains("\"group\": 8"), r.out);
         assertEquals(21, r.out.split("\"kind\":").length - 1);
     }
 
