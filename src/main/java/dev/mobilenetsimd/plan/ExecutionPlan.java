@@ -88,8 +88,9 @@ public final class ExecutionPlan {
                 break;
             }
         }
-        while (split > 0 && split < steps.size() && steps.get(split - 1).fusedIntoNext()) {
-            split++;
+        while (split < steps.size()
+                && (steps.get(split).fusedIntoNext() || steps.get(split).computesStem())) {
+            split++; // neither the stem nor block 1 of a fused pair stores a tensor to carry
         }
         return split;
     }
