@@ -232,4 +232,34 @@ class FuzzEquivalenceTest {
             }
         }
     }
+
+    /**
+     * Batches on random configurations (so the batch split lands on many different steps, or
+     * past the last): each image's logits bitwise those of its own run.
+     */
+    @Test
+    void randomBatchesMatchImageByImageBitForBit() {
+        FuzzSupport.run("FuzzEquivalenceTest#randomBatchesMatchImageByImageBitForBit", 8, "", r -> {
+            ModelConfig cfg = randomConfig(r);
+            MobileNetV2 model = randomTested(r, cfg, Weights.random(cfg, r.nextLong()));
+            int n = model.inputLength(), k = model.classes();
+            int count = r.nextInt(2, 12);
+            float[] images = new float[count * n];
+            for (int i = 0; i < images.length; i++) {
+                images[i] = (float) (r.nextDouble() * 2 - 1);
+            }
+            float[] batch = new float[count * k];
+            try (Session s = model.newSession(1 + r.nextInt(2))) {
+                s.runBatch(images, 0, count, batch, 0);
+                float[] one = new float[k];
+                for (int i = 0; i < count; i++) {
+                    s.run(images, i * n, one, 0);
+                    String what = cfg + " " + model.plan().mode() + " split at step "
+                            + model.plan().batchSplitStep() + ", image " + i + " of " + count;
+                    assertTrue(Arrays.equals(one, Arrays.copyOfRange(batch, i * k, i * k + k)),
+                            what);
+                }
+            }
+        });
+    }
 }
