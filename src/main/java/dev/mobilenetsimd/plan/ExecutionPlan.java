@@ -29,8 +29,10 @@ public final class ExecutionPlan {
     /** Regions start on 64-byte boundaries of a large array (see {@link HeapLayout}). */
     private static final int ALIGN = HeapLayout.ALIGN_FLOATS;
     /**
-     * Images a batch runs together at most ({@link #batchGroup}): groups of eight did best of
-     * 2-16 on MobileNetV2 1.0/224 (reports/HISTORY.md, session 14).
+     * Images a batch runs together at most ({@link #batchGroup}). On 16 images of MobileNetV2
+     * 1.0/224, groups of 4, 8 and 16 took 0.98-0.90, 0.96-0.87 and 0.95-0.86 of the
+     * image-by-image time (reports/HISTORY.md, session 14); eight keeps the buffers set aside at
+     * 2 MB there.
      */
     static final int MAX_BATCH_GROUP = 8;
     /** Bytes a batch group may keep between steps at most, all its images' tensors together. */
