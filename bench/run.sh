@@ -17,6 +17,9 @@
 #                                    # -nosafepoints (-XX:-UseCountedLoopSafepoints), and for
 #                                    # alternate -batch8 (eight images per runBatch call) or
 #                                    # -batch8-sequential (eight run calls); times per call
+#   bench/run.sh paired [-- ARGS]    # fused and layer by layer in one JVM on shared weights,
+#                                    # inferences in turn (PairedModes; ARGS e.g. --rounds 200)
+#                                    # into reports/adhoc/paired.md
 #   bench/run.sh steps [SETUP] [-- ARGS]   # each step's median in network order and hot, in one
 #                                    # JVM (StepProfile; ARGS e.g. --variant 0.5/224 --rounds 500)
 #                                    # into reports/adhoc/steps-SETUP.md; SETUP as for alternate
@@ -174,6 +177,23 @@ case "${1:-quick}" in
     ${BENCH_CPU:+taskset -c "$BENCH_CPU"} "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector \
         $setup_flags -cp "$cp" dev.mobilenetsimd.StepProfile --mode "$setup_mode" "$@" \
         2> >(grep -v 'incubator' >&2) | tee -a "$out"
+    log "written to $out"
+    exit 0 ;;
+  paired)
+    # Fused and layer by layer in one JVM on shared weights, inferences in turn
+    # (dev.mobilenetsimd.PairedModes); ARGS as for it, e.g. --rounds 200.
+    shift
+    [ "${1:-}" = "--" ] && shift
+    JAVA_HOME=${JAVA_HOME:-$JDK25_HOME}
+    build_classes
+    mkdir -p "$reports/adhoc"
+    out=$reports/adhoc/paired.md
+    { echo "PairedModes${*:+ $*}, $("$JAVA_HOME/bin/java" -version 2>&1 | head -1), $(date -u '+%Y-%m-%d %H:%M UTC')."
+      echo "Host check before: $(host_check before)."
+      echo; } > "$out"
+    ${BENCH_CPU:+taskset -c "$BENCH_CPU"} "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector \
+        -cp "$cp" dev.mobilenetsimd.PairedModes "$@" 2> >(grep -v 'incubator' >&2) | tee -a "$out"
+    echo "Host check after: $(host_check end)." >> "$out"
     log "written to $out"
     exit 0 ;;
   alternate)

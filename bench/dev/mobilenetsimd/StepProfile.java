@@ -120,7 +120,7 @@ public final class StepProfile {
                 + " timers included): %.1f µs%n", rounds, medianMicros(totals));
     }
 
-    private static double medianMicros(long[] nanos) {
+    static double medianMicros(long[] nanos) {
         long[] sorted = nanos.clone();
         Arrays.sort(sorted);
         return sorted[sorted.length / 2] / 1000.0;
@@ -135,7 +135,7 @@ public final class StepProfile {
         }
     }
 
-    private static ModelConfig parseVariant(String variant) {
+    static ModelConfig parseVariant(String variant) {
         String[] parts = variant.split("/");
         try {
             if (parts.length == 2) {
@@ -149,14 +149,14 @@ public final class StepProfile {
                 + " is not a MobileNetV2 variant: expected ALPHA/RESOLUTION, e.g. 1.0/224");
     }
 
-    private static String requireValue(String option, String value) {
+    static String requireValue(String option, String value) {
         if (value == null) {
             throw new IllegalArgumentException(option + " needs a value");
         }
         return value;
     }
 
-    private static int positive(String option, String value) {
+    static int positive(String option, String value) {
         try {
             int n = Integer.parseInt(requireValue(option, value));
             if (n > 0) {

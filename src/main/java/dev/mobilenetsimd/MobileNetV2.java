@@ -53,6 +53,21 @@ public final class MobileNetV2 {
         return new MobileNetV2(plan, CompiledNetwork.compile(plan, weights, kernels));
     }
 
+    /**
+     * The same network executed in {@code mode}, on this model's packed weights (no repacking, no
+     * second copy): for instance to compare fused and layer-by-layer execution in one JVM with the
+     * weights in the same place. Each image's logits are those of
+     * {@link #create(ModelConfig, Weights, KernelSet, ExecutionMode)} in {@code mode}.
+     */
+    public MobileNetV2 withMode(ExecutionMode mode) {
+        Objects.requireNonNull(mode, "mode");
+        if (mode == plan.mode()) {
+            return this;
+        }
+        ExecutionPlan other = ExecutionPlan.build(plan.config(), mode);
+        return new MobileNetV2(other, network.rebind(other));
+    }
+
     /** Largest intra-op thread count a session accepts. */
     public static final int MAX_THREADS = 256;
 

@@ -5,12 +5,14 @@ import static dev.mobilenetsimd.NetworkTestSupport.randomImage;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mobilenetsimd.kernels.KernelSet;
 import dev.mobilenetsimd.kernels.KernelSets;
 import dev.mobilenetsimd.plan.ExecutionMode;
+import dev.mobilenetsimd.plan.ExecutionPlan;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -57,6 +59,30 @@ class NetworkTest {
         String what = cfg + " on " + VECTOR.name();
         assertLogitsAgree(scalar, fused, what + " fused");
         assertLogitsAgree(scalar, layerwise, what + " layerwise");
+    }
+
+    /** Another mode on the same packed weights computes what a model built for it computes. */
+    @Test
+    void withModeSharesTheWeightsAndGivesThatModesLogits() {
+        ModelConfig cfg = new ModelConfig(0.5, 96, 20, Padding.TF_SAME);
+        Weights w = Weights.random(cfg, 21);
+        MobileNetV2 fused = MobileNetV2.create(cfg, w, VECTOR, ExecutionMode.FUSED);
+        MobileNetV2 layerwise = fused.withMode(ExecutionMode.LAYERWISE);
+        assertEquals(ExecutionMode.LAYERWISE, layerwise.plan().mode());
+        assertTrue(layerwise.network().sharesWeightsWith(fused.network()));
+        assertSame(fused, fused.withMode(ExecutionMode.FUSED));
+        MobileNetV2 built = MobileNetV2.create(cfg, w, VECTOR, ExecutionMode.LAYERWISE);
+        assertFalse(built.network().sharesWeightsWith(fused.network()));
+        float[] image = randomImage(fused.inputLength(), 22);
+        try (Session a = layerwise.newSession(); Session b = built.newSession();
+             Session c = fused.newSession()) {
+            assertArrayEquals(b.run(image), a.run(image));
+            assertLogitsAgree(a.run(image), c.run(image), "fused against layer by layer");
+        }
+        ExecutionPlan other = ExecutionPlan.build(new ModelConfig(0.5, 128, 20, Padding.TF_SAME));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> fused.network().rebind(other));
+        assertTrue(e.getMessage().contains("packed for"), e.getMessage());
     }
 
     @Test

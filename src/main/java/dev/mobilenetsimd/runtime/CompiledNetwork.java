@@ -24,11 +24,16 @@ public final class CompiledNetwork {
     private final ExecutionPlan plan;
     private final KernelSet kernels;
     private final Op[] ops;
+    /** Packed weights per layer of the plan, and the classifier's parts (null without one). */
+    private final PackedWeights[] packed, denseParts;
 
-    private CompiledNetwork(ExecutionPlan plan, KernelSet kernels, Op[] ops) {
+    private CompiledNetwork(ExecutionPlan plan, KernelSet kernels, Op[] ops,
+                            PackedWeights[] packed, PackedWeights[] denseParts) {
         this.plan = plan;
         this.kernels = kernels;
         this.ops = ops;
+        this.packed = packed;
+        this.denseParts = denseParts;
     }
 
     /** Packs {@code weights} for {@code kernels} and binds every step of {@code plan}. */
@@ -67,6 +72,32 @@ public final class CompiledNetwork {
         if (denseParts != null) {
             denseParts = Arrays.copyOfRange(all, layers, all.length);
         }
+        return bind(plan, kernels, packed, denseParts);
+    }
+
+    /**
+     * This network's weights, already packed, bound to {@code other}: a plan of the same
+     * configuration in another execution mode. No repacking and no second copy.
+     *
+     * @throws IllegalArgumentException if {@code other} is for another configuration
+     */
+    public CompiledNetwork rebind(ExecutionPlan other) {
+        Objects.requireNonNull(other, "other");
+        if (!other.config().equals(plan.config())) {
+            throw new IllegalArgumentException("the weights are packed for " + plan.config()
+                    + ", not " + other.config());
+        }
+        return bind(other, kernels, packed, denseParts);
+    }
+
+    /** Whether {@code other} runs on the very same packed weights ({@link #rebind}). */
+    public boolean sharesWeightsWith(CompiledNetwork other) {
+        return other.packed == packed;
+    }
+
+    /** One op per step of {@code plan}, on weights packed for {@code kernels}. */
+    private static CompiledNetwork bind(ExecutionPlan plan, KernelSet kernels,
+                                        PackedWeights[] packed, PackedWeights[] denseParts) {
         List<Op> ops = new ArrayList<>();
         Step previous = null;
         for (Step s : plan.steps()) {
@@ -105,7 +136,7 @@ public final class CompiledNetwork {
             }
             previous = s;
         }
-        return new CompiledNetwork(plan, kernels, ops.toArray(new Op[0]));
+        return new CompiledNetwork(plan, kernels, ops.toArray(new Op[0]), packed, denseParts);
     }
 
     /** Runs every step on {@code arena} (input already at {@link ExecutionPlan#inputOffset()}). */
