@@ -191,21 +191,19 @@ public final class Session implements AutoCloseable {
             int g = Math.min(groupMax, count - first);
             float[][] carry = g > 1 ? carries(g) : null;
             for (int i = 0; i < g; i++) {
-                if (imageArrays != null) {
-                    System.arraycopy(imageArrays[first + i], 0, arena, plan.inputOffset(), n);
-                } else {
-                    System.arraycopy(images, imagesOff + (first + i) * n, arena,
-                            plan.inputOffset(), n);
+                int index = first + i;
+                float[] src = imageArrays != null ? imageArrays[index] : images;
+                int srcOff = imageArrays != null ? 0 : imagesOff + index * n;
+                if (carry == null) { // alone: exactly run()
+                    run(src, srcOff, logitArrays != null ? logitArrays[index] : logits,
+                            logitArrays != null ? 0 : logitsOff + index * k);
+                    continue;
                 }
-                if (carry == null) { // alone: the whole network, as run() does
-                    net.run(arena, pool);
-                    copyLogits(arena, plan.logitsOffset(), logitArrays, logits, logitsOff,
-                            first + i, k);
-                } else {
-                    net.runSteps(0, split, arena, pool);
-                    Step in = steps.get(split);
-                    System.arraycopy(arena, in.inOffset(), carry[i], 0, (int) in.inFloats());
-                }
+                System.arraycopy(src, srcOff, arena, plan.inputOffset(), n);
+                net.runSteps(0, split, arena, pool);
+                Step carried = steps.get(split); // a group has steps past the split (batchGroup)
+                System.arraycopy(arena, carried.inOffset(), carry[i], 0,
+                        (int) carried.inFloats());
             }
             for (int s = split; carry != null && s < steps.size(); s++) {
                 Step st = steps.get(s);

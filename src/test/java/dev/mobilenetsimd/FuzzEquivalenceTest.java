@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Lives in {@code dev.mobilenetsimd}, so it runs once per build (at the JVM's preferred
  * width), not four times like the kernel tests. Default: 14 networks (about 280 steps) plus the
- * non-finite checks; {@code -Dmobilenet.fuzz.cases=N} and {@code -Dmobilenet.fuzz.seed=S} as for
+ * non-finite checks and 8 random batches; {@code -Dmobilenet.fuzz.cases=N} and {@code -Dmobilenet.fuzz.seed=S} as for
  * every fuzz test (see {@link FuzzSupport}).
  */
 class FuzzEquivalenceTest {
