@@ -20,6 +20,10 @@
 #   bench/run.sh paired [-- ARGS]    # fused and layer by layer in one JVM on shared weights,
 #                                    # inferences in turn (PairedModes; ARGS e.g. --rounds 200)
 #                                    # into reports/adhoc/paired.md
+#   bench/run.sh ab [REV] [-- ARGS]  # git revision REV (default HEAD) against the working tree
+#                                    # in one JVM, inferences in turn (BuildAB; ARGS e.g.
+#                                    # --variant 0.75/224, or --pointwise 112x96x24 for layers)
+#                                    # into reports/adhoc/ab-REV.md
 #   bench/run.sh steps [SETUP] [-- ARGS]   # each step's median in network order and hot, in one
 #                                    # JVM (StepProfile; ARGS e.g. --variant 0.5/224 --rounds 500)
 #                                    # into reports/adhoc/steps-SETUP.md; SETUP as for alternate
@@ -157,6 +161,23 @@ parse_setup() { # command, setup
   esac
 }
 
+# Runs one of the one-JVM tools (StepProfile, PairedModes, BuildAB) with JVM flags FLAGS and the
+# given arguments, into OUT: a first line TITLE with the JVM and the time, the host check before,
+# the tool's output, the host check after.
+adhoc_tool() { # out, title, flags, main class, args...
+  local out=$1 title=$2 flags=$3 main=$4
+  shift 4
+  mkdir -p "$reports/adhoc"
+  { echo "$title, $("$JAVA_HOME/bin/java" -version 2>&1 | head -1), $(date -u '+%Y-%m-%d %H:%M UTC')."
+    echo "Host check before: $(host_check before)."
+    echo; } > "$out"
+  # shellcheck disable=SC2086  # the flags are word-split on purpose
+  ${BENCH_CPU:+taskset -c "$BENCH_CPU"} "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector \
+      $flags -cp "$cp" "$main" "$@" 2> >(grep -v 'incubator' >&2) | tee -a "$out"
+  { echo; echo "Host check after: $(host_check end)."; } >> "$out"
+  log "written to $out"
+}
+
 # ---- ad hoc mode (the old interface) -------------------------------------------------------------
 case "${1:-quick}" in
   quick|full|report|list) ;;
@@ -168,16 +189,9 @@ case "${1:-quick}" in
     [ "${1:-}" = "--" ] && shift
     JAVA_HOME=${JAVA_HOME:-$JDK25_HOME}
     build_classes
-    mkdir -p "$reports/adhoc"
-    out=$reports/adhoc/steps-$setup.md
-    { echo "StepProfile, $setup${setup_flags:+ ($setup_flags)}${*:+ $*}, $("$JAVA_HOME/bin/java" -version 2>&1 | head -1), $(date -u '+%Y-%m-%d %H:%M UTC')."
-      echo "Host check before: $(host_check before)."
-      echo; } > "$out"
-    # shellcheck disable=SC2086  # the flags are word-split on purpose
-    ${BENCH_CPU:+taskset -c "$BENCH_CPU"} "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector \
-        $setup_flags -cp "$cp" dev.mobilenetsimd.StepProfile --mode "$setup_mode" "$@" \
-        2> >(grep -v 'incubator' >&2) | tee -a "$out"
-    log "written to $out"
+    adhoc_tool "$reports/adhoc/steps-$setup.md" \
+        "StepProfile, $setup${setup_flags:+ ($setup_flags)}${*:+ $*}" "$setup_flags" \
+        dev.mobilenetsimd.StepProfile --mode "$setup_mode" "$@"
     exit 0 ;;
   paired)
     # Fused and layer by layer in one JVM on shared weights, inferences in turn
@@ -186,15 +200,26 @@ case "${1:-quick}" in
     [ "${1:-}" = "--" ] && shift
     JAVA_HOME=${JAVA_HOME:-$JDK25_HOME}
     build_classes
-    mkdir -p "$reports/adhoc"
-    out=$reports/adhoc/paired.md
-    { echo "PairedModes${*:+ $*}, $("$JAVA_HOME/bin/java" -version 2>&1 | head -1), $(date -u '+%Y-%m-%d %H:%M UTC')."
-      echo "Host check before: $(host_check before)."
-      echo; } > "$out"
-    ${BENCH_CPU:+taskset -c "$BENCH_CPU"} "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector \
-        -cp "$cp" dev.mobilenetsimd.PairedModes "$@" 2> >(grep -v 'incubator' >&2) | tee -a "$out"
-    echo "Host check after: $(host_check end)." >> "$out"
-    log "written to $out"
+    adhoc_tool "$reports/adhoc/paired.md" "PairedModes${*:+ $*}" "" dev.mobilenetsimd.PairedModes \
+        "$@"
+    exit 0 ;;
+  ab)
+    # Build A = a git revision (default HEAD), build B = the working tree, in one JVM, timed in
+    # turn (dev.mobilenetsimd.BuildAB); ARGS as for it, e.g. --variant 0.75/224 --rounds 400.
+    rev=HEAD
+    if [ $# -ge 2 ] && [ "$2" != "--" ]; then rev=$2; shift; fi
+    shift
+    [ "${1:-}" = "--" ] && shift
+    sha=$(git rev-parse --short "$rev^{commit}") || { log "ab: '$rev' is not a revision"; exit 2; }
+    JAVA_HOME=${JAVA_HOME:-$JDK25_HOME}
+    build_classes
+    tree=$(mktemp -d "${TMPDIR:-/tmp}/mobilenet-ab-$sha.XXXXXX")
+    trap 'rm -rf "$tree"' EXIT
+    log "building $sha (build A) in $tree ..."
+    git archive "$sha" | tar -x -C "$tree"
+    (cd "$tree" && mvn -B -q -ntp -DbuildDir="$tree/build" compile >&2)
+    adhoc_tool "$reports/adhoc/ab-$sha.md" "BuildAB: A = $sha, B = the working tree${*:+; $*}" \
+        "" dev.mobilenetsimd.BuildAB "$tree/build/classes" "$build/classes" "$@"
     exit 0 ;;
   alternate)
     # The forks of two setups in turn, PAIRS times: a minute of host load then hits both sides,
@@ -293,7 +318,7 @@ if [ "$profile" = quick ]; then
   AOPT="-f 1 -wi 10 -w 1s -i 5 -r 1s -prof gc"
   MAXVEC=(32 16)
   # A subset of the layer shapes: the first and last layers and a few in between.
-  SHAPES_PointwiseBench="12544x32x16,12544x16x96,3136x24x144,784x192x32+r,196x384x64+r"
+  SHAPES_PointwiseBench="12544x32x16,12544x16x96,3136x96x24,3136x24x144,784x192x32+r,196x384x64+r"
   SHAPES_PointwiseBench+=",49x960x320,49x320x1280"
   SHAPES_DepthwiseBench="112x32s1,56x144s2,14x576s1,7x960s1"
 else

@@ -244,9 +244,124 @@ def source(R, V, epilogues, role):
     return name, "\n".join(L) + "\n"
 
 
+# ---- the 24-channel pair tile (512 bits) -------------------------------------------------------
+PAIRS = 7  # pixel pairs per tile: 14 pixels divide the 14-, 28-, 56- and 112-wide rows
+
+
+def pair_k_step():
+    L = ["            final int i = inOff + k, wk = pairOff + k * PAIR_FLOATS;",
+         "            final FloatVector wa = FloatVector.fromArray(S, wd, wk);",
+         "            final FloatVector wb = FloatVector.fromArray(S, wd, wk + LANES);",
+         "            final FloatVector wc = FloatVector.fromArray(S, wd, wk + 2 * LANES);"]
+    for q in range(PAIRS):
+        first = "i" + (f" + {q} * c2" if q > 1 else " + c2" if q == 1 else "")
+        L.append(f"            x = FloatVector.broadcast(S, in[{first}]);")
+        L.append(f"            y = FloatVector.broadcast(S, in[{first} + cin]);")
+        L.append(f"            xy = x.blend(y, SECOND);")
+        L.append(f"            {acc(q, 0)} = x.fma(wa, {acc(q, 0)}); "
+                 f"{acc(q, 1)} = xy.fma(wb, {acc(q, 1)}); "
+                 f"{acc(q, 2)} = y.fma(wc, {acc(q, 2)});")
+    return L
+
+
+def pair_method(kind):
+    sig = {
+        "relu6": "static void tileRelu6(float[] in, int inOff, int cin, float[] wd, int pairOff, float[] out, int outOff) {",
+        "linear": "static void tileLinear(float[] in, int inOff, int cin, float[] wd, int pairOff, float[] out, int outOff) {",
+        "residual": "static void tileResidual(float[] in, int inOff, int cin, float[] wd, int pairOff, float[] res, int resOff, float[] out, int outOff) {",
+    }[kind]
+    doc = {
+        "relu6": ["One tile of 14 pixels from {@code in[inOff]} (rows {@code cin >= 1} floats apart), with the",
+                  "ReLU6 epilogue in registers, stored as 21 whole vectors from {@code out[outOff]}; the",
+                  "pair weights start at {@code wd[pairOff]} (see the class comment)."],
+        "linear": ["{@link #tileRelu6} with the linear epilogue."],
+        "residual": ["{@link #tileLinear} plus the residual, {@code out = acc + res}, each residual vector",
+                     "loaded just before the store of the same floats (so {@code res} may be {@code out})."],
+    }[kind]
+    L = ["    /**"] + [f"     * {d}" for d in doc] + ["     */", "    " + sig]
+    L.append("        final int biasOff = pairOff + cin * PAIR_FLOATS;")
+    L.append("        final FloatVector biasA = FloatVector.fromArray(S, wd, biasOff);")
+    L.append("        final FloatVector biasB = FloatVector.fromArray(S, wd, biasOff + LANES);")
+    L.append("        final FloatVector biasC = FloatVector.fromArray(S, wd, biasOff + 2 * LANES);")
+    for q in range(PAIRS):
+        L.append(f"        FloatVector {acc(q, 0)} = biasA, {acc(q, 1)} = biasB, {acc(q, 2)} = biasC;")
+    L.append("        final int c2 = 2 * cin;")
+    L.append("        // The weight offset is computed from k, not carried as a second induction variable:")
+    L.append("        // with wk += PAIR_FLOATS this tile ran at a third of the speed (JDK 25). No peeled")
+    L.append("        // last channel either: it ran ~3% slower (reports/LOWERING.md, session 15).")
+    L.append("        for (int k = 0; k < cin; k++) {")
+    L.append("            FloatVector x, y, xy;")
+    L += pair_k_step()
+    L.append("        }")
+    for q in range(PAIRS):
+        for j in range(3):
+            a = acc(q, j)
+            n = 3 * q + j
+            o = f"outOff + {n} * LANES" if n > 1 else ("outOff + LANES" if n == 1 else "outOff")
+            ro = o.replace("outOff", "resOff")
+            if kind == "relu6":
+                L.append(f"        {relu6(a)}.intoArray(out, {o});")
+            elif kind == "linear":
+                L.append(f"        {a}.intoArray(out, {o});")
+            else:
+                L.append(f"        {a}.add(FloatVector.fromArray(S, res, {ro})).intoArray(out, {o});")
+    L.append("    }")
+    return L
+
+
+def pair_source():
+    name = "GemmMr14Nc24Pairs"
+    L = ["package dev.mobilenetsimd.kernels.vector;", "",
+         "import static dev.mobilenetsimd.kernels.vector.VectorWidth.RELU6_BLEND;",
+         "import static jdk.incubator.vector.VectorOperators.GT;",
+         "import static jdk.incubator.vector.VectorOperators.LE;", "",
+         "import jdk.incubator.vector.FloatVector;",
+         "import jdk.incubator.vector.VectorMask;",
+         "import jdk.incubator.vector.VectorSpecies;", "",
+         "/**",
+         " * Pointwise GEMM microkernel for 24 output channels at 512 bits: 14 pixels as 7 pixel pairs x 3",
+         " * vectors, with no idle lane. Two pixels' 48 outputs are contiguous in NHWC, exactly 3 vectors:",
+         " * {@code [p: 0..15] [p: 16..23, p+1: 0..7] [p+1: 8..23]}. The plain 2-vector panel computes",
+         " * 32 lanes per pixel for 24 outputs; these tiles took 0.85-0.87x its time on the 112-pixel",
+         " * calls of MobileNetV2's fused 24-channel projections (reports/LOWERING.md, session 15).",
+         " *",
+         " * <p>Per input channel: 3 weight vectors ({@code w[k][0..15]}, {@code w[k][16..23] ++",
+         " * w[k][0..7]}, {@code w[k][8..23]}: the pair layout, {@link #PAIR_FLOATS} floats per input",
+         " * channel, then the bias the same way), and per pair two broadcasts, a blend of the two for the",
+         " * middle vector, and 3 FMAs: 21 accumulators + 3 weights + 3 inputs = 27 vector registers. Each",
+         " * lane does the FMAs of the other tiles in the same order, so the results are bitwise those of",
+         " * the 2-vector panel.",
+         " *",
+         " * <p>Generated by {@code tools/gemm/gen_tiles.py}; edit the generator, not this file.",
+         " */",
+         f"final class {name} {{",
+         "    /** Pixels per tile. */",
+         f"    static final int ROWS = {2 * PAIRS};",
+         "    /** Output channels. */",
+         "    static final int CHANNELS = 24;",
+         "    /** Floats per input channel in the pair layout: two pixels' worth of channels. */",
+         "    static final int PAIR_FLOATS = 2 * CHANNELS;", "",
+         "    private static final VectorSpecies<Float> S = VectorWidth.SPECIES;",
+         "    private static final int LANES = VectorWidth.LANES;",
+         "    /** The middle vector's lanes that belong to the pair's second pixel (8..15). */",
+         "    private static final VectorMask<Float> SECOND = VectorMask.fromLong(S, 0xFF00L);", "",
+         f"    private {name}() {{}}", ""]
+    for i, kind in enumerate(["relu6", "linear", "residual"]):
+        if i:
+            L.append("")
+        L += pair_method(kind)
+    L.append("}")
+    L = [w for line in L for part in line.split("\n") for w in wrap(part)]
+    return name, "\n".join(L) + "\n"
+
+
 if __name__ == "__main__":
     for R, V, epi, role in TILES:
         name, text = source(R, V, epi, role)
         with open(os.path.join(OUT, name + ".java"), "w") as f:
             f.write(text)
         print("wrote", name)
+    name, text = pair_source()
+    with open(os.path.join(OUT, name + ".java"), "w") as f:
+        f.write(text)
+    print("wrote", name)

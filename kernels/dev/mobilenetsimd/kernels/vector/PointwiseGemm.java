@@ -17,6 +17,12 @@ import jdk.incubator.vector.VectorMask;
  * unmasked vector; only the stores of its last vector are masked (one precomputed mask per call,
  * none in the loop).
  *
+ * <p><b>24 output channels at 512 bits</b> ({@link #PAIR_TILES}) get a second copy of the
+ * weights after the panels, in the pair layout of {@link GemmMr14Nc24Pairs}: its tiles compute two
+ * pixels' 48 outputs as 3 whole vectors instead of 2 x 2 vectors with 8 idle lanes each. They
+ * run every whole 14-pixel tile inside one output row; the other pixels (and ReLU6 with a residual)
+ * take the 2-vector panel, whose results are bitwise the same.
+ *
  * <p><b>Tiles</b> (rows = pixels, vectors of channels), chosen by measurement (reports/LOWERING.md)
  * so that accumulators + weights + broadcast fit in the register file:
  * <ul>
@@ -90,9 +96,18 @@ final class PointwiseGemm {
     static final boolean WIDE_PANELS = LANES >= 16;
     /** Vectors per panel below 512 bits: the widest tile that fits the register file. */
     static final int MAIN_VECTORS = WIDE_REGISTER_FILE ? 4 : 2;
+    /**
+     * Whether 24-channel layers also get the pair layout of {@link GemmMr14Nc24Pairs}: 16 lanes (a
+     * 24-channel pixel pair is then 3 whole vectors; the tile needs 27 vector registers), and
+     * JDK 25 or later, where the tiles ran 1.16x faster than the 2-vector panel; JDK 17's C2 made
+     * them 1.7x slower (JDKs in between not measured).
+     */
+    static final boolean PAIR_TILES = LANES == 16 && WIDE_REGISTER_FILE
+            && Runtime.version().feature() >= 25;
     /** The packed layout: width and panel policy, so weights packed for another are rejected. */
     static final String LAYOUT = "vector-pointwise-" + VectorWidth.SPECIES.vectorBitSize()
-            + (WIDE_PANELS ? "-panels5x6" : "-nr" + MAIN_VECTORS * LANES);
+            + (WIDE_PANELS ? "-panels5x6" : "-nr" + MAIN_VECTORS * LANES)
+            + (PAIR_TILES ? "-pairs24" : "");
 
     /** Chunks of pixels are a multiple of the tile heights (4, 5, 7, 14; 6, 7): no inner tails. */
     private static final int CHUNK_MULTIPLE = WIDE_PANELS ? 140 : 42;
@@ -138,7 +153,8 @@ final class PointwiseGemm {
             PackChecks.length("bias", bias, cout);
         }
         final int plan = panelPlan(cout);
-        final float[] data = new float[roundUpToLanes(cout) * (cin + 1)];
+        final int panels = roundUpToLanes(cout) * (cin + 1);
+        final float[] data = new float[panels + (hasPairs(cin, cout) ? pairFloats(cin) : 0)];
         int dst = 0;
         for (int panel = 0, col = 0; col < cout; panel++) {
             final int stride = panelVectors(plan, panel) * LANES;
@@ -152,7 +168,30 @@ final class PointwiseGemm {
             dst += stride;
             col += stride;
         }
+        if (hasPairs(cin, cout)) {
+            // per input channel, then the bias: w[0..23] ++ w[0..23], i.e. the three vectors
+            // [w0..w15] [w16..w23 w0..w7] [w8..w23] of GemmMr14Nc24Pairs
+            for (int ci = 0; ci <= cin; ci++, dst += GemmMr14Nc24Pairs.PAIR_FLOATS) {
+                if (ci < cin) {
+                    System.arraycopy(w, ci * cout, data, dst, cout);
+                    System.arraycopy(w, ci * cout, data, dst + cout, cout);
+                } else if (bias != null) {
+                    System.arraycopy(bias, 0, data, dst, cout);
+                    System.arraycopy(bias, 0, data, dst + cout, cout);
+                }
+            }
+        }
         return new PackedWeights(LAYOUT, cin, cout, data);
+    }
+
+    /** Whether a layer's packed weights end with the pair layout of {@link GemmMr14Nc24Pairs}. */
+    private static boolean hasPairs(int cin, int cout) {
+        return PAIR_TILES && cout == GemmMr14Nc24Pairs.CHANNELS && cin > 0;
+    }
+
+    /** Floats of the pair layout: {@code cin} weight rows and one bias row. */
+    private static int pairFloats(int cin) {
+        return (cin + 1) * GemmMr14Nc24Pairs.PAIR_FLOATS;
     }
 
     /** Bits per panel count in a {@link #panelPlan}. */
@@ -231,6 +270,7 @@ final class PointwiseGemm {
                                               float[] out, int outOff) {
         final int cout = w.outChannels;
         if (cout % LANES == 0 || panelPlan(cout) >>> 2 * PLAN_FIELD != 2 || !hasDirectTile(2)
+                || hasPairs(w.inChannels, cout) // the pair tiles add the residual in registers
                 || !VectorWidth.MASKED_MEMORY_INTRINSICS || pixels < tileRows(2)) {
             return false;
         }
@@ -277,8 +317,14 @@ final class PointwiseGemm {
         final VectorMask<Float> tailMask = tailLanes == 0 ? null : TAIL_MASKS[tailLanes];
         final float[] scratch = SCRATCH.get();
         final int chunk = chunkPixels(cin, cout);
+        final boolean pairs = hasPairs(cin, cout) && !(relu6 && res != null);
         for (int p0 = 0; p0 < pixels; p0 += chunk) {
             final int p1 = Math.min(pixels, p0 + chunk);
+            if (pairs) {
+                pairRows(scratch, in, inOff, p0, p1, cin, wd, w.offset, relu6, res, resOff, out,
+                        outOff, tailMask, rowPixels, outRowStride);
+                continue;
+            }
             int panelOff = w.offset;
             for (int panel = 0, col = 0; col < cout; panel++) {
                 final int vectors = panelVectors(plan, panel);
@@ -338,6 +384,42 @@ final class PointwiseGemm {
                 }
             }
             p = q + h;
+        }
+    }
+
+    /**
+     * Pixels {@code [p0, p1)} of a 24-channel layer: in each output row, whole tiles of
+     * {@link GemmMr14Nc24Pairs} from the row's first pixel in the range, then the rest of the row
+     * on the 2-vector panel at {@code panelOff}, whose pair layout follows it.
+     */
+    private static void pairRows(float[] scratch, float[] in, int inOff, int p0, int p1, int cin,
+                                 float[] wd, int panelOff, boolean relu6, float[] res, int resOff,
+                                 float[] out, int outOff, VectorMask<Float> tailMask,
+                                 int rowPixels, int outRowStride) {
+        final int cout = GemmMr14Nc24Pairs.CHANNELS, tile = GemmMr14Nc24Pairs.ROWS;
+        final int pairOff = panelOff + 2 * LANES * (cin + 1);
+        for (int p = p0; p < p1; ) {
+            final int col = p % rowPixels;
+            final int rowEnd = Math.min(p1, p - col + rowPixels);
+            final int o = outOff + p / rowPixels * outRowStride + col * cout;
+            final int tiles = (rowEnd - p) / tile;
+            for (int t = 0; t < tiles; t++) {
+                final int pi = p + t * tile, oi = o + t * tile * cout;
+                if (relu6) {
+                    GemmMr14Nc24Pairs.tileRelu6(in, inOff + pi * cin, cin, wd, pairOff, out, oi);
+                } else if (res == null) {
+                    GemmMr14Nc24Pairs.tileLinear(in, inOff + pi * cin, cin, wd, pairOff, out, oi);
+                } else {
+                    GemmMr14Nc24Pairs.tileResidual(in, inOff + pi * cin, cin, wd, pairOff, res,
+                            resOff + pi * cout, out, oi);
+                }
+            }
+            p += tiles * tile;
+            if (p < rowEnd) {
+                panelRows(2, scratch, in, inOff, p, rowEnd, cin, wd, panelOff, relu6, res, resOff,
+                        out, outOff, cout, tailMask, rowPixels, outRowStride);
+            }
+            p = rowEnd;
         }
     }
 

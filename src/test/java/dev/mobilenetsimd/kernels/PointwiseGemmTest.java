@@ -181,6 +181,87 @@ class PointwiseGemmTest {
         }
     }
 
+    /**
+     * Every vector tile computes {@code bias + sum} as one fused multiply-add chain in
+     * input-channel order, so its outputs are bitwise those of {@link Math#fma} in that order,
+     * whichever tiles a call mixes. At 512 bits (JDK 25) this covers the 24-channel pair tiles
+     * (14 pixels) and the 2-vector panel that takes the pixels around them (row ends, tails), in
+     * dense calls with and without residual, and in rows with margins.
+     */
+    @Test
+    void twentyFourChannelLayersAreBitwiseAnFmaChain() {
+        Random rnd = new Random(24);
+        for (int cin : new int[] {1, 7, 96, 144}) {
+            Layer layer = new Layer(rnd, cin, 24, true);
+            for (int pixels : new int[] {1, 13, 14, 15, 28, 29, 56, 117, 196}) {
+                for (Activation act : Activation.values()) {
+                    for (Residual mode : Residual.values()) {
+                        checkFmaChain(rnd, layer, pixels, act, mode);
+                    }
+                }
+            }
+            for (int rowPixels : new int[] {7, 14, 15, 28, 56}) {
+                for (int rows : new int[] {1, 3}) {
+                    checkFmaChainRows(rnd, layer, rows, rowPixels, Activation.RELU6);
+                }
+            }
+        }
+    }
+
+    /** {@code act(bias + in . w)} with {@link Math#fma} in input-channel order. */
+    private static float fmaChain(Layer layer, float[] in, int inOff, int co, Activation act) {
+        float v = layer.bias[co];
+        for (int ci = 0; ci < layer.cin; ci++) {
+            v = Math.fma(in[inOff + ci], layer.w[ci * layer.cout + co], v);
+        }
+        return act == Activation.RELU6 ? Math.min(Math.max(v, 0f), 6f) : v;
+    }
+
+    private static void checkFmaChain(Random rnd, Layer layer, int pixels, Activation act,
+                                      Residual mode) {
+        final int cin = layer.cin, cout = layer.cout, n = pixels * cout;
+        float[] in = values(rnd, 1 + pixels * cin, 8f);
+        float[] res = values(rnd, n, 8f);
+        float[] out = new float[n];
+        float[] residual = mode == Residual.NONE ? null : mode == Residual.SEPARATE ? res : out;
+        if (mode == Residual.ALIASES_OUT) {
+            System.arraycopy(res, 0, out, 0, n);
+        }
+        VECTOR.pointwise(in, 1, pixels, layer.vector, act, residual, 0, out, 0);
+        for (int p = 0; p < pixels; p++) {
+            for (int co = 0; co < cout; co++) {
+                float e = fmaChain(layer, in, 1 + p * cin, co, act);
+                e = mode == Residual.NONE ? e : e + res[p * cout + co];
+                assertEquals(Float.floatToIntBits(e), Float.floatToIntBits(out[p * cout + co]),
+                        "pixel " + p + " channel " + co + ": cin=" + cin + " pixels=" + pixels
+                                + " act=" + act + " residual=" + mode + " lanes=" + LANES);
+            }
+        }
+    }
+
+    private static void checkFmaChainRows(Random rnd, Layer layer, int rows, int rowPixels,
+                                          Activation act) {
+        final int cin = layer.cin, cout = layer.cout, stride = rowPixels * cout + 3;
+        float[] in = values(rnd, rows * rowPixels * cin, 8f);
+        float[] out = new float[rows * stride];
+        Arrays.fill(out, SENTINEL);
+        VECTOR.pointwiseRows(in, 0, rows, rowPixels, layer.vector, act, out, 0, stride);
+        for (int r = 0; r < rows; r++) {
+            for (int x = 0; x < rowPixels; x++) {
+                for (int co = 0; co < cout; co++) {
+                    float e = fmaChain(layer, in, (r * rowPixels + x) * cin, co, act);
+                    assertEquals(Float.floatToIntBits(e),
+                            Float.floatToIntBits(out[r * stride + x * cout + co]),
+                            "row " + r + " pixel " + x + " channel " + co + ": cin=" + cin
+                                    + " rowPixels=" + rowPixels + " lanes=" + LANES);
+                }
+            }
+            for (int g = rowPixels * cout; g < stride; g++) {
+                assertEquals(SENTINEL, out[r * stride + g], "wrote between rows");
+            }
+        }
+    }
+
     @Test
     void tooManyOutputChannelsAreRejectedNotMisPacked() {
         // cin = 0 keeps the weights empty; two million channels exceed the panel count a plan holds

@@ -1,0 +1,226 @@
+package dev.mobilenetsimd;
+
+import java.lang.reflect.Method;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * Two builds of the library in one JVM, each in a class loader of its own, timed in turn: whole
+ * inferences, or pointwise layers. Separate JVMs on this shared host swing by 10-30% between
+ * runs, far more than most code changes; in one JVM both builds meet the same host state, so the
+ * ratio is what a change did. {@code bench/run.sh ab REV} builds a git revision as build A and
+ * the working tree as B.
+ *
+ * <pre>BuildAB A_CLASSES B_CLASSES [--variant 1.0/224] [--mode fused|layerwise] [--warmup S]
+ *         [--rounds N] [--per N] [--pointwise PIXELSxCINxCOUT[+r|+relu],...]</pre>
+ *
+ * <p>Each round times {@code per} inferences (or layer calls) of each build, the builds taking
+ * turns at going first; the result is each build's median, their ratio, and the spread of the
+ * per-round ratios. The builds are driven through reflection on their public API
+ * ({@code MobileNetV2.create}, {@code Session.run}, {@code KernelSet.pointwise}), so a revision
+ * can be compared as long as that API is unchanged.
+ */
+public final class BuildAB {
+    private BuildAB() {}
+
+    /** One build's classes, loaded apart from the application's. */
+    private static final class Build {
+        final ClassLoader loader;
+
+        Build(String classes) throws Exception {
+            Path dir = Paths.get(classes);
+            if (!Files.isDirectory(dir.resolve("dev/mobilenetsimd"))) {
+                throw new IllegalArgumentException(classes + " is not a classes directory of this"
+                        + " library (expected dev/mobilenetsimd/ inside it)");
+            }
+            // the platform loader as parent: the builds see the JDK (and jdk.incubator.vector,
+            // which --add-modules puts in the boot layer), not each other or the application
+            loader = new URLClassLoader(new URL[] {dir.toUri().toURL()},
+                    ClassLoader.getPlatformClassLoader());
+        }
+
+        Class<?> type(String name) throws ClassNotFoundException {
+            return Class.forName("dev.mobilenetsimd." + name, true, loader);
+        }
+
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        Object constant(String type, String name) throws ClassNotFoundException {
+            return Enum.valueOf((Class) type(type), name);
+        }
+    }
+
+    /** Something timed: one inference, or a few calls of one layer. */
+    private interface Timed {
+        void once() throws Exception;
+    }
+
+    /**
+     * Calls of a pointwise layer per timed unit: about 4 M multiply-adds (~20 µs), so that a
+     * call of a few µs is not lost in the timer's resolution.
+     */
+    private static int callsPerUnit(int pixels, int cin, int cout) {
+        return (int) Math.max(1, 4e6 / ((double) pixels * cin * cout));
+    }
+
+    private static Timed network(Build b, double alpha, int resolution, String mode)
+            throws Exception {
+        Class<?> configType = b.type("ModelConfig"), paddingType = b.type("Padding");
+        Object config = configType.getConstructor(double.class, int.class, int.class, paddingType)
+                .newInstance(alpha, resolution, 1001, b.constant("Padding", "TF_SAME"));
+        Object weights = b.type("Weights").getMethod("random", configType, long.class)
+                .invoke(null, config, 42L);
+        Object kernels = b.type("kernels.KernelSets").getMethod("vector").invoke(null);
+        Class<?> net = b.type("MobileNetV2");
+        Object model = net.getMethod("create", configType, b.type("Weights"),
+                        b.type("kernels.KernelSet"), b.type("plan.ExecutionMode"))
+                .invoke(null, config, weights, kernels,
+                        b.constant("plan.ExecutionMode", mode.toUpperCase(Locale.ROOT)));
+        Object session = net.getMethod("newSession").invoke(model);
+        Method run = b.type("Session").getMethod("run", float[].class, int.class, float[].class,
+                int.class);
+        float[] image = new float[(Integer) net.getMethod("inputLength").invoke(model)];
+        Random rnd = new Random(43);
+        for (int i = 0; i < image.length; i++) {
+            image[i] = rnd.nextFloat() * 2 - 1;
+        }
+        float[] logits = new float[(Integer) net.getMethod("classes").invoke(model)];
+        return () -> run.invoke(session, image, 0, logits, 0);
+    }
+
+    private static Timed pointwise(Build b, String shape) throws Exception {
+        String[] s = shape.split("\\+", 2)[0].split("x");
+        String suffix = shape.contains("+") ? shape.substring(shape.indexOf('+') + 1) : "";
+        if (s.length != 3 || !(suffix.isEmpty() || suffix.equals("r") || suffix.equals("relu"))) {
+            throw new IllegalArgumentException("--pointwise " + shape + ": expected"
+                    + " PIXELSxCINxCOUT, optionally +r (residual) or +relu, e.g. 112x96x24");
+        }
+        int pixels = Integer.parseInt(s[0]), cin = Integer.parseInt(s[1]);
+        int cout = Integer.parseInt(s[2]);
+        Random rnd = new Random(7); // the same data for both builds
+        float[] w = new float[cin * cout], bias = new float[cout];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) rnd.nextGaussian() * 0.1f;
+        }
+        float[] in = new float[pixels * cin];
+        for (int i = 0; i < in.length; i++) {
+            in[i] = rnd.nextFloat();
+        }
+        float[] out = new float[pixels * cout];
+        float[] residual = suffix.equals("r") ? new float[pixels * cout] : null;
+        Class<?> ks = b.type("kernels.KernelSet"), act = b.type("kernels.Activation");
+        Object k = b.type("kernels.KernelSets").getMethod("vector").invoke(null);
+        Object packed = ks.getMethod("packPointwise", float[].class, float[].class, int.class,
+                int.class).invoke(k, w, bias, cin, cout);
+        Object activation = b.constant("kernels.Activation", suffix.equals("relu") ? "RELU6"
+                : "LINEAR");
+        Method call = ks.getMethod("pointwise", float[].class, int.class, int.class,
+                b.type("kernels.PackedWeights"), act, float[].class, int.class, float[].class,
+                int.class);
+        int reps = callsPerUnit(pixels, cin, cout);
+        return () -> {
+            for (int i = 0; i < reps; i++) {
+                call.invoke(k, in, 0, pixels, packed, activation, residual, 0, out, 0);
+            }
+        };
+    }
+
+    public static void main(String[] args) {
+        try {
+            run(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("BuildAB: " + e.getMessage());
+            System.err.println("usage: BuildAB A_CLASSES B_CLASSES [--variant 1.0/224]"
+                    + " [--mode fused|layerwise] [--warmup S] [--rounds N] [--per N]"
+                    + " [--pointwise 112x96x24,3136x144x24+r]");
+            System.exit(2);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void run(String[] args) throws Exception {
+        if (args.length < 2) {
+            throw new IllegalArgumentException("two classes directories are needed");
+        }
+        String variant = "1.0/224", mode = "fused", layers = null;
+        int warmup = 10, rounds = 200, per = 5;
+        for (int i = 2; i < args.length; i++) {
+            String value = i + 1 < args.length ? args[i + 1] : null;
+            switch (args[i]) {
+                case "--variant": variant = StepProfile.requireValue("--variant", value); i++; break;
+                case "--mode": mode = StepProfile.requireValue("--mode", value); i++; break;
+                case "--warmup": warmup = StepProfile.positive("--warmup", value); i++; break;
+                case "--rounds": rounds = StepProfile.positive("--rounds", value); i++; break;
+                case "--per": per = StepProfile.positive("--per", value); i++; break;
+                case "--pointwise":
+                    layers = StepProfile.requireValue("--pointwise", value); i++; break;
+                default: throw new IllegalArgumentException("unknown argument '" + args[i] + "'");
+            }
+        }
+        if (!mode.equals("fused") && !mode.equals("layerwise")) {
+            throw new IllegalArgumentException("--mode " + mode + ": expected fused or layerwise");
+        }
+        Build a = new Build(args[0]), b = new Build(args[1]);
+        System.out.println("| what | A median µs per call | B median µs per call | B ÷ A |"
+                + " per-round B ÷ A: 10th pct, median, 90th pct |");
+        System.out.println("|---|---:|---:|---:|---|");
+        if (layers == null) {
+            ModelConfig cfg = StepProfile.parseVariant(variant);
+            System.err.printf(Locale.ROOT, "MobileNetV2 %s %s, builds A and B in one JVM:"
+                    + " warming up for %d s, then %d rounds of %d inferences each ...%n",
+                    variant, mode, warmup, rounds, per);
+            compare(variant + " " + mode,
+                    network(a, cfg.alpha(), cfg.resolution(), mode),
+                    network(b, cfg.alpha(), cfg.resolution(), mode), 1, warmup, rounds, per);
+        } else {
+            for (String shape : layers.split(",")) {
+                System.err.printf(Locale.ROOT, "pointwise %s ...%n", shape);
+                Timed ta = pointwise(a, shape), tb = pointwise(b, shape);
+                String[] s = shape.split("\\+", 2)[0].split("x");
+                compare("pointwise " + shape, ta, tb, callsPerUnit(Integer.parseInt(s[0]),
+                        Integer.parseInt(s[1]), Integer.parseInt(s[2])),
+                        Math.max(1, warmup / 5), rounds, per);
+            }
+        }
+    }
+
+    /** Times {@code a} and {@code b} in turn; a timed unit is {@code calls} calls. */
+    private static void compare(String what, Timed a, Timed b, int calls, int warmupSeconds,
+                                int rounds, int per) throws Exception {
+        Timed[] sides = {a, b};
+        long end = System.nanoTime() + warmupSeconds * 1_000_000_000L;
+        while (System.nanoTime() < end) {
+            a.once();
+            b.once();
+        }
+        long[][] all = new long[2][rounds * per];
+        double[] ratios = new double[rounds];
+        long[] round = new long[per];
+        for (int r = 0; r < rounds; r++) {
+            double[] median = new double[2];
+            for (int turn = 0; turn < 2; turn++) {
+                int side = r % 2 == 0 ? turn : 1 - turn; // each build goes first every other round
+                for (int i = 0; i < per; i++) {
+                    long t0 = System.nanoTime();
+                    sides[side].once();
+                    round[i] = System.nanoTime() - t0;
+                    all[side][r * per + i] = round[i];
+                }
+                median[side] = StepProfile.medianMicros(round);
+            }
+            ratios[r] = median[1] / median[0];
+        }
+        double ma = StepProfile.medianMicros(all[0]) / calls;
+        double mb = StepProfile.medianMicros(all[1]) / calls;
+        Arrays.sort(ratios);
+        System.out.printf(Locale.ROOT, "| %s | %.1f | %.1f | **%.3f** | %.3f, %.3f, %.3f |%n",
+                what, ma, mb, mb / ma, ratios[rounds / 10], ratios[rounds / 2],
+                ratios[Math.min(rounds - 1, rounds * 9 / 10)]);
+    }
+}
