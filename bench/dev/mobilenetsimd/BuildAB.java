@@ -17,7 +17,7 @@ import java.util.Random;
  * ratio is what a change did. {@code bench/run.sh ab REV} builds a git revision as build A and
  * the working tree as B.
  *
- * <pre>BuildAB A_CLASSES B_CLASSES [--variant 1.0/224] [--mode fused|layerwise] [--warmup S]
+ * <pre>BuildAB A_CLASSES B_CLASSES [--variant 1.0/224] [--mode fused|layerwise] [--warmup 25]
  *         [--rounds N] [--per N] [--pointwise PIXELSxCINxCOUT[+r|+relu],...]</pre>
  *
  * <p>Each round times {@code per} inferences (or layer calls) of each build, the builds taking
@@ -93,15 +93,29 @@ public final class BuildAB {
         return () -> run.invoke(session, image, 0, logits, 0);
     }
 
-    private static Timed pointwise(Build b, String shape) throws Exception {
+    /** {@code PIXELSxCINxCOUT[+r|+relu]} as {pixels, cin, cout}; the suffix is checked here. */
+    private static int[] parseShape(String shape) {
         String[] s = shape.split("\\+", 2)[0].split("x");
         String suffix = shape.contains("+") ? shape.substring(shape.indexOf('+') + 1) : "";
-        if (s.length != 3 || !(suffix.isEmpty() || suffix.equals("r") || suffix.equals("relu"))) {
-            throw new IllegalArgumentException("--pointwise " + shape + ": expected"
-                    + " PIXELSxCINxCOUT, optionally +r (residual) or +relu, e.g. 112x96x24");
+        try {
+            boolean known = suffix.isEmpty() || suffix.equals("r") || suffix.equals("relu");
+            if (s.length == 3 && known) {
+                int[] d = {Integer.parseInt(s[0]), Integer.parseInt(s[1]), Integer.parseInt(s[2])};
+                if (d[0] > 0 && d[1] > 0 && d[2] > 0) {
+                    return d;
+                }
+            }
+        } catch (NumberFormatException e) {
+            // reported below
         }
-        int pixels = Integer.parseInt(s[0]), cin = Integer.parseInt(s[1]);
-        int cout = Integer.parseInt(s[2]);
+        throw new IllegalArgumentException("--pointwise " + shape + ": expected PIXELSxCINxCOUT"
+                + " (positive), optionally +r (residual) or +relu, e.g. 112x96x24");
+    }
+
+    private static Timed pointwise(Build b, String shape) throws Exception {
+        int[] d = parseShape(shape);
+        int pixels = d[0], cin = d[1], cout = d[2];
+        String suffix = shape.contains("+") ? shape.substring(shape.indexOf('+') + 1) : "";
         Random rnd = new Random(7); // the same data for both builds
         float[] w = new float[cin * cout], bias = new float[cout];
         for (int i = 0; i < w.length; i++) {
@@ -149,11 +163,13 @@ public final class BuildAB {
             throw new IllegalArgumentException("two classes directories are needed");
         }
         String variant = "1.0/224", mode = "fused", layers = null;
-        int warmup = 10, rounds = 200, per = 5;
+        // two builds to compile: C2 alone takes 10-13 s for one on this 2-core host
+        int warmup = 25, rounds = 200, per = 5;
         for (int i = 2; i < args.length; i++) {
             String value = i + 1 < args.length ? args[i + 1] : null;
             switch (args[i]) {
-                case "--variant": variant = StepProfile.requireValue("--variant", value); i++; break;
+                case "--variant":
+                    variant = StepProfile.requireValue("--variant", value); i++; break;
                 case "--mode": mode = StepProfile.requireValue("--mode", value); i++; break;
                 case "--warmup": warmup = StepProfile.positive("--warmup", value); i++; break;
                 case "--rounds": rounds = StepProfile.positive("--rounds", value); i++; break;
@@ -167,6 +183,11 @@ public final class BuildAB {
             throw new IllegalArgumentException("--mode " + mode + ": expected fused or layerwise");
         }
         Build a = new Build(args[0]), b = new Build(args[1]);
+        if (layers != null) {
+            for (String shape : layers.split(",")) {
+                parseShape(shape); // all checked before anything is printed
+            }
+        }
         System.out.println("| what | A median µs per call | B median µs per call | B ÷ A |"
                 + " per-round B ÷ A: 10th pct, median, 90th pct |");
         System.out.println("|---|---:|---:|---:|---|");
@@ -181,11 +202,9 @@ public final class BuildAB {
         } else {
             for (String shape : layers.split(",")) {
                 System.err.printf(Locale.ROOT, "pointwise %s ...%n", shape);
-                Timed ta = pointwise(a, shape), tb = pointwise(b, shape);
-                String[] s = shape.split("\\+", 2)[0].split("x");
-                compare("pointwise " + shape, ta, tb, callsPerUnit(Integer.parseInt(s[0]),
-                        Integer.parseInt(s[1]), Integer.parseInt(s[2])),
-                        Math.max(1, warmup / 5), rounds, per);
+                int[] d = parseShape(shape);
+                compare("pointwise " + shape, pointwise(a, shape), pointwise(b, shape),
+                        callsPerUnit(d[0], d[1], d[2]), Math.max(1, warmup / 5), rounds, per);
             }
         }
     }

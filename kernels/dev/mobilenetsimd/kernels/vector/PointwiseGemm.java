@@ -99,8 +99,8 @@ final class PointwiseGemm {
     /**
      * Whether 24-channel layers also get the pair layout of {@link GemmMr14Nc24Pairs}: 16 lanes (a
      * 24-channel pixel pair is then 3 whole vectors; the tile needs 27 vector registers), and
-     * JDK 25 or later, where the tiles ran 1.16x faster than the 2-vector panel; JDK 17's C2 made
-     * them 1.7x slower (JDKs in between not measured).
+     * JDK 25 or later, where they took 0.82-0.88x the 2-vector panel's time on 112-pixel calls;
+     * JDK 17's C2 made them 1.7x slower (JDKs in between not measured).
      */
     static final boolean PAIR_TILES = LANES == 16 && WIDE_REGISTER_FILE
             && Runtime.version().feature() >= 25;
