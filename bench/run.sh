@@ -338,14 +338,10 @@ fi
 # 10-13 s after the JVM starts on this 2-core host, so 4 warm-up seconds sometimes left the
 # measured iterations mid-compilation (session 15: fused 1.0/224 at 5.9, 5.2 ms against 4.2; JDK
 # 17 needed 10 on the Xeon already).
-NOPT17=$NOPT
 if [ "${BENCH_SMOKE:-}" = 1 ]; then
   KOPT="-f 1 -wi 1 -w 100ms -i 1 -r 100ms"; NOPT=$KOPT; B8OPT=$KOPT; BOPT=$KOPT; POPT=$KOPT
   AOPT="$KOPT -prof gc"
-  NOPT17=$KOPT
 fi
-# The network options for vector runs on JDK $1.
-nopt() { if [ "$1" = 17 ]; then echo "$NOPT17"; else echo "$NOPT"; fi; }
 NOSW="-jvmArgsAppend -XX:-UseSuperWord"
 vbits() { echo "-jvmArgsAppend -Dmobilenet.vectorBits=$1"; }
 
@@ -375,7 +371,7 @@ for jdk in "${JDKS[@]}"; do
   # Whole networks, batch 1: every variant, both vector modes per width, scalar twice.
   for w in "${WIDTHS[@]}"; do
     add "$jdk" "NetworkBench-vector-$w" '\.NetworkBench\.' \
-        "$(nopt "$jdk") -p batch=1 -p backend=vector-fused,vector-layerwise $(vbits "$w")"
+        "$NOPT -p batch=1 -p backend=vector-fused,vector-layerwise $(vbits "$w")"
   done
   add "$jdk" NetworkBench-scalar '\.NetworkBench\.' "$NOPT -p batch=1 -p backend=scalar"
   add "$jdk" NetworkBench-scalar-nosuperword '\.NetworkBench\.' "$NOPT -p batch=1 -p backend=scalar $NOSW"
@@ -413,7 +409,7 @@ done
 if [ "$profile" = quick ]; then
   add 17 FmaPeakBench 'FmaPeakBench' "$POPT"
   add 17 NetworkBench-vector-512 '\.NetworkBench\.' \
-      "$(nopt 17) -p batch=1 -p variant=1.0/224 -p backend=vector-fused,vector-layerwise $(vbits 512)"
+      "$NOPT -p batch=1 -p variant=1.0/224 -p backend=vector-fused,vector-layerwise $(vbits 512)"
   add 17 NetworkBench-scalar '\.NetworkBench\.' "$NOPT -p batch=1 -p variant=1.0/224 -p backend=scalar"
   add 17 AllocationBench '\.AllocationBench\.' "$AOPT"
 fi
@@ -445,10 +441,6 @@ if [ "${BENCH_KEEP:-}" = 1 ] && [ -f "$props" ]; then
   names=$(printf '%s\n' "${runs[@]}" | cut -d'|' -f1,2 | sed 's/^/jdk/; s/|/\//' | paste -sd' ' -)
   echo "$remeasured_key=$(date -u '+%Y-%m-%d %H:%M UTC') (load $(cut -d' ' -f1-3 /proc/loadavg);" \
       "host check before: $check_start): $names" >> "$props"
-  if [ "$NOPT17" != "$NOPT" ] && [[ " $names " == *" jdk17/NetworkBench-vector"* ]] \
-      && ! grep -q '^jmh\.network\.jdk17=' "$props"; then
-    echo "jmh.network.jdk17=$NOPT17" >> "$props"
-  fi
 else
 {
   echo "profile=$profile"
@@ -473,7 +465,6 @@ else
   done
   echo "jmh.kernels=$KOPT"
   echo "jmh.network=$NOPT"
-  [ "$NOPT17" = "$NOPT" ] || echo "jmh.network.jdk17=$NOPT17"
   echo "jmh.network.batch8=$B8OPT"
   echo "jmh.blocks=$BOPT"
   echo "jmh.peak=$POPT"

@@ -6,7 +6,6 @@ import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.Random;
 
@@ -55,11 +54,6 @@ public final class BuildAB {
         }
     }
 
-    /** Something timed: one inference, or a few calls of one layer. */
-    private interface Timed {
-        void once() throws Exception;
-    }
-
     /**
      * Calls of a pointwise layer per timed unit: about 4 M multiply-adds (~20 µs), so that a
      * call of a few µs is not lost in the timer's resolution.
@@ -68,7 +62,7 @@ public final class BuildAB {
         return (int) Math.max(1, 4e6 / ((double) pixels * cin * cout));
     }
 
-    private static Timed network(Build b, double alpha, int resolution, String mode)
+    private static InTurn.Timed network(Build b, double alpha, int resolution, String mode)
             throws Exception {
         Class<?> configType = b.type("ModelConfig"), paddingType = b.type("Padding");
         Object config = configType.getConstructor(double.class, int.class, int.class, paddingType)
@@ -112,7 +106,7 @@ public final class BuildAB {
                 + " (positive), optionally +r (residual) or +relu, e.g. 112x96x24");
     }
 
-    private static Timed pointwise(Build b, String shape) throws Exception {
+    private static InTurn.Timed pointwise(Build b, String shape) throws Exception {
         int[] d = parseShape(shape);
         int pixels = d[0], cin = d[1], cout = d[2];
         String suffix = shape.contains("+") ? shape.substring(shape.indexOf('+') + 1) : "";
@@ -210,36 +204,12 @@ public final class BuildAB {
     }
 
     /** Times {@code a} and {@code b} in turn; a timed unit is {@code calls} calls. */
-    private static void compare(String what, Timed a, Timed b, int calls, int warmupSeconds,
-                                int rounds, int per) throws Exception {
-        Timed[] sides = {a, b};
-        long end = System.nanoTime() + warmupSeconds * 1_000_000_000L;
-        while (System.nanoTime() < end) {
-            a.once();
-            b.once();
-        }
-        long[][] all = new long[2][rounds * per];
-        double[] ratios = new double[rounds];
-        long[] round = new long[per];
-        for (int r = 0; r < rounds; r++) {
-            double[] median = new double[2];
-            for (int turn = 0; turn < 2; turn++) {
-                int side = r % 2 == 0 ? turn : 1 - turn; // each build goes first every other round
-                for (int i = 0; i < per; i++) {
-                    long t0 = System.nanoTime();
-                    sides[side].once();
-                    round[i] = System.nanoTime() - t0;
-                    all[side][r * per + i] = round[i];
-                }
-                median[side] = StepProfile.medianMicros(round);
-            }
-            ratios[r] = median[1] / median[0];
-        }
-        double ma = StepProfile.medianMicros(all[0]) / calls;
-        double mb = StepProfile.medianMicros(all[1]) / calls;
-        Arrays.sort(ratios);
+    private static void compare(String what, InTurn.Timed a, InTurn.Timed b, int calls,
+                                int warmupSeconds, int rounds, int per) throws Exception {
+        InTurn.warmUp(a, b, warmupSeconds);
+        InTurn.Result r = InTurn.measure(a, b, rounds, per, true); // each build first in turn
+        double ma = r.medianA / calls, mb = r.medianB / calls;
         System.out.printf(Locale.ROOT, "| %s | %.1f | %.1f | **%.3f** | %.3f, %.3f, %.3f |%n",
-                what, ma, mb, mb / ma, ratios[rounds / 10], ratios[rounds / 2],
-                ratios[Math.min(rounds - 1, rounds * 9 / 10)]);
+                what, ma, mb, mb / ma, r.roundRatio(10), r.roundRatio(50), r.roundRatio(90));
     }
 }

@@ -2,7 +2,6 @@ package dev.mobilenetsimd;
 
 import dev.mobilenetsimd.kernels.KernelSets;
 import dev.mobilenetsimd.plan.ExecutionMode;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.Random;
 
@@ -27,10 +26,12 @@ public final class PairedModes {
             System.err.println("usage: PairedModes [--variant 1.0/224] [--warmup SECONDS]"
                     + " [--rounds N] [--per N]");
             System.exit(2);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 
-    private static void run(String[] args) {
+    private static void run(String[] args) throws Exception {
         String variant = "1.0/224";
         int warmupSeconds = 10;
         int rounds = 100;
@@ -59,39 +60,19 @@ public final class PairedModes {
         System.err.printf(Locale.ROOT, "MobileNetV2 %s, %s kernels, fused and layer by layer on"
                 + " shared weights: warming up for %d s ...%n", variant,
                 fused.kernels().name(), warmupSeconds);
-        long end = System.nanoTime() + warmupSeconds * 1_000_000_000L;
-        while (System.nanoTime() < end) {
-            for (Session s : sessions) {
-                s.run(image, 0, logits, 0);
-            }
-        }
+        InTurn.Timed fusedRun = () -> sessions[0].run(image, 0, logits, 0);
+        InTurn.Timed layerwiseRun = () -> sessions[1].run(image, 0, logits, 0);
+        InTurn.warmUp(fusedRun, layerwiseRun, warmupSeconds);
         System.err.printf(Locale.ROOT, "%d rounds of %d inferences each ...%n", rounds, per);
-        long[][] all = new long[2][rounds * per];
-        double[] roundRatios = new double[rounds];
-        long[] round = new long[per];
-        for (int r = 0; r < rounds; r++) {
-            double[] roundMedian = new double[2];
-            for (int m = 0; m < 2; m++) {
-                for (int i = 0; i < per; i++) {
-                    long t0 = System.nanoTime();
-                    sessions[m].run(image, 0, logits, 0);
-                    round[i] = System.nanoTime() - t0;
-                    all[m][r * per + i] = round[i];
-                }
-                roundMedian[m] = StepProfile.medianMicros(round);
-            }
-            roundRatios[r] = roundMedian[1] / roundMedian[0];
-        }
-        double f = StepProfile.medianMicros(all[0]), l = StepProfile.medianMicros(all[1]);
-        Arrays.sort(roundRatios);
+        InTurn.Result r = InTurn.measure(fusedRun, layerwiseRun, rounds, per, false);
+        double f = r.medianA, l = r.medianB;
         System.out.println("| | median µs per inference | layer-by-layer ÷ fused |");
         System.out.println("|---|---:|---:|");
         System.out.printf(Locale.ROOT, "| fused | %.1f | |%n", f);
         System.out.printf(Locale.ROOT, "| layer by layer | %.1f | **%.3f** |%n", l, l / f);
         System.out.printf(Locale.ROOT, "%nPer-round ratios (%d rounds of %d inferences each way):"
                 + " 10th percentile %.3f, median %.3f, 90th percentile %.3f.%n", rounds, per,
-                roundRatios[rounds / 10], roundRatios[rounds / 2],
-                roundRatios[Math.min(rounds - 1, rounds * 9 / 10)]);
+                r.roundRatio(10), r.roundRatio(50), r.roundRatio(90));
         for (Session s : sessions) {
             s.close();
         }

@@ -189,23 +189,26 @@ public final class Session implements AutoCloseable {
         int groupMax = plan.batchGroup();
         for (int first = 0; first < count; ) {
             int g = Math.min(groupMax, count - first);
-            float[][] carry = g > 1 ? carries(g) : null;
+            if (g == 1) { // alone: exactly run()
+                run(imageArrays != null ? imageArrays[first] : images,
+                        imageArrays != null ? 0 : imagesOff + first * n,
+                        logitArrays != null ? logitArrays[first] : logits,
+                        logitArrays != null ? 0 : logitsOff + first * k);
+                first++;
+                continue;
+            }
+            float[][] carry = carries(g);
+            Step carried = steps.get(split); // a group has steps past the split (batchGroup)
             for (int i = 0; i < g; i++) {
                 int index = first + i;
-                float[] src = imageArrays != null ? imageArrays[index] : images;
-                int srcOff = imageArrays != null ? 0 : imagesOff + index * n;
-                if (carry == null) { // alone: exactly run()
-                    run(src, srcOff, logitArrays != null ? logitArrays[index] : logits,
-                            logitArrays != null ? 0 : logitsOff + index * k);
-                    continue;
-                }
-                System.arraycopy(src, srcOff, arena, plan.inputOffset(), n);
+                System.arraycopy(imageArrays != null ? imageArrays[index] : images,
+                        imageArrays != null ? 0 : imagesOff + index * n, arena,
+                        plan.inputOffset(), n);
                 net.runSteps(0, split, arena, pool);
-                Step carried = steps.get(split); // a group has steps past the split (batchGroup)
                 System.arraycopy(arena, carried.inOffset(), carry[i], 0,
                         (int) carried.inFloats());
             }
-            for (int s = split; carry != null && s < steps.size(); s++) {
+            for (int s = split; s < steps.size(); s++) {
                 Step st = steps.get(s);
                 for (int i = 0; i < g; i++) {
                     System.arraycopy(carry[i], 0, arena, st.inOffset(), (int) st.inFloats());
@@ -213,20 +216,12 @@ public final class Session implements AutoCloseable {
                     System.arraycopy(arena, st.outOffset(), carry[i], 0, (int) st.outFloats());
                 }
             }
-            for (int i = 0; carry != null && i < g; i++) { // the last step's output: logits
-                copyLogits(carry[i], 0, logitArrays, logits, logitsOff, first + i, k);
+            for (int i = 0; i < g; i++) { // the last step's output: logits
+                int index = first + i;
+                System.arraycopy(carry[i], 0, logitArrays != null ? logitArrays[index] : logits,
+                        logitArrays != null ? 0 : logitsOff + index * k, k);
             }
             first += g;
-        }
-    }
-
-    /** Copies the {@code k} logits at {@code src[srcOff]} to image {@code index}'s place. */
-    private static void copyLogits(float[] src, int srcOff, float[][] logitArrays,
-                                   float[] logits, int logitsOff, int index, int k) {
-        if (logitArrays != null) {
-            System.arraycopy(src, srcOff, logitArrays[index], 0, k);
-        } else {
-            System.arraycopy(src, srcOff, logits, logitsOff + index * k, k);
         }
     }
 

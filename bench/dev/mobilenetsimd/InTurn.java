@@ -1,0 +1,75 @@
+package dev.mobilenetsimd;
+
+import java.util.Arrays;
+
+/**
+ * Two things timed in turn in one JVM, a few calls of each per round, so that a change of the
+ * host's state hits both alike: the measuring loop of {@link PairedModes} and {@link BuildAB}.
+ */
+final class InTurn {
+    private InTurn() {}
+
+    /** One timed call. */
+    interface Timed {
+        void once() throws Exception;
+    }
+
+    /**
+     * Medians over all timed calls, in µs, and the per-round ratios {@code b ÷ a} (each round's
+     * median of {@code b} over its median of {@code a}), sorted.
+     */
+    static final class Result {
+        final double medianA, medianB;
+        final double[] roundRatios;
+
+        private Result(double medianA, double medianB, double[] roundRatios) {
+            this.medianA = medianA;
+            this.medianB = medianB;
+            this.roundRatios = roundRatios;
+        }
+
+        /** The per-round ratio at the {@code percent}th percentile. */
+        double roundRatio(int percent) {
+            int n = roundRatios.length;
+            return roundRatios[Math.min(n - 1, n * percent / 100)];
+        }
+    }
+
+    /** Calls {@code a} then {@code b} until {@code seconds} have passed. */
+    static void warmUp(Timed a, Timed b, int seconds) throws Exception {
+        long end = System.nanoTime() + seconds * 1_000_000_000L;
+        while (System.nanoTime() < end) {
+            a.once();
+            b.once();
+        }
+    }
+
+    /**
+     * {@code rounds} rounds of {@code per} calls of each; {@code a} first in every round, or, if
+     * {@code swapFirst}, each first every other round.
+     */
+    static Result measure(Timed a, Timed b, int rounds, int per, boolean swapFirst)
+            throws Exception {
+        Timed[] sides = {a, b};
+        long[][] all = new long[2][rounds * per];
+        double[] ratios = new double[rounds];
+        long[] round = new long[per];
+        for (int r = 0; r < rounds; r++) {
+            double[] median = new double[2];
+            for (int turn = 0; turn < 2; turn++) {
+                int side = swapFirst && r % 2 == 1 ? 1 - turn : turn;
+                for (int i = 0; i < per; i++) {
+                    long t0 = System.nanoTime();
+                    sides[side].once();
+                    round[i] = System.nanoTime() - t0;
+                    all[side][r * per + i] = round[i];
+                }
+                median[side] = StepProfile.medianMicros(round);
+            }
+            ratios[r] = median[1] / median[0];
+        }
+        Arrays.sort(ratios);
+        return new Result(StepProfile.medianMicros(all[0]), StepProfile.medianMicros(all[1]),
+                ratios);
+    }
+}
