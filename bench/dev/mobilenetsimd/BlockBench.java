@@ -30,7 +30,8 @@ import org.openjdk.jmh.annotations.Warmup;
 public class BlockBench {
     /**
      * Step index in the plan: 0 stem, 1..17 blocks, 18 last 1x1, 19 pool, 20 classifier. Fused,
-     * step 0 does nothing: block 1 computes the stem's rows ({@code Step.fusedIntoNext}).
+     * steps 0 and 1 do nothing: block 2 computes block 1's rows, and block 1 the stem's
+     * ({@code Step.fusedIntoNext}).
      */
     @Param({"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20"})
     public int step;

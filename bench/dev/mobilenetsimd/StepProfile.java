@@ -108,9 +108,14 @@ public final class StepProfile {
             sumOrdered += o;
             sumHot += h;
             Step st = steps.get(s);
-            // a step fused into the next does nothing itself: the next one's time includes it
-            String name = st.fusedIntoNext() && s + 1 < steps.size()
-                    ? st.name() + " (done by " + steps.get(s + 1).name() + ")" : st.name();
+            // a step fused into the next does nothing itself: the time of the step that does its
+            // work (the stem's is block 2's when block 1 is fused into block 2 too) includes it
+            int doer = s;
+            while (steps.get(doer).fusedIntoNext() && doer + 1 < steps.size()) {
+                doer++;
+            }
+            String name = doer != s ? st.name() + " (done by " + steps.get(doer).name() + ")"
+                    : st.name();
             System.out.printf(Locale.ROOT, "| %d | %s | %.2f | %.1f | %.1f | %.2f |%n", s, name,
                     st.macs() / 1e6, o, h, o / h);
         }

@@ -660,18 +660,27 @@ public final class ReportGenerator {
             }
         }
         if (steps.stream().anyMatch(Step::fusedIntoNext)) {
-            md.append("The fused plan computes the stem's rows inside block 1 (the stem's output"
-                    + " is never stored), so the two share a row: fused, the stem's own step does"
-                    + " nothing.\n\n");
+            md.append("The fused plan computes the stem's rows inside block 1, and block 1's"
+                    + " inside block 2 (neither output is ever stored), so the three share a row:"
+                    + " fused, the stem's and block 1's own steps do nothing.\n\n");
         }
     }
 
     /**
-     * One row of the block table: a plan step, or a step fused into the next one together with
-     * it (times summed over both).
+     * One row of the block table: a plan step, or steps fused into the next one together with
+     * it (times summed over all of them).
      */
     record BlockRow(String indices, String name, String shapes, long macs, double fusedMs,
                     double layerwiseMs) {}
+
+    /** {@code "stem + block1 + block2"}: the names of steps {@code first..last}. */
+    private static String names(List<Step> steps, Step first, Step last) {
+        StringBuilder sb = new StringBuilder(first.name());
+        for (int j = first.index() + 1; j <= last.index(); j++) {
+            sb.append(" + ").append(steps.get(j).name());
+        }
+        return sb.toString();
+    }
 
     /** The table's rows, from the fused plan's steps; NaN where a member step was not measured. */
     private static List<BlockRow> blockRows(List<Result> rs, String jdk, int bits,
@@ -679,7 +688,10 @@ public final class ReportGenerator {
         List<BlockRow> rows = new ArrayList<>();
         for (int i = 0; i < steps.size(); i++) {
             Step first = steps.get(i);
-            Step last = first.fusedIntoNext() && i + 1 < steps.size() ? steps.get(++i) : first;
+            Step last = first;
+            while (last.fusedIntoNext() && i + 1 < steps.size()) {
+                last = steps.get(++i);
+            }
             double fused = 0, layerwise = 0;
             long macs = 0;
             for (int j = first.index(); j <= last.index(); j++) {
@@ -691,7 +703,7 @@ public final class ReportGenerator {
             }
             rows.add(new BlockRow(first == last ? Integer.toString(first.index())
                     : first.index() + "–" + last.index(),
-                    first == last ? first.name() : first.name() + " + " + last.name(),
+                    names(steps, first, last),
                     first.inHeight() + "x" + first.inWidth() + "x" + first.inChannels() + " → "
                             + last.outHeight() + "x" + last.outWidth() + "x" + last.outChannels(),
                     macs, fused, layerwise));

@@ -46,9 +46,9 @@ class BlockEquivalenceTest {
             Step ts = testSteps.get(i);
             int inLen = rs.inHeight() * rs.inWidth() * rs.inChannels();
             // Inputs like a real activation: mostly in [-3, 8], so ReLU6 clamps on both sides.
-            // A block that computes the stem reads the image the stem step got: the reference's
+            // A block that computes its input (from the image, through the stem) reads the image the stem step got: the reference's
             // input is then its stem's output, and the two are compared as one step.
-            for (int j = 0; j < inLen && !ts.computesStem(); j++) {
+            for (int j = 0; j < inLen && !ts.computesInput(); j++) {
                 float v = (float) (rnd.nextGaussian() * 3 + 1);
                 ra[rs.inOffset() + j] = v;
                 ta[ts.inOffset() + j] = v;

@@ -88,8 +88,8 @@ class FuzzEquivalenceTest {
                     Gen g = FuzzSupport.gen(r, 4f, LARGE);
                     int inLen = a.inHeight() * a.inWidth() * a.inChannels();
                     poisonWrites(b, ta);
-                    // a block computing the stem reads the image of the stem step before it
-                    for (int j = 0; j < inLen && !b.computesStem(); j++) {
+                    // a block computing its input reads the image of the stem step before it
+                    for (int j = 0; j < inLen && !b.computesInput(); j++) {
                         float v = g.next(r) + (r.nextInt(3) == 0 ? 2f : 0f);
                         ra[a.inOffset() + j] = v;
                         ta[b.inOffset() + j] = v;

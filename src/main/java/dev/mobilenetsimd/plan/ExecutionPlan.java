@@ -19,8 +19,9 @@ import java.util.Objects;
  *
  * <p>Arena regions: {@code input} (the image), {@code act0}/{@code act1} (block inputs and outputs,
  * ping-pong), {@code expanded} (fused: a ring of expanded rows, or for block 1 of stem output rows;
- * layer-by-layer: the whole expanded tensor), {@code depthwise} (fused: one band of depthwise
- * output rows; layer-by-layer: all of it),
+ * while block 2 computes block 1's rows, its ring, block 1's ring and the staging rows between
+ * them; layer-by-layer: the whole expanded tensor), {@code depthwise} (fused: one band of
+ * depthwise output rows, block 2's and block 1's side by side; layer-by-layer: all of it),
  * {@code zero} (a row of zeros for padding rows), {@code pooled} and {@code logits}.
  */
 public final class ExecutionPlan {
@@ -91,8 +92,8 @@ public final class ExecutionPlan {
             }
         }
         while (split < steps.size()
-                && (steps.get(split).fusedIntoNext() || steps.get(split).computesStem())) {
-            split++; // neither the stem nor block 1 of a fused pair stores a tensor to carry
+                && (steps.get(split).fusedIntoNext() || steps.get(split).computesInput())) {
+            split++; // a step fused into the next stores no tensor to carry, nor is one its input
         }
         return split;
     }
@@ -225,6 +226,32 @@ public final class ExecutionPlan {
                 && !block.hasExpand() && !block.hasResidual() && block.padLeft <= 1;
     }
 
+    /**
+     * Whether block 2 computes block 1's rows as it expands them, so that block 1's output (800 KB
+     * at 1.0/224) is never stored: in fused mode, when block 1 computes the stem
+     * ({@link #stemFused}), and block 2 has an expand layer writing a padded ring and no residual
+     * (which would need block 1's output rows again). Always so for the table's block 2 (t = 6,
+     * stride 2). Block 1's ring and depthwise band then sit beside block 2's, and its output rows
+     * pass through staging rows, as many as block 2's ring holds.
+     */
+    static boolean blockChained(List<Step> steps, ExecutionMode mode) {
+        if (!stemFused(steps, mode) || steps.size() < 3) {
+            return false;
+        }
+        Step block = steps.get(2);
+        return block.kind == Step.Kind.BOTTLENECK && block.hasExpand() && !block.hasResidual()
+                && paddedRing(block, mode, true);
+    }
+
+    /**
+     * Floats of the staging rows of a block that computes the previous block's rows: as many rows
+     * as its ring, the most one expand call reads. (Staging 16 or 32 rows, so that block 1 runs
+     * in fewer, longer calls, measured the same: reports/HISTORY.md, session 16.)
+     */
+    private static long stagingFloats(Step st, boolean stemFused) {
+        return (long) ringRowsOf(st, stemFused) * st.inW * st.inC;
+    }
+
     /** Rows of a fused block's ring: what its expand or the stem writes; 0 if neither. */
     private static int ringRowsOf(Step st, boolean stemFused) {
         return writesRing(st, stemFused)
@@ -245,8 +272,9 @@ public final class ExecutionPlan {
         long input = (long) cfg.resolution() * cfg.resolution() * Architecture.INPUT_CHANNELS;
         long act = 0, expanded = 0, depthwise = 0, zero = 0;
         final boolean stemFused = stemFused(steps, mode);
+        final boolean chained = blockChained(steps, mode);
         for (Step st : steps) {
-            if (!(stemFused && st.index == 0)) {
+            if (!(stemFused && st.index == 0 || chained && st.index == 1)) {
                 act = Math.max(act, (long) st.outH * st.outW * st.outC);
             }
             if (st.kind == Step.Kind.BOTTLENECK) {
@@ -257,6 +285,14 @@ public final class ExecutionPlan {
                     int band = bandRows(st.outH, st.outW);
                     expanded = Math.max(expanded, ringRowsOf(st, stemFused) * inRow);
                     depthwise = Math.max(depthwise, band * outRow);
+                    if (chained && st.index == 2) { // block 1's scratch beside this block's
+                        Step b1 = steps.get(1);
+                        expanded = Math.max(expanded, ringRowsOf(st, stemFused) * inRow
+                                + ringRowsOf(b1, stemFused) * Step.expandedRowFloats(b1, true)
+                                + stagingFloats(st, stemFused));
+                        depthwise = Math.max(depthwise, band * outRow
+                                + (long) bandRows(b1.outH, b1.outW) * b1.outW * b1.expandedChannels);
+                    }
                 } else {
                     if (st.hasExpand()) {
                         expanded = Math.max(expanded, st.inH * inRow);
@@ -295,34 +331,49 @@ public final class ExecutionPlan {
                              BufferUse act1, BufferUse exp, BufferUse dw, BufferUse zero,
                              BufferUse pooled, BufferUse logits) {
         final boolean stemFused = stemFused(steps, mode);
+        final boolean chained = blockChained(steps, mode);
+        // Chained, block 1's ring and band follow block 2's, and the staging rows block 1's ring.
+        int chainRing = -1, chainBand = -1, staging = -1;
+        if (chained) {
+            Step b1 = steps.get(1), b2 = steps.get(2);
+            chainRing = exp.offset() + ringRowsOf(b2, true) * Step.expandedRowFloats(b2, true);
+            staging = chainRing + ringRowsOf(b1, true) * Step.expandedRowFloats(b1, true);
+            chainBand = dw.offset() + bandRows(b2.outH, b2.outW) * b2.outW * b2.expandedChannels;
+        }
         BufferUse cur = input;
         boolean toAct0 = true;
+        List<BufferUse> carried = List.of(); // scratch of a block fused into the next one
         for (Step st : steps) {
             int inLen = st.inH * st.inW * st.inC;
             int outLen = st.outH * st.outW * st.outC;
-            st.fusedIntoNext = stemFused && st.index == 0;
+            boolean chainedBlock1 = chained && st.index == 1;
+            st.fusedIntoNext = stemFused && st.index == 0 || chainedBlock1;
             st.computesStem = stemFused && st.index == 1;
+            st.computesPreviousBlock = chained && st.index == 2;
             List<BufferUse> reads = new ArrayList<>();
             List<BufferUse> writes = new ArrayList<>();
-            if (st.fusedIntoNext) { // the next step reads the image and does this step's work
+            if (st.kind == Step.Kind.STEM && st.fusedIntoNext) {
+                // the next step reads the image and does this step's work
                 st.inOffset = cur.offset();
                 st.outOffset = -1;
                 st.reads = List.of();
                 st.writes = List.of();
                 continue;
             }
-            BufferUse out;
-            switch (st.kind) {
-                case AVG_POOL: out = pooled; break;
-                case CLASSIFIER: out = logits; break;
-                default:
-                    out = toAct0 ? act0 : act1;
-                    toAct0 = !toAct0;
+            BufferUse out = null;
+            if (!chainedBlock1) {
+                switch (st.kind) {
+                    case AVG_POOL: out = pooled; break;
+                    case CLASSIFIER: out = logits; break;
+                    default:
+                        out = toAct0 ? act0 : act1;
+                        toAct0 = !toAct0;
+                }
             }
-            st.inOffset = st.computesStem ? -1 : cur.offset();
-            st.outOffset = out.offset();
+            st.inOffset = st.computesStem ? -1 : st.computesPreviousBlock ? staging : cur.offset();
+            st.outOffset = chainedBlock1 ? -1 : out.offset();
             // a block computing the stem reads the whole image, its input the stem's output
-            reads.add(st.computesStem ? cur : new BufferUse(cur.buffer(), cur.offset(), inLen));
+            reads.add(st.computesInput() ? cur : new BufferUse(cur.buffer(), cur.offset(), inLen));
             if (st.kind == Step.Kind.BOTTLENECK) {
                 st.expandedRowsPadded = paddedRing(st, mode, stemFused);
                 int inRow = st.expandedRowFloats();
@@ -339,11 +390,24 @@ public final class ExecutionPlan {
                     st.depthwiseRows = st.outH;
                 }
                 if (st.expandedRows > 0) {
-                    st.expandedOffset = exp.offset();
-                    writes.add(new BufferUse(exp.buffer(), exp.offset(), st.expandedRows * inRow));
+                    st.expandedOffset = chainedBlock1 ? chainRing : exp.offset();
+                    writes.add(new BufferUse(exp.buffer(), st.expandedOffset,
+                            st.expandedRows * inRow));
                 }
-                st.depthwiseOffset = dw.offset();
-                writes.add(new BufferUse(dw.buffer(), dw.offset(), st.depthwiseRows * outRow));
+                if (st.computesPreviousBlock) {
+                    writes.add(new BufferUse(exp.buffer(), staging,
+                            st.expandedRows * st.inW * st.inC));
+                    writes.addAll(carried);
+                }
+                st.depthwiseOffset = chainedBlock1 ? chainBand : dw.offset();
+                writes.add(new BufferUse(dw.buffer(), st.depthwiseOffset,
+                        st.depthwiseRows * outRow));
+            }
+            if (chainedBlock1) { // block 2 does this block's work: its scratch is listed there
+                carried = writes;
+                st.reads = List.of();
+                st.writes = List.of();
+                continue;
             }
             writes.add(new BufferUse(out.buffer(), out.offset(), outLen));
             st.reads = List.copyOf(reads);
@@ -474,7 +538,10 @@ public final class ExecutionPlan {
                     op = "bottleneck";
                     notes = (st.hasExpand() ? "expand " + st.expandedChannels
                             : st.computesStem ? "no expand, computes the stem" : "no expand")
+                            + (st.computesPreviousBlock ? ", computes block "
+                            + (st.index - 1) + "'s rows" : "")
                             + (st.hasResidual() ? ", residual" : "")
+                            + (st.fusedIntoNext ? ", fused into the next step" : "")
                             + (mode == ExecutionMode.FUSED ? ", band " + st.bandRows + " rows, ring "
                             + st.expandedRows + " rows" : "");
                     break;

@@ -100,6 +100,7 @@ public final class CompiledNetwork {
                                         PackedWeights[] packed, PackedWeights[] denseParts) {
         List<Op> ops = new ArrayList<>();
         Step previous = null;
+        FusedBlockOp fusedIntoNext = null; // a block whose rows the next block computes
         for (Step s : plan.steps()) {
             List<Layer> ls = s.layers();
             switch (s.kind()) {
@@ -113,8 +114,13 @@ public final class CompiledNetwork {
                     PackedWeights dw = packed[ls.get(d).index()];
                     PackedWeights project = packed[ls.get(d + 1).index()];
                     if (s.computesStem()) {
-                        ops.add(new FusedBlockOp(kernels, s, dw, project, previous,
-                                packed[previous.layers().get(0).index()]));
+                        FusedBlockOp op = new FusedBlockOp(kernels, s, dw, project, previous,
+                                packed[previous.layers().get(0).index()]);
+                        fusedIntoNext = s.fusedIntoNext() ? op : null;
+                        ops.add(s.fusedIntoNext() ? FUSED_INTO_NEXT : op);
+                    } else if (s.computesPreviousBlock()) {
+                        ops.add(new FusedBlockOp(kernels, s, expand, dw, project,
+                                Objects.requireNonNull(fusedIntoNext, s.toString())));
                     } else {
                         ops.add(plan.mode() == ExecutionMode.FUSED
                                 ? new FusedBlockOp(kernels, s, expand, dw, project)

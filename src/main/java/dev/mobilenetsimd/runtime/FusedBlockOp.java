@@ -25,12 +25,18 @@ import java.util.Arrays;
  * <p>Block 1 (t = 1, no expand) can instead compute its input rows with the stem
  * ({@link Step#computesStem}): the stem's 3x3 convolution writes them from the image into the
  * same padded ring, so the stem's output, the network's largest activation, is never stored.
+ * Block 2 can in turn compute its input rows with block 1 ({@link Step#computesPreviousBlock}):
+ * before each expand call, block 1 produces the rows it will read into staging rows, its own ring
+ * kept from call to call, so block 1's output is never stored either.
  */
 final class FusedBlockOp implements Op {
     private final KernelSet k;
     private final PackedWeights expand, depthwise, project;
     /** The stem's weights when this block computes its input rows with it, else null. */
     private final PackedWeights stem;
+    /** The block before this one when this block computes its input rows with it, else null. */
+    private final FusedBlockOp source;
+    private final String name;
     /** The stem's input (the image) and its geometry, when {@link #stem} is set. */
     private final int stemIn, stemH, stemW, stemStride, stemPadTop, stemPadLeft;
     /** Whether input rows are written into the ring (by the expand or the stem). */
@@ -46,7 +52,16 @@ final class FusedBlockOp implements Op {
 
     FusedBlockOp(KernelSet k, Step s, PackedWeights expand, PackedWeights depthwise,
                  PackedWeights project) {
-        this(k, s, expand, depthwise, project, null, null);
+        this(k, s, expand, depthwise, project, null, null, null);
+    }
+
+    /**
+     * A block that computes its input rows with {@code source}, the op of the step before
+     * {@code s} ({@link Step#computesPreviousBlock}), itself a block that computes the stem.
+     */
+    FusedBlockOp(KernelSet k, Step s, PackedWeights expand, PackedWeights depthwise,
+                 PackedWeights project, FusedBlockOp source) {
+        this(k, s, expand, depthwise, project, null, null, source);
     }
 
     /**
@@ -55,19 +70,30 @@ final class FusedBlockOp implements Op {
      */
     FusedBlockOp(KernelSet k, Step s, PackedWeights depthwise, PackedWeights project,
                  Step stemStep, PackedWeights stem) {
-        this(k, s, null, depthwise, project, stemStep, stem);
+        this(k, s, null, depthwise, project, stemStep, stem, null);
     }
 
     private FusedBlockOp(KernelSet k, Step s, PackedWeights expand, PackedWeights depthwise,
-                         PackedWeights project, Step stemStep, PackedWeights stem) {
+                         PackedWeights project, Step stemStep, PackedWeights stem,
+                         FusedBlockOp source) {
         if (s.computesStem() != (stem != null) || stem != null && !s.expandedRowsPadded()) {
             throw new IllegalArgumentException(s + ": the plan says computesStem "
                     + s.computesStem() + ", padded ring " + s.expandedRowsPadded()
                     + ", but stem weights were " + (stem == null ? "not " : "") + "given");
         }
+        if (s.computesPreviousBlock() != (source != null) || source != null
+                && (source.stem == null || source.residual || expand == null
+                || !s.expandedRowsPadded() || source.outW != s.inWidth()
+                || source.cout != s.inChannels())) {
+            throw new IllegalArgumentException(s + ": the plan says computesPreviousBlock "
+                    + s.computesPreviousBlock() + ", padded ring " + s.expandedRowsPadded()
+                    + ", but the block computing its rows is " + source);
+        }
         this.k = k;
         this.expand = expand;
         this.stem = stem;
+        this.source = source;
+        this.name = s.toString();
         this.ringed = expand != null || stem != null;
         this.stemIn = stem != null ? stemStep.inOffset() : -1;
         this.stemH = stem != null ? stemStep.inHeight() : 0;
@@ -106,6 +132,11 @@ final class FusedBlockOp implements Op {
     }
 
     @Override
+    public String toString() {
+        return "fused " + name;
+    }
+
+    @Override
     public void run(float[] a) {
         run(a, 0, outH, 0);
     }
@@ -122,18 +153,47 @@ final class FusedBlockOp implements Op {
      */
     @Override
     public void run(float[] a, int rowStart, int rowEnd, int scratchShift) {
+        clearRingBorders(a, scratchShift);
+        if (source != null) {
+            source.clearRingBorders(a, scratchShift);
+        }
+        rows(a, rowStart, rowEnd, scratchShift, firstInputRow(rowStart),
+                out + rowStart * outW * cout);
+    }
+
+    /**
+     * The border pixels of every ring slot: the expand or the stem writes only the W pixels
+     * between them, and the region is shared with other blocks, so they are cleared on each run.
+     */
+    private void clearRingBorders(float[] a, int scratchShift) {
+        if (!padded) {
+            return;
+        }
+        for (int slot = 0, base = ring + scratchShift; slot < ringRows; slot++, base += rowFloats) {
+            Arrays.fill(a, base, base + ce, 0f);
+            Arrays.fill(a, base + (inW + 1) * ce, base + rowFloats, 0f);
+        }
+    }
+
+    /** The first input row that output row {@code y} reads (0 where it starts in the padding). */
+    private int firstInputRow(int y) {
+        return Math.max(0, y * stride - padTop);
+    }
+
+    /**
+     * Computes output rows {@code [rowStart, rowEnd)} into {@code outBase} on (row
+     * {@code rowStart} first), band by band. The ring holds the input rows expanded so far;
+     * {@code nextToExpand} is the first one not yet expanded. Returns the new one, so that a
+     * block computing its input with this one ({@link #source}) can ask for the next rows in
+     * another call with its ring intact.
+     */
+    private int rows(float[] a, int rowStart, int rowEnd, int scratchShift, int nextToExpand,
+                     int outBase) {
         final int inRow = rowFloats;
         final int ring = this.ring + scratchShift;
         final int dw = this.dw + scratchShift;
-        if (padded) {
-            // The border pixels of every slot: the expand writes only the W pixels between them,
-            // and the region is shared with other blocks, so clear them on each run.
-            for (int slot = 0, base = ring; slot < ringRows; slot++, base += inRow) {
-                Arrays.fill(a, base, base + ce, 0f);
-                Arrays.fill(a, base + (inW + 1) * ce, base + inRow, 0f);
-            }
-        }
-        int nextToExpand = Math.max(0, rowStart * stride - padTop);
+        // the source's ring state, kept across its calls (it has no source of its own)
+        int sourceNext = source != null ? source.firstInputRow(nextToExpand) : 0;
         for (int y0 = rowStart; y0 < rowEnd; y0 += band) {
             int y1 = Math.min(y0 + band, rowEnd);
             if (ringed) {
@@ -142,7 +202,13 @@ final class FusedBlockOp implements Op {
                     // a run of rows contiguous in the ring (split at the wrap), one call
                     int slot = nextToExpand % ringRows;
                     int rows = Math.min(last - nextToExpand + 1, ringRows - slot);
-                    if (stem != null) { // padded rows: between the zero pixels
+                    if (source != null) { // the previous block's rows, then as below
+                        int staging = in + scratchShift; // as many rows as the ring
+                        sourceNext = source.rows(a, nextToExpand, nextToExpand + rows,
+                                scratchShift, sourceNext, staging);
+                        k.pointwiseRows(a, staging, rows, inW, expand, Activation.RELU6, a,
+                                ring + slot * inRow + ce, inRow);
+                    } else if (stem != null) { // padded rows: between the zero pixels
                         k.conv3x3Rows(a, stemIn, stemH, stemW, stemStride, stemPadTop,
                                 stemPadLeft, stem, Activation.RELU6, a, ring + slot * inRow + ce,
                                 inRow, inW, nextToExpand, nextToExpand + rows);
@@ -171,8 +237,10 @@ final class FusedBlockOp implements Op {
                         Activation.RELU6, a, dw + (y - y0) * outW * ce, outW);
             }
             k.pointwise(a, dw, (y1 - y0) * outW, project, Activation.LINEAR,
-                    residual ? a : null, in + y0 * outW * cout, a, out + y0 * outW * cout);
+                    residual ? a : null, in + y0 * outW * cout, a,
+                    outBase + (y0 - rowStart) * outW * cout);
         }
+        return nextToExpand;
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.mobilenetsimd.plan;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -130,10 +131,17 @@ class ExecutionPlanTest {
             }
         }
         for (Step s : plan.steps()) {
-            for (BufferUse b : s.writes()) {
+            List<BufferUse> writes = s.writes();
+            for (int i = 0; i < writes.size(); i++) {
+                BufferUse b = writes.get(i);
                 BufferUse region = plan.regions().get(b.buffer());
                 assertTrue(b.offset() >= region.offset()
                         && b.offset() + b.length() <= region.offset() + region.length(), s + " " + b);
+                // a ring, a band, staging rows, a chained block's scratch and the output: disjoint
+                for (BufferUse q : writes.subList(i + 1, writes.size())) {
+                    assertFalse(b.offset() < q.offset() + q.length()
+                            && q.offset() < b.offset() + b.length(), s + ": " + b + " overlaps " + q);
+                }
             }
             for (BufferUse b : s.reads()) {
                 BufferUse region = plan.regions().get(b.buffer());
@@ -156,39 +164,56 @@ class ExecutionPlanTest {
     }
 
     /**
-     * Fused, block 1 computes the stem's rows into a padded ring and the stem's output has no
-     * buffer; layer by layer, and where block 1 has a residual (width multipliers whose stem and
-     * block 1 channels both round to 8), the stem stays a step of its own.
+     * Fused, block 1 computes the stem's rows into a padded ring and block 2 computes block 1's
+     * rows: neither the stem's output nor block 1's has a buffer. Layer by layer, and where block
+     * 1 has a residual (width multipliers whose stem and block 1 channels both round to 8), the
+     * stem stays a step of its own.
      */
     @Test
-    void theFusedPlanComputesTheStemInsideBlockOne() {
+    void theFusedPlanComputesTheStemInsideBlockOneAndBlockOneInsideBlockTwo() {
         ExecutionPlan fused = ExecutionPlan.build(ModelConfig.standard());
         Step stem = fused.steps().get(0), block1 = fused.steps().get(1);
-        assertTrue(stem.fusedIntoNext() && !stem.computesStem(), stem.toString());
-        assertTrue(block1.computesStem() && !block1.fusedIntoNext(), block1.toString());
+        Step block2 = fused.steps().get(2);
+        assertTrue(stem.fusedIntoNext() && !stem.computesInput(), stem.toString());
+        assertTrue(block1.computesStem() && block1.fusedIntoNext(), block1.toString());
+        assertTrue(block2.computesPreviousBlock() && !block2.computesStem()
+                && !block2.fusedIntoNext(), block2.toString());
         assertEquals(-1, stem.outOffset());
         assertEquals(-1, block1.inOffset());
+        assertEquals(-1, block1.outOffset());
         assertTrue(stem.writes().isEmpty(), stem.writes().toString());
-        assertEquals("input", block1.reads().get(0).buffer());
-        assertTrue(block1.expandedRowsPadded());
+        assertTrue(block1.writes().isEmpty() && block1.reads().isEmpty(), block1.toString());
+        // block 2 reads the image and writes its scratch, block 1's, the staging rows, its output
+        assertEquals("input", block2.reads().get(0).buffer());
+        assertEquals(6, block2.writes().size(), block2.writes().toString());
+        BufferUse expanded = fused.regions().get("expanded");
+        assertTrue(block2.inOffset() >= expanded.offset() && block2.inOffset()
+                + block2.expandedRows() * block2.inWidth() * block2.inChannels()
+                <= expanded.offset() + expanded.length(), "staging rows in the worker scratch");
+        assertTrue(block1.expandedRowsPadded() && block2.expandedRowsPadded());
         assertEquals(Math.min(block1.inHeight(), (block1.bandRows() - 1) * block1.stride() + 3),
                 block1.expandedRows());
         assertEquals((block1.inWidth() + 2) * block1.inChannels(), block1.expandedRowFloats());
-        assertTrue(fused.steps().stream().skip(2)
-                .noneMatch(s -> s.fusedIntoNext() || s.computesStem()));
-        // the stem's 112x112x32 output was the largest activation: act0 and act1 now hold block 1's
-        assertEquals(112 * 112 * 16, fused.regions().get("act0").length());
-        assertTrue(fused.toString().contains("fused into the next step"), fused.toString());
+        assertNotEquals(block1.expandedOffset(), block2.expandedOffset());
+        assertNotEquals(block1.depthwiseOffset(), block2.depthwiseOffset());
+        assertTrue(fused.steps().stream().skip(3)
+                .noneMatch(s -> s.fusedIntoNext() || s.computesInput()));
+        // the stem's 112x112x32 output was the largest activation, then block 1's 112x112x16:
+        // act0 and act1 now hold block 2's
+        assertEquals(56 * 56 * 24, fused.regions().get("act0").length());
+        String table = fused.toString();
+        assertTrue(table.contains("fused into the next step")
+                && table.contains("computes block 1's rows"), table);
 
         ExecutionPlan layerwise =
                 ExecutionPlan.build(ModelConfig.standard(), ExecutionMode.LAYERWISE);
         assertTrue(layerwise.steps().stream()
-                .noneMatch(s -> s.fusedIntoNext() || s.computesStem()));
+                .noneMatch(s -> s.fusedIntoNext() || s.computesInput()));
         assertEquals(112 * 112 * 32, layerwise.regions().get("act0").length());
 
         ExecutionPlan narrow = ExecutionPlan.build(new ModelConfig(0.2, 96, 10, Padding.TF_SAME));
         assertTrue(narrow.steps().get(1).hasResidual(), narrow.steps().get(1).toString());
-        assertTrue(narrow.steps().stream().noneMatch(s -> s.fusedIntoNext() || s.computesStem()));
+        assertTrue(narrow.steps().stream().noneMatch(s -> s.fusedIntoNext() || s.computesInput()));
     }
 
     @Test
