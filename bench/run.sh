@@ -22,7 +22,8 @@
 #                                    # into reports/adhoc/paired.md
 #   bench/run.sh ab [REV] [-- ARGS]  # git revision REV (default HEAD) against the working tree
 #                                    # in one JVM, inferences in turn (BuildAB; ARGS e.g.
-#                                    # --variant 0.75/224, or --pointwise 112x96x24 for layers)
+#                                    # --variant 0.75/224, --steps 0-2 for steps run hot, or
+#                                    # --pointwise 112x96x24 for layers)
 #                                    # into reports/adhoc/ab-REV.md
 #   bench/run.sh steps [SETUP] [-- ARGS]   # each step's median in network order and hot, in one
 #                                    # JVM (StepProfile; ARGS e.g. --variant 0.5/224 --rounds 500)

@@ -17,7 +17,12 @@ import java.util.Random;
  * the working tree as B.
  *
  * <pre>BuildAB A_CLASSES B_CLASSES [--variant 1.0/224] [--mode fused|layerwise] [--warmup 25]
- *         [--rounds N] [--per N] [--pointwise PIXELSxCINxCOUT[+r|+relu],...]</pre>
+ *         [--rounds N] [--per N] [--threads N] [--steps FROM-TO]
+ *         [--pointwise PIXELSxCINxCOUT[+r|+relu],...]</pre>
+ *
+ * <p>{@code --steps} times plan steps {@code FROM..TO} of each build, run hot one after the
+ * other on an arena that one whole inference filled: the way to compare steps that one build
+ * fuses into another (in both builds the range must cover the same work).
  *
  * <p>Each round times {@code per} inferences (or layer calls) of each build, the builds taking
  * turns at going first; the result is each build's median, their ratio, and the spread of the
@@ -64,6 +69,16 @@ public final class BuildAB {
 
     private static InTurn.Timed network(Build b, double alpha, int resolution, String mode)
             throws Exception {
+        return network(b, alpha, resolution, mode, 1, -1, -1);
+    }
+
+    /**
+     * Whole inferences of {@code b}'s model on a session of {@code threads} threads, or with
+     * {@code from >= 0} steps {@code from..to} of it, hot, on an arena one inference filled
+     * (through the package-private {@code MobileNetV2.network()} and {@code Session.arena()}).
+     */
+    private static InTurn.Timed network(Build b, double alpha, int resolution, String mode,
+                                        int threads, int from, int to) throws Exception {
         Class<?> configType = b.type("ModelConfig"), paddingType = b.type("Padding");
         Object config = configType.getConstructor(double.class, int.class, int.class, paddingType)
                 .newInstance(alpha, resolution, 1001, b.constant("Padding", "TF_SAME"));
@@ -75,7 +90,7 @@ public final class BuildAB {
                         b.type("kernels.KernelSet"), b.type("plan.ExecutionMode"))
                 .invoke(null, config, weights, kernels,
                         b.constant("plan.ExecutionMode", mode.toUpperCase(Locale.ROOT)));
-        Object session = net.getMethod("newSession").invoke(model);
+        Object session = net.getMethod("newSession", int.class).invoke(model, threads);
         Method run = b.type("Session").getMethod("run", float[].class, int.class, float[].class,
                 int.class);
         float[] image = new float[(Integer) net.getMethod("inputLength").invoke(model)];
@@ -84,7 +99,43 @@ public final class BuildAB {
             image[i] = rnd.nextFloat() * 2 - 1;
         }
         float[] logits = new float[(Integer) net.getMethod("classes").invoke(model)];
-        return () -> run.invoke(session, image, 0, logits, 0);
+        if (from < 0) {
+            return () -> run.invoke(session, image, 0, logits, 0);
+        }
+        run.invoke(session, image, 0, logits, 0); // realistic activations in every buffer
+        Method networkOf = net.getDeclaredMethod("network"), arenaOf =
+                b.type("Session").getDeclaredMethod("arena");
+        networkOf.setAccessible(true);
+        arenaOf.setAccessible(true);
+        Object compiled = networkOf.invoke(model);
+        float[] arena = (float[]) arenaOf.invoke(session);
+        Object plan = compiled.getClass().getMethod("plan").invoke(compiled);
+        int count = ((java.util.List<?>) plan.getClass().getMethod("steps").invoke(plan)).size();
+        if (to >= count) {
+            throw new IllegalArgumentException("--steps " + from + "-" + to + ": the plan has"
+                    + " steps 0-" + (count - 1));
+        }
+        Method runStep = compiled.getClass().getMethod("runStep", int.class, float[].class);
+        return () -> {
+            for (int i = from; i <= to; i++) {
+                runStep.invoke(compiled, i, arena);
+            }
+        };
+    }
+
+    /** {@code FROM-TO} (step indices, inclusive) as {from, to}. */
+    private static int[] parseSteps(String range) {
+        String[] s = range.split("-", 2);
+        try {
+            int from = Integer.parseInt(s[0]), to = s.length == 2 ? Integer.parseInt(s[1]) : from;
+            if (from >= 0 && to >= from) {
+                return new int[] {from, to};
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("--steps " + range + ": expected FROM-TO, step"
+                + " indices with 0 <= FROM <= TO, e.g. 0-2");
     }
 
     /** {@code PIXELSxCINxCOUT[+r|+relu]} as {pixels, cin, cout}; the suffix is checked here. */
@@ -145,7 +196,7 @@ public final class BuildAB {
             System.err.println("BuildAB: " + e.getMessage());
             System.err.println("usage: BuildAB A_CLASSES B_CLASSES [--variant 1.0/224]"
                     + " [--mode fused|layerwise] [--warmup S] [--rounds N] [--per N]"
-                    + " [--pointwise 112x96x24,3136x144x24+r]");
+                    + " [--threads N] [--steps FROM-TO] [--pointwise 112x96x24,3136x144x24+r]");
             System.exit(2);
         } catch (Exception e) {
             throw new IllegalStateException(e);
@@ -157,6 +208,8 @@ public final class BuildAB {
             throw new IllegalArgumentException("two classes directories are needed");
         }
         String variant = "1.0/224", mode = "fused", layers = null;
+        int[] steps = null;
+        int threads = 1;
         // two builds to compile: C2 alone takes 10-13 s for one on this 2-core host
         int warmup = 25, rounds = 200, per = 5;
         for (int i = 2; i < args.length; i++) {
@@ -168,10 +221,17 @@ public final class BuildAB {
                 case "--warmup": warmup = StepProfile.positive("--warmup", value); i++; break;
                 case "--rounds": rounds = StepProfile.positive("--rounds", value); i++; break;
                 case "--per": per = StepProfile.positive("--per", value); i++; break;
+                case "--threads":
+                    threads = StepProfile.positive("--threads", value); i++; break;
+                case "--steps":
+                    steps = parseSteps(StepProfile.requireValue("--steps", value)); i++; break;
                 case "--pointwise":
                     layers = StepProfile.requireValue("--pointwise", value); i++; break;
                 default: throw new IllegalArgumentException("unknown argument '" + args[i] + "'");
             }
+        }
+        if (steps != null && threads > 1) {
+            throw new IllegalArgumentException("--steps runs steps on one thread: drop --threads");
         }
         if (!mode.equals("fused") && !mode.equals("layerwise")) {
             throw new IllegalArgumentException("--mode " + mode + ": expected fused or layerwise");
@@ -190,9 +250,12 @@ public final class BuildAB {
             System.err.printf(Locale.ROOT, "MobileNetV2 %s %s, builds A and B in one JVM:"
                     + " warming up for %d s, then %d rounds of %d inferences each ...%n",
                     variant, mode, warmup, rounds, per);
-            compare(variant + " " + mode,
-                    network(a, cfg.alpha(), cfg.resolution(), mode),
-                    network(b, cfg.alpha(), cfg.resolution(), mode), 1, warmup, rounds, per);
+            int from = steps == null ? -1 : steps[0], to = steps == null ? -1 : steps[1];
+            compare(variant + " " + mode + (threads > 1 ? ", " + threads + " threads" : "")
+                            + (steps == null ? "" : ", steps " + from + "-" + to + " hot"),
+                    network(a, cfg.alpha(), cfg.resolution(), mode, threads, from, to),
+                    network(b, cfg.alpha(), cfg.resolution(), mode, threads, from, to), 1,
+                    warmup, rounds, per);
         } else {
             for (String shape : layers.split(",")) {
                 System.err.printf(Locale.ROOT, "pointwise %s ...%n", shape);

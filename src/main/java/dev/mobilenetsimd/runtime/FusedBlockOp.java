@@ -36,6 +36,7 @@ final class FusedBlockOp implements Op {
     private final PackedWeights stem;
     /** The block before this one when this block computes its input rows with it, else null. */
     private final FusedBlockOp source;
+    /** The step, for messages. */
     private final String name;
     /** The stem's input (the image) and its geometry, when {@link #stem} is set. */
     private final int stemIn, stemH, stemW, stemStride, stemPadTop, stemPadLeft;
@@ -181,8 +182,8 @@ final class FusedBlockOp implements Op {
     }
 
     /**
-     * Computes output rows {@code [rowStart, rowEnd)} into {@code outBase} on (row
-     * {@code rowStart} first), band by band. The ring holds the input rows expanded so far;
+     * Computes output rows {@code [rowStart, rowEnd)}, band by band, row {@code y} at
+     * {@code outBase + (y - rowStart) * outW * cout}. The ring holds the input rows expanded so far;
      * {@code nextToExpand} is the first one not yet expanded. Returns the new one, so that a
      * block computing its input with this one ({@link #source}) can ask for the next rows in
      * another call with its ring intact.
