@@ -195,20 +195,26 @@ final class FusedBlockOp implements Op {
         final int dw = this.dw + scratchShift;
         // the source's ring state, kept across its calls (it has no source of its own)
         int sourceNext = source != null ? source.firstInputRow(nextToExpand) : 0;
+        final int staging = in + scratchShift; // with a source: as many rows as the ring
         for (int y0 = rowStart; y0 < rowEnd; y0 += band) {
             int y1 = Math.min(y0 + band, rowEnd);
             if (ringed) {
                 int last = Math.min(inH - 1, (y1 - 1) * stride - padTop + 2);
+                final int staged = nextToExpand;
+                if (source != null && staged <= last) {
+                    // all the rows this band expands, in one call: the ring's wrap would split
+                    // it into short ones, and the source's bands into single rows
+                    sourceNext = source.rows(a, staged, last + 1, scratchShift, sourceNext,
+                            staging);
+                }
                 while (nextToExpand <= last) {
                     // a run of rows contiguous in the ring (split at the wrap), one call
                     int slot = nextToExpand % ringRows;
                     int rows = Math.min(last - nextToExpand + 1, ringRows - slot);
-                    if (source != null) { // the previous block's rows, then as below
-                        int staging = in + scratchShift; // as many rows as the ring
-                        sourceNext = source.rows(a, nextToExpand, nextToExpand + rows,
-                                scratchShift, sourceNext, staging);
-                        k.pointwiseRows(a, staging, rows, inW, expand, Activation.RELU6, a,
-                                ring + slot * inRow + ce, inRow);
+                    if (source != null) { // from the staging rows, as below
+                        k.pointwiseRows(a, staging + (nextToExpand - staged) * inW * cin, rows,
+                                inW, expand, Activation.RELU6, a, ring + slot * inRow + ce,
+                                inRow);
                     } else if (stem != null) { // padded rows: between the zero pixels
                         k.conv3x3Rows(a, stemIn, stemH, stemW, stemStride, stemPadTop,
                                 stemPadLeft, stem, Activation.RELU6, a, ring + slot * inRow + ce,
