@@ -46,8 +46,9 @@ class BlockEquivalenceTest {
             Step ts = testSteps.get(i);
             int inLen = rs.inHeight() * rs.inWidth() * rs.inChannels();
             // Inputs like a real activation: mostly in [-3, 8], so ReLU6 clamps on both sides.
-            // A block that computes its input (from the image, through the stem) reads the image the stem step got: the reference's
-            // input is then its stem's output, and the two are compared as one step.
+            // A block that computes its input (from the image, through the stem, and for block 2
+            // through block 1) reads the image the stem step got: the reference's input is then
+            // its own previous step's output, and the steps fused together are compared as one.
             for (int j = 0; j < inLen && !ts.computesInput(); j++) {
                 float v = (float) (rnd.nextGaussian() * 3 + 1);
                 ra[rs.inOffset() + j] = v;

@@ -290,8 +290,9 @@ public final class ExecutionPlan {
                         expanded = Math.max(expanded, ringRowsOf(st, stemFused) * inRow
                                 + ringRowsOf(b1, stemFused) * Step.expandedRowFloats(b1, true)
                                 + stagingFloats(st, stemFused));
-                        depthwise = Math.max(depthwise, band * outRow
-                                + (long) bandRows(b1.outH, b1.outW) * b1.outW * b1.expandedChannels);
+                        long b1Band = (long) bandRows(b1.outH, b1.outW) * b1.outW
+                                * b1.expandedChannels;
+                        depthwise = Math.max(depthwise, band * outRow + b1Band);
                     }
                 } else {
                     if (st.hasExpand()) {

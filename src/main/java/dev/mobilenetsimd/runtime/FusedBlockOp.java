@@ -183,9 +183,9 @@ final class FusedBlockOp implements Op {
 
     /**
      * Computes output rows {@code [rowStart, rowEnd)}, band by band, row {@code y} at
-     * {@code outBase + (y - rowStart) * outW * cout}. The ring holds the input rows expanded so far;
-     * {@code nextToExpand} is the first one not yet expanded. Returns the new one, so that a
-     * block computing its input with this one ({@link #source}) can ask for the next rows in
+     * {@code outBase + (y - rowStart) * outW * cout}. The ring holds the input rows expanded so
+     * far; {@code nextToExpand} is the first one not yet expanded. Returns the new one, so that
+     * a block computing its input with this one ({@link #source}) can ask for the next rows in
      * another call with its ring intact.
      */
     private int rows(float[] a, int rowStart, int rowEnd, int scratchShift, int nextToExpand,

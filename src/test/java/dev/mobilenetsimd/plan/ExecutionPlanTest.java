@@ -140,7 +140,8 @@ class ExecutionPlanTest {
                 // a ring, a band, staging rows, a chained block's scratch and the output: disjoint
                 for (BufferUse q : writes.subList(i + 1, writes.size())) {
                     assertFalse(b.offset() < q.offset() + q.length()
-                            && q.offset() < b.offset() + b.length(), s + ": " + b + " overlaps " + q);
+                            && q.offset() < b.offset() + b.length(),
+                            s + ": " + b + " overlaps " + q);
                 }
             }
             for (BufferUse b : s.reads()) {
