@@ -67,11 +67,6 @@ public final class BuildAB {
         return (int) Math.max(1, 4e6 / ((double) pixels * cin * cout));
     }
 
-    private static InTurn.Timed network(Build b, double alpha, int resolution, String mode)
-            throws Exception {
-        return network(b, alpha, resolution, mode, 1, -1, -1);
-    }
-
     /**
      * Whole inferences of {@code b}'s model on a session of {@code threads} threads, or with
      * {@code from >= 0} steps {@code from..to} of it, hot, on an arena one inference filled

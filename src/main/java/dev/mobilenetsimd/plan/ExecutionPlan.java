@@ -252,6 +252,17 @@ public final class ExecutionPlan {
         return (long) ringRowsOf(st, stemFused) * st.inW * st.inC;
     }
 
+    /** Floats of a fused block's ring ({@link #ringRowsOf} rows). */
+    private static long ringFloats(Step st, ExecutionMode mode, boolean stemFused) {
+        return ringRowsOf(st, stemFused)
+                * Step.expandedRowFloats(st, paddedRing(st, mode, stemFused));
+    }
+
+    /** Floats of a fused block's band of depthwise output rows. */
+    private static long bandFloats(Step st) {
+        return (long) bandRows(st.outH, st.outW) * st.outW * st.expandedChannels;
+    }
+
     /** Rows of a fused block's ring: what its expand or the stem writes; 0 if neither. */
     private static int ringRowsOf(Step st, boolean stemFused) {
         return writesRing(st, stemFused)
@@ -282,18 +293,14 @@ public final class ExecutionPlan {
                 long outRow = (long) st.outW * st.expandedChannels;
                 zero = Math.max(zero, inRow);
                 if (mode == ExecutionMode.FUSED) {
-                    int band = bandRows(st.outH, st.outW);
-                    expanded = Math.max(expanded, ringRowsOf(st, stemFused) * inRow);
-                    depthwise = Math.max(depthwise, band * outRow);
+                    long ring = ringFloats(st, mode, stemFused), band = bandFloats(st);
                     if (chained && st.index == 2) { // block 1's scratch beside this block's
                         Step b1 = steps.get(1);
-                        expanded = Math.max(expanded, ringRowsOf(st, stemFused) * inRow
-                                + ringRowsOf(b1, stemFused) * Step.expandedRowFloats(b1, true)
-                                + stagingFloats(st, stemFused));
-                        long b1Band = (long) bandRows(b1.outH, b1.outW) * b1.outW
-                                * b1.expandedChannels;
-                        depthwise = Math.max(depthwise, band * outRow + b1Band);
+                        ring += ringFloats(b1, mode, stemFused) + stagingFloats(st, stemFused);
+                        band += bandFloats(b1);
                     }
+                    expanded = Math.max(expanded, ring);
+                    depthwise = Math.max(depthwise, band);
                 } else {
                     if (st.hasExpand()) {
                         expanded = Math.max(expanded, st.inH * inRow);
@@ -337,9 +344,9 @@ public final class ExecutionPlan {
         int chainRing = -1, chainBand = -1, staging = -1;
         if (chained) {
             Step b1 = steps.get(1), b2 = steps.get(2);
-            chainRing = exp.offset() + ringRowsOf(b2, true) * Step.expandedRowFloats(b2, true);
-            staging = chainRing + ringRowsOf(b1, true) * Step.expandedRowFloats(b1, true);
-            chainBand = dw.offset() + bandRows(b2.outH, b2.outW) * b2.outW * b2.expandedChannels;
+            chainRing = exp.offset() + (int) ringFloats(b2, mode, true);
+            staging = chainRing + (int) ringFloats(b1, mode, true);
+            chainBand = dw.offset() + (int) bandFloats(b2);
         }
         BufferUse cur = input;
         boolean toAct0 = true;
@@ -373,7 +380,8 @@ public final class ExecutionPlan {
             }
             st.inOffset = st.computesStem ? -1 : st.computesPreviousBlock ? staging : cur.offset();
             st.outOffset = chainedBlock1 ? -1 : out.offset();
-            // a block computing the stem reads the whole image, its input the stem's output
+            // a block computing its input (with the stem, and for block 2 block 1 too) reads the
+            // whole image
             reads.add(st.computesInput() ? cur : new BufferUse(cur.buffer(), cur.offset(), inLen));
             if (st.kind == Step.Kind.BOTTLENECK) {
                 st.expandedRowsPadded = paddedRing(st, mode, stemFused);
@@ -397,7 +405,7 @@ public final class ExecutionPlan {
                 }
                 if (st.computesPreviousBlock) {
                     writes.add(new BufferUse(exp.buffer(), staging,
-                            st.expandedRows * st.inW * st.inC));
+                            (int) stagingFloats(st, stemFused)));
                     writes.addAll(carried);
                 }
                 st.depthwiseOffset = chainedBlock1 ? chainBand : dw.offset();

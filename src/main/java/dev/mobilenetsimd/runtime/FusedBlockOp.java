@@ -26,7 +26,7 @@ import java.util.Arrays;
  * ({@link Step#computesStem}): the stem's 3x3 convolution writes them from the image into the
  * same padded ring, so the stem's output, the network's largest activation, is never stored.
  * Block 2 can in turn compute its input rows with block 1 ({@link Step#computesPreviousBlock}):
- * before each expand call, block 1 produces the rows it will read into staging rows, its own ring
+ * before each band, block 1 writes the rows the band will expand into staging rows, its own ring
  * kept from call to call, so block 1's output is never stored either.
  */
 final class FusedBlockOp implements Op {
