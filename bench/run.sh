@@ -23,8 +23,12 @@
 #   bench/run.sh ab [REV] [-- ARGS]  # git revision REV (default HEAD) against the working tree
 #                                    # in one JVM, inferences in turn (BuildAB; ARGS e.g.
 #                                    # --variant 0.75/224, --steps 0-2 for steps run hot, or
-#                                    # --pointwise 112x96x24 for layers)
+#                                    # --pointwise 112x96x24 for layers; with REV = HEAD and
+#                                    # --mode fused --mode-b layerwise, the two modes' steps)
 #                                    # into reports/adhoc/ab-REV.md
+#   bench/run.sh paired-steps [-- ARGS]    # those per-step medians for fused and layer by layer
+#                                    # in one JVM, in turn (PairedSteps; ARGS e.g. --rounds 400)
+#                                    # into reports/adhoc/paired-steps.md
 #   bench/run.sh steps [SETUP] [-- ARGS]   # each step's median in network order and hot, in one
 #                                    # JVM (StepProfile; ARGS e.g. --variant 0.5/224 --rounds 500)
 #                                    # into reports/adhoc/steps-SETUP.md; SETUP as for alternate
@@ -193,6 +197,16 @@ case "${1:-quick}" in
     adhoc_tool "$reports/adhoc/steps-$setup.md" \
         "StepProfile, $setup${setup_flags:+ ($setup_flags)}${*:+ $*}" "$setup_flags" \
         dev.mobilenetsimd.StepProfile --mode "$setup_mode" "$@"
+    exit 0 ;;
+  paired-steps)
+    # StepProfile's per-step times for fused and layer by layer in one JVM, in turn
+    # (dev.mobilenetsimd.PairedSteps); ARGS as for it, e.g. --rounds 400.
+    shift
+    [ "${1:-}" = "--" ] && shift
+    JAVA_HOME=${JAVA_HOME:-$JDK25_HOME}
+    build_classes
+    adhoc_tool "$reports/adhoc/paired-steps.md" "PairedSteps${*:+ $*}" "" \
+        dev.mobilenetsimd.PairedSteps "$@"
     exit 0 ;;
   paired)
     # Fused and layer by layer in one JVM on shared weights, inferences in turn

@@ -16,13 +16,18 @@ import java.util.Random;
  * ratio is what a change did. {@code bench/run.sh ab REV} builds a git revision as build A and
  * the working tree as B.
  *
- * <pre>BuildAB A_CLASSES B_CLASSES [--variant 1.0/224] [--mode fused|layerwise] [--warmup 25]
+ * <pre>BuildAB A_CLASSES B_CLASSES [--variant 1.0/224] [--mode fused|layerwise]
+ *         [--mode-b fused|layerwise] [--warmup 25]
  *         [--rounds N] [--per N] [--threads N] [--steps FROM-TO]
  *         [--pointwise PIXELSxCINxCOUT[+r|+relu],...]</pre>
  *
  * <p>{@code --steps} times plan steps {@code FROM..TO} of each build, run hot one after the
  * other on an arena that one whole inference filled: the way to compare steps that one build
  * fuses into another (in both builds the range must cover the same work).
+ *
+ * <p>{@code --mode-b} runs build B in another execution mode than A ({@code --mode}): with the
+ * same build twice, fused against layer by layer in one JVM, per step range with {@code --steps}
+ * (where whole inferences are what {@code PairedModes} compares).
  *
  * <p>Each round times {@code per} inferences (or layer calls) of each build, the builds taking
  * turns at going first; the result is each build's median, their ratio, and the spread of the
@@ -190,7 +195,8 @@ public final class BuildAB {
         } catch (IllegalArgumentException e) {
             System.err.println("BuildAB: " + e.getMessage());
             System.err.println("usage: BuildAB A_CLASSES B_CLASSES [--variant 1.0/224]"
-                    + " [--mode fused|layerwise] [--warmup S] [--rounds N] [--per N]"
+                    + " [--mode fused|layerwise] [--mode-b fused|layerwise] [--warmup S]"
+                    + " [--rounds N] [--per N]"
                     + " [--threads N] [--steps FROM-TO] [--pointwise 112x96x24,3136x144x24+r]");
             System.exit(2);
         } catch (Exception e) {
@@ -202,7 +208,7 @@ public final class BuildAB {
         if (args.length < 2) {
             throw new IllegalArgumentException("two classes directories are needed");
         }
-        String variant = "1.0/224", mode = "fused", layers = null;
+        String variant = "1.0/224", mode = "fused", modeB = null, layers = null;
         int[] steps = null;
         int threads = 1;
         // two builds to compile: C2 alone takes 10-13 s for one on this 2-core host
@@ -213,6 +219,7 @@ public final class BuildAB {
                 case "--variant":
                     variant = StepProfile.requireValue("--variant", value); i++; break;
                 case "--mode": mode = StepProfile.requireValue("--mode", value); i++; break;
+                case "--mode-b": modeB = StepProfile.requireValue("--mode-b", value); i++; break;
                 case "--warmup": warmup = StepProfile.positive("--warmup", value); i++; break;
                 case "--rounds": rounds = StepProfile.positive("--rounds", value); i++; break;
                 case "--per": per = StepProfile.positive("--per", value); i++; break;
@@ -228,8 +235,14 @@ public final class BuildAB {
         if (steps != null && threads > 1) {
             throw new IllegalArgumentException("--steps runs steps on one thread: drop --threads");
         }
-        if (!mode.equals("fused") && !mode.equals("layerwise")) {
-            throw new IllegalArgumentException("--mode " + mode + ": expected fused or layerwise");
+        modeB = modeB == null ? mode : modeB;
+        for (String m : new String[] {mode, modeB}) {
+            if (!m.equals("fused") && !m.equals("layerwise")) {
+                throw new IllegalArgumentException("mode " + m + ": expected fused or layerwise");
+            }
+        }
+        if (layers != null && !modeB.equals(mode)) {
+            throw new IllegalArgumentException("--mode-b is for networks and steps, not layers");
         }
         Build a = new Build(args[0]), b = new Build(args[1]);
         if (layers != null) {
@@ -244,12 +257,14 @@ public final class BuildAB {
             ModelConfig cfg = StepProfile.parseVariant(variant);
             System.err.printf(Locale.ROOT, "MobileNetV2 %s %s, builds A and B in one JVM:"
                     + " warming up for %d s, then %d rounds of %d inferences each ...%n",
-                    variant, mode, warmup, rounds, per);
+                    variant, mode + (modeB.equals(mode) ? "" : " (A) and " + modeB + " (B)"),
+                    warmup, rounds, per);
             int from = steps == null ? -1 : steps[0], to = steps == null ? -1 : steps[1];
-            compare(variant + " " + mode + (threads > 1 ? ", " + threads + " threads" : "")
+            compare(variant + " " + mode + (modeB.equals(mode) ? "" : " (A) vs " + modeB + " (B)")
+                            + (threads > 1 ? ", " + threads + " threads" : "")
                             + (steps == null ? "" : ", steps " + from + "-" + to + " hot"),
                     network(a, cfg.alpha(), cfg.resolution(), mode, threads, from, to),
-                    network(b, cfg.alpha(), cfg.resolution(), mode, threads, from, to), 1,
+                    network(b, cfg.alpha(), cfg.resolution(), modeB, threads, from, to), 1,
                     warmup, rounds, per);
         } else {
             for (String shape : layers.split(",")) {

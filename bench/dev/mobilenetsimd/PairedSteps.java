@@ -1,0 +1,206 @@
+package dev.mobilenetsimd;
+
+import dev.mobilenetsimd.kernels.KernelSets;
+import dev.mobilenetsimd.plan.ExecutionMode;
+import dev.mobilenetsimd.plan.Step;
+import dev.mobilenetsimd.runtime.CompiledNetwork;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * Where fusion gains, block by block: {@link StepProfile}'s two measurements (each step in
+ * network order, and hot) for fused and layer-by-layer execution in one JVM, on one set of packed
+ * weights ({@link MobileNetV2#withMode}), the two modes taking turns (each goes first every other
+ * round). Separate runs of {@code StepProfile} meet different host states (the host check moved by
+ * 20% between two such runs), so their per-step times cannot be set side by side; these can.
+ *
+ * <p>A step that the fused plan folds into the next one (the stem and block 1, which block 2
+ * computes) is reported together with it, in both modes, so each row covers the same work.
+ * Each row's time is the median over rounds of the row's steps summed within the round.
+ *
+ * <pre>PairedSteps [--variant ALPHA/RESOLUTION] [--warmup SECONDS] [--rounds N]</pre>
+ */
+public final class PairedSteps {
+    private PairedSteps() {}
+
+    public static void main(String[] args) {
+        try {
+            run(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("PairedSteps: " + e.getMessage());
+            System.err.println("usage: PairedSteps [--variant 1.0/224] [--warmup SECONDS]"
+                    + " [--rounds N]");
+            System.exit(2);
+        }
+    }
+
+    /** One mode's model, session and arena. */
+    private static final class Side {
+        final MobileNetV2 model;
+        final Session session;
+        final float[] arena;
+        final CompiledNetwork net;
+
+        Side(MobileNetV2 model) {
+            this.model = model;
+            this.session = model.newSession();
+            this.arena = session.arena();
+            this.net = model.network();
+        }
+
+        /** One inference in network order, step {@code s} timed into {@code into[s][round]}. */
+        void timeSteps(long[][] into, int round) {
+            for (int s = 0; s < into.length; s++) {
+                long t0 = System.nanoTime();
+                net.runStep(s, arena);
+                into[s][round] = System.nanoTime() - t0;
+            }
+        }
+
+        /** Steps {@code [from, to]} once, hot, timed. */
+        long timeHot(int from, int to) {
+            long t0 = System.nanoTime();
+            for (int s = from; s <= to; s++) {
+                net.runStep(s, arena);
+            }
+            return System.nanoTime() - t0;
+        }
+    }
+
+    private static void run(String[] args) {
+        String variant = "1.0/224";
+        int warmupSeconds = 25;
+        int rounds = 600;
+        for (int i = 0; i < args.length; i++) {
+            String value = i + 1 < args.length ? args[i + 1] : null;
+            switch (args[i]) {
+                case "--variant": variant = StepProfile.requireValue("--variant", value); i++; break;
+                case "--warmup": warmupSeconds = StepProfile.positive("--warmup", value); i++; break;
+                case "--rounds": rounds = StepProfile.positive("--rounds", value); i++; break;
+                default: throw new IllegalArgumentException("unknown argument '" + args[i] + "'");
+            }
+        }
+        ModelConfig cfg = StepProfile.parseVariant(variant);
+        MobileNetV2 fusedModel = MobileNetV2.create(cfg, Weights.random(cfg, 42),
+                KernelSets.vector(), ExecutionMode.FUSED);
+        Side fused = new Side(fusedModel);
+        Side layerwise = new Side(fusedModel.withMode(ExecutionMode.LAYERWISE));
+        float[] image = new float[fusedModel.inputLength()];
+        Random rnd = new Random(43);
+        for (int i = 0; i < image.length; i++) {
+            image[i] = rnd.nextFloat() * 2 - 1;
+        }
+        List<Step> steps = fusedModel.plan().steps();
+        int[][] rows = rows(steps);
+
+        System.err.printf(Locale.ROOT, "MobileNetV2 %s, %s kernels, fused and layer by layer on"
+                + " shared weights: warming up for %d s ...%n", variant,
+                fusedModel.kernels().name(), warmupSeconds);
+        long end = System.nanoTime() + warmupSeconds * 1_000_000_000L;
+        while (System.nanoTime() < end) {
+            fused.session.run(image);
+            layerwise.session.run(image);
+        }
+        fused.session.run(image); // each arena holds its input, as run() leaves it for runStep
+        layerwise.session.run(image);
+
+        System.err.printf(Locale.ROOT, "network order: %d inferences of each mode in turn ...%n",
+                rounds);
+        long[][] orderF = new long[steps.size()][rounds], orderL = new long[steps.size()][rounds];
+        for (int r = 0; r < rounds; r++) {
+            if (r % 2 == 0) {
+                fused.timeSteps(orderF, r);
+                layerwise.timeSteps(orderL, r);
+            } else {
+                layerwise.timeSteps(orderL, r);
+                fused.timeSteps(orderF, r);
+            }
+        }
+
+        System.err.printf(Locale.ROOT, "hot: each row %d times per mode, in turn ...%n", rounds);
+        long[][] hotF = new long[rows.length][rounds], hotL = new long[rows.length][rounds];
+        for (int row = 0; row < rows.length; row++) {
+            int from = rows[row][0], to = rows[row][1];
+            for (int r = 0; r < rounds / 10; r++) { // back into cache first
+                fused.timeHot(from, to);
+                layerwise.timeHot(from, to);
+            }
+            for (int r = 0; r < rounds; r++) {
+                if (r % 2 == 0) {
+                    hotF[row][r] = fused.timeHot(from, to);
+                    hotL[row][r] = layerwise.timeHot(from, to);
+                } else {
+                    hotL[row][r] = layerwise.timeHot(from, to);
+                    hotF[row][r] = fused.timeHot(from, to);
+                }
+            }
+        }
+
+        System.out.println("| steps | what | M MACs | fused, network order µs | layer by layer µs"
+                + " | L ÷ F | fused GFLOP/s | fused, hot µs | layer by layer µs | L ÷ F |");
+        System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        double[] sums = new double[4];
+        for (int row = 0; row < rows.length; row++) {
+            int from = rows[row][0], to = rows[row][1];
+            long macs = 0;
+            StringBuilder name = new StringBuilder();
+            for (int s = from; s <= to; s++) {
+                macs += steps.get(s).macs();
+                name.append(s > from ? " + " : "").append(steps.get(s).name());
+            }
+            double of = rowMedian(orderF, from, to), ol = rowMedian(orderL, from, to);
+            double hf = StepProfile.medianMicros(hotF[row]);
+            double hl = StepProfile.medianMicros(hotL[row]);
+            double[] v = {of, ol, hf, hl};
+            for (int i = 0; i < 4; i++) {
+                sums[i] += v[i];
+            }
+            System.out.printf(Locale.ROOT, "| %s | %s | %.2f | %.1f | %.1f | %.3f | %.0f | %.1f"
+                    + " | %.1f | %.3f |%n", from == to ? "" + from : from + "–" + to, name,
+                    macs / 1e6, of, ol, ol / of, 2 * macs / (of * 1e3), hf, hl, hl / hf);
+        }
+        System.out.printf(Locale.ROOT, "| | **sum of the rows** | | **%.1f** | **%.1f** |"
+                + " **%.3f** | | **%.1f** | **%.1f** | **%.3f** |%n", sums[0], sums[1],
+                sums[1] / sums[0], sums[2], sums[3], sums[3] / sums[2]);
+        double wholeF = wholeMedian(orderF), wholeL = wholeMedian(orderL);
+        System.out.printf(Locale.ROOT, "%nWhole inferences in network order (median over %d rounds"
+                + " of the steps' sum, timers included): fused %.1f µs, layer by layer %.1f µs,"
+                + " ratio %.3f.%n", rounds, wholeF, wholeL, wholeL / wholeF);
+        fused.session.close();
+        layerwise.session.close();
+    }
+
+    /**
+     * The rows: {@code [from, to]} step ranges, a step that the fused plan folds into the next one
+     * joined with it (the plans of both modes have the same steps).
+     */
+    private static int[][] rows(List<Step> steps) {
+        List<int[]> rows = new ArrayList<>();
+        for (int s = 0; s < steps.size(); s++) {
+            int from = s;
+            while (steps.get(s).fusedIntoNext() && s + 1 < steps.size()) {
+                s++;
+            }
+            rows.add(new int[] {from, s});
+        }
+        return rows.toArray(new int[0][]);
+    }
+
+    /** Median over rounds of steps {@code [from, to]} summed within each round, in µs. */
+    private static double rowMedian(long[][] perStep, int from, int to) {
+        long[] sums = new long[perStep[0].length];
+        for (int s = from; s <= to; s++) {
+            for (int r = 0; r < sums.length; r++) {
+                sums[r] += perStep[s][r];
+            }
+        }
+        return StepProfile.medianMicros(sums);
+    }
+
+    private static double wholeMedian(long[][] perStep) {
+        return rowMedian(perStep, 0, perStep.length - 1);
+    }
+}
