@@ -332,6 +332,7 @@ if [ "$profile" = quick ]; then
   POPT="-f 1 -wi 3 -w 300ms -i 5 -r 300ms"
   AOPT="-f 1 -wi 10 -w 1s -i 5 -r 1s -prof gc"
   MAXVEC=(32 16)
+  PSOPT="--rounds 400"
   # A subset of the layer shapes: the first and last layers and a few in between.
   SHAPES_PointwiseBench="12544x32x16,12544x16x96,3136x96x24,3136x24x144,784x192x32+r,196x384x64+r"
   SHAPES_PointwiseBench+=",49x960x320,49x320x1280"
@@ -347,6 +348,7 @@ else
   POPT="-f 2 -wi 3 -w 1s -i 5 -r 1s"
   AOPT="-f 1 -wi 10 -w 1s -i 5 -r 1s -prof gc"
   MAXVEC=(32 16)
+  PSOPT="--rounds 1000"
 fi
 # Network runs warm up for 10 iterations on both JDKs. The first inference takes 3-6 s (the
 # Vector API before C2, boxing every vector), and C2 finishes the kernels and the runtime some
@@ -355,7 +357,7 @@ fi
 # 17 needed 10 on the Xeon already).
 if [ "${BENCH_SMOKE:-}" = 1 ]; then
   KOPT="-f 1 -wi 1 -w 100ms -i 1 -r 100ms"; NOPT=$KOPT; B8OPT=$KOPT; BOPT=$KOPT; POPT=$KOPT
-  AOPT="$KOPT -prof gc"
+  AOPT="$KOPT -prof gc"; PSOPT="--warmup 1 --rounds 10"
 fi
 NOSW="-jvmArgsAppend -XX:-UseSuperWord"
 vbits() { echo "-jvmArgsAppend -Dmobilenet.vectorBits=$1"; }
@@ -411,6 +413,10 @@ for jdk in "${JDKS[@]}"; do
     # Both JVM options the README recommends: also without safepoint polls in counted loops.
     add "$jdk" "NetworkBench-jvmoptions-vector-${WIDTHS[0]}" '\.NetworkBench\.' \
         "$NOPT -p batch=1 -p variant=1.0/224 -p backend=vector-fused,vector-layerwise $(vbits "${WIDTHS[0]}") -jvmArgsAppend -XX:+UseTransparentHugePages -jvmArgsAppend -XX:-UseCountedLoopSafepoints"
+  fi
+  # Each step fused and layer by layer in one JVM, in turn (not JMH; JDK 25 only).
+  if [ "$jdk" = 25 ] && [ -f bench/dev/mobilenetsimd/PairedSteps.java ]; then
+    add "$jdk" PairedSteps tool:PairedSteps "$PSOPT"
   fi
   # Bytes allocated per inference in steady state (JMH's GC profiler): ~0 once compiled.
   add "$jdk" AllocationBench '\.AllocationBench\.' "$AOPT"
@@ -502,6 +508,15 @@ for r in "${runs[@]}"; do
   if [ ! -x "$java" ]; then log "    JDK $jdk not found at $java: skipped"; continue; fi
   mkdir -p "$data/jdk$jdk"
   out="$data/jdk$jdk/$name"
+  if [[ "$regex" == tool:* ]]; then # a one-JVM tool, not JMH: its markdown into $out.md
+    # shellcheck disable=SC2086  # opts are word-split on purpose
+    if ! ${BENCH_CPU:+taskset -c "$BENCH_CPU"} "$java" --add-modules jdk.incubator.vector \
+        -cp "$cp" "dev.mobilenetsimd.${regex#tool:}" $opts > "$out.md" 2> "$out.log"; then
+      failed=$((failed + 1))
+      log "    FAILED: see $out.log"
+    fi
+    continue
+  fi
   # shellcheck disable=SC2086  # opts are word-split on purpose
   ${BENCH_CPU:+taskset -c "$BENCH_CPU"} "$java" --add-modules jdk.incubator.vector -cp "$cp" \
       org.openjdk.jmh.Main "$regex" $opts -rf json -rff "$out.json" > "$out.log" 2>&1 &

@@ -38,6 +38,8 @@ public final class ReportGenerator {
     /** The classes the report knows as whole-network, per-block and peak benchmarks. */
     static final String NETWORK = "NetworkBench", BLOCK = "BlockBench", PEAK = "FmaPeakBench",
             ALLOCATION = "AllocationBench";
+    /** The one-JVM per-step tool a profile runs besides JMH ({@code data/jdk25/PairedSteps.md}). */
+    static final String PAIRED_STEPS = "PairedSteps";
 
     private final Path dataDir;
     private final Path reportDir;
@@ -46,6 +48,8 @@ public final class ReportGenerator {
     private final Properties machine = new Properties();
     private final Map<String, Long> networkMacs = new HashMap<>();
     private final StringBuilder md = new StringBuilder();
+    /** The markdown {@code PairedSteps} printed (JDK 25), or null if the profile did not run it. */
+    private String pairedSteps;
     private Charts charts;
 
     ReportGenerator(Path dataDir, Path reportDir) {
@@ -100,6 +104,10 @@ public final class ReportGenerator {
             }
         }
         results.addAll(byKey.values());
+        Path paired = dataDir.resolve("jdk25").resolve(PAIRED_STEPS + ".md");
+        if (Files.isRegularFile(paired)) {
+            pairedSteps = Files.readString(paired, StandardCharsets.UTF_8).strip();
+        }
         try (Stream<Path> s = Files.walk(dataDir)) {
             for (Path log : s.filter(p -> p.toString().endsWith(".log")).sorted().collect(Collectors.toList())) {
                 long failures = Files.readAllLines(log, StandardCharsets.UTF_8).stream()
@@ -604,6 +612,7 @@ public final class ReportGenerator {
         List<Result> rs = results.stream().filter(r -> r.benchClass.equals(BLOCK)).collect(Collectors.toList());
         if (rs.isEmpty()) {
             md.append(NOT_MEASURED).append("\n\n");
+            pairedStepsSection();
             return;
         }
         List<Step> steps = standardSteps();
@@ -664,6 +673,26 @@ public final class ReportGenerator {
                     + " inside block 2 (neither output is ever stored), so the three share a row:"
                     + " fused, the stem's and block 1's own steps do nothing.\n\n");
         }
+        pairedStepsSection();
+    }
+
+    /**
+     * {@code PairedSteps}' table: both modes in one JVM, taking turns, so that a change of the
+     * host's state between forks (which moves the JMH forks above by 10-30% here) hits both.
+     */
+    private void pairedStepsSection() {
+        md.append("### Both modes in one JVM, in turn (PairedSteps, JDK 25, preferred width)\n\n");
+        if (pairedSteps == null) {
+            md.append(NOT_MEASURED).append("\n\n");
+            return;
+        }
+        md.append("Each step timed inside whole inferences (network order: its weights and"
+                + " input as cold as in real use) and alone in a tight loop (hot), fused and"
+                + " layer by layer on one set of packed weights, the two modes taking turns."
+                + " The forks above meet the host in whatever state it is in when each runs;"
+                + " here both modes meet the same one, so this is the steadier comparison."
+                + " L ÷ F is the layer-by-layer time over the fused time.\n\n");
+        md.append(pairedSteps).append("\n\n");
     }
 
     /**
@@ -746,7 +775,10 @@ public final class ReportGenerator {
         md.append("- MACs: network and blocks from the execution plan (`ExecutionPlan.totalMacs`, `Step.macs`); "
                 + "kernels from their shape parameter.\n");
         md.append("- Allocation: JMH's GC profiler (`-prof gc`) on `AllocationBench`, its "
-                + "`gc.alloc.rate.norm` (bytes per operation) and `gc.count`.\n\n");
+                + "`gc.alloc.rate.norm` (bytes per operation) and `gc.count`.\n");
+        md.append("- Not JMH: `PairedSteps` (bench/) times each step with `System.nanoTime` around"
+                + " it, both modes in one JVM, and prints its table into"
+                + " `data/jdk25/PairedSteps.md`; medians over its rounds.\n\n");
         List<String> files = results.stream().map(r -> r.file).distinct().sorted().collect(Collectors.toList());
         md.append("<details><summary>").append(files.size()).append(" result files</summary>\n\n");
         files.forEach(f -> md.append("- `").append(f).append("`\n"));
