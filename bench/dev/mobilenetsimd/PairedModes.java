@@ -3,7 +3,6 @@ package dev.mobilenetsimd;
 import dev.mobilenetsimd.kernels.KernelSets;
 import dev.mobilenetsimd.plan.ExecutionMode;
 import java.util.Locale;
-import java.util.Random;
 
 /**
  * Fused against layer-by-layer execution in one JVM, on one set of packed weights
@@ -51,11 +50,7 @@ public final class PairedModes {
                 ExecutionMode.FUSED);
         MobileNetV2 layerwise = fused.withMode(ExecutionMode.LAYERWISE);
         Session[] sessions = {fused.newSession(), layerwise.newSession()};
-        float[] image = new float[fused.inputLength()];
-        Random rnd = new Random(43);
-        for (int i = 0; i < image.length; i++) {
-            image[i] = rnd.nextFloat() * 2 - 1;
-        }
+        float[] image = StepProfile.randomImage(fused.inputLength());
         float[] logits = new float[fused.classes()];
         System.err.printf(Locale.ROOT, "MobileNetV2 %s, %s kernels, fused and layer by layer on"
                 + " shared weights: warming up for %d s ...%n", variant,

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Random;
 
 /**
  * Where fusion gains, block by block: {@link StepProfile}'s two measurements (each step in
@@ -88,11 +87,7 @@ public final class PairedSteps {
                 KernelSets.vector(), ExecutionMode.FUSED);
         Side fused = new Side(fusedModel);
         Side layerwise = new Side(fusedModel.withMode(ExecutionMode.LAYERWISE));
-        float[] image = new float[fusedModel.inputLength()];
-        Random rnd = new Random(43);
-        for (int i = 0; i < image.length; i++) {
-            image[i] = rnd.nextFloat() * 2 - 1;
-        }
+        float[] image = StepProfile.randomImage(fusedModel.inputLength());
         List<Step> steps = fusedModel.plan().steps();
         int[][] rows = rows(steps);
 

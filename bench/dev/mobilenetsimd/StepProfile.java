@@ -57,11 +57,7 @@ public final class StepProfile {
                 mode);
         Session session = model.newSession();
         float[] arena = session.arena();
-        float[] image = new float[model.inputLength()];
-        Random rnd = new Random(43);
-        for (int i = 0; i < image.length; i++) {
-            image[i] = rnd.nextFloat() * 2 - 1;
-        }
+        float[] image = StepProfile.randomImage(model.inputLength());
         List<Step> steps = model.plan().steps();
         System.err.printf(Locale.ROOT, "MobileNetV2 %s, %s, %s kernels: warming up for %d s ...%n",
                 variant, mode.name().toLowerCase(Locale.ROOT), model.kernels().name(),
@@ -123,6 +119,16 @@ public final class StepProfile {
                 + " **%.2f** |%n", sumOrdered, sumHot, sumOrdered / sumHot);
         System.out.printf(Locale.ROOT, "%nWhole inference in network order (median of %d,"
                 + " timers included): %.1f µs%n", rounds, medianMicros(totals));
+    }
+
+    /** The tools' input: {@code length} values uniform in [-1, 1), the same every run. */
+    static float[] randomImage(int length) {
+        float[] image = new float[length];
+        Random rnd = new Random(43);
+        for (int i = 0; i < image.length; i++) {
+            image[i] = rnd.nextFloat() * 2 - 1;
+        }
+        return image;
     }
 
     static double medianMicros(long[] nanos) {
