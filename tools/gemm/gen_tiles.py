@@ -8,8 +8,9 @@ named locals in registers but not arrays of vectors. Usage, from the project roo
 
 Each entry is (rows, vectors, with_epilogues, role). With epilogues, the file also has
 tileRelu6 / tileLinear / tileResidual, which finish in registers instead of via scratch, and the
-tiles of MASKED_VECTORS vectors also tileRelu6Masked / tileLinearMasked, and the tiles in
-FIXED_K also tileLinearK<n>: tileLinear with the input-channel count a constant.
+tiles of MASKED_VECTORS vectors also tileRelu6Masked / tileLinearMasked, the tiles of GAP_ROWS rows
+tileRelu6Gap (a tile crossing an output row's end), and the tiles in FIXED_K also
+tileLinearK<n>: tileLinear with the input-channel count a constant.
 """
 import os
 
@@ -102,6 +103,7 @@ def method(R, V, kind, fixed_k=None):
         "relu6": "static void tileRelu6(float[] in, int inOff, int cin, float[] wd, int panelOff, float[] out, int outOff, int cout) {",
         "linear": "static void tileLinear(float[] in, int inOff, int cin, float[] wd, int panelOff, float[] out, int outOff, int cout) {",
         "residual": "static void tileResidual(float[] in, int inOff, int cin, float[] wd, int panelOff, float[] res, int resOff, float[] out, int outOff, int cout) {",
+        "relu6Gap": "static void tileRelu6Gap(float[] in, int inOff, int cin, float[] wd, int panelOff, float[] out, int outOff, int cout, int split, int gap) {",
     }[kind]
     doc = {
         "tile": [f"One tile: {R} pixel{'s' if R > 1 else ''} starting at {{@code in[inOff]}} (rows {{@code cin >= 1}} floats",
@@ -114,6 +116,10 @@ def method(R, V, kind, fixed_k=None):
         "linear": ["One tile with the linear epilogue: accumulators stored straight to {@code out}."],
         "residual": ["One tile with the linear epilogue plus the residual: {@code out = acc + res}, each residual",
                      "vector loaded just before the store of the same lanes (so {@code res} may alias {@code out})."],
+        "relu6Gap": ["{@link #tileRelu6} for a tile that crosses the end of an output row: pixels",
+                     "{@code r >= split} ({@code 1 <= split < ROWS}) are stored {@code gap} floats further on, at",
+                     "the next row's start. A padded ring row's tiles cross its end; stored through scratch they",
+                     "cost the narrow blocks' expansions a few percent (reports/LOWERING.md, session 17)."],
     }[kind]
     if masked:
         sig = sig.replace("tileRelu6(", "tileRelu6Masked(").replace("tileLinear(", "tileLinearMasked(")
@@ -131,6 +137,11 @@ def method(R, V, kind, fixed_k=None):
         L.append(f"        final int cin = {fixed_k};")
     L += prologue(R, V)
     L += k_loop(R, V)
+    if kind == "relu6Gap":  # each pixel's store offset, the next row's gap added from split on
+        L.append("        final int out0 = outOff;")
+        for r in range(1, R):
+            L.append(f"        final int out{r} = outOff + {offset('', r, 0, 'cout').lstrip(' +')}"
+                     f" + (split <= {r} ? gap : 0);")
     for r in range(R):
         for j in range(V):
             a = acc(r, j)
@@ -140,6 +151,8 @@ def method(R, V, kind, fixed_k=None):
                 m = ", m" if masked and j == V - 1 else ""
                 if kind == "relu6":
                     L.append(f"        {relu6(a)}.intoArray(out, {offset('outOff', r, j, 'cout')}{m});")
+                elif kind == "relu6Gap":
+                    L.append(f"        {relu6(a)}.intoArray(out, {offset(f'out{r}', 0, j, '')});")
                 elif kind == "linear":
                     L.append(f"        {a}.intoArray(out, {offset('outOff', r, j, 'cout')}{m});")
                 else:
@@ -155,6 +168,9 @@ WIDTH = 100
 # Not the 14x1 tile, nor a masked residual: those methods are too big for C1 ("out of virtual
 # registers"), and a method C1 cannot compile at tier 3 may never reach C2 (it ran 100x slower).
 MASKED_VECTORS = (2,)
+# Tiles that also get tileRelu6Gap, for the expansions into padded ring rows (rows of 7 pixels or
+# more; the 14-row tile crosses a 7-pixel row's end twice and keeps the scratch path).
+GAP_ROWS = (4, 5, 6, 7)
 # Input-channel counts that get a constant-cin tileLinear: block 1's projection in the published
 # models, the one layer that reaches the 14x1 tileLinear (one whole output vector, no residual):
 # 24 and 32 channels into 16 at 512 bits (width multipliers 0.75 and 1.0), 16 into 8 at 256.
@@ -232,6 +248,8 @@ def source(R, V, epilogues, role):
     kinds = ["tile"] + (["relu6", "linear", "residual"] if epilogues else [])
     if epilogues and V in MASKED_VECTORS:
         kinds += ["relu6M", "linearM"]
+    if epilogues and R in GAP_ROWS:
+        kinds += ["relu6Gap"]
     for i, kind in enumerate(kinds):
         if i:
             L.append("")

@@ -479,4 +479,152 @@ final class GemmMr4Nr6v {
         acc35.add(FloatVector.fromArray(S, res, resOff + 3 * cout + 5 * LANES))
                 .intoArray(out, outOff + 3 * cout + 5 * LANES);
     }
+
+    /**
+     * {@link #tileRelu6} for a tile that crosses the end of an output row: pixels
+     * {@code r >= split} ({@code 1 <= split < ROWS}) are stored {@code gap} floats further on, at
+     * the next row's start. A padded ring row's tiles cross its end; stored through scratch they
+     * cost the narrow blocks' expansions a few percent (reports/LOWERING.md, session 17).
+     */
+    static void tileRelu6Gap(float[] in, int inOff, int cin, float[] wd, int panelOff, float[] out,
+                             int outOff, int cout, int split, int gap) {
+        final int biasOff = panelOff + cin * PANEL;
+        final FloatVector bias0 = FloatVector.fromArray(S, wd, biasOff);
+        final FloatVector bias1 = FloatVector.fromArray(S, wd, biasOff + LANES);
+        final FloatVector bias2 = FloatVector.fromArray(S, wd, biasOff + 2 * LANES);
+        final FloatVector bias3 = FloatVector.fromArray(S, wd, biasOff + 3 * LANES);
+        final FloatVector bias4 = FloatVector.fromArray(S, wd, biasOff + 4 * LANES);
+        final FloatVector bias5 = FloatVector.fromArray(S, wd, biasOff + 5 * LANES);
+        FloatVector acc00 = bias0, acc01 = bias1, acc02 = bias2;
+        FloatVector acc03 = bias3, acc04 = bias4, acc05 = bias5;
+        FloatVector acc10 = bias0, acc11 = bias1, acc12 = bias2;
+        FloatVector acc13 = bias3, acc14 = bias4, acc15 = bias5;
+        FloatVector acc20 = bias0, acc21 = bias1, acc22 = bias2;
+        FloatVector acc23 = bias3, acc24 = bias4, acc25 = bias5;
+        FloatVector acc30 = bias0, acc31 = bias1, acc32 = bias2;
+        FloatVector acc33 = bias3, acc34 = bias4, acc35 = bias5;
+        final int in0 = inOff;
+        final int in1 = in0 + cin;
+        final int in2 = in1 + cin;
+        final int in3 = in2 + cin;
+        final int lastK = cin - 1;
+        int wk = panelOff;
+        for (int k = 0; k < lastK; k++, wk += PANEL) {
+            final FloatVector w0 = FloatVector.fromArray(S, wd, wk);
+            final FloatVector w1 = FloatVector.fromArray(S, wd, wk + LANES);
+            final FloatVector w2 = FloatVector.fromArray(S, wd, wk + 2 * LANES);
+            final FloatVector w3 = FloatVector.fromArray(S, wd, wk + 3 * LANES);
+            final FloatVector w4 = FloatVector.fromArray(S, wd, wk + 4 * LANES);
+            final FloatVector w5 = FloatVector.fromArray(S, wd, wk + 5 * LANES);
+            final FloatVector x0 = FloatVector.broadcast(S, in[in0 + k]);
+            acc00 = x0.fma(w0, acc00); acc01 = x0.fma(w1, acc01); acc02 = x0.fma(w2, acc02);
+            acc03 = x0.fma(w3, acc03); acc04 = x0.fma(w4, acc04); acc05 = x0.fma(w5, acc05);
+            final FloatVector x1 = FloatVector.broadcast(S, in[in1 + k]);
+            acc10 = x1.fma(w0, acc10); acc11 = x1.fma(w1, acc11); acc12 = x1.fma(w2, acc12);
+            acc13 = x1.fma(w3, acc13); acc14 = x1.fma(w4, acc14); acc15 = x1.fma(w5, acc15);
+            final FloatVector x2 = FloatVector.broadcast(S, in[in2 + k]);
+            acc20 = x2.fma(w0, acc20); acc21 = x2.fma(w1, acc21); acc22 = x2.fma(w2, acc22);
+            acc23 = x2.fma(w3, acc23); acc24 = x2.fma(w4, acc24); acc25 = x2.fma(w5, acc25);
+            final FloatVector x3 = FloatVector.broadcast(S, in[in3 + k]);
+            acc30 = x3.fma(w0, acc30); acc31 = x3.fma(w1, acc31); acc32 = x3.fma(w2, acc32);
+            acc33 = x3.fma(w3, acc33); acc34 = x3.fma(w4, acc34); acc35 = x3.fma(w5, acc35);
+        }
+        { // the last input channel, peeled: an FMA on a fresh broadcast has an exact class,
+          // so C2 binds the stores below statically (a loop phi is just FloatVector)
+            final FloatVector w0 = FloatVector.fromArray(S, wd, wk);
+            final FloatVector w1 = FloatVector.fromArray(S, wd, wk + LANES);
+            final FloatVector w2 = FloatVector.fromArray(S, wd, wk + 2 * LANES);
+            final FloatVector w3 = FloatVector.fromArray(S, wd, wk + 3 * LANES);
+            final FloatVector w4 = FloatVector.fromArray(S, wd, wk + 4 * LANES);
+            final FloatVector w5 = FloatVector.fromArray(S, wd, wk + 5 * LANES);
+            final FloatVector x0 = FloatVector.broadcast(S, in[in0 + lastK]);
+            acc00 = x0.fma(w0, acc00); acc01 = x0.fma(w1, acc01); acc02 = x0.fma(w2, acc02);
+            acc03 = x0.fma(w3, acc03); acc04 = x0.fma(w4, acc04); acc05 = x0.fma(w5, acc05);
+            final FloatVector x1 = FloatVector.broadcast(S, in[in1 + lastK]);
+            acc10 = x1.fma(w0, acc10); acc11 = x1.fma(w1, acc11); acc12 = x1.fma(w2, acc12);
+            acc13 = x1.fma(w3, acc13); acc14 = x1.fma(w4, acc14); acc15 = x1.fma(w5, acc15);
+            final FloatVector x2 = FloatVector.broadcast(S, in[in2 + lastK]);
+            acc20 = x2.fma(w0, acc20); acc21 = x2.fma(w1, acc21); acc22 = x2.fma(w2, acc22);
+            acc23 = x2.fma(w3, acc23); acc24 = x2.fma(w4, acc24); acc25 = x2.fma(w5, acc25);
+            final FloatVector x3 = FloatVector.broadcast(S, in[in3 + lastK]);
+            acc30 = x3.fma(w0, acc30); acc31 = x3.fma(w1, acc31); acc32 = x3.fma(w2, acc32);
+            acc33 = x3.fma(w3, acc33); acc34 = x3.fma(w4, acc34); acc35 = x3.fma(w5, acc35);
+        }
+        final int out0 = outOff;
+        final int out1 = outOff + cout + (split <= 1 ? gap : 0);
+        final int out2 = outOff + 2 * cout + (split <= 2 ? gap : 0);
+        final int out3 = outOff + 3 * cout + (split <= 3 ? gap : 0);
+        (RELU6_BLEND
+                ? acc00.blend(0f, acc00.compare(LE, 0f)).blend(6f, acc00.compare(GT, 6f))
+                : acc00.max(0f).min(6f)).intoArray(out, out0);
+        (RELU6_BLEND
+                ? acc01.blend(0f, acc01.compare(LE, 0f)).blend(6f, acc01.compare(GT, 6f))
+                : acc01.max(0f).min(6f)).intoArray(out, out0 + LANES);
+        (RELU6_BLEND
+                ? acc02.blend(0f, acc02.compare(LE, 0f)).blend(6f, acc02.compare(GT, 6f))
+                : acc02.max(0f).min(6f)).intoArray(out, out0 + 2 * LANES);
+        (RELU6_BLEND
+                ? acc03.blend(0f, acc03.compare(LE, 0f)).blend(6f, acc03.compare(GT, 6f))
+                : acc03.max(0f).min(6f)).intoArray(out, out0 + 3 * LANES);
+        (RELU6_BLEND
+                ? acc04.blend(0f, acc04.compare(LE, 0f)).blend(6f, acc04.compare(GT, 6f))
+                : acc04.max(0f).min(6f)).intoArray(out, out0 + 4 * LANES);
+        (RELU6_BLEND
+                ? acc05.blend(0f, acc05.compare(LE, 0f)).blend(6f, acc05.compare(GT, 6f))
+                : acc05.max(0f).min(6f)).intoArray(out, out0 + 5 * LANES);
+        (RELU6_BLEND
+                ? acc10.blend(0f, acc10.compare(LE, 0f)).blend(6f, acc10.compare(GT, 6f))
+                : acc10.max(0f).min(6f)).intoArray(out, out1);
+        (RELU6_BLEND
+                ? acc11.blend(0f, acc11.compare(LE, 0f)).blend(6f, acc11.compare(GT, 6f))
+                : acc11.max(0f).min(6f)).intoArray(out, out1 + LANES);
+        (RELU6_BLEND
+                ? acc12.blend(0f, acc12.compare(LE, 0f)).blend(6f, acc12.compare(GT, 6f))
+                : acc12.max(0f).min(6f)).intoArray(out, out1 + 2 * LANES);
+        (RELU6_BLEND
+                ? acc13.blend(0f, acc13.compare(LE, 0f)).blend(6f, acc13.compare(GT, 6f))
+                : acc13.max(0f).min(6f)).intoArray(out, out1 + 3 * LANES);
+        (RELU6_BLEND
+                ? acc14.blend(0f, acc14.compare(LE, 0f)).blend(6f, acc14.compare(GT, 6f))
+                : acc14.max(0f).min(6f)).intoArray(out, out1 + 4 * LANES);
+        (RELU6_BLEND
+                ? acc15.blend(0f, acc15.compare(LE, 0f)).blend(6f, acc15.compare(GT, 6f))
+                : acc15.max(0f).min(6f)).intoArray(out, out1 + 5 * LANES);
+        (RELU6_BLEND
+                ? acc20.blend(0f, acc20.compare(LE, 0f)).blend(6f, acc20.compare(GT, 6f))
+                : acc20.max(0f).min(6f)).intoArray(out, out2);
+        (RELU6_BLEND
+                ? acc21.blend(0f, acc21.compare(LE, 0f)).blend(6f, acc21.compare(GT, 6f))
+                : acc21.max(0f).min(6f)).intoArray(out, out2 + LANES);
+        (RELU6_BLEND
+                ? acc22.blend(0f, acc22.compare(LE, 0f)).blend(6f, acc22.compare(GT, 6f))
+                : acc22.max(0f).min(6f)).intoArray(out, out2 + 2 * LANES);
+        (RELU6_BLEND
+                ? acc23.blend(0f, acc23.compare(LE, 0f)).blend(6f, acc23.compare(GT, 6f))
+                : acc23.max(0f).min(6f)).intoArray(out, out2 + 3 * LANES);
+        (RELU6_BLEND
+                ? acc24.blend(0f, acc24.compare(LE, 0f)).blend(6f, acc24.compare(GT, 6f))
+                : acc24.max(0f).min(6f)).intoArray(out, out2 + 4 * LANES);
+        (RELU6_BLEND
+                ? acc25.blend(0f, acc25.compare(LE, 0f)).blend(6f, acc25.compare(GT, 6f))
+                : acc25.max(0f).min(6f)).intoArray(out, out2 + 5 * LANES);
+        (RELU6_BLEND
+                ? acc30.blend(0f, acc30.compare(LE, 0f)).blend(6f, acc30.compare(GT, 6f))
+                : acc30.max(0f).min(6f)).intoArray(out, out3);
+        (RELU6_BLEND
+                ? acc31.blend(0f, acc31.compare(LE, 0f)).blend(6f, acc31.compare(GT, 6f))
+                : acc31.max(0f).min(6f)).intoArray(out, out3 + LANES);
+        (RELU6_BLEND
+                ? acc32.blend(0f, acc32.compare(LE, 0f)).blend(6f, acc32.compare(GT, 6f))
+                : acc32.max(0f).min(6f)).intoArray(out, out3 + 2 * LANES);
+        (RELU6_BLEND
+                ? acc33.blend(0f, acc33.compare(LE, 0f)).blend(6f, acc33.compare(GT, 6f))
+                : acc33.max(0f).min(6f)).intoArray(out, out3 + 3 * LANES);
+        (RELU6_BLEND
+                ? acc34.blend(0f, acc34.compare(LE, 0f)).blend(6f, acc34.compare(GT, 6f))
+                : acc34.max(0f).min(6f)).intoArray(out, out3 + 4 * LANES);
+        (RELU6_BLEND
+                ? acc35.blend(0f, acc35.compare(LE, 0f)).blend(6f, acc35.compare(GT, 6f))
+                : acc35.max(0f).min(6f)).intoArray(out, out3 + 5 * LANES);
+    }
 }

@@ -526,4 +526,166 @@ final class GemmMr6Nr4v {
         acc53.add(FloatVector.fromArray(S, res, resOff + 5 * cout + 3 * LANES))
                 .intoArray(out, outOff + 5 * cout + 3 * LANES);
     }
+
+    /**
+     * {@link #tileRelu6} for a tile that crosses the end of an output row: pixels
+     * {@code r >= split} ({@code 1 <= split < ROWS}) are stored {@code gap} floats further on, at
+     * the next row's start. A padded ring row's tiles cross its end; stored through scratch they
+     * cost the narrow blocks' expansions a few percent (reports/LOWERING.md, session 17).
+     */
+    static void tileRelu6Gap(float[] in, int inOff, int cin, float[] wd, int panelOff, float[] out,
+                             int outOff, int cout, int split, int gap) {
+        final int biasOff = panelOff + cin * PANEL;
+        final FloatVector bias0 = FloatVector.fromArray(S, wd, biasOff);
+        final FloatVector bias1 = FloatVector.fromArray(S, wd, biasOff + LANES);
+        final FloatVector bias2 = FloatVector.fromArray(S, wd, biasOff + 2 * LANES);
+        final FloatVector bias3 = FloatVector.fromArray(S, wd, biasOff + 3 * LANES);
+        FloatVector acc00 = bias0, acc01 = bias1, acc02 = bias2;
+        FloatVector acc03 = bias3;
+        FloatVector acc10 = bias0, acc11 = bias1, acc12 = bias2;
+        FloatVector acc13 = bias3;
+        FloatVector acc20 = bias0, acc21 = bias1, acc22 = bias2;
+        FloatVector acc23 = bias3;
+        FloatVector acc30 = bias0, acc31 = bias1, acc32 = bias2;
+        FloatVector acc33 = bias3;
+        FloatVector acc40 = bias0, acc41 = bias1, acc42 = bias2;
+        FloatVector acc43 = bias3;
+        FloatVector acc50 = bias0, acc51 = bias1, acc52 = bias2;
+        FloatVector acc53 = bias3;
+        final int in0 = inOff;
+        final int in1 = in0 + cin;
+        final int in2 = in1 + cin;
+        final int in3 = in2 + cin;
+        final int in4 = in3 + cin;
+        final int in5 = in4 + cin;
+        final int lastK = cin - 1;
+        int wk = panelOff;
+        for (int k = 0; k < lastK; k++, wk += PANEL) {
+            final FloatVector w0 = FloatVector.fromArray(S, wd, wk);
+            final FloatVector w1 = FloatVector.fromArray(S, wd, wk + LANES);
+            final FloatVector w2 = FloatVector.fromArray(S, wd, wk + 2 * LANES);
+            final FloatVector w3 = FloatVector.fromArray(S, wd, wk + 3 * LANES);
+            final FloatVector x0 = FloatVector.broadcast(S, in[in0 + k]);
+            acc00 = x0.fma(w0, acc00); acc01 = x0.fma(w1, acc01); acc02 = x0.fma(w2, acc02);
+            acc03 = x0.fma(w3, acc03);
+            final FloatVector x1 = FloatVector.broadcast(S, in[in1 + k]);
+            acc10 = x1.fma(w0, acc10); acc11 = x1.fma(w1, acc11); acc12 = x1.fma(w2, acc12);
+            acc13 = x1.fma(w3, acc13);
+            final FloatVector x2 = FloatVector.broadcast(S, in[in2 + k]);
+            acc20 = x2.fma(w0, acc20); acc21 = x2.fma(w1, acc21); acc22 = x2.fma(w2, acc22);
+            acc23 = x2.fma(w3, acc23);
+            final FloatVector x3 = FloatVector.broadcast(S, in[in3 + k]);
+            acc30 = x3.fma(w0, acc30); acc31 = x3.fma(w1, acc31); acc32 = x3.fma(w2, acc32);
+            acc33 = x3.fma(w3, acc33);
+            final FloatVector x4 = FloatVector.broadcast(S, in[in4 + k]);
+            acc40 = x4.fma(w0, acc40); acc41 = x4.fma(w1, acc41); acc42 = x4.fma(w2, acc42);
+            acc43 = x4.fma(w3, acc43);
+            final FloatVector x5 = FloatVector.broadcast(S, in[in5 + k]);
+            acc50 = x5.fma(w0, acc50); acc51 = x5.fma(w1, acc51); acc52 = x5.fma(w2, acc52);
+            acc53 = x5.fma(w3, acc53);
+        }
+        { // the last input channel, peeled: an FMA on a fresh broadcast has an exact class,
+          // so C2 binds the stores below statically (a loop phi is just FloatVector)
+            final FloatVector w0 = FloatVector.fromArray(S, wd, wk);
+            final FloatVector w1 = FloatVector.fromArray(S, wd, wk + LANES);
+            final FloatVector w2 = FloatVector.fromArray(S, wd, wk + 2 * LANES);
+            final FloatVector w3 = FloatVector.fromArray(S, wd, wk + 3 * LANES);
+            final FloatVector x0 = FloatVector.broadcast(S, in[in0 + lastK]);
+            acc00 = x0.fma(w0, acc00); acc01 = x0.fma(w1, acc01); acc02 = x0.fma(w2, acc02);
+            acc03 = x0.fma(w3, acc03);
+            final FloatVector x1 = FloatVector.broadcast(S, in[in1 + lastK]);
+            acc10 = x1.fma(w0, acc10); acc11 = x1.fma(w1, acc11); acc12 = x1.fma(w2, acc12);
+            acc13 = x1.fma(w3, acc13);
+            final FloatVector x2 = FloatVector.broadcast(S, in[in2 + lastK]);
+            acc20 = x2.fma(w0, acc20); acc21 = x2.fma(w1, acc21); acc22 = x2.fma(w2, acc22);
+            acc23 = x2.fma(w3, acc23);
+            final FloatVector x3 = FloatVector.broadcast(S, in[in3 + lastK]);
+            acc30 = x3.fma(w0, acc30); acc31 = x3.fma(w1, acc31); acc32 = x3.fma(w2, acc32);
+            acc33 = x3.fma(w3, acc33);
+            final FloatVector x4 = FloatVector.broadcast(S, in[in4 + lastK]);
+            acc40 = x4.fma(w0, acc40); acc41 = x4.fma(w1, acc41); acc42 = x4.fma(w2, acc42);
+            acc43 = x4.fma(w3, acc43);
+            final FloatVector x5 = FloatVector.broadcast(S, in[in5 + lastK]);
+            acc50 = x5.fma(w0, acc50); acc51 = x5.fma(w1, acc51); acc52 = x5.fma(w2, acc52);
+            acc53 = x5.fma(w3, acc53);
+        }
+        final int out0 = outOff;
+        final int out1 = outOff + cout + (split <= 1 ? gap : 0);
+        final int out2 = outOff + 2 * cout + (split <= 2 ? gap : 0);
+        final int out3 = outOff + 3 * cout + (split <= 3 ? gap : 0);
+        final int out4 = outOff + 4 * cout + (split <= 4 ? gap : 0);
+        final int out5 = outOff + 5 * cout + (split <= 5 ? gap : 0);
+        (RELU6_BLEND
+                ? acc00.blend(0f, acc00.compare(LE, 0f)).blend(6f, acc00.compare(GT, 6f))
+                : acc00.max(0f).min(6f)).intoArray(out, out0);
+        (RELU6_BLEND
+                ? acc01.blend(0f, acc01.compare(LE, 0f)).blend(6f, acc01.compare(GT, 6f))
+                : acc01.max(0f).min(6f)).intoArray(out, out0 + LANES);
+        (RELU6_BLEND
+                ? acc02.blend(0f, acc02.compare(LE, 0f)).blend(6f, acc02.compare(GT, 6f))
+                : acc02.max(0f).min(6f)).intoArray(out, out0 + 2 * LANES);
+        (RELU6_BLEND
+                ? acc03.blend(0f, acc03.compare(LE, 0f)).blend(6f, acc03.compare(GT, 6f))
+                : acc03.max(0f).min(6f)).intoArray(out, out0 + 3 * LANES);
+        (RELU6_BLEND
+                ? acc10.blend(0f, acc10.compare(LE, 0f)).blend(6f, acc10.compare(GT, 6f))
+                : acc10.max(0f).min(6f)).intoArray(out, out1);
+        (RELU6_BLEND
+                ? acc11.blend(0f, acc11.compare(LE, 0f)).blend(6f, acc11.compare(GT, 6f))
+                : acc11.max(0f).min(6f)).intoArray(out, out1 + LANES);
+        (RELU6_BLEND
+                ? acc12.blend(0f, acc12.compare(LE, 0f)).blend(6f, acc12.compare(GT, 6f))
+                : acc12.max(0f).min(6f)).intoArray(out, out1 + 2 * LANES);
+        (RELU6_BLEND
+                ? acc13.blend(0f, acc13.compare(LE, 0f)).blend(6f, acc13.compare(GT, 6f))
+                : acc13.max(0f).min(6f)).intoArray(out, out1 + 3 * LANES);
+        (RELU6_BLEND
+                ? acc20.blend(0f, acc20.compare(LE, 0f)).blend(6f, acc20.compare(GT, 6f))
+                : acc20.max(0f).min(6f)).intoArray(out, out2);
+        (RELU6_BLEND
+                ? acc21.blend(0f, acc21.compare(LE, 0f)).blend(6f, acc21.compare(GT, 6f))
+                : acc21.max(0f).min(6f)).intoArray(out, out2 + LANES);
+        (RELU6_BLEND
+                ? acc22.blend(0f, acc22.compare(LE, 0f)).blend(6f, acc22.compare(GT, 6f))
+                : acc22.max(0f).min(6f)).intoArray(out, out2 + 2 * LANES);
+        (RELU6_BLEND
+                ? acc23.blend(0f, acc23.compare(LE, 0f)).blend(6f, acc23.compare(GT, 6f))
+                : acc23.max(0f).min(6f)).intoArray(out, out2 + 3 * LANES);
+        (RELU6_BLEND
+                ? acc30.blend(0f, acc30.compare(LE, 0f)).blend(6f, acc30.compare(GT, 6f))
+                : acc30.max(0f).min(6f)).intoArray(out, out3);
+        (RELU6_BLEND
+                ? acc31.blend(0f, acc31.compare(LE, 0f)).blend(6f, acc31.compare(GT, 6f))
+                : acc31.max(0f).min(6f)).intoArray(out, out3 + LANES);
+        (RELU6_BLEND
+                ? acc32.blend(0f, acc32.compare(LE, 0f)).blend(6f, acc32.compare(GT, 6f))
+                : acc32.max(0f).min(6f)).intoArray(out, out3 + 2 * LANES);
+        (RELU6_BLEND
+                ? acc33.blend(0f, acc33.compare(LE, 0f)).blend(6f, acc33.compare(GT, 6f))
+                : acc33.max(0f).min(6f)).intoArray(out, out3 + 3 * LANES);
+        (RELU6_BLEND
+                ? acc40.blend(0f, acc40.compare(LE, 0f)).blend(6f, acc40.compare(GT, 6f))
+                : acc40.max(0f).min(6f)).intoArray(out, out4);
+        (RELU6_BLEND
+                ? acc41.blend(0f, acc41.compare(LE, 0f)).blend(6f, acc41.compare(GT, 6f))
+                : acc41.max(0f).min(6f)).intoArray(out, out4 + LANES);
+        (RELU6_BLEND
+                ? acc42.blend(0f, acc42.compare(LE, 0f)).blend(6f, acc42.compare(GT, 6f))
+                : acc42.max(0f).min(6f)).intoArray(out, out4 + 2 * LANES);
+        (RELU6_BLEND
+                ? acc43.blend(0f, acc43.compare(LE, 0f)).blend(6f, acc43.compare(GT, 6f))
+                : acc43.max(0f).min(6f)).intoArray(out, out4 + 3 * LANES);
+        (RELU6_BLEND
+                ? acc50.blend(0f, acc50.compare(LE, 0f)).blend(6f, acc50.compare(GT, 6f))
+                : acc50.max(0f).min(6f)).intoArray(out, out5);
+        (RELU6_BLEND
+                ? acc51.blend(0f, acc51.compare(LE, 0f)).blend(6f, acc51.compare(GT, 6f))
+                : acc51.max(0f).min(6f)).intoArray(out, out5 + LANES);
+        (RELU6_BLEND
+                ? acc52.blend(0f, acc52.compare(LE, 0f)).blend(6f, acc52.compare(GT, 6f))
+                : acc52.max(0f).min(6f)).intoArray(out, out5 + 2 * LANES);
+        (RELU6_BLEND
+                ? acc53.blend(0f, acc53.compare(LE, 0f)).blend(6f, acc53.compare(GT, 6f))
+                : acc53.max(0f).min(6f)).intoArray(out, out5 + 3 * LANES);
+    }
 }

@@ -572,4 +572,119 @@ final class GemmMr7Nr2v {
         acc60.intoArray(out, outOff + 6 * cout);
         acc61.intoArray(out, outOff + 6 * cout + LANES, m);
     }
+
+    /**
+     * {@link #tileRelu6} for a tile that crosses the end of an output row: pixels
+     * {@code r >= split} ({@code 1 <= split < ROWS}) are stored {@code gap} floats further on, at
+     * the next row's start. A padded ring row's tiles cross its end; stored through scratch they
+     * cost the narrow blocks' expansions a few percent (reports/LOWERING.md, session 17).
+     */
+    static void tileRelu6Gap(float[] in, int inOff, int cin, float[] wd, int panelOff, float[] out,
+                             int outOff, int cout, int split, int gap) {
+        final int biasOff = panelOff + cin * PANEL;
+        final FloatVector bias0 = FloatVector.fromArray(S, wd, biasOff);
+        final FloatVector bias1 = FloatVector.fromArray(S, wd, biasOff + LANES);
+        FloatVector acc00 = bias0, acc01 = bias1;
+        FloatVector acc10 = bias0, acc11 = bias1;
+        FloatVector acc20 = bias0, acc21 = bias1;
+        FloatVector acc30 = bias0, acc31 = bias1;
+        FloatVector acc40 = bias0, acc41 = bias1;
+        FloatVector acc50 = bias0, acc51 = bias1;
+        FloatVector acc60 = bias0, acc61 = bias1;
+        final int in0 = inOff;
+        final int in1 = in0 + cin;
+        final int in2 = in1 + cin;
+        final int in3 = in2 + cin;
+        final int in4 = in3 + cin;
+        final int in5 = in4 + cin;
+        final int in6 = in5 + cin;
+        final int lastK = cin - 1;
+        int wk = panelOff;
+        for (int k = 0; k < lastK; k++, wk += PANEL) {
+            final FloatVector w0 = FloatVector.fromArray(S, wd, wk);
+            final FloatVector w1 = FloatVector.fromArray(S, wd, wk + LANES);
+            final FloatVector x0 = FloatVector.broadcast(S, in[in0 + k]);
+            acc00 = x0.fma(w0, acc00); acc01 = x0.fma(w1, acc01);
+            final FloatVector x1 = FloatVector.broadcast(S, in[in1 + k]);
+            acc10 = x1.fma(w0, acc10); acc11 = x1.fma(w1, acc11);
+            final FloatVector x2 = FloatVector.broadcast(S, in[in2 + k]);
+            acc20 = x2.fma(w0, acc20); acc21 = x2.fma(w1, acc21);
+            final FloatVector x3 = FloatVector.broadcast(S, in[in3 + k]);
+            acc30 = x3.fma(w0, acc30); acc31 = x3.fma(w1, acc31);
+            final FloatVector x4 = FloatVector.broadcast(S, in[in4 + k]);
+            acc40 = x4.fma(w0, acc40); acc41 = x4.fma(w1, acc41);
+            final FloatVector x5 = FloatVector.broadcast(S, in[in5 + k]);
+            acc50 = x5.fma(w0, acc50); acc51 = x5.fma(w1, acc51);
+            final FloatVector x6 = FloatVector.broadcast(S, in[in6 + k]);
+            acc60 = x6.fma(w0, acc60); acc61 = x6.fma(w1, acc61);
+        }
+        { // the last input channel, peeled: an FMA on a fresh broadcast has an exact class,
+          // so C2 binds the stores below statically (a loop phi is just FloatVector)
+            final FloatVector w0 = FloatVector.fromArray(S, wd, wk);
+            final FloatVector w1 = FloatVector.fromArray(S, wd, wk + LANES);
+            final FloatVector x0 = FloatVector.broadcast(S, in[in0 + lastK]);
+            acc00 = x0.fma(w0, acc00); acc01 = x0.fma(w1, acc01);
+            final FloatVector x1 = FloatVector.broadcast(S, in[in1 + lastK]);
+            acc10 = x1.fma(w0, acc10); acc11 = x1.fma(w1, acc11);
+            final FloatVector x2 = FloatVector.broadcast(S, in[in2 + lastK]);
+            acc20 = x2.fma(w0, acc20); acc21 = x2.fma(w1, acc21);
+            final FloatVector x3 = FloatVector.broadcast(S, in[in3 + lastK]);
+            acc30 = x3.fma(w0, acc30); acc31 = x3.fma(w1, acc31);
+            final FloatVector x4 = FloatVector.broadcast(S, in[in4 + lastK]);
+            acc40 = x4.fma(w0, acc40); acc41 = x4.fma(w1, acc41);
+            final FloatVector x5 = FloatVector.broadcast(S, in[in5 + lastK]);
+            acc50 = x5.fma(w0, acc50); acc51 = x5.fma(w1, acc51);
+            final FloatVector x6 = FloatVector.broadcast(S, in[in6 + lastK]);
+            acc60 = x6.fma(w0, acc60); acc61 = x6.fma(w1, acc61);
+        }
+        final int out0 = outOff;
+        final int out1 = outOff + cout + (split <= 1 ? gap : 0);
+        final int out2 = outOff + 2 * cout + (split <= 2 ? gap : 0);
+        final int out3 = outOff + 3 * cout + (split <= 3 ? gap : 0);
+        final int out4 = outOff + 4 * cout + (split <= 4 ? gap : 0);
+        final int out5 = outOff + 5 * cout + (split <= 5 ? gap : 0);
+        final int out6 = outOff + 6 * cout + (split <= 6 ? gap : 0);
+        (RELU6_BLEND
+                ? acc00.blend(0f, acc00.compare(LE, 0f)).blend(6f, acc00.compare(GT, 6f))
+                : acc00.max(0f).min(6f)).intoArray(out, out0);
+        (RELU6_BLEND
+                ? acc01.blend(0f, acc01.compare(LE, 0f)).blend(6f, acc01.compare(GT, 6f))
+                : acc01.max(0f).min(6f)).intoArray(out, out0 + LANES);
+        (RELU6_BLEND
+                ? acc10.blend(0f, acc10.compare(LE, 0f)).blend(6f, acc10.compare(GT, 6f))
+                : acc10.max(0f).min(6f)).intoArray(out, out1);
+        (RELU6_BLEND
+                ? acc11.blend(0f, acc11.compare(LE, 0f)).blend(6f, acc11.compare(GT, 6f))
+                : acc11.max(0f).min(6f)).intoArray(out, out1 + LANES);
+        (RELU6_BLEND
+                ? acc20.blend(0f, acc20.compare(LE, 0f)).blend(6f, acc20.compare(GT, 6f))
+                : acc20.max(0f).min(6f)).intoArray(out, out2);
+        (RELU6_BLEND
+                ? acc21.blend(0f, acc21.compare(LE, 0f)).blend(6f, acc21.compare(GT, 6f))
+                : acc21.max(0f).min(6f)).intoArray(out, out2 + LANES);
+        (RELU6_BLEND
+                ? acc30.blend(0f, acc30.compare(LE, 0f)).blend(6f, acc30.compare(GT, 6f))
+                : acc30.max(0f).min(6f)).intoArray(out, out3);
+        (RELU6_BLEND
+                ? acc31.blend(0f, acc31.compare(LE, 0f)).blend(6f, acc31.compare(GT, 6f))
+                : acc31.max(0f).min(6f)).intoArray(out, out3 + LANES);
+        (RELU6_BLEND
+                ? acc40.blend(0f, acc40.compare(LE, 0f)).blend(6f, acc40.compare(GT, 6f))
+                : acc40.max(0f).min(6f)).intoArray(out, out4);
+        (RELU6_BLEND
+                ? acc41.blend(0f, acc41.compare(LE, 0f)).blend(6f, acc41.compare(GT, 6f))
+                : acc41.max(0f).min(6f)).intoArray(out, out4 + LANES);
+        (RELU6_BLEND
+                ? acc50.blend(0f, acc50.compare(LE, 0f)).blend(6f, acc50.compare(GT, 6f))
+                : acc50.max(0f).min(6f)).intoArray(out, out5);
+        (RELU6_BLEND
+                ? acc51.blend(0f, acc51.compare(LE, 0f)).blend(6f, acc51.compare(GT, 6f))
+                : acc51.max(0f).min(6f)).intoArray(out, out5 + LANES);
+        (RELU6_BLEND
+                ? acc60.blend(0f, acc60.compare(LE, 0f)).blend(6f, acc60.compare(GT, 6f))
+                : acc60.max(0f).min(6f)).intoArray(out, out6);
+        (RELU6_BLEND
+                ? acc61.blend(0f, acc61.compare(LE, 0f)).blend(6f, acc61.compare(GT, 6f))
+                : acc61.max(0f).min(6f)).intoArray(out, out6 + LANES);
+    }
 }

@@ -342,8 +342,9 @@ final class PointwiseGemm {
      * Pixels {@code [p0, p1)} of one panel of {@code vectors} vectors, in whole tiles of the
      * panel's microkernel; the last tile overlaps its predecessor when the pixels do not divide
      * (one-row tiles if the call has fewer pixels than a tile). A whole tile inside one output row
-     * finishes in registers where its panel has such an epilogue (see the class comment); any
-     * other goes through scratch, and only its new rows are stored, output row segment by segment
+     * finishes in registers where its panel has such an epilogue (see the class comment), and so
+     * does a whole ReLU6 tile across one row end where its panel has a gap tile; any other goes
+     * through scratch, and only its new rows are stored, output row segment by segment
      * (so a residual aliasing the output is read once, just before its store). {@code resOff} and
      * {@code outOff} point at the panel's first channel of pixel 0.
      */
@@ -360,10 +361,17 @@ final class PointwiseGemm {
                 && (res == null || vectors != 5 || DIRECT_RESIDUAL_5X5)
                 && (lastMask == null || vectors == 2 && res == null
                         && VectorWidth.MASKED_MEMORY_INTRINSICS);
+        // ReLU6 tiles that cross one row end (expansions into padded ring rows) also finish in
+        // registers, storing the pixels past the end at the next row's start
+        final boolean gaps = direct && relu6 && lastMask == null && hasGapTile(vectors);
         for (int p = p0; p < p1; ) {
             final int q = Math.min(p, p1 - h); // tile start: the last tile may reach back
             final int col = q % rowPixels;
-            if (direct && q == p && col + h <= rowPixels) {
+            if (gaps && q == p && col + h > rowPixels && col + h <= 2 * rowPixels) {
+                gapTile(vectors, in, inOff + q * cin, cin, wd, panelOff, out,
+                        outOff + q / rowPixels * outRowStride + col * cout, cout, rowPixels - col,
+                        outRowStride - rowPixels * cout);
+            } else if (direct && q == p && col + h <= rowPixels) {
                 if (lastMask == null) {
                     directTile(vectors, relu6, in, inOff + q * cin, cin, wd, panelOff,
                             res, resOff + q * cout, out,
@@ -490,6 +498,31 @@ final class PointwiseGemm {
                 break;
             default:
                 throw new AssertionError("no masked direct tile of " + vectors + " vectors");
+        }
+    }
+
+    /** Whether {@link #gapTile} has a tile of {@code vectors} vectors at this width. */
+    private static boolean hasGapTile(int vectors) {
+        return vectors >= 4 || vectors == 2 && WIDE_REGISTER_FILE; // not 7x3, 14x1, 7x1
+    }
+
+    /**
+     * A whole ReLU6 tile that crosses the end of an output row: its first {@code split} pixels
+     * from {@code out[outOff]}, the rest {@code gap} floats further on (the next row's start).
+     */
+    private static void gapTile(int vectors, float[] in, int inOff, int cin, float[] wd,
+                                int panelOff, float[] out, int outOff, int cout, int split,
+                                int gap) {
+        switch (vectors) {
+            case 6: GemmMr4Nr6v.tileRelu6Gap(in, inOff, cin, wd, panelOff, out, outOff, cout,
+                    split, gap); break;
+            case 5: GemmMr5Nr5v.tileRelu6Gap(in, inOff, cin, wd, panelOff, out, outOff, cout,
+                    split, gap); break;
+            case 4: GemmMr6Nr4v.tileRelu6Gap(in, inOff, cin, wd, panelOff, out, outOff, cout,
+                    split, gap); break;
+            case 2: GemmMr7Nr2v.tileRelu6Gap(in, inOff, cin, wd, panelOff, out, outOff, cout,
+                    split, gap); break;
+            default: throw new AssertionError("no gap tile of " + vectors + " vectors");
         }
     }
 
