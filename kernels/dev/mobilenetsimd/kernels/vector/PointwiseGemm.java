@@ -40,20 +40,21 @@ import jdk.incubator.vector.VectorMask;
  *   <li>Pixel tails: when a call has at least a tile of pixels, one more whole tile that ends at
  *       the last pixel, of which only the new rows are stored; otherwise one-row kernels.</li>
  *   <li>Output rows with margins ({@link #runRows}, the fused block's zero-bordered ring):
- *       tiles run across row ends, and a tile that straddles two rows is stored through
- *       scratch, row segment by row segment.</li>
+ *       tiles run across row ends. A ReLU6 tile that straddles two rows stores the second row's
+ *       pixels at that row's start ({@code tileRelu6Gap}, in the 4x6, 5x5, 6x4 and 7x2 tiles);
+ *       any other goes through scratch, row segment by row segment.</li>
  * </ul>
  *
  * <p><b>Epilogue</b>: the bias is the accumulators' initial value. A whole tile inside one output
  * row finishes in registers ({@code tileRelu6}, {@code tileLinear}, {@code tileResidual}; for a
- * 2-vector panel with a partial last vector, {@code tileRelu6Masked} and
- * {@code tileLinearMasked}). Any other tile (pixel tails, tiles across row ends, other masked
- * panels, every masked panel below JDK 18, ReLU6 with a residual, the 6x2 and 7x1 tiles of
- * 16-register CPUs) stores its accumulators to a per-thread scratch block ({@code ROWS x PANEL}
- * floats, stays in L1); {@link PointwiseEpilogue#finish} then applies RELU6, adds the residual
- * (after the activation, reading each residual vector just before the store of the same lanes, so
- * a residual aliasing the output is safe) and stores, masking the last vector of a tail panel.
- * Each epilogue is a method of its own, for these reasons:
+ * 2-vector panel with a partial last vector, {@code tileRelu6Masked} and {@code tileLinearMasked};
+ * across one row end, {@code tileRelu6Gap}). Any other tile (pixel tails, other tiles across row
+ * ends, other masked panels, every masked panel below JDK 18, ReLU6 with a residual, the 6x2 and
+ * 7x1 tiles of 16-register CPUs) stores its accumulators to a per-thread scratch block
+ * ({@code ROWS x PANEL} floats, stays in L1); {@link PointwiseEpilogue#finish} then applies RELU6,
+ * adds the residual (after the activation, reading each residual vector just before the store of
+ * the same lanes, so a residual aliasing the output is safe) and stores, masking the last vector of
+ * a tail panel. Each epilogue is a method of its own, for these reasons:
  *
  * <p><b>C2 constraints</b> (checked with {@code -XX:+PrintIntrinsics}, {@code -XX:+PrintCompilation}
  * and {@code -XX:CompileCommand=PrintInlining,...} on JDK 25):
