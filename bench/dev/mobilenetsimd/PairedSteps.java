@@ -3,7 +3,6 @@ package dev.mobilenetsimd;
 import dev.mobilenetsimd.kernels.KernelSets;
 import dev.mobilenetsimd.plan.ExecutionMode;
 import dev.mobilenetsimd.plan.Step;
-import dev.mobilenetsimd.runtime.CompiledNetwork;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -36,39 +35,6 @@ public final class PairedSteps {
         }
     }
 
-    /** One mode's model, session and arena. */
-    private static final class Side {
-        final MobileNetV2 model;
-        final Session session;
-        final float[] arena;
-        final CompiledNetwork net;
-
-        Side(MobileNetV2 model) {
-            this.model = model;
-            this.session = model.newSession();
-            this.arena = session.arena();
-            this.net = model.network();
-        }
-
-        /** One inference in network order, step {@code s} timed into {@code into[s][round]}. */
-        void timeSteps(long[][] into, int round) {
-            for (int s = 0; s < into.length; s++) {
-                long t0 = System.nanoTime();
-                net.runStep(s, arena);
-                into[s][round] = System.nanoTime() - t0;
-            }
-        }
-
-        /** Steps {@code [from, to]} once, hot, timed. */
-        long timeHot(int from, int to) {
-            long t0 = System.nanoTime();
-            for (int s = from; s <= to; s++) {
-                net.runStep(s, arena);
-            }
-            return System.nanoTime() - t0;
-        }
-    }
-
     private static void run(String[] args) {
         String variant = "1.0/224";
         int warmupSeconds = 25;
@@ -76,8 +42,10 @@ public final class PairedSteps {
         for (int i = 0; i < args.length; i++) {
             String value = i + 1 < args.length ? args[i + 1] : null;
             switch (args[i]) {
-                case "--variant": variant = StepProfile.requireValue("--variant", value); i++; break;
-                case "--warmup": warmupSeconds = StepProfile.positive("--warmup", value); i++; break;
+                case "--variant":
+                    variant = StepProfile.requireValue("--variant", value); i++; break;
+                case "--warmup":
+                    warmupSeconds = StepProfile.positive("--warmup", value); i++; break;
                 case "--rounds": rounds = StepProfile.positive("--rounds", value); i++; break;
                 default: throw new IllegalArgumentException("unknown argument '" + args[i] + "'");
             }
@@ -85,8 +53,8 @@ public final class PairedSteps {
         ModelConfig cfg = StepProfile.parseVariant(variant);
         MobileNetV2 fusedModel = MobileNetV2.create(cfg, Weights.random(cfg, 42),
                 KernelSets.vector(), ExecutionMode.FUSED);
-        Side fused = new Side(fusedModel);
-        Side layerwise = new Side(fusedModel.withMode(ExecutionMode.LAYERWISE));
+        StepTimer fused = new StepTimer(fusedModel);
+        StepTimer layerwise = new StepTimer(fusedModel.withMode(ExecutionMode.LAYERWISE));
         float[] image = StepProfile.randomImage(fusedModel.inputLength());
         List<Step> steps = fusedModel.plan().steps();
         int[][] rows = rows(steps);

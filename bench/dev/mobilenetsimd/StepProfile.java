@@ -55,8 +55,8 @@ public final class StepProfile {
         ModelConfig cfg = parseVariant(variant);
         MobileNetV2 model = MobileNetV2.create(cfg, Weights.random(cfg, 42), KernelSets.vector(),
                 mode);
-        Session session = model.newSession();
-        float[] arena = session.arena();
+        StepTimer timer = new StepTimer(model);
+        Session session = timer.session;
         float[] image = StepProfile.randomImage(model.inputLength());
         List<Step> steps = model.plan().steps();
         System.err.printf(Locale.ROOT, "MobileNetV2 %s, %s, %s kernels: warming up for %d s ...%n",
@@ -73,11 +73,7 @@ public final class StepProfile {
         long[] totals = new long[rounds];
         for (int r = 0; r < rounds; r++) {
             long start = System.nanoTime();
-            for (int s = 0; s < steps.size(); s++) {
-                long t0 = System.nanoTime();
-                model.network().runStep(s, arena);
-                ordered[s][r] = System.nanoTime() - t0;
-            }
+            timer.timeSteps(ordered, r);
             totals[r] = System.nanoTime() - start;
         }
 
@@ -85,12 +81,10 @@ public final class StepProfile {
         long[][] hot = new long[steps.size()][rounds];
         for (int s = 0; s < steps.size(); s++) {
             for (int r = 0; r < rounds / 10; r++) { // back into cache first
-                model.network().runStep(s, arena);
+                timer.timeHot(s, s);
             }
             for (int r = 0; r < rounds; r++) {
-                long t0 = System.nanoTime();
-                model.network().runStep(s, arena);
-                hot[s][r] = System.nanoTime() - t0;
+                hot[s][r] = timer.timeHot(s, s);
             }
         }
 

@@ -504,7 +504,8 @@ final class PointwiseGemm {
 
     /** Whether {@link #gapTile} has a tile of {@code vectors} vectors at this width. */
     private static boolean hasGapTile(int vectors) {
-        return vectors >= 4 || vectors == 2 && WIDE_REGISTER_FILE; // not 7x3, 14x1, 7x1
+        // GAP_ROWS in tools/gemm/gen_tiles.py: 4x6, 5x5, 6x4 and 7x2 (not 7x3, 14x1, 7x1)
+        return vectors >= 4 || vectors == 2 && WIDE_REGISTER_FILE;
     }
 
     /**
