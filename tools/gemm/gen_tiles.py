@@ -262,35 +262,54 @@ def source(R, V, epilogues, role):
     return name, "\n".join(L) + "\n"
 
 
-# ---- the 24-channel pair tile (512 bits) -------------------------------------------------------
-PAIRS = 7  # pixel pairs per tile: 14 pixels divide the 14-, 28-, 56- and 112-wide rows
+# ---- the pair tiles (512 bits): two pixels' outputs in whole vectors -----------------------------
+# channels -> pixel pairs per tile: 14 pixels divide the 14-, 28-, 56- and 112-wide rows. With 8
+# channels (one accumulator per pair), 10 and 14 pairs ran no faster than 7 (session 18).
+PAIR_TILES = {24: 7, 8: 7}
 
 
-def pair_k_step():
-    L = ["            final int i = inOff + k, wk = pairOff + k * PAIR_FLOATS;",
-         "            final FloatVector wa = FloatVector.fromArray(S, wd, wk);",
-         "            final FloatVector wb = FloatVector.fromArray(S, wd, wk + LANES);",
-         "            final FloatVector wc = FloatVector.fromArray(S, wd, wk + 2 * LANES);"]
-    for q in range(PAIRS):
+def pair_acc(q, v, V):
+    """Accumulator of pair q, vector v: acc<q><v>, or acc<q> when a pair is one vector."""
+    return f"acc{q}" if V == 1 else acc(q, v)
+
+
+def pair_vectors(C):
+    """Per vector of a pair's 2C outputs: 'x' (first pixel only), 'y' (second) or 'xy' (both)."""
+    kinds = []
+    for v in range(2 * C // 16):
+        lo, hi = 16 * v, 16 * v + 15
+        kinds.append("x" if hi < C else "y" if lo >= C else "xy")
+    return kinds
+
+
+def pair_k_step(C, P):
+    kinds = pair_vectors(C)
+    names = "abcdef"
+    L = ["            final int i = inOff + k, wk = pairOff + k * PAIR_FLOATS;"]
+    for v in range(len(kinds)):
+        off = "wk" if v == 0 else "wk + LANES" if v == 1 else f"wk + {v} * LANES"
+        L.append(f"            final FloatVector w{names[v]} = FloatVector.fromArray(S, wd, {off});")
+    for q in range(P):
         first = "i" + (f" + {q} * c2" if q > 1 else " + c2" if q == 1 else "")
         L.append(f"            x = FloatVector.broadcast(S, in[{first}]);")
         L.append(f"            y = FloatVector.broadcast(S, in[{first} + cin]);")
         L.append(f"            xy = x.blend(y, SECOND);")
-        L.append(f"            {acc(q, 0)} = x.fma(wa, {acc(q, 0)}); "
-                 f"{acc(q, 1)} = xy.fma(wb, {acc(q, 1)}); "
-                 f"{acc(q, 2)} = y.fma(wc, {acc(q, 2)});")
+        L.append("            " + " ".join(
+            f"{pair_acc(q, v, len(kinds))} = {kinds[v]}.fma(w{names[v]}, "
+            f"{pair_acc(q, v, len(kinds))});" for v in range(len(kinds))))
     return L
 
 
-def pair_method(kind):
+def pair_method(C, P, kind):
+    V = len(pair_vectors(C))
     sig = {
         "relu6": "static void tileRelu6(float[] in, int inOff, int cin, float[] wd, int pairOff, float[] out, int outOff) {",
         "linear": "static void tileLinear(float[] in, int inOff, int cin, float[] wd, int pairOff, float[] out, int outOff) {",
         "residual": "static void tileResidual(float[] in, int inOff, int cin, float[] wd, int pairOff, float[] res, int resOff, float[] out, int outOff) {",
     }[kind]
     doc = {
-        "relu6": ["One tile of 14 pixels from {@code in[inOff]} (rows {@code cin >= 1} floats apart), with the",
-                  "ReLU6 epilogue in registers, stored as 21 whole vectors from {@code out[outOff]}; the",
+        "relu6": [f"One tile of {2 * P} pixels from {{@code in[inOff]}} (rows {{@code cin >= 1}} floats apart), with the",
+                  f"ReLU6 epilogue in registers, stored as {P * V} whole vectors from {{@code out[outOff]}}; the",
                   "pair weights start at {@code wd[pairOff]} (see the class comment)."],
         "linear": ["{@link #tileRelu6} with the linear epilogue."],
         "residual": ["{@link #tileLinear} plus the residual, {@code out = acc + res}, each residual vector",
@@ -298,23 +317,27 @@ def pair_method(kind):
     }[kind]
     L = ["    /**"] + [f"     * {d}" for d in doc] + ["     */", "    " + sig]
     L.append("        final int biasOff = pairOff + cin * PAIR_FLOATS;")
-    L.append("        final FloatVector biasA = FloatVector.fromArray(S, wd, biasOff);")
-    L.append("        final FloatVector biasB = FloatVector.fromArray(S, wd, biasOff + LANES);")
-    L.append("        final FloatVector biasC = FloatVector.fromArray(S, wd, biasOff + 2 * LANES);")
-    for q in range(PAIRS):
-        L.append(f"        FloatVector {acc(q, 0)} = biasA, {acc(q, 1)} = biasB, {acc(q, 2)} = biasC;")
+    bias = ["biasA", "biasB", "biasC"][:V]
+    for v, b in enumerate(bias):
+        off = "biasOff" if v == 0 else "biasOff + LANES" if v == 1 else f"biasOff + {v} * LANES"
+        L.append(f"        final FloatVector {b} = FloatVector.fromArray(S, wd, {off});")
+    accs = [(q, v) for q in range(P) for v in range(V)]
+    step = 3 if V == 3 else 5  # per line: 100 columns
+    for i in range(0, len(accs), step):
+        L.append("        FloatVector " + ", ".join(f"{pair_acc(q, v, V)} = {bias[v]}"
+                                                    for q, v in accs[i:i + step]) + ";")
     L.append("        final int c2 = 2 * cin;")
     L.append("        // The weight offset is computed from k, not carried as a second induction variable:")
     L.append("        // with wk += PAIR_FLOATS this tile ran at a third of the speed (JDK 25). No peeled")
     L.append("        // last channel either: it ran ~3% slower (reports/LOWERING.md, session 15).")
     L.append("        for (int k = 0; k < cin; k++) {")
     L.append("            FloatVector x, y, xy;")
-    L += pair_k_step()
+    L += pair_k_step(C, P)
     L.append("        }")
-    for q in range(PAIRS):
-        for j in range(3):
-            a = acc(q, j)
-            n = 3 * q + j
+    for q in range(P):
+        for j in range(V):
+            a = pair_acc(q, j, V)
+            n = V * q + j
             o = f"outOff + {n} * LANES" if n > 1 else ("outOff + LANES" if n == 1 else "outOff")
             ro = o.replace("outOff", "resOff")
             if kind == "relu6":
@@ -327,17 +350,8 @@ def pair_method(kind):
     return L
 
 
-def pair_source():
-    name = "GemmMr14Nc24Pairs"
-    L = ["package dev.mobilenetsimd.kernels.vector;", "",
-         "import static dev.mobilenetsimd.kernels.vector.VectorWidth.RELU6_BLEND;",
-         "import static jdk.incubator.vector.VectorOperators.GT;",
-         "import static jdk.incubator.vector.VectorOperators.LE;", "",
-         "import jdk.incubator.vector.FloatVector;",
-         "import jdk.incubator.vector.VectorMask;",
-         "import jdk.incubator.vector.VectorSpecies;", "",
-         "/**",
-         " * Pointwise GEMM microkernel for 24 output channels at 512 bits: 14 pixels as 7 pixel pairs x 3",
+PAIR_DOCS = {
+    24: [" * Pointwise GEMM microkernel for 24 output channels at 512 bits: 14 pixels as 7 pixel pairs x 3",
          " * vectors, with no idle lane. Two pixels' 48 outputs are contiguous in NHWC, exactly 3 vectors:",
          " * {@code [p: 0..15] [p: 16..23, p+1: 0..7] [p+1: 8..23]}. The plain 2-vector panel computes",
          " * 32 lanes per pixel for 24 outputs; these tiles took 0.85-0.87x its time on the 112-pixel",
@@ -348,26 +362,51 @@ def pair_source():
          " * channel, then the bias the same way), and per pair two broadcasts, a blend of the two for the",
          " * middle vector, and 3 FMAs: 21 accumulators + 3 weights + 3 inputs = 27 vector registers. Each",
          " * lane does the FMAs of the other tiles in the same order, so the results are bitwise those of",
-         " * the 2-vector panel.",
+         " * the 2-vector panel."],
+    8: [" * Pointwise GEMM microkernel for 8 output channels at 512 bits (width multipliers 0.35 and 0.5):",
+        " * 14 pixels as 7 pixel pairs x 1 vector, with no idle lane. Two pixels' 16 outputs are",
+        " * contiguous in NHWC, exactly one vector {@code [p: 0..7, p+1: 0..7]}. The 1-vector panel",
+        " * computes 16 lanes per pixel for 8 outputs and, its vector being partial, ends every tile",
+        " * in scratch and a masked store (reports/LOWERING.md, session 18).",
+        " *",
+        " * <p>Per input channel: 1 weight vector {@code w[k][0..7] ++ w[k][0..7]} (the pair layout,",
+        " * {@link #PAIR_FLOATS} floats per input channel, then the bias the same way), and per pair two",
+        " * broadcasts, their blend and 1 FMA: 7 accumulators + 1 weight + 3 inputs = 11 vector",
+        " * registers. Each lane does the FMAs of the other tiles in the same order, so the results are",
+        " * bitwise those of the 1-vector panel."],
+}
+
+
+def pair_source(C):
+    P = PAIR_TILES[C]
+    name = f"GemmMr{2 * P}Nc{C}Pairs"
+    L = ["package dev.mobilenetsimd.kernels.vector;", "",
+         "import static dev.mobilenetsimd.kernels.vector.VectorWidth.RELU6_BLEND;",
+         "import static jdk.incubator.vector.VectorOperators.GT;",
+         "import static jdk.incubator.vector.VectorOperators.LE;", "",
+         "import jdk.incubator.vector.FloatVector;",
+         "import jdk.incubator.vector.VectorMask;",
+         "import jdk.incubator.vector.VectorSpecies;", "",
+         "/**"] + PAIR_DOCS[C] + [
          " *",
          " * <p>Generated by {@code tools/gemm/gen_tiles.py}; edit the generator, not this file.",
          " */",
          f"final class {name} {{",
          "    /** Pixels per tile. */",
-         f"    static final int ROWS = {2 * PAIRS};",
+         f"    static final int ROWS = {2 * P};",
          "    /** Output channels. */",
-         "    static final int CHANNELS = 24;",
+         f"    static final int CHANNELS = {C};",
          "    /** Floats per input channel in the pair layout: two pixels' worth of channels. */",
          "    static final int PAIR_FLOATS = 2 * CHANNELS;", "",
          "    private static final VectorSpecies<Float> S = VectorWidth.SPECIES;",
          "    private static final int LANES = VectorWidth.LANES;",
-         "    /** The middle vector's lanes that belong to the pair's second pixel (8..15). */",
+         "    /** The " + ("middle " if C == 24 else "") + "vector's lanes that belong to the pair's second pixel (8..15). */",
          "    private static final VectorMask<Float> SECOND = VectorMask.fromLong(S, 0xFF00L);", "",
          f"    private {name}() {{}}", ""]
     for i, kind in enumerate(["relu6", "linear", "residual"]):
         if i:
             L.append("")
-        L += pair_method(kind)
+        L += pair_method(C, P, kind)
     L.append("}")
     L = [w for line in L for part in line.split("\n") for w in wrap(part)]
     return name, "\n".join(L) + "\n"
@@ -379,7 +418,8 @@ if __name__ == "__main__":
         with open(os.path.join(OUT, name + ".java"), "w") as f:
             f.write(text)
         print("wrote", name)
-    name, text = pair_source()
-    with open(os.path.join(OUT, name + ".java"), "w") as f:
-        f.write(text)
-    print("wrote", name)
+    for channels in PAIR_TILES:
+        name, text = pair_source(channels)
+        with open(os.path.join(OUT, name + ".java"), "w") as f:
+            f.write(text)
+        print("wrote", name)

@@ -21,7 +21,9 @@ import jdk.incubator.vector.VectorMask;
  * weights after the panels, in the pair layout of {@link GemmMr14Nc24Pairs}: its tiles compute two
  * pixels' 48 outputs as 3 whole vectors instead of 2 x 2 vectors with 8 idle lanes each. They
  * run every whole 14-pixel tile inside one output row; the other pixels (and ReLU6 with a residual)
- * take the 2-vector panel, whose results are bitwise the same.
+ * take the 2-vector panel, whose results are bitwise the same. <b>8 output channels</b>
+ * ({@link #PAIR_TILES_8}) likewise get the pair layout of {@link GemmMr14Nc8Pairs}, two pixels'
+ * outputs in one vector, around which the 1-vector panel takes the rest.
  *
  * <p><b>Tiles</b> (rows = pixels, vectors of channels), chosen by measurement (reports/LOWERING.md)
  * so that accumulators + weights + broadcast fit in the register file:
@@ -105,10 +107,20 @@ final class PointwiseGemm {
      */
     static final boolean PAIR_TILES = LANES == 16 && WIDE_REGISTER_FILE
             && Runtime.version().feature() >= 25;
+    /**
+     * Whether 8-channel layers (block 1 at width 0.5, blocks 1-3 at 0.35) also get the pair layout
+     * of {@link GemmMr14Nc8Pairs}: 16 lanes, on JDK 25 or later, and on x86 from JDK 17. Against
+     * the 1-vector panel (half its lanes idle, every tile through scratch and a masked store),
+     * 12544 pixels x 16 -> 8 took 0.42x the time on JDK 25 and 0.67x on JDK 17, 3136 x 48 -> 8
+     * 0.48x and 0.95x (session 18). JDK 17's SVE back end does not compile the blend.
+     */
+    static final boolean PAIR_TILES_8 = LANES == 16 && WIDE_REGISTER_FILE
+            && (Runtime.version().feature() >= 25
+                    || !"aarch64".equals(System.getProperty("os.arch")));
     /** The packed layout: width and panel policy, so weights packed for another are rejected. */
     static final String LAYOUT = "vector-pointwise-" + VectorWidth.SPECIES.vectorBitSize()
             + (WIDE_PANELS ? "-panels5x6" : "-nr" + MAIN_VECTORS * LANES)
-            + (PAIR_TILES ? "-pairs24" : "");
+            + (PAIR_TILES_8 ? "-pairs8" : "") + (PAIR_TILES ? "-pairs24" : "");
 
     /** Chunks of pixels are a multiple of the tile heights (4, 5, 7, 14; 6, 7): no inner tails. */
     private static final int CHUNK_MULTIPLE = WIDE_PANELS ? 140 : 42;
@@ -155,7 +167,8 @@ final class PointwiseGemm {
         }
         final int plan = panelPlan(cout);
         final int panels = roundUpToLanes(cout) * (cin + 1);
-        final float[] data = new float[panels + (hasPairs(cin, cout) ? pairFloats(cin) : 0)];
+        final int pairs = hasPairs(cin, cout) ? pairFloats(cin, cout) : 0;
+        final float[] data = new float[panels + pairs];
         int dst = 0;
         for (int panel = 0, col = 0; col < cout; panel++) {
             final int stride = panelVectors(plan, panel) * LANES;
@@ -170,9 +183,9 @@ final class PointwiseGemm {
             col += stride;
         }
         if (hasPairs(cin, cout)) {
-            // per input channel, then the bias: w[0..23] ++ w[0..23], i.e. the three vectors
+            // per input channel, then the bias: w[0..cout) twice, e.g. the three vectors
             // [w0..w15] [w16..w23 w0..w7] [w8..w23] of GemmMr14Nc24Pairs
-            for (int ci = 0; ci <= cin; ci++, dst += GemmMr14Nc24Pairs.PAIR_FLOATS) {
+            for (int ci = 0; ci <= cin; ci++, dst += 2 * cout) {
                 if (ci < cin) {
                     System.arraycopy(w, ci * cout, data, dst, cout);
                     System.arraycopy(w, ci * cout, data, dst + cout, cout);
@@ -185,14 +198,18 @@ final class PointwiseGemm {
         return new PackedWeights(LAYOUT, cin, cout, data);
     }
 
-    /** Whether a layer's packed weights end with the pair layout of {@link GemmMr14Nc24Pairs}. */
+    /**
+     * Whether a layer's packed weights end with the pair layout of {@link GemmMr14Nc24Pairs} or
+     * {@link GemmMr14Nc8Pairs}.
+     */
     private static boolean hasPairs(int cin, int cout) {
-        return PAIR_TILES && cout == GemmMr14Nc24Pairs.CHANNELS && cin > 0;
+        return cin > 0 && (PAIR_TILES && cout == GemmMr14Nc24Pairs.CHANNELS
+                || PAIR_TILES_8 && cout == GemmMr14Nc8Pairs.CHANNELS);
     }
 
     /** Floats of the pair layout: {@code cin} weight rows and one bias row. */
-    private static int pairFloats(int cin) {
-        return (cin + 1) * GemmMr14Nc24Pairs.PAIR_FLOATS;
+    private static int pairFloats(int cin, int cout) {
+        return (cin + 1) * 2 * cout;
     }
 
     /** Bits per panel count in a {@link #panelPlan}. */
@@ -322,8 +339,8 @@ final class PointwiseGemm {
         for (int p0 = 0; p0 < pixels; p0 += chunk) {
             final int p1 = Math.min(pixels, p0 + chunk);
             if (pairs) {
-                pairRows(scratch, in, inOff, p0, p1, cin, wd, w.offset, relu6, res, resOff, out,
-                        outOff, tailMask, rowPixels, outRowStride);
+                pairRows(scratch, in, inOff, p0, p1, cin, cout, wd, w.offset, relu6, res, resOff,
+                        out, outOff, tailMask, rowPixels, outRowStride);
                 continue;
             }
             int panelOff = w.offset;
@@ -397,16 +414,19 @@ final class PointwiseGemm {
     }
 
     /**
-     * Pixels {@code [p0, p1)} of a 24-channel layer: in each output row, whole tiles of
-     * {@link GemmMr14Nc24Pairs} from the row's first pixel in the range, then the rest of the row
-     * on the 2-vector panel at {@code panelOff}, whose pair layout follows it.
+     * Pixels {@code [p0, p1)} of a layer with pair tiles (24 or 8 channels): in each output row,
+     * whole tiles of {@link GemmMr14Nc24Pairs} or {@link GemmMr14Nc8Pairs} from the row's first
+     * pixel in the range, then the rest of the row on the layer's one panel (2 or 1 vectors) at
+     * {@code panelOff}, whose pair layout follows it.
      */
     private static void pairRows(float[] scratch, float[] in, int inOff, int p0, int p1, int cin,
-                                 float[] wd, int panelOff, boolean relu6, float[] res, int resOff,
-                                 float[] out, int outOff, VectorMask<Float> tailMask,
+                                 int cout, float[] wd, int panelOff, boolean relu6, float[] res,
+                                 int resOff, float[] out, int outOff, VectorMask<Float> tailMask,
                                  int rowPixels, int outRowStride) {
-        final int cout = GemmMr14Nc24Pairs.CHANNELS, tile = GemmMr14Nc24Pairs.ROWS;
-        final int pairOff = panelOff + 2 * LANES * (cin + 1);
+        final boolean eight = cout == GemmMr14Nc8Pairs.CHANNELS;
+        final int tile = eight ? GemmMr14Nc8Pairs.ROWS : GemmMr14Nc24Pairs.ROWS;
+        final int vectors = eight ? 1 : 2;
+        final int pairOff = panelOff + vectors * LANES * (cin + 1);
         for (int p = p0; p < p1; ) {
             final int col = p % rowPixels;
             final int rowEnd = Math.min(p1, p - col + rowPixels);
@@ -414,7 +434,10 @@ final class PointwiseGemm {
             final int tiles = (rowEnd - p) / tile;
             for (int t = 0; t < tiles; t++) {
                 final int pi = p + t * tile, oi = o + t * tile * cout;
-                if (relu6) {
+                if (eight) {
+                    pairTile8(relu6, in, inOff + pi * cin, cin, wd, pairOff, res,
+                            resOff + pi * cout, out, oi);
+                } else if (relu6) {
                     GemmMr14Nc24Pairs.tileRelu6(in, inOff + pi * cin, cin, wd, pairOff, out, oi);
                 } else if (res == null) {
                     GemmMr14Nc24Pairs.tileLinear(in, inOff + pi * cin, cin, wd, pairOff, out, oi);
@@ -425,10 +448,22 @@ final class PointwiseGemm {
             }
             p += tiles * tile;
             if (p < rowEnd) {
-                panelRows(2, scratch, in, inOff, p, rowEnd, cin, wd, panelOff, relu6, res, resOff,
-                        out, outOff, cout, tailMask, rowPixels, outRowStride);
+                panelRows(vectors, scratch, in, inOff, p, rowEnd, cin, wd, panelOff, relu6, res,
+                        resOff, out, outOff, cout, tailMask, rowPixels, outRowStride);
             }
             p = rowEnd;
+        }
+    }
+
+    /** One {@link GemmMr14Nc8Pairs} tile with its epilogue (ReLU6, linear, or + residual). */
+    private static void pairTile8(boolean relu6, float[] in, int inOff, int cin, float[] wd,
+                                  int pairOff, float[] res, int resOff, float[] out, int outOff) {
+        if (relu6) {
+            GemmMr14Nc8Pairs.tileRelu6(in, inOff, cin, wd, pairOff, out, outOff);
+        } else if (res == null) {
+            GemmMr14Nc8Pairs.tileLinear(in, inOff, cin, wd, pairOff, out, outOff);
+        } else {
+            GemmMr14Nc8Pairs.tileResidual(in, inOff, cin, wd, pairOff, res, resOff, out, outOff);
         }
     }
 

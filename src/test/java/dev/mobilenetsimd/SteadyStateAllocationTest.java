@@ -50,7 +50,7 @@ class SteadyStateAllocationTest {
             "1.0,224,vector,FUSED,1,1", "1.0,224,vector,LAYERWISE,1,1", "0.5,128,vector,FUSED,2,1",
             "0.75,160,vector,LAYERWISE,2,1", "0.35,96,scalar,FUSED,1,1",
             "0.35,96,scalar,LAYERWISE,2,1", "1.0,224,vector,FUSED,1,3",
-            "0.5,128,vector,LAYERWISE,2,3"})
+            "0.5,128,vector,LAYERWISE,2,3", "0.35,96,vector,FUSED,1,1"})
     void inferenceAllocatesNothingOnceCompiled(double alpha, int resolution, String backend,
                                                ExecutionMode mode, int threads, int batch) {
         assumeFalse(backend.equals("vector") && jdk17MinMaxRelu6(),

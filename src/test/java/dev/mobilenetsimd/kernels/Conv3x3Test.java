@@ -66,6 +66,7 @@ class Conv3x3Test {
         check(r, 3, 32, 6, 224, 2, 0, 0, 0);
         check(r, 3, 32, 6, 224, 2, 1, 1, 1);
         check(r, 3, 48, 5, 224, 2, 0, 0, 2);
+        check(r, 3, 16, 5, 224, 2, 1, 1, 3); // one block at 512 bits (widths 0.35 and 0.5)
     }
 
     private void check(SplittableRandom r, int cin, int cout, int h, int w, int stride,

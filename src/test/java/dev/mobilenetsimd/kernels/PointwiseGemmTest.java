@@ -184,15 +184,17 @@ class PointwiseGemmTest {
     /**
      * Every vector tile computes {@code bias + sum} as one fused multiply-add chain in
      * input-channel order, so its outputs are bitwise those of {@link Math#fma} in that order,
-     * whichever tiles a call mixes. At 512 bits (JDK 25) this covers the 24-channel pair tiles
-     * (14 pixels) and the 2-vector panel that takes the pixels around them (row ends, tails), in
-     * dense calls with and without residual, and in rows with margins.
+     * whichever tiles a call mixes. At 512 bits (JDK 25) this covers the 24- and 8-channel pair
+     * tiles (14 pixels) and the 2- and 1-vector panels that take the pixels around them (row
+     * ends, tails), in dense calls with and without residual, and in rows with margins.
      */
     @Test
-    void twentyFourChannelLayersAreBitwiseAnFmaChain() {
+    void pairTileLayersAreBitwiseAnFmaChain() {
         Random rnd = new Random(24);
-        for (int cin : new int[] {1, 7, 96, 144}) {
-            Layer layer = new Layer(rnd, cin, 24, true);
+        for (int[] shape : new int[][] {{1, 24}, {7, 24}, {96, 24}, {144, 24}, {1, 8}, {16, 8},
+                {48, 8}}) {
+            final int cin = shape[0];
+            Layer layer = new Layer(rnd, cin, shape[1], true);
             for (int pixels : new int[] {1, 13, 14, 15, 28, 29, 56, 117, 196}) {
                 for (Activation act : Activation.values()) {
                     for (Residual mode : Residual.values()) {
