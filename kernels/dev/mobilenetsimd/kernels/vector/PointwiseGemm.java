@@ -167,8 +167,8 @@ final class PointwiseGemm {
         }
         final int plan = panelPlan(cout);
         final int panels = roundUpToLanes(cout) * (cin + 1);
-        final int pairs = hasPairs(cin, cout) ? pairFloats(cin, cout) : 0;
-        final float[] data = new float[panels + pairs];
+        final int pairLayout = hasPairs(cin, cout) ? pairFloats(cin, cout) : 0;
+        final float[] data = new float[panels + pairLayout];
         int dst = 0;
         for (int panel = 0, col = 0; col < cout; panel++) {
             final int stride = panelVectors(plan, panel) * LANES;

@@ -184,9 +184,10 @@ class PointwiseGemmTest {
     /**
      * Every vector tile computes {@code bias + sum} as one fused multiply-add chain in
      * input-channel order, so its outputs are bitwise those of {@link Math#fma} in that order,
-     * whichever tiles a call mixes. At 512 bits (JDK 25) this covers the 24- and 8-channel pair
-     * tiles (14 pixels) and the 2- and 1-vector panels that take the pixels around them (row
-     * ends, tails), in dense calls with and without residual, and in rows with margins.
+     * whichever tiles a call mixes. At 512 bits this covers the 24-channel pair tiles (JDK 25)
+     * and the 8-channel ones (JDK 25, and JDK 17 on x86), 14 pixels each, and the 2- and 1-vector
+     * panels that take the pixels around them (row ends, tails), in dense calls with and without
+     * residual, and in rows with margins.
      */
     @Test
     void pairTileLayersAreBitwiseAnFmaChain() {
