@@ -57,7 +57,7 @@ public final class StepProfile {
                 mode);
         StepTimer timer = new StepTimer(model);
         Session session = timer.session;
-        float[] image = StepProfile.randomImage(model.inputLength());
+        float[] image = randomImage(model.inputLength());
         List<Step> steps = model.plan().steps();
         System.err.printf(Locale.ROOT, "MobileNetV2 %s, %s, %s kernels: warming up for %d s ...%n",
                 variant, mode.name().toLowerCase(Locale.ROOT), model.kernels().name(),

@@ -111,8 +111,9 @@ final class PointwiseGemm {
      * Whether 8-channel layers (block 1 at width 0.5, blocks 1-3 at 0.35) also get the pair layout
      * of {@link GemmMr14Nc8Pairs}: 16 lanes, on JDK 25 or later, and on x86 from JDK 17. Against
      * the 1-vector panel (half its lanes idle, every tile through scratch and a masked store),
-     * 12544 pixels x 16 -> 8 took 0.42x the time on JDK 25 and 0.67x on JDK 17, 3136 x 48 -> 8
-     * 0.48x and 0.95x (session 18). JDK 17's SVE back end does not compile the blend.
+     * 12544 pixels x 16 -> 8 took 0.42x the time on JDK 25 and 0.68-0.71x on JDK 17; 3136 x 48
+     * -> 8 0.48x on JDK 25 and about the same time on JDK 17 (session 18). JDK 17's SVE back end
+     * does not compile the blend.
      */
     static final boolean PAIR_TILES_8 = LANES == 16 && WIDE_REGISTER_FILE
             && (Runtime.version().feature() >= 25
