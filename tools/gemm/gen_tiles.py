@@ -412,14 +412,14 @@ def pair_source(C):
     return name, "\n".join(L) + "\n"
 
 
+def write(name, text):
+    with open(os.path.join(OUT, name + ".java"), "w") as f:
+        f.write(text)
+    print("wrote", name)
+
+
 if __name__ == "__main__":
     for R, V, epi, role in TILES:
-        name, text = source(R, V, epi, role)
-        with open(os.path.join(OUT, name + ".java"), "w") as f:
-            f.write(text)
-        print("wrote", name)
+        write(*source(R, V, epi, role))
     for channels in PAIR_TILES:
-        name, text = pair_source(channels)
-        with open(os.path.join(OUT, name + ".java"), "w") as f:
-            f.write(text)
-        print("wrote", name)
+        write(*pair_source(channels))
