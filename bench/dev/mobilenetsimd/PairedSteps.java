@@ -4,7 +4,6 @@ import dev.mobilenetsimd.kernels.KernelSets;
 import dev.mobilenetsimd.plan.ExecutionMode;
 import dev.mobilenetsimd.plan.Step;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -12,7 +11,7 @@ import java.util.Locale;
  * Where fusion gains, block by block: {@link StepProfile}'s two measurements (each step in
  * network order, and hot) for fused and layer-by-layer execution in one JVM, on one set of packed
  * weights ({@link MobileNetV2#withMode}), the two modes taking turns (each goes first every other
- * round). Separate runs of {@code StepProfile} meet different host states (the host check moved by
+ * round; {@link StepTimer#timeRound} with an untimed inference of the same mode first). Separate runs of {@code StepProfile} meet different host states (the host check moved by
  * 20% between two such runs), so their per-step times cannot be set side by side; these can.
  *
  * <p>A step that the fused plan folds into the next one (the stem and block 1, which block 2
@@ -70,35 +69,19 @@ public final class PairedSteps {
         fused.session.run(image); // each arena holds its input, as run() leaves it for runStep
         layerwise.session.run(image);
 
-        System.err.printf(Locale.ROOT, "network order: %d inferences of each mode in turn ...%n",
-                rounds);
+        System.err.printf(Locale.ROOT, "%d rounds: per mode, in turn, an inference in network"
+                + " order, then each row hot ...%n", rounds);
         long[][] orderF = new long[steps.size()][rounds], orderL = new long[steps.size()][rounds];
-        for (int r = 0; r < rounds; r++) {
-            if (r % 2 == 0) {
-                fused.timeSteps(orderF, r);
-                layerwise.timeSteps(orderL, r);
-            } else {
-                layerwise.timeSteps(orderL, r);
-                fused.timeSteps(orderF, r);
-            }
-        }
-
-        System.err.printf(Locale.ROOT, "hot: each row %d times per mode, in turn ...%n", rounds);
         long[][] hotF = new long[rows.length][rounds], hotL = new long[rows.length][rounds];
-        for (int row = 0; row < rows.length; row++) {
-            int from = rows[row][0], to = rows[row][1];
-            for (int r = 0; r < rounds / 10; r++) { // back into cache first
-                fused.timeHot(from, to);
-                layerwise.timeHot(from, to);
-            }
-            for (int r = 0; r < rounds; r++) {
-                if (r % 2 == 0) {
-                    hotF[row][r] = fused.timeHot(from, to);
-                    hotL[row][r] = layerwise.timeHot(from, to);
-                } else {
-                    hotL[row][r] = layerwise.timeHot(from, to);
-                    hotF[row][r] = fused.timeHot(from, to);
-                }
+        for (int r = 0; r < rounds; r++) {
+            // each timed inference follows an untimed one of its own mode (settle): right after
+            // the other mode's, it would meet that mode's traffic in the caches
+            if (r % 2 == 0) {
+                fused.timeRound(true, orderF, rows, hotF, r);
+                layerwise.timeRound(true, orderL, rows, hotL, r);
+            } else {
+                layerwise.timeRound(true, orderL, rows, hotL, r);
+                fused.timeRound(true, orderF, rows, hotF, r);
             }
         }
 

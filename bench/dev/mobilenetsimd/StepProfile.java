@@ -13,9 +13,11 @@ import java.util.Random;
  * <ul>
  *   <li><b>network order</b>: every step timed while whole inferences run, so its weights and
  *       inputs are as cold as in real use;</li>
- *   <li><b>hot</b>: each step alone in a tight loop, its weights and data in cache (what
- *       {@code BlockBench} measures, one JVM per step).</li>
+ *   <li><b>hot</b>: each step run twice more right after that inference, the second run
+ *       timed: its weights and data just used (what {@code BlockBench} measures in a tight loop,
+ *       one JVM per step).</li>
  * </ul>
+ * Both are taken in every round ({@link StepTimer#timeRound}), so the host's swings reach both.
  * The difference is what cold data costs each step. Not JMH: timing each step of one inference
  * needs {@link System#nanoTime} around it; medians over many inferences absorb the timer's own
  * cost (tens of nanoseconds per step). Run it through {@code bench/run.sh steps}.
@@ -67,24 +69,20 @@ public final class StepProfile {
             session.run(image);
         }
 
-        System.err.printf(Locale.ROOT, "network order: %d inferences ...%n", rounds);
+        System.err.printf(Locale.ROOT, "%d rounds: an inference in network order, then each step"
+                + " hot ...%n", rounds);
         session.run(image); // the input in place, as run() leaves it for runStep
         long[][] ordered = new long[steps.size()][rounds];
+        long[][] hot = new long[steps.size()][rounds];
+        int[][] each = new int[steps.size()][];
+        for (int s = 0; s < each.length; s++) {
+            each[s] = new int[] {s, s};
+        }
         long[] totals = new long[rounds];
         for (int r = 0; r < rounds; r++) {
-            long start = System.nanoTime();
-            timer.timeSteps(ordered, r);
-            totals[r] = System.nanoTime() - start;
-        }
-
-        System.err.printf(Locale.ROOT, "hot: each step %d times in a row ...%n", rounds);
-        long[][] hot = new long[steps.size()][rounds];
-        for (int s = 0; s < steps.size(); s++) {
-            for (int r = 0; r < rounds / 10; r++) { // back into cache first
-                timer.timeHot(s, s);
-            }
-            for (int r = 0; r < rounds; r++) {
-                hot[s][r] = timer.timeHot(s, s);
+            timer.timeRound(false, ordered, each, hot, r);
+            for (long[] step : ordered) {
+                totals[r] += step[r];
             }
         }
 
@@ -106,13 +104,15 @@ public final class StepProfile {
             }
             String name = doer != s ? st.name() + " (done by " + steps.get(doer).name() + ")"
                     : st.name();
-            System.out.printf(Locale.ROOT, "| %d | %s | %.2f | %.1f | %.1f | %.2f |%n", s, name,
-                    st.macs() / 1e6, o, h, o / h);
+            // a folded step's two times are the cost of an empty call: no ratio to show
+            String ratio = doer != s ? "—" : String.format(Locale.ROOT, "%.2f", o / h);
+            System.out.printf(Locale.ROOT, "| %d | %s | %.2f | %.1f | %.1f | %s |%n", s, name,
+                    st.macs() / 1e6, o, h, ratio);
         }
         System.out.printf(Locale.ROOT, "| | **sum of the step medians** | | **%.1f** | **%.1f** |"
                 + " **%.2f** |%n", sumOrdered, sumHot, sumOrdered / sumHot);
-        System.out.printf(Locale.ROOT, "%nWhole inference in network order (median of %d,"
-                + " timers included): %.1f µs%n", rounds, medianMicros(totals));
+        System.out.printf(Locale.ROOT, "%nWhole inference in network order (median over %d rounds"
+                + " of the steps' sum): %.1f µs%n", rounds, medianMicros(totals));
     }
 
     /** The tools' input: {@code length} values uniform in [-1, 1), the same every run. */

@@ -6,6 +6,11 @@ import dev.mobilenetsimd.runtime.CompiledNetwork;
  * One model's session, timed step by step with {@link System#nanoTime} around each step: the
  * shared part of {@link StepProfile} and {@link PairedSteps}. Runs steps on the session's arena
  * (package-private {@code Session.arena()}), which one whole inference must have filled first.
+ *
+ * <p>Both measurements of a step, in network order and hot, are taken in the same round
+ * ({@link #timeRound}). Taken in two phases, one after the other, a change of the host's state
+ * between the phases (this shared host moves by 10–30% within minutes) would pass for what cold
+ * caches cost.
  */
 final class StepTimer {
     final Session session;
@@ -18,17 +23,36 @@ final class StepTimer {
         this.net = model.network();
     }
 
-    /** One inference in network order, step {@code s} timed into {@code into[s][round]}. */
-    void timeSteps(long[][] into, int round) {
-        for (int s = 0; s < into.length; s++) {
+    /**
+     * One round, three parts:
+     * <ol>
+     *   <li>if {@code settle}, one untimed inference, so that the timed one follows an inference
+     *       of this session, as in real use, and not whatever ran before (another mode's
+     *       inference, with its own weights' and tensors' traffic);</li>
+     *   <li>one inference in network order, step {@code s} timed into
+     *       {@code order[s][round]}: its weights and input as cold as in real use;</li>
+     *   <li>each row {@code [from, to]} of {@code rows}, in network order, run twice more, the
+     *       second run timed into {@code hot[row][round]}: its weights and input just used.</li>
+     * </ol>
+     */
+    void timeRound(boolean settle, long[][] order, int[][] rows, long[][] hot, int round) {
+        int steps = order.length;
+        if (settle) {
+            net.runSteps(0, steps, arena, null);
+        }
+        for (int s = 0; s < steps; s++) {
             long t0 = System.nanoTime();
             net.runStep(s, arena);
-            into[s][round] = System.nanoTime() - t0;
+            order[s][round] = System.nanoTime() - t0;
+        }
+        for (int row = 0; row < rows.length; row++) {
+            timeHot(rows[row][0], rows[row][1]);
+            hot[row][round] = timeHot(rows[row][0], rows[row][1]);
         }
     }
 
-    /** Steps {@code [from, to]} once, hot, timed. */
-    long timeHot(int from, int to) {
+    /** Steps {@code [from, to]} once, timed. */
+    private long timeHot(int from, int to) {
         long t0 = System.nanoTime();
         for (int s = from; s <= to; s++) {
             net.runStep(s, arena);

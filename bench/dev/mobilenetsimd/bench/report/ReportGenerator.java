@@ -687,8 +687,10 @@ public final class ReportGenerator {
             return;
         }
         md.append("Each step timed inside whole inferences (network order: its weights and"
-                + " input as cold as in real use) and alone in a tight loop (hot), fused and"
-                + " layer by layer on one set of packed weights, the two modes taking turns."
+                + " input as cold as in real use) and, in the same round, run twice more with the"
+                + " second run timed (hot), fused and layer by layer on one set of packed"
+                + " weights, the two modes taking turns, each timed inference following an"
+                + " untimed one of its own mode."
                 + " The forks above meet the host in whatever state it is in when each runs;"
                 + " here both modes meet the same one, so this is the steadier comparison."
                 + " L ÷ F is the layer-by-layer time over the fused time.\n\n");
