@@ -11,8 +11,9 @@ import java.util.Locale;
  * Where fusion gains, block by block: {@link StepProfile}'s two measurements (each step in
  * network order, and hot) for fused and layer-by-layer execution in one JVM, on one set of packed
  * weights ({@link MobileNetV2#withMode}), the two modes taking turns (each goes first every other
- * round; {@link StepTimer#timeRound} with an untimed inference of the same mode first). Separate runs of {@code StepProfile} meet different host states (the host check moved by
- * 20% between two such runs), so their per-step times cannot be set side by side; these can.
+ * round; {@link StepTimer#timeRound} with an untimed inference of the same mode first).
+ * Separate runs of {@code StepProfile} meet different host states (the host check moved by 20%
+ * between two such runs), so their per-step times cannot be set side by side; these can.
  *
  * <p>A step that the fused plan folds into the next one (the stem and block 1, which block 2
  * computes) is reported together with it, in both modes, so each row covers the same work.
@@ -97,7 +98,8 @@ public final class PairedSteps {
                 macs += steps.get(s).macs();
                 name.append(s > from ? " + " : "").append(steps.get(s).name());
             }
-            double of = rowMedian(orderF, from, to), ol = rowMedian(orderL, from, to);
+            double of = StepProfile.medianOfSums(orderF, from, to);
+            double ol = StepProfile.medianOfSums(orderL, from, to);
             double hf = StepProfile.medianMicros(hotF[row]);
             double hl = StepProfile.medianMicros(hotL[row]);
             double[] v = {of, ol, hf, hl};
@@ -111,7 +113,8 @@ public final class PairedSteps {
         System.out.printf(Locale.ROOT, "| | **sum of the rows** | | **%.1f** | **%.1f** |"
                 + " **%.3f** | | **%.1f** | **%.1f** | **%.3f** |%n", sums[0], sums[1],
                 sums[1] / sums[0], sums[2], sums[3], sums[3] / sums[2]);
-        double wholeF = wholeMedian(orderF), wholeL = wholeMedian(orderL);
+        double wholeF = StepProfile.medianOfSums(orderF, 0, steps.size() - 1);
+        double wholeL = StepProfile.medianOfSums(orderL, 0, steps.size() - 1);
         System.out.printf(Locale.ROOT, "%nWhole inferences in network order (median over %d rounds"
                 + " of the steps' sum, timers included): fused %.1f µs, layer by layer %.1f µs,"
                 + " ratio %.3f.%n", rounds, wholeF, wholeL, wholeL / wholeF);
@@ -133,20 +136,5 @@ public final class PairedSteps {
             rows.add(new int[] {from, s});
         }
         return rows.toArray(new int[0][]);
-    }
-
-    /** Median over rounds of steps {@code [from, to]} summed within each round, in µs. */
-    private static double rowMedian(long[][] perStep, int from, int to) {
-        long[] sums = new long[perStep[0].length];
-        for (int s = from; s <= to; s++) {
-            for (int r = 0; r < sums.length; r++) {
-                sums[r] += perStep[s][r];
-            }
-        }
-        return StepProfile.medianMicros(sums);
-    }
-
-    private static double wholeMedian(long[][] perStep) {
-        return rowMedian(perStep, 0, perStep.length - 1);
     }
 }

@@ -78,12 +78,8 @@ public final class StepProfile {
         for (int s = 0; s < each.length; s++) {
             each[s] = new int[] {s, s};
         }
-        long[] totals = new long[rounds];
         for (int r = 0; r < rounds; r++) {
             timer.timeRound(false, ordered, each, hot, r);
-            for (long[] step : ordered) {
-                totals[r] += step[r];
-            }
         }
 
         System.out.println("| step | name | M MACs | network order µs | hot µs | network ÷ hot |");
@@ -112,7 +108,8 @@ public final class StepProfile {
         System.out.printf(Locale.ROOT, "| | **sum of the step medians** | | **%.1f** | **%.1f** |"
                 + " **%.2f** |%n", sumOrdered, sumHot, sumOrdered / sumHot);
         System.out.printf(Locale.ROOT, "%nWhole inference in network order (median over %d rounds"
-                + " of the steps' sum): %.1f µs%n", rounds, medianMicros(totals));
+                + " of the steps' sum): %.1f µs%n", rounds,
+                medianOfSums(ordered, 0, steps.size() - 1));
     }
 
     /** The tools' input: {@code length} values uniform in [-1, 1), the same every run. */
@@ -123,6 +120,17 @@ public final class StepProfile {
             image[i] = rnd.nextFloat() * 2 - 1;
         }
         return image;
+    }
+
+    /** Median over rounds of steps {@code [from, to]} summed within each round, in µs. */
+    static double medianOfSums(long[][] perStep, int from, int to) {
+        long[] sums = new long[perStep[0].length];
+        for (int s = from; s <= to; s++) {
+            for (int r = 0; r < sums.length; r++) {
+                sums[r] += perStep[s][r];
+            }
+        }
+        return medianMicros(sums);
     }
 
     static double medianMicros(long[] nanos) {
