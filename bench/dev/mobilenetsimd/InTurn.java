@@ -15,17 +15,26 @@ final class InTurn {
     }
 
     /**
-     * Medians over all timed calls, in µs, and the per-round ratios {@code b ÷ a} (each round's
-     * median of {@code b} over its median of {@code a}), sorted.
+     * Medians over all timed calls, in µs; each round's median of either side, in round order;
+     * and the per-round ratios {@code b ÷ a} (each round's median of {@code b} over its median of
+     * {@code a}), sorted.
      */
     static final class Result {
         final double medianA, medianB;
+        final double[] roundMediansA, roundMediansB;
         final double[] roundRatios;
 
-        private Result(double medianA, double medianB, double[] roundRatios) {
+        private Result(double medianA, double medianB, double[] roundMediansA,
+                       double[] roundMediansB) {
             this.medianA = medianA;
             this.medianB = medianB;
-            this.roundRatios = roundRatios;
+            this.roundMediansA = roundMediansA;
+            this.roundMediansB = roundMediansB;
+            roundRatios = new double[roundMediansA.length];
+            for (int r = 0; r < roundRatios.length; r++) {
+                roundRatios[r] = roundMediansB[r] / roundMediansA[r];
+            }
+            Arrays.sort(roundRatios);
         }
 
         /** The per-round ratio at the {@code percent}th percentile. */
@@ -52,10 +61,9 @@ final class InTurn {
             throws Exception {
         Timed[] sides = {a, b};
         long[][] all = new long[2][rounds * per];
-        double[] ratios = new double[rounds];
+        double[][] median = new double[2][rounds];
         long[] round = new long[per];
         for (int r = 0; r < rounds; r++) {
-            double[] median = new double[2];
             for (int turn = 0; turn < 2; turn++) {
                 int side = swapFirst && r % 2 == 1 ? 1 - turn : turn;
                 for (int i = 0; i < per; i++) {
@@ -64,12 +72,10 @@ final class InTurn {
                     round[i] = System.nanoTime() - t0;
                     all[side][r * per + i] = round[i];
                 }
-                median[side] = StepProfile.medianMicros(round);
+                median[side][r] = StepProfile.medianMicros(round);
             }
-            ratios[r] = median[1] / median[0];
         }
-        Arrays.sort(ratios);
         return new Result(StepProfile.medianMicros(all[0]), StepProfile.medianMicros(all[1]),
-                ratios);
+                median[0], median[1]);
     }
 }

@@ -2,14 +2,16 @@ package dev.mobilenetsimd;
 
 import dev.mobilenetsimd.kernels.KernelSets;
 import dev.mobilenetsimd.plan.ExecutionMode;
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
  * Fused against layer-by-layer execution in one JVM, on one set of packed weights
  * ({@link MobileNetV2#withMode}): whole inferences of the two in turn, a few of each per round,
  * so that a change of the host's state between forks (which moves single JMH forks by 10-30%
- * here) hits both sides alike. Prints the medians, their ratio, and the spread of the per-round
- * ratios. Not JMH: the two must share a JVM and their weights. Run it through
+ * here) hits both sides alike. Prints the medians, their ratio, the spread of the per-round
+ * ratios, and the ratio by the host's state (fifths of the rounds, by how slow the rounds around
+ * them ran). Not JMH: the two must share a JVM and their weights. Run it through
  * {@code bench/run.sh paired}.
  *
  * <pre>PairedModes [--variant ALPHA/RESOLUTION] [--warmup SECONDS] [--rounds N] [--per N]</pre>
@@ -68,8 +70,66 @@ public final class PairedModes {
         System.out.printf(Locale.ROOT, "%nPer-round ratios (%d rounds of %d inferences each way):"
                 + " 10th percentile %.3f, median %.3f, 90th percentile %.3f.%n", rounds, per,
                 r.roundRatio(10), r.roundRatio(50), r.roundRatio(90));
+        printByHostState(r);
         for (Session s : sessions) {
             s.close();
         }
+    }
+
+    /** Rounds on either side of a round whose times stand for the host's state around it. */
+    private static final int STATE_NEIGHBOURS = 5;
+    /** Groups of rounds by the host's state. */
+    private static final int STATE_GROUPS = 5;
+
+    /**
+     * The ratio by the host's state: the rounds put in fifths by the mean time of their
+     * neighbouring rounds (both modes, {@link #STATE_NEIGHBOURS} on each side, not the round
+     * itself, so that a round's own noise does not pick its group), and each fifth's medians.
+     * A ratio that stays level from the fastest fifth to the slowest does not depend on the
+     * host's state; one that falls as the host slows would mean the comparison is the host's.
+     */
+    private static void printByHostState(InTurn.Result r) {
+        int n = r.roundMediansA.length;
+        if (n < STATE_GROUPS * 10) {
+            return; // too few rounds for groups worth a median
+        }
+        double[] state = new double[n];
+        for (int k = 0; k < n; k++) {
+            double sum = 0;
+            int count = 0;
+            for (int j = Math.max(0, k - STATE_NEIGHBOURS);
+                 j <= Math.min(n - 1, k + STATE_NEIGHBOURS); j++) {
+                if (j != k) {
+                    sum += r.roundMediansA[j] + r.roundMediansB[j];
+                    count++;
+                }
+            }
+            state[k] = sum / count;
+        }
+        Integer[] order = new Integer[n];
+        for (int k = 0; k < n; k++) {
+            order[k] = k;
+        }
+        Arrays.sort(order, (x, y) -> Double.compare(state[x], state[y]));
+        System.out.printf(Locale.ROOT, "%nBy the host's state (rounds in fifths by their %d"
+                + " neighbours' time, fastest first):%n%n", 2 * STATE_NEIGHBOURS);
+        System.out.println("| fifth | fused µs | layer by layer µs | layer-by-layer ÷ fused |");
+        System.out.println("|---:|---:|---:|---:|");
+        for (int g = 0; g < STATE_GROUPS; g++) {
+            int from = g * n / STATE_GROUPS, to = (g + 1) * n / STATE_GROUPS;
+            double[] a = new double[to - from], b = new double[to - from];
+            for (int i = from; i < to; i++) {
+                a[i - from] = r.roundMediansA[order[i]];
+                b[i - from] = r.roundMediansB[order[i]];
+            }
+            double ma = median(a), mb = median(b);
+            System.out.printf(Locale.ROOT, "| %d | %.1f | %.1f | %.3f |%n", g + 1, ma, mb, mb / ma);
+        }
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
     }
 }
