@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Benchmark suite: runs the JMH benchmarks of bench/ and generates reports/README.md and charts.
 #
-#   bench/run.sh quick     # development profile, ~14 min (about 110 JVM forks): JDK 25 only,
-#                          # 512 and 256 bits, a subset of the layer shapes and blocks, 1 fork
+#   bench/run.sh quick     # development profile, ~28 min (37 runs, `list quick`): JDK 25 at
+#                          # 512 and 256 bits, a subset of the layer shapes and blocks, 1 fork;
+#                          # allocation per inference on JDK 25 and 17
 #   bench/run.sh full      # everything, ~2.5 h (about 620 forks): JDK 25 and 17 side by side,
 #                          # 128/256/512 bits, every shape and block (2 forks for the network and
 #                          # the peak, 1 for kernels and blocks); run it on a quiet machine,
@@ -185,6 +186,10 @@ adhoc_tool() { # out, title, flags, main class, args...
 
 # ---- ad hoc mode (the old interface) -------------------------------------------------------------
 case "${1:-quick}" in
+  -h|--help)
+    sed -n '2,/^set -euo pipefail/p' "$0" | sed '$d' | sed 's/^#//'
+    exit 0
+    ;;
   quick|full|report|list) ;;
   steps)
     # Each step's median in network order and hot, in one JVM (dev.mobilenetsimd.StepProfile).

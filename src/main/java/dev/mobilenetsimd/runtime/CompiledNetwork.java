@@ -188,7 +188,9 @@ public final class CompiledNetwork {
         ops[index].run(arena);
     }
 
+    /** The plan this network was compiled from. */
     public ExecutionPlan plan() { return plan; }
 
+    /** The kernels (vector or scalar) its steps call. */
     public KernelSet kernels() { return kernels; }
 }
