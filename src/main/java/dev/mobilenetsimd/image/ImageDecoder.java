@@ -10,7 +10,11 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.io.FileNotFoundException;
 import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.Locale;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * Reads JPEG, PNG and BMP files (through {@link ImageIO}) and converts them to 8-bit RGB the way
@@ -19,6 +23,13 @@ import javax.imageio.ImageIO;
  * colour management), so preprocessing matches the Python reference pipelines.
  */
 public final class ImageDecoder {
+    /**
+     * Largest image accepted, in pixels: Pillow's limit (twice {@code Image.MAX_IMAGE_PIXELS}),
+     * above which it refuses a file as a decompression bomb. A few bytes of PNG can declare an
+     * image whose raster fills the heap; the size is checked from the header, before decoding.
+     */
+    public static final long MAX_PIXELS = 178_956_970L;
+
     private ImageDecoder() {}
 
     /**
@@ -44,16 +55,29 @@ public final class ImageDecoder {
      */
     public static RgbImage decode(InputStream in, String name) throws IOException {
         BufferedImage img;
-        try {
-            img = ImageIO.read(in);
-        } catch (IOException | RuntimeException e) {
-            // The JDK decoders throw assorted runtime exceptions on damaged data.
-            throw new IOException("cannot decode image " + name + ": damaged or unsupported ("
-                    + e.getMessage() + ")", e);
+        long width = 0, height = 0;
+        try (ImageInputStream stream = ImageIO.createImageInputStream(in)) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(stream);
+            if (!readers.hasNext()) {
+                throw new IOException("cannot decode image " + name
+                        + ": not a JPEG, PNG or BMP file (no image reader recognises it)");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(stream, true, true); // as ImageIO.read
+                width = reader.getWidth(0);
+                height = reader.getHeight(0);
+                img = width * height > MAX_PIXELS ? null : reader.read(0);
+            } catch (IOException | RuntimeException e) {
+                // The JDK decoders throw assorted runtime exceptions on damaged data.
+                throw new IOException("cannot decode image " + name + ": damaged or unsupported ("
+                        + e.getMessage() + ")", e);
+            } finally {
+                reader.dispose();
+            }
         }
         if (img == null) {
-            throw new IOException("cannot decode image " + name
-                    + ": not a JPEG, PNG or BMP file (no image reader recognises it)");
+            throw new IOException("cannot decode image " + name + ": " + tooLarge(width, height));
         }
         try {
             return toRgb(img);
@@ -62,9 +86,21 @@ public final class ImageDecoder {
         }
     }
 
-    /** Converts any {@link BufferedImage} to 8-bit RGB (see the class comment for the rules). */
+    private static String tooLarge(long width, long height) {
+        return String.format(Locale.ROOT, "too large: %dx%d is %,d pixels, more than the %,d"
+                + " accepted", width, height, width * height, MAX_PIXELS);
+    }
+
+    /**
+     * Converts any {@link BufferedImage} to 8-bit RGB (see the class comment for the rules).
+     *
+     * @throws IllegalArgumentException if the image has more than {@link #MAX_PIXELS} pixels
+     */
     public static RgbImage toRgb(BufferedImage img) {
         int w = img.getWidth(), h = img.getHeight();
+        if ((long) w * h > MAX_PIXELS) {
+            throw new IllegalArgumentException("image " + tooLarge(w, h));
+        }
         byte[] px = new byte[w * h * 3];
         ColorModel cm = img.getColorModel();
         Raster r = img.getRaster();

@@ -107,6 +107,55 @@ class ImageDecoderTest {
         assertTrue(e.getMessage().contains("cut.png"), e.getMessage());
     }
 
+    /**
+     * A PNG of a few bytes may declare a raster larger than the heap (or than an int can count):
+     * the size from its header is refused before anything is allocated for the pixels.
+     */
+    @Test
+    void hugeDeclaredSizesAreRefusedBeforeDecoding() throws IOException {
+        for (int[] size : new int[][] {{20000, 20000}, {30000, 30000}, {Integer.MAX_VALUE, 1}}) {
+            Path png = dir.resolve("bomb.png");
+            Files.write(png, pngHeader(size[0], size[1]));
+            IOException e = assertThrows(IOException.class, () -> ImageDecoder.read(png));
+            String m = e.getMessage();
+            assertTrue(m.contains("bomb.png") && m.contains("too large: " + size[0] + "x" + size[1])
+                    && m.contains("178,956,970"), m);
+        }
+        // The BufferedImage entry point: 30000 x 30000 x 3 bytes overflowed an int.
+        BufferedImage huge = new BufferedImage(1, 1, BufferedImage.TYPE_BYTE_GRAY) {
+            @Override
+            public int getWidth() { return 30000; }
+
+            @Override
+            public int getHeight() { return 30000; }
+        };
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ImageDecoder.toRgb(huge));
+        assertTrue(e.getMessage().contains("too large: 30000x30000"), e.getMessage());
+    }
+
+    /** The signature and IHDR chunk of an 8-bit RGB PNG, then an empty IDAT and IEND. */
+    private static byte[] pngHeader(int width, int height) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+        java.nio.ByteBuffer ihdr = java.nio.ByteBuffer.allocate(13).putInt(width).putInt(height)
+                .put((byte) 8).put((byte) 2);
+        chunk(out, "IHDR", ihdr.array());
+        chunk(out, "IDAT", new byte[] {0x78, (byte) 0x9c, 3, 0, 0, 0, 0, 1});
+        chunk(out, "IEND", new byte[0]);
+        return out.toByteArray();
+    }
+
+    private static void chunk(java.io.ByteArrayOutputStream out, String type, byte[] data) {
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        byte[] t = type.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        crc.update(t);
+        crc.update(data);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(12 + data.length).putInt(data.length)
+                .put(t).put(data).putInt((int) crc.getValue());
+        out.writeBytes(b.array());
+    }
+
     @Test
     void normalisationMapsTheQuantizedRange() {
         InputNormalization n = new InputNormalization(1 / 128.0, 128);
