@@ -10,7 +10,9 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.io.FileNotFoundException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
@@ -56,6 +58,7 @@ public final class ImageDecoder {
     public static RgbImage decode(InputStream in, String name) throws IOException {
         BufferedImage img;
         long width = 0, height = 0;
+        List<String> warnings = new ArrayList<>();
         try (ImageInputStream stream = ImageIO.createImageInputStream(in)) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(stream);
             if (!readers.hasNext()) {
@@ -65,6 +68,7 @@ public final class ImageDecoder {
             ImageReader reader = readers.next();
             try {
                 reader.setInput(stream, true, true); // as ImageIO.read
+                reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
                 width = reader.getWidth(0);
                 height = reader.getHeight(0);
                 img = width * height > MAX_PIXELS ? null : reader.read(0);
@@ -78,6 +82,16 @@ public final class ImageDecoder {
         }
         if (img == null) {
             throw new IOException("cannot decode image " + name + ": " + tooLarge(width, height));
+        }
+        // A JPEG cut short only draws warnings and decodes with its missing part grey; Pillow
+        // refuses it ("image file is truncated"). Other warnings (extraneous bytes, an invalid
+        // colour profile) leave the pixels intact, as they do for Pillow.
+        for (String w : warnings) {
+            String lower = w.toLowerCase(Locale.ROOT);
+            if (lower.contains("truncated") || lower.contains("premature end")) {
+                throw new IOException("cannot decode image " + name + ": the file is truncated or"
+                        + " damaged (" + String.join("; ", warnings) + ")");
+            }
         }
         try {
             return toRgb(img);

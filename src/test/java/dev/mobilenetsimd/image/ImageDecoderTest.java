@@ -108,6 +108,32 @@ class ImageDecoderTest {
     }
 
     /**
+     * The JDK's JPEG reader decodes a file cut short with its missing rows grey and only warns;
+     * classifying that would be a silent wrong answer, so it is an error (as it is for Pillow).
+     */
+    @Test
+    void truncatedJpegsAreErrorsNotGreyImages() throws IOException {
+        BufferedImage img = new BufferedImage(64, 48, BufferedImage.TYPE_INT_RGB);
+        java.util.Random rnd = new java.util.Random(1);
+        for (int y = 0; y < 48; y++) {
+            for (int x = 0; x < 64; x++) {
+                img.setRGB(x, y, rnd.nextInt());
+            }
+        }
+        Path full = dir.resolve("full.jpg");
+        assertTrue(ImageIO.write(img, "jpg", full.toFile()));
+        assertEquals(64, ImageDecoder.read(full).width());
+        byte[] bytes = Files.readAllBytes(full);
+        for (int percent : new int[] {30, 60, 90}) {
+            Path cut = dir.resolve("cut" + percent + ".jpg");
+            Files.write(cut, java.util.Arrays.copyOf(bytes, bytes.length * percent / 100));
+            IOException e = assertThrows(IOException.class, () -> ImageDecoder.read(cut));
+            assertTrue(e.getMessage().contains("cut" + percent + ".jpg")
+                    && e.getMessage().contains("truncated"), e.getMessage());
+        }
+    }
+
+    /**
      * A PNG of a few bytes may declare a raster larger than the heap (or than an int can count):
      * the size from its header is refused before anything is allocated for the pixels.
      */
