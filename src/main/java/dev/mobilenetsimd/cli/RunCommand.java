@@ -43,7 +43,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-w", "--warmup"}, defaultValue = "20", description = "Untimed runs first (JIT warm-up). Default: ${DEFAULT-VALUE}.")
     int warmup;
 
-    @Option(names = {"-n", "--iterations"}, defaultValue = "100", description = "Timed runs. Default: ${DEFAULT-VALUE}.")
+    @Option(names = {"-n", "--iterations"}, defaultValue = "100",
+            description = "Timed runs, 1 to 1000000. Default: ${DEFAULT-VALUE}.")
     int iterations;
 
     @Option(names = {"-t", "--threads"}, defaultValue = "1",
@@ -59,6 +60,12 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Machine-readable output.")
     boolean json;
 
+    /**
+     * Timed runs at most: each one's latency is kept (and printed by {@code --json}), so a count
+     * near 2^31 would fail as an out-of-memory error blamed on the model.
+     */
+    static final int MAX_ITERATIONS = 1_000_000;
+
     /** Images per call at most: enough to show a batch's effect, far from any array limit. */
     static final int MAX_BATCH = 256;
 
@@ -70,8 +77,9 @@ final class RunCommand implements Callable<Integer> {
         if (warmup < 0) {
             throw new IllegalArgumentException("--warmup " + warmup + ": expected 0 or more");
         }
-        if (iterations < 1) {
-            throw new IllegalArgumentException("--iterations " + iterations + ": expected 1 or more");
+        if (iterations < 1 || iterations > MAX_ITERATIONS) {
+            throw new IllegalArgumentException("--iterations " + iterations + ": expected 1 to "
+                    + MAX_ITERATIONS);
         }
         if (threads < 1 || threads > MobileNetV2.MAX_THREADS) { // before the model is built
             throw new IllegalArgumentException("--threads " + threads + ": expected 1 to "

@@ -89,6 +89,11 @@ class CliTest {
         assertTrue(r.err.contains("symmetric"), r.err);
         r = run("run", "-r", "32", "-n", "0");
         assertEquals(2, r.status);
+        // One latency sample per run is kept: 2^31 - 1 of them was an out-of-memory error that
+        // blamed the model's size (status 1).
+        r = run("run", "-a", "0.35", "-r", "32", "-w", "0", "-n", "2147483647");
+        assertEquals(2, r.status, r.err);
+        assertTrue(r.err.contains("--iterations 2147483647: expected 1 to 1000000"), r.err);
         r = run("run", "-r", "32", "-n", "1", "--threads", "0");
         assertEquals(2, r.status);
         assertTrue(r.err.contains("--threads 0: expected 1 to 256"), r.err);
