@@ -6,6 +6,7 @@ import dev.mobilenetsimd.plan.Step;
 import dev.mobilenetsimd.runtime.CompiledNetwork;
 import dev.mobilenetsimd.runtime.IntraOpPool;
 import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -112,9 +113,14 @@ public final class Session implements AutoCloseable {
             throw new IllegalArgumentException("logits need " + k + " floats from offset " + logitsOff
                     + ", but the array has " + logits.length);
         }
-        System.arraycopy(image, imageOff, a, model.plan().inputOffset(), n);
-        model.network().run(a, pool);
-        System.arraycopy(a, model.plan().logitsOffset(), logits, logitsOff, k);
+        try {
+            System.arraycopy(image, imageOff, a, model.plan().inputOffset(), n);
+            model.network().run(a, pool);
+            System.arraycopy(a, model.plan().logitsOffset(), logits, logitsOff, k);
+        } finally {
+            // Reachable until the workers are done: its cleaner would close the pool mid-step.
+            Reference.reachabilityFence(this);
+        }
     }
 
     /**
@@ -181,6 +187,7 @@ public final class Session implements AutoCloseable {
      */
     private void runGroups(float[][] imageArrays, float[] images, int imagesOff, int count,
                            float[][] logitArrays, float[] logits, int logitsOff) {
+        float[] arena = arena(); // the field is cleared if another thread closes the session
         ExecutionPlan plan = model.plan();
         CompiledNetwork net = model.network();
         List<Step> steps = plan.steps();
@@ -223,6 +230,7 @@ public final class Session implements AutoCloseable {
             }
             first += g;
         }
+        Reference.reachabilityFence(this); // as in run()
     }
 
     /** The first {@code g} carry buffers, allocating the missing ones. */

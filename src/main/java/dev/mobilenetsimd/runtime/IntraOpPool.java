@@ -97,7 +97,13 @@ public final class IntraOpPool implements AutoCloseable {
             mine = t;
         }
         while (pending.get() != 0) {
+            if (closed && !anyWorkerAlive()) {
+                break; // they stopped before taking this step: no one will finish its shares
+            }
             Thread.onSpinWait();
+        }
+        if (closed) { // by another thread, mid-step: some shares may have been skipped
+            throw new IllegalStateException("the session was closed during the inference");
         }
         Throwable theirs = failure;
         if (mine != null || theirs != null) {
@@ -137,20 +143,34 @@ public final class IntraOpPool implements AutoCloseable {
                 }
             }
             seen = g;
-            if (closed) {
-                return;
-            }
             try {
-                share(op, arena, w);
+                if (!closed) {
+                    share(op, arena, w);
+                }
             } catch (Throwable t) {
                 failure = t;
             } finally {
-                pending.decrementAndGet();
+                pending.decrementAndGet(); // even when closed: the caller is waiting for it
+            }
+            if (closed) {
+                return;
             }
         }
     }
 
-    /** Stops the workers (they exit at their next wake-up); idempotent. */
+    private boolean anyWorkerAlive() {
+        for (Thread t : workers) {
+            if (t.isAlive()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Stops the workers (they exit at their next wake-up); idempotent. A step running meanwhile
+     * on another thread fails with {@link IllegalStateException}.
+     */
     @Override
     public void close() {
         closed = true;
