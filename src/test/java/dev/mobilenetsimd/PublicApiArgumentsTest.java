@@ -336,5 +336,9 @@ class PublicApiArgumentsTest {
             c.close();
             fails(IllegalStateException.class, () -> c.classifyPreprocessed(new byte[model.inputLength()]), "closed");
         }
+        // More classes asked for than there are: all of them (the list was sized by topK: OOM).
+        try (Classifier c = new Classifier(model, norm, Labels.none(), Integer.MAX_VALUE)) {
+            assertEquals(7, c.classifyPreprocessed(new byte[model.inputLength()]).top().size());
+        }
     }
 }

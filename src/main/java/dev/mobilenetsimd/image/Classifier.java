@@ -109,7 +109,7 @@ public final class Classifier implements AutoCloseable {
             t1 = System.nanoTime();
         }
         float[] p = Classification.softmax(logits);
-        List<Prediction> top = new ArrayList<>(topK);
+        List<Prediction> top = new ArrayList<>(Math.min(topK, p.length)); // topK may be huge
         for (int i : Classification.topK(p, topK)) {
             top.add(new Prediction(i, labels.get(i), p[i]));
         }
