@@ -37,6 +37,9 @@ import java.util.Objects;
  * }</pre>
  */
 public final class OnnxModel {
+    /** Largest file accepted: what one Java array holds. */
+    public static final long MAX_FILE_BYTES = Integer.MAX_VALUE - 8;
+
     private final ModelConfig config;
     private final Weights weights;
     private final String inputName;
@@ -60,6 +63,11 @@ public final class OnnxModel {
      */
     public static OnnxModel load(Path file) throws IOException {
         Objects.requireNonNull(file, "file");
+        // One byte array holds the file: a larger one failed as an OutOfMemoryError.
+        if (Files.isRegularFile(file) && Files.size(file) > MAX_FILE_BYTES) {
+            throw new OnnxFormatException(file + ": " + Files.size(file) + " bytes, more than the "
+                    + MAX_FILE_BYTES + " an ONNX model file may have");
+        }
         byte[] bytes = Files.readAllBytes(file);
         try {
             return read(bytes);

@@ -39,6 +39,9 @@ import java.util.zip.ZipInputStream;
  * }</pre>
  */
 public final class TfliteModel {
+    /** Largest file accepted: what one Java array holds. */
+    public static final long MAX_FILE_BYTES = Integer.MAX_VALUE - 8;
+
     private final ModelConfig config;
     private final Weights weights;
     private final InputNormalization inputNormalization;
@@ -63,6 +66,11 @@ public final class TfliteModel {
      */
     public static TfliteModel load(Path file) throws IOException {
         Objects.requireNonNull(file, "file");
+        // One byte array holds the file: a larger one failed as an OutOfMemoryError.
+        if (Files.isRegularFile(file) && Files.size(file) > MAX_FILE_BYTES) {
+            throw new ModelFormatException(file + ": " + Files.size(file) + " bytes, more than the "
+                    + MAX_FILE_BYTES + " a TensorFlow Lite model file may have");
+        }
         byte[] bytes = Files.readAllBytes(file);
         try {
             return read(bytes);

@@ -18,6 +18,7 @@ import dev.mobilenetsimd.onnx.OnnxProto.Node;
 import dev.mobilenetsimd.onnx.OnnxProto.Tensor;
 import dev.mobilenetsimd.onnx.OnnxProto.ValueInfo;
 import dev.mobilenetsimd.tflite.ModelFormatException;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -60,6 +61,17 @@ class OnnxBadFileTest {
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> OnnxModel.load(f));
         assertTrue(e.getMessage().contains("cut.onnx"), e.getMessage());
         assertTrue(e instanceof OnnxFormatException);
+    }
+
+    /** Over 2 GB (a sparse file): refused by its size, not an OutOfMemoryError from reading it. */
+    @Test
+    void fileLargerThanAnArrayIsRefusedBeforeReading(@TempDir Path dir) throws IOException {
+        Path p = dir.resolve("huge.onnx");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(p.toFile(), "rw")) {
+            f.setLength(3L << 30);
+        }
+        OnnxFormatException e = assertThrows(OnnxFormatException.class, () -> OnnxModel.load(p));
+        assertTrue(e.getMessage().startsWith(p + ": 3221225472 bytes, more than"), e.getMessage());
     }
 
     @Test

@@ -51,6 +51,18 @@ class TfliteCorruptFileTest {
         assertTrue(e.getMessage().startsWith(p.toString()), e.getMessage());
     }
 
+    /** Over 2 GB (a sparse file): refused by its size, not an OutOfMemoryError from reading it. */
+    @Test
+    void fileLargerThanAnArrayIsRefusedBeforeReading(@TempDir Path dir) throws IOException {
+        Path p = dir.resolve("huge.tflite");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(p.toFile(), "rw")) {
+            f.setLength(3L << 30);
+        }
+        ModelFormatException e = assertThrows(ModelFormatException.class,
+                () -> TfliteModel.load(p));
+        assertTrue(e.getMessage().startsWith(p + ": 3221225472 bytes, more than"), e.getMessage());
+    }
+
     @Test
     void wrongIdentifierIsReported() throws IOException {
         byte[] file = real();
