@@ -309,6 +309,9 @@ class PublicApiArgumentsTest {
         NullPointerException npe = assertThrows(NullPointerException.class, () -> ImageDecoder.read(null));
         assertTrue(npe.getMessage().contains("image file"), npe.getMessage());
         assertThrows(IOException.class, () -> Labels.read(missing));
+        Path binary = Files.write(dir.resolve("labels.txt"), new byte[] {'a', (byte) 0xff, '\n'});
+        e = assertThrows(IOException.class, () -> Labels.read(binary)); // was "Input length = 1"
+        assertTrue(e.getMessage().contains("not UTF-8 text"), e.getMessage());
         npe = assertThrows(NullPointerException.class, () -> Labels.read(null));
         assertTrue(npe.getMessage().contains("labels file"), npe.getMessage());
         npe = assertThrows(NullPointerException.class, () -> Labels.parse(null));

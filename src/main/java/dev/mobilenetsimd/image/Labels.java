@@ -31,11 +31,16 @@ public final class Labels {
     /**
      * Reads a UTF-8 text file with one label per line (trailing empty lines are ignored).
      *
-     * @throws IOException if the file cannot be read
+     * @throws IOException if the file cannot be read or is not UTF-8 text
      */
     public static Labels read(Path file) throws IOException {
         java.util.Objects.requireNonNull(file, "labels file path is null");
-        return parse(Files.readString(file, StandardCharsets.UTF_8));
+        try {
+            return parse(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (java.nio.charset.CharacterCodingException e) { // its message: "Input length = 1"
+            throw new IOException("not UTF-8 text: expected a text file with one label per line",
+                    e);
+        }
     }
 
     /** Parses one label per line; surrounding white space is trimmed, trailing empty lines dropped. */
