@@ -43,7 +43,8 @@ public final class ImageDecoder {
         java.util.Objects.requireNonNull(file, "image file path is null");
         if (!Files.isRegularFile(file)) {
             throw new FileNotFoundException((Files.isDirectory(file)
-                    ? "a directory, not an image file: " : "no such image file: ") + file);
+                    ? "a directory, not an image file: " : Files.exists(file)
+                    ? "not a regular file, not an image file: " : "no such image file: ") + file);
         }
         try (InputStream in = Files.newInputStream(file)) {
             return decode(in, file.toString());

@@ -96,6 +96,12 @@ class ImageDecoderTest {
         e = assertThrows(FileNotFoundException.class, () -> ImageDecoder.read(folder));
         assertTrue(e.getMessage().contains("a directory, not an image file"), e.getMessage());
 
+        Path device = Path.of("/dev/null"); // exists: "no such image file" was misleading
+        if (Files.exists(device)) {
+            e = assertThrows(FileNotFoundException.class, () -> ImageDecoder.read(device));
+            assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
+        }
+
         // A PNG cut short: the header is recognised, the data is not there.
         BufferedImage img = new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB);
         Path png = dir.resolve("full.png");
