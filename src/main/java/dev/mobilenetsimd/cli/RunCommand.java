@@ -92,8 +92,9 @@ final class RunCommand implements Callable<Integer> {
         ExecutionMode executionMode = Main.parseMode(mode);
         KernelSet kernels = KernelSets.byName(backend);
         PrintWriter err = spec.commandLine().getErr();
-        err.printf(Locale.ROOT, "building %s on %s (%s)...%n", config, kernels.name(),
-                executionMode.name().toLowerCase(Locale.ROOT));
+        // The JVM too: the speed depends on it, and `java` on PATH may not be JAVA_HOME's.
+        err.printf(Locale.ROOT, "building %s on %s (%s), JVM %s...%n", config, kernels.name(),
+                executionMode.name().toLowerCase(Locale.ROOT), Runtime.version());
         err.flush();
         MobileNetV2 model = MobileNetV2.create(config, Weights.random(config, seed), kernels, executionMode);
         int inputFloats = model.inputLength();
@@ -132,6 +133,7 @@ final class RunCommand implements Callable<Integer> {
             Map<String, Object> root = new LinkedHashMap<>();
             root.put("config", PlanCommand.configJson(config));
             root.put("backend", kernels.name());
+            root.put("jvm", Runtime.version().toString());
             root.put("mode", executionMode.name().toLowerCase(Locale.ROOT));
             root.put("threads", threads);
             root.put("batch", batch);

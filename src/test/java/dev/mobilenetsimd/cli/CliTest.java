@@ -56,6 +56,9 @@ class CliTest {
         assertTrue(r.out.contains("\"medianMs\"") && r.out.contains("\"top5\""), r.out);
         assertEquals(5, r.out.split("\"index\"").length - 1, "five top classes");
         assertTrue(r.out.contains("\"threads\": 2"), r.out);
+        // Which JVM ran it: `java` on PATH need not be the JDK that Maven built with.
+        assertTrue(r.out.contains("\"jvm\": \"" + Runtime.version() + "\""), r.out);
+        assertTrue(r.err.contains("JVM " + Runtime.version()), r.err);
     }
 
     @Test
