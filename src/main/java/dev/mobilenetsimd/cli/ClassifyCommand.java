@@ -73,6 +73,14 @@ public final class ClassifyCommand implements Callable<Integer> {
         TfliteModel m;
         Labels names;
         Classifier classifier;
+        if (model.getFileName() != null
+                && model.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
+            // ONNX has no magic number, so without this it would read as a bad TFLite file.
+            err.println("error: " + model + ": an ONNX model; classify takes TensorFlow Lite models"
+                    + " (.tflite). Load ONNX models with OnnxModel.load (their preprocessing is"
+                    + " the caller's)");
+            return 2;
+        }
         try {
             m = TfliteModel.load(model);
         } catch (ModelFormatException e) { // its message names the file

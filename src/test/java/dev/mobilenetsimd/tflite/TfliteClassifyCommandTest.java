@@ -7,6 +7,8 @@ import dev.mobilenetsimd.cli.ClassifyCommand;
 import dev.mobilenetsimd.testdata.RealData;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -42,6 +44,20 @@ class TfliteClassifyCommandTest {
         assertTrue(err.toString().contains("not a TensorFlow Lite model"), err.toString());
         assertEquals(1, err.toString().split("imagenet_labels.txt", -1).length - 1,
                 "the file named once: " + err);
+    }
+
+    @Test
+    void anOnnxModelIsNamedAsSuchNotAsADamagedTfliteFile() throws Exception {
+        Path onnx = Files.createTempFile("model", ".onnx");
+        try {
+            StringWriter out = new StringWriter(), err = new StringWriter();
+            int rc = run(out, err, "--model", onnx.toString(), "cat.bmp");
+            assertEquals(2, rc, err.toString());
+            assertTrue(err.toString().contains("an ONNX model; classify takes TensorFlow Lite"),
+                    err.toString());
+        } finally {
+            Files.delete(onnx);
+        }
     }
 
     @Test
