@@ -198,6 +198,17 @@ class ImageDecoderTest {
     }
 
     @Test
+    void minusOneToOneIsCentredOnHalfAGreyLevel() {
+        // Float-input models (MobileNet's [-1, 1]) get (p - 127.5) / 127.5: both ends exact and
+        // 127 and 128 equally far from 0. An offset of 128 would shift every input by 1/255.
+        float[] f = InputNormalization.minusOneToOne().apply(new byte[] {0, (byte) 255, 127,
+                (byte) 128});
+        assertEquals(-1f, f[0], 1e-7f);
+        assertEquals(1f, f[1], 1e-7f);
+        assertEquals(-f[2], f[3], 1e-7f);
+    }
+
+    @Test
     void softmaxAndTopK() {
         float[] p = Classification.softmax(new float[] {1, 3, 2, 3});
         double sum = 0;
