@@ -19,8 +19,9 @@
 #                                    # alternate -batch8 (eight images per runBatch call) or
 #                                    # -batch8-sequential (eight run calls); times per call
 #   bench/run.sh paired [-- ARGS]    # fused and layer by layer in one JVM on shared weights,
-#                                    # inferences in turn (PairedModes; ARGS e.g. --rounds 200)
-#                                    # into reports/adhoc/paired.md
+#                                    # inferences in turn (PairedModes; ARGS e.g. --rounds 200,
+#                                    # --threads 2) into reports/adhoc/paired.md
+#                                    # (paired-threadsN.md with --threads N)
 #   bench/run.sh ab [REV] [-- ARGS]  # git revision REV (default HEAD) against the working tree
 #                                    # in one JVM, inferences in turn (BuildAB; ARGS e.g.
 #                                    # --variant 0.75/224, --steps 0-2 for steps run hot, or
@@ -220,7 +221,14 @@ case "${1:-quick}" in
     [ "${1:-}" = "--" ] && shift
     JAVA_HOME=${JAVA_HOME:-$JDK25_HOME}
     build_classes
-    adhoc_tool "$reports/adhoc/paired.md" "PairedModes${*:+ $*}" "" dev.mobilenetsimd.PairedModes \
+    out=paired
+    args=("$@")
+    for ((i = 0; i + 1 < ${#args[@]}; i++)); do   # a team of threads: a report of its own
+      if [ "${args[i]}" = --threads ] && [ "${args[i + 1]}" != 1 ]; then
+        out=paired-threads${args[i + 1]}
+      fi
+    done
+    adhoc_tool "$reports/adhoc/$out.md" "PairedModes${*:+ $*}" "" dev.mobilenetsimd.PairedModes \
         "$@"
     exit 0 ;;
   ab)

@@ -25,7 +25,7 @@ public final class PairedModes {
         } catch (IllegalArgumentException e) {
             System.err.println("PairedModes: " + e.getMessage());
             System.err.println("usage: PairedModes [--variant 1.0/224] [--warmup SECONDS]"
-                    + " [--rounds N] [--per N]");
+                    + " [--rounds N] [--per N] [--threads N]");
             System.exit(2);
         } catch (Exception e) {
             throw new IllegalStateException(e);
@@ -37,6 +37,7 @@ public final class PairedModes {
         int warmupSeconds = 10;
         int rounds = 100;
         int per = 5;
+        int threads = 1;
         for (int i = 0; i < args.length; i++) {
             String value = i + 1 < args.length ? args[i + 1] : null;
             switch (args[i]) {
@@ -44,6 +45,7 @@ public final class PairedModes {
                 case "--warmup": warmupSeconds = StepProfile.positive("--warmup", value); i++; break;
                 case "--rounds": rounds = StepProfile.positive("--rounds", value); i++; break;
                 case "--per": per = StepProfile.positive("--per", value); i++; break;
+                case "--threads": threads = StepProfile.positive("--threads", value); i++; break;
                 default: throw new IllegalArgumentException("unknown argument '" + args[i] + "'");
             }
         }
@@ -51,12 +53,12 @@ public final class PairedModes {
         MobileNetV2 fused = MobileNetV2.create(cfg, Weights.random(cfg, 42), KernelSets.vector(),
                 ExecutionMode.FUSED);
         MobileNetV2 layerwise = fused.withMode(ExecutionMode.LAYERWISE);
-        Session[] sessions = {fused.newSession(), layerwise.newSession()};
+        Session[] sessions = {fused.newSession(threads), layerwise.newSession(threads)};
         float[] image = StepProfile.randomImage(fused.inputLength());
         float[] logits = new float[fused.classes()];
-        System.err.printf(Locale.ROOT, "MobileNetV2 %s, %s kernels, fused and layer by layer on"
-                + " shared weights: warming up for %d s ...%n", variant,
-                fused.kernels().name(), warmupSeconds);
+        System.err.printf(Locale.ROOT, "MobileNetV2 %s, %s kernels, %d thread(s), fused and layer"
+                + " by layer on shared weights: warming up for %d s ...%n", variant,
+                fused.kernels().name(), threads, warmupSeconds);
         InTurn.Timed fusedRun = () -> sessions[0].run(image, 0, logits, 0);
         InTurn.Timed layerwiseRun = () -> sessions[1].run(image, 0, logits, 0);
         InTurn.warmUp(fusedRun, layerwiseRun, warmupSeconds);

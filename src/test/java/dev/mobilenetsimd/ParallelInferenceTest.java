@@ -19,7 +19,8 @@ class ParallelInferenceTest {
     @ParameterizedTest(name = "{0}/{1} {2} {3} {4}")
     @CsvSource({
             "1.0,224,TF_SAME,vector,FUSED", "0.35,96,SYMMETRIC,vector,FUSED", "0.5,129,TF_SAME,vector,FUSED",
-            "1.4,33,SYMMETRIC,vector,FUSED", "0.75,64,TF_SAME,scalar,FUSED", "0.5,96,TF_SAME,vector,LAYERWISE"})
+            "1.4,33,SYMMETRIC,vector,FUSED", "0.75,64,TF_SAME,scalar,FUSED", "0.5,96,TF_SAME,vector,LAYERWISE",
+            "1.0,67,SYMMETRIC,vector,LAYERWISE", "0.35,45,TF_SAME,scalar,LAYERWISE"})
     void anyThreadCountGivesBitwiseTheSameLogits(double alpha, int res, Padding padding, String backend,
                                                  ExecutionMode mode) {
         ModelConfig cfg = new ModelConfig(alpha, res, 1001, padding);

@@ -24,6 +24,8 @@ public final class CompiledNetwork {
     private final ExecutionPlan plan;
     private final KernelSet kernels;
     private final Op[] ops;
+    /** Per step, the parts a worker team runs one after another ({@link PhasedOp}), or null. */
+    private final Op[][] phases;
     /** Packed weights per layer of the plan, and the classifier's parts (null without one). */
     private final PackedWeights[] packed, denseParts;
 
@@ -32,6 +34,10 @@ public final class CompiledNetwork {
         this.plan = plan;
         this.kernels = kernels;
         this.ops = ops;
+        this.phases = new Op[ops.length][];
+        for (int i = 0; i < ops.length; i++) {
+            phases[i] = ops[i] instanceof PhasedOp ? ((PhasedOp) ops[i]).phases() : null;
+        }
         this.packed = packed;
         this.denseParts = denseParts;
     }
@@ -154,9 +160,9 @@ public final class CompiledNetwork {
 
     /**
      * Runs every step, each split across {@code pool}'s threads where the step allows it (fused
-     * blocks, the stem, the last 1x1 convolution and the classifier); {@code pool == null} runs
-     * serially. The arena must hold the pool's scratch copies too. Bitwise the same result as
-     * {@link #run}.
+     * blocks, the stem, the last 1x1 convolution and the classifier; a block run layer by layer
+     * one layer at a time); {@code pool == null} runs serially. The arena must hold the pool's
+     * scratch copies too. Bitwise the same result as {@link #run}.
      */
     public void run(float[] arena, IntraOpPool pool) {
         if (pool == null) {
@@ -174,12 +180,21 @@ public final class CompiledNetwork {
     public void runSteps(int from, int to, float[] arena, IntraOpPool pool) {
         Objects.checkFromToIndex(from, to, ops.length);
         for (int i = from; i < to; i++) {
-            Op op = ops[i];
-            if (pool != null && op.units() > 1) {
-                pool.run(op, arena);
+            if (pool != null && phases[i] != null) {
+                for (Op phase : phases[i]) {
+                    runSplit(phase, arena, pool);
+                }
             } else {
-                op.run(arena);
+                runSplit(ops[i], arena, pool);
             }
+        }
+    }
+
+    private static void runSplit(Op op, float[] arena, IntraOpPool pool) {
+        if (pool != null && op.units() > 1) {
+            pool.run(op, arena);
+        } else {
+            op.run(arena);
         }
     }
 

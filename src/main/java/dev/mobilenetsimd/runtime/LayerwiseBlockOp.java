@@ -8,8 +8,10 @@ import dev.mobilenetsimd.plan.Step;
 /**
  * An inverted residual block layer by layer: the whole expanded tensor, then the whole depthwise
  * output, then the projection (+ residual). The comparison point for {@link FusedBlockOp}.
+ * With a worker team each layer is split on its own ({@link #phases}): the 1x1 layers by pixels,
+ * the depthwise by pairs of output rows, so every row is computed as by {@link #run(float[])}.
  */
-final class LayerwiseBlockOp implements Op {
+final class LayerwiseBlockOp implements PhasedOp {
     private final KernelSet k;
     private final PackedWeights expand, depthwise, project;
     private final int in, out, expanded, dw, zero;
@@ -41,23 +43,85 @@ final class LayerwiseBlockOp implements Op {
     @Override
     public void run(float[] a) {
         if (expand != null) {
-            k.pointwise(a, in, inH * inW, expand, Activation.RELU6, null, 0, a, expanded);
+            expand(a, 0, inH * inW);
         }
+        depthwise(a, 0, (outH + 1) / 2);
+        project(a, 0, outH * outW);
+    }
+
+    @Override
+    public Op[] phases() {
+        Op depthwisePhase = new Split((outH + 1) / 2) {
+            @Override
+            public void run(float[] a, int start, int end, int scratchShift) {
+                depthwise(a, start, end);
+            }
+        };
+        Op projectPhase = new Split(outH * outW) {
+            @Override
+            public void run(float[] a, int start, int end, int scratchShift) {
+                project(a, start, end);
+            }
+        };
+        if (expand == null) {
+            return new Op[] {depthwisePhase, projectPhase};
+        }
+        Op expandPhase = new Split(inH * inW) {
+            @Override
+            public void run(float[] a, int start, int end, int scratchShift) {
+                expand(a, start, end);
+            }
+        };
+        return new Op[] {expandPhase, depthwisePhase, projectPhase};
+    }
+
+    /** Expanded pixels {@code [p0, p1)} (1x1 + ReLU6). */
+    private void expand(float[] a, int p0, int p1) {
+        k.pointwise(a, in + p0 * expand.inChannels, p1 - p0, expand, Activation.RELU6, null, 0,
+                a, expanded + p0 * ce);
+    }
+
+    /** Depthwise output rows {@code 2 * pair0} to {@code 2 * pair1} (the last one may be odd). */
+    private void depthwise(float[] a, int pair0, int pair1) {
         final int inRow = inW * ce;
-        int y = 0;
-        for (; y + 1 < outH; y += 2) {
+        for (int y = 2 * pair0; y < 2 * pair1 && y < outH; y += 2) {
             int r = y * stride - padTop;
-            k.depthwiseRowPair(a, row(r, inRow), row(r + 1, inRow), row(r + 2, inRow),
-                    row(r + 3, inRow), row(r + 4, inRow), inW, stride, padLeft, depthwise,
-                    Activation.RELU6, a, dw + y * outW * ce, dw + (y + 1) * outW * ce, outW);
+            if (y + 1 < outH) {
+                k.depthwiseRowPair(a, row(r, inRow), row(r + 1, inRow), row(r + 2, inRow),
+                        row(r + 3, inRow), row(r + 4, inRow), inW, stride, padLeft, depthwise,
+                        Activation.RELU6, a, dw + y * outW * ce, dw + (y + 1) * outW * ce, outW);
+            } else {
+                k.depthwiseRow(a, row(r, inRow), row(r + 1, inRow), row(r + 2, inRow), inW,
+                        stride, padLeft, depthwise, Activation.RELU6, a, dw + y * outW * ce,
+                        outW);
+            }
         }
-        if (y < outH) {
-            int r = y * stride - padTop;
-            k.depthwiseRow(a, row(r, inRow), row(r + 1, inRow), row(r + 2, inRow), inW, stride,
-                    padLeft, depthwise, Activation.RELU6, a, dw + y * outW * ce, outW);
+    }
+
+    /** Output pixels {@code [p0, p1)}: the linear 1x1 (+ the residual, the block's input). */
+    private void project(float[] a, int p0, int p1) {
+        final int cout = project.outChannels;
+        k.pointwise(a, dw + p0 * ce, p1 - p0, project, Activation.LINEAR, residual ? a : null,
+                in + p0 * cout, a, out + p0 * cout);
+    }
+
+    /** One layer of the block as a step of its own, in {@code units} parts. */
+    private abstract static class Split implements Op {
+        private final int units;
+
+        Split(int units) {
+            this.units = units;
         }
-        k.pointwise(a, dw, outH * outW, project, Activation.LINEAR,
-                residual ? a : null, in, a, out);
+
+        @Override
+        public int units() {
+            return units;
+        }
+
+        @Override
+        public void run(float[] a) {
+            run(a, 0, units, 0);
+        }
     }
 
     private int row(int r, int inRow) {
