@@ -51,28 +51,10 @@ final class LayerwiseBlockOp implements PhasedOp {
 
     @Override
     public Op[] phases() {
-        Op depthwisePhase = new Split((outH + 1) / 2) {
-            @Override
-            public void run(float[] a, int start, int end, int scratchShift) {
-                depthwise(a, start, end);
-            }
-        };
-        Op projectPhase = new Split(outH * outW) {
-            @Override
-            public void run(float[] a, int start, int end, int scratchShift) {
-                project(a, start, end);
-            }
-        };
-        if (expand == null) {
-            return new Op[] {depthwisePhase, projectPhase};
-        }
-        Op expandPhase = new Split(inH * inW) {
-            @Override
-            public void run(float[] a, int start, int end, int scratchShift) {
-                expand(a, start, end);
-            }
-        };
-        return new Op[] {expandPhase, depthwisePhase, projectPhase};
+        Op depthwisePhase = new Split((outH + 1) / 2, this::depthwise);
+        Op projectPhase = new Split(outH * outW, this::project);
+        return expand == null ? new Op[] {depthwisePhase, projectPhase}
+                : new Op[] {new Split(inH * inW, this::expand), depthwisePhase, projectPhase};
     }
 
     /** Expanded pixels {@code [p0, p1)} (1x1 + ReLU6). */
@@ -105,12 +87,19 @@ final class LayerwiseBlockOp implements PhasedOp {
                 in + p0 * cout, a, out + p0 * cout);
     }
 
-    /** One layer of the block as a step of its own, in {@code units} parts. */
-    private abstract static class Split implements Op {
-        private final int units;
+    /** Work on units {@code [start, end)} of one layer. */
+    private interface Range {
+        void run(float[] a, int start, int end);
+    }
 
-        Split(int units) {
+    /** One layer of the block as a step of its own, in {@code units} parts. */
+    private static final class Split implements Op {
+        private final int units;
+        private final Range work;
+
+        Split(int units, Range work) {
             this.units = units;
+            this.work = work;
         }
 
         @Override
@@ -120,7 +109,12 @@ final class LayerwiseBlockOp implements PhasedOp {
 
         @Override
         public void run(float[] a) {
-            run(a, 0, units, 0);
+            work.run(a, 0, units);
+        }
+
+        @Override
+        public void run(float[] a, int start, int end, int scratchShift) {
+            work.run(a, start, end); // no scratch: each layer writes its own whole tensor
         }
     }
 
