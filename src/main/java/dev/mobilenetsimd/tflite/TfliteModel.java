@@ -67,8 +67,9 @@ public final class TfliteModel {
     public static TfliteModel load(Path file) throws IOException {
         Objects.requireNonNull(file, "file");
         // One byte array holds the file: a larger one failed as an OutOfMemoryError.
-        if (Files.isRegularFile(file) && Files.size(file) > MAX_FILE_BYTES) {
-            throw new ModelFormatException(file + ": " + Files.size(file) + " bytes, more than the "
+        long size = Files.isRegularFile(file) ? Files.size(file) : 0;
+        if (size > MAX_FILE_BYTES) {
+            throw new ModelFormatException(file + ": " + size + " bytes, more than the "
                     + MAX_FILE_BYTES + " a TensorFlow Lite model file may have");
         }
         byte[] bytes = Files.readAllBytes(file);
