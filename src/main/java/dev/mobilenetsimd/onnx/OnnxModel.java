@@ -7,6 +7,7 @@ import dev.mobilenetsimd.kernels.KernelSet;
 import dev.mobilenetsimd.kernels.KernelSets;
 import dev.mobilenetsimd.plan.ExecutionMode;
 import java.io.IOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -59,10 +60,11 @@ public final class OnnxModel {
      *
      * @throws OnnxFormatException if the file is not a MobileNetV2 ONNX model we can import (the
      *                             message says why)
-     * @throws IOException         if the file cannot be read
+     * @throws IOException         if the file cannot be read or is not a regular file
      */
     public static OnnxModel load(Path file) throws IOException {
         Objects.requireNonNull(file, "file");
+        requireRegularFile(file);
         // One byte array holds the file: a larger one failed as an OutOfMemoryError.
         long size = Files.isRegularFile(file) ? Files.size(file) : 0;
         if (size > MAX_FILE_BYTES) {
@@ -74,6 +76,18 @@ public final class OnnxModel {
             return read(bytes);
         } catch (OnnxFormatException e) {
             throw new OnnxFormatException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Refuses a path that exists but is not a regular file, before reading: a device such as
+     * {@code /dev/zero} was read up to the 2 GB limit, and a directory failed as "Is a directory"
+     * without its path. A missing file is left to the read, which names it.
+     */
+    private static void requireRegularFile(Path file) throws IOException {
+        if (!Files.isRegularFile(file) && Files.exists(file)) {
+            throw new FileSystemException(file.toString(), null, (Files.isDirectory(file)
+                    ? "a directory" : "not a regular file") + ", expected a regular .onnx file");
         }
     }
 

@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -62,10 +63,11 @@ public final class TfliteModel {
      *
      * @throws ModelFormatException if the file is not a MobileNetV2 TensorFlow Lite model we can import
      *                              (the message says why)
-     * @throws IOException          if the file cannot be read
+     * @throws IOException          if the file cannot be read or is not a regular file
      */
     public static TfliteModel load(Path file) throws IOException {
         Objects.requireNonNull(file, "file");
+        requireRegularFile(file);
         // One byte array holds the file: a larger one failed as an OutOfMemoryError.
         long size = Files.isRegularFile(file) ? Files.size(file) : 0;
         if (size > MAX_FILE_BYTES) {
@@ -77,6 +79,18 @@ public final class TfliteModel {
             return read(bytes);
         } catch (ModelFormatException e) {
             throw new ModelFormatException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Refuses a path that exists but is not a regular file, before reading: a device such as
+     * {@code /dev/zero} was read up to the 2 GB limit, and a directory failed as "Is a directory"
+     * without its path. A missing file is left to the read, which names it.
+     */
+    private static void requireRegularFile(Path file) throws IOException {
+        if (!Files.isRegularFile(file) && Files.exists(file)) {
+            throw new FileSystemException(file.toString(), null, (Files.isDirectory(file)
+                    ? "a directory" : "not a regular file") + ", expected a regular .tflite file");
         }
     }
 

@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
@@ -122,7 +124,7 @@ class CliTest {
     }
 
     @Test
-    void missingFilesAreNamedWithTheReason(@TempDir Path dir) {
+    void missingFilesAreNamedWithTheReason(@TempDir Path dir) throws IOException {
         Path model = dir.resolve("absent.tflite");
         Result r = run("classify", "--model", model.toString(), dir.resolve("cat.jpg").toString());
         assertEquals(2, r.status);
@@ -130,6 +132,19 @@ class CliTest {
         r = run("export-onnx", "--from", model.toString(), "-o", dir.resolve("m.onnx").toString());
         assertEquals(2, r.status);
         assertTrue(r.err.contains("cannot read " + model + ": no such file or directory"), r.err);
+        // Not a regular file: named as such before anything is read (/dev/zero was read to 2 GB).
+        Path folder = dir.resolve("folder.onnx");
+        Files.createDirectory(folder);
+        r = run("export-onnx", "--from", folder.toString(), "-o", dir.resolve("m.onnx").toString());
+        assertEquals(2, r.status);
+        assertTrue(r.err.contains("cannot read " + folder + ": a directory, expected a regular"
+                + " .onnx file"), r.err);
+        if (Files.exists(Path.of("/dev/zero"))) {
+            r = run("classify", "--model", "/dev/zero", dir.resolve("cat.jpg").toString());
+            assertEquals(2, r.status);
+            assertTrue(r.err.contains("cannot load /dev/zero: not a regular file, expected a"
+                    + " regular .tflite file"), r.err);
+        }
         Path out = dir.resolve("no-such-dir").resolve("m.onnx");
         r = run("export-onnx", "-a", "0.35", "-r", "32", "-o", out.toString());
         assertEquals(1, r.status);

@@ -7,6 +7,7 @@ import static dev.mobilenetsimd.onnx.OnnxTestSupport.withGraph;
 import static dev.mobilenetsimd.onnx.OnnxTestSupport.withOp;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.mobilenetsimd.ModelConfig;
 import dev.mobilenetsimd.Padding;
@@ -72,6 +73,20 @@ class OnnxBadFileTest {
         }
         OnnxFormatException e = assertThrows(OnnxFormatException.class, () -> OnnxModel.load(p));
         assertTrue(e.getMessage().startsWith(p + ": 3221225472 bytes, more than"), e.getMessage());
+    }
+
+    /** A device or a directory is refused by its type before anything is read. */
+    @Test
+    void nonRegularFilesAreRefusedBeforeReading(@TempDir Path dir) throws IOException {
+        Path folder = Files.createDirectory(dir.resolve("model.onnx"));
+        IOException e = assertThrows(IOException.class, () -> OnnxModel.load(folder));
+        assertTrue(e.getMessage().equals(folder + ": a directory, expected a regular .onnx file"),
+                e.getMessage());
+        Path zero = Path.of("/dev/zero");
+        assumeTrue(Files.exists(zero), "no /dev/zero here");
+        e = assertThrows(IOException.class, () -> OnnxModel.load(zero));
+        assertTrue(e.getMessage().equals(zero + ": not a regular file, expected a regular .onnx"
+                + " file"), e.getMessage());
     }
 
     @Test

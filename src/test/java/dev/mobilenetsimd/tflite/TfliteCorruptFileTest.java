@@ -3,6 +3,7 @@ package dev.mobilenetsimd.tflite;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.mobilenetsimd.testdata.RealData;
 import java.io.IOException;
@@ -61,6 +62,23 @@ class TfliteCorruptFileTest {
         ModelFormatException e = assertThrows(ModelFormatException.class,
                 () -> TfliteModel.load(p));
         assertTrue(e.getMessage().startsWith(p + ": 3221225472 bytes, more than"), e.getMessage());
+    }
+
+    /**
+     * A device or a directory is refused by its type before anything is read: {@code /dev/zero}
+     * was read up to the 2 GB limit, and a directory failed as "Is a directory" without its path.
+     */
+    @Test
+    void nonRegularFilesAreRefusedBeforeReading(@TempDir Path dir) throws IOException {
+        Path folder = Files.createDirectory(dir.resolve("model.tflite"));
+        IOException e = assertThrows(IOException.class, () -> TfliteModel.load(folder));
+        assertTrue(e.getMessage().equals(folder + ": a directory, expected a regular .tflite file"),
+                e.getMessage());
+        Path zero = Path.of("/dev/zero");
+        assumeTrue(Files.exists(zero), "no /dev/zero here");
+        e = assertThrows(IOException.class, () -> TfliteModel.load(zero));
+        assertTrue(e.getMessage().equals(zero + ": not a regular file, expected a regular .tflite"
+                + " file"), e.getMessage());
     }
 
     @Test
