@@ -52,15 +52,19 @@ public final class ImageDecoder {
     }
 
     /**
-     * Decodes an image from {@code in}; {@code name} appears in error messages.
+     * Decodes an image from {@code in}; {@code name} appears in error messages. A PNG is read to
+     * its IEND chunk and refused if a chunk's CRC-32 does not match, a chunk runs past the end of
+     * the stream, IEND is missing or a palette index is past the entries of the PLTE chunk.
      *
      * @throws IOException if the stream is not a decodable JPEG, PNG or BMP image
      */
     public static RgbImage decode(InputStream in, String name) throws IOException {
         BufferedImage img;
         long width = 0, height = 0;
+        String damage = null;
         List<String> warnings = new ArrayList<>();
-        try (ImageInputStream stream = ImageIO.createImageInputStream(in)) {
+        PngChunkWalker png = new PngChunkWalker(in);
+        try (ImageInputStream stream = ImageIO.createImageInputStream(png)) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(stream);
             if (!readers.hasNext()) {
                 throw new IOException("cannot decode image " + name
@@ -73,16 +77,23 @@ public final class ImageDecoder {
                 width = reader.getWidth(0);
                 height = reader.getHeight(0);
                 img = width * height > MAX_PIXELS ? null : reader.read(0);
+                // The JDK's PNG reader checks no CRC and stops at the pixels: walk the rest.
+                damage = img == null ? null : png.finish(img);
             } catch (IOException | RuntimeException e) {
+                // A damaged PNG chunk often fails the reader first: name the damage instead.
+                String found = png.finishQuietly();
                 // The JDK decoders throw assorted runtime exceptions on damaged data.
-                throw new IOException("cannot decode image " + name + ": damaged or unsupported ("
-                        + e.getMessage() + ")", e);
+                throw new IOException("cannot decode image " + name + ": " + (found != null
+                        ? found : "damaged or unsupported (" + e.getMessage() + ")"), e);
             } finally {
                 reader.dispose();
             }
         }
         if (img == null) {
             throw new IOException("cannot decode image " + name + ": " + tooLarge(width, height));
+        }
+        if (damage != null) {
+            throw new IOException("cannot decode image " + name + ": " + damage);
         }
         // A JPEG cut short only draws warnings and decodes with its missing part grey; Pillow
         // refuses it ("image file is truncated"). Other warnings (extraneous bytes, an invalid

@@ -166,6 +166,165 @@ class ImageDecoderTest {
         assertTrue(e.getMessage().contains("too large: 30000x30000"), e.getMessage());
     }
 
+    /**
+     * The JDK's PNG reader checks no chunk CRC: a flipped bit decoded as a changed image, or
+     * failed as "Error reading PNG image data". Every chunk's CRC-32 must match, ancillary
+     * chunks' too, and the message names the chunk.
+     */
+    @Test
+    void pngChunksWithAWrongCrcAreRefused() throws IOException {
+        BufferedImage img = new BufferedImage(24, 16, BufferedImage.TYPE_INT_RGB);
+        java.util.Random rnd = new java.util.Random(2);
+        for (int y = 0; y < 16; y++) {
+            for (int x = 0; x < 24; x++) {
+                img.setRGB(x, y, rnd.nextInt());
+            }
+        }
+        Path good = dir.resolve("good.png");
+        assertTrue(ImageIO.write(img, "png", good.toFile()));
+        byte[] bytes = Files.readAllBytes(good);
+        assertEquals(img.getRGB(5, 7) & 0xFFFFFF, rgbAt(ImageDecoder.read(good), 5, 7));
+        int idat = chunkAt(bytes, "IDAT");
+        int idatLength = java.nio.ByteBuffer.wrap(bytes, idat, 4).getInt();
+
+        byte[] data = bytes.clone();  // a byte of the compressed pixels
+        data[idat + 8 + idatLength / 2] ^= 0x10;
+        refused(data, "data.png", "the file is damaged (PNG chunk IDAT at byte " + idat
+                + ": CRC-32");
+        byte[] crc = bytes.clone();   // the pixels intact, the stored CRC wrong
+        crc[idat + 8 + idatLength + 3] ^= 1;
+        refused(crc, "crc.png", "the file is damaged (PNG chunk IDAT at byte " + idat + ": CRC-32");
+        // An ancillary chunk after the pixels, which the JDK's reader does not even read.
+        byte[] text = insertBeforeIend(bytes, "tEXt", "Comment\0hello".getBytes(
+                java.nio.charset.StandardCharsets.ISO_8859_1));
+        text[text.length - 12 - 1] ^= 1;
+        refused(text, "text.png", "the file is damaged (PNG chunk tEXt at byte " + (bytes.length
+                - 12) + ": CRC-32");
+        // A stored (uncompressed) IDAT: a flipped pixel byte cannot break the zlib stream.
+        byte[] stored = pngFile(2, 8, 2, 1, null, new byte[] {0, 10, 20, 30, 40, 50, 60},
+                java.util.zip.Deflater.NO_COMPRESSION);
+        assertEquals(0x28323C, rgbAt(decode(stored, "stored.png"), 1, 0));
+        stored[chunkAt(stored, "IDAT") + 8 + 2 + 5 + 4] ^= 0x40;
+        refused(stored, "stored.png", "PNG chunk IDAT at byte 33: CRC-32");
+    }
+
+    /** A PNG cut short or with a chunk longer than the file, even once its pixels are all read. */
+    @Test
+    void pngChunkStructureMustReachIend() throws IOException {
+        byte[] rgb = pngFile(2, 8, 3, 2, null, new byte[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+                0, 9, 8, 7, 6, 5, 4, 3, 2, 1}, java.util.zip.Deflater.DEFAULT_COMPRESSION);
+        assertEquals(0x040506, rgbAt(decode(rgb, "ok.png"), 1, 0));
+        // Bytes after IEND are ignored, as Pillow and libpng do.
+        byte[] trailing = java.util.Arrays.copyOf(rgb, rgb.length + 5);
+        assertEquals(0x040506, rgbAt(decode(trailing, "trailing.png"), 1, 0));
+
+        byte[] noEnd = java.util.Arrays.copyOf(rgb, rgb.length - 12);
+        refused(noEnd, "noend.png", "the file is truncated or damaged (PNG ends at byte "
+                + noEnd.length + " without an IEND chunk)");
+        // The IEND replaced by a chunk declaring 1000 bytes of which the file holds 10.
+        byte[] overrun = java.util.Arrays.copyOf(rgb, rgb.length - 12 + 18);
+        java.nio.ByteBuffer.wrap(overrun, rgb.length - 12, 8).putInt(1000).put(
+                "tEXt".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        refused(overrun, "overrun.png", "the file is truncated or damaged (PNG chunk tEXt at byte "
+                + (rgb.length - 12) + " declares 1,000 bytes of data, the file ends after 10)");
+        byte[] huge = overrun.clone();
+        java.nio.ByteBuffer.wrap(huge, rgb.length - 12, 4).putInt(-1);
+        refused(huge, "huge.png", "declares a length of 4,294,967,295, more than the"
+                + " 2,147,483,647");
+    }
+
+    /**
+     * Palette indices past the PLTE chunk's entries, an error by the PNG specification: the JDK
+     * pads its colour model to 2^depth entries and decoded them (as black).
+     */
+    @Test
+    void paletteIndicesPastThePlteAreRefused() throws IOException {
+        byte[] plte = {(byte) 250, 100, 5, 0, 64, (byte) 128};   // two entries
+        // Valid files: indices 0 and 1, at depths 8 and 2 (four pixels in one byte).
+        RgbImage ok8 = decode(pngFile(3, 8, 3, 1, plte, new byte[] {0, 0, 1, 0},
+                java.util.zip.Deflater.DEFAULT_COMPRESSION), "ok8.png");
+        assertEquals(0xFA6405, rgbAt(ok8, 0, 0));
+        assertEquals(0x004080, rgbAt(ok8, 1, 0));
+        RgbImage ok2 = decode(pngFile(3, 2, 4, 1, plte, new byte[] {0, 0b00_01_01_00},
+                java.util.zip.Deflater.DEFAULT_COMPRESSION), "ok2.png");
+        assertEquals(0xFA6405, rgbAt(ok2, 0, 0));
+        assertEquals(0x004080, rgbAt(ok2, 2, 0));
+
+        byte[] bad8 = pngFile(3, 8, 3, 2, plte, new byte[] {0, 1, 0, 1, 0, 0, 3, 0},
+                java.util.zip.Deflater.DEFAULT_COMPRESSION);
+        refused(bad8, "bad8.png", "the file is damaged (palette index 3 at pixel (1, 1), past the"
+                + " 2 entries of its PLTE chunk)");
+        byte[] bad2 = pngFile(3, 2, 4, 1, plte, new byte[] {0, 0b00_01_10_00},
+                java.util.zip.Deflater.DEFAULT_COMPRESSION);
+        refused(bad2, "bad2.png", "palette index 2 at pixel (2, 0), past the 2 entries");
+    }
+
+    private RgbImage decode(byte[] png, String name) throws IOException {
+        Path f = dir.resolve(name);
+        Files.write(f, png);
+        return ImageDecoder.read(f);
+    }
+
+    private void refused(byte[] png, String name, String expected) throws IOException {
+        Path f = dir.resolve(name);
+        Files.write(f, png);
+        IOException e = assertThrows(IOException.class, () -> ImageDecoder.read(f));
+        assertTrue(e.getMessage().startsWith("cannot decode image " + f + ": ")
+                && e.getMessage().contains(expected), e.getMessage());
+        e = assertThrows(IOException.class, () -> ImageDecoder.decode(
+                new java.io.ByteArrayInputStream(png), "stream"));
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+
+    private static int rgbAt(RgbImage img, int x, int y) {
+        return img.get(x, y, 0) << 16 | img.get(x, y, 1) << 8 | img.get(x, y, 2);
+    }
+
+    /** Offset of the first chunk of this type (its length field). */
+    private static int chunkAt(byte[] png, String type) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(png);
+        for (int at = 8; at + 8 <= png.length; at += 12 + b.getInt(at)) {
+            if (new String(png, at + 4, 4, java.nio.charset.StandardCharsets.US_ASCII)
+                    .equals(type)) {
+                return at;
+            }
+        }
+        throw new AssertionError("no " + type + " chunk");
+    }
+
+    private static byte[] insertBeforeIend(byte[] png, String type, byte[] data) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(png, 0, png.length - 12);
+        chunk(out, type, data);
+        out.write(png, png.length - 12, 12);
+        return out.toByteArray();
+    }
+
+    /**
+     * A PNG of one IDAT: {@code rows} are the scanlines with their filter bytes, deflated at
+     * {@code level}; {@code plte} (may be null) is written as a PLTE chunk.
+     */
+    private static byte[] pngFile(int colourType, int depth, int width, int height, byte[] plte,
+                                  byte[] rows, int level) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+        chunk(out, "IHDR", java.nio.ByteBuffer.allocate(13).putInt(width).putInt(height)
+                .put((byte) depth).put((byte) colourType).array());
+        if (plte != null) {
+            chunk(out, "PLTE", plte);
+        }
+        java.util.zip.Deflater deflater = new java.util.zip.Deflater(level);
+        deflater.setInput(rows);
+        deflater.finish();
+        byte[] z = new byte[rows.length + 64];
+        int n = deflater.deflate(z);
+        assertTrue(deflater.finished());
+        deflater.end();
+        chunk(out, "IDAT", java.util.Arrays.copyOf(z, n));
+        chunk(out, "IEND", new byte[0]);
+        return out.toByteArray();
+    }
+
     /** The signature and IHDR chunk of an 8-bit RGB PNG, then an empty IDAT and IEND. */
     private static byte[] pngHeader(int width, int height) {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
