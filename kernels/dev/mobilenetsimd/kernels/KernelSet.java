@@ -89,6 +89,44 @@ public interface KernelSet {
         }
     }
 
+    /**
+     * Where {@link #pointwiseChannels} may cut this layer's output channels: ascending, from 0 to
+     * {@code w.outChannels}. Between two neighbours lies one of the backend's own blocks (for the
+     * vector backend a weight panel, whole vectors wide), so a range of blocks costs what those
+     * channels cost in the whole call. A layer split across threads by output channels is split
+     * at these boundaries.
+     */
+    int[] pointwiseChannelBlocks(PackedWeights w);
+
+    /**
+     * {@link #pointwise} for output channels {@code [coFrom, coTo)} only: each output pixel gets
+     * those channels exactly (bitwise) as the whole call computes them; its other channels are
+     * not touched, and the residual is read for these channels only. Pixels stay
+     * {@code w.outChannels} floats apart in {@code out} and {@code residual}.
+     *
+     * @throws IllegalArgumentException if {@code coFrom > coTo} or either is not one of
+     *         {@link #pointwiseChannelBlocks}{@code (w)}
+     */
+    void pointwiseChannels(float[] in, int inOff, int pixels, PackedWeights w, int coFrom,
+                           int coTo, Activation act, float[] residual, int residualOff,
+                           float[] out, int outOff);
+
+    /**
+     * {@link #pointwiseRows} for output channels {@code [coFrom, coTo)} only, as
+     * {@link #pointwiseChannels}. This default, the scalar twin, makes one call per row.
+     *
+     * @throws IllegalArgumentException as {@link #pointwiseRows} and {@link #pointwiseChannels}
+     */
+    default void pointwiseRowsChannels(float[] in, int inOff, int rows, int rowPixels,
+                                       PackedWeights w, int coFrom, int coTo, Activation act,
+                                       float[] out, int outOff, int outRowStride) {
+        checkPointwiseRows(rows, rowPixels, w, outRowStride);
+        for (int r = 0; r < rows; r++) {
+            pointwiseChannels(in, inOff + r * rowPixels * w.inChannels, rowPixels, w, coFrom,
+                    coTo, act, null, 0, out, outOff + r * outRowStride);
+        }
+    }
+
     // ---- depthwise 3x3 convolution, one output row ------------------------------------------
 
     /** Packs {@code w[3][3][c]} and {@code bias[c]} for {@link #depthwiseRow}. */
@@ -127,6 +165,51 @@ public interface KernelSet {
             depthwiseRow(src, r1, r2, r3, inW, stride, padLeft, w, act, out, outB, outW);
         } else {
             depthwiseRow(src, r2, r3, r4, inW, stride, padLeft, w, act, out, outB, outW);
+        }
+    }
+
+    /**
+     * Channel ranges of {@link #depthwiseRowChannels} start at a multiple of this and end at one
+     * or at the channel count: 1 for the scalar backend, the lane count for the vector backend.
+     * Every boundary of {@link #pointwiseChannelBlocks} is such a multiple, so an expansion split
+     * by output channels can split its depthwise the same way.
+     */
+    int depthwiseChannelAlign();
+
+    /**
+     * {@link #depthwiseRow} for channels {@code [chFrom, chTo)} only: those channels of each
+     * output pixel exactly (bitwise) as the whole call computes them, the others not touched.
+     * Pixels stay {@code c} floats apart in the input and output rows.
+     *
+     * @throws IllegalArgumentException if the range is not inside {@code [0, c]} or its ends are
+     *         not multiples of {@link #depthwiseChannelAlign} (or {@code c})
+     */
+    void depthwiseRowChannels(float[] src, int top, int mid, int bottom, int inW, int stride,
+                              int padLeft, PackedWeights w, int chFrom, int chTo, Activation act,
+                              float[] out, int outOff, int outW);
+
+    /**
+     * {@link #depthwiseRowPair} for channels {@code [chFrom, chTo)} only, as
+     * {@link #depthwiseRowChannels}. This default, the scalar twin, makes the two calls.
+     *
+     * @throws IllegalArgumentException as {@link #depthwiseRowPair} and
+     *         {@link #depthwiseRowChannels}
+     */
+    default void depthwiseRowPairChannels(float[] src, int r0, int r1, int r2, int r3, int r4,
+                                          int inW, int stride, int padLeft, PackedWeights w,
+                                          int chFrom, int chTo, Activation act, float[] out,
+                                          int outA, int outB, int outW) {
+        if (stride != 1 && stride != 2) {
+            throw new IllegalArgumentException("a row pair needs stride 1 or 2, got " + stride);
+        }
+        depthwiseRowChannels(src, r0, r1, r2, inW, stride, padLeft, w, chFrom, chTo, act, out,
+                outA, outW);
+        if (stride == 1) {
+            depthwiseRowChannels(src, r1, r2, r3, inW, stride, padLeft, w, chFrom, chTo, act,
+                    out, outB, outW);
+        } else {
+            depthwiseRowChannels(src, r2, r3, r4, inW, stride, padLeft, w, chFrom, chTo, act,
+                    out, outB, outW);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.mobilenetsimd.kernels.scalar;
 import dev.mobilenetsimd.kernels.Activation;
 import dev.mobilenetsimd.kernels.KernelSet;
 import dev.mobilenetsimd.kernels.PackedWeights;
+import java.util.Arrays;
 
 /**
  * The reference kernels: plain loops in the most obvious order, the baseline users benchmark
@@ -70,17 +71,59 @@ public final class ScalarKernels implements KernelSet {
     public void pointwise(float[] in, int inOff, int pixels, PackedWeights w, Activation act,
                           float[] residual, int residualOff, float[] out, int outOff) {
         w.requireLayout(POINTWISE);
+        pointwiseChannelRange(in, inOff, pixels, w, 0, w.outChannels, act, residual, residualOff,
+                out, outOff);
+    }
+
+    /** Channel blocks of this many channels: a split granularity like the vector panels'. */
+    private static final int CHANNEL_BLOCK = 16;
+
+    @Override
+    public int[] pointwiseChannelBlocks(PackedWeights w) {
+        w.requireLayout(POINTWISE);
+        final int cout = w.outChannels;
+        final int blocks = (cout + CHANNEL_BLOCK - 1) / CHANNEL_BLOCK;
+        final int[] b = new int[blocks + 1];
+        for (int i = 0; i < blocks; i++) {
+            b[i] = i * CHANNEL_BLOCK;
+        }
+        b[blocks] = cout;
+        return b;
+    }
+
+    @Override
+    public void pointwiseChannels(float[] in, int inOff, int pixels, PackedWeights w, int coFrom,
+                                  int coTo, Activation act, float[] residual, int residualOff,
+                                  float[] out, int outOff) {
+        w.requireLayout(POINTWISE);
+        final int cout = w.outChannels;
+        if (coFrom < 0 || coFrom > coTo || coTo > cout
+                || coFrom % CHANNEL_BLOCK != 0 && coFrom != cout
+                || coTo % CHANNEL_BLOCK != 0 && coTo != cout) {
+            throw new IllegalArgumentException("output channels [" + coFrom + ", " + coTo
+                    + ") are not a range between this layer's channel blocks "
+                    + Arrays.toString(pointwiseChannelBlocks(w))
+                    + " (see pointwiseChannelBlocks)");
+        }
+        pointwiseChannelRange(in, inOff, pixels, w, coFrom, coTo, act, residual, residualOff,
+                out, outOff);
+    }
+
+    private static void pointwiseChannelRange(float[] in, int inOff, int pixels, PackedWeights w,
+                                              int coFrom, int coTo, Activation act,
+                                              float[] residual, int residualOff, float[] out,
+                                              int outOff) {
         final int cin = w.inChannels, cout = w.outChannels;
         final float[] wd = w.data;
         final int base = w.offset;
         final int biasOff = base + cin * cout;
         for (int p = 0; p < pixels; p++) {
             final int inRow = inOff + p * cin;
-            int co = 0;
+            int co = coFrom;
             // Four output channels at a time: four independent sums keep the FP adder busy and
             // read four neighbouring weights per input value. Same order of additions as the
             // one-channel loop below, so results do not depend on the blocking.
-            for (; co + 4 <= cout; co += 4) {
+            for (; co + 4 <= coTo; co += 4) {
                 float a0 = wd[biasOff + co], a1 = wd[biasOff + co + 1];
                 float a2 = wd[biasOff + co + 2], a3 = wd[biasOff + co + 3];
                 for (int ci = 0; ci < cin; ci++) {
@@ -96,7 +139,7 @@ public final class ScalarKernels implements KernelSet {
                 store(a2, act, residual, residualOff, out, outOff, p * cout + co + 2);
                 store(a3, act, residual, residualOff, out, outOff, p * cout + co + 3);
             }
-            for (; co < cout; co++) {
+            for (; co < coTo; co++) {
                 float acc = wd[biasOff + co];
                 for (int ci = 0; ci < cin; ci++) {
                     acc += in[inRow + ci] * wd[base + ci * cout + co];
@@ -128,11 +171,38 @@ public final class ScalarKernels implements KernelSet {
                              int padLeft, PackedWeights w, Activation act, float[] out, int outOff,
                              int outW) {
         w.requireLayout(DEPTHWISE);
+        depthwiseChannelRange(src, top, mid, bottom, inW, stride, padLeft, w, 0, w.inChannels,
+                act, out, outOff, outW);
+    }
+
+    @Override
+    public int depthwiseChannelAlign() {
+        return 1;
+    }
+
+    @Override
+    public void depthwiseRowChannels(float[] src, int top, int mid, int bottom, int inW,
+                                     int stride, int padLeft, PackedWeights w, int chFrom,
+                                     int chTo, Activation act, float[] out, int outOff,
+                                     int outW) {
+        w.requireLayout(DEPTHWISE);
+        if (chFrom < 0 || chFrom > chTo || chTo > w.inChannels) {
+            throw new IllegalArgumentException("channels [" + chFrom + ", " + chTo + ") of "
+                    + w.inChannels + ": a range must lie inside [0, " + w.inChannels + "]");
+        }
+        depthwiseChannelRange(src, top, mid, bottom, inW, stride, padLeft, w, chFrom, chTo, act,
+                out, outOff, outW);
+    }
+
+    private static void depthwiseChannelRange(float[] src, int top, int mid, int bottom, int inW,
+                                              int stride, int padLeft, PackedWeights w,
+                                              int chFrom, int chTo, Activation act, float[] out,
+                                              int outOff, int outW) {
         final int c = w.inChannels;
         final float[] wd = w.data;
         final int base = w.offset;
         for (int x = 0; x < outW; x++) {
-            for (int ch = 0; ch < c; ch++) {
+            for (int ch = chFrom; ch < chTo; ch++) {
                 float acc = wd[base + 9 * c + ch];
                 for (int ky = 0; ky < 3; ky++) {
                     // not an int[] of the three rows: C2 does not scalar-replace an array indexed

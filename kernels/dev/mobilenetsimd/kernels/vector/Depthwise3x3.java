@@ -74,21 +74,34 @@ final class Depthwise3x3 {
     /** See {@link dev.mobilenetsimd.kernels.KernelSet#depthwiseRow}. */
     static void row(float[] src, int top, int mid, int bottom, int inW, int stride, int padLeft,
                     PackedWeights w, Activation act, float[] out, int outOff, int outW) {
+        row(src, top, mid, bottom, inW, stride, padLeft, w, 0, w.inChannels, act, out, outOff,
+                outW);
+    }
+
+    /**
+     * See {@link dev.mobilenetsimd.kernels.KernelSet#depthwiseRowChannels}: the channel blocks of
+     * {@code [chFrom, chTo)} only.
+     */
+    static void row(float[] src, int top, int mid, int bottom, int inW, int stride, int padLeft,
+                    PackedWeights w, int chFrom, int chTo, Activation act, float[] out,
+                    int outOff, int outW) {
         w.requireLayout(LAYOUT);
         if (stride < 1 || padLeft < 0) {
             throw new IllegalArgumentException("stride " + stride + ", padLeft " + padLeft);
         }
         final int c = w.inChannels;
+        checkChannels(c, chFrom, chTo);
         final boolean relu = act == Activation.RELU6;
         final int xLo = interiorStart(stride, padLeft, outW);
         final int xHi = interiorEnd(inW, stride, padLeft, outW, xLo);
         final int full = S.loopBound(c);
-        for (int cb = 0; cb < full; cb += L) {
+        final int blocksEnd = Math.min(full, chTo);
+        for (int cb = chFrom; cb < blocksEnd; cb += L) {
             fullBlock(src, top, mid, bottom, inW, stride, padLeft, w.data,
                     w.offset + (cb / L) * BLOCK_VECTORS * L, c, cb, relu, out, outOff, outW, xLo,
                     xHi);
         }
-        if (full < c) {
+        if (chFrom <= full && full < chTo) {
             tailBlock(src, top, mid, bottom, inW, stride, padLeft, w.data,
                     w.offset + (full / L) * BLOCK_VECTORS * L, c, full, relu, out, outOff, outW);
         }
@@ -111,10 +124,30 @@ final class Depthwise3x3 {
         return Math.max(xLo, last < 0 ? 0 : Math.min(outW, last / stride + 1));
     }
 
+    /**
+     * A channel range of a depthwise call: it starts at a multiple of the lane count and ends at
+     * one or at {@code c}, so it is whole channel blocks and, at most, the tail block.
+     */
+    static void checkChannels(int c, int chFrom, int chTo) {
+        if (chFrom < 0 || chFrom > chTo || chTo > c || chFrom % L != 0 && chFrom != c
+                || chTo % L != 0 && chTo != c) {
+            throw new IllegalArgumentException("channels [" + chFrom + ", " + chTo + ") of " + c
+                    + ": a range must start at a multiple of " + L + " and end at one or at " + c);
+        }
+    }
+
     /** See {@link dev.mobilenetsimd.kernels.KernelSet#depthwiseRowPair}. */
     static void rowPair(float[] src, int r0, int r1, int r2, int r3, int r4, int inW, int stride,
                         int padLeft, PackedWeights w, Activation act, float[] out, int outA,
                         int outB, int outW) {
+        rowPair(src, r0, r1, r2, r3, r4, inW, stride, padLeft, w, 0, w.inChannels, act, out,
+                outA, outB, outW);
+    }
+
+    /** See {@link dev.mobilenetsimd.kernels.KernelSet#depthwiseRowPairChannels}. */
+    static void rowPair(float[] src, int r0, int r1, int r2, int r3, int r4, int inW, int stride,
+                        int padLeft, PackedWeights w, int chFrom, int chTo, Activation act,
+                        float[] out, int outA, int outB, int outW) {
         if (stride != 1 && stride != 2) {
             throw new IllegalArgumentException("a row pair needs stride 1 or 2, got " + stride);
         }
@@ -124,8 +157,8 @@ final class Depthwise3x3 {
         final int b2 = stride == 1 ? r3 : r4;
         if (!PointwiseGemm.WIDE_REGISTER_FILE) {
             // 8 accumulators + 10 weights + inputs need 32 vector registers
-            row(src, r0, r1, r2, inW, stride, padLeft, w, act, out, outA, outW);
-            row(src, b0, b1, b2, inW, stride, padLeft, w, act, out, outB, outW);
+            row(src, r0, r1, r2, inW, stride, padLeft, w, chFrom, chTo, act, out, outA, outW);
+            row(src, b0, b1, b2, inW, stride, padLeft, w, chFrom, chTo, act, out, outB, outW);
             return;
         }
         w.requireLayout(LAYOUT);
@@ -133,12 +166,14 @@ final class Depthwise3x3 {
             throw new IllegalArgumentException("padLeft " + padLeft);
         }
         final int c = w.inChannels;
+        checkChannels(c, chFrom, chTo);
         final boolean relu = act == Activation.RELU6;
         final int xLo = interiorStart(stride, padLeft, outW);
         final int xHi = interiorEnd(inW, stride, padLeft, outW, xLo);
         final int full = S.loopBound(c);
+        final int blocksEnd = Math.min(full, chTo);
         final boolean borders = hasBorderColumns(xLo, xHi, outW);
-        for (int cb = 0; cb < full; cb += L) {
+        for (int cb = chFrom; cb < blocksEnd; cb += L) {
             final int wo = w.offset + (cb / L) * BLOCK_VECTORS * L;
             if (borders) {
                 borderColumns(src, r0, r1, r2, inW, stride, padLeft, w.data, wo, c, cb, relu,
@@ -154,7 +189,7 @@ final class Depthwise3x3 {
                         out, outA, outB, xLo, xHi);
             }
         }
-        if (full < c) {
+        if (chFrom <= full && full < chTo) {
             final int wo = w.offset + (full / L) * BLOCK_VECTORS * L;
             tailBlock(src, r0, r1, r2, inW, stride, padLeft, w.data, wo, c, full, relu, out,
                     outA, outW);

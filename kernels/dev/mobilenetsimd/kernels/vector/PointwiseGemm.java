@@ -2,6 +2,7 @@ package dev.mobilenetsimd.kernels.vector;
 
 import dev.mobilenetsimd.kernels.Activation;
 import dev.mobilenetsimd.kernels.PackedWeights;
+import java.util.Arrays;
 import java.util.Objects;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -266,13 +267,88 @@ final class PointwiseGemm {
         if (residual != null && act == Activation.LINEAR
                 && residualAfterwards(w, pixels, residual, residualOff, out, outOff)) {
             final int len = Math.multiplyExact(pixels, w.outChannels);
-            gemm(in, inOff, pixels, pixels, w, act, null, 0, out, outOff, 0);
+            gemm(in, inOff, pixels, pixels, w, act, null, 0, out, outOff, 0, 0, w.outChannels);
             Elementwise.add(out, outOff, residual, residualOff, out, outOff, len);
             return;
         }
         // one output row of all the pixels: contiguous
         gemm(in, inOff, pixels, Math.max(1, pixels), w, act, residual, residualOff, out, outOff,
-                0);
+                0, 0, w.outChannels);
+    }
+
+    /** See {@code KernelSet.pointwiseChannels}. */
+    static void runChannels(float[] in, int inOff, int pixels, PackedWeights w, int coFrom,
+                            int coTo, Activation act, float[] residual, int residualOff,
+                            float[] out, int outOff) {
+        if (pixels < 0) {
+            throw new IllegalArgumentException("pixels = " + pixels);
+        }
+        checkChannelBlocks(w, coFrom, coTo);
+        gemm(in, inOff, pixels, Math.max(1, pixels), w, act, residual, residualOff, out, outOff,
+                0, coFrom, coTo);
+    }
+
+    /** See {@code KernelSet.pointwiseRowsChannels} (which checks the shape arguments). */
+    static void runRowsChannels(float[] in, int inOff, int rows, int rowPixels, PackedWeights w,
+                                int coFrom, int coTo, Activation act, float[] out, int outOff,
+                                int outRowStride) {
+        checkChannelBlocks(w, coFrom, coTo);
+        gemm(in, inOff, Math.multiplyExact(rows, rowPixels), rowPixels, w, act, null, 0, out,
+                outOff, outRowStride, coFrom, coTo);
+    }
+
+    /**
+     * See {@code KernelSet.pointwiseChannelBlocks}: the panels' first channels, then
+     * {@code cout}. A layer with pair tiles is one block (its one panel serves the pair tiles and
+     * the rows' rest).
+     */
+    static int[] channelBlocks(PackedWeights w) {
+        w.requireLayout(LAYOUT);
+        final int cout = w.outChannels;
+        if (cout == 0) {
+            return new int[] {0};
+        }
+        if (hasPairs(w.inChannels, cout)) {
+            return new int[] {0, cout};
+        }
+        final int plan = panelPlan(cout);
+        int panels = 0;
+        for (int col = 0; col < cout; panels++) {
+            col += panelVectors(plan, panels) * LANES;
+        }
+        final int[] blocks = new int[panels + 1];
+        for (int panel = 0, col = 0; panel < panels; panel++) {
+            blocks[panel] = col;
+            col += panelVectors(plan, panel) * LANES;
+        }
+        blocks[panels] = cout;
+        return blocks;
+    }
+
+    /** Walks the panels instead of building {@link #channelBlocks}: allocates nothing. */
+    private static void checkChannelBlocks(PackedWeights w, int coFrom, int coTo) {
+        w.requireLayout(LAYOUT);
+        if (coFrom > coTo || !isBlockBoundary(w, coFrom) || !isBlockBoundary(w, coTo)) {
+            throw new IllegalArgumentException("output channels [" + coFrom + ", " + coTo
+                    + ") are not a range between this layer's channel blocks "
+                    + Arrays.toString(channelBlocks(w)) + " (see pointwiseChannelBlocks)");
+        }
+    }
+
+    private static boolean isBlockBoundary(PackedWeights w, int channel) {
+        final int cout = w.outChannels;
+        if (channel == 0 || channel == cout) {
+            return true;
+        }
+        if (channel < 0 || channel > cout || hasPairs(w.inChannels, cout)) {
+            return false;
+        }
+        final int plan = panelPlan(cout);
+        int col = 0;
+        for (int panel = 0; col < channel; panel++) {
+            col += panelVectors(plan, panel) * LANES;
+        }
+        return col == channel;
     }
 
     /**
@@ -305,18 +381,20 @@ final class PointwiseGemm {
     static void runRows(float[] in, int inOff, int rows, int rowPixels, PackedWeights w,
                         Activation act, float[] out, int outOff, int outRowStride) {
         gemm(in, inOff, Math.multiplyExact(rows, rowPixels), rowPixels, w, act, null, 0, out,
-                outOff, outRowStride);
+                outOff, outRowStride, 0, w.outChannels);
     }
 
     /**
      * The GEMM of {@code pixels} input pixels; output pixel {@code p} is stored at
      * {@code outOff + (p / rowPixels) * outRowStride + (p % rowPixels) * cout} and reads its
      * residual (if any) at {@code resOff + p * cout}. Pixels are cut into chunks that fit L2,
-     * each chunk panel by panel, so one weight panel serves all the chunk's tiles.
+     * each chunk panel by panel, so one weight panel serves all the chunk's tiles. Only the
+     * panels inside output channels {@code [coFrom, coTo)} (block boundaries, checked by the
+     * callers) are computed.
      */
     private static void gemm(float[] in, int inOff, int pixels, int rowPixels, PackedWeights w,
                              Activation act, float[] res, int resOff, float[] out, int outOff,
-                             int outRowStride) {
+                             int outRowStride, int coFrom, int coTo) {
         w.requireLayout(LAYOUT);
         Objects.requireNonNull(act, "act");
         Objects.requireNonNull(in, "in");
@@ -324,10 +402,14 @@ final class PointwiseGemm {
         final int cin = w.inChannels, cout = w.outChannels;
         final float[] wd = w.data;
         final boolean relu6 = act == Activation.RELU6;
+        if (coFrom == coTo) {
+            return;
+        }
         if (cin == 0) {
             for (int p0 = 0; p0 < pixels; p0 += rowPixels) {
                 biasOnly(Math.min(rowPixels, pixels - p0), wd, w.offset, relu6, res,
-                        resOff + p0 * cout, out, outOff + p0 / rowPixels * outRowStride, cout);
+                        resOff + p0 * cout, out, outOff + p0 / rowPixels * outRowStride, cout,
+                        coFrom, coTo);
             }
             return;
         }
@@ -345,12 +427,14 @@ final class PointwiseGemm {
                 continue;
             }
             int panelOff = w.offset;
-            for (int panel = 0, col = 0; col < cout; panel++) {
+            for (int panel = 0, col = 0; col < coTo; panel++) {
                 final int vectors = panelVectors(plan, panel);
                 final int width = vectors * LANES;
-                panelRows(vectors, scratch, in, inOff, p0, p1, cin, wd, panelOff, relu6,
-                        res, resOff + col, out, outOff + col, cout,
-                        col + width > cout ? tailMask : null, rowPixels, outRowStride);
+                if (col >= coFrom) {
+                    panelRows(vectors, scratch, in, inOff, p0, p1, cin, wd, panelOff, relu6,
+                            res, resOff + col, out, outOff + col, cout,
+                            col + width > cout ? tailMask : null, rowPixels, outRowStride);
+                }
                 panelOff += (cin + 1) * width;
                 col += width;
             }
@@ -641,9 +725,10 @@ final class PointwiseGemm {
 
     /** {@code cin == 0}: every pixel is {@code act(bias) (+ residual)}; not a hot path. */
     private static void biasOnly(int pixels, float[] wd, int wBase, boolean relu6, float[] res,
-                                 int resOff, float[] out, int outOff, int cout) {
+                                 int resOff, float[] out, int outOff, int cout, int coFrom,
+                                 int coTo) {
         for (int p = 0; p < pixels; p++) {
-            for (int co = 0; co < cout; co++) {
+            for (int co = coFrom; co < coTo; co++) {
                 // With cin = 0 a panel is just its bias row, so channel co sits at index co.
                 float v = wd[wBase + co];
                 v = relu6 ? Math.min(Math.max(v, 0f), 6f) : v;

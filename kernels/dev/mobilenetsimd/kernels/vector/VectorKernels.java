@@ -38,6 +38,28 @@ public final class VectorKernels implements KernelSet {
     }
 
     @Override
+    public int[] pointwiseChannelBlocks(PackedWeights w) {
+        return PointwiseGemm.channelBlocks(w);
+    }
+
+    @Override
+    public void pointwiseChannels(float[] in, int inOff, int pixels, PackedWeights w, int coFrom,
+                                  int coTo, Activation act, float[] residual, int residualOff,
+                                  float[] out, int outOff) {
+        PointwiseGemm.runChannels(in, inOff, pixels, w, coFrom, coTo, act, residual, residualOff,
+                out, outOff);
+    }
+
+    @Override
+    public void pointwiseRowsChannels(float[] in, int inOff, int rows, int rowPixels,
+                                      PackedWeights w, int coFrom, int coTo, Activation act,
+                                      float[] out, int outOff, int outRowStride) {
+        KernelSet.checkPointwiseRows(rows, rowPixels, w, outRowStride);
+        PointwiseGemm.runRowsChannels(in, inOff, rows, rowPixels, w, coFrom, coTo, act, out,
+                outOff, outRowStride);
+    }
+
+    @Override
     public PackedWeights packDepthwise(float[] w, float[] bias, int channels) {
         return Depthwise3x3.pack(w, bias, channels);
     }
@@ -55,6 +77,29 @@ public final class VectorKernels implements KernelSet {
                              int padLeft, PackedWeights w, Activation act, float[] out, int outOff,
                              int outW) {
         Depthwise3x3.row(src, top, mid, bottom, inW, stride, padLeft, w, act, out, outOff, outW);
+    }
+
+    @Override
+    public int depthwiseChannelAlign() {
+        return VectorWidth.LANES;
+    }
+
+    @Override
+    public void depthwiseRowChannels(float[] src, int top, int mid, int bottom, int inW,
+                                     int stride, int padLeft, PackedWeights w, int chFrom,
+                                     int chTo, Activation act, float[] out, int outOff,
+                                     int outW) {
+        Depthwise3x3.row(src, top, mid, bottom, inW, stride, padLeft, w, chFrom, chTo, act, out,
+                outOff, outW);
+    }
+
+    @Override
+    public void depthwiseRowPairChannels(float[] src, int r0, int r1, int r2, int r3, int r4,
+                                         int inW, int stride, int padLeft, PackedWeights w,
+                                         int chFrom, int chTo, Activation act, float[] out,
+                                         int outA, int outB, int outW) {
+        Depthwise3x3.rowPair(src, r0, r1, r2, r3, r4, inW, stride, padLeft, w, chFrom, chTo, act,
+                out, outA, outB, outW);
     }
 
     @Override

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mobilenetsimd.kernels.KernelSets;
 import dev.mobilenetsimd.plan.ExecutionMode;
+import dev.mobilenetsimd.plan.ExecutionPlan;
+import dev.mobilenetsimd.plan.Step;
 import dev.mobilenetsimd.runtime.IntraOpPool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -40,6 +42,25 @@ class ParallelInferenceTest {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * The cases above include fused plans whose threads split the 7x7 (or smaller) blocks and the
+     * last 1x1 convolution by channels, for both backends: this keeps them there.
+     */
+    @Test
+    void theCasesAboveSplitSomeStepsByChannels() {
+        for (String variant : new String[] {"1.0,224,TF_SAME", "0.75,64,TF_SAME",
+            "0.35,96,SYMMETRIC"}) {
+            String[] v = variant.split(",");
+            ModelConfig cfg = new ModelConfig(Double.parseDouble(v[0]), Integer.parseInt(v[1]),
+                    1001, Padding.valueOf(v[2]));
+            ExecutionPlan plan = ExecutionPlan.build(cfg, ExecutionMode.FUSED);
+            assertTrue(plan.steps().stream().anyMatch(s -> s.splitsChannels()
+                    && s.kind() == Step.Kind.BOTTLENECK), variant);
+            assertTrue(plan.steps().stream().anyMatch(s -> s.splitsChannels()
+                    && s.kind() == Step.Kind.CONV1X1), variant);
         }
     }
 

@@ -86,6 +86,7 @@ final class PlanCommand implements Callable<Integer> {
                 m.put("expandedChannels", s.expandedChannels());
                 m.put("bandRows", s.bandRows());
                 m.put("expandedRows", s.expandedRows());
+                m.put("splitsChannels", s.splitsChannels());
             }
             m.put("macs", s.macs());
             m.put("params", s.params());

@@ -393,6 +393,10 @@ public final class ExecutionPlan {
                     st.bandRows = bandRows(st.outH, st.outW);
                     st.expandedRows = ringRowsOf(st, stemFused);
                     st.depthwiseRows = st.bandRows;
+                    // one band and a ring of every input row: the whole expanded tensor is there
+                    // at once, so threads can share it by channels
+                    st.splitsChannels = st.hasExpand() && !st.computesInput()
+                            && st.bandRows >= st.outH && st.expandedRows >= st.inH;
                 } else {
                     st.bandRows = st.outH;
                     st.expandedRows = st.hasExpand() ? st.inH : 0;
@@ -411,6 +415,10 @@ public final class ExecutionPlan {
                 st.depthwiseOffset = chainedBlock1 ? chainBand : dw.offset();
                 writes.add(new BufferUse(dw.buffer(), st.depthwiseOffset,
                         st.depthwiseRows * outRow));
+            }
+            if (st.kind == Step.Kind.CONV1X1) {
+                // few pixels: split by pixels, each thread would read every weight
+                st.splitsChannels = st.outH * st.outW <= FUSED_BAND_TARGET_PIXELS;
             }
             if (chainedBlock1) { // block 2 does this block's work: its scratch is listed there
                 carried = writes;
@@ -552,9 +560,13 @@ public final class ExecutionPlan {
                             + (st.hasResidual() ? ", residual" : "")
                             + (st.fusedIntoNext ? ", fused into the next step" : "")
                             + (mode == ExecutionMode.FUSED ? ", band " + st.bandRows + " rows, ring "
-                            + st.expandedRows + " rows" : "");
+                            + st.expandedRows + " rows" : "")
+                            + (st.splitsChannels ? ", threads split channels" : "");
                     break;
-                case CONV1X1: op = "conv2d 1x1"; break;
+                case CONV1X1:
+                    op = "conv2d 1x1";
+                    notes = st.splitsChannels ? "threads split channels" : "";
+                    break;
                 case AVG_POOL: op = "avgpool " + st.inH + "x" + st.inW; break;
                 default: op = "conv2d 1x1 (fc)"; break;
             }

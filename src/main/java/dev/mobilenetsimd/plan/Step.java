@@ -38,6 +38,7 @@ public final class Step {
     int bandRows;
     boolean expandedRowsPadded;
     boolean fusedIntoNext, computesStem, computesPreviousBlock;
+    boolean splitsChannels;
     List<BufferUse> reads = List.of(), writes = List.of();
 
     Step(int index, Kind kind, String name, int inH, int inW, int inC, int outH, int outW, int outC,
@@ -172,6 +173,15 @@ public final class Step {
     public int zeroOffset() { return zeroOffset; }
     /** Output rows produced per band (fused mode); {@code outHeight} in layer-by-layer mode. */
     public int bandRows() { return bandRows; }
+
+    /**
+     * Whether a session's threads split this step by channels rather than by output rows or
+     * pixels. A fused block that does: first its expanded channels (the expand and the depthwise
+     * of every row), then its output channels (the projection of every pixel). Chosen for steps
+     * of few pixels, where splitting rows would leave one thread more rows, make both expand the
+     * rows around the split, and make each read all the weights.
+     */
+    public boolean splitsChannels() { return splitsChannels; }
     /** Arena regions read. */
     public List<BufferUse> reads() { return reads; }
     /** Arena regions written (scratch included). */

@@ -28,8 +28,14 @@ import java.util.Arrays;
  * Block 2 can in turn compute its input rows with block 1 ({@link Step#computesPreviousBlock}):
  * before each band, block 1 writes the rows the band will expand into staging rows, its own ring
  * kept from call to call, so block 1's output is never stored either.
+ *
+ * <p>A session's threads split a block by output rows, each worker with its own ring; or, where
+ * the plan says so ({@link Step#splitsChannels}: one band, a ring of every input row), by
+ * channels in two {@link #phases}, sharing one ring: first the expanded channels (the expand of
+ * every input row and the depthwise of every output row, for a range of expanded channels), then
+ * the output channels (the projection of every pixel, for a range of output channels).
  */
-final class FusedBlockOp implements Op {
+final class FusedBlockOp implements PhasedOp {
     private final KernelSet k;
     private final PackedWeights expand, depthwise, project;
     /** The stem's weights when this block computes its input rows with it, else null. */
@@ -50,6 +56,8 @@ final class FusedBlockOp implements Op {
     private final boolean padded;
     /** Floats per ring row, and the depthwise's view of a row: width, left padding, first float. */
     private final int rowFloats, dwInW, dwPadLeft, dwSkip;
+    /** The two channel phases when the plan splits this block by channels, else null. */
+    private final Op[] channelPhases;
 
     FusedBlockOp(KernelSet k, Step s, PackedWeights expand, PackedWeights depthwise,
                  PackedWeights project) {
@@ -130,6 +138,96 @@ final class FusedBlockOp implements Op {
         this.dwInW = padded ? inW + 1 + padLeft : inW;
         this.dwPadLeft = padded ? 0 : padLeft;
         this.dwSkip = padded ? (1 - padLeft) * ce : 0;
+        if (s.splitsChannels()) {
+            if (expand == null || stem != null || source != null || band < outH
+                    || ringRows < inH) {
+                throw new IllegalArgumentException(s + ": split by channels needs an expand, one"
+                        + " band and a ring of every input row; band " + band + ", ring "
+                        + ringRows);
+            }
+            this.channelPhases = new Op[] {
+                new ChannelPhase(k.pointwiseChannelBlocks(expand), this::expandAndDepthwise),
+                new ChannelPhase(k.pointwiseChannelBlocks(project), this::projectChannels)};
+        } else {
+            this.channelPhases = null;
+        }
+    }
+
+    @Override
+    public Op[] phases() {
+        return channelPhases == null ? null : channelPhases.clone();
+    }
+
+    /** Work on channels {@code [from, to)}, block boundaries of the layer it splits. */
+    @FunctionalInterface
+    private interface ChannelRange {
+        void run(float[] a, int from, int to);
+    }
+
+    /** One phase of the channel split: its units are the layer's channel blocks. */
+    private static final class ChannelPhase implements Op {
+        private final int[] blocks;
+        private final ChannelRange work;
+
+        ChannelPhase(int[] blocks, ChannelRange work) {
+            this.blocks = blocks;
+            this.work = work;
+        }
+
+        @Override
+        public int units() {
+            return blocks.length - 1;
+        }
+
+        @Override
+        public void run(float[] a) {
+            work.run(a, 0, blocks[blocks.length - 1]);
+        }
+
+        /** Shares one ring and band with the other threads: {@code scratchShift} is not used. */
+        @Override
+        public void run(float[] a, int start, int end, int scratchShift) {
+            work.run(a, blocks[start], blocks[end]);
+        }
+    }
+
+    /**
+     * Expanded channels {@code [c0, c1)}: the expand of every input row into the ring (a slot per
+     * row, no wrap), then the depthwise of every output row into the band.
+     */
+    private void expandAndDepthwise(float[] a, int c0, int c1) {
+        final int inRow = rowFloats;
+        if (padded) {
+            for (int slot = 0, base = ring; slot < inH; slot++, base += inRow) {
+                Arrays.fill(a, base + c0, base + c1, 0f);
+                Arrays.fill(a, base + (inW + 1) * ce + c0, base + (inW + 1) * ce + c1, 0f);
+            }
+            k.pointwiseRowsChannels(a, in, inH, inW, expand, c0, c1, Activation.RELU6, a,
+                    ring + ce, inRow);
+        } else {
+            k.pointwiseChannels(a, in, inH * inW, expand, c0, c1, Activation.RELU6, null, 0, a,
+                    ring);
+        }
+        int y = 0;
+        for (; y + 1 < outH; y += 2) {
+            int r = y * stride - padTop;
+            k.depthwiseRowPairChannels(a, row(r, inRow, ring), row(r + 1, inRow, ring),
+                    row(r + 2, inRow, ring), row(r + 3, inRow, ring), row(r + 4, inRow, ring),
+                    dwInW, stride, dwPadLeft, depthwise, c0, c1, Activation.RELU6, a,
+                    dw + y * outW * ce, dw + (y + 1) * outW * ce, outW);
+        }
+        if (y < outH) {
+            int r = y * stride - padTop;
+            k.depthwiseRowChannels(a, row(r, inRow, ring), row(r + 1, inRow, ring),
+                    row(r + 2, inRow, ring), dwInW, stride, dwPadLeft, depthwise, c0, c1,
+                    Activation.RELU6, a, dw + y * outW * ce, outW);
+        }
+    }
+
+    /** Output channels {@code [c0, c1)} of every pixel: the projection (+ residual). */
+    private void projectChannels(float[] a, int c0, int c1) {
+        k.pointwiseChannels(a, dw, outH * outW, project, c0, c1, Activation.LINEAR,
+                residual ? a : null, in, a, out);
     }
 
     @Override
