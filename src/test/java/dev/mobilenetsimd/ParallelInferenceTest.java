@@ -46,8 +46,9 @@ class ParallelInferenceTest {
     }
 
     /**
-     * The cases above include fused plans whose threads split the 7x7 (or smaller) blocks and the
-     * last 1x1 convolution by channels, for both backends: this keeps them there.
+     * The cases above include plans whose threads split the 7x7 (or smaller) blocks and the last
+     * 1x1 convolution by channels, fused and layer by layer, for both backends: this keeps them
+     * there.
      */
     @Test
     void theCasesAboveSplitSomeStepsByChannels() {
@@ -61,6 +62,15 @@ class ParallelInferenceTest {
                     && s.kind() == Step.Kind.BOTTLENECK), variant);
             assertTrue(plan.steps().stream().anyMatch(s -> s.splitsChannels()
                     && s.kind() == Step.Kind.CONV1X1), variant);
+        }
+        for (String variant : new String[] {"0.5,96,TF_SAME", "1.0,67,SYMMETRIC",
+            "0.35,45,TF_SAME"}) {
+            String[] v = variant.split(",");
+            ModelConfig cfg = new ModelConfig(Double.parseDouble(v[0]), Integer.parseInt(v[1]),
+                    1001, Padding.valueOf(v[2]));
+            ExecutionPlan plan = ExecutionPlan.build(cfg, ExecutionMode.LAYERWISE);
+            assertTrue(plan.steps().stream().anyMatch(s -> s.splitsChannels()
+                    && s.kind() == Step.Kind.BOTTLENECK), variant + " layer by layer");
         }
     }
 

@@ -401,6 +401,9 @@ public final class ExecutionPlan {
                     st.bandRows = st.outH;
                     st.expandedRows = st.hasExpand() ? st.inH : 0;
                     st.depthwiseRows = st.outH;
+                    // the blocks the fused plan splits by channels, split so here too
+                    st.splitsChannels = st.hasExpand() && !st.computesInput()
+                            && bandRows(st.outH, st.outW) >= st.outH;
                 }
                 if (st.expandedRows > 0) {
                     st.expandedOffset = chainedBlock1 ? chainRing : exp.offset();

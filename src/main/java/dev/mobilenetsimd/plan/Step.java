@@ -177,9 +177,10 @@ public final class Step {
     /**
      * Whether a session's threads split this step by channels rather than by output rows or
      * pixels. A fused block that does: first its expanded channels (the expand and the depthwise
-     * of every row), then its output channels (the projection of every pixel). Chosen for steps
-     * of few pixels, where splitting rows would leave one thread more rows, make both expand the
-     * rows around the split, and make each read all the weights.
+     * of every row), then its output channels (the projection of every pixel); run layer by
+     * layer, each layer by its output channels. Chosen for steps of few pixels (one fused band),
+     * where splitting rows would leave one thread more rows, make both expand the rows around
+     * the split, and make each read all the weights.
      */
     public boolean splitsChannels() { return splitsChannels; }
     /** Arena regions read. */

@@ -146,8 +146,8 @@ final class FusedBlockOp implements PhasedOp {
                         + ringRows);
             }
             this.channelPhases = new Op[] {
-                new ChannelPhase(k.pointwiseChannelBlocks(expand), this::expandAndDepthwise),
-                new ChannelPhase(k.pointwiseChannelBlocks(project), this::projectChannels)};
+                SplitOp.blocks(k.pointwiseChannelBlocks(expand), this::expandAndDepthwise),
+                SplitOp.blocks(k.pointwiseChannelBlocks(project), this::projectChannels)};
         } else {
             this.channelPhases = null;
         }
@@ -156,39 +156,6 @@ final class FusedBlockOp implements PhasedOp {
     @Override
     public Op[] phases() {
         return channelPhases == null ? null : channelPhases.clone();
-    }
-
-    /** Work on channels {@code [from, to)}, block boundaries of the layer it splits. */
-    @FunctionalInterface
-    private interface ChannelRange {
-        void run(float[] a, int from, int to);
-    }
-
-    /** One phase of the channel split: its units are the layer's channel blocks. */
-    private static final class ChannelPhase implements Op {
-        private final int[] blocks;
-        private final ChannelRange work;
-
-        ChannelPhase(int[] blocks, ChannelRange work) {
-            this.blocks = blocks;
-            this.work = work;
-        }
-
-        @Override
-        public int units() {
-            return blocks.length - 1;
-        }
-
-        @Override
-        public void run(float[] a) {
-            work.run(a, 0, blocks[blocks.length - 1]);
-        }
-
-        /** Shares one ring and band with the other threads: {@code scratchShift} is not used. */
-        @Override
-        public void run(float[] a, int start, int end, int scratchShift) {
-            work.run(a, blocks[start], blocks[end]);
-        }
     }
 
     /**

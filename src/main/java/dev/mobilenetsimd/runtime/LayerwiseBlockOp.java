@@ -9,7 +9,9 @@ import dev.mobilenetsimd.plan.Step;
  * An inverted residual block layer by layer: the whole expanded tensor, then the whole depthwise
  * output, then the projection (+ residual). The comparison point for {@link FusedBlockOp}.
  * With a worker team each layer is split on its own ({@link #phases}): the 1x1 layers by pixels,
- * the depthwise by pairs of output rows, so every row is computed as by {@link #run(float[])}.
+ * the depthwise by pairs of output rows, so every row is computed as by {@link #run(float[])};
+ * or, where the plan says so ({@link Step#splitsChannels}: blocks of few pixels), each layer by
+ * channel blocks, as the fused block is then split.
  */
 final class LayerwiseBlockOp implements PhasedOp {
     private final KernelSet k;
@@ -17,6 +19,8 @@ final class LayerwiseBlockOp implements PhasedOp {
     private final int in, out, expanded, dw, zero;
     private final int inH, inW, ce, outH, outW, stride, padTop, padLeft;
     private final boolean residual;
+    /** Whether a worker team splits each layer by channels ({@link Step#splitsChannels}). */
+    private final boolean splitsChannels;
 
     LayerwiseBlockOp(KernelSet k, Step s, PackedWeights expand, PackedWeights depthwise,
                      PackedWeights project) {
@@ -38,6 +42,7 @@ final class LayerwiseBlockOp implements PhasedOp {
         this.padTop = s.padTop();
         this.padLeft = s.padLeft();
         this.residual = s.hasResidual();
+        this.splitsChannels = s.splitsChannels() && expand != null;
     }
 
     @Override
@@ -51,10 +56,46 @@ final class LayerwiseBlockOp implements PhasedOp {
 
     @Override
     public Op[] phases() {
-        Op depthwisePhase = new Split((outH + 1) / 2, this::depthwise);
-        Op projectPhase = new Split(outH * outW, this::project);
+        if (splitsChannels) {
+            int[] expanded = k.pointwiseChannelBlocks(expand);
+            return new Op[] {SplitOp.blocks(expanded, this::expandChannels),
+                SplitOp.blocks(expanded, this::depthwiseChannels),
+                SplitOp.blocks(k.pointwiseChannelBlocks(project), this::projectChannels)};
+        }
+        Op depthwisePhase = SplitOp.of((outH + 1) / 2, this::depthwise);
+        Op projectPhase = SplitOp.of(outH * outW, this::project);
         return expand == null ? new Op[] {depthwisePhase, projectPhase}
-                : new Op[] {new Split(inH * inW, this::expand), depthwisePhase, projectPhase};
+                : new Op[] {SplitOp.of(inH * inW, this::expand), depthwisePhase, projectPhase};
+    }
+
+    /** Expanded channels {@code [c0, c1)} of every pixel. */
+    private void expandChannels(float[] a, int c0, int c1) {
+        k.pointwiseChannels(a, in, inH * inW, expand, c0, c1, Activation.RELU6, null, 0, a,
+                expanded);
+    }
+
+    /** Depthwise channels {@code [c0, c1)} of every output row. */
+    private void depthwiseChannels(float[] a, int c0, int c1) {
+        final int inRow = inW * ce;
+        for (int y = 0; y < outH; y += 2) {
+            int r = y * stride - padTop;
+            if (y + 1 < outH) {
+                k.depthwiseRowPairChannels(a, row(r, inRow), row(r + 1, inRow),
+                        row(r + 2, inRow), row(r + 3, inRow), row(r + 4, inRow), inW, stride,
+                        padLeft, depthwise, c0, c1, Activation.RELU6, a, dw + y * outW * ce,
+                        dw + (y + 1) * outW * ce, outW);
+            } else {
+                k.depthwiseRowChannels(a, row(r, inRow), row(r + 1, inRow), row(r + 2, inRow),
+                        inW, stride, padLeft, depthwise, c0, c1, Activation.RELU6, a,
+                        dw + y * outW * ce, outW);
+            }
+        }
+    }
+
+    /** Output channels {@code [c0, c1)} of every pixel (+ the residual). */
+    private void projectChannels(float[] a, int c0, int c1) {
+        k.pointwiseChannels(a, dw, outH * outW, project, c0, c1, Activation.LINEAR,
+                residual ? a : null, in, a, out);
     }
 
     /** Expanded pixels {@code [p0, p1)} (1x1 + ReLU6). */
@@ -85,37 +126,6 @@ final class LayerwiseBlockOp implements PhasedOp {
         final int cout = project.outChannels;
         k.pointwise(a, dw + p0 * ce, p1 - p0, project, Activation.LINEAR, residual ? a : null,
                 in + p0 * cout, a, out + p0 * cout);
-    }
-
-    /** Work on units {@code [start, end)} of one layer. */
-    private interface Range {
-        void run(float[] a, int start, int end);
-    }
-
-    /** One layer of the block as a step of its own, in {@code units} parts. */
-    private static final class Split implements Op {
-        private final int units;
-        private final Range work;
-
-        Split(int units, Range work) {
-            this.units = units;
-            this.work = work;
-        }
-
-        @Override
-        public int units() {
-            return units;
-        }
-
-        @Override
-        public void run(float[] a) {
-            work.run(a, 0, units);
-        }
-
-        @Override
-        public void run(float[] a, int start, int end, int scratchShift) {
-            work.run(a, start, end); // no scratch: each layer writes its own whole tensor
-        }
     }
 
     private int row(int r, int inRow) {
