@@ -92,8 +92,10 @@ public final class MobileNetV2 {
         return new Session(this, threads);
     }
 
+    /** The static execution plan this model runs: every step, shape and arena region. */
     public ExecutionPlan plan() { return plan; }
 
+    /** The variant: width multiplier, resolution, classes and padding convention. */
     public ModelConfig config() { return plan.config(); }
 
     /** The backend the weights are packed for. */

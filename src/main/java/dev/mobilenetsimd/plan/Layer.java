@@ -37,15 +37,19 @@ public final class Layer {
     }
 
     /** Position in {@link ExecutionPlan#layers()}: the weight slot. */
+    /** Position among the network's layers, from 0. */
     public int index() { return index; }
 
     /** A readable name such as {@code "block3.expand"}. */
     public String name() { return name; }
 
+    /** What the layer computes. */
     public Kind kind() { return kind; }
 
+    /** Input channels (input features for the classifier). */
     public int inChannels() { return inChannels; }
 
+    /** Output channels (classes for the classifier). */
     public int outChannels() { return outChannels; }
 
     /** The activation fused into this layer's store. */

@@ -64,15 +64,23 @@ public final class Step {
         this.macs = macs;
     }
 
+    /** Position in the plan, from 0. */
     public int index() { return index; }
+    /** What the step computes. */
     public Kind kind() { return kind; }
     /** E.g. {@code "stem"}, {@code "block5"}, {@code "conv_last"}. */
     public String name() { return name; }
+    /** Input rows. */
     public int inHeight() { return inH; }
+    /** Input columns. */
     public int inWidth() { return inW; }
+    /** Input channels. */
     public int inChannels() { return inC; }
+    /** Output rows. */
     public int outHeight() { return outH; }
+    /** Output columns. */
     public int outWidth() { return outW; }
+    /** Output channels (classes for the classifier). */
     public int outChannels() { return outC; }
     /** Stride of the step's 3x3 layer (1 for steps without one). */
     public int stride() { return stride; }
