@@ -54,24 +54,23 @@ class ParallelInferenceTest {
     void theCasesAboveSplitSomeStepsByChannels() {
         for (String variant : new String[] {"1.0,224,TF_SAME", "0.75,64,TF_SAME",
             "0.35,96,SYMMETRIC"}) {
-            String[] v = variant.split(",");
-            ModelConfig cfg = new ModelConfig(Double.parseDouble(v[0]), Integer.parseInt(v[1]),
-                    1001, Padding.valueOf(v[2]));
-            ExecutionPlan plan = ExecutionPlan.build(cfg, ExecutionMode.FUSED);
-            assertTrue(plan.steps().stream().anyMatch(s -> s.splitsChannels()
-                    && s.kind() == Step.Kind.BOTTLENECK), variant);
-            assertTrue(plan.steps().stream().anyMatch(s -> s.splitsChannels()
-                    && s.kind() == Step.Kind.CONV1X1), variant);
+            assertSplitsChannels(variant, ExecutionMode.FUSED, Step.Kind.BOTTLENECK);
+            assertSplitsChannels(variant, ExecutionMode.FUSED, Step.Kind.CONV1X1);
         }
         for (String variant : new String[] {"0.5,96,TF_SAME", "1.0,67,SYMMETRIC",
             "0.35,45,TF_SAME"}) {
-            String[] v = variant.split(",");
-            ModelConfig cfg = new ModelConfig(Double.parseDouble(v[0]), Integer.parseInt(v[1]),
-                    1001, Padding.valueOf(v[2]));
-            ExecutionPlan plan = ExecutionPlan.build(cfg, ExecutionMode.LAYERWISE);
-            assertTrue(plan.steps().stream().anyMatch(s -> s.splitsChannels()
-                    && s.kind() == Step.Kind.BOTTLENECK), variant + " layer by layer");
+            assertSplitsChannels(variant, ExecutionMode.LAYERWISE, Step.Kind.BOTTLENECK);
         }
+    }
+
+    /** {@code variant} is "alpha,resolution,padding", as in the cases above. */
+    private static void assertSplitsChannels(String variant, ExecutionMode mode, Step.Kind kind) {
+        String[] v = variant.split(",");
+        ModelConfig cfg = new ModelConfig(Double.parseDouble(v[0]), Integer.parseInt(v[1]), 1001,
+                Padding.valueOf(v[2]));
+        ExecutionPlan plan = ExecutionPlan.build(cfg, mode);
+        assertTrue(plan.steps().stream().anyMatch(s -> s.splitsChannels() && s.kind() == kind),
+                variant + " " + mode + ": no " + kind + " step split by channels");
     }
 
     @Test
