@@ -31,6 +31,8 @@
 #   bench/run.sh paired-steps [-- ARGS]    # those per-step medians for fused and layer by layer
 #                                    # in one JVM, in turn (PairedSteps; ARGS e.g. --rounds 400)
 #                                    # into reports/adhoc/paired-steps.md
+#   bench/run.sh thread-steps [-- ARGS]    # each step on one thread and on a team (--threads 2)
+#                                    # in one JVM, in turn, into reports/adhoc/thread-steps.md
 #   bench/run.sh steps [SETUP] [-- ARGS]   # each step's median in network order and hot, in one
 #                                    # JVM (StepProfile; ARGS e.g. --variant 0.5/224 --rounds 500)
 #                                    # into reports/adhoc/steps-SETUP.md; SETUP as for alternate
@@ -213,6 +215,16 @@ case "${1:-quick}" in
     build_classes
     adhoc_tool "$reports/adhoc/paired-steps.md" "PairedSteps${*:+ $*}" "" \
         dev.mobilenetsimd.PairedSteps "$@"
+    exit 0 ;;
+  thread-steps)
+    # Each step on one thread and on a team of threads, in one JVM, in turn
+    # (dev.mobilenetsimd.ThreadSteps); ARGS as for it, e.g. --threads 2 --mode layerwise.
+    shift
+    [ "${1:-}" = "--" ] && shift
+    JAVA_HOME=${JAVA_HOME:-$JDK25_HOME}
+    build_classes
+    adhoc_tool "$reports/adhoc/thread-steps.md" "ThreadSteps${*:+ $*}" "" \
+        dev.mobilenetsimd.ThreadSteps "$@"
     exit 0 ;;
   paired)
     # Fused and layer by layer in one JVM on shared weights, inferences in turn

@@ -126,7 +126,7 @@ public final class PairedSteps {
      * The rows: {@code [from, to]} step ranges, a step that the fused plan folds into the next one
      * joined with it (the plans of both modes have the same steps).
      */
-    private static int[][] rows(List<Step> steps) {
+    static int[][] rows(List<Step> steps) {
         List<int[]> rows = new ArrayList<>();
         for (int s = 0; s < steps.size(); s++) {
             int from = s;

@@ -245,6 +245,11 @@ public final class Session implements AutoCloseable {
         return carries;
     }
 
+    /** The worker team (null for one thread), for benchmarks that run single steps split. */
+    IntraOpPool pool() {
+        return pool;
+    }
+
     /** The arena, for benchmarks and tests that run single steps. */
     float[] arena() {
         float[] a = arena;
