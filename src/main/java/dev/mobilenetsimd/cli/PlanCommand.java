@@ -86,8 +86,8 @@ final class PlanCommand implements Callable<Integer> {
                 m.put("expandedChannels", s.expandedChannels());
                 m.put("bandRows", s.bandRows());
                 m.put("expandedRows", s.expandedRows());
-                m.put("splitsChannels", s.splitsChannels());
             }
+            m.put("splitsChannels", s.splitsChannels());
             m.put("macs", s.macs());
             m.put("params", s.params());
             m.put("bufferBytes", s.bufferFloats() * Float.BYTES);

@@ -38,6 +38,8 @@ class CliTest {
         assertEquals(0, r.status, r.err);
         assertTrue(r.out.contains("bottleneck") && r.out.contains("300,775,552 MACs"), r.out);
         assertTrue(r.out.contains("batches: steps 0-7 image by image"), r.out);
+        // blocks 14-17 (7x7 outputs) and the last 1x1 convolution: split by channels on a team
+        assertEquals(5, r.out.split("threads split channels").length - 1, r.out);
     }
 
     @Test
@@ -49,6 +51,8 @@ class CliTest {
         assertTrue(r.out.contains("\"mode\": \"layerwise\""), r.out);
         assertTrue(r.out.contains("\"splitStep\": 8") && r.out.contains("\"group\": 8"), r.out);
         assertEquals(21, r.out.split("\"kind\":").length - 1);
+        assertEquals(21, r.out.split("\"splitsChannels\":").length - 1);
+        assertTrue(r.out.contains("\"splitsChannels\": true"), r.out);
     }
 
     @Test
