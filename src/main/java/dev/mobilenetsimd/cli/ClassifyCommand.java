@@ -1,5 +1,6 @@
 package dev.mobilenetsimd.cli;
 
+import dev.mobilenetsimd.MobileNetV2;
 import dev.mobilenetsimd.image.Classification;
 import dev.mobilenetsimd.image.Classifier;
 import dev.mobilenetsimd.image.Labels;
@@ -55,6 +56,11 @@ public final class ClassifyCommand implements Callable<Integer> {
                     + "JIT compilation (the first few inferences run slowly). Default: ${DEFAULT-VALUE}.")
     int warmup;
 
+    @Option(names = {"-t", "--threads"}, defaultValue = "1", paramLabel = "N",
+            description = "Threads per inference, 1 to " + MobileNetV2.MAX_THREADS + " (the same"
+                    + " probabilities as one thread). Default: ${DEFAULT-VALUE}.")
+    int threads;
+
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Images to classify.")
     List<Path> images;
 
@@ -68,6 +74,11 @@ public final class ClassifyCommand implements Callable<Integer> {
         }
         if (warmup < 0) {
             err.println("error: --warmup must be 0 or more");
+            return 2;
+        }
+        if (threads < 1 || threads > MobileNetV2.MAX_THREADS) { // before the model is read
+            err.println("error: --threads " + threads + ": expected 1 to "
+                    + MobileNetV2.MAX_THREADS);
             return 2;
         }
         TfliteModel m;
@@ -103,7 +114,7 @@ public final class ClassifyCommand implements Callable<Integer> {
             return 2;
         }
         try {
-            classifier = m.classifier(KernelSets.byName(backend), names, top);
+            classifier = m.classifier(KernelSets.byName(backend), names, top, threads);
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             err.println("error: cannot load " + model + ": " + e.getMessage());
             return 2;
@@ -119,9 +130,11 @@ public final class ClassifyCommand implements Callable<Integer> {
                 out.println("  \"model\": " + quote(model.toString()) + ",");
                 out.println("  \"config\": " + quote(m.config().toString()) + ",");
                 out.println("  \"backend\": " + quote(c.network().kernels().name()) + ",");
+                out.println("  \"threads\": " + threads + ",");
                 out.println("  \"results\": [");
             } else {
-                out.println(m.description() + " on " + c.network().kernels().name());
+                out.println(m.description() + " on " + c.network().kernels().name()
+                        + (threads > 1 ? ", " + threads + " threads" : ""));
             }
             for (int i = 0; i < images.size(); i++) {
                 Path img = images.get(i);

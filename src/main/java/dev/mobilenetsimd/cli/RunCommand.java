@@ -48,7 +48,8 @@ final class RunCommand implements Callable<Integer> {
     int iterations;
 
     @Option(names = {"-t", "--threads"}, defaultValue = "1",
-            description = "Threads per inference (intra-op: fused blocks, stem and last 1x1 split by rows). Default: ${DEFAULT-VALUE}.")
+            description = "Threads per inference (intra-op: most steps split by rows, those of"
+                    + " few pixels by channels; see plan). Default: ${DEFAULT-VALUE}.")
     int threads;
 
     @Option(names = "--batch", defaultValue = "1", paramLabel = "N",

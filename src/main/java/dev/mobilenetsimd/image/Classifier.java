@@ -39,6 +39,19 @@ public final class Classifier implements AutoCloseable {
      * classes with {@code labels}, reporting the {@code topK} most probable.
      */
     public Classifier(MobileNetV2 network, InputNormalization normalization, Labels labels, int topK) {
+        this(network, normalization, labels, topK, 1);
+    }
+
+    /**
+     * As {@link #Classifier(MobileNetV2, InputNormalization, Labels, int)}, each inference split
+     * across {@code threads} threads ({@link MobileNetV2#newSession(int)}: the same
+     * probabilities, bitwise, as on one thread). {@link #close} stops the workers.
+     *
+     * @throws IllegalArgumentException if {@code threads} is not 1 to
+     *         {@link MobileNetV2#MAX_THREADS}
+     */
+    public Classifier(MobileNetV2 network, InputNormalization normalization, Labels labels,
+                      int topK, int threads) {
         this.network = Objects.requireNonNull(network, "network");
         this.normalization = Objects.requireNonNull(normalization, "normalization");
         this.labels = Objects.requireNonNull(labels, "labels");
@@ -46,7 +59,7 @@ public final class Classifier implements AutoCloseable {
             throw new IllegalArgumentException("topK = " + topK + ": must be at least 1");
         }
         this.topK = topK;
-        this.session = network.newSession();
+        this.session = network.newSession(threads);
     }
 
     /** As {@link #Classifier(MobileNetV2, InputNormalization, Labels, int)} with the top {@value #DEFAULT_TOP_K}. */

@@ -201,7 +201,15 @@ public final class TfliteModel {
 
     /** A classifier on {@code kernels} with {@code labels}, reporting the top {@code topK}. */
     public Classifier classifier(KernelSet kernels, Labels labels, int topK) {
-        return new Classifier(network(kernels), inputNormalization, labels, topK);
+        return classifier(kernels, labels, topK, 1);
+    }
+
+    /**
+     * As {@link #classifier(KernelSet, Labels, int)}, each inference split across
+     * {@code threads} threads (see {@link Classifier}).
+     */
+    public Classifier classifier(KernelSet kernels, Labels labels, int topK, int threads) {
+        return new Classifier(network(kernels), inputNormalization, labels, topK, threads);
     }
 
     @Override

@@ -61,6 +61,38 @@ class TfliteClassifyCommandTest {
     }
 
     @Test
+    void twoThreadsGiveTheSameProbabilitiesAsOne() {
+        String model = RealData.model(RealData.TF1_QUANT).toString();
+        String cat = RealData.file("cat.bmp").toString();
+        StringWriter one = new StringWriter(), two = new StringWriter();
+        StringWriter err = new StringWriter();
+        assertEquals(0, run(one, err, "--json", "-k", "10", "--model", model, cat), err.toString());
+        assertEquals(0, run(two, err, "--json", "-k", "10", "--threads", "2", "--model", model,
+                cat), err.toString());
+        assertTrue(one.toString().contains("\"threads\": 1,"), one.toString());
+        assertTrue(two.toString().contains("\"threads\": 2,"), two.toString());
+        // everything but the thread count and the timing, to the printed digit
+        assertEquals(comparable(one.toString()), comparable(two.toString()));
+        assertTrue(two.toString().contains("\"label\": \"Egyptian cat\""), two.toString());
+    }
+
+    private static String comparable(String json) {
+        return json.replaceAll("\"threads\": \\d+", "").replaceAll("\"inference_ms\": [0-9.]+", "");
+    }
+
+    @Test
+    void badThreadCountsAreRefusedBeforeTheModelIsRead() {
+        for (String threads : new String[] {"0", "-1", "257"}) {
+            StringWriter out = new StringWriter(), err = new StringWriter();
+            int rc = run(out, err, "--threads", threads, "--model", "no-such-model.tflite",
+                    "cat.bmp");
+            assertEquals(2, rc, err.toString());
+            assertTrue(err.toString().contains("--threads " + threads + ": expected 1 to 256"),
+                    err.toString());
+        }
+    }
+
+    @Test
     void missingLabelsFileIsNamedAsTheLabels() {
         StringWriter out = new StringWriter(), err = new StringWriter();
         int rc = run(out, err, "--model", RealData.model(RealData.TF1_QUANT).toString(),
