@@ -94,7 +94,8 @@ public interface KernelSet {
      * {@code w.outChannels}. Between two neighbours lies one of the backend's own blocks (for the
      * vector backend a weight panel, whole vectors wide), so a range of blocks costs what those
      * channels cost in the whole call. A layer split across threads by output channels is split
-     * at these boundaries.
+     * at these boundaries. Returns a new array: ask once, when the steps are built, not per
+     * inference (the kernels themselves never allocate).
      */
     int[] pointwiseChannelBlocks(PackedWeights w);
 
