@@ -19,6 +19,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -305,6 +307,14 @@ public final class ReportGenerator {
                     sc == null ? "" : ", " + f1(sc.medianMs() / best.medianMs()) + "× the scalar baseline"));
         }
         networkTable(rs, networkMacs("1.0/224"), 1);
+        String paired = pairedWholeRatio();
+        if (paired != null) {
+            md.append("\nEach row is its own fork, minutes from the others, and meets the host in"
+                    + " whatever state it is in then (see the host checks under Machine), so rows"
+                    + " compare loosely. Fused against layer by layer in one JVM, in turn"
+                    + " (PairedSteps, below): layer by layer takes **").append(paired)
+                    .append("×** the fused time.\n");
+        }
         String chart = charts.networkSummary(rs, networkMacs("1.0/224"));
         if (chart != null) {
             md.append("\n![latency per backend and width](").append(chart).append(")\n");
@@ -674,6 +684,18 @@ public final class ReportGenerator {
                     + " fused, the stem's and block 1's own steps do nothing.\n\n");
         }
         pairedStepsSection();
+    }
+
+    /**
+     * The layer-by-layer ÷ fused ratio of {@code PairedSteps}' whole inferences (its last line),
+     * or null if the profile did not run it.
+     */
+    private String pairedWholeRatio() {
+        if (pairedSteps == null) {
+            return null;
+        }
+        Matcher m = Pattern.compile("Whole inferences.*ratio (\\d+\\.\\d+)").matcher(pairedSteps);
+        return m.find() ? m.group(1) : null;
     }
 
     /**
