@@ -33,6 +33,9 @@
 #                                    # into reports/adhoc/paired-steps.md
 #   bench/run.sh thread-steps [-- ARGS]    # each step on one thread and on a team (--threads 2)
 #                                    # in one JVM, in turn, into reports/adhoc/thread-steps.md
+#   bench/run.sh idle-latency [-- ARGS]    # inferences after an idle sleep (--gap MICROS), the
+#                                    # team's workers woken ahead (as Session.run does) or by
+#                                    # the first step, into reports/adhoc/idle-latency.md
 #   bench/run.sh steps [SETUP] [-- ARGS]   # each step's median in network order and hot, in one
 #                                    # JVM (StepProfile; ARGS e.g. --variant 0.5/224 --rounds 500)
 #                                    # into reports/adhoc/steps-SETUP.md; SETUP as for alternate
@@ -215,6 +218,16 @@ case "${1:-quick}" in
     build_classes
     adhoc_tool "$reports/adhoc/paired-steps.md" "PairedSteps${*:+ $*}" "" \
         dev.mobilenetsimd.PairedSteps "$@"
+    exit 0 ;;
+  idle-latency)
+    # Inferences after an idle sleep, the team's pool woken ahead or not
+    # (dev.mobilenetsimd.IdleLatency); ARGS as for it, e.g. --gap 3000 --rounds 300.
+    shift
+    [ "${1:-}" = "--" ] && shift
+    JAVA_HOME=${JAVA_HOME:-$JDK25_HOME}
+    build_classes
+    adhoc_tool "$reports/adhoc/idle-latency.md" "IdleLatency${*:+ $*}" "" \
+        dev.mobilenetsimd.IdleLatency "$@"
     exit 0 ;;
   thread-steps)
     # Each step on one thread and on a team of threads, in one JVM, in turn

@@ -114,6 +114,9 @@ public final class Session implements AutoCloseable {
                     + ", but the array has " + logits.length);
         }
         try {
+            if (pool != null) {
+                pool.wake(); // while the image is copied in
+            }
             System.arraycopy(image, imageOff, a, model.plan().inputOffset(), n);
             model.network().run(a, pool);
             System.arraycopy(a, model.plan().logitsOffset(), logits, logitsOff, k);
@@ -205,6 +208,9 @@ public final class Session implements AutoCloseable {
                 continue;
             }
             float[][] carry = carries(g);
+            if (pool != null) {
+                pool.wake(); // while the first image is copied in
+            }
             Step carried = steps.get(split); // a group has steps past the split (batchGroup)
             for (int i = 0; i < g; i++) {
                 int index = first + i;

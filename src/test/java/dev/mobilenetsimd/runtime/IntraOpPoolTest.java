@@ -1,13 +1,18 @@
 package dev.mobilenetsimd.runtime;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
-/** The worker team when its session is closed by another thread in the middle of an inference. */
+/** The worker team: woken ahead of a step, and closed by another thread mid-inference. */
 class IntraOpPoolTest {
     /**
      * A parked worker woken for a step that finds the pool closed used to exit without reporting
@@ -39,5 +44,54 @@ class IntraOpPoolTest {
                             () -> pool.run(closesMidStep, new float[64])));
             assertTrue(e.getMessage().contains("closed"), e.getMessage());
         }
+    }
+
+    /**
+     * Woken ahead of a step ({@link IntraOpPool#wake}) or not, parked or spinning, the team
+     * covers every unit once, with each worker's share run on that worker's thread; waking a
+     * closed pool does nothing.
+     */
+    @Test
+    void wokenOrNotTheTeamRunsEveryUnitOnce() throws InterruptedException {
+        IntraOpPool pool = new IntraOpPool(3, 16, 0, 16);
+        int units = 12;
+        long[] runBy = new long[units];
+        int[] counts = new int[units];
+        Op recordsItsUnits = new Op() {
+            @Override
+            public void run(float[] arena) {}
+
+            @Override
+            public int units() {
+                return units;
+            }
+
+            @Override
+            public void run(float[] arena, int start, int end, int shift) {
+                for (int u = start; u < end; u++) {
+                    runBy[u] = Thread.currentThread().getId();
+                    counts[u]++;
+                }
+            }
+        };
+        long caller = Thread.currentThread().getId();
+        for (int trial = 0; trial < 6; trial++) {
+            if (trial % 3 == 0) {
+                Thread.sleep(30); // the workers park
+            }
+            if (trial % 2 == 0) {
+                pool.wake();
+            }
+            Arrays.fill(counts, 0);
+            pool.run(recordsItsUnits, new float[64]);
+            int[] once = new int[units];
+            Arrays.fill(once, 1);
+            assertArrayEquals(once, counts, "trial " + trial);
+            assertEquals(caller, runBy[0], "the caller takes the first share");
+            assertNotEquals(caller, runBy[units - 1], "a worker takes the last share");
+        }
+        pool.close();
+        assertDoesNotThrow(pool::wake);
+        assertThrows(IllegalStateException.class, () -> pool.run(recordsItsUnits, new float[64]));
     }
 }
