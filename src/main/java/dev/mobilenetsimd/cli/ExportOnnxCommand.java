@@ -57,7 +57,9 @@ public final class ExportOnnxCommand implements Callable<Integer> {
             source = "random weights (seed " + seed + ")";
         } else {
             try {
-                String name = from.getFileName().toString().toLowerCase(Locale.ROOT);
+                // the root has no file name: refused below like any other extension
+                String name = from.getFileName() == null ? ""
+                        : from.getFileName().toString().toLowerCase(Locale.ROOT);
                 if (name.endsWith(".onnx")) {
                     weights = OnnxModel.load(from).weights();
                 } else if (name.endsWith(".tflite")) {

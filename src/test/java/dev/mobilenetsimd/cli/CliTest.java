@@ -149,6 +149,12 @@ class CliTest {
             assertTrue(r.err.contains("cannot load /dev/zero: not a regular file, expected a"
                     + " regular .tflite file"), r.err);
         }
+        // A path without a file name (the root): was a NullPointerException's stack trace.
+        Path root = dir.getRoot();
+        r = run("export-onnx", "--from", root.toString(), "-o", dir.resolve("m.onnx").toString());
+        assertEquals(2, r.status, r.err);
+        assertTrue(r.err.contains("--from " + root + ": expected a .tflite or .onnx file"), r.err);
+        assertFalse(r.err.contains("Exception"), r.err);
         Path out = dir.resolve("no-such-dir").resolve("m.onnx");
         r = run("export-onnx", "-a", "0.35", "-r", "32", "-o", out.toString());
         assertEquals(1, r.status);
