@@ -44,6 +44,15 @@ public final class Main implements Runnable {
                     + " bytes. Raise the heap with -Xmx.%n", Runtime.getRuntime().maxMemory() >> 20);
             cli.getErr().flush();
             return 1;
+        } catch (ExceptionInInitializerError e) {
+            // A bad -Dmobilenet.vectorBits or -Dmobilenet.relu6 fails the vector kernels' class
+            // initialisation; the cause's message names the property and its accepted values.
+            if (!(e.getCause() instanceof IllegalArgumentException)) {
+                throw e;
+            }
+            cli.getErr().println("error: " + e.getCause().getMessage());
+            cli.getErr().flush();
+            return 2;
         }
     }
 

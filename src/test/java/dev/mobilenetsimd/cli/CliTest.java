@@ -127,6 +127,28 @@ class CliTest {
         assertFalse(output.contains("\tat "), "no stack trace: " + output);
     }
 
+    /**
+     * A bad vector width or ReLU6 form fails the vector kernels' class initialisation: the CLI
+     * names the property and its values instead of an ExceptionInInitializerError's stack trace.
+     */
+    @Test
+    void badKernelSystemPropertiesGiveAMessageNotAStackTrace() throws Exception {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        for (String property : new String[] {"-Dmobilenet.vectorBits=64",
+                "-Dmobilenet.relu6=max"}) {
+            Process p = new ProcessBuilder(java.toString(), "--add-modules",
+                    "jdk.incubator.vector", property, "-cp", System.getProperty("java.class.path"),
+                    Main.class.getName(), "run", "-a", "0.35", "-r", "32", "-w", "0", "-n", "1")
+                    .redirectErrorStream(true).start();
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(120, TimeUnit.SECONDS), output);
+            assertEquals(2, p.exitValue(), output);
+            assertTrue(output.contains("error: " + property + " is not supported: expected"),
+                    output);
+            assertFalse(output.contains("\tat "), "no stack trace: " + output);
+        }
+    }
+
     @Test
     void missingFilesAreNamedWithTheReason(@TempDir Path dir) throws IOException {
         Path model = dir.resolve("absent.tflite");
