@@ -37,7 +37,8 @@ public final class ClassifyCommand implements Callable<Integer> {
     Path model;
 
     @Option(names = {"-l", "--labels"}, paramLabel = "LABELS",
-            description = "Text file with one label per line (default: labels embedded in the model, if any).")
+            description = "Text file with one label per class, line i naming class i (default:"
+                    + " labels embedded in the model, if any).")
     Path labels;
 
     @Option(names = {"-k", "--top"}, defaultValue = "5", paramLabel = "K",
@@ -111,6 +112,14 @@ public final class ClassifyCommand implements Callable<Integer> {
             return 2;
         } catch (IllegalArgumentException e) {
             err.println("error: cannot read the labels " + labels + ": " + e.getMessage());
+            return 2;
+        }
+        if (labels != null && names.size() != m.config().classes()) {
+            // Shifted by a line (ImageNet's 1000 names for the 1001 classes with "background"),
+            // every class would be named wrongly without a word.
+            err.println("error: the labels " + labels + " have " + names.size() + " lines, the"
+                    + " model " + m.config().classes() + " classes: expected one line per class"
+                    + " (line i names class i)");
             return 2;
         }
         try {

@@ -9,7 +9,9 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** The {@code classify} command end to end on the primary model. */
@@ -100,5 +102,32 @@ class TfliteClassifyCommandTest {
         assertEquals(2, rc, err.toString());
         String expected = "cannot read the labels no-such-labels.txt: no such file or directory";
         assertTrue(err.toString().contains(expected), err.toString());
+    }
+
+    /**
+     * A labels file with a line more or less than the model has classes names every class
+     * wrongly (ImageNet's 1000 names without "background" put each one class off): refused,
+     * where it was used silently.
+     */
+    @Test
+    void labelsFileWithAnotherCountThanTheClassesIsRefused(@TempDir Path dir) throws Exception {
+        String model = RealData.model(RealData.TF1_QUANT).toString();
+        String cat = RealData.file("cat.bmp").toString();
+        List<String> names = Files.readAllLines(RealData.file("imagenet_labels.txt"));
+        assertEquals(1001, names.size());
+        Path labels = Files.write(dir.resolve("labels.txt"), names.subList(1, names.size()));
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int rc = run(out, err, "--model", model, "--labels", labels.toString(), cat);
+        assertEquals(2, rc, err.toString());
+        assertTrue(err.toString().contains("the labels " + labels + " have 1000 lines, the model"
+                + " 1001 classes"), err.toString());
+        assertTrue(out.toString().isEmpty(), "nothing classified: " + out);
+        // one line per class: used
+        out = new StringWriter();
+        err = new StringWriter();
+        rc = run(out, err, "--model", model, "--labels",
+                RealData.file("imagenet_labels.txt").toString(), cat);
+        assertEquals(0, rc, err.toString());
+        assertTrue(out.toString().contains("286  Egyptian cat"), out.toString());
     }
 }
