@@ -5,6 +5,7 @@ import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -83,8 +84,11 @@ public final class ImageDecoder {
                 // A damaged PNG chunk often fails the reader first: name the damage instead.
                 String found = png.finishQuietly();
                 // The JDK decoders throw assorted runtime exceptions on damaged data.
+                // The BMP reader's EOFException has no message.
                 throw new IOException("cannot decode image " + name + ": " + (found != null
-                        ? found : "damaged or unsupported (" + e.getMessage() + ")"), e);
+                        ? found : e instanceof EOFException ? "the file is truncated (it ends"
+                        + " before the image does)" : "damaged or unsupported (" + e.getMessage()
+                        + ")"), e);
             } finally {
                 reader.dispose();
             }

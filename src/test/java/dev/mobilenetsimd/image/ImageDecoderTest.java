@@ -139,6 +139,22 @@ class ImageDecoderTest {
         }
     }
 
+    /** A BMP cut short is called truncated: the reader's EOFException has no message ("null"). */
+    @Test
+    void truncatedBmpsAreCalledTruncated() throws IOException {
+        BufferedImage img = new BufferedImage(40, 30, BufferedImage.TYPE_3BYTE_BGR);
+        Path full = dir.resolve("full.bmp");
+        assertTrue(ImageIO.write(img, "bmp", full.toFile()));
+        byte[] bytes = Files.readAllBytes(full);
+        for (int length : new int[] {14, 40, 100, bytes.length - 1}) {
+            Path cut = dir.resolve("cut" + length + ".bmp");
+            Files.write(cut, java.util.Arrays.copyOf(bytes, length));
+            IOException e = assertThrows(IOException.class, () -> ImageDecoder.read(cut));
+            assertTrue(e.getMessage().contains("cut" + length + ".bmp: the file is truncated")
+                    && !e.getMessage().contains("null"), e.getMessage());
+        }
+    }
+
     /**
      * A PNG of a few bytes may declare a raster larger than the heap (or than an int can count):
      * the size from its header is refused before anything is allocated for the pixels.
