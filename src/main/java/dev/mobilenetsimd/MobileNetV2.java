@@ -79,9 +79,11 @@ public final class MobileNetV2 {
     /**
      * A new session whose inferences are split across {@code threads} threads: the calling
      * thread and {@code threads - 1} workers the session starts now and stops on close. Fused
-     * blocks, the stem and the last 1x1 convolution are split by output rows (or pixels); the
-     * pool and the classifier stay on the calling thread, and so does every block of a
-     * layer-by-layer model. Logits are bitwise identical to a single-threaded session's.
+     * blocks and the stem are split by output rows, the last 1x1 convolution by pixels, blocks
+     * run layer by layer one layer at a time (pixels for the 1x1 layers, row pairs for the
+     * depthwise), steps of few pixels ({@link dev.mobilenetsimd.plan.Step#splitsChannels()}) by
+     * channels instead, and the classifier by ranges of classes; only the pool stays on the
+     * calling thread. Logits are bitwise identical to a single-threaded session's.
      *
      * @throws IllegalArgumentException unless {@code 1 <= threads <= MAX_THREADS}
      */

@@ -18,9 +18,9 @@ import java.util.Objects;
  * one per thread to share a model.
  *
  * <p>A session made with {@link MobileNetV2#newSession(int)} and more than one thread also owns a
- * fixed team of worker threads (started once, stopped by {@link #close()}) that split every fused
- * block, the stem and the last 1x1 convolution of each inference by output rows or pixels.
- * Results are bitwise identical for any thread count.
+ * fixed team of worker threads (started once, stopped by {@link #close()}) that split every step
+ * of each inference but the pool, fused or layer by layer, by rows, pixels, channels or classes
+ * (see {@link MobileNetV2#newSession(int)}). Results are bitwise identical for any thread count.
  *
  * <p>A batch ({@link #runBatch(float[], int, int, float[], int)}) runs up to
  * {@link ExecutionPlan#batchGroup()} images together: the early steps image after image, the
