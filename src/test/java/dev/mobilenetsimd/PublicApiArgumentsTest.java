@@ -312,6 +312,17 @@ class PublicApiArgumentsTest {
         Path binary = Files.write(dir.resolve("labels.txt"), new byte[] {'a', (byte) 0xff, '\n'});
         e = assertThrows(IOException.class, () -> Labels.read(binary)); // was "Input length = 1"
         assertTrue(e.getMessage().contains("not UTF-8 text"), e.getMessage());
+        // Not a regular file: refused before reading (/dev/zero was read until the heap ran out,
+        // which the CLI then blamed on the model's size).
+        Path folder = Files.createDirectory(dir.resolve("labels"));
+        e = assertThrows(IOException.class, () -> Labels.read(folder));
+        assertTrue(e.getMessage().contains(folder + ": a directory, expected"), e.getMessage());
+        Path device = Path.of("/dev/zero");
+        if (Files.exists(device)) {
+            e = assertThrows(IOException.class, () -> Labels.read(device));
+            assertTrue(e.getMessage().contains("/dev/zero: not a regular file, expected a text"
+                    + " file"), e.getMessage());
+        }
         npe = assertThrows(NullPointerException.class, () -> Labels.read(null));
         assertTrue(npe.getMessage().contains("labels file"), npe.getMessage());
         npe = assertThrows(NullPointerException.class, () -> Labels.parse(null));

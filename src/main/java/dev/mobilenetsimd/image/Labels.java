@@ -2,6 +2,7 @@ package dev.mobilenetsimd.image;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -31,10 +32,17 @@ public final class Labels {
     /**
      * Reads a UTF-8 text file with one label per line (trailing empty lines are ignored).
      *
-     * @throws IOException if the file cannot be read or is not UTF-8 text
+     * @throws IOException if the file cannot be read, is not a regular file or is not UTF-8 text
      */
     public static Labels read(Path file) throws IOException {
         java.util.Objects.requireNonNull(file, "labels file path is null");
+        // Before reading: a device such as /dev/zero was read until the heap ran out. A missing
+        // file is left to the read, which names it.
+        if (!Files.isRegularFile(file) && Files.exists(file)) {
+            throw new FileSystemException(file.toString(), null, (Files.isDirectory(file)
+                    ? "a directory" : "not a regular file") + ", expected a text file with one"
+                    + " label per line");
+        }
         try {
             return parse(Files.readString(file, StandardCharsets.UTF_8));
         } catch (java.nio.charset.CharacterCodingException e) { // its message: "Input length = 1"
