@@ -90,6 +90,14 @@ final class RunCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--batch " + batch + ": expected 1 to " + MAX_BATCH);
         }
         ModelConfig config = options.toConfig();
+        int r = config.resolution();
+        // The batch's images are one array (Math.multiplyExact below threw an overflow).
+        int maxBatch = (int) Math.min(MAX_BATCH, (Integer.MAX_VALUE - 8) / (3L * r * r));
+        if (batch > maxBatch) {
+            throw new IllegalArgumentException("--batch " + batch + ": " + batch + " images of "
+                    + r + "x" + r + "x3 floats are more than one array holds: expected 1 to "
+                    + maxBatch + " at this resolution");
+        }
         ExecutionMode executionMode = Main.parseMode(mode);
         KernelSet kernels = KernelSets.byName(backend);
         PrintWriter err = spec.commandLine().getErr();

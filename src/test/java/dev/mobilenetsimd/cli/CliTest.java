@@ -80,6 +80,14 @@ class CliTest {
         assertTrue(three.out.contains("latency per image over 2 batches of 3"), three.out);
         String checksum = one.out.substring(one.out.indexOf("logits checksum"));
         assertTrue(three.out.contains(checksum), "the first image's logits, bitwise: " + three.out);
+        // Images past one array's size: was an ArithmeticException's stack trace (status 1).
+        Result large = run("run", "-a", "0.35", "-r", "2048", "--batch", "200", "-w", "0", "-n",
+                "1");
+        assertEquals(2, large.status, large.err);
+        assertTrue(large.err.contains("--batch 200: 200 images of 2048x2048x3 floats are more"
+                + " than one array holds: expected 1 to 170 at this resolution"), large.err);
+        assertFalse(large.err.contains("building"), "checked before the model is built: "
+                + large.err);
         Result bad = run("run", "-r", "32", "--batch", "0");
         assertEquals(2, bad.status);
         assertTrue(bad.err.contains("--batch 0: expected 1 to 256"), bad.err);
