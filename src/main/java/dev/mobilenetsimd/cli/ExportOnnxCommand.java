@@ -53,6 +53,7 @@ public final class ExportOnnxCommand implements Callable<Integer> {
         String source;
         if (from == null) {
             ModelConfig config = options.toConfig();
+            OnnxExporter.checkSize(config); // before making weights that cannot be written
             weights = Weights.random(config, seed);
             source = "random weights (seed " + seed + ")";
         } else {

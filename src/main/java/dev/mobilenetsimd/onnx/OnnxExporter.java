@@ -51,7 +51,28 @@ public final class OnnxExporter {
 
     private OnnxExporter() {}
 
-    /** The ONNX file of {@code weights} (and their configuration), as bytes. */
+    /**
+     * Checks that the weights of a model of {@code config} fit in an ONNX file: a protobuf
+     * message, like one Java array, holds at most {@link OnnxModel#MAX_FILE_BYTES} bytes, and
+     * this exporter writes no external data.
+     *
+     * @throws IllegalArgumentException if they do not
+     */
+    public static void checkSize(ModelConfig config) {
+        long bytes = ExecutionPlan.build(config).totalParams() * Float.BYTES;
+        if (bytes > OnnxModel.MAX_FILE_BYTES) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "%s as ONNX: %,d bytes"
+                    + " of weights, more than the %,d an ONNX file may have (external data is not"
+                    + " written)", config, bytes, OnnxModel.MAX_FILE_BYTES));
+        }
+    }
+
+    /**
+     * The ONNX file of {@code weights} (and their configuration), as bytes.
+     *
+     * @throws IllegalArgumentException if the weights do not fit in an ONNX file
+     *                                  ({@link #checkSize})
+     */
     public static byte[] toBytes(Weights weights) {
         return OnnxProto.write(model(weights));
     }
@@ -59,7 +80,9 @@ public final class OnnxExporter {
     /**
      * Writes the ONNX file of {@code weights} to {@code file}.
      *
-     * @throws IOException if the file cannot be written
+     * @throws IOException              if the file cannot be written
+     * @throws IllegalArgumentException if the weights do not fit in an ONNX file
+     *                                  ({@link #checkSize}); nothing is written then
      */
     public static void write(Weights weights, Path file) throws IOException {
         Objects.requireNonNull(file, "file");
@@ -70,6 +93,7 @@ public final class OnnxExporter {
     static OnnxProto.Model model(Weights weights) {
         Objects.requireNonNull(weights, "weights");
         ModelConfig cfg = weights.config();
+        checkSize(cfg);
         ExecutionPlan plan = ExecutionPlan.build(cfg);
         List<Node> nodes = new ArrayList<>();
         List<Tensor> inits = new ArrayList<>();

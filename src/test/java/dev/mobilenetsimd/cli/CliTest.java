@@ -185,6 +185,15 @@ class CliTest {
         assertEquals(2, r.status, r.err);
         assertTrue(r.err.contains("--from " + root + ": expected a .tflite or .onnx file"), r.err);
         assertFalse(r.err.contains("Exception"), r.err);
+        // Weights past the 2 GB of a protobuf file: refused before the random weights are made
+        // (was "error: capacity < 0: (-1222967296 < 0)" after 30 s and 2.4 GB of weights).
+        Path huge = dir.resolve("huge.onnx");
+        r = run("export-onnx", "-r", "32", "-k", "600000", "-o", huge.toString());
+        assertEquals(2, r.status, r.err);
+        assertTrue(r.err.contains("error: MobileNetV2 1.0/32 (600000 classes, tf_same padding)"
+                + " as ONNX: 3,083,227,264 bytes of weights, more than the 2,147,483,639 an ONNX"
+                + " file may have"), r.err);
+        assertFalse(Files.exists(huge), "nothing written");
         Path out = dir.resolve("no-such-dir").resolve("m.onnx");
         r = run("export-onnx", "-a", "0.35", "-r", "32", "-o", out.toString());
         assertEquals(1, r.status);
