@@ -5,6 +5,7 @@ import dev.mobilenetsimd.image.Classification;
 import dev.mobilenetsimd.image.Classifier;
 import dev.mobilenetsimd.image.Labels;
 import dev.mobilenetsimd.image.Prediction;
+import dev.mobilenetsimd.kernels.KernelSet;
 import dev.mobilenetsimd.kernels.KernelSets;
 import dev.mobilenetsimd.tflite.ModelFormatException;
 import dev.mobilenetsimd.tflite.TfliteModel;
@@ -82,6 +83,13 @@ public final class ClassifyCommand implements Callable<Integer> {
                     + MobileNetV2.MAX_THREADS);
             return 2;
         }
+        KernelSet kernels;
+        try { // before the model is read: an unknown name was reported as "cannot load MODEL"
+            kernels = KernelSets.byName(backend);
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            err.println("error: " + e.getMessage());
+            return 2;
+        }
         TfliteModel m;
         Labels names;
         Classifier classifier;
@@ -123,7 +131,7 @@ public final class ClassifyCommand implements Callable<Integer> {
             return 2;
         }
         try {
-            classifier = m.classifier(KernelSets.byName(backend), names, top, threads);
+            classifier = m.classifier(kernels, names, top, threads);
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             err.println("error: cannot load " + model + ": " + e.getMessage());
             return 2;

@@ -1,6 +1,7 @@
 package dev.mobilenetsimd.tflite;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mobilenetsimd.cli.ClassifyCommand;
@@ -92,6 +93,17 @@ class TfliteClassifyCommandTest {
             assertTrue(err.toString().contains("--threads " + threads + ": expected 1 to 256"),
                     err.toString());
         }
+    }
+
+    /** An unknown backend was reported after the model was read, as "cannot load MODEL". */
+    @Test
+    void anUnknownBackendIsNamedBeforeTheModelIsRead() {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int rc = run(out, err, "--backend", "gpu", "--model", "no-such-model.tflite", "cat.bmp");
+        assertEquals(2, rc, err.toString());
+        assertTrue(err.toString().startsWith("error: unknown backend 'gpu': expected one of"
+                + " vector, scalar, auto"), err.toString());
+        assertFalse(err.toString().contains("model"), err.toString());
     }
 
     @Test
