@@ -335,6 +335,11 @@ class PublicApiArgumentsTest {
         fails(IllegalArgumentException.class, () -> new InputNormalization(1, Double.NaN), "finite");
         RgbImage img = new RgbImage(2, 2, new byte[12]);
         fails(IllegalArgumentException.class, () -> PillowResize.bilinear(img, 0, 3), "target size");
+        // Past an array's size: were NegativeArraySizeException and ArrayIndexOutOfBounds.
+        for (int[] size : new int[][] {{30000, 30000}, {65536, 21846}, {1, Integer.MAX_VALUE}}) {
+            fails(IllegalArgumentException.class, () -> PillowResize.bilinear(img, size[0],
+                    size[1]), "target size " + size[0] + "x" + size[1], "178,956,970");
+        }
 
         MobileNetV2 model = MobileNetV2.create(CFG, Weights.random(CFG, 4));
         InputNormalization norm = InputNormalization.minusOneToOne();

@@ -13,10 +13,20 @@ public final class PillowResize {
 
     private PillowResize() {}
 
-    /** {@code src} resized to {@code width} x {@code height}. */
+    /**
+     * {@code src} resized to {@code width} x {@code height}.
+     *
+     * @throws IllegalArgumentException if the target is smaller than 1x1 or has more than
+     *                                  {@link ImageDecoder#MAX_PIXELS} pixels
+     */
     public static RgbImage bilinear(RgbImage src, int width, int height) {
         if (width < 1 || height < 1) {
             throw new IllegalArgumentException("target size " + width + "x" + height + ": must be at least 1x1");
+        }
+        if ((long) width * height > ImageDecoder.MAX_PIXELS) { // its bytes overflowed an int
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "target size"
+                    + " %dx%d: %,d pixels, more than the %,d accepted", width, height,
+                    (long) width * height, ImageDecoder.MAX_PIXELS));
         }
         RgbImage img = src;
         if (width != src.width()) {
