@@ -10,7 +10,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The command-line entry point: {@code plan}, {@code run} and {@code classify}. Start it with
+ * The command-line entry point: {@code plan}, {@code run}, {@code classify} and
+ * {@code export-onnx}. Start it with
  * {@code java --add-modules jdk.incubator.vector -jar mobilenet-simd-cli.jar <command>}.
  */
 @Command(name = "mobilenet-simd", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
