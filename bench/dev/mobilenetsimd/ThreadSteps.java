@@ -77,11 +77,11 @@ public final class ThreadSteps {
             long[][] t1 = new long[steps.size()][rounds], tn = new long[steps.size()][rounds];
             for (int r = 0; r < rounds; r++) {
                 if (r % 2 == 0) {
-                    timeSteps(net, one.arena(), null, t1, r);
-                    timeSteps(net, team.arena(), team.pool(), tn, r);
+                    timeSteps(net, image, one.arena(), null, t1, r);
+                    timeSteps(net, image, team.arena(), team.pool(), tn, r);
                 } else {
-                    timeSteps(net, team.arena(), team.pool(), tn, r);
-                    timeSteps(net, one.arena(), null, t1, r);
+                    timeSteps(net, image, team.arena(), team.pool(), tn, r);
+                    timeSteps(net, image, one.arena(), null, t1, r);
                 }
             }
             System.out.printf(Locale.ROOT, "| steps | what | M MACs | 1 thread µs | %d threads µs"
@@ -110,9 +110,17 @@ public final class ThreadSteps {
         }
     }
 
-    /** Every step once, in order, each timed; the first inference fills the arena's input. */
-    private static void timeSteps(CompiledNetwork net, float[] arena, IntraOpPool pool,
-                                  long[][] out, int round) {
+    /**
+     * Copies the image in, then runs every step once, in order, each timed. As in
+     * {@link Session#run}, a team is woken before the copy: its workers have parked during the
+     * other session's inference.
+     */
+    private static void timeSteps(CompiledNetwork net, float[] image, float[] arena,
+                                  IntraOpPool pool, long[][] out, int round) {
+        if (pool != null) {
+            pool.wake();
+        }
+        System.arraycopy(image, 0, arena, net.plan().inputOffset(), image.length);
         for (int s = 0; s < out.length; s++) {
             long t0 = System.nanoTime();
             net.runSteps(s, s + 1, arena, pool);

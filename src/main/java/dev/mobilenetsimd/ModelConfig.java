@@ -44,7 +44,8 @@ public record ModelConfig(double alpha, int resolution, int classes, Padding pad
 
     @Override
     public String toString() {
-        return "MobileNetV2 " + alpha + "/" + resolution + " (" + classes + " classes, "
+        return "MobileNetV2 " + alpha + "/" + resolution + " (" + classes
+                + (classes == 1 ? " class, " : " classes, ")
                 + padding.name().toLowerCase(java.util.Locale.ROOT) + " padding)";
     }
 }

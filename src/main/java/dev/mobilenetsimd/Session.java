@@ -21,6 +21,8 @@ import java.util.Objects;
  * fixed team of worker threads (started once, stopped by {@link #close()}) that split every step
  * of each inference but the pool, fused or layer by layer, by rows, pixels, channels or classes
  * (see {@link MobileNetV2#newSession(int)}). Results are bitwise identical for any thread count.
+ * Idle workers spin briefly, then park; an inference wakes them while it copies its image in, so
+ * that an inference after a pause does not wait for their wake-up.
  *
  * <p>A batch ({@link #runBatch(float[], int, int, float[], int)}) runs up to
  * {@link ExecutionPlan#batchGroup()} images together: the early steps image after image, the

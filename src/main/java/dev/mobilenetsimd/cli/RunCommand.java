@@ -47,9 +47,10 @@ final class RunCommand implements Callable<Integer> {
             description = "Timed runs, 1 to 1000000. Default: ${DEFAULT-VALUE}.")
     int iterations;
 
-    @Option(names = {"-t", "--threads"}, defaultValue = "1",
-            description = "Threads per inference (intra-op: most steps split by rows, those of"
-                    + " few pixels by channels; see plan). Default: ${DEFAULT-VALUE}.")
+    @Option(names = {"-t", "--threads"}, defaultValue = "1", paramLabel = "N",
+            description = "Threads per inference, 1 to " + MobileNetV2.MAX_THREADS + " (intra-op:"
+                    + " most steps split by rows, those of few pixels by channels; see plan)."
+                    + " Default: ${DEFAULT-VALUE}.")
     int threads;
 
     @Option(names = "--batch", defaultValue = "1", paramLabel = "N",

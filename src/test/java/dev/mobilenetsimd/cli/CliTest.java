@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mobilenetsimd.MobileNetV2;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -40,6 +41,24 @@ class CliTest {
         assertTrue(r.out.contains("batches: steps 0-7 image by image"), r.out);
         // blocks 14-17 (7x7 outputs) and the last 1x1 convolution: split by channels on a team
         assertEquals(5, r.out.split("threads split channels").length - 1, r.out);
+    }
+
+    @Test
+    void planNamesOneClassInTheSingular() {
+        Result r = run("plan", "-a", "0.35", "-r", "32", "-k", "1");
+        assertEquals(0, r.status, r.err);
+        assertTrue(r.out.contains("(1 class, tf_same padding)"), r.out);
+        r = run("plan", "-a", "0.35", "-r", "32", "-k", "2");
+        assertTrue(r.out.contains("(2 classes, tf_same padding)"), r.out);
+    }
+
+    @Test
+    void helpGivesTheThreadRange() {
+        for (String command : new String[] {"run", "classify"}) {
+            Result r = run(command, "--help");
+            assertEquals(0, r.status, r.err);
+            assertTrue(r.out.contains("1 to " + MobileNetV2.MAX_THREADS), command + ": " + r.out);
+        }
     }
 
     @Test
