@@ -340,6 +340,10 @@ class PublicApiArgumentsTest {
             fails(IllegalArgumentException.class, () -> PillowResize.bilinear(img, size[0],
                     size[1]), "target size " + size[0] + "x" + size[1], "178,956,970");
         }
+        // A tall source made wide: the horizontal pass's 30000x30000 image overflowed its array.
+        RgbImage tall = new RgbImage(1, 30000, new byte[90000]);
+        fails(IllegalArgumentException.class, () -> PillowResize.bilinear(tall, 30000, 1),
+                "intermediate 30000x30000", "178,956,970");
 
         MobileNetV2 model = MobileNetV2.create(CFG, Weights.random(CFG, 4));
         InputNormalization norm = InputNormalization.minusOneToOne();

@@ -203,9 +203,18 @@ public final class ClassifyCommand implements Callable<Integer> {
             Prediction p = r.top().get(i);
             sb.append(i == 0 ? "" : ", ").append("{\"index\": ").append(p.index())
                     .append(", \"label\": ").append(quote(p.label()))
-                    .append(String.format(Locale.ROOT, ", \"probability\": %.6f}", p.probability()));
+                    .append(", \"probability\": ").append(probability(p.probability()))
+                    .append('}');
         }
         out.println(sb.append("]}").append(sep));
+    }
+
+    /**
+     * A probability as a JSON number, or {@code null} when it is not finite (logits that
+     * overflowed to infinity make NaN probabilities, which JSON cannot write).
+     */
+    static String probability(double p) {
+        return Double.isFinite(p) ? String.format(Locale.ROOT, "%.6f", p) : "null";
     }
 
     /** A JSON string literal. */

@@ -16,8 +16,9 @@ public final class PillowResize {
     /**
      * {@code src} resized to {@code width} x {@code height}.
      *
-     * @throws IllegalArgumentException if the target is smaller than 1x1 or has more than
-     *                                  {@link ImageDecoder#MAX_PIXELS} pixels
+     * @throws IllegalArgumentException if the target is smaller than 1x1, or it or the
+     *                                  intermediate image (the target's width x the source's
+     *                                  height) has more than {@link ImageDecoder#MAX_PIXELS} pixels
      */
     public static RgbImage bilinear(RgbImage src, int width, int height) {
         if (width < 1 || height < 1) {
@@ -27,6 +28,13 @@ public final class PillowResize {
             throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "target size"
                     + " %dx%d: %,d pixels, more than the %,d accepted", width, height,
                     (long) width * height, ImageDecoder.MAX_PIXELS));
+        }
+        if (width != src.width() && (long) width * src.height() > ImageDecoder.MAX_PIXELS) {
+            // the horizontal pass, first as in Pillow, makes a width x src.height() image
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "resizing"
+                    + " %dx%d to %dx%d: the intermediate %dx%d image has more than the %,d pixels"
+                    + " accepted", src.width(), src.height(), width, height, width, src.height(),
+                    ImageDecoder.MAX_PIXELS));
         }
         RgbImage img = src;
         if (width != src.width()) {

@@ -53,6 +53,13 @@ class CliTest {
     }
 
     @Test
+    void classifyJsonWritesNonFiniteProbabilitiesAsNull() {
+        assertEquals("0.250000", ClassifyCommand.probability(0.25));
+        assertEquals("null", ClassifyCommand.probability(Double.NaN));
+        assertEquals("null", ClassifyCommand.probability(Double.POSITIVE_INFINITY));
+    }
+
+    @Test
     void helpGivesTheThreadRange() {
         for (String command : new String[] {"run", "classify"}) {
             Result r = run(command, "--help");
