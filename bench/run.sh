@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark suite: runs the JMH benchmarks of bench/ and generates reports/README.md and charts.
 #
-#   bench/run.sh quick     # development profile, ~28 min (37 runs, `list quick`): JDK 25 at
+#   bench/run.sh quick     # development profile, ~25-30 min (37 runs, `list quick`): JDK 25 at
 #                          # 512 and 256 bits, a subset of the layer shapes and blocks, 1 fork;
 #                          # allocation per inference on JDK 25 and 17
 #   bench/run.sh full      # everything, ~2.5 h (about 620 forks): JDK 25 and 17 side by side,
