@@ -10,12 +10,15 @@ import java.lang.ref.Reference;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Runs a {@link MobileNetV2}: owns the float arena the plan lays out, allocated once when the
  * session is created, so an inference allocates nothing but its result (none with
  * {@link #run(float[], int, float[], int)}). A session belongs to one thread at a time; create
- * one per thread to share a model.
+ * one per thread to share a model. A call made while another thread's inference is running on
+ * the same session fails with {@link IllegalStateException} (the two shared one arena, and
+ * both got wrong logits without a word).
  *
  * <p>A session made with {@link MobileNetV2#newSession(int)} and more than one thread also owns a
  * fixed team of worker threads (started once, stopped by {@link #close()}) that split every step
@@ -42,6 +45,8 @@ public final class Session implements AutoCloseable {
     private float[] arena;
     /** Each image's tensor between the steps of a batch, allocated when a batch needs it. */
     private float[][] carries = new float[0][];
+    /** Set while an inference runs: a second thread's call fails instead of sharing the arena. */
+    private final AtomicBoolean busy = new AtomicBoolean();
 
     Session(MobileNetV2 model, int threads) {
         this.model = model;
@@ -80,7 +85,8 @@ public final class Session implements AutoCloseable {
      * @return the {@link MobileNetV2#classes()} logits
      * @throws IllegalArgumentException if the image has the wrong length
      * @throws NullPointerException     if the image is null
-     * @throws IllegalStateException    if the session is closed
+     * @throws IllegalStateException    if the session is closed or another thread is running an
+     *                                  inference on it
      */
     public float[] run(float[] nhwcImage) {
         arena();
@@ -99,9 +105,14 @@ public final class Session implements AutoCloseable {
     /**
      * Classifies the image at {@code image[imageOff ...]} and writes the logits to
      * {@code logits[logitsOff ...]}; allocates nothing.
+     *
+     * @throws IllegalArgumentException if an array is too short for its offset
+     * @throws NullPointerException     if an array is null
+     * @throws IllegalStateException    if the session is closed or another thread is running an
+     *                                  inference on it
      */
     public void run(float[] image, int imageOff, float[] logits, int logitsOff) {
-        float[] a = arena();
+        arena();
         Objects.requireNonNull(image, "image");
         Objects.requireNonNull(logits, "logits");
         int n = model.inputLength();
@@ -115,6 +126,18 @@ public final class Session implements AutoCloseable {
             throw new IllegalArgumentException("logits need " + k + " floats from offset " + logitsOff
                     + ", but the array has " + logits.length);
         }
+        enter();
+        try {
+            runOne(image, imageOff, logits, logitsOff);
+        } finally {
+            busy.set(false);
+        }
+    }
+
+    /** One image, arguments checked, the session entered. */
+    private void runOne(float[] image, int imageOff, float[] logits, int logitsOff) {
+        float[] a = arena(); // the field is cleared if another thread closes the session
+        int n = model.inputLength(), k = model.classes();
         try {
             if (pool != null) {
                 pool.wake(); // while the image is copied in
@@ -134,6 +157,9 @@ public final class Session implements AutoCloseable {
      * @param images {@code batch} images of {@link MobileNetV2#inputLength()} floats each
      * @return one logits array per image
      * @throws IllegalArgumentException if an image is null or has the wrong length
+     * @throws NullPointerException     if {@code images} is null
+     * @throws IllegalStateException    if the session is closed or another thread is running an
+     *                                  inference on it
      */
     public float[][] runBatch(float[][] images) {
         arena(); // a closed session fails even for an empty batch
@@ -146,7 +172,12 @@ public final class Session implements AutoCloseable {
             }
         }
         float[][] out = new float[images.length][model.classes()];
-        runGroups(images, null, 0, images.length, out, null, 0);
+        enter();
+        try {
+            runGroups(images, null, 0, images.length, out, null, 0);
+        } finally {
+            busy.set(false);
+        }
         return out;
     }
 
@@ -162,7 +193,8 @@ public final class Session implements AutoCloseable {
      * @param logits    receives {@link MobileNetV2#classes()} logits per image, one after another
      * @throws IllegalArgumentException if {@code count} is negative or an array is too short
      * @throws NullPointerException     if an array is null
-     * @throws IllegalStateException    if the session is closed
+     * @throws IllegalStateException    if the session is closed or another thread is running an
+     *                                  inference on it
      */
     public void runBatch(float[] images, int imagesOff, int count, float[] logits, int logitsOff) {
         arena();
@@ -183,7 +215,23 @@ public final class Session implements AutoCloseable {
             throw new IllegalArgumentException(count + " images' logits need " + (long) count * k
                     + " floats from offset " + logitsOff + ", but the array has " + logits.length);
         }
-        runGroups(null, images, imagesOff, count, null, logits, logitsOff);
+        enter();
+        try {
+            runGroups(null, images, imagesOff, count, null, logits, logitsOff);
+        } finally {
+            busy.set(false);
+        }
+    }
+
+    /**
+     * Marks the session busy for one call; a second thread's call meanwhile fails (the session
+     * has one arena, and two inferences in it corrupted each other's logits without a word).
+     */
+    private void enter() {
+        if (!busy.compareAndSet(false, true)) {
+            throw new IllegalStateException("session is in use by another thread: a session"
+                    + " belongs to one thread at a time; create one session per thread");
+        }
     }
 
     /**
@@ -202,7 +250,7 @@ public final class Session implements AutoCloseable {
         for (int first = 0; first < count; ) {
             int g = Math.min(groupMax, count - first);
             if (g == 1) { // alone: exactly run()
-                run(imageArrays != null ? imageArrays[first] : images,
+                runOne(imageArrays != null ? imageArrays[first] : images,
                         imageArrays != null ? 0 : imagesOff + first * n,
                         logitArrays != null ? logitArrays[first] : logits,
                         logitArrays != null ? 0 : logitsOff + first * k);

@@ -2,13 +2,23 @@ package dev.mobilenetsimd;
 
 import static dev.mobilenetsimd.NetworkTestSupport.randomImage;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mobilenetsimd.kernels.KernelSet;
+import dev.mobilenetsimd.kernels.KernelSets;
+import dev.mobilenetsimd.plan.ExecutionMode;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /** One model shared by many threads, one session each: every result bitwise equal to the serial one. */
@@ -47,6 +57,58 @@ class ConcurrencyTest {
             }
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    /**
+     * A session is one thread's at a time: a call while another thread's inference runs on it
+     * fails, and the running inference is unharmed. (The two shared the arena: both got wrong
+     * logits without a word.) The first inference is held inside its pool step by a latch.
+     */
+    @Test
+    void aSessionUsedByTwoThreadsAtOnceRefusesTheSecond() throws Exception {
+        ModelConfig cfg = new ModelConfig(0.35, 32, 10, Padding.TF_SAME);
+        Weights w = Weights.random(cfg, 5);
+        KernelSet scalar = KernelSets.scalar();
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicBoolean held = new AtomicBoolean();
+        KernelSet holding = (KernelSet) Proxy.newProxyInstance(KernelSet.class.getClassLoader(),
+                new Class<?>[] {KernelSet.class}, (proxy, m, args) -> {
+                    if (m.getName().equals("globalAveragePool")
+                            && held.compareAndSet(false, true)) {
+                        inside.countDown();
+                        release.await();
+                    }
+                    try {
+                        return m.invoke(scalar, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        float[] image = randomImage(cfg.resolution() * cfg.resolution() * 3, 8);
+        float[] expected;
+        try (Session s = MobileNetV2.create(cfg, w, scalar, ExecutionMode.FUSED).newSession()) {
+            expected = s.run(image);
+        }
+        MobileNetV2 model = MobileNetV2.create(cfg, w, holding, ExecutionMode.FUSED);
+        ExecutorService other = Executors.newSingleThreadExecutor();
+        try (Session s = model.newSession()) {
+            Future<float[]> first = other.submit(() -> s.run(image));
+            inside.await();
+            for (Runnable call : List.<Runnable>of(() -> s.run(image),
+                    () -> s.run(image, 0, new float[10], 0),
+                    () -> s.runBatch(new float[][] {image, image}),
+                    () -> s.runBatch(image, 0, 1, new float[10], 0))) {
+                IllegalStateException e = assertThrows(IllegalStateException.class, call::run);
+                assertTrue(e.getMessage().contains("in use by another thread"), e.getMessage());
+            }
+            release.countDown();
+            assertArrayEquals(expected, first.get(5, TimeUnit.MINUTES));
+            assertArrayEquals(expected, s.run(image), "usable again once the first call is done");
+        } finally {
+            release.countDown();
+            other.shutdownNow();
         }
     }
 }
