@@ -32,6 +32,8 @@ final class GraphImporter {
 
     private final TfliteGraph g;
     private final List<List<Operator>> consumers = new ArrayList<>();
+    /** The operator writing each tensor, or null (inputs and constants). */
+    private final Operator[] producers;
     private final boolean[] used;
 
     /** One convolution of the chain (its optional PAD folded in). */
@@ -49,6 +51,7 @@ final class GraphImporter {
         for (int i = 0; i < g.tensors.size(); i++) {
             consumers.add(new ArrayList<>(2));
         }
+        this.producers = new Operator[g.tensors.size()];
         this.used = new boolean[g.operators.size()];
     }
 
@@ -74,6 +77,7 @@ final class GraphImporter {
                         + " outputs; expected 1");
             }
             g.tensor(op.outputs()[0]);
+            producers[op.outputs()[0]] = op;
         }
         if (g.inputs.length != 1 || g.outputs.length != 1) {
             throw notMobileNet("the graph has " + g.inputs.length + " inputs and " + g.outputs.length
@@ -227,13 +231,13 @@ final class GraphImporter {
                 throw new ModelFormatException(fcOp.describe() + " uses shuffled weights format "
                         + fcOp.options().weightsFormat() + "; only the default format is supported");
             }
-            Tensor filter = g.tensor(fcOp.input(1));
+            Tensor filter = constant(g.tensor(fcOp.input(1)));
             if (filter.shape().length != 2) {
                 throw notMobileNet(fcOp.describe() + " has weights " + filter.describe()
                         + "; expected [classes, features]");
             }
             int b = fcOp.input(2);
-            classifier = new Conv(fcOp, cur, filter, b < 0 ? null : g.tensor(b),
+            classifier = new Conv(fcOp, cur, filter, b < 0 ? null : constant(g.tensor(b)),
                     g.tensor(fcOp.outputs()[0]), 1, 1, EnumSet.allOf(Padding.class));
             use(fcOp);
         } else {
@@ -363,6 +367,25 @@ final class GraphImporter {
         }
     }
 
+    /**
+     * The constant behind a layer's weights or bias: {@code t} itself, or the constant a DEQUANTIZE
+     * turns into {@code t} (the TensorFlow Lite converter stores a float16 model's weights so).
+     */
+    private Tensor constant(Tensor t) throws ModelFormatException {
+        Operator op = producers[t.index()];
+        if (op == null || op.builtinCode() != BuiltinOperators.DEQUANTIZE || op.inputs().length != 1
+                || op.input(0) < 0) {
+            return t;
+        }
+        Tensor source = g.tensor(op.input(0));
+        if (!Arrays.equals(source.shape(), t.shape())) {
+            throw new ModelFormatException(op.describe() + " turns " + source.describe() + " into "
+                    + t.describe() + "; the shapes should be equal");
+        }
+        use(op);
+        return source;
+    }
+
     private Tensor sameShape(Operator op, Tensor in) throws ModelFormatException {
         Tensor out = g.tensor(op.outputs()[0]);
         if (!Arrays.equals(in.shape(), out.shape())) {
@@ -409,7 +432,7 @@ final class GraphImporter {
         if (op.inputs().length < 2) {
             throw new ModelFormatException(op.describe() + " has " + op.inputs().length + " inputs; expected 3");
         }
-        Tensor filter = g.tensor(op.input(1));
+        Tensor filter = constant(g.tensor(op.input(1)));
         int[] fs = filter.shape();
         int[] is = convIn.shape();
         if (fs.length != 4 || fs[1] != kernel || fs[2] != kernel || is.length != 4) {
@@ -465,8 +488,8 @@ final class GraphImporter {
         }
         int b = op.input(2);
         use(op);
-        return new Conv(op, convIn, filter, b < 0 ? null : g.tensor(b), g.tensor(op.outputs()[0]), stride,
-                kernel, paddings);
+        return new Conv(op, convIn, filter, b < 0 ? null : constant(g.tensor(b)),
+                g.tensor(op.outputs()[0]), stride, kernel, paddings);
     }
 
     private void checkActivation(Operator op, int expected) throws ModelFormatException {

@@ -28,7 +28,8 @@ import java.util.zip.ZipInputStream;
  * labels when the file carries them (TensorFlow Lite metadata appends a zip of label files).
  *
  * <p>Supported: float32, float16 and quantized weights (uint8 or int8, per-tensor or per-channel;
- * int32 biases), the operators CONV_2D, DEPTHWISE_CONV_2D, ADD, AVERAGE_POOL_2D, MEAN, PAD (when
+ * int32 biases), stored in the layer or, as the converter writes float16 models, behind a
+ * DEQUANTIZE; the operators CONV_2D, DEPTHWISE_CONV_2D, ADD, AVERAGE_POOL_2D, MEAN, PAD (when
  * equivalent to a padding convention), RESHAPE, SOFTMAX, FULLY_CONNECTED, QUANTIZE and
  * DEQUANTIZE. The network runs in float32, so a quantized model's outputs differ from
  * TensorFlow Lite's integer kernels by a little quantization noise.

@@ -47,6 +47,36 @@ class TfliteSyntheticModelTest {
         assertEquals(InputNormalization.minusOneToOne(), m.inputNormalization());
     }
 
+    /**
+     * A float16 model as the TensorFlow Lite converter writes it: every weight and bias a float16
+     * constant behind a DEQUANTIZE to float32. The class comment promised float16 weights; such a
+     * model was refused ("DEQUANTIZE ... is not part of the MobileNetV2 chain").
+     */
+    @ParameterizedTest(name = "alpha {0}, {1}px, fc={2}")
+    @CsvSource({"0.35, 32, false", "0.5, 48, true"})
+    void float16WeightsBehindDequantizeImport(double alpha, int resolution, boolean fc)
+            throws ModelFormatException {
+        Weights w = weights(alpha, resolution, 5, Padding.TF_SAME);
+        TfliteWriter.Variant v = new TfliteWriter.Variant();
+        v.float16 = true;
+        v.fullyConnected = fc;
+        TfliteModel m = TfliteModel.read(TfliteWriter.mobileNet(w, v));
+        assertEquals(w.config(), m.config());
+        assertTrue(m.description().contains("weights float16"), m.description());
+        for (Layer l : w.layers()) {
+            assertArrayEquals(half(w.kernel(l.index())), m.weights().kernel(l.index()), l.name());
+            assertArrayEquals(half(w.bias(l.index())), m.weights().bias(l.index()), l.name());
+        }
+    }
+
+    private static float[] half(float[] a) {
+        float[] h = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            h[i] = Dequantizer.halfToFloat(TfliteWriter.half(a[i]));
+        }
+        return h;
+    }
+
     private static String failure(Weights w, TfliteWriter.Variant v) {
         return assertThrows(ModelFormatException.class, () -> TfliteModel.read(TfliteWriter.mobileNet(w, v)))
                 .getMessage();

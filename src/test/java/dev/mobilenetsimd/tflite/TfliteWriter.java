@@ -28,6 +28,8 @@ final class TfliteWriter {
     private final List<T> tensors = new ArrayList<>();
     private final List<byte[]> buffers = new ArrayList<>(List.of(new byte[0]));
     private final List<Op> ops = new ArrayList<>();
+    /** Whether {@link #weights} stores float16 constants behind DEQUANTIZE operators. */
+    private boolean float16;
 
     /** A tensor without data (an activation). */
     int tensor(String name, int type, int... shape) {
@@ -51,6 +53,38 @@ final class TfliteWriter {
             b.putInt(v);
         }
         return constant(name, TfliteGraph.INT32, b.array(), shape);
+    }
+
+    /**
+     * A layer's weights or bias: a float32 constant, or (float16 models, as the TensorFlow Lite
+     * converter writes them) a float16 constant that a DEQUANTIZE turns into float32.
+     */
+    int weights(String name, float[] values, int... shape) {
+        if (!float16) {
+            return floats(name, values, shape);
+        }
+        ByteBuffer b = ByteBuffer.allocate(2 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : values) {
+            b.putShort(half(v));
+        }
+        int c = constant(name + "/fp16", TfliteGraph.FLOAT16, b.array(), shape);
+        int out = tensor(name, TfliteGraph.FLOAT32, shape);
+        op(BuiltinOperators.DEQUANTIZE, new int[] {c}, out);
+        return out;
+    }
+
+    /** {@code v} as IEEE binary16, the mantissa truncated (normal range only; tests' weights). */
+    static short half(float v) {
+        int bits = Float.floatToIntBits(v);
+        int sign = (bits >>> 16) & 0x8000;
+        int exp = ((bits >>> 23) & 0xFF) - 127 + 15;
+        if (exp <= 0) {
+            return (short) sign; // too small: zero
+        }
+        if (exp >= 31) {
+            throw new IllegalArgumentException(v + " does not fit a float16");
+        }
+        return (short) (sign | exp << 10 | (bits & 0x7FFFFF) >>> 13);
     }
 
     int constant(String name, int type, byte[] data, int... shape) {
@@ -251,6 +285,7 @@ final class TfliteWriter {
         int projectActivation = TfliteGraph.ACT_NONE;   // defect when RELU6
         int wrongChannelsInBlock = -1;                  // defect: block output tensor with +8 channels
         boolean dropResidual;        // defect: the first residual ADD is skipped
+        boolean float16;             // weights and biases float16, each behind a DEQUANTIZE
     }
 
     /** {@code weights} as a float32 TensorFlow Lite MobileNetV2 graph. */
@@ -258,6 +293,7 @@ final class TfliteWriter {
         ModelConfig cfg = weights.config();
         ExecutionPlan plan = ExecutionPlan.build(cfg);
         TfliteWriter w = new TfliteWriter();
+        w.float16 = v.float16;
         int r = cfg.resolution();
         int input = w.tensor("input", TfliteGraph.FLOAT32, 1, r, r, 3);
         int cur = input;
@@ -315,9 +351,10 @@ final class TfliteWriter {
                         int flat = w.tensor("flat", TfliteGraph.FLOAT32, 1, l.inChannels());
                         int shape = w.ints("flat_shape", new int[] {1, l.inChannels()}, 2);
                         w.op(BuiltinOperators.RESHAPE, new int[] {cur, shape}, flat);
-                        int filter = w.floats("fc", transposeIO(weights.kernel(l.index()), l.inChannels(), k),
+                        int filter = w.weights("fc",
+                                transposeIO(weights.kernel(l.index()), l.inChannels(), k),
                                 k, l.inChannels());
-                        int bias = w.floats("fc_bias", weights.bias(l.index()), k);
+                        int bias = w.weights("fc_bias", weights.bias(l.index()), k);
                         int logits = w.tensor("logits", TfliteGraph.FLOAT32, 1, k);
                         w.op(BuiltinOperators.FULLY_CONNECTED, new int[] {flat, filter, bias}, logits, 8,
                                 actOptions(TfliteGraph.ACT_NONE));
@@ -347,8 +384,9 @@ final class TfliteWriter {
 
     private int pointwise(Weights weights, Layer l, int in, int stride, int h, int wd, int act, int outC) {
         int cin = l.inChannels(), cout = l.outChannels();
-        int filter = floats(l.name() + "/weights", transposeIO(weights.kernel(l.index()), cin, cout), cout, 1, 1, cin);
-        int bias = floats(l.name() + "/bias", weights.bias(l.index()), cout);
+        int filter = weights(l.name() + "/weights",
+                transposeIO(weights.kernel(l.index()), cin, cout), cout, 1, 1, cin);
+        int bias = weights(l.name() + "/bias", weights.bias(l.index()), cout);
         int out = tensor(l.name(), TfliteGraph.FLOAT32, 1, h, wd, outC);
         op(BuiltinOperators.CONV_2D, new int[] {in, filter, bias}, out, 1,
                 convOptions(TfliteGraph.PAD_SAME, stride, act));
@@ -375,8 +413,8 @@ final class TfliteWriter {
         }
         int out;
         if (depthwise) {
-            int filter = floats(l.name() + "/weights", weights.kernel(l.index()), 1, 3, 3, cout);
-            int bias = floats(l.name() + "/bias", weights.bias(l.index()), cout);
+            int filter = weights(l.name() + "/weights", weights.kernel(l.index()), 1, 3, 3, cout);
+            int bias = weights(l.name() + "/bias", weights.bias(l.index()), cout);
             out = tensor(l.name(), TfliteGraph.FLOAT32, 1, st.outHeight(), st.outWidth(), cout);
             op(BuiltinOperators.DEPTHWISE_CONV_2D, new int[] {x, filter, bias}, out, 2,
                     depthwiseOptions(padding, s, TfliteGraph.ACT_RELU6));
@@ -390,8 +428,8 @@ final class TfliteWriter {
                     }
                 }
             }
-            int filter = floats(l.name() + "/weights", ohwi, cout, 3, 3, cin);
-            int bias = floats(l.name() + "/bias", weights.bias(l.index()), cout);
+            int filter = weights(l.name() + "/weights", ohwi, cout, 3, 3, cin);
+            int bias = weights(l.name() + "/bias", weights.bias(l.index()), cout);
             out = tensor(l.name(), TfliteGraph.FLOAT32, 1, st.outHeight(), st.outWidth(), cout);
             op(BuiltinOperators.CONV_2D, new int[] {x, filter, bias}, out, 1,
                     convOptions(padding, s, TfliteGraph.ACT_RELU6));
