@@ -334,6 +334,14 @@ class PublicApiArgumentsTest {
         fails(IllegalArgumentException.class, () -> new InputNormalization(0, 0), "scale");
         fails(IllegalArgumentException.class, () -> new InputNormalization(1, Double.NaN), "finite");
         RgbImage img = new RgbImage(2, 2, new byte[12]);
+        // In the array but outside the image: read another pixel's channel without a word.
+        RgbImage wide = new RgbImage(3, 2, new byte[18]);
+        wide.pixels()[9] = 42; // pixel (0, 1), red
+        assertEquals(42, wide.get(0, 1, 0));
+        for (int[] at : new int[][] {{3, 0, 0}, {0, 0, 9}, {1, 2, 0}, {-1, 1, 0}, {0, 0, 3}}) {
+            fails(IndexOutOfBoundsException.class, () -> wide.get(at[0], at[1], at[2]),
+                    "outside the 3x2 RGB image");
+        }
         fails(IllegalArgumentException.class, () -> PillowResize.bilinear(img, 0, 3), "target size");
         // Past an array's size: were NegativeArraySizeException and ArrayIndexOutOfBounds.
         for (int[] size : new int[][] {{30000, 30000}, {65536, 21846}, {1, Integer.MAX_VALUE}}) {

@@ -20,8 +20,18 @@ public record RgbImage(int width, int height, byte[] pixels) {
         }
     }
 
-    /** Channel {@code c} (0 = red) of pixel ({@code x}, {@code y}), 0 to 255. */
+    /**
+     * Channel {@code c} (0 = red) of pixel ({@code x}, {@code y}), 0 to 255.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= x < width}, {@code 0 <= y < height}
+     *                                   and {@code 0 <= c < 3} (an {@code x} past the row, or a
+     *                                   {@code c} past blue, read another pixel without a word)
+     */
     public int get(int x, int y, int c) {
+        if (x < 0 || x >= width || y < 0 || y >= height || c < 0 || c >= 3) {
+            throw new IndexOutOfBoundsException("pixel (" + x + ", " + y + ") channel " + c
+                    + " is outside the " + width + "x" + height + " RGB image");
+        }
         return Byte.toUnsignedInt(pixels[(y * width + x) * 3 + c]);
     }
 }
