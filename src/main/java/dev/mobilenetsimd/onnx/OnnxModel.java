@@ -7,6 +7,7 @@ import dev.mobilenetsimd.kernels.KernelSet;
 import dev.mobilenetsimd.kernels.KernelSets;
 import dev.mobilenetsimd.plan.ExecutionMode;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -101,8 +102,18 @@ public final class OnnxModel {
         if (bytes.length == 0) {
             throw new OnnxFormatException("empty file: not an ONNX model");
         }
-        OnnxProto.Model model = OnnxProto.readModel(bytes);
-        OnnxGraphImporter.Imported imp = OnnxGraphImporter.importModel(model);
+        OnnxGraphImporter.Imported imp;
+        try {
+            imp = OnnxGraphImporter.importModel(OnnxProto.readModel(bytes));
+        } catch (OnnxFormatException e) {
+            // A TensorFlow Lite file was "truncated or corrupt protobuf": name what it is instead.
+            if (bytes.length >= 8 && new String(bytes, 4, 4, StandardCharsets.ISO_8859_1)
+                    .equals("TFL3")) {
+                throw new OnnxFormatException("a TensorFlow Lite model (file identifier 'TFL3'),"
+                        + " not ONNX: read it with TfliteModel (" + e.getMessage() + ")", e);
+            }
+            throw e;
+        }
         return new OnnxModel(imp.config(), imp.weights(), imp.inputName(), imp.outputName(), imp.summary());
     }
 

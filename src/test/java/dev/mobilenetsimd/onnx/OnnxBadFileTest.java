@@ -18,6 +18,7 @@ import dev.mobilenetsimd.onnx.OnnxProto.Model;
 import dev.mobilenetsimd.onnx.OnnxProto.Node;
 import dev.mobilenetsimd.onnx.OnnxProto.Tensor;
 import dev.mobilenetsimd.onnx.OnnxProto.ValueInfo;
+import dev.mobilenetsimd.testdata.RealData;
 import dev.mobilenetsimd.tflite.ModelFormatException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -53,6 +54,18 @@ class OnnxBadFileTest {
         for (int len : new int[] {1, 7, 100, GOOD_BYTES.length / 3, GOOD_BYTES.length / 2, GOOD_BYTES.length - 1}) {
             fails(Arrays.copyOf(GOOD_BYTES, len));
         }
+    }
+
+    /** A valid model in the other format is named as such, not "truncated or corrupt protobuf". */
+    @Test
+    void tensorFlowLiteFileIsNamed() throws IOException {
+        byte[] header = {0x1c, 0, 0, 0, 'T', 'F', 'L', '3', 0x14, 0, 0x20, 0};
+        fails(Arrays.copyOf(header, 64), "a TensorFlow Lite model", "TfliteModel");
+        Path tflite = RealData.model(RealData.TF1_QUANT);
+        OnnxFormatException e = assertThrows(OnnxFormatException.class,
+                () -> OnnxModel.load(tflite));
+        assertTrue(e.getMessage().contains(tflite + ": a TensorFlow Lite model (file identifier"
+                + " 'TFL3'), not ONNX: read it with TfliteModel"), e.getMessage());
     }
 
     @Test
