@@ -327,6 +327,14 @@ class PublicApiArgumentsTest {
         assertTrue(npe.getMessage().contains("labels file"), npe.getMessage());
         npe = assertThrows(NullPointerException.class, () -> Labels.parse(null));
         assertTrue(npe.getMessage().contains("labels text"), npe.getMessage());
+        // Were "coll is null" from inside List.copyOf, and no message at all.
+        fails(NullPointerException.class, () -> Labels.of(null), "labels list is null");
+        fails(NullPointerException.class, () -> Labels.of(java.util.Arrays.asList("a", null)),
+                "label 1 is null");
+        assertEquals("class 1", Labels.of(List.of("a", "")).get(1));
+        // Was "this.in is null" from inside the PNG chunk walker.
+        fails(NullPointerException.class, () -> ImageDecoder.decode(null, "x.png"),
+                "image stream is null");
 
         fails(IllegalArgumentException.class, () -> new RgbImage(0, 5, new byte[0]), "at least 1x1");
         fails(IllegalArgumentException.class, () -> new RgbImage(2, 2, new byte[11]), "12 bytes", "11");

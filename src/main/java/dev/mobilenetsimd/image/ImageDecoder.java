@@ -60,6 +60,7 @@ public final class ImageDecoder {
      * @throws IOException if the stream is not a decodable JPEG, PNG or BMP image
      */
     public static RgbImage decode(InputStream in, String name) throws IOException {
+        java.util.Objects.requireNonNull(in, "image stream is null");
         BufferedImage img;
         long width = 0, height = 0;
         String damage = null;

@@ -19,8 +19,19 @@ public final class Labels {
         this.names = List.copyOf(names);
     }
 
-    /** Labels from a list of names. */
+    /**
+     * Labels from a list of names.
+     *
+     * @throws NullPointerException if {@code names} or one of the names is null
+     */
     public static Labels of(List<String> names) {
+        java.util.Objects.requireNonNull(names, "labels list is null");
+        for (int i = 0; i < names.size(); i++) {
+            if (names.get(i) == null) { // List.copyOf's NullPointerException had no message
+                throw new NullPointerException("label " + i + " is null (use \"\" for a class"
+                        + " without a name)");
+            }
+        }
         return new Labels(names);
     }
 
