@@ -352,7 +352,9 @@ final class OnnxGraphImporter {
         if (d == null) {
             throw notMobileNet("the input '" + input.name() + "' has no shape; expected [N, 3, size, size] (NCHW)");
         }
-        boolean batchOk = d.size() == 4 && (!(d.get(0) instanceof Long) || (Long) d.get(0) == 1);
+        // Any batch: the network runs image by image (a fixed batch of 8 was refused as not
+        // [N, 3, size, size]).
+        boolean batchOk = d.size() == 4 && (!(d.get(0) instanceof Long) || (Long) d.get(0) >= 1);
         if (!batchOk || !Long.valueOf(3).equals(d.get(1)) || !(d.get(2) instanceof Long)
                 || !d.get(2).equals(d.get(3))) {
             throw notMobileNet("the input '" + input.name() + "' has shape " + d

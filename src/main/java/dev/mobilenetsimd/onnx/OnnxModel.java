@@ -19,7 +19,8 @@ import java.util.Objects;
  * its weights, batch norm folded, in our canonical layouts.
  *
  * <p>Supported: opset 7 and newer (11+ is what current exporters write), float32 weights (float16
- * and float64 are converted), NCHW input {@code [N, 3, size, size]}, and the nodes Conv (with or
+ * and float64 are converted), NCHW input {@code [N, 3, size, size]} (a fixed or symbolic batch
+ * {@code N}: the network runs image by image), and the nodes Conv (with or
  * without bias; {@code group} = channels for the depthwise layers; explicit {@code pads} or
  * {@code auto_pad} equivalent to symmetric or TensorFlow SAME padding), BatchNormalization (folded),
  * Clip(0, 6) with bounds as inputs or attributes, Relu, Min and Max with constants (ReLU6 written as

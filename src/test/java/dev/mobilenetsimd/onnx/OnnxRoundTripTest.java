@@ -8,6 +8,7 @@ import dev.mobilenetsimd.Padding;
 import dev.mobilenetsimd.Weights;
 import dev.mobilenetsimd.kernels.KernelSets;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -53,6 +54,29 @@ class OnnxRoundTripTest {
         try (var s = m.network(KernelSets.scalar()).newSession()) {
             assertArrayEquals(OnnxTestSupport.runOurs(cfg, w, KernelSets.scalar(), img), s.run(img));
         }
+    }
+
+    /**
+     * An input with a fixed batch ({@code torch.onnx.export} with an 8-image dummy and no dynamic
+     * axes) is the same network: it was refused as "not [N, 3, size, size]".
+     */
+    @Test
+    void fixedBatchInputImports() throws Exception {
+        ModelConfig cfg = new ModelConfig(0.35, 64, 10, Padding.SYMMETRIC);
+        Weights w = Weights.random(cfg, 4);
+        OnnxProto.Model m = OnnxExporter.model(w);
+        OnnxProto.Graph g = m.graph();
+        OnnxProto.Model fixed = new OnnxProto.Model(m.irVersion(), m.opsets(), m.producerName(),
+                m.producerVersion(), new OnnxProto.Graph(g.name(), g.nodes(), g.initializers(),
+                List.of(new OnnxProto.ValueInfo(OnnxExporter.INPUT_NAME, OnnxProto.FLOAT,
+                        List.of(8L, 3L, 64L, 64L))),
+                List.of(new OnnxProto.ValueInfo(OnnxExporter.OUTPUT_NAME, OnnxProto.FLOAT,
+                        List.of(8L, 10L)))), m.metadata());
+        OnnxModel back = OnnxModel.read(OnnxProto.write(fixed));
+        assertEquals(cfg, back.config());
+        float[] img = OnnxTestSupport.randomImage(64, 6);
+        assertArrayEquals(OnnxTestSupport.runOurs(cfg, w, KernelSets.scalar(), img),
+                OnnxTestSupport.runOurs(back.config(), back.weights(), KernelSets.scalar(), img));
     }
 
     @Test
