@@ -14,13 +14,26 @@ public enum Padding {
      */
     TF_SAME;
 
-    /** Output size of a 3x3 window with this padding over {@code in} pixels with {@code stride}. */
+    /**
+     * Output size of a 3x3 window with this padding over {@code in} pixels with {@code stride}.
+     *
+     * @throws IllegalArgumentException if {@code in} or {@code stride} is below 1
+     */
     public int outputSize(int in, int stride) {
+        if (in < 1 || stride < 1) {
+            throw new IllegalArgumentException("input size " + in + ", stride " + stride
+                    + ": both must be at least 1");
+        }
         return this == SYMMETRIC ? (in + 2 - 3) / stride + 1 : (in + stride - 1) / stride;
     }
 
-    /** Zero rows (or columns) before the first input pixel. */
+    /**
+     * Zero rows (or columns) before the first input pixel.
+     *
+     * @throws IllegalArgumentException if {@code in} or {@code stride} is below 1
+     */
     public int before(int in, int stride) {
+        outputSize(in, stride); // checks the arguments
         if (this == SYMMETRIC) {
             return 1;
         }

@@ -185,7 +185,8 @@ public final class Session implements AutoCloseable {
      * Classifies {@code count} images stored one after another in {@code images} from
      * {@code imagesOff}, and writes their logits one after another to {@code logits} from
      * {@code logitsOff}; allocates nothing once a batch of this size has run (see the class
-     * comment).
+     * comment). The images and the logits must not overlap: a group's logits are written before
+     * the next group's images are read.
      *
      * @param images    {@code count} images of {@link MobileNetV2#inputLength()} floats each (NHWC,
      *                  normalised as for {@link #run(float[])}), one after another

@@ -157,6 +157,19 @@ class PublicApiArgumentsTest {
     }
 
     @Test
+    void paddingHelpersRejectSizesAndStridesBelowOne() {
+        for (Padding p : Padding.values()) {
+            for (int[] bad : new int[][] {{224, 0}, {0, 2}, {-5, 1}, {7, -1}}) {
+                fails(IllegalArgumentException.class, () -> p.outputSize(bad[0], bad[1]),
+                        "input size " + bad[0] + ", stride " + bad[1]);
+                fails(IllegalArgumentException.class, () -> p.before(bad[0], bad[1]),
+                        "at least 1");
+            }
+            assertEquals(112, p.outputSize(224, 2));
+        }
+    }
+
+    @Test
     void unknownNames() {
         for (String name : new String[] {null, "", "gpu", "vector-512", " scalar"}) {
             fails(IllegalArgumentException.class, () -> KernelSets.byName(name),
