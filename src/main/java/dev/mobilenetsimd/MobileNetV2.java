@@ -4,6 +4,7 @@ import dev.mobilenetsimd.kernels.KernelSet;
 import dev.mobilenetsimd.kernels.KernelSets;
 import dev.mobilenetsimd.plan.ExecutionMode;
 import dev.mobilenetsimd.plan.ExecutionPlan;
+import dev.mobilenetsimd.plan.Layer;
 import dev.mobilenetsimd.runtime.CompiledNetwork;
 import java.util.Objects;
 
@@ -37,6 +38,10 @@ public final class MobileNetV2 {
     /**
      * Builds the plan for {@code config} in {@code mode} and packs {@code weights} for {@code kernels}.
      *
+     * <p>The weights fit when they were made for {@code config}, or for a configuration that
+     * differs only in a width multiplier giving the same channel counts (an imported model's width
+     * is read back from its channels: 0.33 comes back as 0.325, for instance).
+     *
      * @throws IllegalArgumentException if the weights belong to another configuration
      */
     public static MobileNetV2 create(ModelConfig config, Weights weights, KernelSet kernels,
@@ -45,12 +50,31 @@ public final class MobileNetV2 {
         Objects.requireNonNull(weights, "weights");
         Objects.requireNonNull(kernels, "kernels");
         Objects.requireNonNull(mode, "mode");
-        if (!weights.config().equals(config)) {
+        ExecutionPlan plan = ExecutionPlan.build(config, mode);
+        if (!weights.config().equals(config) && !sameNetworkButAlpha(weights, config, plan)) {
             throw new IllegalArgumentException("weights are for " + weights.config()
                     + " but the model is " + config);
         }
-        ExecutionPlan plan = ExecutionPlan.build(config, mode);
         return new MobileNetV2(plan, CompiledNetwork.compile(plan, weights, kernels));
+    }
+
+    /** Whether the weights are for {@code config} but for alpha, with the same layers. */
+    private static boolean sameNetworkButAlpha(Weights weights, ModelConfig config,
+                                               ExecutionPlan plan) {
+        ModelConfig theirs = weights.config();
+        if (theirs.resolution() != config.resolution() || theirs.classes() != config.classes()
+                || theirs.padding() != config.padding()
+                || weights.layers().size() != plan.layers().size()) {
+            return false;
+        }
+        for (int i = 0; i < plan.layers().size(); i++) {
+            Layer a = weights.layers().get(i), b = plan.layers().get(i);
+            if (a.kind() != b.kind() || a.inChannels() != b.inChannels()
+                    || a.outChannels() != b.outChannels() || a.activation() != b.activation()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -86,6 +110,8 @@ public final class MobileNetV2 {
      * calling thread. Logits are bitwise identical to a single-threaded session's.
      *
      * @throws IllegalArgumentException unless {@code 1 <= threads <= MAX_THREADS}
+     * @throws IllegalStateException    if the JVM cannot start the workers (none is left
+     *                                  running)
      */
     public Session newSession(int threads) {
         if (threads < 1 || threads > MAX_THREADS) {

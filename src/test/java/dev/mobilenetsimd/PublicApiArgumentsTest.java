@@ -126,6 +126,45 @@ class PublicApiArgumentsTest {
         fails(IllegalArgumentException.class, () -> MobileNetV2.create(other, w), "weights are for");
     }
 
+    /**
+     * An imported model's width is read back from its channel counts, so a network made at α 0.33
+     * comes back as 0.325: its weights must still build the 0.33 model, which is the same network.
+     * Any other difference is still refused.
+     */
+    @Test
+    void weightsFitEveryWidthWithTheirChannelCounts() {
+        ModelConfig imported = new ModelConfig(0.325, 32, 7, Padding.TF_SAME);
+        ModelConfig original = new ModelConfig(0.33, 32, 7, Padding.TF_SAME);
+        Weights w = Weights.random(imported, 3);
+        assertEquals(channels(imported), channels(original));
+        float[] image = new float[32 * 32 * 3];
+        for (int i = 0; i < image.length; i++) {
+            image[i] = (i % 17) / 8f - 1f;
+        }
+        float[] expected = run(MobileNetV2.create(imported, w), image);
+        MobileNetV2 model = assertDoesNotThrow(() -> MobileNetV2.create(original, w));
+        assertEquals(original, model.config());
+        assertArrayEquals(expected, run(model, image));
+        for (ModelConfig other : List.of(new ModelConfig(0.5, 32, 7, Padding.TF_SAME),
+                new ModelConfig(0.33, 48, 7, Padding.TF_SAME),
+                new ModelConfig(0.33, 32, 7, Padding.SYMMETRIC))) {
+            fails(IllegalArgumentException.class, () -> MobileNetV2.create(other, w),
+                    "weights are for", "but the model is " + other);
+        }
+    }
+
+    private static List<String> channels(ModelConfig config) {
+        return ExecutionPlan.build(config).layers().stream()
+                .map(l -> l.kind() + " " + l.inChannels() + "->" + l.outChannels())
+                .collect(java.util.stream.Collectors.toList());
+    }
+
+    private static float[] run(MobileNetV2 model, float[] image) {
+        try (Session s = model.newSession()) {
+            return s.run(image);
+        }
+    }
+
     @Test
     void modelConfigBounds() {
         for (double alpha : new double[] {0, -1, 4.0001, Double.NaN, Double.POSITIVE_INFINITY,

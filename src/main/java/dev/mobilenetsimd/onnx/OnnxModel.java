@@ -150,7 +150,8 @@ public final class OnnxModel {
 
     /**
      * One image from NCHW (planar, as ONNX MobileNetV2 graphs take it) to NHWC (interleaved, as a
-     * {@link dev.mobilenetsimd.Session} takes it).
+     * {@link dev.mobilenetsimd.Session} takes it). The sizes come in the order of the input's
+     * layout, C, H, W here ({@link #nhwcToNchw} takes H, W, C).
      */
     public static float[] nchwToNhwc(float[] nchw, int channels, int height, int width) {
         checkImage(nchw, channels, height, width);
@@ -164,7 +165,11 @@ public final class OnnxModel {
         return out;
     }
 
-    /** One image from NHWC (interleaved, a {@link dev.mobilenetsimd.Session}'s input) to NCHW (planar). */
+    /**
+     * One image from NHWC (interleaved, a {@link dev.mobilenetsimd.Session}'s input) to NCHW
+     * (planar). The sizes come in the order of the input's layout, H, W, C here
+     * ({@link #nchwToNhwc} takes C, H, W).
+     */
     public static float[] nhwcToNchw(float[] nhwc, int height, int width, int channels) {
         checkImage(nhwc, channels, height, width);
         float[] out = new float[nhwc.length];

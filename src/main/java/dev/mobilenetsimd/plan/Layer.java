@@ -36,8 +36,7 @@ public final class Layer {
         this.activation = activation;
     }
 
-    /** Position in {@link ExecutionPlan#layers()}: the weight slot. */
-    /** Position among the network's layers, from 0. */
+    /** Position in {@link ExecutionPlan#layers()}, from 0: the weight slot. */
     public int index() { return index; }
 
     /** A readable name such as {@code "block3.expand"}. */

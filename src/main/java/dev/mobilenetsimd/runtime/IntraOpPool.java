@@ -2,6 +2,7 @@ package dev.mobilenetsimd.runtime;
 
 import dev.mobilenetsimd.plan.HeapLayout;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -36,8 +37,16 @@ public final class IntraOpPool implements AutoCloseable {
      * @param arenaFloats    floats of the plan's arena: worker copies of the scratch start here
      * @param scratchOffset  first float of the plan's scratch regions
      * @param scratchFloats  floats of the scratch regions, one worker's copy
+     * @throws IllegalStateException if a worker thread cannot be started (the ones already
+     *                               started are stopped)
      */
     public IntraOpPool(int threads, int arenaFloats, int scratchOffset, int scratchFloats) {
+        this(threads, arenaFloats, scratchOffset, scratchFloats, Thread::new);
+    }
+
+    /** As the public constructor, with the workers made by {@code newThread} (tests). */
+    IntraOpPool(int threads, int arenaFloats, int scratchOffset, int scratchFloats,
+                BiFunction<Runnable, String, Thread> newThread) {
         if (threads < 2) {
             throw new IllegalArgumentException("a pool needs at least 2 threads, got " + threads);
         }
@@ -50,12 +59,22 @@ public final class IntraOpPool implements AutoCloseable {
         this.workers = new Thread[threads - 1];
         for (int w = 1; w < threads; w++) {
             int index = w;
-            Thread t = new Thread(() -> work(index), WORKER_NAME_PREFIX + w);
+            Thread t = newThread.apply(() -> work(index), WORKER_NAME_PREFIX + w);
             t.setDaemon(true);
             workers[w - 1] = t;
         }
-        for (Thread t : workers) {
-            t.start();
+        int started = 0;
+        try {
+            for (Thread t : workers) {
+                t.start();
+                started++;
+            }
+        } catch (RuntimeException | Error e) {
+            // Typically "unable to create native thread": no one would ever close this pool, so
+            // stop the workers already started instead of leaving them parked for good.
+            close();
+            throw new IllegalStateException("could not start worker " + (started + 1) + " of "
+                    + workers.length + " for a team of " + threads + " threads: " + e, e);
         }
     }
 

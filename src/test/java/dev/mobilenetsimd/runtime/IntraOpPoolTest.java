@@ -3,13 +3,17 @@ package dev.mobilenetsimd.runtime;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
 
 /** The worker team: woken ahead of a step, and closed by another thread mid-inference. */
@@ -93,5 +97,34 @@ class IntraOpPoolTest {
         pool.close();
         assertDoesNotThrow(pool::wake);
         assertThrows(IllegalStateException.class, () -> pool.run(recordsItsUnits, new float[64]));
+    }
+
+    /**
+     * When the JVM cannot start a worker (out of native threads), the constructor fails and the
+     * workers it had already started stop; they used to stay parked for the life of the JVM,
+     * since no one holds the pool to close it.
+     */
+    @Test
+    void aWorkerThatCannotStartStopsTheOthers() throws InterruptedException {
+        List<Thread> made = new ArrayList<>();
+        BiFunction<Runnable, String, Thread> thirdFails = (task, name) -> {
+            Thread t = made.size() < 2 ? new Thread(task, name) : new Thread(task, name) {
+                @Override
+                public void start() {
+                    throw new OutOfMemoryError("unable to create native thread (simulated)");
+                }
+            };
+            made.add(t);
+            return t;
+        };
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> new IntraOpPool(4, 16, 0, 16, thirdFails));
+        assertTrue(e.getMessage().contains("could not start worker 3 of 3"), e.getMessage());
+        assertTrue(e.getCause() instanceof OutOfMemoryError, String.valueOf(e.getCause()));
+        assertEquals(3, made.size());
+        for (Thread t : made.subList(0, 2)) {
+            t.join(10_000);
+            assertFalse(t.isAlive(), t.getName() + " still running after the failed start");
+        }
     }
 }
