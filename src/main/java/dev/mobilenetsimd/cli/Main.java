@@ -2,6 +2,7 @@ package dev.mobilenetsimd.cli;
 
 import dev.mobilenetsimd.plan.ExecutionMode;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
@@ -36,6 +37,17 @@ public final class Main implements Runnable {
                 return 2;
             }
             throw e;
+        });
+        // A usage error gets one line, as every other error: picocli's default printed the
+        // whole help after it, which pushed the message off the screen.
+        cli.setParameterExceptionHandler((e, badArgs) -> {
+            CommandLine cmd = e.getCommandLine();
+            PrintWriter err = cmd.getErr();
+            err.println("error: " + e.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+            err.println("(see " + cmd.getCommandSpec().qualifiedName() + " --help)");
+            err.flush();
+            return 2;
         });
         try {
             return cli.execute(args);

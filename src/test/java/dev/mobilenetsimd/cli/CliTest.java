@@ -145,6 +145,22 @@ class CliTest {
         assertEquals(2, r.status, "picocli's own usage error");
     }
 
+    /** Picocli's usage errors: one line like every other error, not the whole help after it. */
+    @Test
+    void usageErrorsAreOneLineWithAPointerToTheHelp() {
+        Result r = run("plan", "--jsn");
+        assertEquals(2, r.status, r.err);
+        assertTrue(r.err.startsWith("error: Unknown option: '--jsn'\n"), r.err);
+        assertTrue(r.err.contains("--json"), "picocli's suggestion: " + r.err);
+        assertTrue(r.err.endsWith("(see mobilenet-simd plan --help)\n"), r.err);
+        assertFalse(r.err.contains("Usage:"), r.err);
+        r = run("classify", "cat.jpg");
+        assertEquals(2, r.status, r.err);
+        assertEquals("error: Missing required option: '--model=MODEL'\n"
+                + "(see mobilenet-simd classify --help)\n", r.err.replace("\r", ""));
+        assertEquals("", r.out);
+    }
+
     @Test
     void outOfMemoryGivesAMessageNotAStackTrace() throws Exception {
         // a separate JVM with a heap too small for the 1.4/224 weights (~25 MB)
