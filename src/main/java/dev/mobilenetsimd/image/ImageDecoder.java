@@ -69,8 +69,10 @@ public final class ImageDecoder {
         try (ImageInputStream stream = ImageIO.createImageInputStream(png)) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(stream);
             if (!readers.hasNext()) {
-                throw new IOException("cannot decode image " + name
-                        + ": not a JPEG, PNG or BMP file (no image reader recognises it)");
+                // the readers' probes leave the stream at its start: say so if nothing is there
+                throw new IOException("cannot decode image " + name + ": " + (stream.read() < 0
+                        ? "the file is empty (0 bytes)"
+                        : "not a JPEG, PNG or BMP file (no image reader recognises it)"));
             }
             ImageReader reader = readers.next();
             try {

@@ -87,6 +87,11 @@ class ImageDecoderTest {
         IOException e = assertThrows(IOException.class, () -> ImageDecoder.read(text));
         assertTrue(e.getMessage().contains("not a JPEG, PNG or BMP file"), e.getMessage());
 
+        Path empty = Files.createFile(dir.resolve("empty.jpg")); // was "not a JPEG, PNG or BMP"
+        e = assertThrows(IOException.class, () -> ImageDecoder.read(empty));
+        assertEquals("cannot decode image " + empty + ": the file is empty (0 bytes)",
+                e.getMessage());
+
         Path missing = dir.resolve("missing.png");
         e = assertThrows(FileNotFoundException.class, () -> ImageDecoder.read(missing));
         assertTrue(e.getMessage().contains("no such image file") && e.getMessage().contains(
