@@ -4,7 +4,10 @@ import dev.mobilenetsimd.ModelConfig;
 import dev.mobilenetsimd.Padding;
 import picocli.CommandLine.Option;
 
-/** The options that pick a member of the MobileNetV2 family, shared by {@code plan} and {@code run}. */
+/**
+ * The options that pick a member of the MobileNetV2 family, shared by {@code plan}, {@code run}
+ * and {@code export-onnx}.
+ */
 final class ConfigOptions {
     @Option(names = {"-a", "--alpha"}, defaultValue = "1.0", paramLabel = "ALPHA",
             description = "Width multiplier, 0 < ALPHA <= 4 (published: 0.35, 0.5, 0.75, 1.0, 1.3, 1.4). Default: ${DEFAULT-VALUE}.")
@@ -15,7 +18,8 @@ final class ConfigOptions {
     int resolution;
 
     @Option(names = {"-k", "--classes"}, defaultValue = "1001", paramLabel = "K",
-            description = "Classifier outputs. Default: ${DEFAULT-VALUE}.")
+            description = "Classifier outputs, 1 to " + ModelConfig.MAX_CLASSES
+                    + ". Default: ${DEFAULT-VALUE}.")
     int classes;
 
     @Option(names = {"-p", "--padding"}, defaultValue = "tf", paramLabel = "tf|symmetric",

@@ -54,7 +54,8 @@ final class RunCommand implements Callable<Integer> {
     int threads;
 
     @Option(names = "--batch", defaultValue = "1", paramLabel = "N",
-            description = "Images per timed call: N different images through one runBatch call"
+            description = "Images per timed call, 1 to " + MAX_BATCH + " (fewer where the"
+                    + " images outgrow one array): N different images through one runBatch call"
                     + " (latency is per image: the call's time / N; top 5 and checksum are the"
                     + " first image's). Default: ${DEFAULT-VALUE}.")
     int batch;
