@@ -190,8 +190,10 @@ public final class Session implements AutoCloseable {
      *
      * @param images    {@code count} images of {@link MobileNetV2#inputLength()} floats each (NHWC,
      *                  normalised as for {@link #run(float[])}), one after another
+     * @param imagesOff index in {@code images} of the first image's first float
      * @param count     number of images, 0 or more
      * @param logits    receives {@link MobileNetV2#classes()} logits per image, one after another
+     * @param logitsOff index in {@code logits} of the first image's first logit
      * @throws IllegalArgumentException if {@code count} is negative or an array is too short
      * @throws NullPointerException     if an array is null
      * @throws IllegalStateException    if the session is closed or another thread is running an

@@ -24,6 +24,10 @@ import javax.imageio.stream.ImageInputStream;
  * Pillow's {@code convert("RGB")} does: grey is copied to all three channels, alpha is dropped (not
  * composited), palettes are looked up, and the stored sample values are taken as they are (no
  * colour management), so preprocessing matches the Python reference pipelines.
+ *
+ * <p>Except for 16-bit samples, which this reduces to 8 bits as a photo needs: grey to its high
+ * byte, where Pillow clips each value at 255 (nearly every pixel white), and colour by the JDK's
+ * rounding, within one level of Pillow's high byte.
  */
 public final class ImageDecoder {
     /**
