@@ -53,8 +53,9 @@ public final class Main implements Runnable {
             return cli.execute(args);
         } catch (OutOfMemoryError e) { // the stack has unwound: the model's arrays are garbage now
             cli.getErr().printf(Locale.ROOT, "error: out of memory: the Java heap (at most %,d MiB)"
-                    + " is too small for this model; `plan` prints its weight and working-memory"
-                    + " bytes. Raise the heap with -Xmx.%n", Runtime.getRuntime().maxMemory() >> 20);
+                    + " is too small for this model; `plan` prints its parameters (4 bytes each)"
+                    + " and working-memory bytes. Raise the heap with -Xmx.%n",
+                    Runtime.getRuntime().maxMemory() >> 20);
             cli.getErr().flush();
             return 1;
         } catch (ExceptionInInitializerError e) {
