@@ -180,10 +180,12 @@ final class RunCommand implements Callable<Integer> {
         } else {
             out.printf(Locale.ROOT, "%s on %s, %s blocks, %d thread%s%n", config, kernels.name(),
                     executionMode.name().toLowerCase(Locale.ROOT), threads, threads == 1 ? "" : "s");
+            String calls = batch == 1 ? (iterations == 1 ? "run" : "runs") // not "1 runs"
+                    : (iterations == 1 ? "batch" : "batches") + " of " + batch;
             out.printf(Locale.ROOT, "latency%s over %d %s (after %d warm-up): median %.3f ms,"
                             + " p10 %.3f ms, p90 %.3f ms, min %.3f ms%n",
                     batch == 1 ? "" : " per image", iterations,
-                    batch == 1 ? "runs" : "batches of " + batch, warmup, medianMs,
+                    calls, warmup, medianMs,
                     percentile(sorted, 0.1) / 1e6, percentile(sorted, 0.9) / 1e6, sorted[0] / 1e6);
             out.printf(Locale.ROOT, "throughput %.1f images/s, %.1f GFLOP/s (%.1f M multiply-adds)%n",
                     1000.0 / medianMs, 2.0 * model.plan().totalMacs() / (medianMs * 1e6),

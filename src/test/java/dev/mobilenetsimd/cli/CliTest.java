@@ -114,6 +114,11 @@ class CliTest {
                 + " than one array holds: expected 1 to 170 at this resolution"), large.err);
         assertFalse(large.err.contains("building"), "checked before the model is built: "
                 + large.err);
+        Result single = run("run", "-a", "0.35", "-r", "32", "-k", "10", "-w", "0", "-n", "1",
+                "--batch", "2"); // was "1 batches of 2"
+        assertTrue(single.out.contains("latency per image over 1 batch of 2 (after"), single.out);
+        single = run("run", "-a", "0.35", "-r", "32", "-k", "10", "-w", "0", "-n", "1");
+        assertTrue(single.out.contains("latency over 1 run (after"), single.out);
         Result bad = run("run", "-r", "32", "--batch", "0");
         assertEquals(2, bad.status);
         assertTrue(bad.err.contains("--batch 0: expected 1 to 256"), bad.err);
