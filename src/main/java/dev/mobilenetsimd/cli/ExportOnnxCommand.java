@@ -8,7 +8,6 @@ import dev.mobilenetsimd.tflite.ModelFormatException;
 import dev.mobilenetsimd.tflite.TfliteModel;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -49,6 +48,11 @@ public final class ExportOnnxCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (output.toString().isEmpty()) {
+            err.println("error: -o/--output is empty: expected the ONNX file to write");
+            err.flush();
+            return 2;
+        }
         Weights weights;
         String source;
         if (from == null) {
@@ -80,9 +84,9 @@ public final class ExportOnnxCommand implements Callable<Integer> {
             source = from.toString();
         }
         try {
-            OnnxExporter.write(weights, output);
+            long bytes = OnnxExporter.write(weights, output);
             out.printf(Locale.ROOT, "wrote %s: %s from %s, %,d bytes%n", output, weights.config(), source,
-                    Files.size(output));
+                    bytes);
         } catch (IOException e) {
             err.println("error: cannot write " + output + ": " + Main.describe(e));
             err.flush();

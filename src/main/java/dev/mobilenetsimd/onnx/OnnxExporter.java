@@ -11,8 +11,12 @@ import dev.mobilenetsimd.onnx.OnnxProto.Node;
 import dev.mobilenetsimd.onnx.OnnxProto.Tensor;
 import dev.mobilenetsimd.onnx.OnnxProto.ValueInfo;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -78,15 +82,59 @@ public final class OnnxExporter {
     }
 
     /**
-     * Writes the ONNX file of {@code weights} to {@code file}.
+     * Writes the ONNX file of {@code weights} to {@code file}. A regular file (new, or replaced)
+     * is written beside it under a temporary name and then renamed, so that a write that fails
+     * midway (a full disk) leaves no truncated model, and any previous file as it was; a symbolic
+     * link is written through. Anything else that exists (a device such as {@code /dev/null}) is
+     * written in place.
      *
+     * @return the bytes written
      * @throws IOException              if the file cannot be written
      * @throws IllegalArgumentException if the weights do not fit in an ONNX file
      *                                  ({@link #checkSize}); nothing is written then
      */
-    public static void write(Weights weights, Path file) throws IOException {
+    public static long write(Weights weights, Path file) throws IOException {
         Objects.requireNonNull(file, "file");
-        Files.write(file, toBytes(weights));
+        byte[] bytes = toBytes(weights);
+        writeReplacing(file, out -> out.write(bytes));
+        return bytes.length;
+    }
+
+    /** What {@link #writeReplacing} writes. */
+    interface Body {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /** See {@link #write}: {@code body} into {@code file} through a temporary sibling. */
+    static void writeReplacing(Path file, Body body) throws IOException {
+        Path target = Files.exists(file) ? file.toRealPath() : file; // through symbolic links
+        if (Files.exists(target) && !Files.isRegularFile(target)) {
+            try (OutputStream out = Files.newOutputStream(target)) { // a directory fails here
+                body.writeTo(out);
+            }
+            return;
+        }
+        Path name = target.getFileName();
+        if (name == null) {
+            throw new IOException("not a file name: " + file);
+        }
+        // A plain new file, not Files.createTempFile: the model gets the umask's permissions.
+        Path tmp = target.resolveSibling("." + name + "." + Long.toHexString(System.nanoTime())
+                + ".part");
+        try {
+            try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE)) {
+                body.writeTo(out);
+            }
+            try {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING,
+                        StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp); // gone already unless something failed
+        }
     }
 
     /** The model as protobuf records. */

@@ -41,4 +41,12 @@ class OnnxExportCommandTest {
         assertEquals(2, run(err, "--from", bad.toString(), "-o", dir.resolve("x.onnx").toString()));
         assertTrue(err.toString().contains("bad.onnx"), err.toString());
     }
+
+    /** An empty -o used to be taken as the working directory ("cannot write : Is a directory"). */
+    @Test
+    void anEmptyOutputNameIsAUsageError() {
+        StringWriter err = new StringWriter();
+        assertEquals(2, run(err, "-a", "0.35", "-r", "32", "-k", "5", "-o", ""));
+        assertTrue(err.toString().contains("-o/--output is empty"), err.toString());
+    }
 }

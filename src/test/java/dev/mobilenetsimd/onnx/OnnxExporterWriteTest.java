@@ -1,0 +1,92 @@
+package dev.mobilenetsimd.onnx;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mobilenetsimd.ModelConfig;
+import dev.mobilenetsimd.Padding;
+import dev.mobilenetsimd.Weights;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** How {@link OnnxExporter#write} puts a model on disk. */
+class OnnxExporterWriteTest {
+    private static final Weights WEIGHTS =
+            Weights.random(new ModelConfig(0.35, 32, 5, Padding.TF_SAME), 9);
+
+    private static List<String> names(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(f -> f.getFileName().toString()).sorted().collect(Collectors.toList());
+        }
+    }
+
+    /**
+     * A write that fails midway (here after half the model, as on a full disk) leaves the previous
+     * file as it was and no temporary file; writing in place used to leave a truncated model.
+     */
+    @Test
+    void aWriteThatFailsMidwayLeavesThePreviousFile(@TempDir Path dir) throws IOException {
+        Path model = dir.resolve("model.onnx");
+        byte[] before = "the previous model".getBytes(StandardCharsets.UTF_8);
+        Files.write(model, before);
+        byte[] bytes = OnnxExporter.toBytes(WEIGHTS);
+        IOException e = assertThrows(IOException.class, () -> OnnxExporter.writeReplacing(model,
+                out -> {
+                    out.write(bytes, 0, bytes.length / 2);
+                    throw new IOException("No space left on device (simulated)");
+                }));
+        assertTrue(e.getMessage().contains("simulated"), e.getMessage());
+        assertArrayEquals(before, Files.readAllBytes(model));
+        assertEquals(List.of("model.onnx"), names(dir));
+    }
+
+    @Test
+    void writesNewAndReplacedFilesWhole(@TempDir Path dir) throws IOException {
+        byte[] bytes = OnnxExporter.toBytes(WEIGHTS);
+        Path model = dir.resolve("model.onnx");
+        assertEquals(bytes.length, OnnxExporter.write(WEIGHTS, model));
+        assertArrayEquals(bytes, Files.readAllBytes(model));
+        Files.write(model, new byte[bytes.length * 2]); // a longer file is replaced, not overwritten
+        assertEquals(bytes.length, OnnxExporter.write(WEIGHTS, model));
+        assertArrayEquals(bytes, Files.readAllBytes(model));
+        assertEquals(List.of("model.onnx"), names(dir));
+    }
+
+    /** A symbolic link stays one, and its target gets the model. */
+    @Test
+    void writesThroughASymbolicLink(@TempDir Path dir) throws IOException {
+        Path real = Files.createDirectory(dir.resolve("real")).resolve("model.onnx");
+        Files.write(real, new byte[] {1, 2, 3});
+        Path link = dir.resolve("link.onnx");
+        try {
+            Files.createSymbolicLink(link, real);
+        } catch (UnsupportedOperationException | IOException e) {
+            return; // no symbolic links on this file system
+        }
+        byte[] bytes = OnnxExporter.toBytes(WEIGHTS);
+        OnnxExporter.write(WEIGHTS, link);
+        assertTrue(Files.isSymbolicLink(link));
+        assertArrayEquals(bytes, Files.readAllBytes(real));
+        assertEquals(List.of("model.onnx"), names(real.getParent()));
+    }
+
+    /** A device is written in place (renaming onto it would replace the device itself). */
+    @Test
+    void writesToADeviceInPlace() throws IOException {
+        Path devNull = Path.of("/dev/null");
+        if (!Files.exists(devNull) || Files.isRegularFile(devNull)) {
+            return; // not a Unix-like system
+        }
+        assertEquals(OnnxExporter.toBytes(WEIGHTS).length, OnnxExporter.write(WEIGHTS, devNull));
+        assertTrue(Files.exists(devNull) && !Files.isRegularFile(devNull));
+    }
+}
