@@ -30,7 +30,12 @@ public final class MobileNetV2 {
         this.network = network;
     }
 
-    /** The fused network on the fastest available backend ({@link KernelSets#best()}). */
+    /**
+     * The fused network on the fastest available backend ({@link KernelSets#best()}).
+     *
+     * @throws IllegalArgumentException if the weights belong to another configuration (see the
+     *                                  four-argument form)
+     */
     public static MobileNetV2 create(ModelConfig config, Weights weights) {
         return create(config, weights, KernelSets.best(), ExecutionMode.FUSED);
     }

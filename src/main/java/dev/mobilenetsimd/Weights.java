@@ -86,16 +86,25 @@ public final class Weights {
                 + layers.stream().map(Layer::name).toList());
     }
 
-    /** The live kernel array of layer {@code index} (canonical layout). */
+    /**
+     * The live kernel array of layer {@code index} (canonical layout).
+     *
+     * @throws IllegalArgumentException unless {@code 0 <= index < layers().size()}
+     */
     public float[] kernel(int index) { return kernels[checkIndex(index)]; }
 
-    /** The live bias array of layer {@code index}. */
+    /**
+     * The live bias array of layer {@code index}.
+     *
+     * @throws IllegalArgumentException unless {@code 0 <= index < layers().size()}
+     */
     public float[] bias(int index) { return biases[checkIndex(index)]; }
 
     /**
      * Copies a kernel and bias into slot {@code index}.
      *
-     * @throws IllegalArgumentException if a length does not match the layer, or a value is not finite
+     * @throws IllegalArgumentException if the index is not a layer's, a length does not match the
+     *                                  layer, or a value is not finite
      */
     public void set(int index, float[] kernel, float[] bias) {
         Layer l = layers.get(checkIndex(index));
