@@ -36,9 +36,34 @@ final class TfliteReader {
         }
     }
 
+    /**
+     * Bytes the reader may still copy out of the file into arrays and strings. Tables may share a
+     * vector (many tensors pointing to one shape), so a small hostile file could make the reader
+     * copy one vector over and over until the heap ran out; a real model copies each of its
+     * vectors about once, a small part of the file.
+     */
+    private static final class Budget {
+        long left;
+
+        Budget(int fileBytes) {
+            this.left = 2L * fileBytes + (1 << 20);
+        }
+
+        void take(long n, long elemSize) {
+            left -= n * elemSize;
+            if (left < 0) {
+                throw new Corrupt("its tables share the same data over and over (more than twice"
+                        + " the file's size read out of it): not a model a converter writes");
+            }
+        }
+    }
+
     /** A flatbuffer table with bounds-checked field access. */
     private static final class Node extends Table {
-        Node(ByteBuffer bb, int pos, String what) {
+        private final Budget budget;
+
+        Node(ByteBuffer bb, int pos, String what, Budget budget) {
+            this.budget = budget;
             if (pos < 0 || pos > bb.limit() - 4) {
                 throw new Corrupt(what + " table offset " + pos + " lies outside the " + bb.limit() + "-byte file");
             }
@@ -106,7 +131,14 @@ final class TfliteReader {
 
         Node table(int id, String what) {
             int t = target(id);
-            return t < 0 ? null : new Node(bb, t, what);
+            return t < 0 ? null : new Node(bb, t, what, budget);
+        }
+
+        /** As {@link #vector(int, int, int[])}, for elements copied out (charged to the budget). */
+        private int copied(int id, int elemSize, int[] len) {
+            int p = vector(id, elemSize, len);
+            budget.take(len[0], elemSize);
+            return p;
         }
 
         /** Start of the elements of vector field {@code id}, checking they fit; length in {@code len[0]}. */
@@ -127,7 +159,7 @@ final class TfliteReader {
 
         int[] ints(int id) {
             int[] n = new int[1];
-            int p = vector(id, 4, n);
+            int p = copied(id, 4, n);
             int[] a = new int[n[0]];
             for (int i = 0; i < a.length; i++) {
                 a[i] = bb.getInt(p + 4 * i);
@@ -137,7 +169,7 @@ final class TfliteReader {
 
         float[] floats(int id) {
             int[] n = new int[1];
-            int p = vector(id, 4, n);
+            int p = copied(id, 4, n);
             float[] a = new float[n[0]];
             for (int i = 0; i < a.length; i++) {
                 a[i] = bb.getFloat(p + 4 * i);
@@ -147,7 +179,7 @@ final class TfliteReader {
 
         long[] longs(int id) {
             int[] n = new int[1];
-            int p = vector(id, 8, n);
+            int p = copied(id, 8, n);
             long[] a = new long[n[0]];
             for (int i = 0; i < a.length; i++) {
                 a[i] = bb.getLong(p + 8 * i);
@@ -170,6 +202,7 @@ final class TfliteReader {
             if (b == null) {
                 return "";
             }
+            budget.take(b.remaining(), 1);
             byte[] a = new byte[b.remaining()];
             b.get(a);
             // Decoding with replacement: a damaged name must not stop the import on its own.
@@ -179,6 +212,7 @@ final class TfliteReader {
         List<Node> tables(int id, String what) {
             int[] n = new int[1];
             int p = vector(id, 4, n);
+            budget.take(n[0], 4); // each entry a Node object, however often it repeats one table
             List<Node> list = new ArrayList<>(n[0]);
             for (int i = 0; i < n[0]; i++) {
                 int slot = p + 4 * i;
@@ -186,7 +220,7 @@ final class TfliteReader {
                 if (t > bb.limit() - 4) {
                     throw new Corrupt(what + " " + i + " points outside the file");
                 }
-                list.add(new Node(bb, (int) t, what + " " + i));
+                list.add(new Node(bb, (int) t, what + " " + i, budget));
             }
             return list;
         }
@@ -221,7 +255,7 @@ final class TfliteReader {
     }
 
     private static TfliteGraph decode(ByteBuffer bb) throws ModelFormatException {
-        Node model = new Node(bb, bb.getInt(0), "Model");
+        Node model = new Node(bb, bb.getInt(0), "Model", new Budget(bb.limit()));
         int version = model.int32(0, 0);
         if (version != 3) {
             throw new ModelFormatException("unsupported TensorFlow Lite schema version " + version

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.google.flatbuffers.FlatBufferBuilder;
 import dev.mobilenetsimd.testdata.RealData;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -129,5 +130,43 @@ class TfliteCorruptFileTest {
             }
         }
         System.out.println("flipped-byte trials rejected with ModelFormatException: " + rejected + " of 40");
+    }
+
+    /**
+     * A 2 MB file whose 250,000 tensors all point to one table with a 250,000-entry shape: read
+     * naively that is 250 GB of shape arrays, and the import died of an OutOfMemoryError. The
+     * reader now stops once it has copied more than twice the file's size.
+     */
+    @Test
+    void tablesSharingOneLargeVectorAreRefusedNotReadOverAndOver() {
+        int n = 250_000;
+        FlatBufferBuilder fb = new FlatBufferBuilder(1 << 20);
+        fb.startVector(4, n, 4);
+        for (int i = 0; i < n; i++) {
+            fb.addInt(1);
+        }
+        int shape = fb.endVector();
+        fb.startTable(5);
+        fb.addOffset(0, shape, 0); // Tensor.shape
+        int tensor = fb.endTable();
+        fb.startVector(4, n, 4);
+        for (int i = 0; i < n; i++) {
+            fb.addOffset(tensor); // every entry the same table
+        }
+        int tensors = fb.endVector();
+        fb.startTable(4);
+        fb.addOffset(0, tensors, 0); // SubGraph.tensors
+        int subgraph = fb.endTable();
+        int subgraphs = fb.createVectorOfTables(new int[] {subgraph});
+        fb.startTable(5);
+        fb.addInt(0, 3, 0); // Model.version
+        fb.addOffset(2, subgraphs, 0);
+        int model = fb.endTable();
+        fb.finish(model, "TFL3");
+        byte[] file = fb.sizedByteArray();
+        ModelFormatException e = assertThrows(ModelFormatException.class,
+                () -> TfliteModel.read(file));
+        assertTrue(e.getMessage().startsWith("corrupt or truncated TensorFlow Lite file: its tables"
+                + " share the same data over and over"), e.getMessage());
     }
 }
