@@ -24,7 +24,9 @@ public enum Padding {
             throw new IllegalArgumentException("input size " + in + ", stride " + stride
                     + ": both must be at least 1");
         }
-        return this == SYMMETRIC ? (in + 2 - 3) / stride + 1 : (in + stride - 1) / stride;
+        // in long: in + stride - 1 overflowed for sizes near Integer.MAX_VALUE (a negative size)
+        return (int) (this == SYMMETRIC ? (in - 1L) / stride + 1
+                : ((long) in + stride - 1) / stride);
     }
 
     /**
@@ -37,8 +39,8 @@ public enum Padding {
         if (this == SYMMETRIC) {
             return 1;
         }
-        int total = Math.max((outputSize(in, stride) - 1) * stride + 3 - in, 0);
-        return total / 2;
+        long total = Math.max((outputSize(in, stride) - 1L) * stride + 3 - in, 0);
+        return (int) (total / 2);
     }
 
     /**

@@ -208,6 +208,18 @@ class PublicApiArgumentsTest {
         }
     }
 
+    /** Sizes near Integer.MAX_VALUE: in + stride - 1 overflowed into a negative output size. */
+    @Test
+    void paddingHelpersDoNotOverflowOnLargeSizes() {
+        int max = Integer.MAX_VALUE;
+        assertEquals(1 << 30, Padding.TF_SAME.outputSize(max, 2)); // ceil((2^31 - 1) / 2)
+        assertEquals(1, Padding.TF_SAME.outputSize(max - 1, max));
+        assertEquals(0, Padding.TF_SAME.before(max - 1, max)); // one window, no padding needed
+        assertEquals(1, Padding.TF_SAME.before(max, 1));
+        assertEquals(max, Padding.SYMMETRIC.outputSize(max, 1));
+        assertEquals(1 << 30, Padding.SYMMETRIC.outputSize(max, 2));
+    }
+
     @Test
     void unknownNames() {
         for (String name : new String[] {null, "", "gpu", "vector-512", " scalar"}) {
