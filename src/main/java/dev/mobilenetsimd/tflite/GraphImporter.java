@@ -472,7 +472,14 @@ final class GraphImporter {
             if (o.padding() != TfliteGraph.PAD_VALID) {
                 throw notMobileNet(op.describe() + " pads twice (a PAD and SAME padding)");
             }
-            int h = in.shape()[1], w = in.shape()[2];
+            int[] ps = in.shape();
+            if (ps.length != 4 || ps[1] < 1 || ps[2] < 1) {
+                // read below as [1, h, w, c]: an ArrayIndexOutOfBounds or Padding's
+                // IllegalArgumentException escaped the import
+                throw notMobileNet("the PAD before " + op.describe() + " pads " + in.describe()
+                        + "; expected a 4-D input [1, height, width, channels] of at least 1x1");
+            }
+            int h = ps[1], w = ps[2];
             for (Padding p : Padding.values()) {
                 // Same zeros before the image, and the same output size (extra zeros after are unused).
                 if (explicitPad[0] == p.before(h, stride) && explicitPad[2] == p.before(w, stride)

@@ -10,6 +10,8 @@ import dev.mobilenetsimd.Padding;
 import dev.mobilenetsimd.Weights;
 import dev.mobilenetsimd.image.InputNormalization;
 import dev.mobilenetsimd.plan.Layer;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -104,6 +106,42 @@ class TfliteSyntheticModelTest {
         v.wrongChannelsInBlock = 4;   // block 4's output claims 8 channels too many
         String msg = failure(weights(0.35, 32, 10, Padding.TF_SAME), v);
         assertTrue(msg.contains("should have shape") || msg.contains("input channels"), msg);
+    }
+
+    /**
+     * Every [1, h, w, c] shape of a model with explicit PADs, emptied or given a height of 0 or
+     * -7: the import succeeds (a shape it does not rely on) or fails with a ModelFormatException.
+     * A PAD's input read as [1, h, w, c] failed with ArrayIndexOutOfBoundsException (empty shape)
+     * or Padding's IllegalArgumentException (height below 1).
+     */
+    @Test
+    void damagedShapesBeforeAPadAreModelFormatErrors() {
+        TfliteWriter.Variant v = new TfliteWriter.Variant();
+        v.explicitPad = true;
+        byte[] file = TfliteWriter.mobileNet(weights(0.35, 32, 7, Padding.TF_SAME), v);
+        ByteBuffer bb = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
+        int shapes = 0;
+        for (int i = 0; i + 20 <= file.length; i += 4) {
+            if (bb.getInt(i) != 4 || bb.getInt(i + 4) != 1 || bb.getInt(i + 8) < 1
+                    || bb.getInt(i + 8) > 32 || bb.getInt(i + 16) < 1) {
+                continue;
+            }
+            shapes++;
+            for (int[] edit : new int[][] {{0, 0}, {8, 0}, {8, -7}}) { // {offset, value}
+                byte[] bad = file.clone();
+                ByteBuffer.wrap(bad).order(ByteOrder.LITTLE_ENDIAN)
+                        .putInt(i + edit[0], edit[1]);
+                try {
+                    TfliteModel.read(bad);
+                } catch (ModelFormatException e) {
+                    assertTrue(e.getMessage() != null && !e.getMessage().isBlank());
+                } catch (RuntimeException e) {
+                    throw new AssertionError("shape vector at " + i + ", int at +" + edit[0]
+                            + " set to " + edit[1] + ": " + e, e);
+                }
+            }
+        }
+        assertTrue(shapes > 40, shapes + " shape vectors found");
     }
 
     @Test
