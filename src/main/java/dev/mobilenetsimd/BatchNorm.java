@@ -23,8 +23,8 @@ public final class BatchNorm {
      * @return the folded bias
      * @throws NullPointerException     if an argument other than {@code bias} is null
      * @throws IllegalArgumentException if the lengths disagree, {@code variance + eps} is not
-     *                                  positive, or a folded value is not finite; the kernel is then
-     *                                  left unchanged
+     *                                  positive, or a folded value (kernel or bias) is not finite;
+     *                                  the kernel is then left unchanged
      */
     public static float[] fold(float[] kernel, float[] bias, float[] gamma, float[] beta,
                                float[] mean, float[] variance, float eps) {
@@ -66,6 +66,15 @@ public final class BatchNorm {
                 throw new IllegalArgumentException("channel " + i + ": gamma " + gamma[i] + ", beta "
                         + beta[i] + ", mean " + mean[i] + ", variance " + variance[i] + ", bias " + b
                         + " fold to scale " + scale[i] + " and bias " + folded[i] + ": must be finite");
+            }
+        }
+        // The folded kernel too: a large weight times a large scale became +-Infinity (and a NaN
+        // weight stayed NaN) in the kernel without an exception.
+        for (int i = 0; i < kernel.length; i++) {
+            if (!Float.isFinite(kernel[i] * scale[i % c])) {
+                throw new IllegalArgumentException("kernel[" + i + "] = " + kernel[i]
+                        + " times channel " + (i % c) + "'s scale " + scale[i % c] + " is "
+                        + kernel[i] * scale[i % c] + ": the folded kernel must be finite");
             }
         }
         for (int i = 0; i < kernel.length; i++) {

@@ -312,6 +312,26 @@ class PublicApiArgumentsTest {
         assertArrayEquals(new float[] {1f, 2f, 3f, 4f}, kernel);
     }
 
+    /**
+     * The folded kernel must be finite too, as the Javadoc says of every folded value: a large
+     * weight times a large scale became Infinity, and a NaN weight stayed, without an exception.
+     */
+    @Test
+    void batchNormFoldRejectsANonFiniteFoldedKernelWithoutTouchingIt() {
+        float[] be = {0f, 0f}, m = {0f, 0f}, v = {1f, 1f};
+        float[] big = {1f, 2f, 3e38f, 4f};
+        float[] bigOrig = big.clone();
+        fails(IllegalArgumentException.class,
+                () -> BatchNorm.fold(big, null, new float[] {10f, 1f}, be, m, v, 0f),
+                "kernel[2] = 3.0E38", "channel 0", "finite");
+        assertArrayEquals(bigOrig, big, "a rejected fold modified the kernel");
+        float[] nan = {1f, Float.NaN, 3f, 4f};
+        fails(IllegalArgumentException.class,
+                () -> BatchNorm.fold(nan, null, new float[] {1f, 1f}, be, m, v, 0f),
+                "kernel[1] = NaN");
+        assertArrayEquals(new float[] {1f, Float.NaN, 3f, 4f}, nan);
+    }
+
     // ---- packers of both backends ------------------------------------------------------------------
 
     @Test
