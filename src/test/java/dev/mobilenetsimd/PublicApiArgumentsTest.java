@@ -16,6 +16,8 @@ import dev.mobilenetsimd.kernels.KernelSet;
 import dev.mobilenetsimd.kernels.KernelSets;
 import dev.mobilenetsimd.plan.ExecutionMode;
 import dev.mobilenetsimd.plan.ExecutionPlan;
+import dev.mobilenetsimd.runtime.CompiledNetwork;
+import dev.mobilenetsimd.runtime.IntraOpPool;
 import dev.mobilenetsimd.tflite.ModelFormatException;
 import dev.mobilenetsimd.tflite.TfliteModel;
 import java.io.IOException;
@@ -330,6 +332,39 @@ class PublicApiArgumentsTest {
                 () -> BatchNorm.fold(nan, null, new float[] {1f, 1f}, be, m, v, 0f),
                 "kernel[1] = NaN");
         assertArrayEquals(new float[] {1f, Float.NaN, 3f, 4f}, nan);
+    }
+
+    /**
+     * CompiledNetwork, the runtime's public entry: a short arena failed deep inside a kernel
+     * (ArrayIndexOutOfBounds or a vector mask's range check), and weights of another width
+     * multiplier as "weights has 768 floats; expected 384", naming neither layer nor model.
+     */
+    @Test
+    void compiledNetworkChecksItsArenaAndWeights() {
+        ExecutionPlan plan = ExecutionPlan.build(CFG);
+        ModelConfig wider = new ModelConfig(0.5, 32, 7, Padding.TF_SAME);
+        fails(IllegalArgumentException.class, () -> CompiledNetwork.compile(plan,
+                Weights.random(wider, 1), KernelSets.scalar()), "weights are for",
+                "block2.project");
+        fails(NullPointerException.class, () -> CompiledNetwork.compile(null,
+                Weights.random(CFG, 1), KernelSets.scalar()), "plan");
+        for (KernelSet k : List.of(KernelSets.scalar(), KernelSets.vector())) {
+            CompiledNetwork net = CompiledNetwork.compile(plan, Weights.random(CFG, 1), k);
+            String need = "needs at least " + plan.arenaFloats();
+            float[] shortArena = new float[plan.arenaFloats() - 1];
+            fails(IllegalArgumentException.class, () -> net.run(shortArena), need);
+            fails(IllegalArgumentException.class, () -> net.runStep(0, shortArena), need);
+            fails(IllegalArgumentException.class,
+                    () -> net.runSteps(0, 1, new float[0], null), need);
+            fails(NullPointerException.class, () -> net.run(null), "arena");
+            try (IntraOpPool pool = new IntraOpPool(2, plan.arenaFloats(),
+                    plan.workerScratchOffset(), plan.workerScratchFloats())) {
+                // the plan's arena alone, without the worker's scratch copy
+                fails(IllegalArgumentException.class,
+                        () -> net.run(new float[plan.arenaFloats()], pool), "2 threads");
+            }
+            assertDoesNotThrow(() -> net.run(new float[plan.arenaFloats()]));
+        }
     }
 
     // ---- packers of both backends ------------------------------------------------------------------

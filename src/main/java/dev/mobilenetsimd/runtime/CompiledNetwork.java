@@ -42,8 +42,23 @@ public final class CompiledNetwork {
         this.denseParts = denseParts;
     }
 
-    /** Packs {@code weights} for {@code kernels} and binds every step of {@code plan}. */
+    /**
+     * Packs {@code weights} for {@code kernels} and binds every step of {@code plan}.
+     *
+     * @throws IllegalArgumentException if the weights' layers do not have the plan's shapes
+     *                                  (another width multiplier or class count)
+     */
     public static CompiledNetwork compile(ExecutionPlan plan, Weights weights, KernelSet kernels) {
+        Objects.requireNonNull(plan, "plan");
+        Objects.requireNonNull(weights, "weights");
+        Objects.requireNonNull(kernels, "kernels");
+        for (Layer l : plan.layers()) { // the packers' message named neither layer nor model
+            if (weights.kernel(l.index()).length != l.kernelLength()) {
+                throw new IllegalArgumentException("weights are for " + weights.config() + ", but "
+                        + l.name() + " of the plan for " + plan.config() + " needs "
+                        + l.kernelLength() + " weights, not " + weights.kernel(l.index()).length);
+            }
+        }
         PackedWeights[] packed = new PackedWeights[plan.layers().size()];
         PackedWeights[] denseParts = null;
         for (Layer l : plan.layers()) {
@@ -151,8 +166,14 @@ public final class CompiledNetwork {
         return new CompiledNetwork(plan, kernels, ops.toArray(new Op[0]), packed, denseParts);
     }
 
-    /** Runs every step on {@code arena} (input already at {@link ExecutionPlan#inputOffset()}). */
+    /**
+     * Runs every step on {@code arena} (input already at {@link ExecutionPlan#inputOffset()}).
+     *
+     * @throws IllegalArgumentException if the arena is shorter than
+     *                                  {@link ExecutionPlan#arenaFloats()}
+     */
     public void run(float[] arena) {
+        checkArena(arena, null);
         for (Op op : ops) {
             op.run(arena);
         }
@@ -162,7 +183,10 @@ public final class CompiledNetwork {
      * Runs every step, each split across {@code pool}'s threads where the step allows it (fused
      * blocks, the stem, the last 1x1 convolution and the classifier; a block run layer by layer
      * one layer at a time); {@code pool == null} runs serially. The arena must hold the pool's
-     * scratch copies too. Bitwise the same result as {@link #run}.
+     * scratch copies too ({@link IntraOpPool#arenaFloats}). Bitwise the same result as
+     * {@link #run}.
+     *
+     * @throws IllegalArgumentException if the arena is too short for the plan and the pool
      */
     public void run(float[] arena, IntraOpPool pool) {
         if (pool == null) {
@@ -179,6 +203,7 @@ public final class CompiledNetwork {
      */
     public void runSteps(int from, int to, float[] arena, IntraOpPool pool) {
         Objects.checkFromToIndex(from, to, ops.length);
+        checkArena(arena, pool);
         for (int i = from; i < to; i++) {
             if (pool != null && phases[i] != null) {
                 for (Op phase : phases[i]) {
@@ -200,7 +225,24 @@ public final class CompiledNetwork {
 
     /** Runs only step {@code index} (for per-block benchmarks and tests). */
     public void runStep(int index, float[] arena) {
+        Objects.checkIndex(index, ops.length);
+        checkArena(arena, null);
         ops[index].run(arena);
+    }
+
+    /**
+     * Checks the arena's length once per call: a short one failed deep inside a kernel
+     * (ArrayIndexOutOfBounds, or a vector mask's range check) after some steps had run.
+     */
+    private void checkArena(float[] arena, IntraOpPool pool) {
+        Objects.requireNonNull(arena, "arena");
+        long need = pool == null ? plan.arenaFloats() : IntraOpPool.arenaFloats(pool.threads(),
+                plan.arenaFloats(), plan.workerScratchFloats());
+        if (arena.length < need) {
+            throw new IllegalArgumentException("arena of " + arena.length + " floats; "
+                    + plan.config() + (pool == null ? "" : " on " + pool.threads() + " threads")
+                    + " needs at least " + need);
+        }
     }
 
     /** The plan this network was compiled from. */
