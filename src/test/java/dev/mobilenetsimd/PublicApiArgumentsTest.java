@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mobilenetsimd.image.Classification;
 import dev.mobilenetsimd.image.Classifier;
 import dev.mobilenetsimd.image.ImageDecoder;
 import dev.mobilenetsimd.image.InputNormalization;
@@ -406,6 +407,29 @@ class PublicApiArgumentsTest {
     }
 
     // ---- TFLite and image API ----------------------------------------------------------------------
+
+    /**
+     * Null arguments to the image helpers are named: they failed with the JVM's own messages from
+     * inside ('Cannot read the array length because "<local3>" is null', 'Cannot invoke
+     * "RgbImage.width()" because "src" is null').
+     */
+    @Test
+    void imageHelpersNameANullArgument() {
+        fails(NullPointerException.class, () -> PillowResize.bilinear(null, 2, 2),
+                "image to resize");
+        fails(NullPointerException.class, () -> ImageDecoder.toRgb(null), "image is null");
+        fails(NullPointerException.class, () -> InputNormalization.minusOneToOne().apply(null),
+                "pixels are null");
+        fails(NullPointerException.class, () -> Classification.softmax(null), "logits are null");
+        fails(NullPointerException.class, () -> Classification.topK(null, 3), "values are null");
+        MobileNetV2 model = MobileNetV2.create(CFG, Weights.random(CFG, 3));
+        try (Classifier c = new Classifier(model, InputNormalization.minusOneToOne(),
+                Labels.none())) {
+            fails(NullPointerException.class, () -> c.classify((RgbImage) null), "image is null");
+            fails(NullPointerException.class,
+                    () -> c.classify((java.awt.image.BufferedImage) null), "image is null");
+        }
+    }
 
     @Test
     void tfliteLoadRejectsNullMissingAndGarbage(@TempDir Path dir) throws IOException {

@@ -21,8 +21,13 @@ public record Classification(List<Prediction> top, float[] probabilities, long i
         return top.get(0);
     }
 
-    /** Numerically stable softmax of {@code logits} (computed in double, returned as floats). */
+    /**
+     * Numerically stable softmax of {@code logits} (computed in double, returned as floats).
+     *
+     * @throws NullPointerException if {@code logits} is null
+     */
     public static float[] softmax(float[] logits) {
+        java.util.Objects.requireNonNull(logits, "logits are null");
         double max = Double.NEGATIVE_INFINITY;
         for (float v : logits) {
             max = Math.max(max, v);
@@ -40,8 +45,14 @@ public record Classification(List<Prediction> top, float[] probabilities, long i
         return p;
     }
 
-    /** Indices of the {@code k} largest values of {@code values}, largest first (ties: lower index first). */
+    /**
+     * Indices of the {@code k} largest values of {@code values}, largest first (ties: lower index
+     * first).
+     *
+     * @throws NullPointerException if {@code values} is null
+     */
     public static int[] topK(float[] values, int k) {
+        java.util.Objects.requireNonNull(values, "values are null");
         int n = Math.min(Math.max(k, 0), values.length);
         List<Integer> best = new ArrayList<>(n + 1);
         for (int i = 0; i < values.length; i++) {

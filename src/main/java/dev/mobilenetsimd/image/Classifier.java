@@ -97,6 +97,7 @@ public final class Classifier implements AutoCloseable {
 
     /** {@code image} resized to the model resolution, as the network will see it (before normalisation). */
     public RgbImage preprocess(RgbImage image) {
+        Objects.requireNonNull(image, "image is null");
         int r = network.config().resolution();
         return image.width() == r && image.height() == r ? image : PillowResize.bilinear(image, r, r);
     }

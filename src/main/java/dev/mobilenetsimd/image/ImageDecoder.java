@@ -131,9 +131,11 @@ public final class ImageDecoder {
     /**
      * Converts any {@link BufferedImage} to 8-bit RGB (see the class comment for the rules).
      *
+     * @throws NullPointerException     if {@code img} is null
      * @throws IllegalArgumentException if the image has more than {@link #MAX_PIXELS} pixels
      */
     public static RgbImage toRgb(BufferedImage img) {
+        java.util.Objects.requireNonNull(img, "image is null");
         int w = img.getWidth(), h = img.getHeight();
         if ((long) w * h > MAX_PIXELS) {
             throw new IllegalArgumentException("image " + tooLarge(w, h));

@@ -29,8 +29,13 @@ public record InputNormalization(double scale, double offset) {
         return (float) (scale * (pixel - offset));
     }
 
-    /** Normalises every byte of {@code rgb} (unsigned) into a new float array of the same length. */
+    /**
+     * Normalises every byte of {@code rgb} (unsigned) into a new float array of the same length.
+     *
+     * @throws NullPointerException if {@code rgb} is null
+     */
     public float[] apply(byte[] rgb) {
+        java.util.Objects.requireNonNull(rgb, "pixels are null");
         float[] lut = new float[256];
         for (int i = 0; i < 256; i++) {
             lut[i] = apply(i);

@@ -16,11 +16,13 @@ public final class PillowResize {
     /**
      * {@code src} resized to {@code width} x {@code height}.
      *
+     * @throws NullPointerException     if {@code src} is null
      * @throws IllegalArgumentException if the target is smaller than 1x1, or it or the
      *                                  intermediate image (the target's width x the source's
      *                                  height) has more than {@link ImageDecoder#MAX_PIXELS} pixels
      */
     public static RgbImage bilinear(RgbImage src, int width, int height) {
+        java.util.Objects.requireNonNull(src, "image to resize is null");
         if (width < 1 || height < 1) {
             throw new IllegalArgumentException("target size " + width + "x" + height + ": must be at least 1x1");
         }
