@@ -409,6 +409,20 @@ class PublicApiArgumentsTest {
     // ---- TFLite and image API ----------------------------------------------------------------------
 
     /**
+     * A labels file over {@link Labels#MAX_FILE_BYTES} (a sparse 3 GB file here) is refused by its
+     * size before reading: it failed with OutOfMemoryError "Required array size too large".
+     */
+    @Test
+    void hugeLabelsFileIsRefusedBeforeReading(@TempDir Path dir) throws IOException {
+        Path huge = dir.resolve("labels.txt");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(huge.toFile(), "rw")) {
+            f.setLength(3L << 30);
+        }
+        fails(IOException.class, () -> Labels.read(huge), huge + ": 3221225472 bytes, more than"
+                + " the 268435456 a labels file");
+    }
+
+    /**
      * Null arguments to the image helpers are named: they failed with the JVM's own messages from
      * inside ('Cannot read the array length because "<local3>" is null', 'Cannot invoke
      * "RgbImage.width()" because "src" is null').

@@ -12,6 +12,13 @@ import java.util.List;
  * models line 0 is "background"). Classes without a line are called {@code "class <i>"}.
  */
 public final class Labels {
+    /**
+     * Largest labels file read: 256 bytes for each of
+     * {@link dev.mobilenetsimd.ModelConfig#MAX_CLASSES} classes. A larger file is not a list of
+     * labels, and one over 2 GB failed with an OutOfMemoryError ("Required array size too
+     * large") however large the heap.
+     */
+    public static final long MAX_FILE_BYTES = 256L << 20;
     private static final Labels NONE = new Labels(List.of());
     private final List<String> names;
 
@@ -43,7 +50,8 @@ public final class Labels {
     /**
      * Reads a UTF-8 text file with one label per line (trailing empty lines are ignored).
      *
-     * @throws IOException if the file cannot be read, is not a regular file or is not UTF-8 text
+     * @throws IOException if the file cannot be read, is not a regular file, has more than
+     *                     {@link #MAX_FILE_BYTES} bytes or is not UTF-8 text
      */
     public static Labels read(Path file) throws IOException {
         java.util.Objects.requireNonNull(file, "labels file path is null");
@@ -53,6 +61,11 @@ public final class Labels {
             throw new FileSystemException(file.toString(), null, (Files.isDirectory(file)
                     ? "a directory" : "not a regular file") + ", expected a text file with one"
                     + " label per line");
+        }
+        if (Files.isRegularFile(file) && Files.size(file) > MAX_FILE_BYTES) {
+            throw new FileSystemException(file.toString(), null, Files.size(file) + " bytes, more"
+                    + " than the " + MAX_FILE_BYTES + " a labels file (one label per line) may"
+                    + " have");
         }
         try {
             return parse(Files.readString(file, StandardCharsets.UTF_8));
