@@ -6,6 +6,7 @@ import dev.mobilenetsimd.plan.ExecutionMode;
 import dev.mobilenetsimd.plan.ExecutionPlan;
 import dev.mobilenetsimd.plan.Layer;
 import dev.mobilenetsimd.runtime.CompiledNetwork;
+import dev.mobilenetsimd.runtime.IntraOpPool;
 import java.util.Objects;
 
 /**
@@ -98,7 +99,7 @@ public final class MobileNetV2 {
     }
 
     /** Largest intra-op thread count a session accepts. */
-    public static final int MAX_THREADS = 256;
+    public static final int MAX_THREADS = IntraOpPool.MAX_THREADS;
 
     /** A new single-threaded session with its own arena ({@link ExecutionPlan#arenaFloats()} floats). */
     public Session newSession() {

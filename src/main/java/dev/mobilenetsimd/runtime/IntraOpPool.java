@@ -19,6 +19,8 @@ import java.util.concurrent.locks.LockSupport;
 public final class IntraOpPool implements AutoCloseable {
     /** Name prefix of the worker threads, followed by the worker's index (1 to threads - 1). */
     public static final String WORKER_NAME_PREFIX = "mobilenet-simd-worker-";
+    /** Most threads a team may have, the caller included. */
+    public static final int MAX_THREADS = 256;
     /** Spins (PAUSE instructions: roughly 10-100 µs in all) before an idle worker parks. */
     private static final int SPINS_BEFORE_PARK = 2_000;
 
@@ -33,12 +35,14 @@ public final class IntraOpPool implements AutoCloseable {
     private volatile Throwable failure;
 
     /**
-     * @param threads        threads per step, the caller included (at least 2)
+     * @param threads        threads per step, the caller included (2 to {@value #MAX_THREADS})
      * @param arenaFloats    floats of the plan's arena: worker copies of the scratch start here
      * @param scratchOffset  first float of the plan's scratch regions
      * @param scratchFloats  floats of the scratch regions, one worker's copy
-     * @throws IllegalStateException if a worker thread cannot be started (the ones already
-     *                               started are stopped)
+     * @throws IllegalArgumentException if a count is out of range, or the arena with every
+     *                                  worker's scratch would pass one Java array
+     * @throws IllegalStateException    if a worker thread cannot be started (the ones already
+     *                                  started are stopped)
      */
     public IntraOpPool(int threads, int arenaFloats, int scratchOffset, int scratchFloats) {
         this(threads, arenaFloats, scratchOffset, scratchFloats, Thread::new);
@@ -47,8 +51,18 @@ public final class IntraOpPool implements AutoCloseable {
     /** As the public constructor, with the workers made by {@code newThread} (tests). */
     IntraOpPool(int threads, int arenaFloats, int scratchOffset, int scratchFloats,
                 BiFunction<Runnable, String, Thread> newThread) {
-        if (threads < 2) {
-            throw new IllegalArgumentException("a pool needs at least 2 threads, got " + threads);
+        if (threads < 2 || threads > MAX_THREADS) {
+            throw new IllegalArgumentException("threads = " + threads + ": expected 2 to "
+                    + MAX_THREADS);
+        }
+        if (arenaFloats < 0 || scratchOffset < 0 || scratchFloats < 0) {
+            throw new IllegalArgumentException("arenaFloats " + arenaFloats + ", scratchOffset "
+                    + scratchOffset + ", scratchFloats " + scratchFloats + ": expected 0 or more");
+        }
+        long total = arenaFloats(threads, arenaFloats, scratchFloats);
+        if (total > Integer.MAX_VALUE - 8) { // the shifts are ints, and the arena one array
+            throw new IllegalArgumentException(threads + " threads need an arena of " + total
+                    + " floats, more than one Java array holds");
         }
         this.threads = threads;
         this.shifts = new int[threads];

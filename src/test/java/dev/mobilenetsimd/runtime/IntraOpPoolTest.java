@@ -127,4 +127,27 @@ class IntraOpPoolTest {
             assertFalse(t.isAlive(), t.getName() + " still running after the failed start");
         }
     }
+
+    /**
+     * Sizes the team cannot use are refused before any thread starts: negative sizes made the
+     * workers' shifts point elsewhere, and a shift past the int range wrapped around.
+     */
+    @Test
+    void refusesCountsItCannotUse() {
+        for (int[] args : new int[][] {{1, 16, 0, 16}, {IntraOpPool.MAX_THREADS + 1, 16, 0, 16},
+                {2, -16, 0, 16}, {2, 16, -1, 16}, {2, 16, 0, -16},
+                {4, 16, 0, Integer.MAX_VALUE / 2}}) {
+            List<Thread> made = new ArrayList<>();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> new IntraOpPool(args[0], args[1], args[2], args[3], (task, name) -> {
+                        Thread t = new Thread(task, name);
+                        made.add(t);
+                        return t;
+                    }), Arrays.toString(args));
+            assertTrue(e.getMessage().contains("expected") || e.getMessage().contains("holds"),
+                    e.getMessage());
+            assertTrue(made.isEmpty(), "threads made for " + Arrays.toString(args));
+        }
+        new IntraOpPool(IntraOpPool.MAX_THREADS, 16, 0, 16).close();
+    }
 }
