@@ -37,7 +37,19 @@ public final class ImageDecoder {
      */
     public static final long MAX_PIXELS = 178_956_970L;
 
+    /** The ImageIO format names decoded: the formats whose conversion matches Pillow's. */
+    private static final List<String> DECODED_FORMATS = List.of("jpeg", "png", "bmp");
+
     private ImageDecoder() {}
+
+    /** A file in a format ImageIO reads but this decoder does not take. */
+    private static final class UnsupportedFormatException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        UnsupportedFormatException(String message) {
+            super(message);
+        }
+    }
 
     /**
      * Decodes the image in {@code file}.
@@ -80,6 +92,13 @@ public final class ImageDecoder {
             }
             ImageReader reader = readers.next();
             try {
+                String format = reader.getFormatName().toLowerCase(Locale.ROOT);
+                if (!DECODED_FORMATS.contains(format)) {
+                    // ImageIO also reads GIF, TIFF and WBMP, whose conversion was never checked
+                    // against Pillow's: refused rather than classified by unchecked rules.
+                    throw new UnsupportedFormatException("cannot decode image " + name + ": a "
+                            + format.toUpperCase(Locale.ROOT) + " file; expected JPEG, PNG or BMP");
+                }
                 reader.setInput(stream, true, true); // as ImageIO.read
                 reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
                 width = reader.getWidth(0);
@@ -87,6 +106,8 @@ public final class ImageDecoder {
                 img = width * height > MAX_PIXELS ? null : reader.read(0);
                 // The JDK's PNG reader checks no CRC and stops at the pixels: walk the rest.
                 damage = img == null ? null : png.finish(img);
+            } catch (UnsupportedFormatException e) {
+                throw e;
             } catch (IOException | RuntimeException e) {
                 // A damaged PNG chunk often fails the reader first: name the damage instead.
                 String found = png.finishQuietly();

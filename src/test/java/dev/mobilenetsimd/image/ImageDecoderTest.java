@@ -80,6 +80,27 @@ class ImageDecoderTest {
         assertTrue(Math.abs(jpg.get(3, 3, 1) - 0x40) <= 3);
     }
 
+    /**
+     * Formats that ImageIO reads besides the three documented ones were decoded by rules never
+     * checked against Pillow's; they are refused by name.
+     */
+    @Test
+    void otherImageIoFormatsAreRefusedByName() throws IOException {
+        BufferedImage img = new BufferedImage(8, 4, BufferedImage.TYPE_BYTE_BINARY);
+        for (String format : new String[] {"gif", "tiff", "wbmp"}) {
+            Path f = dir.resolve("image." + format);
+            assertTrue(ImageIO.write(img, format, f.toFile()), "no ImageIO writer for " + format);
+            IOException e = assertThrows(IOException.class, () -> ImageDecoder.read(f));
+            assertTrue(e.getMessage().contains("expected JPEG, PNG or BMP")
+                    && e.getMessage().contains(f.toString()), e.getMessage());
+        }
+        for (String format : new String[] {"png", "bmp"}) {
+            Path f = dir.resolve("image." + format);
+            assertTrue(ImageIO.write(img, format, f.toFile()));
+            assertEquals(8, ImageDecoder.read(f).width());
+        }
+    }
+
     @Test
     void unreadableFilesGetClearErrors() throws IOException {
         Path text = dir.resolve("notes.jpg");
