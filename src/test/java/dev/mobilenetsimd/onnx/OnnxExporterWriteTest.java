@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.mobilenetsimd.ModelConfig;
 import dev.mobilenetsimd.Padding;
 import dev.mobilenetsimd.Weights;
+import dev.mobilenetsimd.plan.ExecutionPlan;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -88,5 +89,29 @@ class OnnxExporterWriteTest {
         }
         assertEquals(OnnxExporter.toBytes(WEIGHTS).length, OnnxExporter.write(WEIGHTS, devNull));
         assertTrue(Files.exists(devNull) && !Files.isRegularFile(devNull));
+    }
+
+    /**
+     * Weights just under the 2 GB a protobuf message holds, with no room left for the graph, are
+     * refused up front: the check counted the weights alone, so such a model passed it and then
+     * failed while being written, its file past what one array holds.
+     */
+    @Test
+    void sizeCheckLeavesRoomForTheGraph() {
+        ModelConfig config = null;
+        for (int classes = 95_000; classes < 110_000 && config == null; classes++) {
+            ModelConfig c = new ModelConfig(4.0, 32, classes, Padding.TF_SAME);
+            long bytes = ExecutionPlan.build(c).totalParams() * Float.BYTES;
+            if (bytes <= OnnxModel.MAX_FILE_BYTES
+                    && bytes > OnnxModel.MAX_FILE_BYTES - OnnxExporter.GRAPH_BYTES_ALLOWANCE) {
+                config = c;
+            }
+        }
+        assertTrue(config != null, "no class count puts the weights just under the limit");
+        ModelConfig nearLimit = config;
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> OnnxExporter.checkSize(nearLimit));
+        assertTrue(e.getMessage().contains("with its graph"), e.getMessage());
+        OnnxExporter.checkSize(new ModelConfig(4.0, 32, 90_000, Padding.TF_SAME));
     }
 }
