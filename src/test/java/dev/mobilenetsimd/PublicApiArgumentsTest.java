@@ -7,11 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mobilenetsimd.image.Classification;
+import dev.mobilenetsimd.image.Classification;
 import dev.mobilenetsimd.image.Classifier;
 import dev.mobilenetsimd.image.ImageDecoder;
 import dev.mobilenetsimd.image.InputNormalization;
 import dev.mobilenetsimd.image.Labels;
 import dev.mobilenetsimd.image.PillowResize;
+import dev.mobilenetsimd.image.Prediction;
 import dev.mobilenetsimd.image.RgbImage;
 import dev.mobilenetsimd.kernels.KernelSet;
 import dev.mobilenetsimd.kernels.KernelSets;
@@ -154,6 +156,20 @@ class PublicApiArgumentsTest {
             fails(IllegalArgumentException.class, () -> MobileNetV2.create(other, w),
                     "weights are for", "but the model is " + other);
         }
+    }
+
+    /** A hand-made result without classes failed later, in best(), with an index error. */
+    @Test
+    void classificationNeedsTopClasses() {
+        float[] p = {1f};
+        fails(IllegalArgumentException.class, () -> new Classification(List.of(), p, 0),
+                "no top classes");
+        fails(NullPointerException.class, () -> new Classification(null, p, 0), "top classes");
+        fails(NullPointerException.class,
+                () -> new Classification(List.of(new Prediction(0, "a", 1f)), null, 0),
+                "probabilities");
+        assertEquals(0, new Classification(List.of(new Prediction(0, "a", 1f)), p, 0).best()
+                .index());
     }
 
     private static List<String> channels(ModelConfig config) {

@@ -11,9 +11,20 @@ import java.util.List;
  * @param inferenceNanos wall time of the network run alone (no decoding or resizing)
  */
 public record Classification(List<Prediction> top, float[] probabilities, long inferenceNanos) {
-    /** Copies {@code top} into an unmodifiable list. */
+    /**
+     * Copies {@code top} into an unmodifiable list.
+     *
+     * @throws NullPointerException     if {@code top} or {@code probabilities} is null, or holds
+     *                                  null
+     * @throws IllegalArgumentException if {@code top} is empty ({@link #best} needs one class)
+     */
     public Classification {
+        java.util.Objects.requireNonNull(top, "top classes are null");
+        java.util.Objects.requireNonNull(probabilities, "probabilities are null");
         top = List.copyOf(top);
+        if (top.isEmpty()) {
+            throw new IllegalArgumentException("no top classes: expected at least one");
+        }
     }
 
     /** The most probable class. */
