@@ -204,6 +204,56 @@ class CliTest {
         }
     }
 
+    /** Runs the CLI in a JVM of its own with the given JVM options; returns status and output. */
+    private static Result runInJvm(String[] jvmOptions, String... args) throws Exception {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        java.util.List<String> command = new java.util.ArrayList<>();
+        command.add(java.toString());
+        command.addAll(Arrays.asList(jvmOptions));
+        command.addAll(Arrays.asList("-cp", System.getProperty("java.class.path"),
+                Main.class.getName()));
+        command.addAll(Arrays.asList(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), output);
+        return new Result(p.exitValue(), output, output);
+    }
+
+    private static int count(String text, String part) {
+        return text.split(java.util.regex.Pattern.quote(part), -1).length - 1;
+    }
+
+    /**
+     * Without FMA instructions the Vector API computes every fused multiply-add in software:
+     * 0.35/96 took 4.2 s per inference on the vector kernels (~25 ms on the scalar ones), and
+     * {@code auto} chose them. Now {@code auto} takes the scalar kernels with one warning saying
+     * why, and {@code vector} is refused with the reason.
+     */
+    @Test
+    void withoutHardwareFmaAutoIsScalarAndVectorIsRefused() throws Exception {
+        String[] noFma = {"--add-modules", "jdk.incubator.vector", "-XX:-UseFMA"};
+        Result r = runInJvm(noFma, "run", "-a", "0.35", "-r", "32", "-w", "0", "-n", "1");
+        assertEquals(0, r.status, r.out);
+        assertTrue(r.out.contains(" on scalar, fused blocks"), r.out);
+        assertEquals(1, count(r.out, "does not use FMA instructions"), r.out);
+        r = runInJvm(noFma, "run", "--backend", "vector", "-a", "0.35", "-r", "32", "-w", "0",
+                "-n", "1");
+        assertEquals(2, r.status, r.out);
+        assertTrue(r.out.contains("error: the vector backend needs hardware FMA"), r.out);
+        assertFalse(r.out.contains("\tat "), "no stack trace: " + r.out);
+    }
+
+    /** Without the Vector API module: the scalar kernels and exactly one warning saying what to do. */
+    @Test
+    void withoutTheVectorModuleOneWarningAndTheScalarKernels() throws Exception {
+        Result r = runInJvm(new String[0], "run", "-a", "0.35", "-r", "32", "-w", "1", "-n", "2",
+                "--threads", "2");
+        assertEquals(0, r.status, r.out);
+        assertTrue(r.out.contains(" on scalar, fused blocks, 2 threads"), r.out);
+        assertEquals(1, count(r.out, "jdk.incubator.vector is not available"), r.out);
+        assertEquals(1, count(r.out, "Start java with --add-modules jdk.incubator.vector"), r.out);
+    }
+
     @Test
     void missingFilesAreNamedWithTheReason(@TempDir Path dir) throws IOException {
         Path model = dir.resolve("absent.tflite");
