@@ -1,6 +1,7 @@
 package dev.mobilenetsimd.kernels.vector;
 
 import dev.mobilenetsimd.kernels.KernelSets;
+import java.util.logging.Logger;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -10,6 +11,8 @@ import jdk.incubator.vector.VectorSpecies;
  * fall back to slow Java code. Chosen once from the system property
  * {@value KernelSets#VECTOR_BITS_PROPERTY}: {@code 128} (NEON-sized), {@code 256} (AVX2-sized),
  * {@code 512} (AVX-512-sized) or {@code preferred} (the default: the widest this CPU runs well).
+ * A width past the JVM's widest vectors (the CPU's, or {@code -XX:MaxVectorSize}) still runs,
+ * correctly but as slow Java code, so it is warned about once.
  */
 final class VectorWidth {
     static final VectorSpecies<Float> SPECIES = choose(System.getProperty(KernelSets.VECTOR_BITS_PROPERTY, "preferred"));
@@ -53,6 +56,23 @@ final class VectorWidth {
     }
 
     private static VectorSpecies<Float> choose(String bits) {
+        VectorSpecies<Float> species = species(bits);
+        int widest = FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        if (species.vectorBitSize() > widest) {
+            // C2 intrinsifies no species wider than the preferred one: every vector operation
+            // then runs as Java code (0.35/96: 18 ms at 512 bits with -XX:MaxVectorSize=16,
+            // 0.73 ms at 128). Kept rather than refused, as the kernel tests run every width on
+            // any machine; a user timing it must not take it for the width's speed.
+            Logger.getLogger(VectorWidth.class.getName()).warning("-D"
+                    + KernelSets.VECTOR_BITS_PROPERTY + "=" + bits.trim() + " is wider than the "
+                    + widest + "-bit vectors this JVM compiles (the CPU's, or -XX:MaxVectorSize):"
+                    + " the vector kernels run as slow Java code, tens of times slower. Use "
+                    + widest + " or less, or preferred.");
+        }
+        return species;
+    }
+
+    private static VectorSpecies<Float> species(String bits) {
         switch (bits.trim()) {
             case "preferred":
             case "":

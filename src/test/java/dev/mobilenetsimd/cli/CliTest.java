@@ -243,6 +243,26 @@ class CliTest {
         assertFalse(r.out.contains("\tat "), "no stack trace: " + r.out);
     }
 
+    /**
+     * A width past the JVM's widest vectors runs as Java code, tens of times slower: it was
+     * silent, and is now warned about once (and not at a width the JVM compiles).
+     */
+    @Test
+    void aVectorWidthPastTheJvmsIsWarnedAboutOnce() throws Exception {
+        String[] args = {"run", "-a", "0.35", "-r", "32", "-w", "0", "-n", "1", "--threads", "2"};
+        Result r = runInJvm(new String[] {"--add-modules", "jdk.incubator.vector",
+                "-XX:MaxVectorSize=16", "-Dmobilenet.vectorBits=256"}, args);
+        assertEquals(0, r.status, r.out);
+        assertTrue(r.out.contains(" on vector-256, fused blocks"), r.out);
+        assertEquals(1, count(r.out, "-Dmobilenet.vectorBits=256 is wider than the 128-bit"
+                + " vectors this JVM compiles"), r.out);
+        r = runInJvm(new String[] {"--add-modules", "jdk.incubator.vector",
+                "-XX:MaxVectorSize=16", "-Dmobilenet.vectorBits=128"}, args);
+        assertEquals(0, r.status, r.out);
+        assertTrue(r.out.contains(" on vector-128, fused blocks"), r.out);
+        assertFalse(r.out.contains("is wider than"), r.out);
+    }
+
     /** Without the Vector API module: the scalar kernels and exactly one warning saying what to do. */
     @Test
     void withoutTheVectorModuleOneWarningAndTheScalarKernels() throws Exception {
