@@ -341,7 +341,11 @@ if [ "$mode" = report ]; then
   exit 0
 fi
 profile=$mode
-[ "$mode" = list ] && profile=${2:?usage: bench/run.sh list quick|full}
+[ "$mode" = list ] && profile=${2:-}
+case "$profile" in
+  quick|full) ;;
+  *) log "list: expected a profile, quick or full, got '$profile'"; exit 2 ;; # was: full's list
+esac
 
 # ---- the profiles ----------------------------------------------------------------------------------
 # Each run: "jdk|file name|benchmark regex|JMH options". One JSON file per run.
