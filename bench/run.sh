@@ -190,6 +190,21 @@ adhoc_tool() { # out, title, flags, main class, args...
   log "written to $out"
 }
 
+# The benchmarks of bench/ as JMH names them (package.Class.method), to check an ad hoc run's
+# names before building: a misspelt one (or mode, such as 'qiuck') built the classes, then JMH
+# found nothing to run and left an empty JSON file in reports/adhoc.
+bench_names() {
+  local f cls
+  while IFS= read -r f; do
+    cls=${f#bench/}; cls=${cls%.java}; cls=${cls//\//.}
+    awk -v cls="$cls" '/@Benchmark([^A-Za-z]|$)/ { want = 1; next }
+        want && /^[ \t]*@/ { next }
+        want && match($0, /[A-Za-z_][A-Za-z0-9_]*[ \t]*\(/) {
+          name = substr($0, RSTART, RLENGTH); sub(/[ \t]*\($/, "", name)
+          print cls "." name; want = 0 }' "$f"
+  done < <(grep -rl --include='*.java' '@Benchmark' bench)
+}
+
 # ---- ad hoc mode (the old interface) -------------------------------------------------------------
 case "${1:-quick}" in
   -h|--help)
@@ -323,6 +338,16 @@ case "${1:-quick}" in
     benches=()
     while [ $# -gt 0 ] && [ "$1" != "--" ]; do benches+=("$1"); shift; done
     [ "${1:-}" = "--" ] && shift
+    [ ${#benches[@]} -gt 0 ] || { log "no benchmark named before '--' (see --help)"; exit 2; }
+    names=$(bench_names)
+    for b in "${benches[@]}"; do
+      found=0; grep -qP -- "$b" <<< "$names" || found=$? # 2: not a regex grep knows; JMH decides
+      if [ "$found" = 1 ]; then
+        log "no benchmark of bench/ matches '$b' (a JMH regex on package.Class.method, e.g." \
+            "NetworkBench), and it is no mode (quick, full, report, list, alternate, ...: --help)"
+        exit 2
+      fi
+    done
     JAVA_HOME=${JAVA_HOME:-$JDK25_HOME}
     build_classes
     mkdir -p "$reports/adhoc"

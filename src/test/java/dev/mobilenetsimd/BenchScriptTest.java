@@ -59,4 +59,12 @@ class BenchScriptTest {
                 "list: expected a profile, quick or full, got 'bogus'");
         refused(script(dir, Map.of(), "list"), "list: expected a profile");
     }
+
+    @Test
+    void anUnknownBenchmarkOrModeIsRefusedBeforeBuilding(@TempDir Path dir) throws Exception {
+        // 'bogus' (or a misspelt mode) built the classes, then JMH found nothing
+        refused(script(dir, Map.of("JDK25_HOME", "/nonexistent"), "qiuck"),
+                "no benchmark of bench/ matches 'qiuck'");
+        assertFalse(Files.exists(dir.resolve("reports").resolve("adhoc").resolve("qiuck.json")));
+    }
 }
