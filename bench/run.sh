@@ -62,7 +62,9 @@
 #                     spread is at most BENCH_QUIET_SPREAD (default 1.05), for up to MIN minutes;
 #                     then measure anyway, and the recorded check says how long it waited
 #   JDK25_HOME, JDK17_HOME   the JDKs (defaults: /usr/lib/jvm/temurin-25-jdk-amd64,
-#                     /usr/lib/jvm/java-17-openjdk-amd64); a missing JDK's runs are skipped
+#                     /usr/lib/jvm/java-17-openjdk-amd64); a profile stops before building if
+#                     one its runs need is missing (BENCH_ONLY can leave them out); the ad hoc
+#                     modes use JAVA_HOME, else JDK25_HOME
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -190,6 +192,15 @@ adhoc_tool() { # out, title, flags, main class, args...
   log "written to $out"
 }
 
+# The JDK of the ad hoc modes (JAVA_HOME, else JDK25_HOME), checked before anything is built or
+# cleared: a missing one failed only at the first fork, after alternate had emptied its folder.
+adhoc_jdk() { # mode
+  JAVA_HOME=${JAVA_HOME:-$JDK25_HOME}
+  if [ ! -x "$JAVA_HOME/bin/java" ]; then
+    log "$1: no java at $JAVA_HOME/bin/java (set JAVA_HOME, or JDK25_HOME)"; exit 2
+  fi
+}
+
 # The benchmarks of bench/ as JMH names them (package.Class.method), to check an ad hoc run's
 # names before building: a misspelt one (or mode, such as 'qiuck') built the classes, then JMH
 # found nothing to run and left an empty JSON file in reports/adhoc.
@@ -218,7 +229,7 @@ case "${1:-quick}" in
     parse_setup steps "$setup"
     shift $(( $# < 2 ? $# : 2 ))
     [ "${1:-}" = "--" ] && shift
-    JAVA_HOME=${JAVA_HOME:-$JDK25_HOME}
+    adhoc_jdk steps
     build_classes
     adhoc_tool "$reports/adhoc/steps-$setup.md" \
         "StepProfile, $setup${setup_flags:+ ($setup_flags)}${*:+ $*}" "$setup_flags" \
@@ -229,7 +240,7 @@ case "${1:-quick}" in
     # (dev.mobilenetsimd.PairedSteps); ARGS as for it, e.g. --rounds 400.
     shift
     [ "${1:-}" = "--" ] && shift
-    JAVA_HOME=${JAVA_HOME:-$JDK25_HOME}
+    adhoc_jdk paired-steps
     build_classes
     adhoc_tool "$reports/adhoc/paired-steps.md" "PairedSteps${*:+ $*}" "" \
         dev.mobilenetsimd.PairedSteps "$@"
@@ -239,7 +250,7 @@ case "${1:-quick}" in
     # (dev.mobilenetsimd.IdleLatency); ARGS as for it, e.g. --gap 3000 --rounds 300.
     shift
     [ "${1:-}" = "--" ] && shift
-    JAVA_HOME=${JAVA_HOME:-$JDK25_HOME}
+    adhoc_jdk idle-latency
     build_classes
     adhoc_tool "$reports/adhoc/idle-latency.md" "IdleLatency${*:+ $*}" "" \
         dev.mobilenetsimd.IdleLatency "$@"
@@ -249,7 +260,7 @@ case "${1:-quick}" in
     # (dev.mobilenetsimd.ThreadSteps); ARGS as for it, e.g. --threads 2 --mode layerwise.
     shift
     [ "${1:-}" = "--" ] && shift
-    JAVA_HOME=${JAVA_HOME:-$JDK25_HOME}
+    adhoc_jdk thread-steps
     build_classes
     adhoc_tool "$reports/adhoc/thread-steps.md" "ThreadSteps${*:+ $*}" "" \
         dev.mobilenetsimd.ThreadSteps "$@"
@@ -259,7 +270,7 @@ case "${1:-quick}" in
     # (dev.mobilenetsimd.PairedModes); ARGS as for it, e.g. --rounds 200.
     shift
     [ "${1:-}" = "--" ] && shift
-    JAVA_HOME=${JAVA_HOME:-$JDK25_HOME}
+    adhoc_jdk paired
     build_classes
     out=paired
     args=("$@")
@@ -279,7 +290,7 @@ case "${1:-quick}" in
     shift
     [ "${1:-}" = "--" ] && shift
     sha=$(git rev-parse --short "$rev^{commit}") || { log "ab: '$rev' is not a revision"; exit 2; }
-    JAVA_HOME=${JAVA_HOME:-$JDK25_HOME}
+    adhoc_jdk ab
     build_classes
     tree=$(mktemp -d "${TMPDIR:-/tmp}/mobilenet-ab-$sha.XXXXXX")
     trap 'rm -rf "$tree"' EXIT
@@ -306,7 +317,7 @@ case "${1:-quick}" in
       backends+=("vector-$setup_mode"); jvm_args+=("$setup_flags")
       batches+=("$setup_batch"); schedules+=("$setup_schedule")
     done
-    JAVA_HOME=${JAVA_HOME:-$JDK25_HOME}
+    adhoc_jdk alternate
     build_classes
     out=$reports/adhoc/alternate
     [ "${setups[*]}" = "fused layerwise" ] || out=$out-${setups[0]}-vs-${setups[1]}
@@ -348,7 +359,7 @@ case "${1:-quick}" in
         exit 2
       fi
     done
-    JAVA_HOME=${JAVA_HOME:-$JDK25_HOME}
+    adhoc_jdk "${benches[0]}"
     build_classes
     mkdir -p "$reports/adhoc"
     for b in "${benches[@]}"; do
@@ -509,13 +520,23 @@ if [ "$mode" = list ]; then
 fi
 
 # ---- measure ---------------------------------------------------------------------------------------
+jdk_home() { case $1 in 25) echo "$JDK25_HOME" ;; 17) echo "$JDK17_HOME" ;; esac; }
+# Every JDK the runs need, before building and clearing reports/data: a missing JDK 25 skipped
+# nearly every run of a profile, after its data had been deleted.
+for jdk in $(printf '%s\n' "${runs[@]}" | cut -d'|' -f1 | sort -ru); do
+  if [ ! -x "$(jdk_home "$jdk")/bin/java" ]; then
+    log "JDK $jdk not found at $(jdk_home "$jdk")/bin/java (set JDK${jdk}_HOME), and $profile" \
+        "would skip its $(printf '%s\n' "${runs[@]}" | grep -c "^$jdk|") runs after clearing" \
+        "$data; to make only the others: BENCH_ONLY='jdk$([ "$jdk" = 25 ] && echo 17 || echo 25)/'"
+    exit 2
+  fi
+done
 build_classes
 if [ "${BENCH_KEEP:-}" != 1 ]; then rm -rf "$data"; fi
 mkdir -p "$data"
 check_start=$(host_check_before) # before the clock starts: elapsed is the runs' time only
 start=$(date +%s)
 
-jdk_home() { case $1 in 25) echo "$JDK25_HOME" ;; 17) echo "$JDK17_HOME" ;; esac; }
 hms() { local s=$1; printf '%d:%02d:%02d' $((s / 3600)) $((s % 3600 / 60)) $((s % 60)); }
 
 # Machine context, recorded now (the report may be regenerated elsewhere later). Runs added with

@@ -67,4 +67,23 @@ class BenchScriptTest {
                 "no benchmark of bench/ matches 'qiuck'");
         assertFalse(Files.exists(dir.resolve("reports").resolve("adhoc").resolve("qiuck.json")));
     }
+
+    @Test
+    void aMissingJdkIsNamedBeforeAnythingIsClearedOrBuilt(@TempDir Path dir) throws Exception {
+        Path alternate = dir.resolve("reports").resolve("adhoc").resolve("alternate");
+        Files.createDirectories(alternate);
+        Files.writeString(alternate.resolve("vector-fused-1.json"), "{}");
+        Files.createDirectories(dir.resolve("reports").resolve("data"));
+        Files.writeString(dir.resolve("reports").resolve("data").resolve("machine.properties"),
+                "x=1");
+        Map<String, String> noJdk25 = Map.of("JDK25_HOME", "/nonexistent");
+        // alternate emptied its folder, then failed at the first fork
+        refused(script(dir, noJdk25, "alternate", "1"),
+                "alternate: no java at /nonexistent/bin/java");
+        assertTrue(Files.exists(alternate.resolve("vector-fused-1.json")), "kept");
+        // a profile cleared reports/data, then skipped every JDK 25 run
+        refused(script(dir, noJdk25, "quick"), "JDK 25 not found at /nonexistent/bin/java");
+        assertTrue(Files.exists(dir.resolve("reports").resolve("data")
+                .resolve("machine.properties")), "kept");
+    }
 }
