@@ -263,7 +263,7 @@ class CliTest {
         assertFalse(r.out.contains("is wider than"), r.out);
     }
 
-    /** Without the Vector API module: the scalar kernels and exactly one warning saying what to do. */
+    /** Without the Vector API module: the scalar kernels, and one warning saying what to do. */
     @Test
     void withoutTheVectorModuleOneWarningAndTheScalarKernels() throws Exception {
         Result r = runInJvm(new String[0], "run", "-a", "0.35", "-r", "32", "-w", "1", "-n", "2",
