@@ -143,6 +143,22 @@ class PointwiseGemmTest {
         }
     }
 
+    @Test
+    void reluTilesAcrossRowEndsStoreEveryRowOnItsSideOfTheGap() {
+        // A ReLU6 tile that crosses a row end (gapTile) stores its first `split` pixels in one
+        // row and the rest past the gap. The test above uses full-lane widths only for some
+        // panel sizes and never meets every split; odd row widths 5..15 over 8 rows end a row
+        // after every pixel of the 4- to 7-pixel tiles, and full-lane layers of 2, 4, 5 and 6
+        // vectors take the 7x2, 6x4, 5x5 and 4x6 tiles at whichever width has them.
+        Random rnd = new Random(61);
+        for (int v : new int[] {2, 4, 5, 6}) {
+            Layer layer = new Layer(rnd, 7 + v, v * LANES, true);
+            for (int rowPixels : new int[] {5, 7, 9, 11, 13, 15}) {
+                checkRows(rnd, layer, 8, rowPixels, 2 * layer.cout + 1, Activation.RELU6);
+            }
+        }
+    }
+
     private static void checkRows(Random rnd, Layer layer, int rows, int rowPixels, int gap,
                                   Activation act) {
         final int cin = layer.cin, cout = layer.cout, pixels = rows * rowPixels;
