@@ -1,0 +1,120 @@
+package dev.mobilenetsimd.tflite;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.mobilenetsimd.tflite.TfliteGraph.Operator;
+import dev.mobilenetsimd.tflite.TfliteGraph.Quantization;
+import dev.mobilenetsimd.tflite.TfliteGraph.Tensor;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Per-channel dequantization with a zero point per channel, which neither real model has (the
+ * uint8 one is per-tensor, the int8 one per-channel with zero points all 0), so a wrong channel
+ * index or a zero point taken from channel 0 went through every real-model test. Expected values
+ * are {@code scale[ch] * (q - zeroPoint[ch])}, the channel found by walking the tensor's
+ * coordinates in the test.
+ */
+class DequantizerTest {
+
+    @Test
+    void uint8PerOutputChannelUsesEachChannelsZeroPoint() throws Exception {
+        // a conv filter OHWI [4][3][3][2], quantized along dimension 0
+        int[] shape = {4, 3, 3, 2};
+        float[] scale = {0.5f, 0.25f, 0.125f, 2f};
+        long[] zp = {128, 3, 250, 77};
+        checkPerChannel(TfliteGraph.UINT8, shape, 0, scale, zp);
+    }
+
+    @Test
+    void int8PerLastDimensionChannelUsesEachChannelsZeroPoint() throws Exception {
+        // a depthwise filter 1HWC [1][3][3][5], quantized along dimension 3
+        int[] shape = {1, 3, 3, 5};
+        float[] scale = {0.5f, 0.03125f, 1f, 0.25f, 4f};
+        long[] zp = {0, -5, 17, -128, 100};
+        checkPerChannel(TfliteGraph.INT8, shape, 3, scale, zp);
+    }
+
+    @Test
+    void perTensorScaleAndZeroPointApplyToEveryElement() throws Exception {
+        int[] shape = {3, 4};
+        byte[] q = randomBytes(12, 7);
+        Tensor t = tensor(TfliteGraph.UINT8, shape,
+                new Quantization(new float[] {0.1f}, new long[] {9}, 0));
+        float[] got = Dequantizer.weights(graphOf(q), t);
+        for (int i = 0; i < q.length; i++) {
+            assertEquals((float) (0.1f * (double) (Byte.toUnsignedInt(q[i]) - 9)), got[i],
+                    "element " + i);
+        }
+    }
+
+    @Test
+    void int32BiasScaleIsInputScaleTimesEachChannelsWeightScale() throws Exception {
+        int channels = 3;
+        int[] raw = {1000, -2000, 123456};
+        ByteBuffer b = ByteBuffer.allocate(4 * channels).order(ByteOrder.LITTLE_ENDIAN);
+        for (int v : raw) {
+            b.putInt(v);
+        }
+        float[] wScale = {0.5f, 0.25f, 0.001f};
+        Tensor bias = tensor(TfliteGraph.INT32, new int[] {channels}, none());
+        Tensor input = new Tensor(2, "in", new int[] {1, 4, 4, 3}, TfliteGraph.UINT8, 0,
+                new Quantization(new float[] {0.0078125f}, new long[] {128}, 0));
+        Tensor filter = new Tensor(3, "w", new int[] {channels, 1, 1, 3}, TfliteGraph.UINT8, 0,
+                new Quantization(wScale, new long[] {0, 0, 0}, 0));
+        Operator op = new Operator(0, 3, null, new int[] {2, 3, 1}, new int[] {4},
+                TfliteGraph.Options.NONE);
+        float[] got = Dequantizer.bias(graphOf(b.array()), bias, input, filter, channels, op);
+        for (int c = 0; c < channels; c++) {
+            assertEquals((float) ((double) 0.0078125f * wScale[c] * raw[c]), got[c],
+                    "channel " + c);
+        }
+    }
+
+    /** Dequantizes a random tensor and checks every element against its channel's parameters. */
+    private static void checkPerChannel(int type, int[] shape, int dim, float[] scale, long[] zp)
+            throws Exception {
+        int n = Arrays.stream(shape).reduce(1, (a, b) -> a * b);
+        byte[] q = randomBytes(n, 11 + dim);
+        Tensor t = tensor(type, shape, new Quantization(scale, zp, dim));
+        float[] got = Dequantizer.weights(graphOf(q), t);
+        int[] at = new int[shape.length]; // coordinates of element i, row-major
+        for (int i = 0; i < n; i++) {
+            int ch = at[dim];
+            int v = type == TfliteGraph.UINT8 ? Byte.toUnsignedInt(q[i]) : q[i];
+            float want = (float) (scale[ch] * (double) (v - zp[ch]));
+            assertEquals(want, got[i], "element " + i + " at " + Arrays.toString(at));
+            for (int d = shape.length - 1; d >= 0 && ++at[d] == shape[d]; d--) {
+                at[d] = 0;
+            }
+        }
+    }
+
+    private static byte[] randomBytes(int n, long seed) {
+        byte[] q = new byte[n];
+        SplittableRandom r = new SplittableRandom(seed);
+        for (int i = 0; i < n; i++) {
+            q[i] = (byte) r.nextInt(256);
+        }
+        return q;
+    }
+
+    private static Quantization none() {
+        return new Quantization(new float[0], new long[0], 0);
+    }
+
+    /** A tensor whose data is buffer 1. */
+    private static Tensor tensor(int type, int[] shape, Quantization q) {
+        return new Tensor(1, "t", shape, type, 1, q);
+    }
+
+    /** A graph holding only the buffers (0 is the empty buffer, as in every TFLite file). */
+    private static TfliteGraph graphOf(byte[] data) {
+        return new TfliteGraph(List.of(), List.of(), new int[0], new int[0],
+                List.of(ByteBuffer.allocate(0), ByteBuffer.wrap(data)), "test graph");
+    }
+}
