@@ -3,6 +3,7 @@ package dev.mobilenetsimd;
 import static dev.mobilenetsimd.NetworkTestSupport.randomImage;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -99,6 +100,8 @@ class ParallelInferenceTest {
         }
         for (Thread t : threads) {
             t.join(120_000);
+            // a thread still running has not recorded a failure yet: not a pass
+            assertFalse(t.isAlive(), t.getName() + " still running after 120 s");
         }
         for (Throwable f : failures) {
             if (f != null) {
