@@ -419,4 +419,24 @@ class ImageDecoderTest {
         assertEquals(1, sum, 1e-6);
         assertEquals(java.util.List.of(1, 3, 2), java.util.Arrays.stream(Classification.topK(p, 3)).boxed().toList());
     }
+
+    @Test
+    void softmaxIsTheNormalisedExponentialEvenForLargeLogits() {
+        // Summing to 1 and ranking alone do not pin the values: each is exp(x_i) / sum exp(x_j).
+        float[] x = {1, 3, 2, 3, -4};
+        double sum = 0;
+        for (float v : x) {
+            sum += Math.exp(v);
+        }
+        float[] p = Classification.softmax(x);
+        for (int i = 0; i < x.length; i++) {
+            assertEquals(Math.exp(x[i]) / sum, p[i], 1e-7, "p[" + i + "]");
+        }
+        // Shifting every logit leaves softmax unchanged; exp(1000) overflows unless the largest
+        // logit is subtracted first, which a NaN here would show.
+        float[] shifted = Classification.softmax(new float[] {1001, 1003, 1002, 1003, 996});
+        for (int i = 0; i < x.length; i++) {
+            assertEquals(p[i], shifted[i], 1e-7, "shifted p[" + i + "]");
+        }
+    }
 }
