@@ -39,6 +39,23 @@ class ImageDecoderTest {
     }
 
     @Test
+    void sixteenBitGreyPngKeepsTheHighByte() throws IOException {
+        // The class comment's rule for 16-bit grey: the high byte (not Pillow's clip at 255,
+        // which would make every level from 255 up white).
+        int[] levels = {0x0000, 0x00FF, 0x1234, 0x80FF, 0xFF00, 0xFFFF};
+        BufferedImage g = new BufferedImage(levels.length, 1, BufferedImage.TYPE_USHORT_GRAY);
+        for (int x = 0; x < levels.length; x++) {
+            g.getRaster().setSample(x, 0, 0, levels[x]);
+        }
+        RgbImage rgb = roundTrip(g, "png");
+        for (int x = 0; x < levels.length; x++) {
+            for (int c = 0; c < 3; c++) {
+                assertEquals(levels[x] >>> 8, rgb.get(x, 0, c), "level " + levels[x] + " ch " + c);
+            }
+        }
+    }
+
+    @Test
     void alphaIsDroppedNotComposited() throws IOException {
         BufferedImage a = new BufferedImage(2, 2, BufferedImage.TYPE_INT_ARGB);
         a.setRGB(0, 0, 0x00_10_20_30);   // fully transparent: colour kept as stored
