@@ -93,6 +93,17 @@ class TfliteSyntheticModelTest {
     }
 
     @Test
+    void padWhoseColumnsDifferFromItsRowsIsRejected() {
+        // Rows padded TF SAME (0 before, 1 after at stride 2), columns the other way round: the
+        // output width still fits, but the plan pads columns as rows, so the import must refuse.
+        TfliteWriter.Variant v = new TfliteWriter.Variant();
+        v.explicitPad = true;
+        v.swapWidthPads = true;
+        String msg = failure(weights(0.35, 32, 10, Padding.TF_SAME), v);
+        assertTrue(msg.contains("neither TensorFlow SAME nor symmetric"), msg);
+    }
+
+    @Test
     void missingResidualIsRejected() {
         TfliteWriter.Variant v = new TfliteWriter.Variant();
         v.dropResidual = true;

@@ -286,6 +286,7 @@ final class TfliteWriter {
         int wrongChannelsInBlock = -1;                  // defect: block output tensor with +8 channels
         boolean dropResidual;        // defect: the first residual ADD is skipped
         boolean float16;             // weights and biases float16, each behind a DEQUANTIZE
+        boolean swapWidthPads;       // defect with explicitPad: columns padded (after, before)
     }
 
     /** {@code weights} as a float32 TensorFlow Lite MobileNetV2 graph. */
@@ -406,7 +407,9 @@ final class TfliteWriter {
             if (p == Padding.SYMMETRIC) {
                 after = 1;   // what PyTorch exports: one zero row on every side
             }
-            int pads = ints(l.name() + "/paddings", new int[] {0, 0, before, after, before, after, 0, 0}, 4, 2);
+            int left = v.swapWidthPads ? after : before, right = v.swapWidthPads ? before : after;
+            int pads = ints(l.name() + "/paddings",
+                    new int[] {0, 0, before, after, left, right, 0, 0}, 4, 2);
             x = tensor(l.name() + "/padded", TfliteGraph.FLOAT32, 1, h + before + after, h + before + after, cin);
             op(BuiltinOperators.PAD, new int[] {in, pads}, x);
             padding = TfliteGraph.PAD_VALID;
