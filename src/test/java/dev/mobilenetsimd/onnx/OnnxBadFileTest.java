@@ -156,6 +156,10 @@ class OnnxBadFileTest {
         // Padding that is neither convention.
         fails(mapNodes(GOOD, n -> n.name().equals("block4.depthwise.conv")
                 ? withAttribute(n, Attribute.ofInts("pads", 2, 2, 0, 0)) : n), "neither symmetric");
+        // Rows padded symmetrically, columns 0 before and 1 after (same output width at stride
+        // 2): the plan would pad the columns as the rows.
+        fails(mapNodes(GOOD, n -> n.name().equals("block2.depthwise.conv")
+                ? withAttribute(n, Attribute.ofInts("pads", 1, 0, 1, 1)) : n), "neither symmetric");
 
         fails(OnnxTestSupport.withOpset(GOOD, 6), "opset 6 is too old");
     }

@@ -167,6 +167,23 @@ class OnnxTorchvisionStyleTest {
         assertEquals(tf, checkAgainstOrt(m).config());
     }
 
+    /**
+     * SAME_LOWER puts the odd zero before the image: at stride 2 on an even size that is one row
+     * and column before, none after, which is the symmetric convention's padding (ONNX Runtime
+     * decides whether the import read it so).
+     */
+    @Test
+    void autoPadSameLowerIsSymmetricPaddingAtStrideTwo() throws Exception {
+        ModelConfig sym = new ModelConfig(0.35, 96, 1000, Padding.SYMMETRIC);
+        Model m = mapNodes(base(sym), n -> n.opType().equals("Conv")
+                && n.attribute("kernel_shape").ints()[0] == 3
+                && n.attribute("strides").ints()[0] == 2
+                ? withAttribute(removePads(n), Attribute.ofString("auto_pad", "SAME_LOWER")) : n);
+        m = new Model(m.irVersion(), m.opsets(), m.producerName(), m.producerVersion(), m.graph(),
+                java.util.Map.of());
+        assertEquals(sym, checkAgainstOrt(m).config());
+    }
+
     private static Node removePads(Node n) {
         List<Attribute> attrs = new ArrayList<>(n.attributes());
         attrs.removeIf(a -> a.name().equals("pads"));
