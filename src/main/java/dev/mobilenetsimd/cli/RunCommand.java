@@ -7,6 +7,7 @@ import dev.mobilenetsimd.Weights;
 import dev.mobilenetsimd.kernels.KernelSet;
 import dev.mobilenetsimd.kernels.KernelSets;
 import dev.mobilenetsimd.plan.ExecutionMode;
+import java.io.Console;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -228,16 +229,42 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private static void progress(PrintWriter err, String what, int done, int total) {
+        progress(err, what, done, total, ON_TERMINAL);
+    }
+
+    /**
+     * Ten updates per phase at most: on one line rewritten in place on a terminal, one line each
+     * otherwise (carriage returns in a log ran them together: "warm-up 0/1warm-up 1/1").
+     */
+    static void progress(PrintWriter err, String what, int done, int total, boolean terminal) {
         if (total == 0) {
             return;
         }
-        // Ten updates per phase at most, on one line.
         if (done == 0 || done == total || done % Math.max(1, total / 10) == 0) {
-            err.printf(Locale.ROOT, "\r%s %d/%d", what, done, total);
-            if (done == total) {
-                err.println();
+            if (terminal) {
+                err.printf(Locale.ROOT, "\r%s %d/%d", what, done, total);
+                if (done == total) {
+                    err.println();
+                }
+            } else if (done > 0) {
+                err.printf(Locale.ROOT, "%s %d/%d%n", what, done, total);
             }
             err.flush();
+        }
+    }
+
+    /** Whether the JVM runs attached to a terminal, where a line can be rewritten in place. */
+    private static final boolean ON_TERMINAL = onTerminal();
+
+    private static boolean onTerminal() {
+        Console console = System.console();
+        if (console == null) {
+            return false;
+        }
+        try { // JDK 22+: a console exists even when redirected; isTerminal tells
+            return (Boolean) Console.class.getMethod("isTerminal").invoke(console);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return true; // JDK 17-21: a console means a terminal
         }
     }
 }

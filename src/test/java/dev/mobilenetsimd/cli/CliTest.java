@@ -8,6 +8,8 @@ import dev.mobilenetsimd.MobileNetV2;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -316,5 +318,27 @@ class CliTest {
         assertEquals(1, r.status);
         assertTrue(r.err.contains("cannot write " + out + ": no such file or directory"), r.err);
         assertFalse(r.err.contains("Exception"), r.err);
+    }
+
+    /**
+     * Progress away from a terminal (a log, a pipe, a test) is one line per update: carriage
+     * returns ran the updates together in a file ("warm-up 0/1warm-up 1/1").
+     */
+    @Test
+    void progressInALogIsOneLinePerUpdate() {
+        Result r = run("run", "-a", "0.35", "-r", "32", "-k", "10", "-w", "3", "-n", "20");
+        assertEquals(0, r.status, r.err);
+        assertFalse(r.err.contains("\r"), r.err);
+        assertTrue(r.err.contains("warm-up 3/3" + System.lineSeparator())
+                && r.err.contains("timed 2/20" + System.lineSeparator())
+                && r.err.contains("timed 20/20" + System.lineSeparator()), r.err);
+        StringWriter terminal = new StringWriter();
+        try (PrintWriter w = new PrintWriter(terminal)) {
+            for (int i = 0; i <= 3; i++) {
+                RunCommand.progress(w, "warm-up", i, 3, true);
+            }
+        }
+        assertEquals("\rwarm-up 0/3\rwarm-up 1/3\rwarm-up 2/3\rwarm-up 3/3"
+                + System.lineSeparator(), terminal.toString());
     }
 }
