@@ -42,6 +42,8 @@ public final class KernelSets {
      *     the JVM does not use FMA instructions (a CPU without FMA, {@code -XX:UseAVX=0} or
      *     {@code -XX:-UseFMA}): the Vector API then computes every fused multiply-add in software,
      *     and the vector kernels, mostly FMAs, run hundreds of times slower than the scalar ones
+     * @throws IllegalArgumentException if {@value #VECTOR_BITS_PROPERTY} or {@code mobilenet.relu6}
+     *     has a value the vector kernels do not take (on every call)
      */
     public static KernelSet vector() {
         KernelSet v = loadVector().orElseThrow(() -> new UnsupportedOperationException(
@@ -53,9 +55,20 @@ public final class KernelSets {
         return v;
     }
 
-    /** The fastest available backend: vector if possible, else scalar (warning once). */
+    /**
+     * The fastest available backend: vector if possible, else scalar (warning once).
+     *
+     * @throws IllegalArgumentException if {@value #VECTOR_BITS_PROPERTY} or
+     *                                  {@code mobilenet.relu6} has a value the vector kernels do
+     *                                  not take (on every call)
+     */
     public static KernelSet best() {
-        return Holder.BEST;
+        KernelSet best = Holder.BEST;
+        if (best == null) {
+            IllegalArgumentException failed = vectorFailure;
+            throw new IllegalArgumentException(failed.getMessage(), failed);
+        }
+        return best;
     }
 
     /**
@@ -74,15 +87,33 @@ public final class KernelSets {
         }
     }
 
+    /**
+     * Why the vector kernels' class initialisation failed (a bad {@value #VECTOR_BITS_PROPERTY}
+     * or {@code mobilenet.relu6}), kept so that every later call fails the same way: the JVM
+     * reports only the first failure in full, and later ones as a bare NoClassDefFoundError.
+     */
+    private static volatile IllegalArgumentException vectorFailure;
+
     private static Optional<KernelSet> loadVector() {
         if (!vectorAvailable()) {
             return Optional.empty();
         }
+        IllegalArgumentException failed = vectorFailure;
+        if (failed != null) {
+            throw new IllegalArgumentException(failed.getMessage(), failed);
+        }
         try {
             Class<?> c = Class.forName(VECTOR_CLASS);
-            Object instance = MethodHandles.publicLookup()
+            KernelSet instance = (KernelSet) MethodHandles.publicLookup()
                     .findStaticGetter(c, "INSTANCE", c).invoke();
-            return Optional.of((KernelSet) instance);
+            instance.name(); // initialises the width and its properties here, not at first use
+            return Optional.of(instance);
+        } catch (ExceptionInInitializerError e) {
+            if (e.getCause() instanceof IllegalArgumentException) {
+                vectorFailure = (IllegalArgumentException) e.getCause();
+                throw new IllegalArgumentException(e.getCause().getMessage(), e.getCause());
+            }
+            throw e;
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -119,7 +150,16 @@ public final class KernelSets {
     }
 
     private static final class Holder {
-        static final KernelSet BEST = choose();
+        /** Null when the vector kernels failed to load ({@link #vectorFailure}). */
+        static final KernelSet BEST = chooseOrNull();
+
+        private static KernelSet chooseOrNull() {
+            try {
+                return choose();
+            } catch (IllegalArgumentException e) { // kept in vectorFailure, thrown by best()
+                return null;
+            }
+        }
 
         private static KernelSet choose() {
             if (vectorAvailable() && !Fma.HARDWARE) {
