@@ -110,6 +110,60 @@ class ScalarKernelsTest {
         assertEquals(6f, out[0]);
     }
 
+    /**
+     * The 1x1 convolution against a naive double-precision sum: bias, activation, then the
+     * residual, for odd channel counts and pixel counts, whole and by channel ranges. Until
+     * now the scalar pointwise was checked only against the vector kernels and real models.
+     */
+    @Test
+    void pointwiseMatchesNaiveDouble() {
+        SplittableRandom r = new SplittableRandom(44);
+        for (int pixels : new int[] {1, 5, 13}) {
+            for (int cin : new int[] {1, 3, 16, 17}) {
+                for (int cout : new int[] {1, 4, 9, 24}) {
+                    for (Activation act : Activation.values()) {
+                        for (boolean residual : new boolean[] {false, true}) {
+                            float[] in = random(r, pixels * cin, -3f, 3f);
+                            float[] w = random(r, cin * cout, -1f, 1f);
+                            float[] b = random(r, cout, -1f, 1f);
+                            float[] res = residual ? random(r, pixels * cout, -2f, 2f) : null;
+                            double[][] want = new double[2][pixels * cout];
+                            for (int p = 0; p < pixels; p++) {
+                                for (int co = 0; co < cout; co++) {
+                                    double acc = b[co], mag = Math.abs(b[co]);
+                                    for (int ci = 0; ci < cin; ci++) {
+                                        double t = (double) in[p * cin + ci] * w[ci * cout + co];
+                                        acc += t;
+                                        mag += Math.abs(t);
+                                    }
+                                    if (act == Activation.RELU6) {
+                                        acc = Math.min(Math.max(acc, 0), 6);
+                                    }
+                                    int i = p * cout + co;
+                                    want[0][i] = acc + (residual ? res[i] : 0);
+                                    want[1][i] = mag + (residual ? Math.abs(res[i]) : 0);
+                                }
+                            }
+                            String what = pixels + "x" + cin + "x" + cout + " " + act
+                                    + (residual ? " +r" : "");
+                            PackedWeights pw = s.packPointwise(w, b, cin, cout);
+                            float[] got = new float[pixels * cout];
+                            s.pointwise(in, 0, pixels, pw, act, res, 0, got, 0);
+                            assertNear(want, got, cin + 2, what);
+                            int[] blocks = s.pointwiseChannelBlocks(pw);
+                            float[] byRange = new float[pixels * cout];
+                            for (int k = 0; k + 1 < blocks.length; k++) {
+                                s.pointwiseChannels(in, 0, pixels, pw, blocks[k], blocks[k + 1],
+                                        act, res, 0, byRange, 0);
+                            }
+                            assertArrayEquals(got, byRange, what + " by channel ranges");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void poolAndDenseMatchNaiveDouble() {
         SplittableRandom r = new SplittableRandom(33);
