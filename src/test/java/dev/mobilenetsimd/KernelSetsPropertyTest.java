@@ -1,8 +1,9 @@
-package dev.mobilenetsimd.kernels;
+package dev.mobilenetsimd;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mobilenetsimd.kernels.KernelSets;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -11,7 +12,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A bad kernel system property, seen by a library user: every call to {@link KernelSets} fails
  * with the same {@link IllegalArgumentException} naming it. The first call used to throw an
- * ExceptionInInitializerError and every later one a bare NoClassDefFoundError.
+ * ExceptionInInitializerError and every later one a bare NoClassDefFoundError. (Not among the
+ * kernel tests: those also run on emulated aarch64, where a test cannot start a JVM.)
  */
 class KernelSetsPropertyTest {
     /** Calls each way into the kernels twice and prints what each threw (run in its own JVM). */
