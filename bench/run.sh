@@ -305,8 +305,8 @@ case "${1:-quick}" in
     # where a profile measures one setup after the other.
     pairs=${2:-4}
     setups=("${3:-fused}" "${4:-layerwise}")
-    if [ $# -eq 3 ]; then
-      log "alternate needs two setups or none, e.g. 'alternate 8 fused fused-hugepages'"
+    if [ $# -eq 3 ] || [ $# -gt 4 ]; then
+      log "alternate takes PAIRS and two setups or none, e.g. 'alternate 8 fused fused-hugepages'"
       exit 2
     fi
     case "$pairs" in ''|*[!0-9]*|0)

@@ -61,6 +61,13 @@ class BenchScriptTest {
     }
 
     @Test
+    void alternateRefusesAnExtraSetup(@TempDir Path dir) throws Exception {
+        // a third setup was ignored without a word, and the first two measured
+        refused(script(dir, Map.of(), "alternate", "2", "fused", "layerwise", "fused-hugepages"),
+                "alternate takes PAIRS and two setups or none");
+    }
+
+    @Test
     void anUnknownBenchmarkOrModeIsRefusedBeforeBuilding(@TempDir Path dir) throws Exception {
         // 'bogus' (or a misspelt mode) built the classes, then JMH found nothing
         refused(script(dir, Map.of("JDK25_HOME", "/nonexistent"), "qiuck"),
