@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mobilenetsimd.kernels.KernelSets;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,18 +30,14 @@ class KernelSetsPropertyTest {
 
     @Test
     void everyCallNamesTheBadProperty() throws Exception {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         for (String property : new String[] {"-Dmobilenet.vectorBits=64",
                 "-Dmobilenet.relu6=max"}) {
-            Process p = new ProcessBuilder(java.toString(), "--add-modules",
-                    "jdk.incubator.vector", property, "-cp", System.getProperty("java.class.path"),
-                    KernelSetsPropertyTest.class.getName()).redirectErrorStream(true).start();
-            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(p.waitFor(120, TimeUnit.SECONDS), output);
-            assertEquals(0, p.exitValue(), output);
-            String[] lines = output.lines().filter(l -> l.startsWith("auto: ")
+            ChildJvm.Result r = ChildJvm.run(List.of("--add-modules", "jdk.incubator.vector",
+                    property), KernelSetsPropertyTest.class);
+            assertEquals(0, r.status(), r.output());
+            String[] lines = r.output().lines().filter(l -> l.startsWith("auto: ")
                     || l.startsWith("vector: ")).toArray(String[]::new);
-            assertEquals(4, lines.length, output);
+            assertEquals(4, lines.length, r.output());
             for (String line : lines) {
                 assertTrue(line.matches("(auto|vector): IllegalArgumentException: "
                         + property.replace(".", "\\.") + " is not supported: expected.*"), line);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mobilenetsimd.ChildJvm;
 import dev.mobilenetsimd.MobileNetV2;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -190,35 +191,21 @@ class CliTest {
      */
     @Test
     void badKernelSystemPropertiesGiveAMessageNotAStackTrace() throws Exception {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         for (String property : new String[] {"-Dmobilenet.vectorBits=64",
                 "-Dmobilenet.relu6=max"}) {
-            Process p = new ProcessBuilder(java.toString(), "--add-modules",
-                    "jdk.incubator.vector", property, "-cp", System.getProperty("java.class.path"),
-                    Main.class.getName(), "run", "-a", "0.35", "-r", "32", "-w", "0", "-n", "1")
-                    .redirectErrorStream(true).start();
-            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(p.waitFor(120, TimeUnit.SECONDS), output);
-            assertEquals(2, p.exitValue(), output);
-            assertTrue(output.contains("error: " + property + " is not supported: expected"),
-                    output);
-            assertFalse(output.contains("\tat "), "no stack trace: " + output);
+            Result r = runInJvm(new String[] {"--add-modules", "jdk.incubator.vector", property},
+                    "run", "-a", "0.35", "-r", "32", "-w", "0", "-n", "1");
+            assertEquals(2, r.status, r.out);
+            assertTrue(r.out.contains("error: " + property + " is not supported: expected"),
+                    r.out);
+            assertFalse(r.out.contains("\tat "), "no stack trace: " + r.out);
         }
     }
 
     /** Runs the CLI in a JVM of its own with the given JVM options; returns status and output. */
     private static Result runInJvm(String[] jvmOptions, String... args) throws Exception {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        java.util.List<String> command = new java.util.ArrayList<>();
-        command.add(java.toString());
-        command.addAll(Arrays.asList(jvmOptions));
-        command.addAll(Arrays.asList("-cp", System.getProperty("java.class.path"),
-                Main.class.getName()));
-        command.addAll(Arrays.asList(args));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), output);
-        return new Result(p.exitValue(), output, output);
+        ChildJvm.Result r = ChildJvm.run(Arrays.asList(jvmOptions), Main.class, args);
+        return new Result(r.status(), r.output(), r.output());
     }
 
     private static int count(String text, String part) {
