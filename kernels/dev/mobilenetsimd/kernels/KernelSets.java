@@ -65,8 +65,7 @@ public final class KernelSets {
     public static KernelSet best() {
         KernelSet best = Holder.BEST;
         if (best == null) {
-            IllegalArgumentException failed = vectorFailure;
-            throw new IllegalArgumentException(failed.getMessage(), failed);
+            throw vectorFailed();
         }
         return best;
     }
@@ -94,13 +93,18 @@ public final class KernelSets {
      */
     private static volatile IllegalArgumentException vectorFailure;
 
+    /** A fresh exception for {@link #vectorFailure}, thrown wherever the kernels are asked for. */
+    private static IllegalArgumentException vectorFailed() {
+        IllegalArgumentException failed = vectorFailure;
+        return new IllegalArgumentException(failed.getMessage(), failed);
+    }
+
     private static Optional<KernelSet> loadVector() {
         if (!vectorAvailable()) {
             return Optional.empty();
         }
-        IllegalArgumentException failed = vectorFailure;
-        if (failed != null) {
-            throw new IllegalArgumentException(failed.getMessage(), failed);
+        if (vectorFailure != null) {
+            throw vectorFailed();
         }
         try {
             Class<?> c = Class.forName(VECTOR_CLASS);
@@ -111,7 +115,7 @@ public final class KernelSets {
         } catch (ExceptionInInitializerError e) {
             if (e.getCause() instanceof IllegalArgumentException) {
                 vectorFailure = (IllegalArgumentException) e.getCause();
-                throw new IllegalArgumentException(e.getCause().getMessage(), e.getCause());
+                throw vectorFailed();
             }
             throw e;
         } catch (RuntimeException | Error e) {

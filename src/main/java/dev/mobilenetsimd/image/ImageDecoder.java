@@ -42,15 +42,6 @@ public final class ImageDecoder {
 
     private ImageDecoder() {}
 
-    /** A file in a format ImageIO reads but this decoder does not take. */
-    private static final class UnsupportedFormatException extends IOException {
-        private static final long serialVersionUID = 1L;
-
-        UnsupportedFormatException(String message) {
-            super(message);
-        }
-    }
-
     /**
      * Decodes the image in {@code file}.
      *
@@ -91,14 +82,15 @@ public final class ImageDecoder {
                         : "not a JPEG, PNG or BMP file (no image reader recognises it)"));
             }
             ImageReader reader = readers.next();
+            String format = reader.getFormatName().toLowerCase(Locale.ROOT);
+            if (!DECODED_FORMATS.contains(format)) {
+                // ImageIO also reads GIF, TIFF and WBMP, whose conversion was never checked
+                // against Pillow's: refused rather than classified by unchecked rules.
+                reader.dispose();
+                throw new IOException("cannot decode image " + name + ": a "
+                        + format.toUpperCase(Locale.ROOT) + " file; expected JPEG, PNG or BMP");
+            }
             try {
-                String format = reader.getFormatName().toLowerCase(Locale.ROOT);
-                if (!DECODED_FORMATS.contains(format)) {
-                    // ImageIO also reads GIF, TIFF and WBMP, whose conversion was never checked
-                    // against Pillow's: refused rather than classified by unchecked rules.
-                    throw new UnsupportedFormatException("cannot decode image " + name + ": a "
-                            + format.toUpperCase(Locale.ROOT) + " file; expected JPEG, PNG or BMP");
-                }
                 reader.setInput(stream, true, true); // as ImageIO.read
                 reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
                 width = reader.getWidth(0);
@@ -106,8 +98,6 @@ public final class ImageDecoder {
                 img = width * height > MAX_PIXELS ? null : reader.read(0);
                 // The JDK's PNG reader checks no CRC and stops at the pixels: walk the rest.
                 damage = img == null ? null : png.finish(img);
-            } catch (UnsupportedFormatException e) {
-                throw e;
             } catch (IOException | RuntimeException e) {
                 // A damaged PNG chunk often fails the reader first: name the damage instead.
                 String found = png.finishQuietly();
