@@ -7,6 +7,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.util.Locale;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -18,7 +19,7 @@ import picocli.CommandLine.Command;
 @Command(name = "mobilenet-simd", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Pure-Java MobileNetV2 inference on the Java Vector API.",
         subcommands = {PlanCommand.class, RunCommand.class, ClassifyCommand.class, ExportOnnxCommand.class})
-public final class Main implements Runnable {
+public final class Main implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -70,9 +71,17 @@ public final class Main implements Runnable {
         }
     }
 
+    /**
+     * No command: the help goes to stderr and the status is 2, as for any usage error, so that a
+     * script that lost its command word fails instead of passing with the help on its stdout.
+     */
     @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        spec.commandLine().getErr().println("error: no command given: expected one of "
+                + String.join(", ", spec.subcommands().keySet()));
+        spec.commandLine().getErr().flush();
+        return 2;
     }
 
     /**

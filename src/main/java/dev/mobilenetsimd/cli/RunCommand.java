@@ -41,7 +41,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-s", "--seed"}, defaultValue = "42", description = "Seed of the weights and the input. Default: ${DEFAULT-VALUE}.")
     long seed;
 
-    @Option(names = {"-w", "--warmup"}, defaultValue = "20", description = "Untimed runs first (JIT warm-up). Default: ${DEFAULT-VALUE}.")
+    @Option(names = {"-w", "--warmup"}, defaultValue = "20",
+            description = "Untimed runs first (JIT warm-up), 0 to 1000000. Default: ${DEFAULT-VALUE}.")
     int warmup;
 
     @Option(names = {"-n", "--iterations"}, defaultValue = "100",
@@ -78,8 +79,9 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (warmup < 0) {
-            throw new IllegalArgumentException("--warmup " + warmup + ": expected 0 or more");
+        if (warmup < 0 || warmup > MAX_ITERATIONS) { // a typo of a few digits ran for hours
+            throw new IllegalArgumentException("--warmup " + warmup + ": expected 0 to "
+                    + MAX_ITERATIONS);
         }
         if (iterations < 1 || iterations > MAX_ITERATIONS) {
             throw new IllegalArgumentException("--iterations " + iterations + ": expected 1 to "

@@ -145,12 +145,28 @@ class CliTest {
         r = run("run", "-a", "0.35", "-r", "32", "-w", "0", "-n", "2147483647");
         assertEquals(2, r.status, r.err);
         assertTrue(r.err.contains("--iterations 2147483647: expected 1 to 1000000"), r.err);
+        r = run("run", "-a", "0.35", "-r", "32", "-w", "1000001", "-n", "1");
+        assertEquals(2, r.status, r.err);
+        assertTrue(r.err.contains("--warmup 1000001: expected 0 to 1000000"), r.err);
         r = run("run", "-r", "32", "-n", "1", "--threads", "0");
         assertEquals(2, r.status);
         assertTrue(r.err.contains("--threads 0: expected 1 to 256"), r.err);
         assertFalse(r.err.contains("building"), "checked before the model is built: " + r.err);
         r = run("plan", "--resolution", "abc");
         assertEquals(2, r.status, "picocli's own usage error");
+    }
+
+    /** No command is a usage error: a script that lost its command word must not pass. */
+    @Test
+    void noCommandPrintsTheHelpToStderrWithStatus2() {
+        Result r = run();
+        assertEquals(2, r.status, r.err);
+        assertEquals("", r.out);
+        assertTrue(r.err.contains("Usage: mobilenet-simd"), r.err);
+        assertTrue(r.err.replace("\r", "").endsWith("error: no command given: expected one of"
+                + " plan, run, classify, export-onnx\n"), r.err);
+        assertEquals(0, run("--help").status, "asking for the help is not an error");
+        assertTrue(run("--help").out.contains("Usage: mobilenet-simd"));
     }
 
     /** Picocli's usage errors: one line like every other error, not the whole help after it. */
