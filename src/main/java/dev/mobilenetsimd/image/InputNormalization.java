@@ -1,21 +1,137 @@
 package dev.mobilenetsimd.image;
 
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.Objects;
 
 /**
- * How 8-bit pixel values become the floats a model expects: {@code real = scale * (p - offset)}.
- * For a uint8-input TensorFlow Lite model this is the input tensor's quantization
- * ({@code offset} = zero point): with scale 1/128 and zero point 128, {@code (p - 128) / 128}.
+ * How 8-bit RGB pixel values become the floats a model expects:
+ * {@code real = scale[c] * (p - offset[c])} for a value {@code p} (0 to 255) of channel {@code c}
+ * (0 red, 1 green, 2 blue). Immutable.
  *
- * @param scale  multiplier, positive and finite
- * @param offset pixel value that maps to 0
+ * <p>Two families of models differ here:
+ * <ul>
+ *   <li>TensorFlow's MobileNets take one range for all channels: for a uint8-input TensorFlow Lite
+ *       model it is the input tensor's quantization ({@code offset} = zero point; scale 1/128 and
+ *       zero point 128 give {@code (p - 128) / 128}), for a float one {@link #minusOneToOne()}.
+ *       {@link #InputNormalization(double, double)} makes such a uniform normalisation.</li>
+ *   <li>PyTorch (torchvision) models, and ONNX models exported from them, take
+ *       {@code (p / 255 - mean[c]) / std[c]} with ImageNet's mean and standard deviation per
+ *       channel: {@link #IMAGENET}; {@link #meanStd} makes others.</li>
+ * </ul>
+ *
+ * <p>This was a record of {@code (scale, offset)}; it keeps that constructor and those accessors,
+ * which a per-channel normalisation cannot answer ({@link #isUniform()}).
  */
-public record InputNormalization(double scale, double offset) {
-    /** Validates the scale. */
-    public InputNormalization {
-        if (!(scale > 0) || Double.isInfinite(scale) || Double.isNaN(offset) || Double.isInfinite(offset)) {
-            throw new IllegalArgumentException("input normalisation scale " + scale + ", offset " + offset
-                    + ": the scale must be positive and both finite");
+public final class InputNormalization {
+    /** Channels of an RGB pixel. */
+    public static final int CHANNELS = 3;
+
+    /** Before {@link #IMAGENET}, whose construction may name a channel. */
+    private static final String[] CHANNEL_NAMES = {"red", "green", "blue"};
+
+    /**
+     * torchvision's ImageNet preprocessing, {@code (p / 255 - mean[c]) / std[c]} with mean
+     * (0.485, 0.456, 0.406) and std (0.229, 0.224, 0.225), red, green, blue: what torchvision's
+     * MobileNetV2 and the ONNX model zoo's mobilenetv2 expect.
+     */
+    public static final InputNormalization IMAGENET = meanStd(new double[] {0.485, 0.456, 0.406},
+            new double[] {0.229, 0.224, 0.225});
+
+    private final double[] scales;
+    private final double[] offsets;
+
+    /**
+     * The same normalisation for every channel: {@code real = scale * (p - offset)}.
+     *
+     * @param scale  multiplier, positive and finite
+     * @param offset pixel value that maps to 0, finite
+     * @throws IllegalArgumentException if {@code scale} is not positive and finite or
+     *                                  {@code offset} is not finite
+     */
+    public InputNormalization(double scale, double offset) {
+        this(new double[] {scale, scale, scale}, new double[] {offset, offset, offset}, false);
+    }
+
+    /** Takes the arrays (copies made by the caller); {@code perChannel} names a bad channel. */
+    private InputNormalization(double[] scales, double[] offsets, boolean perChannel) {
+        for (int c = 0; c < CHANNELS; c++) {
+            double scale = scales[c], offset = offsets[c];
+            if (!(scale > 0) || Double.isInfinite(scale) || !Double.isFinite(offset)) {
+                throw new IllegalArgumentException("input normalisation scale " + scale
+                        + ", offset " + offset + (perChannel ? " of the " + CHANNEL_NAMES[c]
+                        + " channel" : "") + ": the scale must be positive and both finite");
+            }
+        }
+        this.scales = scales;
+        this.offsets = offsets;
+    }
+
+    /**
+     * A normalisation of its own for each channel: {@code real = scales[c] * (p - offsets[c])}.
+     *
+     * @param scales  multipliers for red, green and blue: exactly 3, each positive and finite
+     * @param offsets pixel values (0 to 255 scale) that map to 0, red, green and blue: exactly 3,
+     *                each finite
+     * @throws NullPointerException     if an array is null
+     * @throws IllegalArgumentException if an array does not have 3 values, a scale is not
+     *                                  positive and finite or an offset not finite
+     */
+    public static InputNormalization perChannel(double[] scales, double[] offsets) {
+        requireRgb(scales, "scales");
+        requireRgb(offsets, "offsets");
+        return new InputNormalization(scales.clone(), offsets.clone(), true);
+    }
+
+    /**
+     * The normalisation of PyTorch's {@code ToTensor} then {@code Normalize(mean, std)}:
+     * {@code real = (p / 255 - mean[c]) / std[c]}, i.e. scale {@code 1 / (255 std[c])} and offset
+     * {@code 255 mean[c]}. {@link #IMAGENET} is the usual one.
+     *
+     * @param mean the mean of red, green and blue on pixels scaled to [0, 1]: exactly 3 finite
+     *             values, e.g. ImageNet's {@code {0.485, 0.456, 0.406}}
+     * @param std  their standard deviations: exactly 3 positive finite values, e.g. ImageNet's
+     *             {@code {0.229, 0.224, 0.225}}
+     * @throws NullPointerException     if an array is null
+     * @throws IllegalArgumentException if an array does not have 3 values, a mean is not finite
+     *                                  or a standard deviation not positive and finite
+     */
+    public static InputNormalization meanStd(double[] mean, double[] std) {
+        requireRgb(mean, "mean");
+        requireRgb(std, "std");
+        double[] scales = new double[CHANNELS];
+        double[] offsets = new double[CHANNELS];
+        for (int c = 0; c < CHANNELS; c++) {
+            if (!Double.isFinite(mean[c])) {
+                throw new IllegalArgumentException("mean " + Arrays.toString(mean) + ": the "
+                        + CHANNEL_NAMES[c] + " value " + mean[c] + " is not finite; expected"
+                        + " finite means of pixels scaled to [0, 1] (ImageNet: 0.485, 0.456,"
+                        + " 0.406)");
+            }
+            if (!(std[c] > 0) || Double.isInfinite(std[c])) {
+                throw new IllegalArgumentException("std " + Arrays.toString(std) + ": the "
+                        + CHANNEL_NAMES[c] + " value " + std[c] + " is not positive and finite;"
+                        + " expected standard deviations of pixels scaled to [0, 1] (ImageNet:"
+                        + " 0.229, 0.224, 0.225)");
+            }
+            scales[c] = 1 / (255 * std[c]);
+            offsets[c] = 255 * mean[c];
+            if (!(scales[c] > 0) || Double.isInfinite(scales[c])
+                    || !Double.isFinite(offsets[c])) { // a std of 1e-310, a mean of 1e308
+                throw new IllegalArgumentException("mean " + mean[c] + ", std " + std[c]
+                        + " of the " + CHANNEL_NAMES[c] + " channel: out of range (scale "
+                        + scales[c] + ", offset " + offsets[c] + "); expected values of pixels"
+                        + " scaled to [0, 1]");
+            }
+        }
+        return new InputNormalization(scales, offsets, true);
+    }
+
+    private static void requireRgb(double[] values, String what) {
+        Objects.requireNonNull(values, what + " is null");
+        if (values.length != CHANNELS) {
+            throw new IllegalArgumentException(what + " " + Arrays.toString(values) + " has "
+                    + values.length + " values; expected exactly 3: red, green, blue");
         }
     }
 
@@ -24,31 +140,143 @@ public record InputNormalization(double scale, double offset) {
         return new InputNormalization(1 / 127.5, 127.5);
     }
 
-    /** Normalises one pixel value (0 to 255). */
-    public float apply(int pixel) {
-        return (float) (scale * (pixel - offset));
+    /** Whether every channel has the same scale and offset. */
+    public boolean isUniform() {
+        return scales[0] == scales[1] && scales[1] == scales[2]
+                && offsets[0] == offsets[1] && offsets[1] == offsets[2];
     }
 
     /**
-     * Normalises every byte of {@code rgb} (unsigned) into a new float array of the same length.
+     * The scale of every channel.
      *
-     * @throws NullPointerException if {@code rgb} is null
+     * @throws IllegalStateException if the channels have different scales or offsets
+     *                               ({@link #isUniform()}); use {@link #scale(int)}
+     */
+    public double scale() {
+        requireUniform("scale()", "scale(channel)");
+        return scales[0];
+    }
+
+    /**
+     * The offset of every channel.
+     *
+     * @throws IllegalStateException if the channels have different scales or offsets
+     *                               ({@link #isUniform()}); use {@link #offset(int)}
+     */
+    public double offset() {
+        requireUniform("offset()", "offset(channel)");
+        return offsets[0];
+    }
+
+    /**
+     * The scale of channel {@code channel} (0 red, 1 green, 2 blue).
+     *
+     * @throws IndexOutOfBoundsException if {@code channel} is not 0, 1 or 2
+     */
+    public double scale(int channel) {
+        return scales[Objects.checkIndex(channel, CHANNELS)];
+    }
+
+    /**
+     * The offset of channel {@code channel} (0 red, 1 green, 2 blue): the pixel value that maps
+     * to 0.
+     *
+     * @throws IndexOutOfBoundsException if {@code channel} is not 0, 1 or 2
+     */
+    public double offset(int channel) {
+        return offsets[Objects.checkIndex(channel, CHANNELS)];
+    }
+
+    /**
+     * Normalises one pixel value (0 to 255).
+     *
+     * @throws IllegalStateException if the channels are normalised differently
+     *                               ({@link #isUniform()}); use {@link #apply(int, int)}
+     */
+    public float apply(int pixel) {
+        requireUniform("apply(pixel)", "apply(pixel, channel)");
+        return apply(pixel, 0);
+    }
+
+    /**
+     * Normalises one value (0 to 255) of channel {@code channel} (0 red, 1 green, 2 blue).
+     *
+     * @throws IndexOutOfBoundsException if {@code channel} is not 0, 1 or 2
+     */
+    public float apply(int pixel, int channel) {
+        Objects.checkIndex(channel, CHANNELS);
+        return (float) (scales[channel] * (pixel - offsets[channel]));
+    }
+
+    /**
+     * Normalises every byte of {@code rgb} (unsigned; RGB interleaved, byte {@code i} of channel
+     * {@code i % 3}, as in an NHWC image) into a new float array of the same length.
+     *
+     * @throws NullPointerException     if {@code rgb} is null
+     * @throws IllegalArgumentException if the channels are normalised differently and the length
+     *                                  is not a multiple of 3 (a uniform normalisation takes any
+     *                                  length)
      */
     public float[] apply(byte[] rgb) {
-        java.util.Objects.requireNonNull(rgb, "pixels are null");
-        float[] lut = new float[256];
-        for (int i = 0; i < 256; i++) {
-            lut[i] = apply(i);
+        Objects.requireNonNull(rgb, "pixels are null");
+        boolean uniform = isUniform();
+        if (!uniform && rgb.length % CHANNELS != 0) {
+            throw new IllegalArgumentException(rgb.length + " bytes are not whole RGB pixels:"
+                    + " expected a multiple of 3 (red, green, blue interleaved)");
         }
         float[] out = new float[rgb.length];
-        for (int i = 0; i < rgb.length; i++) {
-            out[i] = lut[rgb[i] & 0xFF];
+        int channels = uniform ? 1 : CHANNELS;
+        for (int c = 0; c < channels; c++) {
+            float[] lut = new float[256];
+            for (int p = 0; p < 256; p++) {
+                lut[p] = apply(p, c);
+            }
+            for (int i = c; i < rgb.length; i += channels) {
+                out[i] = lut[rgb[i] & 0xFF];
+            }
         }
         return out;
     }
 
+    private void requireUniform(String method, String instead) {
+        if (!isUniform()) {
+            throw new IllegalStateException(method + " of " + this + ": the channels are"
+                    + " normalised differently; use " + instead);
+        }
+    }
+
+    /**
+     * Equal when every channel has the same scale and offset (compared as
+     * {@link Double#compare} does, like the record this was).
+     */
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof InputNormalization)) {
+            return false;
+        }
+        InputNormalization n = (InputNormalization) o;
+        return Arrays.equals(scales, n.scales) && Arrays.equals(offsets, n.offsets);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * Arrays.hashCode(scales) + Arrays.hashCode(offsets);
+    }
+
+    /**
+     * {@code 0.0078125000 * (p - 128.0)} when uniform, else each channel's, e.g.
+     * {@code R 0.017124754 * (p - 123.675), G ..., B ...}.
+     */
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "%.8g * (p - %s)", scale, offset);
+        if (isUniform()) {
+            return String.format(Locale.ROOT, "%.8g * (p - %s)", scales[0], offsets[0]);
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int c = 0; c < CHANNELS; c++) {
+            sb.append(c == 0 ? "" : ", ").append("RGB".charAt(c)).append(' ')
+                    .append(String.format(Locale.ROOT, "%.8g * (p - %s)", scales[c], offsets[c]));
+        }
+        return sb.toString();
     }
 }
