@@ -3,6 +3,7 @@ package dev.mobilenetsimd.onnx;
 import dev.mobilenetsimd.ModelConfig;
 import dev.mobilenetsimd.Padding;
 import dev.mobilenetsimd.Weights;
+import dev.mobilenetsimd.image.InputNormalization;
 import dev.mobilenetsimd.plan.ExecutionPlan;
 import dev.mobilenetsimd.plan.Layer;
 import dev.mobilenetsimd.plan.Step;
@@ -37,6 +38,11 @@ import java.util.Objects;
  * 1 on every side for {@link Padding#SYMMETRIC}, TensorFlow's split for {@link Padding#TF_SAME}.
  * The padding convention is also recorded in the metadata ({@value #PADDING_METADATA_KEY}) so that
  * a re-import gives back the same configuration even where both conventions coincide.
+ *
+ * <p>The overloads that take an {@link InputNormalization} record it in the metadata too
+ * ({@value #NORMALIZATION_METADATA_KEY}), so that {@link OnnxModel#inputNormalization()} and
+ * the {@code classify} command know how to turn pixels into the input without being told; the
+ * others record none (weights alone do not say what their input was).
  */
 public final class OnnxExporter {
     /** The operator set version written. */
@@ -49,6 +55,14 @@ public final class OnnxExporter {
     public static final String OUTPUT_NAME = "logits";
     /** Metadata key holding the padding convention ({@code symmetric} or {@code tf_same}). */
     public static final String PADDING_METADATA_KEY = "mobilenet-simd.padding";
+    /**
+     * Metadata key holding the input normalisation:
+     * {@code scale=SR,SG,SB;offset=OR,OG,OB}, meaning {@code real = scale[c] * (p - offset[c])}
+     * for the 8-bit red, green and blue values {@code p} (see {@link InputNormalization}). A
+     * model converted from the uint8 TensorFlow Lite MobileNetV2 records
+     * {@code scale=0.0078125,0.0078125,0.0078125;offset=128.0,128.0,128.0}.
+     */
+    public static final String NORMALIZATION_METADATA_KEY = "mobilenet-simd.input_normalization";
 
     private static final String CLIP_MIN = "relu6.min";
     private static final String CLIP_MAX = "relu6.max";
@@ -90,6 +104,19 @@ public final class OnnxExporter {
     }
 
     /**
+     * As {@link #toBytes(Weights)}, with {@code normalization} recorded in the metadata
+     * ({@value #NORMALIZATION_METADATA_KEY}).
+     *
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if the weights do not fit in an ONNX file
+     *                                  ({@link #checkSize})
+     */
+    public static byte[] toBytes(Weights weights, InputNormalization normalization) {
+        Objects.requireNonNull(normalization, "normalization");
+        return OnnxProto.write(model(weights, normalization));
+    }
+
+    /**
      * Writes the ONNX file of {@code weights} to {@code file}. A regular file (new, or replaced)
      * is written beside it under a temporary name and then renamed, so that a write that fails
      * midway (a full disk) leaves no truncated model, and any previous file as it was; a symbolic
@@ -104,6 +131,24 @@ public final class OnnxExporter {
     public static long write(Weights weights, Path file) throws IOException {
         Objects.requireNonNull(file, "file");
         byte[] bytes = toBytes(weights);
+        writeReplacing(file, out -> out.write(bytes));
+        return bytes.length;
+    }
+
+    /**
+     * As {@link #write(Weights, Path)}, with {@code normalization} recorded in the metadata
+     * ({@value #NORMALIZATION_METADATA_KEY}).
+     *
+     * @return the bytes written
+     * @throws NullPointerException     if an argument is null
+     * @throws IOException              if the file cannot be written
+     * @throws IllegalArgumentException if the weights do not fit in an ONNX file
+     *                                  ({@link #checkSize}); nothing is written then
+     */
+    public static long write(Weights weights, InputNormalization normalization, Path file)
+            throws IOException {
+        Objects.requireNonNull(file, "file");
+        byte[] bytes = toBytes(weights, normalization);
         writeReplacing(file, out -> out.write(bytes));
         return bytes.length;
     }
@@ -145,8 +190,13 @@ public final class OnnxExporter {
         }
     }
 
-    /** The model as protobuf records. */
+    /** The model as protobuf records, no normalisation recorded. */
     static OnnxProto.Model model(Weights weights) {
+        return model(weights, null);
+    }
+
+    /** The model as protobuf records, {@code normalization} recorded unless null. */
+    static OnnxProto.Model model(Weights weights, InputNormalization normalization) {
         Objects.requireNonNull(weights, "weights");
         ModelConfig cfg = weights.config();
         checkSize(cfg);
@@ -212,6 +262,9 @@ public final class OnnxExporter {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put(PADDING_METADATA_KEY, cfg.padding().name().toLowerCase(Locale.ROOT));
         meta.put("mobilenet-simd.config", cfg.toString());
+        if (normalization != null) {
+            meta.put(NORMALIZATION_METADATA_KEY, NormalizationMetadata.format(normalization));
+        }
         return new OnnxProto.Model(IR_VERSION, List.of(new OnnxProto.OpsetId("", OPSET)), "mobilenet-simd",
                 "0.1.0", graph, meta);
     }

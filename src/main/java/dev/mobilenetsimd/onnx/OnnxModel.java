@@ -3,6 +3,9 @@ package dev.mobilenetsimd.onnx;
 import dev.mobilenetsimd.MobileNetV2;
 import dev.mobilenetsimd.ModelConfig;
 import dev.mobilenetsimd.Weights;
+import dev.mobilenetsimd.image.Classifier;
+import dev.mobilenetsimd.image.InputNormalization;
+import dev.mobilenetsimd.image.Labels;
 import dev.mobilenetsimd.kernels.KernelSet;
 import dev.mobilenetsimd.kernels.KernelSets;
 import dev.mobilenetsimd.plan.ExecutionMode;
@@ -12,6 +15,7 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A MobileNetV2 imported from an ONNX file ({@code .onnx}) as torchvision exports it: its
@@ -29,14 +33,26 @@ import java.util.Objects;
  * logits) and Constant. Weights stored in external files are not supported.
  *
  * <p>ONNX MobileNetV2 graphs take NCHW images while a {@link dev.mobilenetsimd.Session} takes NHWC:
- * {@link #nchwToNhwc} and {@link #nhwcToNchw} convert.
+ * {@link #nchwToNhwc} and {@link #nhwcToNchw} convert. A {@link Classifier} takes images and
+ * does that itself.
+ *
+ * <p>ONNX has no standard place for the input normalisation, nor for labels. A model written by
+ * {@link OnnxExporter} with a normalisation records it in its metadata
+ * ({@value OnnxExporter#NORMALIZATION_METADATA_KEY}: {@link #inputNormalization()}); for others
+ * the caller says which: torchvision exports (and the ONNX model zoo's mobilenetv2) take
+ * {@link InputNormalization#IMAGENET}, models converted from TensorFlow
+ * {@link InputNormalization#minusOneToOne()}.
  *
  * <pre>{@code
  * OnnxModel m = OnnxModel.load(Path.of("mobilenet_v2.onnx"));
  * try (Session s = m.network().newSession()) {
  *     float[] logits = s.run(OnnxModel.nchwToNhwc(nchwImage, 3, 224, 224));
  * }
- * OnnxExporter.write(m.weights(), Path.of("copy.onnx"));   // and back
+ * InputNormalization n = m.inputNormalization().orElse(InputNormalization.IMAGENET);
+ * try (Classifier c = m.classifier(n)) {
+ *     Classification top5 = c.classify(Path.of("cat.jpg"));
+ * }
+ * OnnxExporter.write(m.weights(), n, Path.of("copy.onnx"));   // and back
  * }</pre>
  */
 public final class OnnxModel {
@@ -48,13 +64,16 @@ public final class OnnxModel {
     private final String inputName;
     private final String outputName;
     private final String description;
+    private final InputNormalization inputNormalization; // null: none recorded
 
-    private OnnxModel(ModelConfig config, Weights weights, String inputName, String outputName, String description) {
+    private OnnxModel(ModelConfig config, Weights weights, String inputName, String outputName,
+                      String description, InputNormalization inputNormalization) {
         this.config = config;
         this.weights = weights;
         this.inputName = inputName;
         this.outputName = outputName;
         this.description = description;
+        this.inputNormalization = inputNormalization;
     }
 
     /**
@@ -96,7 +115,9 @@ public final class OnnxModel {
     /**
      * Imports a model from the bytes of a {@code .onnx} file.
      *
-     * @throws OnnxFormatException if the bytes are not a MobileNetV2 ONNX model we can import
+     * @throws OnnxFormatException if the bytes are not a MobileNetV2 ONNX model we can import, or
+     *                             their metadata {@value OnnxExporter#NORMALIZATION_METADATA_KEY}
+     *                             is malformed
      */
     public static OnnxModel read(byte[] bytes) throws OnnxFormatException {
         Objects.requireNonNull(bytes, "bytes");
@@ -104,8 +125,10 @@ public final class OnnxModel {
             throw new OnnxFormatException("empty file: not an ONNX model");
         }
         OnnxGraphImporter.Imported imp;
+        OnnxProto.Model model;
         try {
-            imp = OnnxGraphImporter.importModel(OnnxProto.readModel(bytes));
+            model = OnnxProto.readModel(bytes);
+            imp = OnnxGraphImporter.importModel(model);
         } catch (OnnxFormatException e) {
             // A TensorFlow Lite file was "truncated or corrupt protobuf": name what it is instead.
             if (bytes.length >= 8 && new String(bytes, 4, 4, StandardCharsets.ISO_8859_1)
@@ -115,7 +138,9 @@ public final class OnnxModel {
             }
             throw e;
         }
-        return new OnnxModel(imp.config(), imp.weights(), imp.inputName(), imp.outputName(), imp.summary());
+        String norm = model.metadata().get(OnnxExporter.NORMALIZATION_METADATA_KEY);
+        return new OnnxModel(imp.config(), imp.weights(), imp.inputName(), imp.outputName(),
+                imp.summary(), norm == null ? null : NormalizationMetadata.parse(norm));
     }
 
     /** Width multiplier, resolution, classes and padding of the network. */
@@ -133,6 +158,16 @@ public final class OnnxModel {
     /** A one-line summary: configuration, node count, opset, producer and weight type. */
     public String description() { return description; }
 
+    /**
+     * How 8-bit RGB pixels are turned into the network's input, as the file's metadata records it
+     * ({@value OnnxExporter#NORMALIZATION_METADATA_KEY}, written by {@link OnnxExporter}), or
+     * empty when it records none (torchvision exports: they take
+     * {@link InputNormalization#IMAGENET}).
+     */
+    public Optional<InputNormalization> inputNormalization() {
+        return Optional.ofNullable(inputNormalization);
+    }
+
     /** The fused network on the fastest backend. */
     public MobileNetV2 network() {
         return network(KernelSets.best());
@@ -143,9 +178,60 @@ public final class OnnxModel {
         return MobileNetV2.create(config, weights, kernels, ExecutionMode.FUSED);
     }
 
-    /** This model written back as ONNX ({@link OnnxExporter}). */
+    /**
+     * A classifier on the fastest backend with the input normalisation the file records, naming
+     * classes {@code "class <i>"} (ONNX files carry no labels).
+     *
+     * @throws IllegalStateException if the file records no input normalisation: give one to
+     *                               {@link #classifier(InputNormalization)}
+     */
+    public Classifier classifier() {
+        if (inputNormalization == null) {
+            throw new IllegalStateException("the model records no input normalisation (metadata "
+                    + OnnxExporter.NORMALIZATION_METADATA_KEY + "): give one to"
+                    + " classifier(InputNormalization), e.g. InputNormalization.IMAGENET for"
+                    + " torchvision models or InputNormalization.minusOneToOne() for models"
+                    + " converted from TensorFlow");
+        }
+        return classifier(inputNormalization);
+    }
+
+    /**
+     * A classifier on the fastest backend normalising pixels with {@code normalization} (whatever
+     * the file records), naming classes {@code "class <i>"}.
+     *
+     * @throws NullPointerException if {@code normalization} is null
+     */
+    public Classifier classifier(InputNormalization normalization) {
+        return classifier(KernelSets.best(), normalization, Labels.none(), Classifier.DEFAULT_TOP_K,
+                1);
+    }
+
+    /**
+     * A classifier on {@code kernels} normalising pixels with {@code normalization} (e.g.
+     * {@code inputNormalization().orElse(InputNormalization.IMAGENET)}), naming classes with
+     * {@code labels} and reporting the top {@code topK}, each inference split across
+     * {@code threads} threads (see {@link Classifier}).
+     *
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if {@code topK} is less than 1 or {@code threads} out of
+     *                                  range
+     */
+    public Classifier classifier(KernelSet kernels, InputNormalization normalization,
+                                 Labels labels, int topK, int threads) {
+        Objects.requireNonNull(kernels, "kernels");
+        Objects.requireNonNull(normalization, "normalization"); // before building the network
+        Objects.requireNonNull(labels, "labels");
+        return new Classifier(network(kernels), normalization, labels, topK, threads);
+    }
+
+    /**
+     * This model written back as ONNX ({@link OnnxExporter}), with its recorded input
+     * normalisation if it has one.
+     */
     public byte[] toBytes() {
-        return OnnxExporter.toBytes(weights);
+        return inputNormalization == null ? OnnxExporter.toBytes(weights)
+                : OnnxExporter.toBytes(weights, inputNormalization);
     }
 
     /**
