@@ -2,19 +2,26 @@ package dev.mobilenetsimd.cli;
 
 import dev.mobilenetsimd.MobileNetV2;
 import dev.mobilenetsimd.image.Classification;
+import dev.mobilenetsimd.ModelConfig;
 import dev.mobilenetsimd.image.Classifier;
+import dev.mobilenetsimd.image.InputNormalization;
 import dev.mobilenetsimd.image.Labels;
 import dev.mobilenetsimd.image.Prediction;
 import dev.mobilenetsimd.kernels.KernelSet;
 import dev.mobilenetsimd.kernels.KernelSets;
+import dev.mobilenetsimd.onnx.OnnxModel;
 import dev.mobilenetsimd.tflite.ModelFormatException;
 import dev.mobilenetsimd.tflite.TfliteModel;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -22,24 +29,51 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code classify --model M.tflite [--labels L.txt] IMAGE...}: imports a TensorFlow Lite
- * MobileNetV2 and prints, per image, the most probable classes (index, label, softmax probability)
- * and the inference latency, as text or as JSON ({@code --json}). Exit code 0 when every image was
- * classified, 1 when some image could not be read, 2 when the model cannot be loaded.
+ * {@code classify --model MODEL [--labels L.txt] [--normalization NORM] IMAGE...}: imports a
+ * TensorFlow Lite or ONNX MobileNetV2 and prints, per image, the most probable classes (index,
+ * label, softmax probability) and the inference latency, as text or as JSON ({@code --json}).
+ *
+ * <p>The format is read from the file: a TensorFlow Lite file says so in its header (its file
+ * identifier {@code TFL3}); ONNX has no such mark, so a file without it is read as ONNX when its
+ * name ends in {@code .onnx}, and otherwise as ONNX only once it failed as TensorFlow Lite.
+ *
+ * <p>The input normalisation is {@code --normalization} when given (for either format: it
+ * overrides the model's), else the model's: a TensorFlow Lite model's input quantization, an ONNX
+ * model's metadata as {@code export-onnx} records it. An ONNX model that records none and no
+ * option is refused: guessing would classify torchvision's models or TensorFlow's wrongly.
+ *
+ * <p>Exit code 0 when every image was classified, 1 when some image could not be read, 2 when the
+ * options are bad or the model cannot be loaded.
  */
 @Command(name = "classify", mixinStandardHelpOptions = true,
-        description = "Classify JPEG, PNG or BMP images with a MobileNetV2 TensorFlow Lite model (.tflite).")
+        description = "Classify JPEG, PNG or BMP images with a MobileNetV2 model: TensorFlow Lite"
+                + " (.tflite) or ONNX (.onnx).")
 public final class ClassifyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL",
-            description = "TensorFlow Lite MobileNetV2 model (float or quantized).")
+            description = "MobileNetV2 model: TensorFlow Lite (float or quantized; the format is"
+                    + " read from the file) or ONNX (.onnx, or a file that is not TensorFlow"
+                    + " Lite).")
     Path model;
+
+    @Option(names = "--normalization", paramLabel = "NORM",
+            description = "How pixel values p (0-255) become the model's input: imagenet ="
+                    + " (p/255 - mean) / std with ImageNet's mean 0.485,0.456,0.406 and std"
+                    + " 0.229,0.224,0.225 (torchvision models, the ONNX model zoo's);"
+                    + " minus-one-to-one = (p - 127.5) / 127.5 (TensorFlow's MobileNets); or"
+                    + " MEAN/STD, three values each for red, green, blue on p/255, e.g."
+                    + " 0.5,0.5,0.5/0.25,0.25,0.25. Default: what the model records (a .tflite"
+                    + " model's input quantization; an .onnx model's metadata, as export-onnx"
+                    + " writes it); when given, it overrides the model's. Required for an ONNX"
+                    + " model that records none.")
+    String normalization;
 
     @Option(names = {"-l", "--labels"}, paramLabel = "LABELS",
             description = "Text file with one label per class, line i naming class i (default:"
-                    + " labels embedded in the model, if any).")
+                    + " labels embedded in the model, if any: a .tflite model's; ONNX models have"
+                    + " none, and classes are then named \"class <i>\").")
     Path labels;
 
     @Option(names = {"-k", "--top"}, defaultValue = "5", paramLabel = "K",
@@ -90,29 +124,28 @@ public final class ClassifyCommand implements Callable<Integer> {
             err.println("error: " + e.getMessage());
             return 2;
         }
-        TfliteModel m;
+        InputNormalization given = null;
+        if (normalization != null) { // before the model is read
+            try {
+                given = parseNormalization(normalization);
+            } catch (IllegalArgumentException e) {
+                err.println("error: --normalization " + normalization + ": " + e.getMessage());
+                return 2;
+            }
+        }
+        Loaded m = load(err);
+        if (m == null) {
+            return 2;
+        }
+        InputNormalization norm = given != null ? given : m.normalization();
+        if (norm == null) {
+            err.println("error: " + model + ": an ONNX model that records no input normalisation:"
+                    + " give --normalization imagenet ((p/255 - mean) / std with ImageNet's mean"
+                    + " and std: torchvision exports) or --normalization minus-one-to-one"
+                    + " ((p - 127.5) / 127.5: models converted from TensorFlow)");
+            return 2;
+        }
         Labels names;
-        Classifier classifier;
-        if (model.getFileName() != null
-                && model.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
-            // ONNX has no magic number, so without this it would read as a bad TFLite file.
-            err.println("error: " + model + ": an ONNX model; classify takes TensorFlow Lite models"
-                    + " (.tflite). Load ONNX models with OnnxModel.load (their preprocessing is"
-                    + " the caller's)");
-            return 2;
-        }
-        try {
-            m = TfliteModel.load(model);
-        } catch (ModelFormatException e) { // its message names the file
-            err.println("error: " + e.getMessage());
-            return 2;
-        } catch (IOException e) {
-            err.println("error: cannot load " + model + ": " + Main.describe(e));
-            return 2;
-        } catch (IllegalArgumentException | UnsupportedOperationException e) {
-            err.println("error: cannot load " + model + ": " + e.getMessage());
-            return 2;
-        }
         try {
             names = labels != null ? Labels.read(labels) : m.labels();
         } catch (IOException e) {
@@ -130,12 +163,14 @@ public final class ClassifyCommand implements Callable<Integer> {
                     + " (line i names class i)");
             return 2;
         }
+        Classifier classifier;
         try {
-            classifier = m.classifier(kernels, names, top, threads);
+            classifier = new Classifier(m.network().apply(kernels), norm, names, top, threads);
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             err.println("error: cannot load " + model + ": " + e.getMessage());
             return 2;
         }
+        String normSource = given != null ? "--normalization" : "the model";
         int failures = 0;
         try (Classifier c = classifier) {
             int side = m.config().resolution();
@@ -148,10 +183,13 @@ public final class ClassifyCommand implements Callable<Integer> {
                 out.println("  \"config\": " + quote(m.config().toString()) + ",");
                 out.println("  \"backend\": " + quote(c.network().kernels().name()) + ",");
                 out.println("  \"threads\": " + threads + ",");
+                out.println("  \"normalization\": " + quote(norm.toString()) + ",");
+                out.println("  \"normalization_from\": " + quote(normSource) + ",");
                 out.println("  \"results\": [");
             } else {
                 out.println(m.description() + " on " + c.network().kernels().name()
                         + (threads > 1 ? ", " + threads + " threads" : ""));
+                out.println("input normalisation " + norm + ", from " + normSource);
             }
             for (int i = 0; i < images.size(); i++) {
                 Path img = images.get(i);
@@ -186,6 +224,106 @@ public final class ClassifyCommand implements Callable<Integer> {
         }
         out.flush();
         return failures == 0 ? 0 : 1;
+    }
+
+    /** What classify needs of a model of either format. */
+    private record Loaded(ModelConfig config, String description, Labels labels,
+                          InputNormalization normalization,
+                          Function<KernelSet, MobileNetV2> network) {}
+
+    /**
+     * Loads {@link #model} as TensorFlow Lite or ONNX (see the class comment); prints one
+     * {@code error:} line and returns null when it cannot.
+     */
+    private Loaded load(PrintWriter err) {
+        String name = model.getFileName() == null ? ""
+                : model.getFileName().toString().toLowerCase(Locale.ROOT);
+        boolean tflite = hasTfliteIdentifier(model);
+        try {
+            if (!tflite && name.endsWith(".onnx")) {
+                return onnx(OnnxModel.load(model));
+            }
+            TfliteModel m;
+            try {
+                m = TfliteModel.load(model);
+            } catch (ModelFormatException e) {
+                if (!tflite) { // ONNX has no mark of its own: perhaps that
+                    try {
+                        return onnx(OnnxModel.load(model));
+                    } catch (IOException | RuntimeException ignored) {
+                        // neither: the TensorFlow Lite reason below
+                    }
+                }
+                throw e;
+            }
+            return new Loaded(m.config(), m.description(), m.labels(), m.inputNormalization(),
+                    m::network);
+        } catch (ModelFormatException e) { // its message names the file
+            err.println("error: " + e.getMessage());
+        } catch (IOException e) {
+            err.println("error: cannot load " + model + ": " + Main.describe(e));
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            err.println("error: cannot load " + model + ": " + e.getMessage());
+        }
+        return null;
+    }
+
+    private static Loaded onnx(OnnxModel m) {
+        return new Loaded(m.config(), m.description(), Labels.none(),
+                m.inputNormalization().orElse(null), m::network);
+    }
+
+    /** Whether {@code file} is a regular file whose bytes 4 to 7 are "TFL3". */
+    static boolean hasTfliteIdentifier(Path file) {
+        if (!Files.isRegularFile(file)) {
+            return false;
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] head = in.readNBytes(8);
+            return head.length == 8
+                    && new String(head, 4, 4, StandardCharsets.ISO_8859_1).equals("TFL3");
+        } catch (IOException e) {
+            return false; // the loader reports it
+        }
+    }
+
+    /**
+     * The value of {@code --normalization}: {@code imagenet}, {@code minus-one-to-one} or
+     * {@code R,G,B/R,G,B} (mean and std on pixels scaled to [0, 1]).
+     *
+     * @throws IllegalArgumentException naming the problem and the expected form
+     */
+    static InputNormalization parseNormalization(String value) {
+        String v = value.strip().toLowerCase(Locale.ROOT);
+        if (v.equals("imagenet")) {
+            return InputNormalization.IMAGENET;
+        }
+        if (v.equals("minus-one-to-one")) {
+            return InputNormalization.minusOneToOne();
+        }
+        String expected = "; expected imagenet, minus-one-to-one or MEAN/STD, three values each"
+                + " for red, green, blue on p/255 (e.g. 0.5,0.5,0.5/0.25,0.25,0.25)";
+        String[] parts = v.split("/", -1);
+        if (parts.length != 2) {
+            throw new IllegalArgumentException("not a known name nor MEAN/STD" + expected);
+        }
+        // meanStd's messages name the bad value and the expected form
+        return InputNormalization.meanStd(numbers(parts[0], "mean", expected),
+                numbers(parts[1], "std", expected));
+    }
+
+    private static double[] numbers(String list, String what, String expected) {
+        String[] items = list.split(",", -1);
+        double[] v = new double[items.length];
+        for (int i = 0; i < items.length; i++) {
+            try {
+                v[i] = Double.parseDouble(items[i].strip());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(what + " value '" + items[i].strip()
+                        + "' is not a number" + expected, e);
+            }
+        }
+        return v;
     }
 
     private static void printText(PrintWriter out, Path img, Classification r) {

@@ -2,6 +2,7 @@ package dev.mobilenetsimd.cli;
 
 import dev.mobilenetsimd.ModelConfig;
 import dev.mobilenetsimd.Weights;
+import dev.mobilenetsimd.image.InputNormalization;
 import dev.mobilenetsimd.onnx.OnnxExporter;
 import dev.mobilenetsimd.onnx.OnnxModel;
 import dev.mobilenetsimd.tflite.ModelFormatException;
@@ -20,8 +21,10 @@ import picocli.CommandLine.Model.CommandSpec;
 /**
  * {@code export-onnx -o OUT.onnx}: writes a MobileNetV2 as ONNX (opset 13, NCHW input, logits out),
  * either with random weights for the configuration options or imported from a {@code .tflite} or
- * {@code .onnx} file ({@code --from}). Exit status 0 when written, 2 for bad options or a model
- * that cannot be imported, 1 when the output cannot be written.
+ * {@code .onnx} file ({@code --from}). An imported model's input normalisation (a TensorFlow Lite
+ * model's, or what an ONNX file records) is recorded in the output's metadata, so that
+ * {@code classify} needs no option for it. Exit status 0 when written, 2 for bad options or a
+ * model that cannot be imported, 1 when the output cannot be written.
  */
 @Command(name = "export-onnx", mixinStandardHelpOptions = true,
         description = "Write a MobileNetV2 (random weights, or imported from .tflite/.onnx) as an ONNX model "
@@ -35,7 +38,9 @@ public final class ExportOnnxCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--from", paramLabel = "MODEL",
-            description = "Import the weights from this .tflite or .onnx file instead (the configuration options are then ignored).")
+            description = "Import the weights from this .tflite or .onnx file instead (the"
+                    + " configuration options are then ignored). Its input normalisation is"
+                    + " recorded in the output's metadata.")
     Path from;
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT.onnx", description = "The ONNX file to write.")
@@ -54,6 +59,7 @@ public final class ExportOnnxCommand implements Callable<Integer> {
             return 2;
         }
         Weights weights;
+        InputNormalization normalization = null; // none for random weights
         String source;
         if (from == null) {
             ModelConfig config = options.toConfig();
@@ -66,9 +72,13 @@ public final class ExportOnnxCommand implements Callable<Integer> {
                 String name = from.getFileName() == null ? ""
                         : from.getFileName().toString().toLowerCase(Locale.ROOT);
                 if (name.endsWith(".onnx")) {
-                    weights = OnnxModel.load(from).weights();
+                    OnnxModel m = OnnxModel.load(from);
+                    weights = m.weights();
+                    normalization = m.inputNormalization().orElse(null);
                 } else if (name.endsWith(".tflite")) {
-                    weights = TfliteModel.load(from).weights();
+                    TfliteModel m = TfliteModel.load(from);
+                    weights = m.weights();
+                    normalization = m.inputNormalization();
                 } else {
                     throw new IllegalArgumentException("--from " + from + ": expected a .tflite or .onnx file");
                 }
@@ -84,9 +94,11 @@ public final class ExportOnnxCommand implements Callable<Integer> {
             source = from.toString();
         }
         try {
-            long bytes = OnnxExporter.write(weights, output);
-            out.printf(Locale.ROOT, "wrote %s: %s from %s, %,d bytes%n", output, weights.config(), source,
-                    bytes);
+            long bytes = normalization == null ? OnnxExporter.write(weights, output)
+                    : OnnxExporter.write(weights, normalization, output);
+            out.printf(Locale.ROOT, "wrote %s: %s from %s, %,d bytes; input normalisation %s%n",
+                    output, weights.config(), source, bytes,
+                    normalization == null ? "not recorded" : normalization);
         } catch (IOException e) {
             err.println("error: cannot write " + output + ": " + Main.describe(e));
             err.flush();

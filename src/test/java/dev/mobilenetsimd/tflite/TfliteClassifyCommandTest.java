@@ -49,15 +49,17 @@ class TfliteClassifyCommandTest {
                 "the file named once: " + err);
     }
 
+    /** A .onnx file is read as ONNX, not as a damaged TensorFlow Lite file. */
     @Test
-    void anOnnxModelIsNamedAsSuchNotAsADamagedTfliteFile() throws Exception {
+    void anOnnxModelIsReadAsSuchNotAsADamagedTfliteFile() throws Exception {
         Path onnx = Files.createTempFile("model", ".onnx");
         try {
             StringWriter out = new StringWriter(), err = new StringWriter();
             int rc = run(out, err, "--model", onnx.toString(), "cat.bmp");
             assertEquals(2, rc, err.toString());
-            assertTrue(err.toString().contains("an ONNX model; classify takes TensorFlow Lite"),
+            assertTrue(err.toString().contains(onnx + ": empty file: not an ONNX model"),
                     err.toString());
+            assertFalse(err.toString().contains("TensorFlow Lite"), err.toString());
         } finally {
             Files.delete(onnx);
         }
