@@ -89,7 +89,8 @@ public final class ClassifyCommand implements Callable<Integer> {
 
     @Option(names = {"-w", "--warmup"}, defaultValue = "0", paramLabel = "N",
             description = "Untimed inferences on a blank image first, so the reported latency excludes "
-                    + "JIT compilation (the first few inferences run slowly). Default: ${DEFAULT-VALUE}.")
+                    + "JIT compilation (the first few inferences run slowly), 0 to 1000000."
+                    + " Default: ${DEFAULT-VALUE}.")
     int warmup;
 
     @Option(names = {"-t", "--threads"}, defaultValue = "1", paramLabel = "N",
@@ -108,8 +109,9 @@ public final class ClassifyCommand implements Callable<Integer> {
             err.println("error: --top must be at least 1");
             return 2;
         }
-        if (warmup < 0) {
-            err.println("error: --warmup must be 0 or more");
+        if (warmup < 0 || warmup > RunCommand.MAX_ITERATIONS) {
+            err.println("error: --warmup " + warmup + ": expected 0 to "
+                    + RunCommand.MAX_ITERATIONS);
             return 2;
         }
         if (threads < 1 || threads > MobileNetV2.MAX_THREADS) { // before the model is read

@@ -148,6 +148,9 @@ class CliTest {
         r = run("run", "-a", "0.35", "-r", "32", "-w", "1000001", "-n", "1");
         assertEquals(2, r.status, r.err);
         assertTrue(r.err.contains("--warmup 1000001: expected 0 to 1000000"), r.err);
+        r = run("classify", "-m", "model.tflite", "-w", "1000001", "cat.jpg");
+        assertEquals(2, r.status, r.err);
+        assertTrue(r.err.contains("--warmup 1000001: expected 0 to 1000000"), r.err);
         r = run("run", "-r", "32", "-n", "1", "--threads", "0");
         assertEquals(2, r.status);
         assertTrue(r.err.contains("--threads 0: expected 1 to 256"), r.err);
