@@ -35,6 +35,9 @@ public final class IntraOpPool implements AutoCloseable {
     private volatile Throwable failure;
 
     /**
+     * Starts {@code threads - 1} daemon workers, each with its own copy of the scratch regions
+     * after the arena.
+     *
      * @param threads        threads per step, the caller included (2 to {@value #MAX_THREADS})
      * @param arenaFloats    floats of the plan's arena: worker copies of the scratch start here
      * @param scratchOffset  first float of the plan's scratch regions
