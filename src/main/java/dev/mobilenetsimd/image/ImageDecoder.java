@@ -34,6 +34,13 @@ public final class ImageDecoder {
      * Largest image accepted, in pixels: Pillow's limit (twice {@code Image.MAX_IMAGE_PIXELS}),
      * above which it refuses a file as a decompression bomb. A few bytes of PNG can declare an
      * image whose raster fills the heap; the size is checked from the header, before decoding.
+     *
+     * <p>Below the limit, a PNG or uncompressed BMP must also hold enough data for its declared
+     * size before anything is allocated for its pixels (see {@link #decode}). A JPEG or an
+     * RLE-compressed BMP has only this limit: a flat JPEG codes an 8 x 8 block in a few bits,
+     * and an RLE escape skips up to 255 rows in 4 bytes, so no ratio of pixels to file bytes
+     * is safe, and such a file of a few hundred bytes may still cost the raster of up to
+     * {@value} pixels (about 0.5 GB for RGB) before the reader finds it truncated.
      */
     public static final long MAX_PIXELS = 178_956_970L;
 
@@ -64,13 +71,23 @@ public final class ImageDecoder {
      * its IEND chunk and refused if a chunk's CRC-32 does not match, a chunk runs past the end of
      * the stream, IEND is missing or a palette index is past the entries of the PLTE chunk.
      *
-     * @throws IOException if the stream is not a decodable JPEG, PNG or BMP image
+     * <p>Before the pixels are decoded (and their raster allocated), a file too short for its
+     * declared size is refused: an uncompressed BMP must hold all its pixel rows after its data
+     * offset (the last row's padding may be missing), a BMP with an embedded JPEG or PNG the
+     * data size its header gives, and a PNG's IDAT chunks at least 1/1032 of its scanline bytes,
+     * deflate's best ratio. To find out, the stream is read as far as the reader would read it
+     * anyway, into the cache {@link ImageIO} keeps of it (a temporary file, or memory if
+     * {@link ImageIO#getUseCache} is false). See {@link #MAX_PIXELS} for JPEG and RLE BMPs.
+     *
+     * @throws IOException if the stream is not a decodable JPEG, PNG or BMP image, or holds less
+     *                     data than its header declares
      */
     public static RgbImage decode(InputStream in, String name) throws IOException {
         java.util.Objects.requireNonNull(in, "image stream is null");
-        BufferedImage img;
+        BufferedImage img = null;
         long width = 0, height = 0;
         String damage = null;
+        String refusal = null;
         List<String> warnings = new ArrayList<>();
         PngChunkWalker png = new PngChunkWalker(in);
         try (ImageInputStream stream = ImageIO.createImageInputStream(png)) {
@@ -91,13 +108,23 @@ public final class ImageDecoder {
                         + format.toUpperCase(Locale.ROOT) + " file; expected JPEG, PNG or BMP");
             }
             try {
+                // From the start of the stream: the PNG reader discards what it has read.
+                String shortfall = DeclaredDataCheck.shortfall(stream, format);
                 reader.setInput(stream, true, true); // as ImageIO.read
                 reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
                 width = reader.getWidth(0);
                 height = reader.getHeight(0);
-                img = width * height > MAX_PIXELS ? null : reader.read(0);
-                // The JDK's PNG reader checks no CRC and stops at the pixels: walk the rest.
-                damage = img == null ? null : png.finish(img);
+                if (width * height > MAX_PIXELS) {
+                    refusal = tooLarge(width, height);
+                } else if (shortfall != null) {
+                    // A PNG chunk cut short or damaged is named as such rather than as too short.
+                    String found = png.finishQuietly();
+                    refusal = found != null ? found : shortfall;
+                } else {
+                    img = reader.read(0);
+                    // The JDK's PNG reader checks no CRC and stops at the pixels: walk the rest.
+                    damage = png.finish(img);
+                }
             } catch (IOException | RuntimeException e) {
                 // A damaged PNG chunk often fails the reader first: name the damage instead.
                 String found = png.finishQuietly();
@@ -111,8 +138,8 @@ public final class ImageDecoder {
                 reader.dispose();
             }
         }
-        if (img == null) {
-            throw new IOException("cannot decode image " + name + ": " + tooLarge(width, height));
+        if (refusal != null) {
+            throw new IOException("cannot decode image " + name + ": " + refusal);
         }
         if (damage != null) {
             throw new IOException("cannot decode image " + name + ": " + damage);

@@ -363,7 +363,7 @@ class ImageDecoderTest {
      * A PNG of one IDAT: {@code rows} are the scanlines with their filter bytes, deflated at
      * {@code level}; {@code plte} (may be null) is written as a PLTE chunk.
      */
-    private static byte[] pngFile(int colourType, int depth, int width, int height, byte[] plte,
+    static byte[] pngFile(int colourType, int depth, int width, int height, byte[] plte,
                                   byte[] rows, int level) {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
@@ -396,7 +396,7 @@ class ImageDecoderTest {
         return out.toByteArray();
     }
 
-    private static void chunk(java.io.ByteArrayOutputStream out, String type, byte[] data) {
+    static void chunk(java.io.ByteArrayOutputStream out, String type, byte[] data) {
         java.util.zip.CRC32 crc = new java.util.zip.CRC32();
         byte[] t = type.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         crc.update(t);

@@ -1,0 +1,232 @@
+package dev.mobilenetsimd.image;
+
+import java.io.IOException;
+import java.util.Locale;
+import javax.imageio.stream.ImageInputStream;
+
+/**
+ * Refuses, before decoding, a PNG or BMP file too short for the image its header declares. The
+ * JDK's readers allocate the whole raster first and find the data missing only then: a file of a
+ * few hundred bytes declaring 13000 x 13000 pixels cost half a gigabyte or more (an
+ * {@link OutOfMemoryError} or a long stall) before it was refused as truncated.
+ *
+ * <ul>
+ *   <li>An uncompressed BMP (BI_RGB, BI_BITFIELDS, BI_ALPHABITFIELDS, or an OS/2 1.x header)
+ *       must hold every row of its pixel data after its data offset; the last row's padding
+ *       may be missing, as the JDK's reader and Pillow's both accept. A BMP holding an
+ *       embedded JPEG or PNG (BI_JPEG, BI_PNG) must hold the size its header gives that data:
+ *       the JDK's reader allocates that size before reading.
+ *   <li>RLE-compressed BMPs (BI_RLE8, BI_RLE4) have no such bound: a delta escape skips up to
+ *       255 rows in 4 bytes, an end-of-line skips a row in 2, and both the JDK's reader and
+ *       Pillow's decode the skipped pixels as index 0. They are left to
+ *       {@link ImageDecoder#MAX_PIXELS}.
+ *   <li>A PNG's consecutive IDAT chunks must hold at least 1/1032 of its scanline bytes (filter
+ *       bytes included, per Adam7 pass if interlaced): deflate's best ratio is a 258-byte match
+ *       in 2 bits, so less data cannot inflate to the whole image, and the JDK's reader and
+ *       Pillow's both refuse an image whose data ends early.
+ * </ul>
+ *
+ * <p>The check reads through the image stream's cache (to a temporary file or memory, as
+ * {@link javax.imageio.ImageIO} set it up), no further into the file than the reader itself
+ * would, and leaves the stream where it found it. JPEG has no such bound (see
+ * {@link ImageDecoder#MAX_PIXELS}).
+ */
+final class DeclaredDataCheck {
+    /** Deflate's best compression ratio: a 258-byte match coded in 2 bits. */
+    static final int DEFLATE_MAX_RATIO = 1032;
+
+    private static final int IHDR = 0x49484452, IDAT = 0x49444154, IEND = 0x49454e44;
+    private static final int BI_RGB = 0, BI_BITFIELDS = 3, BI_JPEG = 4, BI_PNG = 5;
+    private static final int BI_ALPHABITFIELDS = 6;
+
+    private DeclaredDataCheck() {}
+
+    /**
+     * What the file lacks, in words ("the file is truncated ..."), or null if it holds enough
+     * data for its declared size, is neither a PNG nor a BMP, or has a header the check does not
+     * understand (left to the image reader). {@code stream} is read from its current position,
+     * the start of the file, and left there.
+     *
+     * @param format the image reader's format name, in lower case
+     */
+    static String shortfall(ImageInputStream stream, String format) throws IOException {
+        stream.mark();
+        try {
+            switch (format) {
+                case "png":
+                    return png(stream);
+                case "bmp":
+                    return bmp(stream);
+                default:
+                    return null;
+            }
+        } finally {
+            stream.reset();
+        }
+    }
+
+    private static String png(ImageInputStream s) throws IOException {
+        byte[] h = new byte[33];   // signature, then the IHDR chunk
+        if (read(s, h) < h.length || bigEndian(h, 8) != 13 || bigEndian(h, 12) != IHDR) {
+            return null;
+        }
+        long width = bigEndian(h, 16), height = bigEndian(h, 20);
+        int depth = h[24] & 0xFF, colourType = h[25] & 0xFF, interlace = h[28] & 0xFF;
+        int channels = colourType < 7 ? new int[] {1, 0, 3, 1, 2, 0, 4}[colourType] : 0;
+        if (width <= 0 || height <= 0 || width * height > ImageDecoder.MAX_PIXELS
+                || channels == 0 || Integer.bitCount(depth) != 1 || depth > 16 || interlace > 1) {
+            return null;   // the reader refuses it (or it is too large)
+        }
+        long raw = scanlineBytes(width, height, channels * depth, interlace == 1);
+        long needed = (raw + DEFLATE_MAX_RATIO - 1) / DEFLATE_MAX_RATIO;
+        long idat = 0;
+        boolean inData = false;
+        byte[] header = new byte[8];
+        for (long at = h.length; idat < needed; ) {
+            s.seek(at);
+            if (read(s, header) < header.length) {
+                break;
+            }
+            long length = bigEndian(header, 0);
+            int type = bigEndian(header, 4);
+            if (length < 0 || (type != IDAT && (inData || type == IEND))) {
+                break;   // the reader reads the IDAT chunks up to the first chunk of another type
+            }
+            if (type == IDAT) {
+                inData = true;
+                long take = Math.min(length, needed - idat);
+                if (take > 0) {
+                    s.seek(at + 8 + take - 1);
+                    if (s.read() < 0) {
+                        break;   // the chunk runs past the end of the file
+                    }
+                }
+                idat += take;
+            }
+            at += 12 + length;
+        }
+        if (idat >= needed) {
+            return null;
+        }
+        return String.format(Locale.ROOT, "the file is truncated or damaged (its IDAT chunks hold"
+                + " %,d bytes of compressed data; the %dx%d image's %,d bytes of scanlines need at"
+                + " least %,d even at deflate's best ratio of %d:1)", idat, width, height, raw,
+                needed, DEFLATE_MAX_RATIO);
+    }
+
+    /** A PNG's scanline bytes, each scanline with its filter byte: per Adam7 pass if interlaced. */
+    static long scanlineBytes(long width, long height, int bitsPerPixel, boolean interlaced) {
+        if (!interlaced) {
+            return height * (1 + (width * bitsPerPixel + 7) / 8);
+        }
+        int[][] passes = {{0, 0, 8, 8}, {4, 0, 8, 8}, {0, 4, 4, 8}, {2, 0, 4, 4}, {0, 2, 2, 4},
+                {1, 0, 2, 2}, {0, 1, 1, 2}};   // x start, y start, x step, y step
+        long bytes = 0;
+        for (int[] p : passes) {
+            long w = (width - p[0] + p[2] - 1) / p[2], h = (height - p[1] + p[3] - 1) / p[3];
+            if (w > 0 && h > 0) {
+                bytes += h * (1 + (w * bitsPerPixel + 7) / 8);
+            }
+        }
+        return bytes;
+    }
+
+    private static String bmp(ImageInputStream s) throws IOException {
+        byte[] h = new byte[38];   // file header, then the info header up to its image size
+        int n = read(s, h);
+        if (n < 26 || h[0] != 'B' || h[1] != 'M') {
+            return null;
+        }
+        long offset = littleEndian(h, 10, 4), headerSize = littleEndian(h, 14, 4);
+        long width, height, compression, imageSize;
+        int bits;
+        if (headerSize == 12) {   // OS/2 1.x: 16-bit sizes, never compressed
+            width = (short) littleEndian(h, 18, 2);
+            height = (short) littleEndian(h, 20, 2);
+            bits = (int) littleEndian(h, 24, 2);
+            compression = BI_RGB;
+            imageSize = 0;
+        } else if (headerSize >= 40 && n == h.length) {
+            width = (int) littleEndian(h, 18, 4);
+            height = (int) littleEndian(h, 22, 4);
+            bits = (int) littleEndian(h, 28, 2);
+            compression = littleEndian(h, 30, 4);
+            imageSize = littleEndian(h, 34, 4);
+        } else {
+            return null;
+        }
+        height = Math.abs(height);   // negative: top-down rows
+        if (width <= 0 || height <= 0 || width * height > ImageDecoder.MAX_PIXELS) {
+            return null;
+        }
+        long end;
+        String data;
+        if (compression == BI_RGB || compression == BI_BITFIELDS
+                || compression == BI_ALPHABITFIELDS) {
+            if (bits != 1 && bits != 4 && bits != 8 && bits != 16 && bits != 24 && bits != 32) {
+                return null;
+            }
+            long stride = (width * bits + 31) / 32 * 4;
+            end = offset + (height - 1) * stride + (width * bits + 7) / 8;
+            data = String.format(Locale.ROOT, "%,d bytes of %d-bit pixel rows", end - offset,
+                    bits);
+        } else if ((compression == BI_JPEG || compression == BI_PNG) && imageSize > 0) {
+            end = offset + imageSize;
+            data = String.format(Locale.ROOT, "%,d bytes of embedded %s data", imageSize,
+                    compression == BI_JPEG ? "JPEG" : "PNG");
+        } else {
+            return null;   // RLE (see the class comment) or a compression the reader refuses
+        }
+        s.seek(end - 1);
+        if (s.read() >= 0) {
+            return null;
+        }
+        return String.format(Locale.ROOT, "the file is truncated (the %dx%d BMP declares %s from"
+                + " byte %,d, %,d bytes in all; the file has %,d)", width, height, data, offset,
+                end, length(s, n - 1, end - 1));
+    }
+
+    /** The stream's length, given a position known to be in it and one known to be past it. */
+    private static long length(ImageInputStream s, long present, long absent) throws IOException {
+        long length = s.length();   // -1 for the cached streams ImageIO makes of an InputStream
+        if (length >= 0) {
+            return length;
+        }
+        while (absent - present > 1) {   // the bytes are cached: a few dozen one-byte reads
+            long mid = present + (absent - present) / 2;
+            s.seek(mid);
+            if (s.read() >= 0) {
+                present = mid;
+            } else {
+                absent = mid;
+            }
+        }
+        return absent;
+    }
+
+    /** Reads up to {@code b.length} bytes; fewer only at the end of the stream. */
+    private static int read(ImageInputStream s, byte[] b) throws IOException {
+        int n = 0;
+        while (n < b.length) {
+            int r = s.read(b, n, b.length - n);
+            if (r < 0) {
+                break;
+            }
+            n += r;
+        }
+        return n;
+    }
+
+    private static int bigEndian(byte[] b, int at) {
+        return (b[at] & 0xFF) << 24 | (b[at + 1] & 0xFF) << 16 | (b[at + 2] & 0xFF) << 8
+                | (b[at + 3] & 0xFF);
+    }
+
+    private static long littleEndian(byte[] b, int at, int bytes) {
+        long v = 0;
+        for (int i = bytes - 1; i >= 0; i--) {
+            v = v << 8 | (b[at + i] & 0xFF);
+        }
+        return v;
+    }
+}

@@ -1,0 +1,357 @@
+package dev.mobilenetsimd.image;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mobilenetsimd.ChildJvm;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.zip.Deflater;
+import java.util.zip.Inflater;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A PNG or BMP of a few hundred bytes whose header declares 10000 x 10000 pixels: the JDK's
+ * readers allocated the whole raster (0.1 to 0.4 GB) before finding the data missing. Such files
+ * are refused from their header and the file size, before decoding.
+ */
+class DeclaredDataCheckTest {
+    private static final int BI_RGB = 0, BI_RLE8 = 1, BI_BITFIELDS = 3, BI_PNG = 5;
+
+    @TempDir
+    Path dir;
+
+    /**
+     * A complete, well-formed PNG (valid CRCs, IEND) whose IDAT holds one scanline of a
+     * 10000 x 10000 RGB image: it cannot inflate to 300 MB of scanlines.
+     */
+    @Test
+    void pngWhoseDataCannotInflateToItsSizeIsRefused() throws IOException {
+        byte[] png = ImageDecoderTest.pngFile(2, 8, 10000, 10000, null, new byte[30001],
+                Deflater.BEST_COMPRESSION);
+        int idat = png.length - 8 - 25 - 12 - 12;   // signature, IHDR, IDAT's framing, IEND
+        assertTrue(idat < 1000, idat + " bytes");
+        refused(png, "bomb.png", "the file is truncated or damaged (its IDAT chunks hold " + idat
+                + " bytes of compressed data; the 10000x10000 image's 300,010,000 bytes of"
+                + " scanlines need at least 290,708 even at deflate's best ratio of 1032:1)");
+        // Interlaced 16-bit RGBA, its IDAT split in two chunks: the bound counts both.
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(Arrays.copyOf(png, 8));
+        ImageDecoderTest.chunk(out, "IHDR", ByteBuffer.allocate(13).putInt(6000).putInt(6000)
+                .put((byte) 16).put((byte) 6).put(new byte[] {0, 0, 1}).array());
+        ImageDecoderTest.chunk(out, "IDAT", new byte[] {0x78, (byte) 0x9c, 3, 0});
+        ImageDecoderTest.chunk(out, "IDAT", new byte[] {0, 0, 0, 0, 1});
+        ImageDecoderTest.chunk(out, "IEND", new byte[0]);
+        long raw = DeclaredDataCheck.scanlineBytes(6000, 6000, 64, true);
+        refused(out.toByteArray(), "interlaced.png", String.format(java.util.Locale.ROOT,
+                "hold 9 bytes of compressed data; the 6000x6000 image's %,d bytes", raw));
+    }
+
+    /**
+     * The bound is deflate's best ratio, which zlib nearly reaches on a black image: such a
+     * PNG, legitimate, still decodes. Its data cut by a third is refused before decoding.
+     */
+    @Test
+    void pngCompressedNearlyAsWellAsDeflateCanStillDecodes() throws IOException {
+        int width = 4000, height = 1000;
+        byte[] png = ImageDecoderTest.pngFile(0, 8, width, height, null,
+                new byte[height * (width + 1)], Deflater.BEST_COMPRESSION);
+        int idat = png.length - 8 - 25 - 12 - 12;
+        assertTrue((double) height * (width + 1) / idat > 1000, "ratio " + (height * (width + 1)
+                / idat) + ":1, too far from the bound to test it");
+        Path f = dir.resolve("black.png");
+        Files.write(f, png);
+        RgbImage img = ImageDecoder.read(f);
+        assertEquals(width, img.width());
+        assertEquals(0, img.get(width - 1, height - 1, 2));
+
+        // The same image declared three times as tall: the data falls short of the bound.
+        ByteBuffer.wrap(png).putInt(20, height * 3);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(png, 12, 17);
+        ByteBuffer.wrap(png).putInt(29, (int) crc.getValue());
+        refused(png, "tall.png", String.format(java.util.Locale.ROOT, "its IDAT chunks hold %,d"
+                + " bytes of compressed data; the 4000x3000 image's 12,003,000 bytes of scanlines"
+                + " need at least 11,631", idat));
+    }
+
+    /**
+     * A PNG cut inside its IDAT, too short for its size, is named by the chunk it cuts, as
+     * before the check: the chunk structure's damage comes first.
+     */
+    @Test
+    void truncatedPngsAreNamedByTheChunkCut() throws IOException {
+        byte[] rows = new byte[200 * 601];
+        new java.util.Random(3).nextBytes(rows);
+        for (int y = 0; y < 200; y++) {
+            rows[y * 601] = 0;   // filter type None
+        }
+        byte[] png = ImageDecoderTest.pngFile(2, 8, 200, 200, null, rows,
+                Deflater.DEFAULT_COMPRESSION);
+        int idatLength = ByteBuffer.wrap(png).getInt(33);
+        refused(Arrays.copyOf(png, 33 + 8 + 50), "cut.png", String.format(java.util.Locale.ROOT,
+                "the file is truncated or damaged (PNG chunk IDAT at byte 33 declares %,d bytes"
+                + " of data, the file ends after 50)", idatLength));
+        // Past the bound (117 bytes), the check has nothing to say; the chunk walk does.
+        refused(Arrays.copyOf(png, 33 + 8 + 500), "cut500.png", "declares");
+    }
+
+    /** The scanline bytes, with filter bytes and Adam7 passes, are those a PNG writer deflates. */
+    @Test
+    void scanlineBytesAreThoseOfRealPngs() throws IOException {
+        for (int[] size : new int[][] {{1, 1}, {3, 5}, {9, 17}, {8, 8}, {13, 2}}) {
+            for (int type : new int[] {BufferedImage.TYPE_BYTE_BINARY, BufferedImage.TYPE_BYTE_GRAY,
+                    BufferedImage.TYPE_3BYTE_BGR, BufferedImage.TYPE_4BYTE_ABGR}) {
+                BufferedImage img = new BufferedImage(size[0], size[1], type);
+                int bits = img.getColorModel().getPixelSize();
+                for (boolean interlaced : new boolean[] {false, true}) {
+                    byte[] png = writePng(img, interlaced);
+                    assertEquals(interlaced ? 1 : 0, png[28], "interlace method");
+                    assertEquals(inflatedIdat(png), DeclaredDataCheck.scanlineBytes(size[0],
+                            size[1], png[24] * channels(png[25]), interlaced),
+                            size[0] + "x" + size[1] + ", " + bits + " bits, interlaced "
+                            + interlaced);
+                }
+            }
+        }
+    }
+
+    /**
+     * Uncompressed BMPs declaring 10000 x 10000 pixels (or 13000 x 13000) with 8 bytes of pixel
+     * data, in each header layout; the file size in the header is a lie, where the JDK's reader
+     * checks it.
+     */
+    @Test
+    void bmpShorterThanItsPixelRowsIsRefused() throws IOException {
+        byte[] eight = {1, 2, 3, 4, 5, 6, 7, 8};
+        refused(bmp(10000, 10000, 24, BI_RGB, new byte[0], eight, 300_000_054), "bomb.bmp",
+                "the file is truncated (the 10000x10000 BMP declares 300,000,000 bytes of 24-bit"
+                + " pixel rows from byte 54, 300,000,054 bytes in all; the file has 62)");
+        refused(bmp(10000, -10000, 24, BI_RGB, new byte[0], eight, 300_000_054), "topdown.bmp",
+                "the 10000x10000 BMP declares 300,000,000 bytes");
+        // 8-bit with a palette: the JDK's reader does not even check the header's file size.
+        refused(bmp(13000, 13000, 8, BI_RGB, new byte[8], eight, 0), "palette.bmp",
+                "the 13000x13000 BMP declares 169,000,000 bytes of 8-bit pixel rows from byte 62,"
+                + " 169,000,062 bytes in all; the file has 70)");
+        byte[] masks = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN).putInt(0xFF0000)
+                .putInt(0xFF00).putInt(0xFF).array();
+        refused(bmp(5000, 5000, 32, BI_BITFIELDS, masks, eight, 0), "bitfields.bmp",
+                "the 5000x5000 BMP declares 100,000,000 bytes of 32-bit pixel rows from byte 66");
+        // OS/2 1.x: a 12-byte header with 16-bit sizes.
+        ByteBuffer os2 = ByteBuffer.allocate(26 + 8).order(ByteOrder.LITTLE_ENDIAN);
+        os2.put((byte) 'B').put((byte) 'M').putInt(300_000_026).putInt(0).putInt(26).putInt(12)
+                .putShort((short) 10000).putShort((short) 10000).putShort((short) 1)
+                .putShort((short) 24).put(eight);
+        refused(os2.array(), "os2.bmp", "the 10000x10000 BMP declares 300,000,000 bytes of 24-bit"
+                + " pixel rows from byte 26, 300,000,026 bytes in all; the file has 34)");
+    }
+
+    /** The JDK's reader allocated a BMP's embedded PNG at the size its header gives. */
+    @Test
+    void bmpShorterThanItsEmbeddedImageIsRefused() throws IOException {
+        refused(bmp(1, 1, 0, BI_PNG, new byte[0], new byte[8], 0, 2_000_000_000), "embedded.bmp",
+                "the file is truncated (the 1x1 BMP declares 2,000,000,000 bytes of embedded PNG"
+                + " data from byte 54, 2,000,000,054 bytes in all; the file has 62)");
+    }
+
+    /**
+     * Truncated BMPs written by ImageIO are refused as before, now by the check; the last row's
+     * padding may be missing, as the JDK's reader (and Pillow's) accept.
+     */
+    @Test
+    void bmpMissingItsLastRowsPaddingStillDecodes() throws IOException {
+        BufferedImage img = new BufferedImage(5, 3, BufferedImage.TYPE_3BYTE_BGR);
+        img.setRGB(4, 0, 0x123456);
+        Path full = dir.resolve("full.bmp");
+        assertTrue(ImageIO.write(img, "bmp", full.toFile()));
+        byte[] bytes = Files.readAllBytes(full);
+        assertEquals(54 + 3 * 16, bytes.length);   // rows of 15 bytes padded to 16
+        Path cut = dir.resolve("unpadded.bmp");
+        Files.write(cut, Arrays.copyOf(bytes, bytes.length - 1));
+        RgbImage rgb = ImageDecoder.read(cut);
+        assertEquals(0x56, rgb.get(4, 0, 2));
+        refused(Arrays.copyOf(bytes, bytes.length - 2), "short.bmp", "the file is truncated"
+                + " (the 5x3 BMP declares 47 bytes of 24-bit pixel rows from byte 54, 101 bytes in"
+                + " all; the file has 100)");
+    }
+
+    /**
+     * RLE has no bound (see {@link DeclaredDataCheck}): a delta escape skips 199 rows, their
+     * pixels left at index 0, and 10 bytes are a whole 300 x 200 image.
+     */
+    @Test
+    void rleBmpsAreLeftToThePixelLimit() throws IOException {
+        byte[] palette = {10, 20, 30, 0, 0, 0, 0, 0};   // blue, green, red, reserved
+        byte[] rle = {0, 2, 0, (byte) 199,              // delta: 0 right, 199 rows on
+                (byte) 255, 0, 45, 0,                    // runs of index 0 to the end of the row
+                0, 1};                                   // end of bitmap
+        Path f = dir.resolve("rle.bmp");
+        Files.write(f, bmp(300, 200, 8, BI_RLE8, palette, rle, 0, rle.length));
+        RgbImage img = ImageDecoder.read(f);
+        assertEquals(300, img.width());
+        assertEquals(30, img.get(299, 199, 0));
+        assertEquals(10, img.get(299, 199, 2));
+    }
+
+    /**
+     * The point of the check, measured: in a JVM of 64 MB, every crafted file is refused rather
+     * than running out of memory, from a file and from a stream cached in memory
+     * ({@code ImageIO.setUseCache(false)}) alike.
+     */
+    @Test
+    void craftedFilesAreRefusedWithoutTheirRaster() throws Exception {
+        List<String> files = new ArrayList<>();
+        byte[] eight = {1, 2, 3, 4, 5, 6, 7, 8};
+        files.add(write("bomb.png", ImageDecoderTest.pngFile(2, 8, 10000, 10000, null,
+                new byte[30001], Deflater.BEST_COMPRESSION)));
+        files.add(write("bomb.bmp", bmp(10000, 10000, 24, BI_RGB, new byte[0], eight,
+                300_000_054)));
+        files.add(write("palette.bmp", bmp(13000, 13000, 8, BI_RGB, new byte[8], eight, 0)));
+        files.add(write("embedded.bmp", bmp(1, 1, 0, BI_PNG, new byte[0], eight, 0,
+                2_000_000_000)));
+        for (String mode : new String[] {"file", "memory"}) {
+            List<String> args = new ArrayList<>(List.of(mode));
+            args.addAll(files);
+            ChildJvm.Result r = ChildJvm.run(List.of("-Xmx64m", "-Djava.awt.headless=true"),
+                    Decode.class, args.toArray(String[]::new));
+            assertEquals(0, r.status(), r.output());
+            assertFalse(r.output().contains("OutOfMemoryError"), r.output());
+            for (String file : files) {
+                assertTrue(r.output().contains("refused: cannot decode image " + file
+                        + ": the file is truncated"), mode + ": " + r.output());
+            }
+        }
+    }
+
+    /**
+     * Decodes each file after the first argument ({@code file}: {@link ImageDecoder#read};
+     * {@code memory}: {@link ImageDecoder#decode} with ImageIO caching in memory) and prints
+     * what became of it.
+     */
+    public static final class Decode {
+        public static void main(String[] args) throws IOException {
+            boolean memory = args[0].equals("memory");
+            ImageIO.setUseCache(!memory);
+            for (String name : Arrays.copyOfRange(args, 1, args.length)) {
+                try {
+                    RgbImage img;
+                    if (memory) {
+                        try (InputStream in = Files.newInputStream(Path.of(name))) {
+                            img = ImageDecoder.decode(in, name);
+                        }
+                    } else {
+                        img = ImageDecoder.read(Path.of(name));
+                    }
+                    System.out.println("decoded " + name + ": " + img.width() + "x"
+                            + img.height());
+                } catch (IOException e) {
+                    System.out.println("refused: " + e.getMessage());
+                } catch (Throwable e) {
+                    System.out.println("failed: " + name + ": " + e);
+                }
+            }
+        }
+    }
+
+    private String write(String name, byte[] bytes) throws IOException {
+        Path f = dir.resolve(name);
+        Files.write(f, bytes);
+        return f.toString();
+    }
+
+    /** Refused from a file and from a stream, with a message containing {@code expected}. */
+    private void refused(byte[] file, String name, String expected) throws IOException {
+        Path f = dir.resolve(name);
+        Files.write(f, file);
+        IOException e = assertThrows(IOException.class, () -> ImageDecoder.read(f));
+        assertTrue(e.getMessage().startsWith("cannot decode image " + f + ": ")
+                && e.getMessage().contains(expected), e.getMessage());
+        e = assertThrows(IOException.class, () -> ImageDecoder.decode(
+                new ByteArrayInputStream(file), "stream"));
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+
+    private static byte[] bmp(int width, int height, int bits, int compression, byte[] extra,
+                              byte[] data, int fileSize) {
+        return bmp(width, height, bits, compression, extra, data, fileSize, 0);
+    }
+
+    /**
+     * A BMP with a 40-byte header: {@code extra} (palette or masks) between header and
+     * {@code data}; {@code fileSize} is the header's (0: the true one).
+     */
+    private static byte[] bmp(int width, int height, int bits, int compression, byte[] extra,
+                              byte[] data, int fileSize, int imageSize) {
+        int offset = 54 + extra.length, length = offset + data.length;
+        return ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN)
+                .put((byte) 'B').put((byte) 'M').putInt(fileSize != 0 ? fileSize : length)
+                .putInt(0).putInt(offset).putInt(40).putInt(width).putInt(height)
+                .putShort((short) 1).putShort((short) bits).putInt(compression).putInt(imageSize)
+                .putInt(2835).putInt(2835).putInt(extra.length / 4 * (bits <= 8 ? 1 : 0))
+                .putInt(0).put(extra).put(data).array();
+    }
+
+    private static byte[] writePng(BufferedImage img, boolean interlaced) throws IOException {
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("png").next();
+        ImageWriteParam param = writer.getDefaultWriteParam();
+        param.setProgressiveMode(interlaced ? ImageWriteParam.MODE_DEFAULT
+                : ImageWriteParam.MODE_DISABLED);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ImageOutputStream out = ImageIO.createImageOutputStream(bytes)) {
+            writer.setOutput(out);
+            writer.write(null, new IIOImage(img, null, null), param);
+        } finally {
+            writer.dispose();
+        }
+        return bytes.toByteArray();
+    }
+
+    private static int channels(int colourType) {
+        return new int[] {1, 0, 3, 1, 2, 0, 4}[colourType];
+    }
+
+    /** The length of a PNG's IDAT data, inflated. */
+    private static long inflatedIdat(byte[] png) {
+        ByteBuffer b = ByteBuffer.wrap(png);
+        ByteArrayOutputStream z = new ByteArrayOutputStream();
+        for (int at = 8; at < png.length; at += 12 + b.getInt(at)) {
+            if (b.getInt(at + 4) == 0x49444154) {
+                z.write(png, at + 8, b.getInt(at));
+            }
+        }
+        Inflater inflater = new Inflater();
+        inflater.setInput(z.toByteArray());
+        long total = 0;
+        byte[] buf = new byte[4096];
+        try {
+            while (!inflater.finished()) {
+                int n = inflater.inflate(buf);
+                assertTrue(n > 0 || inflater.finished(), "a truncated zlib stream");
+                total += n;
+            }
+        } catch (java.util.zip.DataFormatException e) {
+            throw new AssertionError(e);
+        } finally {
+            inflater.end();
+        }
+        return total;
+    }
+}
