@@ -34,6 +34,51 @@ class ImagePillowResizeTest {
         assertTrue(maxDiff <= 1, photo + ": a byte differs from Pillow by " + maxDiff);
     }
 
+    /**
+     * The coefficients are worked out a batch of outputs at a time, to bound their memory; the
+     * batches change no byte, in either pass, whether a window spans one batch or many.
+     */
+    @Test
+    void coefficientBatchesChangeNoByte() {
+        java.util.Random rnd = new java.util.Random(5);
+        int[][] cases = {{301, 7, 37, 5}, {7, 301, 5, 37}, {1000, 3, 224, 2}, {40, 30, 224, 224},
+                {97, 89, 96, 90}};
+        for (int[] c : cases) {
+            byte[] px = new byte[c[0] * c[1] * 3];
+            rnd.nextBytes(px);
+            RgbImage src = new RgbImage(c[0], c[1], px);
+            byte[] whole = PillowResize.bilinear(src, c[2], c[3], Integer.MAX_VALUE).pixels();
+            assertArrayEquals(whole, PillowResize.bilinear(src, c[2], c[3]).pixels());
+            for (int limit : new int[] {0, 1, 40, 200}) {
+                assertArrayEquals(whole, PillowResize.bilinear(src, c[2], c[3], limit).pixels(),
+                        c[0] + "x" + c[1] + " -> " + c[2] + "x" + c[3] + ", limit " + limit);
+            }
+        }
+    }
+
+    /**
+     * Shrinking a 24,000,000 x 1 image (72 MB) to 224 x 224 in a JVM of 128 MB: all of the
+     * horizontal pass's coefficients at once took 192 MB more.
+     */
+    @Test
+    void shrinkingAVeryWideImageNeedsLittleMoreThanTheImage() throws Exception {
+        dev.mobilenetsimd.ChildJvm.Result r = dev.mobilenetsimd.ChildJvm.run(
+                java.util.List.of("-Xmx128m"), WideResize.class);
+        assertEquals(0, r.status(), r.output());
+        assertTrue(r.output().contains("resized to 224x224, pixel (100, 100) = 128"), r.output());
+    }
+
+    /** Resizes a 24,000,000 x 1 image of grey 128 to 224 x 224. */
+    public static final class WideResize {
+        public static void main(String[] args) {
+            byte[] px = new byte[24_000_000 * 3];
+            java.util.Arrays.fill(px, (byte) 128);
+            RgbImage out = PillowResize.bilinear(new RgbImage(24_000_000, 1, px), 224, 224);
+            System.out.println("resized to " + out.width() + "x" + out.height() + ", pixel (100,"
+                    + " 100) = " + out.get(100, 100, 1));
+        }
+    }
+
     @Test
     void sameSizeIsACopy() {
         byte[] px = {1, 2, 3, 4, 5, 6};
