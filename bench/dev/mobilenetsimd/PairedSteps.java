@@ -19,7 +19,12 @@ import java.util.Locale;
  * computes) is reported together with it, in both modes, so each row covers the same work.
  * Each row's time is the median over rounds of the row's steps summed within the round.
  *
- * <pre>PairedSteps [--variant ALPHA/RESOLUTION] [--warmup SECONDS] [--rounds N]</pre>
+ * <p>{@code --fused-ballast MB} probes why layer by layer is slower even on steps whose code
+ * is the same in both modes: the fused inferences also write that much memory over their first
+ * eight steps, untimed (see {@link StepTimer#ballast}).
+ *
+ * <pre>PairedSteps [--variant ALPHA/RESOLUTION] [--warmup SECONDS] [--rounds N]
+ *             [--fused-ballast MB]</pre>
  */
 public final class PairedSteps {
     private PairedSteps() {}
@@ -30,7 +35,7 @@ public final class PairedSteps {
         } catch (IllegalArgumentException e) {
             System.err.println("PairedSteps: " + e.getMessage());
             System.err.println("usage: PairedSteps [--variant 1.0/224] [--warmup SECONDS]"
-                    + " [--rounds N]");
+                    + " [--rounds N] [--fused-ballast MB]");
             System.exit(2);
         }
     }
@@ -39,6 +44,7 @@ public final class PairedSteps {
         String variant = "1.0/224";
         int warmupSeconds = 25;
         int rounds = 600;
+        int ballastMb = 0;
         for (int i = 0; i < args.length; i++) {
             String value = i + 1 < args.length ? args[i + 1] : null;
             switch (args[i]) {
@@ -47,6 +53,8 @@ public final class PairedSteps {
                 case "--warmup":
                     warmupSeconds = StepProfile.positive("--warmup", value); i++; break;
                 case "--rounds": rounds = StepProfile.positive("--rounds", value); i++; break;
+                case "--fused-ballast":
+                    ballastMb = StepProfile.positive("--fused-ballast", value); i++; break;
                 default: throw new IllegalArgumentException("unknown argument '" + args[i] + "'");
             }
         }
@@ -58,6 +66,11 @@ public final class PairedSteps {
         float[] image = StepProfile.randomImage(fusedModel.inputLength());
         List<Step> steps = fusedModel.plan().steps();
         int[][] rows = rows(steps);
+        if (ballastMb > 0) { // over the steps whose expanded tensors outgrow the L2 at 1.0/224
+            fused.ballast(ballastMb << 20, Math.min(8, steps.size()));
+            System.err.printf(Locale.ROOT, "fused: %d MB of ballast written over steps 0-7 of"
+                    + " each inference, untimed%n", ballastMb);
+        }
 
         System.err.printf(Locale.ROOT, "MobileNetV2 %s, %s kernels, fused and layer by layer on"
                 + " shared weights: warming up for %d s ...%n", variant,
