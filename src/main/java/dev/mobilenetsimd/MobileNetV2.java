@@ -141,6 +141,13 @@ public final class MobileNetV2 {
     /** Number of logits per image. */
     public int classes() { return plan.classes(); }
 
+    /**
+     * Number of pooled features per image ({@link Session#features(float[])}): the channels of
+     * the last 1x1 convolution: 1280 at α ≤ 1, 1280 α rounded to a multiple of 8 above (1792 at
+     * 1.4).
+     */
+    public int featureLength() { return plan.featureLength(); }
+
     CompiledNetwork network() { return network; }
 
     @Override

@@ -89,14 +89,7 @@ public final class Session implements AutoCloseable {
      *                                  inference on it
      */
     public float[] run(float[] nhwcImage) {
-        arena();
-        Objects.requireNonNull(nhwcImage, "image");
-        int n = model.inputLength();
-        if (nhwcImage.length != n) {
-            int r = model.config().resolution();
-            throw new IllegalArgumentException("image has " + nhwcImage.length + " floats; expected " + n
-                    + " (" + r + "x" + r + "x3, NHWC)");
-        }
+        checkWholeImage(nhwcImage);
         float[] logits = new float[model.classes()];
         run(nhwcImage, 0, logits, 0);
         return logits;
@@ -112,29 +105,87 @@ public final class Session implements AutoCloseable {
      *                                  inference on it
      */
     public void run(float[] image, int imageOff, float[] logits, int logitsOff) {
+        runChecked(image, imageOff, logits, logitsOff, false);
+    }
+
+    /**
+     * The pooled features of one image: the {@link MobileNetV2#featureLength()} averages (1280
+     * at α ≤ 1) of the last 1x1 convolution's output that the classifier takes, for use as an
+     * image embedding (transfer learning, similarity search). Every step but the classifier
+     * runs, so this costs a little less than {@link #run(float[])}; the features are bitwise
+     * those that {@link #run(float[])} feeds the classifier, for any thread count.
+     *
+     * @param nhwcImage {@code resolution * resolution * 3} floats, as for {@link #run(float[])}
+     * @return the {@link MobileNetV2#featureLength()} features, each 0 to 6 (ReLU6 outputs
+     *         averaged) for a finite image
+     * @throws IllegalArgumentException if the image has the wrong length
+     * @throws NullPointerException     if the image is null
+     * @throws IllegalStateException    if the session is closed or another thread is running an
+     *                                  inference on it
+     */
+    public float[] features(float[] nhwcImage) {
+        checkWholeImage(nhwcImage);
+        float[] features = new float[model.featureLength()];
+        features(nhwcImage, 0, features, 0);
+        return features;
+    }
+
+    /**
+     * Writes the pooled features (see {@link #features(float[])}) of the image at
+     * {@code image[imageOff ...]} to {@code features[featuresOff ...]}; allocates nothing.
+     *
+     * @throws IllegalArgumentException if an array is too short for its offset
+     * @throws NullPointerException     if an array is null
+     * @throws IllegalStateException    if the session is closed or another thread is running an
+     *                                  inference on it
+     */
+    public void features(float[] image, int imageOff, float[] features, int featuresOff) {
+        runChecked(image, imageOff, features, featuresOff, true);
+    }
+
+    /** Fails as {@link #run(float[])} documents unless {@code image} is one whole image. */
+    private void checkWholeImage(float[] image) {
         arena();
         Objects.requireNonNull(image, "image");
-        Objects.requireNonNull(logits, "logits");
+        int n = model.inputLength();
+        if (image.length != n) {
+            int r = model.config().resolution();
+            throw new IllegalArgumentException("image has " + image.length + " floats; expected "
+                    + n + " (" + r + "x" + r + "x3, NHWC)");
+        }
+    }
+
+    /** One image to its logits or its features, arguments checked here. */
+    private void runChecked(float[] image, int imageOff, float[] out, int outOff,
+                            boolean features) {
+        arena();
+        String what = features ? "features" : "logits";
+        Objects.requireNonNull(image, "image");
+        Objects.requireNonNull(out, what);
         int n = model.inputLength();
         int r = model.config().resolution();
         if (imageOff < 0 || imageOff > image.length - n) {
             throw new IllegalArgumentException("image needs " + n + " floats (" + r + "x" + r
                     + "x3, NHWC) from offset " + imageOff + ", but the array has " + image.length);
         }
-        int k = model.classes();
-        if (logitsOff < 0 || logitsOff > logits.length - k) {
-            throw new IllegalArgumentException("logits need " + k + " floats from offset " + logitsOff
-                    + ", but the array has " + logits.length);
+        int k = features ? model.featureLength() : model.classes();
+        if (outOff < 0 || outOff > out.length - k) {
+            throw new IllegalArgumentException(what + " need " + k + " floats from offset "
+                    + outOff + ", but the array has " + out.length);
         }
         enter();
         try {
-            runOne(image, imageOff, logits, logitsOff);
+            if (features) {
+                runFeatures(image, imageOff, out, outOff);
+            } else {
+                runOne(image, imageOff, out, outOff);
+            }
         } finally {
             busy.set(false);
         }
     }
 
-    /** One image, arguments checked, the session entered. */
+    /** One image to its logits, arguments checked, the session entered. */
     private void runOne(float[] image, int imageOff, float[] logits, int logitsOff) {
         float[] a = arena(); // the field is cleared if another thread closes the session
         int n = model.inputLength(), k = model.classes();
@@ -148,6 +199,23 @@ public final class Session implements AutoCloseable {
         } finally {
             // Reachable until the workers are done: its cleaner would close the pool mid-step.
             Reference.reachabilityFence(this);
+        }
+    }
+
+    /** One image to its features, as {@link #runOne} without the classifier. */
+    private void runFeatures(float[] image, int imageOff, float[] features, int featuresOff) {
+        float[] a = arena();
+        ExecutionPlan plan = model.plan();
+        try {
+            if (pool != null) {
+                pool.wake();
+            }
+            System.arraycopy(image, imageOff, a, plan.inputOffset(), model.inputLength());
+            model.network().runSteps(0, plan.featureSteps(), a, pool);
+            System.arraycopy(a, plan.featuresOffset(), features, featuresOff,
+                    plan.featureLength());
+        } finally {
+            Reference.reachabilityFence(this); // as in runOne
         }
     }
 

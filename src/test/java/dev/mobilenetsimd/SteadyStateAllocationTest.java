@@ -45,12 +45,14 @@ class SteadyStateAllocationTest {
     private static final int STEADY_RUNS = 20;
     private static final int DEADLINE_SECONDS = 120;
 
+    /** {@code batch} 0 stands for {@code Session.features(image, off, features, off)}. */
     @ParameterizedTest(name = "{0}/{1} {2} {3}, {4} thread(s), batch {5}")
     @CsvSource({
             "1.0,224,vector,FUSED,1,1", "1.0,224,vector,LAYERWISE,1,1", "0.5,128,vector,FUSED,2,1",
             "0.75,160,vector,LAYERWISE,2,1", "0.35,96,scalar,FUSED,1,1",
             "0.35,96,scalar,LAYERWISE,2,1", "1.0,224,vector,FUSED,1,3",
-            "0.5,128,vector,LAYERWISE,2,3", "0.35,96,vector,FUSED,1,1"})
+            "0.5,128,vector,LAYERWISE,2,3", "0.35,96,vector,FUSED,1,1",
+            "0.5,128,vector,FUSED,2,0"})
     void inferenceAllocatesNothingOnceCompiled(double alpha, int resolution, String backend,
                                                ExecutionMode mode, int threads, int batch) {
         assumeFalse(backend.equals("vector") && jdk17MinMaxRelu6(),
@@ -60,12 +62,12 @@ class SteadyStateAllocationTest {
         ModelConfig cfg = new ModelConfig(alpha, resolution, 1001, Padding.TF_SAME);
         MobileNetV2 model = MobileNetV2.create(cfg, Weights.random(cfg, 5),
                 KernelSets.byName(backend), mode);
-        float[] image = new float[batch * model.inputLength()];
-        for (int b = 0; b < batch; b++) {
+        float[] image = new float[Math.max(1, batch) * model.inputLength()];
+        for (int b = 0; b < Math.max(1, batch); b++) {
             System.arraycopy(randomImage(model.inputLength(), 6 + b), 0, image,
                     b * model.inputLength(), model.inputLength());
         }
-        float[] logits = new float[batch * model.classes()];
+        float[] logits = new float[batch == 0 ? model.featureLength() : batch * model.classes()];
         Set<Long> workersBefore = workerIds();
         try (Session session = model.newSession(threads)) {
             Set<Long> workers = workerIds();
@@ -83,7 +85,9 @@ class SteadyStateAllocationTest {
             long last = -1;
             while (steadyInARow < STEADY_RUNS && System.nanoTime() < deadline) {
                 long before = allocated(mx, ids);
-                if (batch == 1) {
+                if (batch == 0) {
+                    session.features(image, 0, logits, 0);
+                } else if (batch == 1) {
                     session.run(image, 0, logits, 0);
                 } else { // the first call allocates the group's arenas
                     session.runBatch(image, 0, batch, logits, 0);

@@ -507,6 +507,22 @@ public final class ExecutionPlan {
     /** Arena offset of the logits. */
     public int logitsOffset() { return regions.get("logits").offset(); }
 
+    /** Arena offset of the pooled features: the average pool's output, the classifier's input. */
+    public int featuresOffset() { return regions.get("pooled").offset(); }
+
+    /** Number of pooled features: the last 1x1 convolution's channels (1280 at α ≤ 1). */
+    public int featureLength() { return regions.get("pooled").length(); }
+
+    /** Steps up to and including the average pool: what an inference runs for its features. */
+    public int featureSteps() {
+        for (int i = 0; i < steps.size(); i++) {
+            if (steps.get(i).kind() == Step.Kind.AVG_POOL) {
+                return i + 1;
+            }
+        }
+        throw new AssertionError("a MobileNetV2 plan without its average pool");
+    }
+
     /** Floats of one input image: resolution² × 3. */
     public int inputLength() { return config.resolution() * config.resolution() * Architecture.INPUT_CHANNELS; }
 
