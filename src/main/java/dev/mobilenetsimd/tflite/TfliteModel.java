@@ -37,7 +37,9 @@ import java.util.zip.ZipInputStream;
  * <pre>{@code
  * TfliteModel m = TfliteModel.load(Path.of("mobilenet_v2_1.0_224_quant.tflite"));
  * MobileNetV2 net = m.network();                       // logits; softmax is up to the caller
- * try (Classifier c = m.classifier()) { ... }
+ * try (Classifier c = m.classifier()) {                // softmax, labels from the file
+ *     Prediction best = c.classify(Path.of("cat.bmp")).best();
+ * }
  * }</pre>
  */
 public final class TfliteModel {
