@@ -106,7 +106,8 @@ class SteadyStateAllocationTest {
 
     /**
      * Whether this is JDK 17 with the vector kernels' min/max ReLU6 form (AArch64's default, or
-     * {@code -Dmobilenet.relu6=minmax}), where steady state still allocates (the README's allocation paragraph).
+     * {@code -Dmobilenet.relu6=minmax}), where steady state still allocates (the README's
+     * allocation paragraph).
      */
     private static boolean jdk17MinMaxRelu6() {
         String form = System.getProperty("mobilenet.relu6", "").trim();
