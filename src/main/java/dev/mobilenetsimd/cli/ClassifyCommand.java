@@ -2,26 +2,19 @@ package dev.mobilenetsimd.cli;
 
 import dev.mobilenetsimd.MobileNetV2;
 import dev.mobilenetsimd.image.Classification;
-import dev.mobilenetsimd.ModelConfig;
 import dev.mobilenetsimd.image.Classifier;
 import dev.mobilenetsimd.image.InputNormalization;
 import dev.mobilenetsimd.image.Labels;
 import dev.mobilenetsimd.image.Prediction;
 import dev.mobilenetsimd.kernels.KernelSet;
 import dev.mobilenetsimd.kernels.KernelSets;
-import dev.mobilenetsimd.onnx.OnnxModel;
 import dev.mobilenetsimd.tflite.ModelFormatException;
-import dev.mobilenetsimd.tflite.TfliteModel;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -33,9 +26,9 @@ import picocli.CommandLine.Spec;
  * TensorFlow Lite or ONNX MobileNetV2 and prints, per image, the most probable classes (index,
  * label, softmax probability) and the inference latency, as text or as JSON ({@code --json}).
  *
- * <p>The format is read from the file: a TensorFlow Lite file says so in its header (its file
- * identifier {@code TFL3}); ONNX has no such mark, so a file without it is read as ONNX when its
- * name ends in {@code .onnx}, and otherwise as ONNX only once it failed as TensorFlow Lite.
+ * <p>The format is read from the file as {@link ModelFile} says: a TensorFlow Lite file is
+ * marked {@code TFL3} in its header; ONNX has no mark, so a file without it is read as ONNX
+ * unless it is named {@code .tflite}.
  *
  * <p>The input normalisation is {@code --normalization} when given (for either format: it
  * overrides the model's), else the model's: a TensorFlow Lite model's input quantization, an ONNX
@@ -53,9 +46,8 @@ public final class ClassifyCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL",
-            description = "MobileNetV2 model: TensorFlow Lite (float or quantized; the format is"
-                    + " read from the file) or ONNX (.onnx, or a file that is not TensorFlow"
-                    + " Lite).")
+            description = "MobileNetV2 model: TensorFlow Lite (float or quantized) or ONNX; the"
+                    + " format is read from the file (TensorFlow Lite files are marked TFL3).")
     Path model;
 
     @Option(names = "--normalization", paramLabel = "NORM",
@@ -135,7 +127,7 @@ public final class ClassifyCommand implements Callable<Integer> {
                 return 2;
             }
         }
-        Loaded m = load(err);
+        ModelFile m = load(err);
         if (m == null) {
             return 2;
         }
@@ -228,38 +220,13 @@ public final class ClassifyCommand implements Callable<Integer> {
         return failures == 0 ? 0 : 1;
     }
 
-    /** What classify needs of a model of either format. */
-    private record Loaded(ModelConfig config, String description, Labels labels,
-                          InputNormalization normalization,
-                          Function<KernelSet, MobileNetV2> network) {}
-
     /**
-     * Loads {@link #model} as TensorFlow Lite or ONNX (see the class comment); prints one
-     * {@code error:} line and returns null when it cannot.
+     * Loads {@link #model} ({@link ModelFile} chooses the format); prints one {@code error:} line
+     * and returns null when it cannot.
      */
-    private Loaded load(PrintWriter err) {
-        String name = model.getFileName() == null ? ""
-                : model.getFileName().toString().toLowerCase(Locale.ROOT);
-        boolean tflite = hasTfliteIdentifier(model);
+    private ModelFile load(PrintWriter err) {
         try {
-            if (!tflite && name.endsWith(".onnx")) {
-                return onnx(OnnxModel.load(model));
-            }
-            TfliteModel m;
-            try {
-                m = TfliteModel.load(model);
-            } catch (ModelFormatException e) {
-                if (!tflite) { // ONNX has no mark of its own: perhaps that
-                    try {
-                        return onnx(OnnxModel.load(model));
-                    } catch (IOException | RuntimeException ignored) {
-                        // neither: the TensorFlow Lite reason below
-                    }
-                }
-                throw e;
-            }
-            return new Loaded(m.config(), m.description(), m.labels(), m.inputNormalization(),
-                    m::network);
+            return ModelFile.load(model);
         } catch (ModelFormatException e) { // its message names the file
             err.println("error: " + e.getMessage());
         } catch (IOException e) {
@@ -268,25 +235,6 @@ public final class ClassifyCommand implements Callable<Integer> {
             err.println("error: cannot load " + model + ": " + e.getMessage());
         }
         return null;
-    }
-
-    private static Loaded onnx(OnnxModel m) {
-        return new Loaded(m.config(), m.description(), Labels.none(),
-                m.inputNormalization().orElse(null), m::network);
-    }
-
-    /** Whether {@code file} is a regular file whose bytes 4 to 7 are "TFL3". */
-    static boolean hasTfliteIdentifier(Path file) {
-        if (!Files.isRegularFile(file)) {
-            return false;
-        }
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] head = in.readNBytes(8);
-            return head.length == 8
-                    && new String(head, 4, 4, StandardCharsets.ISO_8859_1).equals("TFL3");
-        } catch (IOException e) {
-            return false; // the loader reports it
-        }
     }
 
     /**

@@ -4,9 +4,7 @@ import dev.mobilenetsimd.ModelConfig;
 import dev.mobilenetsimd.Weights;
 import dev.mobilenetsimd.image.InputNormalization;
 import dev.mobilenetsimd.onnx.OnnxExporter;
-import dev.mobilenetsimd.onnx.OnnxModel;
 import dev.mobilenetsimd.tflite.ModelFormatException;
-import dev.mobilenetsimd.tflite.TfliteModel;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -20,8 +18,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code export-onnx -o OUT.onnx}: writes a MobileNetV2 as ONNX (opset 13, NCHW input, logits out),
- * either with random weights for the configuration options or imported from a {@code .tflite} or
- * {@code .onnx} file ({@code --from}). An imported model's input normalisation (a TensorFlow Lite
+ * either with random weights for the configuration options or imported from a TensorFlow Lite or
+ * ONNX file ({@code --from}; {@link ModelFile} reads its format from the file). An imported model's input normalisation (a TensorFlow Lite
  * model's, or what an ONNX file records) is recorded in the output's metadata, so that
  * {@code classify} needs no option for it. Exit status 0 when written, 2 for bad options or a
  * model that cannot be imported, 1 when the output cannot be written.
@@ -38,7 +36,7 @@ public final class ExportOnnxCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--from", paramLabel = "MODEL",
-            description = "Import the weights from this .tflite or .onnx file instead (the"
+            description = "Import the weights from this TensorFlow Lite or ONNX file instead (the"
                     + " configuration options are then ignored). Its input normalisation is"
                     + " recorded in the output's metadata.")
     Path from;
@@ -68,20 +66,9 @@ public final class ExportOnnxCommand implements Callable<Integer> {
             source = "random weights (seed " + seed + ")";
         } else {
             try {
-                // the root has no file name: refused below like any other extension
-                String name = from.getFileName() == null ? ""
-                        : from.getFileName().toString().toLowerCase(Locale.ROOT);
-                if (name.endsWith(".onnx")) {
-                    OnnxModel m = OnnxModel.load(from);
-                    weights = m.weights();
-                    normalization = m.inputNormalization().orElse(null);
-                } else if (name.endsWith(".tflite")) {
-                    TfliteModel m = TfliteModel.load(from);
-                    weights = m.weights();
-                    normalization = m.inputNormalization();
-                } else {
-                    throw new IllegalArgumentException("--from " + from + ": expected a .tflite or .onnx file");
-                }
+                ModelFile m = ModelFile.load(from);
+                weights = m.weights();
+                normalization = m.normalization();
             } catch (ModelFormatException e) {
                 err.println("error: " + e.getMessage());
                 err.flush();

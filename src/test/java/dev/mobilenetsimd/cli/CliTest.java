@@ -296,19 +296,20 @@ class CliTest {
         Files.createDirectory(folder);
         r = run("export-onnx", "--from", folder.toString(), "-o", dir.resolve("m.onnx").toString());
         assertEquals(2, r.status);
-        assertTrue(r.err.contains("cannot read " + folder + ": a directory, expected a regular"
-                + " .onnx file"), r.err);
+        assertTrue(r.err.contains("cannot read " + folder + ": a directory, expected a TensorFlow"
+                + " Lite or ONNX model file"), r.err);
         if (Files.exists(Path.of("/dev/zero"))) {
             r = run("classify", "--model", "/dev/zero", dir.resolve("cat.jpg").toString());
             assertEquals(2, r.status);
             assertTrue(r.err.contains("cannot load /dev/zero: not a regular file, expected a"
-                    + " regular .tflite file"), r.err);
+                    + " TensorFlow Lite or ONNX model file"), r.err);
         }
         // A path without a file name (the root): was a NullPointerException's stack trace.
         Path root = dir.getRoot();
         r = run("export-onnx", "--from", root.toString(), "-o", dir.resolve("m.onnx").toString());
         assertEquals(2, r.status, r.err);
-        assertTrue(r.err.contains("--from " + root + ": expected a .tflite or .onnx file"), r.err);
+        assertTrue(r.err.contains("cannot read " + root + ": a directory, expected a TensorFlow"
+                + " Lite or ONNX model file"), r.err);
         assertFalse(r.err.contains("Exception"), r.err);
         // Weights past the 2 GB of a protobuf file: refused before the random weights are made
         // (was "error: capacity < 0: (-1222967296 < 0)" after 30 s and 2.4 GB of weights).

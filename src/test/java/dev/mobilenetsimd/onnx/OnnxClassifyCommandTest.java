@@ -1,5 +1,6 @@
 package dev.mobilenetsimd.onnx;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,6 +17,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -253,6 +255,25 @@ class OnnxClassifyCommandTest {
         r = classify("-k", "1", "--model", renamed.toString(), cat);
         assertEquals(0, r.status, r.err);
         assertTrue(r.out.contains("66 operators") && r.out.contains("286  Egyptian cat"), r.out);
+
+        // export-onnx --from reads the format from the file too: ONNX under another name
+        Path again = dir.resolve("again.onnx");
+        export = run(new ExportOnnxCommand(), "--from", bin.toString(), "-o", again.toString());
+        assertEquals(0, export.status, export.err);
+        assertArrayEquals(Files.readAllBytes(bin), Files.readAllBytes(again));
+
+        // a damaged model of another name: both formats named, with the ONNX reader's reason
+        Path damaged = Files.write(dir.resolve("damaged.bin"),
+                Arrays.copyOf(Files.readAllBytes(bin), 1000));
+        r = classify("--model", damaged.toString(), cat);
+        assertEquals(2, r.status, r.err);
+        assertTrue(r.err.startsWith("error: " + damaged + ": neither a TensorFlow Lite model (no"
+                + " 'TFL3' identifier at byte 4) nor an ONNX model we can import ("), r.err);
+        assertEquals(1, r.err.split(damaged.toString(), -1).length - 1, "named once: " + r.err);
+        export = run(new ExportOnnxCommand(), "--from", damaged.toString(), "-o",
+                dir.resolve("x.onnx").toString());
+        assertEquals(2, export.status, export.err);
+        assertTrue(export.err.contains(": neither a TensorFlow Lite model"), export.err);
 
         Path empty = Files.write(dir.resolve("empty.onnx"), new byte[0]);
         r = classify("--model", empty.toString(), cat);

@@ -44,7 +44,8 @@ class TfliteClassifyCommandTest {
         int rc = run(out, err, "--model", RealData.file("imagenet_labels.txt").toString(),
                 RealData.file("cat.bmp").toString());
         assertEquals(2, rc);
-        assertTrue(err.toString().contains("not a TensorFlow Lite model"), err.toString());
+        assertTrue(err.toString().contains("neither a TensorFlow Lite model (no 'TFL3'"
+                + " identifier at byte 4) nor an ONNX model"), err.toString());
         assertEquals(1, err.toString().split("imagenet_labels.txt", -1).length - 1,
                 "the file named once: " + err);
     }
