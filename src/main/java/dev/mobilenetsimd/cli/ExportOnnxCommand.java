@@ -41,7 +41,7 @@ public final class ExportOnnxCommand implements Callable<Integer> {
                     + " recorded in the output's metadata.")
     Path from;
 
-    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT.onnx", description = "The ONNX file to write.")
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "The ONNX file to write (.onnx).")
     Path output;
 
     @Spec

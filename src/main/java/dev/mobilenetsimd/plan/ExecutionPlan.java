@@ -598,8 +598,8 @@ public final class ExecutionPlan {
                     String.format(Locale.ROOT, "%,d", st.bufferFloats() * Float.BYTES), notes));
         }
         sb.append(String.format(Locale.ROOT,
-                "total: %,d MACs (%.1f M), %,d params, arena %,d bytes (fused %,d, layer-by-layer %,d)%n",
-                totalMacs(), totalMacs() / 1e6, totalParams(), (long) arenaFloats * Float.BYTES,
+                "total: %,d MACs (%s), %,d params, arena %,d bytes (fused %,d, layer-by-layer %,d)%n",
+                totalMacs(), roundedCount(totalMacs()), totalParams(), (long) arenaFloats * Float.BYTES,
                 fusedWorkingBytes(), layerwiseWorkingBytes()));
         int group = batchGroup();
         if (group > 1) {
@@ -609,5 +609,11 @@ public final class ExecutionPlan {
                     + " image by image, then", group, (long) batchCarryFloats * Float.BYTES));
         }
         return sb.toString();
+    }
+
+    /** {@code n} in millions, or in billions from 10 billion on: "300.8 M", "368.9 G". */
+    static String roundedCount(long n) {
+        return n >= 10_000_000_000L ? String.format(Locale.ROOT, "%.1f G", n / 1e9)
+                : String.format(Locale.ROOT, "%.1f M", n / 1e6);
     }
 }

@@ -30,6 +30,16 @@ class ExecutionPlanTest {
         }
     }
 
+    /** The totals line: millions, or billions where millions would run to six digits. */
+    @Test
+    void macTotalsAreRoundedToMillionsOrBillions() {
+        assertEquals("300.8 M", ExecutionPlan.roundedCount(300_774_272L));
+        assertEquals("9999.9 M", ExecutionPlan.roundedCount(9_999_900_000L));
+        assertEquals("368.9 G", ExecutionPlan.roundedCount(368_917_230_592L));
+        assertTrue(ExecutionPlan.build(new ModelConfig(4, 2048, 1001, Padding.TF_SAME),
+                ExecutionMode.FUSED).toString().contains("MACs (368.9 G)"));
+    }
+
     @Test
     void parametersOfTheStandardNetwork() {
         ExecutionPlan plan = ExecutionPlan.build(new ModelConfig(1.0, 224, 1000, Padding.SYMMETRIC));
