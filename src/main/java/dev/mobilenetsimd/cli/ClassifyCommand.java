@@ -278,8 +278,13 @@ public final class ClassifyCommand implements Callable<Integer> {
 
     private static void printText(PrintWriter out, Path img, Classification r) {
         out.printf(Locale.ROOT, "%s  (inference %.2f ms)%n", img, r.inferenceNanos() / 1e6);
+        int width = 30; // the probabilities in one column, past the longest label too
         for (Prediction p : r.top()) {
-            out.printf(Locale.ROOT, "  %5d  %-30s %.4f%n", p.index(), p.label(), p.probability());
+            width = Math.max(width, p.label().length());
+        }
+        for (Prediction p : r.top()) {
+            out.printf(Locale.ROOT, "  %5d  %-" + width + "s %.4f%n", p.index(), p.label(),
+                    p.probability());
         }
     }
 

@@ -24,6 +24,27 @@ class TfliteClassifyCommandTest {
         return cl.execute(args);
     }
 
+    /** The probabilities stay in one column when a label is longer than the usual width. */
+    @Test
+    void longLabelsKeepTheProbabilitiesInOneColumn(@TempDir Path dir) throws Exception {
+        List<String> names = new java.util.ArrayList<>(
+                Files.readAllLines(RealData.file("imagenet_labels.txt")));
+        names.set(286, "Egyptian cat, a long label that runs past thirty characters");
+        Path labels = Files.write(dir.resolve("labels.txt"), names);
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        assertEquals(0, run(out, err, "-k", "3", "--labels", labels.toString(), "--model",
+                RealData.model(RealData.TF1_QUANT).toString(),
+                RealData.file("cat.bmp").toString()), err.toString());
+        List<String> rows = out.toString().lines().filter(l -> l.matches(" +\\d+  .*"))
+                .toList();
+        assertEquals(3, rows.size(), out.toString());
+        assertTrue(rows.get(0).contains(names.get(286)), out.toString());
+        for (String row : rows) { // each row ends in its probability, all in one column
+            assertEquals(rows.get(0).length(), row.length(), out.toString());
+            assertTrue(row.matches(".* \\d\\.\\d{4}"), row);
+        }
+    }
+
     @Test
     void printsTopFiveAsJsonAndReportsBadImages() {
         String model = RealData.model(RealData.TF1_QUANT).toString();
