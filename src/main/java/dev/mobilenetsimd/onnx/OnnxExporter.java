@@ -56,6 +56,12 @@ public final class OnnxExporter {
     /** Metadata key holding the padding convention ({@code symmetric} or {@code tf_same}). */
     public static final String PADDING_METADATA_KEY = "mobilenet-simd.padding";
     /**
+     * The producer version written: the jar's version, as {@code mobilenet-simd --version}
+     * reports it, or "development build" when the classes do not come from a jar.
+     */
+    static final String PRODUCER_VERSION = java.util.Objects.requireNonNullElse(
+            OnnxExporter.class.getPackage().getImplementationVersion(), "development build");
+    /**
      * Metadata key holding the input normalisation:
      * {@code scale=SR,SG,SB;offset=OR,OG,OB}, meaning {@code real = scale[c] * (p - offset[c])}
      * for the 8-bit red, green and blue values {@code p} (see {@link InputNormalization}). A
@@ -266,7 +272,7 @@ public final class OnnxExporter {
             meta.put(NORMALIZATION_METADATA_KEY, NormalizationMetadata.format(normalization));
         }
         return new OnnxProto.Model(IR_VERSION, List.of(new OnnxProto.OpsetId("", OPSET)), "mobilenet-simd",
-                "0.1.0", graph, meta);
+                PRODUCER_VERSION, graph, meta);
     }
 
     /** Adds Conv (+ Clip for ReLU6) for layer {@code l}; returns the output name. */

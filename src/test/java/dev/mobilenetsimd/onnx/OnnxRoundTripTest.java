@@ -2,11 +2,13 @@ package dev.mobilenetsimd.onnx;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mobilenetsimd.ModelConfig;
 import dev.mobilenetsimd.Padding;
 import dev.mobilenetsimd.Weights;
 import dev.mobilenetsimd.kernels.KernelSets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -49,6 +51,12 @@ class OnnxRoundTripTest {
         OnnxExporter.write(w, file);
         OnnxModel m = OnnxModel.load(file);
         assertEquals(cfg, m.config());
+        // the producer is this build, not a version written into the exporter by hand
+        String version = OnnxProto.readModel(Files.readAllBytes(file)).producerVersion();
+        assertEquals(java.util.Objects.requireNonNullElse(
+                OnnxExporter.class.getPackage().getImplementationVersion(), "development build"),
+                version);
+        assertTrue(m.description().contains("mobilenet-simd " + version), m.description());
         assertArrayEquals(OnnxExporter.toBytes(w), m.toBytes(), "re-export is byte-identical");
         float[] img = OnnxTestSupport.randomImage(96, 2);
         try (var s = m.network(KernelSets.scalar()).newSession()) {
