@@ -125,7 +125,12 @@ public final class ImageDecoder {
                     // The JDK's PNG reader checks no CRC and stops at the pixels: walk the rest.
                     damage = png.finish(img);
                 }
+            } catch (OutOfMemoryError e) { // the raster: garbage again once this unwinds
+                throw outOfMemory(name, width, height, e);
             } catch (IOException | RuntimeException e) {
+                if (e.getCause() instanceof OutOfMemoryError) { // the PNG reader wraps it
+                    throw outOfMemory(name, width, height, e.getCause());
+                }
                 // A damaged PNG chunk often fails the reader first: name the damage instead.
                 String found = png.finishQuietly();
                 // The JDK decoders throw assorted runtime exceptions on damaged data.
@@ -156,9 +161,24 @@ public final class ImageDecoder {
         }
         try {
             return toRgb(img);
+        } catch (OutOfMemoryError e) {
+            throw outOfMemory(name, width, height, e);
         } catch (RuntimeException e) {
             throw new IOException("cannot convert image " + name + " to RGB: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * An image whose pixels do not fit in the heap, as an {@link IOException} of that image: the
+     * next image may well fit, and the message should not blame the model, as an
+     * {@link OutOfMemoryError} reaching the CLI would ("Caught exception during read" was all the
+     * PNG reader's wrapper said).
+     */
+    private static IOException outOfMemory(String name, long width, long height, Throwable e) {
+        return new IOException(String.format(Locale.ROOT, "cannot decode image %s: its %dx%d"
+                + " pixels (%,d MiB as RGB) do not fit in the Java heap (at most %,d MiB); raise"
+                + " it with -Xmx", name, width, height, width * height * 3 >> 20,
+                Runtime.getRuntime().maxMemory() >> 20), e);
     }
 
     private static String tooLarge(long width, long height) {

@@ -242,6 +242,28 @@ class DeclaredDataCheckTest {
     }
 
     /**
+     * A whole, valid image too large for the heap is an I/O error of that image, with the heap's
+     * size and -Xmx in its message: the PNG reader wrapped the OutOfMemoryError as "damaged or
+     * unsupported (Caught exception during read: )", and other readers let it reach the CLI,
+     * which blamed the model.
+     */
+    @Test
+    void anImageTooLargeForTheHeapIsNamedAsSuch() throws Exception {
+        int side = 5000; // 75 MB of RGB pixels, from a flat image of ~75 KB
+        String png = write("large.png", ImageDecoderTest.pngFile(2, 8, side, side, null,
+                new byte[side * (3 * side + 1)], Deflater.BEST_COMPRESSION));
+        for (String mode : new String[] {"file", "memory"}) {
+            ChildJvm.Result r = ChildJvm.run(List.of("-Xmx64m", "-Djava.awt.headless=true"),
+                    Decode.class, mode, png);
+            assertEquals(0, r.status(), r.output());
+            assertTrue(r.output().contains("refused: cannot decode image " + png + ": its"
+                    + " 5000x5000 pixels (71 MiB as RGB) do not fit in the Java heap (at most "),
+                    mode + ": " + r.output());
+            assertTrue(r.output().contains("raise it with -Xmx"), r.output());
+        }
+    }
+
+    /**
      * Decodes each file after the first argument ({@code file}: {@link ImageDecoder#read};
      * {@code memory}: {@link ImageDecoder#decode} with ImageIO caching in memory) and prints
      * what became of it.
