@@ -2,12 +2,10 @@ package dev.mobilenetsimd.image;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mobilenetsimd.ChildJvm;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -301,14 +299,7 @@ class DeclaredDataCheckTest {
 
     /** Refused from a file and from a stream, with a message containing {@code expected}. */
     private void refused(byte[] file, String name, String expected) throws IOException {
-        Path f = dir.resolve(name);
-        Files.write(f, file);
-        IOException e = assertThrows(IOException.class, () -> ImageDecoder.read(f));
-        assertTrue(e.getMessage().startsWith("cannot decode image " + f + ": ")
-                && e.getMessage().contains(expected), e.getMessage());
-        e = assertThrows(IOException.class, () -> ImageDecoder.decode(
-                new ByteArrayInputStream(file), "stream"));
-        assertTrue(e.getMessage().contains(expected), e.getMessage());
+        ImageDecoderTest.refused(dir, file, name, expected);
     }
 
     private static byte[] bmp(int width, int height, int bits, int compression, byte[] extra,

@@ -325,6 +325,14 @@ class ImageDecoderTest {
     }
 
     private void refused(byte[] png, String name, String expected) throws IOException {
+        refused(dir, png, name, expected);
+    }
+
+    /**
+     * {@code file}, written as {@code dir/name}, is refused from the file and from a stream, with
+     * a message containing {@code expected}.
+     */
+    static void refused(Path dir, byte[] png, String name, String expected) throws IOException {
         Path f = dir.resolve(name);
         Files.write(f, png);
         IOException e = assertThrows(IOException.class, () -> ImageDecoder.read(f));
