@@ -3,7 +3,8 @@
 #
 #   bench/run.sh quick     # development profile, ~25-30 min (37 runs, `list quick`): JDK 25 at
 #                          # 512 and 256 bits, a subset of the layer shapes and blocks, 1 fork;
-#                          # allocation per inference on JDK 25 and 17
+#                          # JDK 17's network and FMA peak; allocation per inference on JDK 25
+#                          # and 17
 #   bench/run.sh full      # everything, ~2.5 h (about 620 forks): JDK 25 and 17 side by side,
 #                          # 128/256/512 bits, every shape and block (2 forks for the network and
 #                          # the peak, 1 for kernels and blocks); run it on a quiet machine,
