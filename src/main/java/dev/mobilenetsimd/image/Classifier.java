@@ -107,14 +107,7 @@ public final class Classifier implements AutoCloseable {
      * interleaved (the uint8 input of a TensorFlow Lite model), normalised here.
      */
     public Classification classifyPreprocessed(byte[] rgb) {
-        Objects.requireNonNull(rgb, "preprocessed image is null");
-        int n = network.inputLength();
-        if (rgb.length != n) {
-            int r = network.config().resolution();
-            throw new IllegalArgumentException("a preprocessed image must have " + n + " bytes (" + r + "x" + r
-                    + "x3), got " + rgb.length);
-        }
-        float[] input = normalization.apply(rgb);
+        float[] input = normalization.apply(checkPreprocessed(rgb));
         float[] logits;
         long t0, t1;
         synchronized (session) {
@@ -128,6 +121,50 @@ public final class Classifier implements AutoCloseable {
             top.add(new Prediction(i, labels.get(i), p[i]));
         }
         return new Classification(top, p, t1 - t0);
+    }
+
+    /**
+     * The pooled features of the JPEG, PNG or BMP image in {@code file}, preprocessed as for
+     * {@link #classify(Path)}: the image embedding of {@link Session#features(float[])},
+     * {@link MobileNetV2#featureLength()} floats.
+     *
+     * @throws IOException if the file cannot be read or decoded
+     */
+    public float[] features(Path file) throws IOException {
+        return features(ImageDecoder.read(file));
+    }
+
+    /** The pooled features of {@code image} (any size, any colour model). */
+    public float[] features(BufferedImage image) {
+        return features(ImageDecoder.toRgb(image));
+    }
+
+    /** The pooled features of {@code image}, resized to the model resolution first. */
+    public float[] features(RgbImage image) {
+        return featuresPreprocessed(preprocess(image).pixels());
+    }
+
+    /**
+     * The pooled features of an already resized image ({@code resolution * resolution * 3}
+     * bytes, RGB interleaved), normalised here.
+     */
+    public float[] featuresPreprocessed(byte[] rgb) {
+        float[] input = normalization.apply(checkPreprocessed(rgb));
+        synchronized (session) {
+            return session.features(input);
+        }
+    }
+
+    /** {@code rgb} if it is one preprocessed image; else the exception the methods document. */
+    private byte[] checkPreprocessed(byte[] rgb) {
+        Objects.requireNonNull(rgb, "preprocessed image is null");
+        int n = network.inputLength();
+        if (rgb.length != n) {
+            int r = network.config().resolution();
+            throw new IllegalArgumentException("a preprocessed image must have " + n + " bytes ("
+                    + r + "x" + r + "x3), got " + rgb.length);
+        }
+        return rgb;
     }
 
     /** Releases the session's memory; later calls fail. */
