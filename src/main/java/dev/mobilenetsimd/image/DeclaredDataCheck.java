@@ -11,13 +11,15 @@ import javax.imageio.stream.ImageInputStream;
  * {@link OutOfMemoryError} or a long stall) before it was refused as truncated.
  *
  * <ul>
- *   <li>An uncompressed BMP (BI_RGB, BI_BITFIELDS, BI_ALPHABITFIELDS, or an OS/2 1.x header)
- *       must hold every row of its pixel data after its data offset; the last row's padding
- *       may be missing, as the JDK's reader and Pillow's both accept. A BMP holding an
- *       embedded JPEG or PNG (BI_JPEG, BI_PNG) must hold the size its header gives that data:
- *       the JDK's reader allocates that size before reading.
- *   <li>RLE-compressed BMPs (BI_RLE8, BI_RLE4) have no such bound: a delta escape skips up to
- *       255 rows in 4 bytes, an end-of-line skips a row in 2, and both the JDK's reader and
+ *   <li>A BMP of uncompressed rows (BI_RGB, BI_BITFIELDS, BI_ALPHABITFIELDS, an OS/2 1.x
+ *       header; and, as the JDK's reader reads them, 1-, 16-, 24- and 32-bit pixels whatever
+ *       the compression field says, BI_RLE8 included) must hold every row of its pixel data
+ *       after its data offset; the last row's padding may be missing, as the JDK's reader and
+ *       Pillow's both accept. A BMP holding an embedded JPEG or PNG (BI_JPEG, BI_PNG) must
+ *       hold the size its header gives that data: the JDK's reader allocates that size before
+ *       reading.
+ *   <li>RLE-compressed BMPs (8-bit BI_RLE8, 4-bit BI_RLE4) have no such bound: a delta escape
+ *       skips up to 255 rows in 4 bytes, an end-of-line skips a row in 2, and both the JDK's reader and
  *       Pillow's decode the skipped pixels as index 0. They are left to
  *       {@link ImageDecoder#MAX_PIXELS}.
  *   <li>A PNG's consecutive IDAT chunks must hold at least 1/1032 of its scanline bytes (filter
@@ -36,8 +38,7 @@ final class DeclaredDataCheck {
     static final int DEFLATE_MAX_RATIO = 1032;
 
     private static final int IHDR = 0x49484452, IDAT = 0x49444154, IEND = 0x49454e44;
-    private static final int BI_RGB = 0, BI_BITFIELDS = 3, BI_JPEG = 4, BI_PNG = 5;
-    private static final int BI_ALPHABITFIELDS = 6;
+    private static final int BI_RGB = 0, BI_RLE8 = 1, BI_RLE4 = 2, BI_JPEG = 4, BI_PNG = 5;
 
     private DeclaredDataCheck() {}
 
@@ -161,21 +162,24 @@ final class DeclaredDataCheck {
         }
         long end;
         String data;
-        if (compression == BI_RGB || compression == BI_BITFIELDS
-                || compression == BI_ALPHABITFIELDS) {
-            if (bits != 1 && bits != 4 && bits != 8 && bits != 16 && bits != 24 && bits != 32) {
-                return null;
-            }
+        // As the JDK's reader decodes it: RLE only for 8-bit BI_RLE8 and 4-bit BI_RLE4; 1-, 16-,
+        // 24- and 32-bit rows whatever the compression field says. A value it refuses fails its
+        // header, or for 4- and 8-bit pixels its read once the raster is allocated: rows too.
+        boolean embedded = compression == BI_JPEG || compression == BI_PNG;
+        boolean rle = compression == BI_RLE8 && bits == 8 || compression == BI_RLE4 && bits == 4;
+        boolean rowBits = bits == 1 || bits == 4 || bits == 8 || bits == 16 || bits == 24
+                || bits == 32;
+        if (rowBits && !embedded && !rle) {
             long stride = (width * bits + 31) / 32 * 4;
             end = offset + (height - 1) * stride + (width * bits + 7) / 8;
             data = String.format(Locale.ROOT, "%,d bytes of %d-bit pixel rows", end - offset,
                     bits);
-        } else if ((compression == BI_JPEG || compression == BI_PNG) && imageSize > 0) {
+        } else if (embedded && imageSize > 0) {
             end = offset + imageSize;
             data = String.format(Locale.ROOT, "%,d bytes of embedded %s data", imageSize,
                     compression == BI_JPEG ? "JPEG" : "PNG");
         } else {
-            return null;   // RLE (see the class comment) or a compression the reader refuses
+            return null;   // RLE (see the class comment), or refused by the reader
         }
         s.seek(end - 1);
         if (s.read() >= 0) {

@@ -210,6 +210,45 @@ class DeclaredDataCheckTest {
     }
 
     /**
+     * The JDK's reader decodes RLE only for 8-bit pixels with BI_RLE8 and 4-bit with BI_RLE4; a
+     * 1-, 16-, 24- or 32-bit BMP is read as uncompressed rows whatever its compression field
+     * says (BI_RLE8 or BI_RLE4 in a 40-byte header, any value in a V4 or V5 one). Such a file
+     * must hold its rows like a BI_RGB one: it is not RLE, and 8 bytes of it cost the raster.
+     */
+    @Test
+    void bmpReadAsUncompressedWhateverItsCompressionFieldIsBoundByItsRows() throws IOException {
+        byte[] eight = {1, 2, 3, 4, 5, 6, 7, 8};
+        for (int[] c : new int[][] {{24, BI_RLE8}, {24, 2}, {32, BI_RLE8}, {16, 2}}) {
+            refused(bmp(3000, 3000, c[0], c[1], new byte[0], eight, 0), "rle" + c[1] + ".bmp",
+                    String.format(java.util.Locale.ROOT, "the file is truncated (the 3000x3000"
+                            + " BMP declares %,d bytes of %d-bit pixel rows from byte 54",
+                            3000L * 3000 * c[0] / 8, c[0]));
+        }
+        // A V4 header (108 bytes) with a compression value of no meaning: still 24-bit rows.
+        byte[] v4 = ByteBuffer.allocate(14 + 108 + 8).order(ByteOrder.LITTLE_ENDIAN)
+                .put((byte) 'B').put((byte) 'M').putInt(Integer.MAX_VALUE).putInt(0)
+                .putInt(14 + 108).putInt(108).putInt(3000).putInt(3000).putShort((short) 1)
+                .putShort((short) 24).putInt(7).array();
+        refused(v4, "v4.bmp", "the 3000x3000 BMP declares 27,000,000 bytes of 24-bit pixel rows");
+        // 8-bit BI_BITFIELDS in a V4 header: the reader allocates the raster, then refuses the
+        // compression. Its rows bound it as before.
+        byte[] v4Palette = ByteBuffer.allocate(14 + 108 + 8 + 8).order(ByteOrder.LITTLE_ENDIAN)
+                .put((byte) 'B').put((byte) 'M').putInt(Integer.MAX_VALUE).putInt(0)
+                .putInt(14 + 108 + 8).putInt(108).putInt(3000).putInt(3000).putShort((short) 1)
+                .putShort((short) 8).putInt(BI_BITFIELDS).array();   // 2 palette entries
+        refused(v4Palette, "v4-8bit.bmp", "the 3000x3000 BMP declares 9,000,000 bytes of 8-bit"
+                + " pixel rows from byte 130");
+
+        // Whole, such a file decodes as before: its rows, uncompressed.
+        byte[] rows = {1, 2, 3, 4, 5, 6, 0, 0, 7, 8, 9, 10, 11, 12, 0, 0};   // 2 x 2, padded
+        Path f = dir.resolve("whole.bmp");
+        Files.write(f, bmp(2, 2, 24, BI_RLE8, new byte[0], rows, 0));
+        RgbImage img = ImageDecoder.read(f);
+        assertEquals(3, img.get(0, 1, 0));    // the first row stored is the bottom one, BGR
+        assertEquals(10, img.get(1, 0, 2));
+    }
+
+    /**
      * The point of the check, measured: in a JVM of 64 MB, every crafted file is refused rather
      * than running out of memory, from a file and from a stream cached in memory
      * ({@code ImageIO.setUseCache(false)}) alike.
