@@ -244,11 +244,12 @@ public final class ClassifyCommand implements Callable<Integer> {
      * @throws IllegalArgumentException naming the problem and the expected form
      */
     static InputNormalization parseNormalization(String value) {
-        String v = value.strip().toLowerCase(Locale.ROOT);
-        if (v.equals("imagenet")) {
+        String v = value.strip(); // its numbers as typed: "NaN" was echoed as 'nan' "not a number"
+        String name = v.toLowerCase(Locale.ROOT);
+        if (name.equals("imagenet")) {
             return InputNormalization.IMAGENET;
         }
-        if (v.equals("minus-one-to-one")) {
+        if (name.equals("minus-one-to-one")) {
             return InputNormalization.minusOneToOne();
         }
         String expected = "; expected imagenet, minus-one-to-one or MEAN/STD, three values each"
