@@ -172,11 +172,11 @@ final class DeclaredDataCheck {
         if (rowBits && !embedded && !rle) {
             long stride = (width * bits + 31) / 32 * 4;
             end = offset + (height - 1) * stride + (width * bits + 7) / 8;
-            data = String.format(Locale.ROOT, "%,d bytes of %d-bit pixel rows", end - offset,
+            data = String.format(Locale.ROOT, "%s of %d-bit pixel rows", bytes(end - offset),
                     bits);
         } else if (embedded && imageSize > 0) {
             end = offset + imageSize;
-            data = String.format(Locale.ROOT, "%,d bytes of embedded %s data", imageSize,
+            data = String.format(Locale.ROOT, "%s of embedded %s data", bytes(imageSize),
                     compression == BI_JPEG ? "JPEG" : "PNG");
         } else {
             return null;   // RLE (see the class comment), or refused by the reader
@@ -188,6 +188,11 @@ final class DeclaredDataCheck {
         return String.format(Locale.ROOT, "the file is truncated (the %dx%d BMP declares %s from"
                 + " byte %,d, %,d bytes in all; the file has %,d)", width, height, data, offset,
                 end, length(s, n - 1, end - 1));
+    }
+
+    /** "1 byte", "2 bytes", "300,000,000 bytes". */
+    private static String bytes(long n) {
+        return String.format(Locale.ROOT, "%,d byte%s", n, n == 1 ? "" : "s");
     }
 
     /** The stream's length, given a position known to be in it and one known to be past it. */

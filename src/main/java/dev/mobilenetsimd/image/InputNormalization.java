@@ -63,6 +63,9 @@ public final class InputNormalization {
                         + " channel" : "") + ": the scale must be positive and both finite");
             }
         }
+        for (int c = 0; c < CHANNELS; c++) {
+            offsets[c] += 0.0; // -0.0 becomes 0.0: the same normalisation, so equal
+        }
         this.scales = scales;
         this.offsets = offsets;
     }
@@ -270,13 +273,19 @@ public final class InputNormalization {
     @Override
     public String toString() {
         if (isUniform()) {
-            return String.format(Locale.ROOT, "%.8g * (p - %s)", scales[0], offsets[0]);
+            return term(scales[0], offsets[0]);
         }
         StringBuilder sb = new StringBuilder();
         for (int c = 0; c < CHANNELS; c++) {
             sb.append(c == 0 ? "" : ", ").append("RGB".charAt(c)).append(' ')
-                    .append(String.format(Locale.ROOT, "%.8g * (p - %s)", scales[c], offsets[c]));
+                    .append(term(scales[c], offsets[c]));
         }
         return sb.toString();
+    }
+
+    /** {@code scale * (p - offset)}, or {@code (p + -offset)} for a negative offset. */
+    private static String term(double scale, double offset) {
+        return String.format(Locale.ROOT, "%.8g * (p %s %s)", scale, offset < 0 ? "+" : "-",
+                Math.abs(offset));
     }
 }

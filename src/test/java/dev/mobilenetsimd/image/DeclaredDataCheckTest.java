@@ -153,6 +153,10 @@ class DeclaredDataCheckTest {
                 .putInt(0xFF00).putInt(0xFF).array();
         refused(bmp(5000, 5000, 32, BI_BITFIELDS, masks, eight, 0), "bitfields.bmp",
                 "the 5000x5000 BMP declares 100,000,000 bytes of 32-bit pixel rows from byte 66");
+        // one pixel, and its byte missing: "1 byte", not "1 bytes"
+        refused(bmp(1, 1, 8, BI_RGB, new byte[8], new byte[0], 0), "one.bmp",
+                "the 1x1 BMP declares 1 byte of 8-bit pixel rows from byte 62, 63 bytes in all;"
+                + " the file has 62)");
         // OS/2 1.x: a 12-byte header with 16-bit sizes.
         ByteBuffer os2 = ByteBuffer.allocate(26 + 8).order(ByteOrder.LITTLE_ENDIAN);
         os2.put((byte) 'B').put((byte) 'M').putInt(300_000_026).putInt(0).putInt(26).putInt(12)

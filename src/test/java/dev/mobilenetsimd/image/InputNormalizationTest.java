@@ -95,6 +95,19 @@ class InputNormalizationTest {
         assertEquals(new InputNormalization(1 / 127.5, 127.5), InputNormalization.minusOneToOne());
     }
 
+    /** A negative offset prints as an addition; -0.0 and 0.0 are one normalisation. */
+    @Test
+    void signsPrintAndCompareAsTheyMean() {
+        assertEquals("0.50000000 * (p + 127.5)", new InputNormalization(0.5, -127.5).toString());
+        InputNormalization minusZero = InputNormalization.perChannel(new double[] {1, 1, 1},
+                new double[] {-0.0, 0, 0});
+        InputNormalization zero = new InputNormalization(1, 0);
+        assertTrue(minusZero.isUniform());
+        assertEquals(zero, minusZero);
+        assertEquals(zero.hashCode(), minusZero.hashCode());
+        assertEquals(zero.toString(), minusZero.toString());
+    }
+
     @Test
     void perChannelQuestionsOfAUniformKindAreRefused() {
         InputNormalization n = InputNormalization.IMAGENET;
