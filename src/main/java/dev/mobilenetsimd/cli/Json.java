@@ -1,5 +1,8 @@
 package dev.mobilenetsimd.cli;
 
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -64,11 +67,26 @@ final class Json {
         }
     }
 
-    private static String numberText(double d) {
+    /**
+     * A finite number: an integer as such below 10^15, else nine significant digits without
+     * trailing zeros, in plain notation from 10^-4 to 10^9 and with an exponent outside.
+     * (Stripping the zeros from {@code %.9g}'s text by pattern also cut them from an exponent,
+     * 1e20 to "1e+2", and from a nine-digit integer part, 123456789.5 to "12345679".)
+     */
+    static String numberText(double d) {
         if (d == Math.rint(d) && Math.abs(d) < 1e15) {
             return Long.toString((long) d);
         }
-        return String.format(Locale.ROOT, "%.9g", d).replaceAll("0+(e|$)", "$1").replaceAll("\\.(e|$)", "$1");
+        BigDecimal b = BigDecimal.valueOf(d).round(new MathContext(9, RoundingMode.HALF_UP))
+                .stripTrailingZeros();
+        int exponent = b.precision() - b.scale() - 1; // of the first significant digit
+        if (exponent >= -4 && exponent < 9) {
+            return b.toPlainString();
+        }
+        String unscaled = b.unscaledValue().abs().toString();
+        return (b.signum() < 0 ? "-" : "") + unscaled.charAt(0)
+                + (unscaled.length() > 1 ? "." + unscaled.substring(1) : "")
+                + (exponent < 0 ? "e-" : "e+") + Math.abs(exponent);
     }
 
     private static void pad(StringBuilder sb, int indent) {
