@@ -311,24 +311,8 @@ public final class ClassifyCommand implements Callable<Integer> {
         return Double.isFinite(p) ? String.format(Locale.ROOT, "%.6f", p) : "null";
     }
 
-    /** A JSON string literal. */
+    /** A JSON string literal, as {@link Json} writes it: ASCII, whatever the string holds. */
     static String quote(String s) {
-        StringBuilder sb = new StringBuilder("\"");
-        for (char ch : s.toCharArray()) {
-            switch (ch) {
-                case '"': sb.append("\\\""); break;
-                case '\\': sb.append("\\\\"); break;
-                case '\n': sb.append("\\n"); break;
-                case '\r': sb.append("\\r"); break;
-                case '\t': sb.append("\\t"); break;
-                default:
-                    if (ch < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) ch));
-                    } else {
-                        sb.append(ch);
-                    }
-            }
-        }
-        return sb.append('"').toString();
+        return Json.quote(s);
     }
 }

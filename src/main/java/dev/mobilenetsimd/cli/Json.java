@@ -7,7 +7,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** A minimal JSON writer for the CLI's {@code --json} output (maps, lists, strings, numbers). */
+/**
+ * A minimal JSON writer for the CLI's {@code --json} output (maps, lists, strings, numbers).
+ *
+ * <p>The text is ASCII: in strings, control characters and every character past ASCII are
+ * written as <code>&#92;uXXXX</code> escapes (a character beyond the BMP as its surrogate pair,
+ * half a pair as U+FFFD), so that no output encoding can change it. (Written as such, a label's
+ * "é" or emoji became "?" on a JVM whose standard output is ASCII, as JDK 17's in the C locale.)
+ * Numbers that are not finite are written as {@code null}.
+ */
 final class Json {
     private Json() {}
 
@@ -95,6 +103,13 @@ final class Json {
         }
     }
 
+    /** {@code s} as a JSON string literal (see the class comment). */
+    static String quote(String s) {
+        StringBuilder sb = new StringBuilder(s.length() + 2);
+        string(sb, s);
+        return sb.toString();
+    }
+
     private static void string(StringBuilder sb, String s) {
         sb.append('"');
         for (int i = 0; i < s.length(); i++) {
@@ -106,13 +121,24 @@ final class Json {
                 case '\r': sb.append("\\r"); break;
                 case '\t': sb.append("\\t"); break;
                 default:
-                    if (c < 0x20) {
-                        sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
+                    if (c >= 0x20 && c < 0x7f) {
                         sb.append(c);
+                    } else if (Character.isHighSurrogate(c) && i + 1 < s.length()
+                            && Character.isLowSurrogate(s.charAt(i + 1))) {
+                        escape(sb, c);
+                        escape(sb, s.charAt(++i));
+                    } else {
+                        escape(sb, Character.isSurrogate(c) ? '\ufffd' : c); // a lone half
                     }
             }
         }
         sb.append('"');
+    }
+
+    private static void escape(StringBuilder sb, char c) {
+        sb.append("\\u");
+        for (int shift = 12; shift >= 0; shift -= 4) {
+            sb.append(Character.forDigit((c >> shift) & 0xf, 16));
+        }
     }
 }

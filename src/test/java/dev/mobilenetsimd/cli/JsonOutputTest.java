@@ -4,13 +4,25 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mobilenetsimd.ChildJvm;
+import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The {@code --json} outputs: RFC 8259 JSON holding what they claim, whatever the input. */
 class JsonOutputTest {
@@ -64,5 +76,113 @@ class JsonOutputTest {
             Map<?, ?> config = (Map<?, ?>) StrictJson.object(r.out).get("config");
             assertEquals(Double.parseDouble(alpha), (Double) config.get("alpha"), r.out);
         }
+    }
+
+    /** Labels with what a JSON string must escape, and characters past ASCII and the BMP. */
+    static final List<String> TRICKY_LABELS = List.of("a \"quoted\" back\\slash\u0001ctl",
+            "tab\tcaf\u00e9 \ud83d\udc31 cat", "del\u007f esc\u001b[31m line\u2028sep nel\u0085");
+
+    /** A three-class ONNX model of random weights, 0.35/32, in {@code dir}. */
+    static Path smallModel(Path dir) {
+        Path model = dir.resolve("m.onnx");
+        Result r = run("export-onnx", "-a", "0.35", "-r", "32", "-k", "3", "-o",
+                model.toString());
+        assertEquals(0, r.status, r.err);
+        return model;
+    }
+
+    /** A 40x40 PNG named {@code name} in {@code dir}; skips the test where no file has the name. */
+    static Path image(Path dir, String name) throws IOException {
+        Path file;
+        try {
+            file = dir.resolve(name);
+            Files.createFile(file);
+        } catch (InvalidPathException | IOException e) { // Windows: no quotes, tabs or newlines
+            Assumptions.assumeTrue(false, "no file named " + name + " here: " + e);
+            throw e;
+        }
+        BufferedImage img = new BufferedImage(40, 40, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 40; y++) {
+            for (int x = 0; x < 40; x++) {
+                img.setRGB(x, y, (x * 6) << 16 | (y * 6) << 8 | (x + y) * 3);
+            }
+        }
+        ImageIO.write(img, "png", file.toFile());
+        return file;
+    }
+
+    /**
+     * Paths and labels with quotes, backslashes, control characters, non-ASCII and non-BMP
+     * characters come back unchanged from a parse, with an error entry for a missing and a
+     * damaged image among them, and --top past the classes giving every class.
+     */
+    @Test
+    void classifyJsonKeepsEveryCharacterOfPathsAndLabels(@TempDir Path dir) throws Exception {
+        Path model = smallModel(dir);
+        Path labels = Files.writeString(dir.resolve("labels.txt"),
+                String.join("\n", TRICKY_LABELS) + "\n");
+        Path good = image(dir, "q\"uote back\\slash\ttab caf\u00e9 \ud83d\udc31 \u0001.png");
+        Path broken = Files.write(dir.resolve("broken.png"), new byte[] {(byte) 0x89, 'P', 'N'});
+        Path missing = dir.resolve("no-such-image.png");
+        Result r = run("classify", "--json", "-k", "10", "--normalization", "imagenet",
+                "--labels", labels.toString(), "--model", model.toString(), good.toString(),
+                missing.toString(), broken.toString(), good.toString());
+        assertEquals(1, r.status, r.err);
+        assertTrue(r.out.chars().allMatch(c -> c < 0x80), "ASCII, for any output encoding: "
+                + r.out);
+        Map<String, Object> doc = StrictJson.object(r.out);
+        assertEquals(List.of("model", "config", "backend", "threads", "normalization",
+                "normalization_from", "results"), new ArrayList<>(doc.keySet()), r.out);
+        assertEquals(model.toString(), doc.get("model"));
+        assertEquals("--normalization", doc.get("normalization_from"));
+        List<?> results = (List<?>) doc.get("results");
+        assertEquals(4, results.size(), r.out);
+        for (int k : new int[] {0, 3}) {
+            Map<?, ?> res = (Map<?, ?>) results.get(k);
+            assertEquals(good.toString(), res.get("image"), r.out);
+            assertTrue((Double) res.get("inference_ms") >= 0, r.out);
+            List<?> top = (List<?>) res.get("top");
+            Set<Object> names = new HashSet<>();
+            for (Object o : top) {
+                Map<?, ?> p = (Map<?, ?>) o;
+                assertEquals(Set.of("index", "label", "probability"), p.keySet(), r.out);
+                double index = (Double) p.get("index");
+                assertEquals(TRICKY_LABELS.get((int) index), p.get("label"), r.out);
+                names.add(p.get("label"));
+                double prob = (Double) p.get("probability");
+                assertTrue(prob >= 0 && prob <= 1, r.out);
+            }
+            assertEquals(Set.copyOf(TRICKY_LABELS), names, "--top 10 of 3 classes: all three");
+        }
+        assertEquals(Map.of("image", missing.toString(), "error", "no such image file: "
+                + missing), results.get(1), r.out);
+        Map<?, ?> damaged = (Map<?, ?>) results.get(2);
+        assertEquals(broken.toString(), damaged.get("image"), r.out);
+        assertTrue(((String) damaged.get("error")).startsWith("cannot decode image " + broken),
+                r.out);
+    }
+
+    /**
+     * A JVM whose standard output is ASCII (JDK 17's in the C locale, or with this property)
+     * wrote each character past ASCII as "?": the JSON is ASCII now, and parses to the labels.
+     */
+    @Test
+    void classifyJsonSurvivesAnAsciiStandardOutput(@TempDir Path dir) throws Exception {
+        Path model = smallModel(dir);
+        Path labels = Files.writeString(dir.resolve("labels.txt"),
+                String.join("\n", TRICKY_LABELS) + "\n");
+        Path img = image(dir, "img.png");
+        ChildJvm.Streams r = ChildJvm.runApart(List.of("-Dsun.stdout.encoding=US-ASCII",
+                        "-Dstdout.encoding=US-ASCII"), StandardCharsets.UTF_8, Main.class,
+                "classify", "--json", "--backend", "scalar", "--normalization", "imagenet",
+                "--labels", labels.toString(), "--model", model.toString(), img.toString());
+        assertEquals(0, r.status(), r.err());
+        List<?> top = (List<?>) ((Map<?, ?>) ((List<?>) StrictJson.object(r.out())
+                .get("results")).get(0)).get("top");
+        Set<Object> names = new HashSet<>();
+        for (Object p : top) {
+            names.add(((Map<?, ?>) p).get("label"));
+        }
+        assertEquals(Set.copyOf(TRICKY_LABELS), names, r.out());
     }
 }
