@@ -181,7 +181,8 @@ public final class ClassifyCommand implements Callable<Integer> {
                 out.println("  \"normalization_from\": " + quote(normSource) + ",");
                 out.println("  \"results\": [");
             } else {
-                out.println(m.description() + " on " + c.network().kernels().name()
+                out.println(Printable.of(m.description()) + " on "
+                        + c.network().kernels().name()
                         + (threads > 1 ? ", " + threads + " threads" : ""));
                 out.println("input normalisation " + norm + ", from " + normSource);
             }
@@ -197,14 +198,15 @@ public final class ClassifyCommand implements Callable<Integer> {
                     }
                 } catch (IOException e) {
                     failures++;
-                    err.println("error: " + e.getMessage());   // our messages name the file
+                    // our messages name the file; its name on one line, as on stdout
+                    err.println("error: " + Printable.of(String.valueOf(e.getMessage())));
                     if (json) {
                         out.println("    {\"image\": " + quote(img.toString()) + ", \"error\": "
                                 + quote(String.valueOf(e.getMessage())) + "}" + sep);
                     }
                 } catch (RuntimeException e) {
                     failures++;
-                    err.println("error: " + img + ": " + e);
+                    err.println("error: " + Printable.of(img + ": " + e));
                     if (json) {
                         out.println("    {\"image\": " + quote(img.toString()) + ", \"error\": "
                                 + quote(String.valueOf(e.getMessage())) + "}" + sep);
@@ -277,15 +279,21 @@ public final class ClassifyCommand implements Callable<Integer> {
         return v;
     }
 
+    /**
+     * An image's lines: its path and latency, then a row per class. A path or label that holds
+     * a line break or another control character has it escaped ({@link Printable}), so that
+     * each row stays one line: a label's ESC or vertical tab reached the terminal as such.
+     */
     private static void printText(PrintWriter out, Path img, Classification r) {
-        out.printf(Locale.ROOT, "%s  (inference %.2f ms)%n", img, r.inferenceNanos() / 1e6);
+        out.printf(Locale.ROOT, "%s  (inference %.2f ms)%n", Printable.of(img.toString()),
+                r.inferenceNanos() / 1e6);
         int width = 30; // the probabilities in one column, past the longest label too
         for (Prediction p : r.top()) {
-            width = Math.max(width, p.label().length());
+            width = Math.max(width, Printable.of(p.label()).length());
         }
         for (Prediction p : r.top()) {
-            out.printf(Locale.ROOT, "  %5d  %-" + width + "s %.4f%n", p.index(), p.label(),
-                    p.probability());
+            out.printf(Locale.ROOT, "  %5d  %-" + width + "s %.4f%n", p.index(),
+                    Printable.of(p.label()), p.probability());
         }
     }
 

@@ -84,7 +84,7 @@ public final class ExportOnnxCommand implements Callable<Integer> {
             long bytes = normalization == null ? OnnxExporter.write(weights, output)
                     : OnnxExporter.write(weights, normalization, output);
             out.printf(Locale.ROOT, "wrote %s: %s from %s, %,d bytes; input normalisation %s%n",
-                    output, weights.config(), source, bytes,
+                    Printable.of(output.toString()), weights.config(), Printable.of(source), bytes,
                     normalization == null ? "not recorded" : normalization);
         } catch (IOException e) {
             err.println("error: cannot write " + output + ": " + Main.describe(e));

@@ -1,0 +1,89 @@
+package dev.mobilenetsimd.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The text outputs keep one line per item whatever the paths and labels hold. */
+class TextOutputTest {
+    private record Result(int status, String out, String err) {}
+
+    private static Result run(String... args) {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int status = Main.execute(args);
+            return new Result(status, out.toString(StandardCharsets.UTF_8),
+                    err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    /** No control character but the line ends: the text's lines are the lines it prints. */
+    private static void assertOnlyLineEndsAreControls(String text) {
+        assertTrue(text.replace(System.lineSeparator(), "").chars()
+                .noneMatch(c -> Character.isISOControl(c) || c == 0x2028 || c == 0x2029),
+                text);
+    }
+
+    /**
+     * A path with a newline, a carriage return and an escape sequence, and labels with a
+     * vertical tab, ESC, DEL, U+2028 and U+0085: each item on its own line, its control
+     * characters escaped (they reached the terminal as such: the path was cut in two lines,
+     * ESC started a terminal command), the probabilities in one column.
+     */
+    @Test
+    void classifyTextKeepsEachPathAndLabelOnItsLine(@TempDir Path dir) throws Exception {
+        Path model = JsonOutputTest.smallModel(dir);
+        List<String> labels = List.of("a \"quoted\" back\\slash\u0001ctl",
+                "vertical\u000btab caf\u00e9 \ud83d\udc31",
+                "del\u007f esc\u001b[2J line\u2028nel\u0085");
+        Path labelFile = Files.writeString(dir.resolve("labels.txt"),
+                String.join("\n", labels) + "\n");
+        Path img = JsonOutputTest.image(dir, "new\nline\rcr\u001b[2J.png");
+        Path missing = dir.resolve("no\nsuch.png");
+        Result r = run("classify", "--normalization", "imagenet", "--labels",
+                labelFile.toString(), "--model", model.toString(), img.toString(),
+                missing.toString(), img.toString());
+        assertEquals(1, r.status, r.err);
+        assertOnlyLineEndsAreControls(r.out);
+        assertOnlyLineEndsAreControls(r.err);
+        List<String> lines = r.out.lines().toList();
+        assertEquals(2 + 2 * (1 + 3), lines.size(), r.out); // header, then the two good images
+        String shown = dir.resolve("new\\nline\\rcr\\u001b[2J.png").toString();
+        assertTrue(lines.get(2).startsWith(shown + "  (inference "), r.out);
+        List<String> rows = lines.subList(3, 6);
+        for (String row : rows) { // the probabilities in one column
+            assertEquals(rows.get(0).length(), row.length(), r.out);
+            assertTrue(row.matches(" +\\d  .* \\d\\.\\d{4}"), row);
+        }
+        assertTrue(r.out.contains("a \"quoted\" back\\slash\\u0001ctl "), r.out);
+        assertTrue(r.out.contains("vertical\\u000btab caf\u00e9 \ud83d\udc31 "), r.out);
+        assertTrue(r.out.contains("del\\u007f esc\\u001b[2J line\\u2028nel\\u0085 "), r.out);
+        assertEquals(List.of("error: no such image file: " + dir.resolve("no\\nsuch.png")),
+                r.err.lines().toList(), r.err);
+    }
+
+    /** export-onnx names the file it wrote on one line. */
+    @Test
+    void exportOnnxNamesItsFileOnOneLine(@TempDir Path dir) {
+        Path out = dir.resolve("two\nlines.onnx");
+        Result r = run("export-onnx", "-a", "0.35", "-r", "32", "-k", "3", "-o", out.toString());
+        assertEquals(0, r.status, r.err);
+        assertOnlyLineEndsAreControls(r.out);
+        assertTrue(r.out.startsWith("wrote " + dir.resolve("two\\nlines.onnx") + ": "), r.out);
+        assertEquals(1, r.out.lines().count(), r.out);
+    }
+}
