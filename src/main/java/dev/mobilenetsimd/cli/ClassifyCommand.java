@@ -11,6 +11,7 @@ import dev.mobilenetsimd.kernels.KernelSets;
 import dev.mobilenetsimd.tflite.ModelFormatException;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -34,6 +35,11 @@ import picocli.CommandLine.Spec;
  * overrides the model's), else the model's: a TensorFlow Lite model's input quantization, an ONNX
  * model's metadata as {@code export-onnx} records it. An ONNX model that records none and no
  * option is refused: guessing would classify torchvision's models or TensorFlow's wrongly.
+ *
+ * <p>An image that cannot be read, decoded or resized in the heap is reported on stderr (and as
+ * {@code {"image": ..., "error": ...}} in the JSON) and the others are classified. The JSON
+ * document is printed whole once every image is done: a failure that stops the run leaves
+ * nothing on stdout, never half a document.
  *
  * <p>Exit code 0 when every image was classified, 1 when some image could not be read, 2 when the
  * options are bad or the model cannot be loaded.
@@ -166,20 +172,25 @@ public final class ClassifyCommand implements Callable<Integer> {
         }
         String normSource = given != null ? "--normalization" : "the model";
         int failures = 0;
+        // --json: the document is printed whole at the end, so that a failure that stops the
+        // run leaves nothing on stdout rather than half a document (an image too large to
+        // resize in the heap did, as an OutOfMemoryError).
+        StringWriter document = new StringWriter();
+        PrintWriter doc = json ? new PrintWriter(document) : out;
         try (Classifier c = classifier) {
             int side = m.config().resolution();
             for (int i = 0; i < warmup; i++) {
                 c.classifyPreprocessed(new byte[side * side * 3]);
             }
             if (json) {
-                out.println("{");
-                out.println("  \"model\": " + quote(model.toString()) + ",");
-                out.println("  \"config\": " + quote(m.config().toString()) + ",");
-                out.println("  \"backend\": " + quote(c.network().kernels().name()) + ",");
-                out.println("  \"threads\": " + threads + ",");
-                out.println("  \"normalization\": " + quote(norm.toString()) + ",");
-                out.println("  \"normalization_from\": " + quote(normSource) + ",");
-                out.println("  \"results\": [");
+                doc.println("{");
+                doc.println("  \"model\": " + quote(model.toString()) + ",");
+                doc.println("  \"config\": " + quote(m.config().toString()) + ",");
+                doc.println("  \"backend\": " + quote(c.network().kernels().name()) + ",");
+                doc.println("  \"threads\": " + threads + ",");
+                doc.println("  \"normalization\": " + quote(norm.toString()) + ",");
+                doc.println("  \"normalization_from\": " + quote(normSource) + ",");
+                doc.println("  \"results\": [");
             } else {
                 out.println(Printable.of(m.description()) + " on "
                         + c.network().kernels().name()
@@ -192,7 +203,7 @@ public final class ClassifyCommand implements Callable<Integer> {
                 try {
                     Classification r = c.classify(img);
                     if (json) {
-                        printJson(out, img, r, sep);
+                        printJson(doc, img, r, sep);
                     } else {
                         printText(out, img, r);
                     }
@@ -201,21 +212,23 @@ public final class ClassifyCommand implements Callable<Integer> {
                     // our messages name the file; its name on one line, as on stdout
                     err.println("error: " + Printable.of(String.valueOf(e.getMessage())));
                     if (json) {
-                        out.println("    {\"image\": " + quote(img.toString()) + ", \"error\": "
+                        doc.println("    {\"image\": " + quote(img.toString()) + ", \"error\": "
                                 + quote(String.valueOf(e.getMessage())) + "}" + sep);
                     }
                 } catch (RuntimeException e) {
                     failures++;
                     err.println("error: " + Printable.of(img + ": " + e));
                     if (json) {
-                        out.println("    {\"image\": " + quote(img.toString()) + ", \"error\": "
+                        doc.println("    {\"image\": " + quote(img.toString()) + ", \"error\": "
                                 + quote(String.valueOf(e.getMessage())) + "}" + sep);
                     }
                 }
             }
             if (json) {
-                out.println("  ]");
-                out.println("}");
+                doc.println("  ]");
+                doc.println("}");
+                doc.flush();
+                out.print(document);
             }
         }
         out.flush();

@@ -79,10 +79,33 @@ public final class Classifier implements AutoCloseable {
     /**
      * Classifies the JPEG, PNG or BMP image in {@code file}.
      *
-     * @throws IOException if the file cannot be read or decoded
+     * @throws IOException if the file cannot be read or decoded, or its image or the resizing's
+     *                     intermediate image does not fit in the Java heap (the next image may)
      */
     public Classification classify(Path file) throws IOException {
-        return classify(ImageDecoder.read(file));
+        return classifyPreprocessed(resized(file).pixels());
+    }
+
+    /**
+     * The image in {@code file} decoded and resized, with running out of heap as an
+     * {@link IOException} of that file, as {@link ImageDecoder#read} reports it: the horizontal
+     * pass of an image 1 pixel wide and 10^6 tall makes a (resolution x 10^6) image, and its
+     * {@link OutOfMemoryError} stopped the CLI's run, blaming the model.
+     */
+    private RgbImage resized(Path file) throws IOException {
+        RgbImage image = ImageDecoder.read(file);
+        int r = network.config().resolution();
+        try {
+            return preprocess(image);
+        } catch (OutOfMemoryError e) { // the intermediate image: garbage once this unwinds
+            String what = image.width() == r ? "it" : String.format(java.util.Locale.ROOT,
+                    "the intermediate %dx%d image (%,d MiB)", r, image.height(),
+                    3L * r * image.height() >> 20); // the horizontal pass's, first
+            throw new IOException(String.format(java.util.Locale.ROOT, "cannot resize image %s"
+                    + " (%dx%d) to %dx%d: %s does not fit in the Java heap (at most %,d MiB);"
+                    + " raise it with -Xmx", file, image.width(), image.height(), r, r, what,
+                    Runtime.getRuntime().maxMemory() >> 20), e);
+        }
     }
 
     /** Classifies {@code image} (any size, any colour model). */
@@ -128,10 +151,11 @@ public final class Classifier implements AutoCloseable {
      * {@link #classify(Path)}: the image embedding of {@link Session#features(float[])},
      * {@link MobileNetV2#featureLength()} floats.
      *
-     * @throws IOException if the file cannot be read or decoded
+     * @throws IOException if the file cannot be read or decoded, or does not fit in the Java
+     *                     heap, as for {@link #classify(Path)}
      */
     public float[] features(Path file) throws IOException {
-        return features(ImageDecoder.read(file));
+        return featuresPreprocessed(resized(file).pixels());
     }
 
     /** The pooled features of {@code image} (any size, any colour model). */

@@ -1,6 +1,7 @@
 package dev.mobilenetsimd.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -184,5 +185,41 @@ class JsonOutputTest {
             names.add(((Map<?, ?>) p).get("label"));
         }
         assertEquals(Set.copyOf(TRICKY_LABELS), names, r.out());
+    }
+
+    /**
+     * An image 1 pixel wide and 10^6 tall decodes in a few MB, but the horizontal pass of its
+     * resizing makes a 32 x 10^6 RGB image: in a 64 MB heap its OutOfMemoryError stopped the run,
+     * left half a JSON document on stdout and blamed the model. Now it is that image's error
+     * and the next image is classified.
+     */
+    @Test
+    void anImageTooLargeToResizeInTheHeapIsItsOwnError(@TempDir Path dir) throws Exception {
+        Path model = smallModel(dir);
+        Path good = image(dir, "good.png");
+        Path tall = dir.resolve("tall.png");
+        ImageIO.write(new BufferedImage(1, 1_000_000, BufferedImage.TYPE_BYTE_GRAY), "png",
+                tall.toFile());
+        String[] args = {"classify", "--json", "--backend", "scalar", "--normalization",
+                "imagenet", "--model", model.toString(), good.toString(), tall.toString(),
+                good.toString()};
+        ChildJvm.Streams r = ChildJvm.runApart(List.of("-Xmx64m"), StandardCharsets.UTF_8,
+                Main.class, args);
+        assertEquals(1, r.status(), r.err());
+        List<?> results = (List<?>) StrictJson.object(r.out()).get("results");
+        assertEquals(3, results.size(), r.out());
+        String error = (String) ((Map<?, ?>) results.get(1)).get("error");
+        assertTrue(error.startsWith("cannot resize image " + tall + " (1x1000000) to 32x32: the"
+                + " intermediate 32x1000000 image (91 MiB) does not fit in the Java heap"), error);
+        assertTrue(error.endsWith("raise it with -Xmx"), error);
+        assertTrue(((Map<?, ?>) results.get(2)).containsKey("top"), "the next image: " + r.out());
+        assertTrue(r.err().contains("error: " + error), r.err());
+        assertFalse(r.err().contains("too small for this model"), r.err());
+        args[1] = "--threads=1"; // the text: the same error, and the next image classified
+        r = ChildJvm.runApart(List.of("-Xmx64m"), StandardCharsets.UTF_8, Main.class, args);
+        assertEquals(1, r.status(), r.err());
+        assertTrue(r.err().contains("error: " + error), r.err());
+        assertEquals(2, r.out().split(java.util.regex.Pattern.quote(good + "  (inference "),
+                -1).length - 1, r.out());
     }
 }
