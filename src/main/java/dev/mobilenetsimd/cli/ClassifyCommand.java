@@ -325,11 +325,12 @@ public final class ClassifyCommand implements Callable<Integer> {
     }
 
     /**
-     * A probability as a JSON number, or {@code null} when it is not finite (logits that
-     * overflowed to infinity make NaN probabilities, which JSON cannot write).
+     * A probability as a JSON number to nine significant digits, so that a small one keeps its
+     * value (six decimals wrote anything under 5e-7 as 0), or {@code null} when it is not finite
+     * (logits that overflowed to infinity make NaN probabilities, which JSON cannot write).
      */
     static String probability(double p) {
-        return Double.isFinite(p) ? String.format(Locale.ROOT, "%.6f", p) : "null";
+        return Double.isFinite(p) ? Json.numberText(p) : "null";
     }
 
     /** A JSON string literal, as {@link Json} writes it: ASCII, whatever the string holds. */
