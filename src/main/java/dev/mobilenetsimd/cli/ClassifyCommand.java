@@ -104,16 +104,16 @@ public final class ClassifyCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (top < 1) {
-            err.println("error: --top must be at least 1");
+            Main.error(err, "--top must be at least 1");
             return 2;
         }
         if (warmup < 0 || warmup > RunCommand.MAX_ITERATIONS) {
-            err.println("error: --warmup " + warmup + ": expected 0 to "
+            Main.error(err, "--warmup " + warmup + ": expected 0 to "
                     + RunCommand.MAX_ITERATIONS);
             return 2;
         }
         if (threads < 1 || threads > MobileNetV2.MAX_THREADS) { // before the model is read
-            err.println("error: --threads " + threads + ": expected 1 to "
+            Main.error(err, "--threads " + threads + ": expected 1 to "
                     + MobileNetV2.MAX_THREADS);
             return 2;
         }
@@ -121,7 +121,7 @@ public final class ClassifyCommand implements Callable<Integer> {
         try { // before the model is read: an unknown name was reported as "cannot load MODEL"
             kernels = KernelSets.byName(backend);
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
-            err.println("error: " + e.getMessage());
+            Main.error(err, e.getMessage());
             return 2;
         }
         InputNormalization given = null;
@@ -129,7 +129,7 @@ public final class ClassifyCommand implements Callable<Integer> {
             try {
                 given = parseNormalization(normalization);
             } catch (IllegalArgumentException e) {
-                err.println("error: --normalization " + normalization + ": " + e.getMessage());
+                Main.error(err, "--normalization " + normalization + ": " + e.getMessage());
                 return 2;
             }
         }
@@ -139,7 +139,7 @@ public final class ClassifyCommand implements Callable<Integer> {
         }
         InputNormalization norm = given != null ? given : m.normalization();
         if (norm == null) {
-            err.println("error: " + model + ": an ONNX model that records no input normalisation:"
+            Main.error(err, model + ": an ONNX model that records no input normalisation:"
                     + " give --normalization imagenet ((p/255 - mean) / std with ImageNet's mean"
                     + " and std: torchvision exports) or --normalization minus-one-to-one"
                     + " ((p - 127.5) / 127.5: models converted from TensorFlow)");
@@ -149,16 +149,16 @@ public final class ClassifyCommand implements Callable<Integer> {
         try {
             names = labels != null ? Labels.read(labels) : m.labels();
         } catch (IOException e) {
-            err.println("error: cannot read the labels " + labels + ": " + Main.describe(e));
+            Main.error(err, "cannot read the labels " + labels + ": " + Main.describe(e));
             return 2;
         } catch (IllegalArgumentException e) {
-            err.println("error: cannot read the labels " + labels + ": " + e.getMessage());
+            Main.error(err, "cannot read the labels " + labels + ": " + e.getMessage());
             return 2;
         }
         if (labels != null && names.size() != m.config().classes()) {
             // Shifted by a line (ImageNet's 1000 names for the 1001 classes with "background"),
             // every class would be named wrongly without a word.
-            err.println("error: the labels " + labels + " have " + names.size() + " lines, the"
+            Main.error(err, "the labels " + labels + " have " + names.size() + " lines, the"
                     + " model " + m.config().classes() + " classes: expected one line per class"
                     + " (line i names class i)");
             return 2;
@@ -167,7 +167,7 @@ public final class ClassifyCommand implements Callable<Integer> {
         try {
             classifier = new Classifier(m.network().apply(kernels), norm, names, top, threads);
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
-            err.println("error: cannot load " + model + ": " + e.getMessage());
+            Main.error(err, "cannot load " + model + ": " + e.getMessage());
             return 2;
         }
         String normSource = given != null ? "--normalization" : "the model";
@@ -210,14 +210,14 @@ public final class ClassifyCommand implements Callable<Integer> {
                 } catch (IOException e) {
                     failures++;
                     // our messages name the file; its name on one line, as on stdout
-                    err.println("error: " + Printable.of(String.valueOf(e.getMessage())));
+                    Main.error(err, String.valueOf(e.getMessage()));
                     if (json) {
                         doc.println("    {\"image\": " + quote(img.toString()) + ", \"error\": "
                                 + quote(String.valueOf(e.getMessage())) + "}" + sep);
                     }
                 } catch (RuntimeException e) {
                     failures++;
-                    err.println("error: " + Printable.of(img + ": " + e));
+                    Main.error(err, img + ": " + e);
                     if (json) {
                         doc.println("    {\"image\": " + quote(img.toString()) + ", \"error\": "
                                 + quote(String.valueOf(e.getMessage())) + "}" + sep);
@@ -243,11 +243,11 @@ public final class ClassifyCommand implements Callable<Integer> {
         try {
             return ModelFile.load(model);
         } catch (ModelFormatException e) { // its message names the file
-            err.println("error: " + e.getMessage());
+            Main.error(err, e.getMessage());
         } catch (IOException e) {
-            err.println("error: cannot load " + model + ": " + Main.describe(e));
+            Main.error(err, "cannot load " + model + ": " + Main.describe(e));
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
-            err.println("error: cannot load " + model + ": " + e.getMessage());
+            Main.error(err, "cannot load " + model + ": " + e.getMessage());
         }
         return null;
     }

@@ -52,7 +52,7 @@ public final class ExportOnnxCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (output.toString().isEmpty()) {
-            err.println("error: -o/--output is empty: expected the ONNX file to write");
+            Main.error(err, "-o/--output is empty: expected the ONNX file to write");
             err.flush();
             return 2;
         }
@@ -70,11 +70,11 @@ public final class ExportOnnxCommand implements Callable<Integer> {
                 weights = m.weights();
                 normalization = m.normalization();
             } catch (ModelFormatException e) {
-                err.println("error: " + e.getMessage());
+                Main.error(err, e.getMessage());
                 err.flush();
                 return 2;
             } catch (IOException e) {
-                err.println("error: cannot read " + from + ": " + Main.describe(e));
+                Main.error(err, "cannot read " + from + ": " + Main.describe(e));
                 err.flush();
                 return 2;
             }
@@ -87,7 +87,7 @@ public final class ExportOnnxCommand implements Callable<Integer> {
                     Printable.of(output.toString()), weights.config(), Printable.of(source), bytes,
                     normalization == null ? "not recorded" : normalization);
         } catch (IOException e) {
-            err.println("error: cannot write " + output + ": " + Main.describe(e));
+            Main.error(err, "cannot write " + output + ": " + Main.describe(e));
             err.flush();
             return 1;
         }

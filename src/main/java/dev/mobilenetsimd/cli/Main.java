@@ -33,7 +33,7 @@ public final class Main implements Callable<Integer> {
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof IllegalArgumentException || e instanceof UnsupportedOperationException) {
-                cmd.getErr().println("error: " + e.getMessage());
+                error(cmd.getErr(), e.getMessage());
                 cmd.getErr().flush();
                 return 2;
             }
@@ -44,7 +44,7 @@ public final class Main implements Callable<Integer> {
         cli.setParameterExceptionHandler((e, badArgs) -> {
             CommandLine cmd = e.getCommandLine();
             PrintWriter err = cmd.getErr();
-            err.println("error: " + e.getMessage());
+            error(err, e.getMessage());
             CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
             err.println("(see " + cmd.getCommandSpec().qualifiedName() + " --help)");
             err.flush();
@@ -65,7 +65,7 @@ public final class Main implements Callable<Integer> {
             if (!(e.getCause() instanceof IllegalArgumentException)) {
                 throw e;
             }
-            cli.getErr().println("error: " + e.getCause().getMessage());
+            error(cli.getErr(), e.getCause().getMessage());
             cli.getErr().flush();
             return 2;
         }
@@ -78,10 +78,19 @@ public final class Main implements Callable<Integer> {
     @Override
     public Integer call() {
         spec.commandLine().usage(spec.commandLine().getErr());
-        spec.commandLine().getErr().println("error: no command given: expected one of "
+        error(spec.commandLine().getErr(), "no command given: expected one of "
                 + String.join(", ", spec.subcommands().keySet()));
         spec.commandLine().getErr().flush();
         return 2;
+    }
+
+    /**
+     * Prints {@code message} as one {@code error:} line: its control characters escaped
+     * ({@link Printable}), since it may quote a path or a file's contents, and a newline or an
+     * escape sequence there would break the line or reach the terminal as a command.
+     */
+    static void error(PrintWriter err, String message) {
+        err.println("error: " + Printable.of(String.valueOf(message)));
     }
 
     /**

@@ -63,6 +63,30 @@ class TextOutputTest {
                 r.err.lines().toList(), r.err);
     }
 
+    /** Every error line too: a model, labels or output path may hold anything. */
+    @Test
+    void errorLinesKeepTheirPathsOnOneLine(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("bad\nmodel\u001b[2J.tflite");
+        Result r = run("classify", "--model", model.toString(), "cat.png");
+        assertEquals(2, r.status, r.err);
+        assertOnlyLineEndsAreControls(r.err);
+        assertEquals(1, r.err.lines().count(), r.err);
+        assertTrue(r.err.startsWith("error: cannot load " + dir.resolve("bad\\nmodel\\u001b[2J"
+                + ".tflite") + ": no such file or directory"), r.err);
+        Path labels = dir.resolve("no\rlabels.txt");
+        r = run("classify", "--labels", labels.toString(), "--model",
+                JsonOutputTest.smallModel(dir).toString(), "--normalization", "imagenet",
+                "cat.png");
+        assertEquals(2, r.status, r.err);
+        assertOnlyLineEndsAreControls(r.err);
+        assertTrue(r.err.contains(dir.resolve("no\\rlabels.txt").toString()), r.err);
+        Path out = dir.resolve("no\ndir").resolve("m.onnx");
+        r = run("export-onnx", "-a", "0.35", "-r", "32", "-k", "3", "-o", out.toString());
+        assertEquals(1, r.status, r.err);
+        assertOnlyLineEndsAreControls(r.err);
+        assertEquals(1, r.err.lines().count(), r.err);
+    }
+
     /** export-onnx names the file it wrote on one line. */
     @Test
     void exportOnnxNamesItsFileOnOneLine(@TempDir Path dir) {
