@@ -6,9 +6,12 @@ import java.awt.Font;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.text.DecimalFormat;
+import java.text.DecimalFormatSymbols;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.function.Function;
@@ -18,6 +21,8 @@ import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.CategoryLabelPositions;
 import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.NumberTickUnitSource;
+import org.jfree.chart.axis.TickUnitSource;
 import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.ValueMarker;
@@ -70,7 +75,8 @@ final class Charts {
         XYPlot p = c.getXYPlot();
         LogAxis y = new LogAxis("median ms per image (log)");
         y.setSmallestValue(0.1);
-        y.setNumberFormatOverride(new java.text.DecimalFormat("0.##"));
+        y.setNumberFormatOverride(new DecimalFormat("0.##",
+                DecimalFormatSymbols.getInstance(Locale.ROOT)));
         p.setRangeAxis(y);
         XYLineAndShapeRenderer rr = new XYLineAndShapeRenderer(true, true);
         p.setRenderer(rr);
@@ -116,7 +122,7 @@ final class Charts {
         }
         p.getDomainAxis().setCategoryLabelPositions(CategoryLabelPositions.UP_45);
         style(c);
-        return save(c, cls.replace("Bench", "").toLowerCase(java.util.Locale.ROOT) + "-gflops.png", W, H);
+        return save(c, cls.replace("Bench", "").toLowerCase(Locale.ROOT) + "-gflops.png", W, H);
     }
 
     /** GFLOP/s per plan step, fused vs layer-by-layer. */
@@ -144,6 +150,11 @@ final class Charts {
         return save(c, "blocks-fused-vs-layerwise.png", W, H);
     }
 
+    /**
+     * Fonts, colours, and tick labels written the same in every default locale (JFreeChart's
+     * number axes format with the default one: 0,5 and 1.000 in German), so that the charts are
+     * the same bytes wherever the report is generated.
+     */
     private static void style(JFreeChart c) {
         c.setBackgroundPaint(Color.WHITE);
         c.getTitle().setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
@@ -151,6 +162,7 @@ final class Charts {
             CategoryPlot p = c.getCategoryPlot();
             p.setBackgroundPaint(Color.WHITE);
             p.setRangeGridlinePaint(Color.LIGHT_GRAY);
+            rootLocale(p.getRangeAxis());
             if (p.getRenderer() instanceof BarRenderer) {
                 BarRenderer r = (BarRenderer) p.getRenderer();
                 r.setBarPainter(new StandardBarPainter());
@@ -162,6 +174,29 @@ final class Charts {
             p.setBackgroundPaint(Color.WHITE);
             p.setRangeGridlinePaint(Color.LIGHT_GRAY);
             p.setDomainGridlinePaint(Color.LIGHT_GRAY);
+            rootLocale(p.getDomainAxis());
+            rootLocale(p.getRangeAxis());
+        }
+    }
+
+    /** A number axis's tick labels in {@link Locale#ROOT} (a log axis has its format set). */
+    private static void rootLocale(Object axis) {
+        if (axis instanceof NumberAxis) {
+            ((NumberAxis) axis).setStandardTickUnits(rootTickUnits());
+        }
+    }
+
+    /**
+     * JFreeChart's standard tick units, the same ticks as its default ones, with labels in
+     * {@link Locale#ROOT}: their formats take the default format locale when built.
+     */
+    private static TickUnitSource rootTickUnits() {
+        Locale saved = Locale.getDefault(Locale.Category.FORMAT);
+        Locale.setDefault(Locale.Category.FORMAT, Locale.ROOT);
+        try {
+            return new NumberTickUnitSource();
+        } finally {
+            Locale.setDefault(Locale.Category.FORMAT, saved);
         }
     }
 

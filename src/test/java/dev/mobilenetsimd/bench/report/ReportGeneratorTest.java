@@ -7,6 +7,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -14,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The generated benchmark report ({@code reports/README.md}) from the committed JMH results in
- * {@code reports/data}: that the committed report is what the generator makes of them.
+ * {@code reports/data}: that the committed report is what the generator makes of them, and that a
+ * run gives the same bytes, charts included, whatever the default locale.
  */
 class ReportGeneratorTest {
     private static final Path DATA = Path.of("reports", "data");
@@ -62,5 +67,31 @@ class ReportGeneratorTest {
         // or the data changed without it)
         assertEquals(Files.readString(COMMITTED, StandardCharsets.UTF_8), report,
                 "reports/README.md is stale: run bench/run.sh report");
+    }
+
+    @Test
+    void aRunGivesTheSameBytesInAnyDefaultLocale(@TempDir Path dir) throws IOException {
+        // the log axis of the latency chart wrote 0,5 for 0.5 with a German default locale
+        Locale saved = Locale.getDefault();
+        try {
+            Locale.setDefault(Locale.ROOT);
+            generate(dir.resolve("root"));
+            Locale.setDefault(Locale.GERMANY);
+            generate(dir.resolve("de"));
+        } finally {
+            Locale.setDefault(saved);
+        }
+        List<Path> files;
+        try (Stream<Path> s = Files.walk(dir.resolve("root"))) {
+            files = s.filter(Files::isRegularFile).map(dir.resolve("root")::relativize).sorted()
+                    .collect(Collectors.toList());
+        }
+        assertTrue(files.stream().filter(f -> f.toString().endsWith(".png")).count() > 3,
+                "charts drawn: " + files);
+        for (Path f : files) {
+            byte[] root = Files.readAllBytes(dir.resolve("root").resolve(f));
+            byte[] de = Files.readAllBytes(dir.resolve("de").resolve(f));
+            assertTrue(Arrays.equals(root, de), f + " depends on the locale");
+        }
     }
 }
