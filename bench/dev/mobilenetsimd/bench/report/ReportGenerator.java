@@ -251,7 +251,9 @@ public final class ReportGenerator {
                         ? ", some runs re-measured later (see Machine)" : "")
                 .append("; ").append(results.size()).append(" results). Do not edit: regenerate with "
                         + "`bench/run.sh report`, or measure again with `bench/run.sh quick|full`.\n\n");
-        md.append("MobileNetV2, fp32, NHWC, one thread, random weights. GFLOP/s = 2 × multiply-adds / time. "
+        md.append("MobileNetV2, fp32, NHWC, random weights, one thread per inference unless the"
+                + " setup says `N threads` (one image split across them)."
+                + " GFLOP/s = 2 × multiply-adds / time. "
                 + "Times are medians of the JMH samples; ± is the half-width of the "
                 + f1(Result.CONFIDENCE * 100) + "% confidence interval of the mean. "
                 + "% of peak compares with this machine's measured Vector API FMA peak at the same width (times the threads for multi-threaded rows) "
@@ -453,7 +455,9 @@ public final class ReportGenerator {
         if (b8.isEmpty()) {
             md.append(NOT_MEASURED).append("\n\n");
         } else {
-            md.append("Eight images per call of `Session.runBatch`: steps 0-7 image by image, then "
+            int split = ExecutionPlan.build(ModelConfig.standard()).batchSplitStep();
+            md.append("Eight images per call of `Session.runBatch`: steps 0-" + (split - 1)
+                    + " image by image, then "
                     + "each later step for all eight before the next, so that its weights come "
                     + "from memory once per batch (`ExecutionPlan.batchSplitStep`). \"One image at "
                     + "a time\": eight calls of `Session.run`. The forks ran one after the other; "

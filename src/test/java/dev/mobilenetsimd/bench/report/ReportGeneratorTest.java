@@ -1,6 +1,7 @@
 package dev.mobilenetsimd.bench.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The generated benchmark report ({@code reports/README.md}) from the committed JMH results in
  * {@code reports/data}: that the committed report is what the generator makes of them, and that a
- * run gives the same bytes, charts included, whatever the default locale.
+ * run gives the same bytes, charts included, whatever the default locale, and that the text around
+ * the tables says what the data holds.
  */
 class ReportGeneratorTest {
     private static final Path DATA = Path.of("reports", "data");
@@ -93,5 +96,39 @@ class ReportGeneratorTest {
             byte[] de = Files.readAllBytes(dir.resolve("de").resolve(f));
             assertTrue(Arrays.equals(root, de), f + " depends on the locale");
         }
+    }
+
+    /** The report's line that starts with {@code start}. */
+    private static String line(String start) {
+        return Arrays.stream(report.split("\n")).filter(l -> l.startsWith(start)).findFirst()
+                .orElseThrow(() -> new AssertionError("no line " + start + "..."));
+    }
+
+    /** A NetworkBench result on {@code threads} threads, as JMH's JSON has it. */
+    @SuppressWarnings("unchecked")
+    private static Result network(int threads) {
+        return new Result("jdk25/x.json", (Map<String, Object>) Json.parse("{\"benchmark\":"
+                + "\"dev.mobilenetsimd.bench.NetworkBench.inference\", \"mode\": \"sample\","
+                + " \"jdkVersion\": \"25.0.3\", \"params\": {\"threads\": \"" + threads
+                + "\"}, \"primaryMetric\": {\"score\": 3.0, \"scoreUnit\": \"ms/op\"}}"));
+    }
+
+    @Test
+    void oneThreadIsNotClaimedWhereTwoRan() {
+        // the data has rows on 2 threads: the header said "NHWC, one thread, random weights"
+        // and the summary chart's title "batch 1, one thread" above their bars
+        assertTrue(report.contains("| vector-fused 512-bit, 2 threads |"), "2-thread rows");
+        String header = line("MobileNetV2, fp32");
+        assertFalse(header.matches(".*\\bone thread[,.;].*"), header);
+        assertFalse(Charts.summaryTitle(List.of(network(1), network(2))).contains("one thread"));
+        assertTrue(Charts.summaryTitle(List.of(network(1))).contains("one thread"));
+    }
+
+    @Test
+    void theBatchSplitIsThePlans() {
+        int split = dev.mobilenetsimd.plan.ExecutionPlan.build(
+                dev.mobilenetsimd.ModelConfig.standard()).batchSplitStep();
+        assertTrue(line("Eight images per call").contains("steps 0-" + (split - 1) + " image"),
+                line("Eight images per call"));
     }
 }
