@@ -243,8 +243,12 @@ public final class ReportGenerator {
 
     private void header() {
         md.append("# Benchmark report\n\n");
-        md.append("Generated from the JMH results in `").append(reportDir.relativize(dataDir)
-                .toString().isEmpty() ? dataDir : dataDir.getFileName())
+        // the data as the report's links would reach it (data/ as run.sh lays it out), else as given
+        Path report = reportDir.toAbsolutePath().normalize();
+        Path data = dataDir.toAbsolutePath().normalize();
+        md.append("Generated from the JMH results in `")
+                .append(data.startsWith(report) && !data.equals(report)
+                        ? report.relativize(data) : dataDir)
                 .append("/` by `bench/run.sh` (profile **").append(machine.getProperty("profile", "unknown"))
                 .append("**, measured ").append(machine.getProperty("date", "at an unknown date"))
                 .append(machine.stringPropertyNames().stream().anyMatch(k -> k.startsWith("remeasured."))

@@ -131,4 +131,13 @@ class ReportGeneratorTest {
         assertTrue(line("Eight images per call").contains("steps 0-" + (split - 1) + " image"),
                 line("Eight images per call"));
     }
+
+    @Test
+    void theDataCanBeOutsideTheReportDirectory(@TempDir Path dir) throws IOException {
+        // 'ReportGenerator reports/data /tmp/out' threw "'other' is different type of Path"
+        // (Path.relativize of a relative path against an absolute one)
+        String text = Files.readString(generate(DATA, dir.toAbsolutePath()),
+                StandardCharsets.UTF_8);
+        assertTrue(text.contains("JMH results in `" + DATA + "/`"), text.substring(0, 200));
+    }
 }
