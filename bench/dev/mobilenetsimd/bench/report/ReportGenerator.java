@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -379,12 +380,7 @@ public final class ReportGenerator {
                     row("re-measured", machine.getProperty(k));
                 }
             }
-            for (String k : new TreeSet<>(machine.stringPropertyNames())) {
-                if (k.matches("jdk\\d+\\.version")) {
-                    String j = k.replaceAll("\\D", "");
-                    row("JDK " + j, machine.getProperty(k) + " — " + machine.getProperty("jdk" + j + ".flags", ""));
-                }
-            }
+            jdkRows();
             for (String k : new String[] {"jmh.kernels", "jmh.blocks", "jmh.network", "jmh.network.jdk17",
                     "jmh.network.batch8", "jmh.peak"}) {
                 row("JMH " + k.substring(4), machine.getProperty(k) == null ? null : "`" + machine.getProperty(k) + "`");
@@ -410,6 +406,29 @@ public final class ReportGenerator {
                     .append(" | ").append(f1(r.median * 1e3 / mhz)).append(" | ").append(r.n).append(" |\n");
         }
         md.append('\n');
+    }
+
+    /**
+     * A row per JDK: as {@code run.sh} recorded it, with its flags, or, for a JDK with results
+     * but none recorded (the quick profile recorded JDK 25 alone, though it measures JDK 17
+     * too), as the JMH results name it.
+     */
+    private void jdkRows() {
+        Map<Integer, Result> measured = new TreeMap<>();
+        results.forEach(r -> measured.putIfAbsent(parseIntOr(r.jdk, 0), r));
+        Set<Integer> jdks = new TreeSet<>(measured.keySet());
+        for (String k : machine.stringPropertyNames()) {
+            if (k.matches("jdk\\d+\\.version")) {
+                jdks.add(Integer.parseInt(k.replaceAll("\\D", "")));
+            }
+        }
+        for (int j : jdks) {
+            String recorded = machine.getProperty("jdk" + j + ".version");
+            Result r = measured.get(j);
+            row("JDK " + j, recorded != null
+                    ? recorded + " — " + machine.getProperty("jdk" + j + ".flags", "")
+                    : r.vmName + " " + r.vmVersion + " (from the JMH results; flags not recorded)");
+        }
     }
 
     private static String simdFlags(String flags) {

@@ -25,6 +25,7 @@ final class Result {
     final String mode;
     final String unit;
     final String jdk;
+    final String vmName;
     final String vmVersion;
     final Map<String, String> params;
     final List<String> jvmArgs;
@@ -53,6 +54,7 @@ final class Result {
         this.mode = (String) j.get("mode");
         String v = String.valueOf(j.get("jdkVersion"));
         this.jdk = v.split("[.+-]")[0];
+        this.vmName = String.valueOf(j.get("vmName"));
         this.vmVersion = String.valueOf(j.get("vmVersion"));
         this.forks = ((Number) j.getOrDefault("forks", 0.0)).intValue();
         this.warmup = count(j.get("warmupIterations")) + " x " + j.get("warmupTime");

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -140,4 +141,29 @@ class ReportGeneratorTest {
                 StandardCharsets.UTF_8);
         assertTrue(text.contains("JMH results in `" + DATA + "/`"), text.substring(0, 200));
     }
+
+    /** Lines of the report's section {@code ## title}, up to the next one. */
+    private static List<String> section(String title) {
+        List<String> lines = Arrays.asList(report.split("\n"));
+        int start = lines.indexOf("## " + title);
+        assertTrue(start >= 0, "no section " + title);
+        List<String> out = new ArrayList<>();
+        for (int i = start + 1; i < lines.size() && !lines.get(i).startsWith("## "); i++) {
+            out.add(lines.get(i));
+        }
+        return out;
+    }
+
+    @Test
+    void everyJdkWithResultsIsNamedUnderMachine() {
+        // the quick profile measures JDK 17 too, but only JDK 25's version was recorded: the
+        // JDK 17 rows of every table had no JDK under Machine
+        assertTrue(report.contains("\n| 17 | vector-fused 512-bit |"), "JDK 17 results");
+        List<String> machine = section("Machine");
+        assertTrue(machine.stream().anyMatch(l -> l.startsWith("| JDK 17 | ")
+                && l.contains("17.0.15")), String.join("\n", machine));
+        assertTrue(machine.stream().anyMatch(l -> l.startsWith("| JDK 25 | ")
+                && l.contains("Temurin-25.0.3")), String.join("\n", machine));
+    }
+
 }
