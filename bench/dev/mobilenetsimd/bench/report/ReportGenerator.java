@@ -382,9 +382,10 @@ public final class ReportGenerator {
             }
             jdkRows();
             for (String k : new String[] {"jmh.kernels", "jmh.blocks", "jmh.network", "jmh.network.jdk17",
-                    "jmh.network.batch8", "jmh.peak"}) {
+                    "jmh.network.batch8", "jmh.peak", "jmh.allocation"}) {
                 row("JMH " + k.substring(4), machine.getProperty(k) == null ? null : "`" + machine.getProperty(k) + "`");
             }
+            otherOptionRows();
             md.append('\n');
             md.append("<details><summary>all CPU flags</summary>\n\n").append(machine.getProperty("cpu.flags", ""))
                     .append("\n\n</details>\n\n");
@@ -429,6 +430,57 @@ public final class ReportGenerator {
                     ? recorded + " — " + machine.getProperty("jdk" + j + ".flags", "")
                     : r.vmName + " " + r.vmVersion + " (from the JMH results; flags not recorded)");
         }
+    }
+
+    /**
+     * A row per result file whose runs took other JMH options than the ones recorded for their
+     * kind above: runs re-measured later ({@code BENCH_KEEP=1}) with another profile, or
+     * added by hand.
+     */
+    private void otherOptionRows() {
+        Map<String, Result> byFile = new TreeMap<>();
+        results.forEach(r -> byFile.putIfAbsent(r.file, r));
+        byFile.forEach((file, r) -> {
+            String options = machine.getProperty(optionsKey(r));
+            String profile = options == null ? null : jmhSettings(options);
+            if (profile != null && !profile.equals(r.jmhSettings())) {
+                row("measured otherwise", "`" + file + "`: " + r.jmhSettings()
+                        + " (recorded above: " + profile + ")");
+            }
+        });
+    }
+
+    /** The key of the JMH options {@code run.sh} records for the runs of {@code r}'s kind. */
+    private static String optionsKey(Result r) {
+        switch (r.benchClass) {
+            case PEAK:
+                return "jmh.peak";
+            case BLOCK:
+                return "jmh.blocks";
+            case ALLOCATION:
+                return "jmh.allocation";
+            case NETWORK:
+                return parseIntOr(r.param("batch", "1"), 1) > 1 ? "jmh.network.batch8"
+                        : "jmh.network";
+            default:
+                return "jmh.kernels";
+        }
+    }
+
+    /**
+     * Forks, warm-up and measurement of JMH options such as {@code -f 1 -wi 3 -w 1s -i 5 -r 1s}
+     * as {@link Result#jmhSettings()} writes them; null without all five.
+     */
+    static String jmhSettings(String options) {
+        Map<String, String> o = new HashMap<>();
+        String[] t = options.trim().split("\\s+");
+        for (int i = 0; i + 1 < t.length; i++) {
+            if (t[i].matches("-(f|wi|w|i|r)")) {
+                o.put(t[i], t[i + 1]); // the last one counts, as for JMH
+            }
+        }
+        return o.size() < 5 ? null : Result.jmhSettings(o.get("-f"),
+                o.get("-wi") + " x " + o.get("-w"), o.get("-i") + " x " + o.get("-r"));
     }
 
     private static String simdFlags(String flags) {

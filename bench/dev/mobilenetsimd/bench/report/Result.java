@@ -124,6 +124,25 @@ final class Result {
         }
     }
 
+    /** Forks, warm-up and measurement, e.g. {@code 2 forks, 10 x 1 s warm-up, 5 x 2 s measured}. */
+    String jmhSettings() {
+        return jmhSettings(String.valueOf(forks), warmup, measurement);
+    }
+
+    /**
+     * {@link #jmhSettings()} from a fork count and {@code iterations x time} of warm-up and
+     * measurement, the times as JMH writes them ({@code 1 s}) or as its options take them
+     * ({@code 1s}).
+     */
+    static String jmhSettings(String forks, String warmup, String measurement) {
+        return forks + (forks.equals("1") ? " fork, " : " forks, ") + time(warmup) + " warm-up, "
+                + time(measurement) + " measured";
+    }
+
+    private static String time(String s) {
+        return s.replaceAll("(\\d)\\s*([a-z]+)", "$1 $2");
+    }
+
     /** An iteration count as JSON gives it (a double), written as an integer. */
     private static String count(Object n) {
         return n instanceof Number ? String.valueOf(((Number) n).longValue()) : String.valueOf(n);

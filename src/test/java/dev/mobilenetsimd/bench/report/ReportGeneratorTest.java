@@ -166,4 +166,21 @@ class ReportGeneratorTest {
                 && l.contains("Temurin-25.0.3")), String.join("\n", machine));
     }
 
+    @Test
+    void resultsMeasuredWithOtherJmhOptionsThanTheProfilesAreNamed() {
+        // the two JDK 17 threads2 files were re-measured (BENCH_KEEP=1) with the full profile's
+        // options, 2 forks of 5 x 2 s, while Machine gave only the quick profile's
+        // '-f 1 -wi 10 -w 1s -i 3 -r 1s' for every network run
+        List<String> machine = section("Machine");
+        String all = String.join("\n", machine);
+        assertTrue(all.contains("`-f 1 -wi 10 -w 1s -i 3 -r 1s`"), all);
+        List<String> other = machine.stream().filter(l -> l.startsWith("| measured otherwise | "))
+                .collect(Collectors.toList());
+        // only these two files: the others were measured as recorded
+        assertEquals(2, other.size(), all);
+        assertTrue(other.get(0).contains("`jdk17/NetworkBench-batch8-threads2-vector-512.json`: "
+                + "1 fork, 6 x 2 s warm-up, 5 x 2 s measured"), other.get(0));
+        assertTrue(other.get(1).contains("`jdk17/NetworkBench-threads2-vector-512.json`: "
+                + "2 forks, 10 x 1 s warm-up, 5 x 2 s measured"), other.get(1));
+    }
 }
