@@ -549,7 +549,8 @@ if [ "${BENCH_KEEP:-}" = 1 ] && [ -f "$props" ]; then
   k=$(grep -c '^remeasured\.' "$props" || true)
   remeasured_key="remeasured.$k" # its line gets the host check after the runs too
   names=$(printf '%s\n' "${runs[@]}" | cut -d'|' -f1,2 | sed 's/^/jdk/; s/|/\//' | paste -sd' ' -)
-  echo "$remeasured_key=$(date -u '+%Y-%m-%d %H:%M UTC') (load $(cut -d' ' -f1-3 /proc/loadavg);" \
+  echo "$remeasured_key=$(date -u '+%Y-%m-%d %H:%M UTC') (profile $profile;" \
+      "load $(cut -d' ' -f1-3 /proc/loadavg);" \
       "host check before: $check_start): $names" >> "$props"
 else
 {
@@ -566,7 +567,7 @@ else
   echo "pinned.cpu=${BENCH_CPU:-none}"
   echo "load.start=$(cut -d' ' -f1-3 /proc/loadavg)"
   echo "host.check.start=$check_start"
-  for jdk in "${JDKS[@]}"; do
+  for jdk in $(printf '%s\n' "${runs[@]}" | cut -d'|' -f1 | sort -ru); do # quick runs 17 too
     j=$(jdk_home "$jdk")/bin/java
     [ -x "$j" ] || continue
     echo "jdk$jdk.version=$("$j" -version 2>&1 | grep -m1 -i 'runtime environment' | sed 's/^ *//')"
@@ -578,6 +579,7 @@ else
   echo "jmh.network.batch8=$B8OPT"
   echo "jmh.blocks=$BOPT"
   echo "jmh.peak=$POPT"
+  echo "jmh.allocation=$AOPT"
 } > "$props"
 fi
 

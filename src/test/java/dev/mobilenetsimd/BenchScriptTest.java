@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code bench/run.sh} refuses bad arguments and missing JDKs before it builds, clears or
  * measures anything. Each run points the build at a folder that does not exist with
  * {@code BENCH_NO_BUILD=1}, so a check that let it through fails on that folder, never measures.
+ * What a profile records about its runs is checked with stand-in JDKs that measure nothing.
  */
 class BenchScriptTest {
     private record Result(int status, String output) {}
@@ -92,5 +94,65 @@ class BenchScriptTest {
         refused(script(dir, noJdk25, "quick"), "JDK 25 not found at /nonexistent/bin/java");
         assertTrue(Files.exists(dir.resolve("reports").resolve("data")
                 .resolve("machine.properties")), "kept");
+    }
+
+    /**
+     * A stand-in JDK {@code dir/jdkNN}: answers {@code -version} and {@code -XX:+PrintFlagsFinal}
+     * as a JDK NN would, and writes an empty JMH result ({@code []}) wherever {@code -rff} says,
+     * without running anything.
+     */
+    private static Path fakeJdk(Path dir, int version) throws Exception {
+        Path java = dir.resolve("jdk" + version).resolve("bin").resolve("java");
+        Files.createDirectories(java.getParent());
+        Files.writeString(java, String.join("\n",
+                "#!/bin/bash",
+                "case \" $* \" in",
+                "  *' -XX:+PrintFlagsFinal '*)",
+                "    echo '     int UseAVX = 3 {ARCH product} {default}' ;;",
+                "esac",
+                "case \" $* \" in",
+                "  *' -version '*) echo 'openjdk version \"" + version + "\"' >&2",
+                "    echo 'OpenJDK Runtime Environment (build fake-" + version + ")' >&2",
+                "    exit 0 ;;",
+                "esac",
+                "prev=",
+                "for a in \"$@\"; do [ \"$prev\" = -rff ] && echo '[]' > \"$a\"; prev=$a; done",
+                "exit 0", ""));
+        assertTrue(java.toFile().setExecutable(true));
+        return java.getParent().getParent();
+    }
+
+    @Test
+    void aProfileRecordsEveryJdkItRunsAndHowItRanThem(@TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("build"));
+        Files.writeString(dir.resolve("build").resolve("bench-classpath.txt"), "");
+        Map<String, String> env = Map.of("JDK25_HOME", fakeJdk(dir, 25).toString(),
+                "JDK17_HOME", fakeJdk(dir, 17).toString(),
+                "BENCH_ONLY", "FmaPeakBench|AllocationBench");
+        Result r = script(dir, env, "quick");
+        assertEquals(0, r.status, r.output);
+        Path props = dir.resolve("reports").resolve("data").resolve("machine.properties");
+        String recorded = Files.readString(props);
+        assertTrue(Files.exists(props.resolveSibling("jdk17").resolve("FmaPeakBench.json")),
+                r.output);
+        // quick measures JDK 17 too, but recorded the version of JDK 25 alone
+        assertTrue(recorded.contains("jdk25.version=OpenJDK Runtime Environment (build fake-25)"),
+                recorded);
+        assertTrue(recorded.contains("jdk17.version=OpenJDK Runtime Environment (build fake-17)"),
+                recorded);
+        assertTrue(recorded.contains("jdk17.flags=UseAVX=3"), recorded);
+        // the allocation runs' options were not recorded, unlike every other kind's
+        assertTrue(recorded.contains("jmh.allocation=-f 1 -wi 10 -w 1s -i 5 -r 1s -prof gc"),
+                recorded);
+        // runs added later say with which profile's options they were measured
+        Map<String, String> keep = new HashMap<>(env);
+        keep.put("BENCH_KEEP", "1");
+        keep.put("BENCH_ONLY", "jdk17/FmaPeakBench");
+        r = script(dir, keep, "full");
+        assertEquals(0, r.status, r.output);
+        String remeasured = Files.readAllLines(props).stream()
+                .filter(l -> l.startsWith("remeasured.0=")).findFirst().orElse("");
+        assertTrue(remeasured.contains("(profile full;") && remeasured.endsWith(
+                ": jdk17/FmaPeakBench (host check after: not run)"), remeasured);
     }
 }
