@@ -166,6 +166,25 @@ class ReportGeneratorTest {
         return out;
     }
 
+    /**
+     * The peak table's clock column is the clock at which two vector FMAs per cycle give the
+     * median: GFLOP/s over 4 FLOP per lane and cycle. (It was GFLOP/s over the VM's nominal
+     * clock, "103.8 FLOP/cycle" at 512 bits, which no core does.)
+     */
+    @Test
+    void thePeaksClockIsTheOneTwoFmaPipesNeed() {
+        List<String> rows = report.lines().filter(l -> l.matches("\\| \\d+ \\| \\d+-bit \\|.*"))
+                .toList();
+        assertFalse(rows.isEmpty(), report);
+        for (String row : rows) {
+            String[] c = row.split("\\|");
+            int bits = Integer.parseInt(c[2].trim().replace("-bit", ""));
+            double gflops = Double.parseDouble(c[3].trim());
+            double ghz = Double.parseDouble(c[5].trim());
+            assertEquals(gflops / (4.0 * bits / 32), ghz, 0.006, row);
+        }
+    }
+
     @Test
     void everyJdkWithResultsIsNamedUnderMachine() {
         // the quick profile measures JDK 17 too, but only JDK 25's version was recorded: the
