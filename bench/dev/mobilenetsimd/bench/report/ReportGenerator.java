@@ -396,17 +396,19 @@ public final class ReportGenerator {
             md.append(NOT_MEASURED).append(" Percentages of peak are left blank.\n\n");
             return;
         }
-        md.append("12 independent `FloatVector.fma` chains in registers, one core; the score is GFLOP/s.\n"
-                + "The clock column is the one at which two vector FMAs per cycle (two FMA pipes, 2 FLOP\n"
-                + "per lane) give the median; the clock recorded above is the VM's nominal one, which a\n"
-                + "boosting core exceeds.\n\n");
-        md.append("| JDK | width | median GFLOP/s | mean ± CI | clock at 2 FMAs per cycle, GHz | samples |\n");
+        md.append("12 independent `FloatVector.fma` chains in registers, one core; the score is"
+                + " GFLOP/s.\nThe clock column is the one at which two vector FMAs per cycle (two"
+                + " FMA pipes, 2 FLOP\nper lane) give the median; the clock recorded above is the"
+                + " VM's nominal one, which a\nboosting core exceeds.\n\n");
+        md.append("| JDK | width | median GFLOP/s | mean ± CI | clock at 2 FMAs per cycle, GHz"
+                + " | samples |\n");
         md.append("|---|---:|---:|---:|---:|---:|\n");
         ps.sort(Comparator.comparingInt((Result r) -> -parseIntOr(r.jdk, 0)).thenComparingInt(r -> -peakBits(r)));
         for (Result r : ps) {
             md.append("| ").append(r.jdk).append(" | ").append(peakBits(r)).append("-bit | ").append(f1(r.median))
                     .append(" | ").append(f1(r.mean)).append(" ± ").append(f1((r.ciHigh - r.ciLow) / 2))
-                    .append(" | ").append(String.format(Locale.ROOT, "%.2f", r.median / (4.0 * peakBits(r) / 32)))
+                    .append(" | ")
+                    .append(String.format(Locale.ROOT, "%.2f", r.median / (4.0 * peakBits(r) / 32)))
                     .append(" | ").append(r.n).append(" |\n");
         }
         md.append('\n');

@@ -19,8 +19,9 @@ import picocli.CommandLine.Model.CommandSpec;
 /**
  * {@code export-onnx -o OUT.onnx}: writes a MobileNetV2 as ONNX (opset 13, NCHW input, logits out),
  * either with random weights for the configuration options or imported from a TensorFlow Lite or
- * ONNX file ({@code --from}; {@link ModelFile} reads its format from the file). An imported model's input normalisation (a TensorFlow Lite
- * model's, or what an ONNX file records) is recorded in the output's metadata, so that
+ * ONNX file ({@code --from}; {@link ModelFile} reads its format from the file). An imported
+ * model's input normalisation (a TensorFlow Lite model's, or what an ONNX file records) is
+ * recorded in the output's metadata, so that
  * {@code classify} needs no option for it. Exit status 0 when written, 2 for bad options or a
  * model that cannot be imported, 1 when the output cannot be written.
  */
@@ -41,7 +42,8 @@ public final class ExportOnnxCommand implements Callable<Integer> {
                     + " recorded in the output's metadata.")
     Path from;
 
-    @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "The ONNX file to write (.onnx).")
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE",
+            description = "The ONNX file to write (.onnx).")
     Path output;
 
     @Spec

@@ -42,7 +42,8 @@ final class RunCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = {"-w", "--warmup"}, defaultValue = "20",
-            description = "Untimed runs first (JIT warm-up), 0 to 1000000. Default: ${DEFAULT-VALUE}.")
+            description = "Untimed runs first (JIT warm-up), 0 to 1000000."
+                    + " Default: ${DEFAULT-VALUE}.")
     int warmup;
 
     @Option(names = {"-n", "--iterations"}, defaultValue = "100",

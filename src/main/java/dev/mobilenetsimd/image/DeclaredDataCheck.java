@@ -19,8 +19,8 @@ import javax.imageio.stream.ImageInputStream;
  *       hold the size its header gives that data: the JDK's reader allocates that size before
  *       reading.
  *   <li>RLE-compressed BMPs (8-bit BI_RLE8, 4-bit BI_RLE4) have no such bound: a delta escape
- *       skips up to 255 rows in 4 bytes, an end-of-line skips a row in 2, and both the JDK's reader and
- *       Pillow's decode the skipped pixels as index 0. They are left to
+ *       skips up to 255 rows in 4 bytes, an end-of-line skips a row in 2, and both the JDK's
+ *       reader and Pillow's decode the skipped pixels as index 0. They are left to
  *       {@link ImageDecoder#MAX_PIXELS}.
  *   <li>A PNG's consecutive IDAT chunks must hold at least 1/1032 of its scanline bytes (filter
  *       bytes included, per Adam7 pass if interlaced): deflate's best ratio is a 258-byte match

@@ -598,8 +598,9 @@ public final class ExecutionPlan {
                     String.format(Locale.ROOT, "%,d", st.bufferFloats() * Float.BYTES), notes));
         }
         sb.append(String.format(Locale.ROOT,
-                "total: %,d MACs (%s), %,d params, arena %,d bytes (fused %,d, layer-by-layer %,d)%n",
-                totalMacs(), roundedCount(totalMacs()), totalParams(), (long) arenaFloats * Float.BYTES,
+                "total: %,d MACs (%s), %,d params, arena %,d bytes (fused %,d, layer-by-layer"
+                        + " %,d)%n", totalMacs(), roundedCount(totalMacs()), totalParams(),
+                (long) arenaFloats * Float.BYTES,
                 fusedWorkingBytes(), layerwiseWorkingBytes()));
         int group = batchGroup();
         if (group > 1) {
