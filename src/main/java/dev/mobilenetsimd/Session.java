@@ -175,47 +175,34 @@ public final class Session implements AutoCloseable {
         }
         enter();
         try {
-            if (features) {
-                runFeatures(image, imageOff, out, outOff);
-            } else {
-                runOne(image, imageOff, out, outOff);
-            }
+            runOne(image, imageOff, out, outOff, features);
         } finally {
             busy.set(false);
         }
     }
 
-    /** One image to its logits, arguments checked, the session entered. */
-    private void runOne(float[] image, int imageOff, float[] logits, int logitsOff) {
+    /**
+     * One image to its logits, or to its pooled features without the classifier step; arguments
+     * checked, the session entered.
+     */
+    private void runOne(float[] image, int imageOff, float[] out, int outOff, boolean features) {
         float[] a = arena(); // the field is cleared if another thread closes the session
-        int n = model.inputLength(), k = model.classes();
+        ExecutionPlan plan = model.plan();
         try {
             if (pool != null) {
                 pool.wake(); // while the image is copied in
             }
-            System.arraycopy(image, imageOff, a, model.plan().inputOffset(), n);
-            model.network().run(a, pool);
-            System.arraycopy(a, model.plan().logitsOffset(), logits, logitsOff, k);
+            System.arraycopy(image, imageOff, a, plan.inputOffset(), model.inputLength());
+            if (features) {
+                model.network().runSteps(0, plan.featureSteps(), a, pool);
+                System.arraycopy(a, plan.featuresOffset(), out, outOff, plan.featureLength());
+            } else {
+                model.network().run(a, pool);
+                System.arraycopy(a, plan.logitsOffset(), out, outOff, model.classes());
+            }
         } finally {
             // Reachable until the workers are done: its cleaner would close the pool mid-step.
             Reference.reachabilityFence(this);
-        }
-    }
-
-    /** One image to its features, as {@link #runOne} without the classifier. */
-    private void runFeatures(float[] image, int imageOff, float[] features, int featuresOff) {
-        float[] a = arena();
-        ExecutionPlan plan = model.plan();
-        try {
-            if (pool != null) {
-                pool.wake();
-            }
-            System.arraycopy(image, imageOff, a, plan.inputOffset(), model.inputLength());
-            model.network().runSteps(0, plan.featureSteps(), a, pool);
-            System.arraycopy(a, plan.featuresOffset(), features, featuresOff,
-                    plan.featureLength());
-        } finally {
-            Reference.reachabilityFence(this); // as in runOne
         }
     }
 
@@ -324,7 +311,7 @@ public final class Session implements AutoCloseable {
                 runOne(imageArrays != null ? imageArrays[first] : images,
                         imageArrays != null ? 0 : imagesOff + first * n,
                         logitArrays != null ? logitArrays[first] : logits,
-                        logitArrays != null ? 0 : logitsOff + first * k);
+                        logitArrays != null ? 0 : logitsOff + first * k, false);
                 first++;
                 continue;
             }

@@ -207,17 +207,10 @@ public final class ClassifyCommand implements Callable<Integer> {
                     } else {
                         printText(out, img, r);
                     }
-                } catch (IOException e) {
+                } catch (IOException | RuntimeException e) {
                     failures++;
-                    // our messages name the file; its name on one line, as on stdout
-                    Main.error(err, String.valueOf(e.getMessage()));
-                    if (json) {
-                        doc.println("    {\"image\": " + quote(img.toString()) + ", \"error\": "
-                                + quote(String.valueOf(e.getMessage())) + "}" + sep);
-                    }
-                } catch (RuntimeException e) {
-                    failures++;
-                    Main.error(err, img + ": " + e);
+                    // our I/O messages name the file; anything else gets its name and type
+                    Main.error(err, e instanceof IOException ? e.getMessage() : img + ": " + e);
                     if (json) {
                         doc.println("    {\"image\": " + quote(img.toString()) + ", \"error\": "
                                 + quote(String.valueOf(e.getMessage())) + "}" + sep);

@@ -49,6 +49,7 @@ public final class ExecutionPlan {
     private final long layerwiseArenaFloats;
     private final int batchSplitStep;
     private final int batchCarryFloats;
+    private final int featureSteps;
 
     private ExecutionPlan(ModelConfig config, ExecutionMode mode, List<Step> steps,
                           List<Layer> layers, Map<String, BufferUse> regions, int arenaFloats,
@@ -62,6 +63,7 @@ public final class ExecutionPlan {
         this.fusedArenaFloats = fusedArenaFloats;
         this.layerwiseArenaFloats = layerwiseArenaFloats;
         this.batchSplitStep = batchSplitStep(steps);
+        this.featureSteps = featureSteps(steps);
         long carry = 0;
         for (int i = batchSplitStep; i < steps.size(); i++) {
             Step st = steps.get(i);
@@ -514,7 +516,9 @@ public final class ExecutionPlan {
     public int featureLength() { return regions.get("pooled").length(); }
 
     /** Steps up to and including the average pool: what an inference runs for its features. */
-    public int featureSteps() {
+    public int featureSteps() { return featureSteps; }
+
+    private static int featureSteps(List<Step> steps) {
         for (int i = 0; i < steps.size(); i++) {
             if (steps.get(i).kind() == Step.Kind.AVG_POOL) {
                 return i + 1;
