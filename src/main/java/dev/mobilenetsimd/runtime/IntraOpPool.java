@@ -188,6 +188,9 @@ public final class IntraOpPool implements AutoCloseable {
                     Thread.onSpinWait();
                 } else {
                     LockSupport.park(this);
+                    // An interrupt (ThreadGroup.interrupt, say) made every later park return at
+                    // once and the worker spin for good; workers stop on close() only.
+                    Thread.interrupted();
                     spins = 0; // woken (by a step or by wake()): spin again before parking
                 }
             }

@@ -100,6 +100,63 @@ class IntraOpPoolTest {
     }
 
     /**
+     * An interrupted worker (by {@code ThreadGroup.interrupt}, say) still takes its shares and
+     * parks again when idle: its interrupt status made every later park return at once, and it
+     * spun for good, a core busy for the life of the session.
+     */
+    @Test
+    void anInterruptedWorkerParksAgain() throws InterruptedException {
+        List<Thread> made = new ArrayList<>();
+        IntraOpPool pool = new IntraOpPool(2, 16, 0, 16, (task, name) -> {
+            Thread t = new Thread(task, name);
+            made.add(t);
+            return t;
+        });
+        try {
+            Thread worker = made.get(0);
+            assertTrue(staysParked(worker), "the idle worker never parked");
+            worker.interrupt();
+            int[] counts = new int[4];
+            pool.run(new Op() {
+                @Override
+                public void run(float[] arena) {}
+
+                @Override
+                public int units() {
+                    return counts.length;
+                }
+
+                @Override
+                public void run(float[] arena, int start, int end, int shift) {
+                    for (int u = start; u < end; u++) {
+                        counts[u]++;
+                    }
+                }
+            }, new float[64]);
+            assertArrayEquals(new int[] {1, 1, 1, 1}, counts);
+            assertTrue(staysParked(worker), "the interrupted worker spins instead of parking");
+        } finally {
+            pool.close();
+        }
+    }
+
+    /**
+     * Whether {@code t} is seen parked in 20 polls in a row within 10 s. A thread whose park
+     * returns at once is in state WAITING for an instant only, never 20 polls running.
+     */
+    private static boolean staysParked(Thread t) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        for (int inARow = 0; inARow < 20; ) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            inARow = t.getState() == Thread.State.WAITING ? inARow + 1 : 0;
+            Thread.sleep(5);
+        }
+        return true;
+    }
+
+    /**
      * When the JVM cannot start a worker (out of native threads), the constructor fails and the
      * workers it had already started stop; they used to stay parked for the life of the JVM,
      * since no one holds the pool to close it.
