@@ -150,6 +150,10 @@ public final class IntraOpPool implements AutoCloseable {
             }
             Thread.onSpinWait();
         }
+        // No worker reads them now: a closed session still referenced (a closed Classifier in a
+        // field) kept its arena, megabytes, reachable through this pool.
+        this.op = null;
+        this.arena = null;
         if (closed) { // by another thread, mid-step: some shares may have been skipped
             throw new IllegalStateException("the session was closed during the inference");
         }
