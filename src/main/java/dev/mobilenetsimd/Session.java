@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * of each inference but the pool, fused or layer by layer, by rows, pixels, channels or classes
  * (see {@link MobileNetV2#newSession(int)}). Results are bitwise identical for any thread count.
  * Idle workers spin briefly, then park; an inference wakes them while it copies its image in, so
- * that an inference after a pause does not wait for their wake-up.
+ * that an inference after a pause does not wait for their wake-up. They are daemon threads, and
+ * a session dropped without {@link #close()} has them stopped once it is garbage-collected.
  *
  * <p>A batch ({@link #runBatch(float[], int, int, float[], int)}) runs up to
  * {@link ExecutionPlan#batchGroup()} images together: the early steps image after image, the
@@ -373,7 +374,11 @@ public final class Session implements AutoCloseable {
         return a;
     }
 
-    /** Releases the arena; later calls throw {@link IllegalStateException}. */
+    /**
+     * Releases the arena and stops the workers; idempotent. An inference running meanwhile on
+     * another thread completes or fails with {@link IllegalStateException}; later calls fail
+     * with it.
+     */
     @Override
     public void close() {
         arena = null;

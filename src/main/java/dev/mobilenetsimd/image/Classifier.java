@@ -191,7 +191,11 @@ public final class Classifier implements AutoCloseable {
         return rgb;
     }
 
-    /** Releases the session's memory; later calls fail. */
+    /**
+     * Releases the session's memory and stops its workers, once a call running on another
+     * thread has returned; idempotent. Later classifications fail with
+     * {@link IllegalStateException}.
+     */
     @Override
     public void close() {
         synchronized (session) {
