@@ -28,6 +28,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * that an inference after a pause does not wait for their wake-up. They are daemon threads, and
  * a session dropped without {@link #close()} has them stopped once it is garbage-collected.
  *
+ * <p>An inference waits on nothing an interrupt could end: it runs to the end and leaves the
+ * calling thread's interrupt status as it was.
+ *
  * <p>A batch ({@link #runBatch(float[], int, int, float[], int)}) runs up to
  * {@link ExecutionPlan#batchGroup()} images together: the early steps image after image, the
  * later, weight-heavy steps one step for every image of the group before the next, so that their

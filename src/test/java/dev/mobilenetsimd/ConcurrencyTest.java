@@ -61,6 +61,31 @@ class ConcurrencyTest {
     }
 
     /**
+     * An inference does not wait on anything a caller's interrupt could break: an interrupted
+     * caller, with workers or without, gets its logits and keeps its interrupt status.
+     */
+    @Test
+    void anInterruptedCallerGetsItsLogitsAndKeepsTheInterrupt() {
+        ModelConfig cfg = new ModelConfig(0.35, 32, 10, Padding.TF_SAME);
+        MobileNetV2 model = MobileNetV2.create(cfg, Weights.random(cfg, 6));
+        float[] image = randomImage(model.inputLength(), 7);
+        float[] expected;
+        try (Session s = model.newSession()) {
+            expected = s.run(image);
+        }
+        for (int threads = 1; threads <= 3; threads++) {
+            try (Session s = model.newSession(threads)) {
+                Thread.currentThread().interrupt();
+                float[] logits = s.run(image);
+                assertTrue(Thread.interrupted(), threads + " threads: interrupt status lost");
+                assertArrayEquals(expected, logits, threads + " threads");
+            } finally {
+                Thread.interrupted();
+            }
+        }
+    }
+
+    /**
      * A session is one thread's at a time: a call while another thread's inference runs on it
      * fails, and the running inference is unharmed. (The two shared the arena: both got wrong
      * logits without a word.) The first inference is held inside its pool step by a latch.
