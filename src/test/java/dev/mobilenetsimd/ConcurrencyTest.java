@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mobilenetsimd.image.Classifier;
+import dev.mobilenetsimd.image.InputNormalization;
+import dev.mobilenetsimd.image.Labels;
 import dev.mobilenetsimd.kernels.KernelSet;
 import dev.mobilenetsimd.kernels.KernelSets;
 import dev.mobilenetsimd.plan.ExecutionMode;
@@ -13,12 +16,13 @@ import java.lang.reflect.Proxy;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** One model shared by many threads, one session each: every result bitwise equal to the serial one. */
@@ -87,23 +91,24 @@ class ConcurrencyTest {
 
     /**
      * A session is one thread's at a time: a call while another thread's inference runs on it
-     * fails, and the running inference is unharmed. (The two shared the arena: both got wrong
-     * logits without a word.) The first inference is held inside its pool step by a latch.
+     * fails, with workers or without, and the running inference is unharmed. (The two shared the
+     * arena: both got wrong logits without a word.) The first inference is held inside its pool
+     * step, which runs on the calling thread, by a latch.
      */
     @Test
     void aSessionUsedByTwoThreadsAtOnceRefusesTheSecond() throws Exception {
         ModelConfig cfg = new ModelConfig(0.35, 32, 10, Padding.TF_SAME);
         Weights w = Weights.random(cfg, 5);
         KernelSet scalar = KernelSets.scalar();
-        CountDownLatch inside = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        AtomicBoolean held = new AtomicBoolean();
+        AtomicReference<CountDownLatch> inside = new AtomicReference<>();
+        AtomicReference<CountDownLatch> release = new AtomicReference<>();
         KernelSet holding = (KernelSet) Proxy.newProxyInstance(KernelSet.class.getClassLoader(),
                 new Class<?>[] {KernelSet.class}, (proxy, m, args) -> {
-                    if (m.getName().equals("globalAveragePool")
-                            && held.compareAndSet(false, true)) {
-                        inside.countDown();
-                        release.await();
+                    CountDownLatch in = inside.get();
+                    if (m.getName().equals("globalAveragePool") && in != null
+                            && inside.compareAndSet(in, null)) {
+                        in.countDown();
+                        release.get().await();
                     }
                     try {
                         return m.invoke(scalar, args);
@@ -118,22 +123,77 @@ class ConcurrencyTest {
         }
         MobileNetV2 model = MobileNetV2.create(cfg, w, holding, ExecutionMode.FUSED);
         ExecutorService other = Executors.newSingleThreadExecutor();
-        try (Session s = model.newSession()) {
-            Future<float[]> first = other.submit(() -> s.run(image));
-            inside.await();
-            for (Runnable call : List.<Runnable>of(() -> s.run(image),
-                    () -> s.run(image, 0, new float[10], 0),
-                    () -> s.runBatch(new float[][] {image, image}),
-                    () -> s.runBatch(image, 0, 1, new float[10], 0))) {
-                IllegalStateException e = assertThrows(IllegalStateException.class, call::run);
-                assertTrue(e.getMessage().contains("in use by another thread"), e.getMessage());
+        try {
+            for (int threads = 1; threads <= 2; threads++) {
+                try (Session s = model.newSession(threads)) {
+                    CountDownLatch in = new CountDownLatch(1);
+                    release.set(new CountDownLatch(1));
+                    inside.set(in);
+                    Future<float[]> first = other.submit(() -> s.run(image));
+                    in.await();
+                    int f = model.featureLength();
+                    for (Runnable call : List.<Runnable>of(() -> s.run(image),
+                            () -> s.run(image, 0, new float[10], 0),
+                            () -> s.features(image), () -> s.features(image, 0, new float[f], 0),
+                            () -> s.runBatch(new float[][] {image, image}),
+                            () -> s.runBatch(image, 0, 1, new float[10], 0))) {
+                        IllegalStateException e = assertThrows(IllegalStateException.class,
+                                call::run, threads + " threads");
+                        assertTrue(e.getMessage().contains("in use by another thread"),
+                                e.getMessage());
+                    }
+                    release.get().countDown();
+                    assertArrayEquals(expected, first.get(5, TimeUnit.MINUTES),
+                            threads + " threads");
+                    assertArrayEquals(expected, s.run(image),
+                            threads + " threads: usable again once the first call is done");
+                }
             }
-            release.countDown();
-            assertArrayEquals(expected, first.get(5, TimeUnit.MINUTES));
-            assertArrayEquals(expected, s.run(image), "usable again once the first call is done");
         } finally {
-            release.countDown();
+            if (release.get() != null) {
+                release.get().countDown();
+            }
             other.shutdownNow();
         }
+    }
+
+    /**
+     * A {@link Classifier} is thread-safe, as its Javadoc says: threads sharing one (with
+     * workers) each get the probabilities and features of a call alone, and none is refused
+     * as "in use"; once closed, it fails with {@link IllegalStateException}.
+     */
+    @Test
+    void aClassifierSharedByThreadsServesThemAll() throws Exception {
+        ModelConfig cfg = new ModelConfig(0.35, 32, 10, Padding.TF_SAME);
+        MobileNetV2 model = MobileNetV2.create(cfg, Weights.random(cfg, 11));
+        byte[] rgb = new byte[model.inputLength()];
+        new Random(12).nextBytes(rgb);
+        Classifier c = new Classifier(model, InputNormalization.IMAGENET, Labels.none(), 3, 2);
+        float[] probabilities = c.classifyPreprocessed(rgb).probabilities();
+        float[] features = c.featuresPreprocessed(rgb);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                futures.add(pool.submit(() -> {
+                    for (int n = 0; n < 20; n++) {
+                        assertArrayEquals(probabilities,
+                                c.classifyPreprocessed(rgb).probabilities());
+                        assertArrayEquals(features, c.featuresPreprocessed(rgb));
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) {
+                f.get(5, TimeUnit.MINUTES);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        c.close();
+        c.close();
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> c.classifyPreprocessed(rgb));
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
     }
 }
