@@ -13,10 +13,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
 
-/** The worker team: woken ahead of a step, and closed by another thread mid-inference. */
+/**
+ * The worker team: woken ahead of a step, closed by another thread mid-inference, a share that
+ * fails, an interrupted worker.
+ */
 class IntraOpPoolTest {
     /**
      * A parked worker woken for a step that finds the pool closed used to exit without reporting
@@ -97,6 +101,69 @@ class IntraOpPoolTest {
         pool.close();
         assertDoesNotThrow(pool::wake);
         assertThrows(IllegalStateException.class, () -> pool.run(recordsItsUnits, new float[64]));
+    }
+
+    /**
+     * A share that throws, on a worker or on the caller, fails the step on the calling thread,
+     * but only once every other share is done (none still writes the arena after {@code run}
+     * returns); the team then runs the next step as usual.
+     */
+    @Test
+    void aFailingShareFailsTheStepOnceTheOthersAreDone() {
+        IntraOpPool pool = new IntraOpPool(3, 16, 0, 16);
+        try {
+            for (int failing = 0; failing < 3; failing++) {
+                int f = failing;
+                AtomicInteger done = new AtomicInteger();
+                Op failsOneShare = new Op() {
+                    @Override
+                    public void run(float[] arena) {}
+
+                    @Override
+                    public int units() {
+                        return 3;
+                    }
+
+                    @Override
+                    public void run(float[] arena, int start, int end, int shift) {
+                        if (start == f) {
+                            throw new IllegalArgumentException("share " + f);
+                        }
+                        try {
+                            Thread.sleep(100); // still running when the failing share throws
+                        } catch (InterruptedException e) {
+                            throw new AssertionError(e);
+                        }
+                        done.incrementAndGet();
+                    }
+                };
+                IllegalArgumentException e = assertTimeoutPreemptively(Duration.ofSeconds(30),
+                        () -> assertThrows(IllegalArgumentException.class,
+                                () -> pool.run(failsOneShare, new float[64])));
+                assertEquals("share " + f, e.getMessage());
+                assertEquals(2, done.get(), "share " + f + " failed: run returned before the"
+                        + " other shares were done");
+                AtomicInteger units = new AtomicInteger();
+                assertTimeoutPreemptively(Duration.ofSeconds(30),
+                        () -> pool.run(new Op() {
+                            @Override
+                            public void run(float[] arena) {}
+
+                            @Override
+                            public int units() {
+                                return 6;
+                            }
+
+                            @Override
+                            public void run(float[] arena, int start, int end, int shift) {
+                                units.addAndGet(end - start);
+                            }
+                        }, new float[64]));
+                assertEquals(6, units.get(), "the step after share " + f + " failed");
+            }
+        } finally {
+            pool.close();
+        }
     }
 
     /**
