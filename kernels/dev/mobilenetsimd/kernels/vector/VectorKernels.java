@@ -10,7 +10,7 @@ import dev.mobilenetsimd.kernels.PackedWeights;
  * {@link dev.mobilenetsimd.kernels.KernelSets} only when {@code jdk.incubator.vector} is present.
  */
 public final class VectorKernels implements KernelSet {
-    /** The single instance; its width is fixed by {@link VectorWidth#SPECIES}. */
+    /** The single instance; its width is fixed by {@code VectorWidth.SPECIES}. */
     public static final VectorKernels INSTANCE = new VectorKernels();
 
     private VectorKernels() {}

@@ -2,7 +2,7 @@
  * The Vector API kernels: one class per kernel family ({@code GemmMr5Nr5v} is the pointwise
  * microkernel of 5 pixels by 5 vectors; it, the 4x6 tile and their one-row tails are written by
  * {@code tools/gemm/gen_tiles.py}; {@code Depthwise3x3}, {@code Conv3x3}, {@code Head},
- * {@code Elementwise}), all at the width of {@link dev.mobilenetsimd.kernels.vector.VectorWidth}.
+ * {@code Elementwise}), all at the width of {@code VectorWidth}.
  *
  * <h2>ReLU6</h2>
  * On x86 every kernel writes ReLU6 as two compares and two blends,

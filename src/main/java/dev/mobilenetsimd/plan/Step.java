@@ -117,28 +117,28 @@ public final class Step {
         return p;
     }
     /**
-     * Arena offset of the step's input tensor; -1 if never stored ({@link #computesStem}). For a
-     * block that {@link #computesPreviousBlock}, the staging rows its input rows pass through.
+     * Arena offset of the step's input tensor; -1 if never stored ({@link #computesStem()}). For a
+     * block that {@link #computesPreviousBlock()}, the staging rows its input rows pass through.
      */
     public int inOffset() { return inOffset; }
-    /** Arena offset of the step's output tensor; -1 if never stored ({@link #fusedIntoNext}). */
+    /** Arena offset of the step's output tensor; -1 if never stored ({@link #fusedIntoNext()}). */
     public int outOffset() { return outOffset; }
     /**
      * Whether this step's output is never stored because the next step computes it, row by row,
      * as it needs it: in fused mode, the stem, whose rows block 1 computes into its ring, and
-     * block 1, whose rows block 2 computes as it expands them ({@link #computesPreviousBlock}).
+     * block 1, whose rows block 2 computes as it expands them ({@link #computesPreviousBlock()}).
      * The step itself then does nothing; its reads and writes are listed by the step doing it.
      */
     public boolean fusedIntoNext() { return fusedIntoNext; }
     /**
      * Whether this block computes its input rows from the image with the stem (the step before
-     * it, {@link #fusedIntoNext}) into its ring of {@link #expandedRows()} padded rows, in place
+     * it, {@link #fusedIntoNext()}) into its ring of {@link #expandedRows()} padded rows, in place
      * of an expand layer: block 1 (t = 1) in fused mode. Its input is then the stem's input.
      */
     public boolean computesStem() { return computesStem; }
     /**
      * Whether this block computes its input rows with the block before it (itself
-     * {@link #fusedIntoNext}, and {@link #computesStem}), a few rows at a time, just before its
+     * {@link #fusedIntoNext()}, and {@link #computesStem()}), a few rows at a time, just before its
      * expand reads them from the staging rows at {@link #inOffset()}: block 2 in fused mode, so
      * that block 1's output (800 KB at 1.0/224) never goes through memory. The earlier block's
      * ring and depthwise band are at its own {@link #expandedOffset()} and
@@ -146,14 +146,14 @@ public final class Step {
      */
     public boolean computesPreviousBlock() { return computesPreviousBlock; }
     /**
-     * Whether this block computes its input itself: {@link #computesStem} or
-     * {@link #computesPreviousBlock}.
+     * Whether this block computes its input itself: {@link #computesStem()} or
+     * {@link #computesPreviousBlock()}.
      */
     public boolean computesInput() { return computesStem || computesPreviousBlock; }
     /**
      * Arena offset of the expanded rows: in fused mode a ring of {@link #expandedRows()} rows, in
      * layer-by-layer mode the whole expanded tensor; -1 without an expand layer (unless the block
-     * {@link #computesStem}: then its ring holds stem output rows).
+     * {@link #computesStem()}: then its ring holds stem output rows).
      */
     public int expandedOffset() { return expandedOffset; }
     /** Rows (of {@link #expandedRowFloats()} floats each) held at {@link #expandedOffset()}. */
