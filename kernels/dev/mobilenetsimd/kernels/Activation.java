@@ -13,7 +13,12 @@ public enum Activation {
     /** Clamp to [0, 6]. */
     RELU6;
 
-    /** Applies this activation to one value: the scalar definition every backend must match. */
+    /**
+     * Applies this activation to one value: the scalar definition every backend must match.
+     *
+     * @param x the value before the activation
+     * @return the value after it
+     */
     public float apply(float x) {
         return this == RELU6 ? Math.min(Math.max(x, 0f), 6f) : x;
     }

@@ -33,15 +33,33 @@ package dev.mobilenetsimd.kernels;
  */
 public interface KernelSet {
 
-    /** A short name, e.g. {@code "scalar"} or {@code "vector-512"}. */
+    /**
+     * A short name, e.g. {@code "scalar"} or {@code "vector-512"}.
+     *
+     * @return the backend's name
+     */
     String name();
 
-    /** Width of the float vectors used, in bits; 0 for the scalar backend. */
+    /**
+     * Width of the float vectors used, in bits; 0 for the scalar backend.
+     *
+     * @return the vector width in bits, or 0
+     */
     int vectorBitSize();
 
     // ---- pointwise 1x1 convolution (a GEMM: pixels x cin times cin x cout) -----------------
 
-    /** Packs {@code w[cin][cout]} and {@code bias[cout]} for {@link #pointwise}. */
+    /**
+     * Packs {@code w[cin][cout]} and {@code bias[cout]} for {@link #pointwise}.
+     *
+     * @param w the canonical weights, {@code cin * cout} floats
+     * @param bias {@code cout} floats, or {@code null} for zeros
+     * @param cin input channels
+     * @param cout output channels
+     * @return the packed layer, for this kernel set only
+     * @throws IllegalArgumentException if a channel count is negative or {@code w} or {@code bias}
+     *         does not hold the floats the channel counts give
+     */
     PackedWeights packPointwise(float[] w, float[] bias, int cin, int cout);
 
     /**
@@ -50,6 +68,16 @@ public interface KernelSet {
      * (MobileNetV2 only adds it to linear projections). {@code in}, {@code out} and
      * {@code residual} are dense {@code pixels x channels} blocks; {@code out} must not overlap
      * {@code in}, but may be the same region as {@code residual}.
+     *
+     * @param in the input pixels
+     * @param inOff index in {@code in} of pixel 0
+     * @param pixels the number of pixels
+     * @param w the layer, packed by {@link #packPointwise}
+     * @param act the activation
+     * @param residual the tensor added after the activation, or {@code null} for none
+     * @param residualOff index in {@code residual} of pixel 0
+     * @param out the output pixels
+     * @param outOff index in {@code out} of pixel 0
      */
     void pointwise(float[] in, int inOff, int pixels, PackedWeights w, Activation act,
                    float[] residual, int residualOff, float[] out, int outOff);
@@ -63,6 +91,15 @@ public interface KernelSet {
      * that tile pixels across row ends override it; this default, the scalar twin, makes one
      * {@link #pointwise} call per row.
      *
+     * @param in the input pixels, dense
+     * @param inOff index in {@code in} of pixel 0
+     * @param rows the number of rows
+     * @param rowPixels pixels per row
+     * @param w the layer, packed by {@link #packPointwise}
+     * @param act the activation
+     * @param out the output rows
+     * @param outOff index in {@code out} of row 0
+     * @param outRowStride floats from one output row's start to the next one's
      * @throws IllegalArgumentException if {@code rows < 0}, {@code rowPixels < 1} or
      *         {@code outRowStride < rowPixels * cout} (output rows would overlap)
      */
@@ -75,7 +112,15 @@ public interface KernelSet {
         }
     }
 
-    /** The argument checks of {@link #pointwiseRows}, shared by its implementations. */
+    /**
+     * The argument checks of {@link #pointwiseRows}, shared by its implementations.
+     *
+     * @param rows as {@link #pointwiseRows} takes it
+     * @param rowPixels as {@link #pointwiseRows} takes it
+     * @param w as {@link #pointwiseRows} takes it
+     * @param outRowStride as {@link #pointwiseRows} takes it
+     * @throws IllegalArgumentException as {@link #pointwiseRows} documents
+     */
     static void checkPointwiseRows(int rows, int rowPixels, PackedWeights w, int outRowStride) {
         if (rows < 0 || rowPixels < 1) {
             throw new IllegalArgumentException("pointwiseRows needs rows >= 0 and rowPixels >= 1,"
@@ -96,6 +141,9 @@ public interface KernelSet {
      * channels cost in the whole call. A layer split across threads by output channels is split
      * at these boundaries. Returns a new array: ask once, when the steps are built, not per
      * inference (the kernels themselves never allocate).
+     *
+     * @param w the layer, packed by {@link #packPointwise}
+     * @return the channel boundaries, a new array
      */
     int[] pointwiseChannelBlocks(PackedWeights w);
 
@@ -105,6 +153,17 @@ public interface KernelSet {
      * not touched, and the residual is read for these channels only. Pixels stay
      * {@code w.outChannels} floats apart in {@code out} and {@code residual}.
      *
+     * @param in the input pixels
+     * @param inOff index in {@code in} of pixel 0
+     * @param pixels the number of pixels
+     * @param w the layer, packed by {@link #packPointwise}
+     * @param coFrom the first output channel written
+     * @param coTo one past the last output channel written
+     * @param act the activation
+     * @param residual the tensor added after the activation, or {@code null} for none
+     * @param residualOff index in {@code residual} of pixel 0
+     * @param out the output pixels
+     * @param outOff index in {@code out} of pixel 0 (channel 0, not {@code coFrom})
      * @throws IllegalArgumentException if {@code coFrom > coTo} or either is not one of
      *         {@link #pointwiseChannelBlocks}{@code (w)}
      */
@@ -116,6 +175,17 @@ public interface KernelSet {
      * {@link #pointwiseRows} for output channels {@code [coFrom, coTo)} only, as
      * {@link #pointwiseChannels}. This default, the scalar twin, makes one call per row.
      *
+     * @param in the input pixels, dense
+     * @param inOff index in {@code in} of pixel 0
+     * @param rows the number of rows
+     * @param rowPixels pixels per row
+     * @param w the layer, packed by {@link #packPointwise}
+     * @param coFrom the first output channel written
+     * @param coTo one past the last output channel written
+     * @param act the activation
+     * @param out the output rows
+     * @param outOff index in {@code out} of row 0 (channel 0, not {@code coFrom})
+     * @param outRowStride floats from one output row's start to the next one's
      * @throws IllegalArgumentException as {@link #pointwiseRows} and {@link #pointwiseChannels}
      */
     default void pointwiseRowsChannels(float[] in, int inOff, int rows, int rowPixels,
@@ -130,7 +200,16 @@ public interface KernelSet {
 
     // ---- depthwise 3x3 convolution, one output row ------------------------------------------
 
-    /** Packs {@code w[3][3][c]} and {@code bias[c]} for {@link #depthwiseRow}. */
+    /**
+     * Packs {@code w[3][3][c]} and {@code bias[c]} for {@link #depthwiseRow}.
+     *
+     * @param w the canonical weights, {@code 9 * channels} floats
+     * @param bias {@code channels} floats, or {@code null} for zeros
+     * @param channels the channel count {@code c}
+     * @return the packed layer, for this kernel set only
+     * @throws IllegalArgumentException if {@code channels} is negative or {@code w} or {@code bias}
+     *         does not hold the floats it gives
+     */
     PackedWeights packDepthwise(float[] w, float[] bias, int channels);
 
     /**
@@ -140,6 +219,19 @@ public interface KernelSet {
      * Output pixel {@code x} reads input columns {@code x * stride - padLeft + kx},
      * {@code kx = 0..2}; columns outside {@code [0, inW)} count as zero.
      * Writes {@code outW * c} floats at {@code out[outOff]}: bias, taps, then {@code act}.
+     *
+     * @param src the array holding the input rows
+     * @param top offset in {@code src} of the input row of filter row 0
+     * @param mid offset in {@code src} of the input row of filter row 1
+     * @param bottom offset in {@code src} of the input row of filter row 2
+     * @param inW input pixels per row
+     * @param stride the horizontal stride
+     * @param padLeft zero columns left of input column 0
+     * @param w the layer, packed by {@link #packDepthwise}
+     * @param act the activation
+     * @param out the output array
+     * @param outOff index in {@code out} of the output row
+     * @param outW output pixels in the row
      */
     void depthwiseRow(float[] src, int top, int mid, int bottom, int inW, int stride, int padLeft,
                       PackedWeights w, Activation act, float[] out, int outOff, int outW);
@@ -153,6 +245,21 @@ public interface KernelSet {
      * the input rows. Backends that keep the shared input rows in registers override it; this
      * default, the scalar twin, makes the two calls.
      *
+     * @param src the array holding the input rows
+     * @param r0 offset in {@code src} of the first input row
+     * @param r1 offset in {@code src} of the second input row
+     * @param r2 offset in {@code src} of the third input row
+     * @param r3 offset in {@code src} of the fourth input row
+     * @param r4 offset in {@code src} of the fifth input row (read for stride 2 only)
+     * @param inW input pixels per row
+     * @param stride the stride, 1 or 2
+     * @param padLeft zero columns left of input column 0
+     * @param w the layer, packed by {@link #packDepthwise}
+     * @param act the activation
+     * @param out the output array
+     * @param outA index in {@code out} of output row A
+     * @param outB index in {@code out} of output row B
+     * @param outW output pixels per row
      * @throws IllegalArgumentException if {@code stride} is not 1 or 2
      */
     default void depthwiseRowPair(float[] src, int r0, int r1, int r2, int r3, int r4, int inW,
@@ -174,6 +281,8 @@ public interface KernelSet {
      * or at the channel count: 1 for the scalar backend, the lane count for the vector backend.
      * Every boundary of {@link #pointwiseChannelBlocks} is such a multiple, so an expansion split
      * by output channels can split its depthwise the same way.
+     *
+     * @return the channel alignment, at least 1
      */
     int depthwiseChannelAlign();
 
@@ -182,6 +291,20 @@ public interface KernelSet {
      * output pixel exactly (bitwise) as the whole call computes them, the others not touched.
      * Pixels stay {@code c} floats apart in the input and output rows.
      *
+     * @param src the array holding the input rows
+     * @param top offset in {@code src} of the input row of filter row 0
+     * @param mid offset in {@code src} of the input row of filter row 1
+     * @param bottom offset in {@code src} of the input row of filter row 2
+     * @param inW input pixels per row
+     * @param stride the horizontal stride
+     * @param padLeft zero columns left of input column 0
+     * @param w the layer, packed by {@link #packDepthwise}
+     * @param chFrom the first channel written
+     * @param chTo one past the last channel written
+     * @param act the activation
+     * @param out the output array
+     * @param outOff index in {@code out} of the output row (channel 0, not {@code chFrom})
+     * @param outW output pixels in the row
      * @throws IllegalArgumentException if the range is not inside {@code [0, c]} or its ends are
      *         not multiples of {@link #depthwiseChannelAlign} (or {@code c})
      */
@@ -193,6 +316,23 @@ public interface KernelSet {
      * {@link #depthwiseRowPair} for channels {@code [chFrom, chTo)} only, as
      * {@link #depthwiseRowChannels}. This default, the scalar twin, makes the two calls.
      *
+     * @param src the array holding the input rows
+     * @param r0 offset in {@code src} of the first input row
+     * @param r1 offset in {@code src} of the second input row
+     * @param r2 offset in {@code src} of the third input row
+     * @param r3 offset in {@code src} of the fourth input row
+     * @param r4 offset in {@code src} of the fifth input row (read for stride 2 only)
+     * @param inW input pixels per row
+     * @param stride the stride, 1 or 2
+     * @param padLeft zero columns left of input column 0
+     * @param w the layer, packed by {@link #packDepthwise}
+     * @param chFrom the first channel written
+     * @param chTo one past the last channel written
+     * @param act the activation
+     * @param out the output array
+     * @param outA index in {@code out} of output row A (channel 0, not {@code chFrom})
+     * @param outB index in {@code out} of output row B (channel 0, not {@code chFrom})
+     * @param outW output pixels per row
      * @throws IllegalArgumentException as {@link #depthwiseRowPair} and
      *         {@link #depthwiseRowChannels}
      */
@@ -216,7 +356,17 @@ public interface KernelSet {
 
     // ---- full 3x3 convolution (the stem: cin = 3) -------------------------------------------
 
-    /** Packs {@code w[3][3][cin][cout]} and {@code bias[cout]} for {@link #conv3x3}. */
+    /**
+     * Packs {@code w[3][3][cin][cout]} and {@code bias[cout]} for {@link #conv3x3}.
+     *
+     * @param w the canonical weights, {@code 9 * cin * cout} floats
+     * @param bias {@code cout} floats, or {@code null} for zeros
+     * @param cin input channels
+     * @param cout output channels
+     * @return the packed layer, for this kernel set only
+     * @throws IllegalArgumentException if a channel count is negative or {@code w} or {@code bias}
+     *         does not hold the floats the channel counts give
+     */
     PackedWeights packConv3x3(float[] w, float[] bias, int cin, int cout);
 
     /**
@@ -224,6 +374,23 @@ public interface KernelSet {
      * tensor with stride {@code stride}: output pixel (y, x) reads input (y * stride - padTop + ky,
      * x * stride - padLeft + kx), zero outside the input. The output tensor is
      * {@code outH x outW x cout} at {@code out[outOff]} (rows outside the range are untouched).
+     *
+     * @param in the input tensor
+     * @param inOff index in {@code in} of its first float
+     * @param inH input rows
+     * @param inW input pixels per row
+     * @param stride the stride in both directions
+     * @param padTop zero rows above input row 0
+     * @param padLeft zero columns left of input column 0
+     * @param w the layer, packed by {@link #packConv3x3}
+     * @param act the activation
+     * @param out the output tensor
+     * @param outOff index in {@code out} of its first float (of row 0, even if
+     *         {@code rowStart > 0})
+     * @param outH output rows
+     * @param outW output pixels per row
+     * @param rowStart the first output row computed
+     * @param rowEnd one past the last output row computed
      */
     default void conv3x3(float[] in, int inOff, int inH, int inW, int stride, int padTop,
                          int padLeft, PackedWeights w, Activation act, float[] out, int outOff,
@@ -239,13 +406,35 @@ public interface KernelSet {
      * {@code outW * cout} floats contiguous. Lets a caller write rows into slots of a ring with
      * padding between them (a fused block computing its input rows from the stem).
      *
+     * @param in the input tensor
+     * @param inOff index in {@code in} of its first float
+     * @param inH input rows
+     * @param inW input pixels per row
+     * @param stride the stride in both directions
+     * @param padTop zero rows above input row 0
+     * @param padLeft zero columns left of input column 0
+     * @param w the layer, packed by {@link #packConv3x3}
+     * @param act the activation
+     * @param out the output array
+     * @param outOff index in {@code out} of output row {@code rowStart}
+     * @param outRowFloats floats from one output row's start to the next one's
+     * @param outW output pixels per row
+     * @param rowStart the first output row computed
+     * @param rowEnd one past the last output row computed
      * @throws IllegalArgumentException if {@code outRowFloats < outW * cout} (rows would overlap)
      */
     void conv3x3Rows(float[] in, int inOff, int inH, int inW, int stride, int padTop, int padLeft,
                      PackedWeights w, Activation act, float[] out, int outOff, int outRowFloats,
                      int outW, int rowStart, int rowEnd);
 
-    /** The argument check of {@link #conv3x3Rows}, shared by its implementations. */
+    /**
+     * The argument check of {@link #conv3x3Rows}, shared by its implementations.
+     *
+     * @param outRowFloats as {@link #conv3x3Rows} takes it
+     * @param outW as {@link #conv3x3Rows} takes it
+     * @param w as {@link #conv3x3Rows} takes it
+     * @throws IllegalArgumentException as {@link #conv3x3Rows} documents
+     */
     static void checkConv3x3Rows(int outRowFloats, int outW, PackedWeights w) {
         final long rowFloats = (long) outW * w.outChannels;
         if (outRowFloats < rowFloats) {
@@ -256,20 +445,63 @@ public interface KernelSet {
 
     // ---- head ----------------------------------------------------------------------------------
 
-    /** {@code out[ch] = mean over p < pixels of in[p][ch]}. */
+    /**
+     * {@code out[ch] = mean over p < pixels of in[p][ch]}.
+     *
+     * @param in the input pixels
+     * @param inOff index in {@code in} of pixel 0
+     * @param pixels the number of pixels averaged
+     * @param channels channels per pixel
+     * @param out the output, {@code channels} floats
+     * @param outOff index in {@code out} of channel 0
+     */
     void globalAveragePool(float[] in, int inOff, int pixels, int channels, float[] out, int outOff);
 
-    /** Packs {@code w[in][out]} and {@code bias[out]} for {@link #dense}. */
+    /**
+     * Packs {@code w[in][out]} and {@code bias[out]} for {@link #dense}.
+     *
+     * @param w the canonical weights, {@code inFeatures * outFeatures} floats
+     * @param bias {@code outFeatures} floats, or {@code null} for zeros
+     * @param inFeatures input features
+     * @param outFeatures output features (classes)
+     * @return the packed layer, for this kernel set only
+     * @throws IllegalArgumentException if a feature count is negative or {@code w} or {@code bias}
+     *         does not hold the floats the feature counts give
+     */
     PackedWeights packDense(float[] w, float[] bias, int inFeatures, int outFeatures);
 
-    /** Fully connected layer (a GEMV): {@code out[o] = bias[o] + sum_i in[i] * w[i][o]}. */
+    /**
+     * Fully connected layer (a GEMV): {@code out[o] = bias[o] + sum_i in[i] * w[i][o]}.
+     *
+     * @param in the input features
+     * @param inOff index in {@code in} of feature 0
+     * @param w the layer, packed by {@link #packDense}
+     * @param out the output features
+     * @param outOff index in {@code out} of feature 0
+     */
     void dense(float[] in, int inOff, PackedWeights w, float[] out, int outOff);
 
     // ---- element-wise ------------------------------------------------------------------------
 
-    /** In place: {@code a[i] = min(max(a[i], 0), 6)} for {@code i in [off, off + len)}. */
+    /**
+     * In place: {@code a[i] = min(max(a[i], 0), 6)} for {@code i in [off, off + len)}.
+     *
+     * @param a the array changed
+     * @param off index in {@code a} of the first element
+     * @param len the number of elements
+     */
     void relu6(float[] a, int off, int len);
 
-    /** {@code out[i] = a[i] + b[i]} for {@code len} elements (regions may coincide). */
+    /**
+     * {@code out[i] = a[i] + b[i]} for {@code len} elements (regions may coincide).
+     *
+     * @param a the first operand
+     * @param aOff index in {@code a} of element 0
+     * @param b the second operand
+     * @param bOff index in {@code b} of element 0
+     * @param out the result
+     * @param outOff index in {@code out} of element 0
+     * @param len the number of elements
+     */
     void add(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int len);
 }

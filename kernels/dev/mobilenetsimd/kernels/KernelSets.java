@@ -25,12 +25,20 @@ public final class KernelSets {
 
     private KernelSets() {}
 
-    /** The reference scalar kernels (always available). */
+    /**
+     * The reference scalar kernels (always available).
+     *
+     * @return the scalar backend
+     */
     public static KernelSet scalar() {
         return ScalarKernels.INSTANCE;
     }
 
-    /** Whether the Vector API module is present in this JVM. */
+    /**
+     * Whether the Vector API module is present in this JVM.
+     *
+     * @return {@code true} if {@code jdk.incubator.vector} is in the boot layer
+     */
     public static boolean vectorAvailable() {
         return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
     }
@@ -38,6 +46,7 @@ public final class KernelSets {
     /**
      * The Vector API kernels.
      *
+     * @return the vector backend
      * @throws UnsupportedOperationException if {@code jdk.incubator.vector} is not present, or if
      *     the JVM does not use FMA instructions (a CPU without FMA, {@code -XX:UseAVX=0} or
      *     {@code -XX:-UseFMA}): the Vector API then computes every fused multiply-add in software,
@@ -58,6 +67,7 @@ public final class KernelSets {
     /**
      * The fastest available backend: vector if possible, else scalar (warning once).
      *
+     * @return the vector backend, or the scalar one
      * @throws IllegalArgumentException if {@value #VECTOR_BITS_PROPERTY} or
      *                                  {@code mobilenet.relu6} has a value the vector kernels do
      *                                  not take (on every call)
@@ -73,6 +83,8 @@ public final class KernelSets {
     /**
      * Looks a backend up by name: {@code "vector"}, {@code "scalar"} or {@code "auto"} (= {@link #best()}).
      *
+     * @param name the backend's name, in any case
+     * @return that backend
      * @throws IllegalArgumentException for any other name
      */
     public static KernelSet byName(String name) {

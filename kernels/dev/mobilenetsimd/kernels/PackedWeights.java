@@ -24,7 +24,14 @@ public final class PackedWeights {
     /** Number of packed floats of this layer. */
     public final int length;
 
-    /** Packed weights that own the whole of {@code data}. */
+    /**
+     * Packed weights that own the whole of {@code data}.
+     *
+     * @param layout identifies the layout
+     * @param inChannels input channels (input features)
+     * @param outChannels output channels (output features)
+     * @param data the packed floats, bias included
+     */
     public PackedWeights(String layout, int inChannels, int outChannels, float[] data) {
         this(layout, inChannels, outChannels, data, 0, data.length);
     }
@@ -32,6 +39,12 @@ public final class PackedWeights {
     /**
      * Packed weights stored at {@code data[offset, offset + length)}.
      *
+     * @param layout identifies the layout
+     * @param inChannels input channels (input features)
+     * @param outChannels output channels (output features)
+     * @param data the array holding the packed floats
+     * @param offset index in {@code data} of the first float
+     * @param length the number of packed floats
      * @throws IllegalArgumentException if the range is not inside {@code data}
      */
     public PackedWeights(String layout, int inChannels, int outChannels, float[] data, int offset,
@@ -53,6 +66,12 @@ public final class PackedWeights {
      * there. Kernels read a layer only from {@link #offset} on, so the copy computes exactly
      * what this one does. A runtime uses it to put all layers of a model in one large array whose
      * position in memory it can count on, each layer on a 64-byte boundary.
+     *
+     * @param store the array copied to
+     * @param at index in {@code store} of the first float copied
+     * @return the layer at its new place
+     * @throws IllegalArgumentException if {@code store} has no room for {@link #length} floats at
+     *         {@code at}
      */
     public PackedWeights copyTo(float[] store, int at) {
         Objects.requireNonNull(store, "store");
@@ -64,7 +83,13 @@ public final class PackedWeights {
         return new PackedWeights(layout, inChannels, outChannels, store, at, length);
     }
 
-    /** Throws if these weights were not packed in {@code expected} layout. */
+    /**
+     * Throws if these weights were not packed in {@code expected} layout.
+     *
+     * @param expected the layout the caller's kernels read
+     * @return these weights
+     * @throws IllegalArgumentException if they have another layout
+     */
     public PackedWeights requireLayout(String expected) {
         if (!layout.equals(expected)) {
             throw new IllegalArgumentException(
