@@ -34,6 +34,9 @@ public final class MobileNetV2 {
     /**
      * The fused network on the fastest available backend ({@link KernelSets#best()}).
      *
+     * @param config the variant
+     * @param weights weights for {@code config}
+     * @return the model
      * @throws IllegalArgumentException if the weights belong to another configuration (see the
      *                                  four-argument form)
      */
@@ -48,6 +51,11 @@ public final class MobileNetV2 {
      * differs only in a width multiplier giving the same channel counts (an imported model's width
      * is read back from its channels: 0.33 comes back as 0.325, for instance).
      *
+     * @param config the variant
+     * @param weights weights for {@code config}
+     * @param kernels the backend that packs and runs the weights
+     * @param mode fused blocks or layer by layer
+     * @return the model
      * @throws IllegalArgumentException if the weights belong to another configuration
      */
     public static MobileNetV2 create(ModelConfig config, Weights weights, KernelSet kernels,
@@ -88,6 +96,9 @@ public final class MobileNetV2 {
      * second copy): for instance to compare fused and layer-by-layer execution in one JVM with the
      * weights in the same place. Each image's logits are those of
      * {@link #create(ModelConfig, Weights, KernelSet, ExecutionMode)} in {@code mode}.
+     *
+     * @param mode the execution mode
+     * @return a model running in {@code mode} (this one if it already does)
      */
     public MobileNetV2 withMode(ExecutionMode mode) {
         Objects.requireNonNull(mode, "mode");
@@ -101,7 +112,12 @@ public final class MobileNetV2 {
     /** Largest intra-op thread count a session accepts. */
     public static final int MAX_THREADS = IntraOpPool.MAX_THREADS;
 
-    /** A new single-threaded session with its own arena ({@link ExecutionPlan#arenaFloats()} floats). */
+    /**
+     * A new single-threaded session with its own arena ({@link ExecutionPlan#arenaFloats()}
+     * floats).
+     *
+     * @return the session, to be closed after use
+     */
     public Session newSession() {
         return new Session(this, 1);
     }
@@ -115,6 +131,8 @@ public final class MobileNetV2 {
      * channels instead, and the classifier by ranges of classes; only the pool stays on the
      * calling thread. Logits are bitwise identical to a single-threaded session's.
      *
+     * @param threads threads per inference, the caller's included
+     * @return the session, to be closed after use (which stops its workers)
      * @throws IllegalArgumentException unless {@code 1 <= threads <= MAX_THREADS}
      * @throws IllegalStateException    if the JVM cannot start the workers (none is left
      *                                  running)
@@ -126,25 +144,47 @@ public final class MobileNetV2 {
         return new Session(this, threads);
     }
 
-    /** The static execution plan this model runs: every step, shape and arena region. */
+    /**
+     * The static execution plan this model runs: every step, shape and arena region.
+     *
+     * @return the plan
+     */
     public ExecutionPlan plan() { return plan; }
 
-    /** The variant: width multiplier, resolution, classes and padding convention. */
+    /**
+     * The variant: width multiplier, resolution, classes and padding convention.
+     *
+     * @return the configuration
+     */
     public ModelConfig config() { return plan.config(); }
 
-    /** The backend the weights are packed for. */
+    /**
+     * The backend the weights are packed for.
+     *
+     * @return the kernel set
+     */
     public KernelSet kernels() { return network.kernels(); }
 
-    /** Floats of one NHWC input image (resolution² × 3). */
+    /**
+     * Floats of one NHWC input image (resolution² × 3).
+     *
+     * @return {@code resolution * resolution * 3}
+     */
     public int inputLength() { return plan.inputLength(); }
 
-    /** Number of logits per image. */
+    /**
+     * Number of logits per image.
+     *
+     * @return the classifier's outputs
+     */
     public int classes() { return plan.classes(); }
 
     /**
      * Number of pooled features per image ({@link Session#features(float[])}): the channels of
      * the last 1x1 convolution: 1280 at α ≤ 1, 1280 α rounded to a multiple of 8 above (1792 at
      * 1.4).
+     *
+     * @return the length of {@link Session#features(float[])}'s result
      */
     public int featureLength() { return plan.featureLength(); }
 

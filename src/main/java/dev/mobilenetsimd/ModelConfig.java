@@ -18,7 +18,16 @@ public record ModelConfig(double alpha, int resolution, int classes, Padding pad
     /** Largest classifier accepted. */
     public static final int MAX_CLASSES = 1_000_000;
 
-    /** Validates every field. */
+    /**
+     * Validates every field.
+     *
+     * @param alpha width multiplier, {@code 0 < alpha <= 4}
+     * @param resolution input height and width in pixels, {@value #MIN_RESOLUTION} to
+     *         {@value #MAX_RESOLUTION}
+     * @param classes classifier outputs, 1 to {@value #MAX_CLASSES}
+     * @param padding border convention of the 3x3 layers
+     * @throws IllegalArgumentException if a field is out of its range or {@code padding} is null
+     */
     public ModelConfig {
         if (!(alpha > 0 && alpha <= 4) || Double.isNaN(alpha)) {
             throw new IllegalArgumentException(
@@ -37,7 +46,11 @@ public record ModelConfig(double alpha, int resolution, int classes, Padding pad
         }
     }
 
-    /** MobileNetV2 1.0/224 with 1001 classes (ImageNet plus background) and TensorFlow padding. */
+    /**
+     * MobileNetV2 1.0/224 with 1001 classes (ImageNet plus background) and TensorFlow padding.
+     *
+     * @return the standard configuration
+     */
     public static ModelConfig standard() {
         return new ModelConfig(1.0, 224, 1001, Padding.TF_SAME);
     }

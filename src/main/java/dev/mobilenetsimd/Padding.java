@@ -17,6 +17,9 @@ public enum Padding {
     /**
      * Output size of a 3x3 window with this padding over {@code in} pixels with {@code stride}.
      *
+     * @param in input pixels along the axis
+     * @param stride the window's stride
+     * @return output pixels along the axis
      * @throws IllegalArgumentException if {@code in} or {@code stride} is below 1
      */
     public int outputSize(int in, int stride) {
@@ -32,6 +35,9 @@ public enum Padding {
     /**
      * Zero rows (or columns) before the first input pixel.
      *
+     * @param in input pixels along the axis
+     * @param stride the window's stride
+     * @return the padding before the first input pixel: 0 or 1
      * @throws IllegalArgumentException if {@code in} or {@code stride} is below 1
      */
     public int before(int in, int stride) {
@@ -46,6 +52,8 @@ public enum Padding {
     /**
      * Parses {@code symmetric}/{@code pytorch} or {@code tf}/{@code same}/{@code tf_same}.
      *
+     * @param s the name, in any case, spaces around it ignored
+     * @return that padding
      * @throws IllegalArgumentException for anything else
      */
     public static Padding parse(String s) {

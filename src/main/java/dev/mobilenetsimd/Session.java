@@ -69,12 +69,20 @@ public final class Session implements AutoCloseable {
         }
     }
 
-    /** Threads that run each inference (1: the calling thread only). */
+    /**
+     * Threads that run each inference (1: the calling thread only).
+     *
+     * @return 1, or the count given to {@link MobileNetV2#newSession(int)}
+     */
     public int threads() {
         return pool == null ? 1 : pool.threads();
     }
 
-    /** The model this session runs. */
+    /**
+     * The model this session runs.
+     *
+     * @return the model
+     */
     public MobileNetV2 model() { return model; }
 
     /**
@@ -103,6 +111,10 @@ public final class Session implements AutoCloseable {
      * Classifies the image at {@code image[imageOff ...]} and writes the logits to
      * {@code logits[logitsOff ...]}; allocates nothing.
      *
+     * @param image the array holding the image, as for {@link #run(float[])}
+     * @param imageOff index in {@code image} of the image's first float
+     * @param logits the array the {@link MobileNetV2#classes()} logits are written to
+     * @param logitsOff index in {@code logits} of the first logit
      * @throws IllegalArgumentException if an array is too short for its offset
      * @throws NullPointerException     if an array is null
      * @throws IllegalStateException    if the session is closed or another thread is running an
@@ -138,6 +150,10 @@ public final class Session implements AutoCloseable {
      * Writes the pooled features (see {@link #features(float[])}) of the image at
      * {@code image[imageOff ...]} to {@code features[featuresOff ...]}; allocates nothing.
      *
+     * @param image the array holding the image, as for {@link #run(float[])}
+     * @param imageOff index in {@code image} of the image's first float
+     * @param features the array the {@link MobileNetV2#featureLength()} features are written to
+     * @param featuresOff index in {@code features} of the first feature
      * @throws IllegalArgumentException if an array is too short for its offset
      * @throws NullPointerException     if an array is null
      * @throws IllegalStateException    if the session is closed or another thread is running an

@@ -40,7 +40,14 @@ public final class Weights {
         }
     }
 
-    /** All-zero weights for {@code config}, to be filled with {@link #set}. */
+    /**
+     * All-zero weights for {@code config}, to be filled with {@link #set}.
+     *
+     * @param config the configuration
+     * @return zero weights, every layer's arrays allocated
+     * @throws IllegalArgumentException if a layer of {@code config} needs more weights than one
+     *         Java array holds
+     */
     public static Weights zeros(ModelConfig config) {
         return new Weights(config);
     }
@@ -50,6 +57,12 @@ public final class Weights {
      * {@code sqrt(2 / fanIn)} before ReLU6, {@code sqrt(1 / fanIn)} for linear layers) so
      * activations stay finite through all layers, and small uniform biases in [-0.1, 0.1].
      * The same seed gives the same weights on every JVM.
+     *
+     * @param config the configuration
+     * @param seed the random generator's seed
+     * @return the weights
+     * @throws IllegalArgumentException if a layer of {@code config} needs more weights than one
+     *         Java array holds
      */
     public static Weights random(ModelConfig config, long seed) {
         Weights w = new Weights(config);
@@ -69,13 +82,27 @@ public final class Weights {
         return w;
     }
 
-    /** The configuration these weights belong to. */
+    /**
+     * The configuration these weights belong to.
+     *
+     * @return the configuration
+     */
     public ModelConfig config() { return config; }
 
-    /** The weighted layers, in plan order. */
+    /**
+     * The weighted layers, in plan order.
+     *
+     * @return the layers, unmodifiable
+     */
     public List<Layer> layers() { return layers; }
 
-    /** The layer named {@code name} (e.g. {@code "block3.expand"}). */
+    /**
+     * The layer named {@code name} (e.g. {@code "block3.expand"}).
+     *
+     * @param name the layer's name
+     * @return that layer
+     * @throws IllegalArgumentException if no layer has that name
+     */
     public Layer layer(String name) {
         for (Layer l : layers) {
             if (l.name().equals(name)) {
@@ -89,6 +116,8 @@ public final class Weights {
     /**
      * The live kernel array of layer {@code index} (canonical layout).
      *
+     * @param index the layer's {@link Layer#index()}
+     * @return the array itself: writes to it change these weights
      * @throws IllegalArgumentException unless {@code 0 <= index < layers().size()}
      */
     public float[] kernel(int index) { return kernels[checkIndex(index)]; }
@@ -96,6 +125,8 @@ public final class Weights {
     /**
      * The live bias array of layer {@code index}.
      *
+     * @param index the layer's {@link Layer#index()}
+     * @return the array itself: writes to it change these weights
      * @throws IllegalArgumentException unless {@code 0 <= index < layers().size()}
      */
     public float[] bias(int index) { return biases[checkIndex(index)]; }
@@ -103,6 +134,9 @@ public final class Weights {
     /**
      * Copies a kernel and bias into slot {@code index}.
      *
+     * @param index the layer's {@link Layer#index()}
+     * @param kernel the kernel, {@link Layer#kernelLength()} floats in canonical layout
+     * @param bias the bias, {@link Layer#biasLength()} floats
      * @throws IllegalArgumentException if the index is not a layer's, a length does not match the
      *                                  layer, or a value is not finite
      */

@@ -23,12 +23,21 @@ public final class Main implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    /** Runs the CLI and exits with its status (0 ok, 1 runtime error, 2 bad usage or input). */
+    /**
+     * Runs the CLI and exits with its status (0 ok, 1 runtime error, 2 bad usage or input).
+     *
+     * @param args the command line
+     */
     public static void main(String[] args) {
         System.exit(execute(args));
     }
 
-    /** Runs the CLI without exiting; returns the exit status. */
+    /**
+     * Runs the CLI without exiting; returns the exit status.
+     *
+     * @param args the command line
+     * @return the exit status
+     */
     public static int execute(String... args) {
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {

@@ -14,6 +14,9 @@ public record Classification(List<Prediction> top, float[] probabilities, long i
     /**
      * Copies {@code top} into an unmodifiable list.
      *
+     * @param top the most probable classes, most probable first
+     * @param probabilities softmax over all classes
+     * @param inferenceNanos wall time of the network run alone
      * @throws NullPointerException     if {@code top} or {@code probabilities} is null, or holds
      *                                  null
      * @throws IllegalArgumentException if {@code top} is empty ({@link #best} needs one class)
@@ -27,7 +30,11 @@ public record Classification(List<Prediction> top, float[] probabilities, long i
         }
     }
 
-    /** The most probable class. */
+    /**
+     * The most probable class.
+     *
+     * @return the first of {@link #top()}
+     */
     public Prediction best() {
         return top.get(0);
     }
@@ -35,6 +42,8 @@ public record Classification(List<Prediction> top, float[] probabilities, long i
     /**
      * Numerically stable softmax of {@code logits} (computed in double, returned as floats).
      *
+     * @param logits the network's outputs
+     * @return the probabilities, a new array of the same length
      * @throws NullPointerException if {@code logits} is null
      */
     public static float[] softmax(float[] logits) {
@@ -60,6 +69,10 @@ public record Classification(List<Prediction> top, float[] probabilities, long i
      * Indices of the {@code k} largest values of {@code values}, largest first (ties: lower index
      * first).
      *
+     * @param values the values ranked
+     * @param k how many indices to return (fewer if {@code values} has fewer; none if
+     *         {@code k < 1})
+     * @return the indices, a new array
      * @throws NullPointerException if {@code values} is null
      */
     public static int[] topK(float[] values, int k) {

@@ -37,6 +37,12 @@ public final class Classifier implements AutoCloseable {
     /**
      * A classifier running {@code network} on images normalised by {@code normalization}, naming
      * classes with {@code labels}, reporting the {@code topK} most probable.
+     *
+     * @param network the model run
+     * @param normalization turns the 8-bit pixels into the network's input
+     * @param labels names the classes
+     * @param topK the number of classes reported, at least 1
+     * @throws IllegalArgumentException if {@code topK < 1}
      */
     public Classifier(MobileNetV2 network, InputNormalization normalization, Labels labels, int topK) {
         this(network, normalization, labels, topK, 1);
@@ -47,7 +53,12 @@ public final class Classifier implements AutoCloseable {
      * across {@code threads} threads ({@link MobileNetV2#newSession(int)}: the same
      * probabilities, bitwise, as on one thread). {@link #close} stops the workers.
      *
-     * @throws IllegalArgumentException if {@code threads} is not 1 to
+     * @param network the model run
+     * @param normalization turns the 8-bit pixels into the network's input
+     * @param labels names the classes
+     * @param topK the number of classes reported, at least 1
+     * @param threads threads per inference
+     * @throws IllegalArgumentException if {@code topK < 1}, or {@code threads} is not 1 to
      *         {@link MobileNetV2#MAX_THREADS}
      */
     public Classifier(MobileNetV2 network, InputNormalization normalization, Labels labels,
@@ -62,23 +73,44 @@ public final class Classifier implements AutoCloseable {
         this.session = network.newSession(threads);
     }
 
-    /** As {@link #Classifier(MobileNetV2, InputNormalization, Labels, int)} with the top {@value #DEFAULT_TOP_K}. */
+    /**
+     * As {@link #Classifier(MobileNetV2, InputNormalization, Labels, int)} with the top
+     * {@value #DEFAULT_TOP_K}.
+     *
+     * @param network the model run
+     * @param normalization turns the 8-bit pixels into the network's input
+     * @param labels names the classes
+     */
     public Classifier(MobileNetV2 network, InputNormalization normalization, Labels labels) {
         this(network, normalization, labels, DEFAULT_TOP_K);
     }
 
-    /** The network this classifier runs. */
+    /**
+     * The network this classifier runs.
+     *
+     * @return the network
+     */
     public MobileNetV2 network() { return network; }
 
-    /** The labels used to name classes. */
+    /**
+     * The labels used to name classes.
+     *
+     * @return the labels
+     */
     public Labels labels() { return labels; }
 
-    /** How pixels are normalised for the network. */
+    /**
+     * How pixels are normalised for the network.
+     *
+     * @return the normalisation
+     */
     public InputNormalization normalization() { return normalization; }
 
     /**
      * Classifies the JPEG, PNG or BMP image in {@code file}.
      *
+     * @param file the image file
+     * @return the top classes and all probabilities
      * @throws IOException if the file cannot be read or decoded, or its image or the resizing's
      *                     intermediate image does not fit in the Java heap (the next image may)
      */
@@ -108,17 +140,33 @@ public final class Classifier implements AutoCloseable {
         }
     }
 
-    /** Classifies {@code image} (any size, any colour model). */
+    /**
+     * Classifies {@code image} (any size, any colour model).
+     *
+     * @param image the image
+     * @return the top classes and all probabilities
+     */
     public Classification classify(BufferedImage image) {
         return classify(ImageDecoder.toRgb(image));
     }
 
-    /** Classifies {@code image}, resizing it to the model resolution first. */
+    /**
+     * Classifies {@code image}, resizing it to the model resolution first.
+     *
+     * @param image the image
+     * @return the top classes and all probabilities
+     */
     public Classification classify(RgbImage image) {
         return classifyPreprocessed(preprocess(image).pixels());
     }
 
-    /** {@code image} resized to the model resolution, as the network will see it (before normalisation). */
+    /**
+     * {@code image} resized to the model resolution, as the network will see it (before
+     * normalisation).
+     *
+     * @param image the image
+     * @return {@code image} itself if it already has the model's resolution, else a resized copy
+     */
     public RgbImage preprocess(RgbImage image) {
         Objects.requireNonNull(image, "image is null");
         int r = network.config().resolution();
@@ -128,6 +176,11 @@ public final class Classifier implements AutoCloseable {
     /**
      * Classifies an already resized image: {@code resolution * resolution * 3} bytes, RGB
      * interleaved (the uint8 input of a TensorFlow Lite model), normalised here.
+     *
+     * @param rgb the resized image's bytes
+     * @return the top classes and all probabilities
+     * @throws IllegalArgumentException if {@code rgb} does not have
+     *         {@code resolution * resolution * 3} bytes
      */
     public Classification classifyPreprocessed(byte[] rgb) {
         float[] input = normalization.apply(checkPreprocessed(rgb));
@@ -151,6 +204,8 @@ public final class Classifier implements AutoCloseable {
      * {@link #classify(Path)}: the image embedding of {@link Session#features(float[])},
      * {@link MobileNetV2#featureLength()} floats.
      *
+     * @param file the image file
+     * @return the features, a new array
      * @throws IOException if the file cannot be read or decoded, or does not fit in the Java
      *                     heap, as for {@link #classify(Path)}
      */
@@ -158,12 +213,22 @@ public final class Classifier implements AutoCloseable {
         return featuresPreprocessed(resized(file).pixels());
     }
 
-    /** The pooled features of {@code image} (any size, any colour model). */
+    /**
+     * The pooled features of {@code image} (any size, any colour model).
+     *
+     * @param image the image
+     * @return the features, a new array
+     */
     public float[] features(BufferedImage image) {
         return features(ImageDecoder.toRgb(image));
     }
 
-    /** The pooled features of {@code image}, resized to the model resolution first. */
+    /**
+     * The pooled features of {@code image}, resized to the model resolution first.
+     *
+     * @param image the image
+     * @return the features, a new array
+     */
     public float[] features(RgbImage image) {
         return featuresPreprocessed(preprocess(image).pixels());
     }
@@ -171,6 +236,11 @@ public final class Classifier implements AutoCloseable {
     /**
      * The pooled features of an already resized image ({@code resolution * resolution * 3}
      * bytes, RGB interleaved), normalised here.
+     *
+     * @param rgb the resized image's bytes
+     * @return the features, a new array
+     * @throws IllegalArgumentException if {@code rgb} does not have
+     *         {@code resolution * resolution * 3} bytes
      */
     public float[] featuresPreprocessed(byte[] rgb) {
         float[] input = normalization.apply(checkPreprocessed(rgb));

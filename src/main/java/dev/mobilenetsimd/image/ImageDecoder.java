@@ -52,6 +52,8 @@ public final class ImageDecoder {
     /**
      * Decodes the image in {@code file}.
      *
+     * @param file the image file
+     * @return the image in 8-bit RGB
      * @throws IOException if the file cannot be read or is not a decodable JPEG, PNG or BMP image
      */
     public static RgbImage read(Path file) throws IOException {
@@ -79,6 +81,9 @@ public final class ImageDecoder {
      * anyway, into the cache {@link ImageIO} keeps of it (a temporary file, or memory if
      * {@link ImageIO#getUseCache} is false). See {@link #MAX_PIXELS} for JPEG and RLE BMPs.
      *
+     * @param in the encoded image
+     * @param name what error messages call the stream (e.g. its file name)
+     * @return the image in 8-bit RGB
      * @throws IOException if the stream is not a decodable JPEG, PNG or BMP image, or holds less
      *                     data than its header declares
      */
@@ -189,6 +194,8 @@ public final class ImageDecoder {
     /**
      * Converts any {@link BufferedImage} to 8-bit RGB (see the class comment for the rules).
      *
+     * @param img the image
+     * @return the image in 8-bit RGB
      * @throws NullPointerException     if {@code img} is null
      * @throws IllegalArgumentException if the image has more than {@link #MAX_PIXELS} pixels
      */

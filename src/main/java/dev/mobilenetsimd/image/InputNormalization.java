@@ -76,6 +76,7 @@ public final class InputNormalization {
      * @param scales  multipliers for red, green and blue: exactly 3, each positive and finite
      * @param offsets pixel values (0 to 255 scale) that map to 0, red, green and blue: exactly 3,
      *                each finite
+     * @return the normalisation
      * @throws NullPointerException     if an array is null
      * @throws IllegalArgumentException if an array does not have 3 values, a scale is not
      *                                  positive and finite or an offset not finite
@@ -95,6 +96,7 @@ public final class InputNormalization {
      *             values, e.g. ImageNet's {@code {0.485, 0.456, 0.406}}
      * @param std  their standard deviations: exactly 3 positive finite values, e.g. ImageNet's
      *             {@code {0.229, 0.224, 0.225}}
+     * @return the normalisation
      * @throws NullPointerException     if an array is null
      * @throws IllegalArgumentException if an array does not have 3 values, a mean is not finite
      *                                  or a standard deviation not positive and finite
@@ -138,12 +140,20 @@ public final class InputNormalization {
         }
     }
 
-    /** The usual MobileNet float range [-1, 1]: {@code (p - 127.5) / 127.5}. */
+    /**
+     * The usual MobileNet float range [-1, 1]: {@code (p - 127.5) / 127.5}.
+     *
+     * @return {@code (p - 127.5) / 127.5}
+     */
     public static InputNormalization minusOneToOne() {
         return new InputNormalization(1 / 127.5, 127.5);
     }
 
-    /** Whether every channel has the same scale and offset. */
+    /**
+     * Whether every channel has the same scale and offset.
+     *
+     * @return {@code true} if the channels are normalised alike
+     */
     public boolean isUniform() {
         return scales[0] == scales[1] && scales[1] == scales[2]
                 && offsets[0] == offsets[1] && offsets[1] == offsets[2];
@@ -152,6 +162,7 @@ public final class InputNormalization {
     /**
      * The scale of every channel.
      *
+     * @return the common scale
      * @throws IllegalStateException if the channels have different scales or offsets
      *                               ({@link #isUniform()}); use {@link #scale(int)}
      */
@@ -163,6 +174,7 @@ public final class InputNormalization {
     /**
      * The offset of every channel.
      *
+     * @return the common offset
      * @throws IllegalStateException if the channels have different scales or offsets
      *                               ({@link #isUniform()}); use {@link #offset(int)}
      */
@@ -174,6 +186,8 @@ public final class InputNormalization {
     /**
      * The scale of channel {@code channel} (0 red, 1 green, 2 blue).
      *
+     * @param channel 0, 1 or 2
+     * @return that channel's scale
      * @throws IndexOutOfBoundsException if {@code channel} is not 0, 1 or 2
      */
     public double scale(int channel) {
@@ -184,6 +198,8 @@ public final class InputNormalization {
      * The offset of channel {@code channel} (0 red, 1 green, 2 blue): the pixel value that maps
      * to 0.
      *
+     * @param channel 0, 1 or 2
+     * @return that channel's offset
      * @throws IndexOutOfBoundsException if {@code channel} is not 0, 1 or 2
      */
     public double offset(int channel) {
@@ -193,6 +209,8 @@ public final class InputNormalization {
     /**
      * Normalises one pixel value (0 to 255).
      *
+     * @param pixel the value, 0 to 255
+     * @return the normalised value
      * @throws IllegalStateException if the channels are normalised differently
      *                               ({@link #isUniform()}); use {@link #apply(int, int)}
      */
@@ -204,6 +222,9 @@ public final class InputNormalization {
     /**
      * Normalises one value (0 to 255) of channel {@code channel} (0 red, 1 green, 2 blue).
      *
+     * @param pixel the value, 0 to 255
+     * @param channel 0, 1 or 2
+     * @return the normalised value
      * @throws IndexOutOfBoundsException if {@code channel} is not 0, 1 or 2
      */
     public float apply(int pixel, int channel) {
@@ -215,6 +236,8 @@ public final class InputNormalization {
      * Normalises every byte of {@code rgb} (unsigned; RGB interleaved, byte {@code i} of channel
      * {@code i % 3}, as in an NHWC image) into a new float array of the same length.
      *
+     * @param rgb the pixel values
+     * @return the normalised values, a new array
      * @throws NullPointerException     if {@code rgb} is null
      * @throws IllegalArgumentException if the channels are normalised differently and the length
      *                                  is not a multiple of 3 (a uniform normalisation takes any

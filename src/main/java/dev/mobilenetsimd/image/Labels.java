@@ -29,6 +29,8 @@ public final class Labels {
     /**
      * Labels from a list of names.
      *
+     * @param names the names, class 0's first
+     * @return the labels, a copy of {@code names}
      * @throws NullPointerException if {@code names} or one of the names is null
      */
     public static Labels of(List<String> names) {
@@ -42,7 +44,11 @@ public final class Labels {
         return new Labels(names);
     }
 
-    /** No names: every class is called {@code "class <i>"}. */
+    /**
+     * No names: every class is called {@code "class <i>"}.
+     *
+     * @return the empty labels
+     */
     public static Labels none() {
         return NONE;
     }
@@ -50,6 +56,8 @@ public final class Labels {
     /**
      * Reads a UTF-8 text file with one label per line (trailing empty lines are ignored).
      *
+     * @param file the labels file
+     * @return the labels
      * @throws IOException if the file cannot be read, is not a regular file, has more than
      *                     {@link #MAX_FILE_BYTES} bytes or is not UTF-8 text
      */
@@ -75,7 +83,12 @@ public final class Labels {
         }
     }
 
-    /** Parses one label per line; surrounding white space is trimmed, trailing empty lines dropped. */
+    /**
+     * Parses one label per line; surrounding white space is trimmed, trailing empty lines dropped.
+     *
+     * @param text the labels, one per line
+     * @return the labels
+     */
     public static Labels parse(String text) {
         java.util.Objects.requireNonNull(text, "labels text is null");
         List<String> lines = new java.util.ArrayList<>(text.lines().map(String::strip).toList());
@@ -85,18 +98,31 @@ public final class Labels {
         return new Labels(lines);
     }
 
-    /** The name of class {@code index}. */
+    /**
+     * The name of class {@code index}.
+     *
+     * @param index the class
+     * @return its name, or {@code "class <index>"} if it has none
+     */
     public String get(int index) {
         return index >= 0 && index < names.size() && !names.get(index).isEmpty()
                 ? names.get(index) : "class " + index;
     }
 
-    /** Number of names. */
+    /**
+     * Number of names.
+     *
+     * @return the number of names
+     */
     public int size() {
         return names.size();
     }
 
-    /** The names, unmodifiable. */
+    /**
+     * The names, unmodifiable.
+     *
+     * @return the names
+     */
     public List<String> names() {
         return names;
     }

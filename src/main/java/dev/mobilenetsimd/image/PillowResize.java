@@ -23,6 +23,10 @@ public final class PillowResize {
     /**
      * {@code src} resized to {@code width} x {@code height}.
      *
+     * @param src the image
+     * @param width the target width
+     * @param height the target height
+     * @return the resized image, a new one even if the size does not change
      * @throws NullPointerException     if {@code src} is null
      * @throws IllegalArgumentException if the target is smaller than 1x1, or it or the
      *                                  intermediate image (the target's width x the source's

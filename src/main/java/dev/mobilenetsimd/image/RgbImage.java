@@ -9,7 +9,14 @@ package dev.mobilenetsimd.image;
  * @param pixels {@code width * height * 3} bytes (unsigned values)
  */
 public record RgbImage(int width, int height, byte[] pixels) {
-    /** Validates the size. */
+    /**
+     * Validates the size.
+     *
+     * @param width pixels per row, at least 1
+     * @param height rows, at least 1
+     * @param pixels {@code width * height * 3} bytes
+     * @throws IllegalArgumentException if a size is below 1 or {@code pixels} has another length
+     */
     public RgbImage {
         if (width < 1 || height < 1) {
             throw new IllegalArgumentException("image size " + width + "x" + height + ": must be at least 1x1");
@@ -23,6 +30,10 @@ public record RgbImage(int width, int height, byte[] pixels) {
     /**
      * Channel {@code c} (0 = red) of pixel ({@code x}, {@code y}), 0 to 255.
      *
+     * @param x the column
+     * @param y the row
+     * @param c the channel: 0 red, 1 green, 2 blue
+     * @return the channel's value, 0 to 255
      * @throws IndexOutOfBoundsException unless {@code 0 <= x < width}, {@code 0 <= y < height}
      *                                   and {@code 0 <= c < 3} (an {@code x} past the row, or a
      *                                   {@code c} past blue, read another pixel without a word)

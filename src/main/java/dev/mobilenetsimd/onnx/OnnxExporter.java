@@ -87,6 +87,7 @@ public final class OnnxExporter {
      * Java array, holds at most {@link OnnxModel#MAX_FILE_BYTES} bytes, and this exporter writes no
      * external data. The weights must leave 1 MiB of that for the graph itself.
      *
+     * @param config the configuration
      * @throws IllegalArgumentException if it does not
      */
     public static void checkSize(ModelConfig config) {
@@ -102,6 +103,8 @@ public final class OnnxExporter {
     /**
      * The ONNX file of {@code weights} (and their configuration), as bytes.
      *
+     * @param weights the weights
+     * @return the file's bytes
      * @throws IllegalArgumentException if the weights do not fit in an ONNX file
      *                                  ({@link #checkSize})
      */
@@ -113,6 +116,9 @@ public final class OnnxExporter {
      * As {@link #toBytes(Weights)}, with {@code normalization} recorded in the metadata
      * ({@value #NORMALIZATION_METADATA_KEY}).
      *
+     * @param weights the weights
+     * @param normalization the input normalisation recorded
+     * @return the file's bytes
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if the weights do not fit in an ONNX file
      *                                  ({@link #checkSize})
@@ -129,6 +135,8 @@ public final class OnnxExporter {
      * link is written through. Anything else that exists (a device such as {@code /dev/null}) is
      * written in place.
      *
+     * @param weights the weights
+     * @param file the file written
      * @return the bytes written
      * @throws IOException              if the file cannot be written
      * @throws IllegalArgumentException if the weights do not fit in an ONNX file
@@ -145,6 +153,9 @@ public final class OnnxExporter {
      * As {@link #write(Weights, Path)}, with {@code normalization} recorded in the metadata
      * ({@value #NORMALIZATION_METADATA_KEY}).
      *
+     * @param weights the weights
+     * @param normalization the input normalisation recorded
+     * @param file the file written
      * @return the bytes written
      * @throws NullPointerException     if an argument is null
      * @throws IOException              if the file cannot be written

@@ -11,12 +11,21 @@ import dev.mobilenetsimd.tflite.ModelFormatException;
 public class OnnxFormatException extends ModelFormatException {
     private static final long serialVersionUID = 1L;
 
-    /** An import failure described by {@code message}. */
+    /**
+     * An import failure described by {@code message}.
+     *
+     * @param message what is wrong
+     */
     public OnnxFormatException(String message) {
         super(message);
     }
 
-    /** An import failure described by {@code message}, caused by {@code cause}. */
+    /**
+     * An import failure described by {@code message}, caused by {@code cause}.
+     *
+     * @param message what is wrong
+     * @param cause the underlying failure
+     */
     public OnnxFormatException(String message, Throwable cause) {
         super(message, cause);
     }

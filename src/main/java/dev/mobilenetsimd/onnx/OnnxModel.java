@@ -79,6 +79,8 @@ public final class OnnxModel {
     /**
      * Loads a {@code .onnx} file.
      *
+     * @param file the {@code .onnx} file
+     * @return the imported model
      * @throws OnnxFormatException if the file is not a MobileNetV2 ONNX model we can import (the
      *                             message says why)
      * @throws IOException         if the file cannot be read or is not a regular file
@@ -115,6 +117,8 @@ public final class OnnxModel {
     /**
      * Imports a model from the bytes of a {@code .onnx} file.
      *
+     * @param bytes the file's bytes
+     * @return the imported model
      * @throws OnnxFormatException if the bytes are not a MobileNetV2 ONNX model we can import, or
      *                             their metadata {@value OnnxExporter#NORMALIZATION_METADATA_KEY}
      *                             is malformed
@@ -143,19 +147,39 @@ public final class OnnxModel {
                 imp.summary(), norm == null ? null : NormalizationMetadata.parse(norm));
     }
 
-    /** Width multiplier, resolution, classes and padding of the network. */
+    /**
+     * Width multiplier, resolution, classes and padding of the network.
+     *
+     * @return the configuration
+     */
     public ModelConfig config() { return config; }
 
-    /** The weights, batch norm folded, in canonical layouts (a live object: do not modify). */
+    /**
+     * The weights, batch norm folded, in canonical layouts (a live object: do not modify).
+     *
+     * @return the weights
+     */
     public Weights weights() { return weights; }
 
-    /** Name of the graph's image input (NCHW). */
+    /**
+     * Name of the graph's image input (NCHW).
+     *
+     * @return the input's name
+     */
     public String inputName() { return inputName; }
 
-    /** Name of the graph's output. */
+    /**
+     * Name of the graph's output.
+     *
+     * @return the output's name
+     */
     public String outputName() { return outputName; }
 
-    /** A one-line summary: configuration, node count, opset, producer and weight type. */
+    /**
+     * A one-line summary: configuration, node count, opset, producer and weight type.
+     *
+     * @return the summary
+     */
     public String description() { return description; }
 
     /**
@@ -163,17 +187,28 @@ public final class OnnxModel {
      * ({@value OnnxExporter#NORMALIZATION_METADATA_KEY}, written by {@link OnnxExporter}), or
      * empty when it records none (torchvision exports: they take
      * {@link InputNormalization#IMAGENET}).
+     *
+     * @return the recorded normalisation, or empty
      */
     public Optional<InputNormalization> inputNormalization() {
         return Optional.ofNullable(inputNormalization);
     }
 
-    /** The fused network on the fastest backend. */
+    /**
+     * The fused network on the fastest backend.
+     *
+     * @return the network
+     */
     public MobileNetV2 network() {
         return network(KernelSets.best());
     }
 
-    /** The fused network on {@code kernels}. */
+    /**
+     * The fused network on {@code kernels}.
+     *
+     * @param kernels the backend
+     * @return the network
+     */
     public MobileNetV2 network(KernelSet kernels) {
         return MobileNetV2.create(config, weights, kernels, ExecutionMode.FUSED);
     }
@@ -182,6 +217,7 @@ public final class OnnxModel {
      * A classifier on the fastest backend with the input normalisation the file records, naming
      * classes {@code "class <i>"} (ONNX files carry no labels).
      *
+     * @return the classifier, to be closed after use
      * @throws IllegalStateException if the file records no input normalisation: give one to
      *                               {@link #classifier(InputNormalization)}
      */
@@ -200,6 +236,8 @@ public final class OnnxModel {
      * A classifier on the fastest backend normalising pixels with {@code normalization} (whatever
      * the file records), naming classes {@code "class <i>"}.
      *
+     * @param normalization the input normalisation
+     * @return the classifier, to be closed after use
      * @throws NullPointerException if {@code normalization} is null
      */
     public Classifier classifier(InputNormalization normalization) {
@@ -213,6 +251,12 @@ public final class OnnxModel {
      * {@code labels} and reporting the top {@code topK}, each inference split across
      * {@code threads} threads (see {@link Classifier}).
      *
+     * @param kernels the backend
+     * @param normalization the input normalisation
+     * @param labels names the classes
+     * @param topK the number of classes reported, at least 1
+     * @param threads threads per inference
+     * @return the classifier, to be closed after use
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if {@code topK} is less than 1 or {@code threads} out of
      *                                  range
@@ -228,6 +272,8 @@ public final class OnnxModel {
     /**
      * This model written back as ONNX ({@link OnnxExporter}), with its recorded input
      * normalisation if it has one.
+     *
+     * @return the file's bytes
      */
     public byte[] toBytes() {
         return inputNormalization == null ? OnnxExporter.toBytes(weights)
@@ -238,6 +284,14 @@ public final class OnnxModel {
      * One image from NCHW (planar, as ONNX MobileNetV2 graphs take it) to NHWC (interleaved, as a
      * {@link dev.mobilenetsimd.Session} takes it). The sizes come in the order of the input's
      * layout, C, H, W here ({@link #nhwcToNchw} takes H, W, C).
+     *
+     * @param nchw the image, planar
+     * @param channels its channels
+     * @param height its rows
+     * @param width its pixels per row
+     * @return the image interleaved, a new array
+     * @throws IllegalArgumentException if a size is below 1 or {@code nchw} does not hold
+     *         {@code channels * height * width} floats
      */
     public static float[] nchwToNhwc(float[] nchw, int channels, int height, int width) {
         checkImage(nchw, channels, height, width);
@@ -255,6 +309,14 @@ public final class OnnxModel {
      * One image from NHWC (interleaved, a {@link dev.mobilenetsimd.Session}'s input) to NCHW
      * (planar). The sizes come in the order of the input's layout, H, W, C here
      * ({@link #nchwToNhwc} takes C, H, W).
+     *
+     * @param nhwc the image, interleaved
+     * @param height its rows
+     * @param width its pixels per row
+     * @param channels its channels
+     * @return the image planar, a new array
+     * @throws IllegalArgumentException if a size is below 1 or {@code nhwc} does not hold
+     *         {@code height * width * channels} floats
      */
     public static float[] nhwcToNchw(float[] nhwc, int height, int width, int channels) {
         checkImage(nhwc, channels, height, width);

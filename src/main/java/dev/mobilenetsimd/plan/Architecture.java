@@ -11,6 +11,11 @@ public final class Architecture {
     /**
      * One row of bottlenecks: {@code n} inverted residual blocks with expansion factor {@code t}
      * and {@code c} output channels; the first of them has stride {@code s}, the rest stride 1.
+     *
+     * @param t the expansion factor
+     * @param c the output channels at width 1.0
+     * @param n the number of blocks
+     * @param s the stride of the first block
      */
     public record Bottleneck(int t, int c, int n, int s) {}
 
@@ -38,6 +43,10 @@ public final class Architecture {
     /**
      * Rounds {@code value} to a multiple of {@code divisor}, at least {@code divisor}, and never
      * below 90% of {@code value} (the rule of the TF-slim and torchvision implementations).
+     *
+     * @param value the scaled channel count
+     * @param divisor the multiple, positive
+     * @return the rounded channel count
      */
     public static int makeDivisible(double value, int divisor) {
         int rounded = Math.max(divisor, (int) (value + divisor / 2.0) / divisor * divisor);
@@ -47,12 +56,23 @@ public final class Architecture {
         return rounded;
     }
 
-    /** Channels of a layer with {@code c} channels at width 1.0, scaled by {@code alpha}. */
+    /**
+     * Channels of a layer with {@code c} channels at width 1.0, scaled by {@code alpha}.
+     *
+     * @param c the channels at width 1.0
+     * @param alpha the width multiplier
+     * @return the channels at width {@code alpha}
+     */
     public static int scaledChannels(int c, double alpha) {
         return makeDivisible(c * alpha, 8);
     }
 
-    /** Channels of the last 1x1 convolution: 1280, scaled only when {@code alpha > 1}. */
+    /**
+     * Channels of the last 1x1 convolution: 1280, scaled only when {@code alpha > 1}.
+     *
+     * @param alpha the width multiplier
+     * @return the channels
+     */
     public static int lastChannels(double alpha) {
         return alpha > 1.0 ? scaledChannels(LAST_CHANNELS, alpha) : LAST_CHANNELS;
     }

@@ -100,12 +100,23 @@ public final class ExecutionPlan {
         return split;
     }
 
-    /** The fused plan for {@code config}. */
+    /**
+     * The fused plan for {@code config}.
+     *
+     * @param config the variant
+     * @return the plan
+     */
     public static ExecutionPlan build(ModelConfig config) {
         return build(config, ExecutionMode.FUSED);
     }
 
-    /** The plan for {@code config}, executing blocks in {@code mode}. */
+    /**
+     * The plan for {@code config}, executing blocks in {@code mode}.
+     *
+     * @param config the variant
+     * @param mode fused blocks or layer by layer
+     * @return the plan
+     */
     public static ExecutionPlan build(ModelConfig config, ExecutionMode mode) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(mode, "mode");
@@ -438,31 +449,61 @@ public final class ExecutionPlan {
         }
     }
 
-    /** The configuration this plan was built from. */
+    /**
+     * The configuration this plan was built from.
+     *
+     * @return the configuration
+     */
     public ModelConfig config() { return config; }
 
-    /** How blocks execute under this plan. */
+    /**
+     * How blocks execute under this plan.
+     *
+     * @return the execution mode
+     */
     public ExecutionMode mode() { return mode; }
 
-    /** The steps, in execution order. */
+    /**
+     * The steps, in execution order.
+     *
+     * @return the steps, unmodifiable
+     */
     public List<Step> steps() { return steps; }
 
-    /** Every weighted layer, in execution order; {@link Layer#index()} is the position here. */
+    /**
+     * Every weighted layer, in execution order; {@link Layer#index()} is the position here.
+     *
+     * @return the layers, unmodifiable
+     */
     public List<Layer> layers() { return layers; }
 
-    /** Named arena regions, in arena order. */
+    /**
+     * Named arena regions, in arena order.
+     *
+     * @return the regions by name
+     */
     public Map<String, BufferUse> regions() { return regions; }
 
-    /** Floats a session allocates, once. */
+    /**
+     * Floats a session allocates, once.
+     *
+     * @return the arena's length in floats
+     */
     public int arenaFloats() { return arenaFloats; }
 
     /**
      * First float of the scratch regions ({@code expanded} then {@code depthwise}) that each
      * intra-op worker needs a copy of.
+     *
+     * @return the offset in the arena
      */
     public int workerScratchOffset() { return regions.get("expanded").offset(); }
 
-    /** Floats of one worker's copy of the scratch regions (64-byte multiple). */
+    /**
+     * Floats of one worker's copy of the scratch regions (64-byte multiple).
+     *
+     * @return the floats per worker
+     */
     public int workerScratchFloats() {
         BufferUse dw = regions.get("depthwise");
         int span = dw.offset() + dw.length() - workerScratchOffset();
@@ -476,12 +517,16 @@ public final class ExecutionPlan {
      * again), so that the step's weights are read from memory once per group instead of once per
      * image, and all images share the arena's scratch. The logits are bitwise those of one image
      * at a time: each step computes the same thing from the same input.
+     *
+     * @return the first step run for a group of images at a time
      */
     public int batchSplitStep() { return batchSplitStep; }
 
     /**
      * Floats a batch sets aside per image between steps ({@link #batchSplitStep()}): the largest
      * tensor passed from one step to the next from the split on (0 if no step is past it).
+     *
+     * @return the floats per image
      */
     public int batchCarryFloats() { return batchCarryFloats; }
 
@@ -489,6 +534,8 @@ public final class ExecutionPlan {
      * Images a batch runs together ({@link #batchSplitStep()}): at most
      * {@value #MAX_BATCH_GROUP}, and no more than {@value #BATCH_GROUP_BYTES} bytes of tensors set
      * aside; 1 (image after image) when no step is past the split or one image's tensor is larger.
+     *
+     * @return the images per group, 1 to {@value #MAX_BATCH_GROUP}
      */
     public int batchGroup() {
         return batchGroup(batchCarryFloats);
@@ -503,19 +550,39 @@ public final class ExecutionPlan {
         return (int) Math.max(1, Math.min(MAX_BATCH_GROUP, BATCH_GROUP_BYTES / perImage));
     }
 
-    /** Arena offset of the NHWC input image. */
+    /**
+     * Arena offset of the NHWC input image.
+     *
+     * @return the offset in the arena
+     */
     public int inputOffset() { return regions.get("input").offset(); }
 
-    /** Arena offset of the logits. */
+    /**
+     * Arena offset of the logits.
+     *
+     * @return the offset in the arena
+     */
     public int logitsOffset() { return regions.get("logits").offset(); }
 
-    /** Arena offset of the pooled features: the average pool's output, the classifier's input. */
+    /**
+     * Arena offset of the pooled features: the average pool's output, the classifier's input.
+     *
+     * @return the offset in the arena
+     */
     public int featuresOffset() { return regions.get("pooled").offset(); }
 
-    /** Number of pooled features: the last 1x1 convolution's channels (1280 at α ≤ 1). */
+    /**
+     * Number of pooled features: the last 1x1 convolution's channels (1280 at α ≤ 1).
+     *
+     * @return the feature count
+     */
     public int featureLength() { return regions.get("pooled").length(); }
 
-    /** Steps up to and including the average pool: what an inference runs for its features. */
+    /**
+     * Steps up to and including the average pool: what an inference runs for its features.
+     *
+     * @return the step count
+     */
     public int featureSteps() { return featureSteps; }
 
     private static int featureSteps(List<Step> steps) {
@@ -527,13 +594,25 @@ public final class ExecutionPlan {
         throw new AssertionError("a MobileNetV2 plan without its average pool");
     }
 
-    /** Floats of one input image: resolution² × 3. */
+    /**
+     * Floats of one input image: resolution² × 3.
+     *
+     * @return {@code resolution * resolution * 3}
+     */
     public int inputLength() { return config.resolution() * config.resolution() * Architecture.INPUT_CHANNELS; }
 
-    /** Number of logits. */
+    /**
+     * Number of logits.
+     *
+     * @return the classifier's outputs
+     */
     public int classes() { return config.classes(); }
 
-    /** Multiply-adds of one inference (all convolutions and the classifier). */
+    /**
+     * Multiply-adds of one inference (all convolutions and the classifier).
+     *
+     * @return the multiply-adds
+     */
     public long totalMacs() {
         long m = 0;
         for (Step s : steps) {
@@ -542,7 +621,11 @@ public final class ExecutionPlan {
         return m;
     }
 
-    /** Parameters: every kernel and bias (batch norm folded). */
+    /**
+     * Parameters: every kernel and bias (batch norm folded).
+     *
+     * @return the parameter count
+     */
     public long totalParams() {
         long p = 0;
         for (Layer l : layers) {
@@ -551,10 +634,18 @@ public final class ExecutionPlan {
         return p;
     }
 
-    /** Peak working memory of a session (its arena) in bytes, for fused execution. */
+    /**
+     * Peak working memory of a session (its arena) in bytes, for fused execution.
+     *
+     * @return the fused arena's bytes
+     */
     public long fusedWorkingBytes() { return fusedArenaFloats * Float.BYTES; }
 
-    /** Peak working memory of a session (its arena) in bytes, for layer-by-layer execution. */
+    /**
+     * Peak working memory of a session (its arena) in bytes, for layer-by-layer execution.
+     *
+     * @return the layer-by-layer arena's bytes
+     */
     public long layerwiseWorkingBytes() { return layerwiseArenaFloats * Float.BYTES; }
 
     /** The plan as a table like the paper's, with MACs, parameters and buffer bytes per row. */

@@ -62,6 +62,8 @@ public final class HeapLayout {
     /**
      * Float index {@code i} of a large array is 64-byte aligned when
      * {@code i % ALIGN_FLOATS == phase()} (12 with default object headers).
+     *
+     * @return the aligned indices' remainder modulo {@link #ALIGN_FLOATS}
      */
     public static int phase() {
         return PHASE;
@@ -69,6 +71,9 @@ public final class HeapLayout {
 
     /**
      * The first index at or after {@code index} that is 64-byte aligned in a large array.
+     *
+     * @param index a float index
+     * @return the aligned index, {@code index} itself if it is aligned
      */
     public static long alignUp(long index) {
         return index + Math.floorMod(PHASE - index, ALIGN_FLOATS);
@@ -77,6 +82,8 @@ public final class HeapLayout {
     /**
      * Floats an array needs for this JVM's collector to place it as a large object (see the class
      * comment), or 0 when the collector gives no such guarantee. At most 8 M floats (32 MB).
+     *
+     * @return the length, or 0
      */
     public static int largeArrayFloats() {
         return LARGE_ARRAY_FLOATS;
@@ -85,6 +92,9 @@ public final class HeapLayout {
     /**
      * Length to allocate for an array of {@code floats} that should be placed as a large object:
      * {@code floats}, or {@link #largeArrayFloats()} if that is more.
+     *
+     * @param floats the floats needed
+     * @return the length to allocate
      */
     public static int largeArrayLength(int floats) {
         return Math.max(floats, LARGE_ARRAY_FLOATS);

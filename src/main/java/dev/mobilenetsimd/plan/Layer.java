@@ -36,25 +36,53 @@ public final class Layer {
         this.activation = activation;
     }
 
-    /** Position in {@link ExecutionPlan#layers()}, from 0: the weight slot. */
+    /**
+     * Position in {@link ExecutionPlan#layers()}, from 0: the weight slot.
+     *
+     * @return the index
+     */
     public int index() { return index; }
 
-    /** A readable name such as {@code "block3.expand"}. */
+    /**
+     * A readable name such as {@code "block3.expand"}.
+     *
+     * @return the name
+     */
     public String name() { return name; }
 
-    /** What the layer computes. */
+    /**
+     * What the layer computes.
+     *
+     * @return the kind
+     */
     public Kind kind() { return kind; }
 
-    /** Input channels (input features for the classifier). */
+    /**
+     * Input channels (input features for the classifier).
+     *
+     * @return the input channels
+     */
     public int inChannels() { return inChannels; }
 
-    /** Output channels (classes for the classifier). */
+    /**
+     * Output channels (classes for the classifier).
+     *
+     * @return the output channels
+     */
     public int outChannels() { return outChannels; }
 
-    /** The activation fused into this layer's store. */
+    /**
+     * The activation fused into this layer's store.
+     *
+     * @return the activation
+     */
     public Activation activation() { return activation; }
 
-    /** Floats in the canonical kernel. */
+    /**
+     * Floats in the canonical kernel.
+     *
+     * @return the kernel's length
+     */
     public int kernelLength() {
         switch (kind) {
             case CONV3X3: return 9 * inChannels * outChannels;
@@ -63,7 +91,11 @@ public final class Layer {
         }
     }
 
-    /** Inputs that feed one output (for weight initialisation). */
+    /**
+     * Inputs that feed one output (for weight initialisation).
+     *
+     * @return the fan-in
+     */
     public int fanIn() {
         switch (kind) {
             case CONV3X3: return 9 * inChannels;
@@ -72,10 +104,18 @@ public final class Layer {
         }
     }
 
-    /** Floats in the bias (one per output channel). */
+    /**
+     * Floats in the bias (one per output channel).
+     *
+     * @return the bias's length
+     */
     public int biasLength() { return outChannels; }
 
-    /** Parameters: kernel plus bias. */
+    /**
+     * Parameters: kernel plus bias.
+     *
+     * @return the parameter count
+     */
     public long params() { return (long) kernelLength() + biasLength(); }
 
     @Override

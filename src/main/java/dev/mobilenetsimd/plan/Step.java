@@ -64,51 +64,51 @@ public final class Step {
         this.macs = macs;
     }
 
-    /** Position in the plan, from 0. */
+    /** {@return the position in the plan, from 0} */
     public int index() { return index; }
-    /** What the step computes. */
+    /** {@return what the step computes} */
     public Kind kind() { return kind; }
-    /** E.g. {@code "stem"}, {@code "block5"}, {@code "conv_last"}. */
+    /** {@return the name, e.g. {@code "stem"}, {@code "block5"}, {@code "conv_last"}} */
     public String name() { return name; }
-    /** Input rows. */
+    /** {@return the input rows} */
     public int inHeight() { return inH; }
-    /** Input columns. */
+    /** {@return the input columns} */
     public int inWidth() { return inW; }
-    /** Input channels. */
+    /** {@return the input channels} */
     public int inChannels() { return inC; }
-    /** Output rows. */
+    /** {@return the output rows} */
     public int outHeight() { return outH; }
-    /** Output columns. */
+    /** {@return the output columns} */
     public int outWidth() { return outW; }
-    /** Output channels (classes for the classifier). */
+    /** {@return the output channels (classes for the classifier)} */
     public int outChannels() { return outC; }
-    /** Stride of the step's 3x3 layer (1 for steps without one). */
+    /** {@return the stride of the step's 3x3 layer (1 for steps without one)} */
     public int stride() { return stride; }
-    /** Zero rows above the input for the 3x3 layer. */
+    /** {@return the zero rows above the input for the 3x3 layer} */
     public int padTop() { return padTop; }
-    /** Zero columns left of the input for the 3x3 layer. */
+    /** {@return the zero columns left of the input for the 3x3 layer} */
     public int padLeft() { return padLeft; }
-    /** Expansion factor t of a bottleneck (0 for other steps). */
+    /** {@return the expansion factor t of a bottleneck (0 for other steps)} */
     public int expansion() { return expansion; }
-    /** Channels after the expand layer (= input channels when t = 1). */
+    /** {@return the channels after the expand layer (= input channels when t = 1)} */
     public int expandedChannels() { return expandedChannels; }
-    /** Whether this bottleneck has a 1x1 expand layer (t != 1). */
+    /** {@return whether this bottleneck has a 1x1 expand layer (t != 1)} */
     public boolean hasExpand() { return kind == Kind.BOTTLENECK && expandedChannels != inC; }
-    /** Whether this bottleneck adds its input to its output (stride 1, same channels). */
+    /** {@return whether this bottleneck adds its input to its output (stride 1, same channels)} */
     public boolean hasResidual() { return kind == Kind.BOTTLENECK && stride == 1 && inC == outC; }
-    /** 1-based position within its row of the architecture table. */
+    /** {@return the 1-based position within its row of the architecture table} */
     public int repeat() { return repeat; }
-    /** n of its row of the architecture table. */
+    /** {@return n of its row of the architecture table} */
     public int repeats() { return repeats; }
-    /** The weighted layers, in execution order (empty for the pool). */
+    /** {@return the weighted layers, in execution order (empty for the pool)} */
     public List<Layer> layers() { return layers; }
-    /** Floats of the input tensor: height × width × channels. */
+    /** {@return the floats of the input tensor: height × width × channels} */
     public long inFloats() { return (long) inH * inW * inC; }
-    /** Floats of the output tensor: height × width × channels. */
+    /** {@return the floats of the output tensor: height × width × channels} */
     public long outFloats() { return (long) outH * outW * outC; }
-    /** Multiply-adds of the step's convolutions / classifier. */
+    /** {@return the multiply-adds of the step's convolutions / classifier} */
     public long macs() { return macs; }
-    /** Parameters (kernels and biases) of the step's layers. */
+    /** {@return the parameters (kernels and biases) of the step's layers} */
     public long params() {
         long p = 0;
         for (Layer l : layers) {
@@ -119,21 +119,30 @@ public final class Step {
     /**
      * Arena offset of the step's input tensor; -1 if never stored ({@link #computesStem()}). For a
      * block that {@link #computesPreviousBlock()}, the staging rows its input rows pass through.
+     *
+     * @return the offset in the arena, or -1
      */
     public int inOffset() { return inOffset; }
-    /** Arena offset of the step's output tensor; -1 if never stored ({@link #fusedIntoNext()}). */
+    /**
+     * {@return the arena offset of the step's output tensor; -1 if never stored
+     * ({@link #fusedIntoNext()})}
+     */
     public int outOffset() { return outOffset; }
     /**
      * Whether this step's output is never stored because the next step computes it, row by row,
      * as it needs it: in fused mode, the stem, whose rows block 1 computes into its ring, and
      * block 1, whose rows block 2 computes as it expands them ({@link #computesPreviousBlock()}).
      * The step itself then does nothing; its reads and writes are listed by the step doing it.
+     *
+     * @return {@code true} if the next step computes this one's output
      */
     public boolean fusedIntoNext() { return fusedIntoNext; }
     /**
      * Whether this block computes its input rows from the image with the stem (the step before
      * it, {@link #fusedIntoNext()}) into its ring of {@link #expandedRows()} padded rows, in place
      * of an expand layer: block 1 (t = 1) in fused mode. Its input is then the stem's input.
+     *
+     * @return {@code true} for a block that computes the stem
      */
     public boolean computesStem() { return computesStem; }
     /**
@@ -143,43 +152,65 @@ public final class Step {
      * that block 1's output (800 KB at 1.0/224) never goes through memory. The earlier block's
      * ring and depthwise band are at its own {@link #expandedOffset()} and
      * {@link #depthwiseOffset()}, apart from this block's.
+     *
+     * @return {@code true} for a block that computes the block before it
      */
     public boolean computesPreviousBlock() { return computesPreviousBlock; }
     /**
      * Whether this block computes its input itself: {@link #computesStem()} or
      * {@link #computesPreviousBlock()}.
+     *
+     * @return {@code true} for a block that computes its input
      */
     public boolean computesInput() { return computesStem || computesPreviousBlock; }
     /**
      * Arena offset of the expanded rows: in fused mode a ring of {@link #expandedRows()} rows, in
      * layer-by-layer mode the whole expanded tensor; -1 without an expand layer (unless the block
      * {@link #computesStem()}: then its ring holds stem output rows).
+     *
+     * @return the offset in the arena, or -1
      */
     public int expandedOffset() { return expandedOffset; }
-    /** Rows (of {@link #expandedRowFloats()} floats each) held at {@link #expandedOffset()}. */
+    /**
+     * {@return the rows (of {@link #expandedRowFloats()} floats each) held at
+     * {@link #expandedOffset()}}
+     */
     public int expandedRows() { return expandedRows; }
     /**
      * Whether each expanded row has one zero pixel before and after its {@code inWidth} pixels
      * (the fused ring): the depthwise then reads the padding columns as data and needs no border
      * tests. The zero row is as wide.
+     *
+     * @return {@code true} for padded rows
      */
     public boolean expandedRowsPadded() { return expandedRowsPadded; }
     /**
      * Floats per expanded row: {@code (inWidth + 2) * expandedChannels} when padded, else
      * {@code inWidth * expandedChannels}.
+     *
+     * @return the floats per row
      */
     public int expandedRowFloats() { return expandedRowFloats(this, expandedRowsPadded); }
 
     static int expandedRowFloats(Step s, boolean padded) {
         return (s.inW + (padded ? 2 : 0)) * s.expandedChannels;
     }
-    /** Arena offset of the depthwise output (a band in fused mode, whole in layer-by-layer mode). */
+    /**
+     * {@return the arena offset of the depthwise output (a band in fused mode, whole in
+     * layer-by-layer mode)}
+     */
     public int depthwiseOffset() { return depthwiseOffset; }
-    /** Rows (of {@code outWidth * expandedChannels} floats) held at {@link #depthwiseOffset()}. */
+    /**
+     * {@return the rows (of {@code outWidth * expandedChannels} floats) held at
+     * {@link #depthwiseOffset()}}
+     */
     public int depthwiseRows() { return depthwiseRows; }
-    /** Arena offset of a row of zeros standing for padding rows. */
+    /** {@return the arena offset of a row of zeros standing for padding rows} */
     public int zeroOffset() { return zeroOffset; }
-    /** Output rows produced per band (fused mode); {@code outHeight} in layer-by-layer mode. */
+    /**
+     * {@return the output rows produced per band (fused mode); {@code outHeight} in layer-by-layer
+     * mode}
+     */
     public int bandRows() { return bandRows; }
 
     /**
@@ -189,13 +220,15 @@ public final class Step {
      * layer, each layer by its output channels. Chosen for steps of few pixels (one fused band),
      * where splitting rows would leave one thread more rows, make both expand the rows around
      * the split, and make each read all the weights.
+     *
+     * @return {@code true} if threads split this step by channels
      */
     public boolean splitsChannels() { return splitsChannels; }
-    /** Arena regions read. */
+    /** {@return the arena regions read} */
     public List<BufferUse> reads() { return reads; }
-    /** Arena regions written (scratch included). */
+    /** {@return the arena regions written (scratch included)} */
     public List<BufferUse> writes() { return writes; }
-    /** Floats of scratch and output this step writes. */
+    /** {@return the floats of scratch and output this step writes} */
     public long bufferFloats() {
         long n = 0;
         for (BufferUse b : writes) {

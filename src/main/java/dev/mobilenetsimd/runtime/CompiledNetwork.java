@@ -45,6 +45,10 @@ public final class CompiledNetwork {
     /**
      * Packs {@code weights} for {@code kernels} and binds every step of {@code plan}.
      *
+     * @param plan the plan
+     * @param weights weights for the plan's configuration
+     * @param kernels the backend
+     * @return the network
      * @throws IllegalArgumentException if the weights' layers do not have the plan's shapes
      *                                  (another width multiplier or class count)
      */
@@ -100,6 +104,8 @@ public final class CompiledNetwork {
      * This network's weights, already packed, bound to {@code other}: a plan of the same
      * configuration in another execution mode. No repacking and no second copy.
      *
+     * @param other the plan to run
+     * @return the network for {@code other} (one sharing this one's packed weights)
      * @throws IllegalArgumentException if {@code other} is for another configuration
      */
     public CompiledNetwork rebind(ExecutionPlan other) {
@@ -111,7 +117,12 @@ public final class CompiledNetwork {
         return bind(other, kernels, packed, denseParts);
     }
 
-    /** Whether {@code other} runs on the very same packed weights ({@link #rebind}). */
+    /**
+     * Whether {@code other} runs on the very same packed weights ({@link #rebind}).
+     *
+     * @param other another network
+     * @return {@code true} if both read the same packed weights
+     */
     public boolean sharesWeightsWith(CompiledNetwork other) {
         return other.packed == packed;
     }
@@ -169,6 +180,7 @@ public final class CompiledNetwork {
     /**
      * Runs every step on {@code arena} (input already at {@link ExecutionPlan#inputOffset()}).
      *
+     * @param arena the session's arena
      * @throws IllegalArgumentException if the arena is shorter than
      *                                  {@link ExecutionPlan#arenaFloats()}
      */
@@ -186,6 +198,8 @@ public final class CompiledNetwork {
      * scratch copies too ({@link IntraOpPool#arenaFloats}). Bitwise the same result as
      * {@link #run}.
      *
+     * @param arena the session's arena, with room for the pool's scratch copies
+     * @param pool the threads, or {@code null}
      * @throws IllegalArgumentException if the arena is too short for the plan and the pool
      */
     public void run(float[] arena, IntraOpPool pool) {
@@ -200,6 +214,13 @@ public final class CompiledNetwork {
      * Runs steps {@code [from, to)} on {@code arena}, split across {@code pool} like
      * {@link #run(float[], IntraOpPool)} ({@code pool == null}: serially). A batch runs its
      * images' arenas through a range of steps in turn ({@link ExecutionPlan#batchSplitStep()}).
+     *
+     * @param from the first step run
+     * @param to one past the last step run
+     * @param arena the arena
+     * @param pool the threads, or {@code null}
+     * @throws IndexOutOfBoundsException unless {@code 0 <= from <= to <=} the step count
+     * @throws IllegalArgumentException if the arena is too short for the plan and the pool
      */
     public void runSteps(int from, int to, float[] arena, IntraOpPool pool) {
         Objects.checkFromToIndex(from, to, ops.length);
@@ -223,7 +244,15 @@ public final class CompiledNetwork {
         }
     }
 
-    /** Runs only step {@code index} (for per-block benchmarks and tests). */
+    /**
+     * Runs only step {@code index} (for per-block benchmarks and tests).
+     *
+     * @param index the step
+     * @param arena the arena
+     * @throws IndexOutOfBoundsException if {@code index} is not a step's
+     * @throws IllegalArgumentException if the arena is shorter than
+     *         {@link ExecutionPlan#arenaFloats()}
+     */
     public void runStep(int index, float[] arena) {
         Objects.checkIndex(index, ops.length);
         checkArena(arena, null);
@@ -245,9 +274,17 @@ public final class CompiledNetwork {
         }
     }
 
-    /** The plan this network was compiled from. */
+    /**
+     * The plan this network was compiled from.
+     *
+     * @return the plan
+     */
     public ExecutionPlan plan() { return plan; }
 
-    /** The kernels (vector or scalar) its steps call. */
+    /**
+     * The kernels (vector or scalar) its steps call.
+     *
+     * @return the kernel set
+     */
     public KernelSet kernels() { return kernels; }
 }

@@ -95,7 +95,15 @@ public final class IntraOpPool implements AutoCloseable {
         }
     }
 
-    /** Floats of a session arena for {@code threads} threads: the plan's, then worker scratch copies. */
+    /**
+     * Floats of a session arena for {@code threads} threads: the plan's, then worker scratch
+     * copies.
+     *
+     * @param threads the thread count
+     * @param planArenaFloats {@link dev.mobilenetsimd.plan.ExecutionPlan#arenaFloats()}
+     * @param scratchFloats {@link dev.mobilenetsimd.plan.ExecutionPlan#workerScratchFloats()}
+     * @return the arena's length in floats
+     */
     public static long arenaFloats(int threads, int planArenaFloats, int scratchFloats) {
         return alignedBase(planArenaFloats) + (long) (threads - 1) * scratchFloats;
     }
@@ -108,7 +116,11 @@ public final class IntraOpPool implements AutoCloseable {
         return (int) HeapLayout.alignUp(planArenaFloats);
     }
 
-    /** Threads per step, the caller included. */
+    /**
+     * Threads per step, the caller included.
+     *
+     * @return the thread count
+     */
     public int threads() {
         return threads;
     }

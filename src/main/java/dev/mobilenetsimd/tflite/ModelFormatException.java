@@ -11,12 +11,21 @@ import java.io.IOException;
 public class ModelFormatException extends IOException {
     private static final long serialVersionUID = 1L;
 
-    /** An import failure described by {@code message}. */
+    /**
+     * An import failure described by {@code message}.
+     *
+     * @param message what is wrong
+     */
     public ModelFormatException(String message) {
         super(message);
     }
 
-    /** An import failure described by {@code message}, caused by {@code cause}. */
+    /**
+     * An import failure described by {@code message}, caused by {@code cause}.
+     *
+     * @param message what is wrong
+     * @param cause the underlying failure
+     */
     public ModelFormatException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -64,6 +64,8 @@ public final class TfliteModel {
     /**
      * Loads a {@code .tflite} file.
      *
+     * @param file the {@code .tflite} file
+     * @return the imported model
      * @throws ModelFormatException if the file is not a MobileNetV2 TensorFlow Lite model we can import
      *                              (the message says why)
      * @throws IOException          if the file cannot be read or is not a regular file
@@ -100,6 +102,8 @@ public final class TfliteModel {
     /**
      * Imports a model from the bytes of a {@code .tflite} file.
      *
+     * @param bytes the file's bytes
+     * @return the imported model
      * @throws ModelFormatException if the bytes are not a MobileNetV2 TensorFlow Lite model we can import
      */
     public static TfliteModel read(byte[] bytes) throws ModelFormatException {
@@ -172,37 +176,78 @@ public final class TfliteModel {
         return Labels.none();
     }
 
-    /** Width multiplier, resolution, classes and padding of the network. */
+    /**
+     * Width multiplier, resolution, classes and padding of the network.
+     *
+     * @return the configuration
+     */
     public ModelConfig config() { return config; }
 
-    /** The weights, batch norm folded, in canonical layouts (a live object: do not modify). */
+    /**
+     * The weights, batch norm folded, in canonical layouts (a live object: do not modify).
+     *
+     * @return the weights
+     */
     public Weights weights() { return weights; }
 
-    /** How 8-bit RGB pixels are turned into the network's input. */
+    /**
+     * How 8-bit RGB pixels are turned into the network's input.
+     *
+     * @return the input normalisation
+     */
     public InputNormalization inputNormalization() { return inputNormalization; }
 
-    /** Labels embedded in the file, or {@link Labels#none()}. */
+    /**
+     * Labels embedded in the file, or {@link Labels#none()}.
+     *
+     * @return the labels
+     */
     public Labels labels() { return labels; }
 
-    /** A one-line summary: configuration, operator count, weight and input types. */
+    /**
+     * A one-line summary: configuration, operator count, weight and input types.
+     *
+     * @return the summary
+     */
     public String description() { return description; }
 
-    /** The fused network on the fastest backend. */
+    /**
+     * The fused network on the fastest backend.
+     *
+     * @return the network
+     */
     public MobileNetV2 network() {
         return network(KernelSets.best());
     }
 
-    /** The fused network on {@code kernels}. */
+    /**
+     * The fused network on {@code kernels}.
+     *
+     * @param kernels the backend
+     * @return the network
+     */
     public MobileNetV2 network(KernelSet kernels) {
         return MobileNetV2.create(config, weights, kernels, ExecutionMode.FUSED);
     }
 
-    /** A classifier on the fastest backend with the embedded labels (if any). */
+    /**
+     * A classifier on the fastest backend with the embedded labels (if any).
+     *
+     * @return the classifier, to be closed after use
+     */
     public Classifier classifier() {
         return new Classifier(network(), inputNormalization, labels);
     }
 
-    /** A classifier on {@code kernels} with {@code labels}, reporting the top {@code topK}. */
+    /**
+     * A classifier on {@code kernels} with {@code labels}, reporting the top {@code topK}.
+     *
+     * @param kernels the backend
+     * @param labels names the classes
+     * @param topK the number of classes reported, at least 1
+     * @return the classifier, to be closed after use
+     * @throws IllegalArgumentException if {@code topK} is less than 1
+     */
     public Classifier classifier(KernelSet kernels, Labels labels, int topK) {
         return classifier(kernels, labels, topK, 1);
     }
@@ -210,6 +255,14 @@ public final class TfliteModel {
     /**
      * As {@link #classifier(KernelSet, Labels, int)}, each inference split across
      * {@code threads} threads (see {@link Classifier}).
+     *
+     * @param kernels the backend
+     * @param labels names the classes
+     * @param topK the number of classes reported, at least 1
+     * @param threads threads per inference
+     * @return the classifier, to be closed after use
+     * @throws IllegalArgumentException if {@code topK} is less than 1 or {@code threads} out of
+     *         range
      */
     public Classifier classifier(KernelSet kernels, Labels labels, int topK, int threads) {
         return new Classifier(network(kernels), inputNormalization, labels, topK, threads);
