@@ -320,7 +320,8 @@ public final class ClassifyCommand implements Callable<Integer> {
     /**
      * A probability as a JSON number to nine significant digits, so that a small one keeps its
      * value (six decimals wrote anything under 5e-7 as 0), or {@code null} when it is not finite
-     * (logits that overflowed to infinity make NaN probabilities, which JSON cannot write).
+     * (NaN logits, e.g. from weights whose sums overflow float range, make NaN probabilities,
+     * which JSON cannot write).
      */
     static String probability(double p) {
         return Double.isFinite(p) ? Json.numberText(p) : "null";

@@ -42,6 +42,12 @@ public record Classification(List<Prediction> top, float[] probabilities, long i
     /**
      * Numerically stable softmax of {@code logits} (computed in double, returned as floats).
      *
+     * <p>Logits that are not finite: a NaN anywhere makes every probability NaN (there is no
+     * order to rank them by). Infinite logits get their limit: when the largest logit is +Inf,
+     * the logits equal to +Inf share probability 1 and the others get 0; when every logit is
+     * -Inf, each gets {@code 1 / logits.length}, as equal logits do. A finite logit of any size
+     * cannot overflow: the largest is subtracted before {@code exp}.
+     *
      * @param logits the network's outputs
      * @return the probabilities, a new array of the same length
      * @throws NullPointerException if {@code logits} is null
@@ -50,7 +56,20 @@ public record Classification(List<Prediction> top, float[] probabilities, long i
         java.util.Objects.requireNonNull(logits, "logits are null");
         double max = Double.NEGATIVE_INFINITY;
         for (float v : logits) {
-            max = Math.max(max, v);
+            max = Math.max(max, v); // NaN when any logit is NaN
+        }
+        float[] p = new float[logits.length];
+        if (Double.isInfinite(max)) {
+            // exp(max - max) would be exp(Inf - Inf) = NaN: the limit instead, the probability
+            // shared by the logits at the largest (+Inf, or -Inf when all are)
+            int at = 0;
+            for (float v : logits) {
+                at += v == max ? 1 : 0;
+            }
+            for (int i = 0; i < p.length; i++) {
+                p[i] = logits[i] == max ? (float) (1.0 / at) : 0f;
+            }
+            return p;
         }
         double[] e = new double[logits.length];
         double sum = 0;
@@ -58,7 +77,6 @@ public record Classification(List<Prediction> top, float[] probabilities, long i
             e[i] = Math.exp(logits[i] - max);
             sum += e[i];
         }
-        float[] p = new float[logits.length];
         for (int i = 0; i < p.length; i++) {
             p[i] = (float) (e[i] / sum);
         }
@@ -67,7 +85,8 @@ public record Classification(List<Prediction> top, float[] probabilities, long i
 
     /**
      * Indices of the {@code k} largest values of {@code values}, largest first (ties: lower index
-     * first).
+     * first). NaN ranks below every number, -Inf included, so the order is total and the same on
+     * every run; NaN probabilities come out in index order.
      *
      * @param values the values ranked
      * @param k how many indices to return (fewer if {@code values} has fewer; none if
@@ -81,7 +100,7 @@ public record Classification(List<Prediction> top, float[] probabilities, long i
         List<Integer> best = new ArrayList<>(n + 1);
         for (int i = 0; i < values.length; i++) {
             int pos = best.size();
-            while (pos > 0 && values[best.get(pos - 1)] < values[i]) {
+            while (pos > 0 && ranksAbove(values[i], values[best.get(pos - 1)])) {
                 pos--;
             }
             if (pos < n) {
@@ -92,5 +111,13 @@ public record Classification(List<Prediction> top, float[] probabilities, long i
             }
         }
         return best.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * Whether {@code a} ranks strictly before {@code b}: a NaN compares false with everything, and
+     * a value after a NaN stayed behind it ({@code [1, NaN, 3]} ranked 3 last).
+     */
+    private static boolean ranksAbove(float a, float b) {
+        return a > b || (Float.isNaN(b) && !Float.isNaN(a));
     }
 }

@@ -6,6 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mobilenetsimd.ChildJvm;
+import dev.mobilenetsimd.ModelConfig;
+import dev.mobilenetsimd.Padding;
+import dev.mobilenetsimd.Session;
+import dev.mobilenetsimd.Weights;
+import dev.mobilenetsimd.image.Classifier;
+import dev.mobilenetsimd.image.ImageDecoder;
+import dev.mobilenetsimd.image.InputNormalization;
+import dev.mobilenetsimd.onnx.OnnxExporter;
+import dev.mobilenetsimd.onnx.OnnxModel;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -149,6 +158,50 @@ class JsonOutputTest {
         assertEquals(broken.toString(), damaged.get("image"), r.out);
         assertTrue(((String) damaged.get("error")).startsWith("cannot decode image " + broken),
                 r.out);
+    }
+
+    /**
+     * A model whose classifier overflows float range for classes 0 and 2 (weights and bias
+     * {@code Float.MAX_VALUE}): their logits are +Inf, and softmax gave every class NaN, written
+     * as null. Now the two share the probability, in the text and in valid JSON.
+     */
+    @Test
+    void classifyWithInfiniteLogitsGivesTheirLimit(@TempDir Path dir) throws Exception {
+        ModelConfig cfg = new ModelConfig(0.35, 32, 3, Padding.SYMMETRIC);
+        Weights w = Weights.random(cfg, 3);
+        int classifier = w.layers().size() - 1;
+        float[] kernel = w.kernel(classifier), bias = w.bias(classifier);
+        for (int i = 0; i < kernel.length; i++) {
+            kernel[i] = i % 3 == 1 ? kernel[i] : Float.MAX_VALUE;
+        }
+        bias[0] = Float.MAX_VALUE;
+        bias[2] = Float.MAX_VALUE;
+        Path model = dir.resolve("overflow.onnx");
+        OnnxExporter.write(w, InputNormalization.IMAGENET, model);
+        Path img = image(dir, "img.png");
+        try (Classifier c = OnnxModel.load(model).classifier(); // the premise: +Inf logits
+             Session s = c.network().newSession()) {
+            float[] logits = s.run(
+                    c.normalization().apply(c.preprocess(ImageDecoder.read(img)).pixels()));
+            assertEquals(Float.POSITIVE_INFINITY, logits[0], Arrays.toString(logits));
+            assertEquals(Float.POSITIVE_INFINITY, logits[2], Arrays.toString(logits));
+            assertTrue(Float.isFinite(logits[1]), Arrays.toString(logits));
+        }
+        Result r = run("classify", "--json", "--model", model.toString(), img.toString());
+        assertEquals(0, r.status, r.err);
+        List<?> top = (List<?>) ((Map<?, ?>) ((List<?>) StrictJson.object(r.out)
+                .get("results")).get(0)).get("top");
+        double[][] expected = {{0, 0.5}, {2, 0.5}, {1, 0}};
+        for (int i = 0; i < expected.length; i++) {
+            Map<?, ?> p = (Map<?, ?>) top.get(i);
+            assertEquals(expected[i][0], (Double) p.get("index"), r.out);
+            assertEquals(expected[i][1], (Double) p.get("probability"), r.out);
+        }
+        r = run("classify", "--model", model.toString(), img.toString());
+        assertEquals(0, r.status, r.err);
+        assertTrue(r.out.contains("      0  class 0                        0.5000\n"
+                + "      2  class 2                        0.5000\n"
+                + "      1  class 1                        0.0000\n"), r.out);
     }
 
     /**
