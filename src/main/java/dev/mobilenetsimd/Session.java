@@ -88,9 +88,16 @@ public final class Session implements AutoCloseable {
     /**
      * Classifies one image.
      *
-     * <p>Non-finite pixels are not rejected: they propagate with IEEE float rules, the activation
-     * mapping NaN to NaN, +Inf to 6 and -Inf to 0 (see {@code KernelSet}); a NaN anywhere in the
-     * image makes every logit NaN. Either way the session stays usable.
+     * <p>Values are not checked (that would cost a pass over every image): non-finite ones
+     * propagate with IEEE float rules (see {@code KernelSet}). A NaN anywhere in the image makes
+     * every logit NaN. An infinite value alone in a window of the stem's 3x3 convolution is
+     * clamped by its ReLU6 (+Inf to 6, -Inf to 0), but two in one window, such as a whole pixel
+     * of +Inf, meet weights of both signs as Inf - Inf = NaN: every logit is NaN again. Finite
+     * values near {@link Float#MAX_VALUE} may overflow the stem's sums to infinities, with the
+     * same outcomes, and there the backends may differ (their summation orders do); subnormal
+     * values are just small numbers. So, with weights whose sums stay in float range, the
+     * logits are all finite or all NaN, the same in every backend and execution mode: test one
+     * with {@link Float#isNaN}. The session stays usable either way.
      *
      * @param nhwcImage {@code resolution * resolution * 3} floats, row-major, RGB interleaved,
      *                  already normalised the way the weights expect
@@ -133,7 +140,8 @@ public final class Session implements AutoCloseable {
      *
      * @param nhwcImage {@code resolution * resolution * 3} floats, as for {@link #run(float[])}
      * @return the {@link MobileNetV2#featureLength()} features, each 0 to 6 (ReLU6 outputs
-     *         averaged) for a finite image
+     *         averaged), or all NaN when the image's non-finite values make them so (see
+     *         {@link #run(float[])})
      * @throws IllegalArgumentException if the image has the wrong length
      * @throws NullPointerException     if the image is null
      * @throws IllegalStateException    if the session is closed or another thread is running an

@@ -234,6 +234,46 @@ class FuzzEquivalenceTest {
     }
 
     /**
+     * The rest of {@link Session#run(float[])}'s documented outcomes: a whole pixel of +Inf or
+     * -Inf meets stem weights of both signs (Inf - Inf), so every logit and feature is NaN; huge
+     * finite values (clamped by the stem's ReLU6) and subnormal ones give finite logits. The
+     * same in every backend and mode.
+     */
+    @Test
+    void infinitePixelsHugeAndSubnormalValues() {
+        ModelConfig cfg = new ModelConfig(0.35, 40, 7, Padding.SYMMETRIC);
+        Weights weights = Weights.random(cfg, 6);
+        for (KernelSet k : List.of(SCALAR, KernelSets.vector())) {
+            for (ExecutionMode mode : ExecutionMode.values()) {
+                MobileNetV2 model = MobileNetV2.create(cfg, weights, k, mode);
+                try (Session s = model.newSession()) {
+                    for (float v : new float[] {Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+                        float[] img = new float[model.inputLength()];
+                        Arrays.fill(img, (9 * 40 + 31) * 3, (9 * 40 + 31) * 3 + 3, v);
+                        float[][] outs = {s.run(img), s.features(img)};
+                        for (float[] out : outs) {
+                            for (float l : out) {
+                                assertTrue(Float.isNaN(l), model + ": a pixel of " + v + " gave "
+                                        + l);
+                            }
+                        }
+                    }
+                    for (float v : new float[] {1e30f, -1e30f, Float.MAX_VALUE, Float.MIN_VALUE,
+                            -1e-40f}) {
+                        float[] img = new float[model.inputLength()];
+                        for (int i = 0; i < img.length; i += 2) {
+                            img[i] = i % 3 == 0 ? v : -v;
+                        }
+                        for (float l : s.run(img)) {
+                            assertTrue(Float.isFinite(l), model + ": values " + v + " gave " + l);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * Batches on random configurations (so the batch split lands on many different steps, or
      * past the last): each image's logits bitwise those of its own run.
      */
