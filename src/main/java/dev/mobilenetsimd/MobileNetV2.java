@@ -37,8 +37,8 @@ public final class MobileNetV2 {
      * @param config the variant
      * @param weights weights for {@code config}
      * @return the model
-     * @throws IllegalArgumentException if the weights belong to another configuration (see the
-     *                                  four-argument form)
+     * @throws IllegalArgumentException if the weights belong to another configuration or are
+     *                                  not finite (see the four-argument form)
      */
     public static MobileNetV2 create(ModelConfig config, Weights weights) {
         return create(config, weights, KernelSets.best(), ExecutionMode.FUSED);
@@ -56,7 +56,8 @@ public final class MobileNetV2 {
      * @param kernels the backend that packs and runs the weights
      * @param mode fused blocks or layer by layer
      * @return the model
-     * @throws IllegalArgumentException if the weights belong to another configuration
+     * @throws IllegalArgumentException if the weights belong to another configuration, or a
+     *                                  value is not finite ({@link Weights#checkFinite()})
      */
     public static MobileNetV2 create(ModelConfig config, Weights weights, KernelSet kernels,
                                      ExecutionMode mode) {
@@ -69,6 +70,7 @@ public final class MobileNetV2 {
             throw new IllegalArgumentException("weights are for " + weights.config()
                     + " but the model is " + config);
         }
+        weights.checkFinite();
         return new MobileNetV2(plan, CompiledNetwork.compile(plan, weights, kernels));
     }
 

@@ -114,7 +114,8 @@ public final class Weights {
     }
 
     /**
-     * The live kernel array of layer {@code index} (canonical layout).
+     * The live kernel array of layer {@code index} (canonical layout). Values written to it are
+     * not checked until {@link #checkFinite()}, which {@link MobileNetV2#create} calls.
      *
      * @param index the layer's {@link Layer#index()}
      * @return the array itself: writes to it change these weights
@@ -123,13 +124,29 @@ public final class Weights {
     public float[] kernel(int index) { return kernels[checkIndex(index)]; }
 
     /**
-     * The live bias array of layer {@code index}.
+     * The live bias array of layer {@code index}; checked as {@link #kernel(int)} is.
      *
      * @param index the layer's {@link Layer#index()}
      * @return the array itself: writes to it change these weights
      * @throws IllegalArgumentException unless {@code 0 <= index < layers().size()}
      */
     public float[] bias(int index) { return biases[checkIndex(index)]; }
+
+    /**
+     * Checks that every kernel and bias value is finite, as {@link #set} checks its arrays: a
+     * NaN or infinity written through {@link #kernel(int)} or {@link #bias(int)} reached the
+     * logits of every image as NaN without a word. {@link MobileNetV2#create} and the ONNX
+     * export call it.
+     *
+     * @throws IllegalArgumentException naming the first layer, array and index whose value is
+     *                                  not finite
+     */
+    public void checkFinite() {
+        for (Layer l : layers) {
+            check(l, "kernel", kernels[l.index()], l.kernelLength());
+            check(l, "bias", biases[l.index()], l.biasLength());
+        }
+    }
 
     /**
      * Copies a kernel and bias into slot {@code index}.

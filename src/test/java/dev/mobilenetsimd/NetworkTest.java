@@ -155,6 +155,32 @@ class NetworkTest {
         assertThrows(IllegalArgumentException.class, () -> w.kernel(-1));
     }
 
+    /**
+     * A NaN or infinity written through the live arrays, which {@link Weights#set} never sees,
+     * made a model whose every logit was NaN, and an ONNX file that no importer read back: both
+     * now fail, naming the layer, the array and the index.
+     */
+    @Test
+    void nonFiniteValuesInTheLiveArraysAreRejectedWhenUsed() {
+        ModelConfig cfg = new ModelConfig(0.35, 32, 10, Padding.SYMMETRIC);
+        Weights w = Weights.random(cfg, 1);
+        w.checkFinite();
+        int expand = w.layer("block2.expand").index();
+        w.kernel(expand)[5] = Float.NaN;
+        for (KernelSet k : new KernelSet[] {KernelSets.scalar(), KernelSets.best()}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> MobileNetV2.create(cfg, w, k, ExecutionMode.FUSED));
+            assertEquals("block2.expand kernel[5] = NaN: weights must be finite", e.getMessage());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> dev.mobilenetsimd.onnx.OnnxExporter.toBytes(w));
+        assertEquals("block2.expand kernel[5] = NaN: weights must be finite", e.getMessage());
+        w.kernel(expand)[5] = 0.5f;
+        w.bias(w.layer("classifier").index())[3] = Float.NEGATIVE_INFINITY;
+        e = assertThrows(IllegalArgumentException.class, () -> MobileNetV2.create(cfg, w));
+        assertEquals("classifier bias[3] = -Infinity: weights must be finite", e.getMessage());
+    }
+
     @Test
     void batchNormFoldingMatchesTheUnfoldedFormula() {
         float[] kernel = {1f, 2f, -1f, 0.5f, 3f, -2f}; // 2 inputs x 3 outputs, output fastest

@@ -106,7 +106,8 @@ public final class OnnxExporter {
      * @param weights the weights
      * @return the file's bytes
      * @throws IllegalArgumentException if the weights do not fit in an ONNX file
-     *                                  ({@link #checkSize})
+     *                                  ({@link #checkSize}) or a value is not finite
+     *                                  ({@link Weights#checkFinite()})
      */
     public static byte[] toBytes(Weights weights) {
         return OnnxProto.write(model(weights));
@@ -121,7 +122,8 @@ public final class OnnxExporter {
      * @return the file's bytes
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if the weights do not fit in an ONNX file
-     *                                  ({@link #checkSize})
+     *                                  ({@link #checkSize}) or a value is not finite
+     *                                  ({@link Weights#checkFinite()})
      */
     public static byte[] toBytes(Weights weights, InputNormalization normalization) {
         Objects.requireNonNull(normalization, "normalization");
@@ -140,7 +142,8 @@ public final class OnnxExporter {
      * @return the bytes written
      * @throws IOException              if the file cannot be written
      * @throws IllegalArgumentException if the weights do not fit in an ONNX file
-     *                                  ({@link #checkSize}); nothing is written then
+     *                                  ({@link #checkSize}) or a value is not finite
+     *                                  ({@link Weights#checkFinite()}); nothing is written then
      */
     public static long write(Weights weights, Path file) throws IOException {
         Objects.requireNonNull(file, "file");
@@ -160,7 +163,8 @@ public final class OnnxExporter {
      * @throws NullPointerException     if an argument is null
      * @throws IOException              if the file cannot be written
      * @throws IllegalArgumentException if the weights do not fit in an ONNX file
-     *                                  ({@link #checkSize}); nothing is written then
+     *                                  ({@link #checkSize}) or a value is not finite
+     *                                  ({@link Weights#checkFinite()}); nothing is written then
      */
     public static long write(Weights weights, InputNormalization normalization, Path file)
             throws IOException {
@@ -217,6 +221,7 @@ public final class OnnxExporter {
         Objects.requireNonNull(weights, "weights");
         ModelConfig cfg = weights.config();
         checkSize(cfg);
+        weights.checkFinite(); // a NaN written to a live array made a file no importer reads back
         ExecutionPlan plan = ExecutionPlan.build(cfg);
         List<Node> nodes = new ArrayList<>();
         List<Tensor> inits = new ArrayList<>();
