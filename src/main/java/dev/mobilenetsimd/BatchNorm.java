@@ -19,12 +19,15 @@ public final class BatchNorm {
      * @param beta     batch-norm shift
      * @param mean     running mean
      * @param variance running variance (non-negative)
-     * @param eps      epsilon added to the variance (e.g. 1e-5 in PyTorch, 1e-3 in TF-slim)
+     * @param eps      epsilon added to the variance, finite and non-negative (e.g. 1e-5 in
+     *                 PyTorch, 1e-3 in TF-slim)
      * @return the folded bias
      * @throws NullPointerException     if an argument other than {@code bias} is null
-     * @throws IllegalArgumentException if the lengths disagree, {@code variance + eps} is not
-     *                                  positive, or a folded value (kernel or bias) is not finite;
-     *                                  the kernel is then left unchanged
+     * @throws IllegalArgumentException if the lengths disagree, a variance is negative or NaN,
+     *                                  {@code eps} is negative or not finite,
+     *                                  {@code variance + eps} is not positive, or a folded value
+     *                                  (kernel or bias) is not finite; the kernel is then left
+     *                                  unchanged
      */
     public static float[] fold(float[] kernel, float[] bias, float[] gamma, float[] beta,
                                float[] mean, float[] variance, float eps) {
@@ -47,14 +50,21 @@ public final class BatchNorm {
             throw new IllegalArgumentException("kernel of " + kernel.length
                     + " floats is not a whole number of rows of " + c + " output channels");
         }
-        if (!Float.isFinite(eps)) {
-            throw new IllegalArgumentException("eps = " + eps + ": must be finite");
+        // A negative eps or variance (a damaged file) was accepted while their sum stayed
+        // positive, and scaled the channel by an arbitrary factor.
+        if (!(eps >= 0) || Float.isInfinite(eps)) {
+            throw new IllegalArgumentException("eps = " + eps + ": must be finite and"
+                    + " non-negative");
         }
         // Everything is computed and checked before the kernel is touched: a rejected call
         // leaves it unchanged.
         float[] scale = new float[c];
         float[] folded = new float[c];
         for (int i = 0; i < c; i++) {
+            if (!(variance[i] >= 0)) {
+                throw new IllegalArgumentException("variance[" + i + "] = " + variance[i]
+                        + ": a variance must be non-negative, with variance + eps positive");
+            }
             if (!(variance[i] + eps > 0)) {
                 throw new IllegalArgumentException("variance[" + i + "] + eps = " + (variance[i] + eps)
                         + ": must be positive");

@@ -332,6 +332,28 @@ class PublicApiArgumentsTest {
     }
 
     /**
+     * A negative variance or eps was accepted while their sum stayed positive (the Javadoc asked
+     * for a non-negative variance), scaling the channel by an arbitrary factor.
+     */
+    @Test
+    void batchNormFoldRejectsNegativeVarianceAndEps() {
+        float[] kernel = {1f, 2f, 3f, 4f};
+        float[] g = {1f, 1f}, be = {0f, 0f}, m = {0f, 0f};
+        fails(IllegalArgumentException.class,
+                () -> BatchNorm.fold(kernel, null, g, be, m, new float[] {1f, -0.5f}, 1f),
+                "variance[1] = -0.5: a variance must be non-negative");
+        fails(IllegalArgumentException.class,
+                () -> BatchNorm.fold(kernel, null, g, be, m, new float[] {Float.NaN, 1f}, 1e-5f),
+                "variance[0] = NaN");
+        fails(IllegalArgumentException.class,
+                () -> BatchNorm.fold(kernel, null, g, be, m, new float[] {1f, 4f}, -1e-3f),
+                "eps = -0.001: must be finite and non-negative");
+        assertArrayEquals(new float[] {1f, 2f, 3f, 4f}, kernel);
+        // a zero variance with a positive eps is an ordinary (dead) channel
+        BatchNorm.fold(kernel, null, g, be, m, new float[] {0f, 1f}, 1e-3f);
+    }
+
+    /**
      * The folded kernel must be finite too, as the Javadoc says of every folded value: a large
      * weight times a large scale became Infinity, and a NaN weight stayed, without an exception.
      */
