@@ -9,13 +9,28 @@ import java.nio.ByteBuffer;
  * Turns constant tensors into float32: float32 as is, float16 widened, uint8/int8 with per-tensor or
  * per-channel affine quantization ({@code real = scale * (q - zero_point)}), and int32 biases with
  * scale {@code scale_input * scale_weight}, the scale the integer kernels give their accumulators.
- * Values stay in TensorFlow Lite's layout; the importer transposes.
+ * Values stay in TensorFlow Lite's layout; the importer transposes. A scale that is not finite, a
+ * zero point outside the type's range or a value that is not finite is a
+ * {@link ModelFormatException} naming the tensor (a NaN scale was only caught later, as a NaN
+ * weight of a layer at an index of our layout).
  */
 final class Dequantizer {
     private Dequantizer() {}
 
-    /** The weights in {@code t}, as floats. */
+    /** The weights in {@code t}, as floats, each finite. */
     static float[] weights(TfliteGraph g, Tensor t) throws ModelFormatException {
+        float[] out = values(g, t);
+        for (int i = 0; i < out.length; i++) {
+            if (!Float.isFinite(out[i])) {
+                throw new ModelFormatException(t.describe() + ": element " + i + " is " + out[i]
+                        + (t.quantization().present() ? " (" + t.quantization() + ")" : "")
+                        + "; weights must be finite");
+            }
+        }
+        return out;
+    }
+
+    private static float[] values(TfliteGraph g, Tensor t) throws ModelFormatException {
         ByteBuffer b = g.data(t);
         int n = (int) t.elements();
         float[] out = new float[n];
@@ -55,6 +70,7 @@ final class Dequantizer {
                             + channels + " scales");
                 }
                 boolean unsigned = t.type() == TfliteGraph.UINT8;
+                checkQuantization(t, q, unsigned);
                 for (int i = 0; i < n; i++) {
                     int ch = channels == 1 ? 0 : (i / inner) % channels;
                     long z = zp.length == 0 ? 0 : zp[zp.length == 1 ? 0 : ch];
@@ -70,8 +86,32 @@ final class Dequantizer {
     }
 
     /**
+     * Every scale of {@code q} finite (0 is allowed: a channel of zeros), every zero point in
+     * the range of {@code t}'s type.
+     */
+    private static void checkQuantization(Tensor t, Quantization q, boolean unsigned)
+            throws ModelFormatException {
+        for (int c = 0; c < q.scale().length; c++) {
+            if (!Float.isFinite(q.scale()[c])) {
+                throw new ModelFormatException(t.describe() + ": scale " + q.scale()[c]
+                        + (q.scale().length > 1 ? " of channel " + c : "")
+                        + " is not finite");
+            }
+        }
+        long lo = unsigned ? 0 : -128, hi = unsigned ? 255 : 127;
+        for (int c = 0; c < q.zeroPoint().length; c++) {
+            long z = q.zeroPoint()[c];
+            if (z < lo || z > hi) {
+                throw new ModelFormatException(t.describe() + ": zero point " + z
+                        + (q.zeroPoint().length > 1 ? " of channel " + c : "")
+                        + " is out of range; expected " + lo + " to " + hi);
+            }
+        }
+    }
+
+    /**
      * The bias {@code t} of a layer with {@code channels} outputs reading {@code input} through
-     * {@code filter}.
+     * {@code filter}, each value finite.
      */
     static float[] bias(TfliteGraph g, Tensor t, Tensor input, Tensor filter, int channels, Operator op)
             throws ModelFormatException {
@@ -95,6 +135,12 @@ final class Dequantizer {
         for (int c = 0; c < channels; c++) {
             double scale = (double) in.scale()[0] * w.scale()[w.scale().length == 1 ? 0 : c];
             out[c] = (float) (scale * b.getInt(4 * c));
+            if (!Float.isFinite(out[c])) { // the input's scale: the filter's is checked
+                throw new ModelFormatException(op.describe() + ": int32 bias " + t.describe()
+                        + " of channel " + c + " is " + out[c] + " (" + b.getInt(4 * c)
+                        + " times input scale " + in.scale()[0] + " times weight scale "
+                        + w.scale()[w.scale().length == 1 ? 0 : c] + "); weights must be finite");
+            }
         }
         return out;
     }

@@ -1,6 +1,8 @@
 package dev.mobilenetsimd.tflite;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mobilenetsimd.tflite.TfliteGraph.Operator;
 import dev.mobilenetsimd.tflite.TfliteGraph.Quantization;
@@ -73,6 +75,59 @@ class DequantizerTest {
             assertEquals((float) ((double) 0.0078125f * wScale[c] * raw[c]), got[c],
                     "channel " + c);
         }
+    }
+
+    /**
+     * A scale that is not finite, a zero point outside the type's range and a value that is not
+     * finite fail naming the tensor: a NaN or infinite scale was caught only by the layer's
+     * weight check, at an index of the transposed kernel, and a zero point of 1000 was taken.
+     */
+    @Test
+    void badQuantizationAndNonFiniteValuesNameTheTensor() {
+        byte[] q = randomBytes(8, 3);
+        q[5] = 1; // not the zero point: times a huge scale it overflows
+        fails(graphOf(q), tensor(TfliteGraph.UINT8, new int[] {8},
+                new Quantization(new float[] {Float.NaN}, new long[] {128}, 0)),
+                "tensor #1 't' [8] uint8: scale NaN is not finite");
+        fails(graphOf(q), tensor(TfliteGraph.INT8, new int[] {2, 4},
+                new Quantization(new float[] {1f, Float.POSITIVE_INFINITY}, new long[] {0, 0}, 0)),
+                "tensor #1 't' [2, 4] int8: scale Infinity of channel 1 is not finite");
+        fails(graphOf(q), tensor(TfliteGraph.UINT8, new int[] {8},
+                new Quantization(new float[] {0.5f}, new long[] {256}, 0)),
+                "tensor #1 't' [8] uint8: zero point 256 is out of range; expected 0 to 255");
+        fails(graphOf(q), tensor(TfliteGraph.INT8, new int[] {2, 4},
+                new Quantization(new float[] {1f, 1f}, new long[] {0, -129}, 0)),
+                "zero point -129 of channel 1 is out of range; expected -128 to 127");
+        fails(graphOf(q), tensor(TfliteGraph.INT8, new int[] {8},
+                new Quantization(new float[] {3e38f}, new long[] {-100}, 0)),
+                "tensor #1 't' [8] int8: element 0 is ");
+        ByteBuffer f = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
+        f.putFloat(1f).putFloat(2f).putFloat(Float.NaN).putFloat(3f);
+        fails(graphOf(f.array()), tensor(TfliteGraph.FLOAT32, new int[] {4}, none()),
+                "tensor #1 't' [4] float32: element 2 is NaN; weights must be finite");
+    }
+
+    /** An int32 bias whose input scale is not finite names the bias, not a layer's index. */
+    @Test
+    void int32BiasWithANonFiniteInputScaleNamesTheBias() {
+        ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(5).putInt(7);
+        Tensor bias = tensor(TfliteGraph.INT32, new int[] {2}, none());
+        Tensor input = new Tensor(2, "in", new int[] {1, 4, 4, 3}, TfliteGraph.UINT8, 0,
+                new Quantization(new float[] {Float.POSITIVE_INFINITY}, new long[] {128}, 0));
+        Tensor filter = new Tensor(3, "w", new int[] {2, 1, 1, 3}, TfliteGraph.UINT8, 0,
+                new Quantization(new float[] {0.5f}, new long[] {0}, 0));
+        Operator op = new Operator(0, 3, null, new int[] {2, 3, 1}, new int[] {4},
+                TfliteGraph.Options.NONE);
+        ModelFormatException e = assertThrows(ModelFormatException.class,
+                () -> Dequantizer.bias(graphOf(b.array()), bias, input, filter, 2, op));
+        assertTrue(e.getMessage().contains("int32 bias tensor #1 't' [2] int32 of channel 0 is"
+                + " Infinity (5 times input scale Infinity"), e.getMessage());
+    }
+
+    private static void fails(TfliteGraph g, Tensor t, String expected) {
+        ModelFormatException e = assertThrows(ModelFormatException.class,
+                () -> Dequantizer.weights(g, t));
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
     }
 
     /** Dequantizes a random tensor and checks every element against its channel's parameters. */
