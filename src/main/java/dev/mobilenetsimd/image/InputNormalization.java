@@ -46,8 +46,9 @@ public final class InputNormalization {
      *
      * @param scale  multiplier, positive and finite
      * @param offset pixel value that maps to 0, finite
-     * @throws IllegalArgumentException if {@code scale} is not positive and finite or
-     *                                  {@code offset} is not finite
+     * @throws IllegalArgumentException if {@code scale} is not positive and finite,
+     *                                  {@code offset} is not finite, or a pixel value (0 to 255)
+     *                                  would map beyond float range
      */
     public InputNormalization(double scale, double offset) {
         this(new double[] {scale, scale, scale}, new double[] {offset, offset, offset}, false);
@@ -62,12 +63,32 @@ public final class InputNormalization {
                         + ", offset " + offset + (perChannel ? " of the " + CHANNEL_NAMES[c]
                         + " channel" : "") + ": the scale must be positive and both finite");
             }
+            if (!fitsFloat(scale, offset)) {
+                throw new IllegalArgumentException("input normalisation scale " + scale
+                        + ", offset " + offset + (perChannel ? " of the " + CHANNEL_NAMES[c]
+                        + " channel" : "") + " maps pixel values 0 to 255 to " + apply(scale,
+                        offset, 0) + " to " + apply(scale, offset, 255) + ": beyond float range");
+            }
         }
         for (int c = 0; c < CHANNELS; c++) {
             offsets[c] += 0.0; // -0.0 becomes 0.0: the same normalisation, so equal
         }
         this.scales = scales;
         this.offsets = offsets;
+    }
+
+    /**
+     * Whether {@code scale * (p - offset)} is a finite float for every pixel value {@code p},
+     * 0 to 255: a finite scale or offset (1e300) made {@link #apply(byte[])} give infinities,
+     * and every logit came out NaN.
+     */
+    private static boolean fitsFloat(double scale, double offset) {
+        return Float.isFinite(apply(scale, offset, 0)) && Float.isFinite(apply(scale, offset, 255));
+    }
+
+    /** One value, as {@link #apply(int, int)} computes it. */
+    private static float apply(double scale, double offset, int pixel) {
+        return (float) (scale * (pixel - offset));
     }
 
     /**
@@ -79,7 +100,8 @@ public final class InputNormalization {
      * @return the normalisation
      * @throws NullPointerException     if an array is null
      * @throws IllegalArgumentException if an array does not have 3 values, a scale is not
-     *                                  positive and finite or an offset not finite
+     *                                  positive and finite, an offset not finite, or a pixel
+     *                                  value (0 to 255) would map beyond float range
      */
     public static InputNormalization perChannel(double[] scales, double[] offsets) {
         requireRgb(scales, "scales");
@@ -98,8 +120,9 @@ public final class InputNormalization {
      *             {@code {0.229, 0.224, 0.225}}
      * @return the normalisation
      * @throws NullPointerException     if an array is null
-     * @throws IllegalArgumentException if an array does not have 3 values, a mean is not finite
-     *                                  or a standard deviation not positive and finite
+     * @throws IllegalArgumentException if an array does not have 3 values, a mean is not
+     *                                  finite, a standard deviation not positive and finite, or
+     *                                  a pixel value (0 to 255) would map beyond float range
      */
     public static InputNormalization meanStd(double[] mean, double[] std) {
         requireRgb(mean, "mean");
@@ -121,8 +144,8 @@ public final class InputNormalization {
             }
             scales[c] = 1 / (255 * std[c]);
             offsets[c] = 255 * mean[c];
-            if (!(scales[c] > 0) || Double.isInfinite(scales[c])
-                    || !Double.isFinite(offsets[c])) { // a std of 1e-310, a mean of 1e308
+            if (!(scales[c] > 0) || Double.isInfinite(scales[c]) || !Double.isFinite(offsets[c])
+                    || !fitsFloat(scales[c], offsets[c])) { // std 1e-310, 1e-300; mean 1e308
                 throw new IllegalArgumentException("mean " + mean[c] + ", std " + std[c]
                         + " of the " + CHANNEL_NAMES[c] + " channel: out of range (scale "
                         + scales[c] + ", offset " + offsets[c] + "); expected values of pixels"
@@ -229,7 +252,7 @@ public final class InputNormalization {
      */
     public float apply(int pixel, int channel) {
         Objects.checkIndex(channel, CHANNELS);
-        return (float) (scales[channel] * (pixel - offsets[channel]));
+        return apply(scales[channel], offsets[channel], pixel);
     }
 
     /**

@@ -164,6 +164,28 @@ class InputNormalizationTest {
                 + " both finite", e.getMessage());
     }
 
+    /**
+     * A finite scale or offset can still map a pixel value past float range: 1e300 was taken,
+     * and apply gave infinities that made every logit NaN.
+     */
+    @Test
+    void normalisationsBeyondFloatRangeAreRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new InputNormalization(1e300, 0));
+        assertEquals("input normalisation scale 1.0E300, offset 0.0 maps pixel values 0 to 255"
+                + " to 0.0 to Infinity: beyond float range", e.getMessage());
+        fails(IllegalArgumentException.class, () -> new InputNormalization(1, -1e300),
+                "maps pixel values 0 to 255 to Infinity to Infinity");
+        fails(IllegalArgumentException.class, () -> InputNormalization.perChannel(
+                new double[] {1, 1e37, 1}, new double[3]), "offset 0.0 of the green channel maps"
+                + " pixel values 0 to 255 to 0.0 to Infinity: beyond float range");
+        fails(IllegalArgumentException.class, () -> InputNormalization.meanStd(MEAN,
+                new double[] {1e-300, 1, 1}), "mean 0.485, std 1.0E-300 of the red channel: out"
+                + " of range");
+        // the largest scale that keeps 255 in float range is taken
+        assertEquals(255e36f, new InputNormalization(1e36, 0).apply(255));
+    }
+
     private static void fails(Class<? extends Throwable> type, Executable call, String... parts) {
         Throwable t = assertThrows(type, call);
         for (String part : parts) {

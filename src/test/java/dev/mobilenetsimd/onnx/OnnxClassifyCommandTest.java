@@ -205,6 +205,9 @@ class OnnxClassifyCommandTest {
                 {"0.5,0.5,0.5/1,Infinity,1", "std [1.0, Infinity, 1.0]: the green value"
                         + " Infinity is not positive and finite"},
                 {"0.5,0.5,0.5/1,1,X", "std value 'X' is not a number"},
+                // finite, but pixel values map past float range
+                {"0.5,0.5,0.5/1,1e-300,1", "mean 0.5, std 1.0E-300 of the green channel: out"
+                        + " of range"},
                 {"0.5,0.5,0.5", "not a known name nor MEAN/STD"},
         };
         for (String[] c : cases) {
