@@ -116,7 +116,7 @@ public final class TfliteModel {
     }
 
     /** The input normalisation implied by the input tensor's type and quantization. */
-    private static InputNormalization normalization(TfliteGraph.Tensor input) throws ModelFormatException {
+    static InputNormalization normalization(TfliteGraph.Tensor input) throws ModelFormatException {
         TfliteGraph.Quantization q = input.quantization();
         if (input.type() == TfliteGraph.FLOAT32) {
             // A float input carries no range; MobileNetV2 is trained on [-1, 1].
@@ -127,9 +127,20 @@ public final class TfliteModel {
                     + " needs one positive scale (" + q + ")");
         }
         long zp = q.zeroPoint().length == 0 ? 0 : q.zeroPoint()[0];
+        boolean int8 = input.type() == TfliteGraph.INT8;
+        if (zp < (int8 ? -128 : 0) || zp > (int8 ? 127 : 255)) { // 10^6 was taken as is
+            throw new ModelFormatException("the quantized input " + input.describe()
+                    + " has zero point " + zp + "; expected "
+                    + (int8 ? "-128 to 127" : "0 to 255"));
+        }
         // An int8 input is fed pixel - 128 (the usual uint8 -> int8 shift).
-        double offset = input.type() == TfliteGraph.INT8 ? zp + 128.0 : zp;
-        return new InputNormalization(q.scale()[0], offset);
+        double offset = int8 ? zp + 128.0 : zp;
+        try {
+            return new InputNormalization(q.scale()[0], offset);
+        } catch (IllegalArgumentException e) { // a scale that maps pixels past float range
+            throw new ModelFormatException("the quantized input " + input.describe() + ": "
+                    + e.getMessage(), e);
+        }
     }
 
     /**

@@ -124,6 +124,35 @@ class DequantizerTest {
                 + " Infinity (5 times input scale Infinity"), e.getMessage());
     }
 
+    /**
+     * The quantized input's zero point out of its type's range (10^6 was taken as is), or a
+     * scale that maps pixel values past float range (an IllegalArgumentException escaped
+     * TfliteModel.read), fail naming the input tensor.
+     */
+    @Test
+    void inputQuantizationOutOfRangeNamesTheInput() throws Exception {
+        String[][] cases = {
+                {"uint8", "0.0078125", "1000000", "has zero point 1000000; expected 0 to 255"},
+                {"int8", "0.0078125", "128", "has zero point 128; expected -128 to 127"},
+                {"uint8", "1e38", "128", "scale 9.999999680285692E37, offset 128.0 maps pixel"
+                        + " values 0 to 255 to -Infinity to Infinity: beyond float range"},
+        };
+        for (String[] c : cases) {
+            Tensor in = new Tensor(0, "input", new int[] {1, 32, 32, 3},
+                    c[0].equals("int8") ? TfliteGraph.INT8 : TfliteGraph.UINT8, 0,
+                    new Quantization(new float[] {Float.parseFloat(c[1])},
+                            new long[] {Long.parseLong(c[2])}, 0));
+            ModelFormatException e = assertThrows(ModelFormatException.class,
+                    () -> TfliteModel.normalization(in));
+            assertTrue(e.getMessage().startsWith("the quantized input tensor #0 'input' [1, 32,"
+                    + " 32, 3] " + c[0]), e.getMessage());
+            assertTrue(e.getMessage().contains(c[3]), e.getMessage());
+        }
+        Tensor ok = new Tensor(0, "input", new int[] {1, 32, 32, 3}, TfliteGraph.INT8, 0,
+                new Quantization(new float[] {0.0078125f}, new long[] {-1}, 0));
+        assertEquals(127.0, TfliteModel.normalization(ok).offset());
+    }
+
     private static void fails(TfliteGraph g, Tensor t, String expected) {
         ModelFormatException e = assertThrows(ModelFormatException.class,
                 () -> Dequantizer.weights(g, t));
