@@ -579,7 +579,7 @@ final class OnnxGraphImporter {
         }
         int inF = (int) (transB ? d[1] : d[0]);
         int outF = (int) (transB ? d[0] : d[1]);
-        float[] b = bT.toFloats();
+        float[] b = weightValues(bT, n);
         float[] kernel = new float[b.length];
         for (int i = 0; i < inF; i++) {
             for (int o = 0; o < outF; o++) {
@@ -589,7 +589,7 @@ final class OnnxGraphImporter {
         float[] bias = new float[outF];
         if (!n.input(2).isEmpty()) {
             Tensor cT = constant(n.input(2), n, "bias");
-            float[] c = cT.toFloats();
+            float[] c = weightValues(cT, n);
             if (c.length == 1) {
                 Arrays.fill(bias, beta * c[0]);
             } else if (c.length == outF && cT.dims()[cT.dims().length - 1] == outF) {
@@ -613,6 +613,22 @@ final class OnnxGraphImporter {
                     + "' is not a constant (initializer or Constant node); only constant weights are supported");
         }
         return t;
+    }
+
+    /**
+     * The values of {@code t}, weights of {@code n}, each finite: a NaN was caught only as a NaN
+     * weight of a layer at an index of our transposed layout, or as a folded batch norm's.
+     */
+    private static float[] weightValues(Tensor t, Node n) throws OnnxFormatException {
+        float[] v = t.toFloats();
+        for (int i = 0; i < v.length; i++) {
+            if (!Float.isFinite(v[i])) {
+                throw new OnnxFormatException(n.describe() + ": tensor " + t.describe()
+                        + ": element " + i + " is " + v[i] + " (as float32); weights must be"
+                        + " finite");
+            }
+        }
+        return v;
     }
 
     private float scalar(String name, Node n, String what) throws OnnxFormatException {
@@ -838,7 +854,7 @@ final class OnnxGraphImporter {
         for (int i = 0; i < convs.size(); i++) {
             Conv c = convs.get(i);
             Layer l = layers.get(i);
-            float[] raw = c.weight().toFloats();
+            float[] raw = weightValues(c.weight(), c.node());
             float[] kernel = new float[l.kernelLength()];
             int cin = l.inChannels(), cout = l.outChannels();
             switch (l.kind()) {
@@ -868,7 +884,7 @@ final class OnnxGraphImporter {
                         }
                     }
             }
-            float[] bias = c.bias() == null ? null : c.bias().toFloats();
+            float[] bias = c.bias() == null ? null : weightValues(c.bias(), c.node());
             if (c.batchNorm() != null) {
                 bias = foldBatchNorm(c, kernel, bias, cout);
             }
@@ -883,7 +899,7 @@ final class OnnxGraphImporter {
         float[][] v = new float[4][];
         String[] what = {"scale", "B", "mean", "var"};
         for (int k = 0; k < 4; k++) {
-            v[k] = constant(bn.input(k + 1), bn, what[k]).toFloats();
+            v[k] = weightValues(constant(bn.input(k + 1), bn, what[k]), bn);
             if (v[k].length != channels) {
                 throw new OnnxFormatException(bn.describe() + ": " + what[k] + " has " + v[k].length
                         + " values for " + channels + " channels");

@@ -21,6 +21,8 @@ import dev.mobilenetsimd.onnx.OnnxProto.ValueInfo;
 import dev.mobilenetsimd.testdata.RealData;
 import dev.mobilenetsimd.tflite.ModelFormatException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,6 +48,46 @@ class OnnxBadFileTest {
 
     private static OnnxFormatException fails(Model m, String... expectedInMessage) {
         return fails(OnnxProto.write(m), expectedInMessage);
+    }
+
+    /** {@link #GOOD} with element {@code i} of initializer {@code name} set to {@code v}. */
+    private static Model withValue(String name, int i, double v, boolean asDouble)
+            throws OnnxFormatException {
+        List<Tensor> inits = new ArrayList<>();
+        for (Tensor t : GOOD.graph().initializers()) {
+            if (t.name().equals(name)) {
+                float[] f = t.toFloats();
+                ByteBuffer b = ByteBuffer.allocate(f.length * (asDouble ? 8 : 4))
+                        .order(ByteOrder.LITTLE_ENDIAN);
+                for (int k = 0; k < f.length; k++) {
+                    if (asDouble) {
+                        b.putDouble(k == i ? v : f[k]);
+                    } else {
+                        b.putFloat(k == i ? (float) v : f[k]);
+                    }
+                }
+                t = new Tensor(name, asDouble ? OnnxProto.DOUBLE : OnnxProto.FLOAT, t.dims(),
+                        b.array(), false);
+            }
+            inits.add(t);
+        }
+        return withGraph(GOOD, GOOD.graph().nodes(), inits);
+    }
+
+    /**
+     * A weight that is not finite names its tensor and its index there: it was reported as a
+     * NaN weight of a layer at an index of the transposed layout, naming no tensor.
+     */
+    @Test
+    void nonFiniteWeightsNameTheirTensor() throws Exception {
+        fails(withValue("block2.expand.weight", 7, Double.NaN, false),
+                "tensor 'block2.expand.weight' float32 [", "element 7 is NaN (as float32);"
+                        + " weights must be finite");
+        fails(withValue("classifier.bias", 3, Double.NEGATIVE_INFINITY, false),
+                "Gemm", "tensor 'classifier.bias' float32 [1000]: element 3 is -Infinity");
+        // a float64 value past float range
+        fails(withValue("stem.bias", 0, 1e300, true),
+                "tensor 'stem.bias' float64 [", "element 0 is Infinity (as float32)");
     }
 
     @Test
