@@ -128,24 +128,6 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    /** Indices of the {@code k} largest values, largest first (ties: lower index first). */
-    static int[] topK(float[] v, int k) {
-        int n = Math.min(k, v.length);
-        int[] idx = new int[n];
-        boolean[] taken = new boolean[v.length];
-        for (int j = 0; j < n; j++) {
-            int best = -1;
-            for (int i = 0; i < v.length; i++) {
-                if (!taken[i] && (best < 0 || v[i] > v[best] || (Float.isNaN(v[i]) && !Float.isNaN(v[best])))) {
-                    best = i;
-                }
-            }
-            taken[best] = true;
-            idx[j] = best;
-        }
-        return idx;
-    }
-
     /** FNV-1a over the float bits: equal checksums mean bitwise-equal logits. */
     static String checksum(float[] v) {
         long h = 0xcbf29ce484222325L;

@@ -4,6 +4,7 @@ import dev.mobilenetsimd.MobileNetV2;
 import dev.mobilenetsimd.ModelConfig;
 import dev.mobilenetsimd.Session;
 import dev.mobilenetsimd.Weights;
+import dev.mobilenetsimd.image.Classification;
 import dev.mobilenetsimd.kernels.KernelSet;
 import dev.mobilenetsimd.kernels.KernelSets;
 import dev.mobilenetsimd.plan.ExecutionMode;
@@ -138,7 +139,7 @@ final class RunCommand implements Callable<Integer> {
         long[] sorted = nanos.clone();
         Arrays.sort(sorted);
         double medianMs = percentile(sorted, 0.5) / 1e6;
-        int[] top5 = Main.topK(logits, 5);
+        int[] top5 = Classification.topK(logits, 5);
         double sum = 0;
         for (float f : logits) {
             sum += f;
