@@ -32,6 +32,9 @@
 #   bench/run.sh paired-steps [-- ARGS]    # those per-step medians for fused and layer by layer
 #                                    # in one JVM, in turn (PairedSteps; ARGS e.g. --rounds 400)
 #                                    # into reports/adhoc/paired-steps.md
+#   bench/run.sh kernel-calls [-- ARGS]    # every kernel call timed and charged to its layer,
+#                                    # fused and layer by layer in one JVM, in turn
+#                                    # (KernelCalls) into reports/adhoc/kernel-calls.md
 #   bench/run.sh thread-steps [-- ARGS]    # each step on one thread and on a team (--threads 2)
 #                                    # in one JVM, in turn, into reports/adhoc/thread-steps.md
 #   bench/run.sh idle-latency [-- ARGS]    # inferences after an idle sleep (--gap MICROS), the
@@ -245,6 +248,16 @@ case "${1:-quick}" in
     build_classes
     adhoc_tool "$reports/adhoc/paired-steps.md" "PairedSteps${*:+ $*}" "" \
         dev.mobilenetsimd.PairedSteps "$@"
+    exit 0 ;;
+  kernel-calls)
+    # Every kernel call of a fused and a layer-by-layer inference, timed and charged to its layer
+    # (dev.mobilenetsimd.KernelCalls); ARGS as for it, e.g. --rounds 400.
+    shift
+    [ "${1:-}" = "--" ] && shift
+    adhoc_jdk kernel-calls
+    build_classes
+    adhoc_tool "$reports/adhoc/kernel-calls.md" "KernelCalls${*:+ $*}" "" \
+        dev.mobilenetsimd.KernelCalls "$@"
     exit 0 ;;
   idle-latency)
     # Inferences after an idle sleep, the team's pool woken ahead or not
