@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
@@ -31,22 +32,11 @@ class IntraOpPoolTest {
         for (int trial = 0; trial < 5; trial++) {
             IntraOpPool pool = new IntraOpPool(3, 16, 0, 16);
             Thread.sleep(50); // the workers park
-            Op closesMidStep = new Op() {
-                @Override
-                public void run(float[] arena) {}
-
-                @Override
-                public int units() {
-                    return 3;
+            Op closesMidStep = step(3, (start, end) -> {
+                if (start == 0) { // the caller's share, while the workers wake
+                    pool.close();
                 }
-
-                @Override
-                public void run(float[] arena, int start, int end, int shift) {
-                    if (start == 0) { // the caller's share, while the workers wake
-                        pool.close();
-                    }
-                }
-            };
+            });
             IllegalStateException e = assertTimeoutPreemptively(Duration.ofSeconds(30),
                     () -> assertThrows(IllegalStateException.class,
                             () -> pool.run(closesMidStep, new float[64])));
@@ -65,23 +55,12 @@ class IntraOpPoolTest {
         int units = 12;
         long[] runBy = new long[units];
         int[] counts = new int[units];
-        Op recordsItsUnits = new Op() {
-            @Override
-            public void run(float[] arena) {}
-
-            @Override
-            public int units() {
-                return units;
+        Op recordsItsUnits = step(units, (start, end) -> {
+            for (int u = start; u < end; u++) {
+                runBy[u] = Thread.currentThread().getId();
+                counts[u]++;
             }
-
-            @Override
-            public void run(float[] arena, int start, int end, int shift) {
-                for (int u = start; u < end; u++) {
-                    runBy[u] = Thread.currentThread().getId();
-                    counts[u]++;
-                }
-            }
-        };
+        });
         long caller = Thread.currentThread().getId();
         for (int trial = 0; trial < 6; trial++) {
             if (trial % 3 == 0) {
@@ -106,7 +85,9 @@ class IntraOpPoolTest {
     /**
      * A share that throws, on a worker or on the caller, fails the step on the calling thread,
      * but only once every other share is done (none still writes the arena after {@code run}
-     * returns); the team then runs the next step as usual.
+     * returns); the team then runs the next step as usual. The other workers' shares end well
+     * after the failing one has thrown, and the caller's own share at once, so a caller that
+     * stopped waiting at the first failure would return before them.
      */
     @Test
     void aFailingShareFailsTheStepOnceTheOthersAreDone() {
@@ -115,28 +96,22 @@ class IntraOpPoolTest {
             for (int failing = 0; failing < 3; failing++) {
                 int f = failing;
                 AtomicInteger done = new AtomicInteger();
-                Op failsOneShare = new Op() {
-                    @Override
-                    public void run(float[] arena) {}
-
-                    @Override
-                    public int units() {
-                        return 3;
+                CountDownLatch thrown = new CountDownLatch(1);
+                Op failsOneShare = step(3, (start, end) -> {
+                    if (start == f) {
+                        thrown.countDown();
+                        throw new IllegalArgumentException("share " + f);
                     }
-
-                    @Override
-                    public void run(float[] arena, int start, int end, int shift) {
-                        if (start == f) {
-                            throw new IllegalArgumentException("share " + f);
-                        }
+                    if (start != 0) { // a worker's: still running long after the failure
                         try {
-                            Thread.sleep(100); // still running when the failing share throws
+                            thrown.await();
+                            Thread.sleep(200);
                         } catch (InterruptedException e) {
                             throw new AssertionError(e);
                         }
-                        done.incrementAndGet();
                     }
-                };
+                    done.incrementAndGet();
+                });
                 IllegalArgumentException e = assertTimeoutPreemptively(Duration.ofSeconds(30),
                         () -> assertThrows(IllegalArgumentException.class,
                                 () -> pool.run(failsOneShare, new float[64])));
@@ -144,21 +119,8 @@ class IntraOpPoolTest {
                 assertEquals(2, done.get(), "share " + f + " failed: run returned before the"
                         + " other shares were done");
                 AtomicInteger units = new AtomicInteger();
-                assertTimeoutPreemptively(Duration.ofSeconds(30),
-                        () -> pool.run(new Op() {
-                            @Override
-                            public void run(float[] arena) {}
-
-                            @Override
-                            public int units() {
-                                return 6;
-                            }
-
-                            @Override
-                            public void run(float[] arena, int start, int end, int shift) {
-                                units.addAndGet(end - start);
-                            }
-                        }, new float[64]));
+                assertTimeoutPreemptively(Duration.ofSeconds(30), () -> pool.run(
+                        step(6, (start, end) -> units.addAndGet(end - start)), new float[64]));
                 assertEquals(6, units.get(), "the step after share " + f + " failed");
             }
         } finally {
@@ -184,22 +146,11 @@ class IntraOpPoolTest {
             assertTrue(staysParked(worker), "the idle worker never parked");
             worker.interrupt();
             int[] counts = new int[4];
-            pool.run(new Op() {
-                @Override
-                public void run(float[] arena) {}
-
-                @Override
-                public int units() {
-                    return counts.length;
+            pool.run(step(counts.length, (start, end) -> {
+                for (int u = start; u < end; u++) {
+                    counts[u]++;
                 }
-
-                @Override
-                public void run(float[] arena, int start, int end, int shift) {
-                    for (int u = start; u < end; u++) {
-                        counts[u]++;
-                    }
-                }
-            }, new float[64]);
+            }), new float[64]);
             assertArrayEquals(new int[] {1, 1, 1, 1}, counts);
             assertTrue(staysParked(worker), "the interrupted worker spins instead of parking");
         } finally {
@@ -273,5 +224,30 @@ class IntraOpPoolTest {
             assertTrue(made.isEmpty(), "threads made for " + Arrays.toString(args));
         }
         new IntraOpPool(IntraOpPool.MAX_THREADS, 16, 0, 16).close();
+    }
+
+    /** What a test step does with units {@code [start, end)} of its share. */
+    private interface Share {
+        void run(int start, int end);
+    }
+
+    /** A step of {@code units} units, each share run by {@code share}. */
+    private static Op step(int units, Share share) {
+        return new Op() {
+            @Override
+            public void run(float[] arena) {
+                share.run(0, units);
+            }
+
+            @Override
+            public int units() {
+                return units;
+            }
+
+            @Override
+            public void run(float[] arena, int start, int end, int shift) {
+                share.run(start, end);
+            }
+        };
     }
 }
