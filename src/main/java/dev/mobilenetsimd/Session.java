@@ -91,13 +91,16 @@ public final class Session implements AutoCloseable {
      * <p>Values are not checked (that would cost a pass over every image): non-finite ones
      * propagate with IEEE float rules (see {@code KernelSet}). A NaN anywhere in the image makes
      * every logit NaN. An infinite value alone in a window of the stem's 3x3 convolution is
-     * clamped by its ReLU6 (+Inf to 6, -Inf to 0), but two in one window, such as a whole pixel
-     * of +Inf, meet weights of both signs as Inf - Inf = NaN: every logit is NaN again. Finite
-     * values near {@link Float#MAX_VALUE} may overflow the stem's sums to infinities, with the
-     * same outcomes, and there the backends may differ (their summation orders do); subnormal
-     * values are just small numbers. So, with weights whose sums stay in float range, the
-     * logits are all finite or all NaN, the same in every backend and execution mode: test one
-     * with {@link Float#isNaN}. The session stays usable either way.
+     * clamped by its ReLU6 (+Inf to 6, -Inf to 0) only while every weight it meets is nonzero: a
+     * zero weight gives Inf * 0 = NaN (quantized models have many: a quarter to a third of the
+     * stem's weights in the two TFLite MobileNetV2 models tested), and two infinities in one
+     * window, such as a whole pixel of +Inf, meet weights of both signs as Inf - Inf = NaN:
+     * every logit is NaN then. Finite values near {@link Float#MAX_VALUE} may overflow the
+     * stem's sums to infinities, with the same outcomes, and there the backends may differ
+     * (their summation orders do); subnormal values are just small numbers. So, with weights
+     * whose sums stay in float range, the logits are all finite or all NaN, the same in every
+     * backend and execution mode: test one with {@link Float#isNaN}. The session stays usable
+     * either way.
      *
      * @param nhwcImage {@code resolution * resolution * 3} floats, row-major, RGB interleaved,
      *                  already normalised the way the weights expect

@@ -9,6 +9,7 @@ import dev.mobilenetsimd.kernels.KernelSet;
 import dev.mobilenetsimd.kernels.KernelSets;
 import dev.mobilenetsimd.plan.BufferUse;
 import dev.mobilenetsimd.plan.ExecutionMode;
+import dev.mobilenetsimd.plan.Layer;
 import dev.mobilenetsimd.plan.Step;
 import java.util.Arrays;
 import java.util.List;
@@ -199,7 +200,8 @@ class FuzzEquivalenceTest {
     /**
      * The documented whole-network outcome: a NaN anywhere in the image makes every logit NaN (it
      * spreads through the 3x3 windows, the channel mixing and the pool); a single ±Inf channel
-     * value is clamped by the stem's ReLU6 and the logits stay finite, the same in every backend.
+     * value is clamped by the stem's ReLU6 and the logits stay finite (no random weight is 0),
+     * the same in every backend.
      */
     @Test
     void singleNonFinitePixelValue() {
@@ -227,6 +229,38 @@ class FuzzEquivalenceTest {
                     for (int i = 0; i < clean.length; i++) {
                         assertEquals(Float.floatToIntBits(clean[i]), Float.floatToIntBits(again[i]),
                                 model + ": logit " + i + " after NaN inputs");
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * A single infinite value that meets a zero stem weight (quantized models have many) gives
+     * Inf * 0 = NaN, and every logit is NaN, in every backend and mode: the ReLU6 clamps it only
+     * while every weight it meets is nonzero, as the random weights above are.
+     */
+    @Test
+    void singleInfiniteValueMeetingAZeroWeight() {
+        ModelConfig cfg = new ModelConfig(0.35, 40, 7, Padding.TF_SAME);
+        Weights weights = Weights.random(cfg, 5);
+        Layer stemLayer = weights.layer("stem");
+        float[] stem = weights.kernel(stemLayer.index()); // [3][3][3][cout]
+        int cout = stemLayer.outChannels();
+        // every weight from input channel 1 to output channel 0 is 0
+        for (int t = 0; t < 9; t++) {
+            stem[(t * 3 + 1) * cout] = 0f;
+        }
+        for (KernelSet k : List.of(SCALAR, KernelSets.vector())) {
+            for (ExecutionMode mode : ExecutionMode.values()) {
+                MobileNetV2 model = MobileNetV2.create(cfg, weights, k, mode);
+                try (Session s = model.newSession()) {
+                    for (float v : new float[] {Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+                        float[] img = new float[model.inputLength()];
+                        img[(17 * 40 + 23) * 3 + 1] = v;
+                        for (float l : s.run(img)) {
+                            assertTrue(Float.isNaN(l), model + ": " + v + " gave logit " + l);
+                        }
                     }
                 }
             }
