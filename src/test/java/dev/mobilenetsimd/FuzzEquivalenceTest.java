@@ -14,6 +14,7 @@ import dev.mobilenetsimd.plan.Step;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.BiConsumer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -206,33 +207,28 @@ class FuzzEquivalenceTest {
     @Test
     void singleNonFinitePixelValue() {
         ModelConfig cfg = new ModelConfig(0.35, 40, 7, Padding.TF_SAME);
-        Weights weights = Weights.random(cfg, 5);
-        for (KernelSet k : List.of(SCALAR, KernelSets.vector())) {
-            for (ExecutionMode mode : ExecutionMode.values()) {
-                MobileNetV2 model = MobileNetV2.create(cfg, weights, k, mode);
-                try (Session s = model.newSession()) {
-                    float[] clean = s.run(new float[model.inputLength()]);
-                    for (float v : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
-                        float[] img = new float[model.inputLength()];
-                        img[(17 * 40 + 23) * 3 + 1] = v;
-                        float[] logits = s.run(img);
-                        for (float l : logits) {
-                            if (Float.isNaN(v)) {
-                                assertTrue(Float.isNaN(l), model + ": NaN pixel gave logit " + l);
-                            } else {
-                                assertTrue(Float.isFinite(l), model + ": " + v + " pixel gave logit " + l);
-                            }
-                        }
-                    }
-                    // a failed (non-finite) inference leaves the session usable
-                    float[] again = s.run(new float[model.inputLength()]);
-                    for (int i = 0; i < clean.length; i++) {
-                        assertEquals(Float.floatToIntBits(clean[i]), Float.floatToIntBits(again[i]),
-                                model + ": logit " + i + " after NaN inputs");
+        inEveryBackendAndMode(cfg, Weights.random(cfg, 5), (model, s) -> {
+            float[] clean = s.run(new float[model.inputLength()]);
+            for (float v : new float[] {Float.NaN, Float.POSITIVE_INFINITY,
+                    Float.NEGATIVE_INFINITY}) {
+                float[] img = new float[model.inputLength()];
+                img[(17 * 40 + 23) * 3 + 1] = v;
+                float[] logits = s.run(img);
+                if (Float.isNaN(v)) {
+                    assertAllNaN(logits, model + ": a NaN pixel value");
+                } else {
+                    for (float l : logits) {
+                        assertTrue(Float.isFinite(l), model + ": " + v + " pixel gave logit " + l);
                     }
                 }
             }
-        }
+            // a failed (non-finite) inference leaves the session usable
+            float[] again = s.run(new float[model.inputLength()]);
+            for (int i = 0; i < clean.length; i++) {
+                assertEquals(Float.floatToIntBits(clean[i]), Float.floatToIntBits(again[i]),
+                        model + ": logit " + i + " after NaN inputs");
+            }
+        });
     }
 
     /**
@@ -251,20 +247,13 @@ class FuzzEquivalenceTest {
         for (int t = 0; t < 9; t++) {
             stem[(t * 3 + 1) * cout] = 0f;
         }
-        for (KernelSet k : List.of(SCALAR, KernelSets.vector())) {
-            for (ExecutionMode mode : ExecutionMode.values()) {
-                MobileNetV2 model = MobileNetV2.create(cfg, weights, k, mode);
-                try (Session s = model.newSession()) {
-                    for (float v : new float[] {Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
-                        float[] img = new float[model.inputLength()];
-                        img[(17 * 40 + 23) * 3 + 1] = v;
-                        for (float l : s.run(img)) {
-                            assertTrue(Float.isNaN(l), model + ": " + v + " gave logit " + l);
-                        }
-                    }
-                }
+        inEveryBackendAndMode(cfg, weights, (model, s) -> {
+            for (float v : new float[] {Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+                float[] img = new float[model.inputLength()];
+                img[(17 * 40 + 23) * 3 + 1] = v;
+                assertAllNaN(s.run(img), model + ": a value of " + v);
             }
-        }
+        });
     }
 
     /**
@@ -276,34 +265,42 @@ class FuzzEquivalenceTest {
     @Test
     void infinitePixelsHugeAndSubnormalValues() {
         ModelConfig cfg = new ModelConfig(0.35, 40, 7, Padding.SYMMETRIC);
-        Weights weights = Weights.random(cfg, 6);
+        inEveryBackendAndMode(cfg, Weights.random(cfg, 6), (model, s) -> {
+            for (float v : new float[] {Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+                float[] img = new float[model.inputLength()];
+                Arrays.fill(img, (9 * 40 + 31) * 3, (9 * 40 + 31) * 3 + 3, v);
+                assertAllNaN(s.run(img), model + ": a pixel of " + v + ", logits");
+                assertAllNaN(s.features(img), model + ": a pixel of " + v + ", features");
+            }
+            for (float v : new float[] {1e30f, -1e30f, Float.MAX_VALUE, Float.MIN_VALUE,
+                    -1e-40f}) {
+                float[] img = new float[model.inputLength()];
+                for (int i = 0; i < img.length; i += 2) {
+                    img[i] = i % 3 == 0 ? v : -v;
+                }
+                for (float l : s.run(img)) {
+                    assertTrue(Float.isFinite(l), model + ": values " + v + " gave " + l);
+                }
+            }
+        });
+    }
+
+    /** Runs {@code check} on a session of {@code weights} in every backend and execution mode. */
+    private static void inEveryBackendAndMode(ModelConfig cfg, Weights weights,
+                                              BiConsumer<MobileNetV2, Session> check) {
         for (KernelSet k : List.of(SCALAR, KernelSets.vector())) {
             for (ExecutionMode mode : ExecutionMode.values()) {
                 MobileNetV2 model = MobileNetV2.create(cfg, weights, k, mode);
                 try (Session s = model.newSession()) {
-                    for (float v : new float[] {Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
-                        float[] img = new float[model.inputLength()];
-                        Arrays.fill(img, (9 * 40 + 31) * 3, (9 * 40 + 31) * 3 + 3, v);
-                        float[][] outs = {s.run(img), s.features(img)};
-                        for (float[] out : outs) {
-                            for (float l : out) {
-                                assertTrue(Float.isNaN(l), model + ": a pixel of " + v + " gave "
-                                        + l);
-                            }
-                        }
-                    }
-                    for (float v : new float[] {1e30f, -1e30f, Float.MAX_VALUE, Float.MIN_VALUE,
-                            -1e-40f}) {
-                        float[] img = new float[model.inputLength()];
-                        for (int i = 0; i < img.length; i += 2) {
-                            img[i] = i % 3 == 0 ? v : -v;
-                        }
-                        for (float l : s.run(img)) {
-                            assertTrue(Float.isFinite(l), model + ": values " + v + " gave " + l);
-                        }
-                    }
+                    check.accept(model, s);
                 }
             }
+        }
+    }
+
+    private static void assertAllNaN(float[] out, String what) {
+        for (float l : out) {
+            assertTrue(Float.isNaN(l), what + " gave " + l);
         }
     }
 
