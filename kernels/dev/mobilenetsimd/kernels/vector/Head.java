@@ -20,8 +20,8 @@ import jdk.incubator.vector.VectorSpecies;
  * each tile's weights are stored input-major ({@code [i][4 * LANES]}), so the kernel reads one
  * contiguous run per tile, broadcasting {@code in[i]} into four FMAs. Leftover blocks (fewer than
  * four full vectors, plus the zero-padded partial one) are stored {@code [i][LANES]} each; only
- * the last store is masked (on JDK 17 a whole store to scratch and a copy instead, since
- * there a masked store is Java code that allocates).
+ * the last store is masked (on JDK 17 and on AArch64 without SVE a whole store to scratch and a
+ * copy instead, since there a masked store is Java code that allocates).
  *
  * <p>PrintIntrinsics (JDK 25, -XX:-TieredCompilation, 128/256/512 bits): no "failed to inline
  * (intrinsic)" in Head's methods (the only failures logged are JDK-internal Vector API methods
@@ -138,7 +138,7 @@ final class Head {
                 a.intoArray(out, outOff + o);
             } else if (MASKED_MEMORY_INTRINSICS) {
                 a.intoArray(out, outOff + o, S.indexInRange(o, k));
-            } else { // JDK 17 boxes a masked store: a whole store to scratch, then the lanes
+            } else { // JDK 17 and NEON box a masked store: a whole store to scratch, then the lanes
                 final float[] tail = TAIL_SCRATCH.get();
                 a.intoArray(tail, 0);
                 System.arraycopy(tail, 0, out, outOff + o, k - o);

@@ -28,21 +28,48 @@ final class VectorWidth {
 
     /**
      * Whether C2 compiles masked array loads and stores ({@code fromArray}/{@code intoArray} with
-     * a mask) to vector instructions: from JDK 18 on. JDK 17 runs them as Java code that boxes the
-     * vector, so there the hot paths use unmasked loads and scalar tail copies instead (blocks 2
-     * and 3's 24-channel projects ran 1.2–1.3x faster that way on JDK 17).
+     * a mask) to vector instructions: from JDK 18 on, on x86 and on AArch64 with SVE. JDK 17 runs
+     * them as Java code that boxes the vector, and so does AArch64 without SVE (NEON has no
+     * predicated store: JDK 25's C2 reports "not supported: op=storeMasked vlen=4 etype=float",
+     * and the classifier's masked last vector at 1001 classes allocated 112 bytes per inference
+     * on a Neoverse N1). There the hot paths use unmasked loads and scalar tail copies instead
+     * (blocks 2 and 3's 24-channel projects ran 1.2–1.3x faster that way on JDK 17).
      */
-    static final boolean MASKED_MEMORY_INTRINSICS = Runtime.version().feature() >= 18;
+    static final boolean MASKED_MEMORY_INTRINSICS = maskedMemoryIntrinsics(
+            Runtime.version().feature(), System.getProperty("os.arch"));
     /**
      * Where a kernel without {@link #MASKED_MEMORY_INTRINSICS} stores a partial vector whole,
-     * per thread, before copying its lanes out (JDK 17: the stem's, the depthwise channel tail's
-     * and the classifier's last vector). Each use stores and copies at once, so one buffer per
-     * thread serves every kernel.
+     * per thread, before copying its lanes out (JDK 17 and AArch64 without SVE: the stem's, the
+     * depthwise channel tail's and the classifier's last vector). Each use stores and copies at
+     * once, so one buffer per thread serves every kernel.
      */
     static final ThreadLocal<float[]> TAIL_SCRATCH =
             ThreadLocal.withInitial(() -> new float[LANES]);
 
     private VectorWidth() {}
+
+    /** See {@link #MASKED_MEMORY_INTRINSICS}; package-private for the tests. */
+    static boolean maskedMemoryIntrinsics(int jdkFeature, String osArch) {
+        if (jdkFeature < 18) {
+            return false;
+        }
+        return !"aarch64".equals(osArch) || aarch64Sve();
+    }
+
+    /**
+     * Whether this AArch64 JVM uses SVE (HotSpot's {@code UseSVE} above 0). Where the flag cannot
+     * be read (no {@code jdk.management} module, another JVM), no: the unmasked path is correct
+     * everywhere and only a little slower on the tails.
+     */
+    private static boolean aarch64Sve() {
+        try {
+            com.sun.management.HotSpotDiagnosticMXBean hotSpot = java.lang.management.ManagementFactory
+                    .getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+            return hotSpot != null && Integer.parseInt(hotSpot.getVMOption("UseSVE").getValue()) > 0;
+        } catch (LinkageError | RuntimeException e) {
+            return false;
+        }
+    }
 
     private static boolean relu6Blend(String form) {
         switch (form.trim()) {
