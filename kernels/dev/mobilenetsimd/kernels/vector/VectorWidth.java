@@ -1,5 +1,7 @@
 package dev.mobilenetsimd.kernels.vector;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
+import java.lang.management.ManagementFactory;
 import dev.mobilenetsimd.kernels.KernelSets;
 import java.util.logging.Logger;
 import jdk.incubator.vector.FloatVector;
@@ -63,9 +65,10 @@ final class VectorWidth {
      */
     private static boolean aarch64Sve() {
         try {
-            com.sun.management.HotSpotDiagnosticMXBean hotSpot = java.lang.management.ManagementFactory
-                    .getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
-            return hotSpot != null && Integer.parseInt(hotSpot.getVMOption("UseSVE").getValue()) > 0;
+            HotSpotDiagnosticMXBean hotSpot =
+                    ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+            return hotSpot != null
+                    && Integer.parseInt(hotSpot.getVMOption("UseSVE").getValue()) > 0;
         } catch (LinkageError | RuntimeException e) {
             return false;
         }
