@@ -42,8 +42,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-s", "--seed"}, defaultValue = "42", description = "Seed of the weights and the input. Default: ${DEFAULT-VALUE}.")
     long seed;
 
-    // 20 left the JIT half done: the timed median read ~4.8 ms at 1.0/224 against a steady
-    // 3.1-3.3 ms, reached after 300-400 inferences (README, Library: warm-up)
+    // 20 left the JIT half done: the timed median read 4.8-5.7 ms at 1.0/224 (JDK 25, 17)
+    // against 3.1-3.5 ms after 300 (README, Library: warm-up)
     @Option(names = {"-w", "--warmup"}, defaultValue = "300",
             description = "Untimed runs first (JIT warm-up), 0 to 1000000."
                     + " Default: ${DEFAULT-VALUE}.")
