@@ -20,8 +20,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Packed layout ({@link #LAYOUT}): per block of {@code LANES} output channels,
  * {@code 9 * cin} tap vectors in {@code (ky, kx, ci)} order, then the bias vector; channels past
  * {@code cout} are zero, so the arithmetic is never masked, only the last block's store. On
- * JDK 17, where a masked store is Java code that allocates (~0.6-1 MB per inference at α 0.75 and
- * 1.3, 512 bits), that store goes to per-thread scratch and the block's channels are copied.
+ * JDK 17 and on AArch64 without SVE ({@link VectorWidth#MASKED_MEMORY_INTRINSICS}), where a
+ * masked store is Java code that allocates (~0.6-1 MB per inference at α 0.75 and 1.3, 512 bits,
+ * on JDK 17), that store goes to per-thread scratch and the block's channels are copied.
  * Note that for one ky the {@code 3 * cin} taps {@code (kx, ci)} read {@code 3 * cin}
  * consecutive input floats, so the inner loop is a plain run over j.
  *
@@ -513,7 +514,7 @@ final class Conv3x3 {
                         : a01.max(0f).min(6f)) : a01;
                 if (MASKED_MEMORY_INTRINSICS) {
                     a01.intoArray(out, q + L, m);
-                } else { // JDK 17 (class comment)
+                } else { // no masked stores (class comment)
                     a01.intoArray(tail, 0);
                     System.arraycopy(tail, 0, out, q + L, cout - (blk + 1) * L);
                 }
@@ -526,7 +527,7 @@ final class Conv3x3 {
                         : a11.max(0f).min(6f)) : a11;
                 if (MASKED_MEMORY_INTRINSICS) {
                     a11.intoArray(out, q + cout + L, m);
-                } else { // JDK 17 (class comment)
+                } else { // no masked stores (class comment)
                     a11.intoArray(tail, 0);
                     System.arraycopy(tail, 0, out, q + cout + L, cout - (blk + 1) * L);
                 }
@@ -539,7 +540,7 @@ final class Conv3x3 {
                         : a21.max(0f).min(6f)) : a21;
                 if (MASKED_MEMORY_INTRINSICS) {
                     a21.intoArray(out, q + 2 * cout + L, m);
-                } else { // JDK 17 (class comment)
+                } else { // no masked stores (class comment)
                     a21.intoArray(tail, 0);
                     System.arraycopy(tail, 0, out, q + 2 * cout + L, cout - (blk + 1) * L);
                 }
@@ -552,7 +553,7 @@ final class Conv3x3 {
                         : a31.max(0f).min(6f)) : a31;
                 if (MASKED_MEMORY_INTRINSICS) {
                     a31.intoArray(out, q + 3 * cout + L, m);
-                } else { // JDK 17 (class comment)
+                } else { // no masked stores (class comment)
                     a31.intoArray(tail, 0);
                     System.arraycopy(tail, 0, out, q + 3 * cout + L, cout - (blk + 1) * L);
                 }
@@ -604,7 +605,7 @@ final class Conv3x3 {
                         : a1.max(0f).min(6f)) : a1;
                 if (MASKED_MEMORY_INTRINSICS) {
                     a1.intoArray(out, q + L, S.indexInRange((blk + 1) * L, cout));
-                } else { // JDK 17 (class comment)
+                } else { // no masked stores (class comment)
                     a1.intoArray(tail, 0);
                     System.arraycopy(tail, 0, out, q + L, cout - (blk + 1) * L);
                 }
@@ -680,7 +681,7 @@ final class Conv3x3 {
                         : a0.max(0f).min(6f)) : a0;
                 if (MASKED_MEMORY_INTRINSICS) {
                     a0.intoArray(out, q, m);
-                } else { // JDK 17 (class comment)
+                } else { // no masked stores (class comment)
                     a0.intoArray(tail, 0);
                     System.arraycopy(tail, 0, out, q, cout - blk * L);
                 }
@@ -689,7 +690,7 @@ final class Conv3x3 {
                         : a1.max(0f).min(6f)) : a1;
                 if (MASKED_MEMORY_INTRINSICS) {
                     a1.intoArray(out, q + cout, m);
-                } else { // JDK 17 (class comment)
+                } else { // no masked stores (class comment)
                     a1.intoArray(tail, 0);
                     System.arraycopy(tail, 0, out, q + cout, cout - blk * L);
                 }
@@ -698,7 +699,7 @@ final class Conv3x3 {
                         : a2.max(0f).min(6f)) : a2;
                 if (MASKED_MEMORY_INTRINSICS) {
                     a2.intoArray(out, q + 2 * cout, m);
-                } else { // JDK 17 (class comment)
+                } else { // no masked stores (class comment)
                     a2.intoArray(tail, 0);
                     System.arraycopy(tail, 0, out, q + 2 * cout, cout - blk * L);
                 }
@@ -707,7 +708,7 @@ final class Conv3x3 {
                         : a3.max(0f).min(6f)) : a3;
                 if (MASKED_MEMORY_INTRINSICS) {
                     a3.intoArray(out, q + 3 * cout, m);
-                } else { // JDK 17 (class comment)
+                } else { // no masked stores (class comment)
                     a3.intoArray(tail, 0);
                     System.arraycopy(tail, 0, out, q + 3 * cout, cout - blk * L);
                 }
@@ -741,7 +742,7 @@ final class Conv3x3 {
                         : a.max(0f).min(6f)) : a;
                 if (MASKED_MEMORY_INTRINSICS) {
                     a.intoArray(out, q, m);
-                } else { // JDK 17 (class comment)
+                } else { // no masked stores (class comment)
                     a.intoArray(tail, 0);
                     System.arraycopy(tail, 0, out, q, cout - blk * L);
                 }
@@ -794,7 +795,7 @@ final class Conv3x3 {
                         : a.max(0f).min(6f)) : a;
                 if (MASKED_MEMORY_INTRINSICS) {
                     a.intoArray(out, q + blk * L, S.indexInRange(blk * L, cout));
-                } else { // JDK 17 (class comment)
+                } else { // no masked stores (class comment)
                     a.intoArray(tail, 0);
                     System.arraycopy(tail, 0, out, q + blk * L, cout - blk * L);
                 }

@@ -628,8 +628,8 @@ final class Depthwise3x3 {
     private static void tailBlock(float[] src, int top, int mid, int bottom, int inW, int stride,
                                   int padLeft, float[] wd, int wo, int c, int cb, boolean relu,
                                   float[] out, int outOff, int outW) {
-        // JDK 17, unless a whole vector at the rows' last pixel would leave src (then the masked
-        // loop below, as Java code)
+        // JDK 17 and NEON, unless a whole vector at the rows' last pixel would leave src (then
+        // the masked loop below, as Java code)
         if (!MASKED_MEMORY_INTRINSICS
                 && Math.max(top, Math.max(mid, bottom)) + (inW - 1) * c + cb + L <= src.length) {
             tailBlockWithoutMasks(src, top, mid, bottom, inW, stride, padLeft, wd, wo, c, cb, relu,
@@ -663,11 +663,11 @@ final class Depthwise3x3 {
     }
 
     /**
-     * {@link #tailBlock} for JDK 17, where masked loads and stores are Java code that allocates
-     * (block 1 at α 0.75 and 1.3, 512 bits: 1.8-3.6 MB per inference): whole-vector loads, whose
-     * lanes past {@code c} meet zero weights and are never stored, and a whole store to
-     * per-thread scratch followed by a copy of the {@code c - cb} channels. The caller checks
-     * that every load stays inside {@code src}.
+     * {@link #tailBlock} for JDK 17 and AArch64 without SVE, where masked loads and stores are
+     * Java code that allocates (block 1 at α 0.75 and 1.3, 512 bits, JDK 17: 1.8-3.6 MB per
+     * inference): whole-vector loads, whose lanes past {@code c} meet zero weights and are
+     * never stored, and a whole store to per-thread scratch followed by a copy of the
+     * {@code c - cb} channels. The caller checks that every load stays inside {@code src}.
      */
     private static void tailBlockWithoutMasks(float[] src, int top, int mid, int bottom, int inW,
                                               int stride, int padLeft, float[] wd, int wo, int c,

@@ -64,7 +64,7 @@ final class PointwiseEpilogue {
                 }
                 if (MASKED_MEMORY_INTRINSICS) {
                     v.intoArray(out, outOff + c, lastMask);
-                } else { // JDK 17: back into the consumed scratch slot, then copy the lanes
+                } else { // JDK 17, NEON: back into the consumed scratch slot, copy the lanes
                     v.intoArray(acc, a);
                     System.arraycopy(acc, a, out, outOff + c, tailLanes);
                 }
