@@ -572,6 +572,10 @@ final class OnnxGraphImporter {
         Attribute alphaA = n.attribute("alpha"), betaA = n.attribute("beta");
         float alpha = alphaA == null ? 1f : alphaA.f();
         float beta = betaA == null ? 1f : betaA.f();
+        if (!Float.isFinite(alpha) || !Float.isFinite(beta)) {
+            throw new OnnxFormatException(n.describe() + " has alpha " + alpha + " and beta " + beta
+                    + "; expected finite numbers");
+        }
         Tensor bT = constant(n.input(1), n, "weights");
         long[] d = bT.dims();
         if (d.length != 2) {
@@ -599,6 +603,15 @@ final class OnnxGraphImporter {
             } else {
                 throw new OnnxFormatException(n.describe() + " has bias " + cT.describe() + " for " + outF
                         + " outputs");
+            }
+        }
+        // finite factors can still overflow float range: name the node, not a later layer check
+        for (float[] scaled : new float[][] {kernel, bias}) {
+            for (float v : scaled) {
+                if (!Float.isFinite(v)) {
+                    throw new OnnxFormatException(n.describe() + ": alpha " + alpha + " or beta "
+                            + beta + " scales a weight or bias past float range");
+                }
             }
         }
         return new Classifier(n, inF, outF, kernel, bias);

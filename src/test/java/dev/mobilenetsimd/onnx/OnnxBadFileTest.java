@@ -5,6 +5,7 @@ import static dev.mobilenetsimd.onnx.OnnxTestSupport.node;
 import static dev.mobilenetsimd.onnx.OnnxTestSupport.withAttribute;
 import static dev.mobilenetsimd.onnx.OnnxTestSupport.withGraph;
 import static dev.mobilenetsimd.onnx.OnnxTestSupport.withOp;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -88,6 +89,31 @@ class OnnxBadFileTest {
         // a float64 value past float range
         fails(withValue("stem.bias", 0, 1e300, true),
                 "tensor 'stem.bias' float64 [", "element 0 is Infinity (as float32)");
+    }
+
+    /**
+     * The classifier Gemm's alpha and beta scale its weights and bias: a factor that is not
+     * finite, or that takes a weight past float range, is named. Both were caught only as a
+     * non-finite classifier weight, which the file does not hold.
+     */
+    @Test
+    void gemmScaleFactorsMustKeepWeightsFinite() throws OnnxFormatException {
+        fails(gemmWith(GOOD, Attribute.ofFloat("alpha", Float.NaN)), "Gemm", "alpha NaN",
+                "expected finite numbers");
+        fails(gemmWith(GOOD, Attribute.ofFloat("beta", Float.POSITIVE_INFINITY)), "Gemm",
+                "beta Infinity", "expected finite numbers");
+        // finite factors whose products are not: a weight of 10 (or bias of -10) times 1e38
+        fails(gemmWith(withValue("classifier.weight", 5, 10, false),
+                Attribute.ofFloat("alpha", 1e38f)), "Gemm", "alpha 1.0E38", "past float range");
+        fails(gemmWith(withValue("classifier.bias", 5, -10, false),
+                Attribute.ofFloat("beta", 1e38f)), "Gemm", "beta 1.0E38", "past float range");
+        // and the same factors with the random weights, all under 1 in magnitude, import fine
+        assertDoesNotThrow(() -> OnnxModel.read(OnnxProto.write(
+                gemmWith(GOOD, Attribute.ofFloat("alpha", 1e38f)))));
+    }
+
+    private static Model gemmWith(Model base, Attribute a) {
+        return mapNodes(base, n -> n.opType().equals("Gemm") ? withAttribute(n, a) : n);
     }
 
     @Test
