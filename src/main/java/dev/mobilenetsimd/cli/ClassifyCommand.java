@@ -11,10 +11,12 @@ import dev.mobilenetsimd.kernels.KernelSets;
 import dev.mobilenetsimd.tflite.ModelFormatException;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -175,35 +177,23 @@ public final class ClassifyCommand implements Callable<Integer> {
         // --json: the document is printed whole at the end, so that a failure that stops the
         // run leaves nothing on stdout rather than half a document (an image too large to
         // resize in the heap did, as an OutOfMemoryError).
-        StringWriter document = new StringWriter();
-        PrintWriter doc = json ? new PrintWriter(document) : out;
+        List<Object> results = new ArrayList<>();
         try (Classifier c = classifier) {
             int side = m.config().resolution();
             for (int i = 0; i < warmup; i++) {
                 c.classifyPreprocessed(new byte[side * side * 3]);
             }
-            if (json) {
-                doc.println("{");
-                doc.println("  \"model\": " + quote(model.toString()) + ",");
-                doc.println("  \"config\": " + quote(m.config().toString()) + ",");
-                doc.println("  \"backend\": " + quote(c.network().kernels().name()) + ",");
-                doc.println("  \"threads\": " + threads + ",");
-                doc.println("  \"normalization\": " + quote(norm.toString()) + ",");
-                doc.println("  \"normalization_from\": " + quote(normSource) + ",");
-                doc.println("  \"results\": [");
-            } else {
+            if (!json) {
                 out.println(Printable.of(m.description()) + " on "
                         + c.network().kernels().name()
                         + (threads > 1 ? ", " + threads + " threads" : ""));
                 out.println("input normalisation " + norm + ", from " + normSource);
             }
-            for (int i = 0; i < images.size(); i++) {
-                Path img = images.get(i);
-                String sep = i + 1 < images.size() ? "," : "";
+            for (Path img : images) {
                 try {
                     Classification r = c.classify(img);
                     if (json) {
-                        printJson(doc, img, r, sep);
+                        results.add(resultJson(img, r));
                     } else {
                         printText(out, img, r);
                     }
@@ -211,17 +201,24 @@ public final class ClassifyCommand implements Callable<Integer> {
                     failures++;
                     // our I/O messages name the file; anything else gets its name and type
                     Main.error(err, e instanceof IOException ? e.getMessage() : img + ": " + e);
-                    if (json) {
-                        doc.println("    {\"image\": " + quote(img.toString()) + ", \"error\": "
-                                + quote(String.valueOf(e.getMessage())) + "}" + sep);
-                    }
+                    Map<String, Object> failed = new LinkedHashMap<>();
+                    failed.put("image", img.toString());
+                    failed.put("error", String.valueOf(e.getMessage()));
+                    results.add(failed);
                 }
             }
             if (json) {
-                doc.println("  ]");
-                doc.println("}");
-                doc.flush();
-                out.print(document);
+                // the same keys and config object as run and plan write
+                Map<String, Object> doc = new LinkedHashMap<>();
+                doc.put("model", model.toString());
+                doc.put("description", m.description());
+                doc.put("config", PlanCommand.configJson(m.config()));
+                doc.put("backend", c.network().kernels().name());
+                doc.put("threads", threads);
+                doc.put("normalization", norm.toString());
+                doc.put("normalizationFrom", normSource);
+                doc.put("results", results);
+                out.print(Json.write(doc));
             }
         }
         out.flush();
@@ -303,32 +300,20 @@ public final class ClassifyCommand implements Callable<Integer> {
         }
     }
 
-    private static void printJson(PrintWriter out, Path img, Classification r, String sep) {
-        StringBuilder sb = new StringBuilder();
-        sb.append("    {\"image\": ").append(quote(img.toString()))
-                .append(String.format(Locale.ROOT, ", \"inference_ms\": %.3f, \"top\": [", r.inferenceNanos() / 1e6));
-        for (int i = 0; i < r.top().size(); i++) {
-            Prediction p = r.top().get(i);
-            sb.append(i == 0 ? "" : ", ").append("{\"index\": ").append(p.index())
-                    .append(", \"label\": ").append(quote(p.label()))
-                    .append(", \"probability\": ").append(probability(p.probability()))
-                    .append('}');
+    /** An image's JSON object: its path, latency and classes, probabilities as numbers. */
+    private static Map<String, Object> resultJson(Path img, Classification r) {
+        List<Object> top = new ArrayList<>();
+        for (Prediction p : r.top()) {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("index", p.index());
+            entry.put("label", p.label());
+            entry.put("probability", p.probability());
+            top.add(entry);
         }
-        out.println(sb.append("]}").append(sep));
-    }
-
-    /**
-     * A probability as a JSON number to nine significant digits, so that a small one keeps its
-     * value (six decimals wrote anything under 5e-7 as 0), or {@code null} when it is not finite
-     * (NaN logits, e.g. from weights whose sums overflow float range, make NaN probabilities,
-     * which JSON cannot write).
-     */
-    static String probability(double p) {
-        return Double.isFinite(p) ? Json.numberText(p) : "null";
-    }
-
-    /** A JSON string literal, as {@link Json} writes it: ASCII, whatever the string holds. */
-    static String quote(String s) {
-        return Json.quote(s);
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("image", img.toString());
+        result.put("inferenceMs", r.inferenceNanos() / 1e6);
+        result.put("top", top);
+        return result;
     }
 }

@@ -45,16 +45,6 @@ class CliTest {
     }
 
     @Test
-    void classifyJsonWritesNonFiniteProbabilitiesAsNull() {
-        assertEquals("0.25", ClassifyCommand.probability(0.25));
-        assertEquals("1.25e-7", ClassifyCommand.probability(1.25e-7),
-                "a small one keeps its value");
-        assertEquals("0.123456789", ClassifyCommand.probability(0.1234567891));
-        assertEquals("null", ClassifyCommand.probability(Double.NaN));
-        assertEquals("null", ClassifyCommand.probability(Double.POSITIVE_INFINITY));
-    }
-
-    @Test
     void helpGivesTheThreadRange() {
         for (String command : new String[] {"run", "classify"}) {
             Result r = run(command, "--help");

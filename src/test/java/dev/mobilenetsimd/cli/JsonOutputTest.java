@@ -129,16 +129,17 @@ class JsonOutputTest {
         assertTrue(r.out.chars().allMatch(c -> c < 0x80), "ASCII, for any output encoding: "
                 + r.out);
         Map<String, Object> doc = StrictJson.object(r.out);
-        assertEquals(List.of("model", "config", "backend", "threads", "normalization",
-                "normalization_from", "results"), new ArrayList<>(doc.keySet()), r.out);
+        assertEquals(List.of("model", "description", "config", "backend", "threads",
+                "normalization", "normalizationFrom", "results"), new ArrayList<>(doc.keySet()),
+                r.out);
         assertEquals(model.toString(), doc.get("model"));
-        assertEquals("--normalization", doc.get("normalization_from"));
+        assertEquals("--normalization", doc.get("normalizationFrom"));
         List<?> results = (List<?>) doc.get("results");
         assertEquals(4, results.size(), r.out);
         for (int k : new int[] {0, 3}) {
             Map<?, ?> res = (Map<?, ?>) results.get(k);
             assertEquals(good.toString(), res.get("image"), r.out);
-            assertTrue((Double) res.get("inference_ms") >= 0, r.out);
+            assertTrue((Double) res.get("inferenceMs") >= 0, r.out);
             List<?> top = (List<?>) res.get("top");
             Set<Object> names = new HashSet<>();
             for (Object o : top) {

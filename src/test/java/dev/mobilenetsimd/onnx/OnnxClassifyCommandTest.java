@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mobilenetsimd.cli.ClassifyCommand;
 import dev.mobilenetsimd.cli.ExportOnnxCommand;
+import dev.mobilenetsimd.cli.StrictJson;
 import dev.mobilenetsimd.ModelConfig;
 import dev.mobilenetsimd.Padding;
 import dev.mobilenetsimd.Weights;
@@ -23,8 +24,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -39,8 +38,6 @@ class OnnxClassifyCommandTest {
             "parrot.jpg"};
     /** The expected top-1 of each photo (the data's README.txt). */
     private static final int[] TOP1 = {286, 653, 20, 89};
-    private static final Pattern PREDICTION = Pattern.compile(
-            "\\{\"index\": (\\d+), \"label\": \"([^\"]*)\", \"probability\": ([0-9.]+)\\}");
 
     private record Result(int status, String out, String err) {}
 
@@ -69,15 +66,14 @@ class OnnxClassifyCommandTest {
     /** Per image of a {@code --json} run, its predictions as {index, label, probability}. */
     private static List<List<String[]>> predictions(String json) {
         List<List<String[]>> images = new ArrayList<>();
-        for (String line : json.split("\n")) {
-            if (line.contains("\"image\":")) {
-                List<String[]> top = new ArrayList<>();
-                Matcher m = PREDICTION.matcher(line);
-                while (m.find()) {
-                    top.add(new String[] {m.group(1), m.group(2), m.group(3)});
-                }
-                images.add(top);
+        for (Object result : (List<?>) StrictJson.object(json).get("results")) {
+            List<String[]> top = new ArrayList<>();
+            for (Object o : (List<?>) ((Map<?, ?>) result).get("top")) {
+                Map<?, ?> p = (Map<?, ?>) o;
+                top.add(new String[] {String.valueOf(((Double) p.get("index")).intValue()),
+                        (String) p.get("label"), String.valueOf(p.get("probability"))});
             }
+            images.add(top);
         }
         return images;
     }
@@ -121,7 +117,7 @@ class OnnxClassifyCommandTest {
         assertEquals(0, ref.status, ref.err);
         Result ours = classify(withPhotos("--json", "--model", onnx.toString()));
         assertEquals(0, ours.status, ours.err);
-        assertTrue(ours.out.contains("\"normalization_from\": \"the model\""), ours.out);
+        assertEquals("the model", StrictJson.object(ours.out).get("normalizationFrom"), ours.out);
         int[] top1 = assertSameTop(ref.out, ours.out, 1e-5);
         for (int i = 0; i < PHOTOS.length; i++) {
             assertEquals(TOP1[i], top1[i], PHOTOS[i]);
@@ -162,7 +158,8 @@ class OnnxClassifyCommandTest {
         Result named = classify(withPhotos("--json", "--normalization", "minus-one-to-one",
                 "--model", onnx.toString()));
         assertEquals(0, named.status, named.err);
-        assertTrue(named.out.contains("\"normalization_from\": \"--normalization\""), named.out);
+        assertEquals("--normalization", StrictJson.object(named.out).get("normalizationFrom"),
+                named.out);
         int[] top1 = assertSameTop(named.out, named.out, 0);
         for (int i = 0; i < PHOTOS.length; i++) {
             assertEquals(TOP1[i], top1[i], PHOTOS[i]);

@@ -5,12 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mobilenetsimd.cli.ClassifyCommand;
+import dev.mobilenetsimd.cli.StrictJson;
 import dev.mobilenetsimd.testdata.RealData;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -27,7 +31,7 @@ class TfliteClassifyCommandTest {
     /** The probabilities stay in one column when a label is longer than the usual width. */
     @Test
     void longLabelsKeepTheProbabilitiesInOneColumn(@TempDir Path dir) throws Exception {
-        List<String> names = new java.util.ArrayList<>(
+        List<String> names = new ArrayList<>(
                 Files.readAllLines(RealData.file("imagenet_labels.txt")));
         names.set(286, "Egyptian cat, a long label that runs past thirty characters");
         Path labels = Files.write(dir.resolve("labels.txt"), names);
@@ -53,9 +57,14 @@ class TfliteClassifyCommandTest {
         int rc = run(out, err, "--json", "--backend", "scalar", "--model", model, cat, "no-such-image.png");
         String json = out.toString();
         assertEquals(1, rc, err.toString());
-        assertTrue(json.contains("{\"index\": 286, \"label\": \"Egyptian cat\""), json);
-        assertTrue(json.contains("\"inference_ms\""), json);
-        assertTrue(json.contains("\"error\": \"no such image file: no-such-image.png\""), json);
+        List<?> results = (List<?>) StrictJson.object(json).get("results");
+        Map<?, ?> catResult = (Map<?, ?>) results.get(0);
+        Map<?, ?> first = (Map<?, ?>) ((List<?>) catResult.get("top")).get(0);
+        assertEquals(286.0, first.get("index"), json);
+        assertEquals("Egyptian cat", first.get("label"), json);
+        assertTrue((Double) catResult.get("inferenceMs") > 0, json);
+        assertEquals(Map.of("image", "no-such-image.png",
+                "error", "no such image file: no-such-image.png"), results.get(1), json);
         assertTrue(err.toString().contains("no-such-image.png"), err.toString());
     }
 
@@ -96,15 +105,26 @@ class TfliteClassifyCommandTest {
         assertEquals(0, run(one, err, "--json", "-k", "10", "--model", model, cat), err.toString());
         assertEquals(0, run(two, err, "--json", "-k", "10", "--threads", "2", "--model", model,
                 cat), err.toString());
-        assertTrue(one.toString().contains("\"threads\": 1,"), one.toString());
-        assertTrue(two.toString().contains("\"threads\": 2,"), two.toString());
+        Map<String, Object> a = StrictJson.object(one.toString());
+        Map<String, Object> b = StrictJson.object(two.toString());
+        assertEquals(1.0, a.get("threads"), one.toString());
+        assertEquals(2.0, b.get("threads"), two.toString());
         // everything but the thread count and the timing, to the printed digit
-        assertEquals(comparable(one.toString()), comparable(two.toString()));
+        assertEquals(comparable(a), comparable(b));
         assertTrue(two.toString().contains("\"label\": \"Egyptian cat\""), two.toString());
     }
 
-    private static String comparable(String json) {
-        return json.replaceAll("\"threads\": \\d+", "").replaceAll("\"inference_ms\": [0-9.]+", "");
+    private static Map<String, Object> comparable(Map<String, Object> doc) {
+        Map<String, Object> rest = new LinkedHashMap<>(doc);
+        rest.remove("threads");
+        List<Object> results = new ArrayList<>();
+        for (Object r : (List<?>) rest.get("results")) {
+            Map<Object, Object> untimed = new LinkedHashMap<>((Map<?, ?>) r);
+            untimed.remove("inferenceMs");
+            results.add(untimed);
+        }
+        rest.put("results", results);
+        return rest;
     }
 
     @Test
