@@ -42,12 +42,23 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-s", "--seed"}, defaultValue = "42", description = "Seed of the weights and the input. Default: ${DEFAULT-VALUE}.")
     long seed;
 
-    // 20 left the JIT half done: the timed median read 4.8-5.7 ms at 1.0/224 (JDK 25, 17)
-    // against 3.1-3.5 ms after 300 (README, Library: warm-up)
-    @Option(names = {"-w", "--warmup"}, defaultValue = "300",
-            description = "Untimed runs first (JIT warm-up), 0 to 1000000."
-                    + " Default: ${DEFAULT-VALUE}.")
-    int warmup;
+    @Option(names = {"-w", "--warmup"}, paramLabel = "N",
+            description = "Untimed runs first (JIT warm-up), 0 to 1000000. Default: "
+                    + VECTOR_WARMUP + " with the vector kernels, " + SCALAR_WARMUP
+                    + " with the scalar ones.")
+    Integer warmup;
+
+    /**
+     * The vector kernels' default warm-up: after 20 the JIT was half done, and the timed median
+     * read 4.8-5.7 ms at 1.0/224 (JDK 25, 17) against 3.1-3.5 ms after 300 (README, warm-up).
+     */
+    static final int VECTOR_WARMUP = 300;
+
+    /**
+     * The scalar kernels' default warm-up: they ran at their steady speed from the fifth
+     * inference on, and 300 of them took half a minute at 1.0/224.
+     */
+    static final int SCALAR_WARMUP = 20;
 
     @Option(names = {"-n", "--iterations"}, defaultValue = "100",
             description = "Timed runs, 1 to 1000000. Default: ${DEFAULT-VALUE}.")
@@ -83,7 +94,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (warmup < 0 || warmup > MAX_ITERATIONS) { // a typo of a few digits ran for hours
+        if (warmup != null && (warmup < 0 || warmup > MAX_ITERATIONS)) { // a typo ran for hours
             throw new IllegalArgumentException("--warmup " + warmup + ": expected 0 to "
                     + MAX_ITERATIONS);
         }
@@ -109,6 +120,8 @@ final class RunCommand implements Callable<Integer> {
         }
         ExecutionMode executionMode = Main.parseMode(mode);
         KernelSet kernels = KernelSets.byName(backend);
+        int warmupRuns = warmup != null ? warmup
+                : kernels == KernelSets.scalar() ? SCALAR_WARMUP : VECTOR_WARMUP;
         PrintWriter err = spec.commandLine().getErr();
         // The JVM too: the speed depends on it, and `java` on PATH may not be JAVA_HOME's.
         err.printf(Locale.ROOT, "building %s on %s (%s), JVM %s...%n", config, kernels.name(),
@@ -124,10 +137,10 @@ final class RunCommand implements Callable<Integer> {
         float[] batchLogits = new float[batch * model.classes()];
         long[] nanos = new long[iterations];
         try (Session session = model.newSession(threads)) {
-            progress(err, "warm-up", 0, warmup);
-            for (int i = 0; i < warmup; i++) {
+            progress(err, "warm-up", 0, warmupRuns);
+            for (int i = 0; i < warmupRuns; i++) {
                 infer(session, images, batchLogits);
-                progress(err, "warm-up", i + 1, warmup);
+                progress(err, "warm-up", i + 1, warmupRuns);
             }
             progress(err, "timed", 0, iterations);
             for (int i = 0; i < iterations; i++) {
@@ -158,7 +171,7 @@ final class RunCommand implements Callable<Integer> {
             root.put("seed", seed);
             root.put("macs", model.plan().totalMacs());
             Map<String, Object> lat = new LinkedHashMap<>();
-            lat.put("warmup", warmup);
+            lat.put("warmup", warmupRuns);
             lat.put("iterations", iterations);
             lat.put("medianMs", medianMs);
             lat.put("p10Ms", percentile(sorted, 0.1) / 1e6);
@@ -192,7 +205,7 @@ final class RunCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "latency%s over %d %s (after %d warm-up): median %.3f ms,"
                             + " p10 %.3f ms, p90 %.3f ms, min %.3f ms%n",
                     batch == 1 ? "" : " per image", iterations,
-                    calls, warmup, medianMs,
+                    calls, warmupRuns, medianMs,
                     percentile(sorted, 0.1) / 1e6, percentile(sorted, 0.9) / 1e6, sorted[0] / 1e6);
             out.printf(Locale.ROOT, "throughput %.1f images/s, %.1f GFLOP/s (%.1f M multiply-adds)%n",
                     1000.0 / medianMs, 2.0 * model.plan().totalMacs() / (medianMs * 1e6),

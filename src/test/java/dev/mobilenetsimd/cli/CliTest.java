@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -76,6 +77,28 @@ class CliTest {
         // Which JVM ran it: `java` on PATH need not be the JDK that Maven built with.
         assertTrue(r.out.contains("\"jvm\": \"" + Runtime.version() + "\""), r.out);
         assertTrue(r.err.contains("JVM " + Runtime.version()), r.err);
+    }
+
+    /**
+     * Without -w the warm-up suits the backend: the scalar kernels reach their speed within a
+     * few inferences, and 300 of them took half a minute at 1.0/224.
+     */
+    @Test
+    void runsDefaultWarmUpDependsOnTheBackend() {
+        Result scalar = run("run", "-a", "0.35", "-r", "32", "-b", "scalar", "-n", "1", "--json");
+        assertEquals(0, scalar.status, scalar.err);
+        Map<?, ?> latency = (Map<?, ?>) StrictJson.object(scalar.out).get("latency");
+        assertEquals((double) RunCommand.SCALAR_WARMUP, latency.get("warmup"), scalar.out);
+        Result vector = run("run", "-a", "0.35", "-r", "32", "-b", "vector", "-n", "1",
+                "--json");
+        assertEquals(0, vector.status, vector.err);
+        latency = (Map<?, ?>) StrictJson.object(vector.out).get("latency");
+        assertEquals((double) RunCommand.VECTOR_WARMUP, latency.get("warmup"), vector.out);
+        Result given = run("run", "-a", "0.35", "-r", "32", "-b", "scalar", "-w", "3", "-n", "1");
+        assertTrue(given.out.contains("(after 3 warm-up)"), given.out);
+        String help = run("run", "--help").out.replaceAll("\\s+", " ");
+        assertTrue(help.contains("Default: 300 with the vector kernels, 20 with the scalar"
+                + " ones."), help);
     }
 
     @Test
