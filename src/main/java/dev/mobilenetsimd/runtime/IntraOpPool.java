@@ -1,9 +1,10 @@
 package dev.mobilenetsimd.runtime;
 
 import dev.mobilenetsimd.plan.HeapLayout;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BiFunction;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BiFunction;
 
 /**
  * A fixed team of threads that splits each step of one inference: the calling thread takes the
@@ -13,8 +14,18 @@ import java.util.concurrent.locks.LockSupport;
  * microseconds) and park when idle, so a pool costs no CPU between inferences.
  *
  * <p>Each worker writes its scratch rows (expanded ring, depthwise band) to its own copy of the
- * plan's scratch regions, a fixed shift away, after the plan's arena; outputs are disjoint rows. Used
- * by one session, hence by one thread at a time.
+ * plan's scratch regions, a fixed shift away, after the plan's arena; outputs are disjoint rows.
+ * Used by one session, hence by one thread at a time.
+ *
+ * <p>A share that throws fails the step on the calling thread once every share is done. The
+ * caller's own failure is thrown as it is, with any worker's failure attached as
+ * {@linkplain Throwable#getSuppressed() suppressed}. A worker's failure alone is thrown wrapped in
+ * an exception made on the calling thread, so that its stack trace shows the caller's stack and
+ * its cause the worker's: an {@link Error} in an {@code Error}, anything else in a
+ * {@link RuntimeException}; further workers' failures are suppressed in the wrapper. The worker's
+ * own throwable is never modified (it may be a shared instance, as the JIT's preallocated ones).
+ * The team runs the next step as usual. A step failed because another thread closed the pool
+ * throws {@link IllegalStateException}, with the shares' failures suppressed in it.
  */
 public final class IntraOpPool implements AutoCloseable {
     /** Name prefix of the worker threads, followed by the worker's index (1 to threads - 1). */
@@ -32,7 +43,10 @@ public final class IntraOpPool implements AutoCloseable {
     private float[] arena;
     private volatile int generation;
     private volatile boolean closed;
-    private volatile Throwable failure;
+    /** Each worker's failure in the current step, by worker index - 1; cleared by the caller. */
+    private final Throwable[] failures;
+    /** Whether a slot of {@link #failures} is set: the success path reads only this. */
+    private volatile boolean workerFailed;
 
     /**
      * Starts {@code threads - 1} daemon workers, each with its own copy of the scratch regions
@@ -74,6 +88,7 @@ public final class IntraOpPool implements AutoCloseable {
             shifts[w] = base + (w - 1) * scratchFloats - scratchOffset;
         }
         this.workers = new Thread[threads - 1];
+        this.failures = new Throwable[threads - 1];
         for (int w = 1; w < threads; w++) {
             int index = w;
             Thread t = newThread.apply(() -> work(index), WORKER_NAME_PREFIX + w);
@@ -137,14 +152,16 @@ public final class IntraOpPool implements AutoCloseable {
         }
     }
 
-    /** Runs {@code op} on {@code a}, split across the team; returns when every share is done. */
+    /**
+     * Runs {@code op} on {@code a}, split across the team; returns when every share is done. A
+     * failed share fails the step as the class comment says.
+     */
     void run(Op op, float[] a) {
         if (closed) {
             throw new IllegalStateException("the session's thread pool is closed");
         }
         this.op = op;
         this.arena = a;
-        failure = null;
         pending.set(threads - 1);
         generation = generation + 1; // single writer: publishes op and arena to the workers
         for (Thread t : workers) {
@@ -167,19 +184,79 @@ public final class IntraOpPool implements AutoCloseable {
         this.op = null;
         this.arena = null;
         if (closed) { // by another thread, mid-step: some shares may have been skipped
-            throw new IllegalStateException("the session was closed during the inference");
-        }
-        Throwable theirs = failure;
-        if (mine != null || theirs != null) {
-            Throwable t = mine != null ? mine : theirs;
-            if (t instanceof RuntimeException) {
-                throw (RuntimeException) t;
+            IllegalStateException e =
+                    new IllegalStateException("the session was closed during the inference");
+            if (mine != null) {
+                e.addSuppressed(withWorkerFailures(mine));
             }
-            if (t instanceof Error) {
-                throw (Error) t;
-            }
-            throw new IllegalStateException("worker failed", t);
+            throw withWorkerFailures(e); // the workers' failures, unless the caller's took them
         }
+        if (mine != null) {
+            throw unchecked(withWorkerFailures(mine));
+        }
+        if (workerFailed) {
+            throw unchecked(workerFailure());
+        }
+    }
+
+    /**
+     * The first worker's failure of this step wrapped in a throwable made here, on the calling
+     * thread (its stack trace the caller's, its cause the worker's), with the other workers'
+     * failures suppressed in it.
+     */
+    private Throwable workerFailure() {
+        int w = 0;
+        while (failures[w] == null) {
+            w++;
+        }
+        Throwable theirs = failures[w];
+        String message = workers[w].getName() + " failed its share of the step: " + theirs;
+        return withWorkerFailures(theirs instanceof Error ? new Error(message, theirs)
+                : new RuntimeException(message, theirs));
+    }
+
+    /**
+     * Adds to {@code e} as suppressed every worker's failure of this step but its cause, each
+     * distinct throwable once and never {@code e} itself (a shared instance thrown by several
+     * shares), and clears them.
+     */
+    private <T extends Throwable> T withWorkerFailures(T e) {
+        if (!workerFailed) {
+            return e;
+        }
+        for (int w = 0; w < failures.length; w++) {
+            Throwable f = failures[w];
+            if (f != null && f != e && f != e.getCause() && !seenBefore(f, w)) {
+                e.addSuppressed(f);
+            }
+        }
+        Arrays.fill(failures, null); // not kept reachable until the next failure
+        workerFailed = false;
+        return e;
+    }
+
+    private boolean seenBefore(Throwable f, int w) {
+        for (int v = 0; v < w; v++) {
+            if (failures[v] == f) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Throws {@code t} if it is an {@link Error}, else returns it as a {@link RuntimeException}
+     * for the caller to throw: as it is, or a checked one (only a sneaky throw gets one out of
+     * {@link Op#run(float[], int, int, int)}) wrapped.
+     */
+    private static RuntimeException unchecked(Throwable t) {
+        if (t instanceof Error) {
+            throw (Error) t;
+        }
+        if (t instanceof RuntimeException) {
+            return (RuntimeException) t;
+        }
+        return new IllegalStateException("a share of the step failed", t);
     }
 
     private void share(Op op, float[] a, int w) {
@@ -216,7 +293,8 @@ public final class IntraOpPool implements AutoCloseable {
                     share(op, arena, w);
                 }
             } catch (Throwable t) {
-                failure = t;
+                failures[w - 1] = t; // published by the decrement below
+                workerFailed = true;
             } finally {
                 pending.decrementAndGet(); // even when closed: the caller is waiting for it
             }

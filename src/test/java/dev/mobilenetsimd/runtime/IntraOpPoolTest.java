@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -112,10 +113,12 @@ class IntraOpPoolTest {
                     }
                     done.incrementAndGet();
                 });
-                IllegalArgumentException e = assertTimeoutPreemptively(Duration.ofSeconds(30),
-                        () -> assertThrows(IllegalArgumentException.class,
+                RuntimeException e = assertTimeoutPreemptively(Duration.ofSeconds(30),
+                        () -> assertThrows(RuntimeException.class,
                                 () -> pool.run(failsOneShare, new float[64])));
-                assertEquals("share " + f, e.getMessage());
+                Throwable failed = f == 0 ? e : e.getCause(); // a worker's comes wrapped
+                assertTrue(failed instanceof IllegalArgumentException, String.valueOf(failed));
+                assertEquals("share " + f, failed.getMessage());
                 assertEquals(2, done.get(), "share " + f + " failed: run returned before the"
                         + " other shares were done");
                 AtomicInteger units = new AtomicInteger();
@@ -126,6 +129,130 @@ class IntraOpPoolTest {
         } finally {
             pool.close();
         }
+    }
+
+    /**
+     * A worker's failure alone arrives wrapped in a throwable made on the calling thread, so that
+     * the trace shows where the caller was as well as where the worker failed (the worker's own
+     * throwable, rethrown as it was, showed the worker's stack only): a RuntimeException for a
+     * RuntimeException, an Error for an Error, the worker's throwable untouched as the cause.
+     */
+    @Test
+    void aWorkersFailureShowsTheCallersStack() {
+        IntraOpPool pool = new IntraOpPool(3, 16, 0, 16);
+        try {
+            List<Throwable> thrown = List.of(new IllegalArgumentException("worker's"),
+                    new AssertionError("worker's"));
+            for (Throwable failure : thrown) {
+                Op lastShareFails = step(3, (start, end) -> {
+                    if (start == 2) {
+                        throwUnchecked(failure);
+                    }
+                });
+                Class<? extends Throwable> kind =
+                        failure instanceof Error ? Error.class : RuntimeException.class;
+                Throwable e = assertThrows(kind, () -> runFromTheCaller(pool, lastShareFails));
+                assertSame(failure, e.getCause(), "the worker's failure, as the cause");
+                assertTrue(calls(e, "runFromTheCaller"), "the caller's stack is missing");
+                assertTrue(e.getMessage().startsWith(IntraOpPool.WORKER_NAME_PREFIX),
+                        e.getMessage());
+                assertFalse(calls(failure, "runFromTheCaller"));
+                assertEquals(0, failure.getSuppressed().length, "the worker's throwable changed");
+            }
+        } finally {
+            pool.close();
+        }
+    }
+
+    /**
+     * The caller's failure is thrown with every worker's attached as suppressed (it used to
+     * hide them); with the workers' alone, the first is the cause and the others are
+     * suppressed. A throwable thrown by several shares is attached once, never to itself, and
+     * the next steps report nothing of these failures.
+     */
+    @Test
+    void noFailureOfAStepIsDropped() {
+        IntraOpPool pool = new IntraOpPool(4, 16, 0, 16);
+        try {
+            Throwable[] byShare = {new IllegalStateException("caller's"),
+                    new IllegalArgumentException("worker 1's"), null,
+                    new ArithmeticException("worker 3's")};
+            Op failing = step(4, (start, end) -> {
+                if (byShare[start] != null) {
+                    throwUnchecked(byShare[start]);
+                }
+            });
+            Throwable e = assertThrows(IllegalStateException.class,
+                    () -> pool.run(failing, new float[64]));
+            assertSame(byShare[0], e);
+            assertEquals(List.of(byShare[1], byShare[3]), List.of(e.getSuppressed()));
+
+            byShare[0] = null; // the workers' failures alone
+            e = assertThrows(RuntimeException.class, () -> pool.run(failing, new float[64]));
+            assertSame(byShare[1], e.getCause());
+            assertEquals(List.of(byShare[3]), List.of(e.getSuppressed()));
+            assertEquals(0, byShare[1].getSuppressed().length, "the worker's throwable changed");
+
+            RuntimeException shared = new IllegalStateException("every share's");
+            Op allFailAlike = step(4, (start, end) -> {
+                throw shared;
+            });
+            e = assertThrows(IllegalStateException.class,
+                    () -> pool.run(allFailAlike, new float[64]));
+            assertSame(shared, e);
+            assertEquals(0, shared.getSuppressed().length);
+
+            AtomicInteger units = new AtomicInteger();
+            pool.run(step(4, (start, end) -> units.addAndGet(end - start)), new float[64]);
+            assertEquals(4, units.get());
+            RuntimeException callers = new IllegalStateException("the caller's alone");
+            e = assertThrows(IllegalStateException.class, () -> pool.run(step(4, (start, end) -> {
+                if (start == 0) {
+                    throw callers;
+                }
+            }), new float[64]));
+            assertSame(callers, e);
+            assertEquals(0, e.getSuppressed().length, "an earlier step's failures reported");
+        } finally {
+            pool.close();
+        }
+    }
+
+    /**
+     * A step failed by a close mid-step reports the close, and keeps the share's failure as
+     * suppressed instead of dropping it.
+     */
+    @Test
+    void aShareFailingAsThePoolClosesIsNotDropped() {
+        IntraOpPool pool = new IntraOpPool(2, 16, 0, 16);
+        RuntimeException callers = new IllegalArgumentException("the caller's");
+        Op closesThenFails = step(2, (start, end) -> {
+            if (start == 0) {
+                pool.close();
+                throw callers;
+            }
+        });
+        IllegalStateException e = assertTimeoutPreemptively(Duration.ofSeconds(30),
+                () -> assertThrows(IllegalStateException.class,
+                        () -> pool.run(closesThenFails, new float[64])));
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+        assertEquals(List.of(callers), List.of(e.getSuppressed()));
+    }
+
+    /** Runs the step from a frame of its own, to be found in the trace of what it throws. */
+    private static void runFromTheCaller(IntraOpPool pool, Op op) {
+        pool.run(op, new float[64]);
+    }
+
+    private static boolean calls(Throwable t, String method) {
+        return Arrays.stream(t.getStackTrace()).anyMatch(f -> f.getMethodName().equals(method));
+    }
+
+    private static void throwUnchecked(Throwable t) {
+        if (t instanceof Error) {
+            throw (Error) t;
+        }
+        throw (RuntimeException) t;
     }
 
     /**
