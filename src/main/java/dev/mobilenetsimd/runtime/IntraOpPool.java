@@ -3,6 +3,7 @@ package dev.mobilenetsimd.runtime;
 import dev.mobilenetsimd.plan.HeapLayout;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiFunction;
 
@@ -28,8 +29,15 @@ import java.util.function.BiFunction;
  * throws {@link IllegalStateException}, with the shares' failures suppressed in it.
  */
 public final class IntraOpPool implements AutoCloseable {
-    /** Name prefix of the worker threads, followed by the worker's index (1 to threads - 1). */
-    public static final String WORKER_NAME_PREFIX = "mobilenet-simd-worker-";
+    /**
+     * Name prefix of the worker threads: a worker is named this prefix, the pool's number
+     * (process-wide, from 1, in order of creation), {@code -worker-} and the worker's index (1 to
+     * threads - 1), as {@code mobilenet-simd-pool-3-worker-1}; so the workers of several sessions
+     * are told apart in a thread dump.
+     */
+    public static final String WORKER_NAME_PREFIX = "mobilenet-simd-pool-";
+    /** The last pool's number; a long, so that it never wraps however many sessions come. */
+    private static final AtomicLong POOLS = new AtomicLong();
     /** Most threads a team may have, the caller included. */
     public static final int MAX_THREADS = 256;
     /** Spins (PAUSE instructions: roughly 10-100 µs in all) before an idle worker parks. */
@@ -89,9 +97,10 @@ public final class IntraOpPool implements AutoCloseable {
         }
         this.workers = new Thread[threads - 1];
         this.failures = new Throwable[threads - 1];
+        String names = WORKER_NAME_PREFIX + POOLS.incrementAndGet() + "-worker-";
         for (int w = 1; w < threads; w++) {
             int index = w;
-            Thread t = newThread.apply(() -> work(index), WORKER_NAME_PREFIX + w);
+            Thread t = newThread.apply(() -> work(index), names + w);
             t.setDaemon(true);
             workers[w - 1] = t;
         }

@@ -14,9 +14,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -328,6 +331,39 @@ class IntraOpPoolTest {
             t.join(10_000);
             assertFalse(t.isAlive(), t.getName() + " still running after the failed start");
         }
+    }
+
+    /**
+     * Each pool numbers its workers' names: every pool named them {@code mobilenet-simd-worker-1}
+     * and on, so a thread dump of several sessions showed the same names over and over.
+     */
+    @Test
+    void workerNamesDifferAcrossPools() {
+        List<String> names = new ArrayList<>();
+        BiFunction<Runnable, String, Thread> naming = (task, name) -> {
+            names.add(name);
+            return new Thread(task, name);
+        };
+        List<IntraOpPool> pools = List.of(new IntraOpPool(3, 16, 0, 16, naming),
+                new IntraOpPool(3, 16, 0, 16, naming));
+        pools.forEach(IntraOpPool::close);
+        assertEquals(4, names.size());
+        assertEquals(4, Set.copyOf(names).size(), "names repeat: " + names);
+        Pattern named = Pattern.compile(Pattern.quote(IntraOpPool.WORKER_NAME_PREFIX)
+                + "([0-9]+)-worker-([0-9]+)");
+        List<String> pool = new ArrayList<>();
+        List<String> index = new ArrayList<>();
+        for (String name : names) {
+            Matcher m = named.matcher(name);
+            assertTrue(m.matches(), name);
+            pool.add(m.group(1));
+            index.add(m.group(2));
+        }
+        assertEquals(List.of("1", "2", "1", "2"), index, names.toString());
+        assertEquals(pool.get(0), pool.get(1), names.toString());
+        assertEquals(pool.get(2), pool.get(3), names.toString());
+        assertTrue(Long.parseLong(pool.get(0)) < Long.parseLong(pool.get(2)),
+                "the second pool's number is not after the first's: " + names);
     }
 
     /**
