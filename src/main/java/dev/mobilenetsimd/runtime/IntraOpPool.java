@@ -58,7 +58,9 @@ public final class IntraOpPool implements AutoCloseable {
 
     /**
      * Starts {@code threads - 1} daemon workers, each with its own copy of the scratch regions
-     * after the arena.
+     * after the arena. The workers have no context class loader (they use none, and the creating
+     * thread's, inherited, would stay reachable while the session lives) and the creating
+     * thread's priority.
      *
      * @param threads        threads per step, the caller included (2 to {@value #MAX_THREADS})
      * @param arenaFloats    floats of the plan's arena: worker copies of the scratch start here
@@ -102,6 +104,9 @@ public final class IntraOpPool implements AutoCloseable {
             int index = w;
             Thread t = newThread.apply(() -> work(index), names + w);
             t.setDaemon(true);
+            // The creator's, inherited, would keep (say) a web application's class loader from
+            // being unloaded while the session lives; a share never loads classes by it.
+            t.setContextClassLoader(null);
             workers[w - 1] = t;
         }
         int started = 0;

@@ -5,11 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -364,6 +367,38 @@ class IntraOpPoolTest {
         assertEquals(pool.get(2), pool.get(3), names.toString());
         assertTrue(Long.parseLong(pool.get(0)) < Long.parseLong(pool.get(2)),
                 "the second pool's number is not after the first's: " + names);
+    }
+
+    /**
+     * The workers have no context class loader: they inherited the creating thread's, and kept
+     * it (a web application's, say) from being unloaded for as long as the session lived.
+     */
+    @Test
+    void workersHoldNoContextClassLoader() throws Exception {
+        Thread caller = Thread.currentThread();
+        ClassLoader own = caller.getContextClassLoader();
+        IntraOpPool pool;
+        try (URLClassLoader application = new URLClassLoader(new URL[0], own)) {
+            caller.setContextClassLoader(application);
+            try {
+                pool = new IntraOpPool(3, 16, 0, 16);
+            } finally {
+                caller.setContextClassLoader(own);
+            }
+        }
+        try {
+            ClassLoader[] seen = new ClassLoader[3];
+            boolean[] ran = new boolean[3];
+            pool.run(step(3, (start, end) -> {
+                seen[start] = Thread.currentThread().getContextClassLoader();
+                ran[start] = true;
+            }), new float[64]);
+            assertArrayEquals(new boolean[] {true, true, true}, ran);
+            assertNull(seen[1], "worker 1's context class loader");
+            assertNull(seen[2], "worker 2's context class loader");
+        } finally {
+            pool.close();
+        }
     }
 
     /**
