@@ -58,9 +58,9 @@ public final class IntraOpPool implements AutoCloseable {
 
     /**
      * Starts {@code threads - 1} daemon workers, each with its own copy of the scratch regions
-     * after the arena. The workers have no context class loader (they use none, and the creating
-     * thread's, inherited, would stay reachable while the session lives) and the creating
-     * thread's priority.
+     * after the arena. The workers have no context class loader and no inheritable thread-local
+     * values (they use none, and the creating thread's, inherited, would stay reachable while
+     * the session lives), and the creating thread's priority.
      *
      * @param threads        threads per step, the caller included (2 to {@value #MAX_THREADS})
      * @param arenaFloats    floats of the plan's arena: worker copies of the scratch start here
@@ -72,7 +72,9 @@ public final class IntraOpPool implements AutoCloseable {
      *                                  started are stopped)
      */
     public IntraOpPool(int threads, int arenaFloats, int scratchOffset, int scratchFloats) {
-        this(threads, arenaFloats, scratchOffset, scratchFloats, Thread::new);
+        // Nor the creator's inheritable thread-local values, which would stay reachable as well.
+        this(threads, arenaFloats, scratchOffset, scratchFloats,
+                (task, name) -> new Thread(null, task, name, 0, false));
     }
 
     /** As the public constructor, with the workers made by {@code newThread} (tests). */

@@ -402,6 +402,35 @@ class IntraOpPoolTest {
     }
 
     /**
+     * Nor do they inherit the creating thread's inheritable thread-local values (a request's
+     * context, say), which they kept reachable as long as the session lived.
+     */
+    @Test
+    void workersInheritNoThreadLocalValues() {
+        InheritableThreadLocal<Object> context = new InheritableThreadLocal<>();
+        context.set(new Object());
+        IntraOpPool pool;
+        try {
+            pool = new IntraOpPool(3, 16, 0, 16);
+        } finally {
+            context.remove();
+        }
+        try {
+            Object[] seen = new Object[3];
+            boolean[] ran = new boolean[3];
+            pool.run(step(3, (start, end) -> {
+                seen[start] = context.get();
+                ran[start] = true;
+            }), new float[64]);
+            assertArrayEquals(new boolean[] {true, true, true}, ran);
+            assertNull(seen[1], "worker 1 inherited the value");
+            assertNull(seen[2], "worker 2 inherited the value");
+        } finally {
+            pool.close();
+        }
+    }
+
+    /**
      * Sizes the team cannot use are refused before any thread starts: negative sizes made the
      * workers' shifts point elsewhere, and a shift past the int range wrapped around.
      */
