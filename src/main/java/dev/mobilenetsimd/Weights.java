@@ -20,20 +20,14 @@ public final class Weights {
 
     private Weights(ModelConfig config) {
         this.config = Objects.requireNonNull(config, "config");
-        this.layers = ExecutionPlan.build(config).layers();
+        ExecutionPlan plan = ExecutionPlan.build(config);
+        this.layers = plan.layers();
         this.kernels = new float[layers.size()][];
         this.biases = new float[layers.size()][];
-        for (Layer l : layers) {
-            // Layer.kernelLength() is an int: check the true size first, before allocating anything.
-            long in = l.inChannels(), out = l.outChannels();
-            long len = l.kind() == Layer.Kind.CONV3X3 ? 9 * in * out
-                    : l.kind() == Layer.Kind.DEPTHWISE ? 9 * out : in * out;
-            if (len > Integer.MAX_VALUE - 8) {
-                throw new IllegalArgumentException(l.name() + " (" + l.kind() + " " + in + "->" + out
-                        + ") needs " + len + " weights, more than one Java array holds: " + config
-                        + " is too large (reduce classes or alpha)");
-            }
-        }
+        plan.weightsTooLarge().ifPresent(why -> { // before allocating anything
+            throw new IllegalArgumentException(why + ": " + config
+                    + " is too large (reduce classes or alpha)");
+        });
         for (Layer l : layers) {
             kernels[l.index()] = new float[l.kernelLength()];
             biases[l.index()] = new float[l.biasLength()];

@@ -47,6 +47,7 @@ import picocli.CommandLine.Spec;
  * options are bad or the model cannot be loaded.
  */
 @Command(name = "classify", mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
         description = "Classify JPEG, PNG or BMP images with a MobileNetV2 model: TensorFlow Lite"
                 + " (.tflite) or ONNX (.onnx).")
 public final class ClassifyCommand implements Callable<Integer> {
@@ -77,11 +78,14 @@ public final class ClassifyCommand implements Callable<Integer> {
     Path labels;
 
     @Option(names = {"-k", "--top"}, defaultValue = "5", paramLabel = "K",
-            description = "Number of classes to report per image (default: ${DEFAULT-VALUE}).")
+            description = "Classes to report per image, the most probable first, 1 or more (all"
+                    + " of them where K passes the model's classes). Default: ${DEFAULT-VALUE}.")
     int top;
 
-    @Option(names = "--backend", defaultValue = "auto", paramLabel = "NAME",
-            description = "Kernel backend: auto, vector or scalar (default: ${DEFAULT-VALUE}).")
+    // -b as in run: "classify -b scalar" was an unknown option
+    @Option(names = {"-b", "--backend"}, defaultValue = "auto", paramLabel = "vector|scalar|auto",
+            description = "Kernels: vector (needs --add-modules jdk.incubator.vector), scalar, or"
+                    + " auto. Default: ${DEFAULT-VALUE}.")
     String backend;
 
     @Option(names = "--json", description = "Print one JSON document instead of text.")

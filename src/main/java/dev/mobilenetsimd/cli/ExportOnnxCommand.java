@@ -8,6 +8,8 @@ import dev.mobilenetsimd.tflite.ModelFormatException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -26,20 +28,21 @@ import picocli.CommandLine.Model.CommandSpec;
  * model that cannot be imported, 1 when the output cannot be written.
  */
 @Command(name = "export-onnx", mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
         description = "Write a MobileNetV2 (random weights, or imported from .tflite/.onnx) as an ONNX model "
                 + "(opset 13, input NCHW [N, 3, R, R] named 'input', output 'logits').")
 public final class ExportOnnxCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options;
 
-    @Option(names = {"-s", "--seed"}, defaultValue = "42",
+    @Option(names = {"-s", "--seed"}, defaultValue = "42", paramLabel = "SEED",
             description = "Seed of the random weights (without --from). Default: ${DEFAULT-VALUE}.")
     long seed;
 
     @Option(names = "--from", paramLabel = "MODEL",
-            description = "Import the weights from this TensorFlow Lite or ONNX file instead (the"
-                    + " configuration options are then ignored). Its input normalisation is"
-                    + " recorded in the output's metadata.")
+            description = "Import the weights from this TensorFlow Lite or ONNX file instead,"
+                    + " with its own configuration (so without -a, -r, -k, -p or -s). Its input"
+                    + " normalisation is recorded in the output's metadata.")
     Path from;
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE",
@@ -49,6 +52,10 @@ public final class ExportOnnxCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** The options that only random weights take. */
+    private static final List<String> RANDOM_WEIGHT_OPTIONS =
+            List.of("--alpha", "--resolution", "--classes", "--padding", "--seed");
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -57,6 +64,22 @@ public final class ExportOnnxCommand implements Callable<Integer> {
             Main.error(err, "-o/--output is empty: expected the ONNX file to write");
             err.flush();
             return 2;
+        }
+        if (from != null) {
+            // They were silently ignored: "-a 0.5 -r 96 --from m.tflite" wrote a 1.0/224 model.
+            List<String> given = new ArrayList<>();
+            for (String option : RANDOM_WEIGHT_OPTIONS) {
+                if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
+                    given.add(option);
+                }
+            }
+            if (!given.isEmpty()) {
+                Main.error(err, String.join(", ", given) + " and --from: the options describe"
+                        + " random weights, and --from writes the model's own configuration;"
+                        + " expected one or the other");
+                err.flush();
+                return 2;
+            }
         }
         Weights weights;
         InputNormalization normalization = null; // none for random weights

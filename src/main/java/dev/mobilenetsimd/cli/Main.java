@@ -29,8 +29,15 @@ public final class Main implements Callable<Integer> {
      * @param args the command line
      */
     public static void main(String[] args) {
+        // The kernels' one warning (java.util.logging) as "WARNING: message": the default format
+        // put a timestamp and an internal class name before it. A format the user set is kept.
+        if (System.getProperty(LOG_FORMAT_PROPERTY) == null) {
+            System.setProperty(LOG_FORMAT_PROPERTY, "%4$s: %5$s%6$s%n");
+        }
         System.exit(execute(args));
     }
+
+    private static final String LOG_FORMAT_PROPERTY = "java.util.logging.SimpleFormatter.format";
 
     /**
      * Runs the CLI without exiting; returns the exit status.

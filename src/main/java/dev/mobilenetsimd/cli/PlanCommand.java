@@ -19,6 +19,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code plan}: prints the static execution plan of one MobileNetV2 variant. */
 @Command(name = "plan", mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
         description = "Print the static execution plan: every step's shapes, MACs, parameters and buffers.")
 final class PlanCommand implements Callable<Integer> {
     @Mixin
@@ -63,6 +64,7 @@ final class PlanCommand implements Callable<Integer> {
         totals.put("fusedWorkingBytes", plan.fusedWorkingBytes());
         totals.put("layerwiseWorkingBytes", plan.layerwiseWorkingBytes());
         root.put("totals", totals);
+        root.put("weightsTooLarge", plan.weightsTooLarge().orElse(null));
         Map<String, Object> batch = new LinkedHashMap<>();
         batch.put("splitStep", plan.batchSplitStep());
         batch.put("group", plan.batchGroup());

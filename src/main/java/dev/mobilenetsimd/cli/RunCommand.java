@@ -26,6 +26,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code run}: random weights from a seed, timed inferences, latency statistics and the top 5. */
 @Command(name = "run", mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
         description = "Run a MobileNetV2 with random weights: warm up, time N inferences, print latency and the top 5.")
 final class RunCommand implements Callable<Integer> {
     @Mixin
@@ -36,10 +37,12 @@ final class RunCommand implements Callable<Integer> {
     String backend;
 
     @Option(names = "--mode", defaultValue = "fused", paramLabel = "fused|layerwise",
-            description = "Block execution. Default: ${DEFAULT-VALUE}.")
+            description = "Block execution: fused (streamed through cache) or layerwise."
+                    + " Default: ${DEFAULT-VALUE}.")
     String mode;
 
-    @Option(names = {"-s", "--seed"}, defaultValue = "42", description = "Seed of the weights and the input. Default: ${DEFAULT-VALUE}.")
+    @Option(names = {"-s", "--seed"}, defaultValue = "42", paramLabel = "SEED",
+            description = "Seed of the weights and the input. Default: ${DEFAULT-VALUE}.")
     long seed;
 
     @Option(names = {"-w", "--warmup"}, paramLabel = "N",
@@ -60,7 +63,7 @@ final class RunCommand implements Callable<Integer> {
      */
     static final int SCALAR_WARMUP = 20;
 
-    @Option(names = {"-n", "--iterations"}, defaultValue = "100",
+    @Option(names = {"-n", "--iterations"}, defaultValue = "100", paramLabel = "N",
             description = "Timed runs, 1 to 1000000. Default: ${DEFAULT-VALUE}.")
     int iterations;
 

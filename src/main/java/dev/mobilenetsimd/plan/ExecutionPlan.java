@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The static execution plan: built once from a {@link ModelConfig} and the {@link Architecture}
@@ -622,6 +623,24 @@ public final class ExecutionPlan {
     }
 
     /**
+     * Why this configuration's weights cannot be built, if they cannot: a layer whose kernel
+     * holds more floats than one Java array. Such a configuration can still be planned, and its
+     * counts shown.
+     *
+     * @return the first such layer and its size, or empty when every kernel fits an array
+     */
+    public Optional<String> weightsTooLarge() {
+        for (Layer l : layers) {
+            if (l.kernelFloats() > HeapLayout.MAX_ARRAY_FLOATS) {
+                return Optional.of(l.name() + " (" + l.kind() + " " + l.inChannels() + "->"
+                        + l.outChannels() + ") needs " + l.kernelFloats()
+                        + " weights, more than one Java array holds");
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
      * Parameters: every kernel and bias (batch norm folded).
      *
      * @return the parameter count
@@ -704,6 +723,8 @@ public final class ExecutionPlan {
                     ? "from the first step," : "steps 0-" + (batchSplitStep - 1)
                     + " image by image, then", group, (long) batchCarryFloats * Float.BYTES));
         }
+        weightsTooLarge().ifPresent(why -> sb.append("weights cannot be built: ").append(why)
+                .append(System.lineSeparator()));
         return sb.toString();
     }
 

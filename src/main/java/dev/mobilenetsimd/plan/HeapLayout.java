@@ -19,6 +19,8 @@ import java.lang.management.ManagementFactory;
 public final class HeapLayout {
     /** Floats in 64 bytes: tensors and panels start on multiples of this (plus the phase). */
     public static final int ALIGN_FLOATS = 16;
+    /** Most floats one Java array holds on every JVM (HotSpot refuses a few short of 2^31 - 1). */
+    public static final int MAX_ARRAY_FLOATS = Integer.MAX_VALUE - 8;
     /** Padding beyond this is not worth it (G1 regions set above 64 MB by hand). */
     private static final long MAX_LARGE_BYTES = 32L << 20;
 

@@ -82,12 +82,25 @@ public final class Layer {
      * Floats in the canonical kernel.
      *
      * @return the kernel's length
+     * @throws ArithmeticException if it passes int range (a classifier of 10^6 classes at α 4:
+     *     such a configuration can be planned, but its weights fit no Java array)
      */
     public int kernelLength() {
+        return Math.toIntExact(kernelFloats());
+    }
+
+    /**
+     * Floats in the canonical kernel, counted in {@code long}: past int range for the largest
+     * configurations, whose weights cannot be built ({@link #kernelLength()} throws there).
+     *
+     * @return the kernel's length
+     */
+    public long kernelFloats() {
+        long in = inChannels, out = outChannels;
         switch (kind) {
-            case CONV3X3: return 9 * inChannels * outChannels;
-            case DEPTHWISE: return 9 * outChannels;
-            default: return inChannels * outChannels;
+            case CONV3X3: return 9 * in * out;
+            case DEPTHWISE: return 9 * out;
+            default: return in * out;
         }
     }
 
@@ -116,7 +129,7 @@ public final class Layer {
      *
      * @return the parameter count
      */
-    public long params() { return (long) kernelLength() + biasLength(); }
+    public long params() { return kernelFloats() + biasLength(); }
 
     @Override
     public String toString() {

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -285,6 +286,73 @@ class CliTest {
         assertTrue(r.out.contains(" on scalar, fused blocks, 2 threads"), r.out);
         assertEquals(1, count(r.out, "jdk.incubator.vector is not available"), r.out);
         assertEquals(1, count(r.out, "Start java with --add-modules jdk.incubator.vector"), r.out);
+        // the warning alone: the default log format gave a timestamp and an internal class name
+        assertTrue(r.out.lines().anyMatch(l -> l.startsWith("WARNING: jdk.incubator.vector is"
+                + " not available")), r.out);
+        assertFalse(r.out.contains("KernelSets"), r.out);
+    }
+
+    /** Each command's -V, as its help lists it: it printed nothing. */
+    @Test
+    void everyCommandPrintsTheVersion() {
+        for (String command : new String[] {"plan", "run", "classify", "export-onnx"}) {
+            Result r = run(command, "-V");
+            assertEquals(0, r.status, r.err);
+            assertTrue(r.out.startsWith("mobilenet-simd "), command + ": " + r.out);
+            assertTrue(r.out.contains("JVM " + Runtime.version()), command + ": " + r.out);
+        }
+    }
+
+    /**
+     * A classifier past int range: its parameter count wrapped (826,032,704 for 5,121,000,000),
+     * and plan did not say that the weights cannot be built.
+     */
+    @Test
+    void planCountsParametersPastIntRangeAndSaysTheWeightsCannotBeBuilt() {
+        Result r = run("plan", "-a", "4", "-r", "32", "-k", "1000000");
+        assertEquals(0, r.status, r.err);
+        assertTrue(r.out.contains("5,121,000,000"), "5120 x 10^6 weights + 10^6 biases: "
+                + r.out);
+        assertTrue(r.out.contains("weights cannot be built: classifier (DENSE"
+                + " 5120->1000000) needs 5120000000 weights, more than one Java array holds"),
+                r.out);
+        Map<String, Object> doc = StrictJson.object(run("plan", "-a", "4", "-r", "32", "-k",
+                "1000000", "--json").out);
+        List<?> steps = (List<?>) doc.get("steps");
+        Map<?, ?> classifier = (Map<?, ?>) steps.get(steps.size() - 1);
+        assertEquals(5_121_000_000.0, classifier.get("params"), doc.toString());
+        assertTrue(String.valueOf(doc.get("weightsTooLarge")).contains("5120000000 weights"));
+        assertEquals(null, StrictJson.object(run("plan", "-r", "32", "--json").out)
+                .get("weightsTooLarge"));
+        assertFalse(run("plan", "-r", "32").out.contains("cannot be built"));
+    }
+
+    /** --from writes the model's own configuration: -a and -r were silently ignored. */
+    @Test
+    void exportFromAModelRefusesTheRandomWeightOptions(@TempDir Path dir) {
+        Path model = dir.resolve("m.onnx");
+        Result r = run("export-onnx", "-a", "0.35", "-r", "32", "-o", model.toString());
+        assertEquals(0, r.status, r.err);
+        Path copy = dir.resolve("copy.onnx");
+        r = run("export-onnx", "--from", model.toString(), "-r", "96", "-s", "3", "-o",
+                copy.toString());
+        assertEquals(2, r.status, r.err);
+        assertTrue(r.err.contains("--resolution, --seed and --from: the options describe"
+                + " random weights"), r.err);
+        assertFalse(Files.exists(copy), "nothing written");
+        r = run("export-onnx", "--from", model.toString(), "-o", copy.toString());
+        assertEquals(0, r.status, r.err);
+    }
+
+    /** classify takes run's -b: it was an unknown option there. */
+    @Test
+    void classifyTakesTheBackendsShortOption(@TempDir Path dir) throws IOException {
+        Path model = JsonOutputTest.smallModel(dir);
+        Path image = JsonOutputTest.image(dir, "image.png");
+        Result r = run("classify", "-b", "scalar", "--json", "--normalization", "imagenet",
+                "--model", model.toString(), image.toString());
+        assertEquals(0, r.status, r.err);
+        assertEquals("scalar", StrictJson.object(r.out).get("backend"), r.out);
     }
 
     @Test
