@@ -40,9 +40,11 @@ public final class Classifier implements AutoCloseable {
      *
      * @param network the model run
      * @param normalization turns the 8-bit pixels into the network's input
-     * @param labels names the classes
+     * @param labels names the classes: one name per class of the network (name {@code i} for
+     *               class {@code i}), or none ({@link Labels#none()})
      * @param topK the number of classes reported, at least 1
-     * @throws IllegalArgumentException if {@code topK < 1}
+     * @throws IllegalArgumentException if {@code topK < 1}, or {@code labels} has names but not
+     *         one per class
      */
     public Classifier(MobileNetV2 network, InputNormalization normalization, Labels labels, int topK) {
         this(network, normalization, labels, topK, 1);
@@ -55,11 +57,11 @@ public final class Classifier implements AutoCloseable {
      *
      * @param network the model run
      * @param normalization turns the 8-bit pixels into the network's input
-     * @param labels names the classes
+     * @param labels names the classes: one name per class of the network, or none
      * @param topK the number of classes reported, at least 1
      * @param threads threads per inference
-     * @throws IllegalArgumentException if {@code topK < 1}, or {@code threads} is not 1 to
-     *         {@link MobileNetV2#MAX_THREADS}
+     * @throws IllegalArgumentException if {@code topK < 1}, {@code labels} has names but not one
+     *         per class, or {@code threads} is not 1 to {@link MobileNetV2#MAX_THREADS}
      */
     public Classifier(MobileNetV2 network, InputNormalization normalization, Labels labels,
                       int topK, int threads) {
@@ -69,6 +71,7 @@ public final class Classifier implements AutoCloseable {
         if (topK < 1) {
             throw new IllegalArgumentException("topK = " + topK + ": must be at least 1");
         }
+        checkLabels(labels, network.config().classes());
         this.topK = topK;
         this.session = network.newSession(threads);
     }
@@ -79,10 +82,25 @@ public final class Classifier implements AutoCloseable {
      *
      * @param network the model run
      * @param normalization turns the 8-bit pixels into the network's input
-     * @param labels names the classes
+     * @param labels names the classes: one name per class of the network, or none
+     * @throws IllegalArgumentException if {@code labels} has names but not one per class
      */
     public Classifier(MobileNetV2 network, InputNormalization normalization, Labels labels) {
         this(network, normalization, labels, DEFAULT_TOP_K);
+    }
+
+    /**
+     * Refuses labels with names but not one per class: shifted by a line (ImageNet's 1000 names
+     * for the 1001 classes with "background"), or from another model's file, they named classes
+     * wrongly without a word.
+     */
+    private static void checkLabels(Labels labels, int classes) {
+        if (labels.size() != 0 && labels.size() != classes) {
+            throw new IllegalArgumentException("the labels have " + labels.size()
+                    + (labels.size() == 1 ? " name" : " names") + ", the model " + classes
+                    + (classes == 1 ? " class" : " classes") + ": expected one name per class"
+                    + " (name i for class i), or Labels.none()");
+        }
     }
 
     /**

@@ -9,7 +9,9 @@ import java.util.List;
 
 /**
  * Class names, one per line (line {@code i} names class {@code i}; for the TensorFlow ImageNet
- * models line 0 is "background"). Classes without a line are called {@code "class <i>"}.
+ * models line 0 is "background"). A {@link Classifier} takes one name per class of its model, or
+ * none ({@link #none()}); a class with an empty name, or without one, is called
+ * {@code "class <i>"}.
  */
 public final class Labels {
     /**

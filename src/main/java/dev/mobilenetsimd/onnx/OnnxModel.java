@@ -253,12 +253,14 @@ public final class OnnxModel {
      *
      * @param kernels the backend
      * @param normalization the input normalisation
-     * @param labels names the classes
+     * @param labels names the classes: one name per class of the model, or
+     *               {@link Labels#none()}
      * @param topK the number of classes reported, at least 1
      * @param threads threads per inference
      * @return the classifier, to be closed after use
      * @throws NullPointerException     if an argument is null
-     * @throws IllegalArgumentException if {@code topK} is less than 1 or {@code threads} out of
+     * @throws IllegalArgumentException if {@code labels} has names but not one per class,
+     *                                  {@code topK} is less than 1 or {@code threads} out of
      *                                  range
      */
     public Classifier classifier(KernelSet kernels, InputNormalization normalization,

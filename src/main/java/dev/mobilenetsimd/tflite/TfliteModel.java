@@ -254,10 +254,12 @@ public final class TfliteModel {
      * A classifier on {@code kernels} with {@code labels}, reporting the top {@code topK}.
      *
      * @param kernels the backend
-     * @param labels names the classes
+     * @param labels names the classes: one name per class of the model, or
+     *               {@link Labels#none()}
      * @param topK the number of classes reported, at least 1
      * @return the classifier, to be closed after use
-     * @throws IllegalArgumentException if {@code topK} is less than 1
+     * @throws IllegalArgumentException if {@code labels} has names but not one per class, or
+     *                                  {@code topK} is less than 1
      */
     public Classifier classifier(KernelSet kernels, Labels labels, int topK) {
         return classifier(kernels, labels, topK, 1);
@@ -268,12 +270,13 @@ public final class TfliteModel {
      * {@code threads} threads (see {@link Classifier}).
      *
      * @param kernels the backend
-     * @param labels names the classes
+     * @param labels names the classes: one name per class of the model, or
+     *               {@link Labels#none()}
      * @param topK the number of classes reported, at least 1
      * @param threads threads per inference
      * @return the classifier, to be closed after use
-     * @throws IllegalArgumentException if {@code topK} is less than 1 or {@code threads} out of
-     *         range
+     * @throws IllegalArgumentException if {@code labels} has names but not one per class,
+     *         {@code topK} is less than 1 or {@code threads} out of range
      */
     public Classifier classifier(KernelSet kernels, Labels labels, int topK, int threads) {
         return new Classifier(network(kernels), inputNormalization, labels, topK, threads);

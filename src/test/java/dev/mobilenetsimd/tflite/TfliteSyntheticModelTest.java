@@ -9,10 +9,14 @@ import dev.mobilenetsimd.ModelConfig;
 import dev.mobilenetsimd.Padding;
 import dev.mobilenetsimd.Weights;
 import dev.mobilenetsimd.image.InputNormalization;
+import dev.mobilenetsimd.image.Labels;
+import dev.mobilenetsimd.kernels.KernelSets;
 import dev.mobilenetsimd.plan.Layer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -47,6 +51,22 @@ class TfliteSyntheticModelTest {
             assertArrayEquals(w.bias(l.index()), m.weights().bias(l.index()), l.name());
         }
         assertEquals(InputNormalization.minusOneToOne(), m.inputNormalization());
+    }
+
+    /** Labels must name every class or none, as for any {@code Classifier}. */
+    @Test
+    void classifierRefusesLabelsOfAnotherCount() throws ModelFormatException {
+        TfliteModel m = TfliteModel.read(TfliteWriter.mobileNet(
+                weights(0.35, 32, 7, Padding.TF_SAME), new TfliteWriter.Variant()));
+        Labels five = Labels.parse("a\nb\nc\nd\ne");
+        for (Executable call : List.<Executable>of(
+                () -> m.classifier(KernelSets.scalar(), five, 5).close(),
+                () -> m.classifier(KernelSets.scalar(), five, 5, 1).close())) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
+            assertEquals("the labels have 5 names, the model 7 classes: expected one name per"
+                    + " class (name i for class i), or Labels.none()", e.getMessage());
+        }
+        m.classifier(KernelSets.scalar(), Labels.none(), 5).close();
     }
 
     /**
