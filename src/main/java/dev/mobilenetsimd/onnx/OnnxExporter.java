@@ -13,8 +13,11 @@ import dev.mobilenetsimd.onnx.OnnxProto.Tensor;
 import dev.mobilenetsimd.onnx.OnnxProto.ValueInfo;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -135,12 +138,17 @@ public final class OnnxExporter {
      * is written beside it under a temporary name and then renamed, so that a write that fails
      * midway (a full disk) leaves no truncated model, and any previous file as it was; a symbolic
      * link is written through. Anything else that exists (a device such as {@code /dev/null}) is
-     * written in place.
+     * written in place. Replacing a file thus needs its directory to be writable, as creating
+     * one does.
      *
      * @param weights the weights
      * @param file the file written
      * @return the bytes written
-     * @throws IOException              if the file cannot be written
+     * @throws IOException              if the file cannot be written; a
+     *                                  {@link FileSystemException} names {@code file} (not the
+     *                                  temporary file) and the reason, e.g. a
+     *                                  {@link NoSuchFileException} that its directory does not
+     *                                  exist
      * @throws IllegalArgumentException if the weights do not fit in an ONNX file
      *                                  ({@link #checkSize}) or a value is not finite
      *                                  ({@link Weights#checkFinite()}); nothing is written then
@@ -161,7 +169,8 @@ public final class OnnxExporter {
      * @param file the file written
      * @return the bytes written
      * @throws NullPointerException     if an argument is null
-     * @throws IOException              if the file cannot be written
+     * @throws IOException              if the file cannot be written, as for
+     *                                  {@link #write(Weights, Path)}
      * @throws IllegalArgumentException if the weights do not fit in an ONNX file
      *                                  ({@link #checkSize}) or a value is not finite
      *                                  ({@link Weights#checkFinite()}); nothing is written then
@@ -179,12 +188,18 @@ public final class OnnxExporter {
         void writeTo(OutputStream out) throws IOException;
     }
 
-    /** See {@link #write}: {@code body} into {@code file} through a temporary sibling. */
+    /**
+     * See {@link #write}: {@code body} into {@code file} through a temporary sibling. A
+     * {@link FileSystemException} names {@code file}, not the temporary file or a link's target
+     * ({@link #naming}).
+     */
     static void writeReplacing(Path file, Body body) throws IOException {
         Path target = Files.exists(file) ? file.toRealPath() : file; // through symbolic links
         if (Files.exists(target) && !Files.isRegularFile(target)) {
             try (OutputStream out = Files.newOutputStream(target)) { // a directory fails here
                 body.writeTo(out);
+            } catch (FileSystemException e) {
+                throw naming(file, target, null, e);
             }
             return;
         }
@@ -195,6 +210,7 @@ public final class OnnxExporter {
         // A plain new file, not Files.createTempFile: the model gets the umask's permissions.
         Path tmp = target.resolveSibling("." + name + "." + Long.toHexString(System.nanoTime())
                 + ".part");
+        Throwable failure = null;
         try {
             try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW,
                     StandardOpenOption.WRITE)) {
@@ -206,9 +222,60 @@ public final class OnnxExporter {
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
             }
+        } catch (FileSystemException e) {
+            FileSystemException named = naming(file, target, tmp, e);
+            failure = named;
+            throw named;
+        } catch (IOException | RuntimeException | Error e) {
+            failure = e;
+            throw e;
         } finally {
-            Files.deleteIfExists(tmp); // gone already unless something failed
+            try {
+                Files.deleteIfExists(tmp); // gone already unless something failed
+            } catch (IOException e) {
+                // Under a file, not a directory, this fails too: the first failure says why.
+                if (failure == null) {
+                    throw e;
+                }
+                failure.addSuppressed(e);
+            }
         }
+    }
+
+    /**
+     * {@code e} naming {@code file} if it named the temporary file {@code tmp} or the target of
+     * a link: "NoSuchFileException: /nope/.x.onnx.1c7d967fcf84.part" named a file the caller
+     * never gave. Same type for the usual ones, so that callers catch what they did; the reason
+     * says what the bare type did not (which directory is missing), and {@code e} is the cause.
+     */
+    private static FileSystemException naming(Path file, Path target, Path tmp,
+                                              FileSystemException e) {
+        boolean ours = e.getFile() != null && (e.getFile().equals(target.toString())
+                || tmp != null && e.getFile().equals(tmp.toString()));
+        if (!ours || e.getFile().equals(file.toString()) && e.getOtherFile() == null) {
+            return e; // names the caller's path already, or something else
+        }
+        Path dir = target.toAbsolutePath().getParent();
+        String reason = e.getReason();
+        if (dir != null && !Files.isDirectory(dir)) {
+            reason = "its directory " + dir + (Files.exists(dir) ? " is not a directory"
+                    : " does not exist");
+        } else if (e instanceof AccessDeniedException && tmp != null) {
+            // A writable file in a read-only directory: the new file beside it is refused.
+            reason = "permission denied (the file is written as a new file in " + dir
+                    + ", then renamed)";
+        } else if (tmp != null && e.getFile().equals(tmp.toString())) {
+            // "File name too long": ours, 30 characters longer than the name given
+            reason = (reason != null ? reason : e.getClass().getSimpleName())
+                    + " (writing the temporary file " + tmp.getFileName() + " beside it)";
+        }
+        String f = file.toString();
+        FileSystemException named = e instanceof NoSuchFileException
+                ? new NoSuchFileException(f, null, reason)
+                : e instanceof AccessDeniedException ? new AccessDeniedException(f, null, reason)
+                : new FileSystemException(f, null, reason);
+        named.initCause(e);
+        return named;
     }
 
     /** The model as protobuf records, no normalisation recorded. */

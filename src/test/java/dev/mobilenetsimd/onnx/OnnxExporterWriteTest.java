@@ -10,11 +10,16 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.mobilenetsimd.ModelConfig;
 import dev.mobilenetsimd.Padding;
 import dev.mobilenetsimd.Weights;
+import dev.mobilenetsimd.image.InputNormalization;
 import dev.mobilenetsimd.plan.ExecutionPlan;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -81,6 +86,78 @@ class OnnxExporterWriteTest {
         assertTrue(Files.isSymbolicLink(link));
         assertArrayEquals(bytes, Files.readAllBytes(real));
         assertEquals(List.of("model.onnx"), names(real.getParent()));
+    }
+
+    /**
+     * A failure names the path given and why, not the temporary file beside it: "/nope/x.onnx"
+     * failed with "NoSuchFileException: /nope/.x.onnx.1c7d967fcf84.part".
+     */
+    @Test
+    void aFailureNamesThePathGivenNotTheTemporaryFile(@TempDir Path dir) throws IOException {
+        Path missing = dir.resolve("nope").resolve("x.onnx");
+        NoSuchFileException e = assertThrows(NoSuchFileException.class,
+                () -> OnnxExporter.write(WEIGHTS, missing));
+        assertEquals(missing + ": its directory " + missing.getParent() + " does not exist",
+                e.getMessage());
+        assertEquals(missing.toString(), e.getFile());
+        e = assertThrows(NoSuchFileException.class, () -> OnnxExporter.write(WEIGHTS,
+                InputNormalization.IMAGENET, missing));
+        assertEquals(missing.toString(), e.getFile());
+
+        Path file = Files.write(dir.resolve("file.txt"), new byte[1]);
+        Path underFile = file.resolve("x.onnx");
+        FileSystemException f = assertThrows(FileSystemException.class,
+                () -> OnnxExporter.write(WEIGHTS, underFile));
+        assertEquals(underFile + ": its directory " + file + " is not a directory",
+                f.getMessage());
+
+        // ours is the name too long: the temporary name adds some 20 characters
+        Path longName = dir.resolve("m".repeat(250) + ".onnx");
+        f = assertThrows(FileSystemException.class, () -> OnnxExporter.write(WEIGHTS, longName));
+        assertEquals(longName.toString(), f.getFile());
+        assertTrue(f.getReason().contains("(writing the temporary file ."), f.getMessage());
+        assertEquals(List.of("file.txt"), names(dir));
+    }
+
+    /** Through a symbolic link, the failure names the link given, not its target. */
+    @Test
+    void aFailureThroughALinkNamesTheLink(@TempDir Path dir) throws IOException {
+        Path real = Files.createDirectory(dir.resolve("real"));
+        Path link = dir.resolve("link.onnx");
+        try {
+            Files.createSymbolicLink(link, real);
+        } catch (UnsupportedOperationException | IOException e) {
+            // reported as skipped, not passed
+            abort("no symbolic links on this file system: " + e);
+        }
+        FileSystemException e = assertThrows(FileSystemException.class,
+                () -> OnnxExporter.write(WEIGHTS, link));
+        assertEquals(link.toString(), e.getFile());
+    }
+
+    /**
+     * Replacing a file needs its directory writable (the new file is made beside it): said so,
+     * naming the file given.
+     */
+    @Test
+    void aReadOnlyDirectoryIsNamedAsTheReason(@TempDir Path dir) throws IOException {
+        Path ro = Files.createDirectory(dir.resolve("ro"));
+        Path model = Files.write(ro.resolve("model.onnx"), new byte[1]);
+        try {
+            Files.setPosixFilePermissions(ro, PosixFilePermissions.fromString("r-xr-xr-x"));
+        } catch (UnsupportedOperationException e) {
+            abort("no POSIX permissions on this file system: " + e); // skipped, not passed
+        }
+        try {
+            // root writes anyway: reported as skipped, not passed
+            assumeTrue(!Files.isWritable(ro), "the directory stays writable (root?)");
+            AccessDeniedException e = assertThrows(AccessDeniedException.class,
+                    () -> OnnxExporter.write(WEIGHTS, model));
+            assertEquals(model + ": permission denied (the file is written as a new file in "
+                    + ro + ", then renamed)", e.getMessage());
+        } finally {
+            Files.setPosixFilePermissions(ro, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
     }
 
     /** A device is written in place (renaming onto it would replace the device itself). */
