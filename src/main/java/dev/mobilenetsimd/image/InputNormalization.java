@@ -20,6 +20,11 @@ import java.util.Objects;
  *       channel: {@link #IMAGENET}; {@link #meanStd} makes others.</li>
  * </ul>
  *
+ * <p>The network takes floats: every constructor and factory refuses a normalisation that, as
+ * floats, maps a pixel value beyond float range, has a scale that is 0 or subnormal (a channel
+ * of zeros, silently: std 1e300) or maps every pixel value of a channel to one value (an offset
+ * that swamps the scale), naming the channel and the value.
+ *
  * <p>This was a record of {@code (scale, offset)}; it keeps that constructor and those accessors,
  * which a per-channel normalisation cannot answer ({@link #isUniform()}).
  */
@@ -47,8 +52,9 @@ public final class InputNormalization {
      * @param scale  multiplier, positive and finite
      * @param offset pixel value that maps to 0, finite
      * @throws IllegalArgumentException if {@code scale} is not positive and finite,
-     *                                  {@code offset} is not finite, or a pixel value (0 to 255)
-     *                                  would map beyond float range
+     *                                  {@code offset} is not finite, or as floats a pixel value
+     *                                  (0 to 255) would map beyond float range, the scale be 0
+     *                                  or subnormal, or every pixel value map to one value
      */
     public InputNormalization(double scale, double offset) {
         this(new double[] {scale, scale, scale}, new double[] {offset, offset, offset}, false);
@@ -63,11 +69,11 @@ public final class InputNormalization {
                         + ", offset " + offset + (perChannel ? " of the " + CHANNEL_NAMES[c]
                         + " channel" : "") + ": the scale must be positive and both finite");
             }
-            if (!fitsFloat(scale, offset)) {
+            String why = unusable(scale, offset);
+            if (why != null) {
                 throw new IllegalArgumentException("input normalisation scale " + scale
                         + ", offset " + offset + (perChannel ? " of the " + CHANNEL_NAMES[c]
-                        + " channel" : "") + " maps pixel values 0 to 255 to " + apply(scale,
-                        offset, 0) + " to " + apply(scale, offset, 255) + ": beyond float range");
+                        + " channel" : "") + why);
             }
         }
         for (int c = 0; c < CHANNELS; c++) {
@@ -78,12 +84,30 @@ public final class InputNormalization {
     }
 
     /**
-     * Whether {@code scale * (p - offset)} is a finite float for every pixel value {@code p},
-     * 0 to 255: a finite scale or offset (1e300) made {@link #apply(byte[])} give infinities,
-     * and every logit came out NaN.
+     * Why {@code scale * (p - offset)} (positive scale, both finite), as the float the network
+     * takes, is no use for pixel values {@code p} 0 to 255, or null if it is: past float range
+     * (scale 1e300: infinities, and every logit NaN); a scale that is 0 or subnormal as a float
+     * (std 1e300: a channel of zeros, silently); or an offset so large that every value maps to
+     * the same float (the channel's pixels lost). Starts with " maps" or ": ", for the messages.
      */
-    private static boolean fitsFloat(double scale, double offset) {
-        return Float.isFinite(apply(scale, offset, 0)) && Float.isFinite(apply(scale, offset, 255));
+    private static String unusable(double scale, double offset) {
+        float lo = apply(scale, offset, 0), hi = apply(scale, offset, 255);
+        if (!Float.isFinite(lo) || !Float.isFinite(hi)) {
+            return " maps pixel values 0 to 255 to " + lo + " to " + hi + ": beyond float range";
+        }
+        float step = (float) scale; // between neighbouring pixel values
+        if (step < Float.MIN_NORMAL) {
+            return ": the scale is " + (step == 0 ? "0 as a float, the network's input type, so"
+                    + " every pixel value 0 to 255 would become 0" : "subnormal as a float (" + step
+                    + "), the network's input type, so pixel values 0 to 255 would become "
+                    + lo + " to " + hi + " with few significant bits") + "; expected a scale of"
+                    + " at least 2^-126 (about 1.18e-38), the smallest normal float";
+        }
+        if (lo == hi) {
+            return ": maps every pixel value 0 to 255 to " + lo + " as a float, the network's"
+                    + " input type: the offset swamps the scale";
+        }
+        return null;
     }
 
     /** One value, as {@link #apply(int, int)} computes it. */
@@ -100,8 +124,10 @@ public final class InputNormalization {
      * @return the normalisation
      * @throws NullPointerException     if an array is null
      * @throws IllegalArgumentException if an array does not have 3 values, a scale is not
-     *                                  positive and finite, an offset not finite, or a pixel
-     *                                  value (0 to 255) would map beyond float range
+     *                                  positive and finite, an offset not finite, or as floats
+     *                                  a pixel value (0 to 255) of a channel would map beyond
+     *                                  float range, its scale be 0 or subnormal, or all its
+     *                                  pixel values map to one value
      */
     public static InputNormalization perChannel(double[] scales, double[] offsets) {
         requireRgb(scales, "scales");
@@ -122,7 +148,10 @@ public final class InputNormalization {
      * @throws NullPointerException     if an array is null
      * @throws IllegalArgumentException if an array does not have 3 values, a mean is not
      *                                  finite, a standard deviation not positive and finite, or
-     *                                  a pixel value (0 to 255) would map beyond float range
+     *                                  as floats a pixel value (0 to 255) of a channel would map
+     *                                  beyond float range, its scale be 0 or subnormal (a
+     *                                  standard deviation of 1e300), or all its pixel values
+     *                                  map to one value
      */
     public static InputNormalization meanStd(double[] mean, double[] std) {
         requireRgb(mean, "mean");
@@ -144,12 +173,14 @@ public final class InputNormalization {
             }
             scales[c] = 1 / (255 * std[c]);
             offsets[c] = 255 * mean[c];
-            if (!(scales[c] > 0) || Double.isInfinite(scales[c]) || !Double.isFinite(offsets[c])
-                    || !fitsFloat(scales[c], offsets[c])) { // std 1e-310, 1e-300; mean 1e308
+            // std 1e-310, 1e-300 (too large a scale), 1e300 (0 as a float); mean 1e308
+            String why = !(scales[c] > 0) || Double.isInfinite(scales[c])
+                    || !Double.isFinite(offsets[c]) ? "" : unusable(scales[c], offsets[c]);
+            if (why != null) {
                 throw new IllegalArgumentException("mean " + mean[c] + ", std " + std[c]
                         + " of the " + CHANNEL_NAMES[c] + " channel: out of range (scale "
-                        + scales[c] + ", offset " + offsets[c] + "); expected values of pixels"
-                        + " scaled to [0, 1]");
+                        + scales[c] + ", offset " + offsets[c] + why + "); expected values of"
+                        + " pixels scaled to [0, 1]");
             }
         }
         return new InputNormalization(scales, offsets, true);

@@ -186,6 +186,44 @@ class InputNormalizationTest {
         assertEquals(255e36f, new InputNormalization(1e36, 0).apply(255));
     }
 
+    /**
+     * A scale that is 0 as a float zeroed its channel without a word: std 1e300 (CLI
+     * {@code --normalization 0.5,0.5,0.5/1e300,1,1}) gives 3.9e-303, 0 as a float. A subnormal
+     * one, or an offset so large that every pixel value maps to one float, lose the pixels too.
+     */
+    @Test
+    void normalisationsThatLoseThePixelsAsFloatsAreRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> InputNormalization.meanStd(new double[] {0.5, 0.5, 0.5},
+                        new double[] {1e300, 1, 1}));
+        assertEquals("mean 0.5, std 1.0E300 of the red channel: out of range (scale "
+                + 1 / (255 * 1e300) + ", offset 127.5: the scale is 0 as a float, the network's"
+                + " input type, so every pixel value 0 to 255 would become 0; expected a scale of"
+                + " at least 2^-126 (about 1.18e-38), the smallest normal float); expected values"
+                + " of pixels scaled to [0, 1]", e.getMessage());
+        fails(IllegalArgumentException.class, () -> InputNormalization.perChannel(
+                new double[] {1, 1e-50, 1}, new double[3]), "scale 1.0E-50, offset 0.0 of the"
+                + " green channel: the scale is 0 as a float");
+        fails(IllegalArgumentException.class, () -> new InputNormalization(1e-40, 128),
+                "input normalisation scale 1.0E-40, offset 128.0: the scale is subnormal as a"
+                + " float (", "at least 2^-126");
+        fails(IllegalArgumentException.class, () -> InputNormalization.perChannel(
+                new double[] {1, 1, 1e-30}, new double[] {0, 0, 1e30}), "of the blue channel:"
+                + " maps every pixel value 0 to 255 to -1.0 as a float", "swamps the scale");
+        fails(IllegalArgumentException.class, () -> InputNormalization.meanStd(
+                new double[] {0.5, 1e30, 0.5}, STD), "mean 1.0E30, std 0.224 of the green"
+                + " channel: out of range", "maps every pixel value 0 to 255 to");
+        // the smallest normal float is taken, and keeps the pixels apart
+        InputNormalization tiny = new InputNormalization(Float.MIN_NORMAL, 0);
+        assertTrue(tiny.apply(1) > 0 && tiny.apply(254) < tiny.apply(255));
+        // a large offset that still tells the pixel values apart is taken
+        InputNormalization far = new InputNormalization(1e-6, 1e6);
+        assertTrue(far.apply(0) < far.apply(255));
+        // offsets that are 0 as floats change nothing: taken
+        assertEquals(new InputNormalization(1, 0).apply(7), new InputNormalization(1, 1e-50)
+                .apply(7));
+    }
+
     private static void fails(Class<? extends Throwable> type, Executable call, String... parts) {
         Throwable t = assertThrows(type, call);
         for (String part : parts) {

@@ -110,6 +110,8 @@ class OnnxNormalizationMetadataTest {
                 {"scale=1,1,NaN;offset=0,0,0", "scale value 'NaN' is not a decimal number"},
                 {"scale=1,1,1e999;offset=0,0,0", "scale Infinity"},
                 {"scale=1,0,1;offset=0,0,0", "scale 0.0, offset 0.0 of the green channel"},
+                {"scale=1,1,1e-300;offset=0,0,0", "of the blue channel: the scale is 0 as a"
+                        + " float"},
                 {"scale=1,1,1;scale=1,1,1", "scale given twice"},
                 {"mean=1,1,1;offset=0,0,0", "'mean=1,1,1' is not scale=... or offset=..."},
                 {"scale=1,1,1;offset", "'offset' is not scale=..."},

@@ -136,6 +136,8 @@ class DequantizerTest {
                 {"int8", "0.0078125", "128", "has zero point 128; expected -128 to 127"},
                 {"uint8", "1e38", "128", "scale 9.999999680285692E37, offset 128.0 maps pixel"
                         + " values 0 to 255 to -Infinity to Infinity: beyond float range"},
+                // a subnormal scale: a model of zero inputs, silently
+                {"uint8", "1e-40", "128", "the scale is subnormal as a float"},
         };
         for (String[] c : cases) {
             Tensor in = new Tensor(0, "input", new int[] {1, 32, 32, 3},
