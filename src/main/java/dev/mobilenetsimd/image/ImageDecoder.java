@@ -8,8 +8,11 @@ import java.awt.image.Raster;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.io.FileNotFoundException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -54,7 +57,8 @@ public final class ImageDecoder {
      *
      * @param file the image file
      * @return the image in 8-bit RGB
-     * @throws IOException if the file cannot be read or is not a decodable JPEG, PNG or BMP image
+     * @throws IOException if the file cannot be read (the message says why, e.g. "permission
+     *                     denied") or is not a decodable JPEG, PNG or BMP image
      */
     public static RgbImage read(Path file) throws IOException {
         java.util.Objects.requireNonNull(file, "image file path is null");
@@ -63,9 +67,31 @@ public final class ImageDecoder {
                     ? "a directory, not an image file: " : Files.exists(file)
                     ? "not a regular file, not an image file: " : "no such image file: ") + file);
         }
-        try (InputStream in = Files.newInputStream(file)) {
+        InputStream in;
+        try {
+            in = Files.newInputStream(file);
+        } catch (IOException e) {
+            throw cannotOpen(file, e);
+        }
+        try (in) {
             return decode(in, file.toString());
         }
+    }
+
+    /**
+     * {@code file} could not be opened, in words: the JDK's exceptions for an unreadable or
+     * vanished file carry only the path (the CLI printed "error: noread.bmp"). The words are
+     * those the CLI gives an unreadable model or labels file.
+     */
+    static IOException cannotOpen(Path file, IOException e) {
+        String why = e instanceof NoSuchFileException ? "no such file or directory"
+                : e instanceof AccessDeniedException ? "permission denied"
+                : e instanceof FileSystemException ? ((FileSystemException) e).getReason()
+                : e.getMessage();
+        if (why == null) { // a FileSystemException's message without its reason is the path
+            why = e.getClass().getSimpleName();
+        }
+        return new IOException("cannot read image " + file + ": " + why, e);
     }
 
     /**

@@ -157,6 +157,39 @@ class ImageDecoderTest {
     }
 
     /**
+     * An image file that cannot be opened says why, as an unreadable model or labels file does:
+     * the JDK's exception for it (AccessDeniedException) carries only the path, which was all
+     * the error said ("error: noread.bmp").
+     */
+    @Test
+    void unopenableImagesSayWhy() throws IOException {
+        Path noread = Path.of("noread.bmp");
+        assertEquals("cannot read image noread.bmp: permission denied", ImageDecoder.cannotOpen(
+                noread, new java.nio.file.AccessDeniedException("noread.bmp")).getMessage());
+        assertEquals("cannot read image noread.bmp: no such file or directory",
+                ImageDecoder.cannotOpen(noread, new java.nio.file.NoSuchFileException(
+                        "noread.bmp")).getMessage());
+        assertEquals("cannot read image noread.bmp: Input/output error", ImageDecoder.cannotOpen(
+                noread, new java.nio.file.FileSystemException("noread.bmp", null,
+                        "Input/output error")).getMessage());
+        assertEquals("cannot read image noread.bmp: IOException", ImageDecoder.cannotOpen(
+                noread, new IOException()).getMessage());
+
+        // End to end where a regular file is unreadable: our own without permissions (root
+        // reads it all the same) or a write-only sysctl, which root may not read either.
+        Path own = Files.createFile(dir.resolve("noread.bmp"));
+        if (Files.getFileStore(own).supportsFileAttributeView("posix")) {
+            Files.setPosixFilePermissions(own, java.util.Set.of());
+        }
+        for (Path p : new Path[] {own, Path.of("/proc/sys/vm/compact_memory")}) {
+            if (Files.isRegularFile(p) && !Files.isReadable(p)) {
+                IOException e = assertThrows(IOException.class, () -> ImageDecoder.read(p));
+                assertEquals("cannot read image " + p + ": permission denied", e.getMessage());
+            }
+        }
+    }
+
+    /**
      * The JDK's JPEG reader decodes a file cut short with its missing rows grey and only warns;
      * classifying that would be a silent wrong answer, so it is an error (as it is for Pillow).
      */
