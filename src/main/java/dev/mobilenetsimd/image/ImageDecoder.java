@@ -25,8 +25,9 @@ import javax.imageio.stream.ImageInputStream;
 /**
  * Reads JPEG, PNG and BMP files (through {@link ImageIO}) and converts them to 8-bit RGB the way
  * Pillow's {@code convert("RGB")} does: grey is copied to all three channels, alpha is dropped (not
- * composited), palettes are looked up, and the stored sample values are taken as they are (no
- * colour management), so preprocessing matches the Python reference pipelines.
+ * composited), palettes are looked up, CMYK (and YCCK) JPEGs are converted by Pillow's formula,
+ * and the stored sample values are taken as they are (no colour management), so preprocessing
+ * matches the Python reference pipelines.
  *
  * <p>Except for 16-bit samples, which this reduces to 8 bits as a photo needs: grey to its high
  * byte, where Pillow clips each value at 255 (nearly every pixel white), and colour by the JDK's
@@ -223,7 +224,9 @@ public final class ImageDecoder {
      * @param img the image
      * @return the image in 8-bit RGB
      * @throws NullPointerException     if {@code img} is null
-     * @throws IllegalArgumentException if the image has more than {@link #MAX_PIXELS} pixels
+     * @throws IllegalArgumentException if the image has more than {@link #MAX_PIXELS} pixels, or
+     *                                  is CMYK other than four 8-bit inks without alpha (what a
+     *                                  CMYK JPEG decodes to)
      */
     public static RgbImage toRgb(BufferedImage img) {
         java.util.Objects.requireNonNull(img, "image is null");
@@ -262,6 +265,8 @@ public final class ImageDecoder {
                     }
                 }
             }
+        } else if (!indexed && csType == ColorSpace.TYPE_CMYK) {
+            cmykToRgb(cm, r, px);
         } else {
             int[] row = new int[w];
             for (int y = 0; y < h; y++) {
@@ -275,5 +280,39 @@ public final class ImageDecoder {
             }
         }
         return new RgbImage(w, h, px);
+    }
+
+    /**
+     * Pillow's CMYK to RGB: each of red, green and blue is {@code (255 - C) * (255 - K) / 255}
+     * for its ink C (cyan, magenta, yellow), rounded to the nearest level, and no colour profile.
+     * getRGB would apply the JDK's CMYK profile instead (about 54 levels lighter on average).
+     * The JDK's JPEG reader gives the inks as Pillow has them: a four-channel JPEG's samples
+     * inverted (Adobe's convention, which Pillow assumes for every CMYK JPEG), YCCK converted
+     * to CMYK first, as libjpeg does for both.
+     */
+    private static void cmykToRgb(ColorModel cm, Raster r, byte[] px) {
+        boolean eightBit = r.getNumBands() == 4 && cm.getNumComponents() == 4 && !cm.hasAlpha();
+        for (int c = 0; eightBit && c < 4; c++) {
+            eightBit = cm.getComponentSize(c) == 8;
+        }
+        if (!eightBit) {
+            // Not what a JPEG decodes to, and Pillow has no such mode to match.
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "a CMYK image of %d"
+                    + " bands and %d bits per pixel%s; expected four 8-bit inks without alpha",
+                    r.getNumBands(), cm.getPixelSize(), cm.hasAlpha() ? " with alpha" : ""));
+        }
+        int w = r.getWidth();
+        int[] row = new int[4 * w];
+        for (int y = 0; y < r.getHeight(); y++) {
+            r.getPixels(0, y, w, 1, row);
+            for (int x = 0; x < w; x++) {
+                int white = 255 - row[4 * x + 3];
+                for (int c = 0; c < 3; c++) {
+                    // never exactly half a level: 255 is odd
+                    px[(y * w + x) * 3 + c] = (byte) (((255 - row[4 * x + c]) * white + 127)
+                            / 255);
+                }
+            }
+        }
     }
 }

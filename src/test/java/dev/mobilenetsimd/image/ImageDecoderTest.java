@@ -98,6 +98,106 @@ class ImageDecoderTest {
     }
 
     /**
+     * CMYK and YCCK JPEGs give Pillow's {@code convert("RGB")} exactly: getRGB applied the JDK's
+     * CMYK profile, about 54 levels lighter on average. The fixtures (src/test/resources) were
+     * made with Pillow 12.3.0 from a 16 x 16 CMYK image of gradients and noise: cmyk.jpg by
+     * {@code im.save("cmyk.jpg")} (an Adobe marker with transform 0: inverted CMYK, every channel
+     * full size), cmyk420.jpg by {@code im.save("cmyk420.jpg", subsampling=2)} (cyan at 2 x 2,
+     * the others upsampled by the decoder). Each {@code .rgb} is Pillow's reference, {@code
+     * Image.open(f).convert("RGB").tobytes()}; cmyk420_ycck.rgb is that of cmyk420.jpg with its
+     * Adobe transform byte set to 2 (YCCK), made as below. Pillow reads both files with the Adobe
+     * marker removed as it reads them with it (libjpeg takes four channels as CMYK without one).
+     */
+    @Test
+    void cmykAndYcckJpegsDecodeAsPillowDoes() throws IOException {
+        byte[] cmyk = resource("cmyk.jpg");
+        byte[] cmyk420 = resource("cmyk420.jpg");
+        assertPillowsRgb(cmyk, "cmyk.jpg", "cmyk.rgb");
+        assertPillowsRgb(cmyk420, "cmyk420.jpg", "cmyk420.rgb");
+        // Pillow writes APP14 first, at byte 2: length (2), "Adobe", version, two flag words,
+        // then the transform byte.
+        assertEquals("Adobe", new String(cmyk420, 6, 5,
+                java.nio.charset.StandardCharsets.US_ASCII));
+        assertEquals(0, cmyk420[17]);
+        byte[] ycck = cmyk420.clone();
+        ycck[17] = 2;
+        assertPillowsRgb(ycck, "ycck.jpg", "cmyk420_ycck.rgb");
+        assertPillowsRgb(withoutApp14(cmyk), "nomarker.jpg", "cmyk.rgb");
+        assertPillowsRgb(withoutApp14(cmyk420), "nomarker420.jpg", "cmyk420.rgb");
+    }
+
+    /**
+     * A CMYK {@link BufferedImage} (the JDK's, as its JPEG reader makes them) converts by Pillow's
+     * formula; other CMYK forms, which no decoded file has, are refused rather than handed to
+     * getRGB's colour management.
+     */
+    @Test
+    void cmykImagesConvertByPillowsFormula() throws IOException {
+        java.awt.image.ColorModel cm = ImageIO.read(new java.io.ByteArrayInputStream(
+                resource("cmyk.jpg"))).getColorModel();
+        assertEquals(java.awt.color.ColorSpace.TYPE_CMYK, cm.getColorSpace().getType());
+        int[][] cmyk = {{0, 0, 0, 0}, {255, 255, 255, 255}, {0, 128, 255, 0}, {1, 2, 3, 254},
+            {100, 150, 200, 50}, {37, 201, 90, 128}, {255, 0, 77, 1}, {128, 128, 128, 127},
+            {254, 1, 127, 255}, {64, 192, 32, 200}};
+        // Pillow 12.3.0: Image.new("CMYK", (10, 1)), putdata(cmyk), convert("RGB")
+        int[][] pillow = {{255, 255, 255}, {0, 0, 0}, {255, 127, 0}, {1, 1, 1}, {125, 84, 44},
+            {109, 27, 82}, {0, 254, 177}, {64, 64, 64}, {0, 0, 0}, {41, 14, 48}};
+        BufferedImage img = new BufferedImage(cm, cm.createCompatibleWritableRaster(cmyk.length,
+                1), false, null);
+        for (int x = 0; x < cmyk.length; x++) {
+            img.getRaster().setPixel(x, 0, cmyk[x]);
+        }
+        RgbImage rgb = ImageDecoder.toRgb(img);
+        for (int x = 0; x < cmyk.length; x++) {
+            for (int c = 0; c < 3; c++) {
+                assertEquals(pillow[x][c], rgb.get(x, 0, c), "pixel " + x + " channel " + c);
+            }
+        }
+        java.awt.image.ColorModel wide = new java.awt.image.ComponentColorModel(
+                cm.getColorSpace(), false, false, java.awt.Transparency.OPAQUE,
+                java.awt.image.DataBuffer.TYPE_USHORT);
+        BufferedImage sixteen = new BufferedImage(wide, wide.createCompatibleWritableRaster(2, 2),
+                false, null);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ImageDecoder.toRgb(sixteen));
+        assertTrue(e.getMessage().contains("CMYK"), e.getMessage());
+    }
+
+    private void assertPillowsRgb(byte[] jpeg, String name, String reference) throws IOException {
+        Path f = dir.resolve(name);
+        Files.write(f, jpeg);
+        RgbImage rgb = ImageDecoder.read(f);
+        byte[] expected = resource(reference);
+        assertEquals(16, rgb.width());
+        assertEquals(16, rgb.height());
+        int differing = 0, first = -1;
+        for (int i = 0; i < expected.length; i++) {
+            if (rgb.get(i / 3 % 16, i / 48, i % 3) != (expected[i] & 0xFF)) {
+                differing++;
+                first = first < 0 ? i : first;
+            }
+        }
+        assertEquals(0, differing, name + ": samples unlike Pillow's, the first at byte " + first);
+    }
+
+    private static byte[] resource(String name) throws IOException {
+        try (java.io.InputStream in = ImageDecoderTest.class.getResourceAsStream(name)) {
+            assertTrue(in != null, "missing test resource " + name);
+            return in.readAllBytes();
+        }
+    }
+
+    /** The JPEG without the APP14 (Adobe) segment that Pillow writes right after SOI. */
+    private static byte[] withoutApp14(byte[] jpeg) {
+        assertEquals((byte) 0xEE, jpeg[3]);
+        int end = 4 + ((jpeg[4] & 0xFF) << 8 | jpeg[5] & 0xFF);
+        byte[] out = new byte[jpeg.length - (end - 2)];
+        System.arraycopy(jpeg, 0, out, 0, 2);
+        System.arraycopy(jpeg, end, out, 2, jpeg.length - end);
+        return out;
+    }
+
+    /**
      * Formats that ImageIO reads besides the three documented ones were decoded by rules never
      * checked against Pillow's; they are refused by name.
      */
