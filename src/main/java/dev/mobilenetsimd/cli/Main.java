@@ -114,14 +114,16 @@ public final class Main implements Callable<Integer> {
      * carry only the path as their message, which the caller has already printed.
      */
     static String describe(IOException e) {
+        String reason = e instanceof FileSystemException
+                ? ((FileSystemException) e).getReason() : null;
+        if (reason != null) { // the JDK gives none for these two; OnnxExporter says which folder
+            return reason;
+        }
         if (e instanceof NoSuchFileException) {
             return "no such file or directory";
         }
         if (e instanceof AccessDeniedException) {
             return "permission denied";
-        }
-        if (e instanceof FileSystemException && ((FileSystemException) e).getReason() != null) {
-            return ((FileSystemException) e).getReason();
         }
         return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
