@@ -157,7 +157,7 @@ final class RunCommand implements Callable<Integer> {
         long[] sorted = nanos.clone();
         Arrays.sort(sorted);
         double medianMs = percentile(sorted, 0.5) / 1e6;
-        int[] top5 = Classification.topK(logits, 5);
+        int[] best = Classification.topK(logits, 5); // fewer where the model has fewer classes
         double sum = 0;
         for (float f : logits) {
             sum += f;
@@ -190,13 +190,13 @@ final class RunCommand implements Callable<Integer> {
             lat.put("samplesMs", all);
             root.put("latency", lat);
             List<Object> top = new ArrayList<>();
-            for (int i : top5) {
+            for (int i : best) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("index", i);
                 m.put("logit", logits[i]);
                 top.add(m);
             }
-            root.put("top5", top);
+            root.put("top", top); // as classify's key: "top5" held 3 with 3 classes
             root.put("logitsSum", sum);
             root.put("logitsChecksum", Main.checksum(logits));
             out.print(Json.write(root));
@@ -213,8 +213,8 @@ final class RunCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "throughput %.1f images/s, %.1f GFLOP/s (%.1f M multiply-adds)%n",
                     1000.0 / medianMs, 2.0 * model.plan().totalMacs() / (medianMs * 1e6),
                     model.plan().totalMacs() / 1e6);
-            StringBuilder sb = new StringBuilder("top 5:");
-            for (int i : top5) {
+            StringBuilder sb = new StringBuilder("top " + best.length + ":");
+            for (int i : best) {
                 sb.append(String.format(Locale.ROOT, " %d (%.4f)", i, logits[i]));
             }
             out.println(sb);

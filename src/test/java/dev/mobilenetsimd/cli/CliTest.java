@@ -72,12 +72,19 @@ class CliTest {
     void runPrintsLatencyAndTop5() {
         Result r = run("run", "-a", "0.35", "-r", "32", "-k", "10", "-w", "1", "-n", "3", "--threads", "2", "--json");
         assertEquals(0, r.status, r.err);
-        assertTrue(r.out.contains("\"medianMs\"") && r.out.contains("\"top5\""), r.out);
+        assertTrue(r.out.contains("\"medianMs\"") && r.out.contains("\"top\""), r.out);
         assertEquals(5, r.out.split("\"index\"").length - 1, "five top classes");
         assertTrue(r.out.contains("\"threads\": 2"), r.out);
         // Which JVM ran it: `java` on PATH need not be the JDK that Maven built with.
         assertTrue(r.out.contains("\"jvm\": \"" + Runtime.version() + "\""), r.out);
         assertTrue(r.err.contains("JVM " + Runtime.version()), r.err);
+        // with fewer than five classes, as many as there are: "top 5:" listed three
+        r = run("run", "-a", "0.35", "-r", "32", "-k", "3", "-w", "0", "-n", "1");
+        assertEquals(0, r.status, r.err);
+        assertTrue(r.out.lines().anyMatch(l -> l.matches("top 3:( \\d \\([-0-9.]+\\)){3}")),
+                r.out);
+        r = run("run", "-a", "0.35", "-r", "32", "-k", "3", "-w", "0", "-n", "1", "--json");
+        assertEquals(3, ((List<?>) StrictJson.object(r.out).get("top")).size(), r.out);
     }
 
     /**
