@@ -18,12 +18,13 @@ public final class BatchNorm {
      * @param gamma    batch-norm scale, one per output channel
      * @param beta     batch-norm shift
      * @param mean     running mean
-     * @param variance running variance (non-negative)
+     * @param variance running variance (finite and non-negative)
      * @param eps      epsilon added to the variance, finite and non-negative (e.g. 1e-5 in
      *                 PyTorch, 1e-3 in TF-slim)
      * @return the folded bias
      * @throws NullPointerException     if an argument other than {@code bias} is null
-     * @throws IllegalArgumentException if the lengths disagree, a variance is negative or NaN,
+     * @throws IllegalArgumentException if the lengths disagree (or the kernel is empty), a
+     *                                  variance is negative, infinite or NaN,
      *                                  {@code eps} is negative or not finite,
      *                                  {@code variance + eps} is not positive, or a folded value
      *                                  (kernel or bias) is not finite; the kernel is then left
@@ -46,9 +47,10 @@ public final class BatchNorm {
         if (bias != null) {
             checkLength("bias", bias, c);
         }
-        if (kernel.length % c != 0) {
+        if (kernel.length == 0 || kernel.length % c != 0) {
             throw new IllegalArgumentException("kernel of " + kernel.length
-                    + " floats is not a whole number of rows of " + c + " output channels");
+                    + " floats is not a whole number of rows of " + c + " output channels"
+                    + " (one row or more)");
         }
         // A negative eps or variance (a damaged file) was accepted while their sum stayed
         // positive, and scaled the channel by an arbitrary factor.
@@ -61,9 +63,11 @@ public final class BatchNorm {
         float[] scale = new float[c];
         float[] folded = new float[c];
         for (int i = 0; i < c; i++) {
-            if (!(variance[i] >= 0)) {
+            // +Infinity too: its scale 0 zeroed the channel, and the folded values passed
+            if (!(variance[i] >= 0) || Float.isInfinite(variance[i])) {
                 throw new IllegalArgumentException("variance[" + i + "] = " + variance[i]
-                        + ": a variance must be non-negative, with variance + eps positive");
+                        + ": a variance must be finite and non-negative, with variance + eps"
+                        + " positive");
             }
             if (!(variance[i] + eps > 0)) {
                 throw new IllegalArgumentException("variance[" + i + "] + eps = " + (variance[i] + eps)

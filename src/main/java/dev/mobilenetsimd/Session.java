@@ -280,7 +280,8 @@ public final class Session implements AutoCloseable {
      * @param count     number of images, 0 or more
      * @param logits    receives {@link MobileNetV2#classes()} logits per image, one after another
      * @param logitsOff index in {@code logits} of the first image's first logit
-     * @throws IllegalArgumentException if {@code count} is negative or an array is too short
+     * @throws IllegalArgumentException if {@code count} is negative, an array is too short, or
+     *                                  the images and the logits overlap in one array
      * @throws NullPointerException     if an array is null
      * @throws IllegalStateException    if the session is closed or another thread is running an
      *                                  inference on it
@@ -303,6 +304,14 @@ public final class Session implements AutoCloseable {
         if (logitsOff < 0 || logitsOff > logits.length - (long) count * k) {
             throw new IllegalArgumentException(count + " images' logits need " + (long) count * k
                     + " floats from offset " + logitsOff + ", but the array has " + logits.length);
+        }
+        // Overlapping, a group's logits overwrote later images before they were read: wrong
+        // logits for those, silently.
+        if (images == logits && count > 0 && imagesOff < logitsOff + (long) count * k
+                && logitsOff < imagesOff + (long) count * n) {
+            throw new IllegalArgumentException("the logits [" + logitsOff + ", "
+                    + (logitsOff + (long) count * k) + ") overlap the images [" + imagesOff + ", "
+                    + (imagesOff + (long) count * n) + ") in one array: expected separate ranges");
         }
         enter();
         try {

@@ -112,6 +112,15 @@ class BatchTest {
         assertTrue(e.getMessage().contains("logits need " + 2 * k), e.getMessage());
         assertThrows(IllegalArgumentException.class,
                 () -> s.runBatch(images, 0, Integer.MAX_VALUE, logits, 0));
+        // Images and logits overlapping in one array: logits overwrote images not yet read.
+        float[] shared = new float[3 * n + 2 * k];
+        e = assertThrows(IllegalArgumentException.class,
+                () -> s.runBatch(shared, 0, 2, shared, 2 * n - 1));
+        assertTrue(e.getMessage().contains("overlap the images [0, " + 2 * n + ")"),
+                e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> s.runBatch(shared, k, 2, shared, 0));
+        s.runBatch(shared, 0, 2, shared, 2 * n); // side by side in one array is fine
+        s.runBatch(shared, 0, 0, shared, 0); // as is no image at all
         assertThrows(NullPointerException.class, () -> s.runBatch(null, 0, 1, logits, 0));
         assertThrows(NullPointerException.class, () -> s.runBatch(images, 0, 1, null, 0));
         s.close();

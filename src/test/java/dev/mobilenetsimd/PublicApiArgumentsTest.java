@@ -341,10 +341,16 @@ class PublicApiArgumentsTest {
         float[] g = {1f, 1f}, be = {0f, 0f}, m = {0f, 0f};
         fails(IllegalArgumentException.class,
                 () -> BatchNorm.fold(kernel, null, g, be, m, new float[] {1f, -0.5f}, 1f),
-                "variance[1] = -0.5: a variance must be non-negative");
+                "variance[1] = -0.5: a variance must be finite and non-negative");
         fails(IllegalArgumentException.class,
                 () -> BatchNorm.fold(kernel, null, g, be, m, new float[] {Float.NaN, 1f}, 1e-5f),
                 "variance[0] = NaN");
+        // an infinite one scaled its channel by 0: kernel and bias zeroed, and no error
+        fails(IllegalArgumentException.class, () -> BatchNorm.fold(kernel, null, g, be, m,
+                new float[] {Float.POSITIVE_INFINITY, 1f}, 1e-5f), "variance[0] = Infinity");
+        // no rows at all passed as a whole number of them
+        fails(IllegalArgumentException.class, () -> BatchNorm.fold(new float[0], null, g, be, m,
+                new float[] {1f, 1f}, 1e-5f), "kernel of 0 floats", "one row or more");
         fails(IllegalArgumentException.class,
                 () -> BatchNorm.fold(kernel, null, g, be, m, new float[] {1f, 4f}, -1e-3f),
                 "eps = -0.001: must be finite and non-negative");
@@ -567,8 +573,20 @@ class PublicApiArgumentsTest {
             assertThrows(IOException.class, () -> c.classify(missing));
             // still usable after the failures
             assertEquals(7, c.classifyPreprocessed(new byte[model.inputLength()]).probabilities().length);
+            // as the class comment says: null arguments, then any inference once closed
+            assertThrows(NullPointerException.class, () -> c.classify((Path) null));
+            assertThrows(NullPointerException.class,
+                    () -> c.classify((java.awt.image.BufferedImage) null));
+            assertThrows(NullPointerException.class, () -> c.classify((RgbImage) null));
+            assertThrows(NullPointerException.class, () -> c.features((RgbImage) null));
+            assertThrows(NullPointerException.class, () -> c.featuresPreprocessed(null));
             c.close();
             fails(IllegalStateException.class, () -> c.classifyPreprocessed(new byte[model.inputLength()]), "closed");
+            RgbImage gray = new RgbImage(40, 30, new byte[40 * 30 * 3]);
+            fails(IllegalStateException.class, () -> c.classify(gray), "closed");
+            fails(IllegalStateException.class, () -> c.features(gray), "closed");
+            fails(IllegalStateException.class,
+                    () -> c.featuresPreprocessed(new byte[model.inputLength()]), "closed");
         }
         // More classes asked for than there are: all of them (the list was sized by topK: OOM).
         try (Classifier c = new Classifier(model, norm, Labels.none(), Integer.MAX_VALUE)) {

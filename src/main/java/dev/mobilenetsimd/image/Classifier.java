@@ -15,6 +15,10 @@ import java.util.Objects;
  * applies softmax to its logits. Thread-safe: calls are serialised on one {@link Session}; use one
  * classifier per thread for parallel throughput.
  *
+ * <p>Every method throws {@link NullPointerException} for a null argument, and the ones that
+ * run the network ({@code classify...}, {@code features...}) throw
+ * {@link IllegalStateException} once the classifier is closed.
+ *
  * <pre>{@code
  * TfliteModel model = TfliteModel.load(Path.of("mobilenet_v2_1.0_224_quant.tflite"));
  * try (Classifier c = model.classifier()) {

@@ -106,6 +106,7 @@ public final class ExecutionPlan {
      *
      * @param config the variant
      * @return the plan
+     * @throws NullPointerException if {@code config} is null
      */
     public static ExecutionPlan build(ModelConfig config) {
         return build(config, ExecutionMode.FUSED);
@@ -117,6 +118,7 @@ public final class ExecutionPlan {
      * @param config the variant
      * @param mode fused blocks or layer by layer
      * @return the plan
+     * @throws NullPointerException if an argument is null
      */
     public static ExecutionPlan build(ModelConfig config, ExecutionMode mode) {
         Objects.requireNonNull(config, "config");

@@ -260,6 +260,7 @@ public final class TfliteModel {
      * @return the classifier, to be closed after use
      * @throws IllegalArgumentException if {@code labels} has names but not one per class, or
      *                                  {@code topK} is less than 1
+     * @throws NullPointerException     if {@code kernels} or {@code labels} is null
      */
     public Classifier classifier(KernelSet kernels, Labels labels, int topK) {
         return classifier(kernels, labels, topK, 1);
@@ -277,6 +278,7 @@ public final class TfliteModel {
      * @return the classifier, to be closed after use
      * @throws IllegalArgumentException if {@code labels} has names but not one per class,
      *         {@code topK} is less than 1 or {@code threads} out of range
+     * @throws NullPointerException if {@code kernels} or {@code labels} is null
      */
     public Classifier classifier(KernelSet kernels, Labels labels, int topK, int threads) {
         return new Classifier(network(kernels), inputNormalization, labels, topK, threads);
