@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Benchmark suite: runs the JMH benchmarks of bench/ and generates reports/README.md and charts.
+# A mode is required: with none (or an empty one) this help is printed and nothing runs, since a
+# profile clears reports/data and then measures for half an hour or more.
 #
 #   bench/run.sh quick     # development profile, ~25-30 min (37 runs, `list quick`): JDK 25 at
-#                          # 512 and 256 bits, a subset of the layer shapes and blocks, 1 fork;
-#                          # JDK 17's network and FMA peak; allocation per inference on JDK 25
-#                          # and 17
+#                          # 512 and 256 bits, a subset of the layer shapes, every block step
+#                          # (512 bits only), 1 fork; JDK 17's network and FMA peak; allocation
+#                          # per inference on JDK 25 and 17
 #   bench/run.sh full      # everything, ~2.5 h (about 620 forks): JDK 25 and 17 side by side,
 #                          # 128/256/512 bits, every shape and block (2 forks for the network and
 #                          # the peak, 1 for kernels and blocks); run it on a quiet machine,
 #                          # ideally with BENCH_CPU set
 #   bench/run.sh report    # regenerate reports/ from the JSON in reports/data (no measuring)
-#   bench/run.sh list quick|full     # print the runs a profile would make, and exit
+#   bench/run.sh list quick|full     # print the runs a profile would make (after BENCH_ONLY),
+#                                    # and exit
 #   bench/run.sh alternate [PAIRS [A B]]   # NetworkBench 1.0/224 forks of setups A and B in
 #                                    # turn (default 4 pairs of fused and layerwise), into
 #                                    # reports/adhoc/alternate/ (alternate-A-vs-B/ for other
@@ -28,7 +31,7 @@
 #                                    # --variant 0.75/224, --steps 0-2 for steps run hot, or
 #                                    # --pointwise 112x96x24 for layers; with REV = HEAD and
 #                                    # --mode fused --mode-b layerwise, the two modes' steps)
-#                                    # into reports/adhoc/ab-REV.md
+#                                    # into reports/adhoc/ab-SHA.md (SHA: REV's short hash)
 #   bench/run.sh paired-steps [-- ARGS]    # those per-step medians for fused and layer by layer
 #                                    # in one JVM, in turn (PairedSteps; ARGS e.g. --rounds 400)
 #                                    # into reports/adhoc/paired-steps.md
@@ -43,8 +46,15 @@
 #   bench/run.sh steps [SETUP] [-- ARGS]   # each step's median in network order and hot, in one
 #                                    # JVM (StepProfile; ARGS e.g. --variant 0.5/224 --rounds 500)
 #                                    # into reports/adhoc/steps-SETUP.md; SETUP as for alternate
-#   bench/run.sh NetworkBench BlockBench -- -f 1 -wi 3 -i 5   # ad hoc runs (JDK 25 or $JAVA_HOME)
-#                                    # into reports/adhoc/, not part of the generated report
+#                                    # (default fused)
+#   bench/run.sh NetworkBench BlockBench -- -f 1 -wi 3 -i 5   # ad hoc runs ($JAVA_HOME's JDK,
+#                                    # else JDK 25) into reports/adhoc/<name>.json, not part of
+#                                    # the generated report
+#
+# The one-JVM tools (steps, paired, paired-steps, ab, kernel-calls, thread-steps, idle-latency)
+# write their report only when they succeed: a failed run (e.g. a mistyped ARGS) leaves the
+# previous one in place; the same goes for an ad hoc run's JSON. The exit status is non-zero when
+# any run failed.
 #
 # A profile run clears reports/data/, then writes one JMH JSON file per run
 # (reports/data/jdkNN/<name>.json), the full JMH log beside it (.log), the machine context
@@ -60,8 +70,8 @@
 #                     pipeline in a few minutes; the figures mean nothing
 #   BENCH_CPU=N       pin the benchmark JVMs to CPU N with taskset (recommended on a quiet machine)
 #   BENCH_NO_HOST_CHECK=1   skip the host check (HostCheck: the fused network in five ~1 s rounds
-#                     after its warm-up, ~20 s) that a profile or alternate run records before
-#                     and after measuring
+#                     after its warm-up, ~20 s) that a profile, alternate and the one-JVM tools
+#                     record before and after measuring (not ad hoc JMH runs)
 #   BENCH_WAIT_QUIET=MIN    before measuring, repeat the host check (a minute apart) until its
 #                     spread is at most BENCH_QUIET_SPREAD (default 1.05), for up to MIN minutes;
 #                     then measure anyway, and the recorded check says how long it waited
@@ -87,8 +97,48 @@ case "${BENCH_QUIET_SPREAD:-1.05}" in
   *) echo "BENCH_QUIET_SPREAD must be a ratio >= 1 such as 1.05, got '$BENCH_QUIET_SPREAD'" >&2
      exit 2 ;;
 esac
+# Checked now: a CPU taskset cannot pin to failed every run, after a profile had cleared its data.
+if [ -n "${BENCH_CPU:-}" ] && ! err=$(taskset -c "$BENCH_CPU" true 2>&1); then
+  echo "BENCH_CPU='$BENCH_CPU': taskset cannot pin to it (${err:-no taskset?}; CPUs online:" \
+       "$(cat /sys/devices/system/cpu/online 2>/dev/null || echo '?'))" >&2
+  exit 2
+fi
 
 log() { echo "$*" >&2; }
+
+# Exit and interrupt handling. A background job of a script ignores SIGINT, and so do the JVMs it
+# starts (and JMH's forks of them), so Ctrl-C during a profile left them measuring on, unseen: on
+# INT or TERM every process this script started is stopped. at_exit adds a command to the EXIT
+# trap rather than replacing the trap.
+exit_cmds=()
+at_exit() { exit_cmds+=("$1"); }
+run_exit_cmds() { local c; for c in "${exit_cmds[@]}"; do eval "$c" || true; done; }
+descendants() { # pid: its children, theirs, ...
+  local c
+  for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do echo "$c"; descendants "$c"; done
+}
+stop_all() { # signal name, exit status
+  trap '' INT TERM
+  local pids live p i
+  pids=$(descendants $$)
+  for i in 1 2 3 4 5 6 7 8 9 10 11; do
+    live=""
+    for p in $pids; do kill -0 "$p" 2>/dev/null && live="$live $p"; done
+    [ -n "$live" ] || break
+    if [ "$i" = 1 ]; then
+      log "$1: stopping what this run started:$(ps -o comm= -p "${live# }" | sort | uniq -c \
+          | awk '{printf " %s %s", $1, $2}')"
+      kill -TERM $live 2>/dev/null || true
+    elif [ "$i" = 11 ]; then
+      kill -KILL $live 2>/dev/null || true # still there 5 s after SIGTERM
+    fi
+    sleep 0.5
+  done
+  exit "$2"
+}
+trap run_exit_cmds EXIT
+trap 'stop_all SIGINT 130' INT
+trap 'stop_all SIGTERM 143' TERM
 # The fused network in five ~1 s rounds (HostCheck): recorded before and after the runs, since an
 # FMA probe stays fast while neighbours slow the cache-bound steps. BENCH_NO_HOST_CHECK=1 skips it.
 host_check() {
@@ -136,7 +186,7 @@ build_classes() {
     log "using the classes already in $build (BENCH_NO_BUILD=1)"
   else
     log "building benchmarks into $build ..."
-    mvn -B -q -ntp -DbuildDir="$build" test-compile dependency:build-classpath \
+    mvn -B -q -ntp -Dstyle.color=never -DbuildDir="$build" test-compile dependency:build-classpath \
         -Dmdep.outputFile="$build/bench-classpath.txt" -Dmdep.includeScope=test >&2
   fi
   cp="$build/classes:$build/test-classes:$(cat "$build/bench-classpath.txt")"
@@ -181,18 +231,27 @@ parse_setup() { # command, setup
 
 # Runs one of the one-JVM tools (StepProfile, PairedModes, BuildAB) with JVM flags FLAGS and the
 # given arguments, into OUT: a first line TITLE with the JVM and the time, the host check before,
-# the tool's output, the host check after.
+# the tool's output, the host check after. Written beside OUT first and moved over it only when
+# the tool succeeds: a mistyped argument used to truncate the committed report.
 adhoc_tool() { # out, title, flags, main class, args...
-  local out=$1 title=$2 flags=$3 main=$4
+  local out=$1 title=$2 flags=$3 main=$4 rc=0
   shift 4
   mkdir -p "$reports/adhoc"
+  adhoc_tmp=$(dirname "$out")/.$(basename "$out").$$.tmp
+  at_exit 'rm -f "$adhoc_tmp"'
   { echo "$title, $("$JAVA_HOME/bin/java" -version 2>&1 | head -1), $(date -u '+%Y-%m-%d %H:%M UTC')."
     echo "Host check before: $(host_check before)."
-    echo; } > "$out"
+    echo; } > "$adhoc_tmp"
   # shellcheck disable=SC2086  # the flags are word-split on purpose
   ${BENCH_CPU:+taskset -c "$BENCH_CPU"} "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector \
-      $flags -cp "$cp" "$main" "$@" 2> >(grep -v 'incubator' >&2) | tee -a "$out"
-  { echo; echo "Host check after: $(host_check end)."; } >> "$out"
+      $flags -cp "$cp" "$main" "$@" 2> >(grep -v 'incubator' >&2) | tee -a "$adhoc_tmp" || rc=$?
+  if [ "$rc" != 0 ]; then
+    log "${main##*.} failed (exit status $rc): $out $([ -e "$out" ] && echo "left as it was" \
+        || echo "not written")"
+    exit "$rc"
+  fi
+  { echo; echo "Host check after: $(host_check end)."; } >> "$adhoc_tmp"
+  mv -f "$adhoc_tmp" "$out"
   log "written to $out"
 }
 
@@ -220,18 +279,35 @@ bench_names() {
   done < <(grep -rl --include='*.java' '@Benchmark' bench)
 }
 
+usage() { sed -n '2,/^set -euo pipefail/p' "$0" | sed '$d' | sed 's/^#//'; }
+
 # ---- ad hoc mode (the old interface) -------------------------------------------------------------
-case "${1:-quick}" in
+case "${1:-}" in
   -h|--help)
-    sed -n '2,/^set -euo pipefail/p' "$0" | sed '$d' | sed 's/^#//'
+    usage
     exit 0
     ;;
-  quick|full|report|list) ;;
+  '')
+    # No default mode: `bench/run.sh` alone used to run quick, clearing reports/data.
+    usage >&2
+    log "bench/run.sh: no mode given (e.g. quick, full, report, list quick, steps, ab: see above)"
+    exit 2
+    ;;
+  quick|full|report)
+    # Their settings are fixed: extra words (e.g. '-- -f 1') were ignored without a word.
+    if [ $# -gt 1 ]; then
+      log "$1 takes no arguments, got '${*:2}'$([ "$1" = report ] || echo " (tiny iterations:" \
+          "BENCH_SMOKE=1; a selection: BENCH_ONLY=REGEX; JMH options of your own: an ad hoc run," \
+          "e.g. bench/run.sh NetworkBench -- -f 1)")"
+      exit 2
+    fi ;;
+  list)
+    if [ $# -gt 2 ]; then log "list takes one profile, quick or full, got '${*:2}'"; exit 2; fi ;;
   steps)
     # Each step's median in network order and hot, in one JVM (dev.mobilenetsimd.StepProfile).
-    setup=${2:-fused}
+    # SETUP is optional, also before '--' (`steps -- --rounds 5` is fused).
+    if [ $# -ge 2 ] && [ "$2" != "--" ]; then setup=$2; shift 2; else setup=fused; shift; fi
     parse_setup steps "$setup"
-    shift $(( $# < 2 ? $# : 2 ))
     [ "${1:-}" = "--" ] && shift
     adhoc_jdk steps
     build_classes
@@ -307,10 +383,10 @@ case "${1:-quick}" in
     adhoc_jdk ab
     build_classes
     tree=$(mktemp -d "${TMPDIR:-/tmp}/mobilenet-ab-$sha.XXXXXX")
-    trap 'rm -rf "$tree"' EXIT
+    at_exit 'rm -rf "$tree"'
     log "building $sha (build A) in $tree ..."
     git archive "$sha" | tar -x -C "$tree"
-    (cd "$tree" && mvn -B -q -ntp -DbuildDir="$tree/build" compile >&2)
+    (cd "$tree" && mvn -B -q -ntp -Dstyle.color=never -DbuildDir="$tree/build" compile >&2)
     adhoc_tool "$reports/adhoc/ab-$sha.md" "BuildAB: A = $sha, B = the working tree${*:+; $*}" \
         "" dev.mobilenetsimd.BuildAB "$tree/build/classes" "$build/classes" "$@"
     exit 0 ;;
@@ -376,15 +452,36 @@ case "${1:-quick}" in
     adhoc_jdk "${benches[0]}"
     build_classes
     mkdir -p "$reports/adhoc"
+    # As in the profiles, a benchmark that threw shows '<failure>' (JMH still exits 0): the JSON
+    # goes beside the previous one and replaces it only when no run failed.
+    adhoc_tmp=""; adhoc_log=""
+    at_exit 'rm -f "$adhoc_tmp" "$adhoc_log"'
+    failed=0
     for b in "${benches[@]}"; do
+      json=$reports/adhoc/$b.json
+      adhoc_tmp=$reports/adhoc/.$b.json.$$.tmp; adhoc_log=$adhoc_tmp.log
       log "running $b on $("$JAVA_HOME/bin/java" -version 2>&1 | head -1) ..."
+      rc=0
       ${BENCH_CPU:+taskset -c "$BENCH_CPU"} "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector \
-          -cp "$cp" org.openjdk.jmh.Main "$b" -rf json -rff "$reports/adhoc/$b.json" "$@"
+          -cp "$cp" org.openjdk.jmh.Main "$b" -rf json -rff "$adhoc_tmp" "$@" \
+          | tee "$adhoc_log" || rc=$?
+      if [ "$rc" != 0 ] || grep -q '<failure>' "$adhoc_log"; then
+        failed=$((failed + 1))
+        log "FAILED: $b (exit status $rc, $(grep -c '<failure>' "$adhoc_log") <failure>):" \
+            "$json left as it was"
+      elif [ -f "$adhoc_tmp" ]; then
+        mv -f "$adhoc_tmp" "$json"
+        log "written to $json"
+      else
+        log "$b: JMH wrote no JSON (an -rff of your own?): $json left as it was"
+      fi
+      rm -f "$adhoc_tmp" "$adhoc_log"
     done
+    if [ "$failed" != 0 ]; then log "$failed of ${#benches[@]} ad hoc run(s) failed"; exit 1; fi
     exit 0 ;;
 esac
 
-mode=${1:-quick}
+mode=$1
 if [ "$mode" = report ]; then
   build_classes
   report
@@ -473,8 +570,8 @@ for jdk in "${JDKS[@]}"; do
       for w in "${WIDTHS[@]}"; do add "$jdk" "$k-$w" "\\.$k\\." "$KOPT $(vbits "$w") $extra"; done
     fi
   done
-  # Blocks: the vector backend, fused vs layer-by-layer (quick: a subset of the steps); more than
-  # one width on JDK 25 only.
+  # Blocks: the vector backend, fused vs layer-by-layer, every step (quick: at 512 bits only);
+  # more than one width on JDK 25 only.
   if [ "$jdk" = 25 ]; then bw=("${BLOCK_WIDTHS[@]}"); else bw=(512); fi
   for w in "${bw[@]}"; do add "$jdk" "BlockBench-$w" '\.BlockBench\.' "$BOPT $(vbits "$w")"; done
   # Whole networks, batch 1: every variant, both vector modes per width, scalar twice.
@@ -527,6 +624,16 @@ if [ "$profile" = quick ]; then
   add 17 AllocationBench '\.AllocationBench\.' "$AOPT"
 fi
 
+# An empty selection (a BENCH_ONLY matching nothing) used to build, clear reports/data and write
+# a report of 0 results.
+if [ ${#runs[@]} -eq 0 ]; then
+  rc=0; [[ x =~ ${BENCH_ONLY:-} ]] || rc=$?
+  why="it is matched against jdkNN/<name>; 'list $profile' without BENCH_ONLY shows the names"
+  [ "$rc" != 2 ] || why="it is not a valid regular expression"
+  [ "$mode" = list ] || why="$why; nothing was built or cleared"
+  log "BENCH_ONLY='${BENCH_ONLY:-}' selects none of the $profile profile's runs ($why)"
+  exit 2
+fi
 if [ "$mode" = list ]; then
   for r in "${runs[@]}"; do echo "$r"; done
   echo "${#runs[@]} runs" >&2
@@ -609,7 +716,9 @@ for r in "${runs[@]}"; do
   [ "$n" -gt 1 ] && eta=", ~$(hms $((el * (total - n + 1) / (n - 1)))) left"
   log ""
   log "=== [$n/$total] JDK $jdk: $name   (elapsed $(hms "$el")$eta)"
-  if [ ! -x "$java" ]; then log "    JDK $jdk not found at $java: skipped"; continue; fi
+  if [ ! -x "$java" ]; then
+    failed=$((failed + 1)); log "    JDK $jdk not found at $java: skipped"; continue
+  fi
   mkdir -p "$data/jdk$jdk"
   out="$data/jdk$jdk/$name"
   if [[ "$regex" == tool:* ]]; then # a one-JVM tool, not JMH: its markdown into $out.md
@@ -625,13 +734,24 @@ for r in "${runs[@]}"; do
   ${BENCH_CPU:+taskset -c "$BENCH_CPU"} "$java" --add-modules jdk.incubator.vector -cp "$cp" \
       org.openjdk.jmh.Main "$regex" $opts -rf json -rff "$out.json" > "$out.log" 2>&1 &
   pid=$!
-  # Progress: follow the log, showing JMH's own progress lines, parameters and results.
+  # Progress: follow the log, showing JMH's own progress lines, parameters and results. In the
+  # background too, so that the script waits in `wait`, which a trapped signal interrupts at once.
   tail -n +1 -f --pid=$pid "$out.log" 2>/dev/null \
       | grep --line-buffered -E '^# (Run progress|Parameters)|^[A-Za-z]+Bench\.|<failure>|Exception|ERROR' \
-      | grep --line-buffered -v ':p[01]\.' | sed -u 's/^/    /' >&2 || true
-  if ! wait $pid || grep -q '^<failure>' "$out.log"; then
+      | grep --line-buffered -v ':p[01]\.' | sed -u 's/^/    /' >&2 &
+  follow=$!
+  rc=0; wait "$pid" || rc=$?
+  wait "$follow" || true
+  # JMH prints '<failure>' after the iteration's label ('# Warmup Iteration   1: <failure>') and
+  # still exits 0; a JVM that never started (taskset, a bad option) has none, only its status.
+  nfail=$(grep -c '<failure>' "$out.log" || true)
+  if [ "$rc" != 0 ] || [ "$nfail" != 0 ]; then
     failed=$((failed + 1))
-    log "    FAILED: $(grep -c '^<failure>' "$out.log") benchmark(s), see $out.log"
+    if [ "$nfail" != 0 ]; then
+      log "    FAILED: $nfail benchmark(s) threw (<failure>), see $out.log"
+    else
+      log "    FAILED: exit status $rc, see $out.log"
+    fi
   fi
 done
 if [ -z "$keep_props" ]; then
@@ -647,3 +767,7 @@ fi
 log ""
 log "measured $total runs in $(hms $(( $(date +%s) - start ))) ($failed failed)"
 report
+if [ "$failed" != 0 ]; then
+  log "$failed of $total runs failed: the report lacks their results (see their .log in $data)"
+  exit 1
+fi
