@@ -31,7 +31,7 @@ for a in "$@"; do
   case $a in
     --force) force=true ;;
     17|25) jdks+=("$a") ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;; # the header comment only
     *) echo "prepare-sysroot: unknown argument '$a' (expected 17, 25 or --force)" >&2; exit 2 ;;
   esac
 done

@@ -3,23 +3,37 @@
 # binutils-aarch64-linux-gnu's objdump (the JVM has no hsdis here, so it prints raw code bytes).
 # A start for the lowering study (reports/LOWERING.md).
 #
-#   tools/arm/print-c2-code.sh neon|sve128|sve256|sve512 [METHOD] [--jdk 25]
+#   tools/arm/print-c2-code.sh neon|sve128|sve256|sve512 [METHOD] [--jdk 17|25]
 #     METHOD: a -XX:CompileCommand pattern, default 'dev.mobilenetsimd.kernels.vector.GemmMr6Nr4v::tile'
+#   tools/arm/print-c2-code.sh --help    # this text
 #   Output: $MOBILENET_ARM_ASM_DIR (default <build dir>/asm)/<mode>-jdk<N>-<method>.s (one section per C2 compilation) and the
 #   raw JVM print beside it (.print.txt). The driver is tools/arm/ArmCheck.java (one pointwise
 #   layer, -Dcin/-Dcout/-Dpx/-Diters, ITERS sets -Diters, default 3000).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 here=tools/arm
-jdk=17 mode= method=dev.mobilenetsimd.kernels.vector.GemmMr6Nr4v::tile
+jdk=17 mode= method=
+usage="usage: $0 neon|sve128|sve256|sve512 [METHOD] [--jdk 17|25] (--help: more)"
 while [ $# -gt 0 ]; do
   case $1 in
-    --jdk) jdk=$2; shift 2 ;;
+    --jdk)
+      case ${2:-} in
+        17|25) jdk=$2; shift 2 ;;
+        *) echo "print-c2-code: --jdk takes 17 or 25, got '${2:-}'" >&2; exit 2 ;;
+      esac ;;
     neon|sve128|sve256|sve512) mode=$1; shift ;;
-    *) method=$1; shift ;;
+    -h|--help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;; # the header comment only
+    # An option-like word was taken for METHOD and ran the whole (slow) driver for nothing.
+    -*) echo "print-c2-code: unknown option '$1'" >&2; echo "$usage" >&2; exit 2 ;;
+    *)
+      if [ -n "$method" ]; then
+        echo "print-c2-code: one METHOD only, got '$method' and '$1'" >&2; exit 2
+      fi
+      method=$1; shift ;;
   esac
 done
-[ -n "$mode" ] || { echo "usage: $0 neon|sve128|sve256|sve512 [METHOD] [--jdk 17|25]" >&2; exit 2; }
+method=${method:-dev.mobilenetsimd.kernels.vector.GemmMr6Nr4v::tile}
+[ -n "$mode" ] || { echo "$usage" >&2; exit 2; }
 case $mode in
   neon)   export MOBILENET_QEMU_CPU=neoverse-n1 ;;
   sve128) export MOBILENET_QEMU_CPU=max,sve-default-vector-length=16 ;;
@@ -33,7 +47,7 @@ if ! command -v aarch64-linux-gnu-objdump >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends binutils-aarch64-linux-gnu >/dev/null \
     || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends binutils-aarch64-linux-gnu >/dev/null; }
 fi
-jvm=$("$here/prepare-sysroot.sh" "$jdk" 2>/dev/null | tail -1)
+jvm=$("$here/prepare-sysroot.sh" "$jdk" | tail -1) # its stderr shown: why it failed, if it did
 build=${MOBILENET_ARM_BUILD_DIR:-$PWD/target/arm64}
 mvn -B -q -ntp -Dstyle.color=never -DbuildDir="$build" compile
 out=${MOBILENET_ARM_ASM_DIR:-$build/asm}

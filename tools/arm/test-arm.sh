@@ -31,11 +31,15 @@ full=false
 mode=
 while [ $# -gt 0 ]; do
   case $1 in
-    --jdk) jdk=$2; shift 2 ;;
+    --jdk)
+      case ${2:-} in
+        17|25) jdk=$2; shift 2 ;;
+        *) echo "test-arm: --jdk takes 17 or 25, got '${2:-}'" >&2; exit 2 ;;
+      esac ;;
     --full) full=true; shift ;;
     --) shift; break ;;
     neon|sve128|sve256|sve512) mode=$1; shift ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;; # the header comment only
     *) echo "test-arm: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
