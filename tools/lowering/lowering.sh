@@ -20,13 +20,20 @@ build=$(dirname "$out")
 j25=${JAVA25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
 log() { echo "[lowering] $*" >&2; }
 
+# The targets, checked before compiling: a misspelt one used to fail only after `mvn compile`
+# (and after the x86 runs named before it).
+known="x86-512 x86-256 x86-avx2 x86-128 x86-mvs16 x86-512-nocheck arm-neon arm-sve256 arm-sve512"
 targets=()
 for a in "${@:-x86 arm}"; do
   for b in $a; do
     case $b in
+      -h|--help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;; # the header comment only
       x86) targets+=(x86-512 x86-256 x86-avx2 x86-128 x86-mvs16) ;;
       arm) targets+=(arm-neon arm-sve256 arm-sve512) ;;
-      *) targets+=("$b") ;;
+      *) case " $known " in
+           *" $b "*) targets+=("$b") ;;
+           *) log "unknown target '$b' (expected x86, arm or one of: $known)"; exit 2 ;;
+         esac ;;
     esac
   done
 done
@@ -45,7 +52,7 @@ run_x86() { # name, extra JVM flags...
 run_arm() { # name, QEMU_CPU
   local name=$1 cpu=$2 jvm
   command -v aarch64-linux-gnu-objdump >/dev/null || { log "no aarch64-linux-gnu-objdump (apt-get install binutils-aarch64-linux-gnu)"; exit 1; }
-  jvm=$(tools/arm/prepare-sysroot.sh 17 2>/dev/null | tail -1)
+  jvm=$(tools/arm/prepare-sysroot.sh 17 | tail -1) # its stderr shown: why it failed, if it did
   log "$name: arm64 JDK 17 under qemu, QEMU_CPU=$cpu (slow: ~${ARM_SECS:-25}s x 5)"
   MOBILENET_QEMU_CPU=$cpu nice -n 10 "$jvm" "${jvmflags[@]}" -Dmobilenet.vectorBits=preferred \
     -Dkernels=pw,dw,head,elt -Dsecs="${ARM_SECS:-25}" -cp "$cls" "$here/Driver.java" \
