@@ -176,6 +176,12 @@ public final class IntraOpPool implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("the session's thread pool is closed");
         }
+        if (workerFailed) {
+            // The last step's report of them failed before clearing them (an OutOfMemoryError
+            // while making the wrapper, after a worker's own): this step would have thrown them.
+            Arrays.fill(failures, null);
+            workerFailed = false;
+        }
         this.op = op;
         this.arena = a;
         pending.set(threads - 1);

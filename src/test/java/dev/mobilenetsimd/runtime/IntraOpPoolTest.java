@@ -225,6 +225,37 @@ class IntraOpPoolTest {
     }
 
     /**
+     * A step's worker failures are its own even when reporting them fails: an OutOfMemoryError
+     * while the caller wraps a worker's one (here, the worker's throwable failing to describe
+     * itself) left them set, and the next step, which failed nowhere, threw them.
+     */
+    @Test
+    void aFailedReportOfAFailureDoesNotFailTheNextStep() {
+        IntraOpPool pool = new IntraOpPool(2, 16, 0, 16);
+        try {
+            RuntimeException reporting = new IllegalStateException("reporting failed");
+            RuntimeException undescribable = new IllegalArgumentException() {
+                @Override
+                public String getMessage() {
+                    throw reporting;
+                }
+            };
+            Op workerFails = step(2, (start, end) -> {
+                if (start == 1) {
+                    throw undescribable;
+                }
+            });
+            assertThrows(RuntimeException.class, () -> pool.run(workerFails, new float[64]));
+            AtomicInteger units = new AtomicInteger();
+            assertDoesNotThrow(() -> pool.run(step(2, (start, end) -> units.addAndGet(end - start)),
+                    new float[64]), "a clean step threw the previous step's failure");
+            assertEquals(2, units.get());
+        } finally {
+            pool.close();
+        }
+    }
+
+    /**
      * A step failed by a close mid-step reports the close, and keeps the share's failure as
      * suppressed instead of dropping it.
      */
