@@ -118,17 +118,21 @@ descendants() { # pid: its children, theirs, ...
   for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do echo "$c"; descendants "$c"; done
 }
 stop_all() { # signal name, exit status
-  trap '' INT TERM
-  local pids live p i
+  # SIGPIPE too, and the processes stopped before anything is said: with `run.sh quick 2>&1 |
+  # tee log`, Ctrl-C stops tee as well, and the first message into its pipe killed this script
+  # (SIGPIPE) before it had stopped anything, leaving the JVMs measuring.
+  trap '' INT TERM PIPE
+  local pids live p i names
   pids=$(descendants $$)
   for i in 1 2 3 4 5 6 7 8 9 10 11; do
     live=""
     for p in $pids; do kill -0 "$p" 2>/dev/null && live="$live $p"; done
     [ -n "$live" ] || break
     if [ "$i" = 1 ]; then
-      log "$1: stopping what this run started:$(ps -o comm= -p "${live# }" | sort | uniq -c \
-          | awk '{printf " %s %s", $1, $2}')"
+      names=$(ps -o comm= -p "${live# }" | sort | uniq -c | awk '{printf " %s %s", $1, $2}') \
+          || true
       kill -TERM $live 2>/dev/null || true
+      log "$1: stopping what this run started:$names" || true
     elif [ "$i" = 11 ]; then
       kill -KILL $live 2>/dev/null || true # still there 5 s after SIGTERM
     fi

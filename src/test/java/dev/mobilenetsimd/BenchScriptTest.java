@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -154,5 +155,92 @@ class BenchScriptTest {
                 .filter(l -> l.startsWith("remeasured.0=")).findFirst().orElse("");
         assertTrue(remeasured.contains("(profile full;") && remeasured.endsWith(
                 ": jdk17/FmaPeakBench (host check after: not run)"), remeasured);
+    }
+
+    /**
+     * Ctrl-C stops the benchmark JVM even when the script's output goes through a pipe, as in
+     * {@code bench/run.sh quick 2>&1 | tee log}: Ctrl-C stopped tee too, and the script's first
+     * message on the signal, into that pipe, killed it (SIGPIPE) before it had stopped
+     * anything, leaving the JVM (which ignores SIGINT as a background job) measuring.
+     */
+    @Test
+    void ctrlCStopsTheBenchmarkJvmWhenTheOutputIsPiped(@TempDir Path dir) throws Exception {
+        assumeTrue(Files.isDirectory(Path.of("/proc/self")), "needs Linux's /proc");
+        for (String tool : new String[] {"/usr/bin/setsid", "/usr/bin/env", "/bin/kill"}) {
+            assumeTrue(Files.isExecutable(Path.of(tool)), "needs " + tool);
+        }
+        assumeTrue(new ProcessBuilder("/usr/bin/env", "--default-signal=INT", "true").start()
+                .waitFor() == 0, "needs env --default-signal");
+        Path pidFile = dir.resolve("jmh.pid");
+        Path jdk = dir.resolve("jdk25");
+        Path java = jdk.resolve("bin").resolve("java");
+        Files.createDirectories(java.getParent());
+        // -version and -XX:+PrintFlagsFinal answer at once; a JMH run sleeps, as if measuring
+        Files.writeString(java, String.join("\n",
+                "#!/bin/bash",
+                "case \" $* \" in *' -rff '*) echo $$ > '" + pidFile + "'; exec sleep 60 ;; esac",
+                "echo 'openjdk version \"25\"' >&2",
+                "exit 0", ""));
+        assertTrue(java.toFile().setExecutable(true));
+        Files.createDirectories(dir.resolve("build"));
+        Files.writeString(dir.resolve("build").resolve("bench-classpath.txt"), "");
+        // A session of its own, so that SIGINT reaches its group as Ctrl-C would; SIGINT at its
+        // default, which the JVM running this test may have ignored and passed on.
+        ProcessBuilder pb = new ProcessBuilder("/usr/bin/setsid", "/usr/bin/env",
+                "--default-signal=INT,PIPE", "/bin/bash", "-c",
+                "/bin/bash bench/run.sh quick 2>&1 | tee \"$0\" > /dev/null",
+                dir.resolve("out.txt").toString());
+        pb.environment().remove("JAVA_HOME");
+        pb.environment().put("BENCH_NO_BUILD", "1");
+        pb.environment().put("BENCH_BUILD_DIR", dir.resolve("build").toString());
+        pb.environment().put("BENCH_REPORTS_DIR", dir.resolve("reports").toString());
+        pb.environment().put("BENCH_NO_HOST_CHECK", "1");
+        pb.environment().put("BENCH_ONLY", "jdk25/FmaPeakBench");
+        pb.environment().put("JDK25_HOME", jdk.toString());
+        pb.redirectErrorStream(true).redirectOutput(dir.resolve("setsid.txt").toFile());
+        Process session = pb.start();
+        Optional<ProcessHandle> jmh = Optional.empty();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!Files.exists(pidFile) || Files.readString(pidFile).isBlank()) {
+                assertTrue(System.nanoTime() < deadline && session.isAlive(),
+                        "the benchmark never started: " + output(dir));
+                Thread.sleep(100);
+            }
+            long pid = Long.parseLong(Files.readString(pidFile).trim());
+            jmh = ProcessHandle.of(pid);
+            assertTrue(running(pid), "the stand-in JMH run is not running");
+            Process kill = new ProcessBuilder("/bin/kill", "-INT", "--", "-" + session.pid())
+                    .redirectErrorStream(true).start();
+            assertEquals(0, kill.waitFor(), new String(kill.getInputStream().readAllBytes(),
+                    StandardCharsets.UTF_8));
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while (running(pid) && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertFalse(running(pid), "the benchmark JVM still runs after Ctrl-C: "
+                    + output(dir));
+        } finally {
+            jmh.ifPresent(ProcessHandle::destroyForcibly);
+            session.destroyForcibly();
+        }
+    }
+
+    /** Whether process {@code pid} runs: it exists and is not a zombie. */
+    private static boolean running(long pid) throws Exception {
+        Path stat = Path.of("/proc", Long.toString(pid), "stat");
+        String s;
+        try {
+            s = Files.readString(stat);
+        } catch (java.io.IOException e) {
+            return false; // gone
+        }
+        return s.charAt(s.lastIndexOf(')') + 2) != 'Z';
+    }
+
+    private static String output(Path dir) throws Exception {
+        Path out = dir.resolve("out.txt");
+        return (Files.exists(out) ? Files.readString(out) : "")
+                + Files.readString(dir.resolve("setsid.txt"));
     }
 }
