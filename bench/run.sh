@@ -419,17 +419,27 @@ case "${1:-}" in
     # a fresh set: pairs left from a longer earlier run would not match the new summary
     rm -f "$out"/*.json "$out"/*.log
     echo "host check before: $(host_check_before)" > "$out/summary.txt"
+    failed=0
     for i in $(seq "$pairs"); do
       medians=()
       for k in 0 1; do
         log "pair $i/$pairs: ${setups[$k]} ..."
+        run_log=$out/vector-${setups[$k]}-$i.log
+        rc=0
         ${BENCH_CPU:+taskset -c "$BENCH_CPU"} "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector \
             -cp "$cp" org.openjdk.jmh.Main '\.NetworkBench\.' -p variant=1.0/224 \
             -p batch="${batches[$k]}" -p schedule="${schedules[$k]}" \
             -p threads=1 -p backend="${backends[$k]}" -f 1 -wi 10 -w 1s -i 3 -r 1s \
             ${jvm_args[$k]:+-jvmArgsAppend "${jvm_args[$k]}"} -rf json \
-            -rff "$out/vector-${setups[$k]}-$i.json" > "$out/vector-${setups[$k]}-$i.log" 2>&1
-        m=$(grep -E 'inference:p0\.50 ' "$out/vector-${setups[$k]}-$i.log" | awk '{print $(NF-1)}')
+            -rff "$out/vector-${setups[$k]}-$i.json" > "$run_log" 2>&1 || rc=$?
+        # Named and counted: a '<failure>' (JMH exits 0) left no median, whose grep then ended
+        # the script (pipefail) without a word, as a failed JVM did (set -e).
+        if [ "$rc" != 0 ] || grep -q '<failure>' "$run_log"; then
+          failed=$((failed + 1))
+          log "    FAILED: exit status $rc, $(grep -c '<failure>' "$run_log") <failure>," \
+              "see $run_log"
+        fi
+        m=$(grep -E 'inference:p0\.50 ' "$run_log" | awk '{print $(NF-1)}' || true)
         medians+=("${m:-?}")
       done
       ratio=$(awk -v a="${medians[0]}" -v b="${medians[1]}" \
@@ -438,6 +448,7 @@ case "${1:-}" in
           "${setups[1]} / ${setups[0]} $ratio" | tee -a "$out/summary.txt"
     done
     echo "host check after: $(host_check end)" >> "$out/summary.txt"
+    if [ "$failed" != 0 ]; then log "$failed of $((2 * pairs)) alternate run(s) failed"; exit 1; fi
     exit 0 ;;
   *)
     benches=()

@@ -158,6 +158,35 @@ class BenchScriptTest {
     }
 
     /**
+     * An alternate run whose benchmark threw ({@code <failure>} in the log, JMH exiting 0) is
+     * named, the other runs still made, and the exit status 1 after the host check after: the
+     * script stopped at the first such run without a word (under pipefail, the grep for its
+     * missing median failed the assignment), leaving the summary without the pair or the check.
+     */
+    @Test
+    void alternateReportsAFailedRun(@TempDir Path dir) throws Exception {
+        Path java = dir.resolve("jdk25").resolve("bin").resolve("java");
+        Files.createDirectories(java.getParent());
+        Files.writeString(java, String.join("\n",
+                "#!/bin/bash",
+                "echo '# Warmup Iteration   1: <failure>'",
+                "echo 'java.lang.IllegalStateException: thrown by the benchmark'",
+                "exit 0", ""));
+        assertTrue(java.toFile().setExecutable(true));
+        Files.createDirectories(dir.resolve("build"));
+        Files.writeString(dir.resolve("build").resolve("bench-classpath.txt"), "");
+        Result r = script(dir, Map.of("JDK25_HOME", dir.resolve("jdk25").toString()),
+                "alternate", "1");
+        assertEquals(1, r.status, r.output);
+        assertTrue(r.output.contains("2 of 2 alternate run(s) failed"), r.output);
+        Path summary = dir.resolve("reports").resolve("adhoc").resolve("alternate")
+                .resolve("summary.txt");
+        String written = Files.readString(summary);
+        assertTrue(written.contains("pair 1: fused ? ms layerwise ? ms"), written);
+        assertTrue(written.contains("host check after: not run"), written);
+    }
+
+    /**
      * Ctrl-C stops the benchmark JVM even when the script's output goes through a pipe, as in
      * {@code bench/run.sh quick 2>&1 | tee log}: Ctrl-C stopped tee too, and the script's first
      * message on the signal, into that pipe, killed it (SIGPIPE) before it had stopped
