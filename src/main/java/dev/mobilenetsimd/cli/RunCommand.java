@@ -24,10 +24,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code run}: random weights from a seed, timed inferences, latency statistics and the top 5. */
+/**
+ * {@code run}: random weights from a seed, timed inferences, latency statistics and the best
+ * classes (five, or as many as the model has).
+ */
 @Command(name = "run", mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        description = "Run a MobileNetV2 with random weights: warm up, time N inferences, print latency and the top 5.")
+        description = "Run a MobileNetV2 with random weights: warm up, time N inferences, print"
+                + " latency and the best five classes (all of them if fewer).")
 final class RunCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options;
@@ -76,8 +80,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "1", paramLabel = "N",
             description = "Images per timed call, 1 to " + MAX_BATCH + " (fewer where the"
                     + " images outgrow one array): N different images through one runBatch call"
-                    + " (latency is per image: the call's time / N; top 5 and checksum are the"
-                    + " first image's). Default: ${DEFAULT-VALUE}.")
+                    + " (latency is per image: the call's time / N; best classes and checksum are"
+                    + " the first image's). Default: ${DEFAULT-VALUE}.")
     int batch;
 
     @Option(names = "--json", description = "Machine-readable output.")
