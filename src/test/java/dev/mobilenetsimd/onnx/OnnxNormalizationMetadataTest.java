@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mobilenetsimd.ModelConfig;
@@ -15,6 +16,7 @@ import dev.mobilenetsimd.image.InputNormalization;
 import dev.mobilenetsimd.image.Labels;
 import dev.mobilenetsimd.kernels.KernelSets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -136,6 +138,34 @@ class OnnxNormalizationMetadataTest {
         OnnxModel m = assertDoesNotThrow(withMetadata(OnnxExporter.model(WEIGHTS), meta));
         assertEquals(InputNormalization.perChannel(new double[] {0.5, 0.25, 0.2},
                 new double[] {1, 2, 3}), m.inputNormalization().orElseThrow());
+    }
+
+    /**
+     * A long number is checked in time linear in its length: 100,000 digits before a stray
+     * letter took 39 s to refuse, the regular expression retrying every split of the digits.
+     * The message shows the start of the value, not all of it.
+     */
+    @Test
+    void longNumbersAreCheckedInLinearTime() {
+        String digits = "1".repeat(100_000);
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put(OnnxExporter.NORMALIZATION_METADATA_KEY,
+                "scale=" + digits + "x,1,1;offset=1,1,1");
+        byte[] bad = OnnxProto.write(withMetadata(OnnxExporter.model(WEIGHTS), meta));
+        // a valid number as long: an offset of 0.000...01, which is 0 as a double
+        meta.put(OnnxExporter.NORMALIZATION_METADATA_KEY,
+                "scale=1,1,1;offset=0." + "0".repeat(100_000) + "1,0,0");
+        OnnxProto.Model good = withMetadata(OnnxExporter.model(WEIGHTS), meta);
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+            OnnxFormatException e = assertThrows(OnnxFormatException.class,
+                    () -> OnnxModel.read(bad));
+            assertTrue(e.getMessage().contains("scale value '" + digits.substring(0, 200)
+                    + "...' is not a decimal number"), e.getMessage());
+            assertTrue(e.getMessage().length() < 1000, "message of " + e.getMessage().length()
+                    + " characters");
+            assertEquals(0.0, assertDoesNotThrow(good).inputNormalization().orElseThrow()
+                    .offset(0));
+        });
     }
 
     private static OnnxModel assertDoesNotThrow(OnnxProto.Model model) {
