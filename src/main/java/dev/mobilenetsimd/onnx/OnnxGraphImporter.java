@@ -55,8 +55,9 @@ final class OnnxGraphImporter {
     private final Map<Node, Boolean> used = new IdentityHashMap<>();
 
     /** One convolution with what follows it: optional batch norm and the clamp range. */
-    private record Conv(Node node, Tensor weight, Tensor bias, Node batchNorm, int stride, int group,
-                        int kernel, long[] pads, String autoPad, Activation activation, String output) {
+    private record Conv(Node node, Tensor weight, Tensor bias, Node batchNorm, int stride,
+                        long group, int kernel, long[] pads, String autoPad, Activation activation,
+                        String output) {
         int outChannels() { return (int) weight.dims()[0]; }
     }
 
@@ -460,9 +461,10 @@ final class OnnxGraphImporter {
             throw new OnnxFormatException(node.describe() + " has pads " + Arrays.toString(pads)
                     + "; expected 4 values for a 2-D convolution");
         }
-        Attribute ap = node.attribute("auto_pad");
+        Attribute ap = attribute(node, "auto_pad", OnnxProto.ATTR_STRING);
         String autoPad = ap == null ? "NOTSET" : ap.string();
-        int group = (int) intAttr(node, "group", 1);
+        // kept as a long: cast to int, a group of 2^32 + c was taken for c
+        long group = intAttr(node, "group", 1);
         use(node);
 
         String out = follow(node.outputs().get(0));
@@ -493,10 +495,9 @@ final class OnnxGraphImporter {
                     if (!n.input(0).equals(out)) {
                         throw notMobileNet(n.describe() + " should clip '" + out + "'");
                     }
-                    Attribute minA = n.attribute("min"), maxA = n.attribute("max");
-                    a = n.input(1).isEmpty() ? (minA == null ? Float.NEGATIVE_INFINITY : minA.f())
+                    a = n.input(1).isEmpty() ? floatAttr(n, "min", Float.NEGATIVE_INFINITY)
                             : scalar(n.input(1), n, "min");
-                    bHi = n.input(2).isEmpty() ? (maxA == null ? Float.POSITIVE_INFINITY : maxA.f())
+                    bHi = n.input(2).isEmpty() ? floatAttr(n, "max", Float.POSITIVE_INFINITY)
                             : scalar(n.input(2), n, "max");
                     break;
                 }
@@ -569,9 +570,8 @@ final class OnnxGraphImporter {
             throw notMobileNet(n.describe() + " transposes its input (transA = 1)");
         }
         boolean transB = intAttr(n, "transB", 0) != 0;
-        Attribute alphaA = n.attribute("alpha"), betaA = n.attribute("beta");
-        float alpha = alphaA == null ? 1f : alphaA.f();
-        float beta = betaA == null ? 1f : betaA.f();
+        float alpha = floatAttr(n, "alpha", 1f);
+        float beta = floatAttr(n, "beta", 1f);
         if (!Float.isFinite(alpha) || !Float.isFinite(beta)) {
             throw new OnnxFormatException(n.describe() + " has alpha " + alpha + " and beta " + beta
                     + "; expected finite numbers");
@@ -663,13 +663,39 @@ final class OnnxGraphImporter {
         return a;
     }
 
-    private static long intAttr(Node n, String name, long dflt) {
+    /**
+     * Attribute {@code name} of {@code n}, or {@code null}; refused unless of {@code type}. The
+     * type was not read: an alpha given as an INT read as 0 and zeroed the classifier. A value
+     * the type names but the file omits reads as 0, as ONNX Runtime reads it (proto3 writers
+     * leave zeros out).
+     */
+    private static Attribute attribute(Node n, String name, int type) throws OnnxFormatException {
         Attribute a = n.attribute(name);
+        return a == null ? null : typed(n, a, type);
+    }
+
+    /** {@code a}, an attribute of {@code n}, refused unless of {@code type}. */
+    private static Attribute typed(Node n, Attribute a, int type) throws OnnxFormatException {
+        if (a.type() != type) {
+            throw new OnnxFormatException(n.describe() + ": attribute '" + a.name() + "' is "
+                    + OnnxProto.attributeTypeName(a.type()) + "; expected "
+                    + OnnxProto.attributeTypeName(type));
+        }
+        return a;
+    }
+
+    private static long intAttr(Node n, String name, long dflt) throws OnnxFormatException {
+        Attribute a = attribute(n, name, OnnxProto.ATTR_INT);
         return a == null ? dflt : a.i();
     }
 
-    private static long[] ints(Node n, String name, long[] dflt) {
-        Attribute a = n.attribute(name);
+    private static float floatAttr(Node n, String name, float dflt) throws OnnxFormatException {
+        Attribute a = attribute(n, name, OnnxProto.ATTR_FLOAT);
+        return a == null ? dflt : a.f();
+    }
+
+    private static long[] ints(Node n, String name, long[] dflt) throws OnnxFormatException {
+        Attribute a = attribute(n, name, OnnxProto.ATTR_INTS);
         return a == null ? dflt : a.ints();
     }
 
@@ -679,18 +705,23 @@ final class OnnxGraphImporter {
         for (Attribute a : n.attributes()) {
             switch (a.name()) {
                 case "value":
-                    if (a.t() == null) {
+                    Tensor t = typed(n, a, OnnxProto.ATTR_TENSOR).t();
+                    if (t == null) {
                         break;
                     }
-                    return new Tensor(out, a.t().dataType(), a.t().dims(), a.t().data(), a.t().external());
+                    return new Tensor(out, t.dataType(), t.dims(), t.data(), t.external());
                 case "value_float":
-                    return Tensor.ofFloats(out, new float[] {a.f()});
+                    float f = typed(n, a, OnnxProto.ATTR_FLOAT).f();
+                    return Tensor.ofFloats(out, new float[] {f});
                 case "value_floats":
-                    return Tensor.ofFloats(out, a.floats(), a.floats().length);
+                    float[] fs = typed(n, a, OnnxProto.ATTR_FLOATS).floats();
+                    return Tensor.ofFloats(out, fs, fs.length);
                 case "value_int":
-                    return Tensor.ofLongs(out, new long[] {a.i()});
+                    long i = typed(n, a, OnnxProto.ATTR_INT).i();
+                    return Tensor.ofLongs(out, new long[] {i});
                 case "value_ints":
-                    return Tensor.ofLongs(out, a.ints(), a.ints().length);
+                    long[] is = typed(n, a, OnnxProto.ATTR_INTS).ints();
+                    return Tensor.ofLongs(out, is, is.length);
                 default:
                     break;
             }
@@ -918,8 +949,7 @@ final class OnnxGraphImporter {
                         + " values for " + channels + " channels");
             }
         }
-        Attribute epsA = bn.attribute("epsilon");
-        float eps = epsA == null ? 1e-5f : epsA.f();
+        float eps = floatAttr(bn, "epsilon", 1e-5f);
         try {
             return BatchNorm.fold(kernel, bias, v[0], v[1], v[2], v[3], eps);
         } catch (IllegalArgumentException e) {

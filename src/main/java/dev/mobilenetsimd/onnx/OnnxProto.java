@@ -60,6 +60,22 @@ final class OnnxProto {
         }
     }
 
+    /** Name of an AttributeProto type, for messages. */
+    static String attributeTypeName(int type) {
+        switch (type) {
+            case 0: return "UNDEFINED";
+            case ATTR_FLOAT: return "FLOAT";
+            case ATTR_INT: return "INT";
+            case ATTR_STRING: return "STRING";
+            case ATTR_TENSOR: return "TENSOR";
+            case 5: return "GRAPH";
+            case ATTR_FLOATS: return "FLOATS";
+            case ATTR_INTS: return "INTS";
+            case 8: return "STRINGS";
+            default: return "type " + type;
+        }
+    }
+
     /** Bytes per element of the types we hold as raw little-endian data; 0 for others. */
     static int elementBytes(int dataType) {
         switch (dataType) {

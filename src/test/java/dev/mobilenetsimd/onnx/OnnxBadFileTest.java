@@ -112,6 +112,57 @@ class OnnxBadFileTest {
                 gemmWith(GOOD, Attribute.ofFloat("alpha", 1e38f)))));
     }
 
+    /**
+     * An attribute of another type than ONNX defines is refused, naming node, attribute and both
+     * types, as ONNX Runtime refuses it: the type was not read, so an alpha given as an INT read
+     * as 0 and zeroed every classifier weight.
+     */
+    @Test
+    void attributesOfAnotherTypeAreRefused() {
+        fails(gemmWith(GOOD, Attribute.ofInt("alpha", 1)),
+                "Gemm 'classifier': attribute 'alpha' is INT; expected FLOAT");
+        fails(gemmWith(GOOD, Attribute.ofInts("transB", 1)),
+                "Gemm 'classifier': attribute 'transB' is INTS; expected INT");
+        String dw = "block2.depthwise.conv";
+        fails(convWith(dw, Attribute.ofFloat("group", 1f)),
+                "Conv '" + dw + "': attribute 'group' is FLOAT; expected INT");
+        fails(convWith(dw, Attribute.ofInt("strides", 2)),
+                "Conv '" + dw + "': attribute 'strides' is INT; expected INTS");
+        fails(convWith(dw, Attribute.ofInt("auto_pad", 0)),
+                "Conv '" + dw + "': attribute 'auto_pad' is INT; expected STRING");
+        fails(mapNodes(GOOD, n -> n.opType().equals("Flatten")
+                ? withAttribute(n, Attribute.ofFloat("axis", 1f)) : n),
+                "Flatten 'flatten': attribute 'axis' is FLOAT; expected INT");
+        // Clip's bounds as opset 10 has them, as INTs
+        fails(mapNodes(OnnxTestSupport.withOpset(GOOD, 10), n -> n.opType().equals("Clip")
+                ? new Node(n.name(), "Clip", "", List.of(n.input(0)), n.outputs(),
+                        List.of(Attribute.ofInt("min", 0), Attribute.ofFloat("max", 6f))) : n),
+                "Clip 'stem.relu6': attribute 'min' is INT; expected FLOAT");
+        // a Constant's value_float given as an INT
+        List<Node> nodes = new ArrayList<>(GOOD.graph().nodes());
+        nodes.add(0, node("c", "Constant", List.of(), "c.out", Attribute.ofInt("value_float", 6)));
+        fails(withGraph(GOOD, nodes, GOOD.graph().initializers()),
+                "Constant 'c': attribute 'value_float' is INT; expected FLOAT");
+    }
+
+    /**
+     * A group past int range is refused, not cast: 2^32 + c passed as the depthwise group c,
+     * and 2^32 + 1 as 1, where ONNX Runtime refuses both.
+     */
+    @Test
+    void groupPastIntRangeIsRefused() {
+        long c = GOOD.graph().nodes().stream().filter(n -> n.name().equals("block2.depthwise.conv"))
+                .findFirst().orElseThrow().attribute("group").i();
+        fails(convWith("block2.depthwise.conv", Attribute.ofInt("group", (1L << 32) + c)),
+                "has group " + ((1L << 32) + c) + " and weights");
+        fails(convWith("block1.project.conv", Attribute.ofInt("group", (1L << 32) + 1)),
+                "has group 4294967297; expected 1");
+    }
+
+    private static Model convWith(String name, Attribute a) {
+        return mapNodes(GOOD, n -> n.name().equals(name) ? withAttribute(n, a) : n);
+    }
+
     private static Model gemmWith(Model base, Attribute a) {
         return mapNodes(base, n -> n.opType().equals("Gemm") ? withAttribute(n, a) : n);
     }

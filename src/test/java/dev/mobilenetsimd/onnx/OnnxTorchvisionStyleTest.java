@@ -8,6 +8,7 @@ import static dev.mobilenetsimd.onnx.OnnxTestSupport.withGraph;
 import static dev.mobilenetsimd.onnx.OnnxTestSupport.withInputs;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mobilenetsimd.ModelConfig;
@@ -64,6 +65,20 @@ class OnnxTorchvisionStyleTest {
     @Test
     void batchNormalizationWithoutEpsilonUsesTheOnnxDefault() throws Exception {
         checkAgainstOrt(withBatchNorms(base(CFG), List.of()));
+    }
+
+    /**
+     * An epsilon given as an INT is refused, as ONNX Runtime refuses it: the type was not read,
+     * and batch norm was folded with an epsilon of 0.
+     */
+    @Test
+    void batchNormalizationEpsilonOfAnotherTypeIsRefused() {
+        byte[] bytes = OnnxProto.write(withBatchNorms(base(CFG),
+                List.of(Attribute.ofInt("epsilon", 0))));
+        OnnxFormatException e = assertThrows(OnnxFormatException.class,
+                () -> OnnxModel.read(bytes));
+        assertTrue(e.getMessage().equals("BatchNormalization 'stem.conv.bn': attribute 'epsilon'"
+                + " is INT; expected FLOAT"), e.getMessage());
     }
 
     /** {@code m} with each Conv's bias replaced by a BatchNormalization with {@code bnAttrs}. */
