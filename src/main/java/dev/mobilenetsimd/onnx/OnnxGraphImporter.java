@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -33,9 +34,10 @@ import java.util.Set;
  * into canonical layouts.
  *
  * <p>Each convolution may be followed by BatchNormalization and by clamps (Clip with bounds as
- * inputs or as attributes, Relu, Min/Max with a constant), whose combined range must be [0, 6]
- * (ReLU6) or unbounded. Identity and Dropout (inference) are skipped. Every node except Constant
- * must be on the chain, so a graph with an extra branch is rejected rather than half-imported.
+ * attributes before opset 11, as inputs from 11, Relu, Min/Max with a constant), whose combined
+ * range must be [0, 6] (ReLU6) or unbounded. Identity and Dropout (inference) are skipped. Every
+ * node except Constant must be on the chain, so a graph with an extra branch is rejected rather
+ * than half-imported.
  */
 final class OnnxGraphImporter {
     /** Width multipliers tried first: the published ones. */
@@ -93,7 +95,10 @@ final class OnnxGraphImporter {
 
     private Imported run(OnnxProto.Model model) throws OnnxFormatException {
         for (Tensor t : g.initializers()) {
-            constants.put(t.name(), t);
+            // ONNX Runtime 1.22 takes the last of two; the ONNX checker refuses them
+            if (constants.put(t.name(), t) != null) {
+                throw new OnnxFormatException("two initializers are named '" + t.name() + "'");
+            }
         }
         for (Node n : g.nodes()) {
             if (!n.domain().isEmpty() && !n.domain().equals("ai.onnx")) {
@@ -107,8 +112,19 @@ final class OnnxGraphImporter {
             if (n.outputs().isEmpty()) {
                 throw new OnnxFormatException(n.describe() + " has no outputs");
             }
+            Set<String> attributeNames = new HashSet<>();
+            for (Attribute a : n.attributes()) {
+                // the first was read; ONNX Runtime refuses the node
+                if (!attributeNames.add(a.name())) {
+                    throw new OnnxFormatException(n.describe() + " has attribute '" + a.name()
+                            + "' twice");
+                }
+            }
             if (n.opType().equals("Constant")) {
-                constants.put(n.outputs().get(0), constantValue(n));
+                if (constants.put(n.outputs().get(0), constantValue(n)) != null) {
+                    throw new OnnxFormatException(n.describe() + " outputs '" + n.outputs().get(0)
+                            + "', which an initializer or another Constant already holds");
+                }
                 continue;
             }
             for (String in : n.inputs()) {
@@ -495,9 +511,28 @@ final class OnnxGraphImporter {
                     if (!n.input(0).equals(out)) {
                         throw notMobileNet(n.describe() + " should clip '" + out + "'");
                     }
-                    a = n.input(1).isEmpty() ? floatAttr(n, "min", Float.NEGATIVE_INFINITY)
+                    // bounds are attributes up to opset 10, inputs from 11: ONNX Runtime
+                    // refuses the other form
+                    if (opset < 11) {
+                        if (!n.input(1).isEmpty() || !n.input(2).isEmpty()) {
+                            throw new OnnxFormatException(n.describe() + " has its bounds as"
+                                    + " inputs, as Clip has them from opset 11; the model imports"
+                                    + " opset " + opset + ", where they are attributes");
+                        }
+                        a = floatAttr(n, "min", Float.NEGATIVE_INFINITY);
+                        bHi = floatAttr(n, "max", Float.POSITIVE_INFINITY);
+                        break;
+                    }
+                    for (String bound : new String[] {"min", "max"}) {
+                        if (n.attribute(bound) != null) {
+                            throw new OnnxFormatException(n.describe() + " has attribute '"
+                                    + bound + "', which Clip has up to opset 10; the model imports"
+                                    + " opset " + opset + ", where the bounds are inputs");
+                        }
+                    }
+                    a = n.input(1).isEmpty() ? Float.NEGATIVE_INFINITY
                             : scalar(n.input(1), n, "min");
-                    bHi = n.input(2).isEmpty() ? floatAttr(n, "max", Float.POSITIVE_INFINITY)
+                    bHi = n.input(2).isEmpty() ? Float.POSITIVE_INFINITY
                             : scalar(n.input(2), n, "max");
                     break;
                 }

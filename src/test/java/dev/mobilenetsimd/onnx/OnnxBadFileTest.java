@@ -159,6 +159,47 @@ class OnnxBadFileTest {
                 "has group 4294967297; expected 1");
     }
 
+    /**
+     * Clip's bounds in the form of the model's opset, as ONNX Runtime wants them: attributes up
+     * to opset 10, inputs from 11. Both forms were read whatever the opset.
+     */
+    @Test
+    void clipBoundsInTheFormOfTheOpset() {
+        fails(OnnxTestSupport.withOpset(GOOD, 10), "Clip 'stem.relu6' has its bounds as inputs,"
+                + " as Clip has them from opset 11; the model imports opset 10");
+        fails(mapNodes(GOOD, n -> n.opType().equals("Clip")
+                ? new Node(n.name(), "Clip", "", List.of(n.input(0)), n.outputs(),
+                        List.of(Attribute.ofFloat("min", 0f), Attribute.ofFloat("max", 6f))) : n),
+                "Clip 'stem.relu6' has attribute 'min', which Clip has up to opset 10; the model"
+                        + " imports opset 13");
+    }
+
+    /**
+     * A name given twice is refused: two initializers of one name (the last was taken, as ONNX
+     * Runtime takes it), a Constant's output named as an initializer (the Constant was taken),
+     * an attribute given twice on a node (the first was taken; ONNX Runtime refuses it).
+     */
+    @Test
+    void namesGivenTwiceAreRefused() {
+        List<Tensor> inits = new ArrayList<>(GOOD.graph().initializers());
+        inits.add(Tensor.ofFloats("classifier.bias", new float[1000], 1000));
+        fails(withGraph(GOOD, GOOD.graph().nodes(), inits),
+                "two initializers are named 'classifier.bias'");
+        List<Node> nodes = new ArrayList<>(GOOD.graph().nodes());
+        nodes.add(0, node("seven", "Constant", List.of(), "relu6.max",
+                Attribute.ofFloat("value_float", 7f)));
+        fails(withGraph(GOOD, nodes, GOOD.graph().initializers()), "Constant 'seven' outputs"
+                + " 'relu6.max', which an initializer or another Constant already holds");
+        fails(mapNodes(GOOD, n -> {
+            if (!n.opType().equals("Gemm")) {
+                return n;
+            }
+            List<Attribute> attrs = new ArrayList<>(n.attributes());
+            attrs.add(Attribute.ofFloat("alpha", 0f));
+            return new Node(n.name(), n.opType(), n.domain(), n.inputs(), n.outputs(), attrs);
+        }), "Gemm 'classifier' has attribute 'alpha' twice");
+    }
+
     private static Model convWith(String name, Attribute a) {
         return mapNodes(GOOD, n -> n.name().equals(name) ? withAttribute(n, a) : n);
     }
