@@ -308,12 +308,15 @@ final class OnnxProto {
     /**
      * Parses a ModelProto.
      *
-     * @throws OnnxFormatException if the bytes are not a well-formed protobuf message
+     * @throws OnnxFormatException if the bytes are not a well-formed protobuf message, or hold
+     *                             more than {@link #MAX_ENTRIES} entries
      */
     static Model readModel(byte[] bytes) throws OnnxFormatException {
         CodedInputStream in = CodedInputStream.newInstance(bytes);
         try {
             return readModel(in);
+        } catch (OnnxFormatException e) {
+            throw e;
         } catch (InvalidProtocolBufferException e) {
             throw new OnnxFormatException("not a readable ONNX file (truncated or corrupt protobuf: "
                     + e.getMessage() + ")", e);
@@ -322,7 +325,29 @@ final class OnnxProto {
         }
     }
 
+    /**
+     * Most entries (nodes, attributes, initializers, graph inputs and outputs, node input and
+     * output names, shape dims, opsets, metadata) one file may hold; our MobileNetV2 export has
+     * 869, one with batch norm unfolded and the weights listed as graph inputs a few thousand.
+     * Each takes up to a hundred bytes or so of memory and as few as two of file: a 50 MB file
+     * of 25 million empty nodes ran out of memory.
+     */
+    static final int MAX_ENTRIES = 100_000;
+
+    /** Counts the entries read against {@link #MAX_ENTRIES}. */
+    private static final class Entries {
+        private int count;
+
+        void add() throws OnnxFormatException {
+            if (++count > MAX_ENTRIES) {
+                throw new OnnxFormatException("more than " + MAX_ENTRIES + " nodes, attributes,"
+                        + " tensors, names and other entries; a MobileNetV2 has a few thousand");
+            }
+        }
+    }
+
     private static Model readModel(CodedInputStream in) throws IOException {
+        Entries entries = new Entries();
         long ir = 0;
         List<OpsetId> opsets = new ArrayList<>();
         String producer = "", producerVersion = "";
@@ -335,18 +360,20 @@ final class OnnxProto {
                 case 3: producerVersion = readString(in, tag, "ModelProto.producer_version"); break;
                 case 7: {
                     int old = enter(in, tag, "ModelProto.graph");
-                    graph = readGraph(in);
+                    graph = readGraph(in, entries);
                     in.popLimit(old);
                     break;
                 }
                 case 8: {
                     int old = enter(in, tag, "ModelProto.opset_import");
+                    entries.add();
                     opsets.add(readOpset(in));
                     in.popLimit(old);
                     break;
                 }
                 case 14: {
                     int old = enter(in, tag, "ModelProto.metadata_props");
+                    entries.add();
                     String[] kv = readStringPair(in);
                     metadata.put(kv[0], kv[1]);
                     in.popLimit(old);
@@ -385,7 +412,7 @@ final class OnnxProto {
         return kv;
     }
 
-    private static Graph readGraph(CodedInputStream in) throws IOException {
+    private static Graph readGraph(CodedInputStream in, Entries entries) throws IOException {
         String name = "";
         List<Node> nodes = new ArrayList<>();
         List<Tensor> inits = new ArrayList<>();
@@ -396,23 +423,27 @@ final class OnnxProto {
             switch (WireFormat.getTagFieldNumber(tag)) {
                 case 1:
                     old = enter(in, tag, "GraphProto.node");
-                    nodes.add(readNode(in));
+                    entries.add();
+                    nodes.add(readNode(in, entries));
                     in.popLimit(old);
                     break;
                 case 2: name = readString(in, tag, "GraphProto.name"); break;
                 case 5:
                     old = enter(in, tag, "GraphProto.initializer");
+                    entries.add();
                     inits.add(readTensor(in));
                     in.popLimit(old);
                     break;
                 case 11:
                     old = enter(in, tag, "GraphProto.input");
-                    inputs.add(readValueInfo(in));
+                    entries.add();
+                    inputs.add(readValueInfo(in, entries));
                     in.popLimit(old);
                     break;
                 case 12:
                     old = enter(in, tag, "GraphProto.output");
-                    outputs.add(readValueInfo(in));
+                    entries.add();
+                    outputs.add(readValueInfo(in, entries));
                     in.popLimit(old);
                     break;
                 default:
@@ -422,13 +453,17 @@ final class OnnxProto {
         return new Graph(name, nodes, inits, inputs, outputs);
     }
 
-    private static Node readNode(CodedInputStream in) throws IOException {
+    private static Node readNode(CodedInputStream in, Entries entries) throws IOException {
         String name = "", op = "", domain = "";
         List<String> inputs = new ArrayList<>();
         List<String> outputs = new ArrayList<>();
         List<Attribute> attrs = new ArrayList<>();
         for (int tag; (tag = in.readTag()) != 0; ) {
-            switch (WireFormat.getTagFieldNumber(tag)) {
+            int field = WireFormat.getTagFieldNumber(tag);
+            if (field == 1 || field == 2 || field == 5) {
+                entries.add();
+            }
+            switch (field) {
                 case 1: inputs.add(readString(in, tag, "NodeProto.input")); break;
                 case 2: outputs.add(readString(in, tag, "NodeProto.output")); break;
                 case 3: name = readString(in, tag, "NodeProto.name"); break;
@@ -560,7 +595,8 @@ final class OnnxProto {
         return ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
     }
 
-    private static ValueInfo readValueInfo(CodedInputStream in) throws IOException {
+    private static ValueInfo readValueInfo(CodedInputStream in, Entries entries)
+            throws IOException {
         String name = "";
         int elemType = 0;
         List<Object> dims = null;
@@ -589,6 +625,7 @@ final class OnnxProto {
                                     in.skipField(t4);
                                     continue;
                                 }
+                                entries.add();
                                 int dimLimit = enter(in, t4, "TensorShapeProto.dim");
                                 Object dim = null;
                                 for (int t5; (t5 = in.readTag()) != 0; ) {

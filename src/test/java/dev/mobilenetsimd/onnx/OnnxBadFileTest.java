@@ -200,6 +200,41 @@ class OnnxBadFileTest {
         }), "Gemm 'classifier' has attribute 'alpha' twice");
     }
 
+    /**
+     * Entries past {@link OnnxProto#MAX_ENTRIES} are refused as they are read: a 50 MB file of
+     * 25 million empty nodes (two bytes each) ran out of memory, and a node's extra attributes
+     * were read and kept (unused) however many there were.
+     */
+    @Test
+    void tooManyEntriesAreRefused() {
+        String tooMany = "more than 100000 nodes, attributes, tensors, names and other entries";
+        // ModelProto { graph (field 7) { node (field 1) {} x 1,000,000 } }: 2 MB
+        int nodes = 1_000_000;
+        ByteBuffer b = ByteBuffer.allocate(2 * nodes + 6);
+        b.put((byte) (7 << 3 | 2));
+        for (int v = 2 * nodes; ; v >>>= 7) { // the length as a varint
+            if (v < 0x80) {
+                b.put((byte) v);
+                break;
+            }
+            b.put((byte) (v & 0x7f | 0x80));
+        }
+        for (int i = 0; i < nodes; i++) {
+            b.put((byte) (1 << 3 | 2)).put((byte) 0);
+        }
+        fails(Arrays.copyOf(b.array(), b.position()), tooMany);
+        fails(mapNodes(GOOD, n -> {
+            if (!n.opType().equals("Gemm")) {
+                return n;
+            }
+            List<Attribute> attrs = new ArrayList<>(n.attributes());
+            for (int i = 0; i < OnnxProto.MAX_ENTRIES; i++) {
+                attrs.add(Attribute.ofInt("unused" + i, 0));
+            }
+            return new Node(n.name(), n.opType(), n.domain(), n.inputs(), n.outputs(), attrs);
+        }), tooMany);
+    }
+
     private static Model convWith(String name, Attribute a) {
         return mapNodes(GOOD, n -> n.name().equals(name) ? withAttribute(n, a) : n);
     }
