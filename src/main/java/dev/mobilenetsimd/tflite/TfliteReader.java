@@ -67,11 +67,11 @@ final class TfliteReader {
             if (pos < 0 || pos > bb.limit() - 4) {
                 throw new Corrupt(what + " table offset " + pos + " lies outside the " + bb.limit() + "-byte file");
             }
-            int vtable = pos - bb.getInt(pos);
+            long vtable = (long) pos - bb.getInt(pos); // long: an int difference could wrap
             if (vtable < 0 || vtable > bb.limit() - 4) {
                 throw new Corrupt(what + " table at " + pos + " has its vtable outside the file");
             }
-            int vtableSize = Short.toUnsignedInt(bb.getShort(vtable));
+            int vtableSize = Short.toUnsignedInt(bb.getShort((int) vtable));
             if (vtableSize < 4 || vtable + vtableSize > bb.limit()) {
                 throw new Corrupt(what + " table at " + pos + " has a vtable of " + vtableSize + " bytes");
             }
@@ -83,6 +83,10 @@ final class TfliteReader {
             int o = __offset(4 + 2 * id);
             if (o == 0) {
                 return -1;
+            }
+            if (o < 0) { // Table reads it as a signed short: it would point before the table
+                throw new Corrupt("field " + id + " of the table at " + bb_pos + " has offset "
+                        + (o & 0xFFFF) + " (32 KB or more): not a table a converter writes");
             }
             long p = (long) bb_pos + o;
             if (p + size > bb.limit()) {
@@ -283,10 +287,15 @@ final class TfliteReader {
             ByteBuffer data = b.bytes(0);
             long offset = b.int64(1, 0);
             long size = b.int64(2, 0);
-            if (data == null && offset > 1) {
-                // Models over 2 GB keep tensor data after the flatbuffer, addressed from the file start.
-                if (size < 0 || offset + size > bb.limit()) {
-                    throw new Corrupt("buffer data at " + offset + " (" + size + " bytes) lies outside the file");
+            if (data == null && Long.compareUnsigned(offset, 1) > 0) {
+                // Models over 2 GB keep tensor data after the flatbuffer, addressed from the file
+                // start. Both fields are ulong in the schema, hence compared unsigned; and
+                // size > limit - offset, as offset + size could wrap past 2^64 into the file.
+                if (Long.compareUnsigned(offset, bb.limit()) > 0
+                        || Long.compareUnsigned(size, bb.limit() - offset) > 0) {
+                    throw new Corrupt("buffer #" + buffers.size() + ": data at offset "
+                            + Long.toUnsignedString(offset) + " (" + Long.toUnsignedString(size)
+                            + " bytes) lies outside the " + bb.limit() + "-byte file");
                 }
                 data = bb.duplicate().position((int) offset).limit((int) (offset + size)).slice()
                         .order(ByteOrder.LITTLE_ENDIAN);

@@ -1,5 +1,7 @@
 package dev.mobilenetsimd.tflite;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -8,6 +10,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.google.flatbuffers.FlatBufferBuilder;
 import dev.mobilenetsimd.testdata.RealData;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -168,5 +172,104 @@ class TfliteCorruptFileTest {
                 () -> TfliteModel.read(file));
         assertTrue(e.getMessage().startsWith("corrupt or truncated TensorFlow Lite file: its tables"
                 + " share the same data over and over"), e.getMessage());
+    }
+
+    /**
+     * A model whose buffer 1 keeps its data outside the flatbuffer ({@code offset} and
+     * {@code size}, as models over 2 GB do), with {@code appended} after the flatbuffer.
+     */
+    private static byte[] modelWithExternalBuffer(long offset, long size, byte[] appended) {
+        FlatBufferBuilder fb = new FlatBufferBuilder(1024);
+        fb.forceDefaults(true); // the same layout whatever the values, zeros included
+        fb.startTable(4);
+        int subgraph = fb.endTable();
+        int subgraphs = fb.createVectorOfTables(new int[] {subgraph});
+        fb.startTable(3);
+        int empty = fb.endTable();
+        fb.startTable(3);
+        fb.addLong(1, offset, 0); // Buffer.offset
+        fb.addLong(2, size, 0);   // Buffer.size
+        int external = fb.endTable();
+        int buffers = fb.createVectorOfTables(new int[] {empty, external});
+        fb.startTable(5);
+        fb.addInt(0, 3, 0); // Model.version
+        fb.addOffset(2, subgraphs, 0);
+        fb.addOffset(4, buffers, 0);
+        fb.finish(fb.endTable(), "TFL3");
+        byte[] model = fb.sizedByteArray();
+        byte[] file = Arrays.copyOf(model, model.length + appended.length);
+        System.arraycopy(appended, 0, file, model.length, appended.length);
+        return file;
+    }
+
+    /** The length of the flatbuffer {@link #modelWithExternalBuffer} writes, for any values. */
+    private static int externalBufferModelLength() {
+        return modelWithExternalBuffer(2, 2, new byte[0]).length;
+    }
+
+    /** Data after the flatbuffer, addressed by offset and size, is read where they say. */
+    @Test
+    void bufferDataOutsideTheFlatbufferIsRead() throws ModelFormatException {
+        byte[] data = {1, 2, 3, 4, 5, 6, 7, 8};
+        int at = externalBufferModelLength();
+        for (int size : new int[] {8, 5}) {
+            byte[] file = modelWithExternalBuffer(at, size, data);
+            ByteBuffer b = TfliteReader.read(ByteBuffer.wrap(file)).buffers.get(1);
+            byte[] read = new byte[b.remaining()];
+            b.get(read);
+            assertArrayEquals(Arrays.copyOf(data, size), read);
+        }
+    }
+
+    /**
+     * Buffer offsets and sizes are unsigned 64-bit numbers: each that reaches past the file is
+     * refused by name. An offset of 2^63 - 2^32 + 16 with a size of 2^32 + 64 added up past
+     * Long.MAX_VALUE to a negative end, passed "offset + size > length", and the int casts
+     * sliced file bytes 16 to 79 as the buffer: a silently wrong bias. An offset of 2^63 or more
+     * (negative as a long) was taken for "no external data", an empty buffer.
+     */
+    @Test
+    void bufferOffsetAndSizePastTheFileAreRefusedWithoutWrapping() {
+        byte[] data = new byte[100];
+        int at = externalBufferModelLength();
+        long end = at + 100L;
+        long[][] cases = { // offset, size
+                {0x7FFFFFFF00000010L, 0x100000040L},
+                {Long.MAX_VALUE, Long.MAX_VALUE},
+                {Long.MIN_VALUE + 16, 64},
+                {-1, 0},
+                {16, -1},
+                {16, Long.MIN_VALUE},
+                {(1L << 32) + 16, 64},
+                {at, 101},
+                {end + 1, 0}};
+        for (long[] c : cases) {
+            byte[] file = modelWithExternalBuffer(c[0], c[1], data);
+            assertEquals(end, file.length);
+            ModelFormatException e = assertThrows(ModelFormatException.class,
+                    () -> TfliteReader.read(ByteBuffer.wrap(file)),
+                    c[0] + ", " + c[1]);
+            assertEquals("corrupt or truncated TensorFlow Lite file: buffer #1: data at offset "
+                    + Long.toUnsignedString(c[0]) + " (" + Long.toUnsignedString(c[1])
+                    + " bytes) lies outside the " + end + "-byte file", e.getMessage());
+        }
+    }
+
+    /**
+     * A vtable entry of 32 KB or more: the flatbuffers library reads it as a negative short,
+     * a field before its table. It is refused by name; it read whatever lay before the table.
+     */
+    @Test
+    void fieldOffsetOf32KbOrMoreIsRefused() {
+        byte[] file = modelWithExternalBuffer(0, 0, new byte[0]);
+        ByteBuffer bb = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
+        int model = bb.getInt(0);
+        int vtable = model - bb.getInt(model);
+        bb.putShort(vtable + 4, (short) 0xFFFC); // Model.version, 4 bytes before the table
+        ModelFormatException e = assertThrows(ModelFormatException.class,
+                () -> TfliteReader.read(bb.rewind()));
+        assertEquals("corrupt or truncated TensorFlow Lite file: field 0 of the table at " + model
+                + " has offset 65532 (32 KB or more): not a table a converter writes",
+                e.getMessage());
     }
 }
