@@ -66,9 +66,12 @@ final class GraphImporter {
                         + "): MobileNetV2 import supports CONV_2D, DEPTHWISE_CONV_2D, ADD, AVERAGE_POOL_2D, "
                         + "MEAN, PAD, RESHAPE, SOFTMAX, FULLY_CONNECTED, QUANTIZE and DEQUANTIZE");
             }
-            for (int t : op.inputs()) {
-                if (t >= 0) {
-                    g.tensor(t);
+            for (int i = 0; i < op.inputs().length; i++) {
+                int t = op.inputs()[i];
+                // -1 is TensorFlow Lite's only mark of an omitted optional input: any other
+                // negative index (read as absent, it dropped a bias) is damage.
+                if (t != -1) {
+                    checkIndex(op, "input " + i, t);
                     consumers.get(t).add(op);
                 }
             }
@@ -76,7 +79,7 @@ final class GraphImporter {
                 throw new ModelFormatException(op.describe() + " has " + op.outputs().length
                         + " outputs; expected 1");
             }
-            g.tensor(op.outputs()[0]);
+            checkIndex(op, "output", op.outputs()[0]);
             producers[op.outputs()[0]] = op;
         }
         if (g.inputs.length != 1 || g.outputs.length != 1) {
@@ -332,6 +335,15 @@ final class GraphImporter {
     }
 
     // ---- graph walking ------------------------------------------------------------------------
+
+    /** Refuses {@code t}, the index of {@code what} of {@code op}, unless it names a tensor. */
+    private void checkIndex(Operator op, String what, int t) throws ModelFormatException {
+        if (t < 0 || t >= g.tensors.size()) {
+            throw new ModelFormatException(op.describe() + ": " + what + " is tensor index " + t
+                    + ", but the graph has " + g.tensors.size() + " tensors"
+                    + (t < -1 ? " (only -1 marks an omitted optional input)" : ""));
+        }
+    }
 
     private void use(Operator op) throws ModelFormatException {
         if (used[op.index()]) {

@@ -175,6 +175,31 @@ class TfliteSyntheticModelTest {
         assertTrue(shapes > 40, shapes + " shape vectors found");
     }
 
+    /**
+     * -1 is TensorFlow Lite's only mark of an omitted optional input (here: no bias, zeros).
+     * Any other negative index was taken for "absent" too, so a damaged bias index (-27)
+     * loaded a model without that layer's bias; it is refused naming operator and input, as
+     * is an index past the last tensor.
+     */
+    @Test
+    void tensorIndicesBelowMinusOneOrPastTheTensorsAreRefused() throws ModelFormatException {
+        Weights w = weights(0.35, 32, 7, Padding.TF_SAME);
+        TfliteWriter.Variant v = new TfliteWriter.Variant();
+        v.stemBias = -1;
+        TfliteModel m = TfliteModel.read(TfliteWriter.mobileNet(w, v));
+        assertArrayEquals(new float[w.bias(0).length], m.weights().bias(0));
+        assertArrayEquals(w.kernel(0), m.weights().kernel(0));
+        int tensors = TfliteReader.read(ByteBuffer.wrap(TfliteWriter.mobileNet(w, v)))
+                .tensors.size();
+        for (int bad : new int[] {-2, -27, Integer.MIN_VALUE, tensors, Integer.MAX_VALUE}) {
+            v.stemBias = bad;
+            assertEquals("operator #0 (CONV_2D): input 2 is tensor index " + bad
+                    + ", but the graph has " + tensors + " tensors"
+                    + (bad < -1 ? " (only -1 marks an omitted optional input)" : ""),
+                    failure(w, v));
+        }
+    }
+
     @Test
     void unsupportedOperatorIsNamed() {
         TfliteWriter w = new TfliteWriter();

@@ -287,6 +287,7 @@ final class TfliteWriter {
         boolean dropResidual;        // defect: the first residual ADD is skipped
         boolean float16;             // weights and biases float16, each behind a DEQUANTIZE
         boolean swapWidthPads;       // defect with explicitPad: columns padded (after, before)
+        Integer stemBias;            // when set, the stem's bias input index (-1: none)
     }
 
     /** {@code weights} as a float32 TensorFlow Lite MobileNetV2 graph. */
@@ -434,7 +435,8 @@ final class TfliteWriter {
             int filter = weights(l.name() + "/weights", ohwi, cout, 3, 3, cin);
             int bias = weights(l.name() + "/bias", weights.bias(l.index()), cout);
             out = tensor(l.name(), TfliteGraph.FLOAT32, 1, st.outHeight(), st.outWidth(), cout);
-            op(BuiltinOperators.CONV_2D, new int[] {x, filter, bias}, out, 1,
+            int b = v.stemBias != null ? v.stemBias : bias;
+            op(BuiltinOperators.CONV_2D, new int[] {x, filter, b}, out, 1,
                     convOptions(padding, s, TfliteGraph.ACT_RELU6));
         }
         return out;
