@@ -143,9 +143,17 @@ public final class TfliteModel {
         }
     }
 
+    /** Largest labels file read from the archive: 16 MB, far beyond 1001 ImageNet names. */
+    static final int MAX_LABEL_BYTES = 16 << 20;
+
     /**
      * Labels from the zip archive TensorFlow Lite metadata appends to the flatbuffer: the first
-     * {@code .txt} entry, when it has one line per class. Anything unexpected just means no labels.
+     * {@code .txt} entry of its central directory, when it has one line per class. Only that
+     * entry is read, and at most {@link #MAX_LABEL_BYTES} of it: skipping the entries before it
+     * with a {@link ZipInputStream} inflated each of them whole, and an 8 MB archive whose first
+     * entry inflated to 8 GB of zeros held a load up for 17 s. Labels are optional (a file
+     * without them classifies with class numbers or the caller's labels), so an archive that is
+     * damaged, or a labels entry that is larger, just means no labels.
      */
     private static Labels embeddedLabels(byte[] bytes, int classes) {
         try {
@@ -160,31 +168,54 @@ public final class TfliteModel {
                 return Labels.none();
             }
             ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+            int entries = Short.toUnsignedInt(b.getShort(eocd + 10));
             long cdSize = Integer.toUnsignedLong(b.getInt(eocd + 12));
             long cdOffset = Integer.toUnsignedLong(b.getInt(eocd + 16));
             // Offsets in the archive may count from the file start or from the archive start.
             long shift = eocd - cdSize - cdOffset;
             long cd = cdOffset + shift;
-            if (shift < 0 || cd < 0 || cd + 46 > eocd || b.getInt((int) cd) != 0x02014b50) {
+            if (shift < 0 || cd < 0) {
                 return Labels.none();
             }
-            long start = Integer.toUnsignedLong(b.getInt((int) cd + 42)) + shift;
-            if (start < 0 || start >= cd) {
-                return Labels.none();
-            }
-            try (ZipInputStream zip = new ZipInputStream(
-                    new ByteArrayInputStream(bytes, (int) start, bytes.length - (int) start))) {
-                for (ZipEntry e; (e = zip.getNextEntry()) != null; ) {
-                    if (!e.isDirectory() && e.getName().endsWith(".txt")) {
-                        Labels l = Labels.parse(new String(zip.readNBytes(16 << 20), StandardCharsets.UTF_8));
-                        return l.size() == classes ? l : Labels.none();
-                    }
+            // Each central directory entry: 46 fixed bytes, then name, extra field and comment.
+            for (int i = 0, p = (int) cd; i < entries && p + 46 <= eocd
+                    && b.getInt(p) == 0x02014b50; i++) {
+                int nameLength = Short.toUnsignedInt(b.getShort(p + 28));
+                int next = p + 46 + nameLength + Short.toUnsignedInt(b.getShort(p + 30))
+                        + Short.toUnsignedInt(b.getShort(p + 32));
+                if (next > eocd) {
+                    return Labels.none();
                 }
+                String name = new String(bytes, p + 46, nameLength, StandardCharsets.UTF_8);
+                if (name.endsWith(".txt")) {
+                    long start = Integer.toUnsignedLong(b.getInt(p + 42)) + shift;
+                    return start < 0 || start >= cd ? Labels.none()
+                            : labelsEntry(bytes, (int) start, (int) cd, name, classes);
+                }
+                p = next;
             }
         } catch (IOException | RuntimeException e) {
             // Labels are optional: a damaged archive must not stop the model from loading.
         }
         return Labels.none();
+    }
+
+    /** The labels in entry {@code name}, whose local header is at {@code start}, or none. */
+    private static Labels labelsEntry(byte[] bytes, int start, int end, String name, int classes)
+            throws IOException {
+        try (ZipInputStream zip = new ZipInputStream(
+                new ByteArrayInputStream(bytes, start, end - start))) {
+            ZipEntry e = zip.getNextEntry();
+            if (e == null || !e.getName().equals(name)) {
+                return Labels.none();
+            }
+            byte[] text = zip.readNBytes(MAX_LABEL_BYTES + 1);
+            if (text.length > MAX_LABEL_BYTES) { // cut, its last name could be cut too
+                return Labels.none();
+            }
+            Labels l = Labels.parse(new String(text, StandardCharsets.UTF_8));
+            return l.size() == classes ? l : Labels.none();
+        }
     }
 
     /**
@@ -209,7 +240,9 @@ public final class TfliteModel {
     public InputNormalization inputNormalization() { return inputNormalization; }
 
     /**
-     * Labels embedded in the file, or {@link Labels#none()}.
+     * Labels embedded in the file, or {@link Labels#none()}: the first {@code .txt} file of
+     * the zip archive TensorFlow Lite metadata appends, when it names every class (none when
+     * the file has no archive, a damaged one, or a text file of more than 16 MB).
      *
      * @return the labels
      */
