@@ -195,6 +195,17 @@ final class GraphImporter {
                 throw notMobileNet(pool.describe() + " pools " + o.filterH() + "x" + o.filterW()
                         + " windows, not the whole " + fs[1] + "x" + fs[2] + " map");
             }
+            // One window over the whole map: any stride with VALID padding; SAME only with
+            // strides of at least the map's size, else TensorFlow Lite pools to a larger map.
+            boolean same = o.padding() == TfliteGraph.PAD_SAME;
+            if (o.strideH() < 1 || o.strideW() < 1
+                    || (!same && o.padding() != TfliteGraph.PAD_VALID)
+                    || (same && (o.strideH() < fs[1] || o.strideW() < fs[2]))) {
+                throw notMobileNet(pool.describe() + " has strides " + o.strideH() + "x"
+                        + o.strideW() + " and padding " + paddingName(o.padding())
+                        + "; a global pool needs VALID padding and strides of at least 1, or SAME"
+                        + " padding and strides of at least the " + fs[1] + "x" + fs[2] + " map");
+            }
             checkActivation(pool, TfliteGraph.ACT_NONE);
         } else if (pool.builtinCode() == BuiltinOperators.MEAN) {
             int[] axes = constInts(g.tensor(pool.input(1)), pool);
@@ -451,10 +462,16 @@ final class GraphImporter {
             throw notMobileNet(role + " (" + op.describe() + ") has filter " + filter.describe() + " on input "
                     + convIn.describe() + "; expected a " + kernel + "x" + kernel + " filter on a 4-D input");
         }
-        if (code == BuiltinOperators.DEPTHWISE_CONV_2D && (fs[0] != 1 || fs[3] != is[3]
-                || op.options().depthMultiplier() > 1)) {
+        if (code == BuiltinOperators.DEPTHWISE_CONV_2D && (fs[0] != 1 || fs[3] != is[3])) {
             throw notMobileNet(role + " (" + op.describe() + ") has filter " + filter.describe()
                     + " for input " + convIn.describe() + "; expected depth multiplier 1");
+        }
+        // 0 is the schema's default (the field left out), which TensorFlow Lite's kernels accept:
+        // they ignore the field since 2.1 and take the multiplier from the shapes.
+        int multiplier = op.options().depthMultiplier();
+        if (code == BuiltinOperators.DEPTHWISE_CONV_2D && (multiplier < 0 || multiplier > 1)) {
+            throw notMobileNet(role + " (" + op.describe() + ") has depth multiplier " + multiplier
+                    + "; expected 1 (or 0, unset)");
         }
         if (code == BuiltinOperators.CONV_2D && fs[3] != is[3]) {
             throw new ModelFormatException(op.describe() + ": filter " + filter.describe() + " expects "
@@ -517,6 +534,10 @@ final class GraphImporter {
             throw notMobileNet(op.describe() + " has fused activation " + activationName(a) + "; expected "
                     + activationName(expected));
         }
+    }
+
+    private static String paddingName(int p) {
+        return p == TfliteGraph.PAD_SAME ? "SAME" : p == TfliteGraph.PAD_VALID ? "VALID" : "" + p;
     }
 
     private static String activationName(int a) {

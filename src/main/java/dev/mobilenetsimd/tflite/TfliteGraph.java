@@ -39,10 +39,21 @@ final class TfliteGraph {
 
     /** A tensor: shape, element type, the buffer holding its data (0 = none) and quantization. */
     record Tensor(int index, String name, int[] shape, int type, int buffer, Quantization quantization) {
+        /**
+         * The element count, or -1 when a dimension is negative or the count overflows a long:
+         * two negative dimensions, or a product wrapping past 2^64, could make a plausible count.
+         */
         long elements() {
             long n = 1;
             for (int d : shape) {
-                n *= d;
+                if (d < 0) {
+                    return -1;
+                }
+                try {
+                    n = Math.multiplyExact(n, d);
+                } catch (ArithmeticException e) {
+                    return -1;
+                }
             }
             return n;
         }
@@ -117,10 +128,16 @@ final class TfliteGraph {
             throw new ModelFormatException(t.describe() + ": element type " + typeName(t.type())
                     + " is not supported for weights");
         }
-        long expected = t.elements() * size;
-        if (b.remaining() != expected) {
+        long n = t.elements();
+        if (n < 0) {
+            throw new ModelFormatException(t.describe() + " has a negative dimension or more"
+                    + " elements than a long counts");
+        }
+        // n * size could wrap to the data's size; no file holds more than 2^31 elements.
+        if (n > Integer.MAX_VALUE || b.remaining() != n * size) {
             throw new ModelFormatException(t.describe() + " has " + b.remaining()
-                    + " bytes of data, but its shape needs " + expected);
+                    + " bytes of data, but its shape needs " + n + " elements of " + size
+                    + " bytes");
         }
         return b.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     }

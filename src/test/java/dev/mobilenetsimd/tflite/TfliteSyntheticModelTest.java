@@ -14,6 +14,7 @@ import dev.mobilenetsimd.kernels.KernelSets;
 import dev.mobilenetsimd.plan.Layer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
@@ -198,6 +199,77 @@ class TfliteSyntheticModelTest {
                     + (bad < -1 ? " (only -1 marks an omitted optional input)" : ""),
                     failure(w, v));
         }
+    }
+
+    /**
+     * The global AVERAGE_POOL_2D must be one window over the 2x2 map: VALID padding with any
+     * positive stride, or SAME with strides of at least 2. Strides of 0 or -7, SAME padding with
+     * stride 1 (TensorFlow Lite pools to a 2x2 map) and padding 5 loaded as a global pool.
+     */
+    @Test
+    void globalPoolStridesAndPaddingAreChecked() throws ModelFormatException {
+        Weights w = weights(0.35, 64, 7, Padding.TF_SAME); // the last map is 2x2
+        TfliteWriter.Variant v = new TfliteWriter.Variant();
+        int valid = TfliteGraph.PAD_VALID, same = TfliteGraph.PAD_SAME;
+        for (int[] ok : new int[][] {{1, valid}, {2, valid}, {2, same}, {3, same}}) {
+            v.poolStride = ok[0];
+            v.poolPadding = ok[1];
+            assertEquals(w.config(), TfliteModel.read(TfliteWriter.mobileNet(w, v)).config());
+        }
+        for (int[] bad : new int[][] {{0, valid}, {-7, valid}, {0, same}, {1, same}, {1, 5}}) {
+            v.poolStride = bad[0];
+            v.poolPadding = bad[1];
+            String msg = failure(w, v);
+            String padding = bad[1] == same ? "SAME" : bad[1] == valid ? "VALID" : "5";
+            assertTrue(msg.contains("(AVERAGE_POOL_2D) has strides " + bad[0] + "x" + bad[0]
+                    + " and padding " + padding + "; a global pool needs VALID padding"), msg);
+        }
+    }
+
+    /**
+     * A depthwise convolution's depth multiplier is 1, or 0 (the schema's default for a field
+     * left out; TensorFlow Lite ignores the field since 2.1). A negative one loaded.
+     */
+    @Test
+    void negativeDepthMultiplierIsRefused() throws ModelFormatException {
+        Weights w = weights(0.35, 32, 7, Padding.TF_SAME);
+        TfliteWriter.Variant v = new TfliteWriter.Variant();
+        v.depthMultiplier = 0;
+        assertEquals(w.config(), TfliteModel.read(TfliteWriter.mobileNet(w, v)).config());
+        for (int bad : new int[] {-1, Integer.MIN_VALUE, 2}) {
+            v.depthMultiplier = bad;
+            String msg = failure(w, v);
+            assertTrue(msg.contains("(DEPTHWISE_CONV_2D)) has depth multiplier " + bad
+                    + "; expected 1 (or 0, unset)"), msg);
+        }
+    }
+
+    /**
+     * A shape with negative dimensions, or whose element count overflows a long, counts no
+     * elements: [16, -1, -1] and [80, 5581, 49477, 8681, 384773] (16 + 2^66, wrapped to 16)
+     * passed for the stem's 16 biases. Constant data is checked against its shape without
+     * wrapping either: 2^62 + 8 ints (4 * 2^62 + 32 bytes, wrapped to 32) passed for the 32
+     * bytes of a PAD's paddings, of which 8 were read.
+     */
+    @Test
+    void shapesWhoseElementCountIsNegativeOrWrapsAreRefused() {
+        Weights w = weights(0.35, 32, 7, Padding.TF_SAME);
+        assertEquals(16, w.bias(0).length);
+        String bias = w.layers().get(0).name() + "/bias";
+        for (int[] shape : new int[][] {{16, -1, -1}, {-16, -1}, {80, 5581, 49477, 8681, 384773}}) {
+            TfliteWriter.Variant v = new TfliteWriter.Variant();
+            v.shapes.put(bias, shape);
+            String msg = failure(w, v);
+            assertTrue(msg.contains("(CONV_2D): bias tensor #") && msg.contains(
+                    Arrays.toString(shape) + " float32 should hold 16 values"), msg);
+        }
+        TfliteWriter.Variant v = new TfliteWriter.Variant();
+        v.explicitPad = true;
+        int[] shape = {24, 2833, 37171, 1824726041};
+        v.shapes.put(w.layers().get(0).name() + "/paddings", shape);
+        String msg = failure(w, v);
+        assertTrue(msg.contains(Arrays.toString(shape) + " int32 has 32 bytes of data,"
+                + " but its shape needs 4611686018427387912 elements of 4 bytes"), msg);
     }
 
     @Test

@@ -10,7 +10,9 @@ import dev.mobilenetsimd.plan.Step;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.ToIntFunction;
 
 /**
@@ -30,6 +32,8 @@ final class TfliteWriter {
     private final List<Op> ops = new ArrayList<>();
     /** Whether {@link #weights} stores float16 constants behind DEQUANTIZE operators. */
     private boolean float16;
+    /** Shapes {@link #finish} writes instead of a tensor's own, by tensor name. */
+    private Map<String, int[]> shapes = Map.of();
 
     /** A tensor without data (an activation). */
     int tensor(String name, int type, int... shape) {
@@ -117,12 +121,17 @@ final class TfliteWriter {
     }
 
     static ToIntFunction<FlatBufferBuilder> depthwiseOptions(int padding, int stride, int act) {
+        return depthwiseOptions(padding, stride, act, 1);
+    }
+
+    static ToIntFunction<FlatBufferBuilder> depthwiseOptions(int padding, int stride, int act,
+                                                             int multiplier) {
         return fb -> {
             fb.startTable(7);
             fb.addByte(0, (byte) padding, 0);
             fb.addInt(1, stride, 0);
             fb.addInt(2, stride, 0);
-            fb.addInt(3, 1, 0);
+            fb.addInt(3, multiplier, 0);
             fb.addByte(4, (byte) act, 0);
             return fb.endTable();
         };
@@ -145,11 +154,15 @@ final class TfliteWriter {
     }
 
     static ToIntFunction<FlatBufferBuilder> poolOptions(int filter) {
+        return poolOptions(filter, 1, TfliteGraph.PAD_VALID);
+    }
+
+    static ToIntFunction<FlatBufferBuilder> poolOptions(int filter, int stride, int padding) {
         return fb -> {
             fb.startTable(6);
-            fb.addByte(0, (byte) TfliteGraph.PAD_VALID, 0);
-            fb.addInt(1, 1, 0);
-            fb.addInt(2, 1, 0);
+            fb.addByte(0, (byte) padding, 0);
+            fb.addInt(1, stride, 0);
+            fb.addInt(2, stride, 0);
             fb.addInt(3, filter, 0);
             fb.addInt(4, filter, 0);
             return fb.endTable();
@@ -209,7 +222,7 @@ final class TfliteWriter {
         int[] tensorOffsets = new int[tensors.size()];
         for (int i = 0; i < tensors.size(); i++) {
             T t = tensors.get(i);
-            int shape = intVector(fb, t.shape());
+            int shape = intVector(fb, shapes.getOrDefault(t.name(), t.shape()));
             int name = fb.createString(t.name());
             fb.startTable(5);
             fb.addOffset(0, shape, 0);
@@ -288,6 +301,10 @@ final class TfliteWriter {
         boolean float16;             // weights and biases float16, each behind a DEQUANTIZE
         boolean swapWidthPads;       // defect with explicitPad: columns padded (after, before)
         Integer stemBias;            // when set, the stem's bias input index (-1: none)
+        int depthMultiplier = 1;     // of every DEPTHWISE_CONV_2D
+        int poolStride = 1;          // of the AVERAGE_POOL_2D
+        int poolPadding = TfliteGraph.PAD_VALID;
+        Map<String, int[]> shapes = new HashMap<>(); // defect: tensor name -> shape written
     }
 
     /** {@code weights} as a float32 TensorFlow Lite MobileNetV2 graph. */
@@ -296,6 +313,7 @@ final class TfliteWriter {
         ExecutionPlan plan = ExecutionPlan.build(cfg);
         TfliteWriter w = new TfliteWriter();
         w.float16 = v.float16;
+        w.shapes = v.shapes;
         int r = cfg.resolution();
         int input = w.tensor("input", TfliteGraph.FLOAT32, 1, r, r, 3);
         int cur = input;
@@ -341,7 +359,8 @@ final class TfliteWriter {
                         int axes = w.ints("axes", new int[] {1, 2}, 2);
                         w.op(BuiltinOperators.MEAN, new int[] {cur, axes}, pooled, 27, keepDims(true));
                     } else {
-                        w.op(BuiltinOperators.AVERAGE_POOL_2D, new int[] {cur}, pooled, 5, poolOptions(st.inHeight()));
+                        w.op(BuiltinOperators.AVERAGE_POOL_2D, new int[] {cur}, pooled, 5,
+                                poolOptions(st.inHeight(), v.poolStride, v.poolPadding));
                     }
                     cur = pooled;
                     break;
@@ -421,7 +440,7 @@ final class TfliteWriter {
             int bias = weights(l.name() + "/bias", weights.bias(l.index()), cout);
             out = tensor(l.name(), TfliteGraph.FLOAT32, 1, st.outHeight(), st.outWidth(), cout);
             op(BuiltinOperators.DEPTHWISE_CONV_2D, new int[] {x, filter, bias}, out, 2,
-                    depthwiseOptions(padding, s, TfliteGraph.ACT_RELU6));
+                    depthwiseOptions(padding, s, TfliteGraph.ACT_RELU6, v.depthMultiplier));
         } else {
             float[] hwio = weights.kernel(l.index());
             float[] ohwi = new float[hwio.length];
