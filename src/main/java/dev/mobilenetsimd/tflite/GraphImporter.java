@@ -602,6 +602,10 @@ final class GraphImporter {
                     name + " depthwise output");
             m = m != null ? m : check(b.project().filter(), new int[] {st.outChannels(), 1, 1, ce},
                     name + " project filter");
+            // The projection's output separately: with a residual ADD, b.output() is the sum's.
+            m = m != null ? m : check(b.project().output(),
+                    new int[] {1, st.outHeight(), st.outWidth(), st.outChannels()},
+                    name + " project output");
             m = m != null ? m : check(b.output(), new int[] {1, st.outHeight(), st.outWidth(), st.outChannels()},
                     name + " output");
             if (m == null && st.hasResidual() != (b.add() != null)) {

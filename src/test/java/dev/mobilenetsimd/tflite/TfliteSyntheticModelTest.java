@@ -272,6 +272,27 @@ class TfliteSyntheticModelTest {
                 + " but its shape needs 4611686018427387912 elements of 4 bytes"), msg);
     }
 
+    /**
+     * The projection feeding a residual ADD has the block's output shape: only the sum's shape
+     * was checked, so a projection output claiming 0 channels loaded.
+     */
+    @Test
+    void residualProjectionOutputShapeIsChecked() throws ModelFormatException {
+        Weights w = weights(0.35, 32, 7, Padding.TF_SAME);
+        TfliteWriter.Variant v = new TfliteWriter.Variant();
+        TfliteGraph g = TfliteReader.read(ByteBuffer.wrap(TfliteWriter.mobileNet(w, v)));
+        TfliteGraph.Operator add = g.operators.stream()
+                .filter(o -> o.builtinCode() == BuiltinOperators.ADD).findFirst().orElseThrow();
+        TfliteGraph.Tensor project = g.tensor(add.input(0));
+        int[] shape = project.shape().clone();
+        shape[3] = 0;
+        v.shapes.put(project.name(), shape);
+        String msg = failure(w, v);
+        assertTrue(msg.contains(" project output tensor #" + project.index() + " '"
+                + project.name() + "' " + Arrays.toString(shape) + " float32 should have shape "
+                + Arrays.toString(project.shape())), msg);
+    }
+
     @Test
     void unsupportedOperatorIsNamed() {
         TfliteWriter w = new TfliteWriter();
