@@ -25,6 +25,14 @@ final class TfliteReader {
     private static final int CONV_2D_OPTIONS = 1, DEPTHWISE_CONV_2D_OPTIONS = 2, POOL_2D_OPTIONS = 5,
             FULLY_CONNECTED_OPTIONS = 8, SOFTMAX_OPTIONS = 9, ADD_OPTIONS = 11, REDUCER_OPTIONS = 27;
 
+    /**
+     * Most entries read from one vector of tables (operator codes, subgraphs, buffers, tensors,
+     * operators): hundreds of times what a MobileNetV2 has (about 170 tensors, 70 operators).
+     * Each entry costs some 200 bytes of heap against 4 bytes of file: 12 million tensor offsets
+     * in a 48 MB file, all pointing to one table, ran the reader out of memory.
+     */
+    static final int MAX_TABLES = 100_000;
+
     private TfliteReader() {}
 
     /** Thrown inside the reader for structural damage; turned into a {@link ModelFormatException}. */
@@ -213,9 +221,14 @@ final class TfliteReader {
             return new String(a, StandardCharsets.UTF_8);
         }
 
-        List<Node> tables(int id, String what) {
+        List<Node> tables(int id, String what) throws ModelFormatException {
             int[] n = new int[1];
             int p = vector(id, 4, n);
+            if (n[0] > MAX_TABLES) {
+                throw new ModelFormatException("not a MobileNetV2 model: it lists " + n[0] + " "
+                        + what + " tables, more than the " + MAX_TABLES
+                        + " this importer reads (a MobileNetV2 has a few hundred)");
+            }
             budget.take(n[0], 4); // each entry a Node object, however often it repeats one table
             List<Node> list = new ArrayList<>(n[0]);
             for (int i = 0; i < n[0]; i++) {

@@ -136,30 +136,24 @@ class TfliteCorruptFileTest {
         System.out.println("flipped-byte trials rejected with ModelFormatException: " + rejected + " of 40");
     }
 
-    /**
-     * A 2 MB file whose 250,000 tensors all point to one table with a 250,000-entry shape: read
-     * naively that is 250 GB of shape arrays, and the import died of an OutOfMemoryError. The
-     * reader now stops once it has copied more than twice the file's size.
-     */
-    @Test
-    void tablesSharingOneLargeVectorAreRefusedNotReadOverAndOver() {
-        int n = 250_000;
-        FlatBufferBuilder fb = new FlatBufferBuilder(1 << 20);
-        fb.startVector(4, n, 4);
-        for (int i = 0; i < n; i++) {
+    /** A model whose {@code tensors} tensors all point to one table, shaped {@code dims} 1s. */
+    private static byte[] sharedTensors(int tensors, int dims) {
+        FlatBufferBuilder fb = new FlatBufferBuilder(4 * (tensors + dims) + 1024);
+        fb.startVector(4, dims, 4);
+        for (int i = 0; i < dims; i++) {
             fb.addInt(1);
         }
         int shape = fb.endVector();
         fb.startTable(5);
         fb.addOffset(0, shape, 0); // Tensor.shape
         int tensor = fb.endTable();
-        fb.startVector(4, n, 4);
-        for (int i = 0; i < n; i++) {
+        fb.startVector(4, tensors, 4);
+        for (int i = 0; i < tensors; i++) {
             fb.addOffset(tensor); // every entry the same table
         }
-        int tensors = fb.endVector();
+        int vector = fb.endVector();
         fb.startTable(4);
-        fb.addOffset(0, tensors, 0); // SubGraph.tensors
+        fb.addOffset(0, vector, 0); // SubGraph.tensors
         int subgraph = fb.endTable();
         int subgraphs = fb.createVectorOfTables(new int[] {subgraph});
         fb.startTable(5);
@@ -167,11 +161,37 @@ class TfliteCorruptFileTest {
         fb.addOffset(2, subgraphs, 0);
         int model = fb.endTable();
         fb.finish(model, "TFL3");
-        byte[] file = fb.sizedByteArray();
+        return fb.sizedByteArray();
+    }
+
+    /**
+     * A 1.4 MB file whose 100,000 tensors all point to one table with a 250,000-entry shape:
+     * read naively that is 100 GB of shape arrays, and the import died of an
+     * OutOfMemoryError. The reader now stops once it has copied more than twice the file's size.
+     */
+    @Test
+    void tablesSharingOneLargeVectorAreRefusedNotReadOverAndOver() {
+        byte[] file = sharedTensors(TfliteReader.MAX_TABLES, 250_000);
         ModelFormatException e = assertThrows(ModelFormatException.class,
                 () -> TfliteModel.read(file));
         assertTrue(e.getMessage().startsWith("corrupt or truncated TensorFlow Lite file: its tables"
                 + " share the same data over and over"), e.getMessage());
+    }
+
+    /**
+     * Vectors of tables are read up to {@link TfliteReader#MAX_TABLES} entries: each entry costs
+     * some 200 bytes of heap for 4 bytes of file, and a 48 MB file of 12 million tensor offsets
+     * (to one table) ran the reader out of memory. One more is refused before allocating.
+     */
+    @Test
+    void moreTablesThanTheCapAreRefused() throws ModelFormatException {
+        int max = TfliteReader.MAX_TABLES;
+        assertEquals(max, TfliteReader.read(ByteBuffer.wrap(sharedTensors(max, 1))).tensors.size());
+        ModelFormatException e = assertThrows(ModelFormatException.class,
+                () -> TfliteModel.read(sharedTensors(max + 1, 1)));
+        assertEquals("not a MobileNetV2 model: it lists " + (max + 1) + " Tensor tables, more than"
+                + " the " + max + " this importer reads (a MobileNetV2 has a few hundred)",
+                e.getMessage());
     }
 
     /**
