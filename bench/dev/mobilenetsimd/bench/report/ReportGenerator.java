@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -54,6 +55,12 @@ public final class ReportGenerator {
     /** The markdown {@code PairedSteps} printed (JDK 25), or null if the profile did not run it. */
     private String pairedSteps;
     private Charts charts;
+    /** Where {@link #peak} had no result of the JDK asked for, e.g. {@code JDK 17 at 512-bit}. */
+    private final Set<String> peakFallbacks = new TreeSet<>();
+    /** Footnote numbers of the rows measured otherwise ({@link #measuredOtherwise}), by note. */
+    private final Map<String, Integer> footnotes = new LinkedHashMap<>();
+    /** Stands in the peak section for the note on {@link #peakFallbacks}, filled in last. */
+    private static final String PEAK_FALLBACK_NOTE = "\u0000peak-fallback\u0000";
 
     ReportGenerator(Path dataDir, Path reportDir) {
         this.dataDir = dataDir;
@@ -161,7 +168,10 @@ public final class ReportGenerator {
         return parseIntOr(r.method.replaceAll("\\D", ""), 0);
     }
 
-    /** Measured FMA peak in GFLOP/s at {@code bits} (0: widest) on that JDK, else any JDK; NaN if none. */
+    /**
+     * Measured FMA peak in GFLOP/s at {@code bits} (0: widest) on that JDK, else the highest on
+     * another JDK (noted in the report: {@link #peakFallbacks}); NaN if none.
+     */
     double peak(String jdk, int bits) {
         int b = bits == 0 ? widestBits() : bits;
         double any = Double.NaN;
@@ -172,6 +182,9 @@ public final class ReportGenerator {
                 }
                 any = Double.isNaN(any) ? r.median : Math.max(any, r.median);
             }
+        }
+        if (!Double.isNaN(any)) {
+            peakFallbacks.add("JDK " + jdk + " at " + b + "-bit");
         }
         return any;
     }
@@ -237,6 +250,13 @@ public final class ReportGenerator {
         kernelSection();
         blockSection();
         methodSection();
+        int at = md.indexOf(PEAK_FALLBACK_NOTE);
+        if (at >= 0) { // the tables after the peak section asked for peaks too
+            md.replace(at, at + PEAK_FALLBACK_NOTE.length(), peakFallbacks.isEmpty() ? ""
+                    : "No FmaPeakBench result for " + String.join(", ", peakFallbacks)
+                            + ": their % of peak uses the highest peak measured at that width"
+                            + " on another JDK.\n\n");
+        }
         Path readme = reportDir.resolve("README.md");
         Files.writeString(readme, md.toString(), StandardCharsets.UTF_8);
         return readme;
@@ -247,22 +267,26 @@ public final class ReportGenerator {
         // the data as the report's links would reach it (data/ as run.sh lays it out), else as given
         Path report = reportDir.toAbsolutePath().normalize();
         Path data = dataDir.toAbsolutePath().normalize();
-        md.append("Generated from the JMH results in `")
+        md.append(wrap(new StringBuilder("Generated from the JMH results in `")
                 .append(data.startsWith(report) && !data.equals(report)
                         ? report.relativize(data) : dataDir)
                 .append("/` by `bench/run.sh` (profile **").append(machine.getProperty("profile", "unknown"))
                 .append("**, measured ").append(machine.getProperty("date", "at an unknown date"))
                 .append(machine.stringPropertyNames().stream().anyMatch(k -> k.startsWith("remeasured."))
-                        ? ", some runs re-measured later (see Machine)" : "")
+                        ? ", some runs re-measured later (their rows marked; see Machine)" : "")
                 .append("; ").append(results.size()).append(" results). Do not edit: regenerate with "
-                        + "`bench/run.sh report`, or measure again with `bench/run.sh quick|full`.\n\n");
-        md.append("MobileNetV2, fp32, NHWC, random weights, one thread per inference unless the"
-                + " setup says `N threads` (one image split across them)."
+                        + "`bench/run.sh report`, or measure again with `bench/run.sh quick|full`.")
+                .toString())).append("\n\n");
+        md.append(wrap("MobileNetV2, fp32, NHWC, random weights, one thread per inference unless"
+                + " the setup says `N threads` (one image split across them)."
                 + " GFLOP/s = 2 × multiply-adds / time. "
-                + "Times are medians of the JMH samples; ± is the half-width of the "
-                + f1(Result.CONFIDENCE * 100) + "% confidence interval of the mean. "
-                + "% of peak compares with this machine's measured Vector API FMA peak at the same width (times the threads for multi-threaded rows) "
-                + "(scalar: at the widest width, i.e. the machine's peak).\n\n");
+                + "% of peak compares with this machine's measured Vector API FMA peak at the same"
+                + " width (times the threads for multi-threaded rows) "
+                + "(scalar: at the widest width, i.e. the machine's peak). "
+                + "× scalar: the one-thread scalar run's median time over the row's; the"
+                + " scalar network runs the fused plan (`scalar fused`), so on layer-by-layer rows"
+                + " it is against the scalar fused run.")).append("\n\n");
+        md.append(precision()).append("\n\n");
         if (!warnings.isEmpty()) {
             md.append("**Warnings:**\n\n");
             for (String w : warnings) {
@@ -270,6 +294,129 @@ public final class ReportGenerator {
             }
             md.append('\n');
         }
+    }
+
+    /**
+     * What the times resolve: medians, with the range of the iterations and the medians of the
+     * forks beside them, and the largest difference between the forks of one result in the data.
+     */
+    String precision() {
+        Result widest = null;
+        for (Result r : results) {
+            if (!Double.isNaN(r.forkSpread()) && (widest == null
+                    || r.forkSpread() > widest.forkSpread())) {
+                widest = r;
+            }
+        }
+        String forks = widest == null
+                ? "No result here has several forks to show how far apart forks land."
+                : "Forks of one setup land further apart than the iterations of one: up to "
+                        + pct1(100 * widest.forkSpread()) + " between the fork medians of one"
+                        + " result here (" + widest.benchClass + ", JDK " + widest.jdk + ", "
+                        + widest.setup() + ": " + forkMedians(widest) + " ms).";
+        return wrap("**Precision.** Times are medians of the JMH samples. Beside them: the range"
+                + " (min–max) of the iterations (each iteration's median for sample-time"
+                + " benchmarks) and, where a result ran several forks, each fork's median."
+                + " Iterations of one fork share its JIT compilation, memory layout and host"
+                + " state, so their range understates the uncertainty. " + forks
+                + " Each row is its own fork(s), minutes from the others: **differences of a few"
+                + " percent between rows are not resolved by these runs.** To compare two"
+                + " setups, run them in one JVM, in turn: `bench/run.sh paired` (fused against"
+                + " layer by layer), `bench/run.sh ab` (two builds), `bench/run.sh paired-steps`"
+                + " (per step).");
+    }
+
+    /** {@code text} with a line break before a word that would end past column 100. */
+    static String wrap(String text) {
+        return wrap(text, 100);
+    }
+
+    /** {@code text} with a line break before a word that would end past column {@code width}. */
+    static String wrap(String text, int width) {
+        StringBuilder sb = new StringBuilder();
+        int col = 0;
+        for (String w : text.split(" ")) {
+            if (col > 0 && col + 1 + w.length() > width) {
+                sb.append('\n');
+                col = 0;
+            } else if (col > 0) {
+                sb.append(' ');
+                col++;
+            }
+            sb.append(w);
+            col += w.length();
+        }
+        return sb.toString();
+    }
+
+    /** The medians of {@code r}'s forks in ms (or its unit), e.g. {@code 1.98 / 1.80}. */
+    private static String forkMedians(Result r) {
+        double f = Double.isNaN(r.toMs()) ? 1 : r.toMs();
+        return r.forkMedians.stream().map(m -> f2(m * f)).collect(Collectors.joining(" / "));
+    }
+
+    /** The range of {@code r}'s iterations in ms (or its unit), e.g. {@code 3.29–3.32}. */
+    private static String iterationRange(Result r, boolean oneDecimal) {
+        double f = Double.isNaN(r.toMs()) ? 1 : r.toMs();
+        double lo = r.iterationMin() * f, hi = r.iterationMax() * f;
+        return Double.isNaN(lo) ? "—" : oneDecimal ? f1(lo) + "–" + f1(hi) : f2(lo) + "–" + f2(hi);
+    }
+
+    /**
+     * The footnote of a result measured otherwise than its profile's runs: re-measured later
+     * ({@code remeasured.N} in machine.properties names its file) or with other JMH options than
+     * the ones recorded for its kind; null if neither.
+     */
+    String measuredOtherwise(Result r) {
+        String options = machine.getProperty(optionsKey(r));
+        String profile = options == null ? null : jmhSettings(options);
+        boolean otherOptions = profile != null && !profile.equals(r.jmhSettings());
+        String name = r.file.replaceAll("\\.json$", "");
+        String when = null;
+        for (String k : new TreeSet<>(machine.stringPropertyNames())) {
+            String v = machine.getProperty(k);
+            if (k.startsWith("remeasured.") && Arrays.asList(v.split("\\s+")).contains(name)) {
+                when = v.contains(" (") ? v.substring(0, v.indexOf(" (")) : v;
+            }
+        }
+        if (when == null && !otherOptions) {
+            return null;
+        }
+        return "`" + r.file + "`: " + (when == null ? "measured " : "re-measured " + when + ", ")
+                + r.jmhSettings() + (otherOptions ? " (the profile's runs: " + profile + ")" : "");
+    }
+
+    /** A footnote marker for {@code r} ({@code  ¹}), or empty if it was measured as recorded. */
+    private String marker(Result r, Set<Integer> used) {
+        String note = measuredOtherwise(r);
+        if (note == null) {
+            return "";
+        }
+        int n = footnotes.computeIfAbsent(note, k -> footnotes.size() + 1);
+        used.add(n);
+        return " " + superscript(n);
+    }
+
+    private static String superscript(int n) {
+        String digits = "⁰¹²³⁴⁵⁶⁷⁸⁹";
+        StringBuilder sb = new StringBuilder();
+        for (char c : Integer.toString(n).toCharArray()) {
+            sb.append(digits.charAt(c - '0'));
+        }
+        return sb.toString();
+    }
+
+    /** The footnotes {@code used} under a table, one line each. */
+    private void footnoteLines(Set<Integer> used) {
+        footnotes.forEach((note, n) -> {
+            if (used.contains(n)) {
+                md.append(wrap(superscript(n) + " " + note + ".")).append("\n\n");
+            }
+        });
+    }
+
+    static String pct1(double v) {
+        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.1f%%", v) : "—";
     }
 
     private List<Result> network(String variant, int batch) {
@@ -281,7 +428,10 @@ public final class ReportGenerator {
                 .collect(Collectors.toList());
     }
 
-    /** The scalar (C2 default, or -UseSuperWord) result matching {@code r}'s JDK, variant and batch. */
+    /**
+     * The scalar (C2 default, or -UseSuperWord) result matching {@code r}'s JDK, variant and batch:
+     * on one thread whatever {@code r}'s threads (there is no multi-thread scalar run).
+     */
     private Result scalarOf(Result r, boolean superWord) {
         for (Result s : results) {
             if (s.benchClass.equals(r.benchClass) && s.method.equals(r.method) && s.jdk.equals(r.jdk)
@@ -305,13 +455,30 @@ public final class ReportGenerator {
         double mmacs = networkMacs("1.0/224") / 1e6; // million multiply-adds: 2 * mmacs / ms = GFLOP/s
         Result best = rs.stream().filter(r -> !r.scalar()).min(Comparator.comparingDouble(Result::medianMs))
                 .orElse(null);
+        // like for like with the scalar baseline: one thread, the JVM's default options
+        Result single = rs.stream().filter(r -> !r.scalar() && r.threads() == 1 && !r.hugePages()
+                        && !r.noLoopSafepoints() && r.maxVectorSize() == 0)
+                .min(Comparator.comparingDouble(Result::medianMs)).orElse(null);
         if (best != null) {
             Result sc = scalarOf(best, true);
-            md.append(String.format(Locale.ROOT, "Fastest: **%s on JDK %s, %s ms per image (%s images/s, "
-                            + "%s GFLOP/s, %s of peak)**%s.%n%n", best.setup(), best.jdk, f2(best.medianMs()),
-                    f1(1000 / best.medianMs()), f1(2 * mmacs / best.medianMs()),
-                    pct(100 * 2 * mmacs / best.medianMs() / (peak(best.jdk, best.bits()) * best.threads())),
-                    sc == null ? "" : ", " + f1(sc.medianMs() / best.medianMs()) + "× the scalar baseline"));
+            boolean likeForLike = best == single;
+            double bestPeak = peak(best.jdk, best.bits()) * best.threads();
+            md.append(wrap(String.format(Locale.ROOT, "Fastest: **%s on JDK %s, %s ms per image"
+                            + " (%s images/s, %s GFLOP/s, %s of peak)**%s.", best.setup(), best.jdk,
+                    f2(best.medianMs()), f1(1000 / best.medianMs()),
+                    f1(2 * mmacs / best.medianMs()),
+                    pct(100 * 2 * mmacs / best.medianMs() / bestPeak),
+                    sc == null || !likeForLike ? ""
+                            : ", " + f1(sc.medianMs() / best.medianMs())
+                                    + "× the scalar baseline"))).append("\n\n");
+        }
+        Result sc1 = single == null ? null : scalarOf(single, true);
+        if (single != null && sc1 != null && single != best) {
+            md.append(wrap(String.format(Locale.ROOT, "Like for like with the scalar baseline (one"
+                            + " thread each, the JVM's default options): %s on JDK %s, %s ms, **%s×"
+                            + " the scalar baseline** (`%s`, %s ms).", single.setup(), single.jdk,
+                    f2(single.medianMs()), f1(sc1.medianMs() / single.medianMs()), sc1.setup(),
+                    f2(sc1.medianMs())))).append("\n\n");
         }
         networkTable(rs, networkMacs("1.0/224"), 1);
         String paired = pairedWholeRatio();
@@ -331,24 +498,54 @@ public final class ReportGenerator {
 
     private void networkTable(List<Result> rs, long macs, int batch) {
         md.append("| JDK | setup | median ms").append(batch > 1 ? " / batch | ms / image" : "")
-                .append(" | mean ± CI ms | images/s | GFLOP/s | % of peak | × scalar | × scalar -SuperWord | samples |\n");
-        md.append("|---|---|---:|").append(batch > 1 ? "---:|" : "").append("---:|---:|---:|---:|---:|---:|---:|\n");
+                .append(" | iterations ms | fork medians ms | images/s | GFLOP/s | % of peak"
+                        + " | × scalar | × scalar -SuperWord | samples |\n");
+        md.append("|---|---|---:|").append(batch > 1 ? "---:|" : "")
+                .append("---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        Set<Integer> used = new TreeSet<>();
+        boolean threaded = false;
         for (Result r : rs) {
             double perImage = r.medianMs() / batch;
             double gflops = 2.0 * macs / 1e6 / perImage;
             Result s1 = scalarOf(r, true), s2 = scalarOf(r, false);
-            md.append("| ").append(r.jdk).append(" | ").append(r.setup()).append(" | ").append(f2(r.medianMs()));
+            threaded |= r.threads() > 1 && (s1 != null || s2 != null);
+            md.append("| ").append(r.jdk).append(" | ").append(r.setup()).append(marker(r, used))
+                    .append(" | ").append(f2(r.medianMs()));
             if (batch > 1) {
                 md.append(" | ").append(f2(perImage));
             }
-            md.append(" | ").append(f2(r.meanMs())).append(" ± ").append(f2((r.ciHigh - r.ciLow) / 2 * r.toMs()))
+            md.append(" | ").append(iterationRange(r, false))
+                    .append(" | ").append(r.forkMedians.size() > 1 ? forkMedians(r) : "—")
                     .append(" | ").append(f1(1000 / perImage))
                     .append(" | ").append(f1(gflops))
                     .append(" | ").append(pct(100 * gflops / (peak(r.jdk, r.bits()) * r.threads())))
-                    .append(" | ").append(s1 == null || s1 == r ? "—" : f1(s1.medianMs() / r.medianMs()) + "×")
-                    .append(" | ").append(s2 == null || s2 == r ? "—" : f1(s2.medianMs() / r.medianMs()) + "×")
+                    .append(" | ").append(scalarFactor(s1, r))
+                    .append(" | ").append(scalarFactor(s2, r))
                     .append(" | ").append(r.n).append(" |\n");
         }
+        if (threaded || !used.isEmpty()) {
+            md.append('\n');
+        }
+        if (threaded) {
+            md.append("(×): a row on several threads against the one-thread scalar run: threads"
+                    + " and SIMD together,\nnot a SIMD speed-up.\n\n");
+        }
+        footnoteLines(used);
+        if (threaded || !used.isEmpty()) {
+            md.setLength(md.length() - 1); // the caller ends the table's paragraph
+        }
+    }
+
+    /**
+     * The scalar run's time over {@code r}'s, in parentheses when {@code r} ran on several
+     * threads (the scalar run has one); a dash without a scalar run or on the scalar row.
+     */
+    static String scalarFactor(Result scalar, Result r) {
+        if (scalar == null || scalar == r) {
+            return "—";
+        }
+        String f = f1(scalar.medianMs() / r.medianMs()) + "×";
+        return r.threads() > 1 ? "(" + f + ")" : f;
     }
 
     private void machineSection() {
@@ -400,18 +597,22 @@ public final class ReportGenerator {
                 + " GFLOP/s.\nThe clock column is the one at which two vector FMAs per cycle (two"
                 + " FMA pipes, 2 FLOP\nper lane) give the median; the clock recorded above is the"
                 + " VM's nominal one, which a\nboosting core exceeds.\n\n");
-        md.append("| JDK | width | median GFLOP/s | mean ± CI | clock at 2 FMAs per cycle, GHz"
-                + " | samples |\n");
+        md.append("| JDK | width | median GFLOP/s | iterations GFLOP/s | clock at 2 FMAs per"
+                + " cycle, GHz | samples |\n");
         md.append("|---|---:|---:|---:|---:|---:|\n");
         ps.sort(Comparator.comparingInt((Result r) -> -parseIntOr(r.jdk, 0)).thenComparingInt(r -> -peakBits(r)));
+        Set<Integer> used = new TreeSet<>();
         for (Result r : ps) {
-            md.append("| ").append(r.jdk).append(" | ").append(peakBits(r)).append("-bit | ").append(f1(r.median))
-                    .append(" | ").append(f1(r.mean)).append(" ± ").append(f1((r.ciHigh - r.ciLow) / 2))
+            md.append("| ").append(r.jdk).append(marker(r, used)).append(" | ").append(peakBits(r))
+                    .append("-bit | ").append(f1(r.median))
+                    .append(" | ").append(iterationRange(r, true))
                     .append(" | ")
                     .append(String.format(Locale.ROOT, "%.2f", r.median / (4.0 * peakBits(r) / 32)))
                     .append(" | ").append(r.n).append(" |\n");
         }
         md.append('\n');
+        footnoteLines(used);
+        md.append(PEAK_FALLBACK_NOTE);
     }
 
     /**
@@ -577,13 +778,15 @@ public final class ReportGenerator {
                         + "during the measurement. `SteadyStateAllocationTest` reads the inference "
                         + "threads alone: 0 bytes on JDK 17 and 25.\n\n");
         md.append("| JDK | setup | B / inference | GCs |\n|---|---|---:|---:|\n");
+        Set<Integer> used = new TreeSet<>();
         for (Result r : rs) {
             String bytes = Double.isNaN(r.allocBytesPerOp) ? "— (no -prof gc)" : f1(r.allocBytesPerOp);
             String gcs = Double.isNaN(r.gcCount) ? "—" : f1(r.gcCount);
-            md.append("| ").append(r.jdk).append(" | ").append(r.setup()).append(" | ")
-                    .append(bytes).append(" | ").append(gcs).append(" |\n");
+            md.append("| ").append(r.jdk).append(" | ").append(r.setup()).append(marker(r, used))
+                    .append(" | ").append(bytes).append(" | ").append(gcs).append(" |\n");
         }
         md.append('\n');
+        footnoteLines(used);
     }
 
     /** Least-squares fit of median time against MACs across the variants, per JDK and setup. */
@@ -630,8 +833,10 @@ public final class ReportGenerator {
                 .filter(c -> !c.equals(NETWORK) && !c.equals(BLOCK) && !c.equals(PEAK)
                         && !c.equals(ALLOCATION))
                 .sorted().forEach(classes::add);
-        md.append("Each cell: median µs per layer (GFLOP/s, % of peak at that width). "
-                + "× scalar: the best vector setup against the scalar kernel as C2 compiles it by default.\n\n");
+        md.append(wrap("Each cell: median µs per layer (GFLOP/s, % of peak at that width). "
+                + "× scalar: the best vector setup against the scalar kernel as C2 compiles it by"
+                + " default. Each setup is its own fork: a few percent between cells is not"
+                + " resolved.")).append("\n\n");
         for (String cls : classes) {
             md.append("### ").append(cls).append("\n\n");
             List<Result> rs = results.stream().filter(r -> r.benchClass.equals(cls)).collect(Collectors.toList());
@@ -642,6 +847,12 @@ public final class ReportGenerator {
             for (String jdk : jdks(r -> r.benchClass.equals(cls))) {
                 List<Result> js = rs.stream().filter(r -> r.jdk.equals(jdk)).collect(Collectors.toList());
                 kernelTable(cls, jdk, js);
+            }
+            if (cls.equals("HeadBench")
+                    && rs.stream().anyMatch(r -> r.method.contains("Classifier"))) {
+                md.append("`poolAndClassifier`: M MACs and GFLOP/s count the classifier's"
+                        + " multiply-adds alone (1280 × 1001),\nwhile its time includes the"
+                        + " 7x7x1280 average pool before it (the `poolOnly` row's time).\n\n");
             }
             String jdk = jdks(r -> r.benchClass.equals(cls)).get(0);
             String chart = charts.kernelGflops(cls, jdk,
@@ -666,6 +877,7 @@ public final class ReportGenerator {
         }
         List<String> setups = new ArrayList<>(setupOrder.keySet());
         setups.sort(Comparator.comparingInt(setupOrder::get));
+        Set<Integer> used = new TreeSet<>();
         md.append("JDK ").append(jdk).append("\n\n| layer | M MACs |");
         setups.forEach(s -> md.append(' ').append(s).append(" |"));
         md.append(" × scalar |\n|---|---:|");
@@ -684,7 +896,7 @@ public final class ReportGenerator {
                     continue;
                 }
                 double us = r.medianMs() * 1e3;
-                md.append(' ').append(us >= 100 ? f1(us) : f2(us));
+                md.append(' ').append(us >= 100 ? f1(us) : f2(us)).append(marker(r, used));
                 if (macs > 0) {
                     double gf = 2.0 * macs / us / 1e3;
                     md.append(" (").append(f1(gf)).append(", ").append(pct(100 * gf / peak(jdk, r.bits()))).append(')');
@@ -699,6 +911,7 @@ public final class ReportGenerator {
                     .append(" |\n");
         }
         md.append('\n');
+        footnoteLines(used);
     }
 
     private void blockSection() {
@@ -717,6 +930,11 @@ public final class ReportGenerator {
                 ? " Each step's two forks ran back to back.\n\n"
                 : " In these results all fused forks ran first, then all layer-by-layer forks, minutes"
                         + " apart: a change in host load between them shows as a difference.\n\n");
+        md.append(wrap("Each step runs alone, over and over, in its own fork: its weights and input"
+                + " stay hot in cache, which an inference does not give them. So its times are best"
+                + " cases, and × fused the ratio of two best cases, not the ratio in network order;"
+                + " for that (each step inside whole inferences, both modes in one JVM, in turn)"
+                + " see PairedSteps below.")).append("\n\n");
         String chartJdk = null;
         int chartBits = -1;
         for (String jdk : jdks(r -> r.benchClass.equals(BLOCK))) {
@@ -874,10 +1092,13 @@ public final class ReportGenerator {
                 + "and with `-XX:-UseSuperWord` (truly scalar).\n");
         md.append("- Vector width: `-Dmobilenet.vectorBits=128|256|512` in the forked JVM (`-jvmArgsAppend`), or "
                 + "the JVM's cap `-XX:MaxVectorSize=16|32` with the preferred species.\n");
-        md.append("- Statistics (commons-math3) over the raw JMH samples: per-iteration scores (average-time and "
-                + "throughput benchmarks) or every sampled invocation (`NetworkBench`, sample-time mode). Median and "
-                + "mean; the confidence interval is Student's t at " + f1(Result.CONFIDENCE * 100) + "%"
-                + " over those samples, as JMH reports it.\n");
+        md.append(wrap("- Statistics (commons-math3) over the raw JMH samples: per-iteration scores"
+                + " (average-time and throughput benchmarks) or every sampled invocation"
+                + " (`NetworkBench`, sample-time mode): the median; the min–max of the iterations"
+                + " (of each iteration's median in sample-time mode) and, with several forks, each"
+                + " fork's median. No confidence interval: a t interval over one fork's correlated"
+                + " samples (JMH's ±) claims a precision the next fork does not keep.", 98)
+                .replace("\n", "\n  ")).append('\n');
         md.append("- The fit of time against MACs uses `SimpleRegression` over the network variants (width "
                 + "multiplier × resolution) measured for one setup.\n");
         md.append("- MACs: network and blocks from the execution plan (`ExecutionPlan.totalMacs`, `Step.macs`); "

@@ -5,17 +5,20 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.apache.commons.math3.distribution.TDistribution;
 import org.apache.commons.math3.stat.descriptive.DescriptiveStatistics;
 
 /**
  * One JMH result (one benchmark method with one parameter set) read from a JMH JSON file, with
  * what the report needs derived from it: JDK, backend, vector width and JVM flags, and statistics
  * over the raw samples (per-iteration scores, or every sampled time in {@code SampleTime} mode).
+ *
+ * <p>No confidence interval: the samples of one fork are correlated (one JIT compilation, one
+ * memory layout, one state of the host), and a t interval over them claims a precision that the
+ * next fork does not keep (forks of one setup differ by up to ~10% on the shared host). The
+ * spread reported instead is what the data holds: the range of the iterations, and the median of
+ * each fork where there are several.
  */
 final class Result {
-    /** Confidence level of the interval reported for the mean (JMH's own default). */
-    static final double CONFIDENCE = 0.999;
     /** Histogram samples kept at most (SampleTime of very fast methods can have millions). */
     private static final int MAX_SAMPLES = 2_000_000;
 
@@ -37,8 +40,13 @@ final class Result {
     final long n;
     final double mean;
     final double median;
-    final double ciLow;
-    final double ciHigh;
+    /**
+     * Per fork, per measured iteration: the iteration's score (average time, throughput) or the
+     * median of its samples (sample time). In the result's unit.
+     */
+    final List<List<Double>> iterations = new ArrayList<>();
+    /** Per fork: the median of its samples (sample time) or of its iteration scores. */
+    final List<Double> forkMedians = new ArrayList<>();
     /** JMH {@code -prof gc}: bytes allocated per operation, and collections; NaN without it. */
     final double allocBytesPerOp;
     final double gcCount;
@@ -86,24 +94,44 @@ final class Result {
         if (hist instanceof List) {
             // [fork][iteration][[value, count], ...]
             for (Object fork : (List<Object>) hist) {
+                List<Double> iters = new ArrayList<>();
+                List<double[]> forkPairs = new ArrayList<>();
                 for (Object iter : (List<Object>) fork) {
+                    List<double[]> pairs = new ArrayList<>();
                     for (Object pair : (List<Object>) iter) {
                         List<Object> vc = (List<Object>) pair;
                         double value = ((Number) vc.get(0)).doubleValue();
                         long count = ((Number) vc.get(1)).longValue();
+                        pairs.add(new double[] {value, count});
                         for (long c = 0; c < count && st.getN() < MAX_SAMPLES; c++) {
                             st.addValue(value);
                         }
                     }
+                    if (!pairs.isEmpty()) {
+                        iters.add(weightedMedian(pairs));
+                        forkPairs.addAll(pairs);
+                    }
+                }
+                if (!iters.isEmpty()) {
+                    iterations.add(iters);
+                    forkMedians.add(weightedMedian(forkPairs));
                 }
             }
         } else if (raw instanceof List) {
             // [fork][iteration] scores
             for (Object fork : (List<Object>) raw) {
+                List<Double> iters = new ArrayList<>();
                 for (Object x : (List<Object>) fork) {
                     if (x instanceof Number) {
                         st.addValue(((Number) x).doubleValue());
+                        iters.add(((Number) x).doubleValue());
                     }
+                }
+                if (!iters.isEmpty()) {
+                    iterations.add(iters);
+                    List<double[]> pairs = new ArrayList<>();
+                    iters.forEach(x -> pairs.add(new double[] {x, 1}));
+                    forkMedians.add(weightedMedian(pairs));
                 }
             }
         }
@@ -113,15 +141,57 @@ final class Result {
         this.n = st.getN();
         this.mean = st.getMean();
         this.median = st.getPercentile(50);
-        if (n > 1) {
-            double t = new TDistribution(n - 1).inverseCumulativeProbability(1 - (1 - CONFIDENCE) / 2);
-            double half = t * st.getStandardDeviation() / Math.sqrt(n);
-            this.ciLow = mean - half;
-            this.ciHigh = mean + half;
-        } else {
-            this.ciLow = Double.NaN;
-            this.ciHigh = Double.NaN;
+    }
+
+    /**
+     * The median of values with counts ({@code [value, count]}): the middle value, or the mean of
+     * the two middle ones for an even total.
+     */
+    static double weightedMedian(List<double[]> pairs) {
+        List<double[]> sorted = new ArrayList<>(pairs);
+        sorted.sort((a, b) -> Double.compare(a[0], b[0]));
+        double total = 0;
+        for (double[] p : sorted) {
+            total += p[1];
         }
+        // 0-based ranks of the middle value(s)
+        double lo = Math.floor((total - 1) / 2), hi = Math.ceil((total - 1) / 2);
+        double below = 0, atLo = Double.NaN;
+        for (double[] p : sorted) {
+            if (Double.isNaN(atLo) && lo < below + p[1]) {
+                atLo = p[0];
+            }
+            if (hi < below + p[1]) {
+                return (atLo + p[0]) / 2;
+            }
+            below += p[1];
+        }
+        return Double.NaN;
+    }
+
+    /** The smallest iteration value over every fork (NaN without raw data). */
+    double iterationMin() {
+        return iterations.stream().flatMap(List::stream).mapToDouble(Double::doubleValue).min()
+                .orElse(Double.NaN);
+    }
+
+    /** The largest iteration value over every fork (NaN without raw data). */
+    double iterationMax() {
+        return iterations.stream().flatMap(List::stream).mapToDouble(Double::doubleValue).max()
+                .orElse(Double.NaN);
+    }
+
+    /**
+     * The largest fork median over the smallest, minus one (0.10: the forks differ by 10%); NaN
+     * for fewer than two forks.
+     */
+    double forkSpread() {
+        if (forkMedians.size() < 2) {
+            return Double.NaN;
+        }
+        double lo = forkMedians.stream().mapToDouble(Double::doubleValue).min().getAsDouble();
+        double hi = forkMedians.stream().mapToDouble(Double::doubleValue).max().getAsDouble();
+        return hi / lo - 1;
     }
 
     /** Forks, warm-up and measurement, e.g. {@code 2 forks, 10 x 1 s warm-up, 5 x 2 s measured}. */
@@ -236,7 +306,9 @@ final class Result {
     /** Short label of how it ran, e.g. {@code vector-fused 512}, {@code scalar -SuperWord}. */
     String setup() {
         if (scalar()) {
-            return superWord() ? "scalar (C2 default)" : "scalar (-XX:-UseSuperWord)";
+            // the scalar network runs the fused plan (NetworkBench's backend=scalar)
+            String plan = benchClass.equals(ReportGenerator.NETWORK) ? "scalar fused" : "scalar";
+            return plan + (superWord() ? " (C2 default)" : " (-XX:-UseSuperWord)");
         }
         String w = maxVectorSize() > 0 ? "MaxVectorSize=" + maxVectorSize()
                 : bits() > 0 ? bits() + "-bit" : "preferred";
@@ -278,12 +350,6 @@ final class Result {
 
     double medianMs() { return median * toMs(); }
 
-    double meanMs() { return mean * toMs(); }
-
-    /** Half-width of the confidence interval relative to the mean, in percent. */
-    double ciPercent() {
-        return (ciHigh - ciLow) / 2 / mean * 100;
-    }
 
     @Override
     public String toString() {

@@ -214,4 +214,142 @@ class ReportGeneratorTest {
         assertTrue(other.get(1).contains("`jdk17/NetworkBench-threads2-vector-512.json`: "
                 + "2 forks, 10 x 1 s warm-up, 5 x 2 s measured"), other.get(1));
     }
+
+    /** The report's table rows that start with {@code start}. */
+    private static List<String> rows(String start) {
+        return report.lines().filter(l -> l.startsWith(start)).collect(Collectors.toList());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Result parse(String json) {
+        return new Result("jdk25/x.json", (Map<String, Object>) Json.parse(json));
+    }
+
+    /**
+     * No "mean ± CI": a t interval over one fork's correlated iterations read "3.30 ± 0.00" while
+     * the two forks of the JDK 17 2-thread run have medians 10% apart. The rows give the range
+     * of the iterations and, with several forks, each fork's median, from the raw data.
+     */
+    @Test
+    void theSpreadIsTheIterationsAndTheForksNotAConfidenceInterval() {
+        assertFalse(report.contains("± CI"), "a confidence interval");
+        assertFalse(report.contains("confidence interval of the mean"), "a confidence interval");
+        List<String> jdk17 = rows("| 17 | vector-fused 512-bit, 2 threads");
+        // fork 1's iteration medians 1.94-2.01, fork 2's 1.77-1.86 (rawDataHistogram)
+        assertTrue(jdk17.get(0).contains("| 1.92 | 1.77–2.01 | 1.98 / 1.80 |"), jdk17.get(0));
+        assertTrue(rows("| 25 | vector-fused 512-bit, huge pages |").get(0)
+                .contains("| 3.31 | 3.29–3.32 | — |"), "one fork: no fork medians");
+        String precision = report.substring(report.indexOf("**Precision.**"));
+        precision = precision.substring(0, precision.indexOf("\n\n")).replace('\n', ' ');
+        assertTrue(precision.contains("up to 10.4% between the fork medians"), precision);
+        assertTrue(precision.contains("not resolved by these runs"), precision);
+        assertTrue(precision.contains("`bench/run.sh paired`"), precision);
+        assertTrue(precision.contains("`bench/run.sh ab`"), precision);
+    }
+
+    @Test
+    void forkMediansAndIterationRangesComeFromTheRawData() {
+        // average time: [fork][iteration] scores
+        Result avgt = parse("{\"benchmark\": \"a.B.m\", \"mode\": \"avgt\", \"jdkVersion\":"
+                + " \"25\", \"forks\": 2, \"primaryMetric\": {\"score\": 2, \"scoreUnit\":"
+                + " \"us/op\", \"rawData\": [[1.0, 3.0, 2.0], [5.0, 4.0]]}}");
+        assertEquals(List.of(2.0, 4.5), avgt.forkMedians);
+        assertEquals(1.0, avgt.iterationMin());
+        assertEquals(5.0, avgt.iterationMax());
+        assertEquals(1.25, avgt.forkSpread(), 1e-12);
+        // sample time: an iteration's value is the median of its samples
+        Result sample = parse("{\"benchmark\": \"a.B.m\", \"mode\": \"sample\","
+                + " \"jdkVersion\": \"25\", \"forks\": 1, \"primaryMetric\": {\"score\": 2,"
+                + " \"scoreUnit\": \"ms/op\", \"rawDataHistogram\": [[[[1.0, 3], [9.0, 1]],"
+                + " [[2.0, 1], [4.0, 1]]]]}}");
+        assertEquals(1.0, sample.iterationMin());
+        assertEquals(3.0, sample.iterationMax());
+        assertEquals(List.of(1.5), sample.forkMedians); // 1 1 1 2 4 9
+        assertTrue(Double.isNaN(sample.forkSpread()));
+    }
+
+    /**
+     * The headline's factor over the scalar baseline was the 2-thread row's, 43.1×: threads and
+     * SIMD together. It is the one-thread factor now, and multi-thread rows show theirs in
+     * parentheses, against the one-thread scalar run.
+     */
+    @Test
+    void theHeadlineFactorOverScalarIsOneThreads() {
+        String summary = String.join(" ", section("Summary: MobileNetV2 1.0/224, batch 1"));
+        assertFalse(summary.contains("43.1× the scalar"), summary);
+        // 80.61 / 3.36
+        assertTrue(summary.contains("**24.0× the scalar baseline** (`scalar fused (C2 default)`,"
+                + " 80.61 ms)"), summary);
+        String two = rows("| 25 | vector-fused 512-bit, 2 threads |").get(0);
+        assertTrue(two.contains("| (43.1×) | (42.9×) |"), two);
+        assertTrue(summary.contains("(×): a row on several threads against the one-thread scalar"),
+                summary);
+        assertEquals("24.0×", ReportGenerator.scalarFactor(timed(72.0), network(1)));
+        assertEquals("(24.0×)", ReportGenerator.scalarFactor(timed(72.0), network(2)));
+    }
+
+    /** A scalar NetworkBench result of {@code ms}, for the factor's arithmetic. */
+    private static Result timed(double ms) {
+        return parse("{\"benchmark\": \"dev.mobilenetsimd.bench.NetworkBench.inference\","
+                + " \"mode\": \"sample\", \"jdkVersion\": \"25\", \"params\": {\"backend\":"
+                + " \"scalar\"}, \"primaryMetric\": {\"score\": " + ms + ", \"scoreUnit\":"
+                + " \"ms/op\"}}");
+    }
+
+    @Test
+    void theScalarNetworkIsNamedAsTheFusedPlan() {
+        assertTrue(report.contains("| 25 | scalar fused (C2 default) | 80.61 |"), "network row");
+        assertFalse(report.contains("| 25 | scalar (C2 default) |"), "network row");
+        // kernels have no plan
+        assertTrue(report.contains("| vector 512-bit | vector 256-bit | scalar (C2 default) |"),
+                "kernel columns");
+        assertTrue(line("MobileNetV2, fp32").startsWith("MobileNetV2"));
+        assertTrue(report.contains("on layer-by-layer\nrows it is against the scalar fused run")
+                || report.contains("on layer-by-layer rows it is against the scalar fused run"),
+                "the header says what × scalar is on layer-by-layer rows");
+    }
+
+    /**
+     * The JDK 17 2-thread rows were re-measured 27 minutes later with other JMH options; only a
+     * general line under Machine said so. Their rows carry a footnote with the run's options.
+     */
+    @Test
+    void rowsMeasuredOtherwiseCarryAFootnote() {
+        for (String row : rows("| 17 | vector-fused 512-bit, 2 threads")) {
+            assertTrue(row.matches("\\| 17 \\| vector-fused 512-bit, 2 threads [¹²] \\|.*"), row);
+        }
+        String text = report.replace('\n', ' ');
+        assertTrue(text.contains("`jdk17/NetworkBench-threads2-vector-512.json`: re-measured"
+                + " 2026-11-30 11:49 UTC, 2 forks, 10 x 1 s warm-up, 5 x 2 s measured (the"
+                + " profile's runs: 1 fork, 10 x 1 s warm-up, 3 x 1 s measured)"), "footnote");
+        assertTrue(text.contains("`jdk17/NetworkBench-batch8-threads2-vector-512.json`:"
+                + " re-measured 2026-11-30 11:49 UTC, 1 fork, 6 x 2 s warm-up"), "footnote");
+        // the rows measured with the profile are not marked
+        assertFalse(report.contains("| 25 | vector-fused 512-bit, 2 threads ¹"), "JDK 25 row");
+        assertTrue(rows("| 17 | vector-fused 512-bit |").stream().noneMatch(
+                l -> l.contains("¹") || l.contains("²")), "JDK 17 one-thread row");
+    }
+
+    @Test
+    void aPeakTakenFromAnotherJdkIsNoted(@TempDir Path dir) throws IOException {
+        assertFalse(report.contains("No FmaPeakBench result for"), "every JDK has its peaks");
+        generate(dir);
+        Files.delete(dir.resolve("data").resolve("jdk17").resolve("FmaPeakBench.json"));
+        String text = Files.readString(generate(dir.resolve("data"), dir), StandardCharsets.UTF_8)
+                .replace('\n', ' ');
+        assertTrue(text.contains("No FmaPeakBench result for JDK 17 at 512-bit: their % of peak"
+                + " uses the highest peak measured at that width on another JDK."), text);
+    }
+
+    @Test
+    void theHeadsGflopsAndTheBlocksRatioSayWhatTheyAre() {
+        String head = String.join(" ", section("Kernels, per MobileNetV2 1.0/224 layer shape"));
+        assertTrue(head.contains("`poolAndClassifier`: M MACs and GFLOP/s count the classifier's"
+                + " multiply-adds alone"), head);
+        String blocks = String.join(" ", section("Blocks: fused vs layer-by-layer (BlockBench,"
+                + " MobileNetV2 1.0/224)"));
+        assertTrue(blocks.contains("× fused the ratio of two best cases, not the ratio in network"
+                + " order"), blocks);
+        assertTrue(blocks.contains("see PairedSteps below"), blocks);
+    }
 }
