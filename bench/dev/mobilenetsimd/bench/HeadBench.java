@@ -20,8 +20,13 @@ import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * MobileNetV2 head: global average pool 7x7x1280 -> 1280, then the classifier 1280 -> 1001,
- * vector vs scalar. The classifier streams 5.1 MB of weights (beyond L2), so its floor is memory
- * bandwidth (~30 GB/s on one core: ~170 us); MACs = 1.28 M, GFLOP/s = 2563 / (us per op).
+ * vector vs scalar. The classifier streams 5.1 MB of weights: beyond L2, but run over and over
+ * in this loop they stay in L3, so its time here is bound by L3 bandwidth, not by memory's
+ * (~30 GB/s on one core would take ~170 us, three times the ~55-60 us measured). Inside an
+ * inference, after the rest of the network's weights, the step is slower (PairedSteps: network
+ * order against hot). MACs = 1.28 M (the classifier's alone), GFLOP/s = 2563 / (us per op):
+ * {@code poolAndClassifier}'s time includes the pool (about 2 us, {@code poolOnly}), its
+ * GFLOP/s counts the classifier's multiply-adds only.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

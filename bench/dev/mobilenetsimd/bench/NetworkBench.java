@@ -23,11 +23,13 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Whole MobileNetV2 inference on one thread: scalar vs vector layer-by-layer vs vector fused, for
- * several width multipliers and resolutions. The score is the time of one invocation: one image
- * ({@code batch=1}) or {@code batch} different images through the same session (per image =
- * score / batch), as {@code schedule} says. GFLOP/s = 2 · MACs · batch / time (1.0/224: 300.8 M
- * MACs).
+ * Whole MobileNetV2 inference (on {@code threads} threads, one by default): scalar vs vector
+ * layer-by-layer vs vector fused, for several width multipliers and resolutions. The scalar
+ * backend runs the fused plan (scalar kernels, {@code ExecutionMode.FUSED}): the report labels
+ * it "scalar fused", and its "× scalar" of layer-by-layer rows is against that run. The score
+ * is the time of one invocation: one image ({@code batch=1}) or {@code batch} different images
+ * through the same session (per image = score / batch), as {@code schedule} says.
+ * GFLOP/s = 2 · MACs · batch / time (1.0/224: 300.8 M MACs).
  * The vector width is the JVM's: {@code -jvmArgsAppend -Dmobilenet.vectorBits=128|256|512}.
  */
 @State(Scope.Thread)
@@ -41,7 +43,10 @@ public class NetworkBench {
     @Param({"1.0/224", "0.35/224", "1.0/128", "1.4/224"})
     public String variant;
 
-    /** {@code scalar}, {@code vector-layerwise} or {@code vector-fused}. */
+    /**
+     * {@code scalar} (scalar kernels on the fused plan), {@code vector-layerwise} or
+     * {@code vector-fused}.
+     */
     @Param({"vector-fused", "vector-layerwise", "scalar"})
     public String backend;
 

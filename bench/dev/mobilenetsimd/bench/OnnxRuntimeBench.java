@@ -37,6 +37,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * same random weights (our ONNX export) and the same image (NHWC for us, NCHW for ONNX Runtime).
  * The score is the time of one inference. ONNX Runtime's times include creating its result
  * (a 1000-float copy), which is negligible next to the network.
+ *
+ * <p>The model here has 1000 classes and symmetric padding (what the ONNX export writes), while
+ * {@code NetworkBench} runs 1001 classes with TensorFlow's SAME padding: the {@code ours} times
+ * are of a slightly different network and are not to be set beside {@code NetworkBench}'s.
+ * Compare ours with ONNX Runtime within one run.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.SampleTime)
