@@ -88,6 +88,7 @@ final class PlanCommand implements Callable<Integer> {
                 m.put("expandedChannels", s.expandedChannels());
                 m.put("bandRows", s.bandRows());
                 m.put("expandedRows", s.expandedRows());
+                m.put("ringFirstSlot", s.ringFirstSlot());
             }
             m.put("splitsChannels", s.splitsChannels());
             m.put("macs", s.macs());

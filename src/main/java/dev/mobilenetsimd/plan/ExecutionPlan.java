@@ -285,6 +285,48 @@ public final class ExecutionPlan {
                 ? ringRows(bandRows(st.outH, st.outW), st.stride, st.inH) : 0;
     }
 
+    /**
+     * The ring slot of input row 0 ({@link Step#ringFirstSlot()}) that needs the fewest expand
+     * calls on one thread ({@link #expandCalls}); the smallest such slot. 0 where the ring holds
+     * every input row.
+     */
+    static int ringFirstSlot(int inH, int outH, int stride, int padTop, int band, int ringRows) {
+        if (ringRows >= inH) {
+            return 0;
+        }
+        int best = 0;
+        long fewest = Long.MAX_VALUE;
+        for (int first = 0; first < ringRows; first++) {
+            long calls = expandCalls(inH, outH, stride, padTop, band, ringRows, first);
+            if (calls < fewest) {
+                fewest = calls;
+                best = first;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * Expand calls of a fused block on one thread with input row 0 in ring slot {@code first}:
+     * the bands in order, each expanding its new input rows as runs contiguous in the ring, one
+     * call per run (the schedule of {@code runtime.FusedBlockOp}).
+     */
+    static long expandCalls(int inH, int outH, int stride, int padTop, int band, int ringRows,
+                            int first) {
+        long calls = 0;
+        int next = 0; // the first input row not yet expanded
+        for (int y0 = 0; y0 < outH; y0 += band) {
+            int y1 = Math.min(y0 + band, outH);
+            int last = Math.min(inH - 1, (y1 - 1) * stride - padTop + 2);
+            while (next <= last) {
+                int slot = (next + first) % ringRows;
+                next += Math.min(last - next + 1, ringRows - slot);
+                calls++;
+            }
+        }
+        return calls;
+    }
+
     /** Input rows a fused band of {@code band} output rows keeps in the expanded ring. */
     static int ringRows(int band, int stride, int inH) {
         return Math.min(inH, (band - 1) * stride + 3);
@@ -408,6 +450,8 @@ public final class ExecutionPlan {
                 if (mode == ExecutionMode.FUSED) {
                     st.bandRows = bandRows(st.outH, st.outW);
                     st.expandedRows = ringRowsOf(st, stemFused);
+                    st.ringFirstSlot = ringFirstSlot(st.inH, st.outH, st.stride, st.padTop,
+                            st.bandRows, st.expandedRows);
                     st.depthwiseRows = st.bandRows;
                     // one band and a ring of every input row: the whole expanded tensor is there
                     // at once, so threads can share it by channels
@@ -696,6 +740,7 @@ public final class ExecutionPlan {
                             + (st.fusedIntoNext ? ", fused into the next step" : "")
                             + (mode == ExecutionMode.FUSED ? ", band " + st.bandRows + " rows, ring "
                             + st.expandedRows + " rows" : "")
+                            + (st.ringFirstSlot != 0 ? " from slot " + st.ringFirstSlot : "")
                             + (st.splitsChannels ? ", threads split channels" : "");
                     break;
                 case CONV1X1:

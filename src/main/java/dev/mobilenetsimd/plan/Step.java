@@ -35,7 +35,7 @@ public final class Step {
     // Arena assignment (offsets in floats), set by the plan builder.
     int inOffset = -1, outOffset = -1;
     int expandedOffset = -1, expandedRows, depthwiseOffset = -1, depthwiseRows, zeroOffset = -1;
-    int bandRows;
+    int bandRows, ringFirstSlot;
     boolean expandedRowsPadded;
     boolean fusedIntoNext, computesStem, computesPreviousBlock;
     boolean splitsChannels;
@@ -212,6 +212,16 @@ public final class Step {
      * mode}
      */
     public int bandRows() { return bandRows; }
+    /**
+     * The ring slot of input row 0: a fused ring of fewer rows than the input keeps row
+     * {@code r} in slot {@code (r + ringFirstSlot) mod expandedRows}. The plan picks it so that
+     * the rows each band expands lie contiguous in the ring as often as possible, each run one
+     * expand call: with slot {@code r mod 4}, block 3's four-row ring wrapped in every other band.
+     * 0 where the ring holds every input row, and in layer-by-layer mode.
+     *
+     * @return the slot, 0 to {@code expandedRows - 1}
+     */
+    public int ringFirstSlot() { return ringFirstSlot; }
 
     /**
      * Whether a session's threads split this step by channels rather than by output rows or

@@ -51,6 +51,8 @@ final class FusedBlockOp implements PhasedOp {
     private final int in, out, ring, dw, zero;
     private final int inH, inW, cin, ce, outH, outW, cout, stride, padTop, padLeft;
     private final int band, ringRows;
+    /** The ring slot of input row 0 ({@link Step#ringFirstSlot()}). */
+    private final int firstSlot;
     private final boolean residual;
     /** Ring rows with a zero pixel each side ({@link Step#expandedRowsPadded()}). */
     private final boolean padded;
@@ -129,6 +131,7 @@ final class FusedBlockOp implements PhasedOp {
         this.padLeft = s.padLeft();
         this.band = s.bandRows();
         this.ringRows = s.expandedRows();
+        this.firstSlot = s.ringFirstSlot();
         this.residual = s.hasResidual();
         this.padded = s.expandedRowsPadded();
         this.rowFloats = s.expandedRowFloats();
@@ -274,7 +277,7 @@ final class FusedBlockOp implements PhasedOp {
                 }
                 while (nextToExpand <= last) {
                     // a run of rows contiguous in the ring (split at the wrap), one call
-                    int slot = nextToExpand % ringRows;
+                    int slot = (nextToExpand + firstSlot) % ringRows;
                     int rows = Math.min(last - nextToExpand + 1, ringRows - slot);
                     if (source != null) { // from the staging rows, as below
                         k.pointwiseRows(a, staging + (nextToExpand - staged) * inW * cin, rows,
@@ -324,6 +327,6 @@ final class FusedBlockOp implements PhasedOp {
         if (r < 0 || r >= inH) {
             return zero;
         }
-        return ringed ? ring + (r % ringRows) * inRow + dwSkip : in + r * inRow;
+        return ringed ? ring + ((r + firstSlot) % ringRows) * inRow + dwSkip : in + r * inRow;
     }
 }

@@ -165,6 +165,47 @@ class ExecutionPlanTest {
         }
     }
 
+    /**
+     * The ring's first slot: with row r in slot r mod 4, block 3's ring (1.0/224: 56 rows, bands
+     * of 2, a ring of 4) wrapped in every other band, and that band's two new rows took two
+     * expand calls; from slot 1 each band's rows are one run. Across the family the chosen slot
+     * never needs more calls than slot 0, and rings of every input row keep slot 0.
+     */
+    @Test
+    void theRingsFirstSlotKeepsEachBandsNewRowsTogether() {
+        Step block3 = ExecutionPlan.build(ModelConfig.standard()).steps().get(3);
+        assertEquals(List.of(56, 2, 4, 1), List.of(block3.outH, block3.bandRows,
+                block3.expandedRows, block3.padTop), block3.toString());
+        assertEquals(1, block3.ringFirstSlot());
+        assertEquals(28, callsFrom(block3, 1), "one call per band");
+        assertEquals(41, callsFrom(block3, 0), "two calls in 13 of the 28 bands");
+        for (double alpha : new double[] {0.35, 0.5, 0.75, 1.0, 1.4}) {
+            for (int res : new int[] {96, 128, 160, 224, 225}) {
+                for (Padding padding : Padding.values()) {
+                    ModelConfig cfg = new ModelConfig(alpha, res, 1001, padding);
+                    for (Step st : ExecutionPlan.build(cfg).steps()) {
+                        int first = st.ringFirstSlot();
+                        String what = cfg + " " + st;
+                        if (st.expandedRows == 0 || st.expandedRows >= st.inH) {
+                            assertEquals(0, first, what);
+                            continue;
+                        }
+                        assertTrue(first >= 0 && first < st.expandedRows, what);
+                        assertTrue(callsFrom(st, first) <= callsFrom(st, 0), what);
+                    }
+                    for (Step st : ExecutionPlan.build(cfg, ExecutionMode.LAYERWISE).steps()) {
+                        assertEquals(0, st.ringFirstSlot(), cfg + " layer by layer " + st);
+                    }
+                }
+            }
+        }
+    }
+
+    private static long callsFrom(Step st, int first) {
+        return ExecutionPlan.expandCalls(st.inH, st.outH, st.stride, st.padTop, st.bandRows,
+                st.expandedRows, first);
+    }
+
     @Test
     void fusedNeedsLessMemory() {
         ExecutionPlan plan = ExecutionPlan.build(ModelConfig.standard());
