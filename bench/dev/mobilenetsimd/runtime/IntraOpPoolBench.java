@@ -19,8 +19,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * 1.0/224 inference on two threads pays this once per split part with more than one unit
  * ({@code CompiledNetwork.runSteps}): 22 times fused (blocks 2-13 once each, block 2 with the
  * stem and block 1 inside it; blocks 14-17 twice each, in two phases; the last 1x1 and the
- * classifier once; the pool not at all) and 53 times layer by layer (each block's expand, depthwise and
- * project phases: 3 per block, 2 for block 1; the stem, the last 1x1 and the classifier once).
+ * classifier once; the pool not at all) and 53 times layer by layer (each block's expand,
+ * depthwise and project phases: 3 per block, 2 for block 1; the stem, the last 1x1 and the
+ * classifier once).
  * So {@code 22 * score} (fused) or {@code 53 * score} (layer by layer) is the synchronisation
  * overhead per image; the cross-core cache-line round trip dominates it.
  */

@@ -179,8 +179,7 @@ public final class IntraOpPool implements AutoCloseable {
         if (workerFailed) {
             // The last step's report of them failed before clearing them (an OutOfMemoryError
             // while making the wrapper, after a worker's own): this step would have thrown them.
-            Arrays.fill(failures, null);
-            workerFailed = false;
+            clearFailures();
         }
         this.op = op;
         this.arena = a;
@@ -252,9 +251,13 @@ public final class IntraOpPool implements AutoCloseable {
                 e.addSuppressed(f);
             }
         }
-        Arrays.fill(failures, null); // not kept reachable until the next failure
-        workerFailed = false;
+        clearFailures(); // not kept reachable until the next failure
         return e;
+    }
+
+    private void clearFailures() {
+        Arrays.fill(failures, null);
+        workerFailed = false;
     }
 
     private boolean seenBefore(Throwable f, int w) {
