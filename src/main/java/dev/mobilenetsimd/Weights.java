@@ -39,8 +39,8 @@ public final class Weights {
      *
      * @param config the configuration
      * @return zero weights, every layer's arrays allocated
-     * @throws IllegalArgumentException if a layer of {@code config} needs more weights than one
-     *         Java array holds
+     * @throws IllegalArgumentException if a layer of {@code config}, or all of them together,
+     *         need more weights than one Java array holds ({@link ExecutionPlan#weightsTooLarge})
      */
     public static Weights zeros(ModelConfig config) {
         return new Weights(config);
@@ -55,8 +55,8 @@ public final class Weights {
      * @param config the configuration
      * @param seed the random generator's seed
      * @return the weights
-     * @throws IllegalArgumentException if a layer of {@code config} needs more weights than one
-     *         Java array holds
+     * @throws IllegalArgumentException if a layer of {@code config}, or all of them together,
+     *         need more weights than one Java array holds ({@link ExecutionPlan#weightsTooLarge})
      */
     public static Weights random(ModelConfig config, long seed) {
         Weights w = new Weights(config);

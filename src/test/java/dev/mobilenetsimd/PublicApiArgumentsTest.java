@@ -212,6 +212,12 @@ class PublicApiArgumentsTest {
         ModelConfig huge = new ModelConfig(4, 32, ModelConfig.MAX_CLASSES, Padding.TF_SAME);
         fails(IllegalArgumentException.class, () -> Weights.zeros(huge), "classifier", "5120000000");
         fails(IllegalArgumentException.class, () -> Weights.random(huge, 1), "classifier");
+        // Every layer fits an array, but not all together, and a model keeps them in one: the
+        // weights were made (8 GB) and packed before the model's build refused them.
+        ModelConfig total = new ModelConfig(4, 32, 419_430, Padding.TF_SAME);
+        fails(IllegalArgumentException.class, () -> Weights.zeros(total), "all 53 layers",
+                "2182224358");
+        fails(IllegalArgumentException.class, () -> Weights.random(total, 1), "all 53 layers");
     }
 
     @Test

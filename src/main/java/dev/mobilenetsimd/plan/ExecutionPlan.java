@@ -670,10 +670,12 @@ public final class ExecutionPlan {
 
     /**
      * Why this configuration's weights cannot be built, if they cannot: a layer whose kernel
-     * holds more floats than one Java array. Such a configuration can still be planned, and its
-     * counts shown.
+     * holds more floats than one Java array, or all layers' kernels and biases together more
+     * than one array (a model packs them all into one). Such a configuration can still be
+     * planned, and its counts shown.
      *
-     * @return the first such layer and its size, or empty when every kernel fits an array
+     * @return the first such layer and its size, else the total and its size, or empty when the
+     *         weights fit
      */
     public Optional<String> weightsTooLarge() {
         for (Layer l : layers) {
@@ -682,6 +684,14 @@ public final class ExecutionPlan {
                         + l.outChannels() + ") needs " + l.kernelFloats()
                         + " weights, more than one Java array holds");
             }
+        }
+        // The packed layers take at least their weights and biases (and some padding), so past
+        // this the model's weight store fails, after the weights were made and packed.
+        long total = totalParams();
+        if (total > HeapLayout.MAX_ARRAY_FLOATS) {
+            return Optional.of("all " + layers.size() + " layers together need " + total
+                    + " weights and biases, more than one Java array holds (a model keeps"
+                    + " them in one)");
         }
         return Optional.empty();
     }

@@ -334,6 +334,30 @@ class CliTest {
         assertFalse(run("plan", "-r", "32").out.contains("cannot be built"));
     }
 
+    /**
+     * Every layer fits an array but all together do not, and a model keeps them in one: plan
+     * said nothing, and building the model failed only after making and packing 8 GB of weights.
+     */
+    @Test
+    void planSaysTheWeightsCannotBeBuiltWhenOnlyTheirTotalPassesAnArray() {
+        // the most classes whose classifier fits one array at alpha 4 (5120 x 419,430 weights)
+        String[] args = {"plan", "-a", "4", "-r", "32", "-k", "419430"};
+        Result r = run(args);
+        assertEquals(0, r.status, r.err);
+        assertTrue(r.out.contains("weights cannot be built: all 53 layers together need"
+                + " 2182224358 weights and biases, more than one Java array holds"), r.out);
+        String[] json = Arrays.copyOf(args, args.length + 1);
+        json[args.length] = "--json";
+        Map<String, Object> doc = StrictJson.object(run(json).out);
+        assertTrue(String.valueOf(doc.get("weightsTooLarge")).startsWith("all 53 layers together"
+                + " need 2182224358 weights"), doc.toString());
+        // at the edge: 2,147,483,494 weights and biases fit, 2,147,488,615 do not
+        assertFalse(run("plan", "-a", "4", "-r", "32", "-k", "412646").out
+                .contains("cannot be built"));
+        assertTrue(run("plan", "-a", "4", "-r", "32", "-k", "412647").out
+                .contains("cannot be built: all 53 layers together need 2147488615"));
+    }
+
     /** --from writes the model's own configuration: -a and -r were silently ignored. */
     @Test
     void exportFromAModelRefusesTheRandomWeightOptions(@TempDir Path dir) {
