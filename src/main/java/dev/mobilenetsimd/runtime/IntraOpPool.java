@@ -1,6 +1,8 @@
 package dev.mobilenetsimd.runtime;
 
 import dev.mobilenetsimd.plan.HeapLayout;
+import java.security.AccessController;
+import java.security.PrivilegedAction;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -58,9 +60,10 @@ public final class IntraOpPool implements AutoCloseable {
 
     /**
      * Starts {@code threads - 1} daemon workers, each with its own copy of the scratch regions
-     * after the arena. The workers have no context class loader and no inheritable thread-local
-     * values (they use none, and the creating thread's, inherited, would stay reachable while
-     * the session lives), and the creating thread's priority.
+     * after the arena. The workers have no context class loader, no inheritable thread-local
+     * values and no access control context of the creating code (they use none, and the
+     * creator's, inherited, would stay reachable while the session lives), and the creating
+     * thread's priority.
      *
      * @param threads        threads per step, the caller included (2 to {@value #MAX_THREADS})
      * @param arenaFloats    floats of the plan's arena: worker copies of the scratch start here
@@ -72,9 +75,21 @@ public final class IntraOpPool implements AutoCloseable {
      *                                  started are stopped)
      */
     public IntraOpPool(int threads, int arenaFloats, int scratchOffset, int scratchFloats) {
-        // Nor the creator's inheritable thread-local values, which would stay reachable as well.
-        this(threads, arenaFloats, scratchOffset, scratchFloats,
-                (task, name) -> new Thread(null, task, name, 0, false));
+        this(threads, arenaFloats, scratchOffset, scratchFloats, IntraOpPool::newWorker);
+    }
+
+    /**
+     * A worker thread that keeps nothing of its creator's reachable. Up to JDK 23 a new thread
+     * keeps the access control context of its creator's stack, whose protection domains hold
+     * their class loaders (a web application's, say, for as long as the session lives); made
+     * in a privileged action, it keeps only this class's (as ForkJoinPool's workers do). From
+     * JDK 24 on, threads keep no context and the action just runs.
+     */
+    @SuppressWarnings("removal") // AccessController: deprecated for removal since JDK 17
+    private static Thread newWorker(Runnable task, String name) {
+        // nor inheriting the creator's inheritable thread-local values, reachable as well
+        PrivilegedAction<Thread> make = () -> new Thread(null, task, name, 0, false);
+        return AccessController.doPrivileged(make);
     }
 
     /** As the public constructor, with the workers made by {@code newThread} (tests). */

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.ref.WeakReference;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.time.Duration;
@@ -21,6 +22,7 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -429,6 +431,76 @@ class IntraOpPoolTest {
             assertNull(seen[2], "worker 2's context class loader");
         } finally {
             pool.close();
+        }
+    }
+
+    /**
+     * Nor do they keep the creating code's class loader reachable. Up to JDK 23 a new thread
+     * keeps the access control context of its creator's stack, and with it the protection
+     * domain and class loader of each class there: a pool made by a web application's code kept
+     * that application from being unloaded while the session lived. (From JDK 24 on threads
+     * keep no context, and this passes either way.)
+     */
+    @Test
+    void workersKeepNoClassLoaderOfTheCreatingCodeReachable() throws Exception {
+        IntraOpPool[] pool = new IntraOpPool[1];
+        WeakReference<ClassLoader> application = createFromAnApplication(pool);
+        try {
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (application.get() != null && System.nanoTime() < deadline) {
+                System.gc();
+                Thread.sleep(10);
+            }
+            assertNull(application.get(), "the class loader of the code that made the pool is"
+                    + " still reachable after 10 s of collections");
+            boolean[] ran = new boolean[3];
+            pool[0].run(step(3, (start, end) -> ran[start] = true), new float[64]);
+            assertArrayEquals(new boolean[] {true, true, true}, ran, "the pool is alive");
+        } finally {
+            pool[0].close();
+        }
+    }
+
+    /**
+     * Makes a pool (into {@code pool[0]}) from {@link Application} loaded by a class loader of
+     * its own, as a web application's code is, and drops that loader; its own frame, so that no
+     * local of the caller's keeps the loader.
+     */
+    @SuppressWarnings("unchecked")
+    private static WeakReference<ClassLoader> createFromAnApplication(IntraOpPool[] pool)
+            throws Exception {
+        String name = Application.class.getName();
+        URL classes = Application.class.getProtectionDomain().getCodeSource().getLocation();
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {classes},
+                IntraOpPoolTest.class.getClassLoader()) {
+            @Override
+            protected Class<?> loadClass(String className, boolean resolve)
+                    throws ClassNotFoundException {
+                if (!className.equals(name)) {
+                    return super.loadClass(className, resolve);
+                }
+                synchronized (getClassLoadingLock(className)) { // its own copy, not the parent's
+                    Class<?> c = findLoadedClass(className);
+                    return c != null ? c : findClass(className);
+                }
+            }
+        }) {
+            Class<?> c = loader.loadClass(name);
+            assertSame(loader, c.getClassLoader());
+            assertSame(loader, c.getProtectionDomain().getClassLoader());
+            pool[0] = ((Supplier<IntraOpPool>) c.getConstructor().newInstance()).get();
+            return new WeakReference<>(loader);
+        }
+    }
+
+    /** Makes a pool: the application's code, once loaded by its own class loader. */
+    public static final class Application implements Supplier<IntraOpPool> {
+        /** For reflection. */
+        public Application() {}
+
+        @Override
+        public IntraOpPool get() {
+            return new IntraOpPool(3, 16, 0, 16);
         }
     }
 
