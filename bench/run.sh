@@ -54,7 +54,9 @@
 # The one-JVM tools (steps, paired, paired-steps, ab, kernel-calls, thread-steps, idle-latency)
 # write their report only when they succeed: a failed run (e.g. a mistyped ARGS) leaves the
 # previous one in place; the same goes for an ad hoc run's JSON. The exit status is non-zero when
-# any run failed.
+# any run failed. Ctrl-C, or SIGTERM to the script alone, stops every process it started (JVMs,
+# JMH's forks, Maven) within seconds, then the script ends by that signal, not by an exit status,
+# so a calling shell loop stops as well.
 #
 # A profile run clears reports/data/, then writes one JMH JSON file per run
 # (reports/data/jdkNN/<name>.json), the full JMH log beside it (.log), the machine context
@@ -108,8 +110,8 @@ log() { echo "$*" >&2; }
 
 # Exit and interrupt handling. A background job of a script ignores SIGINT, and so do the JVMs it
 # starts (and JMH's forks of them), so Ctrl-C during a profile left them measuring on, unseen: on
-# INT or TERM every process this script started is stopped. at_exit adds a command to the EXIT
-# trap rather than replacing the trap.
+# INT or TERM every process this script started is stopped, then the script ends by that signal.
+# at_exit adds a command to the EXIT trap rather than replacing the trap.
 exit_cmds=()
 at_exit() { exit_cmds+=("$1"); }
 run_exit_cmds() { local c; for c in "${exit_cmds[@]}"; do eval "$c" || true; done; }
@@ -117,7 +119,7 @@ descendants() { # pid: its children, theirs, ...
   local c
   for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do echo "$c"; descendants "$c"; done
 }
-stop_all() { # signal name, exit status
+stop_all() { # signal name, exit status (should the signal not end this script)
   # SIGPIPE too, and the processes stopped before anything is said: with `run.sh quick 2>&1 |
   # tee log`, Ctrl-C stops tee as well, and the first message into its pipe killed this script
   # (SIGPIPE) before it had stopped anything, leaving the JVMs measuring.
@@ -126,7 +128,9 @@ stop_all() { # signal name, exit status
   pids=$(descendants $$)
   for i in 1 2 3 4 5 6 7 8 9 10 11; do
     live=""
-    for p in $pids; do kill -0 "$p" 2>/dev/null && live="$live $p"; done
+    for p in $pids; do # a zombie has ended (a background subshell stopped before reaping it)
+      case $(ps -o stat= -p "$p" 2>/dev/null || true) in ''|Z*) ;; *) live="$live $p" ;; esac
+    done
     [ -n "$live" ] || break
     if [ "$i" = 1 ]; then
       names=$(ps -o comm= -p "${live# }" | sort | uniq -c | awk '{printf " %s %s", $1, $2}') \
@@ -138,33 +142,52 @@ stop_all() { # signal name, exit status
     fi
     sleep 0.5
   done
+  # Killed by the signal, not `exit 130`: a calling shell, e.g. a loop running this script a few
+  # times, goes on after a child's exit status and stops only when the child died of SIGINT.
+  trap - EXIT
+  run_exit_cmds
+  trap - "$1"
+  kill -"$1" $$
   exit "$2"
 }
+# Every JVM and Maven run goes through run_bg (or is put in the background likewise): bash runs a
+# trap only once its foreground child has ended, so SIGTERM to this script alone (not its group)
+# waited for a JVM to finish; `wait` is interrupted at once. Its status is the command's.
+run_bg() { "$@" & wait $!; }
 trap run_exit_cmds EXIT
 trap 'stop_all SIGINT 130' INT
 trap 'stop_all SIGTERM 143' TERM
 # The fused network in five ~1 s rounds (HostCheck): recorded before and after the runs, since an
 # FMA probe stays fast while neighbours slow the cache-bound steps. BENCH_NO_HOST_CHECK=1 skips it.
+# Its line goes into host_line, not to stdout: a trap waits for a command substitution to end, so
+# `$(host_check)` kept SIGTERM waiting for the check (and BENCH_WAIT_QUIET's minutes).
 host_check() {
   if [ "${BENCH_NO_HOST_CHECK:-}" = 1 ] || [ ! -x "$JDK25_HOME/bin/java" ]; then
-    echo "not run"
+    host_line="not run"
     return
   fi
   log "host check ($1) ..."
-  local line
-  line=$(${BENCH_CPU:+taskset -c "$BENCH_CPU"} "$JDK25_HOME/bin/java" \
-      --add-modules jdk.incubator.vector -cp "$cp" dev.mobilenetsimd.bench.HostCheck 2>/dev/null \
-      | tail -n 1) || line=""
-  log "    ${line:-failed}"
-  echo "${line:-failed}"
+  if [ -z "${host_out:-}" ]; then
+    host_out=$(mktemp "${TMPDIR:-/tmp}/bench-host-check.XXXXXX")
+    at_exit 'rm -f "$host_out"'
+  fi
+  host_line=""
+  if run_bg ${BENCH_CPU:+taskset -c "$BENCH_CPU"} "$JDK25_HOME/bin/java" \
+      --add-modules jdk.incubator.vector -cp "$cp" dev.mobilenetsimd.bench.HostCheck \
+      > "$host_out" 2>/dev/null; then
+    host_line=$(tail -n 1 "$host_out")
+  fi
+  host_line=${host_line:-failed}
+  log "    $host_line"
 }
 
 # The host check that starts a measurement: with BENCH_WAIT_QUIET=MIN, repeated until its spread
-# is at most BENCH_QUIET_SPREAD (default 1.05) or MIN minutes have passed.
+# is at most BENCH_QUIET_SPREAD (default 1.05) or MIN minutes have passed. Sets host_line.
 host_check_before() {
   local line minutes=${BENCH_WAIT_QUIET:-0} limit=${BENCH_QUIET_SPREAD:-1.05}
-  line=$(host_check start)
-  if [ "$minutes" -eq 0 ] || [ "$line" = "not run" ]; then echo "$line"; return; fi
+  host_check start
+  line=$host_line
+  if [ "$minutes" -eq 0 ] || [ "$line" = "not run" ]; then return; fi
   local t0 spread
   t0=$(date +%s)
   while :; do
@@ -177,12 +200,13 @@ host_check_before() {
       break
     fi
     log "host disturbed (${line:-no check}); checking again in a minute"
-    sleep 60
-    line=$(host_check start)
+    run_bg sleep 60
+    host_check start
+    line=$host_line
   done
   local waited=$(( $(date +%s) - t0 ))
   [ "$waited" -lt 5 ] || line="$line (after waiting $(( waited / 60 )) min)"
-  echo "$line"
+  host_line=$line
 }
 
 build_classes() {
@@ -190,8 +214,9 @@ build_classes() {
     log "using the classes already in $build (BENCH_NO_BUILD=1)"
   else
     log "building benchmarks into $build ..."
-    mvn -B -q -ntp -Dstyle.color=never -DbuildDir="$build" test-compile dependency:build-classpath \
-        -Dmdep.outputFile="$build/bench-classpath.txt" -Dmdep.includeScope=test >&2
+    run_bg mvn -B -q -ntp -Dstyle.color=never -DbuildDir="$build" test-compile \
+        dependency:build-classpath -Dmdep.outputFile="$build/bench-classpath.txt" \
+        -Dmdep.includeScope=test >&2
   fi
   cp="$build/classes:$build/test-classes:$(cat "$build/bench-classpath.txt")"
 }
@@ -200,7 +225,7 @@ report() {
   log "generating $reports/README.md ..."
   local java=$JDK25_HOME/bin/java
   [ -x "$java" ] || java=${JAVA_HOME:+$JAVA_HOME/bin/}java
-  "$java" -Djava.awt.headless=true --add-modules jdk.incubator.vector -cp "$cp" \
+  run_bg "$java" -Djava.awt.headless=true --add-modules jdk.incubator.vector -cp "$cp" \
       dev.mobilenetsimd.bench.report.ReportGenerator "$data" "$reports" 2> >(grep -v 'incubator' >&2)
 }
 
@@ -243,18 +268,22 @@ adhoc_tool() { # out, title, flags, main class, args...
   mkdir -p "$reports/adhoc"
   adhoc_tmp=$(dirname "$out")/.$(basename "$out").$$.tmp
   at_exit 'rm -f "$adhoc_tmp"'
-  { echo "$title, $("$JAVA_HOME/bin/java" -version 2>&1 | head -1), $(date -u '+%Y-%m-%d %H:%M UTC')."
-    echo "Host check before: $(host_check before)."
-    echo; } > "$adhoc_tmp"
+  local first
+  first="$title, $("$JAVA_HOME/bin/java" -version 2>&1 | head -1),"
+  first="$first $(date -u '+%Y-%m-%d %H:%M UTC')."
+  host_check before
+  printf '%s\n' "$first" "Host check before: $host_line." "" > "$adhoc_tmp"
   # shellcheck disable=SC2086  # the flags are word-split on purpose
-  ${BENCH_CPU:+taskset -c "$BENCH_CPU"} "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector \
-      $flags -cp "$cp" "$main" "$@" 2> >(grep -v 'incubator' >&2) | tee -a "$adhoc_tmp" || rc=$?
+  { ${BENCH_CPU:+taskset -c "$BENCH_CPU"} "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector \
+      $flags -cp "$cp" "$main" "$@" 2> >(grep -v 'incubator' >&2) | tee -a "$adhoc_tmp"; } &
+  wait $! || rc=$?
   if [ "$rc" != 0 ]; then
     log "${main##*.} failed (exit status $rc): $out $([ -e "$out" ] && echo "left as it was" \
         || echo "not written")"
     exit "$rc"
   fi
-  { echo; echo "Host check after: $(host_check end)."; } >> "$adhoc_tmp"
+  host_check end
+  printf '\n%s\n' "Host check after: $host_line." >> "$adhoc_tmp"
   mv -f "$adhoc_tmp" "$out"
   log "written to $out"
 }
@@ -390,7 +419,8 @@ case "${1:-}" in
     at_exit 'rm -rf "$tree"'
     log "building $sha (build A) in $tree ..."
     git archive "$sha" | tar -x -C "$tree"
-    (cd "$tree" && mvn -B -q -ntp -Dstyle.color=never -DbuildDir="$tree/build" compile >&2)
+    (cd "$tree" && exec mvn -B -q -ntp -Dstyle.color=never -DbuildDir="$tree/build" compile >&2) &
+    wait $!
     adhoc_tool "$reports/adhoc/ab-$sha.md" "BuildAB: A = $sha, B = the working tree${*:+; $*}" \
         "" dev.mobilenetsimd.BuildAB "$tree/build/classes" "$build/classes" "$@"
     exit 0 ;;
@@ -418,7 +448,8 @@ case "${1:-}" in
     mkdir -p "$out"
     # a fresh set: pairs left from a longer earlier run would not match the new summary
     rm -f "$out"/*.json "$out"/*.log
-    echo "host check before: $(host_check_before)" > "$out/summary.txt"
+    host_check_before
+    echo "host check before: $host_line" > "$out/summary.txt"
     failed=0
     for i in $(seq "$pairs"); do
       medians=()
@@ -426,7 +457,8 @@ case "${1:-}" in
         log "pair $i/$pairs: ${setups[$k]} ..."
         run_log=$out/vector-${setups[$k]}-$i.log
         rc=0
-        ${BENCH_CPU:+taskset -c "$BENCH_CPU"} "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector \
+        run_bg ${BENCH_CPU:+taskset -c "$BENCH_CPU"} "$JAVA_HOME/bin/java" \
+            --add-modules jdk.incubator.vector \
             -cp "$cp" org.openjdk.jmh.Main '\.NetworkBench\.' -p variant=1.0/224 \
             -p batch="${batches[$k]}" -p schedule="${schedules[$k]}" \
             -p threads=1 -p backend="${backends[$k]}" -f 1 -wi 10 -w 1s -i 3 -r 1s \
@@ -447,7 +479,8 @@ case "${1:-}" in
       echo "pair $i: ${setups[0]} ${medians[0]} ms ${setups[1]} ${medians[1]} ms," \
           "${setups[1]} / ${setups[0]} $ratio" | tee -a "$out/summary.txt"
     done
-    echo "host check after: $(host_check end)" >> "$out/summary.txt"
+    host_check end
+    echo "host check after: $host_line" >> "$out/summary.txt"
     if [ "$failed" != 0 ]; then log "$failed of $((2 * pairs)) alternate run(s) failed"; exit 1; fi
     exit 0 ;;
   *)
@@ -477,9 +510,10 @@ case "${1:-}" in
       adhoc_tmp=$reports/adhoc/.$b.json.$$.tmp; adhoc_log=$adhoc_tmp.log
       log "running $b on $("$JAVA_HOME/bin/java" -version 2>&1 | head -1) ..."
       rc=0
-      ${BENCH_CPU:+taskset -c "$BENCH_CPU"} "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector \
-          -cp "$cp" org.openjdk.jmh.Main "$b" -rf json -rff "$adhoc_tmp" "$@" \
-          | tee "$adhoc_log" || rc=$?
+      { ${BENCH_CPU:+taskset -c "$BENCH_CPU"} "$JAVA_HOME/bin/java" \
+          --add-modules jdk.incubator.vector -cp "$cp" org.openjdk.jmh.Main "$b" -rf json \
+          -rff "$adhoc_tmp" "$@" | tee "$adhoc_log"; } &
+      wait $! || rc=$?
       if [ "$rc" != 0 ] || grep -q '<failure>' "$adhoc_log"; then
         failed=$((failed + 1))
         log "FAILED: $b (exit status $rc, $(grep -c '<failure>' "$adhoc_log") <failure>):" \
@@ -670,7 +704,8 @@ done
 build_classes
 if [ "${BENCH_KEEP:-}" != 1 ]; then rm -rf "$data"; fi
 mkdir -p "$data"
-check_start=$(host_check_before) # before the clock starts: elapsed is the runs' time only
+host_check_before # before the clock starts: elapsed is the runs' time only
+check_start=$host_line
 start=$(date +%s)
 
 hms() { local s=$1; printf '%d:%02d:%02d' $((s / 3600)) $((s % 3600 / 60)) $((s % 60)); }
@@ -738,7 +773,7 @@ for r in "${runs[@]}"; do
   out="$data/jdk$jdk/$name"
   if [[ "$regex" == tool:* ]]; then # a one-JVM tool, not JMH: its markdown into $out.md
     # shellcheck disable=SC2086  # opts are word-split on purpose
-    if ! ${BENCH_CPU:+taskset -c "$BENCH_CPU"} "$java" --add-modules jdk.incubator.vector \
+    if ! run_bg ${BENCH_CPU:+taskset -c "$BENCH_CPU"} "$java" --add-modules jdk.incubator.vector \
         -cp "$cp" "dev.mobilenetsimd.${regex#tool:}" $opts > "$out.md" 2> "$out.log"; then
       failed=$((failed + 1))
       log "    FAILED: see $out.log"
@@ -773,7 +808,8 @@ if [ -z "$keep_props" ]; then
   echo "load.end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$props"
   echo "elapsed.seconds=$(( $(date +%s) - start ))" >> "$props"
 fi
-check_end=$(host_check end)
+host_check end
+check_end=$host_line
 if [ -z "$keep_props" ]; then
   echo "host.check.end=$check_end" >> "$props"
 else

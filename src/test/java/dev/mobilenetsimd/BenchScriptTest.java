@@ -16,6 +16,8 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code bench/run.sh} refuses bad arguments and missing JDKs before it builds, clears or
@@ -252,6 +254,188 @@ class BenchScriptTest {
         } finally {
             jmh.ifPresent(ProcessHandle::destroyForcibly);
             session.destroyForcibly();
+        }
+    }
+
+    /**
+     * A stand-in JDK {@code dir/jdk25} whose {@code -version} and {@code -XX:+PrintFlagsFinal}
+     * answer at once, while anything else (a JMH run, a tool, the host check, the report)
+     * appends its PID to {@code pids} and sleeps, as if measuring.
+     */
+    private static Path sleepingJdk(Path dir, Path pids) throws Exception {
+        Path java = dir.resolve("jdk25").resolve("bin").resolve("java");
+        Files.createDirectories(java.getParent());
+        Files.writeString(java, String.join("\n",
+                "#!/bin/bash",
+                "case \" $* \" in *' -XX:+PrintFlagsFinal '*) exit 0 ;; esac",
+                "case \" $* \" in *' -version '*)",
+                "  echo 'openjdk version \"25\"' >&2; exit 0 ;;",
+                "esac",
+                "echo $$ >> '" + pids + "'",
+                "exec sleep 60", ""));
+        assertTrue(java.toFile().setExecutable(true));
+        Files.createDirectories(dir.resolve("build"));
+        Files.writeString(dir.resolve("build").resolve("bench-classpath.txt"), "");
+        return java.getParent().getParent();
+    }
+
+    /** The first PID in {@code pids}, once a stand-in has written it. */
+    private static long awaitPid(Path pids, Process script, Path out) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (!Files.exists(pids) || Files.readString(pids).isBlank()) {
+            assertTrue(System.nanoTime() < deadline && script.isAlive(),
+                    "the stand-in never started: " + read(out));
+            Thread.sleep(100);
+        }
+        return Long.parseLong(Files.readString(pids).lines().findFirst().orElseThrow().trim());
+    }
+
+    /** Every stand-in that {@code pids} names, gone or not: a failed test leaves none sleeping. */
+    private static void stopAll(Path pids) throws Exception {
+        if (Files.exists(pids)) {
+            Files.readString(pids).lines().filter(l -> !l.isBlank())
+                    .forEach(l -> ProcessHandle.of(Long.parseLong(l.trim()))
+                            .ifPresent(ProcessHandle::destroyForcibly));
+        }
+    }
+
+    private static String read(Path file) throws Exception {
+        return Files.exists(file) ? Files.readString(file) : "";
+    }
+
+    /**
+     * After Ctrl-C the script dies of SIGINT itself, once it has stopped its JVMs: it exited
+     * with status 130, and a calling shell loop, taking a child's exit as the child having
+     * handled the signal, went on to its next run (bash's wait-and-cooperative-exit).
+     */
+    @Test
+    void ctrlCStopsACallingLoop(@TempDir Path dir) throws Exception {
+        assumeTrue(Files.isDirectory(Path.of("/proc/self")), "needs Linux's /proc");
+        for (String tool : new String[] {"/usr/bin/setsid", "/usr/bin/env", "/bin/kill"}) {
+            assumeTrue(Files.isExecutable(Path.of(tool)), "needs " + tool);
+        }
+        assumeTrue(new ProcessBuilder("/usr/bin/env", "--default-signal=INT", "true").start()
+                .waitFor() == 0, "needs env --default-signal");
+        Path pids = dir.resolve("pids");
+        Path runs = dir.resolve("runs.txt");
+        Path out = dir.resolve("out.txt");
+        ProcessBuilder pb = new ProcessBuilder("/usr/bin/setsid", "/usr/bin/env",
+                "--default-signal=INT,PIPE", "/bin/bash", "-c",
+                "for i in 1 2; do echo $i >> \"$0\"; /bin/bash bench/run.sh quick; done",
+                runs.toString());
+        pb.environment().remove("JAVA_HOME");
+        pb.environment().put("BENCH_NO_BUILD", "1");
+        pb.environment().put("BENCH_BUILD_DIR", dir.resolve("build").toString());
+        pb.environment().put("BENCH_REPORTS_DIR", dir.resolve("reports").toString());
+        pb.environment().put("BENCH_NO_HOST_CHECK", "1");
+        pb.environment().put("BENCH_ONLY", "jdk25/FmaPeakBench");
+        pb.environment().put("JDK25_HOME", sleepingJdk(dir, pids).toString());
+        pb.redirectErrorStream(true).redirectOutput(out.toFile());
+        Process loop = pb.start();
+        try {
+            long jmh = awaitPid(pids, loop, out);
+            Process kill = new ProcessBuilder("/bin/kill", "-INT", "--", "-" + loop.pid())
+                    .redirectErrorStream(true).start();
+            assertEquals(0, kill.waitFor(), new String(kill.getInputStream().readAllBytes(),
+                    StandardCharsets.UTF_8));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (loop.isAlive() && Files.readAllLines(runs).size() < 2
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertEquals(List.of("1"), Files.readAllLines(runs),
+                    "the calling loop went on after Ctrl-C: " + read(out));
+            assertTrue(loop.waitFor(10, TimeUnit.SECONDS), "the loop still runs: " + read(out));
+            assertEquals(128 + 2, loop.exitValue(), "the loop was not ended by SIGINT");
+            assertFalse(running(jmh), "the benchmark JVM still runs after Ctrl-C: " + read(out));
+        } finally {
+            stopAll(pids);
+            new ProcessBuilder("/bin/kill", "-KILL", "--", "-" + loop.pid()).start().waitFor();
+        }
+    }
+
+    /**
+     * SIGTERM to the script alone, not its process group (as a supervisor or {@code kill PID}
+     * sends it), stops the JVM or Maven it runs and ends the script by that signal within
+     * seconds: bash runs a trap only once its foreground child has ended, and every run but a
+     * profile's JMH runs was in the foreground, or in a command substitution (the host check).
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"profile JMH run", "profile tool", "ad hoc JMH run", "ad hoc tool",
+        "alternate", "report", "host check", "build"})
+    void sigtermToTheScriptAloneStopsWhatItRuns(String what, @TempDir Path dir)
+            throws Exception {
+        assumeTrue(Files.isDirectory(Path.of("/proc/self")), "needs Linux's /proc");
+        for (String tool : new String[] {"/usr/bin/env", "/bin/kill"}) {
+            assumeTrue(Files.isExecutable(Path.of(tool)), "needs " + tool);
+        }
+        assumeTrue(new ProcessBuilder("/usr/bin/env", "--default-signal=TERM", "true").start()
+                .waitFor() == 0, "needs env --default-signal");
+        Path pids = dir.resolve("pids");
+        Path out = dir.resolve("out.txt");
+        Path jdk = sleepingJdk(dir, pids);
+        List<String> command = new ArrayList<>(List.of("/usr/bin/env",
+                "--default-signal=INT,TERM,PIPE", "/bin/bash", "bench/run.sh"));
+        ProcessBuilder pb = new ProcessBuilder(command);
+        Map<String, String> env = pb.environment();
+        env.put("JAVA_HOME", jdk.toString());
+        env.put("JDK25_HOME", jdk.toString());
+        env.put("BENCH_NO_BUILD", "1");
+        env.put("BENCH_BUILD_DIR", dir.resolve("build").toString());
+        env.put("BENCH_REPORTS_DIR", dir.resolve("reports").toString());
+        env.put("BENCH_NO_HOST_CHECK", "1");
+        env.remove("BENCH_ONLY");
+        switch (what) {
+            case "profile JMH run" -> {
+                command.add("quick");
+                env.put("BENCH_ONLY", "jdk25/FmaPeakBench");
+            }
+            case "profile tool" -> {
+                assumeTrue(Files.exists(Path.of("bench/dev/mobilenetsimd/PairedSteps.java")),
+                        "quick runs PairedSteps");
+                command.add("quick");
+                env.put("BENCH_ONLY", "jdk25/PairedSteps");
+            }
+            case "ad hoc JMH run" -> command.add("NetworkBench");
+            case "ad hoc tool" -> command.add("paired");
+            case "alternate" -> command.addAll(List.of("alternate", "1"));
+            case "report" -> command.add("report");
+            case "host check" -> {
+                command.add("paired");
+                env.remove("BENCH_NO_HOST_CHECK");
+            }
+            case "build" -> {
+                Path mvn = dir.resolve("bin").resolve("mvn");
+                Files.createDirectories(mvn.getParent());
+                Files.writeString(mvn, "#!/bin/bash\necho $$ >> '" + pids
+                        + "'\nexec sleep 60\n");
+                assertTrue(mvn.toFile().setExecutable(true));
+                env.put("PATH", mvn.getParent() + ":" + env.getOrDefault("PATH", "/usr/bin:/bin"));
+                env.remove("BENCH_NO_BUILD");
+                command.add("paired");
+            }
+            default -> throw new IllegalArgumentException(what);
+        }
+        pb.command(command).redirectErrorStream(true).redirectOutput(out.toFile());
+        Process script = pb.start();
+        try {
+            long child = awaitPid(pids, script, out);
+            assertTrue(running(child), "the stand-in is not running");
+            Process kill = new ProcessBuilder("/bin/kill", "-TERM", Long.toString(script.pid()))
+                    .redirectErrorStream(true).start();
+            assertEquals(0, kill.waitFor(), new String(kill.getInputStream().readAllBytes(),
+                    StandardCharsets.UTF_8));
+            assertTrue(script.waitFor(10, TimeUnit.SECONDS),
+                    "the script still runs 10 s after SIGTERM: " + read(out));
+            assertEquals(128 + 15, script.exitValue(), read(out));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (running(child) && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertFalse(running(child), "what the script ran still runs: " + read(out));
+        } finally {
+            stopAll(pids);
+            script.destroyForcibly();
         }
     }
 
