@@ -446,6 +446,7 @@ final class GraphImporter {
             explicitPad = new int[] {p[2], p[3], p[4], p[5]};
             use(op);
             convIn = g.tensor(op.outputs()[0]);
+            checkPadShape(op, in, p, convIn);
             op = soleConsumer(convIn, role);
         }
         if (op.builtinCode() != code) {
@@ -501,14 +502,7 @@ final class GraphImporter {
             if (o.padding() != TfliteGraph.PAD_VALID) {
                 throw notMobileNet(op.describe() + " pads twice (a PAD and SAME padding)");
             }
-            int[] ps = in.shape();
-            if (ps.length != 4 || ps[1] < 1 || ps[2] < 1) {
-                // read below as [1, h, w, c]: an ArrayIndexOutOfBounds or Padding's
-                // IllegalArgumentException escaped the import
-                throw notMobileNet("the PAD before " + op.describe() + " pads " + in.describe()
-                        + "; expected a 4-D input [1, height, width, channels] of at least 1x1");
-            }
-            int h = ps[1], w = ps[2];
+            int h = in.shape()[1], w = in.shape()[2]; // at least 1x1 (checkPadShape)
             for (Padding p : Padding.values()) {
                 // Same zeros before the image, and the same output size (extra zeros after are unused).
                 if (explicitPad[0] == p.before(h, stride) && explicitPad[2] == p.before(w, stride)
@@ -526,6 +520,32 @@ final class GraphImporter {
         use(op);
         return new Conv(op, convIn, filter, b < 0 ? null : constant(g.tensor(b)),
                 g.tensor(op.outputs()[0]), stride, kernel, paddings);
+    }
+
+    /**
+     * Refuses a PAD whose declared output shape is not its input's shape plus the paddings.
+     * The plan derives the padded size itself, so a wrong declaration would load unnoticed.
+     */
+    private static void checkPadShape(Operator pad, Tensor in, int[] paddings, Tensor out)
+            throws ModelFormatException {
+        int[] is = in.shape();
+        if (is.length != 4 || is[1] < 1 || is[2] < 1) {
+            // read as [1, h, w, c]: an ArrayIndexOutOfBounds or Padding's
+            // IllegalArgumentException escaped the import
+            throw notMobileNet(pad.describe() + " pads " + in.describe()
+                    + "; expected a 4-D input [1, height, width, channels] of at least 1x1");
+        }
+        long[] expected = new long[4]; // long: a damaged dimension plus paddings may overflow
+        boolean equal = out.shape().length == 4;
+        for (int i = 0; i < 4; i++) {
+            expected[i] = (long) is[i] + paddings[2 * i] + paddings[2 * i + 1];
+            equal = equal && out.shape()[i] == expected[i];
+        }
+        if (!equal) {
+            throw new ModelFormatException(pad.describe() + " pads " + in.describe() + " by "
+                    + Arrays.toString(paddings) + " into " + out.describe() + "; expected "
+                    + Arrays.toString(expected) + " (the input's shape plus the paddings)");
+        }
     }
 
     private void checkActivation(Operator op, int expected) throws ModelFormatException {

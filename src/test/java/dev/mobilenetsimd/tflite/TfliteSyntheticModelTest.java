@@ -141,6 +141,50 @@ class TfliteSyntheticModelTest {
     }
 
     /**
+     * A PAD's declared output shape is its input's shape plus the paddings, for the stem's PAD
+     * (stride 2), the first depthwise PAD (stride 1) and the last one. The importer derives the
+     * padded size itself, so a PAD declaring [1, 34, 33, 3], a batch of 2 or 8 more channels
+     * loaded with the same logits instead of being refused as malformed.
+     */
+    @Test
+    void padOutputShapeIsItsInputShapePlusThePaddings() throws ModelFormatException {
+        for (Padding padding : Padding.values()) {
+            Weights w = weights(0.35, 32, 7, padding);
+            TfliteWriter.Variant v = new TfliteWriter.Variant();
+            v.explicitPad = true;
+            TfliteGraph g = TfliteReader.read(ByteBuffer.wrap(TfliteWriter.mobileNet(w, v)));
+            List<TfliteGraph.Operator> pads = g.operators.stream()
+                    .filter(o -> o.builtinCode() == BuiltinOperators.PAD).toList();
+            assertEquals(18, pads.size(), "3x3 layers");
+            for (TfliteGraph.Operator pad : List.of(pads.get(0), pads.get(1), pads.get(17))) {
+                TfliteGraph.Tensor in = g.tensor(pad.input(0));
+                TfliteGraph.Tensor out = g.tensor(pad.outputs()[0]);
+                ByteBuffer data = g.data(g.tensor(pad.input(1)));
+                int[] p = new int[8];
+                for (int i = 0; i < 8; i++) {
+                    p[i] = data.getInt(4 * i);
+                }
+                int[] expected = new int[4];
+                for (int i = 0; i < 4; i++) {
+                    expected[i] = in.shape()[i] + p[2 * i] + p[2 * i + 1];
+                }
+                assertArrayEquals(expected, out.shape(), "the writer's " + out.describe());
+                for (int[] edit : new int[][] {{1, 1}, {2, -1}, {0, 1}, {3, 8}}) { // {dim, +}
+                    int[] shape = expected.clone();
+                    shape[edit[0]] += edit[1];
+                    v.shapes.clear();
+                    v.shapes.put(out.name(), shape);
+                    assertEquals(pad.describe() + " pads " + in.describe() + " by "
+                            + Arrays.toString(p) + " into tensor #" + out.index() + " '"
+                            + out.name() + "' " + Arrays.toString(shape) + " float32; expected "
+                            + Arrays.toString(expected) + " (the input's shape plus the paddings)",
+                            failure(w, v), padding + ", " + out.name());
+                }
+            }
+        }
+    }
+
+    /**
      * Every [1, h, w, c] shape of a model with explicit PADs, emptied or given a height of 0 or
      * -7: the import succeeds (a shape it does not rely on) or fails with a ModelFormatException.
      * A PAD's input read as [1, h, w, c] failed with ArrayIndexOutOfBoundsException (empty shape)
