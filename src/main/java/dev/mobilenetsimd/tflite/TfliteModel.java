@@ -9,17 +9,12 @@ import dev.mobilenetsimd.image.Labels;
 import dev.mobilenetsimd.kernels.KernelSet;
 import dev.mobilenetsimd.kernels.KernelSets;
 import dev.mobilenetsimd.plan.ExecutionMode;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
 
 /**
  * A MobileNetV2 imported from a TensorFlow Lite flatbuffer ({@code .tflite}): its configuration
@@ -111,7 +106,7 @@ public final class TfliteModel {
         TfliteGraph graph = TfliteReader.read(ByteBuffer.wrap(bytes));
         GraphImporter.Imported imp = GraphImporter.importGraph(graph);
         InputNormalization norm = normalization(imp.input());
-        Labels labels = embeddedLabels(bytes, imp.config().classes());
+        Labels labels = EmbeddedLabels.read(bytes, imp.config().classes());
         return new TfliteModel(imp.config(), imp.weights(), norm, labels, imp.summary());
     }
 
@@ -147,78 +142,6 @@ public final class TfliteModel {
     static final int MAX_LABEL_BYTES = 16 << 20;
 
     /**
-     * Labels from the zip archive TensorFlow Lite metadata appends to the flatbuffer: the first
-     * {@code .txt} entry of its central directory, when it has one line per class. Only that
-     * entry is read, and at most {@link #MAX_LABEL_BYTES} of it: skipping the entries before it
-     * with a {@link ZipInputStream} inflated each of them whole, and an 8 MB archive whose first
-     * entry inflated to 8 GB of zeros held a load up for 17 s. Labels are optional (a file
-     * without them classifies with class numbers or the caller's labels), so an archive that is
-     * damaged, or a labels entry that is larger, just means no labels.
-     */
-    private static Labels embeddedLabels(byte[] bytes, int classes) {
-        try {
-            int eocd = -1;
-            for (int i = bytes.length - 22; i >= Math.max(0, bytes.length - 22 - 65535); i--) {
-                if (bytes[i] == 'P' && bytes[i + 1] == 'K' && bytes[i + 2] == 5 && bytes[i + 3] == 6) {
-                    eocd = i;
-                    break;
-                }
-            }
-            if (eocd < 0) {
-                return Labels.none();
-            }
-            ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-            int entries = Short.toUnsignedInt(b.getShort(eocd + 10));
-            long cdSize = Integer.toUnsignedLong(b.getInt(eocd + 12));
-            long cdOffset = Integer.toUnsignedLong(b.getInt(eocd + 16));
-            // Offsets in the archive may count from the file start or from the archive start.
-            long shift = eocd - cdSize - cdOffset;
-            long cd = cdOffset + shift;
-            if (shift < 0 || cd < 0) {
-                return Labels.none();
-            }
-            // Each central directory entry: 46 fixed bytes, then name, extra field and comment.
-            for (int i = 0, p = (int) cd; i < entries && p + 46 <= eocd
-                    && b.getInt(p) == 0x02014b50; i++) {
-                int nameLength = Short.toUnsignedInt(b.getShort(p + 28));
-                int next = p + 46 + nameLength + Short.toUnsignedInt(b.getShort(p + 30))
-                        + Short.toUnsignedInt(b.getShort(p + 32));
-                if (next > eocd) {
-                    return Labels.none();
-                }
-                String name = new String(bytes, p + 46, nameLength, StandardCharsets.UTF_8);
-                if (name.endsWith(".txt")) {
-                    long start = Integer.toUnsignedLong(b.getInt(p + 42)) + shift;
-                    return start < 0 || start >= cd ? Labels.none()
-                            : labelsEntry(bytes, (int) start, (int) cd, name, classes);
-                }
-                p = next;
-            }
-        } catch (IOException | RuntimeException e) {
-            // Labels are optional: a damaged archive must not stop the model from loading.
-        }
-        return Labels.none();
-    }
-
-    /** The labels in entry {@code name}, whose local header is at {@code start}, or none. */
-    private static Labels labelsEntry(byte[] bytes, int start, int end, String name, int classes)
-            throws IOException {
-        try (ZipInputStream zip = new ZipInputStream(
-                new ByteArrayInputStream(bytes, start, end - start))) {
-            ZipEntry e = zip.getNextEntry();
-            if (e == null || !e.getName().equals(name)) {
-                return Labels.none();
-            }
-            byte[] text = zip.readNBytes(MAX_LABEL_BYTES + 1);
-            if (text.length > MAX_LABEL_BYTES) { // cut, its last name could be cut too
-                return Labels.none();
-            }
-            Labels l = Labels.parse(new String(text, StandardCharsets.UTF_8));
-            return l.size() == classes ? l : Labels.none();
-        }
-    }
-
-    /**
      * Width multiplier, resolution, classes and padding of the network.
      *
      * @return the configuration
@@ -241,8 +164,9 @@ public final class TfliteModel {
 
     /**
      * Labels embedded in the file, or {@link Labels#none()}: the first {@code .txt} file of
-     * the zip archive TensorFlow Lite metadata appends, when it names every class (none when
-     * the file has no archive, a damaged one, or a text file of more than 16 MB).
+     * the zip archive TensorFlow Lite metadata appends (Zip64 or not), when it names every
+     * class (none when the file has no archive, a damaged one, or a text file of more than
+     * 16 MB).
      *
      * @return the labels
      */

@@ -1,24 +1,35 @@
 package dev.mobilenetsimd.tflite;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import dev.mobilenetsimd.ModelConfig;
 import dev.mobilenetsimd.Padding;
 import dev.mobilenetsimd.Weights;
 import dev.mobilenetsimd.image.Labels;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
+import java.util.zip.ZipFile;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Labels from the zip archive appended to a model (written here by hand, so that entries can
- * be damaged): only the labels entry is read, and only up to {@link TfliteModel#MAX_LABEL_BYTES}.
+ * be damaged): only the labels entry is read, and only up to {@link TfliteModel#MAX_LABEL_BYTES},
+ * from plain and Zip64 archives.
  */
 class TfliteEmbeddedLabelsTest {
     private static final String NAMES = "a\nb\nc\nd\ne\nf\ng\n";
@@ -54,36 +65,97 @@ class TfliteEmbeddedLabelsTest {
         return (int) crc.getValue();
     }
 
-    /** {@link #MODEL} with a zip archive of {@code entries} appended (offsets archive-relative). */
+    /** How a hand-written archive is laid out beyond a plain zip. */
+    private enum Feature {
+        /** A Zip64 end record and locator before the end record. */
+        ZIP64_END,
+        /** The end record's count, size and offset as placeholders (with ZIP64_END). */
+        END_PLACEHOLDERS,
+        /** Central directory sizes and offsets as placeholders, their values in Zip64 extras. */
+        CENTRAL_ZIP64,
+        /** Local header sizes as placeholders, their values in Zip64 extra fields. */
+        LOCAL_ZIP64,
+        /** CRC and sizes after the data (8-byte sizes with LOCAL_ZIP64), 0 in the header. */
+        DATA_DESCRIPTOR,
+        /** Offsets counted from the file start, as an archive appended in place has them. */
+        FILE_OFFSETS
+    }
+
+    /** {@link #MODEL} with a plain zip archive of {@code entries} appended. */
     private static byte[] withArchive(Entry... entries) {
+        return withArchive(EnumSet.noneOf(Feature.class), entries);
+    }
+
+    /**
+     * {@link #MODEL} with a zip archive of {@code entries} appended, laid out as {@code f} says
+     * (offsets archive-relative unless FILE_OFFSETS). A Zip64 extra field in the central
+     * directory follows an extended timestamp one, as Info-ZIP's zip writes them.
+     */
+    private static byte[] withArchive(Set<Feature> f, Entry... entries) {
         ByteBuffer z = ByteBuffer.allocate(MODEL.length + (1 << 20)
                 + List.of(entries).stream().mapToInt(e -> e.data().length).sum())
                 .order(ByteOrder.LITTLE_ENDIAN);
         z.put(MODEL);
+        int base = f.contains(Feature.FILE_OFFSETS) ? 0 : MODEL.length;
+        boolean local64 = f.contains(Feature.LOCAL_ZIP64);
+        boolean descriptor = f.contains(Feature.DATA_DESCRIPTOR);
+        boolean central64 = f.contains(Feature.CENTRAL_ZIP64);
+        short version = (short) (f.isEmpty() || f.equals(EnumSet.of(Feature.FILE_OFFSETS))
+                ? 20 : 45); // 4.5: Zip64
         int[] at = new int[entries.length];
         for (int i = 0; i < entries.length; i++) {
             Entry e = entries[i];
             byte[] name = e.name().getBytes(StandardCharsets.UTF_8);
-            at[i] = z.position() - MODEL.length;
-            z.putInt(0x04034b50).putShort((short) 20).putShort((short) 0)
-                    .putShort((short) e.method()).putInt(0).putInt(e.crc())
-                    .putInt(e.data().length).putInt(e.size()).putShort((short) name.length)
-                    .putShort((short) 0).put(name).put(e.data());
+            at[i] = z.position() - base;
+            z.putInt(0x04034b50).putShort(version).putShort((short) (descriptor ? 8 : 0))
+                    .putShort((short) e.method()).putInt(0).putInt(descriptor ? 0 : e.crc())
+                    .putInt(local64 ? -1 : descriptor ? 0 : e.data().length)
+                    .putInt(local64 ? -1 : descriptor ? 0 : e.size())
+                    .putShort((short) name.length).putShort((short) (local64 ? 20 : 0)).put(name);
+            if (local64) {
+                z.putShort((short) 1).putShort((short) 16).putLong(descriptor ? 0 : e.size())
+                        .putLong(descriptor ? 0 : e.data().length);
+            }
+            z.put(e.data());
+            if (descriptor) {
+                z.putInt(0x08074b50).putInt(e.crc());
+                if (local64) {
+                    z.putLong(e.data().length).putLong(Integer.toUnsignedLong(e.size()));
+                } else {
+                    z.putInt(e.data().length).putInt(e.size());
+                }
+            }
         }
         int cd = z.position();
         for (int i = 0; i < entries.length; i++) {
             Entry e = entries[i];
             byte[] name = e.name().getBytes(StandardCharsets.UTF_8);
-            z.putInt(0x02014b50).putShort((short) 20).putShort((short) 20).putShort((short) 0)
-                    .putShort((short) e.method()).putInt(0).putInt(e.crc())
-                    .putInt(e.data().length).putInt(e.size()).putShort((short) name.length)
-                    .putShort((short) 0).putShort((short) 0).putShort((short) 0)
-                    .putShort((short) 0).putInt(0).putInt(at[i]).put(name);
+            z.putInt(0x02014b50).putShort(version).putShort(version)
+                    .putShort((short) (descriptor ? 8 : 0)).putShort((short) e.method()).putInt(0)
+                    .putInt(e.crc()).putInt(central64 ? -1 : e.data().length)
+                    .putInt(central64 ? -1 : e.size()).putShort((short) name.length)
+                    .putShort((short) (central64 ? 9 + 28 : 0)).putShort((short) 0)
+                    .putShort((short) 0).putShort((short) 0).putInt(0)
+                    .putInt(central64 ? -1 : at[i]).put(name);
+            if (central64) {
+                z.putShort((short) 0x5455).putShort((short) 5).put((byte) 1).putInt(0);
+                z.putShort((short) 1).putShort((short) 24).putLong(Integer.toUnsignedLong(e.size()))
+                        .putLong(e.data().length).putLong(at[i]);
+            }
         }
         int cdSize = z.position() - cd;
-        z.putInt(0x06054b50).putShort((short) 0).putShort((short) 0)
-                .putShort((short) entries.length).putShort((short) entries.length)
-                .putInt(cdSize).putInt(cd - MODEL.length).putShort((short) 0);
+        if (f.contains(Feature.ZIP64_END)) {
+            int record = z.position();
+            z.putInt(0x06064b50).putLong(44).putShort((short) 45).putShort((short) 45)
+                    .putInt(0).putInt(0).putLong(entries.length).putLong(entries.length)
+                    .putLong(cdSize).putLong(cd - base);
+            z.putInt(0x07064b50).putInt(0).putLong(record - base).putInt(1);
+        }
+        boolean placeholders = f.contains(Feature.END_PLACEHOLDERS);
+        short count = (short) (placeholders ? 0xFFFF : entries.length);
+        z.putInt(0x06054b50).putShort((short) 0).putShort((short) 0).putShort(count)
+                .putShort(count).putInt(placeholders ? -1 : cdSize)
+                .putInt(placeholders ? -1 : cd - base).putShort((short) 0);
         byte[] file = new byte[z.position()];
         z.flip().get(file);
         return file;
@@ -135,5 +207,148 @@ class TfliteEmbeddedLabelsTest {
             List<String> l = labels(withArchive(deflated("labels.txt", text)));
             assertEquals(extra == 0 ? 7 : 0, l.size(), "labels of " + text.length + " bytes");
         }
+    }
+
+    /**
+     * Zip64 archives in every layout written here: Zip64 end record and locator (the end
+     * record keeping the values, as Python's zipfile and Info-ZIP's zip write it, or holding
+     * placeholders), sizes and offsets in Zip64 extra fields, a Zip64 data descriptor, offsets
+     * from the file or the archive start. An archive with a Zip64 end record, or with
+     * placeholders in the central directory, gave no labels: the directory was looked for
+     * right before the end record, and an offset of 0xFFFFFFFF taken as it was. A stored
+     * entry with a data descriptor gave none too (ZipInputStream refuses it), as did a Zip64
+     * data descriptor on Java 17 (its ZipInputStream read the sizes as 4-byte ones). Each
+     * archive is checked with {@link ZipFile}, an independent reader, first.
+     */
+    @Test
+    void labelsAreReadFromZip64Archives(@TempDir Path dir) throws IOException {
+        byte[] names = NAMES.getBytes(StandardCharsets.UTF_8);
+        List<Entry[]> contents = List.of(new Entry[] {stored("labels.txt", names)},
+                new Entry[] {deflated("x/", new byte[0]), deflated("vocab.bin", new byte[1000]),
+                    deflated("labels.txt", names), stored("other.txt", new byte[] {'h'})});
+        Feature[] all = Feature.values();
+        int layouts = 0;
+        for (int mask = 0; mask < 1 << all.length; mask++) {
+            Set<Feature> f = EnumSet.noneOf(Feature.class);
+            for (Feature x : all) {
+                if ((mask & 1 << x.ordinal()) != 0) {
+                    f.add(x);
+                }
+            }
+            if (f.contains(Feature.END_PLACEHOLDERS) && !f.contains(Feature.ZIP64_END)) {
+                continue; // no Zip64 record behind the placeholders: damage, tested below
+            }
+            layouts++;
+            for (Entry[] entries : contents) {
+                byte[] file = withArchive(f, entries);
+                // The archive alone, or with offsets from the file start the whole file.
+                Path zip = dir.resolve("layout" + mask + ".zip");
+                Files.write(zip, f.contains(Feature.FILE_OFFSETS) ? file
+                        : Arrays.copyOfRange(file, MODEL.length, file.length));
+                try (ZipFile z = new ZipFile(zip.toFile());
+                        InputStream in = z.getInputStream(z.getEntry("labels.txt"))) {
+                    assertArrayEquals(names, in.readAllBytes(), f + ": the test's own archive");
+                }
+                assertEquals(EXPECTED, labels(file), f + ", " + entries.length + " entries");
+            }
+        }
+        assertEquals(48, layouts);
+    }
+
+    /**
+     * Zip64 archives made by real writers, appended to {@link #MODEL}: Python 3.11's zipfile
+     * ({@code labels-zip64-python.zip}: Zip64 end record and every size and offset in Zip64
+     * extra fields, made by {@code make_python.py} below) and Info-ZIP's zip 3.0
+     * ({@code labels-zip64-infozip.zip}, {@code zip -fz labels-zip64-infozip.zip labels.txt}:
+     * the directory offset a placeholder, the size in a Zip64 extra field after two others).
+     * Both gave no labels. {@code make_python.py}:
+     * <pre>
+     * import zipfile
+     * zipfile.ZIP64_LIMIT = -1          # Zip64 records for a small archive
+     * zipfile.ZIP_FILECOUNT_LIMIT = 0
+     * with zipfile.ZipFile('labels-zip64-python.zip', 'w', allowZip64=True) as z:
+     *     for name, data in [('vocab.bin', bytes(1000)), ('labels.txt', b'a\nb\nc\nd\ne\nf\ng\n')]:
+     *         info = zipfile.ZipInfo(name, (2024, 1, 1, 0, 0, 0))
+     *         info.compress_type = zipfile.ZIP_DEFLATED
+     *         with z.open(info, 'w', force_zip64=True) as f:
+     *             f.write(data)
+     * </pre>
+     */
+    @Test
+    void labelsAreReadFromZip64ArchivesOfPythonAndInfoZip() throws IOException {
+        for (String name : List.of("labels-zip64-python.zip", "labels-zip64-infozip.zip")) {
+            byte[] zip;
+            try (InputStream in = getClass().getResourceAsStream(name)) {
+                assertNotNull(in, "missing test resource " + name);
+                zip = in.readAllBytes();
+            }
+            byte[] file = Arrays.copyOf(MODEL, MODEL.length + zip.length);
+            System.arraycopy(zip, 0, file, MODEL.length, zip.length);
+            assertEquals(EXPECTED, labels(file), name);
+        }
+    }
+
+    /**
+     * Damaged Zip64 records and fields give no labels, without an exception, a long walk or a
+     * large array: the Zip64 end record (signature, length, count, directory size and offset),
+     * its locator, an end record value it contradicts, the labels entry's Zip64 extra field
+     * (sizes, offset, its length) and its sizes.
+     */
+    @Test
+    void damagedZip64ArchivesGiveNoLabels() throws ModelFormatException {
+        byte[] names = NAMES.getBytes(StandardCharsets.UTF_8);
+        Entry labels = deflated("labels.txt", names);
+        Set<Feature> f = EnumSet.of(Feature.ZIP64_END, Feature.END_PLACEHOLDERS,
+                Feature.CENTRAL_ZIP64, Feature.LOCAL_ZIP64);
+        byte[] good = withArchive(f, deflated("vocab.bin", new byte[1000]), labels);
+        assertEquals(EXPECTED, labels(good));
+        int end = good.length - 22, locator = end - 20, record = locator - 56;
+        int central = lastIndexOf(good, new byte[] {'P', 'K', 1, 2});
+        int extra = central + 46 + "labels.txt".length() + 9; // after the timestamp field
+        ByteBuffer g = ByteBuffer.wrap(good).order(ByteOrder.LITTLE_ENDIAN);
+        long cdSize = g.getLong(record + 40), cdOffset = g.getLong(record + 48);
+        long offset = g.getLong(extra + 20);
+        long[][] edits = { // {position, bytes (2, 4 or 8), value}
+            {record, 4, 0}, {record + 4, 8, 45}, {record + 32, 8, Long.MAX_VALUE},
+            {record + 32, 8, -1}, {record + 32, 8, cdSize / 46 + 1},
+            {record + 40, 8, Long.MAX_VALUE}, {record + 40, 8, -1}, {record + 40, 8, cdSize - 1},
+            {record + 40, 8, cdSize + (1L << 32)}, {record + 48, 8, Long.MIN_VALUE},
+            {record + 48, 8, -1}, {record + 48, 8, cdOffset + 1},
+            {record + 48, 8, cdOffset + (1L << 32)}, {locator, 4, 0},
+            {locator + 8, 8, cdOffset + cdSize + 1}, {locator + 8, 8, Long.MAX_VALUE},
+            {end + 16, 4, cdOffset + 1}, {end + 10, 2, 3},
+            {extra, 2, 0x5455}, {extra + 2, 2, 16}, {extra + 2, 2, 29},
+            {extra + 4, 8, TfliteModel.MAX_LABEL_BYTES + 1L}, {extra + 4, 8, 1L << 40},
+            {extra + 4, 8, -1}, {extra + 4, 8, names.length - 1},
+            {extra + 12, 8, Long.MAX_VALUE}, {extra + 12, 8, labels.data().length + 1},
+            {extra + 12, 8, labels.data().length - 1}, {extra + 20, 8, Long.MIN_VALUE},
+            {extra + 20, 8, -1}, {extra + 20, 8, offset + 1}, {extra + 20, 8, offset + (1L << 32)},
+            {extra + 20, 8, Long.MAX_VALUE}};
+        for (long[] e : edits) {
+            byte[] bad = good.clone();
+            ByteBuffer b = ByteBuffer.wrap(bad).order(ByteOrder.LITTLE_ENDIAN);
+            int at = (int) e[0];
+            if (e[1] == 2) {
+                b.putShort(at, (short) e[2]);
+            } else if (e[1] == 4) {
+                b.putInt(at, (int) e[2]);
+            } else {
+                b.putLong(at, e[2]);
+            }
+            assertEquals(List.of(), labels(bad), "byte " + (at - end) + " from the end record set"
+                    + " to " + e[2]);
+        }
+        // Placeholders in the end record without Zip64 records behind them.
+        assertEquals(List.of(), labels(withArchive(EnumSet.of(Feature.END_PLACEHOLDERS),
+                labels)));
+    }
+
+    private static int lastIndexOf(byte[] a, byte[] what) {
+        for (int i = a.length - what.length; i >= 0; i--) {
+            if (Arrays.equals(a, i, i + what.length, what, 0, what.length)) {
+                return i;
+            }
+        }
+        throw new AssertionError("not found");
     }
 }

@@ -1,0 +1,261 @@
+package dev.mobilenetsimd.tflite;
+
+import dev.mobilenetsimd.image.Labels;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.zip.CRC32;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
+
+/**
+ * Labels from the zip archive TensorFlow Lite metadata appends to a model's flatbuffer: the
+ * first {@code .txt} entry of the archive's central directory, when it has one line per class.
+ *
+ * <p>Only that entry is read, and at most {@link TfliteModel#MAX_LABEL_BYTES} of it: skipping
+ * the entries before it with a {@link java.util.zip.ZipInputStream} inflated each of them
+ * whole, and an 8 MB archive whose first entry inflated to 8 GB of zeros held a load up for
+ * 17 s. The entry is read with the sizes, offset and CRC of its central directory entry, Zip64
+ * ones included (a Zip64 end record and locator before the end record, Zip64 extra fields), so
+ * a streamed entry's data descriptor is never needed: Java 17's ZipInputStream refused the
+ * 8-byte sizes of a Zip64 one. Labels are optional (a file without them classifies with class
+ * numbers or the caller's labels), so an archive that is damaged, or a labels entry that is
+ * larger, just means no labels.
+ */
+final class EmbeddedLabels {
+    private static final int END_SIGNATURE = 0x06054b50, END_LENGTH = 22;
+    private static final int ZIP64_LOCATOR_SIGNATURE = 0x07064b50, ZIP64_LOCATOR_LENGTH = 20;
+    /** A Zip64 end record without extensible data (what every common writer writes). */
+    private static final int ZIP64_END_SIGNATURE = 0x06064b50, ZIP64_END_LENGTH = 56;
+    private static final int CENTRAL_SIGNATURE = 0x02014b50, CENTRAL_LENGTH = 46;
+    private static final int LOCAL_SIGNATURE = 0x04034b50, LOCAL_LENGTH = 30;
+    private static final int ZIP64_EXTRA_ID = 1;
+    private static final int COUNT_PLACEHOLDER = 0xFFFF;
+    private static final long PLACEHOLDER = 0xFFFFFFFFL;
+    private static final int STORED = 0, DEFLATED = 8;
+
+    private final byte[] bytes;
+    private final ByteBuffer b;
+
+    private EmbeddedLabels(byte[] bytes) {
+        this.bytes = bytes;
+        this.b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /**
+     * The labels in the archive at the end of {@code file}, or {@link Labels#none()}.
+     *
+     * @param file    the bytes of a {@code .tflite} file
+     * @param classes the model's class count: labels of another count are dropped
+     * @return the labels, or none
+     */
+    static Labels read(byte[] file, int classes) {
+        try {
+            Labels l = new EmbeddedLabels(file).labels();
+            return l != null && l.size() == classes ? l : Labels.none();
+        } catch (DataFormatException | RuntimeException e) {
+            // Labels are optional: a damaged archive must not stop the model from loading.
+            return Labels.none();
+        }
+    }
+
+    /** The labels, or null when there is no archive, no labels entry or a damaged one. */
+    private Labels labels() throws DataFormatException {
+        int end = -1;
+        for (int i = bytes.length - END_LENGTH; i >= Math.max(0, bytes.length - END_LENGTH - 65535);
+                i--) {
+            if (b.getInt(i) == END_SIGNATURE) {
+                end = i;
+                break;
+            }
+        }
+        if (end < 0) {
+            return null;
+        }
+        long entries = u16(end + 10);
+        long cdSize = u32(end + 12);
+        long cdOffset = u32(end + 16);
+        int cdEnd = end;
+        int locator = end - ZIP64_LOCATOR_LENGTH;
+        if (locator >= 0 && b.getInt(locator) == ZIP64_LOCATOR_SIGNATURE) {
+            // Zip64: the directory's count, size and offset are in the Zip64 end record, which
+            // ends at the locator and starts where the directory ends.
+            int z = locator - ZIP64_END_LENGTH;
+            if (z < 0 || b.getInt(z) != ZIP64_END_SIGNATURE
+                    || b.getLong(z + 4) != ZIP64_END_LENGTH - 12) {
+                return null;
+            }
+            long entries64 = b.getLong(z + 32), cdSize64 = b.getLong(z + 40);
+            long cdOffset64 = b.getLong(z + 48);
+            // The end record holds the same values, or placeholders for those too large.
+            if (!agrees(entries, COUNT_PLACEHOLDER, entries64)
+                    || !agrees(cdSize, PLACEHOLDER, cdSize64)
+                    || !agrees(cdOffset, PLACEHOLDER, cdOffset64)
+                    || !inRange(cdSize64, z) || !inRange(cdOffset64, z)
+                    || !inRange(entries64, cdSize64 / CENTRAL_LENGTH)
+                    || b.getLong(locator + 8) != cdOffset64 + cdSize64) {
+                return null;
+            }
+            entries = entries64;
+            cdSize = cdSize64;
+            cdOffset = cdOffset64;
+            cdEnd = z;
+        }
+        if (!inRange(cdSize, cdEnd) || !inRange(cdOffset, cdEnd)) {
+            return null;
+        }
+        // Offsets in the archive may count from the file start or from the archive start.
+        long shift = cdEnd - cdSize - cdOffset;
+        if (shift < 0) {
+            return null;
+        }
+        int cd = (int) (cdOffset + shift);
+        // Each central directory entry: 46 fixed bytes, then name, extra field and comment.
+        // The count may be damaged: the entries' bytes bound the walk.
+        for (long i = 0; i < entries && cd + CENTRAL_LENGTH <= cdEnd
+                && b.getInt(cd) == CENTRAL_SIGNATURE; i++) {
+            int nameLength = u16(cd + 28);
+            int next = cd + CENTRAL_LENGTH + nameLength + u16(cd + 30) + u16(cd + 32);
+            if (next > cdEnd) {
+                return null;
+            }
+            String name = new String(bytes, cd + CENTRAL_LENGTH, nameLength,
+                    StandardCharsets.UTF_8);
+            if (name.endsWith(".txt")) {
+                return entry(cd, cdOffset, shift);
+            }
+            cd = next;
+        }
+        return null;
+    }
+
+    /**
+     * The labels in the entry whose central directory entry is at {@code p}, or null. Its data
+     * must lie between its local header (at an archive offset below {@code cdOffset}) and the
+     * directory; {@code shift} turns archive offsets into file offsets.
+     */
+    private Labels entry(int p, long cdOffset, long shift) throws DataFormatException {
+        if ((u16(p + 8) & 1) != 0) { // encrypted
+            return null;
+        }
+        int method = u16(p + 10);
+        long crc = u32(p + 16);
+        long compressed = u32(p + 20);
+        long size = u32(p + 24);
+        long offset = u32(p + 42);
+        int nameLength = u16(p + 28);
+        if (size == PLACEHOLDER || compressed == PLACEHOLDER || offset == PLACEHOLDER) {
+            // Zip64: the values behind the placeholders, in this order, in the Zip64 extra field.
+            int at = zip64Extra(p + CENTRAL_LENGTH + nameLength, u16(p + 30));
+            if (at < 0) {
+                return null;
+            }
+            int fieldsEnd = at + 4 + u16(at + 2);
+            at += 4;
+            long[] values = {size, compressed, offset};
+            for (int i = 0; i < values.length; i++) {
+                if (values[i] == PLACEHOLDER) {
+                    if (at + 8 > fieldsEnd) {
+                        return null;
+                    }
+                    values[i] = b.getLong(at);
+                    at += 8;
+                }
+            }
+            size = values[0];
+            compressed = values[1];
+            offset = values[2];
+        }
+        // A labels entry beyond the cap is not read: its last name could be cut.
+        if (offset < 0 || offset >= cdOffset || compressed < 0 || size < 0
+                || size > TfliteModel.MAX_LABEL_BYTES) {
+            return null;
+        }
+        int local = (int) (offset + shift);
+        int cd = (int) (cdOffset + shift);
+        if (local + LOCAL_LENGTH > cd || b.getInt(local) != LOCAL_SIGNATURE
+                || u16(local + 26) != nameLength) {
+            return null;
+        }
+        int data = local + LOCAL_LENGTH + nameLength + u16(local + 28);
+        if (data > cd || compressed > cd - data || !Arrays.equals(
+                bytes, local + LOCAL_LENGTH, local + LOCAL_LENGTH + nameLength,
+                bytes, p + CENTRAL_LENGTH, p + CENTRAL_LENGTH + nameLength)) {
+            return null;
+        }
+        byte[] text;
+        if (method == STORED) {
+            if (compressed != size) {
+                return null;
+            }
+            text = Arrays.copyOfRange(bytes, data, data + (int) size);
+        } else if (method == DEFLATED) {
+            text = inflate(data, (int) compressed, (int) size);
+            if (text == null) {
+                return null;
+            }
+        } else {
+            return null;
+        }
+        CRC32 c = new CRC32();
+        c.update(text);
+        return c.getValue() == crc ? Labels.parse(new String(text, StandardCharsets.UTF_8)) : null;
+    }
+
+    /** The start of the Zip64 field among the extra fields at {@code from}, or -1. */
+    private int zip64Extra(int from, int length) {
+        int end = from + length;
+        for (int at = from; at + 4 <= end; at += 4 + u16(at + 2)) {
+            if (at + 4 + u16(at + 2) > end) {
+                return -1;
+            }
+            if (u16(at) == ZIP64_EXTRA_ID) {
+                return at;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * The {@code size} bytes the deflate stream of {@code length} bytes at {@code from}
+     * inflates to, or null if it is damaged or inflates to another size.
+     */
+    private byte[] inflate(int from, int length, int size) throws DataFormatException {
+        Inflater inf = new Inflater(true);
+        try {
+            inf.setInput(bytes, from, length);
+            byte[] text = new byte[size];
+            for (int n = 0; n < size; ) {
+                int got = inf.inflate(text, n, size - n);
+                if (got == 0) { // finished, out of input or a dictionary needed: too short
+                    return null;
+                }
+                n += got;
+            }
+            // The stream must end here, at the end of its bytes, as the directory says.
+            return inf.inflate(new byte[1]) == 0 && inf.finished() && inf.getRemaining() == 0
+                    ? text : null;
+        } finally {
+            inf.end();
+        }
+    }
+
+    /** Whether a 32-bit (or 16-bit) field agrees with its Zip64 value, or is the placeholder. */
+    private static boolean agrees(long field, long placeholder, long zip64) {
+        return field == placeholder || field == zip64;
+    }
+
+    /** Whether {@code value} is from 0 to {@code limit}. */
+    private static boolean inRange(long value, long limit) {
+        return value >= 0 && value <= limit;
+    }
+
+    private int u16(int at) {
+        return Short.toUnsignedInt(b.getShort(at));
+    }
+
+    private long u32(int at) {
+        return Integer.toUnsignedLong(b.getInt(at));
+    }
+}
