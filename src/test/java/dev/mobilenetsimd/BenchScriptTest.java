@@ -196,12 +196,7 @@ class BenchScriptTest {
      */
     @Test
     void ctrlCStopsTheBenchmarkJvmWhenTheOutputIsPiped(@TempDir Path dir) throws Exception {
-        assumeTrue(Files.isDirectory(Path.of("/proc/self")), "needs Linux's /proc");
-        for (String tool : new String[] {"/usr/bin/setsid", "/usr/bin/env", "/bin/kill"}) {
-            assumeTrue(Files.isExecutable(Path.of(tool)), "needs " + tool);
-        }
-        assumeTrue(new ProcessBuilder("/usr/bin/env", "--default-signal=INT", "true").start()
-                .waitFor() == 0, "needs env --default-signal");
+        assumeSignalTools();
         Path pidFile = dir.resolve("jmh.pid");
         Path jdk = dir.resolve("jdk25");
         Path java = jdk.resolve("bin").resolve("java");
@@ -299,6 +294,16 @@ class BenchScriptTest {
         }
     }
 
+    /** The signal tests need Linux's /proc, setsid, kill and env's --default-signal. */
+    private static void assumeSignalTools() throws Exception {
+        assumeTrue(Files.isDirectory(Path.of("/proc/self")), "needs Linux's /proc");
+        for (String tool : new String[] {"/usr/bin/setsid", "/usr/bin/env", "/bin/kill"}) {
+            assumeTrue(Files.isExecutable(Path.of(tool)), "needs " + tool);
+        }
+        assumeTrue(new ProcessBuilder("/usr/bin/env", "--default-signal=INT", "true").start()
+                .waitFor() == 0, "needs env --default-signal");
+    }
+
     private static String read(Path file) throws Exception {
         return Files.exists(file) ? Files.readString(file) : "";
     }
@@ -310,12 +315,7 @@ class BenchScriptTest {
      */
     @Test
     void ctrlCStopsACallingLoop(@TempDir Path dir) throws Exception {
-        assumeTrue(Files.isDirectory(Path.of("/proc/self")), "needs Linux's /proc");
-        for (String tool : new String[] {"/usr/bin/setsid", "/usr/bin/env", "/bin/kill"}) {
-            assumeTrue(Files.isExecutable(Path.of(tool)), "needs " + tool);
-        }
-        assumeTrue(new ProcessBuilder("/usr/bin/env", "--default-signal=INT", "true").start()
-                .waitFor() == 0, "needs env --default-signal");
+        assumeSignalTools();
         Path pids = dir.resolve("pids");
         Path runs = dir.resolve("runs.txt");
         Path out = dir.resolve("out.txt");
