@@ -672,10 +672,12 @@ public final class ExecutionPlan {
      * Why this configuration's weights cannot be built, if they cannot: a layer whose kernel
      * holds more floats than one Java array, or all layers' kernels and biases together more
      * than one array (a model packs them all into one). Such a configuration can still be
-     * planned, and its counts shown.
+     * planned, and its counts shown. Empty is no promise that a model can be built: its packed
+     * layers are padded (to whole vectors, 64-byte boundaries), so a total a fraction of a
+     * percent under the limit may still not fit the model's one array.
      *
-     * @return the first such layer and its size, else the total and its size, or empty when the
-     *         weights fit
+     * @return the first such layer and its size, else the total and its size, or empty when
+     *         every kernel, and the weights and biases together, fit one array
      */
     public Optional<String> weightsTooLarge() {
         for (Layer l : layers) {
@@ -686,7 +688,9 @@ public final class ExecutionPlan {
             }
         }
         // The packed layers take at least their weights and biases (and some padding), so past
-        // this the model's weight store fails, after the weights were made and packed.
+        // this the model's weight store fails, after the weights were made and packed. The
+        // padding depends on the kernels' vector size, unknown here: just under this, it can
+        // fail there too.
         long total = totalParams();
         if (total > HeapLayout.MAX_ARRAY_FLOATS) {
             return Optional.of("all " + layers.size() + " layers together need " + total

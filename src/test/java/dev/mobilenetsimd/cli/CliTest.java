@@ -351,7 +351,8 @@ class CliTest {
         Map<String, Object> doc = StrictJson.object(run(json).out);
         assertTrue(String.valueOf(doc.get("weightsTooLarge")).startsWith("all 53 layers together"
                 + " need 2182224358 weights"), doc.toString());
-        // at the edge: 2,147,483,494 weights and biases fit, 2,147,488,615 do not
+        // at the edge: 2,147,483,494 weights and biases pass this check (though a model's
+        // padded packing of them does not fit one array), 2,147,488,615 do not
         assertFalse(run("plan", "-a", "4", "-r", "32", "-k", "412646").out
                 .contains("cannot be built"));
         assertTrue(run("plan", "-a", "4", "-r", "32", "-k", "412647").out
