@@ -285,11 +285,21 @@ class BenchScriptTest {
         return Long.parseLong(Files.readString(pids).lines().findFirst().orElseThrow().trim());
     }
 
-    /** Every stand-in that {@code pids} names, gone or not: a failed test leaves none sleeping. */
+    /**
+     * Every stand-in that {@code pids} names and that still runs: a failed test leaves none
+     * sleeping. A PID whose process has gone may have been given to another one since (PIDs
+     * wrap, at 32768 on many hosts, and other builds share the machine), so only a process that
+     * is still a stand-in, its {@code sleep 60} or a script in {@code pids}'s directory, is
+     * killed.
+     */
     private static void stopAll(Path pids) throws Exception {
         if (Files.exists(pids)) {
+            String dir = pids.getParent().toString();
             Files.readString(pids).lines().filter(l -> !l.isBlank())
                     .forEach(l -> ProcessHandle.of(Long.parseLong(l.trim()))
+                            .filter(p -> p.info().commandLine()
+                                    .map(c -> c.endsWith("sleep 60") || c.contains(dir))
+                                    .orElse(false))
                             .ifPresent(ProcessHandle::destroyForcibly));
         }
     }
