@@ -56,7 +56,8 @@
 # previous one in place; the same goes for an ad hoc run's JSON. The exit status is non-zero when
 # any run failed. Ctrl-C, or SIGTERM to the script alone, stops every process it started (JVMs,
 # JMH's forks, Maven) within seconds, then the script ends by that signal, not by an exit status,
-# so a calling shell loop stops as well.
+# so that after Ctrl-C a calling shell loop stops as well (a SIGTERM to the script alone does not
+# reach the loop, which goes on).
 #
 # A profile run clears reports/data/, then writes one JMH JSON file per run
 # (reports/data/jdkNN/<name>.json), the full JMH log beside it (.log), the machine context
