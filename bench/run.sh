@@ -151,9 +151,10 @@ stop_all() { # signal name, exit status (should the signal not end this script)
   kill -"$1" $$
   exit "$2"
 }
-# Every JVM and Maven run goes through run_bg (or is put in the background likewise): bash runs a
-# trap only once its foreground child has ended, so SIGTERM to this script alone (not its group)
-# waited for a JVM to finish; `wait` is interrupted at once. Its status is the command's.
+# Every JVM and Maven run goes through run_bg (or is put in the background likewise), but for the
+# `java -version` ones, which answer at once: bash runs a trap only once its foreground child has
+# ended, so SIGTERM to this script alone (not its group) waited for a JVM to finish; `wait` is
+# interrupted at once. Its status is the command's.
 run_bg() { "$@" & wait $!; }
 trap run_exit_cmds EXIT
 trap 'stop_all SIGINT 130' INT
