@@ -115,7 +115,10 @@ log() { echo "$*" >&2; }
 # at_exit adds a command to the EXIT trap rather than replacing the trap.
 exit_cmds=()
 at_exit() { exit_cmds+=("$1"); }
-run_exit_cmds() { local c; for c in "${exit_cmds[@]}"; do eval "$c" || true; done; }
+run_exit_cmds() { # the + form: bash before 4.4 took an empty array as unbound (set -u)
+  local c
+  for c in ${exit_cmds[@]+"${exit_cmds[@]}"}; do eval "$c" || true; done
+}
 descendants() { # pid: its children, theirs, ...
   local c
   for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do echo "$c"; descendants "$c"; done
