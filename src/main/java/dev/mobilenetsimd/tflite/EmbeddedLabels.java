@@ -62,12 +62,19 @@ final class EmbeddedLabels {
 
     /** The labels, or null when there is no archive, no labels entry or a damaged one. */
     private Labels labels() throws DataFormatException {
+        // The end record is the one whose comment reaches the file end: the comment may hold
+        // its signature. Failing that (bytes after the archive), the last one.
         int end = -1;
         for (int i = bytes.length - END_LENGTH; i >= Math.max(0, bytes.length - END_LENGTH - 65535);
                 i--) {
             if (b.getInt(i) == END_SIGNATURE) {
-                end = i;
-                break;
+                if (end < 0) {
+                    end = i;
+                }
+                if (i + END_LENGTH + u16(i + 20) == bytes.length) {
+                    end = i;
+                    break;
+                }
             }
         }
         if (end < 0) {

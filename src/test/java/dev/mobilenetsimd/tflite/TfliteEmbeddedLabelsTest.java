@@ -210,6 +210,29 @@ class TfliteEmbeddedLabelsTest {
     }
 
     /**
+     * An archive comment holding an end record signature with at least 18 bytes after it gave
+     * no labels: the scan from the file end took it for the end record. The end record whose
+     * comment reaches the file end is the archive's, as {@link ZipFile} takes it too.
+     */
+    @Test
+    void endSignatureInTheArchiveCommentIsNotTheEndRecord(@TempDir Path dir) throws IOException {
+        byte[] plain = withArchive(stored("labels.txt", NAMES.getBytes(StandardCharsets.UTF_8)));
+        byte[] comment = "PK\u0005\u0006 in a comment, read as an end record"
+                .getBytes(StandardCharsets.UTF_8);
+        byte[] file = Arrays.copyOf(plain, plain.length + comment.length);
+        System.arraycopy(comment, 0, file, plain.length, comment.length);
+        ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN)
+                .putShort(plain.length - 2, (short) comment.length);
+        Path zip = dir.resolve("comment.zip");
+        Files.write(zip, Arrays.copyOfRange(file, MODEL.length, file.length));
+        try (ZipFile z = new ZipFile(zip.toFile());
+                InputStream in = z.getInputStream(z.getEntry("labels.txt"))) {
+            assertEquals(NAMES, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        }
+        assertEquals(EXPECTED, labels(file));
+    }
+
+    /**
      * Zip64 archives in every layout written here: Zip64 end record and locator (the end
      * record keeping the values, as Python's zipfile and Info-ZIP's zip write it, or holding
      * placeholders), sizes and offsets in Zip64 extra fields, a Zip64 data descriptor, offsets
