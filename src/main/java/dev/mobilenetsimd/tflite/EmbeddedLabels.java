@@ -4,7 +4,11 @@ import dev.mobilenetsimd.image.Labels;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
 import java.util.zip.CRC32;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
@@ -37,10 +41,12 @@ final class EmbeddedLabels {
 
     private final byte[] bytes;
     private final ByteBuffer b;
+    private final int classes;
 
-    private EmbeddedLabels(byte[] bytes) {
+    private EmbeddedLabels(byte[] bytes, int classes) {
         this.bytes = bytes;
         this.b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        this.classes = classes;
     }
 
     /**
@@ -52,15 +58,18 @@ final class EmbeddedLabels {
      */
     static Labels read(byte[] file, int classes) {
         try {
-            Labels l = new EmbeddedLabels(file).labels();
-            return l != null && l.size() == classes ? l : Labels.none();
+            Labels l = new EmbeddedLabels(file, classes).labels();
+            return l != null ? l : Labels.none();
         } catch (DataFormatException | RuntimeException e) {
             // Labels are optional: a damaged archive must not stop the model from loading.
             return Labels.none();
         }
     }
 
-    /** The labels, or null when there is no archive, no labels entry or a damaged one. */
+    /**
+     * The labels, or null when there is no archive, no labels entry, a damaged one or one with
+     * another number of names than the model has classes.
+     */
     private Labels labels() throws DataFormatException {
         // The end record is the one whose comment reaches the file end: the comment may hold
         // its signature. Failing that (bytes after the archive), the last one.
@@ -207,7 +216,30 @@ final class EmbeddedLabels {
         }
         CRC32 c = new CRC32();
         c.update(text);
-        return c.getValue() == crc ? Labels.parse(new String(text, StandardCharsets.UTF_8)) : null;
+        return c.getValue() == crc ? names(new String(text, StandardCharsets.UTF_8)) : null;
+    }
+
+    /**
+     * The labels in {@code text} as {@link Labels#parse} finds them, or null if they are not
+     * {@link #classes}: found line by line and given up past that count, as parsing a 16 MB
+     * entry of one-letter lines whole took 640 MB.
+     */
+    private Labels names(String text) {
+        List<String> names = new ArrayList<>();
+        int blank = 0; // empty names since the last name: dropped at the end, as parse does
+        for (Iterator<String> lines = text.lines().iterator(); lines.hasNext(); ) {
+            String name = lines.next().strip();
+            if (name.isEmpty()) {
+                blank++;
+            } else if (names.size() + blank >= classes) {
+                return null;
+            } else {
+                names.addAll(Collections.nCopies(blank, ""));
+                blank = 0;
+                names.add(name);
+            }
+        }
+        return names.size() == classes ? Labels.of(names) : null;
     }
 
     /** The start of the Zip64 field among the extra fields at {@code from}, or -1. */

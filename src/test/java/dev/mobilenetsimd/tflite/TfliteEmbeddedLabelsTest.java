@@ -3,6 +3,8 @@ package dev.mobilenetsimd.tflite;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.mobilenetsimd.ModelConfig;
 import dev.mobilenetsimd.Padding;
@@ -11,6 +13,7 @@ import dev.mobilenetsimd.image.Labels;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -206,6 +209,55 @@ class TfliteEmbeddedLabelsTest {
             System.arraycopy(six, 0, text, 0, six.length);
             List<String> l = labels(withArchive(deflated("labels.txt", text)));
             assertEquals(extra == 0 ? 7 : 0, l.size(), "labels of " + text.length + " bytes");
+        }
+    }
+
+    /**
+     * A labels entry of 16 MB of one-letter lines, 16 KB deflated, gives no labels for a model
+     * of 7 classes without a large allocation: it was parsed whole before its names were
+     * counted: 8 million strings, 640 MB (an OutOfMemoryError in a 256 MB heap).
+     */
+    @Test
+    void labelsEntryOfMillionsOfLinesIsNotParsedWhole() {
+        assumeTrue(ManagementFactory.getThreadMXBean()
+                instanceof com.sun.management.ThreadMXBean m
+                && m.isThreadAllocatedMemorySupported() && m.isThreadAllocatedMemoryEnabled(),
+                "no per-thread allocation counts");
+        com.sun.management.ThreadMXBean mx =
+                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        byte[] text = new byte[TfliteModel.MAX_LABEL_BYTES];
+        for (int i = 0; i < text.length; i += 2) {
+            text[i] = 'a';
+            text[i + 1] = '\n';
+        }
+        byte[] file = withArchive(deflated("labels.txt", text));
+        long before = mx.getCurrentThreadAllocatedBytes();
+        Labels l = EmbeddedLabels.read(file, 7);
+        long allocated = mx.getCurrentThreadAllocatedBytes() - before;
+        assertEquals(0, l.size());
+        // The entry inflated and as a string: 32 MB.
+        assertTrue(allocated < 3L * TfliteModel.MAX_LABEL_BYTES, allocated
+                + " bytes allocated to find 8 million names for 7 classes");
+    }
+
+    /**
+     * Names are found line by line as {@link Labels#parse} finds them: lines ended by CR, LF or
+     * CR LF, white space stripped, empty names kept but trailing empty lines dropped, however
+     * many there are.
+     */
+    @Test
+    void labelsAreFoundAsLabelsParseFindsThem() {
+        String seven = " a \r\n\nc\rd\n\u2003e\u2003\nf\n\tg\n\n \n\r\n";
+        String many = "a\nb\nc\nd\ne\nf\ng" + "\n".repeat(1 << 20);
+        for (String text : List.of(seven, many)) {
+            Labels l = EmbeddedLabels.read(withArchive(deflated("labels.txt",
+                    text.getBytes(StandardCharsets.UTF_8))), 7);
+            assertEquals(Labels.parse(text).names(), l.names());
+            assertEquals(7, l.size());
+        }
+        for (String text : List.of("a\n\n\n\n\n\n\nb\n", "a\nb\nc\nd\ne\nf\n", " \n\n")) {
+            assertEquals(List.of(), EmbeddedLabels.read(withArchive(deflated("labels.txt",
+                    text.getBytes(StandardCharsets.UTF_8))), 7).names(), text);
         }
     }
 
