@@ -152,8 +152,10 @@ public final class ClassifyCommand implements Callable<Integer> {
             return 2;
         }
         Labels names;
+        final int classes = m.config().classes();
         try {
-            names = labels != null ? Labels.read(labels) : m.labels();
+            // at most one name per class: past that the file is wrong, read no further
+            names = labels == null ? m.labels() : Labels.read(labels, classes).orElse(null);
         } catch (IOException e) {
             Main.error(err, "cannot read the labels " + labels + ": " + Main.describe(e));
             return 2;
@@ -161,11 +163,12 @@ public final class ClassifyCommand implements Callable<Integer> {
             Main.error(err, "cannot read the labels " + labels + ": " + e.getMessage());
             return 2;
         }
-        if (labels != null && names.size() != m.config().classes()) {
+        if (labels != null && (names == null || names.size() != classes)) {
             // Shifted by a line (ImageNet's 1000 names for the 1001 classes with "background"),
             // every class would be named wrongly without a word.
-            Main.error(err, "the labels " + labels + " have " + names.size() + " lines, the"
-                    + " model " + m.config().classes() + " classes: expected one line per class"
+            Main.error(err, "the labels " + labels + " have " + (names == null
+                    ? "more than " + classes : String.valueOf(names.size())) + " lines, the"
+                    + " model " + classes + " classes: expected one line per class"
                     + " (line i names class i)");
             return 2;
         }

@@ -5,7 +5,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Class names, one per line (line {@code i} names class {@code i}; for the TensorFlow ImageNet
@@ -64,6 +68,22 @@ public final class Labels {
      *                     {@link #MAX_FILE_BYTES} bytes or is not UTF-8 text
      */
     public static Labels read(Path file) throws IOException {
+        return read(file, Integer.MAX_VALUE).orElseThrow();
+    }
+
+    /**
+     * Reads a labels file as {@link #read(Path)} does, for a model of at most {@code maxNames}
+     * classes: reading stops at the first name past that count, so that a file of millions of
+     * short lines is not first turned into as many strings.
+     *
+     * @param file     the labels file
+     * @param maxNames the most names to take
+     * @return the labels, or empty if the file names more than {@code maxNames} classes
+     * @throws IOException if the file cannot be read, is not a regular file, has more than
+     *                     {@link #MAX_FILE_BYTES} bytes or is not UTF-8 text
+     * @throws IllegalArgumentException if {@code maxNames} is negative
+     */
+    public static Optional<Labels> read(Path file, int maxNames) throws IOException {
         java.util.Objects.requireNonNull(file, "labels file path is null");
         // Before reading: a device such as /dev/zero was read until the heap ran out. A missing
         // file is left to the read, which names it.
@@ -78,7 +98,7 @@ public final class Labels {
                     + " have");
         }
         try {
-            return parse(Files.readString(file, StandardCharsets.UTF_8));
+            return parse(Files.readString(file, StandardCharsets.UTF_8), maxNames);
         } catch (java.nio.charset.CharacterCodingException e) { // its message: "Input length = 1"
             throw new IOException("not UTF-8 text: expected a text file with one label per line",
                     e);
@@ -92,12 +112,39 @@ public final class Labels {
      * @return the labels
      */
     public static Labels parse(String text) {
+        return parse(text, Integer.MAX_VALUE).orElseThrow();
+    }
+
+    /**
+     * Parses as {@link #parse(String)} does, for a model of at most {@code maxNames} classes:
+     * parsing stops at the first name past that count (16 MB of one-letter lines made 8 million
+     * strings, 640 MB, before anything compared their count with the model's classes).
+     *
+     * @param text     the labels, one per line
+     * @param maxNames the most names to take
+     * @return the labels, or empty if {@code text} names more than {@code maxNames} classes
+     * @throws IllegalArgumentException if {@code maxNames} is negative
+     */
+    public static Optional<Labels> parse(String text, int maxNames) {
         java.util.Objects.requireNonNull(text, "labels text is null");
-        List<String> lines = new java.util.ArrayList<>(text.lines().map(String::strip).toList());
-        while (!lines.isEmpty() && lines.get(lines.size() - 1).isEmpty()) {
-            lines.remove(lines.size() - 1);
+        if (maxNames < 0) {
+            throw new IllegalArgumentException("maxNames = " + maxNames + ", expected >= 0");
         }
-        return new Labels(lines);
+        List<String> names = new ArrayList<>();
+        long blank = 0; // empty lines since the last name: kept only if a name follows
+        for (Iterator<String> lines = text.lines().iterator(); lines.hasNext(); ) {
+            String name = lines.next().strip();
+            if (name.isEmpty()) {
+                blank++;
+            } else if (names.size() + blank >= maxNames) {
+                return Optional.empty();
+            } else {
+                names.addAll(Collections.nCopies((int) blank, ""));
+                blank = 0;
+                names.add(name);
+            }
+        }
+        return Optional.of(new Labels(names));
     }
 
     /**

@@ -4,11 +4,7 @@ import dev.mobilenetsimd.image.Labels;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.Iterator;
-import java.util.List;
 import java.util.zip.CRC32;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
@@ -216,30 +212,10 @@ final class EmbeddedLabels {
         }
         CRC32 c = new CRC32();
         c.update(text);
-        return c.getValue() == crc ? names(new String(text, StandardCharsets.UTF_8)) : null;
-    }
-
-    /**
-     * The labels in {@code text} as {@link Labels#parse} finds them, or null if they are not
-     * {@link #classes}: found line by line and given up past that count, as parsing a 16 MB
-     * entry of one-letter lines whole took 640 MB.
-     */
-    private Labels names(String text) {
-        List<String> names = new ArrayList<>();
-        int blank = 0; // empty names since the last name: dropped at the end, as parse does
-        for (Iterator<String> lines = text.lines().iterator(); lines.hasNext(); ) {
-            String name = lines.next().strip();
-            if (name.isEmpty()) {
-                blank++;
-            } else if (names.size() + blank >= classes) {
-                return null;
-            } else {
-                names.addAll(Collections.nCopies(blank, ""));
-                blank = 0;
-                names.add(name);
-            }
-        }
-        return names.size() == classes ? Labels.of(names) : null;
+        return c.getValue() == crc
+                ? Labels.parse(new String(text, StandardCharsets.UTF_8), classes)
+                        .filter(l -> l.size() == classes).orElse(null)
+                : null;
     }
 
     /** The start of the Zip64 field among the extra fields at {@code from}, or -1. */

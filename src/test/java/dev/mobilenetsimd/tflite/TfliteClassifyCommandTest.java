@@ -178,6 +178,16 @@ class TfliteClassifyCommandTest {
         assertTrue(err.toString().contains("the labels " + labels + " have 1000 lines, the model"
                 + " 1001 classes"), err.toString());
         assertTrue(out.toString().isEmpty(), "nothing classified: " + out);
+        // a line more: read no further than the first name past the classes
+        Path more = Files.write(dir.resolve("more.txt"),
+                java.util.stream.Stream.concat(names.stream(), java.util.stream.Stream.of("x"))
+                        .toList());
+        out = new StringWriter();
+        err = new StringWriter();
+        rc = run(out, err, "--model", model, "--labels", more.toString(), cat);
+        assertEquals(2, rc, err.toString());
+        assertTrue(err.toString().contains("the labels " + more + " have more than 1001 lines,"
+                + " the model 1001 classes"), err.toString());
         // one line per class: used
         out = new StringWriter();
         err = new StringWriter();
