@@ -85,6 +85,7 @@ public final class Labels {
      */
     public static Optional<Labels> read(Path file, int maxNames) throws IOException {
         java.util.Objects.requireNonNull(file, "labels file path is null");
+        requireCount(maxNames);
         // Before reading: a device such as /dev/zero was read until the heap ran out. A missing
         // file is left to the read, which names it.
         if (!Files.isRegularFile(file) && Files.exists(file)) {
@@ -127,9 +128,7 @@ public final class Labels {
      */
     public static Optional<Labels> parse(String text, int maxNames) {
         java.util.Objects.requireNonNull(text, "labels text is null");
-        if (maxNames < 0) {
-            throw new IllegalArgumentException("maxNames = " + maxNames + ", expected >= 0");
-        }
+        requireCount(maxNames);
         List<String> names = new ArrayList<>();
         long blank = 0; // empty lines since the last name: kept only if a name follows
         for (Iterator<String> lines = text.lines().iterator(); lines.hasNext(); ) {
@@ -145,6 +144,12 @@ public final class Labels {
             }
         }
         return Optional.of(new Labels(names));
+    }
+
+    private static void requireCount(int maxNames) {
+        if (maxNames < 0) {
+            throw new IllegalArgumentException("maxNames = " + maxNames + ", expected >= 0");
+        }
     }
 
     /**

@@ -77,5 +77,8 @@ class LabelsParseTest {
         assertEquals(Optional.empty(), Labels.read(file, 2));
         assertThrows(IllegalArgumentException.class, () -> Labels.read(file, -1));
         assertThrows(IOException.class, () -> Labels.read(dir.resolve("missing.txt"), 3));
+        // the count is checked before the file
+        assertThrows(IllegalArgumentException.class,
+                () -> Labels.read(dir.resolve("missing.txt"), -1));
     }
 }
