@@ -4,12 +4,10 @@ import static dev.mobilenetsimd.NetworkTestSupport.randomImage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.mobilenetsimd.kernels.KernelSets;
 import dev.mobilenetsimd.plan.ExecutionMode;
 import dev.mobilenetsimd.runtime.IntraOpPool;
-import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
@@ -58,7 +56,7 @@ class SteadyStateAllocationTest {
         assumeFalse(backend.equals("vector") && jdk17MinMaxRelu6(),
                 "JDK 17 with the min/max ReLU6 form keeps allocating (C2 boxes the GEMM tiles'"
                         + " stores); a known limit, see the README's allocation paragraph");
-        com.sun.management.ThreadMXBean mx = allocationCounters();
+        com.sun.management.ThreadMXBean mx = AllocationCounters.threads();
         ModelConfig cfg = new ModelConfig(alpha, resolution, 1001, Padding.TF_SAME);
         MobileNetV2 model = MobileNetV2.create(cfg, Weights.random(cfg, 5),
                 KernelSets.byName(backend), mode);
@@ -114,17 +112,6 @@ class SteadyStateAllocationTest {
         boolean minMax = form.equals("minmax")
                 || form.isEmpty() && "aarch64".equals(System.getProperty("os.arch"));
         return minMax && Runtime.version().feature() == 17;
-    }
-
-    private static com.sun.management.ThreadMXBean allocationCounters() {
-        java.lang.management.ThreadMXBean standard = ManagementFactory.getThreadMXBean();
-        assumeTrue(standard instanceof com.sun.management.ThreadMXBean,
-                "this JVM has no per-thread allocation counters");
-        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) standard;
-        assumeTrue(mx.isThreadAllocatedMemorySupported(),
-                "per-thread allocation counters unsupported");
-        mx.setThreadAllocatedMemoryEnabled(true);
-        return mx;
     }
 
     /** Bytes allocated so far by the threads {@code ids}; the one-id query allocates nothing. */

@@ -3,10 +3,9 @@ package dev.mobilenetsimd.image;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.mobilenetsimd.AllocationCounters;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,12 +51,7 @@ class LabelsParseTest {
      */
     @Test
     void millionsOfLinesAreNotParsedWhole() {
-        assumeTrue(ManagementFactory.getThreadMXBean()
-                instanceof com.sun.management.ThreadMXBean m
-                && m.isThreadAllocatedMemorySupported() && m.isThreadAllocatedMemoryEnabled(),
-                "no per-thread allocation counts");
-        com.sun.management.ThreadMXBean mx =
-                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        com.sun.management.ThreadMXBean mx = AllocationCounters.threads();
         String text = "a\n".repeat(8 << 20);
         long before = mx.getCurrentThreadAllocatedBytes();
         Optional<Labels> l = Labels.parse(text, 1001);

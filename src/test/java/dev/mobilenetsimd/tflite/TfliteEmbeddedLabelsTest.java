@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.mobilenetsimd.AllocationCounters;
 import dev.mobilenetsimd.ModelConfig;
 import dev.mobilenetsimd.Padding;
 import dev.mobilenetsimd.Weights;
@@ -13,7 +13,6 @@ import dev.mobilenetsimd.image.Labels;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -219,12 +218,7 @@ class TfliteEmbeddedLabelsTest {
      */
     @Test
     void labelsEntryOfMillionsOfLinesIsNotParsedWhole() {
-        assumeTrue(ManagementFactory.getThreadMXBean()
-                instanceof com.sun.management.ThreadMXBean m
-                && m.isThreadAllocatedMemorySupported() && m.isThreadAllocatedMemoryEnabled(),
-                "no per-thread allocation counts");
-        com.sun.management.ThreadMXBean mx =
-                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        com.sun.management.ThreadMXBean mx = AllocationCounters.threads();
         byte[] text = new byte[TfliteModel.MAX_LABEL_BYTES];
         for (int i = 0; i < text.length; i += 2) {
             text[i] = 'a';
