@@ -105,10 +105,7 @@ class BenchScriptTest {
      * without running anything.
      */
     private static Path fakeJdk(Path dir, int version) throws Exception {
-        Path java = dir.resolve("jdk" + version).resolve("bin").resolve("java");
-        Files.createDirectories(java.getParent());
-        Files.writeString(java, String.join("\n",
-                "#!/bin/bash",
+        return standInJdk(dir.resolve("jdk" + version),
                 "case \" $* \" in",
                 "  *' -XX:+PrintFlagsFinal '*)",
                 "    echo '     int UseAVX = 3 {ARCH product} {default}' ;;",
@@ -120,15 +117,31 @@ class BenchScriptTest {
                 "esac",
                 "prev=",
                 "for a in \"$@\"; do [ \"$prev\" = -rff ] && echo '[]' > \"$a\"; prev=$a; done",
-                "exit 0", ""));
+                "exit 0");
+    }
+
+    /**
+     * A stand-in JDK at {@code home}: a bash script {@code bin/java} of {@code lines}.
+     *
+     * @return {@code home}
+     */
+    private static Path standInJdk(Path home, String... lines) throws Exception {
+        Path java = home.resolve("bin").resolve("java");
+        Files.createDirectories(java.getParent());
+        Files.writeString(java, "#!/bin/bash\n" + String.join("\n", lines) + "\n");
         assertTrue(java.toFile().setExecutable(true));
-        return java.getParent().getParent();
+        return home;
+    }
+
+    /** The build folder with its classes taken as built ({@code BENCH_NO_BUILD}). */
+    private static void emptyBuild(Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("build"));
+        Files.writeString(dir.resolve("build").resolve("bench-classpath.txt"), "");
     }
 
     @Test
     void aProfileRecordsEveryJdkItRunsAndHowItRanThem(@TempDir Path dir) throws Exception {
-        Files.createDirectories(dir.resolve("build"));
-        Files.writeString(dir.resolve("build").resolve("bench-classpath.txt"), "");
+        emptyBuild(dir);
         Map<String, String> env = Map.of("JDK25_HOME", fakeJdk(dir, 25).toString(),
                 "JDK17_HOME", fakeJdk(dir, 17).toString(),
                 "BENCH_ONLY", "FmaPeakBench|AllocationBench");
@@ -167,16 +180,11 @@ class BenchScriptTest {
      */
     @Test
     void alternateReportsAFailedRun(@TempDir Path dir) throws Exception {
-        Path java = dir.resolve("jdk25").resolve("bin").resolve("java");
-        Files.createDirectories(java.getParent());
-        Files.writeString(java, String.join("\n",
-                "#!/bin/bash",
+        standInJdk(dir.resolve("jdk25"),
                 "echo '# Warmup Iteration   1: <failure>'",
                 "echo 'java.lang.IllegalStateException: thrown by the benchmark'",
-                "exit 0", ""));
-        assertTrue(java.toFile().setExecutable(true));
-        Files.createDirectories(dir.resolve("build"));
-        Files.writeString(dir.resolve("build").resolve("bench-classpath.txt"), "");
+                "exit 0");
+        emptyBuild(dir);
         Result r = script(dir, Map.of("JDK25_HOME", dir.resolve("jdk25").toString()),
                 "alternate", "1");
         assertEquals(1, r.status, r.output);
@@ -198,18 +206,12 @@ class BenchScriptTest {
     void ctrlCStopsTheBenchmarkJvmWhenTheOutputIsPiped(@TempDir Path dir) throws Exception {
         assumeSignalTools();
         Path pidFile = dir.resolve("jmh.pid");
-        Path jdk = dir.resolve("jdk25");
-        Path java = jdk.resolve("bin").resolve("java");
-        Files.createDirectories(java.getParent());
         // -version and -XX:+PrintFlagsFinal answer at once; a JMH run sleeps, as if measuring
-        Files.writeString(java, String.join("\n",
-                "#!/bin/bash",
+        Path jdk = standInJdk(dir.resolve("jdk25"),
                 "case \" $* \" in *' -rff '*) echo $$ > '" + pidFile + "'; exec sleep 60 ;; esac",
                 "echo 'openjdk version \"25\"' >&2",
-                "exit 0", ""));
-        assertTrue(java.toFile().setExecutable(true));
-        Files.createDirectories(dir.resolve("build"));
-        Files.writeString(dir.resolve("build").resolve("bench-classpath.txt"), "");
+                "exit 0");
+        emptyBuild(dir);
         // A session of its own, so that SIGINT reaches its group as Ctrl-C would; SIGINT at its
         // default, which the JVM running this test may have ignored and passed on.
         ProcessBuilder pb = new ProcessBuilder("/usr/bin/setsid", "/usr/bin/env",
@@ -258,20 +260,15 @@ class BenchScriptTest {
      * appends its PID to {@code pids} and sleeps, as if measuring.
      */
     private static Path sleepingJdk(Path dir, Path pids) throws Exception {
-        Path java = dir.resolve("jdk25").resolve("bin").resolve("java");
-        Files.createDirectories(java.getParent());
-        Files.writeString(java, String.join("\n",
-                "#!/bin/bash",
+        Path jdk = standInJdk(dir.resolve("jdk25"),
                 "case \" $* \" in *' -XX:+PrintFlagsFinal '*) exit 0 ;; esac",
                 "case \" $* \" in *' -version '*)",
                 "  echo 'openjdk version \"25\"' >&2; exit 0 ;;",
                 "esac",
                 "echo $$ >> '" + pids + "'",
-                "exec sleep 60", ""));
-        assertTrue(java.toFile().setExecutable(true));
-        Files.createDirectories(dir.resolve("build"));
-        Files.writeString(dir.resolve("build").resolve("bench-classpath.txt"), "");
-        return java.getParent().getParent();
+                "exec sleep 60");
+        emptyBuild(dir);
+        return jdk;
     }
 
     /** The first PID in {@code pids}, once a stand-in has written it. */
