@@ -133,6 +133,19 @@ class BenchScriptTest {
         return home;
     }
 
+    /**
+     * The environment of a {@code quick} profile that runs FmaPeakBench on JDK 25 only, with
+     * {@code dir}'s build and reports and no host check.
+     */
+    private static void quickFmaPeakOnly(Map<String, String> env, Path dir) {
+        env.remove("JAVA_HOME");
+        env.put("BENCH_NO_BUILD", "1");
+        env.put("BENCH_BUILD_DIR", dir.resolve("build").toString());
+        env.put("BENCH_REPORTS_DIR", dir.resolve("reports").toString());
+        env.put("BENCH_NO_HOST_CHECK", "1");
+        env.put("BENCH_ONLY", "jdk25/FmaPeakBench");
+    }
+
     /** The build folder with its classes taken as built ({@code BENCH_NO_BUILD}). */
     private static void emptyBuild(Path dir) throws Exception {
         Files.createDirectories(dir.resolve("build"));
@@ -218,12 +231,7 @@ class BenchScriptTest {
                 "--default-signal=INT,PIPE", "/bin/bash", "-c",
                 "/bin/bash bench/run.sh quick 2>&1 | tee \"$0\" > /dev/null",
                 dir.resolve("out.txt").toString());
-        pb.environment().remove("JAVA_HOME");
-        pb.environment().put("BENCH_NO_BUILD", "1");
-        pb.environment().put("BENCH_BUILD_DIR", dir.resolve("build").toString());
-        pb.environment().put("BENCH_REPORTS_DIR", dir.resolve("reports").toString());
-        pb.environment().put("BENCH_NO_HOST_CHECK", "1");
-        pb.environment().put("BENCH_ONLY", "jdk25/FmaPeakBench");
+        quickFmaPeakOnly(pb.environment(), dir);
         pb.environment().put("JDK25_HOME", jdk.toString());
         pb.redirectErrorStream(true).redirectOutput(dir.resolve("setsid.txt").toFile());
         Process session = pb.start();
@@ -330,12 +338,7 @@ class BenchScriptTest {
                 "--default-signal=INT,PIPE", "/bin/bash", "-c",
                 "for i in 1 2; do echo $i >> \"$0\"; /bin/bash bench/run.sh quick; done",
                 runs.toString());
-        pb.environment().remove("JAVA_HOME");
-        pb.environment().put("BENCH_NO_BUILD", "1");
-        pb.environment().put("BENCH_BUILD_DIR", dir.resolve("build").toString());
-        pb.environment().put("BENCH_REPORTS_DIR", dir.resolve("reports").toString());
-        pb.environment().put("BENCH_NO_HOST_CHECK", "1");
-        pb.environment().put("BENCH_ONLY", "jdk25/FmaPeakBench");
+        quickFmaPeakOnly(pb.environment(), dir);
         pb.environment().put("JDK25_HOME", sleepingJdk(dir, pids).toString());
         pb.redirectErrorStream(true).redirectOutput(out.toFile());
         Process loop = pb.start();
