@@ -275,8 +275,8 @@ adhoc_tool() { # out, title, flags, main class, args...
   at_exit 'rm -f "$adhoc_tmp"'
   local first
   first="$title, $("$JAVA_HOME/bin/java" -version 2>&1 | head -1),"
+  host_check_before # with BENCH_WAIT_QUIET, until the host is quiet: the date is after it
   first="$first $(date -u '+%Y-%m-%d %H:%M UTC')."
-  host_check before
   printf '%s\n' "$first" "Host check before: $host_line." "" > "$adhoc_tmp"
   # shellcheck disable=SC2086  # the flags are word-split on purpose
   { ${BENCH_CPU:+taskset -c "$BENCH_CPU"} "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector \

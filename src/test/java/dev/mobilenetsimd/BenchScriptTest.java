@@ -100,6 +100,48 @@ class BenchScriptTest {
     }
 
     /**
+     * {@code BENCH_WAIT_QUIET} holds a one-JVM tool back until the host check is quiet, as it
+     * does a profile and {@code alternate}: the tools ran one plain host check and measured on a
+     * disturbed host. Here the first check is disturbed (spread 1.33) and the next quiet; the
+     * minute between them is a stand-in {@code sleep} that returns at once.
+     */
+    @Test
+    void aToolWaitsForAQuietHostWhenAsked(@TempDir Path dir) throws Exception {
+        Path checks = dir.resolve("checks");
+        Path jdk = standInJdk(dir.resolve("jdk25"),
+                "case \" $* \" in *' -version '*)",
+                "  echo 'openjdk version \"25\"' >&2; exit 0 ;;",
+                "esac",
+                "case \" $* \" in *' dev.mobilenetsimd.bench.HostCheck '*)",
+                "  echo x >> '" + checks + "'",
+                "  if [ $(wc -l < '" + checks + "') = 1 ]; then",
+                "    echo 'fused 1.0/224 3.00-4.00 ms in 5 rounds (spread 1.33)'",
+                "  else",
+                "    echo 'fused 1.0/224 3.00-3.03 ms in 5 rounds (spread 1.01)'",
+                "  fi",
+                "  exit 0 ;;",
+                "esac",
+                "echo '| the tool | ran |'");
+        emptyBuild(dir);
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        Files.writeString(bin.resolve("sleep"), "#!/bin/bash\nexit 0\n");
+        assertTrue(bin.resolve("sleep").toFile().setExecutable(true));
+        Map<String, String> env = new HashMap<>();
+        env.put("JDK25_HOME", jdk.toString());
+        env.put("BENCH_NO_HOST_CHECK", "");
+        env.put("BENCH_WAIT_QUIET", "5");
+        env.put("PATH", bin + ":" + System.getenv("PATH"));
+        Result r = script(dir, env, "paired");
+        assertEquals(0, r.status, r.output);
+        String report = Files.readString(dir.resolve("reports").resolve("adhoc")
+                .resolve("paired.md"));
+        assertTrue(report.contains("Host check before: fused 1.0/224 3.00-3.03 ms in 5 rounds"
+                + " (spread 1.01)."), report);
+        assertTrue(r.output.contains("host disturbed"), r.output);
+        assertEquals(3, Files.readAllLines(checks).size(), "before twice, after once");
+    }
+
+    /**
      * A stand-in JDK {@code dir/jdkNN}: answers {@code -version} and {@code -XX:+PrintFlagsFinal}
      * as a JDK NN would, and writes an empty JMH result ({@code []}) wherever {@code -rff} says,
      * without running anything.
