@@ -420,13 +420,8 @@ class IntraOpPoolTest {
             }
         }
         try {
-            ClassLoader[] seen = new ClassLoader[3];
-            boolean[] ran = new boolean[3];
-            pool.run(step(3, (start, end) -> {
-                seen[start] = Thread.currentThread().getContextClassLoader();
-                ran[start] = true;
-            }), new float[64]);
-            assertArrayEquals(new boolean[] {true, true, true}, ran);
+            Object[] seen = onEachThread(pool,
+                    () -> Thread.currentThread().getContextClassLoader());
             assertNull(seen[1], "worker 1's context class loader");
             assertNull(seen[2], "worker 2's context class loader");
         } finally {
@@ -453,9 +448,7 @@ class IntraOpPoolTest {
             }
             assertNull(application.get(), "the class loader of the code that made the pool is"
                     + " still reachable after 10 s of collections");
-            boolean[] ran = new boolean[3];
-            pool[0].run(step(3, (start, end) -> ran[start] = true), new float[64]);
-            assertArrayEquals(new boolean[] {true, true, true}, ran, "the pool is alive");
+            onEachThread(pool[0], () -> null); // the pool is alive
         } finally {
             pool[0].close();
         }
@@ -519,13 +512,7 @@ class IntraOpPoolTest {
             context.remove();
         }
         try {
-            Object[] seen = new Object[3];
-            boolean[] ran = new boolean[3];
-            pool.run(step(3, (start, end) -> {
-                seen[start] = context.get();
-                ran[start] = true;
-            }), new float[64]);
-            assertArrayEquals(new boolean[] {true, true, true}, ran);
+            Object[] seen = onEachThread(pool, context::get);
             assertNull(seen[1], "worker 1 inherited the value");
             assertNull(seen[2], "worker 2 inherited the value");
         } finally {
@@ -562,6 +549,21 @@ class IntraOpPoolTest {
     }
 
     /** A step of {@code units} units, each share run by {@code share}. */
+    /**
+     * What {@code probe} gives on each thread of a three-thread {@code pool} (the caller's share
+     * first), once every share has run.
+     */
+    private static Object[] onEachThread(IntraOpPool pool, Supplier<Object> probe) {
+        Object[] seen = new Object[3];
+        boolean[] ran = new boolean[3];
+        pool.run(step(3, (start, end) -> {
+            seen[start] = probe.get();
+            ran[start] = true;
+        }), new float[64]);
+        assertArrayEquals(new boolean[] {true, true, true}, ran, "every share ran");
+        return seen;
+    }
+
     private static Op step(int units, Share share) {
         return new Op() {
             @Override
