@@ -119,30 +119,60 @@ run_exit_cmds() { # the + form: bash before 4.4 took an empty array as unbound (
   local c
   for c in ${exit_cmds[@]+"${exit_cmds[@]}"}; do eval "$c" || true; done
 }
-descendants() { # pid: its children, theirs, ...
-  local c
-  for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do echo "$c"; descendants "$c"; done
+descendants() { # pid: its children, theirs, ... (from one listing of every process)
+  ps -e -o pid=,ppid= 2>/dev/null | awk -v top="$1" '{ kids[$2] = kids[$2] " " $1 }
+    END { n = split(kids[top], q, " ")
+          for (i = 1; i <= n; i++) { print q[i]; m = split(kids[q[i]], c, " ")
+                                     for (j = 1; j <= m; j++) q[++n] = c[j] } }'
+}
+# proc_start pid: sets started to when the process started (clock ticks after boot), which tells it
+# from a later one given the same PID, and comm to its name; status 1 if it has gone or is a zombie.
+proc_start() {
+  local stat
+  { read -r stat < "/proc/$1/stat"; } 2>/dev/null || return 1
+  comm=${stat#*(}; comm=${comm%)*}
+  stat=${stat##*) } # the fields after the name, which may hold spaces and parentheses
+  set -- $stat
+  # a zombie has ended (a background subshell stopped before reaping it)
+  case $1 in Z|X) return 1 ;; esac
+  started=${20}
 }
 stop_all() { # signal name, exit status (should the signal not end this script)
   # SIGPIPE too, and the processes stopped before anything is said: with `run.sh quick 2>&1 |
   # tee log`, Ctrl-C stops tee as well, and the first message into its pipe killed this script
   # (SIGPIPE) before it had stopped anything, leaving the JVMs measuring.
   trap '' INT TERM PIPE
-  local pids live p i names
-  pids=$(descendants $$)
+  # Listed again on every pass: a process started after the first listing (a fork that a JMH
+  # parent launches as it is stopped, a child of Maven) was never signalled and measured on. Each
+  # is known by PID and start time, so that a PID given to another process since is left alone.
+  local seen="" still live new names e p i started comm
   for i in 1 2 3 4 5 6 7 8 9 10 11; do
-    live=""
-    for p in $pids; do # a zombie has ended (a background subshell stopped before reaping it)
-      case $(ps -o stat= -p "$p" 2>/dev/null || true) in ''|Z*) ;; *) live="$live $p" ;; esac
+    new=""; names=""
+    for p in $(descendants $$); do
+      proc_start "$p" || continue
+      case " $seen " in *" $p:$started "*) continue ;; esac
+      seen="$seen $p:$started"; new="$new $p"; names="$names$comm"$'\n'
     done
+    still=""; live="" # checked last, just before the signals
+    for e in $seen; do
+      if proc_start "${e%:*}" && [ "$started" = "${e#*:}" ]; then
+        still="$still $e"; live="$live ${e%:*}"
+      fi
+    done
+    seen=$still
     [ -n "$live" ] || break
-    if [ "$i" = 1 ]; then
-      names=$(ps -o comm= -p "${live# }" | sort | uniq -c | awk '{printf " %s %s", $1, $2}') \
-          || true
-      kill -TERM $live 2>/dev/null || true
-      log "$1: stopping what this run started:$names" || true
-    elif [ "$i" = 11 ]; then
-      kill -KILL $live 2>/dev/null || true # still there 5 s after SIGTERM
+    if [ "$i" = 11 ]; then
+      kill -KILL $live 2>/dev/null || true # still there 5 s after SIGTERM (or started since)
+    elif [ -n "$new" ]; then
+      kill -TERM $new 2>/dev/null || true
+    fi
+    if [ -n "$new" ]; then
+      names=$(printf '%s' "$names" | sort | uniq -c | awk '{printf " %s %s", $1, $2}') || true
+      if [ "$i" = 1 ]; then
+        log "$1: stopping what this run started:$names" || true
+      else
+        log "$1: stopping as well what started since:$names" || true
+      fi
     fi
     sleep 0.5
   done

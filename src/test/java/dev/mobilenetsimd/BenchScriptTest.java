@@ -417,12 +417,7 @@ class BenchScriptTest {
         "alternate", "report", "host check", "build"})
     void sigtermToTheScriptAloneStopsWhatItRuns(String what, @TempDir Path dir)
             throws Exception {
-        assumeTrue(Files.isDirectory(Path.of("/proc/self")), "needs Linux's /proc");
-        for (String tool : new String[] {"/usr/bin/env", "/bin/kill"}) {
-            assumeTrue(Files.isExecutable(Path.of(tool)), "needs " + tool);
-        }
-        assumeTrue(new ProcessBuilder("/usr/bin/env", "--default-signal=TERM", "true").start()
-                .waitFor() == 0, "needs env --default-signal");
+        assumeSigtermTools();
         Path pids = dir.resolve("pids");
         Path out = dir.resolve("out.txt");
         Path jdk = sleepingJdk(dir, pids);
@@ -487,6 +482,70 @@ class BenchScriptTest {
             assertFalse(running(child), "what the script ran still runs: " + read(out));
         } finally {
             stopAll(pids);
+            script.destroyForcibly();
+        }
+    }
+
+    /** The SIGTERM tests need Linux's /proc, kill and env's --default-signal. */
+    private static void assumeSigtermTools() throws Exception {
+        assumeTrue(Files.isDirectory(Path.of("/proc/self")), "needs Linux's /proc");
+        for (String tool : new String[] {"/usr/bin/env", "/bin/kill"}) {
+            assumeTrue(Files.isExecutable(Path.of(tool)), "needs " + tool);
+        }
+        assumeTrue(new ProcessBuilder("/usr/bin/env", "--default-signal=TERM", "true").start()
+                .waitFor() == 0, "needs env --default-signal");
+    }
+
+    /**
+     * A process started after the script got SIGTERM, while it stops what it runs (a fork that a
+     * JMH parent launches just then, a child of Maven), is stopped too: the script listed what
+     * to stop once, at the signal, and left anything started later running on.
+     */
+    @Test
+    void whatStartsWhileTheScriptStopsIsStoppedToo(@TempDir Path dir) throws Exception {
+        assumeSigtermTools();
+        Path pids = dir.resolve("pids");
+        Path late = dir.resolve("late");
+        Path out = dir.resolve("out.txt");
+        // A JMH run that, on SIGTERM, starts a child and waits for it (until the SIGKILL 5 s
+        // later); its PID is written once the trap is set, so that the signal comes after.
+        Path jdk = standInJdk(dir.resolve("jdk25"),
+                "case \" $* \" in *' -rff '*) ;;",
+                "  *) echo 'openjdk version \"25\"' >&2; exit 0 ;;",
+                "esac",
+                "trap 'sleep 60 & echo $! >> \"" + late + "\"; wait $!' TERM",
+                "sleep 60 &",
+                "echo $$ >> '" + pids + "'",
+                "echo $! >> '" + pids + "'",
+                "wait $!");
+        emptyBuild(dir);
+        ProcessBuilder pb = new ProcessBuilder("/usr/bin/env", "--default-signal=INT,TERM,PIPE",
+                "/bin/bash", "bench/run.sh", "quick");
+        quickFmaPeakOnly(pb.environment(), dir);
+        pb.environment().put("JDK25_HOME", jdk.toString());
+        pb.redirectErrorStream(true).redirectOutput(out.toFile());
+        Process script = pb.start();
+        try {
+            awaitPid(pids, script, out);
+            Process kill = new ProcessBuilder("/bin/kill", "-TERM", Long.toString(script.pid()))
+                    .redirectErrorStream(true).start();
+            assertEquals(0, kill.waitFor(), new String(kill.getInputStream().readAllBytes(),
+                    StandardCharsets.UTF_8));
+            assertTrue(script.waitFor(30, TimeUnit.SECONDS),
+                    "the script still runs 30 s after SIGTERM: " + read(out));
+            assertEquals(128 + 15, script.exitValue(), read(out));
+            assertFalse(read(late).isBlank(), "the stand-in started no child: " + read(out));
+            long child = Long.parseLong(read(late).lines().findFirst().orElseThrow().trim());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (running(child) && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertFalse(running(child), "the child started after SIGTERM still runs: "
+                    + read(out));
+            assertTrue(read(out).contains("what started since:"), "not named: " + read(out));
+        } finally {
+            stopAll(pids);
+            stopAll(late);
             script.destroyForcibly();
         }
     }
