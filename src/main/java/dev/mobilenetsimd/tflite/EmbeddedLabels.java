@@ -19,9 +19,11 @@ import java.util.zip.Inflater;
  * 17 s. The entry is read with the sizes, offset and CRC of its central directory entry, Zip64
  * ones included (a Zip64 end record and locator before the end record, Zip64 extra fields), so
  * a streamed entry's data descriptor is never needed: Java 17's ZipInputStream refused the
- * 8-byte sizes of a Zip64 one. Labels are optional (a file without them classifies with class
- * numbers or the caller's labels), so an archive that is damaged, or a labels entry that is
- * larger, just means no labels.
+ * 8-byte sizes of a Zip64 one. A locator's signature without a consistent Zip64 end record
+ * behind it, before an end record with no placeholders for Zip64 values, is taken for the last
+ * bytes of a plain archive's directory: that end record's values are read. Labels are optional
+ * (a file without them classifies with class numbers or the caller's labels), so an archive
+ * that is damaged, or a labels entry that is larger, just means no labels.
  */
 final class EmbeddedLabels {
     private static final int END_SIGNATURE = 0x06054b50, END_LENGTH = 22;
@@ -93,26 +95,18 @@ final class EmbeddedLabels {
         if (locator >= 0 && b.getInt(locator) == ZIP64_LOCATOR_SIGNATURE) {
             // Zip64: the directory's count, size and offset are in the Zip64 end record, which
             // ends at the locator and starts where the directory ends.
-            int z = locator - ZIP64_END_LENGTH;
-            if (z < 0 || b.getInt(z) != ZIP64_END_SIGNATURE
-                    || b.getLong(z + 4) != ZIP64_END_LENGTH - 12) {
-                return null;
+            int z = zip64End(locator, entries, cdSize, cdOffset);
+            if (z >= 0) {
+                entries = b.getLong(z + 32);
+                cdSize = b.getLong(z + 40);
+                cdOffset = b.getLong(z + 48);
+                cdEnd = z;
+            } else if (entries == COUNT_PLACEHOLDER || cdSize == PLACEHOLDER
+                    || cdOffset == PLACEHOLDER) {
+                return null; // the end record needs Zip64 values, missing or damaged here
             }
-            long entries64 = b.getLong(z + 32), cdSize64 = b.getLong(z + 40);
-            long cdOffset64 = b.getLong(z + 48);
-            // The end record holds the same values, or placeholders for those too large.
-            if (!agrees(entries, COUNT_PLACEHOLDER, entries64)
-                    || !agrees(cdSize, PLACEHOLDER, cdSize64)
-                    || !agrees(cdOffset, PLACEHOLDER, cdOffset64)
-                    || !inRange(cdSize64, z) || !inRange(cdOffset64, z)
-                    || !inRange(entries64, cdSize64 / CENTRAL_LENGTH)
-                    || b.getLong(locator + 8) != cdOffset64 + cdSize64) {
-                return null;
-            }
-            entries = entries64;
-            cdSize = cdSize64;
-            cdOffset = cdOffset64;
-            cdEnd = z;
+            // Otherwise the end record has the values: the signature may be a plain archive's
+            // directory's last bytes, by chance.
         }
         if (!inRange(cdSize, cdEnd) || !inRange(cdOffset, cdEnd)) {
             return null;
@@ -216,6 +210,28 @@ final class EmbeddedLabels {
                 ? Labels.parse(new String(text, StandardCharsets.UTF_8), classes)
                         .filter(l -> l.size() == classes).orElse(null)
                 : null;
+    }
+
+    /**
+     * The position of the Zip64 end record of the locator at {@code locator}, or -1 if it is
+     * missing, or contradicts the end record's {@code entries}, {@code cdSize} or
+     * {@code cdOffset} (each the value or its placeholder), its locator or the file.
+     */
+    private int zip64End(int locator, long entries, long cdSize, long cdOffset) {
+        int z = locator - ZIP64_END_LENGTH;
+        if (z < 0 || b.getInt(z) != ZIP64_END_SIGNATURE
+                || b.getLong(z + 4) != ZIP64_END_LENGTH - 12) {
+            return -1;
+        }
+        long entries64 = b.getLong(z + 32), cdSize64 = b.getLong(z + 40);
+        long cdOffset64 = b.getLong(z + 48);
+        // The end record holds the same values, or placeholders for those too large.
+        return agrees(entries, COUNT_PLACEHOLDER, entries64)
+                && agrees(cdSize, PLACEHOLDER, cdSize64)
+                && agrees(cdOffset, PLACEHOLDER, cdOffset64)
+                && inRange(cdSize64, z) && inRange(cdOffset64, z)
+                && inRange(entries64, cdSize64 / CENTRAL_LENGTH)
+                && b.getLong(locator + 8) == cdOffset64 + cdSize64 ? z : -1;
     }
 
     /** The start of the Zip64 field among the extra fields at {@code from}, or -1. */

@@ -412,6 +412,48 @@ class TfliteEmbeddedLabelsTest {
                 labels)));
     }
 
+    /**
+     * A plain archive whose directory ends, by chance, in the Zip64 locator's signature and 16
+     * more bytes (here in the last entry's name), pointing at no Zip64 end record, beyond the
+     * file, or at a 56-byte record before it (in the name too) that contradicts the end record.
+     * It gave no labels. The end record holds no placeholders, so it needs no Zip64 values:
+     * they are read from it, as {@link ZipFile} reads them. With placeholders for the counts
+     * the archive does need Zip64 values, and gives none.
+     */
+    @Test
+    void zip64LocatorSignatureInAPlainArchiveIsNotZip64(@TempDir Path dir) throws IOException {
+        byte[] names = NAMES.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer record = ByteBuffer.allocate(56 + 20).order(ByteOrder.LITTLE_ENDIAN)
+                .putInt(0x06064b50).putLong(44).putShort((short) 45).putShort((short) 45)
+                .putInt(0).putInt(0).putLong(5).putLong(5).putLong(0).putLong(0)
+                .put(locator(0));
+        // Bytes below 0x80 only: the name is written as UTF-8.
+        byte[][] tails = {locator(0), locator(0x7a7a7a7a7a7a7a7aL), record.array()};
+        for (byte[] tail : tails) {
+            String last = "x" + new String(tail, StandardCharsets.ISO_8859_1);
+            byte[] file = withArchive(stored("labels.txt", names), stored(last, new byte[] {'h'}));
+            int end = file.length - 22;
+            assertArrayEquals(Arrays.copyOfRange(tail, tail.length - 20, tail.length),
+                    Arrays.copyOfRange(file, end - 20, end), "the locator before the end record");
+            Path zip = dir.resolve("plain.zip");
+            Files.write(zip, Arrays.copyOfRange(file, MODEL.length, file.length));
+            try (ZipFile z = new ZipFile(zip.toFile());
+                    InputStream in = z.getInputStream(z.getEntry("labels.txt"))) {
+                assertArrayEquals(names, in.readAllBytes(), "the test's own archive");
+            }
+            assertEquals(EXPECTED, labels(file), tail.length + " bytes of Zip64 records");
+            ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN).putShort(end + 8, (short) -1)
+                    .putShort(end + 10, (short) -1);
+            assertEquals(List.of(), labels(file), "count placeholders, " + tail.length + " bytes");
+        }
+    }
+
+    /** A Zip64 end of central directory locator (20 bytes) pointing at {@code offset}. */
+    private static byte[] locator(long offset) {
+        return ByteBuffer.allocate(20).order(ByteOrder.LITTLE_ENDIAN).putInt(0x07064b50)
+                .putInt(0).putLong(offset).putInt(1).array();
+    }
+
     private static int lastIndexOf(byte[] a, byte[] what) {
         for (int i = a.length - what.length; i >= 0; i--) {
             if (Arrays.equals(a, i, i + what.length, what, 0, what.length)) {
