@@ -17,18 +17,19 @@ import java.util.zip.Inflater;
  * the entries before it with a {@link java.util.zip.ZipInputStream} inflated each of them
  * whole, and an 8 MB archive whose first entry inflated to 8 GB of zeros held a load up for
  * 17 s. The entry is read with the sizes, offset and CRC of its central directory entry, Zip64
- * ones included (a Zip64 end record and locator before the end record, Zip64 extra fields), so
- * a streamed entry's data descriptor is never needed: Java 17's ZipInputStream refused the
- * 8-byte sizes of a Zip64 one. A locator's signature without a consistent Zip64 end record
- * behind it, before an end record with no placeholders for Zip64 values, is taken for the last
- * bytes of a plain archive's directory: that end record's values are read. Labels are optional
- * (a file without them classifies with class numbers or the caller's labels), so an archive
- * that is damaged, or a labels entry that is larger, just means no labels.
+ * ones included (a Zip64 end record, its extensible data skipped, and its locator before the
+ * end record; Zip64 extra fields), so a streamed entry's data descriptor is never needed: Java
+ * 17's ZipInputStream refused the 8-byte sizes of a Zip64 one. A locator's signature without a
+ * consistent Zip64 end record behind it, before an end record with no placeholders for Zip64
+ * values, is taken for the last bytes of a plain archive's directory: that end record's values
+ * are read. Labels are optional (a file without them classifies with class numbers or the
+ * caller's labels), so an archive that is damaged, or a labels entry that is larger, just means
+ * no labels.
  */
 final class EmbeddedLabels {
     private static final int END_SIGNATURE = 0x06054b50, END_LENGTH = 22;
     private static final int ZIP64_LOCATOR_SIGNATURE = 0x07064b50, ZIP64_LOCATOR_LENGTH = 20;
-    /** A Zip64 end record without extensible data (what every common writer writes). */
+    /** A Zip64 end record's fixed fields; extensible data may follow (common writers add none). */
     private static final int ZIP64_END_SIGNATURE = 0x06064b50, ZIP64_END_LENGTH = 56;
     private static final int CENTRAL_SIGNATURE = 0x02014b50, CENTRAL_LENGTH = 46;
     private static final int LOCAL_SIGNATURE = 0x04034b50, LOCAL_LENGTH = 30;
@@ -218,9 +219,20 @@ final class EmbeddedLabels {
      * {@code cdOffset} (each the value or its placeholder), its locator or the file.
      */
     private int zip64End(int locator, long entries, long cdSize, long cdOffset) {
+        // The locator gives the record's offset from the file or the archive start, which is
+        // not known yet: the record is the nearest one before the locator whose size field
+        // ends it there, 56 bytes or longer with extensible data (skipped). The archive starts
+        // in the file, so the walk stops at that offset: one pass over the file at most.
+        long offset = b.getLong(locator + 8);
+        if (offset < 0 || offset > locator - ZIP64_END_LENGTH) {
+            return -1;
+        }
         int z = locator - ZIP64_END_LENGTH;
-        if (z < 0 || b.getInt(z) != ZIP64_END_SIGNATURE
-                || b.getLong(z + 4) != ZIP64_END_LENGTH - 12) {
+        while (z >= offset && (b.getInt(z) != ZIP64_END_SIGNATURE
+                || b.getLong(z + 4) != locator - z - 12)) {
+            z--;
+        }
+        if (z < offset) {
             return -1;
         }
         long entries64 = b.getLong(z + 32), cdSize64 = b.getLong(z + 40);
@@ -231,7 +243,7 @@ final class EmbeddedLabels {
                 && agrees(cdOffset, PLACEHOLDER, cdOffset64)
                 && inRange(cdSize64, z) && inRange(cdOffset64, z)
                 && inRange(entries64, cdSize64 / CENTRAL_LENGTH)
-                && b.getLong(locator + 8) == cdOffset64 + cdSize64 ? z : -1;
+                && offset == cdOffset64 + cdSize64 ? z : -1;
     }
 
     /** The start of the Zip64 field among the extra fields at {@code from}, or -1. */

@@ -94,6 +94,14 @@ class TfliteEmbeddedLabelsTest {
      * directory follows an extended timestamp one, as Info-ZIP's zip writes them.
      */
     private static byte[] withArchive(Set<Feature> f, Entry... entries) {
+        return withArchive(f, new byte[0], entries);
+    }
+
+    /**
+     * {@link #withArchive(Set, Entry...)}, with {@code extensible} as the Zip64 end record's
+     * extensible data (with ZIP64_END; its size field counting it).
+     */
+    private static byte[] withArchive(Set<Feature> f, byte[] extensible, Entry... entries) {
         ByteBuffer z = ByteBuffer.allocate(MODEL.length + (1 << 20)
                 + List.of(entries).stream().mapToInt(e -> e.data().length).sum())
                 .order(ByteOrder.LITTLE_ENDIAN);
@@ -148,9 +156,9 @@ class TfliteEmbeddedLabelsTest {
         int cdSize = z.position() - cd;
         if (f.contains(Feature.ZIP64_END)) {
             int record = z.position();
-            z.putInt(0x06064b50).putLong(44).putShort((short) 45).putShort((short) 45)
-                    .putInt(0).putInt(0).putLong(entries.length).putLong(entries.length)
-                    .putLong(cdSize).putLong(cd - base);
+            z.putInt(0x06064b50).putLong(44 + extensible.length).putShort((short) 45)
+                    .putShort((short) 45).putInt(0).putInt(0).putLong(entries.length)
+                    .putLong(entries.length).putLong(cdSize).putLong(cd - base).put(extensible);
             z.putInt(0x07064b50).putInt(0).putLong(record - base).putInt(1);
         }
         boolean placeholders = f.contains(Feature.END_PLACEHOLDERS);
@@ -452,6 +460,53 @@ class TfliteEmbeddedLabelsTest {
     private static byte[] locator(long offset) {
         return ByteBuffer.allocate(20).order(ByteOrder.LITTLE_ENDIAN).putInt(0x07064b50)
                 .putInt(0).putLong(offset).putInt(1).array();
+    }
+
+    /**
+     * A Zip64 end record with extensible data after its 56 bytes of fixed fields, its size
+     * field counting it: a block of header ID, length and data, or data holding the record's
+     * signature where a record of 56 bytes would start. It gave no labels: the record was
+     * looked for only 56 bytes before the locator. The data is skipped, as {@link ZipFile}
+     * skips it; a size field that does not end the record at the locator gives no labels.
+     */
+    @Test
+    void zip64EndRecordWithExtensibleDataIsRead(@TempDir Path dir) throws IOException {
+        byte[] names = NAMES.getBytes(StandardCharsets.UTF_8);
+        Entry[] entries = {deflated("vocab.bin", new byte[1000]), deflated("labels.txt", names)};
+        byte[] block = ByteBuffer.allocate(2 + 4 + 10).order(ByteOrder.LITTLE_ENDIAN)
+                .putShort((short) 0x6666).putInt(10)
+                .put("extensible".getBytes(StandardCharsets.US_ASCII)).array();
+        byte[] signature = new byte[100];
+        ByteBuffer.wrap(signature).order(ByteOrder.LITTLE_ENDIAN).putInt(100 - 56, 0x06064b50);
+        for (byte[] extensible : List.of(block, signature)) {
+            for (Set<Feature> more : List.of(EnumSet.noneOf(Feature.class),
+                    EnumSet.of(Feature.END_PLACEHOLDERS), EnumSet.of(Feature.FILE_OFFSETS),
+                    EnumSet.of(Feature.END_PLACEHOLDERS, Feature.CENTRAL_ZIP64,
+                            Feature.FILE_OFFSETS))) {
+                Set<Feature> f = EnumSet.of(Feature.ZIP64_END);
+                f.addAll(more);
+                byte[] file = withArchive(f, extensible, entries);
+                Path zip = dir.resolve("extensible.zip");
+                Files.write(zip, f.contains(Feature.FILE_OFFSETS) ? file
+                        : Arrays.copyOfRange(file, MODEL.length, file.length));
+                try (ZipFile z = new ZipFile(zip.toFile());
+                        InputStream in = z.getInputStream(z.getEntry("labels.txt"))) {
+                    assertArrayEquals(names, in.readAllBytes(), f + ": the test's own archive");
+                }
+                assertEquals(EXPECTED, labels(file), f + ", " + extensible.length + " bytes");
+            }
+        }
+        byte[] good = withArchive(EnumSet.of(Feature.ZIP64_END, Feature.END_PLACEHOLDERS),
+                block, entries);
+        int record = good.length - 22 - 20 - 56 - block.length;
+        assertEquals(0x06064b50, ByteBuffer.wrap(good).order(ByteOrder.LITTLE_ENDIAN)
+                .getInt(record));
+        for (long size : new long[] {44, 44 + block.length - 1, 44 + block.length + 1,
+                Long.MAX_VALUE, -1}) {
+            byte[] bad = good.clone();
+            ByteBuffer.wrap(bad).order(ByteOrder.LITTLE_ENDIAN).putLong(record + 4, size);
+            assertEquals(List.of(), labels(bad), "record size " + size);
+        }
     }
 
     private static int lastIndexOf(byte[] a, byte[] what) {
