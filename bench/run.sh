@@ -119,6 +119,15 @@ run_exit_cmds() { # the + form: bash before 4.4 took an empty array as unbound (
   local c
   for c in ${exit_cmds[@]+"${exit_cmds[@]}"}; do eval "$c" || true; done
 }
+# Every program this run starts inherits this mark, so that stop_all also finds one whose parent
+# has exited (a fork left to init is no longer a descendant). The script's own subshells are
+# descendants, and a program that clears its environment is found only as one.
+run_mark="$$.$(date +%s%N)"
+export MOBILENET_BENCH_RUN="$run_mark"
+marked() { # the processes whose environment carries this run's mark
+  grep -lsxz "MOBILENET_BENCH_RUN=$run_mark" /proc/[0-9]*/environ 2>/dev/null \
+      | sed -n 's,^/proc/\([0-9]*\)/environ$,\1,p' || true
+}
 descendants() { # pid: its children, theirs, ... (from one listing of every process)
   ps -e -o pid=,ppid= 2>/dev/null | awk -v top="$1" '{ kids[$2] = kids[$2] " " $1 }
     END { n = split(kids[top], q, " ")
@@ -148,7 +157,7 @@ stop_all() { # signal name, exit status (should the signal not end this script)
   local seen="" still live new names e p i started comm
   for i in 1 2 3 4 5 6 7 8 9 10 11; do
     new=""; names=""
-    for p in $(descendants $$); do
+    for p in $(descendants $$; marked); do
       proc_start "$p" || continue
       case " $seen " in *" $p:$started "*) continue ;; esac
       seen="$seen $p:$started"; new="$new $p"; names="$names$comm"$'\n'

@@ -550,6 +550,57 @@ class BenchScriptTest {
         }
     }
 
+    @Test
+    void anOrphanOfWhatTheScriptStartedIsStoppedToo(@TempDir Path dir) throws Exception {
+        assumeSigtermTools();
+        Path pids = dir.resolve("pids");
+        Path late = dir.resolve("late");
+        Path out = dir.resolve("out.txt");
+        // A JMH run that, on SIGTERM, leaves a child to init and exits at once: the child is no
+        // longer a descendant of the script by the time the script looks again.
+        Path jdk = standInJdk(dir.resolve("jdk25"),
+                "case \" $* \" in *' -rff '*) ;;",
+                "  *) echo 'openjdk version \"25\"' >&2; exit 0 ;;",
+                "esac",
+                "trap '( sleep 60 & echo $! >> \"" + late + "\" ); exit 0' TERM",
+                "sleep 60 &",
+                "echo $$ >> '" + pids + "'",
+                "echo $! >> '" + pids + "'",
+                "wait $!");
+        emptyBuild(dir);
+        ProcessBuilder pb = new ProcessBuilder("/usr/bin/env", "--default-signal=INT,TERM,PIPE",
+                "/bin/bash", "bench/run.sh", "quick");
+        quickFmaPeakOnly(pb.environment(), dir);
+        pb.environment().put("JDK25_HOME", jdk.toString());
+        pb.redirectErrorStream(true).redirectOutput(out.toFile());
+        Process script = pb.start();
+        try {
+            awaitPid(pids, script, out);
+            Process kill = new ProcessBuilder("/bin/kill", "-TERM", Long.toString(script.pid()))
+                    .redirectErrorStream(true).start();
+            assertEquals(0, kill.waitFor(), new String(kill.getInputStream().readAllBytes(),
+                    StandardCharsets.UTF_8));
+            assertTrue(script.waitFor(30, TimeUnit.SECONDS),
+                    "the script still runs 30 s after SIGTERM: " + read(out));
+            assertEquals(128 + 15, script.exitValue(), read(out));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (read(late).isBlank() && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertFalse(read(late).isBlank(), "the stand-in left no child: " + read(out));
+            long child = Long.parseLong(read(late).lines().findFirst().orElseThrow().trim());
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (running(child) && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertFalse(running(child), "the orphan still runs after the script: " + read(out));
+        } finally {
+            stopAll(pids);
+            stopAll(late);
+            script.destroyForcibly();
+        }
+    }
+
     /** Whether process {@code pid} runs: it exists and is not a zombie. */
     private static boolean running(long pid) throws Exception {
         Path stat = Path.of("/proc", Long.toString(pid), "stat");
