@@ -503,17 +503,38 @@ class BenchScriptTest {
      */
     @Test
     void whatStartsWhileTheScriptStopsIsStoppedToo(@TempDir Path dir) throws Exception {
+        // on SIGTERM the stand-in starts a child and waits for it (until the SIGKILL 5 s later)
+        String out = stopWithLateChild(dir, "sleep 60 & echo $! >> \"LATE\"; wait $!");
+        assertTrue(out.contains("what started since:"), "not named: " + out);
+    }
+
+    /**
+     * A process that one the script started leaves to init (its parent exits at once) is
+     * stopped too: it is no longer a descendant of the script when the script looks again.
+     */
+    @Test
+    void anOrphanOfWhatTheScriptStartedIsStoppedToo(@TempDir Path dir) throws Exception {
+        stopWithLateChild(dir, "( sleep 60 & echo $! >> \"LATE\" ); exit 0");
+    }
+
+    /**
+     * Runs {@code quick} with a stand-in JMH run whose SIGTERM trap is {@code trap} (which
+     * appends the PID of the child it starts to the file {@code LATE}), sends SIGTERM to the
+     * script alone, and checks that the script ends by that signal and the child has gone 5 s
+     * later. The stand-in writes its PID once the trap is set, so the signal comes after.
+     *
+     * @return the script's output
+     */
+    private static String stopWithLateChild(Path dir, String trap) throws Exception {
         assumeSigtermTools();
         Path pids = dir.resolve("pids");
         Path late = dir.resolve("late");
         Path out = dir.resolve("out.txt");
-        // A JMH run that, on SIGTERM, starts a child and waits for it (until the SIGKILL 5 s
-        // later); its PID is written once the trap is set, so that the signal comes after.
         Path jdk = standInJdk(dir.resolve("jdk25"),
                 "case \" $* \" in *' -rff '*) ;;",
                 "  *) echo 'openjdk version \"25\"' >&2; exit 0 ;;",
                 "esac",
-                "trap 'sleep 60 & echo $! >> \"" + late + "\"; wait $!' TERM",
+                "trap '" + trap.replace("LATE", late.toString()) + "' TERM",
                 "sleep 60 &",
                 "echo $$ >> '" + pids + "'",
                 "echo $! >> '" + pids + "'",
@@ -540,60 +561,9 @@ class BenchScriptTest {
             while (running(child) && System.nanoTime() < deadline) {
                 Thread.sleep(100);
             }
-            assertFalse(running(child), "the child started after SIGTERM still runs: "
+            assertFalse(running(child), "the stand-in's child still runs after the script: "
                     + read(out));
-            assertTrue(read(out).contains("what started since:"), "not named: " + read(out));
-        } finally {
-            stopAll(pids);
-            stopAll(late);
-            script.destroyForcibly();
-        }
-    }
-
-    @Test
-    void anOrphanOfWhatTheScriptStartedIsStoppedToo(@TempDir Path dir) throws Exception {
-        assumeSigtermTools();
-        Path pids = dir.resolve("pids");
-        Path late = dir.resolve("late");
-        Path out = dir.resolve("out.txt");
-        // A JMH run that, on SIGTERM, leaves a child to init and exits at once: the child is no
-        // longer a descendant of the script by the time the script looks again.
-        Path jdk = standInJdk(dir.resolve("jdk25"),
-                "case \" $* \" in *' -rff '*) ;;",
-                "  *) echo 'openjdk version \"25\"' >&2; exit 0 ;;",
-                "esac",
-                "trap '( sleep 60 & echo $! >> \"" + late + "\" ); exit 0' TERM",
-                "sleep 60 &",
-                "echo $$ >> '" + pids + "'",
-                "echo $! >> '" + pids + "'",
-                "wait $!");
-        emptyBuild(dir);
-        ProcessBuilder pb = new ProcessBuilder("/usr/bin/env", "--default-signal=INT,TERM,PIPE",
-                "/bin/bash", "bench/run.sh", "quick");
-        quickFmaPeakOnly(pb.environment(), dir);
-        pb.environment().put("JDK25_HOME", jdk.toString());
-        pb.redirectErrorStream(true).redirectOutput(out.toFile());
-        Process script = pb.start();
-        try {
-            awaitPid(pids, script, out);
-            Process kill = new ProcessBuilder("/bin/kill", "-TERM", Long.toString(script.pid()))
-                    .redirectErrorStream(true).start();
-            assertEquals(0, kill.waitFor(), new String(kill.getInputStream().readAllBytes(),
-                    StandardCharsets.UTF_8));
-            assertTrue(script.waitFor(30, TimeUnit.SECONDS),
-                    "the script still runs 30 s after SIGTERM: " + read(out));
-            assertEquals(128 + 15, script.exitValue(), read(out));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (read(late).isBlank() && System.nanoTime() < deadline) {
-                Thread.sleep(100);
-            }
-            assertFalse(read(late).isBlank(), "the stand-in left no child: " + read(out));
-            long child = Long.parseLong(read(late).lines().findFirst().orElseThrow().trim());
-            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (running(child) && System.nanoTime() < deadline) {
-                Thread.sleep(100);
-            }
-            assertFalse(running(child), "the orphan still runs after the script: " + read(out));
+            return read(out);
         } finally {
             stopAll(pids);
             stopAll(late);
