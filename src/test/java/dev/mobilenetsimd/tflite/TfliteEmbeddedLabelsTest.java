@@ -175,6 +175,21 @@ class TfliteEmbeddedLabelsTest {
         return TfliteModel.read(file).labels().names();
     }
 
+    /**
+     * The JDK's zip reader finds {@code names} as {@code labels.txt} in {@code file}'s archive:
+     * the test built a valid one. With offsets from the file start, the whole file is the
+     * archive; otherwise the bytes after the model.
+     */
+    private static void assertValidArchive(Path dir, byte[] file, boolean fileOffsets,
+                                           byte[] names, Object what) throws IOException {
+        Path zip = dir.resolve("archive.zip");
+        Files.write(zip, fileOffsets ? file : Arrays.copyOfRange(file, MODEL.length, file.length));
+        try (ZipFile z = new ZipFile(zip.toFile());
+                InputStream in = z.getInputStream(z.getEntry("labels.txt"))) {
+            assertArrayEquals(names, in.readAllBytes(), what + ": the test's own archive");
+        }
+    }
+
     private static final List<String> EXPECTED = Labels.parse(NAMES).names();
 
     @Test
@@ -318,14 +333,7 @@ class TfliteEmbeddedLabelsTest {
             layouts++;
             for (Entry[] entries : contents) {
                 byte[] file = withArchive(f, entries);
-                // The archive alone, or with offsets from the file start the whole file.
-                Path zip = dir.resolve("layout" + mask + ".zip");
-                Files.write(zip, f.contains(Feature.FILE_OFFSETS) ? file
-                        : Arrays.copyOfRange(file, MODEL.length, file.length));
-                try (ZipFile z = new ZipFile(zip.toFile());
-                        InputStream in = z.getInputStream(z.getEntry("labels.txt"))) {
-                    assertArrayEquals(names, in.readAllBytes(), f + ": the test's own archive");
-                }
+                assertValidArchive(dir, file, f.contains(Feature.FILE_OFFSETS), names, f);
                 assertEquals(EXPECTED, labels(file), f + ", " + entries.length + " entries");
             }
         }
@@ -443,12 +451,7 @@ class TfliteEmbeddedLabelsTest {
             int end = file.length - 22;
             assertArrayEquals(Arrays.copyOfRange(tail, tail.length - 20, tail.length),
                     Arrays.copyOfRange(file, end - 20, end), "the locator before the end record");
-            Path zip = dir.resolve("plain.zip");
-            Files.write(zip, Arrays.copyOfRange(file, MODEL.length, file.length));
-            try (ZipFile z = new ZipFile(zip.toFile());
-                    InputStream in = z.getInputStream(z.getEntry("labels.txt"))) {
-                assertArrayEquals(names, in.readAllBytes(), "the test's own archive");
-            }
+            assertValidArchive(dir, file, false, names, "plain");
             assertEquals(EXPECTED, labels(file), tail.length + " bytes of Zip64 records");
             ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN).putShort(end + 8, (short) -1)
                     .putShort(end + 10, (short) -1);
@@ -486,13 +489,7 @@ class TfliteEmbeddedLabelsTest {
                 Set<Feature> f = EnumSet.of(Feature.ZIP64_END);
                 f.addAll(more);
                 byte[] file = withArchive(f, extensible, entries);
-                Path zip = dir.resolve("extensible.zip");
-                Files.write(zip, f.contains(Feature.FILE_OFFSETS) ? file
-                        : Arrays.copyOfRange(file, MODEL.length, file.length));
-                try (ZipFile z = new ZipFile(zip.toFile());
-                        InputStream in = z.getInputStream(z.getEntry("labels.txt"))) {
-                    assertArrayEquals(names, in.readAllBytes(), f + ": the test's own archive");
-                }
+                assertValidArchive(dir, file, f.contains(Feature.FILE_OFFSETS), names, f);
                 assertEquals(EXPECTED, labels(file), f + ", " + extensible.length + " bytes");
             }
         }
