@@ -5,19 +5,23 @@ import java.util.Locale;
 import javax.imageio.stream.ImageInputStream;
 
 /**
- * Refuses, before decoding, a PNG or BMP file too short for the image its header declares. The
- * JDK's readers allocate the whole raster first and find the data missing only then: a file of a
- * few hundred bytes declaring 13000 x 13000 pixels cost half a gigabyte or more (an
- * {@link OutOfMemoryError} or a long stall) before it was refused as truncated.
+ * Refuses, before decoding, a PNG or BMP file too short for the image its header declares (and
+ * a BMP header the JDK's reader fails on or decodes wrongly). The JDK's readers allocate the
+ * whole raster first and find the data missing only then: a file of a few hundred bytes
+ * declaring 13000 x 13000 pixels cost half a gigabyte or more (an {@link OutOfMemoryError} or a
+ * long stall) before it was refused as truncated.
  *
  * <ul>
  *   <li>A BMP of uncompressed rows (BI_RGB, BI_BITFIELDS, BI_ALPHABITFIELDS, an OS/2 1.x
  *       header; and, as the JDK's reader reads them, 1-, 16-, 24- and 32-bit pixels whatever
  *       the compression field says, BI_RLE8 included) must hold every row of its pixel data
  *       after its data offset; the last row's padding may be missing, as the JDK's reader and
- *       Pillow's both accept. A BMP holding an embedded JPEG or PNG (BI_JPEG, BI_PNG) must
- *       hold the size its header gives that data: the JDK's reader allocates that size before
- *       reading.
+ *       Pillow's both accept. Its palette (what lies between its headers and its pixel data,
+ *       or for BI_BITFIELDS the colours it says it uses) must be in the file, and not end
+ *       before it starts: the JDK's reader allocates that size, an int, before reading.
+ *   <li>A BMP holding an embedded JPEG or PNG (BI_JPEG, BI_PNG) is refused, as Pillow refuses
+ *       it: the JDK's reader decodes the embedded image into a raster of the BMP header's
+ *       size, not its own.
  *   <li>RLE-compressed BMPs (8-bit BI_RLE8, 4-bit BI_RLE4) have no such bound: a delta escape
  *       skips up to 255 rows in 4 bytes, an end-of-line skips a row in 2, and both the JDK's
  *       reader and Pillow's decode the skipped pixels as index 0. They are left to
@@ -38,15 +42,18 @@ final class DeclaredDataCheck {
     static final int DEFLATE_MAX_RATIO = 1032;
 
     private static final int IHDR = 0x49484452, IDAT = 0x49444154, IEND = 0x49454e44;
-    private static final int BI_RGB = 0, BI_RLE8 = 1, BI_RLE4 = 2, BI_JPEG = 4, BI_PNG = 5;
+    private static final int BI_RGB = 0, BI_RLE8 = 1, BI_RLE4 = 2, BI_BITFIELDS = 3, BI_JPEG = 4,
+            BI_PNG = 5;
+    /** A BITMAPV5HEADER's colour space types whose profile the JDK's reader reads. */
+    private static final long PROFILE_LINKED = 0x4C494E4BL, PROFILE_EMBEDDED = 0x4D424544L;
 
     private DeclaredDataCheck() {}
 
     /**
-     * What the file lacks, in words ("the file is truncated ..."), or null if it holds enough
-     * data for its declared size, is neither a PNG nor a BMP, or has a header the check does not
-     * understand (left to the image reader). {@code stream} is read from its current position,
-     * the start of the file, and left there.
+     * What the file lacks, in words ("the file is truncated ..."; or what is wrong with a BMP
+     * header), or null if it holds enough data for its declared size, is neither a PNG nor a
+     * BMP, or has a header the check does not understand (left to the image reader).
+     * {@code stream} is read from its current position, the start of the file, and left there.
      *
      * @param format the image reader's format name, in lower case
      */
@@ -133,26 +140,28 @@ final class DeclaredDataCheck {
     }
 
     private static String bmp(ImageInputStream s) throws IOException {
-        byte[] h = new byte[38];   // file header, then the info header up to its image size
+        byte[] h = new byte[134];   // file header, then an info header up to a V5 profile's size
         int n = read(s, h);
         if (n < 26 || h[0] != 'B' || h[1] != 'M') {
             return null;
         }
+        String header = bmpHeader(s, h, n);
+        if (header != null) {
+            return header;
+        }
         long offset = littleEndian(h, 10, 4), headerSize = littleEndian(h, 14, 4);
-        long width, height, compression, imageSize;
+        long width, height, compression;
         int bits;
         if (headerSize == 12) {   // OS/2 1.x: 16-bit sizes, never compressed
             width = (short) littleEndian(h, 18, 2);
             height = (short) littleEndian(h, 20, 2);
             bits = (int) littleEndian(h, 24, 2);
             compression = BI_RGB;
-            imageSize = 0;
-        } else if (headerSize >= 40 && n == h.length) {
+        } else if (headerSize >= 40 && n >= 38) {
             width = (int) littleEndian(h, 18, 4);
             height = (int) littleEndian(h, 22, 4);
             bits = (int) littleEndian(h, 28, 2);
             compression = littleEndian(h, 30, 4);
-            imageSize = littleEndian(h, 34, 4);
         } else {
             return null;
         }
@@ -165,19 +174,14 @@ final class DeclaredDataCheck {
         // As the JDK's reader decodes it: RLE only for 8-bit BI_RLE8 and 4-bit BI_RLE4; 1-, 16-,
         // 24- and 32-bit rows whatever the compression field says. A value it refuses fails its
         // header, or for 4- and 8-bit pixels its read once the raster is allocated: rows too.
-        boolean embedded = compression == BI_JPEG || compression == BI_PNG;
         boolean rle = compression == BI_RLE8 && bits == 8 || compression == BI_RLE4 && bits == 4;
         boolean rowBits = bits == 1 || bits == 4 || bits == 8 || bits == 16 || bits == 24
                 || bits == 32;
-        if (rowBits && !embedded && !rle) {
+        if (rowBits && !rle) {
             long stride = (width * bits + 31) / 32 * 4;
             end = offset + (height - 1) * stride + (width * bits + 7) / 8;
             data = String.format(Locale.ROOT, "%s of %d-bit pixel rows", bytes(end - offset),
                     bits);
-        } else if (embedded && imageSize > 0) {
-            end = offset + imageSize;
-            data = String.format(Locale.ROOT, "%s of embedded %s data", bytes(imageSize),
-                    compression == BI_JPEG ? "JPEG" : "PNG");
         } else {
             return null;   // RLE (see the class comment), or refused by the reader
         }
@@ -188,6 +192,87 @@ final class DeclaredDataCheck {
         return String.format(Locale.ROOT, "the file is truncated (the %dx%d BMP declares %s from"
                 + " byte %,d, %,d bytes in all; the file has %,d)", width, height, data, offset,
                 end, length(s, n - 1, end - 1));
+    }
+
+    /**
+     * What is wrong with a BMP header (given its first {@code n} bytes, {@code h}) before its
+     * pixels, in words, or null: the palette and colour profile sizes the JDK's reader works out
+     * from it, in ints, and allocates; a negative one failed as a NegativeArraySizeException
+     * ("damaged or unsupported (-2080374784)"). And a BMP of embedded JPEG or PNG data, refused.
+     */
+    private static String bmpHeader(ImageInputStream s, byte[] h, int n) throws IOException {
+        long offset = littleEndian(h, 10, 4), headerSize = littleEndian(h, 14, 4);
+        long compression = headerSize >= 40 && n >= 34 ? littleEndian(h, 30, 4) : BI_RGB;
+        if (compression == BI_JPEG || compression == BI_PNG) {
+            // Pillow refuses them; the JDK's reader decoded the embedded image into a raster of
+            // the BMP header's size, whatever the embedded image's: cropped, or padded with
+            // black (and 0.5 GB for a few hundred bytes declaring MAX_PIXELS).
+            return String.format(Locale.ROOT, "a BMP of embedded %s data (compression %d);"
+                    + " expected a BMP of pixel rows (uncompressed, RLE or bit fields), as Pillow"
+                    + " reads", compression == BI_JPEG ? "JPEG" : "PNG", compression);
+        }
+        long start, bytes;   // the palette, as the reader reads it
+        if (headerSize == 40 && compression == BI_BITFIELDS) {
+            if (n < 50) {
+                return null;
+            }
+            start = 14 + 40 + 12;   // after the masks; the colours used, 4 bytes each
+            bytes = littleEndian(h, 46, 4) * 4;
+        } else if (headerSize == 12 || headerSize == 40 || headerSize == 52 || headerSize == 56
+                || headerSize == 108 || headerSize == 124) {
+            // What lies between the headers and the pixel data, in whole entries (truncated
+            // toward zero, as the reader does)
+            int entry = headerSize == 12 ? 3 : 4;
+            start = 14 + headerSize;
+            bytes = (offset - start) / entry * entry;
+        } else {
+            return null;   // the reader refuses the header
+        }
+        if (bytes < 0) {
+            return String.format(Locale.ROOT, "the file is damaged (its pixel data offset, %,d,"
+                    + " is inside its headers, which end at byte %,d)", offset, start);
+        }
+        if (bytes > 0) {
+            s.seek(start + bytes - 1);
+            if (s.read() < 0) {
+                return String.format(Locale.ROOT, "the file is truncated (the BMP declares a"
+                        + " palette of %s from byte %,d; the file has %,d)", bytes(bytes), start,
+                        length(s, n - 1, start + bytes - 1));
+            }
+        }
+        int bits = headerSize >= 40 && n >= 30 ? (int) littleEndian(h, 28, 2) : 0;
+        if ((compression == BI_RLE8 && bits == 8 || compression == BI_RLE4 && bits == 4)
+                && n >= 38) {
+            // The reader reads the RLE data whole, its size (an int) from the header: the image
+            // size, or if that is 0 the file size less the data offset.
+            long size = (int) littleEndian(h, 34, 4);
+            if (size == 0) {
+                size = (int) (littleEndian(h, 2, 4) - offset);
+            }
+            if (size < 0) {
+                return String.format(Locale.ROOT, "the file is damaged (its header declares %,d"
+                        + " bytes of RLE pixel data)", size);
+            }
+            if (size > 0) {
+                s.seek(offset + size - 1);
+                if (s.read() < 0) {
+                    return String.format(Locale.ROOT, "the file is truncated (the BMP declares"
+                            + " %s of RLE pixel data from byte %,d, %,d bytes in all; the file"
+                            + " has %,d)", bytes(size), offset, offset + size,
+                            length(s, n - 1, offset + size - 1));
+                }
+            }
+        }
+        if (headerSize == 124 && n >= 134) {
+            long colourSpace = littleEndian(h, 70, 4);
+            int profileSize = (int) littleEndian(h, 130, 4);
+            if ((colourSpace == PROFILE_LINKED || colourSpace == PROFILE_EMBEDDED)
+                    && profileSize < 0) {
+                return String.format(Locale.ROOT, "the file is damaged (its colour profile"
+                        + " declares %,d bytes)", profileSize);
+            }
+        }
+        return null;
     }
 
     /** "1 byte", "2 bytes", "300,000,000 bytes". */

@@ -102,11 +102,13 @@ public final class ImageDecoder {
      *
      * <p>Before the pixels are decoded (and their raster allocated), a file too short for its
      * declared size is refused: an uncompressed BMP must hold all its pixel rows after its data
-     * offset (the last row's padding may be missing), a BMP with an embedded JPEG or PNG the
+     * offset (the last row's padding may be missing), any BMP its palette and an RLE one the
      * data size its header gives, and a PNG's IDAT chunks at least 1/1032 of its scanline bytes,
-     * deflate's best ratio. To find out, the stream is read as far as the reader would read it
-     * anyway, into the cache {@link ImageIO} keeps of it (a temporary file, or memory if
-     * {@link ImageIO#getUseCache} is false). See {@link #MAX_PIXELS} for JPEG and RLE BMPs.
+     * deflate's best ratio. A BMP of embedded JPEG or PNG data is refused, as Pillow refuses it
+     * (the JDK's reader decodes it at the BMP header's size, not the embedded image's). To find
+     * out, the stream is read as far as the reader would read it anyway, into the cache
+     * {@link ImageIO} keeps of it (a temporary file, or memory if {@link ImageIO#getUseCache} is
+     * false). See {@link #MAX_PIXELS} for JPEG and RLE BMPs.
      *
      * @param in the encoded image
      * @param name what error messages call the stream (e.g. its file name)
@@ -120,6 +122,7 @@ public final class ImageDecoder {
         long width = 0, height = 0;
         String damage = null;
         String refusal = null;
+        String shortfall = null;
         List<String> warnings = new ArrayList<>();
         PngChunkWalker png = new PngChunkWalker(in);
         try (ImageInputStream stream = ImageIO.createImageInputStream(png)) {
@@ -141,7 +144,7 @@ public final class ImageDecoder {
             }
             try {
                 // From the start of the stream: the PNG reader discards what it has read.
-                String shortfall = DeclaredDataCheck.shortfall(stream, format);
+                shortfall = DeclaredDataCheck.shortfall(stream, format);
                 reader.setInput(stream, true, true); // as ImageIO.read
                 reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
                 width = reader.getWidth(0);
@@ -163,8 +166,13 @@ public final class ImageDecoder {
                 if (e.getCause() instanceof OutOfMemoryError) { // the PNG reader wraps it
                     throw outOfMemory(name, width, height, e.getCause());
                 }
-                // A damaged PNG chunk often fails the reader first: name the damage instead.
+                // A damaged PNG chunk often fails the reader first: name the damage instead;
+                // so too a shortfall or bad BMP header the check found (a palette size of -3
+                // failed the BMP reader as a NegativeArraySizeException: "(-3)").
                 String found = png.finishQuietly();
+                if (found == null) {
+                    found = shortfall;
+                }
                 // The JDK decoders throw assorted runtime exceptions on damaged data.
                 // The BMP reader's EOFException has no message.
                 throw new IOException("cannot decode image " + name + ": " + (found != null
