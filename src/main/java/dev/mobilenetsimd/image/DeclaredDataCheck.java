@@ -1,12 +1,17 @@
 package dev.mobilenetsimd.image;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Locale;
+import java.util.Objects;
 import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.ImageInputStreamImpl;
 
 /**
  * Refuses, before decoding, a PNG or BMP file too short for the image its header declares (and
- * a BMP header the JDK's reader fails on or decodes wrongly). The JDK's readers allocate the
+ * a BMP header the JDK's reader fails on or decodes wrongly, unless the reader can be given the
+ * file in a form it reads as Pillow does: see {@link #readerInput}). The JDK's readers allocate the
  * whole raster first and find the data missing only then: a file of a few hundred bytes
  * declaring 13000 x 13000 pixels cost half a gigabyte or more (an {@link OutOfMemoryError} or a
  * long stall) before it was refused as truncated.
@@ -19,6 +24,9 @@ import javax.imageio.stream.ImageInputStream;
  *       Pillow's both accept. Its palette (what lies between its headers and its pixel data,
  *       or for BI_BITFIELDS the colours it says it uses) must be in the file, and not end
  *       before it starts: the JDK's reader allocates that size, an int, before reading.
+ *   <li>A 1- or 4-bit BI_RGB BMP (or OS/2 1.x) with more than 2^bits palette entries between
+ *       its headers and its pixel data is read with Pillow's palette (see {@link #readerInput});
+ *       if its header says it uses more than 256 colours it is refused, as Pillow refuses it.
  *   <li>A BMP holding an embedded JPEG or PNG (BI_JPEG, BI_PNG) is refused, as Pillow refuses
  *       it: the JDK's reader decodes the embedded image into a raster of the BMP header's
  *       size, not its own.
@@ -263,6 +271,12 @@ final class DeclaredDataCheck {
                 }
             }
         }
+        long colours = headerSize >= 40 && n >= 50 ? littleEndian(h, 46, 4) : 0;
+        if (pillowPalette(h, n) > 0 && colours > 256) {
+            // Pillow reads them all and refuses the palette ("invalid palette size")
+            return String.format(Locale.ROOT, "a %d-bit BMP whose header says it uses %,d"
+                    + " colours; expected at most 256, as Pillow reads", bits, colours);
+        }
         if (headerSize == 124 && n >= 134) {
             long colourSpace = littleEndian(h, 70, 4);
             int profileSize = (int) littleEndian(h, 130, 4);
@@ -273,6 +287,121 @@ final class DeclaredDataCheck {
             }
         }
         return null;
+    }
+
+    /**
+     * The stream the image reader is to read, from the start of the file: {@code stream}, or for
+     * a BMP whose palette the JDK's reader cannot use (see {@link #pillowPalette}), a view of it
+     * in which the palette is the entries Pillow uses and the pixel data follows them, the data
+     * offset moved to match. For a file {@link #shortfall} found nothing wrong with.
+     *
+     * @param format the image reader's format name, in lower case
+     */
+    static ImageInputStream readerInput(ImageInputStream stream, String format)
+            throws IOException {
+        if (!format.equals("bmp")) {
+            return stream;
+        }
+        byte[] h = new byte[14 + 124 + 16 * 4];   // the headers and palette kept, at most
+        int n;
+        stream.mark();
+        try {
+            n = read(stream, h);
+        } finally {
+            stream.reset();
+        }
+        long kept = n >= 26 && h[0] == 'B' && h[1] == 'M' ? pillowPalette(h, n) : 0;
+        long headerSize = littleEndian(h, 14, 4);
+        int end = (int) (14 + headerSize + kept * (headerSize == 12 ? 3 : 4));
+        if (kept == 0 || n < end) {   // n < end: not reached, the check found the palette
+            return stream;
+        }
+        byte[] head = java.util.Arrays.copyOf(h, end);
+        ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN).putInt(10, end);
+        return new PaletteCut(stream, head, littleEndian(h, 10, 4) - end);
+    }
+
+    /**
+     * For a 1- or 4-bit BMP of uncompressed rows (BI_RGB, or OS/2 1.x) whose gap between its
+     * headers and its pixel data holds more than 2^bits palette entries: how many of them Pillow
+     * looks up, else 0. The JDK's reader sizes its palette from the gap, and a colour model of
+     * more entries than the pixels' bits index fails its raster ("Raster BytePackedRaster ... is
+     * incompatible with ColorModel IndexColorModel ..."). Pillow reads the colours used (2^bits
+     * if 0) from the end of the headers and the pixels from the data offset; an index past its
+     * palette is black, as past the JDK's.
+     */
+    private static long pillowPalette(byte[] h, int n) {
+        long offset = littleEndian(h, 10, 4), headerSize = littleEndian(h, 14, 4);
+        boolean os2 = headerSize == 12;
+        if (!os2 && headerSize != 40 && headerSize != 52 && headerSize != 56
+                && headerSize != 108 && headerSize != 124 || n < (os2 ? 26 : 50)) {
+            return 0;
+        }
+        int bits = (int) littleEndian(h, os2 ? 24 : 28, 2);
+        if (bits != 1 && bits != 4 || !os2 && littleEndian(h, 30, 4) != BI_RGB) {
+            return 0;
+        }
+        int entry = os2 ? 3 : 4;
+        if ((offset - 14 - headerSize) / entry <= 1 << bits) {
+            return 0;   // the reader's palette is no larger than the pixels index
+        }
+        long used = os2 ? 0 : littleEndian(h, 46, 4);
+        return used == 0 || used > 1 << bits ? 1 << bits : used;
+    }
+
+    /**
+     * A BMP with part of its palette left out: its first {@code head.length} bytes are
+     * {@code head}'s, and the rest those of {@code bmp} from {@code cut} bytes further on.
+     */
+    private static final class PaletteCut extends ImageInputStreamImpl {
+        private final ImageInputStream bmp;
+        private final byte[] head;
+        private final long cut;
+
+        PaletteCut(ImageInputStream bmp, byte[] head, long cut) {
+            this.bmp = bmp;
+            this.head = head;
+            this.cut = cut;
+        }
+
+        @Override
+        public int read() throws IOException {
+            checkClosed();
+            bitOffset = 0;
+            int b;
+            if (streamPos < head.length) {
+                b = head[(int) streamPos] & 0xFF;
+            } else {
+                bmp.seek(streamPos + cut);
+                b = bmp.read();
+            }
+            if (b >= 0) {
+                streamPos++;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            checkClosed();
+            Objects.checkFromIndexSize(off, len, b.length);
+            bitOffset = 0;
+            if (len == 0) {
+                return 0;
+            }
+            int r;
+            if (streamPos < head.length) {
+                r = Math.min(len, head.length - (int) streamPos);
+                System.arraycopy(head, (int) streamPos, b, off, r);
+            } else {
+                bmp.seek(streamPos + cut);
+                r = bmp.read(b, off, len);
+            }
+            if (r > 0) {
+                streamPos += r;
+            }
+            return r;
+        }
     }
 
     /** "1 byte", "2 bytes", "300,000,000 bytes". */

@@ -110,6 +110,11 @@ public final class ImageDecoder {
      * {@link ImageIO} keeps of it (a temporary file, or memory if {@link ImageIO#getUseCache} is
      * false). See {@link #MAX_PIXELS} for JPEG and RLE BMPs.
      *
+     * <p>A 1- or 4-bit BMP with more palette entries before its pixel data than its bits index,
+     * which the JDK's reader fails on, is read with the entries Pillow uses; it is refused if its
+     * header says it uses more than 256 colours, as Pillow refuses it (see
+     * {@link DeclaredDataCheck}).
+     *
      * @param in the encoded image
      * @param name what error messages call the stream (e.g. its file name)
      * @return the image in 8-bit RGB
@@ -145,7 +150,9 @@ public final class ImageDecoder {
             try {
                 // From the start of the stream: the PNG reader discards what it has read.
                 shortfall = DeclaredDataCheck.shortfall(stream, format);
-                reader.setInput(stream, true, true); // as ImageIO.read
+                // as ImageIO.read; a BMP whose palette the reader cannot use, in a form it can
+                reader.setInput(shortfall == null ? DeclaredDataCheck.readerInput(stream, format)
+                        : stream, true, true);
                 reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
                 width = reader.getWidth(0);
                 height = reader.getHeight(0);

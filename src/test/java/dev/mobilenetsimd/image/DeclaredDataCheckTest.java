@@ -1,5 +1,6 @@
 package dev.mobilenetsimd.image;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -232,6 +233,77 @@ class DeclaredDataCheckTest {
         RgbImage ok = ImageDecoder.decode(new java.io.ByteArrayInputStream(bmp(2, 1, 8, BI_RLE8,
                 new byte[] {0, 0, 0, 0, 9, 8, 7, 0}, rle, 0, rle.length)), "ok.bmp");
         assertEquals(7, ok.get(1, 0, 0));
+    }
+
+    /**
+     * A 1- or 4-bit BMP with more palette entries between its headers and its pixel data than
+     * its bits index (here a valid file with bytes inserted before its pixels, its data offset
+     * moved): the JDK's reader sized its palette from that gap and failed ("Raster
+     * BytePackedRaster ... is incompatible with ColorModel IndexColorModel ..."). It decodes as
+     * Pillow does: the colours used (2^bits if 0) from the end of the headers, the pixels from
+     * the data offset, an index past the colours used black; more than 256 colours is refused.
+     */
+    @Test
+    void bmpWithMorePaletteEntriesThanItsBitsIndexDecodesAsPillowDoes() throws IOException {
+        byte[] palette = {10, 20, 30, 0, (byte) 200, 100, 50, 0};   // BGR and reserved, twice
+        for (int width : new int[] {13, 40}) {
+            int stride = (width + 31) / 32 * 4, height = 3;
+            byte[] rows = new byte[stride * height];
+            new java.util.Random(width).nextBytes(rows);
+            for (int gap : new int[] {4, 8, 1020}) {
+                byte[] extra = Arrays.copyOf(palette, palette.length + gap);
+                Arrays.fill(extra, palette.length, extra.length, (byte) 0x77);
+                for (int used : new int[] {0, 2, 1}) {
+                    for (int h : new int[] {height, -height}) {   // bottom-up, top-down
+                        String name = width + "x" + h + "-gap" + gap + "-used" + used + ".bmp";
+                        // without the gap: the palette of the colours used
+                        byte[] plain = bmp(width, h, 1, BI_RGB, Arrays.copyOf(palette,
+                                used == 1 ? 4 : 8), rows, 0);
+                        byte[] gapped = bmp(width, h, 1, BI_RGB, extra, rows, 0);
+                        ByteBuffer.wrap(plain).order(ByteOrder.LITTLE_ENDIAN).putInt(46, used);
+                        ByteBuffer.wrap(gapped).order(ByteOrder.LITTLE_ENDIAN).putInt(46, used);
+                        RgbImage img = decode(gapped, name);
+                        assertArrayEquals(decode(plain, name).pixels(), img.pixels(), name);
+                        for (int y = 0; y < height; y++) {
+                            for (int x = 0; x < width; x++) {
+                                int row = h > 0 ? height - 1 - y : y;
+                                int i = rows[row * stride + x / 8] >> (7 - x % 8) & 1;
+                                for (int c = 0; c < 3; c++) {
+                                    int expected = i < (used == 1 ? 1 : 2)
+                                            ? palette[4 * i + 2 - c] & 0xFF : 0;
+                                    assertEquals(expected, img.get(x, y, c), name + " at " + x
+                                            + "," + y);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // OS/2 1.x: 3-byte entries, no colours used field.
+        byte[] rows = {(byte) 0b1010_0000, 0, 0, 0};   // one row of 3 pixels, padded
+        ByteBuffer os2 = ByteBuffer.allocate(14 + 12 + 6 + 9 + 4).order(ByteOrder.LITTLE_ENDIAN);
+        os2.put((byte) 'B').put((byte) 'M').putInt(os2.capacity()).putInt(0).putInt(14 + 12 + 15)
+                .putInt(12).putShort((short) 3).putShort((short) 1).putShort((short) 1)
+                .putShort((short) 1).put(new byte[] {1, 2, 3, 4, 5, 6}).put(new byte[9]).put(rows);
+        RgbImage img = decode(os2.array(), "os2.bmp");
+        assertEquals(List.of(6, 5, 4, 3, 2, 1, 6, 5, 4), List.of(img.get(0, 0, 0),
+                img.get(0, 0, 1), img.get(0, 0, 2), img.get(1, 0, 0), img.get(1, 0, 1),
+                img.get(1, 0, 2), img.get(2, 0, 0), img.get(2, 0, 1), img.get(2, 0, 2)));
+        // 4-bit: 16 entries, then 8 bytes; index 15 is the 16th entry.
+        byte[] sixteen = new byte[64 + 8];
+        sixteen[60] = 9;
+        byte[] four = bmp(2, 1, 4, BI_RGB, sixteen, new byte[] {(byte) 0xF0, 0, 0, 0}, 0);
+        assertEquals(9, decode(four, "four.bmp").get(0, 0, 2));
+        // Pillow reads 300 colours and refuses the palette ("invalid palette size").
+        byte[] many = bmp(13, 3, 1, BI_RGB, new byte[16], new byte[12], 0);
+        ByteBuffer.wrap(many).order(ByteOrder.LITTLE_ENDIAN).putInt(46, 300);
+        refused(many, "many.bmp", "a 1-bit BMP whose header says it uses 300 colours; expected"
+                + " at most 256, as Pillow reads");
+    }
+
+    private static RgbImage decode(byte[] file, String name) throws IOException {
+        return ImageDecoder.decode(new java.io.ByteArrayInputStream(file), name);
     }
 
     /**
