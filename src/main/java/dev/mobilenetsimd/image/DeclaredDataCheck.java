@@ -3,6 +3,7 @@ package dev.mobilenetsimd.image;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Objects;
 import javax.imageio.stream.ImageInputStream;
@@ -316,7 +317,7 @@ final class DeclaredDataCheck {
         if (kept == 0 || n < end) {   // n < end: not reached, the check found the palette
             return stream;
         }
-        byte[] head = java.util.Arrays.copyOf(h, end);
+        byte[] head = Arrays.copyOf(h, end);
         ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN).putInt(10, end);
         return new PaletteCut(stream, head, littleEndian(h, 10, 4) - end);
     }

@@ -268,8 +268,9 @@ public final class ImageDecoder {
                     px[o + 2] = v;
                 }
             }
-        } else if (!indexed && csType == ColorSpace.TYPE_RGB && bands >= 3 && !cm.isAlphaPremultiplied()
-                && cm.getComponentSize(0) == 8 && cm.getComponentSize(1) == 8 && cm.getComponentSize(2) == 8) {
+        } else if (!indexed && csType == ColorSpace.TYPE_RGB && bands >= 3
+                && !cm.isAlphaPremultiplied() && cm.getComponentSize(0) == 8
+                && cm.getComponentSize(1) == 8 && cm.getComponentSize(2) == 8) {
             // Raw samples: getRGB would colour-convert images that carry an ICC profile.
             int[] row = new int[w];
             for (int c = 0; c < 3; c++) {
