@@ -112,8 +112,7 @@ public final class ImageDecoder {
      *
      * <p>A 1- or 4-bit BMP with more palette entries before its pixel data than its bits index,
      * which the JDK's reader fails on, is read with the entries Pillow uses; it is refused if its
-     * header says it uses more than 256 colours, as Pillow refuses it (see
-     * {@link DeclaredDataCheck}).
+     * header says it uses more than 256 colours, as Pillow refuses it.
      *
      * @param in the encoded image
      * @param name what error messages call the stream (e.g. its file name)
