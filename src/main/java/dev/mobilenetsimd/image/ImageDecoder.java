@@ -80,6 +80,28 @@ public final class ImageDecoder {
     }
 
     /**
+     * A reader's failure on damaged data, in words. The JDK decoders throw assorted exceptions;
+     * the BMP reader's EOFException has no message, and the PNG reader's "Error reading PNG image
+     * data" names only itself: the zlib stream's failure is its cause.
+     */
+    private static String readerFailure(Exception e) {
+        Throwable cause = e.getCause();
+        if (e instanceof EOFException) {
+            return "the file is truncated (it ends before the image does)";
+        }
+        if (cause instanceof EOFException) { // a PNG's zlib stream, its chunks whole
+            return "the image data is truncated (its compressed stream ends before the image"
+                    + " does)";
+        }
+        String why = e.getMessage();
+        String causeWhy = cause == null ? null : cause.getMessage();
+        if (causeWhy != null && (why == null || !why.contains(causeWhy))) {
+            why = why == null ? causeWhy : why + ": " + causeWhy;
+        }
+        return "damaged or unsupported (" + why + ")";
+    }
+
+    /**
      * {@code file} could not be opened, in words: the JDK's exceptions for an unreadable or
      * vanished file carry only the path (the CLI printed "error: noread.bmp"). The words are
      * those the CLI gives an unreadable model or labels file.
@@ -179,12 +201,8 @@ public final class ImageDecoder {
                 if (found == null) {
                     found = shortfall;
                 }
-                // The JDK decoders throw assorted runtime exceptions on damaged data.
-                // The BMP reader's EOFException has no message.
-                throw new IOException("cannot decode image " + name + ": " + (found != null
-                        ? found : e instanceof EOFException ? "the file is truncated (it ends"
-                        + " before the image does)" : "damaged or unsupported (" + e.getMessage()
-                        + ")"), e);
+                throw new IOException("cannot decode image " + name + ": "
+                        + (found != null ? found : readerFailure(e)), e);
             } finally {
                 reader.dispose();
             }

@@ -469,6 +469,39 @@ class ImageDecoderTest {
         return ImageDecoder.read(f);
     }
 
+    /**
+     * A PNG whose chunks are whole (CRCs right) but whose zlib stream is damaged or ends early:
+     * the JDK's reader says only "Error reading PNG image data"; its cause says what failed.
+     */
+    @Test
+    void pngWithDamagedCompressedDataSaysWhat() throws IOException {
+        byte[] rows = new byte[8 * (1 + 8 * 3)];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = i % 25 == 0 ? 0 : (byte) (i * 37);
+        }
+        byte[] good = pngFile(2, 8, 8, 8, null, rows, 6);
+        assertEquals(8, ImageDecoder.decode(new java.io.ByteArrayInputStream(good), "ok").height());
+        int idat = chunkAt(good, "IDAT");
+        int length = java.nio.ByteBuffer.wrap(good).getInt(idat);
+        byte[] z = java.util.Arrays.copyOfRange(good, idat + 8, idat + 8 + length);
+        byte[] bad = z.clone();
+        bad[2] = (byte) 0xFF; // the first deflate block: final, of the reserved type 3
+        refused(withIdat(good, bad), "badzlib.png", "Error reading PNG image data: ");
+        refused(withIdat(good, java.util.Arrays.copyOf(z, z.length / 2)), "shortzlib.png",
+                "the image data is truncated (its compressed stream ends before the image does)");
+    }
+
+    /** {@code png} with its one IDAT chunk's data replaced by {@code data}. */
+    private static byte[] withIdat(byte[] png, byte[] data) {
+        int idat = chunkAt(png, "IDAT");
+        int end = idat + 12 + java.nio.ByteBuffer.wrap(png).getInt(idat);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(png, 0, idat);
+        chunk(out, "IDAT", data);
+        out.write(png, end, png.length - end);
+        return out.toByteArray();
+    }
+
     private void refused(byte[] png, String name, String expected) throws IOException {
         refused(dir, png, name, expected);
     }
