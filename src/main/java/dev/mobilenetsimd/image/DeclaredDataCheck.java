@@ -25,9 +25,11 @@ import javax.imageio.stream.ImageInputStreamImpl;
  *       Pillow's both accept. Its palette (what lies between its headers and its pixel data,
  *       or for BI_BITFIELDS the colours it says it uses) must be in the file, and not end
  *       before it starts: the JDK's reader allocates that size, an int, before reading.
- *   <li>A 1- or 4-bit BI_RGB BMP (or OS/2 1.x) with more than 2^bits palette entries between
- *       its headers and its pixel data is read with Pillow's palette (see {@link #readerInput});
- *       if its header says it uses more than 256 colours it is refused, as Pillow refuses it.
+ *   <li>A 1-, 4- or 8-bit BI_RGB BMP (or OS/2 1.x) whose gap between its headers and its pixel
+ *       data holds other palette entries than Pillow reads is read with Pillow's palette and
+ *       pixels (see {@link #readerInput}); if its header says it uses more than 256 colours and
+ *       the file holds more than 256 entries after its headers it is refused, as Pillow
+ *       refuses it.
  *   <li>A BMP holding an embedded JPEG or PNG (BI_JPEG, BI_PNG) is refused, as Pillow refuses
  *       it: the JDK's reader decodes the embedded image into a raster of the BMP header's
  *       size, not its own.
@@ -178,6 +180,10 @@ final class DeclaredDataCheck {
         if (width <= 0 || height <= 0 || width * height > ImageDecoder.MAX_PIXELS) {
             return null;
         }
+        PillowPalette palette = pillowPalette(h, n);
+        if (palette != null) {
+            offset = palette.pixels();   // Pillow's, and the reader's through the view
+        }
         long end;
         String data;
         // As the JDK's reader decodes it: RLE only for 8-bit BI_RLE8 and 4-bit BI_RLE4; 1-, 16-,
@@ -272,9 +278,15 @@ final class DeclaredDataCheck {
                 }
             }
         }
-        long colours = headerSize >= 40 && n >= 50 ? littleEndian(h, 46, 4) : 0;
-        if (pillowPalette(h, n) > 0 && colours > 256) {
-            // Pillow reads them all and refuses the palette ("invalid palette size")
+        long colours = paletteColours(h, n);
+        boolean many = colours > 65536;   // Pillow: "Unsupported BMP Palette size"
+        if (colours > 256 && !many) {
+            // Pillow reads the colours used up to the end of the file and refuses more than 256
+            // entries ("invalid palette size")
+            s.seek(14 + headerSize + 256 * 4 + 3);
+            many = s.read() >= 0;
+        }
+        if (many) {
             return String.format(Locale.ROOT, "a %d-bit BMP whose header says it uses %,d"
                     + " colours; expected at most 256, as Pillow reads", bits, colours);
         }
@@ -292,9 +304,12 @@ final class DeclaredDataCheck {
 
     /**
      * The stream the image reader is to read, from the start of the file: {@code stream}, or for
-     * a BMP whose palette the JDK's reader cannot use (see {@link #pillowPalette}), a view of it
-     * in which the palette is the entries Pillow uses and the pixel data follows them, the data
-     * offset moved to match. For a file {@link #shortfall} found nothing wrong with.
+     * a BMP whose palette or pixels the JDK's reader would read otherwise than Pillow (see
+     * {@link #pillowPalette}), a view of it in which the palette is the entries Pillow uses and
+     * Pillow's pixel data follows them, the data offset moved to match. Entries Pillow reads as
+     * the grey ramp (i, i, i) of an 8-bit BMP are all 256 greys, as Pillow reads its pixels as
+     * grey levels (those of a 1- or 4-bit BMP, whose pixels Pillow then reads as 8-bit, are left
+     * as entries). For a file {@link #shortfall} found nothing wrong with.
      *
      * @param format the image reader's format name, in lower case
      */
@@ -303,56 +318,107 @@ final class DeclaredDataCheck {
         if (!format.equals("bmp")) {
             return stream;
         }
-        byte[] h = new byte[14 + 124 + 16 * 4];   // the headers and palette kept, at most
-        int n;
+        byte[] h = new byte[14 + 124];   // the headers, at most
         stream.mark();
         try {
-            n = read(stream, h);
+            int n = read(stream, h);
+            PillowPalette p = n >= 26 && h[0] == 'B' && h[1] == 'M' ? pillowPalette(h, n) : null;
+            if (p == null) {
+                return stream;
+            }
+            // From the end of the headers, past the data offset if the gap is shorter; whole
+            // entries up to the end of the file if it ends first, as Pillow reads them
+            int entry = p.entry(), bits = p.bits();
+            byte[] entries = new byte[(int) Math.min(p.colours(), 1 << bits) * entry];
+            stream.seek(p.start());
+            int got = read(stream, entries) / entry, kept = got;
+            boolean grey = bits == 8 && p.colours() != 2 && got == p.colours();
+            for (int i = 0; grey && i < got; i++) {
+                grey = entries[i * entry] == (byte) i && entries[i * entry + 1] == (byte) i
+                        && entries[i * entry + 2] == (byte) i;
+            }
+            if (grey) {
+                // Pillow reads 8-bit pixels as grey levels: every index its own grey
+                entries = new byte[256 * entry];
+                for (int i = 0; i < 256; i++) {
+                    Arrays.fill(entries, i * entry, i * entry + 3, (byte) i);
+                }
+                kept = 256;
+            } else if (got == 0) {
+                kept = 1;   // every index black, as in Pillow's empty palette
+            }
+            if (kept == got && kept == Math.min(p.gap(), 256)) {
+                return stream;   // the reader's palette is Pillow's
+            }
+            int end = p.start() + kept * entry;
+            byte[] head = Arrays.copyOf(h, end);
+            System.arraycopy(entries, 0, head, p.start(), kept * entry);
+            ByteBuffer b = ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN).putInt(10, end);
+            long cut = p.pixels() - end;
+            if (p.start() == 14 + 124 && (b.getInt(70) == PROFILE_LINKED
+                    || b.getInt(70) == PROFILE_EMBEDDED) && 14L + b.getInt(126) >= p.pixels()) {
+                b.putInt(126, (int) (b.getInt(126) - cut));   // the reader reads the profile
+            }
+            return new PaletteCut(stream, head, cut);
         } finally {
             stream.reset();
         }
-        long kept = n >= 26 && h[0] == 'B' && h[1] == 'M' ? pillowPalette(h, n) : 0;
-        long headerSize = littleEndian(h, 14, 4);
-        int end = (int) (14 + headerSize + kept * (headerSize == 12 ? 3 : 4));
-        if (kept == 0 || n < end) {   // n < end: not reached, the check found the palette
-            return stream;
-        }
-        byte[] head = Arrays.copyOf(h, end);
-        ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN).putInt(10, end);
-        return new PaletteCut(stream, head, littleEndian(h, 10, 4) - end);
     }
 
     /**
-     * For a 1- or 4-bit BMP of uncompressed rows (BI_RGB, or OS/2 1.x) whose gap between its
-     * headers and its pixel data holds more than 2^bits palette entries: how many of them Pillow
-     * looks up, else 0. The JDK's reader sizes its palette from the gap, and a colour model of
-     * more entries than the pixels' bits index fails its raster ("Raster BytePackedRaster ... is
-     * incompatible with ColorModel IndexColorModel ..."). Pillow reads the colours used (2^bits
-     * if 0) from the end of the headers and the pixels from the data offset; an index past its
-     * palette is black, as past the JDK's.
+     * Where Pillow reads the palette and pixels of a 1-, 4- or 8-bit BMP of uncompressed rows
+     * (BI_RGB, or OS/2 1.x) that Pillow does not refuse, else null. Pillow reads the colours used
+     * (2^bits if 0) from the end of the headers, however many entries the gap before the data
+     * offset holds, and the pixels from the data offset (after the palette if the offset is the
+     * end of the headers); an index past its palette is black. The JDK's reader reads the gap's
+     * entries (up to 256): more than the pixels' bits index fail its raster ("Raster
+     * BytePackedRaster ... is incompatible with ColorModel IndexColorModel ..."), more than the
+     * colours used give colours to indices Pillow leaves black, and fewer leave black the
+     * indices whose entries Pillow reads past the gap.
      */
-    private static long pillowPalette(byte[] h, int n) {
+    private static PillowPalette pillowPalette(byte[] h, int n) {
+        long colours = paletteColours(h, n);
         long offset = littleEndian(h, 10, 4), headerSize = littleEndian(h, 14, 4);
+        int entry = headerSize == 12 ? 3 : 4, start = (int) (14 + headerSize);
+        if (colours < 0 || colours > 65536 || offset < start) {
+            return null;   // not a palette BMP of rows, or refused
+        }
+        int bits = (int) littleEndian(h, headerSize == 12 ? 24 : 28, 2);
+        long pillow = colours == 0 ? 1 << bits : colours;
+        long pixels = offset == start ? start + pillow * entry : offset;
+        return new PillowPalette(start, entry, bits, pillow, (offset - start) / entry, pixels);
+    }
+
+    /**
+     * For a 1-, 4- or 8-bit BMP of uncompressed rows (BI_RGB, or OS/2 1.x): the colours its
+     * header says it uses (0 for all, and for OS/2 1.x); else -1.
+     */
+    private static long paletteColours(byte[] h, int n) {
+        long headerSize = littleEndian(h, 14, 4);
         boolean os2 = headerSize == 12;
         if (!os2 && headerSize != 40 && headerSize != 52 && headerSize != 56
                 && headerSize != 108 && headerSize != 124 || n < (os2 ? 26 : 50)) {
-            return 0;
+            return -1;
         }
         int bits = (int) littleEndian(h, os2 ? 24 : 28, 2);
-        if (bits != 1 && bits != 4 || !os2 && littleEndian(h, 30, 4) != BI_RGB) {
-            return 0;
+        if (bits != 1 && bits != 4 && bits != 8 || !os2 && littleEndian(h, 30, 4) != BI_RGB) {
+            return -1;
         }
-        int entry = os2 ? 3 : 4;
-        if ((offset - 14 - headerSize) / entry <= 1 << bits) {
-            return 0;   // the reader's palette is no larger than the pixels index
-        }
-        long used = os2 ? 0 : littleEndian(h, 46, 4);
-        return used == 0 || used > 1 << bits ? 1 << bits : used;
+        return os2 ? 0 : littleEndian(h, 46, 4);
     }
 
     /**
-     * A BMP with part of its palette left out: its first {@code head.length} bytes are
-     * {@code head}'s, and the rest those of {@code bmp} from {@code cut} bytes further on.
+     * A palette BMP as Pillow reads it: {@code colours} entries of {@code entry} bytes from byte
+     * {@code start} (fewer if the file ends first) and pixels of {@code bits} from byte
+     * {@code pixels}; the JDK's reader reads {@code gap} entries from {@code start}.
+     */
+    private record PillowPalette(int start, int entry, int bits, long colours, long gap,
+                                 long pixels) {}
+
+    /**
+     * A BMP with its palette replaced: its first {@code head.length} bytes are
+     * {@code head}'s, and the rest those of {@code bmp} from {@code cut} bytes further on (back,
+     * if negative: Pillow's palette ran into the pixel data).
      */
     private static final class PaletteCut extends ImageInputStreamImpl {
         private final ImageInputStream bmp;

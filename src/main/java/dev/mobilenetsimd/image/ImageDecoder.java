@@ -132,9 +132,12 @@ public final class ImageDecoder {
      * {@link ImageIO} keeps of it (a temporary file, or memory if {@link ImageIO#getUseCache} is
      * false). See {@link #MAX_PIXELS} for JPEG and RLE BMPs.
      *
-     * <p>A 1- or 4-bit BMP with more palette entries before its pixel data than its bits index,
-     * which the JDK's reader fails on, is read with the entries Pillow uses; it is refused if its
-     * header says it uses more than 256 colours, as Pillow refuses it.
+     * <p>A 1-, 4- or 8-bit BMP of uncompressed rows is read with the palette and pixels Pillow
+     * reads: the colours its header says it uses (all its bits index if 0) from the end of its
+     * headers, whatever lies between them and its pixel data, which the JDK's reader takes as
+     * the palette (and fails on if it holds more entries than 1- or 4-bit pixels index). It is
+     * refused if its header says it uses more than 256 colours and the file holds more than 256
+     * entries after its headers, as Pillow refuses it.
      *
      * @param in the encoded image
      * @param name what error messages call the stream (e.g. its file name)

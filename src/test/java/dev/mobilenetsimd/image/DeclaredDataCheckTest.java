@@ -296,10 +296,139 @@ class DeclaredDataCheckTest {
         byte[] four = bmp(2, 1, 4, BI_RGB, sixteen, new byte[] {(byte) 0xF0, 0, 0, 0}, 0);
         assertEquals(9, decode(four, "four.bmp").get(0, 0, 2));
         // Pillow reads 300 colours and refuses the palette ("invalid palette size").
-        byte[] many = bmp(13, 3, 1, BI_RGB, new byte[16], new byte[12], 0);
+        byte[] many = bmp(13, 3, 1, BI_RGB, new byte[1016], new byte[12], 0);
         ByteBuffer.wrap(many).order(ByteOrder.LITTLE_ENDIAN).putInt(46, 300);
         refused(many, "many.bmp", "a 1-bit BMP whose header says it uses 300 colours; expected"
                 + " at most 256, as Pillow reads");
+    }
+
+    /**
+     * A palette BMP whose gap between headers and pixel data holds more entries than the colours
+     * it says it uses (no more than its bits index): the JDK's reader coloured the indices past
+     * the colours used with the gap's entries; Pillow's palette is the colours used, the indices
+     * past them black.
+     */
+    @Test
+    void bmpPaletteGapWiderThanItsColoursUsedDecodesAsPillowDoes() throws IOException {
+        java.util.Random random = new java.util.Random(30);
+        for (int bits : new int[] {1, 4, 8}) {
+            for (int used = 1; used < Math.min(4, 1 << bits); used++) {
+                for (int gap : new int[] {used + 1, 1 << bits}) {
+                    for (int height : new int[] {3, -3}) {
+                        byte[] file = paletteBmp(random, 13, height, bits, used, gap * 4, 0);
+                        assertPillowPixels(file, bits + "-bit-used" + used + "-gap" + gap
+                                + "-h" + height + ".bmp");
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * A palette BMP whose gap between headers and pixel data holds fewer entries than Pillow's
+     * palette (the colours used, 2^bits if 0): Pillow reads its entries from the end of the
+     * headers on, into the pixel data (whole entries, up to the end of the file), and with no gap
+     * at all reads the pixels after them; the JDK's reader's palette was the gap only (the
+     * indices past it black), and with no gap it failed ("Unable to read the image header").
+     */
+    @Test
+    void bmpPaletteGapShorterThanPillowsPaletteDecodesAsPillowDoes() throws IOException {
+        java.util.Random random = new java.util.Random(31);
+        for (int bits : new int[] {1, 4, 8}) {
+            for (int used : new int[] {0, 2, 3}) {
+                int colours = used == 0 ? 1 << bits : used;
+                for (int gap : new int[] {0, 1, 2, 3, 4, 8, 4 * colours - 4}) {
+                    for (int width : new int[] {1, 13, 70}) {
+                        for (int tail : new int[] {0, 4 * colours}) {
+                            if (gap >= 4 * colours || gap == 0 && tail == 0) {
+                                continue;
+                            }
+                            byte[] file = paletteBmp(random, width, 3, bits, used, gap, tail);
+                            assertPillowPixels(file, bits + "-bit-used" + used + "-gap" + gap
+                                    + "-w" + width + "-tail" + tail + ".bmp");
+                        }
+                    }
+                }
+            }
+        }
+        // OS/2 1.x, no gap: two 3-byte entries, then the pixels.
+        byte[] os2 = ByteBuffer.allocate(14 + 12 + 6 + 4).order(ByteOrder.LITTLE_ENDIAN)
+                .put((byte) 'B').put((byte) 'M').putInt(36).putInt(0).putInt(26).putInt(12)
+                .putShort((short) 3).putShort((short) 1).putShort((short) 1).putShort((short) 1)
+                .put(new byte[] {1, 2, 3, 4, 5, 6, (byte) 0b0110_0000, 0, 0, 0}).array();
+        RgbImage img = decode(os2, "os2.bmp");
+        assertEquals(List.of(3, 2, 1, 6, 5, 4, 6, 5, 4), List.of(img.get(0, 0, 0),
+                img.get(0, 0, 1), img.get(0, 0, 2), img.get(1, 0, 0), img.get(1, 0, 1),
+                img.get(1, 0, 2), img.get(2, 0, 0), img.get(2, 0, 1), img.get(2, 0, 2)));
+    }
+
+    /**
+     * An 8-bit BMP whose palette, as Pillow reads it, is the grey ramp (i, i, i) for each index i
+     * it uses: Pillow decodes its pixels as grey levels, an index past the colours used its own
+     * grey, not black. Pillow refuses more than 256 colours used only if it reads more than 256
+     * entries: a file ending first decodes with the entries it holds.
+     */
+    @Test
+    void eightBitBmpOfAGreyRampPaletteDecodesAsGreyLevels() throws IOException {
+        byte[] ramp = {0, 0, 0, 0, 1, 1, 1, 0, 2, 2, 2, 0, 9, 9, 9, 0};
+        byte[] rows = {1, 2, (byte) 200, 3, (byte) 255, 0, 0, 0};
+        for (int used : new int[] {3, 4}) {
+            byte[] file = bmp(5, 1, 8, BI_RGB, ramp, rows, 0);
+            ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN).putInt(46, used);
+            RgbImage img = decode(file, "ramp" + used + ".bmp");
+            int[] expected = used == 3 ? new int[] {1, 2, 200, 3, 255} : new int[] {1, 2, 0, 9, 0};
+            for (int x = 0; x < 5; x++) {
+                assertEquals(expected[x], img.get(x, 0, 1), "used " + used + " at " + x);
+            }
+        }
+        byte[] many = bmp(13, 3, 1, BI_RGB, new byte[1012], new byte[12], 0);
+        ByteBuffer.wrap(many).order(ByteOrder.LITTLE_ENDIAN).putInt(46, 300);
+        assertPillowPixels(many, "many.bmp");
+    }
+
+    /**
+     * A BI_RGB BMP with a 40-byte header, {@code gap} bytes between it and its pixel data (0:
+     * Pillow's palette, the colours {@code used}, there instead, the data offset 54), random
+     * entries and pixels, and {@code tail} bytes after the rows.
+     */
+    private static byte[] paletteBmp(java.util.Random random, int width, int height, int bits,
+                                     int used, int gap, int tail) {
+        int colours = used == 0 ? 1 << bits : used;
+        byte[] rows = new byte[(width * bits + 31) / 32 * 4 * Math.abs(height) + tail];
+        random.nextBytes(rows);
+        byte[] extra = new byte[gap == 0 ? 4 * colours : gap];
+        random.nextBytes(extra);
+        byte[] file = bmp(width, height, bits, BI_RGB, extra, rows, 0);
+        ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN).putInt(10, 54 + gap).putInt(46, used);
+        return file;
+    }
+
+    /**
+     * Asserts the file decodes to the pixels Pillow reads from a 1-, 4- or 8-bit BI_RGB BMP with
+     * a 40-byte header (whose palette is not a grey ramp): the colours used (2^bits if 0) from
+     * byte 54, whole entries up to the end of the file, an index past them black; the rows from
+     * the data offset, or after those entries if it is 54.
+     */
+    private static void assertPillowPixels(byte[] file, String name) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
+        int offset = b.getInt(10), width = b.getInt(18), height = b.getInt(22);
+        int bits = b.getShort(28), used = b.getInt(46), rows = Math.abs(height);
+        int colours = used == 0 ? 1 << bits : used;
+        int entries = Math.min(colours, (file.length - 54) / 4);
+        int pixels = offset == 54 ? 54 + 4 * colours : offset;
+        int stride = (width * bits + 31) / 32 * 4;
+        RgbImage img = decode(file, name);
+        for (int y = 0; y < rows; y++) {
+            for (int x = 0; x < width; x++) {
+                int row = height > 0 ? rows - 1 - y : y;
+                int v = file[pixels + row * stride + x * bits / 8] & 0xFF;
+                int i = v >> (8 - bits - x * bits % 8) & (1 << bits) - 1;
+                for (int c = 0; c < 3; c++) {
+                    int expected = i < entries ? file[54 + 4 * i + 2 - c] & 0xFF : 0;
+                    assertEquals(expected, img.get(x, y, c), name + " at " + x + "," + y);
+                }
+            }
+        }
     }
 
     private static RgbImage decode(byte[] file, String name) throws IOException {
