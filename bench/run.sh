@@ -154,28 +154,29 @@ stop_all() { # signal name, exit status (should the signal not end this script)
   # Listed again on every pass: a process started after the first listing (a fork that a JMH
   # parent launches as it is stopped, a child of Maven) was never signalled and measured on. Each
   # is known by PID and start time, so that a PID given to another process since is left alone.
-  local seen="" still live new names e p i started comm
+  local seen="" still live new fresh names e p i started comm
   for i in 1 2 3 4 5 6 7 8 9 10 11; do
     new=""; names=""
     for p in $(descendants $$; marked); do
       proc_start "$p" || continue
       case " $seen " in *" $p:$started "*) continue ;; esac
-      seen="$seen $p:$started"; new="$new $p"; names="$names$comm"$'\n'
+      seen="$seen $p:$started"; new="$new $p:$started"; names="$names$comm"$'\n'
     done
-    still=""; live="" # checked last, just before the signals
+    still=""; live=""; fresh="" # checked last, just before the signals
     for e in $seen; do
       if proc_start "${e%:*}" && [ "$started" = "${e#*:}" ]; then
         still="$still $e"; live="$live ${e%:*}"
+        case " $new " in *" $e "*) fresh="$fresh ${e%:*}" ;; esac
       fi
     done
     seen=$still
     [ -n "$live" ] || break
     if [ "$i" = 11 ]; then
       kill -KILL $live 2>/dev/null || true # still there 5 s after SIGTERM (or started since)
-    elif [ -n "$new" ]; then
-      kill -TERM $new 2>/dev/null || true
+    elif [ -n "$fresh" ]; then
+      kill -TERM $fresh 2>/dev/null || true
     fi
-    if [ -n "$new" ]; then
+    if [ -n "$fresh" ]; then
       names=$(printf '%s' "$names" | sort | uniq -c | awk '{printf " %s %s", $1, $2}') || true
       if [ "$i" = 1 ]; then
         log "$1: stopping what this run started:$names" || true

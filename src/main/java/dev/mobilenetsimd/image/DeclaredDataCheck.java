@@ -233,8 +233,7 @@ final class DeclaredDataCheck {
             }
             start = 14 + 40 + 12;   // after the masks; the colours used, 4 bytes each
             bytes = littleEndian(h, 46, 4) * 4;
-        } else if (headerSize == 12 || headerSize == 40 || headerSize == 52 || headerSize == 56
-                || headerSize == 108 || headerSize == 124) {
+        } else if (readerHeader(headerSize)) {
             // What lies between the headers and the pixel data, in whole entries (truncated
             // toward zero, as the reader does)
             int entry = headerSize == 12 ? 3 : 4;
@@ -396,8 +395,7 @@ final class DeclaredDataCheck {
     private static long paletteColours(byte[] h, int n) {
         long headerSize = littleEndian(h, 14, 4);
         boolean os2 = headerSize == 12;
-        if (!os2 && headerSize != 40 && headerSize != 52 && headerSize != 56
-                && headerSize != 108 && headerSize != 124 || n < (os2 ? 26 : 50)) {
+        if (!readerHeader(headerSize) || n < (os2 ? 26 : 50)) {
             return -1;
         }
         int bits = (int) littleEndian(h, os2 ? 24 : 28, 2);
@@ -405,6 +403,12 @@ final class DeclaredDataCheck {
             return -1;
         }
         return os2 ? 0 : littleEndian(h, 46, 4);
+    }
+
+    /** Whether the JDK's reader reads an info header of this size (OS/2 1.x, or Windows'). */
+    private static boolean readerHeader(long headerSize) {
+        return headerSize == 12 || headerSize == 40 || headerSize == 52 || headerSize == 56
+                || headerSize == 108 || headerSize == 124;
     }
 
     /**
