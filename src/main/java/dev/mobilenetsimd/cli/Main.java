@@ -66,6 +66,21 @@ public final class Main implements Callable<Integer> {
             err.flush();
             return 2;
         });
+        int status = run(cli, args);
+        // System.out keeps a write error to itself (a full disk, a closed pipe): without this,
+        // `plan --json > out.json` on a full disk left an empty file and exited 0.
+        cli.getOut().flush();
+        cli.getSubcommands().values().forEach(c -> c.getOut().flush());
+        if (System.out.checkError() || cli.getOut().checkError()) {
+            error(cli.getErr(), "could not write to standard output (a full disk or a closed"
+                    + " pipe?): the output is incomplete");
+            cli.getErr().flush();
+            return status == 0 ? 1 : status;
+        }
+        return status;
+    }
+
+    private static int run(CommandLine cli, String... args) {
         try {
             return cli.execute(args);
         } catch (OutOfMemoryError e) { // the stack has unwound: the model's arrays are garbage now

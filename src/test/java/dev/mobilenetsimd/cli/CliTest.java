@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mobilenetsimd.ChildJvm;
 import dev.mobilenetsimd.MobileNetV2;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -297,6 +300,42 @@ class CliTest {
         assertTrue(r.out.lines().anyMatch(l -> l.startsWith("WARNING: jdk.incubator.vector is"
                 + " not available")), r.out);
         assertFalse(r.out.contains("KernelSets"), r.out);
+    }
+
+    /**
+     * Standard output that cannot be written (a full disk): System.out kept the error to
+     * itself, and `plan --json > out.json` left an empty file with status 0.
+     */
+    @Test
+    void anOutputThatCannotBeWrittenIsAnErrorWithStatus1(@TempDir Path dir) {
+        String onnx = dir.resolve("m.onnx").toString();
+        String[][] commands = {{"plan", "-a", "0.35", "-r", "32"},
+            {"plan", "-a", "0.35", "-r", "32", "--json"}, {"--help"}, {"plan", "--help"},
+            {"run", "-a", "0.35", "-r", "32", "-k", "3", "-w", "0", "-n", "1", "--json"},
+            {"export-onnx", "-a", "0.35", "-r", "32", "-k", "3", "-o", onnx}};
+        for (String[] command : commands) {
+            PrintStream oldOut = System.out, oldErr = System.err;
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int status;
+            try {
+                System.setOut(new PrintStream(new OutputStream() {
+                    @Override
+                    public void write(int b) throws IOException {
+                        throw new IOException("No space left on device");
+                    }
+                }, true, StandardCharsets.UTF_8));
+                System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+                status = Main.execute(command);
+            } finally {
+                System.setOut(oldOut);
+                System.setErr(oldErr);
+            }
+            String what = String.join(" ", command) + ": " + err.toString(StandardCharsets.UTF_8);
+            assertEquals(1, status, what);
+            assertTrue(what.contains("error: could not write to standard output"), what);
+        }
+        // a usage error keeps its status
+        assertEquals(2, run("plan", "--alpha", "0").status);
     }
 
     /** Each command's -V, as its help lists it: it printed nothing. */
