@@ -7,6 +7,7 @@ import dev.mobilenetsimd.onnx.OnnxExporter;
 import dev.mobilenetsimd.tflite.ModelFormatException;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,7 +47,7 @@ public final class ExportOnnxCommand implements Callable<Integer> {
     Path from;
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE",
-            description = "The ONNX file to write (.onnx).")
+            description = "The ONNX file to write (.onnx), not the --from file.")
     Path output;
 
     @Spec
@@ -80,6 +81,13 @@ public final class ExportOnnxCommand implements Callable<Integer> {
                 err.flush();
                 return 2;
             }
+        }
+        if (from != null && sameFile(from, output)) {
+            // It was replaced: a .tflite file by ONNX bytes that no reader of its name takes.
+            Main.error(err, "-o/--output " + output + " is the --from model itself: expected"
+                    + " another file, so that the model read is not replaced");
+            err.flush();
+            return 2;
         }
         Weights weights;
         InputNormalization normalization = null; // none for random weights
@@ -118,5 +126,14 @@ public final class ExportOnnxCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** Whether {@code a} and {@code b} are one existing file (through links too). */
+    private static boolean sameFile(Path a, Path b) {
+        try {
+            return Files.exists(a) && Files.exists(b) && Files.isSameFile(a, b);
+        } catch (IOException e) {
+            return false; // the reader or the writer says why
+        }
     }
 }

@@ -42,6 +42,22 @@ class OnnxExportCommandTest {
         assertTrue(err.toString().contains("bad.onnx"), err.toString());
     }
 
+    /** -o naming the --from file replaced it: a .tflite one by ONNX bytes under its name. */
+    @Test
+    void theOutputCannotBeTheModelRead(@TempDir Path dir) throws Exception {
+        Path a = dir.resolve("a.onnx");
+        assertEquals(0, run(new StringWriter(), "-a", "0.35", "-r", "32", "-k", "5", "-o",
+                a.toString()));
+        Path link = Files.createSymbolicLink(dir.resolve("link.onnx"), a);
+        for (Path out : new Path[] {a, link}) {
+            StringWriter err = new StringWriter();
+            assertEquals(2, run(err, "--from", a.toString(), "-o", out.toString()),
+                    out + ": " + err);
+            assertTrue(err.toString().contains("is the --from model itself"), err.toString());
+        }
+        assertTrue(Files.isSymbolicLink(link), "the link left alone");
+    }
+
     /** An empty -o used to be taken as the working directory ("cannot write : Is a directory"). */
     @Test
     void anEmptyOutputNameIsAUsageError() {
