@@ -137,9 +137,9 @@ public final class OnnxExporter {
      * Writes the ONNX file of {@code weights} to {@code file}. A regular file (new, or replaced)
      * is written beside it under a temporary name and then renamed, so that a write that fails
      * midway (a full disk) leaves no truncated model, and any previous file as it was; a symbolic
-     * link is written through. Anything else that exists (a device such as {@code /dev/null}) is
-     * written in place. Replacing a file thus needs its directory to be writable, as creating
-     * one does.
+     * link is written through (its target made if need be). Anything else that exists (a device
+     * such as {@code /dev/null}) is written in place. Replacing a file thus needs its directory
+     * to be writable, as creating one does.
      *
      * @param weights the weights
      * @param file the file written
@@ -194,7 +194,7 @@ public final class OnnxExporter {
      * ({@link #naming}).
      */
     static void writeReplacing(Path file, Body body) throws IOException {
-        Path target = Files.exists(file) ? file.toRealPath() : file; // through symbolic links
+        Path target = Files.exists(file) ? file.toRealPath() : linkTarget(file); // through links
         if (Files.exists(target) && !Files.isRegularFile(target)) {
             try (OutputStream out = Files.newOutputStream(target)) { // a directory fails here
                 body.writeTo(out);
@@ -240,6 +240,24 @@ public final class OnnxExporter {
                 failure.addSuppressed(e);
             }
         }
+    }
+
+    /**
+     * Where {@code file} leads when it is a symbolic link to no file yet (through a chain of
+     * them), else {@code file}: such a link was replaced by the model, as a file of its own.
+     */
+    private static Path linkTarget(Path file) throws IOException {
+        Path p = file;
+        for (int i = 0; i < 40 && Files.isSymbolicLink(p); i++) { // Linux's limit too
+            Path parent = p.toAbsolutePath().getParent();
+            Path next = Files.readSymbolicLink(p);
+            p = parent == null ? next : parent.resolve(next);
+        }
+        if (Files.isSymbolicLink(p)) {
+            throw new FileSystemException(file.toString(), null,
+                    "a loop of symbolic links (or more than 40 in a chain)");
+        }
+        return p;
     }
 
     /**

@@ -89,6 +89,45 @@ class OnnxExporterWriteTest {
     }
 
     /**
+     * A link to no file yet gets its target made, as a shell's redirection does, and a chain or
+     * loop of links is followed: each link was replaced by the model, as a file of its own.
+     */
+    @Test
+    void writesThroughALinkToNoFileYet(@TempDir Path dir) throws IOException {
+        Path link = dir.resolve("link.onnx");
+        Path chain = dir.resolve("chain.onnx");
+        try {
+            Files.createSymbolicLink(link, Path.of("real.onnx"));
+            Files.createSymbolicLink(chain, link.getFileName());
+        } catch (UnsupportedOperationException | IOException e) {
+            // reported as skipped, not passed
+            abort("no symbolic links on this file system: " + e);
+        }
+        byte[] bytes = OnnxExporter.toBytes(WEIGHTS);
+        OnnxExporter.write(WEIGHTS, chain);
+        assertTrue(Files.isSymbolicLink(chain) && Files.isSymbolicLink(link));
+        assertArrayEquals(bytes, Files.readAllBytes(dir.resolve("real.onnx")));
+
+        Path broken = Files.createSymbolicLink(dir.resolve("broken.onnx"),
+                dir.resolve("nope").resolve("x.onnx"));
+        NoSuchFileException e = assertThrows(NoSuchFileException.class,
+                () -> OnnxExporter.write(WEIGHTS, broken));
+        assertEquals(broken + ": its directory " + dir.resolve("nope") + " does not exist",
+                e.getMessage());
+        assertTrue(Files.isSymbolicLink(broken));
+
+        Path a = Files.createSymbolicLink(dir.resolve("a.onnx"), Path.of("b.onnx"));
+        Files.createSymbolicLink(dir.resolve("b.onnx"), a.getFileName());
+        FileSystemException loop = assertThrows(FileSystemException.class,
+                () -> OnnxExporter.write(WEIGHTS, a));
+        assertEquals(a + ": a loop of symbolic links (or more than 40 in a chain)",
+                loop.getMessage());
+        assertTrue(Files.isSymbolicLink(a));
+        assertEquals(List.of("a.onnx", "b.onnx", "broken.onnx", "chain.onnx", "link.onnx",
+                "real.onnx"), names(dir), "no temporary file left");
+    }
+
+    /**
      * A failure names the path given and why, not the temporary file beside it: "/nope/x.onnx"
      * failed with "NoSuchFileException: /nope/.x.onnx.1c7d967fcf84.part".
      */
