@@ -66,6 +66,15 @@ public final class ExportOnnxCommand implements Callable<Integer> {
             err.flush();
             return 2;
         }
+        String typed = spec.commandLine().getParseResult().matchedOption("--output")
+                .stringValues().get(0);
+        if (typed.endsWith("/") || typed.endsWith(java.io.File.separator)) {
+            // The path drops the separator: "-o out/" wrote a file named out.
+            Main.error(err, "-o/--output " + typed + " names a directory: expected the ONNX file"
+                    + " to write (e.g. " + typed + "model.onnx)");
+            err.flush();
+            return 2;
+        }
         if (from != null) {
             // They were silently ignored: "-a 0.5 -r 96 --from m.tflite" wrote a 1.0/224 model.
             List<String> given = new ArrayList<>();

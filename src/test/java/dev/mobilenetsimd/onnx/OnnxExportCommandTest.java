@@ -1,6 +1,7 @@
 package dev.mobilenetsimd.onnx;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mobilenetsimd.ModelConfig;
@@ -40,6 +41,19 @@ class OnnxExportCommandTest {
         StringWriter err = new StringWriter();
         assertEquals(2, run(err, "--from", bad.toString(), "-o", dir.resolve("x.onnx").toString()));
         assertTrue(err.toString().contains("bad.onnx"), err.toString());
+    }
+
+    /** "-o out/" wrote a file named out: the path dropped the separator. */
+    @Test
+    void anOutputNamingADirectoryIsAUsageError(@TempDir Path dir) throws Exception {
+        for (String out : new String[] {dir.resolve("out") + "/", dir + "/"}) {
+            StringWriter err = new StringWriter();
+            assertEquals(2, run(err, "-a", "0.35", "-r", "32", "-k", "5", "-o", out),
+                    out + ": " + err);
+            assertTrue(err.toString().contains(out + " names a directory: expected the ONNX"
+                    + " file to write (e.g. " + out + "model.onnx)"), err.toString());
+        }
+        assertFalse(Files.exists(dir.resolve("out")), "nothing written");
     }
 
     /** -o naming the --from file replaced it: a .tflite one by ONNX bytes under its name. */
