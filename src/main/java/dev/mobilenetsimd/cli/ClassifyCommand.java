@@ -221,7 +221,10 @@ public final class ClassifyCommand implements Callable<Integer> {
                 doc.put("description", m.description());
                 doc.put("config", PlanCommand.configJson(m.config()));
                 doc.put("backend", c.network().kernels().name());
+                // as run's: the latencies depend on them, and `java` on PATH may not be JDK 25
+                doc.put("jvm", Runtime.version().toString());
                 doc.put("threads", threads);
+                doc.put("warmup", warmup);
                 doc.put("normalization", norm.toString());
                 doc.put("normalizationFrom", normSource);
                 doc.put("results", results);

@@ -129,9 +129,9 @@ class JsonOutputTest {
         assertTrue(r.out.chars().allMatch(c -> c < 0x80), "ASCII, for any output encoding: "
                 + r.out);
         Map<String, Object> doc = StrictJson.object(r.out);
-        assertEquals(List.of("model", "description", "config", "backend", "threads",
-                "normalization", "normalizationFrom", "results"), new ArrayList<>(doc.keySet()),
-                r.out);
+        assertEquals(List.of("model", "description", "config", "backend", "jvm", "threads",
+                "warmup", "normalization", "normalizationFrom", "results"),
+                new ArrayList<>(doc.keySet()), r.out);
         assertEquals(model.toString(), doc.get("model"));
         assertEquals("--normalization", doc.get("normalizationFrom"));
         List<?> results = (List<?>) doc.get("results");
@@ -159,6 +159,20 @@ class JsonOutputTest {
         assertEquals(broken.toString(), damaged.get("image"), r.out);
         assertTrue(((String) damaged.get("error")).startsWith("cannot decode image " + broken),
                 r.out);
+    }
+
+    /**
+     * Which JVM ran it and how many warm-up inferences came first, as run's JSON says: the
+     * latencies depend on both, and classify's said neither.
+     */
+    @Test
+    void classifyJsonSaysWhichJvmRanItAndItsWarmUp(@TempDir Path dir) throws Exception {
+        Result r = run("classify", "--json", "-w", "2", "--normalization", "imagenet",
+                "--model", smallModel(dir).toString(), image(dir, "a.png").toString());
+        assertEquals(0, r.status, r.err);
+        Map<String, Object> doc = StrictJson.object(r.out);
+        assertEquals(Runtime.version().toString(), doc.get("jvm"), r.out);
+        assertEquals(2.0, doc.get("warmup"), r.out);
     }
 
     /**
