@@ -26,6 +26,7 @@ public final class Labels {
      */
     public static final long MAX_FILE_BYTES = 256L << 20;
     private static final Labels NONE = new Labels(List.of());
+    private static final String BYTE_ORDER_MARK = "\uFEFF";
     private final List<String> names;
 
     private Labels(List<String> names) {
@@ -60,7 +61,8 @@ public final class Labels {
     }
 
     /**
-     * Reads a UTF-8 text file with one label per line (trailing empty lines are ignored).
+     * Reads a UTF-8 text file with one label per line (trailing empty lines are ignored, and so
+     * is a byte order mark at its start).
      *
      * @param file the labels file
      * @return the labels
@@ -107,7 +109,8 @@ public final class Labels {
     }
 
     /**
-     * Parses one label per line; surrounding white space is trimmed, trailing empty lines dropped.
+     * Parses one label per line; surrounding white space is trimmed, trailing empty lines dropped,
+     * a byte order mark (U+FEFF) before the first line skipped.
      *
      * @param text the labels, one per line
      * @return the labels
@@ -129,6 +132,11 @@ public final class Labels {
     public static Optional<Labels> parse(String text, int maxNames) {
         java.util.Objects.requireNonNull(text, "labels text is null");
         requireCount(maxNames);
+        // Windows editors start UTF-8 files with one; strip() keeps it (not white space), so
+        // class 0 was U+FEFF "background", unequal to "background" and printed with it.
+        if (text.startsWith(BYTE_ORDER_MARK)) {
+            text = text.substring(1);
+        }
         List<String> names = new ArrayList<>();
         long blank = 0; // empty lines since the last name: kept only if a name follows
         for (Iterator<String> lines = text.lines().iterator(); lines.hasNext(); ) {

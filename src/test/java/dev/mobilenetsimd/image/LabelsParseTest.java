@@ -75,4 +75,19 @@ class LabelsParseTest {
         assertThrows(IllegalArgumentException.class,
                 () -> Labels.read(dir.resolve("missing.txt"), -1));
     }
+
+    /**
+     * A UTF-8 file with a byte order mark (as Windows editors save it): the mark is no part of
+     * the first name (class 0 was U+FEFF "background"); one later in the text is kept.
+     */
+    @Test
+    void aByteOrderMarkIsNoPartOfTheFirstName(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("labels.txt");
+        Files.write(file, "\uFEFFbackground\ncat\n".getBytes(StandardCharsets.UTF_8));
+        assertEquals(List.of("background", "cat"), Labels.read(file).names());
+        assertEquals(List.of("background", "cat"),
+                Labels.read(file, 2).orElseThrow().names());
+        assertEquals(List.of("a", "\uFEFFb"), Labels.parse("\uFEFFa\n\uFEFFb").names());
+        assertEquals(List.of("", "a"), Labels.parse("\uFEFF\na").names());
+    }
 }
