@@ -44,16 +44,28 @@ public final class Architecture {
      * Rounds {@code value} to a multiple of {@code divisor}, at least {@code divisor}, and never
      * below 90% of {@code value} (the rule of the TF-slim and torchvision implementations).
      *
-     * @param value the scaled channel count
+     * @param value the scaled channel count, 0 or more
      * @param divisor the multiple, positive
      * @return the rounded channel count
+     * @throws IllegalArgumentException if {@code divisor} is not positive, {@code value} is
+     *                                  negative or NaN, or the count passes int range
      */
     public static int makeDivisible(double value, int divisor) {
-        int rounded = Math.max(divisor, (int) (value + divisor / 2.0) / divisor * divisor);
+        // A divisor of 0 failed as "/ by zero", and 1e10 channels came back as -2^31.
+        if (divisor < 1 || !(value >= 0) || value > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("cannot round " + value + " channels to a multiple"
+                    + " of " + divisor + ": expected 0 to " + Integer.MAX_VALUE + " channels"
+                    + " and a positive divisor");
+        }
+        long rounded = Math.max(divisor, (long) (value + divisor / 2.0) / divisor * divisor);
         if (rounded < 0.9 * value) {
             rounded += divisor;
         }
-        return rounded;
+        if (rounded > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(value + " channels round to " + rounded
+                    + ", more than an int holds");
+        }
+        return (int) rounded;
     }
 
     /**
@@ -62,6 +74,8 @@ public final class Architecture {
      * @param c the channels at width 1.0
      * @param alpha the width multiplier
      * @return the channels at width {@code alpha}
+     * @throws IllegalArgumentException if {@code c * alpha} is negative, NaN or its rounded
+     *                                  count passes int range ({@link #makeDivisible})
      */
     public static int scaledChannels(int c, double alpha) {
         return makeDivisible(c * alpha, 8);
@@ -72,6 +86,7 @@ public final class Architecture {
      *
      * @param alpha the width multiplier
      * @return the channels
+     * @throws IllegalArgumentException if the scaled count passes int range
      */
     public static int lastChannels(double alpha) {
         return alpha > 1.0 ? scaledChannels(LAST_CHANNELS, alpha) : LAST_CHANNELS;

@@ -111,6 +111,30 @@ class ExecutionPlanTest {
         }
     }
 
+    /**
+     * Channel counts that cannot be: a divisor of 0 failed as "/ by zero", a count past int range
+     * came back negative (1e10 as -2^31), a negative or NaN one as the divisor.
+     */
+    @Test
+    void channelRoundingRefusesWhatIsNoChannelCount() {
+        for (double v : new double[] {1e10, Integer.MAX_VALUE, -100, Double.NaN,
+            Double.POSITIVE_INFINITY}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Architecture.makeDivisible(v, 8), () -> "value " + v);
+            assertTrue(e.getMessage().contains(String.valueOf(v)), e.getMessage());
+        }
+        for (int divisor : new int[] {0, -8}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Architecture.makeDivisible(10, divisor));
+            assertTrue(e.getMessage().contains("positive divisor"), e.getMessage());
+        }
+        assertThrows(IllegalArgumentException.class,
+                () -> Architecture.scaledChannels(Integer.MAX_VALUE, 4));
+        assertThrows(IllegalArgumentException.class, () -> Architecture.lastChannels(1e9));
+        assertEquals(8, Architecture.makeDivisible(0, 8));
+        assertEquals(Integer.MAX_VALUE - 7, Architecture.makeDivisible(Integer.MAX_VALUE - 7, 8));
+    }
+
     @Test
     void invalidConfigurationsNameTheValue() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
