@@ -103,8 +103,11 @@ public final class Labels {
         try {
             return parse(Files.readString(file, StandardCharsets.UTF_8), maxNames);
         } catch (java.nio.charset.CharacterCodingException e) { // its message: "Input length = 1"
-            throw new IOException("not UTF-8 text: expected a text file with one label per line",
-                    e);
+            // Naming the file as the checks above do: the message alone did not say which.
+            FileSystemException notText = new FileSystemException(file.toString(), null,
+                    "not UTF-8 text: expected a text file with one label per line");
+            notText.initCause(e);
+            throw notText;
         }
     }
 
