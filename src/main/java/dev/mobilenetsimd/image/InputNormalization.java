@@ -265,8 +265,9 @@ public final class InputNormalization {
      *
      * @param pixel the value, 0 to 255
      * @return the normalised value
-     * @throws IllegalStateException if the channels are normalised differently
-     *                               ({@link #isUniform()}); use {@link #apply(int, int)}
+     * @throws IllegalStateException    if the channels are normalised differently
+     *                                  ({@link #isUniform()}); use {@link #apply(int, int)}
+     * @throws IllegalArgumentException if {@code pixel} is not 0 to 255
      */
     public float apply(int pixel) {
         requireUniform("apply(pixel)", "apply(pixel, channel)");
@@ -280,9 +281,16 @@ public final class InputNormalization {
      * @param channel 0, 1 or 2
      * @return the normalised value
      * @throws IndexOutOfBoundsException if {@code channel} is not 0, 1 or 2
+     * @throws IllegalArgumentException  if {@code pixel} is not 0 to 255
      */
     public float apply(int pixel, int channel) {
         Objects.checkIndex(channel, CHANNELS);
+        // Only 0 to 255 is checked to stay in float range: a 16-bit sample or a signed byte (-1
+        // for 255) was mapped without a word, up to Infinity.
+        if (pixel < 0 || pixel > 255) {
+            throw new IllegalArgumentException("pixel value " + pixel + ": expected 0 to 255 (an"
+                    + " 8-bit sample, unsigned)");
+        }
         return apply(scales[channel], offsets[channel], pixel);
     }
 

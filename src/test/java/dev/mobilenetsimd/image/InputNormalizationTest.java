@@ -231,4 +231,23 @@ class InputNormalizationTest {
                     "'" + part + "' in: " + t.getMessage());
         }
     }
+
+    /**
+     * A value that is no 8-bit sample is refused: a signed byte (-1 for 255) or a 16-bit sample
+     * was mapped without a word, Integer.MAX_VALUE to Infinity under a scale the constructor
+     * accepts because it keeps 0 to 255 in float range.
+     */
+    @Test
+    void applyRefusesValuesThatAreNoEightBitSample() {
+        InputNormalization wide = new InputNormalization(1e30, 0);
+        assertEquals(2.55e32f, wide.apply(255));
+        for (int p : new int[] {-1, -128, 256, 40_000, Integer.MAX_VALUE, Integer.MIN_VALUE}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> wide.apply(p), "pixel " + p);
+            assertTrue(e.getMessage().contains("pixel value " + p + ": expected 0 to 255"),
+                    e.getMessage());
+            assertThrows(IllegalArgumentException.class,
+                    () -> InputNormalization.IMAGENET.apply(p, 2), "pixel " + p);
+        }
+    }
 }
