@@ -135,6 +135,9 @@ public final class Classifier implements AutoCloseable {
      * @return the top classes and all probabilities
      * @throws IOException if the file cannot be read or decoded, or its image or the resizing's
      *                     intermediate image does not fit in the Java heap (the next image may)
+     * @throws IllegalArgumentException if resizing the file's image makes an intermediate
+     *         image (the model's resolution wide, the image's height tall) of more than
+     *         {@link ImageDecoder#MAX_PIXELS} pixels
      */
     public Classification classify(Path file) throws IOException {
         return classifyPreprocessed(resized(file).pixels());
@@ -167,6 +170,11 @@ public final class Classifier implements AutoCloseable {
      *
      * @param image the image
      * @return the top classes and all probabilities
+     * @throws IllegalArgumentException if {@code image} has more than
+     *         {@link ImageDecoder#MAX_PIXELS} pixels, is CMYK other than four 8-bit inks
+     *         without alpha ({@link ImageDecoder#toRgb}), or resizing it makes an
+     *         intermediate image (the model's resolution wide, its height tall) of more
+     *         than {@link ImageDecoder#MAX_PIXELS} pixels
      */
     public Classification classify(BufferedImage image) {
         return classify(ImageDecoder.toRgb(image));
@@ -177,6 +185,9 @@ public final class Classifier implements AutoCloseable {
      *
      * @param image the image
      * @return the top classes and all probabilities
+     * @throws IllegalArgumentException if resizing {@code image} makes an intermediate image
+     *         (the model's resolution wide, {@code image}'s height tall) of more than
+     *         {@link ImageDecoder#MAX_PIXELS} pixels
      */
     public Classification classify(RgbImage image) {
         return classifyPreprocessed(preprocess(image).pixels());
@@ -188,6 +199,9 @@ public final class Classifier implements AutoCloseable {
      *
      * @param image the image
      * @return {@code image} itself if it already has the model's resolution, else a resized copy
+     * @throws IllegalArgumentException if resizing {@code image} makes an intermediate image
+     *         (the model's resolution wide, {@code image}'s height tall) of more than
+     *         {@link ImageDecoder#MAX_PIXELS} pixels
      */
     public RgbImage preprocess(RgbImage image) {
         Objects.requireNonNull(image, "image is null");
@@ -230,6 +244,9 @@ public final class Classifier implements AutoCloseable {
      * @return the features, a new array
      * @throws IOException if the file cannot be read or decoded, or does not fit in the Java
      *                     heap, as for {@link #classify(Path)}
+     * @throws IllegalArgumentException if resizing the file's image makes an intermediate
+     *         image (the model's resolution wide, the image's height tall) of more than
+     *         {@link ImageDecoder#MAX_PIXELS} pixels
      */
     public float[] features(Path file) throws IOException {
         return featuresPreprocessed(resized(file).pixels());
@@ -240,6 +257,11 @@ public final class Classifier implements AutoCloseable {
      *
      * @param image the image
      * @return the features, a new array
+     * @throws IllegalArgumentException if {@code image} has more than
+     *         {@link ImageDecoder#MAX_PIXELS} pixels, is CMYK other than four 8-bit inks
+     *         without alpha ({@link ImageDecoder#toRgb}), or resizing it makes an
+     *         intermediate image (the model's resolution wide, its height tall) of more
+     *         than {@link ImageDecoder#MAX_PIXELS} pixels
      */
     public float[] features(BufferedImage image) {
         return features(ImageDecoder.toRgb(image));
@@ -250,6 +272,9 @@ public final class Classifier implements AutoCloseable {
      *
      * @param image the image
      * @return the features, a new array
+     * @throws IllegalArgumentException if resizing {@code image} makes an intermediate image
+     *         (the model's resolution wide, {@code image}'s height tall) of more than
+     *         {@link ImageDecoder#MAX_PIXELS} pixels
      */
     public float[] features(RgbImage image) {
         return featuresPreprocessed(preprocess(image).pixels());
