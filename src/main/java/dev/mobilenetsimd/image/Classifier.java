@@ -17,7 +17,8 @@ import java.util.Objects;
  *
  * <p>Every method throws {@link NullPointerException} for a null argument, and the ones that
  * run the network ({@code classify...}, {@code features...}) throw
- * {@link IllegalStateException} once the classifier is closed.
+ * {@link IllegalStateException} once the classifier is closed, before reading, decoding or
+ * checking their argument.
  *
  * <pre>{@code
  * TfliteModel model = TfliteModel.load(Path.of("mobilenet_v2_1.0_224_quant.tflite"));
@@ -37,6 +38,8 @@ public final class Classifier implements AutoCloseable {
     private final Labels labels;
     private final Session session;
     private final int topK;
+    /** Set by {@link #close}: checked first, so a closed classifier reads no file. */
+    private volatile boolean closed;
 
     /**
      * A classifier running {@code network} on images normalised by {@code normalization}, naming
@@ -140,6 +143,7 @@ public final class Classifier implements AutoCloseable {
      *         {@link ImageDecoder#MAX_PIXELS} pixels
      */
     public Classification classify(Path file) throws IOException {
+        checkOpen();
         return classifyPreprocessed(resized(file).pixels());
     }
 
@@ -177,6 +181,7 @@ public final class Classifier implements AutoCloseable {
      *         than {@link ImageDecoder#MAX_PIXELS} pixels
      */
     public Classification classify(BufferedImage image) {
+        checkOpen(); // before converting a large image for nothing
         return classify(ImageDecoder.toRgb(image));
     }
 
@@ -190,6 +195,7 @@ public final class Classifier implements AutoCloseable {
      *         {@link ImageDecoder#MAX_PIXELS} pixels
      */
     public Classification classify(RgbImage image) {
+        checkOpen();
         return classifyPreprocessed(preprocess(image).pixels());
     }
 
@@ -219,6 +225,7 @@ public final class Classifier implements AutoCloseable {
      *         {@code resolution * resolution * 3} bytes
      */
     public Classification classifyPreprocessed(byte[] rgb) {
+        checkOpen();
         float[] input = normalization.apply(checkPreprocessed(rgb));
         float[] logits;
         long t0, t1;
@@ -249,6 +256,7 @@ public final class Classifier implements AutoCloseable {
      *         {@link ImageDecoder#MAX_PIXELS} pixels
      */
     public float[] features(Path file) throws IOException {
+        checkOpen();
         return featuresPreprocessed(resized(file).pixels());
     }
 
@@ -264,6 +272,7 @@ public final class Classifier implements AutoCloseable {
      *         than {@link ImageDecoder#MAX_PIXELS} pixels
      */
     public float[] features(BufferedImage image) {
+        checkOpen();
         return features(ImageDecoder.toRgb(image));
     }
 
@@ -277,6 +286,7 @@ public final class Classifier implements AutoCloseable {
      *         {@link ImageDecoder#MAX_PIXELS} pixels
      */
     public float[] features(RgbImage image) {
+        checkOpen();
         return featuresPreprocessed(preprocess(image).pixels());
     }
 
@@ -290,9 +300,21 @@ public final class Classifier implements AutoCloseable {
      *         {@code resolution * resolution * 3} bytes
      */
     public float[] featuresPreprocessed(byte[] rgb) {
+        checkOpen();
         float[] input = normalization.apply(checkPreprocessed(rgb));
         synchronized (session) {
             return session.features(input);
+        }
+    }
+
+    /**
+     * Fails once closed, before any other work: the session's own check came only after the
+     * file was read and decoded, so a closed classifier reported a missing or damaged file as
+     * {@link IOException} rather than itself as closed.
+     */
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("classifier is closed");
         }
     }
 
@@ -316,6 +338,7 @@ public final class Classifier implements AutoCloseable {
     @Override
     public void close() {
         synchronized (session) {
+            closed = true;
             session.close();
         }
     }
