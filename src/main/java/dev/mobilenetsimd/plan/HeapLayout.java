@@ -74,10 +74,20 @@ public final class HeapLayout {
     /**
      * The first index at or after {@code index} that is 64-byte aligned in a large array.
      *
-     * @param index a float index
+     * @param index a float index, 0 to the largest aligned {@code long},
+     *              {@code Long.MAX_VALUE - ALIGN_FLOATS + 1 + phase()}
      * @return the aligned index, {@code index} itself if it is aligned
+     * @throws IllegalArgumentException if {@code index} is negative or past the largest aligned
+     *                                  {@code long}
      */
     public static long alignUp(long index) {
+        // Past the last aligned long the sum wrapped to a negative "index"; a negative index
+        // is no float's (and came back as a negative aligned one).
+        long max = Long.MAX_VALUE - ALIGN_FLOATS + 1 + PHASE;
+        if (index < 0 || index > max) {
+            throw new IllegalArgumentException("index " + index + ": expected 0 to " + max
+                    + " (the largest " + ALIGN_FLOATS * Float.BYTES + "-byte aligned index)");
+        }
         return index + Math.floorMod(PHASE - index, ALIGN_FLOATS);
     }
 
