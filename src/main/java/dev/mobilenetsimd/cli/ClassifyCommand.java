@@ -282,12 +282,13 @@ public final class ClassifyCommand implements Callable<Integer> {
         String[] items = list.split(",", -1);
         double[] v = new double[items.length];
         for (int i = 0; i < items.length; i++) {
-            try {
-                v[i] = Double.parseDouble(items[i].strip());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(what + " value '" + items[i].strip()
-                        + "' is not a number" + expected, e);
+            String item = items[i].strip();
+            // parseDouble alone took "1d", "0.5f" and "0x1p0" as 1 and 0.5
+            if (!Numbers.isDecimal(item)) {
+                throw new IllegalArgumentException(what + " value '" + item + "' is not a"
+                        + " decimal number" + expected);
             }
+            v[i] = Double.parseDouble(item);
         }
         return v;
     }

@@ -47,6 +47,7 @@ public final class Main implements Callable<Integer> {
      */
     public static int execute(String... args) {
         CommandLine cli = new CommandLine(new Main());
+        Numbers.register(cli); // plain decimals only: picocli's took "0.5f", "0x1p-1", "２２４"
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof IllegalArgumentException || e instanceof UnsupportedOperationException) {
                 error(cmd.getErr(), e.getMessage());

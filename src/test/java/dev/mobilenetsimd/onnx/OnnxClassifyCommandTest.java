@@ -196,12 +196,12 @@ class OnnxClassifyCommandTest {
                 {"0.5,0.5/0.5,0.5,0.5", "mean [0.5, 0.5] has 2 values; expected exactly 3"},
                 {"0.5,0.5,0.5/0.5,0,0.5", "std [0.5, 0.0, 0.5]: the green value 0.0 is not"
                         + " positive"},
-                {"0.5,x,0.5/1,1,1", "mean value 'x' is not a number"},
+                {"0.5,x,0.5/1,1,1", "mean value 'x' is not a decimal number"},
                 // NaN and Infinity are numbers, not finite ones: named as typed, and as such
                 {"NaN,0.5,0.5/1,1,1", "mean [NaN, 0.5, 0.5]: the red value NaN is not finite"},
                 {"0.5,0.5,0.5/1,Infinity,1", "std [1.0, Infinity, 1.0]: the green value"
                         + " Infinity is not positive and finite"},
-                {"0.5,0.5,0.5/1,1,X", "std value 'X' is not a number"},
+                {"0.5,0.5,0.5/1,1,X", "std value 'X' is not a decimal number"},
                 // finite, but pixel values map past float range
                 {"0.5,0.5,0.5/1,1e-300,1", "mean 0.5, std 1.0E-300 of the green channel: out"
                         + " of range"},

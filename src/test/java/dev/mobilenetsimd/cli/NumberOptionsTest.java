@@ -1,0 +1,104 @@
+package dev.mobilenetsimd.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mobilenetsimd.image.InputNormalization;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Number options take plain decimal notation only: picocli's Double.valueOf and the
+ * normalisation's Double.parseDouble took Java's float suffixes and hexadecimal floats
+ * ({@code --alpha 0.5f}, {@code 0x1p-1} and {@code 1d} ran with 0.5 and 1), and the integer
+ * options digits of any script ({@code -r ２２４} ran at 224).
+ */
+class NumberOptionsTest {
+    private static final String DECIMAL = " is not a plain decimal number (such as 0.35, 1 or"
+            + " 1e-1)";
+    private static final String INTEGER = " is not a decimal integer (digits 0 to 9, with an"
+            + " optional sign)";
+
+    @Test
+    void alphaTakesOnlyPlainDecimals(@TempDir Path dir) {
+        for (String alpha : new String[] {"0.5f", "0x1p-1", "1d", "1D", "0.5F", " 0.5", "0.5 ",
+                "\u0661", "0,5", "1e", "."}) {
+            refused("Invalid value for option '--alpha': '" + alpha + "'" + DECIMAL,
+                    "plan", "--alpha", alpha);
+        }
+        // run and export-onnx share the option; nothing is run nor written
+        refused("Invalid value for option '--alpha': '1d'" + DECIMAL,
+                "run", "-r", "32", "-n", "1", "-w", "0", "--alpha", "1d");
+        Path onnx = dir.resolve("x.onnx");
+        refused("Invalid value for option '--alpha': '0x1p-1'" + DECIMAL,
+                "export-onnx", "-r", "32", "-a", "0x1p-1", "-o", onnx.toString());
+        assertFalse(Files.exists(onnx));
+    }
+
+    @Test
+    void alphaKeepsEveryDecimalFormAndItsRangeMessages() {
+        for (String alpha : new String[] {"0.5", "+0.5", ".5", "0.50", "5e-1", "5E-1", "0.05e+1",
+                "000.5"}) {
+            CliRun r = CliRun.of("plan", "--alpha", alpha);
+            assertEquals(0, r.status(), alpha + ": " + r.err());
+            assertTrue(r.out().startsWith("MobileNetV2 0.5/224 "), alpha + ": " + r.out());
+        }
+        for (String alpha : new String[] {"NaN", "Infinity", "-Infinity", "0", "-1", "5."}) {
+            CliRun r = CliRun.of("plan", "--alpha", alpha);
+            assertEquals(2, r.status(), alpha);
+            assertTrue(r.err().startsWith("error: width multiplier alpha = "
+                    + Double.parseDouble(alpha) + " is not allowed: expected 0 < alpha <= 4"),
+                    alpha + ": " + r.err());
+        }
+    }
+
+    @Test
+    void integerOptionsTakeOnlyAsciiDigits() {
+        refused("Invalid value for option '--resolution': '\uff12\uff12\uff14'" + INTEGER,
+                "plan", "-r", "\uff12\uff12\uff14");
+        refused("Invalid value for option '--classes': '\u0967\u0966'" + INTEGER,
+                "plan", "-k", "\u0967\u0966");
+        refused("Invalid value for option '--seed': '\u0967\u0966'" + INTEGER,
+                "run", "-r", "32", "-n", "1", "-w", "0", "--seed", "\u0967\u0966");
+        refused("Invalid value for option '--iterations': '0x1'" + INTEGER,
+                "run", "-r", "32", "-n", "0x1");
+        refused("Invalid value for option '--top': '5f'" + INTEGER,
+                "classify", "-m", "no-such-model.onnx", "-k", "5f", "cat.bmp");
+        refused("Invalid value for option '--classes': '99999999999' is out of range: expected"
+                + " -2147483648 to 2147483647", "plan", "-k", "99999999999");
+        refused("Invalid value for option '--seed': '99999999999999999999' is out of range:"
+                + " expected -9223372036854775808 to 9223372036854775807",
+                "export-onnx", "-r", "32", "--seed", "99999999999999999999", "-o", "x.onnx");
+        for (String r : new String[] {"+224", "0224", "224"}) {
+            CliRun run = CliRun.of("plan", "-r", r);
+            assertEquals(0, run.status(), r + ": " + run.err());
+            assertTrue(run.out().startsWith("MobileNetV2 1.0/224 "), r + ": " + run.out());
+        }
+    }
+
+    @Test
+    void normalizationValuesAreOnlyPlainDecimals() {
+        for (String bad : new String[] {"1d", "0.5f", "0x1p0", "1e"}) {
+            String value = "0.5,0.5,0.5/1,1," + bad;
+            refused("--normalization " + value + ": std value '" + bad + "' is not a decimal"
+                    + " number; expected imagenet, minus-one-to-one or MEAN/STD",
+                    "classify", "--normalization", value, "-m", "no-such-model.onnx", "cat.bmp");
+        }
+        // the forms taken before, spaces after commas included
+        assertEquals(InputNormalization.meanStd(new double[] {0.5, 0.5, 0.5},
+                        new double[] {1, 0.25, 2}),
+                ClassifyCommand.parseNormalization(".5, +0.5, 5e-1/1., 0.25 ,2E0"));
+    }
+
+    /** {@code args} fail with status 2 and one {@code error:} line starting with message. */
+    private static void refused(String message, String... args) {
+        CliRun r = CliRun.of(args);
+        assertEquals(2, r.status(), String.join(" ", args) + ": " + r.err());
+        String first = r.err().lines().findFirst().orElse("");
+        assertTrue(first.startsWith("error: " + message), first);
+        assertEquals("", r.out());
+    }
+}
