@@ -15,7 +15,8 @@
 #   bench/run.sh list quick|full     # print the runs a profile would make (after BENCH_ONLY),
 #                                    # and exit
 #   bench/run.sh alternate [PAIRS [A B]]   # NetworkBench 1.0/224 forks of setups A and B in
-#                                    # turn (default 4 pairs of fused and layerwise), into
+#                                    # turn, each first in every other pair (default 4 pairs
+#                                    # of fused and layerwise), into
 #                                    # reports/adhoc/alternate/ (alternate-A-vs-B/ for other
 #                                    # setups); a setup is fused or layerwise, optionally with
 #                                    # -hugepages (-XX:+UseTransparentHugePages, Linux) and/or
@@ -498,7 +499,11 @@ case "${1:-}" in
     failed=0
     for i in $(seq "$pairs"); do
       medians=()
-      for k in 0 1; do
+      # Each setup first in every other pair (A B, B A, A B, ...): with A always first, a host
+      # that sped up or slowed down during the run (0.5-2.5% per pair in earlier summaries)
+      # favoured one side in every pair.
+      order="0 1"; [ $((i % 2)) = 0 ] && order="1 0"
+      for k in $order; do
         log "pair $i/$pairs: ${setups[$k]} ..."
         run_log=$out/vector-${setups[$k]}-$i.log
         rc=0
@@ -517,12 +522,13 @@ case "${1:-}" in
               "see $run_log"
         fi
         m=$(grep -E 'inference:p0\.50 ' "$run_log" | awk '{print $(NF-1)}' || true)
-        medians+=("${m:-?}")
+        medians[k]=${m:-?}
       done
       ratio=$(awk -v a="${medians[0]}" -v b="${medians[1]}" \
           'BEGIN { if (a + 0 > 0) printf "%.3f", b / a; else print "?" }')
       echo "pair $i: ${setups[0]} ${medians[0]} ms ${setups[1]} ${medians[1]} ms," \
-          "${setups[1]} / ${setups[0]} $ratio" | tee -a "$out/summary.txt"
+          "${setups[1]} / ${setups[0]} $ratio (${setups[${order%% *}]} first)" \
+          | tee -a "$out/summary.txt"
     done
     host_check end
     echo "host check after: $host_line" >> "$out/summary.txt"

@@ -252,6 +252,37 @@ class BenchScriptTest {
     }
 
     /**
+     * {@code alternate} runs each setup first in every other pair, and each pair's line still
+     * gives A's median, then B's, and B ÷ A: setup A ran first in every pair, so a host that
+     * drifted during the run (0.5-2.5% per pair in the committed summaries) favoured one side.
+     */
+    @Test
+    void alternateTakesTurnsAtGoingFirst(@TempDir Path dir) throws Exception {
+        Path order = dir.resolve("order");
+        standInJdk(dir.resolve("jdk25"),
+                "case \" $* \" in *' -rff '*) ;;",
+                "  *) echo 'openjdk version \"25\"' >&2; exit 0 ;;",
+                "esac",
+                "b=$(printf '%s\\n' \"$@\" | sed -n 's/^backend=//p')",
+                "echo \"$b\" >> '" + order + "'",
+                "m=3.000; [ \"$b\" = vector-layerwise ] && m=3.300",
+                "echo \"NetworkBench.inference:p0.50 1.0/224 $b sample $m ms/op\"",
+                "exit 0");
+        emptyBuild(dir);
+        Result r = script(dir, Map.of("JDK25_HOME", dir.resolve("jdk25").toString()),
+                "alternate", "3");
+        assertEquals(0, r.status, r.output);
+        assertEquals(List.of("vector-fused", "vector-layerwise", "vector-layerwise",
+                "vector-fused", "vector-fused", "vector-layerwise"), Files.readAllLines(order));
+        String summary = Files.readString(dir.resolve("reports").resolve("adhoc")
+                .resolve("alternate").resolve("summary.txt"));
+        assertTrue(summary.contains("pair 1: fused 3.000 ms layerwise 3.300 ms, layerwise / fused"
+                + " 1.100 (fused first)"), summary);
+        assertTrue(summary.contains("pair 2: fused 3.000 ms layerwise 3.300 ms, layerwise / fused"
+                + " 1.100 (layerwise first)"), summary);
+    }
+
+    /**
      * Ctrl-C stops the benchmark JVM even when the script's output goes through a pipe, as in
      * {@code bench/run.sh quick 2>&1 | tee log}: Ctrl-C stopped tee too, and the script's first
      * message on the signal, into that pipe, killed it (SIGPIPE) before it had stopped
