@@ -1,8 +1,9 @@
 package dev.mobilenetsimd;
 
 /**
- * How a 3x3 window is padded at the borders. Both conventions give the same output size for
- * stride 1 and for stride 2 on even inputs; they differ in which side gets the padding.
+ * How a 3x3 window is padded at the borders. Both conventions give the same output size,
+ * {@code ceil(in / stride)}; they differ in which side gets the padding (for stride 2 on an even
+ * input; on an odd one they pad alike).
  */
 public enum Padding {
     /** PyTorch/torchvision: one zero row/column on every side of a 3x3 window. */
