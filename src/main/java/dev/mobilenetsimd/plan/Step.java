@@ -208,8 +208,8 @@ public final class Step {
     /** {@return the arena offset of a row of zeros standing for padding rows} */
     public int zeroOffset() { return zeroOffset; }
     /**
-     * {@return the output rows produced per band (fused mode); {@code outHeight} in layer-by-layer
-     * mode}
+     * {@return the output rows a block produces per band (fused mode); {@code outHeight} in
+     * layer-by-layer mode; 0 for the steps that are not blocks}
      */
     public int bandRows() { return bandRows; }
     /**
