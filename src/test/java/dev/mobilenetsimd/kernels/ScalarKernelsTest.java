@@ -180,7 +180,7 @@ class ScalarKernelsTest {
         }
         assertArrayEquals(new float[] {2.5f}, poolOf(new float[] {1, 2, 3, 4}, 4, 1));
 
-        int n = 6, k = 4;
+        int n = 6, k = 7; // a block of four outputs and three alone
         float[] x = random(r, n, -2f, 2f), w = random(r, n * k, -1f, 1f), b = random(r, k, -1f, 1f);
         float[] got = new float[k];
         s.dense(x, 0, s.packDense(w, b, n, k), got, 0);
@@ -196,6 +196,49 @@ class ScalarKernelsTest {
         s.dense(new float[] {1, 2}, 0, s.packDense(new float[] {1, 10, 100, 1000},
                 new float[] {0.5f, 0f}, 2, 2), hand, 0);
         assertArrayEquals(new float[] {201.5f, 2010f}, hand);
+    }
+
+    /**
+     * The stem and the classifier sum four output channels at a time; each channel's sum must
+     * keep the order of a one-channel loop, so every channel is bitwise what a layer of that
+     * channel alone gives (the scalar results are the oracle, and fused against layer by layer
+     * on the scalar kernels is bitwise).
+     */
+    @Test
+    void conv3x3AndDenseChannelsAreBitwiseTheirOneChannelSums() {
+        SplittableRandom r = new SplittableRandom(34);
+        int h = 5, w = 6, cin = 3, cout = 11, stride = 2, outH = 3, outW = 3;
+        float[] in = random(r, h * w * cin, -4f, 4f);
+        float[] wt = random(r, 9 * cin * cout, -1f, 1f), bias = random(r, cout, -1f, 1f);
+        float[] all = new float[outH * outW * cout];
+        s.conv3x3(in, 0, h, w, stride, 1, 1, s.packConv3x3(wt, bias, cin, cout),
+                Activation.RELU6, all, 0, outH, outW, 0, outH);
+        int n = 37;
+        float[] x = random(r, n, -2f, 2f), dw = random(r, n * cout, -1f, 1f);
+        float[] dense = new float[cout];
+        s.dense(x, 0, s.packDense(dw, bias, n, cout), dense, 0);
+        for (int co = 0; co < cout; co++) {
+            float[] wtOne = new float[9 * cin], dwOne = new float[n];
+            for (int t = 0; t < 9 * cin; t++) {
+                wtOne[t] = wt[t * cout + co];
+            }
+            for (int i = 0; i < n; i++) {
+                dwOne[i] = dw[i * cout + co];
+            }
+            float[] one = new float[outH * outW];
+            s.conv3x3(in, 0, h, w, stride, 1, 1,
+                    s.packConv3x3(wtOne, new float[] {bias[co]}, cin, 1), Activation.RELU6, one,
+                    0, outH, outW, 0, outH);
+            for (int p = 0; p < outH * outW; p++) {
+                assertEquals(Float.floatToRawIntBits(one[p]),
+                        Float.floatToRawIntBits(all[p * cout + co]),
+                        "conv pixel " + p + " ch " + co);
+            }
+            float[] denseOne = new float[1];
+            s.dense(x, 0, s.packDense(dwOne, new float[] {bias[co]}, n, 1), denseOne, 0);
+            assertEquals(Float.floatToRawIntBits(denseOne[0]), Float.floatToRawIntBits(dense[co]),
+                    "dense output " + co);
+        }
     }
 
     private float[] poolOf(float[] in, int pixels, int c) {
