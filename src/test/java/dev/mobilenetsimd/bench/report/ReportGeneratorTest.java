@@ -227,21 +227,22 @@ class ReportGeneratorTest {
 
     /**
      * No "mean ± CI": a t interval over one fork's correlated iterations read "3.30 ± 0.00" while
-     * the two forks of the JDK 17 2-thread run have medians 10% apart. The rows give the range
-     * of the iterations and, with several forks, each fork's median, from the raw data.
+     * the two forks of the JDK 17 2-thread run had medians 10% apart (session 24). The rows give
+     * the range of the iterations and, with several forks, each fork's median, from the raw data.
      */
     @Test
     void theSpreadIsTheIterationsAndTheForksNotAConfidenceInterval() {
         assertFalse(report.contains("± CI"), "a confidence interval");
         assertFalse(report.contains("confidence interval of the mean"), "a confidence interval");
         List<String> jdk17 = rows("| 17 | vector-fused 512-bit, 2 threads");
-        // fork 1's iteration medians 1.94-2.01, fork 2's 1.77-1.86 (rawDataHistogram)
-        assertTrue(jdk17.get(0).contains("| 1.92 | 1.77–2.01 | 1.98 / 1.80 |"), jdk17.get(0));
+        // the committed data (session 31): fork 1's iteration medians 1.95-1.97, fork 2's
+        // 1.98-2.02 (rawDataHistogram)
+        assertTrue(jdk17.get(0).contains("| 1.97 | 1.95–2.02 | 1.96 / 1.99 |"), jdk17.get(0));
         assertTrue(rows("| 25 | vector-fused 512-bit, huge pages |").get(0)
-                .contains("| 3.31 | 3.29–3.32 | — |"), "one fork: no fork medians");
+                .contains("| 2.96 | 2.95–2.98 | — |"), "one fork: no fork medians");
         String precision = report.substring(report.indexOf("**Precision.**"));
         precision = precision.substring(0, precision.indexOf("\n\n")).replace('\n', ' ');
-        assertTrue(precision.contains("up to 10.4% between the fork medians"), precision);
+        assertTrue(precision.contains("up to 1.9% between the fork medians"), precision);
         assertTrue(precision.contains("not resolved by these runs"), precision);
         assertTrue(precision.contains("`bench/run.sh paired`"), precision);
         assertTrue(precision.contains("`bench/run.sh ab`"), precision);
@@ -277,11 +278,12 @@ class ReportGeneratorTest {
     void theHeadlineFactorOverScalarIsOneThreads() {
         String summary = String.join(" ", section("Summary: MobileNetV2 1.0/224, batch 1"));
         assertFalse(summary.contains("43.1× the scalar"), summary);
-        // 80.61 / 3.36
-        assertTrue(summary.contains("**24.0× the scalar baseline** (`scalar fused (C2 default)`,"
-                + " 80.61 ms)"), summary);
+        // the committed data (session 31): 78.12 / 2.81
+        assertFalse(summary.contains("45.3× the scalar"), summary);
+        assertTrue(summary.contains("**27.8× the scalar baseline** (`scalar fused (C2 default)`,"
+                + " 78.12 ms)"), summary);
         String two = rows("| 25 | vector-fused 512-bit, 2 threads |").get(0);
-        assertTrue(two.contains("| (43.1×) | (42.9×) |"), two);
+        assertTrue(two.contains("| (45.3×) | (39.6×) |"), two);
         assertTrue(summary.contains("(×): a row on several threads against the one-thread scalar"),
                 summary);
         assertEquals("24.0×", ReportGenerator.scalarFactor(timed(72.0), network(1)));
@@ -298,7 +300,7 @@ class ReportGeneratorTest {
 
     @Test
     void theScalarNetworkIsNamedAsTheFusedPlan() {
-        assertTrue(report.contains("| 25 | scalar fused (C2 default) | 80.61 |"), "network row");
+        assertTrue(report.contains("| 25 | scalar fused (C2 default) | 78.12 |"), "network row");
         assertFalse(report.contains("| 25 | scalar (C2 default) |"), "network row");
         // kernels have no plan
         assertTrue(report.contains("| vector 512-bit | vector 256-bit | scalar (C2 default) |"),
@@ -310,8 +312,9 @@ class ReportGeneratorTest {
     }
 
     /**
-     * The JDK 17 2-thread rows were re-measured 27 minutes later with other JMH options; only a
-     * general line under Machine said so. Their rows carry a footnote with the run's options.
+     * The JDK 17 2-thread rows were re-measured later (27 minutes in session 24) with other JMH
+     * options; only a general line under Machine said so. Their rows carry a footnote with the
+     * run's options.
      */
     @Test
     void rowsMeasuredOtherwiseCarryAFootnote() {
@@ -320,10 +323,10 @@ class ReportGeneratorTest {
         }
         String text = report.replace('\n', ' ');
         assertTrue(text.contains("`jdk17/NetworkBench-threads2-vector-512.json`: re-measured"
-                + " 2026-11-30 11:49 UTC, 2 forks, 10 x 1 s warm-up, 5 x 2 s measured (the"
+                + " 2026-12-01 02:24 UTC, 2 forks, 10 x 1 s warm-up, 5 x 2 s measured (the"
                 + " profile's runs: 1 fork, 10 x 1 s warm-up, 3 x 1 s measured)"), "footnote");
         assertTrue(text.contains("`jdk17/NetworkBench-batch8-threads2-vector-512.json`:"
-                + " re-measured 2026-11-30 11:49 UTC, 1 fork, 6 x 2 s warm-up"), "footnote");
+                + " re-measured 2026-12-01 02:24 UTC, 1 fork, 6 x 2 s warm-up"), "footnote");
         // the rows measured with the profile are not marked
         assertFalse(report.contains("| 25 | vector-fused 512-bit, 2 threads ¹"), "JDK 25 row");
         assertTrue(rows("| 17 | vector-fused 512-bit |").stream().noneMatch(
