@@ -223,9 +223,8 @@ public final class BuildAB {
                     + " weights are wherever the collector put them (alignment left to chance)");
             return packed;
         }
-        int length = packed.getClass().getField("length").getInt(packed);
-        int at = tensors(length)[0];
-        return copyTo.invoke(packed, new float[tensors(length)[1]], at);
+        int[] at = tensors(packed.getClass().getField("length").getInt(packed));
+        return copyTo.invoke(packed, new float[at[1]], at[0]);
     }
 
     public static void main(String[] args) {
