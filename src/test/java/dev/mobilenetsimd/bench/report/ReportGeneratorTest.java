@@ -21,35 +21,59 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The generated benchmark report ({@code reports/README.md}) from the committed JMH results in
- * {@code reports/data}: that the committed report is what the generator makes of them, and that a
- * run gives the same bytes, charts included, whatever the default locale, and that the text around
- * the tables says what the data holds.
+ * The benchmark report generator ({@code bench/.../report}) on two sets of JMH results.
+ *
+ * <p>Most tests run it on {@link #FIXTURE}, a small synthetic dataset with made-up figures
+ * chosen so that each expected figure below follows by hand from the fixture's values: what
+ * the report makes of known inputs (medians, ranges, fork medians, × scalar factors, footnotes
+ * of runs measured otherwise, the Machine table, the wording around the tables). A new
+ * benchmark run leaves them alone.
+ *
+ * <p>Two run on the committed results in {@code reports/data}, whatever they hold: that the
+ * committed {@code reports/README.md} is what the generator makes of them, and that a run gives
+ * the same bytes, charts included, whatever the default locale (the committed data has several
+ * variants, so it draws the latency chart whose log axis once followed the locale; the fixture
+ * has one variant and no such chart).
  */
 class ReportGeneratorTest {
     private static final Path DATA = Path.of("reports", "data");
     private static final Path COMMITTED = Path.of("reports", "README.md");
+    /**
+     * Synthetic results, not measurements. NetworkBench 1.0/224 medians, ms (each iteration one
+     * sample): JDK 25 vector-fused 512-bit 3.00 (iterations 2.9, 3.0, 3.1), the same on huge
+     * pages 2.90 (2.8-3.0), on 2 threads 2.00, scalar fused (C2 default) 72.00, scalar fused
+     * -XX:-UseSuperWord 60.00; JDK 17 512-bit 4.00, on 2 threads in 2 forks 1.9 2.0 2.1 | 2.1 2.2
+     * 2.4, batch 8 on 2 threads 16.00 (the two JDK 17 2-thread files re-measured with other JMH
+     * options: remeasured.0 in machine.properties). FmaPeakBench GFLOP/s: JDK 25 256.0 (512-bit),
+     * 128.0 (256-bit), JDK 17 240.0 (512-bit). HeadBench poolAndClassifier µs: 20, 40 and 400
+     * (vector 512-bit, 256-bit, scalar). BlockBench step 3 µs: fused 100, layer by layer 125.
+     * PairedSteps: ratio 1.100. machine.properties records JDK 25's version only.
+     */
+    private static final Path FIXTURE = Path.of("src", "test", "resources", "report-fixture",
+            "data");
 
     @TempDir
     static Path shared;
-    /** The report generated once from the committed data. */
+    /** The report generated once from {@link #FIXTURE}. */
     private static String report;
 
     @BeforeAll
     static void generate() throws IOException {
         assertTrue(Files.isDirectory(DATA), "run from the project root");
+        assertTrue(Files.isDirectory(FIXTURE), "run from the project root");
         System.setProperty("java.awt.headless", "true");
-        report = Files.readString(generate(shared.resolve("report")), StandardCharsets.UTF_8);
+        report = Files.readString(generate(FIXTURE, shared.resolve("report")),
+                StandardCharsets.UTF_8);
     }
 
     /**
-     * The report of a copy of the committed data in {@code dir/data}, written to {@code dir} (the
+     * The report of a copy of {@code source} in {@code dir/data}, written to {@code dir} (the
      * layout of {@code bench/run.sh}, whose BENCH_REPORTS_DIR can be anywhere).
      */
-    private static Path generate(Path dir) throws IOException {
-        try (Stream<Path> s = Files.walk(DATA)) {
+    private static Path generate(Path source, Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(source)) {
             for (Path p : (Iterable<Path>) s::iterator) {
-                Path to = dir.resolve("data").resolve(DATA.relativize(p).toString());
+                Path to = dir.resolve("data").resolve(source.relativize(p).toString());
                 if (Files.isDirectory(p)) {
                     Files.createDirectories(to);
                 } else {
@@ -57,10 +81,10 @@ class ReportGeneratorTest {
                 }
             }
         }
-        return generate(dir.resolve("data"), dir);
+        return generateIn(dir.resolve("data"), dir);
     }
 
-    private static Path generate(Path data, Path out) throws IOException {
+    private static Path generateIn(Path data, Path out) throws IOException {
         ReportGenerator g = new ReportGenerator(data, out);
         g.load();
         return g.write();
@@ -76,11 +100,12 @@ class ReportGeneratorTest {
     }
 
     @Test
-    void theCommittedReportIsTheOneItsDataGives() throws IOException {
+    void theCommittedReportIsTheOneItsDataGives(@TempDir Path dir) throws IOException {
         assumeTrue(chartsDrawn(), "no charts drawn (fonts?): the report leaves their links out");
+        String committed = Files.readString(generate(DATA, dir), StandardCharsets.UTF_8);
         // regenerate with bench/run.sh report when this fails (the generator, the plan's MACs
         // or the data changed without it)
-        assertEquals(Files.readString(COMMITTED, StandardCharsets.UTF_8), report,
+        assertEquals(Files.readString(COMMITTED, StandardCharsets.UTF_8), committed,
                 "reports/README.md is stale: run bench/run.sh report");
     }
 
@@ -91,9 +116,9 @@ class ReportGeneratorTest {
         Locale saved = Locale.getDefault();
         try {
             Locale.setDefault(Locale.ROOT);
-            generate(dir.resolve("root"));
+            generate(DATA, dir.resolve("root"));
             Locale.setDefault(Locale.GERMANY);
-            generate(dir.resolve("de"));
+            generate(DATA, dir.resolve("de"));
         } finally {
             Locale.setDefault(saved);
         }
@@ -128,7 +153,7 @@ class ReportGeneratorTest {
 
     @Test
     void oneThreadIsNotClaimedWhereTwoRan() {
-        // the data has rows on 2 threads: the header said "NHWC, one thread, random weights"
+        // the fixture has rows on 2 threads: the header said "NHWC, one thread, random weights"
         // and the summary chart's title "batch 1, one thread" above their bars
         assertTrue(report.contains("| vector-fused 512-bit, 2 threads |"), "2-thread rows");
         String header = line("MobileNetV2, fp32");
@@ -149,9 +174,9 @@ class ReportGeneratorTest {
     void theDataCanBeOutsideTheReportDirectory(@TempDir Path dir) throws IOException {
         // 'ReportGenerator reports/data /tmp/out' threw "'other' is different type of Path"
         // (Path.relativize of a relative path against an absolute one)
-        String text = Files.readString(generate(DATA, dir.toAbsolutePath()),
+        String text = Files.readString(generateIn(FIXTURE, dir.toAbsolutePath()),
                 StandardCharsets.UTF_8);
-        assertTrue(text.contains("JMH results in `" + DATA + "/`"), text.substring(0, 200));
+        assertTrue(text.contains("JMH results in `" + FIXTURE + "/`"), text.substring(0, 200));
     }
 
     /** Lines of the report's section {@code ## title}, up to the next one. */
@@ -183,36 +208,45 @@ class ReportGeneratorTest {
             double ghz = Double.parseDouble(c[5].trim());
             assertEquals(gflops / (4.0 * bits / 32), ghz, 0.006, row);
         }
+        // medians of 255 256 257, 127 128 129 and 239 240 241 GFLOP/s; 16, 8 and 16 lanes:
+        // 256 / (4 x 16) = 4.00, 128 / (4 x 8) = 4.00, 240 / (4 x 16) = 3.75 GHz
+        assertEquals(List.of("| 25 | 512-bit | 256.0 | 255.0–257.0 | 4.00 | 3 |",
+                "| 25 | 256-bit | 128.0 | 127.0–129.0 | 4.00 | 3 |",
+                "| 17 | 512-bit | 240.0 | 239.0–241.0 | 3.75 | 3 |"), rows);
     }
 
     @Test
     void everyJdkWithResultsIsNamedUnderMachine() {
         // the quick profile measures JDK 17 too, but only JDK 25's version was recorded: the
-        // JDK 17 rows of every table had no JDK under Machine
+        // JDK 17 rows of every table had no JDK under Machine. The fixture records JDK 25's
+        // alone, so JDK 17's comes from its JMH results (vmName, vmVersion).
         assertTrue(report.contains("\n| 17 | vector-fused 512-bit |"), "JDK 17 results");
         List<String> machine = section("Machine");
-        assertTrue(machine.stream().anyMatch(l -> l.startsWith("| JDK 17 | ")
-                && l.contains("17.0.15")), String.join("\n", machine));
-        assertTrue(machine.stream().anyMatch(l -> l.startsWith("| JDK 25 | ")
-                && l.contains("Temurin-25.0.3")), String.join("\n", machine));
+        assertTrue(machine.contains("| JDK 17 | OpenJDK 64-Bit Server VM 17.0.1+12 (from the JMH"
+                + " results; flags not recorded) |"), String.join("\n", machine));
+        assertTrue(machine.contains("| JDK 25 | OpenJDK Runtime Environment (build 25.0.1+8) —"
+                + " MaxVectorSize=64 UseAVX=3 |"), String.join("\n", machine));
     }
 
     @Test
     void resultsMeasuredWithOtherJmhOptionsThanTheProfilesAreNamed() {
-        // the two JDK 17 threads2 files were re-measured (BENCH_KEEP=1) with the full profile's
-        // options, 2 forks of 5 x 2 s, while Machine gave only the quick profile's
-        // '-f 1 -wi 10 -w 1s -i 3 -r 1s' for every network run
+        // two JDK 17 threads2 files were re-measured (BENCH_KEEP=1) with the full profile's
+        // options while Machine gave only the quick profile's for every network run. In the
+        // fixture: recorded '-f 1 -wi 5 -w 1s -i 3 -r 1s' for batch 1 and batch 8, their JSON
+        // 2 forks of 3 x 2 s, and 4 x 2 s of warm-up
         List<String> machine = section("Machine");
         String all = String.join("\n", machine);
-        assertTrue(all.contains("`-f 1 -wi 10 -w 1s -i 3 -r 1s`"), all);
+        assertTrue(all.contains("| JMH network | `-f 1 -wi 5 -w 1s -i 3 -r 1s` |"), all);
         List<String> other = machine.stream().filter(l -> l.startsWith("| measured otherwise | "))
                 .collect(Collectors.toList());
-        // only these two files: the others were measured as recorded
-        assertEquals(2, other.size(), all);
-        assertTrue(other.get(0).contains("`jdk17/NetworkBench-batch8-threads2-vector-512.json`: "
-                + "1 fork, 6 x 2 s warm-up, 5 x 2 s measured"), other.get(0));
-        assertTrue(other.get(1).contains("`jdk17/NetworkBench-threads2-vector-512.json`: "
-                + "2 forks, 10 x 1 s warm-up, 5 x 2 s measured"), other.get(1));
+        // only these two files, by name: the others (kernels, blocks, peaks and the other
+        // network runs, each against its own recorded options) were measured as recorded
+        assertEquals(List.of("| measured otherwise |"
+                + " `jdk17/NetworkBench-batch8-threads2-vector-512.json`: 1 fork, 4 x 2 s warm-up,"
+                + " 3 x 2 s measured (recorded above: 1 fork, 5 x 1 s warm-up, 3 x 1 s measured) |",
+                "| measured otherwise | `jdk17/NetworkBench-threads2-vector-512.json`: 2 forks,"
+                + " 5 x 1 s warm-up, 3 x 2 s measured (recorded above: 1 fork, 5 x 1 s warm-up,"
+                + " 3 x 1 s measured) |"), other);
     }
 
     /** The report's table rows that start with {@code start}. */
@@ -228,21 +262,27 @@ class ReportGeneratorTest {
     /**
      * No "mean ± CI": a t interval over one fork's correlated iterations read "3.30 ± 0.00" while
      * the two forks of the JDK 17 2-thread run had medians 10% apart (session 24). The rows give
-     * the range of the iterations and, with several forks, each fork's median, from the raw data.
+     * the range of the iterations and, with several forks, each fork's median, from the raw data:
+     * in the fixture, the JDK 17 2-thread run's forks, as there.
      */
     @Test
     void theSpreadIsTheIterationsAndTheForksNotAConfidenceInterval() {
         assertFalse(report.contains("± CI"), "a confidence interval");
         assertFalse(report.contains("confidence interval of the mean"), "a confidence interval");
         List<String> jdk17 = rows("| 17 | vector-fused 512-bit, 2 threads");
-        // the committed data (session 31): fork 1's iteration medians 1.95-1.97, fork 2's
-        // 1.98-2.02 (rawDataHistogram)
-        assertTrue(jdk17.get(0).contains("| 1.97 | 1.95–2.02 | 1.96 / 1.99 |"), jdk17.get(0));
+        // forks of one sample each per iteration: 1.9 2.0 2.1 and 2.1 2.2 2.4. Median of the
+        // six 2.10, iterations 1.90-2.40, fork medians 2.00 and 2.20, 6 samples
+        assertTrue(jdk17.get(0).contains("| 2.10 | 1.90–2.40 | 2.00 / 2.20 |"), jdk17.get(0));
+        assertTrue(jdk17.get(0).endsWith("| 6 |"), jdk17.get(0));
+        // one fork of 2.8 2.9 3.0
         assertTrue(rows("| 25 | vector-fused 512-bit, huge pages |").get(0)
-                .contains("| 2.96 | 2.95–2.98 | — |"), "one fork: no fork medians");
+                .contains("| 2.90 | 2.80–3.00 | — |"), "one fork: no fork medians");
         String precision = report.substring(report.indexOf("**Precision.**"));
         precision = precision.substring(0, precision.indexOf("\n\n")).replace('\n', ' ');
-        assertTrue(precision.contains("up to 1.9% between the fork medians"), precision);
+        // the only result with two forks: 2.20 / 2.00 - 1 = 10.0%
+        assertTrue(precision.contains("up to 10.0% between the fork medians of one result here"
+                + " (NetworkBench, JDK 17, vector-fused 512-bit, 2 threads: 2.00 / 2.20 ms)"),
+                precision);
         assertTrue(precision.contains("not resolved by these runs"), precision);
         assertTrue(precision.contains("`bench/run.sh paired`"), precision);
         assertTrue(precision.contains("`bench/run.sh ab`"), precision);
@@ -277,13 +317,21 @@ class ReportGeneratorTest {
     @Test
     void theHeadlineFactorOverScalarIsOneThreads() {
         String summary = String.join(" ", section("Summary: MobileNetV2 1.0/224, batch 1"));
-        assertFalse(summary.contains("43.1× the scalar"), summary);
-        // the committed data (session 31): 78.12 / 2.81
-        assertFalse(summary.contains("45.3× the scalar"), summary);
-        assertTrue(summary.contains("**27.8× the scalar baseline** (`scalar fused (C2 default)`,"
-                + " 78.12 ms)"), summary);
+        // the fastest row ran on 2 threads (2.00 ms): named, without a factor
+        assertTrue(summary.contains("Fastest: **vector-fused 512-bit, 2 threads on JDK 25, 2.00 ms"
+                + " per image (500.0 images/s,"), summary);
+        // like for like: not the 2-thread factor, 72.00 / 2.00, nor huge pages' 72.00 / 2.90
+        // = 24.8 (faster than 3.00 but not the JVM's default options), but 72.00 / 3.00
+        assertFalse(summary.contains("36.0× the scalar"), summary);
+        assertFalse(summary.contains("24.8× the scalar"), summary);
+        assertTrue(summary.contains("vector-fused 512-bit on JDK 25, 3.00 ms, **24.0× the scalar"
+                + " baseline** (`scalar fused (C2 default)`, 72.00 ms)"), summary);
+        // 72.00 / 2.00 = 36.0, 60.00 / 2.00 = 30.0
         String two = rows("| 25 | vector-fused 512-bit, 2 threads |").get(0);
-        assertTrue(two.contains("| (45.3×) | (39.6×) |"), two);
+        assertTrue(two.contains("| (36.0×) | (30.0×) |"), two);
+        // 72.00 / 3.00 = 24.0, 60.00 / 3.00 = 20.0
+        String one = rows("| 25 | vector-fused 512-bit |").get(0);
+        assertTrue(one.contains("| 24.0× | 20.0× |"), one);
         assertTrue(summary.contains("(×): a row on several threads against the one-thread scalar"),
                 summary);
         assertEquals("24.0×", ReportGenerator.scalarFactor(timed(72.0), network(1)));
@@ -300,7 +348,11 @@ class ReportGeneratorTest {
 
     @Test
     void theScalarNetworkIsNamedAsTheFusedPlan() {
-        assertTrue(report.contains("| 25 | scalar fused (C2 default) | 78.12 |"), "network row");
+        // its own factors: — against itself, 60.00 / 72.00 = 0.8 against -SuperWord
+        assertTrue(report.contains("| 25 | scalar fused (C2 default) | 72.00 | 71.00–73.00"
+                + " | — |"), "network row");
+        assertTrue(rows("| 25 | scalar fused (C2 default) |").get(0).contains("| — | 0.8× |"),
+                "network row");
         assertFalse(report.contains("| 25 | scalar (C2 default) |"), "network row");
         // kernels have no plan
         assertTrue(report.contains("| vector 512-bit | vector 256-bit | scalar (C2 default) |"),
@@ -314,19 +366,27 @@ class ReportGeneratorTest {
     /**
      * The JDK 17 2-thread rows were re-measured later (27 minutes in session 24) with other JMH
      * options; only a general line under Machine said so. Their rows carry a footnote with the
-     * run's options.
+     * run's options. In the fixture, both files are named in remeasured.0 (2000-01-01 02:00 UTC).
      */
     @Test
     void rowsMeasuredOtherwiseCarryAFootnote() {
-        for (String row : rows("| 17 | vector-fused 512-bit, 2 threads")) {
-            assertTrue(row.matches("\\| 17 \\| vector-fused 512-bit, 2 threads [¹²] \\|.*"), row);
-        }
+        // batch 1 first (the summary's table, again under Whole network), then batch 8
+        List<String> marked = rows("| 17 | vector-fused 512-bit, 2 threads");
+        assertEquals(3, marked.size(), String.join("\n", marked));
+        assertTrue(marked.get(0).startsWith("| 17 | vector-fused 512-bit, 2 threads ¹ | 2.10 |"),
+                marked.get(0));
+        assertEquals(marked.get(0), marked.get(1));
+        // 16.00 ms per batch of 8: 2.00 ms per image
+        assertTrue(marked.get(2).startsWith("| 17 | vector-fused 512-bit, 2 threads ² | 16.00 |"
+                + " 2.00 |"), marked.get(2));
         String text = report.replace('\n', ' ');
-        assertTrue(text.contains("`jdk17/NetworkBench-threads2-vector-512.json`: re-measured"
-                + " 2026-12-01 02:24 UTC, 2 forks, 10 x 1 s warm-up, 5 x 2 s measured (the"
-                + " profile's runs: 1 fork, 10 x 1 s warm-up, 3 x 1 s measured)"), "footnote");
-        assertTrue(text.contains("`jdk17/NetworkBench-batch8-threads2-vector-512.json`:"
-                + " re-measured 2026-12-01 02:24 UTC, 1 fork, 6 x 2 s warm-up"), "footnote");
+        assertTrue(text.contains("¹ `jdk17/NetworkBench-threads2-vector-512.json`: re-measured"
+                + " 2000-01-01 02:00 UTC, 2 forks, 5 x 1 s warm-up, 3 x 2 s measured (the"
+                + " profile's runs: 1 fork, 5 x 1 s warm-up, 3 x 1 s measured)."), "footnote");
+        assertTrue(text.contains("² `jdk17/NetworkBench-batch8-threads2-vector-512.json`:"
+                + " re-measured 2000-01-01 02:00 UTC, 1 fork, 4 x 2 s warm-up, 3 x 2 s measured"
+                + " (the profile's runs: 1 fork, 5 x 1 s warm-up, 3 x 1 s measured)."),
+                "footnote");
         // the rows measured with the profile are not marked
         assertFalse(report.contains("| 25 | vector-fused 512-bit, 2 threads ¹"), "JDK 25 row");
         assertTrue(rows("| 17 | vector-fused 512-bit |").stream().noneMatch(
@@ -336,12 +396,20 @@ class ReportGeneratorTest {
     @Test
     void aPeakTakenFromAnotherJdkIsNoted(@TempDir Path dir) throws IOException {
         assertFalse(report.contains("No FmaPeakBench result for"), "every JDK has its peaks");
-        generate(dir);
+        // JDK 17's 4.00 ms one-thread row: 300.8 M MACs x 2 / 4.00 ms = 150.4 GFLOP/s, 63% of
+        // its own 240.0 peak
+        assertTrue(rows("| 17 | vector-fused 512-bit |").get(0).contains("| 150.4 | 63% |"),
+                "JDK 17's own peak");
+        generate(FIXTURE, dir);
         Files.delete(dir.resolve("data").resolve("jdk17").resolve("FmaPeakBench.json"));
-        String text = Files.readString(generate(dir.resolve("data"), dir), StandardCharsets.UTF_8)
-                .replace('\n', ' ');
-        assertTrue(text.contains("No FmaPeakBench result for JDK 17 at 512-bit: their % of peak"
-                + " uses the highest peak measured at that width on another JDK."), text);
+        String text = Files.readString(generateIn(dir.resolve("data"), dir),
+                StandardCharsets.UTF_8);
+        assertTrue(text.replace('\n', ' ').contains("No FmaPeakBench result for JDK 17 at 512-bit:"
+                + " their % of peak uses the highest peak measured at that width on another"
+                + " JDK."), text);
+        // JDK 25's 256.0 instead: 150.4 / 256.0 = 59%
+        assertTrue(text.contains("| 17 | vector-fused 512-bit | 4.00 | 3.90–4.10 | — | 250.0 |"
+                + " 150.4 | 59% |"), text);
     }
 
     @Test
@@ -349,10 +417,21 @@ class ReportGeneratorTest {
         String head = String.join(" ", section("Kernels, per MobileNetV2 1.0/224 layer shape"));
         assertTrue(head.contains("`poolAndClassifier`: M MACs and GFLOP/s count the classifier's"
                 + " multiply-adds alone"), head);
+        // 1280 x 1001 = 1.28 M MACs; 2 x 1.28128 M / 20 µs = 128.1 GFLOP/s, 50% of the 256.0
+        // peak, at 256 bits 64.1 of 128.0, the scalar 6.4 of the widest (512-bit) peak: 3%;
+        // × scalar from the best vector time: 400 / 20 = 20.0
+        assertTrue(report.contains("\n| poolAndClassifier | 1.28 | 20.00 (128.1, 50%) |"
+                + " 40.00 (64.1, 50%) | 400.0 (6.4, 3%) | 20.0× |\n"), head);
         String blocks = String.join(" ", section("Blocks: fused vs layer-by-layer (BlockBench,"
                 + " MobileNetV2 1.0/224)"));
         assertTrue(blocks.contains("× fused the ratio of two best cases, not the ratio in network"
                 + " order"), blocks);
         assertTrue(blocks.contains("see PairedSteps below"), blocks);
+        // step 3 alone: 125 / 100 µs
+        assertTrue(blocks.contains("| | **sum of steps measured both ways** | | | **100.0** |"
+                + " **125.0** | **1.25×** |"), blocks);
+        // the summary quotes PairedSteps' whole-inference ratio
+        assertTrue(String.join(" ", section("Summary: MobileNetV2 1.0/224, batch 1"))
+                .contains("layer by layer takes **1.100×** the fused time"), "PairedSteps ratio");
     }
 }
