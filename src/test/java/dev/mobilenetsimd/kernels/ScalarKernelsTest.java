@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.mobilenetsimd.Padding;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -239,6 +240,115 @@ class ScalarKernelsTest {
             assertEquals(Float.floatToRawIntBits(denseOne[0]), Float.floatToRawIntBits(dense[co]),
                     "dense output " + co);
         }
+    }
+
+    /**
+     * The depthwise kernel decides which column taps exist once per output pixel and sums four
+     * channels at a time; every output must still be bitwise what a plain one-channel loop gives
+     * (bias, then the taps in {@code ky, kx} order, columns outside the row skipped, then the
+     * activation), for whole rows and channel ranges alike: odd widths and channel counts, both
+     * strides, both paddings (and a left padding wider than theirs, whose outermost pixels have
+     * no column tap at all), negative inputs and weights.
+     */
+    @Test
+    void depthwiseChannelsAreBitwiseTheirOneChannelSums() {
+        SplittableRandom r = new SplittableRandom(35);
+        int pre = 5, checked = 0;
+        for (int w : new int[] {1, 2, 3, 7, 15}) {
+            for (int c : new int[] {1, 3, 5, 16, 17}) {
+                for (int stride = 1; stride <= 2; stride++) {
+                    // padLeft and outW: TF_SAME's and SYMMETRIC's, then 3 columns and two more
+                    // outputs than SYMMETRIC (pixels wholly left and right of the input)
+                    int[][] pads = {
+                        {Padding.TF_SAME.before(w, stride), Padding.TF_SAME.outputSize(w, stride)},
+                        {Padding.SYMMETRIC.before(w, stride),
+                                Padding.SYMMETRIC.outputSize(w, stride)},
+                        {3, Padding.SYMMETRIC.outputSize(w, stride) + 2}};
+                    for (int[] pad : pads) {
+                        for (Activation act : Activation.values()) {
+                            checked += checkDepthwiseAgainstOneChannelLoop(r, pre, w, c, stride,
+                                    pad[0], pad[1], act);
+                        }
+                    }
+                }
+            }
+        }
+        assertEquals(112_392, checked, "outputs compared (each by both entry points)");
+    }
+
+    /**
+     * One layer ({@code w} rows of {@code w} pixels, padding rows as the zero row, as
+     * {@code padLeft} pads columns) by {@link KernelSet#depthwiseRow} and by channel ranges of
+     * {@link KernelSet#depthwiseRowChannels}, each output against {@link #oneChannelDepthwise}.
+     * Returns how many outputs were compared.
+     */
+    private int checkDepthwiseAgainstOneChannelLoop(SplittableRandom r, int pre, int w, int c,
+                                                    int stride, int padLeft, int outW,
+                                                    Activation act) {
+        float[] in = depthwiseInput(r, pre, w, w, c); // junk prefix, tensor in [-8, 8], zeros
+        float[] wt = random(r, 9 * c, -0.5f, 0.5f), bias = random(r, c, -1f, 1f);
+        PackedWeights pw = s.packDepthwise(wt, bias, c);
+        int zero = pre + w * w * c, outH = outW, padTop = padLeft, rowFloats = outW * c;
+        int[] cuts = {0, Math.min(1, c), Math.min(c, 6), c}; // ranges [0, 1), [1, 6), [6, c)
+        int compared = 0;
+        for (int y = 0; y < outH; y++) {
+            int[] rows = new int[3];
+            for (int ky = 0; ky < 3; ky++) {
+                int iy = y * stride - padTop + ky;
+                rows[ky] = iy >= 0 && iy < w ? pre + iy * w * c : zero;
+            }
+            float[] want = oneChannelDepthwise(in, rows, w, c, stride, padLeft, wt, bias, act,
+                    outW);
+            float[] whole = filled(pre + rowFloats + pre, SENTINEL);
+            s.depthwiseRow(in, rows[0], rows[1], rows[2], w, stride, padLeft, pw, act, whole,
+                    pre, outW);
+            float[] ranges = filled(pre + rowFloats + pre, SENTINEL);
+            for (int i = 0; i + 1 < cuts.length; i++) {
+                s.depthwiseRowChannels(in, rows[0], rows[1], rows[2], w, stride, padLeft, pw,
+                        cuts[i], cuts[i + 1], act, ranges, pre, outW);
+            }
+            String what = "w=" + w + " c=" + c + " s" + stride + " padLeft " + padLeft
+                    + " outW " + outW + " " + act + " row " + y;
+            for (int i = 0; i < rowFloats; i++) {
+                String at = what + " pixel " + i / c + " ch " + i % c;
+                int bits = Float.floatToRawIntBits(want[i]);
+                assertEquals(bits, Float.floatToRawIntBits(whole[pre + i]), at + " (whole row)");
+                assertEquals(bits, Float.floatToRawIntBits(ranges[pre + i]), at + " (ranges)");
+                compared++;
+            }
+            for (int i = 0; i < pre; i++) {
+                assertEquals(SENTINEL, whole[i], what + ": wrote before the row");
+                assertEquals(SENTINEL, whole[pre + rowFloats + i], what + ": wrote after it");
+                assertEquals(SENTINEL, ranges[i], what + ": wrote before the row (ranges)");
+                assertEquals(SENTINEL, ranges[pre + rowFloats + i], what + ": after it (ranges)");
+            }
+        }
+        return compared;
+    }
+
+    /**
+     * The depthwise row as the plainest loop: one channel at a time, bias then the taps in
+     * {@code ky, kx} order, columns outside {@code [0, inW)} skipped, then the activation.
+     */
+    private static float[] oneChannelDepthwise(float[] src, int[] rows, int inW, int c,
+                                               int stride, int padLeft, float[] wt,
+                                               float[] bias, Activation act, int outW) {
+        float[] out = new float[outW * c];
+        for (int x = 0; x < outW; x++) {
+            for (int ch = 0; ch < c; ch++) {
+                float acc = bias[ch];
+                for (int ky = 0; ky < 3; ky++) {
+                    for (int kx = 0; kx < 3; kx++) {
+                        int ix = x * stride - padLeft + kx;
+                        if (ix >= 0 && ix < inW) {
+                            acc += src[rows[ky] + ix * c + ch] * wt[(ky * 3 + kx) * c + ch];
+                        }
+                    }
+                }
+                out[x * c + ch] = act.apply(acc);
+            }
+        }
+        return out;
     }
 
     private float[] poolOf(float[] in, int pixels, int c) {
