@@ -19,10 +19,10 @@ import java.util.Optional;
  */
 public final class Labels {
     /**
-     * Largest labels file read: 256 bytes for each of
-     * {@link dev.mobilenetsimd.ModelConfig#MAX_CLASSES} classes. A larger file is not a list of
-     * labels, and one over 2 GB failed with an OutOfMemoryError ("Required array size too
-     * large") however large the heap.
+     * Largest labels file read: 256 MiB (2<sup>28</sup> bytes), some 268 bytes for each of the
+     * {@link dev.mobilenetsimd.ModelConfig#MAX_CLASSES} classes a model may have. A larger file
+     * is not a list of labels, and one over 2 GB failed with an OutOfMemoryError ("Required
+     * array size too large") however large the heap.
      */
     public static final long MAX_FILE_BYTES = 256L << 20;
     private static final Labels NONE = new Labels(List.of());
