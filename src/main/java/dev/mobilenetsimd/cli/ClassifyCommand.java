@@ -4,6 +4,7 @@ import dev.mobilenetsimd.MobileNetV2;
 import dev.mobilenetsimd.image.Classification;
 import dev.mobilenetsimd.image.Classifier;
 import dev.mobilenetsimd.image.InputNormalization;
+import dev.mobilenetsimd.image.IoErrors;
 import dev.mobilenetsimd.image.Labels;
 import dev.mobilenetsimd.image.Prediction;
 import dev.mobilenetsimd.kernels.KernelSet;
@@ -157,7 +158,7 @@ public final class ClassifyCommand implements Callable<Integer> {
             // at most one name per class: past that the file is wrong, read no further
             names = labels == null ? m.labels() : Labels.read(labels, classes).orElse(null);
         } catch (IOException e) {
-            Main.error(err, "cannot read the labels " + labels + ": " + Main.describe(e));
+            Main.error(err, "cannot read the labels " + labels + ": " + IoErrors.reason(e));
             return 2;
         } catch (IllegalArgumentException e) {
             Main.error(err, "cannot read the labels " + labels + ": " + e.getMessage());
@@ -245,7 +246,7 @@ public final class ClassifyCommand implements Callable<Integer> {
         } catch (ModelFormatException e) { // its message names the file
             Main.error(err, e.getMessage());
         } catch (IOException e) {
-            Main.error(err, "cannot load " + model + ": " + Main.describe(e));
+            Main.error(err, "cannot load " + model + ": " + IoErrors.reason(e));
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             Main.error(err, "cannot load " + model + ": " + e.getMessage());
         }

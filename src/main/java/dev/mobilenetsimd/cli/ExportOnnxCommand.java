@@ -3,6 +3,7 @@ package dev.mobilenetsimd.cli;
 import dev.mobilenetsimd.ModelConfig;
 import dev.mobilenetsimd.Weights;
 import dev.mobilenetsimd.image.InputNormalization;
+import dev.mobilenetsimd.image.IoErrors;
 import dev.mobilenetsimd.onnx.OnnxExporter;
 import dev.mobilenetsimd.tflite.ModelFormatException;
 import java.io.IOException;
@@ -116,7 +117,7 @@ public final class ExportOnnxCommand implements Callable<Integer> {
                 err.flush();
                 return 2;
             } catch (IOException e) {
-                Main.error(err, "cannot read " + from + ": " + Main.describe(e));
+                Main.error(err, "cannot read " + from + ": " + IoErrors.reason(e));
                 err.flush();
                 return 2;
             }
@@ -129,7 +130,7 @@ public final class ExportOnnxCommand implements Callable<Integer> {
                     Printable.of(output.toString()), weights.config(), Printable.of(source), bytes,
                     normalization == null ? "not recorded" : normalization);
         } catch (IOException e) {
-            Main.error(err, "cannot write " + output + ": " + Main.describe(e));
+            Main.error(err, "cannot write " + output + ": " + IoErrors.reason(e));
             err.flush();
             return 1;
         }

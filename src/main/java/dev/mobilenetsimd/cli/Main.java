@@ -1,11 +1,7 @@
 package dev.mobilenetsimd.cli;
 
 import dev.mobilenetsimd.plan.ExecutionMode;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
-import java.nio.file.NoSuchFileException;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -123,25 +119,6 @@ public final class Main implements Callable<Integer> {
      */
     static void error(PrintWriter err, String message) {
         err.println("error: " + Printable.of(String.valueOf(message)));
-    }
-
-    /**
-     * Why an I/O operation failed, in words: the JDK's exceptions for a missing or unreadable file
-     * carry only the path as their message, which the caller has already printed.
-     */
-    static String describe(IOException e) {
-        String reason = e instanceof FileSystemException
-                ? ((FileSystemException) e).getReason() : null;
-        if (reason != null) { // the JDK gives none for these two; OnnxExporter says which folder
-            return reason;
-        }
-        if (e instanceof NoSuchFileException) {
-            return "no such file or directory";
-        }
-        if (e instanceof AccessDeniedException) {
-            return "permission denied";
-        }
-        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     static ExecutionMode parseMode(String mode) {

@@ -9,10 +9,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.FileNotFoundException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -102,19 +99,12 @@ public final class ImageDecoder {
     }
 
     /**
-     * {@code file} could not be opened, in words: the JDK's exceptions for an unreadable or
-     * vanished file carry only the path (the CLI printed "error: noread.bmp"). The words are
-     * those the CLI gives an unreadable model or labels file.
+     * {@code file} could not be opened, in words ({@link IoErrors#reason}): the JDK's exceptions
+     * for an unreadable or vanished file carry only the path (the CLI printed "error:
+     * noread.bmp"). The words are those the CLI gives an unreadable model or labels file.
      */
     static IOException cannotOpen(Path file, IOException e) {
-        String why = e instanceof NoSuchFileException ? "no such file or directory"
-                : e instanceof AccessDeniedException ? "permission denied"
-                : e instanceof FileSystemException ? ((FileSystemException) e).getReason()
-                : e.getMessage();
-        if (why == null) { // a FileSystemException's message without its reason is the path
-            why = e.getClass().getSimpleName();
-        }
-        return new IOException("cannot read image " + file + ": " + why, e);
+        return new IOException("cannot read image " + file + ": " + IoErrors.reason(e), e);
     }
 
     /**
