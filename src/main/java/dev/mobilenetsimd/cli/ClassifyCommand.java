@@ -3,6 +3,7 @@ package dev.mobilenetsimd.cli;
 import dev.mobilenetsimd.MobileNetV2;
 import dev.mobilenetsimd.image.Classification;
 import dev.mobilenetsimd.image.Classifier;
+import dev.mobilenetsimd.image.ImageDecoder;
 import dev.mobilenetsimd.image.InputNormalization;
 import dev.mobilenetsimd.image.IoErrors;
 import dev.mobilenetsimd.image.Labels;
@@ -12,12 +13,14 @@ import dev.mobilenetsimd.kernels.KernelSets;
 import dev.mobilenetsimd.tflite.ModelFormatException;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -40,7 +43,10 @@ import picocli.CommandLine.Spec;
  * option is refused: guessing would classify torchvision's models or TensorFlow's wrongly.
  *
  * <p>An image that cannot be read, decoded or resized in the heap is reported on stderr (and as
- * {@code {"image": ..., "error": ...}} in the JSON) and the others are classified. The JSON
+ * {@code {"image": ..., "error": ...}} in the JSON) and the others are classified. The paths
+ * are checked before the backend is chosen (which may load the kernels and warn): a model or
+ * labels file that cannot be read stops the run there, and an image that is not a readable
+ * file is reported there. The JSON
  * document is printed whole once every image is done: a failure that stops the run leaves
  * nothing on stdout, never half a document.
  *
@@ -124,10 +130,9 @@ public final class ClassifyCommand implements Callable<Integer> {
                     + MobileNetV2.MAX_THREADS);
             return 2;
         }
-        KernelSet kernels;
         try { // before the model is read: an unknown name was reported as "cannot load MODEL"
-            kernels = KernelSets.byName(backend);
-        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            checkBackendName(backend);
+        } catch (IllegalArgumentException e) {
             Main.error(err, e.getMessage());
             return 2;
         }
@@ -173,6 +178,18 @@ public final class ClassifyCommand implements Callable<Integer> {
                     + " (line i names class i)");
             return 2;
         }
+        // The files first, the backend after them: choosing it may load the kernels and log a
+        // warning (auto without the Vector API), which came before "no such file" for a typo.
+        Map<Integer, Exception> unreadable = unreadableImages();
+        unreadable.forEach((i, e) -> Main.error(err, message(images.get(i), e)));
+        err.flush(); // before the kernels' warning, which the logger writes to System.err
+        KernelSet kernels;
+        try {
+            kernels = KernelSets.byName(backend);
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            Main.error(err, e.getMessage());
+            return 2;
+        }
         Classifier classifier;
         try {
             classifier = new Classifier(m.network().apply(kernels), norm, names, top, threads);
@@ -197,21 +214,27 @@ public final class ClassifyCommand implements Callable<Integer> {
                         + (threads > 1 ? ", " + threads + " threads" : ""));
                 out.println("input normalisation " + norm + ", from " + normSource);
             }
-            for (Path img : images) {
-                try {
-                    Classification r = c.classify(img);
-                    if (json) {
-                        results.add(resultJson(img, r));
-                    } else {
-                        printText(out, img, r);
+            for (int i = 0; i < images.size(); i++) {
+                Path img = images.get(i);
+                Exception failure = unreadable.get(i); // reported already
+                if (failure == null) {
+                    try {
+                        Classification r = c.classify(img);
+                        if (json) {
+                            results.add(resultJson(img, r));
+                        } else {
+                            printText(out, img, r);
+                        }
+                    } catch (IOException | RuntimeException e) {
+                        failure = e;
+                        Main.error(err, message(img, e));
                     }
-                } catch (IOException | RuntimeException e) {
+                }
+                if (failure != null) {
                     failures++;
-                    // our I/O messages name the file; anything else gets its name and type
-                    Main.error(err, e instanceof IOException ? e.getMessage() : img + ": " + e);
                     Map<String, Object> failed = new LinkedHashMap<>();
                     failed.put("image", img.toString());
-                    failed.put("error", String.valueOf(e.getMessage()));
+                    failed.put("error", String.valueOf(failure.getMessage()));
                     results.add(failed);
                 }
             }
@@ -234,6 +257,44 @@ public final class ClassifyCommand implements Callable<Integer> {
         }
         out.flush();
         return failures == 0 ? 0 : 1;
+    }
+
+    /**
+     * Refuses a backend name that {@link KernelSets#byName} does not take, without looking a
+     * known one up: that loads the kernels (and may log a warning) before the files are read.
+     */
+    private static void checkBackendName(String name) {
+        switch (name == null ? "" : name.toLowerCase(Locale.ROOT)) {
+            case "vector": case "scalar": case "auto":
+                return;
+            default:
+                KernelSets.byName(name); // throws, naming the backends it takes
+        }
+    }
+
+    /**
+     * By their index, the {@link #images} that are not readable files, each with what
+     * {@link ImageDecoder#read} throws for it: it refuses such a path before decoding anything.
+     * The others are read as they are classified.
+     */
+    private Map<Integer, Exception> unreadableImages() {
+        Map<Integer, Exception> unreadable = new TreeMap<>(); // in the images' order
+        for (int i = 0; i < images.size(); i++) {
+            Path img = images.get(i);
+            if (!Files.isRegularFile(img) || !Files.isReadable(img)) {
+                try {
+                    ImageDecoder.read(img); // a file readable after all is read again later
+                } catch (IOException | RuntimeException e) {
+                    unreadable.put(i, e);
+                }
+            }
+        }
+        return unreadable;
+    }
+
+    /** An image's failure as an error line: our I/O messages name the file, others get it. */
+    private static String message(Path img, Exception e) {
+        return e instanceof IOException ? e.getMessage() : img + ": " + e;
     }
 
     /**

@@ -303,6 +303,42 @@ class CliTest {
     }
 
     /**
+     * classify without the Vector API module: a mistyped model, labels or image path is
+     * reported before the backend is chosen, whose warning that the scalar kernels stand in
+     * came first, above "no such file". The model's and the labels' stop the run there, without
+     * the warning; a missing image is reported (once) and the others are classified.
+     */
+    @Test
+    void withoutTheVectorModuleAMissingFileIsReportedBeforeTheWarning(@TempDir Path dir)
+            throws Exception {
+        String model = JsonOutputTest.smallModel(dir).toString();
+        String image = JsonOutputTest.image(dir, "image.png").toString();
+        String noModel = dir.resolve("no-such.onnx").toString();
+        Result r = runInJvm(new String[0], "classify", "--model", noModel, image);
+        assertEquals(2, r.status, r.out);
+        assertTrue(r.out.contains("error: cannot load " + noModel + ": no such file or"
+                + " directory"), r.out);
+        assertFalse(r.out.contains("jdk.incubator.vector"), r.out);
+
+        String noLabels = dir.resolve("no-such.txt").toString();
+        r = runInJvm(new String[0], "classify", "--normalization", "imagenet", "--labels",
+                noLabels, "--model", model, image);
+        assertEquals(2, r.status, r.out);
+        assertTrue(r.out.contains("error: cannot read the labels " + noLabels), r.out);
+        assertFalse(r.out.contains("jdk.incubator.vector"), r.out);
+
+        String noImage = dir.resolve("no-such.png").toString();
+        r = runInJvm(new String[0], "classify", "--normalization", "imagenet", "--model", model,
+                noImage, image);
+        assertEquals(1, r.status, r.out);
+        int error = r.out.indexOf("error: no such image file: " + noImage);
+        int warning = r.out.indexOf("WARNING: jdk.incubator.vector is not available");
+        assertTrue(error >= 0 && warning > error, "the error first: " + r.out);
+        assertEquals(1, count(r.out, "no such image file"), "reported once: " + r.out);
+        assertTrue(r.out.contains(image + "  (inference"), "the other classified: " + r.out);
+    }
+
+    /**
      * Standard output that cannot be written (a full disk): System.out kept the error to
      * itself, and `plan --json > out.json` left an empty file with status 0.
      */
