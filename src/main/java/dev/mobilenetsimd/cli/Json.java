@@ -1,11 +1,13 @@
 package dev.mobilenetsimd.cli;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.math.RoundingMode;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.function.IntToDoubleFunction;
 
 /**
  * A minimal JSON writer for the CLI's {@code --json} output (maps, lists, strings, numbers).
@@ -19,22 +21,48 @@ import java.util.Map;
 final class Json {
     private Json() {}
 
+    /**
+     * Numbers given by their index, written as a list: {@code size} of them, the {@code i}-th
+     * {@code value.applyAsDouble(i)}. A million of them (run's latency samples) as a list of
+     * {@link Double}s took some 24 bytes of heap each.
+     *
+     * @param size  how many
+     * @param value the {@code i}-th
+     */
+    record Numbers(int size, IntToDoubleFunction value) {}
+
     static String write(Object value) {
-        StringBuilder sb = new StringBuilder();
-        write(sb, value, 0);
-        return sb.append('\n').toString();
+        StringWriter text = new StringWriter();
+        write(value, new PrintWriter(text));
+        return text.toString();
     }
 
-    private static void write(StringBuilder sb, Object v, int indent) {
+    /**
+     * Writes {@code value}'s document to {@code out} as it goes: a document of a million numbers
+     * is never whole in memory as text (twice or more its size as the text grew).
+     */
+    static void write(Object value, PrintWriter out) {
+        write(out, value, 0);
+        out.append('\n');
+    }
+
+    private static void write(PrintWriter sb, Object v, int indent) {
         if (v == null) {
             sb.append("null");
         } else if (v instanceof String) {
             string(sb, (String) v);
         } else if (v instanceof Float || v instanceof Double) {
-            double d = ((Number) v).doubleValue();
-            sb.append(Double.isFinite(d) ? numberText(d) : "null");
+            number(sb, ((Number) v).doubleValue());
         } else if (v instanceof Number || v instanceof Boolean) {
-            sb.append(v);
+            sb.print(v);
+        } else if (v instanceof Numbers) {
+            Numbers n = (Numbers) v;
+            sb.append('[');
+            for (int i = 0; i < n.size(); i++) {
+                sb.append(i == 0 ? "" : ", ");
+                number(sb, n.value().applyAsDouble(i));
+            }
+            sb.append(']');
         } else if (v instanceof Map) {
             Map<?, ?> m = (Map<?, ?>) v;
             sb.append('{');
@@ -75,6 +103,10 @@ final class Json {
         }
     }
 
+    private static void number(PrintWriter sb, double d) {
+        sb.append(Double.isFinite(d) ? numberText(d) : "null");
+    }
+
     /**
      * A finite number: an integer as such below 10^15, else nine significant digits without
      * trailing zeros, in plain notation from 10^-4 to 10^9 and with an exponent outside.
@@ -97,7 +129,7 @@ final class Json {
                 + (exponent < 0 ? "e-" : "e+") + Math.abs(exponent);
     }
 
-    private static void pad(StringBuilder sb, int indent) {
+    private static void pad(PrintWriter sb, int indent) {
         for (int i = 0; i < indent; i++) {
             sb.append("  ");
         }
@@ -105,12 +137,12 @@ final class Json {
 
     /** {@code s} as a JSON string literal (see the class comment). */
     static String quote(String s) {
-        StringBuilder sb = new StringBuilder(s.length() + 2);
-        string(sb, s);
-        return sb.toString();
+        StringWriter text = new StringWriter(s.length() + 2);
+        string(new PrintWriter(text), s);
+        return text.toString();
     }
 
-    private static void string(StringBuilder sb, String s) {
+    private static void string(PrintWriter sb, String s) {
         sb.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -135,7 +167,7 @@ final class Json {
         sb.append('"');
     }
 
-    private static void escape(StringBuilder sb, char c) {
+    private static void escape(PrintWriter sb, char c) {
         sb.append("\\u");
         for (int shift = 12; shift >= 0; shift -= 4) {
             sb.append(Character.forDigit((c >> shift) & 0xf, 16));

@@ -88,8 +88,8 @@ final class RunCommand implements Callable<Integer> {
     boolean json;
 
     /**
-     * Timed runs at most: each one's latency is kept (and printed by {@code --json}), so a count
-     * near 2^31 would fail as an out-of-memory error blamed on the model.
+     * Timed runs at most: each one's latency is kept ({@link #sampleBytes}, and printed by
+     * {@code --json}), so a count near 2^31 would fail as an out-of-memory error.
      */
     static final int MAX_ITERATIONS = 1_000_000;
 
@@ -142,8 +142,19 @@ final class RunCommand implements Callable<Integer> {
                     inputFloats);
         }
         float[] batchLogits = new float[batch * model.classes()];
-        long[] nanos = new long[iterations];
+        long[] nanos, sorted;
         try (Session session = model.newSession(threads)) {
+            // Before the first run, beside the model and its session: the samples took the
+            // last of a small heap at -n 1000000, as an error that blamed the model, and with
+            // --json after every run was done (its text took some 40 bytes more per sample).
+            try {
+                nanos = new long[iterations];
+                sorted = new long[iterations];
+            } catch (OutOfMemoryError e) {
+                Main.error(err, samplesOutOfMemory(iterations, Runtime.getRuntime().maxMemory()));
+                err.flush();
+                return 1;
+            }
             progress(err, "warm-up", 0, warmupRuns);
             for (int i = 0; i < warmupRuns; i++) {
                 infer(session, images, batchLogits);
@@ -158,7 +169,7 @@ final class RunCommand implements Callable<Integer> {
             }
         }
         float[] logits = Arrays.copyOf(batchLogits, model.classes());
-        long[] sorted = nanos.clone();
+        System.arraycopy(nanos, 0, sorted, 0, iterations);
         Arrays.sort(sorted);
         double medianMs = percentile(sorted, 0.5) / 1e6;
         int[] best = Classification.topK(logits, 5); // fewer where the model has fewer classes
@@ -187,11 +198,7 @@ final class RunCommand implements Callable<Integer> {
             lat.put("maxMs", sorted[sorted.length - 1] / 1e6);
             lat.put("imagesPerSecond", 1000.0 / medianMs);
             lat.put("gflops", 2.0 * model.plan().totalMacs() / (medianMs * 1e6));
-            List<Object> all = new ArrayList<>();
-            for (long n : nanos) {
-                all.add(n / 1e6);
-            }
-            lat.put("samplesMs", all);
+            lat.put("samplesMs", new Json.Numbers(iterations, i -> nanos[i] / 1e6));
             root.put("latency", lat);
             List<Object> top = new ArrayList<>();
             for (int i : best) {
@@ -203,7 +210,7 @@ final class RunCommand implements Callable<Integer> {
             root.put("top", top); // as classify's key: "top5" held 3 with 3 classes
             root.put("logitsSum", sum);
             root.put("logitsChecksum", Main.checksum(logits));
-            out.print(Json.write(root));
+            Json.write(root, out); // as it goes: the samples' text is never whole in the heap
         } else {
             out.printf(Locale.ROOT, "%s on %s, %s blocks, %d thread%s%n", config, kernels.name(),
                     executionMode.name().toLowerCase(Locale.ROOT), threads, threads == 1 ? "" : "s");
@@ -226,6 +233,23 @@ final class RunCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /**
+     * The heap bytes the latency samples of {@code iterations} runs take: one long each, and as
+     * many to sort them.
+     */
+    static long sampleBytes(int iterations) {
+        return 2L * Long.BYTES * iterations;
+    }
+
+    /** The error for latency samples the heap cannot hold: how many, in what, what to do. */
+    static String samplesOutOfMemory(int iterations, long maxHeapBytes) {
+        return String.format(Locale.ROOT, "out of memory for the latency samples: -n %,d keeps"
+                + " %,d of them, %,d bytes (8 each, and as many to sort them), which do not fit"
+                + " beside the model in the Java heap (at most %,d MiB): give a smaller -n, or"
+                + " raise the heap with -Xmx", iterations, iterations, sampleBytes(iterations),
+                maxHeapBytes >> 20);
     }
 
     /** One timed call: {@code run} for one image, else {@code runBatch}. */

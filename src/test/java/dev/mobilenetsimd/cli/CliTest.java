@@ -78,6 +78,12 @@ class CliTest {
         assertTrue(r.out.contains("\"medianMs\"") && r.out.contains("\"top\""), r.out);
         assertEquals(5, r.out.split("\"index\"").length - 1, "five top classes");
         assertTrue(r.out.contains("\"threads\": 2"), r.out);
+        // the samples, in run order: the median is their middle one
+        Map<?, ?> latency = (Map<?, ?>) StrictJson.object(r.out).get("latency");
+        List<?> samples = (List<?>) latency.get("samplesMs");
+        assertEquals(3, samples.size(), r.out);
+        double[] sorted = samples.stream().mapToDouble(x -> (Double) x).sorted().toArray();
+        assertEquals(sorted[1], (Double) latency.get("medianMs"), 1e-8 * sorted[1], r.out);
         // Which JVM ran it: `java` on PATH need not be the JDK that Maven built with.
         assertTrue(r.out.contains("\"jvm\": \"" + Runtime.version() + "\""), r.out);
         assertTrue(r.err.contains("JVM " + Runtime.version()), r.err);
@@ -218,6 +224,34 @@ class CliTest {
         assertTrue(output.contains("error: out of memory: the Java heap (at most"), output);
         assertTrue(output.contains("-Xmx"), output);
         assertFalse(output.contains("\tat "), "no stack trace: " + output);
+    }
+
+    /**
+     * run's latency samples that do not fit the heap are named as such, with their count and
+     * bytes, before the first run: at -n 1000000 the error blamed the model, and with --json
+     * (whose text took some 40 bytes more per sample) it came after every run was done.
+     */
+    @Test
+    void latencySamplesThatDoNotFitTheHeapAreNamedAsSuch() throws Exception {
+        assertEquals(16_000_000L, RunCommand.sampleBytes(1_000_000));
+        assertEquals("out of memory for the latency samples: -n 1,000,000 keeps 1,000,000 of"
+                + " them, 16,000,000 bytes (8 each, and as many to sort them), which do not fit"
+                + " beside the model in the Java heap (at most 64 MiB): give a smaller -n, or"
+                + " raise the heap with -Xmx", RunCommand.samplesOutOfMemory(1_000_000, 64L << 20));
+        // a heap the model and its session fit, with -n 1 (JDK 17 needs 12 MB), but not 16 MB
+        // of samples
+        String[] args = {"run", "--backend", "scalar", "-a", "0.35", "-r", "32", "-k", "3",
+            "-w", "0", "-n", "1", "--json"};
+        Result r = runInJvm(new String[] {"-Xmx14m"}, args);
+        assertEquals(0, r.status, r.out);
+        args[args.length - 2] = "1000000";
+        r = runInJvm(new String[] {"-Xmx14m"}, args);
+        assertEquals(1, r.status, r.out);
+        assertTrue(r.out.contains("error: out of memory for the latency samples: -n 1,000,000"
+                + " keeps 1,000,000 of them, 16,000,000 bytes"), r.out);
+        assertTrue(r.out.contains("(at most 14 MiB)"), r.out);
+        assertFalse(r.out.contains("this model"), r.out);
+        assertFalse(r.out.contains("\tat "), "no stack trace: " + r.out);
     }
 
     /**

@@ -65,6 +65,20 @@ class JsonOutputTest {
         assertEquals(Arrays.asList(null, null, null, null), nonFinite);
     }
 
+    /**
+     * Numbers by index (run's latency samples) are written as a list of numbers, as the same
+     * values in a list are: a million of them had one object each.
+     */
+    @Test
+    void numbersByIndexAreWrittenAsAList() {
+        double[] v = {0.35, 1e-10, Double.NaN, 3, -2.5e20};
+        String text = Json.write(Map.of("samples", new Json.Numbers(v.length, i -> v[i])));
+        assertEquals(Json.write(Map.of("samples", Arrays.asList(0.35, 1e-10, Double.NaN, 3.0,
+                -2.5e20))), text);
+        assertEquals("{\n  \"samples\": [0.35, 1e-10, null, 3, -2.5e+20]\n}\n", text);
+        assertEquals("[]\n", Json.write(new Json.Numbers(0, i -> 1)));
+    }
+
     /** The width multiplier as given: 1e-10 was printed as 1e-1. */
     @Test
     void planJsonGivesTheAlphaAsGiven() {
