@@ -178,6 +178,11 @@ public final class ClassifyCommand implements Callable<Integer> {
                     + " (line i names class i)");
             return 2;
         }
+        if (labels == null && m.labelsProblem() != null) {
+            // The classes were shown by number without a word (a .tflite cut short).
+            Main.warning(err, model + ": embedded labels not read, classes shown by number"
+                    + " (--labels names them): " + m.labelsProblem());
+        }
         // The files first, the backend after them: choosing it may load the kernels and log a
         // warning (auto without the Vector API), which came before "no such file" for a typo.
         Map<Integer, Exception> unreadable = unreadableImages();

@@ -121,6 +121,11 @@ public final class Main implements Callable<Integer> {
         err.println("error: " + Printable.of(String.valueOf(message)));
     }
 
+    /** Prints {@code message} as one {@code warning:} line, escaped as {@link #error} does. */
+    static void warning(PrintWriter err, String message) {
+        err.println("warning: " + Printable.of(String.valueOf(message)));
+    }
+
     static ExecutionMode parseMode(String mode) {
         switch (mode == null ? "" : mode.toLowerCase(Locale.ROOT)) {
             case "fused": return ExecutionMode.FUSED;

@@ -29,11 +29,14 @@ import java.util.function.Function;
  * named {@code .tflite} without the mark whose bytes start as an ONNX model's do is refused
  * with that said, and the name to give it.
  *
+ * @param labelsProblem why the labels archive a TensorFlow Lite file carries gave no labels
+ *                      ({@link TfliteModel#labelsProblem()}); null when there is none
  * @param normalization the input normalisation the file records; null for an ONNX file that
  *                      records none
  */
 record ModelFile(ModelConfig config, Weights weights, String description, Labels labels,
-                 InputNormalization normalization, Function<KernelSet, MobileNetV2> network) {
+                 String labelsProblem, InputNormalization normalization,
+                 Function<KernelSet, MobileNetV2> network) {
 
     /**
      * Reads {@code file} (see the class comment for how its format is chosen).
@@ -64,7 +67,7 @@ record ModelFile(ModelConfig config, Weights weights, String description, Labels
         if (tfliteMark || name.endsWith(".tflite")) {
             TfliteModel m = TfliteModel.load(file);
             return new ModelFile(m.config(), m.weights(), m.description(), m.labels(),
-                    m.inputNormalization(), m::network);
+                    m.labelsProblem().orElse(null), m.inputNormalization(), m::network);
         }
         if (name.endsWith(".onnx")) {
             return onnx(OnnxModel.load(file));
@@ -81,7 +84,7 @@ record ModelFile(ModelConfig config, Weights weights, String description, Labels
     }
 
     private static ModelFile onnx(OnnxModel m) {
-        return new ModelFile(m.config(), m.weights(), m.description(), Labels.none(),
+        return new ModelFile(m.config(), m.weights(), m.description(), Labels.none(), null,
                 m.inputNormalization().orElse(null), m::network);
     }
 

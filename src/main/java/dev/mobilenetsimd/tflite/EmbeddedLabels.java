@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.zip.CRC32;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
@@ -24,7 +25,8 @@ import java.util.zip.Inflater;
  * values, is taken for the last bytes of a plain archive's directory: that end record's values
  * are read. Labels are optional (a file without them classifies with class numbers or the
  * caller's labels), so an archive that is damaged, or a labels entry that is larger, just means
- * no labels.
+ * no labels, and a problem that says why ({@link Found#problem}): a file cut short lost its
+ * labels without a word. No archive, or none of its entries a {@code .txt} file, is no problem.
  */
 final class EmbeddedLabels {
     private static final int END_SIGNATURE = 0x06054b50, END_LENGTH = 22;
@@ -41,11 +43,32 @@ final class EmbeddedLabels {
     private final byte[] bytes;
     private final ByteBuffer b;
     private final int classes;
+    /** Where the model's data ends: an archive appended to it starts there or later. */
+    private final int dataEnd;
 
-    private EmbeddedLabels(byte[] bytes, int classes) {
+    private EmbeddedLabels(byte[] bytes, int classes, int dataEnd) {
         this.bytes = bytes;
         this.b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         this.classes = classes;
+        this.dataEnd = Math.max(0, Math.min(dataEnd, bytes.length));
+    }
+
+    /**
+     * What {@link #find} found.
+     *
+     * @param labels  the labels, or {@link Labels#none()}
+     * @param problem why an archive the file carries gave no labels, or null: none when the
+     *                labels were read, or there is no archive, or no {@code .txt} entry in it
+     */
+    record Found(Labels labels, String problem) {}
+
+    /** The archive, its directory or the labels entry cannot be read: the message says why. */
+    private static final class Unreadable extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Unreadable(String message) {
+            super(message, null, false, false);
+        }
     }
 
     /**
@@ -56,20 +79,45 @@ final class EmbeddedLabels {
      * @return the labels, or none
      */
     static Labels read(byte[] file, int classes) {
-        try {
-            Labels l = new EmbeddedLabels(file, classes).labels();
-            return l != null ? l : Labels.none();
-        } catch (DataFormatException | RuntimeException e) {
-            // Labels are optional: a damaged archive must not stop the model from loading.
-            return Labels.none();
-        }
+        return find(file, classes, 0).labels();
     }
 
     /**
-     * The labels, or null when there is no archive, no labels entry, a damaged one or one with
-     * another number of names than the model has classes.
+     * The labels in the archive at the end of {@code file}, and why there are none if an
+     * archive is there.
+     *
+     * @param file    the bytes of a {@code .tflite} file
+     * @param classes the model's class count: labels of another count are dropped
+     * @param dataEnd where the model's data ends in {@code file} (0 if not known): a cut
+     *                archive is looked for from there on
+     * @return the labels or none, and the problem if any
      */
-    private Labels labels() throws DataFormatException {
+    static Found find(byte[] file, int classes, int dataEnd) {
+        try {
+            Labels l = new EmbeddedLabels(file, classes, dataEnd).labels();
+            return new Found(l != null ? l : Labels.none(), null);
+        } catch (Unreadable e) {
+            return new Found(Labels.none(), e.getMessage());
+        } catch (DataFormatException | RuntimeException e) {
+            // Labels are optional: a damaged archive must not stop the model from loading.
+            return new Found(Labels.none(), "the labels archive appended to the model is"
+                    + " damaged (" + e + ")");
+        }
+    }
+
+    /** A damaged archive: {@code what} is wrong. */
+    private static Unreadable damaged(String what) {
+        return new Unreadable("the labels archive appended to the model is damaged: " + what);
+    }
+
+    /**
+     * The labels, or null when there is no archive or no labels entry in it.
+     *
+     * @throws Unreadable if the archive is cut short or damaged, or its labels entry is
+     *                    encrypted, too large, compressed by a method not read or names
+     *                    another number of classes than the model has
+     */
+    private Labels labels() throws DataFormatException, Unreadable {
         // The end record is the one whose comment reaches the file end: the comment may hold
         // its signature. Failing that (bytes after the archive), the last one.
         int end = -1;
@@ -86,7 +134,13 @@ final class EmbeddedLabels {
             }
         }
         if (end < 0) {
-            return null;
+            int local = cutArchive();
+            if (local >= 0) {
+                throw new Unreadable(String.format(Locale.ROOT, "the labels archive appended to"
+                        + " the model (from byte %,d of %,d) has no end record: the file is cut"
+                        + " short", local, bytes.length));
+            }
+            return null; // no archive
         }
         long entries = u16(end + 10);
         long cdSize = u32(end + 12);
@@ -104,47 +158,81 @@ final class EmbeddedLabels {
                 cdEnd = z;
             } else if (entries == COUNT_PLACEHOLDER || cdSize == PLACEHOLDER
                     || cdOffset == PLACEHOLDER) {
-                return null; // the end record needs Zip64 values, missing or damaged here
+                throw damaged("its end record needs the Zip64 end record's values, and that"
+                        + " record is missing or contradicts it");
             }
             // Otherwise the end record has the values: the signature may be a plain archive's
             // directory's last bytes, by chance.
         }
-        if (!inRange(cdSize, cdEnd) || !inRange(cdOffset, cdEnd)) {
-            return null;
-        }
         // Offsets in the archive may count from the file start or from the archive start.
         long shift = cdEnd - cdSize - cdOffset;
-        if (shift < 0) {
-            return null;
+        if (!inRange(cdSize, cdEnd) || !inRange(cdOffset, cdEnd) || shift < 0) {
+            throw damaged("its directory (" + cdSize + " bytes at offset " + cdOffset
+                    + ") does not end where its end record starts");
         }
         int cd = (int) (cdOffset + shift);
         // Each central directory entry: 46 fixed bytes, then name, extra field and comment.
         // The count may be damaged: the entries' bytes bound the walk.
-        for (long i = 0; i < entries && cd + CENTRAL_LENGTH <= cdEnd
-                && b.getInt(cd) == CENTRAL_SIGNATURE; i++) {
+        for (long i = 0; i < entries; i++) {
+            if (cd + CENTRAL_LENGTH > cdEnd || b.getInt(cd) != CENTRAL_SIGNATURE) {
+                throw damaged("its directory holds " + i + " of the " + entries + " entries"
+                        + " its end record counts");
+            }
             int nameLength = u16(cd + 28);
             int next = cd + CENTRAL_LENGTH + nameLength + u16(cd + 30) + u16(cd + 32);
             if (next > cdEnd) {
-                return null;
+                throw damaged("its directory's entry " + i + " runs past the directory");
             }
             String name = new String(bytes, cd + CENTRAL_LENGTH, nameLength,
                     StandardCharsets.UTF_8);
             if (name.endsWith(".txt")) {
-                return entry(cd, cdOffset, shift);
+                return entry(cd, name, cdOffset, shift);
             }
             cd = next;
         }
-        return null;
+        return null; // no labels entry: not a problem, the archive may hold other files
     }
 
     /**
-     * The labels in the entry whose central directory entry is at {@code p}, or null. Its data
-     * must lie between its local header (at an archive offset below {@code cdOffset}) and the
-     * directory; {@code shift} turns archive offsets into file offsets.
+     * The start of an archive whose end is missing (the file cut short), or -1: a local file
+     * header's signature at or after the model's data, its name, as far as the file holds it,
+     * without control characters.
      */
-    private Labels entry(int p, long cdOffset, long shift) throws DataFormatException {
-        if ((u16(p + 8) & 1) != 0) { // encrypted
-            return null;
+    private int cutArchive() {
+        for (int i = dataEnd; i <= bytes.length - 4; i++) {
+            if (b.getInt(i) == LOCAL_SIGNATURE) {
+                boolean plausible = true;
+                if (i + LOCAL_LENGTH <= bytes.length) {
+                    int n = u16(i + 26);
+                    for (int k = i + LOCAL_LENGTH; k < Math.min(i + LOCAL_LENGTH + n,
+                            bytes.length) && plausible; k++) {
+                        plausible = (bytes[k] & 0xff) >= 0x20 && bytes[k] != 0x7f;
+                    }
+                    plausible &= n > 0;
+                }
+                if (plausible) {
+                    return i;
+                }
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * The labels in the entry {@code name} whose central directory entry is at {@code p}. Its
+     * data must lie between its local header (at an archive offset below {@code cdOffset}) and
+     * the directory; {@code shift} turns archive offsets into file offsets.
+     *
+     * @throws Unreadable if the entry is damaged, encrypted, larger than
+     *                    {@link TfliteModel#MAX_LABEL_BYTES}, compressed by another method than
+     *                    deflate, or names another number of classes than the model has
+     */
+    private Labels entry(int p, String name, long cdOffset, long shift)
+            throws DataFormatException, Unreadable {
+        String labels = "its labels file " + name;
+        if ((u16(p + 8) & 1) != 0) {
+            throw new Unreadable("the labels file " + name + " appended to the model is"
+                    + " encrypted");
         }
         int method = u16(p + 10);
         long crc = u32(p + 16);
@@ -156,7 +244,7 @@ final class EmbeddedLabels {
             // Zip64: the values behind the placeholders, in this order, in the Zip64 extra field.
             int at = zip64Extra(p + CENTRAL_LENGTH + nameLength, u16(p + 30));
             if (at < 0) {
-                return null;
+                throw damaged(labels + " has no Zip64 field for its sizes and offset");
             }
             int fieldsEnd = at + 4 + u16(at + 2);
             at += 4;
@@ -164,7 +252,8 @@ final class EmbeddedLabels {
             for (int i = 0; i < values.length; i++) {
                 if (values[i] == PLACEHOLDER) {
                     if (at + 8 > fieldsEnd) {
-                        return null;
+                        throw damaged(labels + " has a Zip64 field too short for its sizes and"
+                                + " offset");
                     }
                     values[i] = b.getLong(at);
                     at += 8;
@@ -174,43 +263,56 @@ final class EmbeddedLabels {
             compressed = values[1];
             offset = values[2];
         }
+        if (offset < 0 || offset >= cdOffset || compressed < 0 || size < 0) {
+            throw damaged(labels + " has sizes or an offset outside the archive");
+        }
         // A labels entry beyond the cap is not read: its last name could be cut.
-        if (offset < 0 || offset >= cdOffset || compressed < 0 || size < 0
-                || size > TfliteModel.MAX_LABEL_BYTES) {
-            return null;
+        if (size > TfliteModel.MAX_LABEL_BYTES) {
+            throw new Unreadable(String.format(Locale.ROOT, "the labels file %s appended to the"
+                    + " model has %,d bytes, more than the %,d read", name, size,
+                    TfliteModel.MAX_LABEL_BYTES));
         }
         int local = (int) (offset + shift);
         int cd = (int) (cdOffset + shift);
         if (local + LOCAL_LENGTH > cd || b.getInt(local) != LOCAL_SIGNATURE
                 || u16(local + 26) != nameLength) {
-            return null;
+            throw damaged(labels + " has no local header where its directory entry says");
         }
         int data = local + LOCAL_LENGTH + nameLength + u16(local + 28);
         if (data > cd || compressed > cd - data || !Arrays.equals(
                 bytes, local + LOCAL_LENGTH, local + LOCAL_LENGTH + nameLength,
                 bytes, p + CENTRAL_LENGTH, p + CENTRAL_LENGTH + nameLength)) {
-            return null;
+            throw damaged(labels + "'s local header or data disagrees with its directory entry");
         }
         byte[] text;
         if (method == STORED) {
             if (compressed != size) {
-                return null;
+                throw damaged(labels + " is stored with " + compressed + " bytes for "
+                        + size);
             }
             text = Arrays.copyOfRange(bytes, data, data + (int) size);
         } else if (method == DEFLATED) {
             text = inflate(data, (int) compressed, (int) size);
             if (text == null) {
-                return null;
+                throw damaged(labels + " does not inflate to its " + size + " bytes");
             }
         } else {
-            return null;
+            throw new Unreadable("the labels file " + name + " appended to the model is"
+                    + " compressed by method " + method + ": only stored and deflated files"
+                    + " are read");
         }
         CRC32 c = new CRC32();
         c.update(text);
-        return c.getValue() == crc
-                ? Labels.parse(new String(text, StandardCharsets.UTF_8), classes)
-                        .filter(l -> l.size() == classes).orElse(null)
-                : null;
+        if (c.getValue() != crc) {
+            throw damaged(labels + "'s CRC-32 does not match its data");
+        }
+        Labels l = Labels.parse(new String(text, StandardCharsets.UTF_8), classes).orElse(null);
+        if (l == null || l.size() != classes) {
+            throw new Unreadable("the labels file " + name + " appended to the model names "
+                    + (l == null ? "more than " + classes : String.valueOf(l.size()))
+                    + " classes, the model has " + classes);
+        }
+        return l;
     }
 
     /**

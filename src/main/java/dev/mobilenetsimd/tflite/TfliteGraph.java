@@ -97,15 +97,21 @@ final class TfliteGraph {
     final int[] outputs;
     /** Per model buffer: its data, little-endian, or {@code null} when empty. */
     final List<ByteBuffer> buffers;
+    /**
+     * Where the last buffer's data ends in the file: data appended to the model (a labels
+     * archive) starts there or later.
+     */
+    final int dataEnd;
     final String description;
 
     TfliteGraph(List<Tensor> tensors, List<Operator> operators, int[] inputs, int[] outputs,
-                List<ByteBuffer> buffers, String description) {
+                List<ByteBuffer> buffers, int dataEnd, String description) {
         this.tensors = tensors;
         this.operators = operators;
         this.inputs = inputs;
         this.outputs = outputs;
         this.buffers = buffers;
+        this.dataEnd = dataEnd;
         this.description = description;
     }
 

@@ -15,6 +15,7 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A MobileNetV2 imported from a TensorFlow Lite flatbuffer ({@code .tflite}): its configuration
@@ -45,14 +46,16 @@ public final class TfliteModel {
     private final Weights weights;
     private final InputNormalization inputNormalization;
     private final Labels labels;
+    private final String labelsProblem; // null: none
     private final String description;
 
     private TfliteModel(ModelConfig config, Weights weights, InputNormalization inputNormalization,
-                        Labels labels, String description) {
+                        Labels labels, String labelsProblem, String description) {
         this.config = config;
         this.weights = weights;
         this.inputNormalization = inputNormalization;
         this.labels = labels;
+        this.labelsProblem = labelsProblem;
         this.description = description;
     }
 
@@ -106,8 +109,10 @@ public final class TfliteModel {
         TfliteGraph graph = TfliteReader.read(ByteBuffer.wrap(bytes));
         GraphImporter.Imported imp = GraphImporter.importGraph(graph);
         InputNormalization norm = normalization(imp.input());
-        Labels labels = EmbeddedLabels.read(bytes, imp.config().classes());
-        return new TfliteModel(imp.config(), imp.weights(), norm, labels, imp.summary());
+        EmbeddedLabels.Found labels = EmbeddedLabels.find(bytes, imp.config().classes(),
+                graph.dataEnd);
+        return new TfliteModel(imp.config(), imp.weights(), norm, labels.labels(),
+                labels.problem(), imp.summary());
     }
 
     /** The input normalisation implied by the input tensor's type and quantization. */
@@ -166,11 +171,22 @@ public final class TfliteModel {
      * Labels embedded in the file, or {@link Labels#none()}: the first {@code .txt} file of
      * the zip archive TensorFlow Lite metadata appends (Zip64 or not), when it names every
      * class (none when the file has no archive, a damaged one, or a text file of more than
-     * 16 MB).
+     * 16 MB: {@link #labelsProblem()} says why).
      *
      * @return the labels
      */
     public Labels labels() { return labels; }
+
+    /**
+     * Why the labels archive appended to the file gave no {@link #labels()}: it is cut short
+     * (the file truncated) or damaged, or its labels file is encrypted, compressed by another
+     * method than deflate, larger than 16 MB, or names another number of classes than the
+     * model has. Labels are optional: the model loads all the same.
+     *
+     * @return the problem; empty when the labels were read, or the file has no archive, or no
+     *         {@code .txt} file in it
+     */
+    public Optional<String> labelsProblem() { return Optional.ofNullable(labelsProblem); }
 
     /**
      * A one-line summary: configuration, operator count, weight and input types.

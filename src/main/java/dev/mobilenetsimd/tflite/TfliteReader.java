@@ -199,6 +199,13 @@ final class TfliteReader {
             return a;
         }
 
+        /** Where byte vector {@code id}'s data ends in the file, or 0 when it is absent. */
+        int bytesEnd(int id) {
+            int[] n = new int[1];
+            int p = vector(id, 1, n);
+            return p < 0 ? 0 : p + n[0];
+        }
+
         /** A view of byte vector {@code id}, or {@code null} when absent or empty. */
         ByteBuffer bytes(int id) {
             int[] n = new int[1];
@@ -296,8 +303,10 @@ final class TfliteReader {
         }
 
         List<ByteBuffer> buffers = new ArrayList<>(bufferTables.size());
+        int dataEnd = 0;
         for (Node b : bufferTables) {
             ByteBuffer data = b.bytes(0);
+            dataEnd = Math.max(dataEnd, b.bytesEnd(0));
             long offset = b.int64(1, 0);
             long size = b.int64(2, 0);
             if (data == null && Long.compareUnsigned(offset, 1) > 0) {
@@ -312,6 +321,7 @@ final class TfliteReader {
                 }
                 data = bb.duplicate().position((int) offset).limit((int) (offset + size)).slice()
                         .order(ByteOrder.LITTLE_ENDIAN);
+                dataEnd = Math.max(dataEnd, (int) (offset + size));
             }
             buffers.add(data);
         }
@@ -343,7 +353,8 @@ final class TfliteReader {
             ops.add(new TfliteGraph.Operator(i, code, custom[codeIndex], op.inputs(), op.outputs(),
                     options(o, op)));
         }
-        return new TfliteGraph(tensors, ops, sg.ints(1), sg.ints(2), buffers, description);
+        return new TfliteGraph(tensors, ops, sg.ints(1), sg.ints(2), buffers, dataEnd,
+                description);
     }
 
     /** The builtin options of {@code op}, read from the table its opcode implies. */

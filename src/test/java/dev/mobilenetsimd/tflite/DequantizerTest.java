@@ -201,6 +201,6 @@ class DequantizerTest {
     /** A graph holding only the buffers (0 is the empty buffer, as in every TFLite file). */
     private static TfliteGraph graphOf(byte[] data) {
         return new TfliteGraph(List.of(), List.of(), new int[0], new int[0],
-                List.of(ByteBuffer.allocate(0), ByteBuffer.wrap(data)), "test graph");
+                List.of(ByteBuffer.allocate(0), ByteBuffer.wrap(data)), 0, "test graph");
     }
 }

@@ -12,9 +12,12 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -47,6 +50,54 @@ class TfliteClassifyCommandTest {
             assertEquals(rows.get(0).length(), row.length(), out.toString());
             assertTrue(row.matches(".* \\d\\.\\d{4}"), row);
         }
+    }
+
+    /**
+     * The primary model cut short (a copy here; its labels archive is its last 21,822 bytes)
+     * still loads, and its labels are lost: that was silent, the classes shown by number. Now
+     * one warning says why, unless --labels names the classes; a copy cut where the archive
+     * starts has no archive at all, and no warning.
+     */
+    @Test
+    void aModelCutShortWarnsOnceThatItsLabelsAreLost(@TempDir Path dir) throws Exception {
+        Path model = RealData.model(RealData.TF1_QUANT);
+        String cat = RealData.file("cat.bmp").toString();
+        byte[] bytes = Files.readAllBytes(model);
+        int archive = bytes.length - 21_822;
+        assertEquals(0x04034b50, java.nio.ByteBuffer.wrap(bytes)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(archive), "the archive's start");
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        assertEquals(0, run(out, err, "-k", "1", "--model", model.toString(), cat));
+        assertEquals("", err.toString());
+        assertTrue(out.toString().contains("286  Egyptian cat"), out.toString());
+
+        Path cut = Files.write(dir.resolve("cut.tflite"),
+                Arrays.copyOf(bytes, bytes.length - 100));
+        assertTrue(TfliteModel.load(cut).labelsProblem().isPresent());
+        out = new StringWriter();
+        err = new StringWriter();
+        assertEquals(0, run(out, err, "-k", "1", "--model", cut.toString(), cat, cat),
+                err.toString());
+        assertEquals(String.format(Locale.ROOT, "warning: %s: embedded labels not read, classes"
+                + " shown by number (--labels names them): the labels archive appended to the"
+                + " model (from byte %,d of %,d) has no end record: the file is cut short%n",
+                cut, archive, bytes.length - 100), err.toString());
+        assertTrue(out.toString().contains("286  class 286"), out.toString());
+
+        out = new StringWriter();
+        err = new StringWriter();
+        assertEquals(0, run(out, err, "-k", "1", "--labels",
+                RealData.file("imagenet_labels.txt").toString(), "--model", cut.toString(), cat));
+        assertEquals("", err.toString());
+        assertTrue(out.toString().contains("286  Egyptian cat"), out.toString());
+
+        Path bare = Files.write(dir.resolve("bare.tflite"), Arrays.copyOf(bytes, archive));
+        assertEquals(Optional.empty(), TfliteModel.load(bare).labelsProblem());
+        out = new StringWriter();
+        err = new StringWriter();
+        assertEquals(0, run(out, err, "-k", "1", "--model", bare.toString(), cat));
+        assertEquals("", err.toString());
+        assertTrue(out.toString().contains("286  class 286"), out.toString());
     }
 
     @Test

@@ -175,6 +175,11 @@ class TfliteEmbeddedLabelsTest {
         return TfliteModel.read(file).labels().names();
     }
 
+    /** Why {@code file}'s archive gave no labels, or null. */
+    private static String problem(byte[] file) throws ModelFormatException {
+        return TfliteModel.read(file).labelsProblem().orElse(null);
+    }
+
     /**
      * The JDK's zip reader finds {@code names} as {@code labels.txt} in {@code file}'s archive:
      * the test built a valid one. With offsets from the file start, the whole file is the
@@ -205,6 +210,43 @@ class TfliteEmbeddedLabelsTest {
     }
 
     /**
+     * An archive that is there but gives no labels says why: cut short (the file truncated,
+     * anywhere past its first four bytes), damaged, or of another number of names. Its labels
+     * were dropped without a word. No archive, or one without a labels file, is no problem.
+     */
+    @Test
+    void anArchiveThatGivesNoLabelsSaysWhy() throws ModelFormatException {
+        byte[] names = NAMES.getBytes(StandardCharsets.UTF_8);
+        byte[] good = withArchive(deflated("vocab.bin", new byte[1000]),
+                deflated("labels.txt", names));
+        assertEquals(EXPECTED, labels(good));
+        assertEquals(null, problem(good));
+        assertEquals(null, problem(MODEL), "no archive");
+        assertEquals(null, problem(withArchive(stored("vocab.bin", new byte[10]))),
+                "no labels file");
+        int dataEnd = TfliteReader.read(ByteBuffer.wrap(good)).dataEnd;
+        assertTrue(dataEnd > 0 && dataEnd <= MODEL.length, dataEnd + " of " + MODEL.length);
+        for (int length : new int[] {MODEL.length + 4, MODEL.length + 30,
+                (MODEL.length + good.length) / 2, good.length - 30, good.length - 1}) {
+            byte[] cut = Arrays.copyOf(good, length);
+            assertEquals(List.of(), labels(cut), length + " of " + good.length);
+            assertEquals("the labels archive appended to the model (from byte "
+                    + String.format(java.util.Locale.ROOT, "%,d of %,d", MODEL.length, length)
+                    + ") has no end record: the file is cut short", problem(cut));
+        }
+        byte[] crc = good.clone();
+        crc[lastIndexOf(crc, new byte[] {'P', 'K', 1, 2}) + 16] ^= 1;
+        assertEquals("the labels archive appended to the model is damaged: its labels file"
+                + " labels.txt's CRC-32 does not match its data", problem(crc));
+        assertEquals("the labels file labels.txt appended to the model names 2 classes, the"
+                + " model has 7", problem(withArchive(stored("labels.txt",
+                        "a\nb\n".getBytes(StandardCharsets.UTF_8)))));
+        assertEquals("the labels file labels.txt appended to the model names more than 7"
+                + " classes, the model has 7", problem(withArchive(stored("labels.txt",
+                        (NAMES + "h\n").getBytes(StandardCharsets.UTF_8)))));
+    }
+
+    /**
      * An entry before the labels is never inflated: here its data is no deflate stream at all
      * (block type 3). Skipping it with a ZipInputStream inflated it whole, which failed here
      * (no labels) and took 17 s for an 8 MB entry inflating to 8 GB of zeros.
@@ -229,8 +271,11 @@ class TfliteEmbeddedLabelsTest {
             Arrays.fill(text, (byte) 'g');
             byte[] six = "a\nb\nc\nd\ne\nf\n".getBytes(StandardCharsets.UTF_8);
             System.arraycopy(six, 0, text, 0, six.length);
-            List<String> l = labels(withArchive(deflated("labels.txt", text)));
-            assertEquals(extra == 0 ? 7 : 0, l.size(), "labels of " + text.length + " bytes");
+            byte[] file = withArchive(deflated("labels.txt", text));
+            assertEquals(extra == 0 ? 7 : 0, labels(file).size(), "labels of " + text.length
+                    + " bytes");
+            assertEquals(extra == 0 ? null : "the labels file labels.txt appended to the model"
+                    + " has 16,777,217 bytes, more than the 16,777,216 read", problem(file));
         }
     }
 
@@ -422,6 +467,8 @@ class TfliteEmbeddedLabelsTest {
             }
             assertEquals(List.of(), labels(bad), "byte " + (at - end) + " from the end record set"
                     + " to " + e[2]);
+            assertNotNull(problem(bad), "byte " + (at - end) + " from the end record set to "
+                    + e[2]);
         }
         // Placeholders in the end record without Zip64 records behind them.
         assertEquals(List.of(), labels(withArchive(EnumSet.of(Feature.END_PLACEHOLDERS),
