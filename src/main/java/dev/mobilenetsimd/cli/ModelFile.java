@@ -57,8 +57,10 @@ record ModelFile(ModelConfig config, Weights weights, String description, Labels
         if (!tfliteMark && name.endsWith(".tflite") && startsLikeOnnx(file)) {
             // The TensorFlow Lite reader's "file identifier is '...', expected 'TFL3'" alone
             // left the user to guess what the file is and how to have it read.
-            String onnxName = file.getFileName().toString()
-                    .substring(0, name.length() - ".tflite".length()) + ".onnx";
+            // The stem cut from the name as given: its lower case may be longer (U+0130's is
+            // an i and a combining dot), and cut at that length it lost or overran characters.
+            String given = file.getFileName().toString();
+            String onnxName = given.substring(0, given.length() - ".tflite".length()) + ".onnx";
             throw new ModelFormatException(file + ": not a TensorFlow Lite model (no 'TFL3'"
                     + " identifier at byte 4), but its bytes start as an ONNX model's do. A file"
                     + " named .tflite is read as TensorFlow Lite only: to read it as ONNX,"

@@ -3,12 +3,14 @@ package dev.mobilenetsimd.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.protobuf.CodedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -57,6 +59,33 @@ class ModelFormatHintTest {
         assertEquals(2, r.status(), r.err());
         assertTrue(r.err().contains("not a TensorFlow Lite model: file identifier is"), r.err());
         assertFalse(r.err().contains("ONNX"), r.err());
+    }
+
+    /**
+     * The suggested name is cut from the name as given: it was cut at the length of the lower
+     * case name, which is longer where a letter's lower case is two characters (Turkish
+     * "\u0130" becomes "i\u0307"), and suggested "\u0130zmir..onnx", or failed with a
+     * StringIndexOutOfBoundsException and its stack trace.
+     */
+    @Test
+    void theSuggestedNameKeepsTheGivenStem(@TempDir Path dir) throws IOException {
+        Path onnx = JsonOutputTest.smallModel(dir);
+        Path image = JsonOutputTest.image(dir, "image.png");
+        for (String stem : List.of("\u0130zmir", "\u0130".repeat(10))) {
+            Path misnamed;
+            try {
+                misnamed = dir.resolve(stem + ".tflite");
+            } catch (InvalidPathException e) { // file names in ASCII only (a C locale)
+                assumeTrue(false, "no such file name here: " + e.getMessage());
+                return;
+            }
+            Files.copy(onnx, misnamed);
+            CliRun r = run("classify", "--model", misnamed.toString(), image.toString());
+            String err = r.err().replace("\r", "");
+            assertEquals(2, r.status(), err);
+            assertTrue(err.startsWith("error: " + misnamed + ": not a TensorFlow Lite"), err);
+            assertTrue(err.endsWith("(e.g. " + stem + ".onnx)\n"), err);
+        }
     }
 
     /**
