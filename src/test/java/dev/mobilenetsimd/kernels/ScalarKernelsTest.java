@@ -257,12 +257,14 @@ class ScalarKernelsTest {
         for (int w : new int[] {1, 2, 3, 7, 15}) {
             for (int c : new int[] {1, 3, 5, 16, 17}) {
                 for (int stride = 1; stride <= 2; stride++) {
-                    // padLeft and outW: TF_SAME's and SYMMETRIC's, then 3 columns and two more
-                    // outputs than SYMMETRIC (pixels wholly left and right of the input)
+                    // padLeft and outW: TF_SAME's and SYMMETRIC's, then 2 and 3 columns with one
+                    // and two more outputs than SYMMETRIC (pixels wholly left and right of the
+                    // input)
                     int[][] pads = {
                         {Padding.TF_SAME.before(w, stride), Padding.TF_SAME.outputSize(w, stride)},
                         {Padding.SYMMETRIC.before(w, stride),
                                 Padding.SYMMETRIC.outputSize(w, stride)},
+                        {2, Padding.SYMMETRIC.outputSize(w, stride) + 1},
                         {3, Padding.SYMMETRIC.outputSize(w, stride) + 2}};
                     for (int[] pad : pads) {
                         for (Activation act : Activation.values()) {
@@ -273,7 +275,7 @@ class ScalarKernelsTest {
                 }
             }
         }
-        assertEquals(112_392, checked, "outputs compared (each by both entry points)");
+        assertEquals(152_040, checked, "outputs compared (each by both entry points)");
     }
 
     /**
@@ -307,6 +309,12 @@ class ScalarKernelsTest {
                 s.depthwiseRowChannels(in, rows[0], rows[1], rows[2], w, stride, padLeft, pw,
                         cuts[i], cuts[i + 1], act, ranges, pre, outW);
             }
+            // one range alone, from an odd channel: the ranges above cover every channel, so
+            // a stray write by one could be overwritten by the next
+            int from = Math.min(1, c), to = Math.min(c, 6);
+            float[] one = filled(pre + rowFloats + pre, SENTINEL);
+            s.depthwiseRowChannels(in, rows[0], rows[1], rows[2], w, stride, padLeft, pw, from,
+                    to, act, one, pre, outW);
             String what = "w=" + w + " c=" + c + " s" + stride + " padLeft " + padLeft
                     + " outW " + outW + " " + act + " row " + y;
             for (int i = 0; i < rowFloats; i++) {
@@ -314,6 +322,10 @@ class ScalarKernelsTest {
                 int bits = Float.floatToRawIntBits(want[i]);
                 assertEquals(bits, Float.floatToRawIntBits(whole[pre + i]), at + " (whole row)");
                 assertEquals(bits, Float.floatToRawIntBits(ranges[pre + i]), at + " (ranges)");
+                boolean inside = i % c >= from && i % c < to;
+                assertEquals(inside ? bits : Float.floatToRawIntBits(SENTINEL),
+                        Float.floatToRawIntBits(one[pre + i]), at + " (range [" + from + ", "
+                                + to + ") alone)");
                 compared++;
             }
             for (int i = 0; i < pre; i++) {
@@ -321,6 +333,8 @@ class ScalarKernelsTest {
                 assertEquals(SENTINEL, whole[pre + rowFloats + i], what + ": wrote after it");
                 assertEquals(SENTINEL, ranges[i], what + ": wrote before the row (ranges)");
                 assertEquals(SENTINEL, ranges[pre + rowFloats + i], what + ": after it (ranges)");
+                assertEquals(SENTINEL, one[i], what + ": wrote before the row (one range)");
+                assertEquals(SENTINEL, one[pre + rowFloats + i], what + ": after it (one range)");
             }
         }
         return compared;
