@@ -484,7 +484,8 @@ public final class ReportGenerator {
         String paired = pairedWholeRatio();
         if (paired != null) {
             md.append("\nEach row is its own fork, minutes from the others, and meets the host in"
-                    + " whatever state it is in then (see the host checks under Machine), so rows"
+                    + " whatever state it is in then"
+                    + (hostChecked() ? " (see the host checks under Machine)" : "") + ", so rows"
                     + " compare loosely. Fused against layer by layer in one JVM, in turn"
                     + " (PairedSteps, below): layer by layer takes **").append(paired)
                     .append("×** the fused time.\n");
@@ -494,6 +495,15 @@ public final class ReportGenerator {
             md.append("\n![latency per backend and width](").append(chart).append(")\n");
         }
         md.append('\n');
+    }
+
+    /**
+     * Whether machine.properties holds a host check's reading, which the summary may point to:
+     * run.sh records none before session 8, and "not run" or "failed" when there was none.
+     */
+    private boolean hostChecked() {
+        return Stream.of("host.check.start", "host.check.end").map(machine::getProperty)
+                .anyMatch(v -> v != null && !v.equals("not run") && !v.equals("failed"));
     }
 
     private void networkTable(List<Result> rs, long macs, int batch) {

@@ -434,4 +434,34 @@ class ReportGeneratorTest {
         assertTrue(String.join(" ", section("Summary: MobileNetV2 1.0/224, batch 1"))
                 .contains("layer by layer takes **1.100×** the fused time"), "PairedSteps ratio");
     }
+
+    /**
+     * The report of a copy of {@link #FIXTURE} in {@code dir} whose machine.properties has
+     * {@code lines} appended (a later key wins over the fixture's).
+     */
+    private static String withMachine(Path dir, String... lines) throws IOException {
+        generate(FIXTURE, dir);
+        Path props = dir.resolve("data").resolve("machine.properties");
+        Files.writeString(props, Files.readString(props, StandardCharsets.UTF_8)
+                + String.join("\n", lines) + "\n", StandardCharsets.UTF_8);
+        return Files.readString(generateIn(dir.resolve("data"), dir), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void theSummaryPointsToHostChecksOnlyWhereThereAreSome(@TempDir Path dir) throws IOException {
+        // the fixture records no host check, and the summary said "(see the host checks under
+        // Machine)" all the same
+        String summary = String.join(" ", section("Summary: MobileNetV2 1.0/224, batch 1"));
+        assertTrue(summary.contains("meets the host in whatever state it is in then, so rows"
+                + " compare loosely."), summary);
+        assertFalse(report.contains("host check"), "no host check in the fixture");
+        String checked = withMachine(dir.resolve("checked"),
+                "host.check.start=fused 1.0/224 3.00-3.10 ms in 5 rounds (spread 1.03)");
+        assertTrue(checked.replace('\n', ' ').contains("whatever state it is in then (see the host"
+                + " checks under Machine), so rows compare loosely."), checked);
+        // BENCH_NO_HOST_CHECK=1 records "not run": nothing to see
+        String notRun = withMachine(dir.resolve("not-run"), "host.check.start=not run",
+                "host.check.end=not run");
+        assertFalse(notRun.contains("see the host checks"), notRun);
+    }
 }
