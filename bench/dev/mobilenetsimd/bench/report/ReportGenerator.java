@@ -785,8 +785,9 @@ public final class ReportGenerator {
                 .append(rs.get(0).warmup).append(" of warm-up: bytes allocated per inference "
                         + "by every thread of the fork, JMH's own included (its bookkeeping, a few "
                         + "KB per iteration, shows as tens of bytes per inference), and collections "
-                        + "during the measurement. `SteadyStateAllocationTest` reads the inference "
-                        + "threads alone: 0 bytes on JDK 17 and 25.\n\n");
+                        + "during the measurement. `SteadyStateAllocationTest` (a unit test, not "
+                        + "this run) reads the inference threads alone and asserts that they "
+                        + "allocate nothing once compiled.\n\n");
         md.append("| JDK | setup | B / inference | GCs |\n|---|---|---:|---:|\n");
         Set<Integer> used = new TreeSet<>();
         for (Result r : rs) {

@@ -47,7 +47,8 @@ class ReportGeneratorTest {
      * options: remeasured.0 in machine.properties). FmaPeakBench GFLOP/s: JDK 25 256.0 (512-bit),
      * 128.0 (256-bit), JDK 17 240.0 (512-bit). HeadBench poolAndClassifier µs: 20, 40 and 400
      * (vector 512-bit, 256-bit, scalar). BlockBench step 3 µs: fused 100, layer by layer 125.
-     * PairedSteps: ratio 1.100. machine.properties records JDK 25's version only.
+     * PairedSteps: ratio 1.100. AllocationBench (JDK 25): 20.0 B and 0 GCs per inference.
+     * machine.properties records JDK 25's version only.
      */
     private static final Path FIXTURE = Path.of("src", "test", "resources", "report-fixture",
             "data");
@@ -463,5 +464,18 @@ class ReportGeneratorTest {
         String notRun = withMachine(dir.resolve("not-run"), "host.check.start=not run",
                 "host.check.end=not run");
         assertFalse(notRun.contains("see the host checks"), notRun);
+    }
+
+    @Test
+    void theAllocationSectionQuotesNoTestResult() {
+        // it said "`SteadyStateAllocationTest` reads the inference threads alone: 0 bytes on JDK
+        // 17 and 25", a test's result written into every report, whatever its data (the fixture
+        // has JDK 25's AllocationBench alone: 20.0 B and no GC per inference)
+        String text = String.join(" ", section("Allocation per inference (MobileNetV2 1.0/224)"));
+        assertTrue(text.contains("| 25 | vector-fused preferred | 20.0 | 0.0 |"), text);
+        assertFalse(text.contains("0 bytes on JDK"), text);
+        assertTrue(text.contains("`SteadyStateAllocationTest` (a unit test, not this run) reads"
+                + " the inference threads alone and asserts that they allocate nothing once"
+                + " compiled."), text);
     }
 }
