@@ -751,8 +751,11 @@ public final class ReportGenerator {
                     + " image by image, then "
                     + "each later step for all eight before the next, so that its weights come "
                     + "from memory once per batch (`ExecutionPlan.batchSplitStep`). \"One image at "
-                    + "a time\": eight calls of `Session.run`. The forks ran one after the other; "
-                    + "`adhoc/README.md` has the two schedules in alternating forks.\n\n");
+                    + "a time\": eight calls of `Session.run`. The forks ran one after the other"
+                    + (bothSchedules(b8) && adhocHasBatchSchedules()
+                            ? "; `adhoc/README.md` has the two schedules in alternating forks"
+                            : "")
+                    + ".\n\n");
             networkTable(b8, networkMacs("1.0/224"), 8);
             md.append('\n');
         }
@@ -767,6 +770,27 @@ public final class ReportGenerator {
                     + "by the JVM (`MaxVectorSize`, bytes: 16 = 128 bits, 32 = 256 bits).\n\n");
             networkTable(mv, networkMacs("1.0/224"), 1);
             md.append('\n');
+        }
+    }
+
+    /** Whether {@code b8} has rows of both batch schedules, grouped and one image at a time. */
+    private static boolean bothSchedules(List<Result> b8) {
+        return b8.stream().anyMatch(Result::oneAtATime)
+                && b8.stream().anyMatch(r -> !r.oneAtATime());
+    }
+
+    /**
+     * Whether the report directory's hand-written {@code adhoc/README.md} has alternating forks
+     * of the two batch schedules ({@code run.sh alternate} with a {@code -batch8-sequential}
+     * setup): run.sh never writes it, and a report elsewhere (BENCH_REPORTS_DIR) has none.
+     */
+    private boolean adhocHasBatchSchedules() {
+        Path adhoc = reportDir.resolve("adhoc").resolve("README.md");
+        try {
+            return Files.isRegularFile(adhoc) && Files.readString(adhoc, StandardCharsets.UTF_8)
+                    .contains("batch8-sequential");
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -103,6 +103,12 @@ class ReportGeneratorTest {
     @Test
     void theCommittedReportIsTheOneItsDataGives(@TempDir Path dir) throws IOException {
         assumeTrue(chartsDrawn(), "no charts drawn (fonts?): the report leaves their links out");
+        // the report points to reports/adhoc/README.md where that has what it points to
+        Path adhoc = COMMITTED.resolveSibling("adhoc").resolve("README.md");
+        if (Files.isRegularFile(adhoc)) {
+            Files.createDirectories(dir.resolve("adhoc"));
+            Files.copy(adhoc, dir.resolve("adhoc").resolve("README.md"));
+        }
         String committed = Files.readString(generate(DATA, dir), StandardCharsets.UTF_8);
         // regenerate with bench/run.sh report when this fails (the generator, the plan's MACs
         // or the data changed without it)
@@ -477,5 +483,32 @@ class ReportGeneratorTest {
         assertTrue(text.contains("`SteadyStateAllocationTest` (a unit test, not this run) reads"
                 + " the inference threads alone and asserts that they allocate nothing once"
                 + " compiled."), text);
+    }
+
+    @Test
+    void theBatchTextPointsToAlternatingForksOnlyWhereTheyAre(@TempDir Path dir)
+            throws IOException {
+        // it always said "`adhoc/README.md` has the two schedules in alternating forks", though
+        // a report directory may have no such file, and the fixture has no sequential rows
+        String text = line("Eight images per call");
+        assertTrue(text.endsWith("The forks ran one after the other."), text);
+        assertFalse(report.contains("adhoc/README.md"), text);
+        // both schedules, and an adhoc/README.md with their alternating forks: the pointer
+        generate(FIXTURE, dir);
+        Path b8 = dir.resolve("data").resolve("jdk17");
+        Files.writeString(b8.resolve("NetworkBench-batch8-sequential.json"),
+                Files.readString(b8.resolve("NetworkBench-batch8-threads2-vector-512.json"),
+                        StandardCharsets.UTF_8).replace("\"grouped\"", "\"sequential\""),
+                StandardCharsets.UTF_8);
+        Files.createDirectories(dir.resolve("adhoc"));
+        Files.writeString(dir.resolve("adhoc").resolve("README.md"),
+                "bench/run.sh alternate 6 fused-batch8-sequential fused-batch8\n",
+                StandardCharsets.UTF_8);
+        String both = Files.readString(generateIn(dir.resolve("data"), dir),
+                StandardCharsets.UTF_8);
+        assertTrue(both.contains("| 17 | vector-fused 512-bit, 2 threads, one image at a time"),
+                both);
+        assertTrue(both.contains("The forks ran one after the other; `adhoc/README.md` has the"
+                + " two schedules in alternating forks."), both);
     }
 }
