@@ -42,7 +42,7 @@ public final class ReportGenerator {
     /** The classes the report knows as whole-network, per-block and peak benchmarks. */
     static final String NETWORK = "NetworkBench", BLOCK = "BlockBench", PEAK = "FmaPeakBench",
             ALLOCATION = "AllocationBench";
-    /** The one-JVM per-step tool a profile runs besides JMH ({@code data/jdk25/PairedSteps.md}). */
+    /** The one-JVM per-step tool a profile runs besides JMH ({@code data/jdkNN/PairedSteps.md}). */
     static final String PAIRED_STEPS = "PairedSteps";
 
     private final Path dataDir;
@@ -52,8 +52,10 @@ public final class ReportGenerator {
     private final Properties machine = new Properties();
     private final Map<String, Long> networkMacs = new HashMap<>();
     private final StringBuilder md = new StringBuilder();
-    /** The markdown {@code PairedSteps} printed (JDK 25), or null if the profile did not run it. */
+    /** The markdown {@code PairedSteps} printed, or null if the profile did not run it. */
     private String pairedSteps;
+    /** The JDK of the {@code data/jdkNN/} that {@link #pairedSteps} was read from (run.sh: 25). */
+    private int pairedStepsJdk = 25;
     private Charts charts;
     /** Where {@link #peak} had no result of the JDK asked for, e.g. {@code JDK 17 at 512-bit}. */
     private final Set<String> peakFallbacks = new TreeSet<>();
@@ -114,9 +116,16 @@ public final class ReportGenerator {
             }
         }
         results.addAll(byKey.values());
-        Path paired = dataDir.resolve("jdk25").resolve(PAIRED_STEPS + ".md");
-        if (Files.isRegularFile(paired)) {
-            pairedSteps = Files.readString(paired, StandardCharsets.UTF_8).strip();
+        // run.sh runs it on JDK 25 alone; the newest JDK's if there are several
+        try (Stream<Path> s = Files.list(dataDir)) {
+            Path paired = s.filter(d -> d.getFileName().toString().matches("jdk\\d+")
+                            && Files.isRegularFile(d.resolve(PAIRED_STEPS + ".md")))
+                    .max(Comparator.comparingInt(ReportGenerator::jdkOfDir)).orElse(null);
+            if (paired != null) {
+                pairedSteps = Files.readString(paired.resolve(PAIRED_STEPS + ".md"),
+                        StandardCharsets.UTF_8).strip();
+                pairedStepsJdk = jdkOfDir(paired);
+            }
         }
         try (Stream<Path> s = Files.walk(dataDir)) {
             for (Path log : s.filter(p -> p.toString().endsWith(".log")).sorted().collect(Collectors.toList())) {
@@ -127,6 +136,11 @@ public final class ReportGenerator {
                 }
             }
         }
+    }
+
+    /** 25 for {@code data/jdk25}. */
+    private static int jdkOfDir(Path dir) {
+        return parseIntOr(dir.getFileName().toString().substring(3), 0);
     }
 
     // ---- derived figures ---------------------------------------------------------------------------
@@ -1040,7 +1054,9 @@ public final class ReportGenerator {
      * host's state between forks (which moves the JMH forks above by 10-30% here) hits both.
      */
     private void pairedStepsSection() {
-        md.append("### Both modes in one JVM, in turn (PairedSteps, JDK 25, preferred width)\n\n");
+        md.append("### Both modes in one JVM, in turn (PairedSteps")
+                .append(pairedSteps == null ? "" : ", JDK " + pairedStepsJdk)
+                .append(", preferred width)\n\n");
         if (pairedSteps == null) {
             md.append(NOT_MEASURED).append("\n\n");
             return;
@@ -1142,7 +1158,7 @@ public final class ReportGenerator {
                 + "`gc.alloc.rate.norm` (bytes per operation) and `gc.count`.\n");
         md.append("- Not JMH: `PairedSteps` (bench/) times each step with `System.nanoTime` around"
                 + " it, both modes in one JVM, and prints its table into"
-                + " `data/jdk25/PairedSteps.md`; medians over its rounds.\n\n");
+                + " `data/jdk" + pairedStepsJdk + "/PairedSteps.md`; medians over its rounds.\n\n");
         List<String> files = results.stream().map(r -> r.file).distinct().sorted().collect(Collectors.toList());
         md.append("<details><summary>").append(files.size()).append(" result files</summary>\n\n");
         files.forEach(f -> md.append("- `").append(f).append("`\n"));

@@ -511,4 +511,22 @@ class ReportGeneratorTest {
         assertTrue(both.contains("The forks ran one after the other; `adhoc/README.md` has the"
                 + " two schedules in alternating forks."), both);
     }
+
+    @Test
+    void pairedStepsIsNamedByTheJdkItWasReadFrom(@TempDir Path dir) throws IOException {
+        assertTrue(report.contains("\n### Both modes in one JVM, in turn (PairedSteps, JDK 25,"
+                + " preferred width)\n"), "the fixture's, from jdk25/");
+        // read from data/jdk25/ alone, and titled JDK 25 whatever ran it
+        generate(FIXTURE, dir);
+        Path data = dir.resolve("data");
+        Files.createDirectories(data.resolve("jdk26"));
+        Files.move(data.resolve("jdk25").resolve("PairedSteps.md"),
+                data.resolve("jdk26").resolve("PairedSteps.md"));
+        String text = Files.readString(generateIn(data, dir), StandardCharsets.UTF_8);
+        assertTrue(text.contains("\n### Both modes in one JVM, in turn (PairedSteps, JDK 26,"
+                + " preferred width)\n"), text);
+        assertFalse(text.contains("PairedSteps, JDK 25"), text);
+        assertTrue(text.contains("layer by layer takes **1.100×** the fused time"), text);
+        assertTrue(text.contains("`data/jdk26/PairedSteps.md`"), text);
+    }
 }
