@@ -52,6 +52,13 @@ public final class ReportGenerator {
     private final Properties machine = new Properties();
     private final Map<String, Long> networkMacs = new HashMap<>();
     private final StringBuilder md = new StringBuilder();
+    /**
+     * The JMH options run.sh records in machine.properties, one key per kind of run, in the
+     * Machine table's order. Network runs take {@code jmh.network} on every JDK (run.sh dropped
+     * its JDK 17 options when they came to equal the others).
+     */
+    static final List<String> JMH_OPTION_KEYS = List.of("jmh.kernels", "jmh.blocks",
+            "jmh.network", "jmh.network.batch8", "jmh.peak", "jmh.allocation");
     /** The markdown {@code PairedSteps} printed, or null if the profile did not run it. */
     private String pairedSteps;
     /** The JDK of the {@code data/jdkNN/} that {@link #pairedSteps} was read from (run.sh: 25). */
@@ -602,8 +609,7 @@ public final class ReportGenerator {
                 }
             }
             jdkRows();
-            for (String k : new String[] {"jmh.kernels", "jmh.blocks", "jmh.network", "jmh.network.jdk17",
-                    "jmh.network.batch8", "jmh.peak", "jmh.allocation"}) {
+            for (String k : JMH_OPTION_KEYS) {
                 row("JMH " + k.substring(4), machine.getProperty(k) == null ? null : "`" + machine.getProperty(k) + "`");
             }
             otherOptionRows();

@@ -14,6 +14,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -528,5 +531,20 @@ class ReportGeneratorTest {
         assertFalse(text.contains("PairedSteps, JDK 25"), text);
         assertTrue(text.contains("layer by layer takes **1.100×** the fused time"), text);
         assertTrue(text.contains("`data/jdk26/PairedSteps.md`"), text);
+    }
+
+    @Test
+    void theMachineTableListsTheJmhOptionsRunShRecords() throws IOException {
+        // it listed jmh.network.jdk17, which run.sh stopped writing when JDK 17's network
+        // options came to equal the others, while every JDK's network runs were checked
+        // against jmh.network
+        List<String> recorded = new ArrayList<>();
+        Matcher m = Pattern.compile("(?m)^\\s*echo \"(jmh\\.[a-z0-9.]+)=")
+                .matcher(Files.readString(Path.of("bench", "run.sh"), StandardCharsets.UTF_8));
+        while (m.find()) {
+            recorded.add(m.group(1));
+        }
+        assertFalse(recorded.isEmpty(), "no jmh.* key found in bench/run.sh");
+        assertEquals(new TreeSet<>(recorded), new TreeSet<>(ReportGenerator.JMH_OPTION_KEYS));
     }
 }
