@@ -66,7 +66,10 @@ public final class ReportGenerator {
     private Charts charts;
     /** Where {@link #peak} had no result of the JDK asked for, e.g. {@code JDK 17 at 512-bit}. */
     private final Set<String> peakFallbacks = new TreeSet<>();
-    /** Footnote numbers of the rows measured otherwise ({@link #measuredOtherwise}), by note. */
+    /**
+     * Footnote numbers by note: rows measured otherwise ({@link #measuredOtherwise}) and scalar
+     * rows far from their twin ({@link #scalarSpread}).
+     */
     private final Map<String, Integer> footnotes = new LinkedHashMap<>();
     /** Stands in the peak section for the note on {@link #peakFallbacks}, filled in last. */
     private static final String PEAK_FALLBACK_NOTE = "\u0000peak-fallback\u0000";
@@ -407,15 +410,46 @@ public final class ReportGenerator {
                 + r.jmhSettings() + (otherOptions ? " (the profile's runs: " + profile + ")" : "");
     }
 
-    /** A footnote marker for {@code r} ({@code  ¹}), or empty if it was measured as recorded. */
-    private String marker(Result r, Set<Integer> used) {
-        String note = measuredOtherwise(r);
-        if (note == null) {
-            return "";
+    /**
+     * Above this ratio between a variant's two scalar network runs (C2 default and
+     * -XX:-UseSuperWord), the slower one carries a footnote: they run the same code but for
+     * SuperWord, which moves the network by a few percent, while one fork's JIT draw has put a
+     * scalar run 1.5× off (0.35/224, quick profile of 2026-12-01: 22.45 ms, later forks 14.5).
+     */
+    static final double SCALAR_SPREAD = 1.25;
+
+    /**
+     * The footnote of a scalar network row more than {@link #SCALAR_SPREAD} times slower than
+     * the other scalar run of its JDK, variant and batch; null otherwise.
+     */
+    String scalarSpread(Result r) {
+        if (!r.benchClass.equals(NETWORK) || !r.scalar()) {
+            return null;
         }
-        int n = footnotes.computeIfAbsent(note, k -> footnotes.size() + 1);
-        used.add(n);
-        return " " + superscript(n);
+        Result twin = scalarOf(r, !r.superWord());
+        if (twin == null || !(r.medianMs() > SCALAR_SPREAD * twin.medianMs())) {
+            return null;
+        }
+        return "`" + r.setup() + "` " + f2(r.medianMs()) + " ms against `" + twin.setup() + "` "
+                + f2(twin.medianMs()) + " ms: the two scalar runs differ by "
+                + f2(r.medianMs() / twin.medianMs()) + "×; one fork's JIT draw can move a scalar"
+                + " run that far, so this variant's × scalar columns compare loosely";
+    }
+
+    /**
+     * The footnote markers of {@code r} ({@code  ¹}, {@code  ¹ ²}), or empty if it was
+     * measured as recorded and is no scalar run far from its twin.
+     */
+    private String marker(Result r, Set<Integer> used) {
+        StringBuilder sb = new StringBuilder();
+        for (String note : Arrays.asList(measuredOtherwise(r), scalarSpread(r))) {
+            if (note != null) {
+                int n = footnotes.computeIfAbsent(note, k -> footnotes.size() + 1);
+                used.add(n);
+                sb.append(' ').append(superscript(n));
+            }
+        }
+        return sb.toString();
     }
 
     private static String superscript(int n) {
