@@ -40,7 +40,10 @@ public class BlockBench {
      * Fused or layer-by-layer. JMH runs parameter combinations in the order of the parameter
      * names, the last name varying fastest; this name sorts after {@code step}, so each step's two
      * strategies run back to back and a change in host load between them stays small (with
-     * {@code mode} every fused fork ran first, minutes before its layer-by-layer twin).
+     * {@code mode} every fused fork ran first, minutes before its layer-by-layer twin). A
+     * parameter's values run in the order given: {@code bench/run.sh} gives
+     * {@code -p strategy=LAYERWISE,FUSED} for the odd steps, so that neither mode always goes
+     * first.
      */
     @Param({"FUSED", "LAYERWISE"})
     public ExecutionMode strategy;

@@ -1016,7 +1016,7 @@ public final class ReportGenerator {
                 + "band by band; layer-by-layer materialises the expanded tensors.");
         // results with the `mode` parameter (before session 8) ran every fused fork first
         md.append(rs.stream().allMatch(r -> r.params.containsKey("strategy"))
-                ? " Each step's two forks ran back to back.\n\n"
+                ? " Each step's two forks ran back to back" + blockOrder(rs) + ".\n\n"
                 : " In these results all fused forks ran first, then all layer-by-layer forks, minutes"
                         + " apart: a change in host load between them shows as a difference.\n\n");
         md.append(wrap("Each step runs alone, over and over, in its own fork: its weights and input"
@@ -1155,6 +1155,29 @@ public final class ReportGenerator {
                     macs, fused, layerwise));
         }
         return rows;
+    }
+
+    /**
+     * Which of each step's two forks ran first, from the order of the results (JMH writes them
+     * in the order it ran them, each step's pair in one file): {@code bench/run.sh} has fused go
+     * first on half the steps, so that a host drifting during the run favours neither mode.
+     */
+    static String blockOrder(List<Result> rs) {
+        Map<String, String> first = new LinkedHashMap<>(); // jdk, bits, step -> strategy
+        for (Result r : rs) {
+            first.putIfAbsent(r.jdk + "/" + r.bits() + "/" + r.param("step", ""),
+                    r.param("strategy", ""));
+        }
+        long fused = first.values().stream().filter("FUSED"::equals).count();
+        long layerwise = first.size() - fused;
+        if (layerwise == 0) {
+            return ", fused first";
+        }
+        if (fused == 0) {
+            return ", layer by layer first";
+        }
+        return ", fused first in " + fused + " of the " + first.size()
+                + " pairs and layer by layer first in the others";
     }
 
     private static Result block(List<Result> rs, String jdk, int bits, int step, String strategy) {

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -280,6 +281,26 @@ class BenchScriptTest {
                 + " 1.100 (fused first)"), summary);
         assertTrue(summary.contains("pair 2: fused 3.000 ms layerwise 3.300 ms, layerwise / fused"
                 + " 1.100 (layerwise first)"), summary);
+    }
+
+    /**
+     * Both profiles run every step's two BlockBench forks back to back, fused first on the even
+     * steps and layer by layer first on the odd ones: every fused fork went first, so a host
+     * drifting during the run favoured one mode throughout.
+     */
+    @Test
+    void theBlocksTakeTurnsAtWhichModeGoesFirst(@TempDir Path dir) throws Exception {
+        for (String profile : List.of("quick", "full")) {
+            Result r = script(dir, Map.of(), "list", profile);
+            assertEquals(0, r.status, r.output);
+            List<String> blocks = r.output.lines().filter(l -> l.startsWith("25|BlockBench-512"))
+                    .collect(Collectors.toList());
+            assertEquals(2, blocks.size(), r.output);
+            assertTrue(blocks.get(0).contains("-p step=0,2,4,6,8,10,12,14,16,18,20"
+                    + " -p strategy=FUSED,LAYERWISE"), blocks.get(0));
+            assertTrue(blocks.get(1).contains("-p step=1,3,5,7,9,11,13,15,17,19"
+                    + " -p strategy=LAYERWISE,FUSED"), blocks.get(1));
+        }
     }
 
     /**

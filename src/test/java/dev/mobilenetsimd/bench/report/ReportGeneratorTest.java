@@ -51,7 +51,8 @@ class ReportGeneratorTest {
      * 16.00 (the two JDK 17 2-thread files re-measured with other JMH
      * options: remeasured.0 in machine.properties). FmaPeakBench GFLOP/s: JDK 25 256.0 (512-bit),
      * 128.0 (256-bit), JDK 17 240.0 (512-bit). HeadBench poolAndClassifier µs: 20, 40 and 400
-     * (vector 512-bit, 256-bit, scalar). BlockBench step 3 µs: fused 100, layer by layer 125.
+     * (vector 512-bit, 256-bit, scalar). BlockBench µs: step 3 fused 100 then layer by layer 125,
+     * step 4 (in a second file) layer by layer 60 then fused 50.
      * PairedSteps: ratio 1.100. AllocationBench (JDK 25): 20.0 B and 0 GCs per inference.
      * machine.properties records JDK 25's version only.
      */
@@ -425,6 +426,32 @@ class ReportGeneratorTest {
                 + " 150.4 | 59% |"), text);
     }
 
+    /**
+     * Every step's fused fork ran first, minutes of host drift favouring one mode throughout;
+     * {@code run.sh} now has layer by layer go first on the odd steps, and the report says which
+     * went first from the order of the results (the fixture: step 3 fused first, step 4 layer by
+     * layer first).
+     */
+    @Test
+    void theBlocksSayWhichModeRanFirst() {
+        String blocks = String.join(" ", section("Blocks: fused vs layer-by-layer (BlockBench,"
+                + " MobileNetV2 1.0/224)"));
+        assertTrue(blocks.contains("Each step's two forks ran back to back, fused first in 1 of"
+                + " the 2 pairs and layer by layer first in the others."), blocks);
+        Result fused = block(3, "FUSED"), layerwise = block(3, "LAYERWISE");
+        assertEquals(", fused first", ReportGenerator.blockOrder(List.of(fused, layerwise)));
+        assertEquals(", layer by layer first",
+                ReportGenerator.blockOrder(List.of(layerwise, fused)));
+    }
+
+    /** A BlockBench result of {@code step} and {@code strategy}, as JMH's JSON has it. */
+    private static Result block(int step, String strategy) {
+        return parse("{\"benchmark\": \"dev.mobilenetsimd.bench.BlockBench.runStep\","
+                + " \"mode\": \"avgt\", \"jdkVersion\": \"25\", \"params\": {\"step\": \""
+                + step + "\", \"strategy\": \"" + strategy + "\"}, \"primaryMetric\":"
+                + " {\"score\": 1.0, \"scoreUnit\": \"us/op\"}}");
+    }
+
     @Test
     void theHeadsGflopsAndTheBlocksRatioSayWhatTheyAre() {
         String head = String.join(" ", section("Kernels, per MobileNetV2 1.0/224 layer shape"));
@@ -440,9 +467,9 @@ class ReportGeneratorTest {
         assertTrue(blocks.contains("× fused the ratio of two best cases, not the ratio in network"
                 + " order"), blocks);
         assertTrue(blocks.contains("see PairedSteps below"), blocks);
-        // step 3 alone: 125 / 100 µs
-        assertTrue(blocks.contains("| | **sum of steps measured both ways** | | | **100.0** |"
-                + " **125.0** | **1.25×** |"), blocks);
+        // steps 3 and 4: (125 + 60) / (100 + 50) µs = 185 / 150
+        assertTrue(blocks.contains("| | **sum of steps measured both ways** | | | **150.0** |"
+                + " **185.0** | **1.23×** |"), blocks);
         // the summary quotes PairedSteps' whole-inference ratio
         assertTrue(String.join(" ", section("Summary: MobileNetV2 1.0/224, batch 1"))
                 .contains("layer by layer takes **1.100×** the fused time"), "PairedSteps ratio");
