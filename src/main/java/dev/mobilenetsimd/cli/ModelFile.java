@@ -97,103 +97,17 @@ record ModelFile(ModelConfig config, Weights weights, String description, Labels
                 && new String(head, 4, 4, StandardCharsets.ISO_8859_1).equals("TFL3");
     }
 
-    /** Bytes of a file's start that {@link #startsLikeOnnx(byte[], long)} looks at. */
+    /** Bytes of a file's start that {@link OnnxModel#startsLikeModel} looks at. */
     private static final int ONNX_HEAD_BYTES = 4096;
 
     /** Whether {@code file} is a regular file that starts as an ONNX model does. */
     static boolean startsLikeOnnx(Path file) {
         try {
             return Files.isRegularFile(file)
-                    && startsLikeOnnx(head(file, ONNX_HEAD_BYTES), Files.size(file));
+                    && OnnxModel.startsLikeModel(head(file, ONNX_HEAD_BYTES), Files.size(file));
         } catch (IOException e) {
             return false; // the loader reports it
         }
-    }
-
-    /**
-     * Whether {@code head}, the start of a file of {@code size} bytes, starts as an ONNX
-     * ModelProto does. Protobuf writers put the fields in number order, so a model starts with
-     * its ir_version (field 1, a varint; 1 to 100 here, 10 in 2024), then may have its producer's
-     * name and version, domain, model version and doc string (text), then its graph (field 7)
-     * or opset imports (8). That is what {@code head} must hold, up to the graph's or an
-     * opset's first field tag: a graph's first node (field 1), an opset's domain (1) or version
-     * (2). No length may pass the file's end.
-     */
-    static boolean startsLikeOnnx(byte[] head, long size) {
-        int[] at = {0};
-        long tag = varint(head, at);
-        long ir = at[0] < 0 ? 0 : varint(head, at);
-        if (at[0] < 0 || tag != 0x08 || ir < 1 || ir > 100) {
-            return false;
-        }
-        long last = 1;
-        while (at[0] < head.length) {
-            tag = varint(head, at);
-            long field = tag >>> 3;
-            if (at[0] < 0 || field < last || (tag & 7) != modelProtoWireType(field)) {
-                return false;
-            }
-            last = field;
-            long value = varint(head, at); // a varint field's value, else the field's length
-            if (at[0] < 0 || value < 0) { // cut by the head, malformed, or past 2^63
-                return false;
-            }
-            if (field == 7 || field == 8) {
-                return value <= size - at[0] && at[0] < head.length
-                        && (head[at[0]] == 0x0a || field == 8 && head[at[0]] == 0x10);
-            }
-            if ((tag & 7) == 2) { // text
-                if (value > head.length - at[0] || !isText(head, at[0], (int) value)) {
-                    return false;
-                }
-                at[0] += (int) value;
-            }
-        }
-        return false; // no graph within the head
-    }
-
-    /**
-     * The wire type of the ModelProto fields before the graph and opsets (0 varint, 2
-     * length-delimited), or -1.
-     */
-    private static int modelProtoWireType(long field) {
-        if (field == 5) { // model_version
-            return 0;
-        }
-        // producer name and version, domain, doc string, graph, opset imports
-        return field >= 2 && field <= 8 ? 2 : -1;
-    }
-
-    /** Whether {@code b[from, from + length)} has no control characters but tab and newlines. */
-    private static boolean isText(byte[] b, int from, int length) {
-        for (int i = from; i < from + length; i++) {
-            int c = b[i] & 0xff;
-            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /**
-     * The varint at {@code at[0]} in {@code b}, {@code at[0]} moved past it; {@code at[0]} is
-     * set to -1 (and 0 returned) if the varint runs past {@code b}'s end or over ten bytes.
-     */
-    private static long varint(byte[] b, int[] at) {
-        long v = 0;
-        for (int shift = 0; shift < 70; shift += 7) {
-            if (at[0] >= b.length) {
-                at[0] = -1;
-                return 0;
-            }
-            int x = b[at[0]++];
-            v |= (long) (x & 0x7f) << shift;
-            if (x >= 0) {
-                return v;
-            }
-        }
-        at[0] = -1;
-        return 0;
     }
 
     /**

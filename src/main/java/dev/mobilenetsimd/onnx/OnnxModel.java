@@ -116,6 +116,23 @@ public final class OnnxModel {
     }
 
     /**
+     * Whether {@code head}, the first bytes of a file, start as an ONNX model's do: the
+     * ModelProto's ir_version, then only the fields a writer puts before the graph (producer,
+     * domain, model version, doc string), then the start of a graph or an opset import whose
+     * length fits the file. A cheap test on a few KB, for naming a file's format in a message
+     * (an ONNX model named {@code .tflite}); {@link #read} is what tells whether a file is one
+     * this library imports.
+     *
+     * @param head     the file's first bytes (4 KB hold the start of every export seen)
+     * @param fileSize the whole file's size in bytes
+     * @return whether the bytes start as an ONNX model's
+     */
+    public static boolean startsLikeModel(byte[] head, long fileSize) {
+        Objects.requireNonNull(head, "head");
+        return OnnxProto.startsLikeModel(head, fileSize);
+    }
+
+    /**
      * Imports a model from the bytes of a {@code .onnx} file.
      *
      * @param bytes the file's bytes

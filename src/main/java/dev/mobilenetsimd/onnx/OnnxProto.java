@@ -326,6 +326,76 @@ final class OnnxProto {
     }
 
     /**
+     * Whether {@code head}, the start of a file of {@code size} bytes, starts as a ModelProto
+     * does. Protobuf writers put the fields in number order, so a model starts with its
+     * ir_version (field 1, a varint; 1 to 100 here, 10 in 2024), then may have its producer's
+     * name and version, domain, model version and doc string (text), then its graph (field 7)
+     * or opset imports (8). That is what {@code head} must hold, up to the graph's or an
+     * opset's first field tag: a graph's first node (field 1), an opset's domain (1) or version
+     * (2). No length may pass the file's end.
+     */
+    static boolean startsLikeModel(byte[] head, long size) {
+        CodedInputStream in = CodedInputStream.newInstance(head);
+        try {
+            // tags read as 64-bit varints: readTag would keep a longer one's low 32 bits
+            long ir = in.readRawVarint64() == 0x08 ? in.readRawVarint64() : 0;
+            if (ir < 1 || ir > 100) {
+                return false;
+            }
+            long last = 1;
+            while (!in.isAtEnd()) {
+                long tag = in.readRawVarint64();
+                long field = tag >>> 3;
+                if (field < last || (tag & 7) != modelStartWireType(field)) {
+                    return false;
+                }
+                last = field;
+                long value = in.readRawVarint64(); // a varint field's value, else its length
+                int at = in.getTotalBytesRead();
+                if (value < 0) { // past 2^63
+                    return false;
+                }
+                if (field == 7 || field == 8) {
+                    return value <= size - at && at < head.length
+                            && (head[at] == 0x0a || field == 8 && head[at] == 0x10);
+                }
+                if ((tag & 7) == WireFormat.WIRETYPE_LENGTH_DELIMITED) { // text
+                    if (value > head.length - at || !isText(head, at, (int) value)) {
+                        return false;
+                    }
+                    in.skipRawBytes((int) value);
+                }
+            }
+        } catch (IOException e) { // a varint cut by the head's end, or over ten bytes
+            return false;
+        }
+        return false; // no graph within the head
+    }
+
+    /**
+     * The wire type of the ModelProto fields before the graph and opsets (0 varint, 2
+     * length-delimited), or -1.
+     */
+    private static int modelStartWireType(long field) {
+        if (field == 5) { // model_version
+            return WireFormat.WIRETYPE_VARINT;
+        }
+        // producer name and version, domain, doc string, graph, opset imports
+        return field >= 2 && field <= 8 ? WireFormat.WIRETYPE_LENGTH_DELIMITED : -1;
+    }
+
+    /** Whether {@code b[from, from + length)} has no control characters but tab and newlines. */
+    private static boolean isText(byte[] b, int from, int length) {
+        for (int i = from; i < from + length; i++) {
+            int c = b[i] & 0xff;
+            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * Most entries (nodes, attributes, initializers, graph inputs and outputs, node input and
      * output names, shape dims, opsets, metadata) one file may hold; our MobileNetV2 export has
      * 869, one with batch norm unfolded and the weights listed as graph inputs a few thousand.

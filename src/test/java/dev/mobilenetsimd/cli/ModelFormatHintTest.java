@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.protobuf.CodedOutputStream;
+import dev.mobilenetsimd.onnx.OnnxModel;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -109,16 +110,16 @@ class ModelFormatHintTest {
     @Test
     void onlyAModelProtosStartLooksLikeOnnx(@TempDir Path dir) throws IOException {
         byte[] ours = Files.readAllBytes(JsonOutputTest.smallModel(dir));
-        assertTrue(ModelFile.startsLikeOnnx(ours, ours.length), "our export");
-        assertTrue(ModelFile.startsLikeOnnx(Arrays.copyOf(ours, 256), ours.length),
+        assertTrue(OnnxModel.startsLikeModel(ours, ours.length), "our export");
+        assertTrue(OnnxModel.startsLikeModel(Arrays.copyOf(ours, 256), ours.length),
                 "our export's first 256 bytes");
         byte[] torch = modelProtoStart(8, 5000);
-        assertTrue(ModelFile.startsLikeOnnx(torch, torch.length), "a torch-like export");
+        assertTrue(OnnxModel.startsLikeModel(torch, torch.length), "a torch-like export");
         // 22 bytes: ir_version (2), producer's name (9) and version (7), graph tag and length (3),
         // the tag of its first node (1); one fewer is not enough to tell
-        assertTrue(ModelFile.startsLikeOnnx(Arrays.copyOf(torch, 22), torch.length),
+        assertTrue(OnnxModel.startsLikeModel(Arrays.copyOf(torch, 22), torch.length),
                 "its first 22 bytes");
-        assertFalse(ModelFile.startsLikeOnnx(Arrays.copyOf(torch, 21), torch.length),
+        assertFalse(OnnxModel.startsLikeModel(Arrays.copyOf(torch, 21), torch.length),
                 "its first 21 bytes");
 
         List<byte[]> others = List.of(new byte[0], new byte[] {8, 3}, new byte[] {8},
@@ -128,33 +129,33 @@ class ModelFormatHintTest {
                 new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'},
                 new byte[] {'P', 'K', 3, 4, 20, 0, 0, 0});
         for (byte[] b : others) {
-            assertFalse(ModelFile.startsLikeOnnx(b, b.length), Arrays.toString(b));
+            assertFalse(OnnxModel.startsLikeModel(b, b.length), Arrays.toString(b));
         }
         // ir_version 0 or past 100; the graph as a varint; a graph longer than the file
-        assertFalse(ModelFile.startsLikeOnnx(modelProtoStart(0, 10), 100));
-        assertFalse(ModelFile.startsLikeOnnx(modelProtoStart(101, 10), 100));
-        assertFalse(ModelFile.startsLikeOnnx(new byte[] {8, 7, 0x38, 1, 0x0a}, 5));
+        assertFalse(OnnxModel.startsLikeModel(modelProtoStart(0, 10), 100));
+        assertFalse(OnnxModel.startsLikeModel(modelProtoStart(101, 10), 100));
+        assertFalse(OnnxModel.startsLikeModel(new byte[] {8, 7, 0x38, 1, 0x0a}, 5));
         // a producer's name of 2^64 - 1 bytes, or of 2^63 (a negative long)
         byte[] huge = {8, 7, 0x12, -1, -1, -1, -1, -1, -1, -1, -1, -1, 1, 0x3a, 1, 0x0a};
-        assertFalse(ModelFile.startsLikeOnnx(huge, 1 << 20));
+        assertFalse(OnnxModel.startsLikeModel(huge, 1 << 20));
         huge[11] = (byte) 0x81;
         huge[3] = (byte) 0x80;
-        assertFalse(ModelFile.startsLikeOnnx(huge, 1 << 20));
+        assertFalse(OnnxModel.startsLikeModel(huge, 1 << 20));
         byte[] control = modelProtoStart(8, 10);
         control[6] = 0x1b; // ESC in the producer's name
-        assertFalse(ModelFile.startsLikeOnnx(control, control.length));
+        assertFalse(OnnxModel.startsLikeModel(control, control.length));
         byte[] cut = modelProtoStart(8, 5000);
-        assertFalse(ModelFile.startsLikeOnnx(cut, cut.length - 1));
+        assertFalse(OnnxModel.startsLikeModel(cut, cut.length - 1));
         // random bytes, and random bytes after an ir_version
         Random random = new Random(1);
         int taken = 0, takenAfterIr = 0;
         for (int i = 0; i < 100_000; i++) {
             byte[] b = new byte[4096];
             random.nextBytes(b);
-            taken += ModelFile.startsLikeOnnx(b, 1 << 20) ? 1 : 0;
+            taken += OnnxModel.startsLikeModel(b, 1 << 20) ? 1 : 0;
             b[0] = 8;
             b[1] = (byte) (1 + random.nextInt(10));
-            takenAfterIr += ModelFile.startsLikeOnnx(b, 1 << 20) ? 1 : 0;
+            takenAfterIr += OnnxModel.startsLikeModel(b, 1 << 20) ? 1 : 0;
         }
         assertEquals(0, taken, "random heads taken for ONNX");
         assertTrue(takenAfterIr < 100, takenAfterIr + " of 100,000 random heads after an"
