@@ -4,6 +4,7 @@ import dev.mobilenetsimd.ModelConfig;
 import dev.mobilenetsimd.Padding;
 import dev.mobilenetsimd.Weights;
 import dev.mobilenetsimd.image.InputNormalization;
+import dev.mobilenetsimd.image.IoErrors;
 import dev.mobilenetsimd.plan.ExecutionPlan;
 import dev.mobilenetsimd.plan.Layer;
 import dev.mobilenetsimd.plan.Step;
@@ -283,9 +284,10 @@ public final class OnnxExporter {
             reason = "permission denied (the file is written as a new file in " + dir
                     + ", then renamed)";
         } else if (tmp != null && e.getFile().equals(tmp.toString())) {
-            // "File name too long": ours, 30 characters longer than the name given
-            reason = (reason != null ? reason : e.getClass().getSimpleName())
-                    + " (writing the temporary file " + tmp.getFileName() + " beside it)";
+            // "File name too long": ours, 30 characters longer than the name given. A directory
+            // that exists but takes no new file (/proc) gives no reason at all: say what we can.
+            reason = IoErrors.reason(e) + " (writing the temporary file " + tmp.getFileName()
+                    + " beside it)";
         }
         String f = file.toString();
         FileSystemException named = e instanceof NoSuchFileException

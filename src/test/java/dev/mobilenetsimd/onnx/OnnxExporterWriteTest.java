@@ -158,6 +158,24 @@ class OnnxExporterWriteTest {
         assertEquals(List.of("file.txt"), names(dir));
     }
 
+    /**
+     * A directory that exists but refuses new files without a reason (Linux's /proc) was
+     * described by the exception's class name alone: "NoSuchFileException (writing the temporary
+     * file ...)".
+     */
+    @Test
+    void aRefusedTemporaryFileIsDescribedInWords() {
+        Path proc = Path.of("/proc");
+        assumeTrue(Files.isDirectory(proc) && Files.isDirectory(proc.resolve("self")),
+                "needs Linux's /proc");
+        Path file = proc.resolve("x.onnx");
+        NoSuchFileException e = assertThrows(NoSuchFileException.class,
+                () -> OnnxExporter.write(WEIGHTS, file));
+        assertEquals(file.toString(), e.getFile());
+        assertTrue(e.getReason().startsWith("no such file or directory (writing the temporary"
+                + " file .x.onnx."), e.getMessage());
+    }
+
     /** Through a symbolic link, the failure names the link given, not its target. */
     @Test
     void aFailureThroughALinkNamesTheLink(@TempDir Path dir) throws IOException {
