@@ -88,10 +88,27 @@ public final class KernelSets {
      * @throws IllegalArgumentException for any other name
      */
     public static KernelSet byName(String name) {
-        switch (name == null ? "" : name.toLowerCase(java.util.Locale.ROOT)) {
+        switch (checkName(name)) {
             case "vector": return vector();
             case "scalar": return scalar();
-            case "auto": return best();
+            default: return best();
+        }
+    }
+
+    /**
+     * Checks that {@link #byName} takes {@code name}, without loading any kernels: a command
+     * line can refuse a bad name before it reads its files, and choose the backend (which may
+     * load the vector kernels and log a warning) after.
+     *
+     * @param name the backend's name, in any case
+     * @return the name in lower case: {@code "vector"}, {@code "scalar"} or {@code "auto"}
+     * @throws IllegalArgumentException for any other name, naming the three
+     */
+    public static String checkName(String name) {
+        String lower = name == null ? "" : name.toLowerCase(java.util.Locale.ROOT);
+        switch (lower) {
+            case "vector": case "scalar": case "auto":
+                return lower;
             default:
                 throw new IllegalArgumentException(
                         "unknown backend '" + name + "': expected one of vector, scalar, auto");

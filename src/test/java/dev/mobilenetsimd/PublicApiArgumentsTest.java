@@ -250,10 +250,14 @@ class PublicApiArgumentsTest {
         for (String name : new String[] {null, "", "gpu", "vector-512", " scalar"}) {
             fails(IllegalArgumentException.class, () -> KernelSets.byName(name),
                     "unknown backend", "vector, scalar, auto");
+            fails(IllegalArgumentException.class, () -> KernelSets.checkName(name),
+                    "unknown backend", "vector, scalar, auto");
             fails(IllegalArgumentException.class, () -> Padding.parse(name == null ? null : name + "x"),
                     "unknown padding", "symmetric", "tf");
         }
         assertEquals(KernelSets.scalar(), KernelSets.byName("SCALAR"));
+        assertEquals("auto", KernelSets.checkName("Auto"));
+        assertEquals("vector", KernelSets.checkName("VECTOR"));
         assertEquals(Padding.TF_SAME, Padding.parse(" Same "));
         fails(IllegalArgumentException.class, () -> Padding.parse(null), "unknown padding 'null'");
     }

@@ -131,7 +131,7 @@ public final class ClassifyCommand implements Callable<Integer> {
             return 2;
         }
         try { // before the model is read: an unknown name was reported as "cannot load MODEL"
-            checkBackendName(backend);
+            KernelSets.checkName(backend); // the backend itself is chosen after the files
         } catch (IllegalArgumentException e) {
             Main.error(err, e.getMessage());
             return 2;
@@ -262,19 +262,6 @@ public final class ClassifyCommand implements Callable<Integer> {
         }
         out.flush();
         return failures == 0 ? 0 : 1;
-    }
-
-    /**
-     * Refuses a backend name that {@link KernelSets#byName} does not take, without looking a
-     * known one up: that loads the kernels (and may log a warning) before the files are read.
-     */
-    private static void checkBackendName(String name) {
-        switch (name == null ? "" : name.toLowerCase(Locale.ROOT)) {
-            case "vector": case "scalar": case "auto":
-                return;
-            default:
-                KernelSets.byName(name); // throws, naming the backends it takes
-        }
     }
 
     /**
