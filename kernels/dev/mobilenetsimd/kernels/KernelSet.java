@@ -7,7 +7,10 @@ package dev.mobilenetsimd.kernels;
  *
  * <p>Tensors live in plain {@code float[]} arrays addressed by an offset; NHWC means the channel
  * index runs fastest, so pixel {@code p} of a tensor with {@code c} channels starts at
- * {@code off + p * c}. Kernels never allocate, and write each output element exactly once.
+ * {@code off + p * c}. Kernels write nothing but their outputs and allocate nothing per call (the
+ * vector backend keeps a small scratch array per thread, made at the thread's first call). An
+ * output is final only once the call returns: the vector {@link #pointwise} of a linear layer
+ * with a residual may store the product, then add the residual in a second pass.
  *
  * <p>Canonical (unpacked) weight layouts, as {@code pack*} methods take them:
  * <ul>
@@ -140,7 +143,7 @@ public interface KernelSet {
      * vector backend a weight panel, whole vectors wide), so a range of blocks costs what those
      * channels cost in the whole call. A layer split across threads by output channels is split
      * at these boundaries. Returns a new array: ask once, when the steps are built, not per
-     * inference (the kernels themselves never allocate).
+     * inference (the kernels themselves allocate nothing per call).
      *
      * @param w the layer, packed by {@link #packPointwise}
      * @return the channel boundaries, a new array
