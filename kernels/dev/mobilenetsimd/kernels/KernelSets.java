@@ -85,7 +85,10 @@ public final class KernelSets {
      *
      * @param name the backend's name, in any case
      * @return that backend
-     * @throws IllegalArgumentException for any other name
+     * @throws IllegalArgumentException for any other name, or, for {@code "vector"} and
+     *     {@code "auto"}, a kernel system property the vector kernels do not take (as
+     *     {@link #vector()} and {@link #best()})
+     * @throws UnsupportedOperationException for {@code "vector"} where {@link #vector()} throws it
      */
     public static KernelSet byName(String name) {
         switch (checkName(name)) {
