@@ -240,7 +240,8 @@ public final class Session implements AutoCloseable {
     /**
      * Classifies a batch (see the class comment for the order it runs in).
      *
-     * @param images {@code batch} images of {@link MobileNetV2#inputLength()} floats each
+     * @param images the images, {@link MobileNetV2#inputLength()} floats each (NHWC, normalised
+     *               as for {@link #run(float[])})
      * @return one logits array per image
      * @throws IllegalArgumentException if an image is null or has the wrong length
      * @throws NullPointerException     if {@code images} is null
