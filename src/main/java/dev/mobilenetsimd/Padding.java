@@ -51,7 +51,8 @@ public enum Padding {
     }
 
     /**
-     * Parses {@code symmetric}/{@code pytorch} or {@code tf}/{@code same}/{@code tf_same}.
+     * Parses {@code symmetric}/{@code pytorch} or {@code tf}/{@code same}/{@code tf_same}/
+     * {@code tf-same}.
      *
      * @param s the name, in any case, spaces around it ignored
      * @return that padding
