@@ -93,7 +93,8 @@ public final class HeapLayout {
 
     /**
      * Floats an array needs for this JVM's collector to place it as a large object (see the class
-     * comment), or 0 when the collector gives no such guarantee. At most 8 M floats (32 MB).
+     * comment), or 0 when the collector gives no such guarantee. At most 8 M + 16 floats (32 MB
+     * and 64 bytes).
      *
      * @return the length, or 0
      */
