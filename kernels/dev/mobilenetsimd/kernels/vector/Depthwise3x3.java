@@ -55,7 +55,9 @@ final class Depthwise3x3 {
 
     /** Packs canonical {@code w[(ky*3+kx)*c + ch]} and {@code bias[c]} (null = zeros). */
     static PackedWeights pack(float[] w, float[] bias, int channels) {
-        PackChecks.length("weights", w, 9 * channels);
+        // in long: 9 * channels wrapped to a small int, and a 2-float array passed for 1.9e9
+        // channels (the packed array then ran out of heap)
+        PackChecks.length("weights", w, 9L * channels);
         if (bias != null) {
             PackChecks.length("bias", bias, channels);
         }

@@ -100,4 +100,16 @@ class Depthwise3x3Test {
                 3, 1, 1, scalarPacked, Activation.LINEAR, new float[3], 0, 3));
         assertThrows(IllegalArgumentException.class, () -> vec.packDepthwise(new float[8], null, 1));
     }
+
+    /**
+     * A channel count whose 9 taps pass int range is refused as the contract says, not taken for
+     * the few weights its product wraps to (9 * 1908874354 is 2 as an int).
+     */
+    @Test
+    void refusesAChannelCountWhoseWeightsPassIntRange() {
+        for (KernelSet k : new KernelSet[] {ref, vec}) {
+            assertThrows(IllegalArgumentException.class,
+                    () -> k.packDepthwise(new float[2], null, 1_908_874_354), k.name());
+        }
+    }
 }
