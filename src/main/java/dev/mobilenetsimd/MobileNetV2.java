@@ -124,8 +124,9 @@ public final class MobileNetV2 {
     public static final int MAX_THREADS = IntraOpPool.MAX_THREADS;
 
     /**
-     * A new single-threaded session with its own arena ({@link ExecutionPlan#arenaFloats()}
-     * floats).
+     * A new single-threaded session with its own arena: {@link ExecutionPlan#arenaFloats()}
+     * floats, or {@link dev.mobilenetsimd.plan.HeapLayout#largeArrayFloats()} if that is more, so
+     * that the collector places it on a 64-byte boundary.
      *
      * @return the session, to be closed after use
      */
