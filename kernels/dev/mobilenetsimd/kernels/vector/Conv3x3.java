@@ -67,7 +67,7 @@ final class Conv3x3 {
             PackChecks.length("bias", bias, cout);
         }
         final int blocks = (cout + L - 1) / L;
-        float[] d = new float[blocks * (taps + 1) * L];
+        float[] d = new float[PackChecks.packedLength((long) blocks * (taps + 1L) * L)];
         for (int co = 0; co < cout; co++) {
             int base = (co / L) * (taps + 1) * L + co % L;
             for (int t = 0; t < taps; t++) {

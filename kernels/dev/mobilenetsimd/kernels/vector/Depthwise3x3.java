@@ -62,7 +62,7 @@ final class Depthwise3x3 {
             PackChecks.length("bias", bias, channels);
         }
         int blocks = (channels + L - 1) / L;
-        float[] d = new float[blocks * BLOCK_VECTORS * L];
+        float[] d = new float[PackChecks.packedLength((long) blocks * BLOCK_VECTORS * L)];
         for (int ch = 0; ch < channels; ch++) {
             int base = (ch / L) * BLOCK_VECTORS * L + ch % L;
             d[base] = bias == null ? 0f : bias[ch];

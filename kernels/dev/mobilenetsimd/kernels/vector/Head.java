@@ -83,7 +83,7 @@ final class Head {
         }
         final int blocks = (k + L - 1) / L;
         final int tiles = (k / L) / TILE;
-        float[] d = new float[blocks * n * L + blocks * L];
+        float[] d = new float[PackChecks.packedLength((long) blocks * L * (n + 1L))];
         for (int o = 0; o < k; o++) {
             int blk = o / L, lane = o % L;
             int t = blk / TILE;

@@ -30,4 +30,17 @@ final class PackChecks {
             throw new IllegalArgumentException(what + " has " + a.length + " floats; expected " + expected);
         }
     }
+
+    /**
+     * {@code floats}, the length of a packed layout, as an array length. The layouts round the
+     * channels up to whole vectors and add a bias row, so weights that fit one array can need
+     * more than one holds: refused here rather than wrapped to a negative or small length.
+     */
+    static int packedLength(long floats) {
+        if (floats > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("the packed weights need " + floats
+                    + " floats: more than one Java array holds");
+        }
+        return (int) floats;
+    }
 }

@@ -168,9 +168,9 @@ final class PointwiseGemm {
             PackChecks.length("bias", bias, cout);
         }
         final int plan = panelPlan(cout);
-        final int panels = roundUpToLanes(cout) * (cin + 1);
-        final int pairLayout = hasPairs(cin, cout) ? pairFloats(cin, cout) : 0;
-        final float[] data = new float[panels + pairLayout];
+        final long panels = ((long) cout + LANES - 1) / LANES * LANES * (cin + 1L);
+        final long pairLayout = hasPairs(cin, cout) ? (cin + 1L) * 2 * cout : 0; // rows and bias
+        final float[] data = new float[PackChecks.packedLength(panels + pairLayout)];
         int dst = 0;
         for (int panel = 0, col = 0; col < cout; panel++) {
             final int stride = panelVectors(plan, panel) * LANES;
@@ -207,11 +207,6 @@ final class PointwiseGemm {
     private static boolean hasPairs(int cin, int cout) {
         return cin > 0 && (PAIR_TILES && cout == GemmMr14Nc24Pairs.CHANNELS
                 || PAIR_TILES_8 && cout == GemmMr14Nc8Pairs.CHANNELS);
-    }
-
-    /** Floats of the pair layout: {@code cin} weight rows and one bias row. */
-    private static int pairFloats(int cin, int cout) {
-        return (cin + 1) * 2 * cout;
     }
 
     /** Bits per panel count in a {@link #panelPlan}. */
@@ -252,10 +247,6 @@ final class PointwiseGemm {
         final int firsts = plan & PLAN_MASK, sixes = plan >>> PLAN_FIELD & PLAN_MASK;
         return index < firsts ? (WIDE_PANELS ? 5 : MAIN_VECTORS)
                 : index < firsts + sixes ? 6 : plan >>> 2 * PLAN_FIELD;
-    }
-
-    private static int roundUpToLanes(int n) {
-        return (n + LANES - 1) / LANES * LANES;
     }
 
     /** See {@code KernelSet.pointwise}. */

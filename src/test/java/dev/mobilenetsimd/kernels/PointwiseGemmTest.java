@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.Arrays;
 import java.util.Random;
@@ -287,6 +288,22 @@ class PointwiseGemmTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> VECTOR.packPointwise(new float[0], null, 0, 2_000_000));
         assertTrue(e.getMessage().contains("too wide"), e.getMessage());
+    }
+
+    /**
+     * Weights that fit one array but whose panels (each output channel rounded up to a whole
+     * vector, plus a bias row) do not: refused, where the packed length wrapped to a negative
+     * int (NegativeArraySizeException). One output channel takes a whole vector, so 2^27 - 1
+     * input channels, 512 MB of weights, need 2^31 packed floats at any width.
+     */
+    @Test
+    void packedPanelsPastOneArrayAreRefused() {
+        assumeTrue(Runtime.getRuntime().maxMemory() >= 2L << 30, "needs a heap of 2 GB");
+        int cin = (1 << 27) - 1;
+        float[] w = new float[cin];
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> VECTOR.packPointwise(w, null, cin, 1));
+        assertTrue(e.getMessage().contains("more than one Java array holds"), e.getMessage());
     }
 
     @Test
