@@ -58,8 +58,10 @@ public final class MobileNetV2 {
      * @param kernels the backend that packs and runs the weights
      * @param mode fused blocks or layer by layer
      * @return the model
-     * @throws IllegalArgumentException if the weights belong to another configuration, or a
-     *                                  value is not finite ({@link Weights#checkFinite()})
+     * @throws IllegalArgumentException if the weights belong to another configuration, a
+     *                                  value is not finite ({@link Weights#checkFinite()}), or
+     *                                  the packed weights do not fit one array (see
+     *                                  {@link ExecutionPlan#weightsTooLarge()})
      * @throws NullPointerException     if an argument is null
      */
     public static MobileNetV2 create(ModelConfig config, Weights weights, KernelSet kernels,
