@@ -69,10 +69,13 @@ public final class ExportOnnxCommand implements Callable<Integer> {
         }
         String typed = spec.commandLine().getParseResult().matchedOption("--output")
                 .stringValues().get(0);
-        if (typed.endsWith("/") || typed.endsWith(java.io.File.separator)) {
-            // The path drops the separator: "-o out/" wrote a file named out.
+        boolean slash = typed.endsWith("/") || typed.endsWith(java.io.File.separator);
+        if (slash || Files.isDirectory(output)) {
+            // The path drops the separator: "-o out/" wrote a file named out. An existing
+            // directory without one failed only when written, as "Is a directory" with status 1.
             Main.error(err, "-o/--output " + typed + " names a directory: expected the ONNX file"
-                    + " to write (e.g. " + typed + "model.onnx)");
+                    + " to write (e.g. " + typed + (slash ? "" : java.io.File.separator)
+                    + "model.onnx)");
             err.flush();
             return 2;
         }

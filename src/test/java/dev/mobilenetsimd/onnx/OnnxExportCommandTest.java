@@ -56,6 +56,20 @@ class OnnxExportCommandTest {
         assertFalse(Files.exists(dir.resolve("out")), "nothing written");
     }
 
+    /** An existing directory without the separator failed as it was written, with status 1. */
+    @Test
+    void anExistingDirectoryAsTheOutputIsAUsageError(@TempDir Path dir) throws Exception {
+        Path sub = Files.createDirectory(dir.resolve("models"));
+        StringWriter err = new StringWriter();
+        assertEquals(2, run(err, "-a", "0.35", "-r", "32", "-k", "5", "-o", sub.toString()),
+                err.toString());
+        assertTrue(err.toString().contains(sub + " names a directory: expected the ONNX file"
+                + " to write (e.g. " + sub.resolve("model.onnx") + ")"), err.toString());
+        try (var files = Files.list(sub)) {
+            assertEquals(0, files.count(), "nothing written");
+        }
+    }
+
     /** -o naming the --from file replaced it: a .tflite one by ONNX bytes under its name. */
     @Test
     void theOutputCannotBeTheModelRead(@TempDir Path dir) throws Exception {
