@@ -116,6 +116,11 @@ public final class ClassifyCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        String empty = emptyPath();
+        if (empty != null) {
+            Main.error(err, empty);
+            return 2;
+        }
         if (top < 1) {
             Main.error(err, "--top must be at least 1");
             return 2;
@@ -262,6 +267,26 @@ public final class ClassifyCommand implements Callable<Integer> {
         }
         out.flush();
         return failures == 0 ? 0 : 1;
+    }
+
+    /**
+     * The error for the first empty path given, or null if none is: an empty path is the working
+     * directory, and "-m ''" was reported as "cannot load : a directory".
+     */
+    private String emptyPath() {
+        if (model.toString().isEmpty()) {
+            return "-m/--model is empty: expected the model file to read";
+        }
+        if (labels != null && labels.toString().isEmpty()) {
+            return "-l/--labels is empty: expected the labels file to read";
+        }
+        for (int i = 0; i < images.size(); i++) {
+            if (images.get(i).toString().isEmpty()) {
+                return "IMAGE " + (i + 1) + " of " + images.size() + " is empty: expected an"
+                        + " image file";
+            }
+        }
+        return null;
     }
 
     /**

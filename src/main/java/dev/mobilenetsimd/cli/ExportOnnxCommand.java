@@ -79,6 +79,11 @@ public final class ExportOnnxCommand implements Callable<Integer> {
             err.flush();
             return 2;
         }
+        if (from != null && from.toString().isEmpty()) { // the working directory
+            Main.error(err, "--from is empty: expected the TensorFlow Lite or ONNX file to read");
+            err.flush();
+            return 2;
+        }
         if (from != null) {
             // They were silently ignored: "-a 0.5 -r 96 --from m.tflite" wrote a 1.0/224 model.
             List<String> given = new ArrayList<>();

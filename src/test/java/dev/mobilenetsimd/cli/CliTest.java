@@ -485,6 +485,29 @@ class CliTest {
         assertEquals(0, r.status, r.err);
     }
 
+    /** An empty path is the working directory: "-m ''" was "cannot load : a directory". */
+    @Test
+    void emptyPathsAreUsageErrors(@TempDir Path dir) {
+        String image = dir.resolve("cat.jpg").toString();
+        String model = dir.resolve("m.tflite").toString();
+        Result r = run("classify", "-m", "", image);
+        assertEquals(2, r.status, r.err);
+        assertEquals("error: -m/--model is empty: expected the model file to read\n",
+                r.err.replace("\r", ""));
+        r = run("classify", "-m", model, "-l", "", image);
+        assertEquals(2, r.status, r.err);
+        assertEquals("error: -l/--labels is empty: expected the labels file to read\n",
+                r.err.replace("\r", ""));
+        r = run("classify", "-m", model, image, "");
+        assertEquals(2, r.status, r.err);
+        assertEquals("error: IMAGE 2 of 2 is empty: expected an image file\n",
+                r.err.replace("\r", ""));
+        r = run("export-onnx", "--from", "", "-o", dir.resolve("m.onnx").toString());
+        assertEquals(2, r.status, r.err);
+        assertEquals("error: --from is empty: expected the TensorFlow Lite or ONNX file to read\n",
+                r.err.replace("\r", ""));
+    }
+
     /** classify takes run's -b: it was an unknown option there. */
     @Test
     void classifyTakesTheBackendsShortOption(@TempDir Path dir) throws IOException {
