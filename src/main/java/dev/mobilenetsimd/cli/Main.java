@@ -2,6 +2,8 @@ package dev.mobilenetsimd.cli;
 
 import dev.mobilenetsimd.plan.ExecutionMode;
 import java.io.PrintWriter;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -44,6 +46,7 @@ public final class Main implements Callable<Integer> {
     public static int execute(String... args) {
         CommandLine cli = new CommandLine(new Main());
         Numbers.register(cli); // plain decimals only: picocli's took "0.5f", "0x1p-1", "２２４"
+        cli.registerConverter(Path.class, Main::path);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof IllegalArgumentException || e instanceof UnsupportedOperationException) {
                 error(cmd.getErr(), e.getMessage());
@@ -124,6 +127,25 @@ public final class Main implements Callable<Integer> {
     /** Prints {@code message} as one {@code warning:} line, escaped as {@link #error} does. */
     static void warning(PrintWriter err, String message) {
         err.println("warning: " + Printable.of(String.valueOf(message)));
+    }
+
+    /**
+     * A path argument. picocli's own converter reported a name that {@link Path#of} refuses as
+     * "cannot convert 'caf??.jpg' to interface java.nio.file.Path
+     * (java.nio.file.InvalidPathException: ...)", without the cause: a JVM started in the C
+     * locale takes file names in ASCII only.
+     */
+    static Path path(String s) {
+        try {
+            return Path.of(s);
+        } catch (InvalidPathException e) {
+            String encoding = System.getProperty("sun.jnu.encoding", "");
+            boolean utf8 = encoding.equalsIgnoreCase("UTF-8") || encoding.equalsIgnoreCase("UTF8");
+            throw new CommandLine.TypeConversionException("'" + s + "' is not a file name this"
+                    + " JVM can use: " + e.getReason() + (utf8 ? "" : "; it takes file names in "
+                    + encoding + ", its locale's encoding: start it in a UTF-8 locale (e.g."
+                    + " LC_ALL=C.UTF-8)"));
+        }
     }
 
     static ExecutionMode parseMode(String mode) {

@@ -3,6 +3,7 @@ package dev.mobilenetsimd.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.mobilenetsimd.ChildJvm;
 import dev.mobilenetsimd.MobileNetV2;
@@ -506,6 +507,32 @@ class CliTest {
         assertEquals(2, r.status, r.err);
         assertEquals("error: --from is empty: expected the TensorFlow Lite or ONNX file to read\n",
                 r.err.replace("\r", ""));
+    }
+
+    /**
+     * A JVM in the C locale takes file names in ASCII only: a name past it was refused as
+     * "cannot convert '...' to interface java.nio.file.Path (java.nio.file.InvalidPathException:
+     * ...)", without a word of the locale.
+     */
+    @Test
+    void aFileNameTheLocaleCannotEncodeSaysWhy(@TempDir Path dir) throws Exception {
+        assumeTrue(System.getProperty("os.name").startsWith("Linux"), "the C locale's ASCII");
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        ProcessBuilder pb = new ProcessBuilder(java.toString(), "-cp",
+                System.getProperty("java.class.path"), Main.class.getName(), "export-onnx",
+                "-a", "0.35", "-r", "32", "-o", dir.resolve("caf\u00e9.onnx").toString());
+        pb.environment().keySet().removeIf(k -> k.equals("LANG") || k.startsWith("LC_"));
+        pb.environment().put("LC_ALL", "C");
+        Process p = pb.redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), output);
+        assertEquals(2, p.exitValue(), output);
+        assertTrue(output.contains("error: Invalid value for option '--output': '"), output);
+        assertTrue(output.contains(".onnx' is not a file name this JVM can use: Malformed input or"
+                + " input contains unmappable characters; it takes file names in "), output);
+        assertTrue(output.contains(", its locale's encoding: start it in a UTF-8 locale (e.g."
+                + " LC_ALL=C.UTF-8)"), output);
+        assertFalse(output.contains("java.nio"), output);
     }
 
     /** classify takes run's -b: it was an unknown option there. */
