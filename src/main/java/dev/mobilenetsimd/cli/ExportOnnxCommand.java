@@ -48,7 +48,8 @@ public final class ExportOnnxCommand implements Callable<Integer> {
     Path from;
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE",
-            description = "The ONNX file to write (.onnx), not the --from file.")
+            description = "The ONNX file to write (.onnx; not named .tflite), not the --from"
+                    + " file.")
     Path output;
 
     @Spec
@@ -76,6 +77,17 @@ public final class ExportOnnxCommand implements Callable<Integer> {
             Main.error(err, "-o/--output " + typed + " names a directory: expected the ONNX file"
                     + " to write (e.g. " + typed + (slash ? "" : java.io.File.separator)
                     + "model.onnx)");
+            err.flush();
+            return 2;
+        }
+        String name = output.getFileName() == null ? "" : output.getFileName().toString();
+        if (name.toLowerCase(Locale.ROOT).endsWith(".tflite")) {
+            // classify and --from read a file of that name as TensorFlow Lite only: the ONNX
+            // model written was refused by the next command until renamed.
+            Main.error(err, "-o/--output " + output + ": a file named .tflite is read as"
+                    + " TensorFlow Lite only, and this writes ONNX: expected a name ending in"
+                    + " .onnx (e.g. " + name.substring(0, name.length() - ".tflite".length())
+                    + ".onnx)");
             err.flush();
             return 2;
         }

@@ -70,6 +70,21 @@ class OnnxExportCommandTest {
         }
     }
 
+    /** An ONNX file named .tflite was written, and then refused by classify until renamed. */
+    @Test
+    void anOutputNamedTfliteIsAUsageError(@TempDir Path dir) throws Exception {
+        for (String name : new String[] {"m.tflite", "M.TFLite"}) {
+            Path out = dir.resolve(name);
+            StringWriter err = new StringWriter();
+            assertEquals(2, run(err, "-a", "0.35", "-r", "32", "-k", "5", "-o", out.toString()),
+                    err.toString());
+            assertTrue(err.toString().contains(out + ": a file named .tflite is read as"
+                    + " TensorFlow Lite only, and this writes ONNX: expected a name ending in"
+                    + " .onnx (e.g. " + name.substring(0, 1) + ".onnx)"), err.toString());
+            assertFalse(Files.exists(out), "nothing written");
+        }
+    }
+
     /** -o naming the --from file replaced it: a .tflite one by ONNX bytes under its name. */
     @Test
     void theOutputCannotBeTheModelRead(@TempDir Path dir) throws Exception {
