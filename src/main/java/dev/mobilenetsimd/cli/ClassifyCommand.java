@@ -122,7 +122,7 @@ public final class ClassifyCommand implements Callable<Integer> {
             return 2;
         }
         if (top < 1) {
-            Main.error(err, "--top must be at least 1");
+            Main.error(err, "--top " + top + ": expected at least 1");
             return 2;
         }
         if (warmup < 0 || warmup > RunCommand.MAX_ITERATIONS) {

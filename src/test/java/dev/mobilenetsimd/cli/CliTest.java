@@ -174,6 +174,9 @@ class CliTest {
         r = run("classify", "-m", "model.tflite", "-w", "1000001", "cat.jpg");
         assertEquals(2, r.status, r.err);
         assertTrue(r.err.contains("--warmup 1000001: expected 0 to 1000000"), r.err);
+        r = run("classify", "-m", "model.tflite", "-k", "-3", "cat.jpg"); // the value, as above
+        assertEquals(2, r.status, r.err);
+        assertTrue(r.err.contains("--top -3: expected at least 1"), r.err);
         r = run("run", "-r", "32", "-n", "1", "--threads", "0");
         assertEquals(2, r.status);
         assertTrue(r.err.contains("--threads 0: expected 1 to 256"), r.err);
