@@ -139,8 +139,9 @@ public final class ReportGenerator {
         }
         try (Stream<Path> s = Files.walk(dataDir)) {
             for (Path log : s.filter(p -> p.toString().endsWith(".log")).sorted().collect(Collectors.toList())) {
+                // JMH prints it after the iteration's label, '# Warmup Iteration   1: <failure>'
                 long failures = Files.readAllLines(log, StandardCharsets.UTF_8).stream()
-                        .filter(l -> l.startsWith("<failure>")).count();
+                        .filter(l -> l.contains("<failure>")).count();
                 if (failures > 0) {
                     warnings.add(dataDir.relativize(log) + ": " + failures + " benchmark(s) failed (see the log)");
                 }

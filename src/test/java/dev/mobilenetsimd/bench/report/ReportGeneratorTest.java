@@ -607,4 +607,21 @@ class ReportGeneratorTest {
         // under the summary's table and under Whole network's 1.0/224 table, once each
         assertEquals(2, text.split("² `scalar fused", -1).length - 1, "footnote lines");
     }
+
+    /**
+     * A benchmark that threw is named among the warnings: JMH prints {@code <failure>} after the
+     * iteration's label, and only lines starting with it were counted, so none ever was.
+     */
+    @Test
+    void aLoggedFailureIsWarnedOf(@TempDir Path dir) throws IOException {
+        assertFalse(report.contains("**Warnings:**"), "the fixture has no log");
+        generate(FIXTURE, dir);
+        Path data = dir.resolve("data");
+        Files.writeString(data.resolve("jdk25").resolve("HeadBench-scalar.log"),
+                "# Warmup Iteration   1: <failure>\n\njava.lang.IllegalStateException: thrown\n",
+                StandardCharsets.UTF_8);
+        String text = Files.readString(generateIn(data, dir), StandardCharsets.UTF_8);
+        assertTrue(text.contains("- jdk25/HeadBench-scalar.log: 1 benchmark(s) failed (see the"
+                + " log)"), text);
+    }
 }
