@@ -1039,6 +1039,7 @@ public final class ReportGenerator {
                         .append("\n\n| step | name | input → output | M MACs | fused µs | layer-by-layer µs | × fused |\n")
                         .append("|---:|---|---|---:|---:|---:|---:|\n");
                 double sumF = 0, sumL = 0;
+                Set<Integer> used = new TreeSet<>();
                 for (BlockRow row : blockRows(rs, jdk, bits, steps)) {
                     if (Double.isNaN(row.fusedMs) && Double.isNaN(row.layerwiseMs)) {
                         continue;
@@ -1047,8 +1048,10 @@ public final class ReportGenerator {
                     md.append("| ").append(row.indices).append(" | ").append(row.name).append(" | ")
                             .append(row.shapes).append(" | ").append(f2(row.macs / 1e6))
                             .append(" | ")
-                            .append(blockCell(row.fusedMs, row.macs)).append(" | ")
-                            .append(blockCell(row.layerwiseMs, row.macs)).append(" | ")
+                            .append(blockCell(row.fusedMs, row.macs))
+                            .append(markers(row.fused, used)).append(" | ")
+                            .append(blockCell(row.layerwiseMs, row.macs))
+                            .append(markers(row.layerwise, used)).append(" | ")
                             .append(both ? f2(row.layerwiseMs / row.fusedMs) + "×" : "—")
                             .append(" |\n");
                     if (both) {
@@ -1061,6 +1064,7 @@ public final class ReportGenerator {
                             .append(f1(sumL * 1e3)).append("** | **").append(f2(sumL / sumF)).append("×** |\n");
                 }
                 md.append('\n');
+                footnoteLines(used);
             }
         }
         if (chartJdk != null) {
@@ -1118,7 +1122,19 @@ public final class ReportGenerator {
      * it (times summed over all of them).
      */
     record BlockRow(String indices, String name, String shapes, long macs, double fusedMs,
-                    double layerwiseMs) {}
+                    double layerwiseMs, List<Result> fused, List<Result> layerwise) {}
+
+    /** The footnote markers of {@code rs} (the results summed into one cell), each once. */
+    private String markers(List<Result> rs, Set<Integer> used) {
+        Set<String> seen = new LinkedHashSet<>();
+        for (Result r : rs) {
+            String m = marker(r, used);
+            if (!m.isEmpty()) {
+                seen.add(m);
+            }
+        }
+        return String.join("", seen);
+    }
 
     /** {@code "stem + block1 + block2"}: the names of steps {@code first..last}. */
     private static String names(List<Step> steps, Step first, Step last) {
@@ -1141,9 +1157,16 @@ public final class ReportGenerator {
             }
             double fused = 0, layerwise = 0;
             long macs = 0;
+            List<Result> fs = new ArrayList<>(), ls = new ArrayList<>();
             for (int j = first.index(); j <= last.index(); j++) {
                 Result f = block(rs, jdk, bits, j, "FUSED");
                 Result l = block(rs, jdk, bits, j, "LAYERWISE");
+                if (f != null) {
+                    fs.add(f);
+                }
+                if (l != null) {
+                    ls.add(l);
+                }
                 fused += f == null ? Double.NaN : f.medianMs();
                 layerwise += l == null ? Double.NaN : l.medianMs();
                 macs += steps.get(j).macs();
@@ -1153,7 +1176,7 @@ public final class ReportGenerator {
                     names(steps, first, last),
                     first.inHeight() + "x" + first.inWidth() + "x" + first.inChannels() + " → "
                             + last.outHeight() + "x" + last.outWidth() + "x" + last.outChannels(),
-                    macs, fused, layerwise));
+                    macs, fused, layerwise, fs, ls));
         }
         return rows;
     }

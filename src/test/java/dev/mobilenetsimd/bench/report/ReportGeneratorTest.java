@@ -624,4 +624,28 @@ class ReportGeneratorTest {
         assertTrue(text.contains("- jdk25/HeadBench-scalar.log: 1 benchmark(s) failed (see the"
                 + " log)"), text);
     }
+
+    /**
+     * Block rows re-measured later are marked like every other row: the header says "their rows
+     * marked", and the committed report's re-measured blocks were not.
+     */
+    @Test
+    void reMeasuredBlocksAreMarked(@TempDir Path dir) throws IOException {
+        // the block table's rows (PairedSteps' table has a "| 3 | block3 |" too)
+        List<String> blockRows = rows("| 3 | block3 | 56x56x24");
+        assertEquals(1, blockRows.size(), report);
+        assertTrue(blockRows.get(0).matches("[^¹²³⁴⁵]*"), blockRows.get(0));
+        String text = withMachine(dir, "remeasured.1=2000-01-01 03:00 UTC (profile quick):"
+                + " jdk25/BlockBench-512-layerwise-first");
+        // step 4 comes from the re-measured file, step 3 does not; ⁴: the fixture's notes
+        // above it take ¹ to ³
+        List<String> step4 = text.lines().filter(l -> l.startsWith("| 4 | block4 | 56x56x24"))
+                .collect(Collectors.toList());
+        assertEquals(1, step4.size(), text);
+        assertTrue(step4.get(0).contains("| 50.00 (618.7) ⁴ | 60.00 (515.6) ⁴ |"), step4.get(0));
+        assertTrue(text.lines().filter(l -> l.startsWith("| 3 | block3 | 56x56x24"))
+                .allMatch(l -> l.matches("[^¹²³⁴⁵]*")), text);
+        assertTrue(text.replace('\n', ' ').contains("⁴ `jdk25/BlockBench-512-layerwise-first.json`:"
+                + " re-measured 2000-01-01 03:00 UTC, "), text);
+    }
 }
