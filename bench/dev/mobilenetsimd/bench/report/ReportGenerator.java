@@ -333,12 +333,15 @@ public final class ReportGenerator {
                 widest = r;
             }
         }
+        // both spreads from the data: whether forks land further apart than the iterations of
+        // one fork differs from result to result
         String forks = widest == null
                 ? "No result here has several forks to show how far apart forks land."
-                : "Forks of one setup land further apart than the iterations of one: up to "
-                        + pct1(100 * widest.forkSpread()) + " between the fork medians of one"
+                : "Up to " + pct1(100 * widest.forkSpread()) + " between the fork medians of one"
                         + " result here (" + widest.benchClass + ", JDK " + widest.jdk + ", "
-                        + widest.setup() + ": " + forkMedians(widest) + " ms).";
+                        + widest.setup() + ": " + forkMedians(widest) + " ms), whose iterations"
+                        + " span up to " + pct1(100 * widest.iterationSpreadInFork())
+                        + " within one fork.";
         return wrap("**Precision.** Times are medians of the JMH samples. Beside them: the range"
                 + " (min–max) of the iterations (each iteration's median for sample-time"
                 + " benchmarks) and, where a result ran several forks, each fork's median."

@@ -194,6 +194,22 @@ final class Result {
         return hi / lo - 1;
     }
 
+    /**
+     * The largest iteration value over the smallest within one fork, minus one, the largest over
+     * the forks; NaN without raw data.
+     */
+    double iterationSpreadInFork() {
+        double spread = Double.NaN;
+        for (List<Double> fork : iterations) {
+            double lo = fork.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+            double hi = fork.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+            if (!(hi / lo - 1 <= spread)) {
+                spread = hi / lo - 1;
+            }
+        }
+        return spread;
+    }
+
     /** Forks, warm-up and measurement, e.g. {@code 2 forks, 10 x 1 s warm-up, 5 x 2 s measured}. */
     String jmhSettings() {
         return jmhSettings(String.valueOf(forks), warmup, measurement);
