@@ -6,7 +6,6 @@ import dev.mobilenetsimd.kernels.KernelSets;
 import dev.mobilenetsimd.kernels.PackedWeights;
 import dev.mobilenetsimd.plan.ExecutionMode;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -192,9 +191,7 @@ public final class KernelCalls {
         }
 
         private static double median(long[] v) {
-            long[] s = v.clone();
-            Arrays.sort(s);
-            return s[s.length / 2] / 1e3;
+            return StepProfile.medianMicros(v);
         }
 
         @Override public String name() { return k.name(); }

@@ -124,14 +124,9 @@ public final class PairedModes {
                 a[i - from] = r.roundMediansA[order[i]];
                 b[i - from] = r.roundMediansB[order[i]];
             }
-            double ma = median(a), mb = median(b);
+            double ma = StepProfile.median(a), mb = StepProfile.median(b);
             System.out.printf(Locale.ROOT, "| %d | %.1f | %.1f | %.3f |%n", g + 1, ma, mb, mb / ma);
         }
     }
 
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
-    }
 }

@@ -133,10 +133,23 @@ public final class StepProfile {
         return medianMicros(sums);
     }
 
+    /**
+     * The median of {@code nanos}, in µs: the middle value, or the mean of the two middle ones for
+     * an even count (the rounds' defaults, 400 to 1000, are even).
+     */
     static double medianMicros(long[] nanos) {
         long[] sorted = nanos.clone();
         Arrays.sort(sorted);
-        return sorted[sorted.length / 2] / 1000.0;
+        int n = sorted.length;
+        return (sorted[(n - 1) / 2] + sorted[n / 2]) / 2000.0;
+    }
+
+    /** The median of {@code values}: for an even count, the mean of the two middle ones. */
+    static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return (sorted[(n - 1) / 2] + sorted[n / 2]) / 2;
     }
 
     private static ExecutionMode parseMode(String value) {
