@@ -80,7 +80,7 @@ public class DepthwiseBench {
         w = Aligned.weights(k.packDepthwise(wt, b, c));
         long macs = (long) outH * outW * c * 9;
         System.out.println("# " + shape + " " + k.name() + ": MACs " + macs
-                + ", GFLOP/s = " + (2 * macs / 1000) + " / (us per op) / 1000");
+                + ", GFLOP/s = " + (2 * macs / 1000) + " / (us per op)");
     }
 
     @Benchmark
