@@ -3,14 +3,16 @@
 # A mode is required: with none (or an empty one) this help is printed and nothing runs, since a
 # profile clears reports/data and then measures for half an hour or more.
 #
-#   bench/run.sh quick     # development profile, ~25-30 min (37 runs, `list quick`): JDK 25 at
-#                          # 512 and 256 bits, a subset of the layer shapes, every block step
-#                          # (512 bits only), 1 fork; JDK 17's network and FMA peak; allocation
-#                          # per inference on JDK 25 and 17
-#   bench/run.sh full      # everything, ~2.5 h (about 620 forks): JDK 25 and 17 side by side,
-#                          # 128/256/512 bits, every shape and block (2 forks for the network and
-#                          # the peak, 1 for kernels and blocks); run it on a quiet machine,
-#                          # ideally with BENCH_CPU set
+#   bench/run.sh quick     # development profile, ~25-30 min (38 runs, `list quick`; 36 where
+#                          # transparent huge pages are off): JDK 25 at 512 and 256 bits, a
+#                          # subset of the layer shapes, every block step (512 bits only), 1 fork;
+#                          # JDK 17's network and FMA peak; allocation per inference on JDK 25
+#                          # and 17
+#   bench/run.sh full      # everything, ~2.5 h (81 runs, about 660 forks; 77 where transparent
+#                          # huge pages are off): JDK 25 and 17 side by side, 128/256/512 bits,
+#                          # every shape and block (2 forks for the network and the peak, 1 for
+#                          # kernels and blocks); run it on a quiet machine, ideally with
+#                          # BENCH_CPU set
 #   bench/run.sh report    # regenerate reports/ from the JSON in reports/data (no measuring)
 #   bench/run.sh list quick|full     # print the runs a profile would make (after BENCH_ONLY),
 #                                    # and exit

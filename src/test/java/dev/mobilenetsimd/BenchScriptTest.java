@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -281,6 +283,28 @@ class BenchScriptTest {
                 + " 1.100 (fused first)"), summary);
         assertTrue(summary.contains("pair 2: fused 3.000 ms layerwise 3.300 ms, layerwise / fused"
                 + " 1.100 (layerwise first)"), summary);
+    }
+
+    /**
+     * The usage's run counts are the ones {@code list} prints: it said 37 for quick, which made
+     * 38 (the huge-pages runs are made only where the kernel's THP mode is not never).
+     */
+    @Test
+    void theUsageCountsTheRunsListPrints(@TempDir Path dir) throws Exception {
+        String usage = script(dir, Map.of(), "--help").output;
+        // as run.sh decides: the huge-pages runs unless the kernel's THP mode is never
+        Path mode = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
+        boolean thp = !Files.isReadable(mode) || !Files.readString(mode).contains("[never]");
+        for (String profile : List.of("quick", "full")) {
+            Matcher m = Pattern.compile("bench/run\\.sh " + profile
+                    + " .*?\\((\\d+) runs,.*?; (\\d+) where", Pattern.DOTALL).matcher(usage);
+            assertTrue(m.find(), usage);
+            Result r = script(dir, Map.of(), "list", profile);
+            assertEquals(0, r.status, r.output);
+            long runs = r.output.lines().filter(l -> l.startsWith("25|") || l.startsWith("17|"))
+                    .count();
+            assertEquals(Long.parseLong(m.group(thp ? 1 : 2)), runs, profile + ": " + r.output);
+        }
     }
 
     /**
