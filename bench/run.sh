@@ -833,11 +833,19 @@ for r in "${runs[@]}"; do
   mkdir -p "$data/jdk$jdk"
   out="$data/jdk$jdk/$name"
   if [[ "$regex" == tool:* ]]; then # a one-JVM tool, not JMH: its markdown into $out.md
+    # Written beside it and moved over it only on success: a failed run left an empty $out.md,
+    # which the report showed as the tool's table (and, with BENCH_KEEP=1, lost the previous).
+    tool_tmp="$data/jdk$jdk/.$name.md.tmp"
+    at_exit 'rm -f "$tool_tmp"'
     # shellcheck disable=SC2086  # opts are word-split on purpose
-    if ! run_bg ${BENCH_CPU:+taskset -c "$BENCH_CPU"} "$java" --add-modules jdk.incubator.vector \
-        -cp "$cp" "dev.mobilenetsimd.${regex#tool:}" $opts > "$out.md" 2> "$out.log"; then
+    if run_bg ${BENCH_CPU:+taskset -c "$BENCH_CPU"} "$java" --add-modules jdk.incubator.vector \
+        -cp "$cp" "dev.mobilenetsimd.${regex#tool:}" $opts > "$tool_tmp" 2> "$out.log"; then
+      mv -f "$tool_tmp" "$out.md"
+    else
+      rm -f "$tool_tmp"
       failed=$((failed + 1))
-      log "    FAILED: see $out.log"
+      log "    FAILED: see $out.log ($out.md $([ -e "$out.md" ] && echo "left as it was" \
+          || echo "not written"))"
     fi
     continue
   fi

@@ -231,6 +231,40 @@ class BenchScriptTest {
     }
 
     /**
+     * A profile's one-JVM tool run that fails leaves no table for the report: its output went
+     * straight into {@code PairedSteps.md}, so a failed run left that file empty, which the
+     * report showed as the tool's table, and with {@code BENCH_KEEP=1} the previous one was lost.
+     */
+    @Test
+    void aFailedToolRunLeavesThePreviousTable(@TempDir Path dir) throws Exception {
+        standInJdk(dir.resolve("jdk25"),
+                "case \" $* \" in *' dev.mobilenetsimd.PairedSteps '*)",
+                "  echo '| steps | partial'; echo 'PairedSteps: unknown argument' >&2; exit 2 ;;",
+                "esac",
+                "exit 0");
+        emptyBuild(dir);
+        Path table = Files.createDirectories(dir.resolve("reports").resolve("data")
+                .resolve("jdk25")).resolve("PairedSteps.md");
+        Files.writeString(table, "| the previous table |\n");
+        Map<String, String> env = Map.of("JDK25_HOME", dir.resolve("jdk25").toString(),
+                "BENCH_ONLY", "jdk25/PairedSteps", "BENCH_KEEP", "1");
+        Result r = script(dir, env, "quick");
+        assertEquals(1, r.status, r.output);
+        assertTrue(r.output.contains("PairedSteps.md left as it was"), r.output);
+        assertEquals("| the previous table |\n", Files.readString(table));
+        try (var files = Files.list(table.getParent())) {
+            assertEquals(List.of("PairedSteps.log", "PairedSteps.md"), files
+                    .map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList()));
+        }
+        // without one, none is written
+        Files.delete(table);
+        r = script(dir, env, "quick");
+        assertEquals(1, r.status, r.output);
+        assertTrue(r.output.contains("PairedSteps.md not written"), r.output);
+        assertFalse(Files.exists(table), "an empty table");
+    }
+
+    /**
      * An alternate run whose benchmark threw ({@code <failure>} in the log, JMH exiting 0) is
      * named, the other runs still made, and the exit status 1 after the host check after: the
      * script stopped at the first such run without a word (under pipefail, the grep for its
