@@ -819,8 +819,10 @@ public final class ReportGenerator {
         }
 
         md.append("### Vector size capped by the JVM (`-XX:MaxVectorSize`, preferred species)\n\n");
-        List<Result> mv = network("1.0/224", 1).stream().filter(r -> r.maxVectorSize() > 0
-                || (!r.scalar() && r.bits() > 0)).collect(Collectors.toList());
+        // the widths alone: one thread, no other JVM option (those rows are in the tables above)
+        List<Result> mv = network("1.0/224", 1).stream().filter(r -> (r.maxVectorSize() > 0
+                || (!r.scalar() && r.bits() > 0)) && r.threads() == 1 && !r.hugePages()
+                && !r.noLoopSafepoints()).collect(Collectors.toList());
         if (mv.stream().noneMatch(r -> r.maxVectorSize() > 0)) {
             md.append(NOT_MEASURED).append("\n\n");
         } else {

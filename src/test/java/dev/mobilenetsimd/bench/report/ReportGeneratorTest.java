@@ -650,4 +650,28 @@ class ReportGeneratorTest {
         assertTrue(text.replace('\n', ' ').contains("⁴ `jdk25/BlockBench-512-layerwise-first.json`:"
                 + " re-measured 2000-01-01 03:00 UTC, "), text);
     }
+
+    /**
+     * The vector-size table compares widths: its rows run on one thread without other JVM
+     * options. It listed the 2-thread and huge-pages rows too, whose differences are not the
+     * width's.
+     */
+    @Test
+    void theVectorSizeTableHoldsWidthsAlone(@TempDir Path dir) throws IOException {
+        String text = Files.readString(generate(DATA, dir), StandardCharsets.UTF_8);
+        String title = "### Vector size capped by the JVM";
+        assumeTrue(text.contains(title) && text.contains("MaxVectorSize=16 |"),
+                "no MaxVectorSize results in reports/data");
+        String part = text.substring(text.indexOf(title));
+        part = part.substring(0, part.indexOf("\n## "));
+        List<String> rows = part.lines().filter(l -> l.startsWith("| ") && !l.startsWith("| JDK"))
+                .collect(Collectors.toList());
+        assertFalse(rows.isEmpty(), part);
+        for (String row : rows) {
+            assertFalse(row.contains("threads") || row.contains("huge pages")
+                    || row.contains("safepoints"), row);
+        }
+        assertTrue(rows.stream().anyMatch(l -> l.contains("MaxVectorSize=32")), part);
+        assertTrue(rows.stream().anyMatch(l -> l.contains(" 512-bit |")), part);
+    }
 }
