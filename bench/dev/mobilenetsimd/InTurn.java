@@ -24,8 +24,8 @@ final class InTurn {
         final double[] roundMediansA, roundMediansB;
         final double[] roundRatios;
 
-        private Result(double medianA, double medianB, double[] roundMediansA,
-                       double[] roundMediansB) {
+        Result(double medianA, double medianB, double[] roundMediansA,
+               double[] roundMediansB) {
             this.medianA = medianA;
             this.medianB = medianB;
             this.roundMediansA = roundMediansA;
@@ -37,10 +37,15 @@ final class InTurn {
             Arrays.sort(roundRatios);
         }
 
-        /** The per-round ratio at the {@code percent}th percentile. */
+        /**
+         * The per-round ratio at the {@code percent}th percentile, between the two nearest ranks
+         * (the 50th is the median, the two middle ratios' mean for an even count: the index
+         * {@code n * percent / 100} took the upper one, and each other percentile a rank high).
+         */
         double roundRatio(int percent) {
-            int n = roundRatios.length;
-            return roundRatios[Math.min(n - 1, n * percent / 100)];
+            double pos = (roundRatios.length - 1) * percent / 100.0;
+            int lo = (int) Math.floor(pos), hi = (int) Math.ceil(pos);
+            return roundRatios[lo] + (roundRatios[hi] - roundRatios[lo]) * (pos - lo);
         }
     }
 
