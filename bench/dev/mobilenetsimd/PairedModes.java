@@ -7,7 +7,8 @@ import java.util.Locale;
 
 /**
  * Fused against layer-by-layer execution in one JVM, on one set of packed weights
- * ({@link MobileNetV2#withMode}): whole inferences of the two in turn, a few of each per round,
+ * ({@link MobileNetV2#withMode}): whole inferences of the two in turn, a few of each per round
+ * (each mode first in every other round),
  * so that a change of the host's state between forks (which moves single JMH forks by 10-30%
  * here) hits both sides alike. Prints the medians, their ratio, the spread of the per-round
  * ratios, and the ratio by the host's state (fifths of the rounds, by how slow the rounds around
@@ -63,7 +64,9 @@ public final class PairedModes {
         InTurn.Timed layerwiseRun = () -> sessions[1].run(image, 0, logits, 0);
         InTurn.warmUp(fusedRun, layerwiseRun, warmupSeconds);
         System.err.printf(Locale.ROOT, "%d rounds of %d inferences each ...%n", rounds, per);
-        InTurn.Result r = InTurn.measure(fusedRun, layerwiseRun, rounds, per, false);
+        // each mode first in every other round (fused went first in all, so whatever the first
+        // calls of a round pay, a cache refill or a woken core, fell on it alone)
+        InTurn.Result r = InTurn.measure(fusedRun, layerwiseRun, rounds, per, true);
         double f = r.medianA, l = r.medianB;
         System.out.println("| | median µs per inference | layer-by-layer ÷ fused |");
         System.out.println("|---|---:|---:|");
