@@ -26,7 +26,9 @@ import java.util.function.BiFunction;
  * an exception made on the calling thread, so that its stack trace shows the caller's stack and
  * its cause the worker's: an {@link Error} in an {@code Error}, anything else in a
  * {@link RuntimeException}; further workers' failures are suppressed in the wrapper. The worker's
- * own throwable is never modified (it may be a shared instance, as the JIT's preallocated ones).
+ * own throwable is never modified (it may be a shared instance, as the JIT's preallocated ones):
+ * so when the caller threw the very throwable a worker threw and another worker failed otherwise,
+ * the caller's comes wrapped in the same way, the other failures suppressed in the wrapper.
  * The team runs the next step as usual. A step failed because another thread closed the pool
  * throws {@link IllegalStateException}, with the shares' failures suppressed in it.
  */
@@ -223,12 +225,12 @@ public final class IntraOpPool implements AutoCloseable {
             IllegalStateException e =
                     new IllegalStateException("the session was closed during the inference");
             if (mine != null) {
-                e.addSuppressed(withWorkerFailures(mine));
+                e.addSuppressed(mine); // the workers' go beside it: it may be one of theirs
             }
-            throw withWorkerFailures(e); // the workers' failures, unless the caller's took them
+            throw withWorkerFailures(e, mine);
         }
         if (mine != null) {
-            throw unchecked(withWorkerFailures(mine));
+            throw unchecked(callersFailure(mine));
         }
         if (workerFailed) {
             throw unchecked(workerFailure());
@@ -247,22 +249,49 @@ public final class IntraOpPool implements AutoCloseable {
         }
         Throwable theirs = failures[w];
         String message = workers[w].getName() + " failed its share of the step: " + theirs;
-        return withWorkerFailures(theirs instanceof Error ? new Error(message, theirs)
-                : new RuntimeException(message, theirs));
+        return wrapped(theirs, message);
     }
 
     /**
-     * Adds to {@code e} as suppressed every worker's failure of this step but its cause, each
-     * distinct throwable once and never {@code e} itself (a shared instance thrown by several
-     * shares), and clears them.
+     * The caller's failure with every worker's failure of this step suppressed in it; or, when a
+     * worker threw that very throwable (a shared instance, which is not modified) and another
+     * worker failed otherwise, wrapped as {@link #workerFailure()} wraps a worker's.
      */
-    private <T extends Throwable> T withWorkerFailures(T e) {
+    private Throwable callersFailure(Throwable mine) {
+        boolean shared = false;
+        boolean others = false;
+        for (Throwable f : failures) { // all null unless a worker failed
+            shared |= f == mine;
+            others |= f != null && f != mine;
+        }
+        if (!(shared && others)) {
+            return withWorkerFailures(mine, mine.getCause()); // a cause is reported already
+        }
+        return wrapped(mine, "the calling thread failed its share of the step, as did a worker: "
+                + mine);
+    }
+
+    /**
+     * A throwable made here, on the calling thread, with {@code cause} as its cause and the
+     * other workers' failures suppressed in it: an {@link Error} for an {@code Error}.
+     */
+    private Throwable wrapped(Throwable cause, String message) {
+        return withWorkerFailures(cause instanceof Error ? new Error(message, cause)
+                : new RuntimeException(message, cause), cause);
+    }
+
+    /**
+     * Adds to {@code e} as suppressed every worker's failure of this step but {@code attached}
+     * (its cause, or a failure already suppressed in it), each distinct throwable once and never
+     * {@code e} itself (a shared instance thrown by several shares), and clears them.
+     */
+    private <T extends Throwable> T withWorkerFailures(T e, Throwable attached) {
         if (!workerFailed) {
             return e;
         }
         for (int w = 0; w < failures.length; w++) {
             Throwable f = failures[w];
-            if (f != null && f != e && f != e.getCause() && !seenBefore(f, w)) {
+            if (f != null && f != e && f != attached && !seenBefore(f, w)) {
                 e.addSuppressed(f);
             }
         }

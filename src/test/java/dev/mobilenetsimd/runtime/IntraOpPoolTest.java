@@ -227,6 +227,60 @@ class IntraOpPoolTest {
     }
 
     /**
+     * A throwable the caller's share throws that a worker's share threw too (a shared instance,
+     * as the JIT's preallocated ones) is not modified when another worker fails differently:
+     * the other failure was attached to it as suppressed, so the worker's own throwable changed
+     * (and a JVM-wide instance collected one more suppressed failure each such step).
+     */
+    @Test
+    void aThrowableTheCallerSharesWithAWorkerIsNotModified() {
+        IntraOpPool pool = new IntraOpPool(3, 16, 0, 16);
+        try {
+            RuntimeException shared = new IllegalStateException("the caller's and worker 1's");
+            RuntimeException other = new IllegalArgumentException("worker 2's");
+            Op failing = step(3, (start, end) -> {
+                throw start == 2 ? other : shared;
+            });
+            RuntimeException e = assertThrows(RuntimeException.class,
+                    () -> runFromTheCaller(pool, failing));
+            assertEquals(0, shared.getSuppressed().length, "the shared throwable changed");
+            assertSame(shared, e.getCause(), "the caller's failure, as the cause");
+            assertEquals(List.of(other), List.of(e.getSuppressed()));
+            assertTrue(calls(e, "runFromTheCaller"), "the caller's stack is missing");
+        } finally {
+            pool.close();
+        }
+        // The same in a step failed by a close: the workers are inside their shares when the
+        // caller's closes the pool, then all throw.
+        IntraOpPool closing = new IntraOpPool(3, 16, 0, 16);
+        RuntimeException shared = new IllegalStateException("the caller's and worker 1's");
+        RuntimeException other = new IllegalArgumentException("worker 2's");
+        CountDownLatch started = new CountDownLatch(2);
+        CountDownLatch closed = new CountDownLatch(1);
+        Op closesThenFails = step(3, (start, end) -> {
+            try {
+                if (start == 0) {
+                    started.await();
+                    closing.close();
+                    closed.countDown();
+                } else {
+                    started.countDown();
+                    closed.await();
+                }
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+            throw start == 2 ? other : shared;
+        });
+        IllegalStateException e = assertTimeoutPreemptively(Duration.ofSeconds(30),
+                () -> assertThrows(IllegalStateException.class,
+                        () -> closing.run(closesThenFails, new float[64])));
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+        assertEquals(0, shared.getSuppressed().length, "the shared throwable changed");
+        assertEquals(List.of(shared, other), List.of(e.getSuppressed()));
+    }
+
+    /**
      * A step's worker failures are its own even when reporting them fails: an OutOfMemoryError
      * while the caller wraps a worker's one (here, the worker's throwable failing to describe
      * itself) left them set, and the next step, which failed nowhere, threw them.
