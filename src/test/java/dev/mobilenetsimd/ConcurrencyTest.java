@@ -2,6 +2,8 @@ package dev.mobilenetsimd;
 
 import static dev.mobilenetsimd.NetworkTestSupport.randomImage;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +13,7 @@ import dev.mobilenetsimd.image.Labels;
 import dev.mobilenetsimd.kernels.KernelSet;
 import dev.mobilenetsimd.kernels.KernelSets;
 import dev.mobilenetsimd.plan.ExecutionMode;
+import dev.mobilenetsimd.runtime.IntraOpPool;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 
@@ -22,6 +25,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -154,6 +158,50 @@ class ConcurrencyTest {
                 release.get().countDown();
             }
             other.shutdownNow();
+        }
+    }
+
+    /**
+     * A kernel that fails on a worker fails the inference on the calling thread, the worker's
+     * throwable as the cause, and leaves the session usable: the next inference and batch give
+     * the logits of a session that never failed.
+     */
+    @Test
+    void aWorkersFailureReachesTheCallerAndTheSessionStaysUsable() {
+        ModelConfig cfg = new ModelConfig(0.35, 32, 10, Padding.TF_SAME);
+        Weights w = Weights.random(cfg, 13);
+        KernelSet scalar = KernelSets.scalar();
+        RuntimeException planted = new IllegalStateException("planted in a worker's kernel");
+        AtomicBoolean armed = new AtomicBoolean();
+        KernelSet failing = (KernelSet) Proxy.newProxyInstance(KernelSet.class.getClassLoader(),
+                new Class<?>[] {KernelSet.class}, (proxy, m, args) -> {
+                    if (Thread.currentThread().getName().startsWith(
+                            IntraOpPool.WORKER_NAME_PREFIX) && armed.compareAndSet(true, false)) {
+                        throw planted;
+                    }
+                    try {
+                        return m.invoke(scalar, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        float[] image = randomImage(cfg.resolution() * cfg.resolution() * 3, 14);
+        float[] expected;
+        try (Session s = MobileNetV2.create(cfg, w, scalar, ExecutionMode.FUSED).newSession()) {
+            expected = s.run(image);
+        }
+        for (ExecutionMode mode : ExecutionMode.values()) {
+            try (Session s = MobileNetV2.create(cfg, w, failing, mode).newSession(2)) {
+                armed.set(true);
+                RuntimeException e = assertThrows(RuntimeException.class, () -> s.run(image));
+                assertSame(planted, e.getCause(), mode + ": " + e);
+                assertFalse(armed.get(), mode + ": no worker ran a kernel");
+                assertArrayEquals(expected, s.run(image), mode + ": the run after the failure");
+                float[][] batch = s.runBatch(new float[][] {image, image, image});
+                for (float[] logits : batch) {
+                    assertArrayEquals(expected, logits, mode + ": the batch after the failure");
+                }
+            }
         }
     }
 
