@@ -65,7 +65,12 @@ public final class Session implements AutoCloseable {
         this.pool = threads > 1 ? new IntraOpPool(threads, plan.arenaFloats(),
                 plan.workerScratchOffset(), plan.workerScratchFloats()) : null;
         if (pool != null) {
-            WORKER_CLEANER.register(this, pool::close); // the workers hold the pool, not this
+            try {
+                WORKER_CLEANER.register(this, pool::close); // the workers hold the pool, not this
+            } catch (RuntimeException | Error e) { // an OutOfMemoryError: no session to close
+                pool.close(); // else its started workers stayed parked for good
+                throw e;
+            }
         }
     }
 
