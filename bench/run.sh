@@ -98,11 +98,17 @@ bench_src=bench/dev/mobilenetsimd/bench
 case "${BENCH_WAIT_QUIET:-0}" in
   ''|*[!0-9]*) echo "BENCH_WAIT_QUIET must be whole minutes, got '$BENCH_WAIT_QUIET'" >&2; exit 2 ;;
 esac
-case "${BENCH_QUIET_SPREAD:-1.05}" in
-  [1-9]|[1-9].[0-9]*) ;;
-  *) echo "BENCH_QUIET_SPREAD must be a ratio >= 1 such as 1.05, got '$BENCH_QUIET_SPREAD'" >&2
-     exit 2 ;;
+# Only a plain decimal: awk took '1.05x' as a string and compared the spread with it as text.
+# At least 1, since the host check's spread is its slowest round over its fastest.
+quiet_spread=${BENCH_QUIET_SPREAD:-1.05}
+case "$quiet_spread" in
+  *[!0-9.]*|.*|*.|*.*.*) quiet_spread= ;;
 esac
+if [ -z "$quiet_spread" ] || ! awk -v s="$quiet_spread" 'BEGIN { exit !(s + 0 >= 1) }'; then
+  echo "BENCH_QUIET_SPREAD must be a plain decimal number >= 1 (the spread to wait for, slowest" \
+       "host check round over fastest), such as 1.05 or 2, got '$BENCH_QUIET_SPREAD'" >&2
+  exit 2
+fi
 # Checked now: a CPU taskset cannot pin to failed every run, after a profile had cleared its data.
 if [ -n "${BENCH_CPU:-}" ] && ! err=$(taskset -c "$BENCH_CPU" true 2>&1); then
   echo "BENCH_CPU='$BENCH_CPU': taskset cannot pin to it (${err:-no taskset?}; CPUs online:" \

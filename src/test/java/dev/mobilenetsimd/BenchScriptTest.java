@@ -145,6 +145,29 @@ class BenchScriptTest {
     }
 
     /**
+     * {@code BENCH_QUIET_SPREAD} is a plain decimal number of at least 1: '1.05x' was taken, and
+     * awk then compared the host check's spread with it as text, while '10' was refused.
+     */
+    @ParameterizedTest(name = "''{0}''")
+    @ValueSource(strings = {"1.05x", "2.x", "1.", ".5", "1.2.3", "0.99", "-2", "1e3", " 1", "x"})
+    void aQuietSpreadThatIsNotADecimalOfAtLeastOneIsRefused(String spread, @TempDir Path dir)
+            throws Exception {
+        refused(script(dir, Map.of("BENCH_QUIET_SPREAD", spread), "list", "quick"),
+                "BENCH_QUIET_SPREAD must be a plain decimal number >= 1 (the spread to wait for,"
+                + " slowest host check round over fastest), such as 1.05 or 2, got '"
+                + spread + "'");
+    }
+
+    @ParameterizedTest(name = "''{0}''")
+    @ValueSource(strings = {"1", "10", "1.05", "2.5", ""})
+    void aQuietSpreadThatIsADecimalOfAtLeastOneIsTaken(String spread, @TempDir Path dir)
+            throws Exception {
+        Result r = script(dir, Map.of("BENCH_QUIET_SPREAD", spread), "list", "quick");
+        assertEquals(0, r.status, r.output);
+        assertTrue(Pattern.compile("(?m)^\\d+ runs$").matcher(r.output).find(), r.output);
+    }
+
+    /**
      * A stand-in JDK {@code dir/jdkNN}: answers {@code -version} and {@code -XX:+PrintFlagsFinal}
      * as a JDK NN would, and writes an empty JMH result ({@code []}) wherever {@code -rff} says,
      * without running anything.
