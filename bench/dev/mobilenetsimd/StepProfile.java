@@ -152,7 +152,8 @@ public final class StepProfile {
         return (sorted[(n - 1) / 2] + sorted[n / 2]) / 2;
     }
 
-    private static ExecutionMode parseMode(String value) {
+    /** {@code fused} or {@code layerwise}, as the tools' usage says; ThreadSteps too. */
+    static ExecutionMode parseMode(String value) {
         switch (requireValue("--mode", value)) {
             case "fused": return ExecutionMode.FUSED;
             case "layerwise": return ExecutionMode.LAYERWISE;

@@ -31,7 +31,8 @@ public final class ThreadSteps {
         }
     }
 
-    private static void run(String[] args) {
+    /** Package-private for the argument tests; a bad argument throws before any measuring. */
+    static void run(String[] args) {
         String variant = "1.0/224";
         ExecutionMode mode = ExecutionMode.FUSED;
         int threads = 2;
@@ -41,11 +42,7 @@ public final class ThreadSteps {
             String value = i + 1 < args.length ? args[i + 1] : null;
             switch (args[i]) {
                 case "--variant": variant = StepProfile.requireValue("--variant", value); i++; break;
-                case "--mode":
-                    mode = ExecutionMode.valueOf(StepProfile.requireValue("--mode", value)
-                            .toUpperCase(Locale.ROOT));
-                    i++;
-                    break;
+                case "--mode": mode = StepProfile.parseMode(value); i++; break;
                 case "--threads": threads = StepProfile.positive("--threads", value); i++; break;
                 case "--warmup":
                     warmupSeconds = StepProfile.positive("--warmup", value); i++; break;

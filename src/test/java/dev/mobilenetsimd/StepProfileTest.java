@@ -1,6 +1,7 @@
 package dev.mobilenetsimd;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
 
@@ -8,7 +9,7 @@ import org.junit.jupiter.api.Test;
  * The medians of the one-JVM tools ({@code steps}, {@code paired}, {@code paired-steps},
  * {@code kernel-calls}, {@code thread-steps}, {@code idle-latency}, {@code ab}): for an even
  * count, the mean of the two middle values. They took the upper one, and every default round
- * count is even.
+ * count is even. And the tools that take {@code --mode} take the same values.
  */
 class StepProfileTest {
     @Test
@@ -21,5 +22,23 @@ class StepProfileTest {
                 0, 1), 1e-12);
         assertEquals(1.5, StepProfile.median(new double[] {2, 1, 9, 0}), 1e-12);
         assertEquals(2.0, StepProfile.median(new double[] {2, 1, 9}), 1e-12);
+    }
+
+    /**
+     * {@code thread-steps} takes {@code --mode} as {@code steps} does: it gave Java's "No enum
+     * constant ..." for an unknown mode and took upper case. The unknown argument after it is
+     * there so that a mode let through fails at once, never measures.
+     */
+    @Test
+    void threadStepsTakesTheModesStepProfileTakes() {
+        for (String mode : new String[] {"bogus", "FUSED", "Layerwise"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ThreadSteps.run(new String[] {"--mode", mode, "--bogus"}));
+            assertEquals("--mode " + mode + " is not supported: expected fused or layerwise",
+                    e.getMessage());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ThreadSteps.run(new String[] {"--mode", "layerwise", "--bogus"}));
+        assertEquals("unknown argument '--bogus'", e.getMessage());
     }
 }
