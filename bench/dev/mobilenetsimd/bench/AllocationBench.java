@@ -28,9 +28,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * separate class so that its average-time results never mix with those.
  *
  * <p>JMH's GC profiler counts every thread of the fork, so its own bookkeeping (a few kilobytes
- * per iteration, spread over the ~180 inferences of an iteration) shows as tens of bytes per
- * operation. {@code SteadyStateAllocationTest} reads the inference threads alone and asserts
- * exactly 0 bytes, on JDK 17 and 25.
+ * per iteration, spread over the few hundred inferences of a one-second iteration) shows as
+ * tens of bytes per operation. {@code SteadyStateAllocationTest} reads the inference threads
+ * alone and asserts exactly 0 bytes, on JDK 17 and 25.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
