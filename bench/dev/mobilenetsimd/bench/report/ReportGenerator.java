@@ -447,13 +447,19 @@ public final class ReportGenerator {
     private String marker(Result r, Set<Integer> used) {
         StringBuilder sb = new StringBuilder();
         for (String note : Arrays.asList(measuredOtherwise(r), scalarSpread(r))) {
-            if (note != null) {
-                int n = footnotes.computeIfAbsent(note, k -> footnotes.size() + 1);
-                used.add(n);
-                sb.append(' ').append(superscript(n));
-            }
+            sb.append(footnote(note, used));
         }
         return sb.toString();
+    }
+
+    /** The marker of {@code note} ({@code  ¹}), numbered on first use; empty if it is null. */
+    private String footnote(String note, Set<Integer> used) {
+        if (note == null) {
+            return "";
+        }
+        int n = footnotes.computeIfAbsent(note, k -> footnotes.size() + 1);
+        used.add(n);
+        return " " + superscript(n);
     }
 
     private static String superscript(int n) {
@@ -488,20 +494,54 @@ public final class ReportGenerator {
     }
 
     /**
-     * The scalar (C2 default, or -UseSuperWord) result matching {@code r}'s JDK, variant and batch:
-     * on one thread whatever {@code r}'s threads (there is no multi-thread scalar run).
+     * The scalar (C2 default, or -UseSuperWord) result matching {@code r}'s JDK, variant, batch
+     * and batch schedule: on one thread whatever {@code r}'s threads (there is no multi-thread
+     * scalar run).
      */
     private Result scalarOf(Result r, boolean superWord) {
+        return scalarOf(r, superWord, r.oneAtATime());
+    }
+
+    /** {@link #scalarOf(Result, boolean)}, but of batch schedule {@code oneAtATime}. */
+    private Result scalarOf(Result r, boolean superWord, boolean oneAtATime) {
         for (Result s : results) {
             if (s.benchClass.equals(r.benchClass) && s.method.equals(r.method) && s.jdk.equals(r.jdk)
                     && s.scalar() && s.superWord() == superWord
                     && s.param("variant", "").equals(r.param("variant", ""))
                     && s.param("batch", "").equals(r.param("batch", ""))
-                    && s.param("shape", "").equals(r.param("shape", ""))) {
+                    && s.param("shape", "").equals(r.param("shape", ""))
+                    && s.oneAtATime() == oneAtATime) {
                 return s;
             }
         }
         return null;
+    }
+
+    /**
+     * The scalar run a network row's × scalar column compares with: {@link #scalarOf}, else the
+     * one of the other batch schedule, which its footnote then names (run.sh's profiles measure
+     * the scalar batch-8 run in one {@code runBatch} call alone).
+     */
+    private Result scalarToCompare(Result r, boolean superWord) {
+        Result s = scalarOf(r, superWord);
+        return s != null ? s : scalarOf(r, superWord, !r.oneAtATime());
+    }
+
+    /**
+     * The footnote of {@code r}'s × scalar factor when {@code scalar} ran the other batch
+     * schedule; null when it ran the same one (or there is none).
+     */
+    static String otherSchedule(Result scalar, Result r) {
+        if (scalar == null || scalar.oneAtATime() == r.oneAtATime()) {
+            return null;
+        }
+        return r.oneAtATime()
+                ? "× scalar against `" + scalar.setup() + "`, one `runBatch` call per batch: no"
+                        + " scalar run went one image at a time, so the factor holds the"
+                        + " schedules' difference too"
+                : "× scalar against `" + scalar.setup() + "`: no scalar run went in one"
+                        + " `runBatch` call per batch, so the factor holds the schedules'"
+                        + " difference too";
     }
 
     private void summary() {
@@ -576,7 +616,7 @@ public final class ReportGenerator {
         for (Result r : rs) {
             double perImage = r.medianMs() / batch;
             double gflops = 2.0 * macs / 1e6 / perImage;
-            Result s1 = scalarOf(r, true), s2 = scalarOf(r, false);
+            Result s1 = scalarToCompare(r, true), s2 = scalarToCompare(r, false);
             threaded |= r.threads() > 1 && (s1 != null || s2 != null);
             md.append("| ").append(r.jdk).append(" | ").append(r.setup()).append(marker(r, used))
                     .append(" | ").append(f2(r.medianMs()));
@@ -589,7 +629,9 @@ public final class ReportGenerator {
                     .append(" | ").append(f1(gflops))
                     .append(" | ").append(pct(100 * gflops / (peak(r.jdk, r.bits()) * r.threads())))
                     .append(" | ").append(scalarFactor(s1, r))
+                    .append(footnote(otherSchedule(s1, r), used))
                     .append(" | ").append(scalarFactor(s2, r))
+                    .append(footnote(otherSchedule(s2, r), used))
                     .append(" | ").append(r.n).append(" |\n");
         }
         if (threaded || !used.isEmpty()) {

@@ -547,6 +547,70 @@ class ReportGeneratorTest {
                 + " two schedules in alternating forks."), both);
     }
 
+    /**
+     * A batch-8 row's × scalar is against the scalar run of its batch schedule: the rows one
+     * image at a time were compared with the grouped scalar run (the one run.sh's profiles
+     * make) without a word. Where there is no scalar run of its schedule, the factor is against
+     * the other one, and a footnote on it says so.
+     */
+    @Test
+    void aBatchRowIsComparedWithTheScalarRunOfItsSchedule(@TempDir Path dir) throws IOException {
+        generate(FIXTURE, dir);
+        Path jdk25 = dir.resolve("data").resolve("jdk25");
+        // per batch: 24.00 ms grouped, 32.00 one image at a time; scalar 480.00 grouped
+        Files.writeString(jdk25.resolve("NetworkBench-batch8-vector-512.json"), "["
+                + batch8("vector-fused", "grouped", 24) + ", "
+                + batch8("vector-fused", "sequential", 32) + "]", StandardCharsets.UTF_8);
+        Files.writeString(jdk25.resolve("NetworkBench-batch8-scalar.json"), "["
+                + batch8("scalar", "grouped", 480) + "]", StandardCharsets.UTF_8);
+        String text = Files.readString(generateIn(dir.resolve("data"), dir),
+                StandardCharsets.UTF_8);
+        String note = " × scalar against `scalar fused (C2 default)`, one `runBatch` call per"
+                + " batch: no scalar run went one image at a time, so the factor holds the"
+                + " schedules' difference too.";
+        // 480 / 24, like for like
+        assertTrue(row(text, "| 25 | vector-fused 512-bit | 24.00 |")
+                .endsWith("| 20.0× | — | 3 |"), text);
+        // 480 / 32, against the grouped run, which its footnote names
+        Matcher m = Pattern.compile("\\| 15\\.0× (\\S+) \\| — \\| 3 \\|$").matcher(
+                row(text, "| 25 | vector-fused 512-bit, one image at a time | 32.00 |"));
+        assertTrue(m.find(), text);
+        assertTrue(text.replace('\n', ' ').contains(m.group(1) + note), text);
+        // a scalar run one image at a time too, 640.00 ms: 640 / 32, no footnote
+        Files.writeString(jdk25.resolve("NetworkBench-batch8-scalar-sequential.json"), "["
+                + batch8("scalar", "sequential", 640) + "]", StandardCharsets.UTF_8);
+        text = Files.readString(generateIn(dir.resolve("data"), dir), StandardCharsets.UTF_8);
+        assertTrue(row(text, "| 25 | vector-fused 512-bit, one image at a time | 32.00 |")
+                .endsWith("| 20.0× | — | 3 |"), text);
+        assertTrue(row(text, "| 25 | vector-fused 512-bit | 24.00 |")
+                .endsWith("| 20.0× | — | 3 |"), text);
+        assertFalse(text.replace('\n', ' ').contains(note), text);
+    }
+
+    /** A 1.0/224 batch-8 NetworkBench result of JDK 25 in JMH's JSON, 512-bit if vector. */
+    private static String batch8(String backend, String schedule, double ms) {
+        return String.format(Locale.ROOT, "{\"benchmark\":"
+                + " \"dev.mobilenetsimd.bench.NetworkBench.inference\", \"mode\": \"sample\","
+                + " \"forks\": 1, \"jvmArgs\": [%s], \"jdkVersion\": \"25.0.1\","
+                + " \"vmName\": \"OpenJDK 64-Bit Server VM\", \"vmVersion\": \"25.0.1+8\","
+                + " \"warmupIterations\": 5, \"warmupTime\": \"1 s\","
+                + " \"measurementIterations\": 3, \"measurementTime\": \"1 s\","
+                + " \"params\": {\"backend\": \"%s\", \"batch\": \"8\", \"schedule\": \"%s\","
+                + " \"threads\": \"1\", \"variant\": \"1.0/224\"},"
+                + " \"primaryMetric\": {\"score\": %.2f, \"scoreUnit\": \"ms/op\","
+                + " \"rawDataHistogram\": [[[[%.2f, 1]], [[%.2f, 1]], [[%.2f, 1]]]]}}",
+                backend.equals("scalar") ? "" : "\"-Dmobilenet.vectorBits=512\"", backend,
+                schedule, ms, ms - 0.1, ms, ms + 0.1);
+    }
+
+    /** The one line of {@code text} that starts with {@code start}. */
+    private static String row(String text, String start) {
+        List<String> rows = text.lines().filter(l -> l.startsWith(start))
+                .collect(Collectors.toList());
+        assertEquals(1, rows.size(), text);
+        return rows.get(0);
+    }
+
     @Test
     void pairedStepsIsNamedByTheJdkItWasReadFrom(@TempDir Path dir) throws IOException {
         assertTrue(report.contains("\n### Both modes in one JVM, in turn (PairedSteps, JDK 25,"
