@@ -702,7 +702,8 @@ for jdk in "${JDKS[@]}"; do
     add "$jdk" "NetworkBench-batch8-vector-$w" '\.NetworkBench\.' \
         "$B8OPT -p batch=8 -p variant=1.0/224 -p backend=vector-fused,vector-layerwise $(vbits "$w") $(sched)"
   done
-  add "$jdk" NetworkBench-batch8-scalar '\.NetworkBench\.' "$B8OPT -p batch=8 -p variant=1.0/224 -p backend=scalar"
+  # both schedules, so that each vector row's "x scalar" is against the scalar run of its own
+  add "$jdk" NetworkBench-batch8-scalar '\.NetworkBench\.' "$B8OPT -p batch=8 -p variant=1.0/224 -p backend=scalar $(sched)"
   # Intra-op parallelism: one image split across 2 threads (1.0/224, fused, widest width).
   if has_param NetworkBench threads; then
     add "$jdk" "NetworkBench-threads2-vector-${WIDTHS[0]}" '\.NetworkBench\.' \
