@@ -324,7 +324,8 @@ final class Result {
         if (scalar()) {
             // the scalar network runs the fused plan (NetworkBench's backend=scalar)
             String plan = benchClass.equals(ReportGenerator.NETWORK) ? "scalar fused" : "scalar";
-            return plan + (superWord() ? " (C2 default)" : " (-XX:-UseSuperWord)");
+            return plan + (superWord() ? " (C2 default)" : " (-XX:-UseSuperWord)")
+                    + (oneAtATime() ? ", one image at a time" : "");
         }
         String w = maxVectorSize() > 0 ? "MaxVectorSize=" + maxVectorSize()
                 : bits() > 0 ? bits() + "-bit" : "preferred";

@@ -585,6 +585,11 @@ class ReportGeneratorTest {
         assertTrue(row(text, "| 25 | vector-fused 512-bit | 24.00 |")
                 .endsWith("| 20.0× | — | 3 |"), text);
         assertFalse(text.replace('\n', ' ').contains(note), text);
+        // the two scalar rows are told apart as the vector ones are (both read "scalar fused
+        // (C2 default)")
+        assertTrue(row(text, "| 25 | scalar fused (C2 default) | 480.00 |") != null, text);
+        assertTrue(row(text, "| 25 | scalar fused (C2 default), one image at a time | 640.00 |")
+                != null, text);
     }
 
     /** A 1.0/224 batch-8 NetworkBench result of JDK 25 in JMH's JSON, 512-bit if vector. */
