@@ -10,7 +10,10 @@
 #     -Djdk.incubator.vector.VECTOR_ACCESS_OOB_CHECK=0, to see what the checks cost)
 #   Env: LOWERING_DIR (default /tmp/bd-low/lowering): raw logs in raw/, listings in <target>/,
 #        the table in counts.tsv and counts.md. SECS (x86 seconds per kernel family, default 2),
-#        ARM_SECS (default 25; the pointwise family gets twice as long).
+#        ARM_SECS (default 25; the pointwise family gets twice as long). JAVA25 (the x86 java,
+#        default /usr/lib/jvm/temurin-25-jdk-amd64/bin/java). SKIP_RUN=1: the arm targets are
+#        not run again, their raw logs already in raw/ are analysed.
+# Needs objdump, and aarch64-linux-gnu-objdump (binutils-aarch64-linux-gnu) for arm logs.
 # The classes are built into a private build dir ($LOWERING_DIR/../classes, never target/).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -37,26 +40,51 @@ for a in "${@:-x86 arm}"; do
     esac
   done
 done
+# Prerequisites, checked before compiling: a missing JDK 25 ended the script without a word
+# (the JVM's error went into its raw log), and a missing aarch64 objdump was found only after the
+# x86 runs. Every raw log present is analysed, so an arm log left by an earlier run needs it too.
+need_x86_java=false need_arm_objdump=false
+for t in "${targets[@]}"; do
+  case $t in x86-*) need_x86_java=true ;; *) need_arm_objdump=true ;; esac
+done
+if compgen -G "$out/raw/arm-*.print.txt" > /dev/null; then need_arm_objdump=true; fi
+if $need_x86_java && [ ! -x "$j25" ]; then
+  log "no JDK 25 java at $j25 for the x86 targets (set JAVA25 to its bin/java)"; exit 2
+fi
+command -v objdump > /dev/null || { log "no objdump (apt-get install binutils)"; exit 2; }
+if $need_arm_objdump && ! command -v aarch64-linux-gnu-objdump > /dev/null; then
+  log "no aarch64-linux-gnu-objdump to decode the arm targets' logs (or the arm-*.print.txt" \
+      "already in $out/raw): apt-get install binutils-aarch64-linux-gnu"
+  exit 2
+fi
 mkdir -p "$out/raw"
 mvn -B -q -ntp -Dstyle.color=never -DbuildDir="$build" compile
 cls=$build/classes
 jvmflags=(--add-modules jdk.incubator.vector -XX:+UnlockDiagnosticVMOptions
           "-XX:CompilerDirectivesFile=$here/directives.json")
 
+# The JVM's output goes into the raw log, its error messages too: a failure is named here, with
+# the log's end, since under set -e it ended the script silently.
+driver_failed() { # name, exit status
+  log "$1: the driver's JVM failed (exit status $2); the end of $out/raw/$1.print.txt:"
+  tail -n 15 "$out/raw/$1.print.txt" | sed 's/^/    /' >&2
+  exit 1
+}
 run_x86() { # name, extra JVM flags...
-  local name=$1; shift
+  local name=$1 rc=0; shift
   log "$name: JDK 25 $*"
   nice -n 5 "$j25" "${jvmflags[@]}" "$@" -Dsecs="${SECS:-2}" -cp "$cls" "$here/Driver.java" \
-    > "$out/raw/$name.print.txt" 2>&1
+    > "$out/raw/$name.print.txt" 2>&1 || rc=$?
+  [ "$rc" = 0 ] || driver_failed "$name" "$rc"
 }
 run_arm() { # name, QEMU_CPU
-  local name=$1 cpu=$2 jvm
-  command -v aarch64-linux-gnu-objdump >/dev/null || { log "no aarch64-linux-gnu-objdump (apt-get install binutils-aarch64-linux-gnu)"; exit 1; }
+  local name=$1 cpu=$2 jvm rc=0
   jvm=$(tools/arm/prepare-sysroot.sh 17 | tail -1) # its stderr shown: why it failed, if it did
   log "$name: arm64 JDK 17 under qemu, QEMU_CPU=$cpu (slow: ~${ARM_SECS:-25}s x 5)"
   MOBILENET_QEMU_CPU=$cpu nice -n 10 "$jvm" "${jvmflags[@]}" -Dmobilenet.vectorBits=preferred \
     -Dkernels=pw,dw,head,elt -Dsecs="${ARM_SECS:-25}" -cp "$cls" "$here/Driver.java" \
-    > "$out/raw/$name.print.txt" 2>&1
+    > "$out/raw/$name.print.txt" 2>&1 || rc=$?
+  [ "$rc" = 0 ] || driver_failed "$name" "$rc"
 }
 
 for t in "${targets[@]}"; do
