@@ -4,11 +4,13 @@
 # A start for the lowering study (reports/LOWERING.md).
 #
 #   tools/arm/print-c2-code.sh neon|sve128|sve256|sve512 [METHOD] [--jdk 17|25]
-#     METHOD: a -XX:CompileCommand pattern, default 'dev.mobilenetsimd.kernels.vector.GemmMr6Nr4v::tile'
+#     METHOD: a -XX:CompileCommand pattern, the class with its package (or a leading *),
+#     default 'dev.mobilenetsimd.kernels.vector.GemmMr6Nr4v::tile'
 #   tools/arm/print-c2-code.sh --help    # this text
-#   Output: $MOBILENET_ARM_ASM_DIR (default <build dir>/asm)/<mode>-jdk<N>-<method>.s (one section per C2 compilation) and the
-#   raw JVM print beside it (.print.txt). The driver is tools/arm/ArmCheck.java (one pointwise
-#   layer, -Dcin/-Dcout/-Dpx/-Diters, ITERS sets -Diters, default 3000).
+#   Output: $MOBILENET_ARM_ASM_DIR (default <build dir>/asm)/<mode>-jdk<N>-<method>.s (one
+#   section per C2 compilation; <method> with every character but letters, digits, _ and . as _)
+#   and the raw JVM print beside it (.print.txt). The driver is tools/arm/ArmCheck.java (one
+#   pointwise layer, so only the methods it runs compile; ITERS sets its -Diters, default 3000).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 here=tools/arm
@@ -32,8 +34,12 @@ while [ $# -gt 0 ]; do
       method=$1; shift ;;
   esac
 done
+# A misspelt mode (e.g. 'sve1024') was taken for METHOD and only the usage line was printed.
+if [ -z "$mode" ]; then
+  echo "print-c2-code: no mode given${method:+ (METHOD is '$method')}" >&2
+  echo "$usage" >&2; exit 2
+fi
 method=${method:-dev.mobilenetsimd.kernels.vector.GemmMr6Nr4v::tile}
-[ -n "$mode" ] || { echo "$usage" >&2; exit 2; }
 case $mode in
   neon)   export MOBILENET_QEMU_CPU=neoverse-n1 ;;
   sve128) export MOBILENET_QEMU_CPU=max,sve-default-vector-length=16 ;;
@@ -43,9 +49,14 @@ esac
 log() { echo "[print-c2-code $mode] $*" >&2; }
 
 if ! command -v aarch64-linux-gnu-objdump >/dev/null; then
-  log "installing binutils-aarch64-linux-gnu (apt-get)"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends binutils-aarch64-linux-gnu >/dev/null \
-    || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends binutils-aarch64-linux-gnu >/dev/null; }
+  # Named when it fails: apt-get's own errors (e.g. not root) ended the script under set -e.
+  pkg=binutils-aarch64-linux-gnu
+  log "installing $pkg (apt-get): its aarch64-linux-gnu-objdump decodes the code"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $pkg >/dev/null \
+    || { apt-get update -q >/dev/null \
+         && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $pkg \
+           >/dev/null; } \
+    || { log "could not install $pkg: install it (as root), then run this again"; exit 1; }
 fi
 jvm=$("$here/prepare-sysroot.sh" "$jdk" | tail -1) # its stderr shown: why it failed, if it did
 build=${MOBILENET_ARM_BUILD_DIR:-$PWD/target/arm64}
@@ -54,9 +65,17 @@ out=${MOBILENET_ARM_ASM_DIR:-$build/asm}
 mkdir -p "$out"
 base=$out/$mode-jdk$jdk-$(echo "$method" | tr -c 'A-Za-z0-9_.\n' '_')
 log "running the driver with -XX:CompileCommand=print,$method (QEMU_CPU=$MOBILENET_QEMU_CPU)"
+# Its errors go into the print too: a failure is named here, since under set -e it ended the
+# script without a word.
+rc=0
 nice -n 10 "$jvm" --add-modules jdk.incubator.vector -XX:CompileCommand=quiet \
   -XX:CompileCommand="print,$method" -Diters="${ITERS:-3000}" -cp "$build/classes" \
-  "$here/ArmCheck.java" > "$base.print.txt" 2>&1
+  "$here/ArmCheck.java" > "$base.print.txt" 2>&1 || rc=$?
+if [ "$rc" != 0 ]; then
+  log "the driver's JVM failed (exit status $rc); the end of $base.print.txt:"
+  tail -n 15 "$base.print.txt" | sed 's/^/    /' >&2
+  exit 1
+fi
 
 # Each "Compiled method (c2)" block: code lines are "  0xADDR: b0b1 b2b3 | ..." in memory order.
 : > "$base.s"
@@ -77,7 +96,12 @@ while IFS= read -r header; do
   { echo "### $header"; aarch64-linux-gnu-objdump -D -b binary -m aarch64 --adjust-vma="$vma" "$base.bin" | sed '1,/<.data>:/d'; } >> "$base.s"
 done < <(grep '^Compiled method (c2)' "$base.print.txt")
 rm -f "$base.hex" "$base.bin"
-[ "$n" -gt 0 ] || { log "no C2 compilation of $method printed (raise ITERS?); see $base.print.txt"; exit 1; }
+if [ "$n" = 0 ]; then
+  log "no C2 compilation of $method printed; see $base.print.txt. The driver runs one pointwise" \
+      "layer (32 -> 48 channels, 49 pixels): another kernel's methods never compile, and a" \
+      "pattern without the package (or a leading *) matches nothing; else raise ITERS"
+  exit 1
+fi
 log "$n C2 compilation(s) decoded into $base.s"
 for op in fmla ld1w st1w ldr str whilelo ptrue; do
   printf '    %-8s %5d\n' "$op" "$(grep -cw "$op" "$base.s" || true)" >&2
