@@ -29,6 +29,7 @@ here=tools/arm
 jdk=17
 full=false
 mode=
+usage="usage: $0 [--jdk 17|25] [--full] neon|sve128|sve256|sve512 [-- mvn args] (--help: more)"
 while [ $# -gt 0 ]; do
   case $1 in
     --jdk)
@@ -40,10 +41,10 @@ while [ $# -gt 0 ]; do
     --) shift; break ;;
     neon|sve128|sve256|sve512) mode=$1; shift ;;
     -h|--help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;; # the header comment only
-    *) echo "test-arm: unknown argument '$1'" >&2; exit 2 ;;
+    *) echo "test-arm: unknown argument '$1'" >&2; echo "$usage" >&2; exit 2 ;;
   esac
 done
-[ -n "$mode" ] || { echo "usage: $0 [--jdk 17|25] [--full] neon|sve128|sve256|sve512 [-- mvn args]" >&2; exit 2; }
+[ -n "$mode" ] || { echo "test-arm: no mode given" >&2; echo "$usage" >&2; exit 2; }
 
 case $mode in
   neon)   cpu=neoverse-n1;                       bits=128 ;;
