@@ -23,7 +23,11 @@ while [ $# -gt 0 ]; do
         17|25) jdk=$2; shift 2 ;;
         *) echo "print-c2-code: --jdk takes 17 or 25, got '${2:-}'" >&2; exit 2 ;;
       esac ;;
-    neon|sve128|sve256|sve512) mode=$1; shift ;;
+    neon|sve128|sve256|sve512) # a second mode silently replaced the first
+      if [ -n "$mode" ]; then
+        echo "print-c2-code: one mode only, got '$mode' and '$1'" >&2; exit 2
+      fi
+      mode=$1; shift ;;
     -h|--help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;; # the header comment only
     # An option-like word was taken for METHOD and ran the whole (slow) driver for nothing.
     -*) echo "print-c2-code: unknown option '$1'" >&2; echo "$usage" >&2; exit 2 ;;

@@ -39,7 +39,11 @@ while [ $# -gt 0 ]; do
       esac ;;
     --full) full=true; shift ;;
     --) shift; break ;;
-    neon|sve128|sve256|sve512) mode=$1; shift ;;
+    neon|sve128|sve256|sve512) # a second mode silently replaced the first
+      if [ -n "$mode" ]; then
+        echo "test-arm: one mode only, got '$mode' and '$1'" >&2; exit 2
+      fi
+      mode=$1; shift ;;
     -h|--help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;; # the header comment only
     *) echo "test-arm: unknown argument '$1'" >&2; echo "$usage" >&2; exit 2 ;;
   esac
