@@ -191,6 +191,10 @@ def relu6_ops(arch, insns):
 
 
 def main():
+    # A wrong count ended in a ValueError traceback, and any ARCH but x86 was taken for arm.
+    if len(sys.argv) != 5 or sys.argv[2] not in ("x86", "arm"):
+        sys.exit("usage: analyze.py TARGET x86|arm PRINT.TXT OUTDIR, got: %s"
+                 % (" ".join(sys.argv[1:]) or "no arguments"))
     target, arch, path, outdir = sys.argv[1:5]
     text = open(path, errors="replace").read()
     d = os.path.join(outdir, target)
