@@ -62,6 +62,12 @@ log "$(qemu-aarch64-static --version | head -1)"
 # Writes $CACHE/apt-SUITE/apt.conf and runs `apt-get update` with it (once per run of this script).
 setup_apt() {
   local suite=$1 dir=$CACHE/apt-$1
+  # apt-get update cannot check the packages without it: say which package provides it.
+  if [ ! -f "$KEYRING" ]; then
+    log "no $KEYRING to check the Debian arm64 packages with (apt-get install" \
+        "debian-archive-keyring)"
+    exit 1
+  fi
   mkdir -p "$dir"/{lists/partial,archives/partial,sources.list.d,preferences.d,apt.conf.d}
   : > "$dir/status"
   cat > "$dir/sources.list" <<SRC
