@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Regenerates the raw material of reports/LOWERING.md (issues 7 and 9): the C2 machine code of
 # every vector kernel on x86 (JDK 25; 512, 256, AVX2-only and 128 bits) and on emulated aarch64
-# (arm64 JDK 17 under qemu-user; NEON, SVE-256, SVE-512), decoded with objdump (no hsdis), the hot
-# loop of each kernel marked, and a table of instruction counts per hot loop.
+# (arm64 JDK 17 under qemu-user; NEON, SVE-256, SVE-512; every kernel but the stem convolution),
+# decoded with objdump (no hsdis), the hot loop of each kernel marked, and a table of instruction
+# counts per hot loop.
 #
 #   tools/lowering/lowering.sh [x86] [arm] [TARGET...]   (default: x86 arm)
 #     TARGETs: x86-512 x86-256 x86-avx2 x86-128 x86-mvs16 arm-neon arm-sve256 arm-sve512
