@@ -519,8 +519,8 @@ public final class ReportGenerator {
 
     /**
      * The scalar run a network row's × scalar column compares with: {@link #scalarOf}, else the
-     * one of the other batch schedule, which its footnote then names (run.sh's profiles measure
-     * the scalar batch-8 run in one {@code runBatch} call alone).
+     * one of the other batch schedule, which its footnote then names (run.sh's profiles measured
+     * the scalar batch-8 run in one {@code runBatch} call alone before session 33).
      */
     private Result scalarToCompare(Result r, boolean superWord) {
         Result s = scalarOf(r, superWord);
