@@ -15,6 +15,7 @@ import dev.mobilenetsimd.kernels.KernelSets;
 import dev.mobilenetsimd.plan.ExecutionMode;
 import dev.mobilenetsimd.runtime.IntraOpPool;
 import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 
 import java.util.ArrayList;
@@ -106,20 +107,14 @@ class ConcurrencyTest {
         KernelSet scalar = KernelSets.scalar();
         AtomicReference<CountDownLatch> inside = new AtomicReference<>();
         AtomicReference<CountDownLatch> release = new AtomicReference<>();
-        KernelSet holding = (KernelSet) Proxy.newProxyInstance(KernelSet.class.getClassLoader(),
-                new Class<?>[] {KernelSet.class}, (proxy, m, args) -> {
-                    CountDownLatch in = inside.get();
-                    if (m.getName().equals("globalAveragePool") && in != null
-                            && inside.compareAndSet(in, null)) {
-                        in.countDown();
-                        release.get().await();
-                    }
-                    try {
-                        return m.invoke(scalar, args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
+        KernelSet holding = before(scalar, m -> {
+            CountDownLatch in = inside.get();
+            if (m.getName().equals("globalAveragePool") && in != null
+                    && inside.compareAndSet(in, null)) {
+                in.countDown();
+                release.get().await();
+            }
+        });
         float[] image = randomImage(cfg.resolution() * cfg.resolution() * 3, 8);
         float[] expected;
         try (Session s = MobileNetV2.create(cfg, w, scalar, ExecutionMode.FUSED).newSession()) {
@@ -173,18 +168,12 @@ class ConcurrencyTest {
         KernelSet scalar = KernelSets.scalar();
         RuntimeException planted = new IllegalStateException("planted in a worker's kernel");
         AtomicBoolean armed = new AtomicBoolean();
-        KernelSet failing = (KernelSet) Proxy.newProxyInstance(KernelSet.class.getClassLoader(),
-                new Class<?>[] {KernelSet.class}, (proxy, m, args) -> {
-                    if (Thread.currentThread().getName().startsWith(
-                            IntraOpPool.WORKER_NAME_PREFIX) && armed.compareAndSet(true, false)) {
-                        throw planted;
-                    }
-                    try {
-                        return m.invoke(scalar, args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
+        KernelSet failing = before(scalar, m -> {
+            if (Thread.currentThread().getName().startsWith(IntraOpPool.WORKER_NAME_PREFIX)
+                    && armed.compareAndSet(true, false)) {
+                throw planted;
+            }
+        });
         float[] image = randomImage(cfg.resolution() * cfg.resolution() * 3, 14);
         float[] expected;
         try (Session s = MobileNetV2.create(cfg, w, scalar, ExecutionMode.FUSED).newSession()) {
@@ -243,5 +232,23 @@ class ConcurrencyTest {
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> c.classifyPreprocessed(rgb));
         assertTrue(e.getMessage().contains("closed"), e.getMessage());
+    }
+
+    /** What {@link #before} does first on each kernel call. */
+    private interface BeforeCall {
+        void call(Method kernel) throws Throwable;
+    }
+
+    /** {@code target}'s kernels, each call preceded by {@code first} (which may block or throw). */
+    private static KernelSet before(KernelSet target, BeforeCall first) {
+        return (KernelSet) Proxy.newProxyInstance(KernelSet.class.getClassLoader(),
+                new Class<?>[] {KernelSet.class}, (proxy, m, args) -> {
+                    first.call(m);
+                    try {
+                        return m.invoke(target, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 }
