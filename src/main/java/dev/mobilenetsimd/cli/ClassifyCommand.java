@@ -136,7 +136,8 @@ public final class ClassifyCommand implements Callable<Integer> {
             return 2;
         }
         try { // before the model is read: an unknown name was reported as "cannot load MODEL"
-            KernelSets.checkName(backend); // the backend itself is chosen after the files
+            // the backend itself is chosen after the files
+            KernelSets.checkName(Main.named(backend));
         } catch (IllegalArgumentException e) {
             Main.error(err, e.getMessage());
             return 2;
@@ -195,7 +196,7 @@ public final class ClassifyCommand implements Callable<Integer> {
         err.flush(); // before the kernels' warning, which the logger writes to System.err
         KernelSet kernels;
         try {
-            kernels = KernelSets.byName(backend);
+            kernels = KernelSets.byName(Main.named(backend));
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             Main.error(err, e.getMessage());
             return 2;

@@ -148,7 +148,17 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    static ExecutionMode parseMode(String mode) {
+    /**
+     * The value of a named option (--backend, --mode, --padding) as the commands compare it:
+     * spaces around it dropped for every one, as {@link dev.mobilenetsimd.Padding#parse} and
+     * --normalization did, where "--backend ' vector'" and "--mode ' fused'" were refused.
+     */
+    static String named(String value) {
+        return value == null ? null : value.strip();
+    }
+
+    static ExecutionMode parseMode(String typed) {
+        String mode = named(typed);
         switch (mode == null ? "" : mode.toLowerCase(Locale.ROOT)) {
             case "fused": return ExecutionMode.FUSED;
             case "layerwise": case "unfused": return ExecutionMode.LAYERWISE;

@@ -185,6 +185,40 @@ class CliTest {
         assertEquals(2, r.status, "picocli's own usage error");
     }
 
+    /**
+     * The named values (--backend, --mode, --padding) take spaces around them alike:
+     * "--padding ' tf '" ran while "--backend ' vector'" and "--mode ' fused'" were refused.
+     */
+    @Test
+    void namedValuesTakeSpacesAroundThemAlike() {
+        Result r = run("plan", "-a", "0.35", "-r", "32", "-p", " symmetric ", "--mode",
+                "\tlayerwise ", "--json");
+        assertEquals(0, r.status, r.err);
+        assertTrue(r.out.contains("\"padding\": \"symmetric\""), r.out);
+        assertTrue(r.out.contains("\"mode\": \"layerwise\""), r.out);
+        r = run("run", "-a", "0.35", "-r", "32", "-w", "0", "-n", "1", "-b", " scalar ",
+                "--mode", " layerwise", "-p", "tf ", "--json");
+        assertEquals(0, r.status, r.err);
+        assertTrue(r.out.contains("\"backend\": \"scalar\""), r.out);
+        assertTrue(r.out.contains("\"mode\": \"layerwise\""), r.out);
+        // the backend is checked before the model is read: past it, the missing model
+        r = run("classify", "-m", "no-such-model.onnx", "-b", " scalar ", "cat.jpg");
+        assertEquals(2, r.status, r.err);
+        assertTrue(r.err.startsWith("error: cannot load no-such-model.onnx"), r.err);
+        // a value that is none of them after the spaces still names the accepted ones
+        r = run("run", "-r", "32", "-b", " gpu ");
+        assertEquals(2, r.status, r.err);
+        assertTrue(r.err.contains("unknown backend 'gpu': expected one of vector, scalar,"
+                + " auto"), r.err);
+        r = run("plan", "--mode", " fast ");
+        assertEquals(2, r.status, r.err);
+        assertTrue(r.err.contains("unknown mode 'fast': expected fused or layerwise"), r.err);
+        r = run("plan", "-p", " valid ");
+        assertEquals(2, r.status, r.err);
+        assertTrue(r.err.contains("unknown padding 'valid': expected 'symmetric' (PyTorch) or"
+                + " 'tf'"), r.err);
+    }
+
     /** No command is a usage error: a script that lost its command word must not pass. */
     @Test
     void noCommandPrintsTheHelpToStderrWithStatus2() {
