@@ -60,7 +60,14 @@ public final class Main implements Callable<Integer> {
         cli.setParameterExceptionHandler((e, badArgs) -> {
             CommandLine cmd = e.getCommandLine();
             PrintWriter err = cmd.getErr();
-            error(err, e.getMessage());
+            String message = e.getMessage();
+            if (e.getCause() instanceof Numbers.OutOfIntRange
+                    && e.getArgSpec() instanceof CommandLine.Model.OptionSpec) {
+                String own = Numbers.outOfRange((Numbers.OutOfIntRange) e.getCause(),
+                        ((CommandLine.Model.OptionSpec) e.getArgSpec()).longestName());
+                message = own == null ? message : own;
+            }
+            error(err, message);
             CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
             err.println("(see " + cmd.getCommandSpec().qualifiedName() + " --help)");
             err.flush();

@@ -1,5 +1,8 @@
 package dev.mobilenetsimd.cli;
 
+import dev.mobilenetsimd.MobileNetV2;
+import dev.mobilenetsimd.ModelConfig;
+import java.util.Map;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.TypeConversionException;
@@ -52,9 +55,48 @@ final class Numbers {
         try {
             return Integer.parseInt(s);
         } catch (NumberFormatException e) {
-            throw new TypeConversionException("'" + s + "' is out of range: expected "
-                    + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE);
+            throw new OutOfIntRange(s);
         }
+    }
+
+    /**
+     * An integer past the int range, for which {@link #outOfRange} names the option's own range:
+     * the converter does not know the option, and its message said "expected -2147483648 to
+     * 2147483647" for {@code run -n 99999999999}, where -n takes 1 to 1000000.
+     */
+    static final class OutOfIntRange extends TypeConversionException {
+        private static final long serialVersionUID = 1L;
+        final String value;
+
+        OutOfIntRange(String value) {
+            super("'" + value + "' is out of range: expected " + Integer.MIN_VALUE + " to "
+                    + Integer.MAX_VALUE);
+            this.value = value;
+        }
+    }
+
+    /**
+     * The int options' ranges by long name, as the commands and {@link ModelConfig} check them
+     * (an option of the same name takes the same range in every command).
+     */
+    private static final Map<String, String> RANGES = Map.of(
+            "--iterations", "1 to " + RunCommand.MAX_ITERATIONS,
+            "--warmup", "0 to " + RunCommand.MAX_ITERATIONS,
+            "--threads", "1 to " + MobileNetV2.MAX_THREADS,
+            "--batch", "1 to " + RunCommand.MAX_BATCH,
+            "--resolution", ModelConfig.MIN_RESOLUTION + " to " + ModelConfig.MAX_RESOLUTION,
+            "--classes", "1 to " + ModelConfig.MAX_CLASSES,
+            // past the model's classes it reports them all: any int from 1 on is taken
+            "--top", "1 to " + Integer.MAX_VALUE);
+
+    /**
+     * The message for {@code e}, an {@link OutOfIntRange} value of {@code option}, naming that
+     * option's range; null if the option has none here (picocli's message stands then).
+     */
+    static String outOfRange(OutOfIntRange e, String option) {
+        String range = RANGES.get(option);
+        return range == null ? null : "Invalid value for option '" + option + "': '" + e.value
+                + "' is out of range: expected " + range;
     }
 
     static long longInteger(String s) {

@@ -2,12 +2,14 @@ package dev.mobilenetsimd.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mobilenetsimd.image.InputNormalization;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -67,8 +69,6 @@ class NumberOptionsTest {
                 "run", "-r", "32", "-n", "0x1");
         refused("Invalid value for option '--top': '5f'" + INTEGER,
                 "classify", "-m", "no-such-model.onnx", "-k", "5f", "cat.bmp");
-        refused("Invalid value for option '--classes': '99999999999' is out of range: expected"
-                + " -2147483648 to 2147483647", "plan", "-k", "99999999999");
         refused("Invalid value for option '--seed': '99999999999999999999' is out of range:"
                 + " expected -9223372036854775808 to 9223372036854775807",
                 "export-onnx", "-r", "32", "--seed", "99999999999999999999", "-o", "x.onnx");
@@ -77,6 +77,51 @@ class NumberOptionsTest {
             assertEquals(0, run.status(), r + ": " + run.err());
             assertTrue(run.out().startsWith("MobileNetV2 1.0/224 "), r + ": " + run.out());
         }
+    }
+
+    /**
+     * A value past the int range names the option's own range: "run -n 99999999999" said
+     * "expected -2147483648 to 2147483647", where -n takes 1 to 1000000.
+     */
+    @Test
+    void integersPastTheIntRangeNameTheOptionsOwnRange() {
+        String big = "99999999999";
+        outOfRange("--iterations", big, "1 to 1000000", "run", "-r", "32", "-n", big);
+        outOfRange("--iterations", "-" + big, "1 to 1000000", "run", "-n", "-" + big);
+        outOfRange("--warmup", big, "0 to 1000000", "run", "-r", "32", "--warmup", big);
+        outOfRange("--threads", big, "1 to 256", "run", "-r", "32", "-t", big);
+        outOfRange("--batch", big, "1 to 256", "run", "-r", "32", "--batch", big);
+        outOfRange("--resolution", big, "32 to 2048", "plan", "-r", big);
+        outOfRange("--resolution", big, "32 to 2048", "run", "--resolution", big);
+        outOfRange("--classes", big, "1 to 1000000", "plan", "-k", big);
+        outOfRange("--classes", big, "1 to 1000000", "export-onnx", "-k", big, "-o", "x.onnx");
+        outOfRange("--top", big, "1 to 2147483647", "classify", "-m", "m.onnx", "-k", big,
+                "cat.bmp");
+        outOfRange("--warmup", big, "0 to 1000000", "classify", "-m", "m.onnx", "-w", big,
+                "cat.bmp");
+        outOfRange("--threads", big, "1 to 256", "classify", "-m", "m.onnx", "-t", big,
+                "cat.bmp");
+        // the seed's own range is the 64-bit one
+        refused("Invalid value for option '--seed': '99999999999999999999' is out of range:"
+                + " expected -9223372036854775808 to 9223372036854775807",
+                "run", "-r", "32", "-s", "99999999999999999999");
+    }
+
+    /** Every int option has its range there: a new one would fall back to the int range. */
+    @Test
+    void everyIntOptionHasItsOwnRange() {
+        CommandLine cli = new CommandLine(new Main());
+        int options = 0;
+        for (CommandLine command : cli.getSubcommands().values()) {
+            for (CommandLine.Model.OptionSpec o : command.getCommandSpec().options()) {
+                if (o.type() == int.class || o.type() == Integer.class) {
+                    options++;
+                    assertNotNull(Numbers.outOfRange(new Numbers.OutOfIntRange("1"),
+                            o.longestName()), command.getCommandName() + " " + o.longestName());
+                }
+            }
+        }
+        assertEquals(2 + 6 + 2 + 3, options, "plan, run, export-onnx, classify");
     }
 
     @Test
@@ -91,6 +136,12 @@ class NumberOptionsTest {
         assertEquals(InputNormalization.meanStd(new double[] {0.5, 0.5, 0.5},
                         new double[] {1, 0.25, 2}),
                 ClassifyCommand.parseNormalization(".5, +0.5, 5e-1/1., 0.25 ,2E0"));
+    }
+
+    /** {@code args} are refused for {@code option}'s {@code value}, past its {@code range}. */
+    private static void outOfRange(String option, String value, String range, String... args) {
+        refused("Invalid value for option '" + option + "': '" + value + "' is out of range:"
+                + " expected " + range, args);
     }
 
     /** {@code args} fail with status 2 and one {@code error:} line starting with message. */
