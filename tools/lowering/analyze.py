@@ -196,7 +196,11 @@ def main():
         sys.exit("usage: analyze.py TARGET x86|arm PRINT.TXT OUTDIR, got: %s"
                  % (" ".join(sys.argv[1:]) or "no arguments"))
     target, arch, path, outdir = sys.argv[1:5]
-    text = open(path, errors="replace").read()
+    try:
+        text = open(path, errors="replace").read()
+    except OSError as e:  # a traceback said no more, and named no way out
+        sys.exit("analyze.py: cannot read the JVM log %s: %s (lowering.sh writes it into"
+                 " raw/)" % (path, e.strerror or e))
     d = os.path.join(outdir, target)
     os.makedirs(d, exist_ok=True)
     last = {}

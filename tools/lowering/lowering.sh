@@ -58,6 +58,20 @@ if $need_arm_objdump && ! command -v aarch64-linux-gnu-objdump > /dev/null; then
       "already in $out/raw): apt-get install binutils-aarch64-linux-gnu"
   exit 2
 fi
+# SKIP_RUN=1 analyses the arm logs of an earlier run: without them the analysis ended in a
+# Python traceback (a file named '*.print.txt' not found), after the compile.
+if [ -n "${SKIP_RUN:-}" ]; then
+  missing=()
+  for t in "${targets[@]}"; do
+    case $t in arm-*) [ -f "$out/raw/$t.print.txt" ] || missing+=("$t") ;; esac
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "SKIP_RUN=1, but no raw log of ${missing[*]} in $out/raw (an earlier run's" \
+        "<target>.print.txt): run them without SKIP_RUN first (e.g. tools/lowering/lowering.sh" \
+        "${missing[*]}), or set LOWERING_DIR to the directory that holds their raw/"
+    exit 2
+  fi
+fi
 mkdir -p "$out/raw"
 mvn -B -q -ntp -Dstyle.color=never -DbuildDir="$build" compile
 cls=$build/classes
