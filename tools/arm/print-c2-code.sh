@@ -83,7 +83,7 @@ fi
 
 # Each "Compiled method (c2)" block: code lines are "  0xADDR: b0b1 b2b3 | ..." in memory order.
 : > "$base.s"
-n=0
+n=0 decoded=0
 while IFS= read -r header; do
   n=$((n + 1))
   awk -v want="$n" '
@@ -96,17 +96,33 @@ while IFS= read -r header; do
   ' "$base.print.txt" > "$base.hex"
   vma=$(sed -n '1s/^#//p' "$base.hex")
   [ -n "$vma" ] || continue
+  decoded=$((decoded + 1))
   sed 1d "$base.hex" | tr -d '\n' | perl -ne 'print pack("H*", $_)' > "$base.bin"
-  { echo "### $header"; aarch64-linux-gnu-objdump -D -b binary -m aarch64 --adjust-vma="$vma" "$base.bin" | sed '1,/<.data>:/d'; } >> "$base.s"
+  { echo "### $header"
+    aarch64-linux-gnu-objdump -D -b binary -m aarch64 --adjust-vma="$vma" "$base.bin" \
+      | sed '1,/<.data>:/d'
+  } >> "$base.s"
 done < <(grep '^Compiled method (c2)' "$base.print.txt")
 rm -f "$base.hex" "$base.bin"
+# Nothing decoded: the .s is not left behind empty (it read as a listing with nothing in it),
+# and the reason is named.
 if [ "$n" = 0 ]; then
-  log "no C2 compilation of $method printed; see $base.print.txt. The driver runs one pointwise" \
-      "layer (32 -> 48 channels, 49 pixels): another kernel's methods never compile, and a" \
-      "pattern without the package (or a leading *) matches nothing; else raise ITERS"
+  rm -f "$base.s"
+  log "no C2 compilation of $method printed, so no $base.s; see $base.print.txt. The driver" \
+      "runs one pointwise layer (32 -> 48 channels, 49 pixels): another kernel's methods never" \
+      "compile, and a pattern without the package (or a leading *) matches nothing; else raise" \
+      "ITERS"
   exit 1
 fi
-log "$n C2 compilation(s) decoded into $base.s"
+if [ "$decoded" = 0 ]; then
+  # A JVM with hsdis prints the code disassembled, not as the raw bytes read here.
+  rm -f "$base.s"
+  log "$n C2 compilation(s) of $method printed, but no code bytes in them (lines" \
+      "'  0xADDR: hex ...' between [MachCode] and [/MachCode]), so no $base.s; see" \
+      "$base.print.txt (a JVM with hsdis prints the code disassembled instead)"
+  exit 1
+fi
+log "$decoded of $n C2 compilation(s) decoded into $base.s"
 for op in fmla ld1w st1w ldr str whilelo ptrue; do
   printf '    %-8s %5d\n' "$op" "$(grep -cw "$op" "$base.s" || true)" >&2
 done
