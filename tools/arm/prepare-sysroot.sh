@@ -155,14 +155,16 @@ prepare_jdk() {
 #!/bin/sh
 # Wrapper JVM written by tools/arm/prepare-sysroot.sh: the arm64 OpenJDK $v under qemu-user.
 #   MOBILENET_QEMU_CPU      QEMU CPU model (default neoverse-n1 = NEON, 128-bit vectors);
-#                           e.g. max,sve-default-vector-length=32 = SVE at 256 bits (length in bytes)
+#                           e.g. max,sve-default-vector-length=32 = SVE at 256 bits (length in
+#                           bytes)
 #   MOBILENET_ARM_JAVA_OPTS extra JVM options put before the caller's (e.g. -XX:+PrintIntrinsics)
 home=\$(cd "\$(dirname "\$0")/.." && pwd)
 QEMU_CPU=\${MOBILENET_QEMU_CPU:-neoverse-n1}
 export QEMU_CPU
 unset QEMU_LD_PREFIX
 # shellcheck disable=SC2086
-exec qemu-aarch64-static -L "\$home/sysroot" "\$home/sysroot/$jvmdir/bin/java" \${MOBILENET_ARM_JAVA_OPTS:-} "\$@"
+exec qemu-aarch64-static -L "\$home/sysroot" "\$home/sysroot/$jvmdir/bin/java" \\
+  \${MOBILENET_ARM_JAVA_OPTS:-} "\$@"
 WRAP
   chmod +x "$home/bin/java"
 

@@ -62,11 +62,11 @@ log() { echo "[test-arm $mode jdk$jdk] $*" >&2; }
 t0=$(date +%s)
 step() { log "$1 after $(( $(date +%s) - t0 )) s"; }
 
-# ---- 1. sysroot + wrapper JVM ---------------------------------------------------------------------
+# ---- 1. sysroot + wrapper JVM --------------------------------------------------------------------
 jvm=$("$here/prepare-sysroot.sh" "$jdk" | tail -1)
 step "sysroot ready: $jvm (QEMU_CPU=$cpu)"
 
-# ---- 2. classes, compiled by the host JDK (bytecode is the same on every architecture) ------------
+# ---- 2. classes, compiled by the host JDK (bytecode is the same on every architecture) -----------
 build=${MOBILENET_ARM_BUILD_DIR:-$PWD/target/arm64}
 mvn -B -q -ntp -Dstyle.color=never -DbuildDir="$build" test-compile
 step "compiled into $build"
@@ -87,12 +87,15 @@ if [ "$got" != "$bits" ]; then
 fi
 ok=$(grep -c 'VectorSupport::.*(intrinsic)' "$check/out.txt" || true)
 failed=$(grep 'VectorSupport::.*failed' "$check/out.txt" || true)
-log "C2 intrinsified $ok Vector API calls; $(printf '%s' "$failed" | grep -c . || true) call sites not intrinsified"
+log "C2 intrinsified $ok Vector API calls; $(printf '%s' "$failed" | grep -c . || true) call" \
+    "sites not intrinsified"
 [ -n "$failed" ] && printf '%s\n' "$failed" | sed 's/^ */    /' | sort | uniq -c >&2
-if [ "$ok" -eq 0 ]; then log "FAIL: no Vector API intrinsic succeeded: the kernels run the Java fallback"; exit 1; fi
+if [ "$ok" -eq 0 ]; then
+  log "FAIL: no Vector API intrinsic succeeded: the kernels run the Java fallback"; exit 1
+fi
 step "species check passed ($bits bits)"
 
-# ---- 4. the kernel tests through Surefire on the wrapper JVM --------------------------------------
+# ---- 4. the kernel tests through Surefire on the wrapper JVM -------------------------------------
 # Every kernel test class; by default in quick mode (-Dmobilenet.test.quick=true thins the
 # exhaustive small-shape sweeps to sizes 1, 2, 3, 8 but keeps every channel count and tail);
 # --full runs the whole grid (10+ minutes per width under emulation).

@@ -77,7 +77,8 @@ def disassemble(arch, hexbytes, vma, tmp):
     for line in out.splitlines():
         m = re.match(r"^\s*([0-9a-f]+):\t(?:[0-9a-f]{2} )*[0-9a-f]*\s*\t(\S+)\s*(.*)$", line)
         if m:
-            insns.append((int(m.group(1), 16), m.group(2), m.group(3).split("//")[0].split("#")[0].strip()
+            insns.append((int(m.group(1), 16), m.group(2),
+                          m.group(3).split("//")[0].split("#")[0].strip()
                           if arch == "arm" else m.group(3).split("#")[0].strip(), line))
     return insns
 
@@ -143,13 +144,15 @@ def classify(arch, insns):
                 c["vload"] += 1
             elif mn in ("st1w", "st1", "str", "stp", "stur") and vec:
                 c["vstore"] += 1
-            if mn in ("dup", "ld1r", "ld1rw", "mov") and vec and re.search(r"[zv]\d+\.\w+, [sw]\d+|\.s\[0\]|ld1r", mn + " " + ops):
+            if mn in ("dup", "ld1r", "ld1rw", "mov") and vec and re.search(
+                    r"[zv]\d+\.\w+, [sw]\d+|\.s\[0\]|ld1r", mn + " " + ops):
                 c["bcast"] += 1
             if re.search(r"\bp\d+", ops) or mn in ("whilelo", "ptrue", "ptest"):
                 c["masked"] += 1
             if mn in ("bl", "blr"):
                 c["calls"] += 1
-        # a compare-and-branch leaving the loop forward (range check, uncommon trap), not the back edge
+        # a compare-and-branch leaving the loop forward (range check, uncommon trap), not the
+        # back edge
         t = branch_target(arch, mn, ops)
         if t is not None and (t > hi or t < lo) and t > a and i < len(insns) - 1:
             c["checks"] += 1
@@ -181,7 +184,8 @@ def hot_loop(arch, insns):
 def relu6_ops(arch, insns):
     names = (("vmaxps", "vminps", "vblendmps", "vblendvps", "vpmovd2m", "vcmpunordps", "vcmpps",
               "vpmovmskb", "vpor", "vpand") if arch == "x86"
-             else ("fmax", "fmin", "fmaxnm", "fminnm", "fcmeq", "fcmgt", "bsl", "bif", "bit", "sel"))
+             else ("fmax", "fmin", "fmaxnm", "fminnm", "fcmeq", "fcmgt", "bsl", "bif", "bit",
+                   "sel"))
     seen = {}
     for _, mn, _, _ in insns:
         base = mn.split(".")[0]

@@ -136,4 +136,5 @@ print("|" + "---|" * len(rows[0]))
 for r in rows[1:]:
     print("| " + " | ".join(r) + " |")
 PY
-log "table: $out/counts.md; listings: $out/<target>/<Class.method>.s (hot loop marked >>) and .loop.s"
+log "table: $out/counts.md; listings: $out/<target>/<Class.method>.s (hot loop marked >>)" \
+    "and .loop.s"
