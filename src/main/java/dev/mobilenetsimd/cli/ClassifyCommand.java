@@ -99,8 +99,9 @@ public final class ClassifyCommand implements Callable<Integer> {
     boolean json;
 
     @Option(names = {"-w", "--warmup"}, defaultValue = "0", paramLabel = "N",
-            description = "Untimed inferences on a blank image first, so the reported latency excludes "
-                    + "JIT compilation (the first few inferences run slowly), 0 to 1000000."
+            description = "Untimed inferences on a blank image first, so the reported latency"
+                    + " excludes JIT compilation (the first few inferences run slowly), 0 to"
+                    + " 1000000."
                     + " Default: ${DEFAULT-VALUE}.")
     int warmup;
 

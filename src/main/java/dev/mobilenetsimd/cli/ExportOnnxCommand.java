@@ -31,8 +31,9 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "export-onnx", mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        description = "Write a MobileNetV2 (random weights, or imported from .tflite/.onnx) as an ONNX model "
-                + "(opset 13, input NCHW [N, 3, R, R] named 'input', output 'logits').")
+        description = "Write a MobileNetV2 (random weights, or imported from .tflite/.onnx) as"
+                + " an ONNX model (opset 13, input NCHW [N, 3, R, R] named 'input', output"
+                + " 'logits').")
 public final class ExportOnnxCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options;

@@ -14,9 +14,11 @@ import picocli.CommandLine.Command;
  * {@code export-onnx}. Start it with
  * {@code java --add-modules jdk.incubator.vector -jar mobilenet-simd-cli.jar <command>}.
  */
-@Command(name = "mobilenet-simd", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(name = "mobilenet-simd", mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
         description = "Pure-Java MobileNetV2 inference on the Java Vector API.",
-        subcommands = {PlanCommand.class, RunCommand.class, ClassifyCommand.class, ExportOnnxCommand.class})
+        subcommands = {PlanCommand.class, RunCommand.class, ClassifyCommand.class,
+                ExportOnnxCommand.class})
 public final class Main implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -48,7 +50,8 @@ public final class Main implements Callable<Integer> {
         Numbers.register(cli); // plain decimals only: picocli's took "0.5f", "0x1p-1", "２２４"
         cli.registerConverter(Path.class, Main::path);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            if (e instanceof IllegalArgumentException || e instanceof UnsupportedOperationException) {
+            if (e instanceof IllegalArgumentException
+                    || e instanceof UnsupportedOperationException) {
                 error(cmd.getErr(), e.getMessage());
                 cmd.getErr().flush();
                 return 2;
@@ -170,7 +173,8 @@ public final class Main implements Callable<Integer> {
             case "fused": return ExecutionMode.FUSED;
             case "layerwise": case "unfused": return ExecutionMode.LAYERWISE;
             default:
-                throw new IllegalArgumentException("unknown mode '" + mode + "': expected fused or layerwise");
+                throw new IllegalArgumentException("unknown mode '" + mode
+                        + "': expected fused or layerwise");
         }
     }
 
@@ -190,7 +194,9 @@ public final class Main implements Callable<Integer> {
         public String[] getVersion() {
             String v = Main.class.getPackage().getImplementationVersion();
             return new String[] {"mobilenet-simd " + (v == null ? "(development build)" : v),
-                    "JVM " + Runtime.version() + ", vector API " + (dev.mobilenetsimd.kernels.KernelSets.vectorAvailable() ? "present" : "absent")};
+                    "JVM " + Runtime.version() + ", vector API "
+                            + (dev.mobilenetsimd.kernels.KernelSets.vectorAvailable()
+                                    ? "present" : "absent")};
         }
     }
 }

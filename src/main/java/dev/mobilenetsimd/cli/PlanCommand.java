@@ -20,13 +20,15 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code plan}: prints the static execution plan of one MobileNetV2 variant. */
 @Command(name = "plan", mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        description = "Print the static execution plan: every step's shapes, MACs, parameters and buffers.")
+        description = "Print the static execution plan: every step's shapes, MACs, parameters"
+                + " and buffers.")
 final class PlanCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options;
 
     @Option(names = "--mode", defaultValue = "fused", paramLabel = "fused|layerwise",
-            description = "Block execution: fused (streamed through cache) or layerwise. Default: ${DEFAULT-VALUE}.")
+            description = "Block execution: fused (streamed through cache) or layerwise."
+                    + " Default: ${DEFAULT-VALUE}.")
     String mode;
 
     @Option(names = "--json", description = "Machine-readable output.")

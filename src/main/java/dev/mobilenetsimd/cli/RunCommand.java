@@ -37,7 +37,8 @@ final class RunCommand implements Callable<Integer> {
     ConfigOptions options;
 
     @Option(names = {"-b", "--backend"}, defaultValue = "auto", paramLabel = "vector|scalar|auto",
-            description = "Kernels: vector (needs --add-modules jdk.incubator.vector), scalar, or auto. Default: ${DEFAULT-VALUE}.")
+            description = "Kernels: vector (needs --add-modules jdk.incubator.vector), scalar,"
+                    + " or auto. Default: ${DEFAULT-VALUE}.")
     String backend;
 
     @Option(names = "--mode", defaultValue = "fused", paramLabel = "fused|layerwise",
@@ -134,7 +135,8 @@ final class RunCommand implements Callable<Integer> {
         err.printf(Locale.ROOT, "building %s on %s (%s), JVM %s...%n", config, kernels.name(),
                 executionMode.name().toLowerCase(Locale.ROOT), Runtime.version());
         err.flush();
-        MobileNetV2 model = MobileNetV2.create(config, Weights.random(config, seed), kernels, executionMode);
+        MobileNetV2 model = MobileNetV2.create(config, Weights.random(config, seed), kernels,
+                executionMode);
         int inputFloats = model.inputLength();
         float[] images = new float[Math.multiplyExact(batch, inputFloats)];
         for (int b = 0; b < batch; b++) { // image 0 is the one a run without --batch uses
@@ -213,7 +215,8 @@ final class RunCommand implements Callable<Integer> {
             Json.write(root, out); // as it goes: the samples' text is never whole in the heap
         } else {
             out.printf(Locale.ROOT, "%s on %s, %s blocks, %d thread%s%n", config, kernels.name(),
-                    executionMode.name().toLowerCase(Locale.ROOT), threads, threads == 1 ? "" : "s");
+                    executionMode.name().toLowerCase(Locale.ROOT), threads,
+                    threads == 1 ? "" : "s");
             String calls = batch == 1 ? (iterations == 1 ? "run" : "runs") // not "1 runs"
                     : (iterations == 1 ? "batch" : "batches") + " of " + batch;
             out.printf(Locale.ROOT, "latency%s over %d %s (after %d warm-up): median %.3f ms,"
@@ -221,7 +224,8 @@ final class RunCommand implements Callable<Integer> {
                     batch == 1 ? "" : " per image", iterations,
                     calls, warmupRuns, medianMs,
                     percentile(sorted, 0.1) / 1e6, percentile(sorted, 0.9) / 1e6, sorted[0] / 1e6);
-            out.printf(Locale.ROOT, "throughput %.1f images/s, %.1f GFLOP/s (%.1f M multiply-adds)%n",
+            out.printf(Locale.ROOT, "throughput %.1f images/s, %.1f GFLOP/s (%.1f M"
+                    + " multiply-adds)%n",
                     1000.0 / medianMs, 2.0 * model.plan().totalMacs() / (medianMs * 1e6),
                     model.plan().totalMacs() / 1e6);
             StringBuilder sb = new StringBuilder("top " + best.length + ":");

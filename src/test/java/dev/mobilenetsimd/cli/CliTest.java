@@ -74,7 +74,8 @@ class CliTest {
 
     @Test
     void runPrintsLatencyAndTop5() {
-        Result r = run("run", "-a", "0.35", "-r", "32", "-k", "10", "-w", "1", "-n", "3", "--threads", "2", "--json");
+        Result r = run("run", "-a", "0.35", "-r", "32", "-k", "10", "-w", "1", "-n", "3",
+                "--threads", "2", "--json");
         assertEquals(0, r.status, r.err);
         assertTrue(r.out.contains("\"medianMs\"") && r.out.contains("\"top\""), r.out);
         assertEquals(5, r.out.split("\"index\"").length - 1, "five top classes");
