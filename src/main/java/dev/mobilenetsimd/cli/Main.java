@@ -49,6 +49,10 @@ public final class Main implements Callable<Integer> {
         CommandLine cli = new CommandLine(new Main());
         Numbers.register(cli); // plain decimals only: picocli's took "0.5f", "0x1p-1", "２２４"
         cli.registerConverter(Path.class, Main::path);
+        // A path that starts with @ is a path: picocli read the file named without the @ as
+        // more arguments (after -- too), so "classify -m m.onnx @cat.bmp" beside a cat.bmp gave
+        // an error per line of its bytes, and a text file's lines were taken as options.
+        cli.setExpandAtFiles(false);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof IllegalArgumentException
                     || e instanceof UnsupportedOperationException) {

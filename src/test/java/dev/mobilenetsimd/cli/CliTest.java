@@ -220,6 +220,24 @@ class CliTest {
                 + " 'tf'"), r.err);
     }
 
+    /**
+     * An argument that starts with @ is a path like any other: picocli read the file it names
+     * without the @ as more arguments, so "classify ... @cat.bmp" beside a cat.bmp gave one
+     * error per line of the image's bytes, and a text file's lines were taken as options.
+     */
+    @Test
+    void anArgumentStartingWithAtIsNotReadAsAnArgumentFile(@TempDir Path dir)
+            throws IOException {
+        Path lines = Files.writeString(dir.resolve("x.txt"), "-k\n0\n");
+        Result r = run("classify", "-m", "no-such-model.onnx", "@" + lines);
+        assertEquals(2, r.status, r.err);
+        assertTrue(r.err.startsWith("error: cannot load no-such-model.onnx"), r.err);
+        r = run("plan", "-a", "0.35", "-r", "32", "@" + lines);
+        assertEquals(2, r.status, r.err);
+        assertTrue(r.err.startsWith("error: Unmatched argument at index 5: '@" + lines + "'"),
+                r.err);
+    }
+
     /** No command is a usage error: a script that lost its command word must not pass. */
     @Test
     void noCommandPrintsTheHelpToStderrWithStatus2() {
