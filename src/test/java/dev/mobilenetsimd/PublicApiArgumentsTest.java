@@ -422,6 +422,31 @@ class PublicApiArgumentsTest {
         }
     }
 
+    /**
+     * A pool places each worker's scratch copy by the plan it was made for: one made for a
+     * smaller plan put the copies inside this plan's tensors, and the logits came out wrong
+     * without a word (in an arena long enough for this plan and its workers).
+     */
+    @Test
+    void compiledNetworkRefusesAPoolMadeForAnotherPlan() {
+        ExecutionPlan plan = ExecutionPlan.build(new ModelConfig(1.0, 64, 7, Padding.TF_SAME));
+        CompiledNetwork net = CompiledNetwork.compile(plan,
+                Weights.random(plan.config(), 1), KernelSets.scalar());
+        ExecutionPlan small = ExecutionPlan.build(CFG);
+        float[] arena = new float[(int) IntraOpPool.arenaFloats(2, plan.arenaFloats(),
+                plan.workerScratchFloats())];
+        try (IntraOpPool pool = new IntraOpPool(2, small.arenaFloats(),
+                small.workerScratchOffset(), small.workerScratchFloats())) {
+            fails(IllegalArgumentException.class, () -> net.run(arena, pool), "pool",
+                    String.valueOf(plan.workerScratchFloats()));
+            fails(IllegalArgumentException.class, () -> net.runSteps(0, 1, arena, pool), "pool");
+        }
+        try (IntraOpPool pool = new IntraOpPool(2, plan.arenaFloats(),
+                plan.workerScratchOffset(), plan.workerScratchFloats())) {
+            assertDoesNotThrow(() -> net.run(arena, pool));
+        }
+    }
+
     // ---- packers of both backends ------------------------------------------------------------------
 
     @Test

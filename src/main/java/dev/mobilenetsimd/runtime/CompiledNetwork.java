@@ -200,7 +200,9 @@ public final class CompiledNetwork {
      *
      * @param arena the session's arena, with room for the pool's scratch copies
      * @param pool the threads, or {@code null}
-     * @throws IllegalArgumentException if the arena is too short for the plan and the pool
+     * @throws IllegalArgumentException if the arena is too short for the plan and the pool, or
+     *                                  the pool was made for another plan's arena and scratch
+     *                                  regions
      */
     public void run(float[] arena, IntraOpPool pool) {
         if (pool == null) {
@@ -220,7 +222,9 @@ public final class CompiledNetwork {
      * @param arena the arena
      * @param pool the threads, or {@code null}
      * @throws IndexOutOfBoundsException unless {@code 0 <= from <= to <=} the step count
-     * @throws IllegalArgumentException if the arena is too short for the plan and the pool
+     * @throws IllegalArgumentException if the arena is too short for the plan and the pool, or
+     *                                  the pool was made for another plan's arena and scratch
+     *                                  regions
      */
     public void runSteps(int from, int to, float[] arena, IntraOpPool pool) {
         Objects.checkFromToIndex(from, to, ops.length);
@@ -265,6 +269,14 @@ public final class CompiledNetwork {
      */
     private void checkArena(float[] arena, IntraOpPool pool) {
         Objects.requireNonNull(arena, "arena");
+        if (pool != null && !pool.fits(plan.arenaFloats(), plan.workerScratchOffset(),
+                plan.workerScratchFloats())) {
+            // its workers' scratch copies would overwrite this plan's tensors: wrong logits
+            throw new IllegalArgumentException("the pool was made for another plan ("
+                    + pool.geometry() + "); " + plan.config() + " needs one made with arena "
+                    + plan.arenaFloats() + ", scratch " + plan.workerScratchFloats()
+                    + " floats at " + plan.workerScratchOffset());
+        }
         long need = pool == null ? plan.arenaFloats() : IntraOpPool.arenaFloats(pool.threads(),
                 plan.arenaFloats(), plan.workerScratchFloats());
         if (arena.length < need) {

@@ -48,6 +48,8 @@ public final class IntraOpPool implements AutoCloseable {
     private static final int SPINS_BEFORE_PARK = 2_000;
 
     private final int threads;
+    /** The plan's geometry the shifts were made for (see {@link #fits}). */
+    private final int planArena, planScratchOffset, planScratch;
     private final int[] shifts;
     private final Thread[] workers;
     private final AtomicInteger pending = new AtomicInteger();
@@ -65,7 +67,10 @@ public final class IntraOpPool implements AutoCloseable {
      * after the arena. The workers have no context class loader, no inheritable thread-local
      * values and no access control context of the creating code (they use none, and the
      * creator's, inherited, would stay reachable while the session lives), and the creating
-     * thread's priority.
+     * thread's priority. The three sizes are the plan's ({@code arenaFloats()},
+     * {@code workerScratchOffset()}, {@code workerScratchFloats()} of
+     * {@link dev.mobilenetsimd.plan.ExecutionPlan}): a {@link CompiledNetwork} refuses a pool
+     * made with other ones.
      *
      * @param threads        threads per step, the caller included (2 to {@value #MAX_THREADS})
      * @param arenaFloats    floats of the plan's arena: worker copies of the scratch start here
@@ -111,6 +116,9 @@ public final class IntraOpPool implements AutoCloseable {
                     + " floats, more than one Java array holds");
         }
         this.threads = threads;
+        this.planArena = arenaFloats;
+        this.planScratchOffset = scratchOffset;
+        this.planScratch = scratchFloats;
         this.shifts = new int[threads];
         int base = alignedBase(arenaFloats);
         for (int w = 1; w < threads; w++) {
@@ -171,6 +179,22 @@ public final class IntraOpPool implements AutoCloseable {
      */
     public int threads() {
         return threads;
+    }
+
+    /**
+     * Whether this pool was made for a plan with this arena and these scratch regions: the
+     * workers' scratch copies are placed by them, and a pool made for another plan put them
+     * inside that plan's tensors.
+     */
+    boolean fits(int arenaFloats, int scratchOffset, int scratchFloats) {
+        return planArena == arenaFloats && planScratchOffset == scratchOffset
+                && planScratch == scratchFloats;
+    }
+
+    /** The geometry {@link #fits} compares, for messages. */
+    String geometry() {
+        return "arena " + planArena + ", scratch " + planScratch + " floats at "
+                + planScratchOffset;
     }
 
     /**
