@@ -344,7 +344,6 @@ public final class Session implements AutoCloseable {
      */
     private void runGroups(float[][] imageArrays, float[] images, int imagesOff, int count,
                            float[][] logitArrays, float[] logits, int logitsOff) {
-        float[] arena = arena(); // the field is cleared if another thread closes the session
         ExecutionPlan plan = model.plan();
         CompiledNetwork net = model.network();
         List<Step> steps = plan.steps();
@@ -352,6 +351,10 @@ public final class Session implements AutoCloseable {
         int split = plan.batchSplitStep();
         int groupMax = plan.batchGroup();
         for (int first = 0; first < count; ) {
+            // Read per group: once another thread has closed the session the batch stops here,
+            // as with workers, rather than going on and making the carries again in a closed
+            // session (the field is cleared, the running group keeps its copy).
+            float[] arena = arena();
             int g = Math.min(groupMax, count - first);
             if (g == 1) { // alone: exactly run()
                 runOne(imageArrays != null ? imageArrays[first] : images,
@@ -421,8 +424,8 @@ public final class Session implements AutoCloseable {
 
     /**
      * Releases the arena and stops the workers; idempotent. An inference running meanwhile on
-     * another thread completes or fails with {@link IllegalStateException}; later calls fail
-     * with it.
+     * another thread completes or fails with {@link IllegalStateException} (a batch at the
+     * latest when its next group of images would start); later calls fail with it.
      */
     @Override
     public void close() {

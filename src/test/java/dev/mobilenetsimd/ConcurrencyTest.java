@@ -234,6 +234,42 @@ class ConcurrencyTest {
         assertTrue(e.getMessage().contains("closed"), e.getMessage());
     }
 
+    /**
+     * A session closed while a batch runs on it (here from inside the first group's classifier,
+     * standing for another thread's {@code close()}) fails the batch at the next group, as a
+     * session with workers does. Without workers the batch went on to the end, and its next
+     * group allocated the carry buffers again and left them in the closed session (up to
+     * 64 MB, reachable for as long as the session is).
+     */
+    @Test
+    void aSessionClosedDuringABatchFailsAtTheNextGroup() {
+        ModelConfig cfg = new ModelConfig(0.35, 32, 10, Padding.TF_SAME);
+        Weights w = Weights.random(cfg, 17);
+        AtomicReference<Session> closeOnDense = new AtomicReference<>();
+        KernelSet closing = before(KernelSets.scalar(), m -> {
+            Session s = m.getName().equals("dense") ? closeOnDense.getAndSet(null) : null;
+            if (s != null) {
+                s.close();
+            }
+        });
+        MobileNetV2 model = MobileNetV2.create(cfg, w, closing, ExecutionMode.FUSED);
+        int group = model.plan().batchGroup();
+        float[][] images = new float[2 * group][];
+        for (int i = 0; i < images.length; i++) {
+            images[i] = randomImage(model.inputLength(), 20 + i);
+        }
+        for (int threads = 1; threads <= 2; threads++) {
+            Session s = model.newSession(threads);
+            closeOnDense.set(s);
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> s.runBatch(images), threads + " threads");
+            assertTrue(e.getMessage().contains("closed"), e.getMessage());
+            float[] flat = new float[images.length * model.inputLength()];
+            assertThrows(IllegalStateException.class,
+                    () -> s.runBatch(flat, 0, images.length, new float[images.length * 10], 0));
+        }
+    }
+
     /** What {@link #before} does first on each kernel call. */
     private interface BeforeCall {
         void call(Method kernel) throws Throwable;
