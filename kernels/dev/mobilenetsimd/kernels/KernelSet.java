@@ -81,6 +81,7 @@ public interface KernelSet {
      * @param residualOff index in {@code residual} of pixel 0
      * @param out the output pixels
      * @param outOff index in {@code out} of pixel 0
+     * @throws IllegalArgumentException if {@code pixels < 0}
      */
     void pointwise(float[] in, int inOff, int pixels, PackedWeights w, Activation act,
                    float[] residual, int residualOff, float[] out, int outOff);
@@ -167,8 +168,8 @@ public interface KernelSet {
      * @param residualOff index in {@code residual} of pixel 0
      * @param out the output pixels
      * @param outOff index in {@code out} of pixel 0 (channel 0, not {@code coFrom})
-     * @throws IllegalArgumentException if {@code coFrom > coTo} or either is not one of
-     *         {@link #pointwiseChannelBlocks}{@code (w)}
+     * @throws IllegalArgumentException if {@code pixels < 0}, {@code coFrom > coTo} or either
+     *         is not one of {@link #pointwiseChannelBlocks}{@code (w)}
      */
     void pointwiseChannels(float[] in, int inOff, int pixels, PackedWeights w, int coFrom,
                            int coTo, Activation act, float[] residual, int residualOff,
@@ -235,6 +236,7 @@ public interface KernelSet {
      * @param out the output array
      * @param outOff index in {@code out} of the output row
      * @param outW output pixels in the row
+     * @throws IllegalArgumentException if {@code stride < 1} or {@code padLeft < 0}
      */
     void depthwiseRow(float[] src, int top, int mid, int bottom, int inW, int stride, int padLeft,
                       PackedWeights w, Activation act, float[] out, int outOff, int outW);
@@ -263,7 +265,7 @@ public interface KernelSet {
      * @param outA index in {@code out} of output row A
      * @param outB index in {@code out} of output row B
      * @param outW output pixels per row
-     * @throws IllegalArgumentException if {@code stride} is not 1 or 2
+     * @throws IllegalArgumentException if {@code stride} is not 1 or 2 or {@code padLeft < 0}
      */
     default void depthwiseRowPair(float[] src, int r0, int r1, int r2, int r3, int r4, int inW,
                                   int stride, int padLeft, PackedWeights w, Activation act,
@@ -309,7 +311,8 @@ public interface KernelSet {
      * @param outOff index in {@code out} of the output row (channel 0, not {@code chFrom})
      * @param outW output pixels in the row
      * @throws IllegalArgumentException if the range is not inside {@code [0, c]} or its ends are
-     *         not multiples of {@link #depthwiseChannelAlign} (or {@code c})
+     *         not multiples of {@link #depthwiseChannelAlign} (or {@code c}), {@code stride < 1}
+     *         or {@code padLeft < 0}
      */
     void depthwiseRowChannels(float[] src, int top, int mid, int bottom, int inW, int stride,
                               int padLeft, PackedWeights w, int chFrom, int chTo, Activation act,
@@ -394,6 +397,7 @@ public interface KernelSet {
      * @param outW output pixels per row
      * @param rowStart the first output row computed
      * @param rowEnd one past the last output row computed
+     * @throws IllegalArgumentException if {@code stride < 1} or a padding is negative
      */
     default void conv3x3(float[] in, int inOff, int inH, int inW, int stride, int padTop,
                          int padLeft, PackedWeights w, Activation act, float[] out, int outOff,
@@ -424,7 +428,8 @@ public interface KernelSet {
      * @param outW output pixels per row
      * @param rowStart the first output row computed
      * @param rowEnd one past the last output row computed
-     * @throws IllegalArgumentException if {@code outRowFloats < outW * cout} (rows would overlap)
+     * @throws IllegalArgumentException if {@code outRowFloats < outW * cout} (rows would overlap),
+     *         {@code stride < 1} or a padding is negative
      */
     void conv3x3Rows(float[] in, int inOff, int inH, int inW, int stride, int padTop, int padLeft,
                      PackedWeights w, Activation act, float[] out, int outOff, int outRowFloats,
@@ -443,6 +448,51 @@ public interface KernelSet {
         if (outRowFloats < rowFloats) {
             throw new IllegalArgumentException("output rows " + outRowFloats + " floats apart"
                     + " overlap: a row is " + outW + " x " + w.outChannels + " floats");
+        }
+    }
+
+    /**
+     * The stride and padding check of {@link #conv3x3Rows} and {@link #conv3x3}, shared by their
+     * implementations.
+     *
+     * @param stride as {@link #conv3x3Rows} takes it
+     * @param padTop as {@link #conv3x3Rows} takes it
+     * @param padLeft as {@link #conv3x3Rows} takes it
+     * @throws IllegalArgumentException if {@code stride < 1} or a padding is negative
+     */
+    static void checkWindow(int stride, int padTop, int padLeft) {
+        if (stride < 1 || padTop < 0 || padLeft < 0) {
+            throw new IllegalArgumentException("stride " + stride + ", padTop " + padTop
+                    + ", padLeft " + padLeft
+                    + ": expected a stride of 1 or more and a padding of 0 or more");
+        }
+    }
+
+    /**
+     * The stride and padding check of {@link #depthwiseRow} and its channel and pair forms,
+     * shared by their implementations.
+     *
+     * @param stride as {@link #depthwiseRow} takes it
+     * @param padLeft as {@link #depthwiseRow} takes it
+     * @throws IllegalArgumentException if {@code stride < 1} or {@code padLeft < 0}
+     */
+    static void checkWindow(int stride, int padLeft) {
+        if (stride < 1 || padLeft < 0) {
+            throw new IllegalArgumentException("stride " + stride + ", padLeft " + padLeft
+                    + ": expected a stride of 1 or more and a padding of 0 or more");
+        }
+    }
+
+    /**
+     * The pixel count check of {@link #pointwise} and {@link #pointwiseChannels}, shared by their
+     * implementations.
+     *
+     * @param pixels as {@link #pointwise} takes it
+     * @throws IllegalArgumentException if {@code pixels < 0}
+     */
+    static void checkPixels(int pixels) {
+        if (pixels < 0) {
+            throw new IllegalArgumentException("pixels = " + pixels + ": expected 0 or more");
         }
     }
 

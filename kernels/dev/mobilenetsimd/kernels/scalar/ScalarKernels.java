@@ -71,6 +71,7 @@ public final class ScalarKernels implements KernelSet {
     public void pointwise(float[] in, int inOff, int pixels, PackedWeights w, Activation act,
                           float[] residual, int residualOff, float[] out, int outOff) {
         w.requireLayout(POINTWISE);
+        KernelSet.checkPixels(pixels);
         final int cin = w.inChannels, cout = w.outChannels;
         final float[] wd = w.data;
         final int base = w.offset;
@@ -128,6 +129,7 @@ public final class ScalarKernels implements KernelSet {
                                   int coTo, Activation act, float[] residual, int residualOff,
                                   float[] out, int outOff) {
         w.requireLayout(POINTWISE);
+        KernelSet.checkPixels(pixels);
         final int cout = w.outChannels;
         if (coFrom < 0 || coFrom > coTo || coTo > cout
                 || coFrom % CHANNEL_BLOCK != 0 && coFrom != cout
@@ -208,6 +210,7 @@ public final class ScalarKernels implements KernelSet {
                              int padLeft, PackedWeights w, Activation act, float[] out, int outOff,
                              int outW) {
         w.requireLayout(DEPTHWISE);
+        KernelSet.checkWindow(stride, padLeft);
         depthwiseChannelRange(src, top, mid, bottom, inW, stride, padLeft, w, 0, w.inChannels,
                 act, out, outOff, outW);
     }
@@ -223,6 +226,7 @@ public final class ScalarKernels implements KernelSet {
                                      int chTo, Activation act, float[] out, int outOff,
                                      int outW) {
         w.requireLayout(DEPTHWISE);
+        KernelSet.checkWindow(stride, padLeft);
         if (chFrom < 0 || chFrom > chTo || chTo > w.inChannels) {
             throw new IllegalArgumentException("channels [" + chFrom + ", " + chTo + ") of "
                     + w.inChannels + ": a range must lie inside [0, " + w.inChannels + "]");
@@ -405,6 +409,7 @@ public final class ScalarKernels implements KernelSet {
                             int padLeft, PackedWeights w, Activation act, float[] out, int outOff,
                             int outRowFloats, int outW, int rowStart, int rowEnd) {
         w.requireLayout(CONV3X3);
+        KernelSet.checkWindow(stride, padTop, padLeft);
         KernelSet.checkConv3x3Rows(outRowFloats, outW, w);
         final int cin = w.inChannels, cout = w.outChannels;
         final float[] wd = w.data;

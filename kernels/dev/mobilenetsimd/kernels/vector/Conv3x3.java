@@ -83,10 +83,7 @@ final class Conv3x3 {
                     PackedWeights w, Activation act, float[] out, int outOff, int outRowFloats,
                     int outW, int rowStart, int rowEnd) {
         w.requireLayout(LAYOUT);
-        if (stride < 1 || padLeft < 0 || padTop < 0) {
-            throw new IllegalArgumentException(
-                    "stride " + stride + ", padTop " + padTop + ", padLeft " + padLeft);
-        }
+        KernelSet.checkWindow(stride, padTop, padLeft);
         KernelSet.checkConv3x3Rows(outRowFloats, outW, w);
         final int cin = w.inChannels, cout = w.outChannels;
         final boolean relu = act == Activation.RELU6;

@@ -1,6 +1,7 @@
 package dev.mobilenetsimd.kernels.vector;
 
 import dev.mobilenetsimd.kernels.Activation;
+import dev.mobilenetsimd.kernels.KernelSet;
 import dev.mobilenetsimd.kernels.PackedWeights;
 import static dev.mobilenetsimd.kernels.vector.VectorWidth.MASKED_MEMORY_INTRINSICS;
 import static dev.mobilenetsimd.kernels.vector.VectorWidth.TAIL_SCRATCH;
@@ -88,9 +89,7 @@ final class Depthwise3x3 {
                     PackedWeights w, int chFrom, int chTo, Activation act, float[] out,
                     int outOff, int outW) {
         w.requireLayout(LAYOUT);
-        if (stride < 1 || padLeft < 0) {
-            throw new IllegalArgumentException("stride " + stride + ", padLeft " + padLeft);
-        }
+        KernelSet.checkWindow(stride, padLeft);
         final int c = w.inChannels;
         checkChannels(c, chFrom, chTo);
         final boolean relu = act == Activation.RELU6;
@@ -164,9 +163,7 @@ final class Depthwise3x3 {
             return;
         }
         w.requireLayout(LAYOUT);
-        if (padLeft < 0) {
-            throw new IllegalArgumentException("padLeft " + padLeft);
-        }
+        KernelSet.checkWindow(stride, padLeft);
         final int c = w.inChannels;
         checkChannels(c, chFrom, chTo);
         final boolean relu = act == Activation.RELU6;

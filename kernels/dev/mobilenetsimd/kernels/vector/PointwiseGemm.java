@@ -1,6 +1,7 @@
 package dev.mobilenetsimd.kernels.vector;
 
 import dev.mobilenetsimd.kernels.Activation;
+import dev.mobilenetsimd.kernels.KernelSet;
 import dev.mobilenetsimd.kernels.PackedWeights;
 import java.util.Arrays;
 import java.util.Objects;
@@ -252,9 +253,7 @@ final class PointwiseGemm {
     /** See {@code KernelSet.pointwise}. */
     static void run(float[] in, int inOff, int pixels, PackedWeights w, Activation act,
                     float[] residual, int residualOff, float[] out, int outOff) {
-        if (pixels < 0) {
-            throw new IllegalArgumentException("pixels = " + pixels);
-        }
+        KernelSet.checkPixels(pixels);
         if (residual != null && act == Activation.LINEAR
                 && residualAfterwards(w, pixels, residual, residualOff, out, outOff)) {
             final int len = Math.multiplyExact(pixels, w.outChannels);
@@ -271,9 +270,7 @@ final class PointwiseGemm {
     static void runChannels(float[] in, int inOff, int pixels, PackedWeights w, int coFrom,
                             int coTo, Activation act, float[] residual, int residualOff,
                             float[] out, int outOff) {
-        if (pixels < 0) {
-            throw new IllegalArgumentException("pixels = " + pixels);
-        }
+        KernelSet.checkPixels(pixels);
         checkChannelBlocks(w, coFrom, coTo);
         gemm(in, inOff, pixels, Math.max(1, pixels), w, act, residual, residualOff, out, outOff,
                 0, coFrom, coTo);

@@ -15,8 +15,10 @@ import dev.mobilenetsimd.image.Labels;
 import dev.mobilenetsimd.image.PillowResize;
 import dev.mobilenetsimd.image.Prediction;
 import dev.mobilenetsimd.image.RgbImage;
+import dev.mobilenetsimd.kernels.Activation;
 import dev.mobilenetsimd.kernels.KernelSet;
 import dev.mobilenetsimd.kernels.KernelSets;
+import dev.mobilenetsimd.kernels.PackedWeights;
 import dev.mobilenetsimd.plan.ExecutionMode;
 import dev.mobilenetsimd.plan.ExecutionPlan;
 import dev.mobilenetsimd.runtime.CompiledNetwork;
@@ -482,6 +484,43 @@ class PublicApiArgumentsTest {
             // zero channels are legal (empty layers)
             assertDoesNotThrow(() -> k.packPointwise(new float[0], new float[3], 0, 3), b + "cin = 0");
             assertDoesNotThrow(() -> k.packDense(new float[0], null, 0, 0), b + "empty dense");
+        }
+    }
+
+    /**
+     * Both backends refuse a stride below 1, a negative padding and a negative pixel count, with
+     * the same message: the scalar reference computed something for them without a word (every
+     * output pixel from one window for stride 0, nothing for -1 pixels) where the vector
+     * kernels refused them, tersely.
+     */
+    @Test
+    void kernelsRefuseBadStridesPaddingsAndPixelCounts() {
+        for (KernelSet k : List.of(KernelSets.scalar(), KernelSets.vector())) {
+            PackedWeights dw = k.packDepthwise(new float[9 * 16], null, 16);
+            PackedWeights conv = k.packConv3x3(new float[9 * 3 * 16], null, 3, 16);
+            PackedWeights pw = k.packPointwise(new float[16 * 8], null, 16, 8);
+            float[] src = new float[4096];
+            float[] out = new float[4096];
+            String window = "expected a stride of 1 or more and a padding of 0 or more";
+            fails(IllegalArgumentException.class, () -> k.depthwiseRow(src, 0, 0, 0, 4, 0, 1, dw,
+                    Activation.LINEAR, out, 0, 4), "stride 0", window);
+            fails(IllegalArgumentException.class, () -> k.depthwiseRow(src, 0, 0, 0, 4, 1, -1, dw,
+                    Activation.LINEAR, out, 0, 4), "padLeft -1", window);
+            fails(IllegalArgumentException.class, () -> k.depthwiseRowChannels(src, 0, 0, 0, 4, 0,
+                    1, dw, 0, 16, Activation.LINEAR, out, 0, 4), "stride 0", window);
+            fails(IllegalArgumentException.class, () -> k.depthwiseRowPair(src, 0, 0, 0, 0, 0, 4,
+                    1, -1, dw, Activation.LINEAR, out, 0, 1024, 4), "padLeft -1", window);
+            fails(IllegalArgumentException.class, () -> k.conv3x3Rows(src, 0, 4, 4, 0, 1, 1, conv,
+                    Activation.RELU6, out, 0, 32, 2, 0, 2), "stride 0", window);
+            fails(IllegalArgumentException.class, () -> k.conv3x3(src, 0, 4, 4, 2, -1, 1, conv,
+                    Activation.RELU6, out, 0, 2, 2, 0, 2), "padTop -1", window);
+            fails(IllegalArgumentException.class, () -> k.conv3x3(src, 0, 4, 4, 2, 1, -1, conv,
+                    Activation.RELU6, out, 0, 2, 2, 0, 2), "padLeft -1", window);
+            String pixels = "pixels = -1: expected 0 or more";
+            fails(IllegalArgumentException.class, () -> k.pointwise(src, 0, -1, pw,
+                    Activation.LINEAR, null, 0, out, 0), pixels);
+            fails(IllegalArgumentException.class, () -> k.pointwiseChannels(src, 0, -1, pw, 0, 8,
+                    Activation.LINEAR, null, 0, out, 0), pixels);
         }
     }
 
