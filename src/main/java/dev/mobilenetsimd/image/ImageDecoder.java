@@ -279,15 +279,19 @@ public final class ImageDecoder {
                 }
             }
         } else if (!indexed && csType == ColorSpace.TYPE_RGB && bands >= 3
-                && !cm.isAlphaPremultiplied() && cm.getComponentSize(0) == 8
-                && cm.getComponentSize(1) == 8 && cm.getComponentSize(2) == 8) {
-            // Raw samples: getRGB would colour-convert images that carry an ICC profile.
+                && !cm.isAlphaPremultiplied() && cm.getComponentSize(0) <= 8
+                && cm.getComponentSize(1) <= 8 && cm.getComponentSize(2) <= 8) {
+            // Raw samples: getRGB would colour-convert images that carry an ICC profile, and
+            // rounds the 5- and 6-bit samples of a 16-bit BMP to the nearest level, where
+            // Pillow's unpackers round v * 255 / 31 (or / 63) down.
             int[] row = new int[w];
             for (int c = 0; c < 3; c++) {
+                int max = (1 << cm.getComponentSize(c)) - 1;
                 for (int y = 0; y < h; y++) {
                     r.getSamples(0, y, w, 1, c, row);
                     for (int x = 0; x < w; x++) {
-                        px[(y * w + x) * 3 + c] = (byte) row[x];
+                        px[(y * w + x) * 3 + c] = (byte) (max == 255 ? row[x]
+                                : Math.min(255, row[x] * 255 / max));
                     }
                 }
             }

@@ -56,6 +56,60 @@ class ImageDecoderTest {
         }
     }
 
+    /**
+     * A 16-bit BMP's 5- and 6-bit samples scale as Pillow's unpackers scale them,
+     * {@code v * 255 / 31} (or {@code / 63}) rounded down: the JDK's colour model rounds to the
+     * nearest level, one above Pillow's for 16 of the 32 five-bit values.
+     */
+    @Test
+    void sixteenBitBmpSamplesScaleAsPillowsDo() throws IOException {
+        // BI_RGB: 5 bits each (x1rrrrrgggggbbbbb), red 0 to 31 along the row
+        java.nio.ByteBuffer rgb555 = java.nio.ByteBuffer.allocate(64)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int v = 0; v < 32; v++) {
+            rgb555.putShort((short) (v << 10 | (31 - v) << 5 | v));
+        }
+        RgbImage img = decodeBmp(bmp16(32, 0, new int[0], rgb555.array()), "rgb555.bmp");
+        for (int v = 0; v < 32; v++) {
+            assertEquals(v * 255 / 31, img.get(v, 0, 0), "red " + v);
+            assertEquals((31 - v) * 255 / 31, img.get(v, 0, 1), "green " + (31 - v));
+            assertEquals(v * 255 / 31, img.get(v, 0, 2), "blue " + v);
+        }
+        // BI_BITFIELDS 5-6-5, green 0 to 63 along the row
+        java.nio.ByteBuffer rgb565 = java.nio.ByteBuffer.allocate(128)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int v = 0; v < 64; v++) {
+            rgb565.putShort((short) ((v & 31) << 11 | v << 5 | (31 - (v & 31))));
+        }
+        img = decodeBmp(bmp16(64, 3, new int[] {0xF800, 0x07E0, 0x001F}, rgb565.array()),
+                "rgb565.bmp");
+        for (int v = 0; v < 64; v++) {
+            assertEquals((v & 31) * 255 / 31, img.get(v, 0, 0), "red " + (v & 31));
+            assertEquals(v * 255 / 63, img.get(v, 0, 1), "green " + v);
+            assertEquals((31 - (v & 31)) * 255 / 31, img.get(v, 0, 2), "blue " + (31 - (v & 31)));
+        }
+    }
+
+    private RgbImage decodeBmp(byte[] file, String name) throws IOException {
+        Path f = dir.resolve(name);
+        Files.write(f, file);
+        return ImageDecoder.read(f);
+    }
+
+    /** A 16-bit BMP one row tall: 40-byte header, {@code masks} after it, then the row. */
+    private static byte[] bmp16(int width, int compression, int[] masks, byte[] row) {
+        int offset = 54 + 4 * masks.length;
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(offset + row.length)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN).put((byte) 'B').put((byte) 'M')
+                .putInt(offset + row.length).putInt(0).putInt(offset).putInt(40).putInt(width)
+                .putInt(1).putShort((short) 1).putShort((short) 16).putInt(compression)
+                .putInt(row.length).putInt(2835).putInt(2835).putInt(0).putInt(0);
+        for (int m : masks) {
+            b.putInt(m);
+        }
+        return b.put(row).array();
+    }
+
     @Test
     void alphaIsDroppedNotComposited() throws IOException {
         BufferedImage a = new BufferedImage(2, 2, BufferedImage.TYPE_INT_ARGB);
