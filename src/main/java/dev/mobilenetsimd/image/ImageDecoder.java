@@ -26,9 +26,9 @@ import javax.imageio.stream.ImageInputStream;
  * and the stored sample values are taken as they are (no colour management), so preprocessing
  * matches the Python reference pipelines.
  *
- * <p>Except for 16-bit samples, which this reduces to 8 bits as a photo needs: grey to its high
- * byte, where Pillow clips each value at 255 (nearly every pixel white), and colour by the JDK's
- * rounding, within one level of Pillow's high byte.
+ * <p>Except for 16-bit grey without alpha, which this reduces to its high byte as a photo needs,
+ * where Pillow clips each value at 255 (nearly every pixel white). 16-bit colour keeps its high
+ * byte, as in Pillow.
  */
 public final class ImageDecoder {
     /**
@@ -279,19 +279,19 @@ public final class ImageDecoder {
                 }
             }
         } else if (!indexed && csType == ColorSpace.TYPE_RGB && bands >= 3
-                && !cm.isAlphaPremultiplied() && cm.getComponentSize(0) <= 8
-                && cm.getComponentSize(1) <= 8 && cm.getComponentSize(2) <= 8) {
+                && !cm.isAlphaPremultiplied() && pillowSamples(cm)) {
             // Raw samples: getRGB would colour-convert images that carry an ICC profile, and
-            // rounds the 5- and 6-bit samples of a 16-bit BMP to the nearest level, where
-            // Pillow's unpackers round v * 255 / 31 (or / 63) down.
+            // rounds the 5- and 6-bit samples of a 16-bit BMP and the 16-bit ones of a PNG to
+            // the nearest level, where Pillow's unpackers round v * 255 / 31 (or / 63) down
+            // and take a 16-bit sample's high byte.
             int[] row = new int[w];
             for (int c = 0; c < 3; c++) {
-                int max = (1 << cm.getComponentSize(c)) - 1;
+                int bits = cm.getComponentSize(c), max = (1 << bits) - 1;
                 for (int y = 0; y < h; y++) {
                     r.getSamples(0, y, w, 1, c, row);
                     for (int x = 0; x < w; x++) {
-                        px[(y * w + x) * 3 + c] = (byte) (max == 255 ? row[x]
-                                : Math.min(255, row[x] * 255 / max));
+                        px[(y * w + x) * 3 + c] = (byte) (bits == 8 ? row[x] : bits == 16
+                                ? row[x] >>> 8 : Math.min(255, row[x] * 255 / max));
                     }
                 }
             }
@@ -310,6 +310,17 @@ public final class ImageDecoder {
             }
         }
         return new RgbImage(w, h, px);
+    }
+
+    /** Whether red, green and blue have 8 bits or fewer, or 16: those Pillow reads. */
+    private static boolean pillowSamples(ColorModel cm) {
+        for (int c = 0; c < 3; c++) {
+            int bits = cm.getComponentSize(c);
+            if (bits > 8 && bits != 16) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -57,6 +57,36 @@ class ImageDecoderTest {
     }
 
     /**
+     * A 16-bit colour PNG keeps each sample's high byte, as Pillow's {@code RGB;16B} and
+     * {@code RGBA;16B} unpackers do: the JDK's colour model rounded to the nearest level
+     * (0x12FF became 0x13), and getRGB would colour-convert an image with a profile.
+     */
+    @Test
+    void sixteenBitColourPngKeepsTheHighByte() throws IOException {
+        int[] samples = {0x0000, 0x00FF, 0x1280, 0x12FF, 0x40FF, 0x7F80, 0xFE80, 0xFFFF, 0x8000};
+        for (int colourType : new int[] {2, 6}) {   // RGB, RGBA
+            int channels = colourType == 2 ? 3 : 4, width = samples.length / 3;
+            java.nio.ByteBuffer rows = java.nio.ByteBuffer.allocate(1 + width * channels * 2);
+            rows.put((byte) 0);   // filter: none
+            for (int x = 0; x < width; x++) {
+                for (int c = 0; c < 3; c++) {
+                    rows.putShort((short) samples[3 * x + c]);
+                }
+                if (channels == 4) {
+                    rows.putShort((short) 0x1234);
+                }
+            }
+            Path f = dir.resolve("rgb16-" + colourType + ".png");
+            Files.write(f, pngFile(colourType, 16, width, 1, null, rows.array(), 9));
+            RgbImage rgb = ImageDecoder.read(f);
+            for (int i = 0; i < samples.length; i++) {
+                assertEquals(samples[i] >>> 8, rgb.get(i / 3, 0, i % 3), String.format(
+                        "colour type %d, sample %04x", colourType, samples[i]));
+            }
+        }
+    }
+
+    /**
      * A 16-bit BMP's 5- and 6-bit samples scale as Pillow's unpackers scale them,
      * {@code v * 255 / 31} (or {@code / 63}) rounded down: the JDK's colour model rounds to the
      * nearest level, one above Pillow's for 16 of the 32 five-bit values.
