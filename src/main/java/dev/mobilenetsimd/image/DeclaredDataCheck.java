@@ -30,6 +30,9 @@ import javax.imageio.stream.ImageInputStreamImpl;
  *       pixels (see {@link #readerInput}); if its header says it uses more than 256 colours and
  *       the file holds more than 256 entries after its headers it is refused, as Pillow
  *       refuses it.
+ *   <li>A 16-, 24- or 32-bit BMP whose file size field is too small for its pixels is read
+ *       with the field raised (see {@link #readerInput}): Pillow ignores it, the JDK's reader
+ *       refused a BI_RGB one.
  *   <li>A BMP holding an embedded JPEG or PNG (BI_JPEG, BI_PNG) is refused, as Pillow refuses
  *       it: the JDK's reader decodes the embedded image into a raster of the BMP header's
  *       size, not its own.
@@ -308,7 +311,9 @@ final class DeclaredDataCheck {
      * Pillow's pixel data follows them, the data offset moved to match. Entries Pillow reads as
      * the grey ramp (i, i, i) of an 8-bit BMP are all 256 greys, as Pillow reads its pixels as
      * grey levels (those of a 1- or 4-bit BMP, whose pixels Pillow then reads as 8-bit, are left
-     * as entries). For a file {@link #shortfall} found nothing wrong with.
+     * as entries). Or for a 16-, 24- or 32-bit BMP, a view whose file size field is at least
+     * its data offset plus its pixels (see {@link #fileSizeRaised}). For a file
+     * {@link #shortfall} found nothing wrong with.
      *
      * @param format the image reader's format name, in lower case
      */
@@ -321,9 +326,12 @@ final class DeclaredDataCheck {
         stream.mark();
         try {
             int n = read(stream, h);
-            PillowPalette p = n >= 26 && h[0] == 'B' && h[1] == 'M' ? pillowPalette(h, n) : null;
-            if (p == null) {
+            if (n < 26 || h[0] != 'B' || h[1] != 'M') {
                 return stream;
+            }
+            PillowPalette p = pillowPalette(h, n);
+            if (p == null) {
+                return fileSizeRaised(stream, h, n);
             }
             // From the end of the headers, past the data offset if the gap is shorter; whole
             // entries up to the end of the file if it ends first, as Pillow reads them
@@ -362,6 +370,33 @@ final class DeclaredDataCheck {
         } finally {
             stream.reset();
         }
+    }
+
+    /**
+     * {@code stream}, or if it is a 16-, 24- or 32-bit BMP whose file size field (given its
+     * first {@code n} bytes, {@code h}) is less than its data offset plus its pixels, a view of
+     * it with the field raised to that sum. The JDK's reader refuses such a BI_RGB file as
+     * "Invalid width/height for BI_RGB image data."; Pillow ignores the field, which writers
+     * leave 0 or get wrong, and so does the reader otherwise (it reads it only for this check
+     * and an RLE file's data size). The file holds the pixels: {@link #shortfall} checked.
+     */
+    private static ImageInputStream fileSizeRaised(ImageInputStream stream, byte[] h, int n) {
+        long headerSize = littleEndian(h, 14, 4);
+        boolean os2 = headerSize == 12;
+        if (!os2 && (headerSize < 40 || n < 30)) {
+            return stream;
+        }
+        long width = os2 ? (short) littleEndian(h, 18, 2) : (int) littleEndian(h, 18, 4);
+        long height = os2 ? (short) littleEndian(h, 20, 2) : (int) littleEndian(h, 22, 4);
+        int bits = (int) littleEndian(h, os2 ? 24 : 28, 2);
+        long pixels = width * Math.abs(height) * bits / 8;   // as the reader works it out
+        long size = littleEndian(h, 10, 4) + pixels;
+        if (bits < 16 || width <= 0 || littleEndian(h, 2, 4) >= size || size > 0xFFFF_FFFFL) {
+            return stream;
+        }
+        byte[] head = Arrays.copyOf(h, 14);
+        ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN).putInt(2, (int) size);
+        return new PaletteCut(stream, head, 0);
     }
 
     /**
@@ -420,7 +455,7 @@ final class DeclaredDataCheck {
                                  long pixels) {}
 
     /**
-     * A BMP with its palette replaced: its first {@code head.length} bytes are
+     * A BMP with its palette (or file header) replaced: its first {@code head.length} bytes are
      * {@code head}'s, and the rest those of {@code bmp} from {@code cut} bytes further on (back,
      * if negative: Pillow's palette ran into the pixel data).
      */

@@ -514,6 +514,35 @@ class DeclaredDataCheckTest {
     }
 
     /**
+     * The file size field of a BMP's file header is ignored, as Pillow ignores it: the JDK's
+     * reader refused a 16-, 24- or 32-bit BI_RGB BMP whose field (0, or one byte short) was less
+     * than its data offset plus its pixels ("Invalid width/height for BI_RGB image data.", of a
+     * width and height that were fine).
+     */
+    @Test
+    void bmpFileSizeFieldIsIgnoredAsPillowIgnoresIt() throws IOException {
+        byte[] rows = {1, 2, 3, 4, 5, 6, 0, 0, 7, 8, 9, 10, 11, 12, 0, 0};   // 2 x 2 BGR, padded
+        byte[] rows32 = {1, 2, 3, 0, 4, 5, 6, 0, 7, 8, 9, 0, 10, 11, 12, 0};
+        byte[] rows16 = {1, 2, 3, 4, 5, 6, 7, 8};                              // 2 x 2 x 16 bits
+        for (int fileSize : new int[] {0, 14, 54 + 15}) {
+            for (byte[] file : new byte[][] {bmp(2, 2, 24, BI_RGB, new byte[0], rows, 0),
+                    bmp(2, 2, 32, BI_RGB, new byte[0], rows32, 0),
+                    bmp(2, 2, 16, BI_RGB, new byte[0], rows16, 0)}) {
+                int bits = file[28];
+                RgbImage whole = decode(file, "whole.bmp");
+                ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN).putInt(2, fileSize);
+                RgbImage img = decode(file, "size" + fileSize + ".bmp");
+                assertArrayEquals(whole.pixels(), img.pixels(), bits + "-bit, file size "
+                        + fileSize);
+                if (bits == 24) {
+                    assertEquals(3, img.get(0, 1, 0));   // the bottom row first, BGR
+                    assertEquals(10, img.get(1, 0, 2));
+                }
+            }
+        }
+    }
+
+    /**
      * The point of the check, measured: in a JVM of 64 MB, every crafted file is refused rather
      * than running out of memory, from a file and from a stream cached in memory
      * ({@code ImageIO.setUseCache(false)}) alike.
