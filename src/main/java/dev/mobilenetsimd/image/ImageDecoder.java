@@ -266,12 +266,15 @@ public final class ImageDecoder {
         int csType = cm.getColorSpace().getType();
         boolean indexed = cm instanceof IndexColorModel;
         if (!indexed && csType == ColorSpace.TYPE_GRAY && bands <= 2) {
-            int shift = Math.max(0, cm.getComponentSize(0) - 8);
+            // Wider samples keep their high byte; narrower ones scale to 0 to 255, as Pillow's
+            // L;2 and L;4 unpackers do (they were taken as levels: 4-bit white was 15).
+            int bits = cm.getComponentSize(0), shift = Math.max(0, bits - 8);
+            int max = bits < 8 ? (1 << bits) - 1 : 255;
             int[] row = new int[w];
             for (int y = 0; y < h; y++) {
                 r.getSamples(0, y, w, 1, 0, row);
                 for (int x = 0; x < w; x++) {
-                    byte v = (byte) Math.min(255, row[x] >>> shift);
+                    byte v = (byte) Math.min(255, (row[x] >>> shift) * 255 / max);
                     int o = (y * w + x) * 3;
                     px[o] = v;
                     px[o + 1] = v;

@@ -57,6 +57,32 @@ class ImageDecoderTest {
     }
 
     /**
+     * Grey of fewer than 8 bits scales to 0 to 255, as Pillow's {@code L;2} and {@code L;4}
+     * unpackers do (level {@code v} of 4 bits is {@code 17 v}): white of a 4-bit grey image was
+     * 15, nearly black.
+     */
+    @Test
+    void greyOfFewerThanEightBitsScalesToTheFullRange() {
+        for (int bits : new int[] {1, 2, 4}) {
+            java.awt.image.ColorModel cm = new java.awt.image.ComponentColorModel(
+                    java.awt.color.ColorSpace.getInstance(java.awt.color.ColorSpace.CS_GRAY),
+                    new int[] {bits}, false, false, java.awt.Transparency.OPAQUE,
+                    java.awt.image.DataBuffer.TYPE_BYTE);
+            int max = (1 << bits) - 1;
+            java.awt.image.WritableRaster r = cm.createCompatibleWritableRaster(max + 1, 1);
+            for (int v = 0; v <= max; v++) {
+                r.setSample(v, 0, 0, v);
+            }
+            RgbImage rgb = ImageDecoder.toRgb(new BufferedImage(cm, r, false, null));
+            for (int v = 0; v <= max; v++) {
+                for (int c = 0; c < 3; c++) {
+                    assertEquals(v * 255 / max, rgb.get(v, 0, c), bits + "-bit level " + v);
+                }
+            }
+        }
+    }
+
+    /**
      * A 16-bit colour PNG keeps each sample's high byte, as Pillow's {@code RGB;16B} and
      * {@code RGBA;16B} unpackers do: the JDK's colour model rounded to the nearest level
      * (0x12FF became 0x13), and getRGB would colour-convert an image with a profile.
