@@ -194,6 +194,15 @@ public final class ImageDecoder {
                 if (found == null) {
                     found = shortfall;
                 }
+                if (found == null && truncated(warnings)) {
+                    // A JPEG cut before its image data: libjpeg warns, puts an end-of-image
+                    // marker where the data ended, and fails on that ("Bogus Huffman table
+                    // definition"), which alone read as damage.
+                    if (e.getMessage() != null) {
+                        warnings.add(e.getMessage());
+                    }
+                    found = truncation(warnings);
+                }
                 throw new IOException("cannot decode image " + name + ": "
                         + (found != null ? found : readerFailure(e)), e);
             } finally {
@@ -209,12 +218,8 @@ public final class ImageDecoder {
         // A JPEG cut short only draws warnings and decodes with its missing part grey; Pillow
         // refuses it ("image file is truncated"). Other warnings (extraneous bytes, an invalid
         // colour profile) leave the pixels intact, as they do for Pillow.
-        for (String w : warnings) {
-            String lower = w.toLowerCase(Locale.ROOT);
-            if (lower.contains("truncated") || lower.contains("premature end")) {
-                throw new IOException("cannot decode image " + name + ": the file is truncated or"
-                        + " damaged (" + String.join("; ", warnings) + ")");
-            }
+        if (truncated(warnings)) {
+            throw new IOException("cannot decode image " + name + ": " + truncation(warnings));
         }
         try {
             return toRgb(img);
@@ -223,6 +228,23 @@ public final class ImageDecoder {
         } catch (RuntimeException e) {
             throw new IOException("cannot convert image " + name + " to RGB: " + e.getMessage(), e);
         }
+    }
+
+    /** Whether the reader's warnings say the file ended early. */
+    private static boolean truncated(List<String> warnings) {
+        for (String w : warnings) {
+            String lower = String.valueOf(w).toLowerCase(Locale.ROOT);
+            if (lower.contains("truncated") || lower.contains("premature end")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The file truncated, in words, with the reader's warnings (each once). */
+    private static String truncation(List<String> warnings) {
+        return "the file is truncated or damaged (" + String.join("; ", new java.util
+                .LinkedHashSet<>(warnings)) + ")";
     }
 
     /**

@@ -437,6 +437,31 @@ class ImageDecoderTest {
         }
     }
 
+    /**
+     * A JPEG cut short before its image data (in its tables, or just after its start marker) is
+     * called truncated too: the reader fails on the end-of-image marker libjpeg puts where the
+     * data ended, and its error ("Bogus Huffman table definition", "Image format error") was
+     * given as "damaged or unsupported".
+     */
+    @Test
+    void jpegsCutBeforeTheirImageDataAreCalledTruncated() throws IOException {
+        BufferedImage img = new BufferedImage(16, 16, BufferedImage.TYPE_INT_RGB);
+        Path full = dir.resolve("full.jpg");
+        assertTrue(ImageIO.write(img, "jpg", full.toFile()));
+        byte[] bytes = Files.readAllBytes(full);
+        int sos = 2;
+        while ((bytes[sos + 1] & 0xFF) != 0xDA) {   // marker segments up to start of scan
+            sos += 2 + ((bytes[sos + 2] & 0xFF) << 8 | bytes[sos + 3] & 0xFF);
+        }
+        for (int length : new int[] {2, 3, 20, sos - 30, sos - 3, sos}) {
+            byte[] cut = java.util.Arrays.copyOf(bytes, length);
+            IOException e = assertThrows(IOException.class, () -> ImageDecoder.decode(
+                    new java.io.ByteArrayInputStream(cut), "cut.jpg"));
+            assertTrue(e.getMessage().startsWith("cannot decode image cut.jpg: the file is"
+                    + " truncated or damaged ("), length + " bytes: " + e.getMessage());
+        }
+    }
+
     /** A BMP cut short is called truncated: the reader's EOFException has no message ("null"). */
     @Test
     void truncatedBmpsAreCalledTruncated() throws IOException {
