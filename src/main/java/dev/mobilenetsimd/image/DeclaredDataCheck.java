@@ -216,10 +216,18 @@ final class DeclaredDataCheck {
      * What is wrong with a BMP header (given its first {@code n} bytes, {@code h}) before its
      * pixels, in words, or null: the palette and colour profile sizes the JDK's reader works out
      * from it, in ints, and allocates; a negative one failed as a NegativeArraySizeException
-     * ("damaged or unsupported (-2080374784)"). And a BMP of embedded JPEG or PNG data, refused.
+     * ("damaged or unsupported (-2080374784)"). And a BMP of embedded JPEG or PNG data, refused,
+     * and an info header of a size the reader does not read, named.
      */
     private static String bmpHeader(ImageInputStream s, byte[] h, int n) throws IOException {
         long offset = littleEndian(h, 10, 4), headerSize = littleEndian(h, 14, 4);
+        if (!readerHeader(headerSize)) {
+            // The reader's words were "New BMP version not implemented yet.", of a damaged size
+            // field too. (Pillow also reads OS/2 2.x's 64 bytes.)
+            return String.format(Locale.ROOT, "a BMP info header of %d bytes%s, which the JDK's"
+                    + " reader does not read; expected 12 (OS/2 1.x), 40, 52, 56, 108 or 124",
+                    headerSize, headerSize == 64 ? " (OS/2 2.x)" : "");
+        }
         long compression = headerSize >= 40 && n >= 34 ? littleEndian(h, 30, 4) : BI_RGB;
         if (compression == BI_JPEG || compression == BI_PNG) {
             // Pillow refuses them; the JDK's reader decoded the embedded image into a raster of

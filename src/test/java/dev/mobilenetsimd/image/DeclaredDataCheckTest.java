@@ -192,6 +192,22 @@ class DeclaredDataCheckTest {
     }
 
     /**
+     * A BMP info header of a size the JDK's reader does not read is named by its size: the
+     * reader said "New BMP version not implemented yet." of an OS/2 2.x header (64 bytes, which
+     * Pillow reads) and of a damaged size field alike.
+     */
+    @Test
+    void bmpInfoHeaderOfAnUnreadSizeIsNamed() throws IOException {
+        for (int size : new int[] {64, 16, 0, 41}) {
+            byte[] file = bmp(2, 2, 24, BI_RGB, new byte[0], new byte[16], 0);
+            ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN).putInt(14, size);
+            refused(file, "header" + size + ".bmp", "a BMP info header of " + size + " bytes"
+                    + (size == 64 ? " (OS/2 2.x)" : "") + ", which the JDK's reader does not"
+                    + " read; expected 12 (OS/2 1.x), 40, 52, 56, 108 or 124");
+        }
+    }
+
+    /**
      * Header fields the JDK's reader turns into an array size, as an int, before reading: a
      * negative one failed as a NegativeArraySizeException, its message the number alone
      * ("damaged or unsupported (-4)"). The palette is what lies between the headers and the
