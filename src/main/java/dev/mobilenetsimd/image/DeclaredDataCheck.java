@@ -320,13 +320,17 @@ final class DeclaredDataCheck {
      * the grey ramp (i, i, i) of an 8-bit BMP are all 256 greys, as Pillow reads its pixels as
      * grey levels (those of a 1- or 4-bit BMP, whose pixels Pillow then reads as 8-bit, are left
      * as entries). Or for a 16-, 24- or 32-bit BMP, a view whose file size field is at least
-     * its data offset plus its pixels (see {@link #fileSizeRaised}). For a file
+     * its data offset plus its pixels (see {@link #fileSizeRaised}). For a JPEG with a colour
+     * profile, a view without it (see {@link #jpegWithoutProfile}). For a file
      * {@link #shortfall} found nothing wrong with.
      *
      * @param format the image reader's format name, in lower case
      */
     static ImageInputStream readerInput(ImageInputStream stream, String format)
             throws IOException {
+        if (format.equals("jpeg")) {
+            return jpegWithoutProfile(stream);
+        }
         if (!format.equals("bmp")) {
             return stream;
         }
@@ -405,6 +409,95 @@ final class DeclaredDataCheck {
         byte[] head = Arrays.copyOf(h, 14);
         ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN).putInt(2, (int) size);
         return new PaletteCut(stream, head, 0);
+    }
+
+    /**
+     * {@code stream}, or if the JPEG has ICC_PROFILE segments (APP2) before its first scan, a
+     * view of it in which they are APP15 segments, which the reader skips: it converted the
+     * pixels of a YCbCr or RGB JPEG with a profile from that profile to sRGB (and failed on a
+     * grey one), where Pillow applies no profile. A CMYK JPEG's inks are the same either way.
+     * Reads the markers up to the first scan, as the reader does; leaves the stream where it
+     * found it.
+     */
+    private static ImageInputStream jpegWithoutProfile(ImageInputStream stream)
+            throws IOException {
+        long[] codes = new long[MAX_ICC_SEGMENTS];   // where each segment's marker code is
+        int found = 0;
+        byte[] id = new byte[ICC_PROFILE.length];
+        stream.mark();
+        try {
+            stream.seek(2);   // after SOI
+            while (found < codes.length && stream.read() == 0xFF) {
+                int code = stream.read();
+                while (code == 0xFF) {   // fill bytes
+                    code = stream.read();
+                }
+                if (code < 0 || code == 0xDA || code == 0xD9) {
+                    break;   // start of scan, end of image, or of the file
+                }
+                if (code == 0x01 || code >= 0xD0 && code <= 0xD7) {
+                    continue;   // no length
+                }
+                int length = stream.read() << 8 | stream.read();
+                long data = stream.getStreamPosition();
+                if (length < 2) {
+                    break;   // damaged, or the end of the file: the reader says which
+                }
+                if (code == 0xE2 && read(stream, id) == id.length
+                        && Arrays.equals(id, ICC_PROFILE)) {
+                    codes[found++] = data - 3;
+                }
+                stream.seek(data + length - 2);
+            }
+        } finally {
+            stream.reset();
+        }
+        return found == 0 ? stream : new ProfileRenamed(stream, Arrays.copyOf(codes, found));
+    }
+
+    /** "ICC_PROFILE" and its terminating zero, which start an APP2 segment of a profile. */
+    private static final byte[] ICC_PROFILE = {'I', 'C', 'C', '_', 'P', 'R', 'O', 'F', 'I', 'L',
+            'E', 0};
+
+    /** A profile's segments are numbered in one byte. */
+    private static final int MAX_ICC_SEGMENTS = 255;
+
+    /** A JPEG whose marker codes at {@code codes} (ascending) read as APP15, not APP2. */
+    private static final class ProfileRenamed extends ImageInputStreamImpl {
+        private final ImageInputStream jpeg;
+        private final long[] codes;
+
+        ProfileRenamed(ImageInputStream jpeg, long[] codes) {
+            this.jpeg = jpeg;
+            this.codes = codes;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] b = new byte[1];
+            return read(b, 0, 1) < 0 ? -1 : b[0] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            checkClosed();
+            Objects.checkFromIndexSize(off, len, b.length);
+            bitOffset = 0;
+            if (len == 0) {
+                return 0;
+            }
+            jpeg.seek(streamPos);
+            int r = jpeg.read(b, off, len);
+            for (int i = 0; r > 0 && i < codes.length; i++) {
+                if (codes[i] >= streamPos && codes[i] < streamPos + r) {
+                    b[off + (int) (codes[i] - streamPos)] = (byte) 0xEF;
+                }
+            }
+            if (r > 0) {
+                streamPos += r;
+            }
+            return r;
+        }
     }
 
     /**

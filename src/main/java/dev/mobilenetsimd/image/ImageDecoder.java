@@ -129,6 +129,9 @@ public final class ImageDecoder {
      * refused if its header says it uses more than 256 colours and the file holds more than 256
      * entries after its headers, as Pillow refuses it.
      *
+     * <p>A JPEG's embedded colour profile is not applied, as Pillow applies none (the JDK's
+     * reader converted the pixels from it to sRGB).
+     *
      * @param in the encoded image
      * @param name what error messages call the stream (e.g. its file name)
      * @return the image in 8-bit RGB

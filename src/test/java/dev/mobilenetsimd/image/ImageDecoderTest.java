@@ -238,6 +238,58 @@ class ImageDecoderTest {
     }
 
     /**
+     * A JPEG's embedded colour profile is not applied, as Pillow applies none: the JDK's reader
+     * converted a YCbCr JPEG with a profile from it to sRGB (a linear-RGB profile made the
+     * pixels some 60 levels lighter), and refused one whose profile is grey ("Numbers of source
+     * Raster bands and source color space components do not match"). A CMYK JPEG's inks are
+     * read as without a profile too.
+     */
+    @Test
+    void jpegColourProfilesAreNotApplied() throws IOException {
+        BufferedImage img = new BufferedImage(24, 16, BufferedImage.TYPE_INT_RGB);
+        java.util.Random rnd = new java.util.Random(2);
+        for (int y = 0; y < 16; y++) {
+            for (int x = 0; x < 24; x++) {
+                img.setRGB(x, y, rnd.nextInt());
+            }
+        }
+        Path plain = dir.resolve("plain.jpg");
+        assertTrue(ImageIO.write(img, "jpg", plain.toFile()));
+        byte[] jpeg = Files.readAllBytes(plain);
+        RgbImage expected = ImageDecoder.read(plain);
+        for (int space : new int[] {java.awt.color.ColorSpace.CS_LINEAR_RGB,
+                java.awt.color.ColorSpace.CS_GRAY, java.awt.color.ColorSpace.CS_sRGB}) {
+            byte[] profiled = withIccProfile(jpeg, java.awt.color.ICC_Profile.getInstance(space)
+                    .getData());
+            RgbImage rgb = ImageDecoder.decode(new java.io.ByteArrayInputStream(profiled),
+                    "profiled.jpg");
+            assertTrue(java.util.Arrays.equals(expected.pixels(), rgb.pixels()),
+                    "colour space " + space);
+        }
+        byte[] cmyk = resource("cmyk.jpg");
+        byte[] cmykProfiled = withIccProfile(cmyk, java.awt.color.ICC_Profile.getInstance(
+                java.awt.color.ColorSpace.CS_LINEAR_RGB).getData());
+        assertTrue(java.util.Arrays.equals(ImageDecoder.decode(new java.io.ByteArrayInputStream(
+                cmyk), "cmyk.jpg").pixels(), ImageDecoder.decode(new java.io
+                .ByteArrayInputStream(cmykProfiled), "profiled-cmyk.jpg").pixels()));
+    }
+
+    /** {@code jpeg} with an APP2 ICC_PROFILE segment of {@code profile} after its SOI marker. */
+    private static byte[] withIccProfile(byte[] jpeg, byte[] profile) {
+        byte[] id = "ICC_PROFILE\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        int length = 2 + id.length + 2 + profile.length;
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(jpeg, 0, 2);
+        out.writeBytes(new byte[] {(byte) 0xFF, (byte) 0xE2, (byte) (length >> 8),
+                (byte) length});
+        out.writeBytes(id);
+        out.writeBytes(new byte[] {1, 1});   // segment 1 of 1
+        out.writeBytes(profile);
+        out.write(jpeg, 2, jpeg.length - 2);
+        return out.toByteArray();
+    }
+
+    /**
      * A CMYK {@link BufferedImage} (the JDK's, as its JPEG reader makes them) converts by Pillow's
      * formula; other CMYK forms, which no decoded file has, are refused rather than handed to
      * getRGB's colour management.
