@@ -11,7 +11,10 @@ package dev.mobilenetsimd;
  * @param padding    border convention of the 3x3 layers
  */
 public record ModelConfig(double alpha, int resolution, int classes, Padding padding) {
-    /** Smallest input: five stride-2 stages must leave at least one pixel. */
+    /**
+     * Smallest input: 2^5, which the five stride-2 stages bring down to one pixel. Each stage
+     * rounds up, so a smaller input would still run, on maps of one pixel padded all round.
+     */
     public static final int MIN_RESOLUTION = 32;
     /** Largest input accepted (the arena grows with the square of it). */
     public static final int MAX_RESOLUTION = 2048;

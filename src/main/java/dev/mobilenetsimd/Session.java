@@ -46,7 +46,8 @@ public final class Session implements AutoCloseable {
 
     private final MobileNetV2 model;
     private final IntraOpPool pool;
-    private float[] arena;
+    /** Null once closed; volatile so that a call on another thread sees the close. */
+    private volatile float[] arena;
     /** Each image's tensor between the steps of a batch, allocated when a batch needs it. */
     private float[][] carries = new float[0][];
     /** Set while an inference runs: a second thread's call fails instead of sharing the arena. */

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mobilenetsimd.image.Classification;
-import dev.mobilenetsimd.image.Classification;
 import dev.mobilenetsimd.image.Classifier;
 import dev.mobilenetsimd.image.ImageDecoder;
 import dev.mobilenetsimd.image.InputNormalization;

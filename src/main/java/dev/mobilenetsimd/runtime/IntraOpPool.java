@@ -159,8 +159,18 @@ public final class IntraOpPool implements AutoCloseable {
      * @param planArenaFloats {@link dev.mobilenetsimd.plan.ExecutionPlan#arenaFloats()}
      * @param scratchFloats {@link dev.mobilenetsimd.plan.ExecutionPlan#workerScratchFloats()}
      * @return the arena's length in floats
+     * @throws IllegalArgumentException if {@code threads} is not 1 to {@value #MAX_THREADS} or a
+     *                                  size is negative
      */
     public static long arenaFloats(int threads, int planArenaFloats, int scratchFloats) {
+        if (threads < 1 || threads > MAX_THREADS) {
+            throw new IllegalArgumentException("threads = " + threads + ": expected 1 to "
+                    + MAX_THREADS);
+        }
+        if (planArenaFloats < 0 || scratchFloats < 0) {
+            throw new IllegalArgumentException("planArenaFloats " + planArenaFloats
+                    + ", scratchFloats " + scratchFloats + ": expected 0 or more");
+        }
         return alignedBase(planArenaFloats) + (long) (threads - 1) * scratchFloats;
     }
 

@@ -37,6 +37,21 @@ class IntraOpPoolTest {
      * its share done, and the caller waited for it forever, spinning.
      */
     @Test
+    void arenaSizeRefusesCountsOutOfRange() {
+        // One thread has no worker copies; a count below it gave an arena smaller than the plan's.
+        long one = IntraOpPool.arenaFloats(1, 1024, 64);
+        assertTrue(one >= 1024 && one < 1024 + 64, "one thread: " + one);
+        for (int threads : new int[] {0, -1, IntraOpPool.MAX_THREADS + 1}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> IntraOpPool.arenaFloats(threads, 1024, 64), "threads " + threads);
+            assertTrue(e.getMessage().contains("expected 1 to " + IntraOpPool.MAX_THREADS),
+                    e.getMessage());
+        }
+        assertThrows(IllegalArgumentException.class, () -> IntraOpPool.arenaFloats(2, -1, 64));
+        assertThrows(IllegalArgumentException.class, () -> IntraOpPool.arenaFloats(2, 1024, -1));
+    }
+
+    @Test
     void closingDuringAStepFailsItInsteadOfHanging() throws InterruptedException {
         for (int trial = 0; trial < 5; trial++) {
             IntraOpPool pool = new IntraOpPool(3, 16, 0, 16);
