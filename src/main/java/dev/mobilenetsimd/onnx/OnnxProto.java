@@ -309,12 +309,13 @@ final class OnnxProto {
      * Parses a ModelProto.
      *
      * @throws OnnxFormatException if the bytes are not a well-formed protobuf message, or hold
-     *                             more than {@link #MAX_ENTRIES} entries
+     *                             more than {@link #MAX_ENTRIES} entries or packed numbers of
+     *                             more than twice their size
      */
     static Model readModel(byte[] bytes) throws OnnxFormatException {
         CodedInputStream in = CodedInputStream.newInstance(bytes);
         try {
-            return readModel(in);
+            return readModel(in, new Entries(bytes.length));
         } catch (OnnxFormatException e) {
             throw e;
         } catch (InvalidProtocolBufferException e) {
@@ -404,9 +405,30 @@ final class OnnxProto {
      */
     static final int MAX_ENTRIES = 100_000;
 
-    /** Counts the entries read against {@link #MAX_ENTRIES}. */
+    /**
+     * Counts the entries read against {@link #MAX_ENTRIES}, and the bytes of the numbers of
+     * repeated scalar fields (dims, float_data, int32_data, ints...) against twice the file's
+     * size: a one-byte varint is held as an 8-byte long, so a 100 MB file of packed dims ran a
+     * 1 GB heap out of memory. A model's numbers take about their size in the file, or half
+     * more (float16 bit patterns in int32_data, two or three bytes each).
+     */
     private static final class Entries {
         private int count;
+        private long valueBytesLeft;
+
+        Entries(int fileBytes) {
+            this.valueBytesLeft = 2L * fileBytes + (1 << 20);
+        }
+
+        /** One more number of {@code bytes} bytes held. */
+        void value(int bytes) throws OnnxFormatException {
+            valueBytesLeft -= bytes;
+            if (valueBytesLeft < 0) {
+                throw new OnnxFormatException("the file holds packed numbers (dims, tensor"
+                        + " data, attribute values) that take more than twice the file's size"
+                        + " in memory: not a model an exporter writes");
+            }
+        }
 
         void add() throws OnnxFormatException {
             if (++count > MAX_ENTRIES) {
@@ -416,8 +438,7 @@ final class OnnxProto {
         }
     }
 
-    private static Model readModel(CodedInputStream in) throws IOException {
-        Entries entries = new Entries();
+    private static Model readModel(CodedInputStream in, Entries entries) throws IOException {
         long ir = 0;
         List<OpsetId> opsets = new ArrayList<>();
         String producer = "", producerVersion = "";
@@ -501,7 +522,7 @@ final class OnnxProto {
                 case 5:
                     old = enter(in, tag, "GraphProto.initializer");
                     entries.add();
-                    inits.add(readTensor(in));
+                    inits.add(readTensor(in, entries));
                     in.popLimit(old);
                     break;
                 case 11:
@@ -540,7 +561,7 @@ final class OnnxProto {
                 case 4: op = readString(in, tag, "NodeProto.op_type"); break;
                 case 5: {
                     int old = enter(in, tag, "NodeProto.attribute");
-                    attrs.add(readAttribute(in));
+                    attrs.add(readAttribute(in, entries));
                     in.popLimit(old);
                     break;
                 }
@@ -551,7 +572,8 @@ final class OnnxProto {
         return new Node(name, op, domain, inputs, outputs, attrs);
     }
 
-    private static Attribute readAttribute(CodedInputStream in) throws IOException {
+    private static Attribute readAttribute(CodedInputStream in, Entries entries)
+            throws IOException {
         String name = "";
         int type = 0;
         float f = 0;
@@ -568,12 +590,12 @@ final class OnnxProto {
                 case 4: expect(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, "AttributeProto.s"); s = in.readByteArray(); break;
                 case 5: {
                     int old = enter(in, tag, "AttributeProto.t");
-                    t = readTensor(in);
+                    t = readTensor(in, entries);
                     in.popLimit(old);
                     break;
                 }
-                case 7: readFloats(in, tag, floats, "AttributeProto.floats"); break;
-                case 8: readLongs(in, tag, ints, "AttributeProto.ints"); break;
+                case 7: readFloats(in, tag, floats, entries, "AttributeProto.floats"); break;
+                case 8: readLongs(in, tag, ints, entries, "AttributeProto.ints"); break;
                 case 20: expect(tag, WireFormat.WIRETYPE_VARINT, "AttributeProto.type"); type = in.readInt32(); break;
                 default: in.skipField(tag);
             }
@@ -581,35 +603,37 @@ final class OnnxProto {
         return new Attribute(name, type, f, i, s, t, floats.toArray(), ints.toArray());
     }
 
-    private static Tensor readTensor(CodedInputStream in) throws IOException {
+    private static Tensor readTensor(CodedInputStream in, Entries entries) throws IOException {
         LongList dims = new LongList();
         int type = 0;
         String name = "";
         byte[] raw = null;
         boolean external = false;
         FloatList floatData = new FloatList();
-        LongList int32Data = new LongList();
+        IntList int32Data = new IntList(); // ints: float16 bit patterns there take 2 or 3 bytes
         LongList int64Data = new LongList();
-        List<Double> doubleData = new ArrayList<>();
+        LongList doubleData = new LongList(); // the bits of each double
         for (int tag; (tag = in.readTag()) != 0; ) {
             switch (WireFormat.getTagFieldNumber(tag)) {
-                case 1: readLongs(in, tag, dims, "TensorProto.dims"); break;
+                case 1: readLongs(in, tag, dims, entries, "TensorProto.dims"); break;
                 case 2: expect(tag, WireFormat.WIRETYPE_VARINT, "TensorProto.data_type"); type = in.readInt32(); break;
-                case 4: readFloats(in, tag, floatData, "TensorProto.float_data"); break;
-                case 5: readLongs(in, tag, int32Data, "TensorProto.int32_data"); break;
-                case 7: readLongs(in, tag, int64Data, "TensorProto.int64_data"); break;
+                case 4: readFloats(in, tag, floatData, entries, "TensorProto.float_data"); break;
+                case 5: readInts(in, tag, int32Data, entries, "TensorProto.int32_data"); break;
+                case 7: readLongs(in, tag, int64Data, entries, "TensorProto.int64_data"); break;
                 case 8: name = readString(in, tag, "TensorProto.name"); break;
                 case 9: expect(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, "TensorProto.raw_data"); raw = in.readByteArray(); break;
                 case 10:
                     if (WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
                         int old = in.pushLimit(in.readRawVarint32());
                         while (in.getBytesUntilLimit() > 0) {
-                            doubleData.add(in.readDouble());
+                            entries.value(8);
+                            doubleData.add(in.readRawLittleEndian64());
                         }
                         in.popLimit(old);
                     } else {
                         expect(tag, WireFormat.WIRETYPE_FIXED64, "TensorProto.double_data");
-                        doubleData.add(in.readDouble());
+                        entries.value(8);
+                        doubleData.add(in.readRawLittleEndian64());
                     }
                     break;
                 case 13: external = true; in.skipField(tag); break;
@@ -637,16 +661,16 @@ final class OnnxProto {
                     }
                     break;
                 case DOUBLE:
-                    b = le(doubleData.size() * 8);
-                    for (double d : doubleData) {
-                        b.putDouble(d);
+                    b = le(doubleData.size * 8);
+                    for (int k = 0; k < doubleData.size; k++) {
+                        b.putLong(doubleData.values[k]);
                     }
                     break;
                 default:
                     // int32_data carries int32, int16, int8, uint16, uint8, bool and float16 (bit patterns).
                     b = le(size == 0 ? 0 : int32Data.size * size);
                     for (int k = 0; k < int32Data.size && size > 0; k++) {
-                        long v = int32Data.values[k];
+                        int v = int32Data.values[k];
                         if (size == 1) {
                             b.put((byte) v);
                         } else if (size == 2) {
@@ -751,29 +775,63 @@ final class OnnxProto {
         return in.pushLimit(length);
     }
 
-    private static void readLongs(CodedInputStream in, int tag, LongList out, String field) throws IOException {
+    private static void readLongs(CodedInputStream in, int tag, LongList out, Entries entries,
+                                  String field) throws IOException {
         if (WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
             int old = in.pushLimit(in.readRawVarint32());
             while (in.getBytesUntilLimit() > 0) {
+                entries.value(8);
                 out.add(in.readInt64());
             }
             in.popLimit(old);
         } else {
             expect(tag, WireFormat.WIRETYPE_VARINT, field);
+            entries.value(8);
             out.add(in.readInt64());
         }
     }
 
-    private static void readFloats(CodedInputStream in, int tag, FloatList out, String field) throws IOException {
+    private static void readInts(CodedInputStream in, int tag, IntList out, Entries entries,
+                                 String field) throws IOException {
         if (WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
             int old = in.pushLimit(in.readRawVarint32());
             while (in.getBytesUntilLimit() > 0) {
+                entries.value(4);
+                out.add(in.readInt32());
+            }
+            in.popLimit(old);
+        } else {
+            expect(tag, WireFormat.WIRETYPE_VARINT, field);
+            entries.value(4);
+            out.add(in.readInt32());
+        }
+    }
+
+    private static void readFloats(CodedInputStream in, int tag, FloatList out, Entries entries,
+                                   String field) throws IOException {
+        if (WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+            int old = in.pushLimit(in.readRawVarint32());
+            while (in.getBytesUntilLimit() > 0) {
+                entries.value(4);
                 out.add(in.readFloat());
             }
             in.popLimit(old);
         } else {
             expect(tag, WireFormat.WIRETYPE_FIXED32, field);
+            entries.value(4);
             out.add(in.readFloat());
+        }
+    }
+
+    private static final class IntList {
+        int[] values = new int[8];
+        int size;
+
+        void add(int v) {
+            if (size == values.length) {
+                values = Arrays.copyOf(values, size * 2);
+            }
+            values[size++] = v;
         }
     }
 

@@ -235,6 +235,46 @@ class OnnxBadFileTest {
         }), tooMany);
     }
 
+    /**
+     * Packed numbers are held against a budget of twice the file's size: a one-byte varint
+     * became an 8-byte long, so a 100 MB file of packed dims (or int64_data, int32_data, ints)
+     * ran a 1 GB heap out of memory.
+     */
+    @Test
+    void packedNumbersPastTwiceTheFileAreRefused() {
+        int n = 4 << 20; // 4 MB of one-byte varints: 32 MB as longs
+        for (int field : new int[] {1, 5, 7}) { // TensorProto dims, int32_data, int64_data
+            byte[] values = new byte[n];
+            Arrays.fill(values, (byte) 1);
+            // ModelProto { graph (7) { initializer (5) { field: packed values } } }
+            byte[] tensor = lengthDelimited(field, values);
+            byte[] file = lengthDelimited(7, lengthDelimited(5, tensor));
+            fails(file, "packed numbers", "more than twice the file's size");
+        }
+        // AttributeProto.ints (8) in a node (1)
+        byte[] ints = new byte[n];
+        Arrays.fill(ints, (byte) 1);
+        byte[] node = lengthDelimited(5, lengthDelimited(8, ints));
+        fails(lengthDelimited(7, lengthDelimited(1, node)), "packed numbers");
+        // a model's own numbers are far within it
+        assertDoesNotThrow(() -> OnnxModel.read(GOOD_BYTES));
+    }
+
+    /** Field {@code field}, length-delimited, holding {@code body}. */
+    private static byte[] lengthDelimited(int field, byte[] body) {
+        ByteBuffer b = ByteBuffer.allocate(body.length + 11);
+        b.put((byte) (field << 3 | 2));
+        for (int v = body.length; ; v >>>= 7) {
+            if (v < 0x80) {
+                b.put((byte) v);
+                break;
+            }
+            b.put((byte) (v & 0x7f | 0x80));
+        }
+        b.put(body);
+        return Arrays.copyOf(b.array(), b.position());
+    }
+
     private static Model convWith(String name, Attribute a) {
         return mapNodes(GOOD, n -> n.name().equals(name) ? withAttribute(n, a) : n);
     }
