@@ -310,7 +310,7 @@ final class OnnxProto {
      *
      * @throws OnnxFormatException if the bytes are not a well-formed protobuf message, or hold
      *                             more than {@link #MAX_ENTRIES} entries or packed numbers of
-     *                             more than twice their size
+     *                             more than twice their size, or give a metadata key twice
      */
     static Model readModel(byte[] bytes) throws OnnxFormatException {
         CodedInputStream in = CodedInputStream.newInstance(bytes);
@@ -466,7 +466,11 @@ final class OnnxProto {
                     int old = enter(in, tag, "ModelProto.metadata_props");
                     entries.add();
                     String[] kv = readStringPair(in);
-                    metadata.put(kv[0], kv[1]);
+                    // the ONNX checker refuses it; of two normalisations the last was taken
+                    if (metadata.put(kv[0], kv[1]) != null) {
+                        throw new OnnxFormatException("metadata key '" + kv[0] + "' is given"
+                                + " twice; expected each key once");
+                    }
                     in.popLimit(old);
                     break;
                 }

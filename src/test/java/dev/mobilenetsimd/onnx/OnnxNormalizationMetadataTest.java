@@ -15,6 +15,8 @@ import dev.mobilenetsimd.image.Classifier;
 import dev.mobilenetsimd.image.InputNormalization;
 import dev.mobilenetsimd.image.Labels;
 import dev.mobilenetsimd.kernels.KernelSets;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -174,6 +176,43 @@ class OnnxNormalizationMetadataTest {
         } catch (OnnxFormatException e) {
             throw new AssertionError(e);
         }
+    }
+
+    /**
+     * A metadata key given twice is refused, as the ONNX checker refuses it: the last of two
+     * normalisations was taken without a word, and ONNX Runtime reports the last too.
+     */
+    @Test
+    void metadataKeyGivenTwiceIsRefused() throws Exception {
+        byte[] model = OnnxExporter.toBytes(WEIGHTS, InputNormalization.IMAGENET);
+        // one more ModelProto.metadata_props (field 14) entry, appended: protobuf adds it to
+        // those already read
+        byte[] key = OnnxExporter.NORMALIZATION_METADATA_KEY.getBytes(StandardCharsets.UTF_8);
+        byte[] value = NormalizationMetadata.format(InputNormalization.minusOneToOne())
+                .getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream entry = new ByteArrayOutputStream();
+        entry.write(1 << 3 | 2);
+        writeVarint(entry, key.length);
+        entry.write(key);
+        entry.write(2 << 3 | 2);
+        writeVarint(entry, value.length);
+        entry.write(value);
+        ByteArrayOutputStream file = new ByteArrayOutputStream();
+        file.write(model);
+        file.write(14 << 3 | 2);
+        writeVarint(file, entry.size());
+        entry.writeTo(file);
+        OnnxFormatException e = assertThrows(OnnxFormatException.class,
+                () -> OnnxModel.read(file.toByteArray()));
+        assertEquals("metadata key '" + OnnxExporter.NORMALIZATION_METADATA_KEY + "' is given"
+                + " twice; expected each key once", e.getMessage());
+    }
+
+    private static void writeVarint(ByteArrayOutputStream out, int v) {
+        for (; v >= 0x80; v >>>= 7) {
+            out.write(v & 0x7f | 0x80);
+        }
+        out.write(v);
     }
 
     static OnnxProto.Model withMetadata(OnnxProto.Model m, Map<String, String> metadata) {
