@@ -451,7 +451,7 @@ final class OnnxProto {
                 case 3: producerVersion = readString(in, tag, "ModelProto.producer_version"); break;
                 case 7: {
                     int old = enter(in, tag, "ModelProto.graph");
-                    graph = readGraph(in, entries);
+                    graph = readGraph(in, entries, graph);
                     in.popLimit(old);
                     break;
                 }
@@ -507,12 +507,18 @@ final class OnnxProto {
         return kv;
     }
 
-    private static Graph readGraph(CodedInputStream in, Entries entries) throws IOException {
-        String name = "";
-        List<Node> nodes = new ArrayList<>();
-        List<Tensor> inits = new ArrayList<>();
-        List<ValueInfo> inputs = new ArrayList<>();
-        List<ValueInfo> outputs = new ArrayList<>();
+    /**
+     * Reads a GraphProto merged into {@code earlier} (null if none, else read here), as
+     * protobuf merges a message field given twice: its lists appended to, not copied (a copy
+     * per part of a graph in a million parts would be quadratic), the name replaced if given.
+     */
+    private static Graph readGraph(CodedInputStream in, Entries entries, Graph earlier)
+            throws IOException {
+        String name = earlier == null ? "" : earlier.name();
+        List<Node> nodes = earlier == null ? new ArrayList<>() : earlier.nodes();
+        List<Tensor> inits = earlier == null ? new ArrayList<>() : earlier.initializers();
+        List<ValueInfo> inputs = earlier == null ? new ArrayList<>() : earlier.inputs();
+        List<ValueInfo> outputs = earlier == null ? new ArrayList<>() : earlier.outputs();
         for (int tag; (tag = in.readTag()) != 0; ) {
             int old;
             switch (WireFormat.getTagFieldNumber(tag)) {

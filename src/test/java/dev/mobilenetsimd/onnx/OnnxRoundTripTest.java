@@ -68,6 +68,34 @@ class OnnxRoundTripTest {
      * An input with a fixed batch ({@code torch.onnx.export} with an 8-image dummy and no dynamic
      * axes) is the same network: it was refused as "not [N, 3, size, size]".
      */
+    /**
+     * A graph given in two parts (two ModelProto.graph fields, as concatenating two messages
+     * writes) is their merge, as protobuf reads it: the nodes of the first were dropped, the
+     * last graph taken alone.
+     */
+    @Test
+    void graphInTwoPartsIsMerged() throws Exception {
+        ModelConfig cfg = new ModelConfig(0.35, 32, 10, Padding.TF_SAME);
+        Weights w = Weights.random(cfg, 4);
+        OnnxProto.Model m = OnnxExporter.model(w);
+        OnnxProto.Graph g = m.graph();
+        OnnxProto.Model nodes = new OnnxProto.Model(m.irVersion(), m.opsets(), m.producerName(),
+                m.producerVersion(), new OnnxProto.Graph(g.name(), g.nodes(), List.of(),
+                        List.of(), List.of()), m.metadata());
+        OnnxProto.Model rest = new OnnxProto.Model(m.irVersion(), List.of(), "", "",
+                new OnnxProto.Graph(g.name(), List.of(), g.initializers(), g.inputs(),
+                        g.outputs()), java.util.Map.of());
+        byte[] a = OnnxProto.write(nodes), b = OnnxProto.write(rest);
+        byte[] file = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, file, a.length, b.length);
+        OnnxModel back = OnnxModel.read(file);
+        assertEquals(cfg, back.config());
+        for (int i = 0; i < w.layers().size(); i++) {
+            assertArrayEquals(w.kernel(i), back.weights().kernel(i), "kernel of " + i);
+            assertArrayEquals(w.bias(i), back.weights().bias(i), "bias of " + i);
+        }
+    }
+
     @Test
     void fixedBatchInputImports() throws Exception {
         ModelConfig cfg = new ModelConfig(0.35, 64, 10, Padding.SYMMETRIC);
