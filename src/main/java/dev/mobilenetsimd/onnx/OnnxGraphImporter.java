@@ -433,6 +433,16 @@ final class OnnxGraphImporter {
                     && !consumersOf(n.outputs().get(1)).isEmpty()) {
                 throw notMobileNet(n.describe() + " has its mask used; expected inference-mode Dropout");
             }
+            // from opset 12 an input says whether to drop: true drops activations at random
+            if (n.opType().equals("Dropout") && !n.input(2).isEmpty()) {
+                for (long v : constant(n.input(2), n, "training_mode").toLongs()) {
+                    if (v != 0) {
+                        throw notMobileNet(n.describe() + " is in training mode (input"
+                                + " training_mode '" + n.input(2) + "' is true); expected"
+                                + " inference-mode Dropout");
+                    }
+                }
+            }
             use(n);
             tensor = n.outputs().get(0);
         }

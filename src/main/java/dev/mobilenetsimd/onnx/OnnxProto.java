@@ -261,7 +261,7 @@ final class OnnxProto {
             return out;
         }
 
-        /** The values as longs (from int64, int32, int16 or int8). */
+        /** The values as longs (from int64, int32, int16, int8 or bool). */
         long[] toLongs() throws OnnxFormatException {
             ByteBuffer b = checkedData();
             long[] out = new long[(int) elements()];
@@ -271,6 +271,7 @@ final class OnnxProto {
                     case INT32: out[i] = b.getInt(4 * i); break;
                     case INT16: out[i] = b.getShort(2 * i); break;
                     case INT8: out[i] = b.get(i); break;
+                    case BOOL: out[i] = b.get(i); break;
                     default:
                         throw new OnnxFormatException("tensor " + describe() + " should hold integers");
                 }

@@ -134,6 +134,39 @@ class OnnxTorchvisionStyleTest {
         checkAgainstOrt(withGraph(m, nodes, m.graph().initializers()));
     }
 
+    /** {@code m} with a Dropout (opset 12+ inputs: ratio, training_mode) before the classifier. */
+    private static Model withDropout(Model m, boolean trainingMode) {
+        List<Node> nodes = new ArrayList<>();
+        for (Node n : m.graph().nodes()) {
+            if (n.opType().equals("Gemm")) {
+                nodes.add(node("drop", "Dropout", List.of(n.input(0), "drop.ratio", "drop.train"),
+                        "dropped"));
+                nodes.add(withInputs(n, "dropped", n.input(1), n.input(2)));
+            } else {
+                nodes.add(n);
+            }
+        }
+        List<Tensor> inits = new ArrayList<>(m.graph().initializers());
+        inits.add(Tensor.ofFloats("drop.ratio", new float[] {0.2f}));
+        inits.add(new Tensor("drop.train", OnnxProto.BOOL, new long[0],
+                new byte[] {(byte) (trainingMode ? 1 : 0)}, false));
+        return withGraph(m, nodes, inits);
+    }
+
+    /**
+     * Dropout is skipped in inference mode only: with training_mode true (a constant input from
+     * opset 12) ONNX Runtime drops activations at random, and it was skipped all the same.
+     */
+    @Test
+    void dropoutInTrainingModeIsRefused() throws Exception {
+        checkAgainstOrt(withDropout(base(CFG), false));
+        OnnxFormatException e = assertThrows(OnnxFormatException.class,
+                () -> OnnxModel.read(OnnxProto.write(withDropout(base(CFG), true))));
+        assertEquals("not a MobileNetV2 graph: Dropout 'drop' is in training mode (input"
+                + " training_mode 'drop.train' is true); expected inference-mode Dropout",
+                e.getMessage());
+    }
+
     @Test
     void opset10ClipAttributes() throws Exception {
         Model m = OnnxTestSupport.withOpset(base(CFG), 10);
