@@ -97,14 +97,18 @@ final class OnnxProto {
     record Model(long irVersion, List<OpsetId> opsets, String producerName, String producerVersion,
                  Graph graph, Map<String, String> metadata) {
 
-        /** The opset version of the default ({@code ""} or {@code "ai.onnx"}) domain, or -1. */
+        /**
+         * The opset version of the default ({@code ""} or {@code "ai.onnx"}) domain, or -1; of
+         * two imports of it the last, as ONNX Runtime takes it.
+         */
         long defaultOpset() {
+            long version = -1;
             for (OpsetId o : opsets) {
                 if (o.domain().isEmpty() || o.domain().equals("ai.onnx")) {
-                    return o.version();
+                    version = o.version();
                 }
             }
-            return -1;
+            return version;
         }
     }
 

@@ -167,6 +167,20 @@ class OnnxTorchvisionStyleTest {
                 e.getMessage());
     }
 
+    /**
+     * Of two imports of the default domain the last counts, as in ONNX Runtime: the first was
+     * taken, so opset 10 then 13 refused the Clip bounds given as inputs that ONNX Runtime
+     * runs.
+     */
+    @Test
+    void lastDefaultDomainOpsetCounts() throws Exception {
+        Model m = base(CFG);
+        m = new Model(m.irVersion(), List.of(new OnnxProto.OpsetId("", 10),
+                new OnnxProto.OpsetId("", 13)), m.producerName(), m.producerVersion(), m.graph(),
+                m.metadata());
+        assertEquals(CFG, checkAgainstOrt(m).config());
+    }
+
     @Test
     void opset10ClipAttributes() throws Exception {
         Model m = OnnxTestSupport.withOpset(base(CFG), 10);
