@@ -221,6 +221,7 @@ final class GraphImporter {
             throw notMobileNet("expected the global average pool (AVERAGE_POOL_2D or MEAN) after "
                     + features.describe() + ", found " + pool.describe());
         }
+        readsAsData(pool, features);
         if (pooled.elements() != fs[3]) {
             throw notMobileNet(pool.describe() + " output " + pooled.describe() + " should hold "
                     + fs[3] + " channels");
@@ -241,6 +242,7 @@ final class GraphImporter {
         if (fcOp.builtinCode() == BuiltinOperators.CONV_2D) {
             classifier = conv(cur, BuiltinOperators.CONV_2D, 1, "the classifier");
         } else if (fcOp.builtinCode() == BuiltinOperators.FULLY_CONNECTED) {
+            readsAsData(fcOp, cur);
             if (fcOp.options().weightsFormat() != 0) {
                 throw new ModelFormatException(fcOp.describe() + " uses shuffled weights format "
                         + fcOp.options().weightsFormat() + "; only the default format is supported");
@@ -410,6 +412,7 @@ final class GraphImporter {
     }
 
     private Tensor sameShape(Operator op, Tensor in) throws ModelFormatException {
+        readsAsData(op, in);
         Tensor out = g.tensor(op.outputs()[0]);
         if (!Arrays.equals(in.shape(), out.shape())) {
             throw new ModelFormatException(op.describe() + " turns " + in.describe() + " into "
@@ -419,6 +422,7 @@ final class GraphImporter {
     }
 
     private Tensor reshape(Operator op, Tensor in) throws ModelFormatException {
+        readsAsData(op, in);
         Tensor out = g.tensor(op.outputs()[0]);
         if (out.elements() != in.elements()) {
             throw new ModelFormatException(op.describe() + " reshapes " + in.describe() + " into "
@@ -438,6 +442,7 @@ final class GraphImporter {
         int[] explicitPad = null;
         Tensor convIn = in;
         if (op.builtinCode() == BuiltinOperators.PAD) {
+            readsAsData(op, in);
             int[] p = constInts(g.tensor(op.input(1)), op);
             if (p.length != 8 || p[0] != 0 || p[1] != 0 || p[6] != 0 || p[7] != 0) {
                 throw notMobileNet(op.describe() + " pads " + Arrays.toString(p)
@@ -453,8 +458,10 @@ final class GraphImporter {
             throw notMobileNet("expected " + role + " (" + BuiltinOperators.name(code) + ") after "
                     + in.describe() + ", found " + op.describe());
         }
-        if (op.inputs().length < 2) {
-            throw new ModelFormatException(op.describe() + " has " + op.inputs().length + " inputs; expected 3");
+        readsAsData(op, convIn);
+        if (op.inputs().length < 2 || op.inputs().length > 3) {
+            throw new ModelFormatException(op.describe() + " has " + op.inputs().length
+                    + " inputs; expected 2 or 3 (data, filter and an optional bias)");
         }
         Tensor filter = constant(g.tensor(op.input(1)));
         int[] fs = filter.shape();
@@ -520,6 +527,22 @@ final class GraphImporter {
         use(op);
         return new Conv(op, convIn, filter, b < 0 ? null : constant(g.tensor(b)),
                 g.tensor(op.outputs()[0]), stride, kernel, paddings);
+    }
+
+    /**
+     * Refuses {@code op}, a consumer of {@code t} on the chain, unless it reads {@code t} as its
+     * input 0, the data: a CONV_2D on a constant image, the graph input its fourth input,
+     * loaded as a convolution of the graph input.
+     */
+    private static void readsAsData(Operator op, Tensor t) throws ModelFormatException {
+        if (op.input(0) != t.index()) {
+            int slot = 1;
+            while (slot < op.inputs().length - 1 && op.inputs()[slot] != t.index()) {
+                slot++;
+            }
+            throw notMobileNet(op.describe() + " reads " + t.describe() + " as input " + slot
+                    + "; expected it as input 0, the data");
+        }
     }
 
     /**

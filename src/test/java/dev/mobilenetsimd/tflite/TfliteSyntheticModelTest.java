@@ -246,6 +246,22 @@ class TfliteSyntheticModelTest {
     }
 
     /**
+     * Each operator of the chain reads the tensor before it as its input 0, the data: a stem
+     * that convolved a constant image, the graph input given as a fourth input (which
+     * TensorFlow Lite refuses), loaded as a stem on the graph input.
+     */
+    @Test
+    void chainTensorMustBeTheOperatorsFirstInput() {
+        Weights w = weights(0.35, 32, 7, Padding.TF_SAME);
+        TfliteWriter.Variant v = new TfliteWriter.Variant();
+        v.stemReadsConstant = true;
+        String msg = failure(w, v);
+        assertTrue(msg.startsWith("not a MobileNetV2 graph: operator #"), msg);
+        assertTrue(msg.endsWith("(CONV_2D) reads tensor #0 'input' [1, 32, 32, 3] float32 as"
+                + " input 3; expected it as input 0, the data"), msg);
+    }
+
+    /**
      * The global AVERAGE_POOL_2D must be one window over the 2x2 map: VALID padding with any
      * positive stride, or SAME with strides of at least 2. Strides of 0 or -7, SAME padding with
      * stride 1 (TensorFlow Lite pools to a 2x2 map) and padding 5 loaded as a global pool.

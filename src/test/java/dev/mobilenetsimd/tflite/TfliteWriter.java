@@ -301,6 +301,8 @@ final class TfliteWriter {
         boolean float16;             // weights and biases float16, each behind a DEQUANTIZE
         boolean swapWidthPads;       // defect with explicitPad: columns padded (after, before)
         Integer stemBias;            // when set, the stem's bias input index (-1: none)
+        boolean stemReadsConstant;   // defect: the stem convolves a constant image (input 0),
+                                     // the graph input given as a fourth input
         int depthMultiplier = 1;     // of every DEPTHWISE_CONV_2D
         int poolStride = 1;          // of the AVERAGE_POOL_2D
         int poolPadding = TfliteGraph.PAD_VALID;
@@ -455,7 +457,14 @@ final class TfliteWriter {
             int bias = weights(l.name() + "/bias", weights.bias(l.index()), cout);
             out = tensor(l.name(), TfliteGraph.FLOAT32, 1, st.outHeight(), st.outWidth(), cout);
             int b = v.stemBias != null ? v.stemBias : bias;
-            op(BuiltinOperators.CONV_2D, new int[] {x, filter, b}, out, 1,
+            int[] inputs = {x, filter, b};
+            if (v.stemReadsConstant) {
+                int[] shape = tensors.get(x).shape();
+                int image = floats("constant image", new float[shape[1] * shape[2] * shape[3]],
+                        shape);
+                inputs = new int[] {image, filter, b, x};
+            }
+            op(BuiltinOperators.CONV_2D, inputs, out, 1,
                     convOptions(padding, s, TfliteGraph.ACT_RELU6));
         }
         return out;
