@@ -130,6 +130,13 @@ final class Dequantizer {
                     + " needs a per-tensor quantized input and quantized weights (input: " + in
                     + "; weights: " + w + ")");
         }
+        // The float network ignores activations' scales but here: a negative one flipped the
+        // sign of every bias, 0 zeroed them; a converter writes neither.
+        if (!(in.scale()[0] > 0)) {
+            throw new ModelFormatException(op.describe() + ": int32 bias " + t.describe()
+                    + " needs the input " + input.describe() + " to have a positive scale ("
+                    + in + ")");
+        }
         ByteBuffer b = g.data(t);
         float[] out = new float[channels];
         for (int c = 0; c < channels; c++) {

@@ -125,6 +125,32 @@ class DequantizerTest {
     }
 
     /**
+     * An int32 bias is scaled by its layer's input scale, which must be positive: the float
+     * network ignores the scales of activations, so a negative one flipped the sign of every
+     * bias of the layer, and 0 zeroed them, without a word.
+     */
+    @Test
+    void int32BiasNeedsAPositiveInputScale() {
+        ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(5).putInt(7);
+        Tensor bias = tensor(TfliteGraph.INT32, new int[] {2}, none());
+        Tensor filter = new Tensor(3, "w", new int[] {2, 1, 1, 3}, TfliteGraph.UINT8, 0,
+                new Quantization(new float[] {0.5f}, new long[] {0}, 0));
+        Operator op = new Operator(0, 3, null, new int[] {2, 3, 1}, new int[] {4},
+                TfliteGraph.Options.NONE);
+        for (float scale : new float[] {-0.5f, 0f, -0f}) {
+            Tensor input = new Tensor(2, "in", new int[] {1, 4, 4, 3}, TfliteGraph.UINT8, 0,
+                    new Quantization(new float[] {scale}, new long[] {128}, 0));
+            ModelFormatException e = assertThrows(ModelFormatException.class,
+                    () -> Dequantizer.bias(graphOf(b.array()), bias, input, filter, 2, op),
+                    "scale " + scale);
+            assertEquals("operator #0 (CONV_2D): int32 bias tensor #1 't' [2] int32 needs the"
+                    + " input tensor #2 'in' [1, 4, 4, 3] uint8 to have a positive scale (scale "
+                    + String.format(java.util.Locale.ROOT, "%.6g", scale)
+                    + ", zero point 128)", e.getMessage());
+        }
+    }
+
+    /**
      * The quantized input's zero point out of its type's range (10^6 was taken as is), or a
      * scale that maps pixel values past float range (an IllegalArgumentException escaped
      * TfliteModel.read), fail naming the input tensor.
