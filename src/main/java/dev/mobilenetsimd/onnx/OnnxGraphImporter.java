@@ -429,6 +429,10 @@ final class OnnxGraphImporter {
             if (n == null || !(n.opType().equals("Identity") || n.opType().equals("Dropout"))) {
                 return tensor;
             }
+            if (!n.input(0).equals(tensor)) {
+                throw notMobileNet(n.describe() + " passes on '" + n.input(0) + "', not '"
+                        + tensor + "'; expected the chain's tensor as its input 0");
+            }
             if (n.opType().equals("Dropout") && n.outputs().size() > 1 && !n.outputs().get(1).isEmpty()
                     && !consumersOf(n.outputs().get(1)).isEmpty()) {
                 throw notMobileNet(n.describe() + " has its mask used; expected inference-mode Dropout");

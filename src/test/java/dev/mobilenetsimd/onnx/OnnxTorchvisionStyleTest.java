@@ -168,6 +168,32 @@ class OnnxTorchvisionStyleTest {
     }
 
     /**
+     * An Identity or Dropout is skipped only when it passes on the chain's tensor as its
+     * input 0: a Dropout of a constant, the features given as its ratio, was skipped as if
+     * it passed the features on.
+     */
+    @Test
+    void skippedNodeMustPassOnTheChainsTensor() {
+        Model m = base(CFG);
+        List<Node> nodes = new ArrayList<>();
+        for (Node n : m.graph().nodes()) {
+            if (n.opType().equals("Gemm")) {
+                nodes.add(node("drop", "Dropout", List.of("drop.data", n.input(0)), "dropped"));
+                nodes.add(withInputs(n, "dropped", n.input(1), n.input(2)));
+            } else {
+                nodes.add(n);
+            }
+        }
+        List<Tensor> inits = new ArrayList<>(m.graph().initializers());
+        int features = (int) initializer(m, "classifier.weight").dims()[1];
+        inits.add(Tensor.ofFloats("drop.data", new float[features], 1, features));
+        OnnxFormatException e = assertThrows(OnnxFormatException.class,
+                () -> OnnxModel.read(OnnxProto.write(withGraph(m, nodes, inits))));
+        assertEquals("not a MobileNetV2 graph: Dropout 'drop' passes on 'drop.data', not"
+                + " 'flatten'; expected the chain's tensor as its input 0", e.getMessage());
+    }
+
+    /**
      * Of two imports of the default domain the last counts, as in ONNX Runtime: the first was
      * taken, so opset 10 then 13 refused the Clip bounds given as inputs that ONNX Runtime
      * runs.
