@@ -335,7 +335,15 @@ final class TfliteReader {
             TfliteGraph.Quantization quant = q == null
                     ? new TfliteGraph.Quantization(new float[0], new long[0], 0)
                     : new TfliteGraph.Quantization(q.floats(2), q.longs(3), q.int32(6, 0));
-            tensors.add(new TfliteGraph.Tensor(i, t.string(3), t.ints(0), t.int8(1, 0), t.int32(2, 0), quant));
+            TfliteGraph.Tensor tensor = new TfliteGraph.Tensor(i, t.string(3), t.ints(0),
+                    t.int8(1, 0), t.int32(2, 0), quant);
+            // Its data is in the order of its traversal and blocks: read as dense, row-major
+            // weights when it had the dense size.
+            if (t.table(6, "SparsityParameters") != null) {
+                throw new ModelFormatException(tensor.describe() + " is sparse (it has sparsity"
+                        + " parameters); only dense tensors are supported");
+            }
+            tensors.add(tensor);
         }
 
         List<Node> opTables = sg.tables(3, "Operator");

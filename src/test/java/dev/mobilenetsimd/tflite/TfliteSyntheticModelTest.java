@@ -262,6 +262,21 @@ class TfliteSyntheticModelTest {
     }
 
     /**
+     * Sparse weights (a tensor with sparsity parameters) are refused by name: their data is
+     * in the order of their traversal and blocks, and when it had the dense size it was read
+     * as dense, row-major weights.
+     */
+    @Test
+    void sparseTensorsAreRefused() {
+        Weights w = weights(0.35, 32, 7, Padding.TF_SAME);
+        TfliteWriter.Variant v = new TfliteWriter.Variant();
+        v.sparse = "stem/weights";
+        String msg = failure(w, v);
+        assertTrue(msg.matches("tensor #\\d+ 'stem/weights' \\[16, 3, 3, 3\\] float32 is sparse"
+                + " \\(it has sparsity parameters\\); only dense tensors are supported"), msg);
+    }
+
+    /**
      * The global AVERAGE_POOL_2D must be one window over the 2x2 map: VALID padding with any
      * positive stride, or SAME with strides of at least 2. Strides of 0 or -7, SAME padding with
      * stride 1 (TensorFlow Lite pools to a 2x2 map) and padding 5 loaded as a global pool.

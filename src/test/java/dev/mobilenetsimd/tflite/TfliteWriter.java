@@ -34,6 +34,8 @@ final class TfliteWriter {
     private boolean float16;
     /** Shapes {@link #finish} writes instead of a tensor's own, by tensor name. */
     private Map<String, int[]> shapes = Map.of();
+    /** The tensor {@link #finish} gives (empty) sparsity parameters, by name; null: none. */
+    private String sparse;
 
     /** A tensor without data (an activation). */
     int tensor(String name, int type, int... shape) {
@@ -224,11 +226,19 @@ final class TfliteWriter {
             T t = tensors.get(i);
             int shape = intVector(fb, shapes.getOrDefault(t.name(), t.shape()));
             int name = fb.createString(t.name());
-            fb.startTable(5);
+            int sparsity = 0;
+            if (t.name().equals(sparse)) {
+                fb.startTable(3);
+                sparsity = fb.endTable();
+            }
+            fb.startTable(7);
             fb.addOffset(0, shape, 0);
             fb.addByte(1, (byte) t.type(), 0);
             fb.addInt(2, t.buffer(), 0);
             fb.addOffset(3, name, 0);
+            if (sparsity != 0) {
+                fb.addOffset(6, sparsity, 0);
+            }
             tensorOffsets[i] = fb.endTable();
         }
         int[] opOffsets = new int[ops.size()];
@@ -307,6 +317,7 @@ final class TfliteWriter {
         int poolStride = 1;          // of the AVERAGE_POOL_2D
         int poolPadding = TfliteGraph.PAD_VALID;
         Map<String, int[]> shapes = new HashMap<>(); // defect: tensor name -> shape written
+        String sparse;               // this tensor gets sparsity parameters (not supported)
     }
 
     /** {@code weights} as a float32 TensorFlow Lite MobileNetV2 graph. */
@@ -316,6 +327,7 @@ final class TfliteWriter {
         TfliteWriter w = new TfliteWriter();
         w.float16 = v.float16;
         w.shapes = v.shapes;
+        w.sparse = v.sparse;
         int r = cfg.resolution();
         int input = w.tensor("input", TfliteGraph.FLOAT32, 1, r, r, 3);
         int cur = input;
