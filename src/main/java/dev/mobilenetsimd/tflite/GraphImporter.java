@@ -594,14 +594,26 @@ final class GraphImporter {
         }
     }
 
+    /**
+     * The values of {@code t}, a constant input of {@code op}: int32, or for a PAD int64 too
+     * (TensorFlow Lite's PAD takes either; int64 paddings were refused).
+     */
     private int[] constInts(Tensor t, Operator op) throws ModelFormatException {
-        if (t.type() != TfliteGraph.INT32) {
-            throw new ModelFormatException(op.describe() + " expects constant int32 " + t.describe());
+        boolean int64 = t.type() == TfliteGraph.INT64 && op.builtinCode() == BuiltinOperators.PAD;
+        if (t.type() != TfliteGraph.INT32 && !int64) {
+            throw new ModelFormatException(op.describe() + " expects constant int32 "
+                    + (op.builtinCode() == BuiltinOperators.PAD ? "or int64 " : "")
+                    + t.describe());
         }
         ByteBuffer b = g.data(t);
         int[] a = new int[(int) t.elements()];
         for (int i = 0; i < a.length; i++) {
-            a[i] = b.getInt(4 * i);
+            long v = int64 ? b.getLong(8 * i) : b.getInt(4 * i);
+            if (v != (int) v) { // its low 32 bits could pass for a padding
+                throw new ModelFormatException(op.describe() + ": element " + i + " of its input "
+                        + t.describe() + " is " + v + ", past int range");
+            }
+            a[i] = (int) v;
         }
         return a;
     }

@@ -113,6 +113,28 @@ class TfliteSyntheticModelTest {
         assertTrue(msg.contains("fused activation RELU6; expected NONE"), msg);
     }
 
+    /**
+     * PAD takes its paddings as int32 or int64, as TensorFlow Lite's kernel does: int64 ones
+     * (written by converters from PyTorch) were refused as not int32. A value past int range
+     * is refused, not cut to its low 32 bits.
+     */
+    @Test
+    void padWithInt64PaddingsImports() throws ModelFormatException {
+        Weights w = weights(0.35, 32, 10, Padding.SYMMETRIC);
+        TfliteWriter.Variant v = new TfliteWriter.Variant();
+        v.explicitPad = true;
+        v.int64Paddings = true;
+        TfliteModel m = TfliteModel.read(TfliteWriter.mobileNet(w, v));
+        assertEquals(w.config(), m.config());
+        for (Layer l : w.layers()) {
+            assertArrayEquals(w.kernel(l.index()), m.weights().kernel(l.index()), l.name());
+        }
+        v.int64PaddingsHigh = 1L << 32;
+        String msg = failure(w, v);
+        assertTrue(msg.contains("(PAD): element 0 of its input tensor #"), msg);
+        assertTrue(msg.endsWith("int64 is 4294967296, past int range"), msg);
+    }
+
     @Test
     void padWhoseColumnsDifferFromItsRowsIsRejected() {
         // Rows padded TF SAME (0 before, 1 after at stride 2), columns the other way round: the

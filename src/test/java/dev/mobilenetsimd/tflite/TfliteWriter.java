@@ -318,6 +318,8 @@ final class TfliteWriter {
         int poolPadding = TfliteGraph.PAD_VALID;
         Map<String, int[]> shapes = new HashMap<>(); // defect: tensor name -> shape written
         String sparse;               // this tensor gets sparsity parameters (not supported)
+        boolean int64Paddings;       // with explicitPad: the PADs' paddings as int64
+        long int64PaddingsHigh;      // added to each int64 padding (defect when not 0)
     }
 
     /** {@code weights} as a float32 TensorFlow Lite MobileNetV2 graph. */
@@ -442,8 +444,17 @@ final class TfliteWriter {
                 after = 1;   // what PyTorch exports: one zero row on every side
             }
             int left = v.swapWidthPads ? after : before, right = v.swapWidthPads ? before : after;
-            int pads = ints(l.name() + "/paddings",
-                    new int[] {0, 0, before, after, left, right, 0, 0}, 4, 2);
+            int[] p8 = {0, 0, before, after, left, right, 0, 0};
+            int pads;
+            if (v.int64Paddings) {
+                ByteBuffer b = ByteBuffer.allocate(8 * 8).order(ByteOrder.LITTLE_ENDIAN);
+                for (int x8 : p8) {
+                    b.putLong(x8 + v.int64PaddingsHigh);
+                }
+                pads = constant(l.name() + "/paddings", TfliteGraph.INT64, b.array(), 4, 2);
+            } else {
+                pads = ints(l.name() + "/paddings", p8, 4, 2);
+            }
             x = tensor(l.name() + "/padded", TfliteGraph.FLOAT32, 1, h + before + after, h + before + after, cin);
             op(BuiltinOperators.PAD, new int[] {in, pads}, x);
             padding = TfliteGraph.PAD_VALID;
