@@ -171,6 +171,16 @@ public final class Main implements Callable<Integer> {
         return value == null ? null : value.strip();
     }
 
+    /**
+     * The help of --mode (run and plan): every name {@link #parseMode} takes, unfused included,
+     * which it took without the help or the error naming it.
+     */
+    static final String MODE_HELP = "Block execution: fused (streamed through cache), or"
+            + " layerwise, one layer at a time (also named unfused). Default: ${DEFAULT-VALUE}.";
+
+    /** The --mode values for the usage line, as {@link #MODE_HELP} names them. */
+    static final String MODE_LABEL = "fused|layerwise|unfused";
+
     static ExecutionMode parseMode(String typed) {
         String mode = named(typed);
         switch (mode == null ? "" : mode.toLowerCase(Locale.ROOT)) {
@@ -178,7 +188,7 @@ public final class Main implements Callable<Integer> {
             case "layerwise": case "unfused": return ExecutionMode.LAYERWISE;
             default:
                 throw new IllegalArgumentException("unknown mode '" + mode
-                        + "': expected fused or layerwise");
+                        + "': expected fused, or layerwise (also named unfused)");
         }
     }
 

@@ -26,9 +26,8 @@ final class PlanCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options;
 
-    @Option(names = "--mode", defaultValue = "fused", paramLabel = "fused|layerwise",
-            description = "Block execution: fused (streamed through cache) or layerwise."
-                    + " Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--mode", defaultValue = "fused", paramLabel = Main.MODE_LABEL,
+            description = Main.MODE_HELP)
     String mode;
 
     @Option(names = "--json", description = "Machine-readable output.")

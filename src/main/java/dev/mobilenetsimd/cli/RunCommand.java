@@ -41,9 +41,8 @@ final class RunCommand implements Callable<Integer> {
                     + " or auto. Default: ${DEFAULT-VALUE}.")
     String backend;
 
-    @Option(names = "--mode", defaultValue = "fused", paramLabel = "fused|layerwise",
-            description = "Block execution: fused (streamed through cache) or layerwise."
-                    + " Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--mode", defaultValue = "fused", paramLabel = Main.MODE_LABEL,
+            description = Main.MODE_HELP)
     String mode;
 
     @Option(names = {"-s", "--seed"}, defaultValue = "42", paramLabel = "SEED",

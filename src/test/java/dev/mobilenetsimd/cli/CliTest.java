@@ -186,6 +186,24 @@ class CliTest {
         assertEquals(2, r.status, "picocli's own usage error");
     }
 
+    /** --mode took unfused (as layerwise) while its help and its error named two modes only. */
+    @Test
+    void everyModeTheCommandsTakeIsNamedInTheHelpAndTheError() {
+        for (String command : new String[] {"run", "plan"}) {
+            String help = run(command, "--help").out.replaceAll("\\s+", " ");
+            assertTrue(help.contains("--mode=fused|layerwise|unfused"), command + ": " + help);
+            assertTrue(help.contains("layerwise, one layer at a time (also named unfused)"),
+                    command + ": " + help);
+        }
+        Result r = run("plan", "-a", "0.35", "-r", "32", "--mode", "unfused", "--json");
+        assertEquals(0, r.status, r.err);
+        assertTrue(r.out.contains("\"mode\": \"layerwise\""), r.out);
+        r = run("run", "-r", "32", "--mode", "streamed");
+        assertEquals(2, r.status, r.err);
+        assertTrue(r.err.contains("unknown mode 'streamed': expected fused, or layerwise (also"
+                + " named unfused)"), r.err);
+    }
+
     /**
      * The named values (--backend, --mode, --padding) take spaces around them alike:
      * "--padding ' tf '" ran while "--backend ' vector'" and "--mode ' fused'" were refused.
@@ -213,7 +231,8 @@ class CliTest {
                 + " auto"), r.err);
         r = run("plan", "--mode", " fast ");
         assertEquals(2, r.status, r.err);
-        assertTrue(r.err.contains("unknown mode 'fast': expected fused or layerwise"), r.err);
+        assertTrue(r.err.contains("unknown mode 'fast': expected fused, or layerwise (also named"
+                + " unfused)"), r.err);
         r = run("plan", "-p", " valid ");
         assertEquals(2, r.status, r.err);
         assertTrue(r.err.contains("unknown padding 'valid': expected 'symmetric' (PyTorch) or"
