@@ -83,7 +83,8 @@ public final class KernelSets {
     /**
      * Looks a backend up by name: {@code "vector"}, {@code "scalar"} or {@code "auto"} (= {@link #best()}).
      *
-     * @param name the backend's name, in any case
+     * @param name the backend's name, in any case, white space around it ignored (as
+     *     {@code Padding.parse} does)
      * @return that backend
      * @throws IllegalArgumentException for any other name, or, for {@code "vector"} and
      *     {@code "auto"}, a kernel system property the vector kernels do not take (as
@@ -103,18 +104,20 @@ public final class KernelSets {
      * line can refuse a bad name before it reads its files, and choose the backend (which may
      * load the vector kernels and log a warning) after.
      *
-     * @param name the backend's name, in any case
+     * @param name the backend's name, in any case, white space around it ignored
      * @return the name in lower case: {@code "vector"}, {@code "scalar"} or {@code "auto"}
      * @throws IllegalArgumentException for any other name, naming the three
      */
     public static String checkName(String name) {
-        String lower = name == null ? "" : name.toLowerCase(java.util.Locale.ROOT);
+        // strip, as Padding.parse: " scalar" from a config file or a shell variable was refused
+        String given = name == null ? null : name.strip();
+        String lower = given == null ? "" : given.toLowerCase(java.util.Locale.ROOT);
         switch (lower) {
             case "vector": case "scalar": case "auto":
                 return lower;
             default:
                 throw new IllegalArgumentException(
-                        "unknown backend '" + name + "': expected one of vector, scalar, auto");
+                        "unknown backend '" + given + "': expected one of vector, scalar, auto");
         }
     }
 

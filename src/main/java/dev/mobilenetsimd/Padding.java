@@ -54,16 +54,20 @@ public enum Padding {
      * Parses {@code symmetric}/{@code pytorch} or {@code tf}/{@code same}/{@code tf_same}/
      * {@code tf-same}.
      *
-     * @param s the name, in any case, spaces around it ignored
+     * @param s the name, in any case, white space around it ignored (as
+     *     {@code KernelSets.byName} does)
      * @return that padding
      * @throws IllegalArgumentException for anything else
      */
     public static Padding parse(String s) {
-        switch (s == null ? "" : s.trim().toLowerCase(java.util.Locale.ROOT)) {
+        // strip, not trim: the white space KernelSets.checkName drops (trim kept an em space
+        // and dropped control characters that are not white space, such as NUL)
+        String given = s == null ? null : s.strip();
+        switch (given == null ? "" : given.toLowerCase(java.util.Locale.ROOT)) {
             case "symmetric": case "pytorch": return SYMMETRIC;
             case "tf": case "same": case "tf_same": case "tf-same": return TF_SAME;
             default:
-                throw new IllegalArgumentException("unknown padding '" + s
+                throw new IllegalArgumentException("unknown padding '" + given
                         + "': expected 'symmetric' (PyTorch) or 'tf' (TensorFlow SAME)");
         }
     }

@@ -248,7 +248,7 @@ class PublicApiArgumentsTest {
 
     @Test
     void unknownNames() {
-        for (String name : new String[] {null, "", "gpu", "vector-512", " scalar"}) {
+        for (String name : new String[] {null, "", "gpu", "vector-512", "sca lar", "\0scalar"}) {
             fails(IllegalArgumentException.class, () -> KernelSets.byName(name),
                     "unknown backend", "vector, scalar, auto");
             fails(IllegalArgumentException.class, () -> KernelSets.checkName(name),
@@ -260,6 +260,28 @@ class PublicApiArgumentsTest {
         assertEquals("auto", KernelSets.checkName("Auto"));
         assertEquals("vector", KernelSets.checkName("VECTOR"));
         assertEquals(Padding.TF_SAME, Padding.parse(" Same "));
+        fails(IllegalArgumentException.class, () -> Padding.parse("\0tf"), "unknown padding");
+    }
+
+    /**
+     * The backend and padding names drop the same white space around them (String.strip): the
+     * backend's kept it, so " scalar" was an unknown backend, and Padding.parse's trim kept an
+     * em space.
+     */
+    @Test
+    void backendAndPaddingNamesDropTheSameWhiteSpace() {
+        for (String space : new String[] {" ", "\t", "\n", "\u2003", " \t\u3000"}) {
+            assertEquals("scalar", KernelSets.checkName(space + "Scalar" + space));
+            assertEquals(KernelSets.scalar(), KernelSets.byName(space + "scalar"));
+            assertEquals("auto", KernelSets.checkName("auto" + space));
+            assertEquals(Padding.TF_SAME, Padding.parse(space + "tf" + space));
+            assertEquals(Padding.SYMMETRIC, Padding.parse(space + "Symmetric"));
+        }
+        // the message quotes the name without the spaces, as the command line shows it
+        fails(IllegalArgumentException.class, () -> KernelSets.checkName("\u2003gpu "),
+                "unknown backend 'gpu'");
+        fails(IllegalArgumentException.class, () -> Padding.parse(" valid\t"),
+                "unknown padding 'valid'");
         fails(IllegalArgumentException.class, () -> Padding.parse(null), "unknown padding 'null'");
     }
 
