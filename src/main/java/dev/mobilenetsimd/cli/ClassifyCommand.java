@@ -138,7 +138,7 @@ public final class ClassifyCommand implements Callable<Integer> {
         }
         try { // before the model is read: an unknown name was reported as "cannot load MODEL"
             // the backend itself is chosen after the files
-            KernelSets.checkName(Main.named(backend));
+            KernelSets.checkName(backend);
         } catch (IllegalArgumentException e) {
             Main.error(err, e.getMessage());
             return 2;
@@ -197,7 +197,7 @@ public final class ClassifyCommand implements Callable<Integer> {
         err.flush(); // before the kernels' warning, which the logger writes to System.err
         KernelSet kernels;
         try {
-            kernels = KernelSets.byName(Main.named(backend));
+            kernels = KernelSets.byName(backend);
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             Main.error(err, e.getMessage());
             return 2;

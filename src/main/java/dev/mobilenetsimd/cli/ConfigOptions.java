@@ -31,6 +31,6 @@ final class ConfigOptions {
     String padding;
 
     ModelConfig toConfig() {
-        return new ModelConfig(alpha, resolution, classes, Padding.parse(Main.named(padding)));
+        return new ModelConfig(alpha, resolution, classes, Padding.parse(padding));
     }
 }

@@ -1,5 +1,6 @@
 package dev.mobilenetsimd.cli;
 
+import dev.mobilenetsimd.kernels.KernelSets;
 import dev.mobilenetsimd.plan.ExecutionMode;
 import java.io.PrintWriter;
 import java.nio.file.InvalidPathException;
@@ -163,15 +164,6 @@ public final class Main implements Callable<Integer> {
     }
 
     /**
-     * The value of a named option (--backend, --mode, --padding) as the commands compare it:
-     * spaces around it dropped for every one, as {@link dev.mobilenetsimd.Padding#parse} and
-     * --normalization did, where "--backend ' vector'" and "--mode ' fused'" were refused.
-     */
-    static String named(String value) {
-        return value == null ? null : value.strip();
-    }
-
-    /**
      * The help of --mode (run and plan): every name {@link #parseMode} takes, unfused included,
      * which it took without the help or the error naming it.
      */
@@ -181,8 +173,13 @@ public final class Main implements Callable<Integer> {
     /** The --mode values for the usage line, as {@link #MODE_HELP} names them. */
     static final String MODE_LABEL = "fused|layerwise|unfused";
 
+    /**
+     * The value of --mode, white space around it dropped (String.strip) as
+     * {@link dev.mobilenetsimd.Padding#parse} and {@link KernelSets#checkName} drop it for
+     * --padding and --backend: "--mode ' fused'" was refused.
+     */
     static ExecutionMode parseMode(String typed) {
-        String mode = named(typed);
+        String mode = typed == null ? null : typed.strip();
         switch (mode == null ? "" : mode.toLowerCase(Locale.ROOT)) {
             case "fused": return ExecutionMode.FUSED;
             case "layerwise": case "unfused": return ExecutionMode.LAYERWISE;
@@ -209,8 +206,7 @@ public final class Main implements Callable<Integer> {
             String v = Main.class.getPackage().getImplementationVersion();
             return new String[] {"mobilenet-simd " + (v == null ? "(development build)" : v),
                     "JVM " + Runtime.version() + ", vector API "
-                            + (dev.mobilenetsimd.kernels.KernelSets.vectorAvailable()
-                                    ? "present" : "absent")};
+                            + (KernelSets.vectorAvailable() ? "present" : "absent")};
         }
     }
 }

@@ -126,7 +126,7 @@ final class RunCommand implements Callable<Integer> {
                     + maxBatch + " at this resolution");
         }
         ExecutionMode executionMode = Main.parseMode(mode);
-        KernelSet kernels = KernelSets.byName(Main.named(backend));
+        KernelSet kernels = KernelSets.byName(backend);
         int warmupRuns = warmup != null ? warmup
                 : kernels == KernelSets.scalar() ? SCALAR_WARMUP : VECTOR_WARMUP;
         PrintWriter err = spec.commandLine().getErr();
