@@ -85,8 +85,9 @@ public final class ClassifyCommand implements Callable<Integer> {
     Path labels;
 
     @Option(names = {"-k", "--top"}, defaultValue = "5", paramLabel = "K",
-            description = "Classes to report per image, the most probable first, 1 or more (all"
-                    + " of them where K passes the model's classes). Default: ${DEFAULT-VALUE}.")
+            description = "Top-k: classes to report per image, the most probable first, 1 or"
+                    + " more (all of them where K passes the model's classes); not the model's"
+                    + " class count, as the other commands' -k is. Default: ${DEFAULT-VALUE}.")
     int top;
 
     // -b as in run: "classify -b scalar" was an unknown option

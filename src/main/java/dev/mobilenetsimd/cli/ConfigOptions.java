@@ -21,8 +21,9 @@ final class ConfigOptions {
     int resolution;
 
     @Option(names = {"-k", "--classes"}, defaultValue = "1001", paramLabel = "K",
-            description = "Classifier outputs, 1 to " + ModelConfig.MAX_CLASSES
-                    + ". Default: ${DEFAULT-VALUE}.")
+            description = "The model's classes (classifier outputs), 1 to "
+                    + ModelConfig.MAX_CLASSES + "; not the classes printed, as classify's -k"
+                    + " (top-k) is. Default: ${DEFAULT-VALUE}.")
     int classes;
 
     @Option(names = {"-p", "--padding"}, defaultValue = "tf", paramLabel = "tf|symmetric",

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.mobilenetsimd.ChildJvm;
 import dev.mobilenetsimd.MobileNetV2;
+import dev.mobilenetsimd.ModelConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -184,6 +185,25 @@ class CliTest {
         assertFalse(r.err.contains("building"), "checked before the model is built: " + r.err);
         r = run("plan", "--resolution", "abc");
         assertEquals(2, r.status, "picocli's own usage error");
+    }
+
+    /**
+     * -k is the model's class count in plan, run and export-onnx, and top-k in classify: the help
+     * said "Classifier outputs" and "Classes to report", which read alike.
+     */
+    @Test
+    void theHelpSaysWhatKMeansInEachCommand() {
+        for (String command : new String[] {"plan", "run", "export-onnx"}) {
+            String help = run(command, "--help").out.replaceAll("\\s+", " ");
+            assertTrue(help.contains("-k, --classes=K The model's classes (classifier outputs), 1"
+                    + " to " + ModelConfig.MAX_CLASSES + "; not the classes printed, as classify's"
+                    + " -k (top-k) is."),
+                    command + ": " + help);
+        }
+        String help = run("classify", "--help").out.replaceAll("\\s+", " ");
+        assertTrue(help.contains("-k, --top=K Top-k: classes to report per image"), help);
+        assertTrue(help.contains("not the model's class count, as the other commands' -k is."),
+                help);
     }
 
     /** --mode took unfused (as layerwise) while its help and its error named two modes only. */
