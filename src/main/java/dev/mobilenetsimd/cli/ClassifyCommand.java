@@ -247,7 +247,7 @@ public final class ClassifyCommand implements Callable<Integer> {
                     failures++;
                     Map<String, Object> failed = new LinkedHashMap<>();
                     failed.put("image", img.toString());
-                    failed.put("error", String.valueOf(failure.getMessage()));
+                    failed.put("error", message(img, failure)); // as on stderr
                     results.add(failed);
                 }
             }
@@ -312,9 +312,16 @@ public final class ClassifyCommand implements Callable<Integer> {
         return unreadable;
     }
 
-    /** An image's failure as an error line: our I/O messages name the file, others get it. */
+    /**
+     * An image's failure, as its error line and its JSON "error" alike: our I/O messages name
+     * the file, others get it as "IMG: message" (stderr had the exception's class after the
+     * file, and the JSON the message alone, without the file).
+     */
     private static String message(Path img, Exception e) {
-        return e instanceof IOException ? e.getMessage() : img + ": " + e;
+        if (e instanceof IOException && e.getMessage() != null) {
+            return e.getMessage();
+        }
+        return img + ": " + (e.getMessage() != null ? e.getMessage() : e.toString());
     }
 
     /**

@@ -258,6 +258,34 @@ class JsonOutputTest {
     }
 
     /**
+     * An image the classifier refuses with an IllegalArgumentException (its resizing's
+     * intermediate image, 32 x 6e6 pixels, is past ImageDecoder.MAX_PIXELS) has one error text
+     * in both outputs, naming the file: stderr said "IMG: java.lang.IllegalArgumentException:
+     * ..." and the JSON the bare message, without the file.
+     */
+    @Test
+    void anImageRefusedWhenResizedHasTheSameErrorInTextAndJson(@TempDir Path dir)
+            throws Exception {
+        Path model = smallModel(dir);
+        Path tall = dir.resolve("tall.png");
+        int height = (int) (ImageDecoder.MAX_PIXELS / 32 + 1);
+        ImageIO.write(new BufferedImage(1, height, BufferedImage.TYPE_BYTE_GRAY), "png",
+                tall.toFile());
+        String[] args = {"classify", "--json", "--backend", "scalar", "--normalization",
+                "imagenet", "--model", model.toString(), tall.toString()};
+        Result json = run(args);
+        assertEquals(1, json.status, json.err);
+        List<?> results = (List<?>) StrictJson.object(json.out).get("results");
+        String error = (String) ((Map<?, ?>) results.get(0)).get("error");
+        assertTrue(error.startsWith(tall + ": resizing 1x" + height + " to 32x32"), error);
+        assertEquals("error: " + error + "\n", json.err.replace("\r", ""));
+        args[1] = "--threads=1"; // the text output
+        Result text = run(args);
+        assertEquals(1, text.status, text.err);
+        assertEquals(json.err, text.err);
+    }
+
+    /**
      * An image 1 pixel wide and 10^6 tall decodes in a few MB, but the horizontal pass of its
      * resizing makes a 32 x 10^6 RGB image: in a 64 MB heap its OutOfMemoryError stopped the run,
      * left half a JSON document on stdout and blamed the model. Now it is that image's error
