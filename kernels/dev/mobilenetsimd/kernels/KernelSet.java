@@ -491,9 +491,38 @@ public interface KernelSet {
      * @throws IllegalArgumentException if {@code pixels < 0}
      */
     static void checkPixels(int pixels) {
-        if (pixels < 0) {
-            throw new IllegalArgumentException("pixels = " + pixels + ": expected 0 or more");
+        checkCount("pixels", pixels);
+    }
+
+    /**
+     * The count check of the kernels that take a length or a count ({@link #relu6},
+     * {@link #add}, {@link #pointwise}'s pixels), shared by their implementations so that every
+     * backend refuses a negative one with the same message (they did nothing for it, silently).
+     *
+     * @param name the argument's name, as the message gives it
+     * @param count the length or count
+     * @throws IllegalArgumentException if {@code count < 0}
+     */
+    static void checkCount(String name, int count) {
+        if (count < 0) {
+            throw new IllegalArgumentException(name + " = " + count + ": expected 0 or more");
         }
+    }
+
+    /**
+     * The argument check of {@link #globalAveragePool}, shared by its implementations.
+     *
+     * @param pixels as {@link #globalAveragePool} takes it
+     * @param channels as {@link #globalAveragePool} takes it
+     * @throws IllegalArgumentException if {@code pixels < 1} or {@code channels < 0}
+     */
+    static void checkPool(int pixels, int channels) {
+        // no pixels: the mean of none is 0 / 0, and every channel was written as NaN
+        if (pixels < 1) {
+            throw new IllegalArgumentException("globalAveragePool of pixels = " + pixels
+                    + ": expected 1 or more (the mean of no pixels is not a number)");
+        }
+        checkCount("channels", channels);
     }
 
     // ---- head ----------------------------------------------------------------------------------
@@ -507,6 +536,7 @@ public interface KernelSet {
      * @param channels channels per pixel
      * @param out the output, {@code channels} floats
      * @param outOff index in {@code out} of channel 0
+     * @throws IllegalArgumentException if {@code pixels < 1} or {@code channels < 0}
      */
     void globalAveragePool(float[] in, int inOff, int pixels, int channels, float[] out, int outOff);
 
@@ -542,6 +572,7 @@ public interface KernelSet {
      * @param a the array changed
      * @param off index in {@code a} of the first element
      * @param len the number of elements
+     * @throws IllegalArgumentException if {@code len < 0}
      */
     void relu6(float[] a, int off, int len);
 
@@ -555,6 +586,7 @@ public interface KernelSet {
      * @param out the result
      * @param outOff index in {@code out} of element 0
      * @param len the number of elements
+     * @throws IllegalArgumentException if {@code len < 0}
      */
     void add(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int len);
 }

@@ -480,6 +480,7 @@ public final class ScalarKernels implements KernelSet {
     @Override
     public void globalAveragePool(float[] in, int inOff, int pixels, int channels, float[] out,
                                   int outOff) {
+        KernelSet.checkPool(pixels, channels);
         for (int ch = 0; ch < channels; ch++) {
             float sum = 0f;
             for (int p = 0; p < pixels; p++) {
@@ -532,6 +533,7 @@ public final class ScalarKernels implements KernelSet {
 
     @Override
     public void relu6(float[] a, int off, int len) {
+        KernelSet.checkCount("len", len);
         for (int i = off; i < off + len; i++) {
             a[i] = Activation.RELU6.apply(a[i]);
         }
@@ -539,6 +541,7 @@ public final class ScalarKernels implements KernelSet {
 
     @Override
     public void add(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int len) {
+        KernelSet.checkCount("len", len);
         for (int i = 0; i < len; i++) {
             out[outOff + i] = a[aOff + i] + b[bOff + i];
         }

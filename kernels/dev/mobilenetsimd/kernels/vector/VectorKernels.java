@@ -118,6 +118,7 @@ public final class VectorKernels implements KernelSet {
     @Override
     public void globalAveragePool(float[] in, int inOff, int pixels, int channels, float[] out,
                                   int outOff) {
+        KernelSet.checkPool(pixels, channels);
         Head.globalAveragePool(in, inOff, pixels, channels, out, outOff);
     }
 
@@ -133,11 +134,13 @@ public final class VectorKernels implements KernelSet {
 
     @Override
     public void relu6(float[] a, int off, int len) {
+        KernelSet.checkCount("len", len);
         Elementwise.relu6(a, off, len);
     }
 
     @Override
     public void add(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int len) {
+        KernelSet.checkCount("len", len);
         Elementwise.add(a, aOff, b, bOff, out, outOff, len);
     }
 }

@@ -1,7 +1,9 @@
 package dev.mobilenetsimd.kernels;
 
 import static dev.mobilenetsimd.kernels.KernelTestSupport.*;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -77,6 +79,27 @@ class ElementwiseTest {
                 for (int i = 0; i < len; i++) {
                     assertEquals(a[aOff + i] + b[bOff + i], a2[aOff + i], "in place len=" + len);
                 }
+            }
+        }
+    }
+
+    /**
+     * A negative length is refused by both backends with one message, before anything is
+     * written: both did nothing for it, silently.
+     */
+    @Test
+    void aNegativeLengthIsRefusedAlikeByBothBackends() {
+        for (KernelSet k : new KernelSet[] {vec, KernelSets.scalar()}) {
+            for (int len : new int[] {-1, -lanes() - 1, Integer.MIN_VALUE}) {
+                float[] a = filled(2 * lanes() + 4, 9f), b = a.clone(), out = a.clone();
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> k.relu6(a, 2, len), k.name());
+                assertEquals("len = " + len + ": expected 0 or more", e.getMessage(), k.name());
+                e = assertThrows(IllegalArgumentException.class,
+                        () -> k.add(a, 0, b, 1, out, 2, len), k.name());
+                assertEquals("len = " + len + ": expected 0 or more", e.getMessage(), k.name());
+                assertArrayEquals(filled(a.length, 9f), a, k.name());
+                assertArrayEquals(filled(out.length, 9f), out, k.name());
             }
         }
     }

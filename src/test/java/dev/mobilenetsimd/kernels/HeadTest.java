@@ -1,6 +1,8 @@
 package dev.mobilenetsimd.kernels;
 
 import static dev.mobilenetsimd.kernels.KernelTestSupport.*;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.SplittableRandom;
@@ -30,6 +32,30 @@ class HeadTest {
                 ref.globalAveragePool(abs(in), inOff, pixels, c, m, outOff);
                 assertClose("pool c=" + c + " pixels=" + pixels, e, a, m, pixels);
             }
+        }
+    }
+
+    /**
+     * A pool of no pixels or of a negative count is refused by both backends with one message:
+     * 0 pixels wrote NaN (0 / 0) to every channel, and a negative count wrote -0 or nothing.
+     */
+    @Test
+    void aPoolOfNoPixelsOrANegativeCountIsRefusedAlikeByBothBackends() {
+        for (KernelSet k : new KernelSet[] {vec, ref}) {
+            for (int pixels : new int[] {0, -1, Integer.MIN_VALUE}) {
+                float[] in = filled(64, 1f), out = filled(8, SENTINEL);
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> k.globalAveragePool(in, 0, pixels, 8, out, 0), k.name());
+                assertEquals("globalAveragePool of pixels = " + pixels + ": expected 1 or more"
+                        + " (the mean of no pixels is not a number)", e.getMessage(), k.name());
+                assertArrayEquals(filled(8, SENTINEL), out, k.name());
+            }
+            float[] in = filled(64, 1f), out = filled(8, SENTINEL);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> k.globalAveragePool(in, 0, 4, -3, out, 0), k.name());
+            assertEquals("channels = -3: expected 0 or more", e.getMessage(), k.name());
+            k.globalAveragePool(in, 0, 4, 0, out, 0); // no channels: nothing to write
+            assertArrayEquals(filled(8, SENTINEL), out, k.name());
         }
     }
 
