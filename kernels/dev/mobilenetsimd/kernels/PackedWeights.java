@@ -31,9 +31,12 @@ public final class PackedWeights {
      * @param inChannels input channels (input features)
      * @param outChannels output channels (output features)
      * @param data the packed floats, bias included
+     * @throws IllegalArgumentException if a channel count is negative, or {@code data} has fewer
+     *         floats than {@code outChannels} (every layout holds a bias per output channel)
      */
     public PackedWeights(String layout, int inChannels, int outChannels, float[] data) {
-        this(layout, inChannels, outChannels, data, 0, data.length);
+        this(layout, inChannels, outChannels, data, 0,
+                Objects.requireNonNull(data, "data").length);
     }
 
     /**
@@ -45,7 +48,9 @@ public final class PackedWeights {
      * @param data the array holding the packed floats
      * @param offset index in {@code data} of the first float
      * @param length the number of packed floats
-     * @throws IllegalArgumentException if the range is not inside {@code data}
+     * @throws IllegalArgumentException if the range is not inside {@code data}, a channel count
+     *         is negative, or {@code length < outChannels} (every layout holds a bias per output
+     *         channel)
      */
     public PackedWeights(String layout, int inChannels, int outChannels, float[] data, int offset,
                          int length) {
@@ -56,6 +61,17 @@ public final class PackedWeights {
         if (offset < 0 || length < 0 || offset > data.length - length) {
             throw new IllegalArgumentException("packed range [" + offset + ", " + offset + " + "
                     + length + ") is not inside an array of " + data.length + " floats");
+        }
+        // The kernels size their loops by the channel counts: a negative one, or a layer too
+        // short for its own biases, was read past its floats (or not at all) without a word.
+        if (inChannels < 0 || outChannels < 0) {
+            throw new IllegalArgumentException("packed weights of " + inChannels + " -> "
+                    + outChannels + " channels: expected channel counts of 0 or more");
+        }
+        if (length < outChannels) {
+            throw new IllegalArgumentException("packed weights of " + inChannels + " -> "
+                    + outChannels + " channels in " + length + " floats: expected at least "
+                    + outChannels + ", a bias per output channel");
         }
         this.offset = offset;
         this.length = length;
@@ -84,7 +100,8 @@ public final class PackedWeights {
     }
 
     /**
-     * Throws if these weights were not packed in {@code expected} layout.
+     * Throws if these weights were not packed in {@code expected} layout. It checks the name
+     * only: a kernel checks the length too, with {@link #requireLayout(String, long)}.
      *
      * @param expected the layout the caller's kernels read
      * @return these weights
@@ -94,6 +111,29 @@ public final class PackedWeights {
         if (!layout.equals(expected)) {
             throw new IllegalArgumentException(
                     "weights packed as '" + layout + "' passed to a kernel expecting '" + expected + "'");
+        }
+        return this;
+    }
+
+    /**
+     * Throws if these weights were not packed in {@code expected} layout, or do not hold the
+     * {@code floats} that layout has for {@link #inChannels} and {@link #outChannels}: weights
+     * made with the public constructors, of the right name but too short for their channels,
+     * were read past their end (an ArrayIndexOutOfBoundsException, or another layer's floats
+     * in a shared array).
+     *
+     * @param expected the layout the caller's kernels read
+     * @param floats the floats that layout holds for these channel counts
+     * @return these weights
+     * @throws IllegalArgumentException if they have another layout or another length
+     */
+    public PackedWeights requireLayout(String expected, long floats) {
+        requireLayout(expected);
+        if (length != floats) {
+            throw new IllegalArgumentException("weights packed as '" + layout + "' for "
+                    + inChannels + " -> " + outChannels + " channels hold " + length
+                    + " floats, where that layout has " + floats + ": expected the layer as"
+                    + " this kernel set packed it");
         }
         return this;
     }

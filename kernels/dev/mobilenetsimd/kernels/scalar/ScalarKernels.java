@@ -50,6 +50,11 @@ public final class ScalarKernels implements KernelSet {
         return new PackedWeights(layout, in, out, data);
     }
 
+    /** The floats of a layout of {@code weights} canonical weights and {@code w}'s biases. */
+    private static long withBias(long weights, PackedWeights w) {
+        return weights + w.outChannels;
+    }
+
     static void checkLength(String what, float[] a, int expected) {
         if (a == null) {
             throw new IllegalArgumentException(what + " is null; expected " + expected + " floats");
@@ -70,7 +75,7 @@ public final class ScalarKernels implements KernelSet {
     @Override
     public void pointwise(float[] in, int inOff, int pixels, PackedWeights w, Activation act,
                           float[] residual, int residualOff, float[] out, int outOff) {
-        w.requireLayout(POINTWISE);
+        w.requireLayout(POINTWISE, withBias((long) w.inChannels * w.outChannels, w));
         KernelSet.checkPixels(pixels);
         final int cin = w.inChannels, cout = w.outChannels;
         final float[] wd = w.data;
@@ -113,7 +118,7 @@ public final class ScalarKernels implements KernelSet {
 
     @Override
     public int[] pointwiseChannelBlocks(PackedWeights w) {
-        w.requireLayout(POINTWISE);
+        w.requireLayout(POINTWISE, withBias((long) w.inChannels * w.outChannels, w));
         final int cout = w.outChannels;
         final int blocks = (cout + CHANNEL_BLOCK - 1) / CHANNEL_BLOCK;
         final int[] b = new int[blocks + 1];
@@ -128,7 +133,7 @@ public final class ScalarKernels implements KernelSet {
     public void pointwiseChannels(float[] in, int inOff, int pixels, PackedWeights w, int coFrom,
                                   int coTo, Activation act, float[] residual, int residualOff,
                                   float[] out, int outOff) {
-        w.requireLayout(POINTWISE);
+        w.requireLayout(POINTWISE, withBias((long) w.inChannels * w.outChannels, w));
         KernelSet.checkPixels(pixels);
         final int cout = w.outChannels;
         if (coFrom < 0 || coFrom > coTo || coTo > cout
@@ -209,7 +214,7 @@ public final class ScalarKernels implements KernelSet {
     public void depthwiseRow(float[] src, int top, int mid, int bottom, int inW, int stride,
                              int padLeft, PackedWeights w, Activation act, float[] out, int outOff,
                              int outW) {
-        w.requireLayout(DEPTHWISE);
+        w.requireLayout(DEPTHWISE, 10L * w.inChannels); // 9 taps and a bias each
         KernelSet.checkWindow(stride, padLeft);
         depthwiseChannelRange(src, top, mid, bottom, inW, stride, padLeft, w, 0, w.inChannels,
                 act, out, outOff, outW);
@@ -225,7 +230,7 @@ public final class ScalarKernels implements KernelSet {
                                      int stride, int padLeft, PackedWeights w, int chFrom,
                                      int chTo, Activation act, float[] out, int outOff,
                                      int outW) {
-        w.requireLayout(DEPTHWISE);
+        w.requireLayout(DEPTHWISE, 10L * w.inChannels); // 9 taps and a bias each
         KernelSet.checkWindow(stride, padLeft);
         if (chFrom < 0 || chFrom > chTo || chTo > w.inChannels) {
             throw new IllegalArgumentException("channels [" + chFrom + ", " + chTo + ") of "
@@ -408,7 +413,7 @@ public final class ScalarKernels implements KernelSet {
     public void conv3x3Rows(float[] in, int inOff, int inH, int inW, int stride, int padTop,
                             int padLeft, PackedWeights w, Activation act, float[] out, int outOff,
                             int outRowFloats, int outW, int rowStart, int rowEnd) {
-        w.requireLayout(CONV3X3);
+        w.requireLayout(CONV3X3, withBias(9L * w.inChannels * w.outChannels, w));
         KernelSet.checkWindow(stride, padTop, padLeft);
         KernelSet.checkConv3x3Rows(outRowFloats, outW, w);
         final int cin = w.inChannels, cout = w.outChannels;
@@ -497,7 +502,7 @@ public final class ScalarKernels implements KernelSet {
 
     @Override
     public void dense(float[] in, int inOff, PackedWeights w, float[] out, int outOff) {
-        w.requireLayout(DENSE);
+        w.requireLayout(DENSE, withBias((long) w.inChannels * w.outChannels, w));
         final int n = w.inChannels, k = w.outChannels;
         final float[] wd = w.data;
         final int base = w.offset;

@@ -66,8 +66,7 @@ final class Conv3x3 {
         if (bias != null) {
             PackChecks.length("bias", bias, cout);
         }
-        final int blocks = (cout + L - 1) / L;
-        float[] d = new float[PackChecks.packedLength((long) blocks * (taps + 1L) * L)];
+        float[] d = new float[PackChecks.packedLength(packedFloats(cin, cout))];
         for (int co = 0; co < cout; co++) {
             int base = (co / L) * (taps + 1) * L + co % L;
             for (int t = 0; t < taps; t++) {
@@ -78,11 +77,16 @@ final class Conv3x3 {
         return new PackedWeights(LAYOUT, cin, cout, d);
     }
 
+    /** The floats of {@link #LAYOUT}: per block of lanes, 9 x cin taps and the bias. */
+    private static long packedFloats(int cin, int cout) {
+        return ((long) cout + L - 1) / L * (9L * cin + 1) * L;
+    }
+
     /** See {@link dev.mobilenetsimd.kernels.KernelSet#conv3x3Rows}. */
     static void run(float[] in, int inOff, int inH, int inW, int stride, int padTop, int padLeft,
                     PackedWeights w, Activation act, float[] out, int outOff, int outRowFloats,
                     int outW, int rowStart, int rowEnd) {
-        w.requireLayout(LAYOUT);
+        w.requireLayout(LAYOUT, packedFloats(w.inChannels, w.outChannels));
         KernelSet.checkWindow(stride, padTop, padLeft);
         KernelSet.checkConv3x3Rows(outRowFloats, outW, w);
         final int cin = w.inChannels, cout = w.outChannels;

@@ -62,8 +62,7 @@ final class Depthwise3x3 {
         if (bias != null) {
             PackChecks.length("bias", bias, channels);
         }
-        int blocks = (channels + L - 1) / L;
-        float[] d = new float[PackChecks.packedLength((long) blocks * BLOCK_VECTORS * L)];
+        float[] d = new float[PackChecks.packedLength(packedFloats(channels))];
         for (int ch = 0; ch < channels; ch++) {
             int base = (ch / L) * BLOCK_VECTORS * L + ch % L;
             d[base] = bias == null ? 0f : bias[ch];
@@ -72,6 +71,11 @@ final class Depthwise3x3 {
             }
         }
         return new PackedWeights(LAYOUT, channels, channels, d);
+    }
+
+    /** The floats of {@link #LAYOUT} for {@code channels}: per block of lanes, bias + 9 taps. */
+    private static long packedFloats(int channels) {
+        return ((long) channels + L - 1) / L * BLOCK_VECTORS * L;
     }
 
     /** See {@link dev.mobilenetsimd.kernels.KernelSet#depthwiseRow}. */
@@ -88,7 +92,7 @@ final class Depthwise3x3 {
     static void row(float[] src, int top, int mid, int bottom, int inW, int stride, int padLeft,
                     PackedWeights w, int chFrom, int chTo, Activation act, float[] out,
                     int outOff, int outW) {
-        w.requireLayout(LAYOUT);
+        w.requireLayout(LAYOUT, packedFloats(w.inChannels));
         KernelSet.checkWindow(stride, padLeft);
         final int c = w.inChannels;
         checkChannels(c, chFrom, chTo);
@@ -162,7 +166,7 @@ final class Depthwise3x3 {
             row(src, b0, b1, b2, inW, stride, padLeft, w, chFrom, chTo, act, out, outB, outW);
             return;
         }
-        w.requireLayout(LAYOUT);
+        w.requireLayout(LAYOUT, packedFloats(w.inChannels));
         KernelSet.checkWindow(stride, padLeft);
         final int c = w.inChannels;
         checkChannels(c, chFrom, chTo);

@@ -83,7 +83,7 @@ final class Head {
         }
         final int blocks = (k + L - 1) / L;
         final int tiles = (k / L) / TILE;
-        float[] d = new float[PackChecks.packedLength((long) blocks * L * (n + 1L))];
+        float[] d = new float[PackChecks.packedLength(denseFloats(n, k))];
         for (int o = 0; o < k; o++) {
             int blk = o / L, lane = o % L;
             int t = blk / TILE;
@@ -101,9 +101,14 @@ final class Head {
         return new PackedWeights(DENSE_LAYOUT, n, k, d);
     }
 
+    /** The floats of {@link #DENSE_LAYOUT}: per block of lanes, n weights and the bias. */
+    private static long denseFloats(int n, int k) {
+        return ((long) k + L - 1) / L * L * (n + 1L);
+    }
+
     /** See {@link dev.mobilenetsimd.kernels.KernelSet#dense}. */
     static void dense(float[] in, int inOff, PackedWeights w, float[] out, int outOff) {
-        w.requireLayout(DENSE_LAYOUT);
+        w.requireLayout(DENSE_LAYOUT, denseFloats(w.inChannels, w.outChannels));
         final int n = w.inChannels, k = w.outChannels;
         final float[] wd = w.data;
         final int blocks = (k + L - 1) / L;

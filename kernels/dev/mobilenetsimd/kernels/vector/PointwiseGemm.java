@@ -169,9 +169,7 @@ final class PointwiseGemm {
             PackChecks.length("bias", bias, cout);
         }
         final int plan = panelPlan(cout);
-        final long panels = ((long) cout + LANES - 1) / LANES * LANES * (cin + 1L);
-        final long pairLayout = hasPairs(cin, cout) ? (cin + 1L) * 2 * cout : 0; // rows and bias
-        final float[] data = new float[PackChecks.packedLength(panels + pairLayout)];
+        final float[] data = new float[PackChecks.packedLength(packedFloats(cin, cout))];
         int dst = 0;
         for (int panel = 0, col = 0; col < cout; panel++) {
             final int stride = panelVectors(plan, panel) * LANES;
@@ -199,6 +197,13 @@ final class PointwiseGemm {
             }
         }
         return new PackedWeights(LAYOUT, cin, cout, data);
+    }
+
+    /** The floats of {@link #LAYOUT}: the panels, then the pair layout where there is one. */
+    private static long packedFloats(int cin, int cout) {
+        final long panels = ((long) cout + LANES - 1) / LANES * LANES * (cin + 1L);
+        final long pairLayout = hasPairs(cin, cout) ? (cin + 1L) * 2 * cout : 0; // rows and bias
+        return panels + pairLayout;
     }
 
     /**
@@ -291,7 +296,7 @@ final class PointwiseGemm {
      * the rows' rest).
      */
     static int[] channelBlocks(PackedWeights w) {
-        w.requireLayout(LAYOUT);
+        w.requireLayout(LAYOUT, packedFloats(w.inChannels, w.outChannels));
         final int cout = w.outChannels;
         if (cout == 0) {
             return new int[] {0};
@@ -315,7 +320,7 @@ final class PointwiseGemm {
 
     /** Walks the panels instead of building {@link #channelBlocks}: allocates nothing. */
     private static void checkChannelBlocks(PackedWeights w, int coFrom, int coTo) {
-        w.requireLayout(LAYOUT);
+        w.requireLayout(LAYOUT, packedFloats(w.inChannels, w.outChannels));
         if (coFrom > coTo || !isBlockBoundary(w, coFrom) || !isBlockBoundary(w, coTo)) {
             throw new IllegalArgumentException("output channels [" + coFrom + ", " + coTo
                     + ") are not a range between this layer's channel blocks "
@@ -383,7 +388,7 @@ final class PointwiseGemm {
     private static void gemm(float[] in, int inOff, int pixels, int rowPixels, PackedWeights w,
                              Activation act, float[] res, int resOff, float[] out, int outOff,
                              int outRowStride, int coFrom, int coTo) {
-        w.requireLayout(LAYOUT);
+        w.requireLayout(LAYOUT, packedFloats(w.inChannels, w.outChannels));
         Objects.requireNonNull(act, "act");
         Objects.requireNonNull(in, "in");
         Objects.requireNonNull(out, "out");

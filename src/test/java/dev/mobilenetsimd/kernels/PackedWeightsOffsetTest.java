@@ -149,4 +149,88 @@ class PackedWeightsOffsetTest {
         assertThrows(IllegalArgumentException.class, () -> pw.copyTo(new float[9], -1));
         assertEquals(8, pw.copyTo(new float[9], 1).length);
     }
+
+    /** Negative channels, or fewer floats than a bias per output channel, are named. */
+    @Test
+    void theConstructorsCheckTheChannelsAgainstTheFloats() {
+        float[] data = new float[10];
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new PackedWeights("x", -1, 2, data));
+        assertEquals("packed weights of -1 -> 2 channels: expected channel counts of 0 or more",
+                e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new PackedWeights("x", 2, -2, data));
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new PackedWeights("x", 3, 11, data));
+        assertEquals("packed weights of 3 -> 11 channels in 10 floats: expected at least 11, a"
+                + " bias per output channel", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new PackedWeights("x", 1, 5, data, 6, 4));
+        assertTrue(e.getMessage().contains("in 4 floats: expected at least 5"), e.getMessage());
+        assertEquals("data", assertThrows(NullPointerException.class,
+                () -> new PackedWeights("x", 1, 1, null)).getMessage());
+        assertEquals(10, new PackedWeights("x", 3, 10, data).length);
+    }
+
+    /**
+     * Weights of a kernel set's layout name but the wrong length for their channels (a float
+     * short, one too many, or channels that claim more than was packed) are refused by every
+     * kernel of both sets, naming the lengths: requireLayout checked the name only, and the
+     * kernels read past the floats (an ArrayIndexOutOfBoundsException) or short of them.
+     */
+    @Test
+    void weightsOfTheRightLayoutButTheWrongLengthAreRefused() {
+        SplittableRandom r = new SplittableRandom(15);
+        for (KernelSet k : SETS) {
+            float[] in = random(r, 4096), out = new float[4096];
+            PackedWeights pointwise = k.packPointwise(random(r, 40 * 24), random(r, 24), 40, 24);
+            for (PackedWeights bad : wrongLengths(pointwise)) {
+                refused(k, "pointwise", bad, () -> k.pointwise(in, 0, 2, bad, Activation.RELU6,
+                        null, 0, out, 0));
+                refused(k, "pointwiseChannels", bad, () -> k.pointwiseChannels(in, 0, 2, bad,
+                        0, bad.outChannels, Activation.LINEAR, null, 0, out, 0));
+                refused(k, "pointwiseChannelBlocks", bad, () -> k.pointwiseChannelBlocks(bad));
+                refused(k, "pointwiseRows", bad, () -> k.pointwiseRows(in, 0, 2, 3, bad,
+                        Activation.RELU6, out, 0, 3 * bad.outChannels));
+            }
+            PackedWeights depthwise = k.packDepthwise(random(r, 9 * 20), random(r, 20), 20);
+            for (PackedWeights bad : wrongLengths(depthwise)) {
+                refused(k, "depthwiseRow", bad, () -> k.depthwiseRow(in, 0, 100, 200, 4, 1, 1,
+                        bad, Activation.RELU6, out, 0, 4));
+                refused(k, "depthwiseRowChannels", bad, () -> k.depthwiseRowChannels(in, 0, 100,
+                        200, 4, 1, 1, bad, 0, bad.inChannels, Activation.RELU6, out, 0, 4));
+            }
+            PackedWeights conv = k.packConv3x3(random(r, 9 * 3 * 16), random(r, 16), 3, 16);
+            for (PackedWeights bad : wrongLengths(conv)) {
+                refused(k, "conv3x3", bad, () -> k.conv3x3(in, 0, 4, 4, 1, 1, 1, bad,
+                        Activation.RELU6, out, 0, 4, 4, 0, 4));
+            }
+            PackedWeights dense = k.packDense(random(r, 30 * 7), random(r, 7), 30, 7);
+            for (PackedWeights bad : wrongLengths(dense)) {
+                refused(k, "dense", bad, () -> k.dense(in, 0, bad, out, 0));
+            }
+        }
+    }
+
+    /** {@code pw}'s layout with a float less, a float more, and more channels than packed. */
+    private static PackedWeights[] wrongLengths(PackedWeights pw) {
+        float[] d = Arrays.copyOfRange(pw.data, pw.offset, pw.offset + pw.length);
+        return new PackedWeights[] {
+            new PackedWeights(pw.layout, pw.inChannels, pw.outChannels,
+                    Arrays.copyOf(d, d.length - 1)),
+            new PackedWeights(pw.layout, pw.inChannels, pw.outChannels,
+                    Arrays.copyOf(d, d.length + 1)),
+            // twice the channels and one more: more blocks of lanes, whatever the width
+            new PackedWeights(pw.layout, 2 * pw.inChannels + 1, 2 * pw.outChannels + 1, d),
+        };
+    }
+
+    private static void refused(KernelSet k, String kernel, PackedWeights bad,
+                                org.junit.jupiter.api.function.Executable call) {
+        String what = k.name() + " " + kernel + " of " + bad.inChannels + " -> "
+                + bad.outChannels + " channels in " + bad.length + " floats";
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call, what);
+        assertTrue(e.getMessage().startsWith("weights packed as '" + bad.layout + "' for "
+                + bad.inChannels + " -> " + bad.outChannels + " channels hold " + bad.length
+                + " floats, where that layout has "), what + ": " + e.getMessage());
+    }
 }
