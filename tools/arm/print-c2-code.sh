@@ -11,6 +11,9 @@
 #   section per C2 compilation; <method> with every character but letters, digits, _ and . as _)
 #   and the raw JVM print beside it (.print.txt). The driver is tools/arm/ArmCheck.java (one
 #   pointwise layer, so only the methods it runs compile; ITERS sets its -Diters, default 3000).
+#   Needs: perl (turns the printed code bytes into a file), Maven, and aarch64-linux-gnu-objdump:
+#   when that is missing it installs binutils-aarch64-linux-gnu with apt-get, as root or through
+#   sudo when not root, as tools/arm/prepare-sysroot.sh (which it runs) installs qemu-user-static.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 here=tools/arm
@@ -51,15 +54,32 @@ case $mode in
   sve512) export MOBILENET_QEMU_CPU=max,sve-default-vector-length=64 ;;
 esac
 log() { echo "[print-c2-code $mode] $*" >&2; }
+# As in prepare-sysroot.sh: apt-get through sudo when not root (it failed there as "are you
+# root?"), and a clear error when there is no sudo either.
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"
+  elif command -v sudo >/dev/null; then sudo "$@"
+  else log "need root for: $*"; exit 1
+  fi
+}
+
+# Before anything slow: without perl the code bytes were never decoded, after the whole run,
+# and the failure under set -e said nothing.
+if ! command -v perl >/dev/null; then
+  log "perl not found: it turns the printed code bytes into a file for objdump; install it" \
+      "(Debian: apt-get install perl-base), then run this again"
+  exit 1
+fi
 
 if ! command -v aarch64-linux-gnu-objdump >/dev/null; then
   # Named when it fails: apt-get's own errors (e.g. not root) ended the script under set -e.
   pkg=binutils-aarch64-linux-gnu
   log "installing $pkg (apt-get): its aarch64-linux-gnu-objdump decodes the code"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $pkg >/dev/null \
-    || { apt-get update -q >/dev/null \
-         && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $pkg \
-           >/dev/null; } \
+  apt_install() {
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+      "$pkg" >/dev/null
+  }
+  apt_install || { as_root apt-get update -q >/dev/null && apt_install; } \
     || { log "could not install $pkg: install it (as root), then run this again"; exit 1; }
 fi
 jvm=$("$here/prepare-sysroot.sh" "$jdk" | tail -1) # its stderr shown: why it failed, if it did
