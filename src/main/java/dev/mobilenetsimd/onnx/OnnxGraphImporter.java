@@ -500,6 +500,7 @@ final class OnnxGraphImporter {
         String out = follow(node.outputs().get(0));
         Node bn = soleConsumerOrNull(out);
         if (bn != null && bn.opType().equals("BatchNormalization") && bn.input(0).equals(out)) {
+            checkBatchNormInputs(bn);
             if (intAttr(bn, "training_mode", 0) != 0) {
                 throw notMobileNet(bn.describe() + " is in training mode; export the model in eval mode");
             }
@@ -584,6 +585,28 @@ final class OnnxGraphImporter {
                     + "]; expected ReLU6 [0, 6] or none");
         }
         return new Conv(node, w, b, bn, (int) strides[0], group, (int) d[2], pads, autoPad, act, out);
+    }
+
+    /** Names of BatchNormalization's five inputs, as ONNX defines them. */
+    private static final List<String> BATCH_NORM_INPUTS = List.of("X", "scale", "B", "mean", "var");
+
+    /**
+     * Refuses a BatchNormalization without exactly its five inputs: a missing one read as the
+     * omitted name '' and was reported as a weight "'' that is not a constant".
+     */
+    private static void checkBatchNormInputs(Node bn) throws OnnxFormatException {
+        List<String> missing = new ArrayList<>();
+        for (int k = 1; k < BATCH_NORM_INPUTS.size(); k++) {
+            if (bn.input(k).isEmpty()) {
+                missing.add(BATCH_NORM_INPUTS.get(k));
+            }
+        }
+        if (!missing.isEmpty() || bn.inputs().size() != BATCH_NORM_INPUTS.size()) {
+            throw new OnnxFormatException(bn.describe() + " has " + bn.inputs().size()
+                    + " inputs " + bn.inputs() + (missing.isEmpty() ? ""
+                    : ", without " + String.join(", ", missing))
+                    + "; expected five: " + String.join(", ", BATCH_NORM_INPUTS));
+        }
     }
 
     /** Checks kernel size, depthwise-ness and activation of a convolution in a known role. */

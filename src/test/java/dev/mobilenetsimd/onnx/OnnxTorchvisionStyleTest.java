@@ -81,6 +81,38 @@ class OnnxTorchvisionStyleTest {
                 + " is INT; expected FLOAT"), e.getMessage());
     }
 
+    /**
+     * A BatchNormalization without its five inputs is refused, naming the node and the inputs
+     * it lacks: a missing one read as the omitted name '' and was reported as a weight '' that
+     * is not a constant.
+     */
+    @Test
+    void batchNormalizationWithoutItsFiveInputsIsRefused() {
+        Model bn = withBatchNorms(base(CFG), List.of());
+        String name = "BatchNormalization 'stem.conv.bn'";
+        String expected = "; expected five: X, scale, B, mean, var";
+        // the last two cut off
+        OnnxFormatException e = assertThrows(OnnxFormatException.class, () -> OnnxModel.read(
+                OnnxProto.write(mapNodes(bn, n -> n.opType().equals("BatchNormalization")
+                        ? withInputs(n, n.input(0), n.input(1), n.input(2)) : n))));
+        assertTrue(e.getMessage().equals(name + " has 3 inputs [stem.conv.raw, stem.conv.bn.scale,"
+                + " stem.conv.bn.B], without mean, var" + expected), e.getMessage());
+        // the mean given as omitted ('')
+        e = assertThrows(OnnxFormatException.class, () -> OnnxModel.read(
+                OnnxProto.write(mapNodes(bn, n -> n.opType().equals("BatchNormalization")
+                        ? withInputs(n, n.input(0), n.input(1), n.input(2), "", n.input(4))
+                        : n))));
+        assertTrue(e.getMessage().startsWith(name + " has 5 inputs"), e.getMessage());
+        assertTrue(e.getMessage().endsWith(", without mean" + expected), e.getMessage());
+        // a sixth input
+        e = assertThrows(OnnxFormatException.class, () -> OnnxModel.read(
+                OnnxProto.write(mapNodes(bn, n -> n.opType().equals("BatchNormalization")
+                        ? withInputs(n, n.input(0), n.input(1), n.input(2), n.input(3),
+                                n.input(4), n.input(4)) : n))));
+        assertTrue(e.getMessage().startsWith(name + " has 6 inputs"), e.getMessage());
+        assertTrue(e.getMessage().endsWith(".var]" + expected), e.getMessage());
+    }
+
     /** {@code m} with each Conv's bias replaced by a BatchNormalization with {@code bnAttrs}. */
     private static Model withBatchNorms(Model m, List<Attribute> bnAttrs) {
         Random rnd = new Random(5);
