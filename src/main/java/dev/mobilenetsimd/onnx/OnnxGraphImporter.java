@@ -82,6 +82,14 @@ final class OnnxGraphImporter {
         if (model.graph() == null) {
             throw new OnnxFormatException("the ONNX model has no graph");
         }
+        for (OnnxProto.OpsetId o : model.opsets()) {
+            // -1 was taken for "no import of the default domain", -5 for an old opset
+            if (o.version() < 0) {
+                throw new OnnxFormatException("opset_import gives domain '" + o.domain()
+                        + "' the negative version " + o.version()
+                        + "; expected an opset version of 1 or more");
+            }
+        }
         long opset = model.defaultOpset();
         if (opset < 0) {
             throw new OnnxFormatException("the model imports no opset of the default ONNX domain");

@@ -399,6 +399,27 @@ class OnnxBadFileTest {
         fails(OnnxTestSupport.withOpset(GOOD, 6), "opset 6 is too old");
     }
 
+    /** {@link #GOOD} importing {@code opsets} instead of its own. */
+    private static Model withOpsets(OnnxProto.OpsetId... opsets) {
+        return new Model(GOOD.irVersion(), List.of(opsets), GOOD.producerName(),
+                GOOD.producerVersion(), GOOD.graph(), GOOD.metadata());
+    }
+
+    /**
+     * A negative opset version is refused by name: -1 was taken for a missing import of the
+     * default domain, and -5 reported as an opset too old.
+     */
+    @Test
+    void negativeOpsetVersionsAreRefused() {
+        for (long v : new long[] {-1, -5, Long.MIN_VALUE}) {
+            fails(withOpsets(new OnnxProto.OpsetId("", v)), "opset_import gives domain ''"
+                    + " the negative version " + v + "; expected an opset version of 1 or more");
+        }
+        fails(withOpsets(new OnnxProto.OpsetId("ai.onnx", 13),
+                new OnnxProto.OpsetId("ai.onnx.ml", -2)), "domain 'ai.onnx.ml' the negative"
+                + " version -2");
+    }
+
     private static Node withInputsMin(Node n, String min, String max) {
         return OnnxTestSupport.withInputs(n, n.input(0), min, max);
     }
