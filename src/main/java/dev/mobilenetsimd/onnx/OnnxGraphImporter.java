@@ -92,7 +92,10 @@ final class OnnxGraphImporter {
         }
         long opset = model.defaultOpset();
         if (opset < 0) {
-            throw new OnnxFormatException("the model imports no opset of the default ONNX domain");
+            throw new OnnxFormatException("the model imports no opset of the default ONNX domain"
+                    + " (opset_import holds no domain '' or 'ai.onnx'), so its standard operators"
+                    + " have no version; expected an import of that domain at opset "
+                    + MIN_OPSET + " or newer");
         }
         if (opset < MIN_OPSET) {
             throw new OnnxFormatException("opset " + opset + " is too old: expected opset " + MIN_OPSET

@@ -420,6 +420,22 @@ class OnnxBadFileTest {
                 + " version -2");
     }
 
+    /**
+     * Without an import of the default domain the standard operators have no version, and the
+     * ONNX checker refuses the model: refused, saying what import is expected.
+     */
+    @Test
+    void missingDefaultDomainOpsetIsRefused() {
+        String expected = "the model imports no opset of the default ONNX domain (opset_import"
+                + " holds no domain '' or 'ai.onnx'), so its standard operators have no version;"
+                + " expected an import of that domain at opset 7 or newer";
+        fails(withOpsets(), expected);
+        fails(withOpsets(new OnnxProto.OpsetId("ai.onnx.ml", 3)), expected);
+        // "ai.onnx" is the default domain's other name
+        assertDoesNotThrow(() -> OnnxModel.read(OnnxProto.write(
+                withOpsets(new OnnxProto.OpsetId("ai.onnx", 13)))));
+    }
+
     private static Node withInputsMin(Node n, String min, String max) {
         return OnnxTestSupport.withInputs(n, n.input(0), min, max);
     }
