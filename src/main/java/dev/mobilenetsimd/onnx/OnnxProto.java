@@ -43,6 +43,11 @@ final class OnnxProto {
     static final int ATTR_FLOATS = 6;
     static final int ATTR_INTS = 7;
 
+    /** The types {@link Tensor#toFloats} reads, for messages. */
+    static final String FLOAT_TYPES = "float32, float16 or float64";
+    /** The types {@link Tensor#toLongs} reads, for messages. */
+    static final String INTEGER_TYPES = "int64, int32, int16, int8 or bool";
+
     /** Name of an ONNX data type, for messages. */
     static String typeName(int dataType) {
         switch (dataType) {
@@ -56,6 +61,21 @@ final class OnnxProto {
             case BOOL: return "bool";
             case FLOAT16: return "float16";
             case DOUBLE: return "float64";
+            // the rest of TensorProto.DataType, named in messages only
+            case 0: return "undefined (data type 0)";
+            case 8: return "string";
+            case 12: return "uint32";
+            case 13: return "uint64";
+            case 14: return "complex64";
+            case 15: return "complex128";
+            case 16: return "bfloat16";
+            case 17: return "float8e4m3fn";
+            case 18: return "float8e4m3fnuz";
+            case 19: return "float8e5m2";
+            case 20: return "float8e5m2fnuz";
+            case 21: return "uint4";
+            case 22: return "int4";
+            case 23: return "float4e2m1";
             default: return "data type " + dataType;
         }
     }
@@ -231,7 +251,9 @@ final class OnnxProto {
             int size = elementBytes(dataType);
             long n = elements();
             if (size == 0) {
-                throw new OnnxFormatException("tensor " + describe() + " has an unsupported data type");
+                throw new OnnxFormatException("tensor " + describe() + ": "
+                        + typeName(dataType) + " is not a supported data type; expected "
+                        + FLOAT_TYPES + " (weights) or " + INTEGER_TYPES + " (shapes, axes)");
             }
             if (n < 0 || n * size != data.length) {
                 throw new OnnxFormatException("tensor " + describe() + " should hold " + n + " elements ("
@@ -259,8 +281,9 @@ final class OnnxProto {
                     }
                     break;
                 default:
-                    throw new OnnxFormatException("tensor " + describe()
-                            + " should hold floating-point values (float32, float16 or float64)");
+                    throw new OnnxFormatException("tensor " + describe() + " is "
+                            + typeName(dataType) + "; expected floating-point values ("
+                            + FLOAT_TYPES + ")");
             }
             return out;
         }
@@ -277,7 +300,9 @@ final class OnnxProto {
                     case INT8: out[i] = b.get(i); break;
                     case BOOL: out[i] = b.get(i); break;
                     default:
-                        throw new OnnxFormatException("tensor " + describe() + " should hold integers");
+                        throw new OnnxFormatException("tensor " + describe() + " is "
+                                + typeName(dataType) + "; expected integers ("
+                                + INTEGER_TYPES + ")");
                 }
             }
             return out;

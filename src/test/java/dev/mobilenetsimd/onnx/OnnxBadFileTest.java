@@ -399,6 +399,37 @@ class OnnxBadFileTest {
         fails(OnnxTestSupport.withOpset(GOOD, 6), "opset 6 is too old");
     }
 
+    /** {@link #GOOD} with initializer {@code name} as {@code bytesPerValue}-byte {@code type}. */
+    private static Model withType(String name, int type, int bytesPerValue) {
+        List<Tensor> inits = new ArrayList<>();
+        for (Tensor t : GOOD.graph().initializers()) {
+            if (t.name().equals(name)) {
+                t = new Tensor(name, type, t.dims(), new byte[(int) t.elements() * bytesPerValue],
+                        false);
+            }
+            inits.add(t);
+        }
+        return withGraph(GOOD, GOOD.graph().nodes(), inits);
+    }
+
+    /**
+     * A tensor of a data type we do not read names the type and the types expected: it was
+     * "an unsupported data type", and a weight of bfloat16 was "data type 16".
+     */
+    @Test
+    void unsupportedDataTypesAreNamed() {
+        fails(withType("stem.weight", 16, 2), "tensor 'stem.weight' bfloat16 [",
+                "]: bfloat16 is not a supported data type; expected float32, float16 or float64"
+                        + " (weights) or int64, int32, int16, int8 or bool (shapes, axes)");
+        fails(withType("stem.weight", 8, 0), "]: string is not a supported data type");
+        fails(withType("stem.weight", 99, 4), "]: data type 99 is not a supported data type");
+        // a type we hold but that is neither float nor integer where one is needed
+        fails(withType("stem.weight", OnnxProto.UINT8, 1), "tensor 'stem.weight' uint8 [",
+                "is uint8; expected floating-point values (float32, float16 or float64)");
+        fails(withType("relu6.max", OnnxProto.INT32, 4), "tensor 'relu6.max' int32 [",
+                "is int32; expected floating-point values");
+    }
+
     /** {@link #GOOD} importing {@code opsets} instead of its own. */
     private static Model withOpsets(OnnxProto.OpsetId... opsets) {
         return new Model(GOOD.irVersion(), List.of(opsets), GOOD.producerName(),
