@@ -264,7 +264,7 @@ final class OnnxGraphImporter {
                     throw notMobileNet(fc.describe() + " flattens from axis " + axis + "; expected 1");
                 }
             } else if (op.equals("Reshape")) {
-                long[] shape = constant(fc.input(1), fc, "shape").toLongs();
+                long[] shape = reshapeShape(fc);
                 boolean ok = shape.length == 2 && (shape[0] == 1 || shape[0] == 0 || shape[0] == -1)
                         && (shape[1] == features || shape[1] == -1) && !(shape[0] == -1 && shape[1] == -1);
                 if (!ok) {
@@ -272,8 +272,12 @@ final class OnnxGraphImporter {
                             + Arrays.toString(shape) + "; expected [1, " + features + "] or [1, -1]");
                 }
             } else if (op.equals("Squeeze")) {
-                long[] axes = fc.input(1).isEmpty() ? ints(fc, "axes", new long[] {2, 3})
-                        : constant(fc.input(1), fc, "axes").toLongs();
+                long[] axes = axesOf(fc, 13);
+                if (axes == null) {
+                    // every axis of size 1 goes: [2, 3], and a batch of one, which ONNX Runtime
+                    // (opset 13) takes into the Gemm as one row, the logits the same
+                    axes = new long[] {2, 3};
+                }
                 Set<Long> set = new LinkedHashSet<>();
                 for (long a : axes) {
                     set.add(a < 0 ? a + 4 : a);
@@ -736,14 +740,62 @@ final class OnnxGraphImporter {
     }
 
     private long[] axes(Node n) throws OnnxFormatException {
-        if (!n.input(1).isEmpty()) {
-            return constant(n.input(1), n, "axes").toLongs();
-        }
-        long[] a = ints(n, "axes", null);
+        long[] a = axesOf(n, 18);
         if (a == null) {
-            throw notMobileNet(n.describe() + " reduces over all axes; expected height and width [2, 3]");
+            // from opset 18 no axes with noop_with_empty_axes = 1 is an Identity
+            boolean noop = opset >= 18 && intAttr(n, "noop_with_empty_axes", 0) != 0;
+            throw notMobileNet(n.describe() + (noop ? " passes its input on unchanged (no axes,"
+                    + " noop_with_empty_axes = 1)" : " reduces over all axes")
+                    + "; expected height and width [2, 3]");
         }
         return a;
+    }
+
+    /**
+     * The axes of {@code n} (Squeeze, ReduceMean), or {@code null} when it gives none: an
+     * attribute before opset {@code inputFrom}, input 1 from it. Both forms were read at any
+     * opset; ONNX Runtime refuses the other form.
+     */
+    private long[] axesOf(Node n, long inputFrom) throws OnnxFormatException {
+        if (opset < inputFrom) {
+            if (!n.input(1).isEmpty()) {
+                throw new OnnxFormatException(n.describe() + " has its axes as input 1, as "
+                        + n.opType() + " has them from opset " + inputFrom + "; the model imports"
+                        + " opset " + opset + ", where they are an attribute");
+            }
+            return ints(n, "axes", null);
+        }
+        if (n.attribute("axes") != null) {
+            throw new OnnxFormatException(n.describe() + " has attribute 'axes', which "
+                    + n.opType() + " has up to opset " + (inputFrom - 1) + "; the model imports"
+                    + " opset " + opset + ", where the axes are input 1");
+        }
+        return n.input(1).isEmpty() ? null : constant(n.input(1), n, "axes").toLongs();
+    }
+
+    /**
+     * The target shape of a Reshape. Its attribute allowzero (opset 14+) = 1 makes a 0 a
+     * dimension of size 0 rather than a copy of the input's: refused with a 0, where it was
+     * read as a copy.
+     */
+    private long[] reshapeShape(Node n) throws OnnxFormatException {
+        long[] shape = constant(n.input(1), n, "shape").toLongs();
+        Attribute a = attribute(n, "allowzero", OnnxProto.ATTR_INT);
+        if (a != null && opset < 14) {
+            throw new OnnxFormatException(n.describe() + " has attribute 'allowzero', which"
+                    + " Reshape has from opset 14; the model imports opset " + opset);
+        }
+        if (a != null && a.i() != 0) {
+            for (long d : shape) {
+                if (d == 0) {
+                    throw notMobileNet(n.describe() + " reshapes to " + Arrays.toString(shape)
+                            + " with allowzero = " + a.i() + ", which makes its 0 an axis of"
+                            + " size 0, not a copy of the input's; expected no 0 in the shape"
+                            + " or allowzero = 0");
+                }
+            }
+        }
+        return shape;
     }
 
     /**

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.onnxruntime.OrtException;
 import dev.mobilenetsimd.ModelConfig;
 import dev.mobilenetsimd.Padding;
 import dev.mobilenetsimd.Weights;
@@ -275,6 +276,104 @@ class OnnxTorchvisionStyleTest {
             }
         }
         checkAgainstOrt(withGraph(m, nodes, inits));
+    }
+
+    /**
+     * {@code m} at {@code opset} with its Flatten replaced by {@code op} on {@code inputs}
+     * (the pooled map first) with {@code attrs}, and with initializer {@code extra} if not null.
+     */
+    private static Model withFlattenAs(Model m, long opset, String op, List<String> inputs,
+                                       Tensor extra, Attribute... attrs) {
+        m = OnnxTestSupport.withOpset(m, opset);
+        List<Tensor> inits = new ArrayList<>(m.graph().initializers());
+        if (extra != null) {
+            inits.add(extra);
+        }
+        List<Node> nodes = new ArrayList<>();
+        for (Node n : m.graph().nodes()) {
+            nodes.add(n.opType().equals("Flatten")
+                    ? new Node(n.name(), op, "", inputs, n.outputs(), List.of(attrs)) : n);
+        }
+        return withGraph(m, nodes, inits);
+    }
+
+    /** {@code m} refused by both ONNX Runtime and us, our message holding {@code expected}. */
+    private static void refusedByBoth(Model m, String expected) {
+        byte[] bytes = OnnxProto.write(m);
+        assertThrows(OrtException.class, () -> OnnxTestSupport.runOrt(bytes,
+                new float[3 * 96 * 96], 96, 1));
+        OnnxFormatException e = assertThrows(OnnxFormatException.class,
+                () -> OnnxModel.read(bytes));
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+
+    /**
+     * Squeeze's axes in the form of the model's opset, as ONNX Runtime wants them: an
+     * attribute up to opset 12, input 1 from 13. Both forms were read at any opset.
+     */
+    @Test
+    void squeezeAxesInTheFormOfTheOpset() throws Exception {
+        Tensor axes = Tensor.ofLongs("sq.axes", new long[] {2, 3}, 2);
+        List<String> pooled = List.of("avgpool");
+        List<String> withAxes = List.of("avgpool", "sq.axes");
+        checkAgainstOrt(withFlattenAs(base(CFG), 11, "Squeeze", pooled, null,
+                Attribute.ofInts("axes", 2, 3)));
+        checkAgainstOrt(withFlattenAs(base(CFG), 13, "Squeeze", withAxes, axes));
+        refusedByBoth(withFlattenAs(base(CFG), 13, "Squeeze", pooled, null,
+                Attribute.ofInts("axes", 2, 3)), "Squeeze 'flatten' has attribute 'axes', which"
+                + " Squeeze has up to opset 12; the model imports opset 13, where the axes are"
+                + " input 1");
+        refusedByBoth(withFlattenAs(base(CFG), 11, "Squeeze", withAxes, axes), "Squeeze"
+                + " 'flatten' has its axes as input 1, as Squeeze has them from opset 13; the"
+                + " model imports opset 11, where they are an attribute");
+        // no axes: every axis of size 1 goes, as [2, 3] here
+        checkAgainstOrt(withFlattenAs(base(CFG), 13, "Squeeze", pooled, null));
+    }
+
+    /**
+     * ReduceMean's axes likewise: an attribute up to opset 17, input 1 from 18. The importer
+     * took either at any opset.
+     */
+    @Test
+    void reduceMeanAxesInTheFormOfTheOpset() throws Exception {
+        Tensor axes = Tensor.ofLongs("rm.axes", new long[] {2, 3}, 2);
+        Model m = mapNodes(base(CFG), n -> n.opType().equals("GlobalAveragePool")
+                ? new Node(n.name(), "ReduceMean", "", List.of(n.input(0), "rm.axes"),
+                        n.outputs(), List.of()) : n);
+        List<Tensor> inits = new ArrayList<>(m.graph().initializers());
+        inits.add(axes);
+        m = withGraph(m, m.graph().nodes(), inits);
+        checkAgainstOrt(OnnxTestSupport.withOpset(m, 18));
+        refusedByBoth(OnnxTestSupport.withOpset(m, 17), "ReduceMean 'avgpool' has its axes as"
+                + " input 1, as ReduceMean has them from opset 18; the model imports opset 17");
+        Model attr = mapNodes(base(CFG), n -> n.opType().equals("GlobalAveragePool")
+                ? new Node(n.name(), "ReduceMean", "", n.inputs(), n.outputs(),
+                        List.of(Attribute.ofInts("axes", 2, 3))) : n);
+        refusedByBoth(OnnxTestSupport.withOpset(attr, 18), "ReduceMean 'avgpool' has attribute"
+                + " 'axes', which ReduceMean has up to opset 17; the model imports opset 18");
+    }
+
+    /**
+     * Reshape's allowzero (opset 14+) = 1 makes a 0 in the shape an axis of size 0: such a
+     * shape is refused, where the 0 was read as a copy of the batch. allowzero before opset 14
+     * is refused, as ONNX Runtime refuses it.
+     */
+    @Test
+    void reshapeAllowZero() throws Exception {
+        List<String> in = List.of("avgpool", "flat.shape");
+        Tensor oneByAny = Tensor.ofLongs("flat.shape", new long[] {1, -1}, 2);
+        Tensor copyByAny = Tensor.ofLongs("flat.shape", new long[] {0, -1}, 2);
+        checkAgainstOrt(withFlattenAs(base(CFG), 14, "Reshape", in, oneByAny,
+                Attribute.ofInt("allowzero", 1)));
+        checkAgainstOrt(withFlattenAs(base(CFG), 14, "Reshape", in, copyByAny,
+                Attribute.ofInt("allowzero", 0)));
+        refusedByBoth(withFlattenAs(base(CFG), 14, "Reshape", in, copyByAny,
+                Attribute.ofInt("allowzero", 1)), "Reshape 'flatten' reshapes to [0, -1] with"
+                + " allowzero = 1, which makes its 0 an axis of size 0, not a copy of the"
+                + " input's; expected no 0 in the shape or allowzero = 0");
+        refusedByBoth(withFlattenAs(base(CFG), 13, "Reshape", in, oneByAny,
+                Attribute.ofInt("allowzero", 0)), "Reshape 'flatten' has attribute 'allowzero',"
+                + " which Reshape has from opset 14; the model imports opset 13");
     }
 
     @Test
