@@ -304,20 +304,59 @@ final class OnnxGraphImporter {
         use(fc);
 
         // Tail: only reshaping and softmax up to the graph output; our network stops at the logits.
+        // The classes must stay the last axis, of [N, classes] or [classes], and a Softmax
+        // must normalise them: any Reshape and a Softmax of axis 1 were taken, so [classes, 1]
+        // then Softmax (all ones) read as the logits.
         String outputName = g.outputs().get(0).name();
         cur = follow(fc.outputs().get(0));
+        int tailRank = 2;
+        Node softmax = null;
+        int classes = classifier.out();
         while (!cur.equals(outputName) || !consumersOf(cur).isEmpty()) {
             Node next = soleConsumer(cur, "the graph output");
+            String shape = tailRank == 2 ? "[N, " + classes + "]" : "[" + classes + "]";
             switch (next.opType()) {
-                case "Softmax":
+                case "Softmax": {
+                    if (softmax != null) {
+                        throw notMobileNet(next.describe() + " follows " + softmax.describe()
+                                + "; expected at most one Softmax after the classifier");
+                    }
+                    softmax = next;
                     long axis = intAttr(next, "axis", opset >= 13 ? -1 : 1);
-                    if (axis != -1 && axis != 1) {
-                        throw notMobileNet(next.describe() + " normalises axis " + axis + "; expected the classes");
+                    if (axis != -1 && axis != tailRank - 1) {
+                        throw notMobileNet(next.describe() + " normalises axis " + axis + " of "
+                                + shape + "; expected the classes (axis " + (tailRank - 1)
+                                + " or -1)");
                     }
                     break;
-                case "Flatten":
-                case "Reshape":
+                }
+                case "Flatten": {
+                    long axis = intAttr(next, "axis", 1);
+                    // of [N, C] axis 1 (or -1) keeps it; of [C] axis 0 (or -1) gives [1, C]
+                    if (axis != -1 && axis != tailRank - 1) {
+                        throw notMobileNet(next.describe() + " flattens " + shape + " from axis "
+                                + axis + "; expected axis " + (tailRank - 1) + " or -1, which"
+                                + " keep the classes last");
+                    }
+                    tailRank = 2;
                     break;
+                }
+                case "Reshape": {
+                    long[] to = reshapeShape(next);
+                    boolean flat = to.length == 1 && (to[0] == classes || to[0] == -1);
+                    // a 0 copies the batch only from a 2-D input
+                    boolean twoD = to.length == 2 && (to[0] == 1 || to[0] == -1
+                            || (to[0] == 0 && tailRank == 2))
+                            && (to[1] == classes || to[1] == -1) && !(to[0] == -1 && to[1] == -1);
+                    if (!flat && !twoD) {
+                        throw notMobileNet(next.describe() + " reshapes the logits " + shape
+                                + " to " + Arrays.toString(to) + "; expected [1, " + classes
+                                + "], [1, -1], [" + classes + "] or [-1], which keep the classes"
+                                + " last");
+                    }
+                    tailRank = to.length;
+                    break;
+                }
                 default:
                     throw notMobileNet("after the classifier expected only Softmax, Flatten or Reshape up to "
                             + "the output, found " + next.describe());

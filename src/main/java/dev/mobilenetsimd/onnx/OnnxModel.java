@@ -30,8 +30,8 @@ import java.util.Optional;
  * Clip(0, 6) with bounds as attributes (opset 7 to 10) or inputs (11 and newer), Relu, Min and
  * Max with constants (ReLU6 written as clamps), Add (residual), GlobalAveragePool or ReduceMean
  * over height and width, Flatten, Reshape, Squeeze, Gemm, Identity, Dropout (inference), Softmax
- * (at the end; our network stops at the logits) and Constant. Weights stored in external files
- * are not supported.
+ * (at most one, at the end, over the classes; our network stops at the logits) and Constant.
+ * Weights stored in external files are not supported.
  *
  * <p>ONNX MobileNetV2 graphs take NCHW images while a {@link dev.mobilenetsimd.Session} takes NHWC:
  * {@link #nchwToNhwc} and {@link #nhwcToNchw} convert. A {@link Classifier} takes images and

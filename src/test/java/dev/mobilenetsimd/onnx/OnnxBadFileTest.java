@@ -29,6 +29,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -428,6 +429,83 @@ class OnnxBadFileTest {
                 "is uint8; expected floating-point values (float32, float16 or float64)");
         fails(withType("relu6.max", OnnxProto.INT32, 4), "tensor 'relu6.max' int32 [",
                 "is int32; expected floating-point values");
+    }
+
+    /**
+     * {@link #GOOD} at {@code opset} with {@code tail} after its classifier, each node on the
+     * one before, the last giving the graph output. An entry is an op type and then its
+     * attributes, or for a Reshape its target shape.
+     */
+    private static Model withTail(long opset, Object[]... tail) {
+        Model m = OnnxTestSupport.withOpset(GOOD, opset);
+        String out = OnnxExporter.OUTPUT_NAME;
+        List<Node> nodes = new ArrayList<>();
+        for (Node n : m.graph().nodes()) {
+            nodes.add(n.opType().equals("Gemm") ? new Node(n.name(), "Gemm", "", n.inputs(),
+                    List.of("tail0"), n.attributes()) : n);
+        }
+        List<Tensor> inits = new ArrayList<>(m.graph().initializers());
+        for (int i = 0; i < tail.length; i++) {
+            String op = (String) tail[i][0];
+            List<String> in = new ArrayList<>(List.of("tail" + i));
+            List<Attribute> attrs = new ArrayList<>();
+            for (int k = 1; k < tail[i].length; k++) {
+                if (tail[i][k] instanceof long[]) {
+                    long[] shape = (long[]) tail[i][k];
+                    inits.add(Tensor.ofLongs("tail.shape" + i, shape, shape.length));
+                    in.add("tail.shape" + i);
+                } else {
+                    attrs.add((Attribute) tail[i][k]);
+                }
+            }
+            nodes.add(new Node("tail" + i, op, "", in,
+                    List.of(i == tail.length - 1 ? out : "tail" + (i + 1)), attrs));
+        }
+        Graph g = m.graph();
+        // the output's shape left open: the tail's shape is what is checked
+        ValueInfo output = new ValueInfo(out, OnnxProto.FLOAT, null);
+        return new Model(m.irVersion(), m.opsets(), "", "", new Graph(g.name(), nodes, inits,
+                g.inputs(), List.of(output)), Map.of());
+    }
+
+    private static Object[] reshape(long... shape) {
+        return new Object[] {"Reshape", shape};
+    }
+
+    /**
+     * After the classifier only reshapes that keep the classes last, and at most one Softmax,
+     * over the classes: any Reshape was taken, so [1000, 1] then Softmax (all ones) read as
+     * the logits, and two Softmax nodes were taken as one.
+     */
+    @Test
+    void tailMustKeepTheClassesLast() {
+        Object[] softmax = {"Softmax"};
+        fails(withTail(13, reshape(1000, 1), softmax), "Reshape 'tail0' reshapes the logits"
+                + " [N, 1000] to [1000, 1]; expected [1, 1000], [1, -1], [1000] or [-1], which"
+                + " keep the classes last");
+        fails(withTail(13, reshape(-1, 1)), "to [-1, 1]; expected");
+        fails(withTail(13, reshape(1, 1000, 1)), "to [1, 1000, 1]; expected");
+        fails(withTail(13, softmax, softmax), "Softmax 'tail1' follows Softmax 'tail0';"
+                + " expected at most one Softmax after the classifier");
+        fails(withTail(13, reshape(-1), new Object[] {"Softmax", Attribute.ofInt("axis", 1)}),
+                "Softmax 'tail1' normalises axis 1 of [1000]; expected the classes (axis 0 or"
+                        + " -1)");
+        // opset 11's default axis 1 is out of range on [1000]
+        fails(withTail(11, reshape(1000), softmax), "normalises axis 1 of [1000]");
+        fails(withTail(13, new Object[] {"Flatten", Attribute.ofInt("axis", 0)}),
+                "Flatten 'tail0' flattens [N, 1000] from axis 0; expected axis 1 or -1");
+        // a 0 copies the batch of [N, 1000], but of [1000] it is 1000
+        fails(withTail(13, reshape(-1), reshape(0, -1)), "Reshape 'tail1' reshapes the logits"
+                + " [1000] to [0, -1]");
+        // what keeps the classes last imports
+        for (Model ok : List.of(withTail(13, softmax), withTail(11, softmax),
+                withTail(13, reshape(-1), softmax),
+                withTail(11, reshape(-1), new Object[] {"Softmax", Attribute.ofInt("axis", 0)}),
+                withTail(13, reshape(0, -1), new Object[] {"Flatten"}, softmax),
+                withTail(13, reshape(1000), new Object[] {"Flatten", Attribute.ofInt("axis", 0)},
+                        reshape(0, 1000)))) {
+            assertDoesNotThrow(() -> OnnxModel.read(OnnxProto.write(ok)));
+        }
     }
 
     /** {@link #GOOD} importing {@code opsets} instead of its own. */
