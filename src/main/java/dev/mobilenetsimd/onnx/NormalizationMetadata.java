@@ -71,7 +71,9 @@ final class NormalizationMetadata {
         try {
             return InputNormalization.perChannel(scales, offsets);
         } catch (IllegalArgumentException e) {
-            throw bad(value, e.getMessage());
+            OnnxFormatException bad = bad(value, e.getMessage());
+            bad.initCause(e);
+            throw bad;
         }
     }
 

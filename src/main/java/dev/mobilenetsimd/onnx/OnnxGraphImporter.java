@@ -388,7 +388,13 @@ final class OnnxGraphImporter {
             try {
                 probe = new ModelConfig(alpha, resolution, classifier.out(), Padding.SYMMETRIC);
             } catch (IllegalArgumentException e) {
-                throw notMobileNet(e.getMessage());
+                // The published alphas come first and are valid, so after a mismatch this is
+                // an implied alpha out of range (a stem of over 128 channels): the mismatch
+                // says what is wrong, where "alpha = 5.0 is not allowed" replaced it.
+                if (firstMismatch != null) {
+                    continue;
+                }
+                throw notMobileNet(e.getMessage(), e);
             }
             // Output sizes are the same under both conventions, so the probe's shapes hold for either.
             ExecutionPlan plan = ExecutionPlan.build(probe);
@@ -906,6 +912,10 @@ final class OnnxGraphImporter {
 
     private static OnnxFormatException notMobileNet(String why) {
         return new OnnxFormatException("not a MobileNetV2 graph: " + why);
+    }
+
+    private static OnnxFormatException notMobileNet(String why, Throwable cause) {
+        return new OnnxFormatException("not a MobileNetV2 graph: " + why, cause);
     }
 
     // ---- shape check against the plan -----------------------------------------------------------

@@ -508,6 +508,50 @@ class OnnxBadFileTest {
         }
     }
 
+    /**
+     * A stem too wide for any width multiplier is reported by its shape: the alpha it implies
+     * (160 / 32 = 5) failed ModelConfig's check, and "alpha = 5.0 is not allowed" replaced the
+     * mismatch found for the published alphas.
+     */
+    @Test
+    void stemTooWideIsReportedByItsShape() {
+        List<Tensor> inits = new ArrayList<>();
+        for (Tensor t : GOOD.graph().initializers()) {
+            if (t.name().equals("stem.weight")) {
+                t = Tensor.ofFloats(t.name(), new float[160 * 27], 160, 3, 3, 3);
+            } else if (t.name().equals("stem.bias")) {
+                t = Tensor.ofFloats(t.name(), new float[160], 160);
+            }
+            inits.add(t);
+        }
+        OnnxFormatException e = fails(withGraph(GOOD, GOOD.graph().nodes(), inits),
+                "not a MobileNetV2 graph: stem weights 'stem.weight' float32 [160, 3, 3, 3]"
+                        + " should have shape [");
+        assertTrue(!e.getMessage().contains("alpha = 5.0"), e.getMessage());
+    }
+
+    /** ModelConfig's refusal keeps its exception as the cause, not only its message. */
+    @Test
+    void configRefusalKeepsItsCause() {
+        List<Tensor> inits = new ArrayList<>();
+        for (Tensor t : GOOD.graph().initializers()) {
+            if (t.name().equals("classifier.weight")) {
+                t = Tensor.ofFloats(t.name(), new float[0], 0, t.dims()[1]);
+            } else if (t.name().equals("classifier.bias")) {
+                t = Tensor.ofFloats(t.name(), new float[0], 0);
+            }
+            inits.add(t);
+        }
+        Model m = withGraph(GOOD, GOOD.graph().nodes(), inits);
+        Graph g = m.graph();
+        ValueInfo open = new ValueInfo(g.outputs().get(0).name(), OnnxProto.FLOAT, null);
+        OnnxFormatException e = fails(new Model(m.irVersion(), m.opsets(), "", "",
+                new Graph(g.name(), g.nodes(), g.initializers(), g.inputs(), List.of(open)),
+                Map.of()), "not a MobileNetV2 graph: classes = 0 is not allowed: expected 1 to");
+        assertTrue(e.getCause() instanceof IllegalArgumentException, String.valueOf(e.getCause()));
+        assertTrue(e.getMessage().endsWith(e.getCause().getMessage()), e.getMessage());
+    }
+
     /** {@link #GOOD} importing {@code opsets} instead of its own. */
     private static Model withOpsets(OnnxProto.OpsetId... opsets) {
         return new Model(GOOD.irVersion(), List.of(opsets), GOOD.producerName(),

@@ -132,6 +132,11 @@ class OnnxNormalizationMetadataTest {
             assertTrue(msg.contains(c[1]), "'" + c[1] + "' in: " + msg);
             assertTrue(msg.endsWith("; expected 'scale=SR,SG,SB;offset=OR,OG,OB' (real = scale[c]"
                     + " * (p - offset[c]) for 8-bit red, green, blue values p)"), msg);
+            // InputNormalization's refusal is kept as the cause, not only as words
+            if (c[1].contains("channel")) {
+                assertTrue(e.getCause() instanceof IllegalArgumentException, c[0]);
+                assertTrue(msg.contains(e.getCause().getMessage()), msg);
+            }
         }
         // white space around the parts and numbers is fine
         Map<String, String> meta = new LinkedHashMap<>();
