@@ -208,6 +208,8 @@ final class GraphImporter {
             }
             checkActivation(pool, TfliteGraph.ACT_NONE);
         } else if (pool.builtinCode() == BuiltinOperators.MEAN) {
+            readsAsData(pool, features);
+            checkInputs(pool, 2, 2, "the data", "the axes");
             int[] axes = constInts(g.tensor(pool.input(1)), pool);
             Set<Integer> set = new LinkedHashSet<>();
             for (int a : axes) {
@@ -242,7 +244,9 @@ final class GraphImporter {
         if (fcOp.builtinCode() == BuiltinOperators.CONV_2D) {
             classifier = conv(cur, BuiltinOperators.CONV_2D, 1, "the classifier");
         } else if (fcOp.builtinCode() == BuiltinOperators.FULLY_CONNECTED) {
+            // TensorFlow Lite refuses a fourth input: ignored, it loaded
             readsAsData(fcOp, cur);
+            checkInputs(fcOp, 2, 3, "the data", "the weights", "an optional bias");
             if (fcOp.options().weightsFormat() != 0) {
                 throw new ModelFormatException(fcOp.describe() + " uses shuffled weights format "
                         + fcOp.options().weightsFormat() + "; only the default format is supported");
@@ -358,6 +362,29 @@ final class GraphImporter {
         }
     }
 
+    /**
+     * Refuses {@code op} unless it has {@code required} to {@code max} inputs, the first
+     * {@code required} present (not -1); {@code names} says what each input is. An absent
+     * required input was looked up as tensor -1, and the error named neither operator nor input.
+     */
+    private static void checkInputs(Operator op, int required, int max, String... names)
+            throws ModelFormatException {
+        int n = op.inputs().length;
+        String expected = "; expected " + required + (max > required ? " or " + max : "")
+                + " inputs (" + String.join(", ", names) + ")";
+        for (int i = 0; i < required; i++) {
+            if (op.input(i) < 0) { // below -1 is refused before the walk (checkIndex)
+                throw new ModelFormatException(op.describe() + " lacks input " + i + " ("
+                        + names[i] + "): " + (i < n
+                                ? "its index is -1, the mark of an omitted optional input"
+                                : "it has " + n + (n == 1 ? " input" : " inputs")) + expected);
+            }
+        }
+        if (n > max) {
+            throw new ModelFormatException(op.describe() + " has " + n + " inputs" + expected);
+        }
+    }
+
     private void use(Operator op) throws ModelFormatException {
         if (used[op.index()]) {
             throw notMobileNet(op.describe() + " is reached twice: the graph has a cycle or a shared branch");
@@ -442,7 +469,9 @@ final class GraphImporter {
         int[] explicitPad = null;
         Tensor convIn = in;
         if (op.builtinCode() == BuiltinOperators.PAD) {
+            // A third input would be PADV2's constant value: padding with other than zeros.
             readsAsData(op, in);
+            checkInputs(op, 2, 2, "the data", "the paddings");
             int[] p = constInts(g.tensor(op.input(1)), op);
             if (p.length != 8 || p[0] != 0 || p[1] != 0 || p[6] != 0 || p[7] != 0) {
                 throw notMobileNet(op.describe() + " pads " + Arrays.toString(p)
@@ -459,10 +488,7 @@ final class GraphImporter {
                     + in.describe() + ", found " + op.describe());
         }
         readsAsData(op, convIn);
-        if (op.inputs().length < 2 || op.inputs().length > 3) {
-            throw new ModelFormatException(op.describe() + " has " + op.inputs().length
-                    + " inputs; expected 2 or 3 (data, filter and an optional bias)");
-        }
+        checkInputs(op, 2, 3, "the data", "the filter", "an optional bias");
         Tensor filter = constant(g.tensor(op.input(1)));
         int[] fs = filter.shape();
         int[] is = convIn.shape();

@@ -1,6 +1,7 @@
 package dev.mobilenetsimd.tflite;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -265,6 +267,77 @@ class TfliteSyntheticModelTest {
                     + (bad < -1 ? " (only -1 marks an omitted optional input)" : ""),
                     failure(w, v));
         }
+    }
+
+    /**
+     * An operator without an input it needs (cut from its list, or -1, the mark of an omitted
+     * optional input) is refused naming the operator and the input: a MEAN without its axes, a
+     * PAD without its paddings or a FULLY_CONNECTED without its weights failed as "tensor index
+     * -1 out of range", naming neither.
+     */
+    @Test
+    void missingRequiredInputsAreNamed() {
+        Weights w = weights(0.35, 32, 7, Padding.TF_SAME);
+        String stem = w.layers().get(0).name(), depthwise = w.layers().get(1).name();
+        record Case(String output, UnaryOperator<int[]> edit, String expected) {}
+        List<Case> cases = List.of(
+                new Case("pool", in -> new int[] {in[0]}, "(MEAN) lacks input 1 (the axes): it has"
+                        + " 1 input; expected 2 inputs (the data, the axes)"),
+                new Case("pool", in -> new int[] {in[0], -1}, "(MEAN) lacks input 1 (the axes):"
+                        + " its index is -1, the mark of an omitted optional input; expected 2"
+                        + " inputs (the data, the axes)"),
+                new Case(stem + "/padded", in -> new int[] {in[0]}, "(PAD) lacks input 1 (the"
+                        + " paddings): it has 1 input; expected 2 inputs (the data, the paddings)"),
+                new Case(stem + "/padded", in -> new int[] {in[0], -1}, "(PAD) lacks input 1"
+                        + " (the paddings): its index is -1"),
+                new Case(stem, in -> new int[] {in[0], -1, in[2]}, "(CONV_2D) lacks input 1 (the"
+                        + " filter): its index is -1, the mark of an omitted optional input;"
+                        + " expected 2 or 3 inputs (the data, the filter, an optional bias)"),
+                new Case(stem, in -> new int[] {in[0]}, "(CONV_2D) lacks input 1 (the filter):"
+                        + " it has 1 input; expected 2 or 3 inputs"),
+                new Case(depthwise, in -> new int[] {in[0], -1, in[2]}, "(DEPTHWISE_CONV_2D)"
+                        + " lacks input 1 (the filter): its index is -1"),
+                new Case("logits", in -> new int[] {in[0]}, "(FULLY_CONNECTED) lacks input 1"
+                        + " (the weights): it has 1 input; expected 2 or 3 inputs (the data, the"
+                        + " weights, an optional bias)"),
+                new Case("logits", in -> new int[] {in[0], -1, in[2]}, "(FULLY_CONNECTED)"
+                        + " lacks input 1 (the weights): its index is -1"));
+        for (Case c : cases) {
+            TfliteWriter.Variant v = new TfliteWriter.Variant();
+            v.mean = true;
+            v.explicitPad = true;
+            v.fullyConnected = true;
+            assertEquals(w.config(), assertDoesNotThrow(
+                    () -> TfliteModel.read(TfliteWriter.mobileNet(w, v))).config());
+            v.inputs.put(c.output(), c.edit());
+            String msg = failure(w, v);
+            assertTrue(msg.startsWith("operator #") && msg.contains(c.expected()),
+                    c.output() + ": " + msg);
+        }
+    }
+
+    /**
+     * TensorFlow Lite's FULLY_CONNECTED takes 2 or 3 inputs (data, weights, optional bias) and
+     * refuses more: a fourth input was ignored, and the model loaded. So was a PAD's third
+     * input, PADV2's constant value (padding with other than zeros).
+     */
+    @Test
+    void extraInputsAreRefused() {
+        Weights w = weights(0.35, 32, 7, Padding.TF_SAME);
+        TfliteWriter.Variant v = new TfliteWriter.Variant();
+        v.fullyConnected = true;
+        v.inputs.put("logits", in -> new int[] {in[0], in[1], in[2], in[2]});
+        String msg = failure(w, v);
+        assertTrue(msg.matches("operator #\\d+ \\(FULLY_CONNECTED\\) has 4 inputs; expected 2"
+                + " or 3 inputs \\(the data, the weights, an optional bias\\)"), msg);
+        v.inputs.put("logits", in -> new int[] {in[0], in[1], -1});
+        assertEquals(w.config(), assertDoesNotThrow(
+                () -> TfliteModel.read(TfliteWriter.mobileNet(w, v))).config());
+        v.explicitPad = true;
+        v.inputs.put(w.layers().get(0).name() + "/padded", in -> new int[] {in[0], in[1], in[1]});
+        msg = failure(w, v);
+        assertTrue(msg.matches("operator #\\d+ \\(PAD\\) has 3 inputs; expected 2 inputs"
+                + " \\(the data, the paddings\\)"), msg);
     }
 
     /**

@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.ToIntFunction;
+import java.util.function.UnaryOperator;
 
 /**
  * Writes small TensorFlow Lite flatbuffers for tests with {@link FlatBufferBuilder}: arbitrary
@@ -36,6 +37,8 @@ final class TfliteWriter {
     private Map<String, int[]> shapes = Map.of();
     /** The tensor {@link #finish} gives (empty) sparsity parameters, by name; null: none. */
     private String sparse;
+    /** Rewrites {@link #finish} applies to operators' inputs, by their output tensor's name. */
+    private Map<String, UnaryOperator<int[]>> inputs = Map.of();
 
     /** A tensor without data (an activation). */
     int tensor(String name, int type, int... shape) {
@@ -244,7 +247,8 @@ final class TfliteWriter {
         int[] opOffsets = new int[ops.size()];
         for (int i = 0; i < ops.size(); i++) {
             Op op = ops.get(i);
-            int in = intVector(fb, op.in());
+            int in = intVector(fb, inputs.getOrDefault(tensors.get(op.out()[0]).name(),
+                    UnaryOperator.identity()).apply(op.in().clone()));
             int out = intVector(fb, op.out());
             int options = op.options() == null ? 0 : op.options().applyAsInt(fb);
             fb.startTable(5);
@@ -320,6 +324,8 @@ final class TfliteWriter {
         String sparse;               // this tensor gets sparsity parameters (not supported)
         boolean int64Paddings;       // with explicitPad: the PADs' paddings as int64
         long int64PaddingsHigh;      // added to each int64 padding (defect when not 0)
+        // defect: the operator writing this tensor (by name) gets these inputs, from its own
+        Map<String, UnaryOperator<int[]>> inputs = new HashMap<>();
     }
 
     /** {@code weights} as a float32 TensorFlow Lite MobileNetV2 graph. */
@@ -330,6 +336,7 @@ final class TfliteWriter {
         w.float16 = v.float16;
         w.shapes = v.shapes;
         w.sparse = v.sparse;
+        w.inputs = v.inputs;
         int r = cfg.resolution();
         int input = w.tensor("input", TfliteGraph.FLOAT32, 1, r, r, 3);
         int cur = input;
