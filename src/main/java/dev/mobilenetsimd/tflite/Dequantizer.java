@@ -130,6 +130,15 @@ final class Dequantizer {
                     + " needs a per-tensor quantized input and quantized weights (input: " + in
                     + "; weights: " + w + ")");
         }
+        // Bias channel c takes weight scale c, which is output channel c's only along the
+        // filter's output dimension: along another (of as many channels) it was mis-scaled.
+        int outDim = op.builtinCode() == BuiltinOperators.DEPTHWISE_CONV_2D
+                ? filter.shape().length - 1 : 0;
+        if (w.scale().length > 1 && w.quantizedDimension() != outDim) {
+            throw new ModelFormatException(op.describe() + ": int32 bias " + t.describe()
+                    + " needs weights quantized per tensor or per output channel (dimension "
+                    + outDim + " of " + filter.describe() + "), but they have " + w);
+        }
         // The float network ignores activations' scales but here: a negative one flipped the
         // sign of every bias, 0 zeroed them; a converter writes neither.
         if (!(in.scale()[0] > 0)) {

@@ -107,6 +107,52 @@ class DequantizerTest {
                 "tensor #1 't' [4] float32: element 2 is NaN; weights must be finite");
     }
 
+    /**
+     * An int32 bias channel c takes weight scale c, which belongs to output channel c only when
+     * the weights are quantized along their output dimension (0 for a convolution, 3 for a
+     * depthwise one). Quantized along another dimension of as many channels, the biases were
+     * scaled by the wrong channels' scales without a word.
+     */
+    @Test
+    void int32BiasNeedsWeightsQuantizedAlongTheOutputChannels() throws Exception {
+        ByteBuffer b = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN)
+                .putInt(5).putInt(7).putInt(-9);
+        Tensor bias = tensor(TfliteGraph.INT32, new int[] {3}, none());
+        Tensor input = new Tensor(2, "in", new int[] {1, 4, 4, 3}, TfliteGraph.UINT8, 0,
+                new Quantization(new float[] {0.5f}, new long[] {128}, 0));
+        float[] scales = {0.25f, 2f, 4f};
+        // {operator code, filter shape, quantized dimension, accepted}
+        Object[][] cases = {
+                {BuiltinOperators.CONV_2D, new int[] {3, 1, 1, 3}, 0, true},
+                {BuiltinOperators.CONV_2D, new int[] {3, 1, 1, 3}, 3, false},
+                {BuiltinOperators.DEPTHWISE_CONV_2D, new int[] {1, 3, 3, 3}, 3, true},
+                {BuiltinOperators.DEPTHWISE_CONV_2D, new int[] {1, 3, 3, 3}, 1, false},
+                {BuiltinOperators.FULLY_CONNECTED, new int[] {3, 3}, 0, true},
+                {BuiltinOperators.FULLY_CONNECTED, new int[] {3, 3}, 1, false},
+        };
+        for (Object[] c : cases) {
+            int[] shape = (int[]) c[1];
+            int dim = (int) c[2];
+            Tensor filter = new Tensor(3, "w", shape, TfliteGraph.INT8, 0,
+                    new Quantization(scales, new long[3], dim));
+            Operator op = new Operator(0, (int) c[0], null, new int[] {2, 3, 1}, new int[] {4},
+                    TfliteGraph.Options.NONE);
+            String what = op.describe() + " along " + dim;
+            if ((boolean) c[3]) {
+                float[] got = Dequantizer.bias(graphOf(b.array()), bias, input, filter, 3, op);
+                assertEquals(List.of(0.625f, 7f, -18f), List.of(got[0], got[1], got[2]), what);
+                continue;
+            }
+            ModelFormatException e = assertThrows(ModelFormatException.class,
+                    () -> Dequantizer.bias(graphOf(b.array()), bias, input, filter, 3, op), what);
+            int outDim = (int) c[0] == BuiltinOperators.DEPTHWISE_CONV_2D ? 3 : 0;
+            assertEquals(op.describe() + ": int32 bias tensor #1 't' [3] int32 needs weights"
+                    + " quantized per tensor or per output channel (dimension " + outDim
+                    + " of tensor #3 'w' " + Arrays.toString(shape) + " int8), but they have 3"
+                    + " per-channel scales along dimension " + dim, e.getMessage());
+        }
+    }
+
     /** An int32 bias whose input scale is not finite names the bias, not a layer's index. */
     @Test
     void int32BiasWithANonFiniteInputScaleNamesTheBias() {
