@@ -19,12 +19,18 @@ final class Dequantizer {
 
     /** The weights in {@code t}, as floats, each finite. */
     static float[] weights(TfliteGraph g, Tensor t) throws ModelFormatException {
+        return finite(g, t, "weights");
+    }
+
+    /** The values of {@code t}, {@code what} (weights or biases), as floats, each finite. */
+    private static float[] finite(TfliteGraph g, Tensor t, String what)
+            throws ModelFormatException {
         float[] out = values(g, t);
         for (int i = 0; i < out.length; i++) {
             if (!Float.isFinite(out[i])) {
                 throw new ModelFormatException(t.describe() + ": element " + i + " is " + out[i]
                         + (t.quantization().present() ? " (" + t.quantization() + ")" : "")
-                        + "; weights must be finite");
+                        + "; " + what + " must be finite");
             }
         }
         return out;
@@ -119,8 +125,16 @@ final class Dequantizer {
             throw new ModelFormatException(op.describe() + ": bias " + t.describe() + " should hold "
                     + channels + " values, one per output channel");
         }
-        if (t.type() != TfliteGraph.INT32) {
-            return weights(g, t);
+        int type = t.type();
+        if (type != TfliteGraph.INT32) {
+            if (type != TfliteGraph.FLOAT32 && type != TfliteGraph.FLOAT16
+                    && type != TfliteGraph.UINT8 && type != TfliteGraph.INT8) {
+                // it was refused as "weights of type ...", naming the bias tensor only
+                throw new ModelFormatException(op.describe() + ": bias " + t.describe()
+                        + " has an unsupported type; expected float32, float16, int32 (scaled"
+                        + " by input and weight scales), uint8 or int8");
+            }
+            return finite(g, t, "biases");
         }
         Quantization in = input.quantization();
         Quantization w = filter.quantization();
@@ -155,7 +169,7 @@ final class Dequantizer {
                 throw new ModelFormatException(op.describe() + ": int32 bias " + t.describe()
                         + " of channel " + c + " is " + out[c] + " (" + b.getInt(4 * c)
                         + " times input scale " + in.scale()[0] + " times weight scale "
-                        + w.scale()[w.scale().length == 1 ? 0 : c] + "); weights must be finite");
+                        + w.scale()[w.scale().length == 1 ? 0 : c] + "); biases must be finite");
             }
         }
         return out;

@@ -153,6 +153,34 @@ class DequantizerTest {
         }
     }
 
+    /**
+     * A bias of a type no layer takes names the operator and calls it a bias: it was refused
+     * as "weights of type int64". A non-finite float bias says that biases must be finite.
+     */
+    @Test
+    void biasOfAnUnsupportedTypeOrNotFiniteIsCalledABias() {
+        Tensor input = new Tensor(2, "in", new int[] {1, 4, 4, 3}, TfliteGraph.FLOAT32, 0, none());
+        Tensor filter = new Tensor(3, "w", new int[] {2, 1, 1, 3}, TfliteGraph.FLOAT32, 0, none());
+        Operator op = new Operator(0, BuiltinOperators.CONV_2D, null, new int[] {2, 3, 1},
+                new int[] {4}, TfliteGraph.Options.NONE);
+        for (int type : new int[] {TfliteGraph.INT64, 5, 7}) { // int64, string, int16
+            Tensor bias = tensor(type, new int[] {2}, none());
+            ModelFormatException e = assertThrows(ModelFormatException.class,
+                    () -> Dequantizer.bias(graphOf(new byte[16]), bias, input, filter, 2, op));
+            assertEquals("operator #0 (CONV_2D): bias tensor #1 't' [2] "
+                    + TfliteGraph.typeName(type) + " has an unsupported type; expected float32,"
+                    + " float16, int32 (scaled by input and weight scales), uint8 or int8",
+                    e.getMessage());
+        }
+        ByteBuffer f = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN)
+                .putFloat(1f).putFloat(Float.NEGATIVE_INFINITY);
+        Tensor bias = tensor(TfliteGraph.FLOAT32, new int[] {2}, none());
+        ModelFormatException e = assertThrows(ModelFormatException.class,
+                () -> Dequantizer.bias(graphOf(f.array()), bias, input, filter, 2, op));
+        assertEquals("tensor #1 't' [2] float32: element 1 is -Infinity; biases must be finite",
+                e.getMessage());
+    }
+
     /** An int32 bias whose input scale is not finite names the bias, not a layer's index. */
     @Test
     void int32BiasWithANonFiniteInputScaleNamesTheBias() {
