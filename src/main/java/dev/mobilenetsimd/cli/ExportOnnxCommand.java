@@ -26,8 +26,10 @@ import picocli.CommandLine.Model.CommandSpec;
  * ONNX file ({@code --from}; {@link ModelFile} reads its format from the file). An imported
  * model's input normalisation (a TensorFlow Lite model's, or what an ONNX file records) is
  * recorded in the output's metadata, so that
- * {@code classify} needs no option for it. Exit status 0 when written, 2 for bad options or a
- * model that cannot be imported, 1 when the output cannot be written.
+ * {@code classify} needs no option for it. ONNX carries no labels: a TensorFlow Lite model's
+ * embedded labels are not written, and one warning says so (or why they could not be read).
+ * Exit status 0 when written, 2 for bad options or a model that cannot be imported, 1 when the
+ * output cannot be written.
  */
 @Command(name = "export-onnx", mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
@@ -122,6 +124,7 @@ public final class ExportOnnxCommand implements Callable<Integer> {
         }
         Weights weights;
         InputNormalization normalization = null; // none for random weights
+        ModelFile m = null; // none for random weights
         String source;
         if (from == null) {
             ModelConfig config = options.toConfig();
@@ -130,7 +133,7 @@ public final class ExportOnnxCommand implements Callable<Integer> {
             source = "random weights (seed " + seed + ")";
         } else {
             try {
-                ModelFile m = ModelFile.load(from);
+                m = ModelFile.load(from);
                 weights = m.weights();
                 normalization = m.normalization();
             } catch (ModelFormatException e) {
@@ -150,12 +153,24 @@ public final class ExportOnnxCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "wrote %s: %s from %s, %,d bytes; input normalisation %s%n",
                     Printable.of(output.toString()), weights.config(), Printable.of(source), bytes,
                     normalization == null ? "not recorded" : normalization);
+            if (m != null && m.labels().size() > 0) {
+                // They were dropped without a word: classify then showed class numbers.
+                Main.warning(err, from + ": its " + m.labels().size() + " embedded labels are"
+                        + " not written to " + output + ": ONNX files carry no labels"
+                        + " (classify's --labels names the classes, one line per class)");
+            } else if (m != null && m.labelsProblem() != null) {
+                // A damaged archive went unreported here; classify warns of it too.
+                Main.warning(err, from + ": embedded labels not read, and ONNX files carry"
+                        + " none (classify's --labels names the classes, one line per class): "
+                        + m.labelsProblem());
+            }
         } catch (IOException e) {
             Main.error(err, "cannot write " + output + ": " + IoErrors.reason(e));
             err.flush();
             return 1;
         }
         out.flush();
+        err.flush();
         return 0;
     }
 
