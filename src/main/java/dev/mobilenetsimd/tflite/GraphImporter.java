@@ -86,6 +86,14 @@ final class GraphImporter {
             throw notMobileNet("the graph has " + g.inputs.length + " inputs and " + g.outputs.length
                     + " outputs; expected one image input and one class output");
         }
+        // Out of range they failed as "tensor index 300 out of range", naming no role.
+        for (int[] io : new int[][] {g.inputs, g.outputs}) {
+            if (io[0] < 0 || io[0] >= g.tensors.size()) {
+                throw new ModelFormatException("the graph's "
+                        + (io == g.inputs ? "input" : "output") + " is tensor index " + io[0]
+                        + ", but the graph has " + g.tensors.size() + " tensors");
+            }
+        }
 
         Tensor input = g.tensor(g.inputs[0]);
         int[] s = input.shape();

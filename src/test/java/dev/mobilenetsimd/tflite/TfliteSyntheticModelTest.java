@@ -341,6 +341,28 @@ class TfliteSyntheticModelTest {
     }
 
     /**
+     * The graph's input or output index past the tensors, or negative, is refused naming it:
+     * it failed as "tensor index 300 out of range", naming no role.
+     */
+    @Test
+    void graphInputOrOutputIndexOutOfRangeIsNamed() throws ModelFormatException {
+        TfliteGraph g = TfliteReader.read(ByteBuffer.wrap(TfliteWriter.mobileNet(
+                weights(0.35, 32, 7, Padding.TF_SAME), new TfliteWriter.Variant())));
+        int n = g.tensors.size();
+        for (int bad : new int[] {-1, -2, n, Integer.MAX_VALUE}) {
+            for (boolean input : new boolean[] {true, false}) {
+                TfliteGraph damaged = new TfliteGraph(g.tensors, g.operators,
+                        input ? new int[] {bad} : g.inputs, input ? g.outputs : new int[] {bad},
+                        g.buffers, g.dataEnd, g.description);
+                ModelFormatException e = assertThrows(ModelFormatException.class,
+                        () -> GraphImporter.importGraph(damaged));
+                assertEquals("the graph's " + (input ? "input" : "output") + " is tensor index "
+                        + bad + ", but the graph has " + n + " tensors", e.getMessage());
+            }
+        }
+    }
+
+    /**
      * Each operator of the chain reads the tensor before it as its input 0, the data: a stem
      * that convolved a constant image, the graph input given as a fourth input (which
      * TensorFlow Lite refuses), loaded as a stem on the graph input.
