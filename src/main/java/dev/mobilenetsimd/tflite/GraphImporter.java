@@ -198,6 +198,8 @@ final class GraphImporter {
             throw notMobileNet("the last 1x1 convolution's output " + features.describe() + " is not 4-D");
         }
         if (pool.builtinCode() == BuiltinOperators.AVERAGE_POOL_2D) {
+            readsAsData(pool, features);
+            checkInputs(pool, 1, 1, "the data"); // TensorFlow Lite refuses more; they were ignored
             TfliteGraph.Options o = pool.options();
             if (o.filterH() != fs[1] || o.filterW() != fs[2]) {
                 throw notMobileNet(pool.describe() + " pools " + o.filterH() + "x" + o.filterW()
@@ -379,7 +381,7 @@ final class GraphImporter {
             throws ModelFormatException {
         int n = op.inputs().length;
         String expected = "; expected " + required + (max > required ? " or " + max : "")
-                + " inputs (" + String.join(", ", names) + ")";
+                + (max == 1 ? " input (" : " inputs (") + String.join(", ", names) + ")";
         for (int i = 0; i < required; i++) {
             if (op.input(i) < 0) { // below -1 is refused before the walk (checkIndex)
                 throw new ModelFormatException(op.describe() + " lacks input " + i + " ("

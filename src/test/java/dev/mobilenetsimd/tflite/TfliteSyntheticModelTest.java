@@ -319,7 +319,8 @@ class TfliteSyntheticModelTest {
     /**
      * TensorFlow Lite's FULLY_CONNECTED takes 2 or 3 inputs (data, weights, optional bias) and
      * refuses more: a fourth input was ignored, and the model loaded. So was a PAD's third
-     * input, PADV2's constant value (padding with other than zeros).
+     * input, PADV2's constant value (padding with other than zeros), and an AVERAGE_POOL_2D's
+     * second.
      */
     @Test
     void extraInputsAreRefused() {
@@ -338,6 +339,12 @@ class TfliteSyntheticModelTest {
         msg = failure(w, v);
         assertTrue(msg.matches("operator #\\d+ \\(PAD\\) has 3 inputs; expected 2 inputs"
                 + " \\(the data, the paddings\\)"), msg);
+        v.explicitPad = false;
+        v.inputs.clear();
+        v.inputs.put("pool", in -> new int[] {in[0], -1});
+        msg = failure(w, v);
+        assertTrue(msg.matches("operator #\\d+ \\(AVERAGE_POOL_2D\\) has 2 inputs; expected 1"
+                + " input \\(the data\\)"), msg);
     }
 
     /**
