@@ -335,12 +335,18 @@ final class GraphImporter {
                 / (double) Architecture.BOTTLENECKS.get(Architecture.BOTTLENECKS.size() - 1).c());
         String firstMismatch = null;
         boolean firstMismatchStemFits = false;
-        for (double alpha : alphas) {
+        for (int i = 0; i < alphas.size(); i++) {
+            double alpha = alphas.get(i);
             ModelConfig config;
             try {
                 config = new ModelConfig(alpha, resolution, classes, padding);
             } catch (IllegalArgumentException e) {
-                throw notMobileNet(e.getMessage());
+                if (i >= PUBLISHED_ALPHAS.length) {
+                    // A width derived from a damaged filter (2048 projection channels: alpha
+                    // 6.4) was the error, naming no tensor; the published widths' mismatch does.
+                    continue;
+                }
+                throw notMobileNet(e.getMessage()); // resolution or classes: any width fails
             }
             ExecutionPlan plan = ExecutionPlan.build(config);
             String mismatch = compare(plan, stem, blocks, last, classifier);

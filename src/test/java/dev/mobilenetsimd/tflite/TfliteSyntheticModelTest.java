@@ -492,6 +492,28 @@ class TfliteSyntheticModelTest {
                 + Arrays.toString(project.shape())), msg);
     }
 
+    /**
+     * A filter whose channels imply a width multiplier out of range (2048 or 0 projection
+     * channels: alpha 6.4 or 0) is named, as one implying a valid width is: the import reported
+     * "width multiplier alpha = 6.4 is not allowed", naming no tensor.
+     */
+    @Test
+    void filterImplyingAnInvalidWidthIsNamed() {
+        Weights w = weights(0.35, 32, 7, Padding.TF_SAME);
+        Layer project = w.layers().stream().filter(l -> l.name().equals("block17.project"))
+                .findFirst().orElseThrow();
+        for (int channels : new int[] {2048, 224, 0}) {
+            TfliteWriter.Variant v = new TfliteWriter.Variant();
+            int[] shape = {channels, 1, 1, project.inChannels()};
+            v.shapes.put(project.name() + "/weights", shape);
+            String msg = failure(w, v);
+            assertTrue(msg.matches("not a MobileNetV2 graph: block 17 project filter tensor #\\d+"
+                    + " 'block17.project/weights' \\" + Arrays.toString(shape).replace("]", "\\]")
+                    + " float32 should have shape \\[112, 1, 1, 336\\] \\(for alpha 0.35\\)"),
+                    channels + ": " + msg);
+        }
+    }
+
     @Test
     void unsupportedOperatorIsNamed() {
         TfliteWriter w = new TfliteWriter();
