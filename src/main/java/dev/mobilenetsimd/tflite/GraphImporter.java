@@ -346,7 +346,9 @@ final class GraphImporter {
                     // 6.4) was the error, naming no tensor; the published widths' mismatch does.
                     continue;
                 }
-                throw notMobileNet(e.getMessage()); // resolution or classes: any width fails
+                // the resolution or the classes, which any width fails: say where they come from
+                throw notMobileNet(e.getMessage() + " (the input " + input.describe()
+                        + ", the classifier weights " + classifier.filter().describe() + ")");
             }
             ExecutionPlan plan = ExecutionPlan.build(config);
             String mismatch = compare(plan, stem, blocks, last, classifier);

@@ -514,6 +514,23 @@ class TfliteSyntheticModelTest {
         }
     }
 
+    /**
+     * A resolution (or a class count) out of range names the tensors it comes from:
+     * "resolution = 4096 is not allowed" left the user to find which shape said so.
+     */
+    @Test
+    void resolutionOutOfRangeNamesItsTensor() {
+        Weights w = weights(0.35, 32, 7, Padding.TF_SAME);
+        String classifier = w.layers().get(w.layers().size() - 1).name() + "/weights";
+        TfliteWriter.Variant v = new TfliteWriter.Variant();
+        v.shapes.put("input", new int[] {1, 4096, 4096, 3});
+        String msg = failure(w, v);
+        assertTrue(msg.matches("not a MobileNetV2 graph: resolution = 4096 is not allowed:"
+                + " expected 32 to 2048 pixels \\(the input tensor #0 'input' \\[1, 4096, 4096,"
+                + " 3\\] float32, the classifier weights tensor #\\d+ '" + classifier
+                + "' \\[7, 1, 1, 1280\\] float32\\)"), msg);
+    }
+
     @Test
     void unsupportedOperatorIsNamed() {
         TfliteWriter w = new TfliteWriter();
