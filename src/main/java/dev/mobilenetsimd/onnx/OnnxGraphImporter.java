@@ -274,8 +274,19 @@ final class OnnxGraphImporter {
             } else if (op.equals("Squeeze")) {
                 long[] axes = axesOf(fc, 13);
                 if (axes == null) {
-                    // every axis of size 1 goes: [2, 3], and a batch of one, which ONNX Runtime
-                    // (opset 13) takes into the Gemm as one row, the logits the same
+                    // No axes squeezes every axis of size 1. A fixed batch of 1 goes too: [C],
+                    // which ONNX's Gemm (A of shape [M, K]) refuses, as does ONNX Runtime.
+                    // A batch of 2+ leaves [N, C], whose rows are our per-image logits, so a
+                    // symbolic batch is taken; at 1 ONNX Runtime from opset 13 reads its [C]
+                    // as one row (at 11 and 12 it refuses the graph). C, the last
+                    // convolution's channels, is 1280 or more once checked against the plan.
+                    if (rank == 4 && Long.valueOf(1).equals(input.dims().get(0))) {
+                        throw notMobileNet(fc.describe() + " has no axes, so it squeezes every"
+                                + " axis of size 1 of the pooled [1, " + features + ", 1, 1]"
+                                + " map, the fixed batch of 1 too, to [" + features + "], and"
+                                + " the classifier (Gemm) takes [N, " + features + "]; expected"
+                                + " axes [2, 3]");
+                    }
                     axes = new long[] {2, 3};
                 }
                 Set<Long> set = new LinkedHashSet<>();

@@ -331,6 +331,42 @@ class OnnxTorchvisionStyleTest {
     }
 
     /**
+     * A Squeeze without axes squeezes every axis of size 1: of a fixed batch of 1 the batch
+     * too, [C], which Gemm does not take. That is refused, as ONNX Runtime refuses it; it was
+     * read as squeezing [2, 3]. The same graph with axes [2, 3], or a fixed batch of 2 (which
+     * leaves [2, C]), is taken.
+     */
+    @Test
+    void squeezeWithoutAxesOfAFixedBatchOfOneIsRefused() throws Exception {
+        Tensor axes = Tensor.ofLongs("sq.axes", new long[] {2, 3}, 2);
+        List<String> pooled = List.of("avgpool");
+        refusedByBoth(withBatch(withFlattenAs(base(CFG), 13, "Squeeze", pooled, null), 1L),
+                "Squeeze 'flatten' has no axes, so it squeezes every axis of size 1 of the"
+                + " pooled [1, 1280, 1, 1] map, the fixed batch of 1 too, to [1280], and the"
+                + " classifier (Gemm) takes [N, 1280]; expected axes [2, 3]");
+        refusedByBoth(withBatch(withFlattenAs(base(CFG), 11, "Squeeze", pooled, null), 1L),
+                "the fixed batch of 1 too");
+        checkAgainstOrt(withBatch(withFlattenAs(base(CFG), 13, "Squeeze",
+                List.of("avgpool", "sq.axes"), axes), 1L));
+        assertEquals(CFG, OnnxModel.read(OnnxProto.write(withBatch(withFlattenAs(base(CFG), 13,
+                "Squeeze", pooled, null), 2L))).config());
+    }
+
+    /** {@code m} with its input's and output's batch fixed at {@code batch}. */
+    private static Model withBatch(Model m, long batch) {
+        OnnxProto.Graph g = m.graph();
+        List<OnnxProto.ValueInfo> ends = new ArrayList<>();
+        for (OnnxProto.ValueInfo v : List.of(g.inputs().get(0), g.outputs().get(0))) {
+            List<Object> dims = new ArrayList<>(v.dims());
+            dims.set(0, batch);
+            ends.add(new OnnxProto.ValueInfo(v.name(), v.elemType(), dims));
+        }
+        return new Model(m.irVersion(), m.opsets(), m.producerName(), m.producerVersion(),
+                new OnnxProto.Graph(g.name(), g.nodes(), g.initializers(), List.of(ends.get(0)),
+                        List.of(ends.get(1))), m.metadata());
+    }
+
+    /**
      * ReduceMean's axes likewise: an attribute up to opset 17, input 1 from 18. The importer
      * took either at any opset.
      */
