@@ -157,6 +157,9 @@ public final class ClassifyCommand implements Callable<Integer> {
         if (m == null) {
             return 2;
         }
+        if (m.warning() != null) { // the model loads all the same
+            Main.warning(err, model + ": " + m.warning());
+        }
         InputNormalization norm = given != null ? given : m.normalization();
         if (norm == null) {
             Main.error(err, model + ": an ONNX model that records no input normalisation:"

@@ -136,6 +136,9 @@ public final class ExportOnnxCommand implements Callable<Integer> {
                 m = ModelFile.load(from);
                 weights = m.weights();
                 normalization = m.normalization();
+                if (m.warning() != null) { // the model is written all the same
+                    Main.warning(err, from + ": " + m.warning());
+                }
             } catch (ModelFormatException e) {
                 Main.error(err, e.getMessage());
                 err.flush();

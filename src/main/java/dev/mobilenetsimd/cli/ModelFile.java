@@ -33,10 +33,12 @@ import java.util.function.Function;
  *                      ({@link TfliteModel#labelsProblem()}); null when there is none
  * @param normalization the input normalisation the file records; null for an ONNX file that
  *                      records none
+ * @param warning       how the file was read, to be shown ({@link OnnxModel#warning()}: an ONNX
+ *                      opset newer than the importer knows); null when there is none
  */
 record ModelFile(ModelConfig config, Weights weights, String description, Labels labels,
                  String labelsProblem, InputNormalization normalization,
-                 Function<KernelSet, MobileNetV2> network) {
+                 Function<KernelSet, MobileNetV2> network, String warning) {
 
     /**
      * Reads {@code file} (see the class comment for how its format is chosen).
@@ -69,7 +71,7 @@ record ModelFile(ModelConfig config, Weights weights, String description, Labels
         if (tfliteMark || name.endsWith(".tflite")) {
             TfliteModel m = TfliteModel.load(file);
             return new ModelFile(m.config(), m.weights(), m.description(), m.labels(),
-                    m.labelsProblem().orElse(null), m.inputNormalization(), m::network);
+                    m.labelsProblem().orElse(null), m.inputNormalization(), m::network, null);
         }
         if (name.endsWith(".onnx")) {
             return onnx(OnnxModel.load(file));
@@ -87,7 +89,7 @@ record ModelFile(ModelConfig config, Weights weights, String description, Labels
 
     private static ModelFile onnx(OnnxModel m) {
         return new ModelFile(m.config(), m.weights(), m.description(), Labels.none(), null,
-                m.inputNormalization().orElse(null), m::network);
+                m.inputNormalization().orElse(null), m::network, m.warning().orElse(null));
     }
 
     /** Whether {@code file} is a regular file whose bytes 4 to 7 are "TFL3". */

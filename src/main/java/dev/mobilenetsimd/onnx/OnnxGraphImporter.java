@@ -48,6 +48,13 @@ final class OnnxGraphImporter {
             "Gemm", "Identity", "Dropout", "Softmax", "Constant"));
     /** Oldest default-domain opset accepted. */
     static final long MIN_OPSET = 7;
+    /**
+     * Newest default-domain opset whose operators the importer knows: the operators it reads
+     * last changed meaning at 18 (ReduceMean's axes as an input), 19 to 22 only add tensor
+     * types, and ONNX Runtime 1.22, the tests' reference, runs up to 22. A newer one is read
+     * with opset 22's meaning, with a warning ({@link Imported#warning}).
+     */
+    static final long MAX_OPSET = 22;
 
     private final Graph g;
     private final long opset;
@@ -69,8 +76,12 @@ final class OnnxGraphImporter {
     /** The classifier: weights as {@code [in][out]} and bias. */
     private record Classifier(Node node, int in, int out, float[] kernel, float[] bias) {}
 
-    /** The result: configuration, weights and a summary. */
-    record Imported(ModelConfig config, Weights weights, String inputName, String outputName, String summary) {}
+    /**
+     * The result: configuration, weights, a summary and a warning on how the model was read
+     * (null when there is none).
+     */
+    record Imported(ModelConfig config, Weights weights, String inputName, String outputName,
+                    String summary, String warning) {}
 
     private OnnxGraphImporter(OnnxProto.Model model) {
         this.g = model.graph();
@@ -418,7 +429,8 @@ final class OnnxGraphImporter {
                         + (model.producerName().isEmpty() ? "" : ", from " + model.producerName()
                         + (model.producerVersion().isEmpty() ? "" : " " + model.producerVersion()))
                         + ", weights " + OnnxProto.typeName(stem.weight().dataType());
-                return new Imported(config, w, input.name(), outputName, summary);
+                return new Imported(config, w, input.name(), outputName, summary,
+                        opsetWarning(opset));
             }
             boolean stemFits = plan.layers().get(0).outChannels() == stem.outChannels();
             if (firstMismatch == null || (stemFits && !firstMismatchStemFits)) {
@@ -427,6 +439,19 @@ final class OnnxGraphImporter {
             }
         }
         throw notMobileNet(firstMismatch);
+    }
+
+    /**
+     * The warning for a default-domain opset newer than {@link #MAX_OPSET}, or null: such a
+     * model is read, as a later opset mostly keeps an operator's meaning, but not silently.
+     */
+    static String opsetWarning(long opset) {
+        if (opset <= MAX_OPSET) {
+            return null;
+        }
+        return "the model imports opset " + opset + " of the default ONNX domain, newer than "
+                + MAX_OPSET + ", the newest this importer knows: its operators were read with"
+                + " their opset " + MAX_OPSET + " meaning";
     }
 
     // ---- input and output ------------------------------------------------------------------------

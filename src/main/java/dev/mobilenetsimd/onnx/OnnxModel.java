@@ -22,7 +22,8 @@ import java.util.Optional;
  * configuration (width multiplier, resolution, classes and padding, all derived from the graph) and
  * its weights, batch norm folded, in our canonical layouts.
  *
- * <p>Supported: opset 7 and newer (11+ is what current exporters write), float32 weights (float16
+ * <p>Supported: opset 7 to 22 (11+ is what current exporters write; a newer opset is read with
+ * opset 22's meaning, which {@link #warning()} says), float32 weights (float16
  * and float64 are converted), NCHW input {@code [N, 3, size, size]} (a fixed or symbolic batch
  * {@code N}: the network runs image by image), and the nodes Conv (with or
  * without bias; {@code group} = channels for the depthwise layers; explicit {@code pads} or
@@ -66,15 +67,18 @@ public final class OnnxModel {
     private final String outputName;
     private final String description;
     private final InputNormalization inputNormalization; // null: none recorded
+    private final String warning; // null: none
 
     private OnnxModel(ModelConfig config, Weights weights, String inputName, String outputName,
-                      String description, InputNormalization inputNormalization) {
+                      String description, InputNormalization inputNormalization,
+                      String warning) {
         this.config = config;
         this.weights = weights;
         this.inputName = inputName;
         this.outputName = outputName;
         this.description = description;
         this.inputNormalization = inputNormalization;
+        this.warning = warning;
     }
 
     /**
@@ -162,7 +166,8 @@ public final class OnnxModel {
         }
         String norm = model.metadata().get(OnnxExporter.NORMALIZATION_METADATA_KEY);
         return new OnnxModel(imp.config(), imp.weights(), imp.inputName(), imp.outputName(),
-                imp.summary(), norm == null ? null : NormalizationMetadata.parse(norm));
+                imp.summary(), norm == null ? null : NormalizationMetadata.parse(norm),
+                imp.warning());
     }
 
     /**
@@ -199,6 +204,15 @@ public final class OnnxModel {
      * @return the summary
      */
     public String description() { return description; }
+
+    /**
+     * What the caller should know about how the file was read: that it imports a default-domain
+     * opset newer than 22, the newest this library knows, whose operators were read with their
+     * opset 22 meaning. The model loads all the same.
+     *
+     * @return the warning; empty when there is none
+     */
+    public Optional<String> warning() { return Optional.ofNullable(warning); }
 
     /**
      * How 8-bit RGB pixels are turned into the network's input, as the file's metadata records it

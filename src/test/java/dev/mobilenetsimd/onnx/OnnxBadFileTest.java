@@ -6,6 +6,7 @@ import static dev.mobilenetsimd.onnx.OnnxTestSupport.withAttribute;
 import static dev.mobilenetsimd.onnx.OnnxTestSupport.withGraph;
 import static dev.mobilenetsimd.onnx.OnnxTestSupport.withOp;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -587,6 +588,25 @@ class OnnxBadFileTest {
         // "ai.onnx" is the default domain's other name
         assertDoesNotThrow(() -> OnnxModel.read(OnnxProto.write(
                 withOpsets(new OnnxProto.OpsetId("ai.onnx", 13)))));
+    }
+
+    /**
+     * An opset newer than the importer knows (22) is read with opset 22's meaning, and
+     * {@link OnnxModel#warning()} says so: there was no upper limit, and an opset 30 model was
+     * read without a word.
+     */
+    @Test
+    void newerOpsetIsReadWithAWarning() throws Exception {
+        assertEquals(java.util.Optional.empty(), OnnxModel.read(OnnxProto.write(
+                OnnxTestSupport.withOpset(GOOD, OnnxGraphImporter.MAX_OPSET))).warning());
+        assertEquals(java.util.Optional.empty(), OnnxModel.read(GOOD_BYTES).warning());
+        for (long opset : new long[] {23, 30}) {
+            OnnxModel m = OnnxModel.read(OnnxProto.write(OnnxTestSupport.withOpset(GOOD, opset)));
+            assertEquals(CFG, m.config());
+            assertEquals(java.util.Optional.of("the model imports opset " + opset + " of the"
+                    + " default ONNX domain, newer than 22, the newest this importer knows: its"
+                    + " operators were read with their opset 22 meaning"), m.warning());
+        }
     }
 
     private static Node withInputsMin(Node n, String min, String max) {

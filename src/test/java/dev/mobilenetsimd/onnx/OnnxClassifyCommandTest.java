@@ -240,6 +240,32 @@ class OnnxClassifyCommandTest {
     }
 
     /**
+     * An ONNX model of an opset newer than the importer knows is classified and exported with
+     * one warning naming the file and the opset; one of opset 22 with none.
+     */
+    @Test
+    void aNewerOpsetIsReadWithOneWarning(@TempDir Path dir) throws Exception {
+        OnnxProto.Model m = OnnxExporter.model(Weights.random(
+                new ModelConfig(0.35, 32, 10, Padding.TF_SAME), 5));
+        String cat = RealData.file("cat.bmp").toString();
+        for (long opset : new long[] {22, 23}) {
+            Path onnx = Files.write(dir.resolve("opset" + opset + ".onnx"),
+                    OnnxProto.write(OnnxTestSupport.withOpset(m, opset)));
+            String expected = opset == 22 ? "" : "warning: " + onnx + ": the model imports"
+                    + " opset 23 of the default ONNX domain, newer than 22, the newest this"
+                    + " importer knows: its operators were read with their opset 22 meaning";
+            Result r = classify("--normalization", "imagenet", "-k", "1", "--model",
+                    onnx.toString(), cat);
+            assertEquals(0, r.status, r.err);
+            assertEquals(expected, r.err.strip());
+            Result export = run(new ExportOnnxCommand(), "--from", onnx.toString(), "-o",
+                    dir.resolve("copy" + opset + ".onnx").toString());
+            assertEquals(0, export.status, export.err);
+            assertEquals(expected, export.err.strip());
+        }
+    }
+
+    /**
      * The format comes from the file: an ONNX model under another name is read as ONNX once it
      * is not TensorFlow Lite, a TensorFlow Lite one named .onnx as TensorFlow Lite, and an empty
      * .onnx file is named as a bad ONNX file.
