@@ -17,8 +17,8 @@ import java.util.Random;
  * ratio is what a change did. {@code bench/run.sh ab REV} builds a git revision as build A and
  * the working tree as B.
  *
- * <pre>BuildAB A_CLASSES B_CLASSES [--variant 1.0/224] [--mode fused|layerwise]
- *         [--mode-b fused|layerwise] [--warmup 25]
+ * <pre>BuildAB A_CLASSES B_CLASSES [--variant 1.0/224] [--mode fused|layerwise|unfused]
+ *         [--mode-b fused|layerwise|unfused] [--warmup 25]
  *         [--rounds N] [--per N] [--threads N] [--steps FROM-TO]
  *         [--pointwise PIXELSxCINxCOUT[+r|+relu],...]</pre>
  *
@@ -227,13 +227,19 @@ public final class BuildAB {
         return copyTo.invoke(packed, new float[at[1]], at[0]);
     }
 
+    /** The mode {@code option} names, as the command line reads it, in lower case. */
+    private static String modeName(String option, String value) {
+        return StepProfile.parseMode(option, value).name().toLowerCase(Locale.ROOT);
+    }
+
     public static void main(String[] args) {
         try {
             run(args);
         } catch (IllegalArgumentException e) {
             System.err.println("BuildAB: " + e.getMessage());
             System.err.println("usage: BuildAB A_CLASSES B_CLASSES [--variant 1.0/224]"
-                    + " [--mode fused|layerwise] [--mode-b fused|layerwise] [--warmup S]"
+                    + " [--mode fused|layerwise|unfused] [--mode-b fused|layerwise|unfused]"
+                    + " [--warmup S]"
                     + " [--rounds N] [--per N]"
                     + " [--threads N] [--steps FROM-TO] [--pointwise 112x96x24,3136x144x24+r]");
             System.exit(2);
@@ -242,7 +248,8 @@ public final class BuildAB {
         }
     }
 
-    private static void run(String[] args) throws Exception {
+    /** Package-private for the argument tests; a bad argument throws before any measuring. */
+    static void run(String[] args) throws Exception {
         if (args.length < 2) {
             throw new IllegalArgumentException("two classes directories are needed");
         }
@@ -256,8 +263,9 @@ public final class BuildAB {
             switch (args[i]) {
                 case "--variant":
                     variant = StepProfile.requireValue("--variant", value); i++; break;
-                case "--mode": mode = StepProfile.requireValue("--mode", value); i++; break;
-                case "--mode-b": modeB = StepProfile.requireValue("--mode-b", value); i++; break;
+                // the canonical name: unfused is layerwise, and shows as that
+                case "--mode": mode = modeName("--mode", value); i++; break;
+                case "--mode-b": modeB = modeName("--mode-b", value); i++; break;
                 case "--warmup": warmup = StepProfile.positive("--warmup", value); i++; break;
                 case "--rounds": rounds = StepProfile.positive("--rounds", value); i++; break;
                 case "--per": per = StepProfile.positive("--per", value); i++; break;
@@ -274,11 +282,6 @@ public final class BuildAB {
             throw new IllegalArgumentException("--steps runs steps on one thread: drop --threads");
         }
         modeB = modeB == null ? mode : modeB;
-        for (String m : new String[] {mode, modeB}) {
-            if (!m.equals("fused") && !m.equals("layerwise")) {
-                throw new IllegalArgumentException("mode " + m + ": expected fused or layerwise");
-            }
-        }
         if (layers != null && !modeB.equals(mode)) {
             throw new IllegalArgumentException("--mode-b is for networks and steps, not layers");
         }

@@ -22,8 +22,8 @@ import java.util.Random;
  * needs {@link System#nanoTime} around it; medians over many inferences absorb the timer's own
  * cost (tens of nanoseconds per step). Run it through {@code bench/run.sh steps}.
  *
- * <pre>StepProfile [--mode fused|layerwise] [--variant ALPHA/RESOLUTION] [--warmup SECONDS]
- *             [--rounds N]</pre>
+ * <pre>StepProfile [--mode fused|layerwise|unfused] [--variant ALPHA/RESOLUTION]
+ *             [--warmup SECONDS] [--rounds N]</pre>
  */
 public final class StepProfile {
     private StepProfile() {}
@@ -33,7 +33,8 @@ public final class StepProfile {
             run(args);
         } catch (IllegalArgumentException e) {
             System.err.println("StepProfile: " + e.getMessage());
-            System.err.println("usage: StepProfile [--mode fused|layerwise] [--variant 1.0/224]"
+            System.err.println("usage: StepProfile [--mode fused|layerwise|unfused]"
+                    + " [--variant 1.0/224]"
                     + " [--warmup SECONDS] [--rounds N]");
             System.exit(2);
         }
@@ -152,13 +153,21 @@ public final class StepProfile {
         return (sorted[(n - 1) / 2] + sorted[n / 2]) / 2;
     }
 
-    /** {@code fused} or {@code layerwise}, as the tools' usage says; ThreadSteps too. */
+    /** The value of {@code --mode}: ThreadSteps too. */
     static ExecutionMode parseMode(String value) {
-        switch (requireValue("--mode", value)) {
-            case "fused": return ExecutionMode.FUSED;
-            case "layerwise": return ExecutionMode.LAYERWISE;
-            default: throw new IllegalArgumentException(
-                    "--mode " + value + " is not supported: expected fused or layerwise");
+        return parseMode("--mode", value);
+    }
+
+    /**
+     * The value of {@code option}: what the command line's {@code --mode} takes
+     * ({@link ExecutionMode#parse}), {@code unfused} too, which only the command line took.
+     */
+    static ExecutionMode parseMode(String option, String value) {
+        String name = requireValue(option, value);
+        try {
+            return ExecutionMode.parse(name);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(option + ": " + e.getMessage(), e);
         }
     }
 

@@ -14,7 +14,7 @@ import java.util.Locale;
  * ({@link System#nanoTime} around it), the two sessions taking turns at going first. Rows and
  * medians as in {@link PairedSteps}; the ratio is the one-thread time over the team's.
  *
- * <pre>ThreadSteps [--variant ALPHA/RESOLUTION] [--mode fused|layerwise] [--threads N]
+ * <pre>ThreadSteps [--variant ALPHA/RESOLUTION] [--mode fused|layerwise|unfused] [--threads N]
  *             [--warmup SECONDS] [--rounds N]</pre>
  */
 public final class ThreadSteps {
@@ -25,8 +25,9 @@ public final class ThreadSteps {
             run(args);
         } catch (IllegalArgumentException e) {
             System.err.println("ThreadSteps: " + e.getMessage());
-            System.err.println("usage: ThreadSteps [--variant 1.0/224] [--mode fused|layerwise]"
-                    + " [--threads N] [--warmup SECONDS] [--rounds N]");
+            System.err.println("usage: ThreadSteps [--variant 1.0/224]"
+                    + " [--mode fused|layerwise|unfused] [--threads N] [--warmup SECONDS]"
+                    + " [--rounds N]");
             System.exit(2);
         }
     }

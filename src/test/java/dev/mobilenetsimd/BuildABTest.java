@@ -2,6 +2,7 @@ package dev.mobilenetsimd;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mobilenetsimd.kernels.KernelSets;
@@ -29,6 +30,26 @@ class BuildABTest {
         assertTrue(at[1] >= at[0] + 49 * 960 && at[2] >= at[1] + 49 * 160, Arrays.toString(at));
         assertTrue(at[3] >= at[2] + 49 * 160 && at[3] >= HeapLayout.largeArrayFloats(),
                 Arrays.toString(at));
+    }
+
+    /**
+     * {@code --mode} and {@code --mode-b} take what the command line's {@code --mode} takes,
+     * {@code unfused} too, which was refused ("expected fused or layerwise"). The unknown
+     * argument after them is there so that modes let through fail at once, never measure.
+     */
+    @Test
+    void theModesAreThoseTheCommandLineTakes() {
+        for (String[] modes : new String[][] {{"unfused", "fused"}, {"fused", "unfused"},
+                {"Layerwise", "UNFUSED"}}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> BuildAB.run(new String[] {"a", "b", "--mode", modes[0], "--mode-b",
+                            modes[1], "--bogus"}));
+            assertEquals("unknown argument '--bogus'", e.getMessage());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> BuildAB.run(new String[] {"a", "b", "--mode-b", "streamed"}));
+        assertEquals("--mode-b: unknown mode 'streamed': expected fused, or layerwise (also"
+                + " named unfused)", e.getMessage());
     }
 
     @Test

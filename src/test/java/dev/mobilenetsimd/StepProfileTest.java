@@ -3,6 +3,7 @@ package dev.mobilenetsimd;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.mobilenetsimd.plan.ExecutionMode;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,20 +26,29 @@ class StepProfileTest {
     }
 
     /**
-     * {@code thread-steps} takes {@code --mode} as {@code steps} does: it gave Java's "No enum
-     * constant ..." for an unknown mode and took upper case. The unknown argument after it is
-     * there so that a mode let through fails at once, never measures.
+     * {@code thread-steps} takes {@code --mode} as {@code steps} does, and both as the command
+     * line does: {@code unfused} too (refused by the tools alone), in any case. It gave Java's
+     * "No enum constant ..." for an unknown mode. The unknown argument after it is there so
+     * that a mode let through fails at once, never measures.
      */
     @Test
-    void threadStepsTakesTheModesStepProfileTakes() {
-        for (String mode : new String[] {"bogus", "FUSED", "Layerwise"}) {
+    void threadStepsTakesTheModesTheCommandLineTakes() {
+        for (String mode : new String[] {"bogus", "", "fused-ish"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> ThreadSteps.run(new String[] {"--mode", mode, "--bogus"}));
-            assertEquals("--mode " + mode + " is not supported: expected fused or layerwise",
-                    e.getMessage());
+            assertEquals("--mode: unknown mode '" + mode + "': expected fused, or layerwise"
+                    + " (also named unfused)", e.getMessage());
         }
+        for (String mode : new String[] {"fused", "layerwise", "unfused", "FUSED", " Unfused"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ThreadSteps.run(new String[] {"--mode", mode, "--bogus"}));
+            assertEquals("unknown argument '--bogus'", e.getMessage());
+        }
+        assertEquals(ExecutionMode.LAYERWISE, StepProfile.parseMode("unfused"));
+        assertEquals(ExecutionMode.LAYERWISE, StepProfile.parseMode("layerwise"));
+        assertEquals(ExecutionMode.FUSED, StepProfile.parseMode("fused"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ThreadSteps.run(new String[] {"--mode", "layerwise", "--bogus"}));
-        assertEquals("unknown argument '--bogus'", e.getMessage());
+                () -> StepProfile.parseMode(null));
+        assertEquals("--mode needs a value", e.getMessage());
     }
 }

@@ -164,30 +164,14 @@ public final class Main implements Callable<Integer> {
     }
 
     /**
-     * The help of --mode (run and plan): every name {@link #parseMode} takes, unfused included,
-     * which it took without the help or the error naming it.
+     * The help of --mode (run and plan): every name {@link ExecutionMode#parse} takes, unfused
+     * included, which it took without the help or the error naming it.
      */
     static final String MODE_HELP = "Block execution: fused (streamed through cache), or"
             + " layerwise, one layer at a time (also named unfused). Default: ${DEFAULT-VALUE}.";
 
     /** The --mode values for the usage line, as {@link #MODE_HELP} names them. */
     static final String MODE_LABEL = "fused|layerwise|unfused";
-
-    /**
-     * The value of --mode, white space around it dropped (String.strip) as
-     * {@link dev.mobilenetsimd.Padding#parse} and {@link KernelSets#checkName} drop it for
-     * --padding and --backend: "--mode ' fused'" was refused.
-     */
-    static ExecutionMode parseMode(String typed) {
-        String mode = typed == null ? null : typed.strip();
-        switch (mode == null ? "" : mode.toLowerCase(Locale.ROOT)) {
-            case "fused": return ExecutionMode.FUSED;
-            case "layerwise": case "unfused": return ExecutionMode.LAYERWISE;
-            default:
-                throw new IllegalArgumentException("unknown mode '" + mode
-                        + "': expected fused, or layerwise (also named unfused)");
-        }
-    }
 
     /** FNV-1a over the float bits: equal checksums mean bitwise-equal logits. */
     static String checksum(float[] v) {

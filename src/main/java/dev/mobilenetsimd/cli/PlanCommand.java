@@ -2,6 +2,7 @@ package dev.mobilenetsimd.cli;
 
 import dev.mobilenetsimd.ModelConfig;
 import dev.mobilenetsimd.plan.BufferUse;
+import dev.mobilenetsimd.plan.ExecutionMode;
 import dev.mobilenetsimd.plan.ExecutionPlan;
 import dev.mobilenetsimd.plan.Layer;
 import dev.mobilenetsimd.plan.Step;
@@ -39,7 +40,7 @@ final class PlanCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ModelConfig config = options.toConfig();
-        ExecutionPlan plan = ExecutionPlan.build(config, Main.parseMode(mode));
+        ExecutionPlan plan = ExecutionPlan.build(config, ExecutionMode.parse(mode));
         spec.commandLine().getOut().print(json ? Json.write(toJson(plan)) : plan.toString());
         spec.commandLine().getOut().flush();
         return 0;

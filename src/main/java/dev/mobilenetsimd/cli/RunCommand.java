@@ -125,7 +125,7 @@ final class RunCommand implements Callable<Integer> {
                     + r + "x" + r + "x3 floats are more than one array holds: expected 1 to "
                     + maxBatch + " at this resolution");
         }
-        ExecutionMode executionMode = Main.parseMode(mode);
+        ExecutionMode executionMode = ExecutionMode.parse(mode);
         KernelSet kernels = KernelSets.byName(backend);
         int warmupRuns = warmup != null ? warmup
                 : kernels == KernelSets.scalar() ? SCALAR_WARMUP : VECTOR_WARMUP;
