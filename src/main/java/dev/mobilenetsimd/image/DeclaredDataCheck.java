@@ -3,8 +3,11 @@ package dev.mobilenetsimd.image;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.ImageInputStreamImpl;
@@ -33,6 +36,11 @@ import javax.imageio.stream.ImageInputStreamImpl;
  *   <li>A 16-, 24- or 32-bit BMP whose file size field is too small for its pixels is read
  *       with the field raised (see {@link #readerInput}): Pillow ignores it, the JDK's reader
  *       refused a BI_RGB one.
+ *   <li>A BMP of another compression than BI_RGB, BI_RLE8, BI_RLE4 or BI_BITFIELDS is refused,
+ *       as Pillow refuses it (BI_ALPHABITFIELDS too), and so is one of bit fields in a layout
+ *       Pillow has no unpacker for (see {@link #bitFieldsLayout}). Those it reads and the JDK's
+ *       reader does not (24-bit, or 32-bit masks of 0) are read through a view
+ *       (see {@link #rowsPatched}).
  *   <li>A BMP holding an embedded JPEG or PNG (BI_JPEG, BI_PNG) is refused, as Pillow refuses
  *       it: the JDK's reader decodes the embedded image into a raster of the BMP header's
  *       size, not its own.
@@ -57,7 +65,7 @@ final class DeclaredDataCheck {
 
     private static final int IHDR = 0x49484452, IDAT = 0x49444154, IEND = 0x49454e44;
     private static final int BI_RGB = 0, BI_RLE8 = 1, BI_RLE4 = 2, BI_BITFIELDS = 3, BI_JPEG = 4,
-            BI_PNG = 5;
+            BI_PNG = 5, BI_ALPHABITFIELDS = 6;
     /** A BITMAPV5HEADER's colour space types whose profile the JDK's reader reads. */
     private static final long PROFILE_LINKED = 0x4C494E4BL, PROFILE_EMBEDDED = 0x4D424544L;
 
@@ -237,6 +245,19 @@ final class DeclaredDataCheck {
                     + " expected a BMP of pixel rows (uncompressed, RLE or bit fields), as Pillow"
                     + " reads", compression == BI_JPEG ? "JPEG" : "PNG", compression);
         }
+        if (compression > BI_BITFIELDS) {
+            // Pillow knows no other value; the JDK's reader read V4 and V5 headers' pixels as
+            // rows whatever the value, and BI_ALPHABITFIELDS's masks as BI_BITFIELDS'.
+            return String.format(Locale.ROOT, "a BMP of compression %d%s; expected 0"
+                    + " (uncompressed), 1 (RLE8), 2 (RLE4) or 3 (bit fields), as Pillow reads",
+                    compression, compression == BI_ALPHABITFIELDS ? " (BI_ALPHABITFIELDS)" : "");
+        }
+        if (compression == BI_BITFIELDS) {
+            String layout = bitFieldsLayout(h, n);
+            if (layout != null) {
+                return layout;
+            }
+        }
         long start, bytes;   // the palette, as the reader reads it
         if (headerSize == 40 && compression == BI_BITFIELDS) {
             if (n < 50) {
@@ -313,14 +334,88 @@ final class DeclaredDataCheck {
     }
 
     /**
+     * The bit-field layouts Pillow reads, per bits per pixel: its masks (red, green, blue, and
+     * for 32 bits alpha) for each of which it has an unpacker. All four 0 is BGRA.
+     */
+    private static final Map<Integer, List<List<Long>>> BIT_FIELDS = Map.of(
+            16, List.of(List.of(0xF800L, 0x7E0L, 0x1FL), List.of(0x7C00L, 0x3E0L, 0x1FL)),
+            24, List.of(List.of(0xFF0000L, 0xFF00L, 0xFFL)),
+            32, List.of(List.of(0xFF0000L, 0xFF00L, 0xFFL, 0L),
+                    List.of(0xFF000000L, 0xFF0000L, 0xFF00L, 0L),
+                    List.of(0xFF000000L, 0xFF00L, 0xFFL, 0L),
+                    List.of(0xFF000000L, 0xFF0000L, 0xFF00L, 0xFFL),
+                    List.of(0xFFL, 0xFF00L, 0xFF0000L, 0xFF000000L),
+                    List.of(0xFF0000L, 0xFF00L, 0xFFL, 0xFF000000L),
+                    List.of(0xFF000000L, 0xFF00L, 0xFFL, 0xFF0000L),
+                    List.of(0L, 0L, 0L, 0L)));
+
+    /**
+     * A BI_BITFIELDS BMP's masks as Pillow reads them (given its first {@code n} bytes,
+     * {@code h}): three after a 40-byte header, three in a 52-byte one (alpha 0) and four in
+     * longer ones; for 16 and 24 bits red, green and blue only, as Pillow compares them. Null if
+     * the file ends before them.
+     */
+    private static List<Long> bitFieldMasks(byte[] h, int n) {
+        long headerSize = littleEndian(h, 14, 4);
+        int bits = (int) littleEndian(h, 28, 2);
+        int count = headerSize == 40 || headerSize == 52 ? 3 : 4;
+        if (n < 54 + 4 * count) {
+            return null;
+        }
+        List<Long> masks = new ArrayList<>();
+        for (int i = 0; i < (bits == 32 ? 4 : 3); i++) {
+            masks.add(i < count ? littleEndian(h, 54 + 4 * i, 4) : 0L);
+        }
+        return masks;
+    }
+
+    /**
+     * What is wrong with a BI_BITFIELDS BMP's layout (given its first {@code n} bytes,
+     * {@code h}), in words, or null if Pillow reads it (or the file ends before its masks). The
+     * JDK's reader read any contiguous masks, which Pillow refuses ("Unsupported BMP bitfields
+     * layout"), and failed on masks of 0, which Pillow reads for 32 bits as BGRA.
+     */
+    private static String bitFieldsLayout(byte[] h, int n) {
+        int bits = (int) littleEndian(h, 28, 2);
+        List<List<Long>> layouts = BIT_FIELDS.get(bits);
+        if (layouts == null) {
+            return String.format(Locale.ROOT, "%s %d-bit BMP of bit fields; expected bit fields"
+                    + " of 16, 24 or 32 bits, as Pillow reads", bits == 8 || bits == 18
+                    || bits == 11 ? "an" : "a", bits);
+        }
+        List<Long> masks = bitFieldMasks(h, n);
+        if (masks == null || layouts.contains(masks)) {
+            return null;
+        }
+        List<String> expected = new ArrayList<>();
+        for (List<Long> layout : layouts) {
+            expected.add(masks(layout));
+        }
+        String last = expected.remove(expected.size() - 1);
+        return String.format(Locale.ROOT, "a %d-bit BMP of bit fields (red, green, blue%s) %s, a"
+                + " layout Pillow does not read; expected for %d bits %s, as Pillow reads", bits,
+                bits == 32 ? ", alpha" : "", masks(masks), bits, expected.isEmpty() ? last
+                : "one of " + String.join(", ", expected) + " or " + last);
+    }
+
+    /** "(0xff0000, 0xff00, 0xff, 0)". */
+    private static String masks(List<Long> masks) {
+        List<String> hex = new ArrayList<>();
+        for (long m : masks) {
+            hex.add(m == 0 ? "0" : "0x" + Long.toHexString(m));
+        }
+        return "(" + String.join(", ", hex) + ")";
+    }
+
+    /**
      * The stream the image reader is to read, from the start of the file: {@code stream}, or for
      * a BMP whose palette or pixels the JDK's reader would read otherwise than Pillow (see
      * {@link #pillowPalette}), a view of it in which the palette is the entries Pillow uses and
      * Pillow's pixel data follows them, the data offset moved to match. Entries Pillow reads as
      * the grey ramp (i, i, i) of an 8-bit BMP are all 256 greys, as Pillow reads its pixels as
      * grey levels (those of a 1- or 4-bit BMP, whose pixels Pillow then reads as 8-bit, are left
-     * as entries). Or for a 16-, 24- or 32-bit BMP, a view whose file size field is at least
-     * its data offset plus its pixels (see {@link #fileSizeRaised}). For a JPEG with a colour
+     * as entries). Or for a BMP of 16-, 24- or 32-bit rows, a view whose header the reader
+     * reads as Pillow does (see {@link #rowsPatched}). For a JPEG with a colour
      * profile, a view without it (see {@link #jpegWithoutProfile}). For a file
      * {@link #shortfall} found nothing wrong with.
      *
@@ -343,7 +438,7 @@ final class DeclaredDataCheck {
             }
             PillowPalette p = pillowPalette(h, n);
             if (p == null) {
-                return fileSizeRaised(stream, h, n);
+                return rowsPatched(stream, h, n);
             }
             // From the end of the headers, past the data offset if the gap is shorter; whole
             // entries up to the end of the file if it ends first, as Pillow reads them
@@ -385,30 +480,45 @@ final class DeclaredDataCheck {
     }
 
     /**
-     * {@code stream}, or if it is a 16-, 24- or 32-bit BMP whose file size field (given its
-     * first {@code n} bytes, {@code h}) is less than its data offset plus its pixels, a view of
-     * it with the field raised to that sum. The JDK's reader refuses such a BI_RGB file as
-     * "Invalid width/height for BI_RGB image data."; Pillow ignores the field, which writers
-     * leave 0 or get wrong, and so does the reader otherwise (it reads it only for this check
-     * and an RLE file's data size). The file holds the pixels: {@link #shortfall} checked.
+     * {@code stream}, or for a BMP of pixel rows whose header (given its first {@code n} bytes,
+     * {@code h}) the JDK's reader reads otherwise than Pillow, a view of it with the header
+     * fields changed to what the reader reads as Pillow does:
+     *
+     * <ul>
+     *   <li>24-bit BGR and 32-bit all-zero bit fields (BI_BITFIELDS) are BI_RGB, which Pillow's
+     *       BGR and BGRA are: the reader refused 24-bit bit fields in a 40-byte header, and
+     *       failed on masks of 0 ("There must be at least one component with > 0 pixel bits").
+     *   <li>A 16-, 24- or 32-bit BMP's file size field is at least its data offset plus its
+     *       pixels. The reader refused a BI_RGB file with less as "Invalid width/height for
+     *       BI_RGB image data."; Pillow ignores the field, which writers leave 0 or get wrong,
+     *       and so does the reader otherwise (it reads it only for this check and an RLE file's
+     *       data size). The file holds the pixels: {@link #shortfall} checked.
+     * </ul>
      */
-    private static ImageInputStream fileSizeRaised(ImageInputStream stream, byte[] h, int n) {
+    private static ImageInputStream rowsPatched(ImageInputStream stream, byte[] h, int n) {
         long headerSize = littleEndian(h, 14, 4);
         boolean os2 = headerSize == 12;
-        if (!os2 && (headerSize < 40 || n < 30)) {
+        if (!os2 && (headerSize < 40 || n < 34)) {
             return stream;
         }
-        long width = os2 ? (short) littleEndian(h, 18, 2) : (int) littleEndian(h, 18, 4);
-        long height = os2 ? (short) littleEndian(h, 20, 2) : (int) littleEndian(h, 22, 4);
-        int bits = (int) littleEndian(h, os2 ? 24 : 28, 2);
+        byte[] head = Arrays.copyOf(h, n);
+        ByteBuffer b = ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN);
+        boolean patched = false;
+        long width = os2 ? b.getShort(18) : b.getInt(18);
+        long height = os2 ? b.getShort(20) : b.getInt(22);
+        int bits = b.getShort(os2 ? 24 : 28) & 0xFFFF;
+        if (!os2 && b.getInt(30) == BI_BITFIELDS && (bits == 24
+                || bits == 32 && List.of(0L, 0L, 0L, 0L).equals(bitFieldMasks(h, n)))) {
+            b.putInt(30, BI_RGB);
+            patched = true;
+        }
         long pixels = width * Math.abs(height) * bits / 8;   // as the reader works it out
         long size = littleEndian(h, 10, 4) + pixels;
-        if (bits < 16 || width <= 0 || littleEndian(h, 2, 4) >= size || size > 0xFFFF_FFFFL) {
-            return stream;
+        if (bits >= 16 && width > 0 && littleEndian(h, 2, 4) < size && size <= 0xFFFF_FFFFL) {
+            b.putInt(2, (int) size);
+            patched = true;
         }
-        byte[] head = Arrays.copyOf(h, 14);
-        ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN).putInt(2, (int) size);
-        return new PaletteCut(stream, head, 0);
+        return patched ? new PaletteCut(stream, head, 0) : stream;
     }
 
     /**

@@ -117,10 +117,11 @@ public final class ImageDecoder {
      * offset (the last row's padding may be missing), any BMP its palette and an RLE one the
      * data size its header gives, and a PNG's IDAT chunks at least 1/1032 of its scanline bytes,
      * deflate's best ratio. A BMP of embedded JPEG or PNG data is refused, as Pillow refuses it
-     * (the JDK's reader decodes it at the BMP header's size, not the embedded image's). To find
-     * out, the stream is read as far as the reader would read it anyway, into the cache
-     * {@link ImageIO} keeps of it (a temporary file, or memory if {@link ImageIO#getUseCache} is
-     * false). See {@link #MAX_PIXELS} for JPEG and RLE BMPs.
+     * (the JDK's reader decodes it at the BMP header's size, not the embedded image's), and so
+     * is a BMP of bit fields in a layout Pillow does not read or of a compression value it does
+     * not know. To find out, the stream is read as far as the reader would read it anyway, into
+     * the cache {@link ImageIO} keeps of it (a temporary file, or memory if
+     * {@link ImageIO#getUseCache} is false). See {@link #MAX_PIXELS} for JPEG and RLE BMPs.
      *
      * <p>A 1-, 4- or 8-bit BMP of uncompressed rows is read with the palette and pixels Pillow
      * reads: the colours its header says it uses (all its bits index if 0) from the end of its

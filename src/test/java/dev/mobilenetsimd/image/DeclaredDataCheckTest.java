@@ -252,6 +252,118 @@ class DeclaredDataCheckTest {
     }
 
     /**
+     * Bit fields are read in the layouts Pillow reads (it maps each to an unpacker) and no
+     * others: 16 bits 5-6-5 or 5-5-5 (any alpha mask), 24 bits BGR, and for 32 bits the byte
+     * orders of its table, all masks 0 among them (read as BGRA). The JDK's reader read any
+     * contiguous masks (red and blue swapped, 4-4-4, 10-10-10), refused 24-bit bit fields in a
+     * 40-byte header, and read 32-bit masks of 0 as a black image.
+     */
+    @Test
+    void bmpBitFieldsAreReadInTheLayoutsPillowReads() throws IOException {
+        // 32 bits: {red, green, blue, alpha} masks; one pixel of red 1, green 2, blue 3, alpha 4
+        int[][] layouts = {{0xFF0000, 0xFF00, 0xFF, 0}, {0xFF000000, 0xFF0000, 0xFF00, 0},
+                {0xFF000000, 0xFF00, 0xFF, 0}, {0xFF000000, 0xFF0000, 0xFF00, 0xFF},
+                {0xFF, 0xFF00, 0xFF0000, 0xFF000000}, {0xFF0000, 0xFF00, 0xFF, 0xFF000000},
+                {0xFF000000, 0xFF00, 0xFF, 0xFF0000}};
+        for (int[] m : layouts) {
+            int pixel = place(1, m[0]) | place(2, m[1]) | place(3, m[2]) | place(4, m[3]);
+            byte[] row = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(pixel)
+                    .array();
+            for (int header : m[3] == 0 ? new int[] {40, 52, 124} : new int[] {56, 108, 124}) {
+                String name = String.format("%08x-%d", m[0], header);
+                RgbImage img = decode(bitFieldsBmp(header, 32, m, row), name + ".bmp");
+                assertEquals(List.of(1, 2, 3), List.of(img.get(0, 0, 0), img.get(0, 0, 1),
+                        img.get(0, 0, 2)), name);
+            }
+        }
+        // 32 bits, every mask 0: BGRA (alpha dropped)
+        for (int header : new int[] {40, 124}) {
+            RgbImage img = decode(bitFieldsBmp(header, 32, new int[4], new byte[] {3, 2, 1, 4}),
+                    "zero.bmp");
+            assertEquals(List.of(1, 2, 3), List.of(img.get(0, 0, 0), img.get(0, 0, 1),
+                    img.get(0, 0, 2)), "masks 0, header " + header);
+        }
+        // 24 bits BGR, in a 40-byte header and a V5 one
+        for (int header : new int[] {40, 124}) {
+            RgbImage img = decode(bitFieldsBmp(header, 24, new int[] {0xFF0000, 0xFF00, 0xFF, 0},
+                    new byte[] {3, 2, 1, 0}), "bgr24.bmp");
+            assertEquals(List.of(1, 2, 3), List.of(img.get(0, 0, 0), img.get(0, 0, 1),
+                    img.get(0, 0, 2)), "24-bit, header " + header);
+        }
+        // 16 bits 5-5-5 with a 1-bit alpha mask: Pillow compares red, green and blue only
+        RgbImage img = decode(bitFieldsBmp(108, 16, new int[] {0x7C00, 0x3E0, 0x1F, 0x8000},
+                new byte[] {(byte) 0xE7, (byte) 0x83, 0, 0}), "argb1555.bmp");   // 0, 31, 7; 1
+        assertEquals(List.of(0, 255, 57), List.of(img.get(0, 0, 0), img.get(0, 0, 1),
+                img.get(0, 0, 2)));
+
+        String expected32 = "expected for 32 bits one of (0xff0000, 0xff00, 0xff, 0),"
+                + " (0xff000000, 0xff0000, 0xff00, 0), (0xff000000, 0xff00, 0xff, 0),"
+                + " (0xff000000, 0xff0000, 0xff00, 0xff), (0xff, 0xff00, 0xff0000, 0xff000000),"
+                + " (0xff0000, 0xff00, 0xff, 0xff000000), (0xff000000, 0xff00, 0xff, 0xff0000)"
+                + " or (0, 0, 0, 0), as Pillow reads";
+        refused(bitFieldsBmp(40, 32, new int[] {0xFF, 0xFF00, 0xFF0000, 0}, new byte[4]),
+                "rgbx.bmp", "a 32-bit BMP of bit fields (red, green, blue, alpha) (0xff, 0xff00,"
+                + " 0xff0000, 0), a layout Pillow does not read; " + expected32);
+        refused(bitFieldsBmp(124, 32, new int[] {0x3FF00000, 0xFFC00, 0x3FF, 0xC0000000},
+                new byte[4]), "ten.bmp", "(0x3ff00000, 0xffc00, 0x3ff, 0xc0000000)");
+        // the alpha mask of a V5 header counts for 32 bits
+        refused(bitFieldsBmp(124, 32, new int[] {0xFF0000, 0xFF00, 0xFF, 0xFF}, new byte[4]),
+                "overlap.bmp", "(0xff0000, 0xff00, 0xff, 0xff), a layout Pillow does not read");
+        String expected16 = "expected for 16 bits one of (0xf800, 0x7e0, 0x1f) or (0x7c00, 0x3e0,"
+                + " 0x1f), as Pillow reads";
+        refused(bitFieldsBmp(40, 16, new int[] {0xF00, 0xF0, 0xF, 0}, new byte[4]), "rgb444.bmp",
+                "a 16-bit BMP of bit fields (red, green, blue) (0xf00, 0xf0, 0xf), a layout"
+                + " Pillow does not read; " + expected16);
+        refused(bitFieldsBmp(124, 16, new int[4], new byte[4]), "zero16.bmp",
+                "(0, 0, 0), a layout Pillow does not read; " + expected16);
+        refused(bitFieldsBmp(124, 24, new int[] {0xFF, 0xFF00, 0xFF0000, 0}, new byte[4]),
+                "rgb24.bmp", "a 24-bit BMP of bit fields (red, green, blue) (0xff, 0xff00,"
+                + " 0xff0000), a layout Pillow does not read; expected for 24 bits (0xff0000,"
+                + " 0xff00, 0xff), as Pillow reads");
+        refused(bitFieldsBmp(40, 8, new int[] {0xE0, 0x1C, 0x3, 0}, new byte[4]), "eight.bmp",
+                "an 8-bit BMP of bit fields; expected bit fields of 16, 24 or 32 bits, as Pillow"
+                + " reads");
+        // BI_ALPHABITFIELDS, and a compression value of no meaning, Pillow refuses
+        for (int compression : new int[] {6, 7, 0x7FFFFFFF}) {
+            for (int header : new int[] {40, 124}) {
+                byte[] file = bitFieldsBmp(header, 32, new int[] {0xFF0000, 0xFF00, 0xFF, 0},
+                        new byte[4]);
+                ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN).putInt(30, compression);
+                refused(file, "compression" + compression + ".bmp", "a BMP of compression "
+                        + compression + (compression == 6 ? " (BI_ALPHABITFIELDS)" : "")
+                        + "; expected 0 (uncompressed), 1 (RLE8), 2 (RLE4) or 3 (bit fields),"
+                        + " as Pillow reads");
+            }
+        }
+    }
+
+    /** {@code value} in the bits of {@code mask} (8 of them, or none). */
+    private static int place(int value, int mask) {
+        return mask == 0 ? 0 : value << Integer.numberOfTrailingZeros(mask);
+    }
+
+    /**
+     * A one-pixel BI_BITFIELDS BMP: an info header of {@code header} bytes, the masks (red,
+     * green, blue, alpha) after a 40-byte header (three) or in a longer one (three in 52 bytes,
+     * four from 56), then {@code row}.
+     */
+    private static byte[] bitFieldsBmp(int header, int bits, int[] masks, byte[] row) {
+        int offset = 14 + header + (header == 40 ? 12 : 0);
+        ByteBuffer b = ByteBuffer.allocate(offset + row.length).order(ByteOrder.LITTLE_ENDIAN)
+                .put((byte) 'B').put((byte) 'M').putInt(offset + row.length).putInt(0)
+                .putInt(offset).putInt(header).putInt(1).putInt(1).putShort((short) 1)
+                .putShort((short) bits).putInt(BI_BITFIELDS).putInt(row.length).putInt(2835)
+                .putInt(2835).putInt(0).putInt(0);
+        for (int i = 0; i < (header == 40 || header == 52 ? 3 : 4); i++) {
+            b.putInt(masks[i]);
+        }
+        if (header >= 108) {
+            b.putInt(70, 0x73524742);   // LCS_sRGB: no profile
+        }
+        return b.put(offset, row).array();
+    }
+
+    /**
      * A 1- or 4-bit BMP with more palette entries between its headers and its pixel data than
      * its bits index (here a valid file with bytes inserted before its pixels, its data offset
      * moved): the JDK's reader sized its palette from that gap and failed ("Raster
@@ -505,20 +617,21 @@ class DeclaredDataCheckTest {
                             + " BMP declares %,d bytes of %d-bit pixel rows from byte 54",
                             3000L * 3000 * c[0] / 8, c[0]));
         }
-        // A V4 header (108 bytes) with a compression value of no meaning: still 24-bit rows.
+        // A V4 header (108 bytes) with a compression value of no meaning, which the reader read
+        // as 24-bit rows, is refused by name, as Pillow refuses it.
         byte[] v4 = ByteBuffer.allocate(14 + 108 + 8).order(ByteOrder.LITTLE_ENDIAN)
                 .put((byte) 'B').put((byte) 'M').putInt(Integer.MAX_VALUE).putInt(0)
                 .putInt(14 + 108).putInt(108).putInt(3000).putInt(3000).putShort((short) 1)
                 .putShort((short) 24).putInt(7).array();
-        refused(v4, "v4.bmp", "the 3000x3000 BMP declares 27,000,000 bytes of 24-bit pixel rows");
-        // 8-bit BI_BITFIELDS in a V4 header: the reader allocates the raster, then refuses the
-        // compression. Its rows bound it as before.
+        refused(v4, "v4.bmp", "a BMP of compression 7; expected 0 (uncompressed)");
+        // 8-bit BI_BITFIELDS in a V4 header: the reader allocated the raster, then refused the
+        // compression. Refused from the header, as Pillow refuses it.
         byte[] v4Palette = ByteBuffer.allocate(14 + 108 + 8 + 8).order(ByteOrder.LITTLE_ENDIAN)
                 .put((byte) 'B').put((byte) 'M').putInt(Integer.MAX_VALUE).putInt(0)
                 .putInt(14 + 108 + 8).putInt(108).putInt(3000).putInt(3000).putShort((short) 1)
                 .putShort((short) 8).putInt(BI_BITFIELDS).array();   // 2 palette entries
-        refused(v4Palette, "v4-8bit.bmp", "the 3000x3000 BMP declares 9,000,000 bytes of 8-bit"
-                + " pixel rows from byte 130");
+        refused(v4Palette, "v4-8bit.bmp", "an 8-bit BMP of bit fields; expected bit fields of 16,"
+                + " 24 or 32 bits");
 
         // Whole, such a file decodes as before: its rows, uncompressed.
         byte[] rows = {1, 2, 3, 4, 5, 6, 0, 0, 7, 8, 9, 10, 11, 12, 0, 0};   // 2 x 2, padded
