@@ -21,18 +21,17 @@ import javax.imageio.stream.ImageInputStreamImpl;
  * long stall) before it was refused as truncated.
  *
  * <ul>
- *   <li>A BMP of uncompressed rows (BI_RGB, BI_BITFIELDS, BI_ALPHABITFIELDS, an OS/2 1.x
- *       header; and, as the JDK's reader reads them, 1-, 16-, 24- and 32-bit pixels whatever
- *       the compression field says, BI_RLE8 included) must hold every row of its pixel data
+ *   <li>A BMP of uncompressed rows (BI_RGB, BI_BITFIELDS, an OS/2 1.x header) must hold
+ *       every row of its pixel data
  *       after its data offset; the last row's padding may be missing, as the JDK's reader and
  *       Pillow's both accept. Its palette (what lies between its headers and its pixel data,
  *       or for BI_BITFIELDS the colours it says it uses) must be in the file, and not end
  *       before it starts: the JDK's reader allocates that size, an int, before reading.
- *   <li>A 1-, 4- or 8-bit BI_RGB BMP (or OS/2 1.x) whose gap between its headers and its pixel
- *       data holds other palette entries than Pillow reads is read with Pillow's palette and
- *       pixels (see {@link #readerInput}); if its header says it uses more than 256 colours and
- *       the file holds more than 256 entries after its headers it is refused, as Pillow
- *       refuses it.
+ *   <li>A 1-, 4- or 8-bit BI_RGB or RLE BMP (or OS/2 1.x) whose gap between its headers and
+ *       its pixel data holds other palette entries than Pillow reads is read with Pillow's
+ *       palette and pixels (see {@link #readerInput}); if its header says it uses more than 256
+ *       colours and the file holds more than 256 entries after its headers it is refused, as
+ *       Pillow refuses it.
  *   <li>A 16-, 24- or 32-bit BMP whose file size field is too small for its pixels is read
  *       with the field raised (see {@link #readerInput}): Pillow ignores it, the JDK's reader
  *       refused a BI_RGB one.
@@ -44,10 +43,16 @@ import javax.imageio.stream.ImageInputStreamImpl;
  *   <li>A BMP holding an embedded JPEG or PNG (BI_JPEG, BI_PNG) is refused, as Pillow refuses
  *       it: the JDK's reader decodes the embedded image into a raster of the BMP header's
  *       size, not its own.
- *   <li>RLE-compressed BMPs (8-bit BI_RLE8, 4-bit BI_RLE4) have no such bound: a delta escape
- *       skips up to 255 rows in 4 bytes, an end-of-line skips a row in 2, and both the JDK's
- *       reader and Pillow's decode the skipped pixels as index 0. They are left to
- *       {@link ImageDecoder#MAX_PIXELS}.
+ *   <li>RLE-compressed BMPs (BI_RLE8, BI_RLE4) are decoded as Pillow decodes them (see
+ *       {@link PillowRle}), first counting the pixels, storing none: the data must code every
+ *       pixel before an end-of-bitmap code or the end of the file, as Pillow requires,
+ *       whatever the image size and file size fields say (Pillow ignores them; the JDK's reader
+ *       read the image size field's bytes and left black the rows past them). The reader is
+ *       then given the pixels as 8-bit rows (see {@link RleRows}). There is no bound of file
+ *       bytes to pixels: a delta escape skips up to 255 rows in 4 bytes, an end-of-line a row
+ *       in 2, the skipped pixels index 0; the raster is left to
+ *       {@link ImageDecoder#MAX_PIXELS}. Pillow decodes RLE of 1-, 4- or 8-bit pixels, BI_RLE8
+ *       or BI_RLE4 whatever the bits; others are refused, as it refuses them.
  *   <li>A PNG's consecutive IDAT chunks must hold at least 1/1032 of its scanline bytes (filter
  *       bytes included, per Adam7 pass if interlaced): deflate's best ratio is a 258-byte match
  *       in 2 bits, so less data cannot inflate to the whole image, and the JDK's reader and
@@ -56,8 +61,8 @@ import javax.imageio.stream.ImageInputStreamImpl;
  *
  * <p>The check reads through the image stream's cache (to a temporary file or memory, as
  * {@link javax.imageio.ImageIO} set it up), no further into the file than the reader itself
- * would, and leaves the stream where it found it. JPEG has no such bound (see
- * {@link ImageDecoder#MAX_PIXELS}).
+ * would (or for RLE, Pillow's decoder), and leaves the stream where it found it. JPEG has no
+ * such bound (see {@link ImageDecoder#MAX_PIXELS}).
  */
 final class DeclaredDataCheck {
     /** Deflate's best compression ratio: a 258-byte match coded in 2 bits. */
@@ -195,21 +200,21 @@ final class DeclaredDataCheck {
         if (palette != null) {
             offset = palette.pixels();   // Pillow's, and the reader's through the view
         }
+        if (compression == BI_RLE8 || compression == BI_RLE4) {
+            // 1-, 4- or 8-bit (bmpHeader refused others), so a palette BMP
+            return palette == null ? null : rle(s, h, palette, width, height);
+        }
         long end;
         String data;
-        // As the JDK's reader decodes it: RLE only for 8-bit BI_RLE8 and 4-bit BI_RLE4; 1-, 16-,
-        // 24- and 32-bit rows whatever the compression field says. A value it refuses fails its
-        // header, or for 4- and 8-bit pixels its read once the raster is allocated: rows too.
-        boolean rle = compression == BI_RLE8 && bits == 8 || compression == BI_RLE4 && bits == 4;
         boolean rowBits = bits == 1 || bits == 4 || bits == 8 || bits == 16 || bits == 24
                 || bits == 32;
-        if (rowBits && !rle) {
+        if (rowBits) {
             long stride = (width * bits + 31) / 32 * 4;
             end = offset + (height - 1) * stride + (width * bits + 7) / 8;
             data = String.format(Locale.ROOT, "%s of %d-bit pixel rows", bytes(end - offset),
                     bits);
         } else {
-            return null;   // RLE (see the class comment), or refused by the reader
+            return null;   // refused by the reader
         }
         s.seek(end - 1);
         if (s.read() >= 0) {
@@ -252,6 +257,15 @@ final class DeclaredDataCheck {
                     + " (uncompressed), 1 (RLE8), 2 (RLE4) or 3 (bit fields), as Pillow reads",
                     compression, compression == BI_ALPHABITFIELDS ? " (BI_ALPHABITFIELDS)" : "");
         }
+        int rleBits = (int) littleEndian(h, 28, 2);
+        if ((compression == BI_RLE8 || compression == BI_RLE4) && rleBits != 1 && rleBits != 4
+                && rleBits != 8) {
+            // Pillow decodes the RLE, then fails to unpack its palette indices as RGB; the JDK's
+            // reader read 16-, 24- and 32-bit pixels as uncompressed rows.
+            return String.format(Locale.ROOT, "a %d-bit BMP compressed as RLE%d (compression %d),"
+                    + " which Pillow does not decode; expected RLE of 1-, 4- or 8-bit pixels",
+                    rleBits, compression == BI_RLE8 ? 8 : 4, compression);
+        }
         if (compression == BI_BITFIELDS) {
             String layout = bitFieldsLayout(h, n);
             if (layout != null) {
@@ -287,28 +301,6 @@ final class DeclaredDataCheck {
             }
         }
         int bits = headerSize >= 40 && n >= 30 ? (int) littleEndian(h, 28, 2) : 0;
-        if ((compression == BI_RLE8 && bits == 8 || compression == BI_RLE4 && bits == 4)
-                && n >= 38) {
-            // The reader reads the RLE data whole, its size (an int) from the header: the image
-            // size, or if that is 0 the file size less the data offset.
-            long size = (int) littleEndian(h, 34, 4);
-            if (size == 0) {
-                size = (int) (littleEndian(h, 2, 4) - offset);
-            }
-            if (size < 0) {
-                return String.format(Locale.ROOT, "the file is damaged (its header declares %,d"
-                        + " bytes of RLE pixel data)", size);
-            }
-            if (size > 0) {
-                s.seek(offset + size - 1);
-                if (s.read() < 0) {
-                    return String.format(Locale.ROOT, "the file is truncated (the BMP declares"
-                            + " %s of RLE pixel data from byte %,d, %,d bytes in all; the file"
-                            + " has %,d)", bytes(size), offset, offset + size,
-                            length(s, n - 1, offset + size - 1));
-                }
-            }
-        }
         long colours = paletteColours(h, n);
         boolean many = colours > 65536;   // Pillow: "Unsupported BMP Palette size"
         if (colours > 256 && !many) {
@@ -440,6 +432,28 @@ final class DeclaredDataCheck {
             if (p == null) {
                 return rowsPatched(stream, h, n);
             }
+            long compression = littleEndian(h, 14, 4) == 12 ? BI_RGB : littleEndian(h, 30, 4);
+            if (compression != BI_RGB) {
+                RleRows rows = new RleRows(stream, h, n, p);
+                n = read(rows, h);
+                rows.seek(0);
+                return palettePatched(rows, h, pillowPalette(h, n));
+            }
+            return palettePatched(stream, h, p);
+        } finally {
+            stream.reset();
+        }
+    }
+
+    /**
+     * {@code stream}, or a view of it whose palette is the entries Pillow uses (see
+     * {@link #readerInput}), given its headers {@code h} and where Pillow reads its palette and
+     * pixels, {@code p}.
+     */
+    private static ImageInputStream palettePatched(ImageInputStream stream, byte[] h,
+                                                   PillowPalette p) throws IOException {
+        stream.mark();
+        try {
             // From the end of the headers, past the data offset if the gap is shorter; whole
             // entries up to the end of the file if it ends first, as Pillow reads them
             int entry = p.entry(), bits = p.bits();
@@ -491,8 +505,9 @@ final class DeclaredDataCheck {
      *   <li>A 16-, 24- or 32-bit BMP's file size field is at least its data offset plus its
      *       pixels. The reader refused a BI_RGB file with less as "Invalid width/height for
      *       BI_RGB image data."; Pillow ignores the field, which writers leave 0 or get wrong,
-     *       and so does the reader otherwise (it reads it only for this check and an RLE file's
-     *       data size). The file holds the pixels: {@link #shortfall} checked.
+     *       and so does the reader otherwise (it read it only for this check and an RLE file's
+     *       data size, which it is not given: see {@link RleRows}). The file holds the pixels:
+     *       {@link #shortfall} checked.
      * </ul>
      */
     private static ImageInputStream rowsPatched(ImageInputStream stream, byte[] h, int n) {
@@ -612,14 +627,14 @@ final class DeclaredDataCheck {
 
     /**
      * Where Pillow reads the palette and pixels of a 1-, 4- or 8-bit BMP of uncompressed rows
-     * (BI_RGB, or OS/2 1.x) that Pillow does not refuse, else null. Pillow reads the colours used
-     * (2^bits if 0) from the end of the headers, however many entries the gap before the data
-     * offset holds, and the pixels from the data offset (after the palette if the offset is the
-     * end of the headers); an index past its palette is black. The JDK's reader reads the gap's
-     * entries (up to 256): more than the pixels' bits index fail its raster ("Raster
-     * BytePackedRaster ... is incompatible with ColorModel IndexColorModel ..."), more than the
-     * colours used give colours to indices Pillow leaves black, and fewer leave black the
-     * indices whose entries Pillow reads past the gap.
+     * (BI_RGB, or OS/2 1.x) or RLE that Pillow does not refuse, else null. Pillow reads the
+     * colours used (2^bits if 0) from the end of the headers, however many entries the gap
+     * before the data offset holds, and the pixels from the data offset (after the palette if
+     * the offset is the end of the headers); an index past its palette is black. The JDK's
+     * reader reads the gap's entries (up to 256): more than the pixels' bits index fail its
+     * raster ("Raster BytePackedRaster ... is incompatible with ColorModel IndexColorModel
+     * ..."), more than the colours used give colours to indices Pillow leaves black, and fewer
+     * leave black the indices whose entries Pillow reads past the gap.
      */
     private static PillowPalette pillowPalette(byte[] h, int n) {
         long colours = paletteColours(h, n);
@@ -635,8 +650,9 @@ final class DeclaredDataCheck {
     }
 
     /**
-     * For a 1-, 4- or 8-bit BMP of uncompressed rows (BI_RGB, or OS/2 1.x): the colours its
-     * header says it uses (0 for all, and for OS/2 1.x); else -1.
+     * For a 1-, 4- or 8-bit BMP of uncompressed rows (BI_RGB, or OS/2 1.x) or RLE (BI_RLE8 or
+     * BI_RLE4, which Pillow decodes for any of these bits): the colours its header says it uses
+     * (0 for all, and for OS/2 1.x); else -1.
      */
     private static long paletteColours(byte[] h, int n) {
         long headerSize = littleEndian(h, 14, 4);
@@ -645,7 +661,9 @@ final class DeclaredDataCheck {
             return -1;
         }
         int bits = (int) littleEndian(h, os2 ? 24 : 28, 2);
-        if (bits != 1 && bits != 4 && bits != 8 || !os2 && littleEndian(h, 30, 4) != BI_RGB) {
+        long compression = os2 ? BI_RGB : littleEndian(h, 30, 4);
+        if (bits != 1 && bits != 4 && bits != 8 || compression != BI_RGB
+                && compression != BI_RLE8 && compression != BI_RLE4) {
             return -1;
         }
         return os2 ? 0 : littleEndian(h, 46, 4);
@@ -713,6 +731,292 @@ final class DeclaredDataCheck {
             } else {
                 bmp.seek(streamPos + cut);
                 r = bmp.read(b, off, len);
+            }
+            if (r > 0) {
+                streamPos += r;
+            }
+            return r;
+        }
+    }
+
+    /**
+     * What is wrong with an RLE BMP (given its headers {@code h}, where Pillow reads its palette
+     * and data {@code p}, and its size) that Pillow refuses, in words, or null. Pillow decodes
+     * the data up to an end-of-bitmap code or the end of the file, and fails unless that fills
+     * the image ("not enough image data"), whatever the image size and file size fields say;
+     * and it reads a palette of black then white as 1-bit, "1", which its RLE decoder cannot
+     * write ("unknown raw mode"). Counted without storing a pixel.
+     */
+    private static String rle(ImageInputStream s, byte[] h, PillowPalette p, long width,
+                              long height) throws IOException {
+        if (p.colours() == 2) {
+            byte[] entries = new byte[2 * p.entry()];
+            s.seek(p.start());
+            if (read(s, entries) == entries.length && entries[0] == 0 && entries[1] == 0
+                    && entries[2] == 0 && (entries[p.entry()] & entries[p.entry() + 1]
+                    & entries[p.entry() + 2]) == -1) {
+                return "an RLE BMP of a black and white palette, which Pillow reads as 1-bit and"
+                        + " then fails to decode; expected another palette, as Pillow reads";
+            }
+        }
+        PillowRle rle = new PillowRle(s, p.pixels(), (int) width, height,
+                littleEndian(h, 30, 4) == BI_RLE4);
+        long decoded = rle.count();
+        if (decoded >= width * height) {
+            return null;
+        }
+        if (rle.endOfBitmap() >= 0) {
+            return String.format(Locale.ROOT, "the RLE pixel data ends (an end-of-bitmap code at"
+                    + " byte %,d) after %,d of the %dx%d image's %,d pixels; expected codes for"
+                    + " them all, as Pillow reads", rle.endOfBitmap(), decoded, width, height,
+                    width * height);
+        }
+        return String.format(Locale.ROOT, "the file is truncated (its RLE pixel data ends with"
+                + " the file, at byte %,d, after %,d of the %dx%d image's %,d pixels)",
+                rle.fileEnd(), decoded, width, height, width * height);
+    }
+
+    /**
+     * Pillow's RLE decoder (BI_RLE8, or BI_RLE4 if {@code rle4}), over data from byte
+     * {@code start}: the palette indices of a {@code width} x {@code height} image, row by row
+     * in the order stored. Where it differs from the JDK's reader, as Pillow does:
+     * <ul>
+     *   <li>the pixels are one sequence, not rows: an absolute run goes on past the end of its
+     *       row into the next, and a delta (right, up) adds {@code right + up * width} pixels
+     *       of index 0 wherever it starts; an end of line pads the sequence to a whole row
+     *       (nothing at the start of one);
+     *   <li>an encoded run is cut at the end of its row (counted from the last end of line or
+     *       delta, or absolute runs' counts, so none after a run past the end);
+     *   <li>a 4-bit absolute run of an odd count reads count / 2 bytes, its last pixel lost,
+     *       and runs are padded to an even byte of the file, not of the data;
+     *   <li>the data ends at an end-of-bitmap code, the end of the file, or the image full.
+     * </ul>
+     */
+    private static final class PillowRle {
+        private final ImageInputStream s;
+        private final long start, width, limit;
+        private final boolean rle4;
+        private final byte[] in = new byte[8192];
+        private long inStart, at, fileEnd = -1, endOfBitmap = -1;
+        private int inCount;
+        /** A run's pixels decoded and not yet taken; {@code zeros} index-0 pixels before them. */
+        private final byte[] out = new byte[255];
+        private int outAt, outEnd;
+        private long zeros;
+        /** Pixels decoded (Pillow's len(data)), and its x: where the row's runs have reached. */
+        private long decoded, x;
+        private boolean ended;
+
+        PillowRle(ImageInputStream s, long start, int width, long height, boolean rle4) {
+            this.s = s;
+            this.start = start;
+            this.width = width;
+            this.limit = width * height;
+            this.rle4 = rle4;
+            restart();
+        }
+
+        /** Back to the first pixel. */
+        void restart() {
+            at = start;
+            inCount = 0;
+            outAt = outEnd = 0;
+            zeros = decoded = x = 0;
+            ended = false;
+        }
+
+        /** Decodes to the end, storing nothing: the pixels decoded (more than a full image). */
+        long count() throws IOException {
+            while (!ended && decoded < limit) {
+                step();
+                outEnd = 0;
+            }
+            return decoded;
+        }
+
+        /** Where an end-of-bitmap code ended the data, or -1. */
+        long endOfBitmap() {
+            return endOfBitmap;
+        }
+
+        /** The file's length, if the data ran into its end; else -1. */
+        long fileEnd() {
+            return fileEnd;
+        }
+
+        /** The next row's {@code width} indices (0 past the end of the data). */
+        void nextRow(byte[] row) throws IOException {
+            int filled = 0, w = (int) width;
+            while (filled < w) {
+                if (zeros > 0) {
+                    int k = (int) Math.min(zeros, w - filled);
+                    Arrays.fill(row, filled, filled + k, (byte) 0);
+                    zeros -= k;
+                    filled += k;
+                } else if (outAt < outEnd) {
+                    int k = Math.min(outEnd - outAt, w - filled);
+                    System.arraycopy(out, outAt, row, filled, k);
+                    outAt += k;
+                    filled += k;
+                } else if (ended || decoded >= limit) {
+                    Arrays.fill(row, filled, w, (byte) 0);
+                    filled = w;
+                } else {
+                    step();
+                }
+            }
+        }
+
+        /** Decodes one code: its pixels to {@code zeros} or {@code out}. */
+        private void step() throws IOException {
+            long code = at;
+            int count = next(), value = next();
+            if (count < 0 || value < 0) {
+                ended = true;
+            } else if (count > 0) {   // a run of count pixels
+                int n = (int) Math.min(count, Math.max(0, width - x));
+                for (int i = 0; i < n; i++) {
+                    out[i] = (byte) (!rle4 ? value : i % 2 == 0 ? value >> 4 : value & 15);
+                }
+                outAt = 0;
+                outEnd = n;
+                x += n;
+                decoded += n;
+            } else if (value == 0) {   // end of line
+                zeros = (width - decoded % width) % width;
+                decoded += zeros;
+                x = 0;
+            } else if (value == 1) {   // end of bitmap
+                endOfBitmap = code;
+                ended = true;
+            } else if (value == 2) {   // delta: right, up
+                int right = next(), up = next();
+                if (right < 0 || up < 0) {
+                    ended = true;
+                    return;
+                }
+                zeros = right + up * width;
+                decoded += zeros;
+                x = decoded % width;
+            } else {   // absolute: value pixels follow
+                int pixels = rle4 ? value / 2 * 2 : value, got = 0;
+                while (got < pixels) {
+                    int b = next();
+                    if (b < 0) {
+                        break;
+                    }
+                    if (rle4) {
+                        out[got++] = (byte) (b >> 4);
+                        out[got++] = (byte) (b & 15);
+                    } else {
+                        out[got++] = (byte) b;
+                    }
+                }
+                outAt = 0;
+                outEnd = got;
+                decoded += got;
+                if (got < pixels) {
+                    ended = true;
+                    return;
+                }
+                x += value;
+                if (at % 2 != 0) {
+                    at++;
+                }
+            }
+        }
+
+        /** The data's next byte, or -1 at the end of the file. */
+        private int next() throws IOException {
+            if (at < inStart || at >= inStart + inCount) {
+                s.seek(at);
+                inStart = at;
+                inCount = read(s, in);
+                if (inCount < in.length) {
+                    fileEnd = at + inCount;
+                }
+                if (inCount == 0) {
+                    return -1;
+                }
+            }
+            return in[(int) (at++ - inStart)] & 0xFF;
+        }
+    }
+
+    /**
+     * An RLE BMP as Pillow decodes it (see {@link PillowRle}), as a BMP of 8-bit BI_RGB rows of
+     * its palette indices, which the JDK's reader reads: its headers and palette as in the file,
+     * the fields for these rows changed (the colours used Pillow's), then the rows, decoded as
+     * they are read. The reader read the image size field's bytes of data (the file size
+     * field's less the data offset if 0), leaving black what lay past it, and decoded RLE
+     * otherwise than Pillow. A linked or embedded colour profile is dropped: a palette's colours
+     * are read without it, and it may lie where the rows now are.
+     */
+    private static final class RleRows extends ImageInputStreamImpl {
+        private final ImageInputStream bmp;
+        private final byte[] head;
+        private final long pixels, rows;
+        private final int stride;
+        private final PillowRle rle;
+        private final byte[] row;
+        private long rowAt = -1;
+
+        RleRows(ImageInputStream bmp, byte[] h, int n, PillowPalette p) {
+            this.bmp = bmp;
+            int width = (int) littleEndian(h, 18, 4), height = (int) littleEndian(h, 22, 4);
+            pixels = p.pixels();
+            rows = Math.abs((long) height);
+            stride = (int) ((width + 3L) & ~3L);
+            head = Arrays.copyOf(h, (int) Math.min(n, pixels));
+            ByteBuffer b = ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN);
+            b.putInt(2, (int) (pixels + stride * rows)).putInt(10, (int) pixels)
+                    .putShort(28, (short) 8).putInt(30, BI_RGB).putInt(34, (int) (stride * rows))
+                    .putInt(46, (int) p.colours());
+            if (head.length >= 74 && (b.getInt(70) == PROFILE_LINKED
+                    || b.getInt(70) == PROFILE_EMBEDDED)) {
+                b.putInt(70, 0x73524742);   // LCS_sRGB
+            }
+            rle = new PillowRle(bmp, pixels, width, rows, littleEndian(h, 30, 4) == BI_RLE4);
+            row = new byte[stride];
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] b = new byte[1];
+            return read(b, 0, 1) < 0 ? -1 : b[0] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            checkClosed();
+            Objects.checkFromIndexSize(off, len, b.length);
+            bitOffset = 0;
+            if (len == 0) {
+                return 0;
+            }
+            int r;
+            if (streamPos < head.length) {
+                r = Math.min(len, head.length - (int) streamPos);
+                System.arraycopy(head, (int) streamPos, b, off, r);
+            } else if (streamPos < pixels) {
+                bmp.seek(streamPos);
+                r = bmp.read(b, off, (int) Math.min(len, pixels - streamPos));
+            } else {
+                long y = (streamPos - pixels) / stride;
+                if (y >= rows) {
+                    return -1;
+                }
+                if (y < rowAt) {   // read again: decode again from the start
+                    rle.restart();
+                    rowAt = -1;
+                }
+                while (rowAt < y) {
+                    rle.nextRow(row);
+                    rowAt++;
+                }
+                int x = (int) ((streamPos - pixels) % stride);
+                r = Math.min(len, stride - x);
+                System.arraycopy(row, x, b, off, r);
             }
             if (r > 0) {
                 streamPos += r;

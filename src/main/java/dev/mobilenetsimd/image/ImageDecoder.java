@@ -38,10 +38,11 @@ public final class ImageDecoder {
      *
      * <p>Below the limit, a PNG or uncompressed BMP must also hold enough data for its declared
      * size before anything is allocated for its pixels (see {@link #decode}). A JPEG or an
-     * RLE-compressed BMP has only this limit: a flat JPEG codes an 8 x 8 block in a few bits,
-     * and an RLE escape skips up to 255 rows in 4 bytes, so no ratio of pixels to file bytes
-     * is safe, and such a file of a few hundred bytes may still cost the raster of up to
-     * {@value} pixels (about 0.5 GB for RGB) before the reader finds it truncated.
+     * RLE-compressed BMP has only this limit (an RLE one must code every pixel, but may code
+     * them cheaply): a flat JPEG codes an 8 x 8 block in a few bits, and an RLE escape skips up
+     * to 255 rows in 4 bytes, so no ratio of pixels to file bytes is safe, and such a file of a
+     * few hundred bytes may still cost the raster of up to {@value} pixels (about 0.5 GB for
+     * RGB) before the reader finds it truncated.
      */
     public static final long MAX_PIXELS = 178_956_970L;
 
@@ -114,21 +115,22 @@ public final class ImageDecoder {
      *
      * <p>Before the pixels are decoded (and their raster allocated), a file too short for its
      * declared size is refused: an uncompressed BMP must hold all its pixel rows after its data
-     * offset (the last row's padding may be missing), any BMP its palette and an RLE one the
-     * data size its header gives, and a PNG's IDAT chunks at least 1/1032 of its scanline bytes,
-     * deflate's best ratio. A BMP of embedded JPEG or PNG data is refused, as Pillow refuses it
-     * (the JDK's reader decodes it at the BMP header's size, not the embedded image's), and so
-     * is a BMP of bit fields in a layout Pillow does not read or of a compression value it does
-     * not know. To find out, the stream is read as far as the reader would read it anyway, into
-     * the cache {@link ImageIO} keeps of it (a temporary file, or memory if
-     * {@link ImageIO#getUseCache} is false). See {@link #MAX_PIXELS} for JPEG and RLE BMPs.
+     * offset (the last row's padding may be missing), any BMP its palette and an RLE one codes
+     * for every pixel (decoded as Pillow decodes it, whatever its size fields say), and a PNG's
+     * IDAT chunks at least 1/1032 of its scanline bytes, deflate's best ratio. A BMP of embedded
+     * JPEG or PNG data is refused, as Pillow refuses it (the JDK's reader decodes it at the BMP
+     * header's size, not the embedded image's), and so is a BMP of bit fields in a layout
+     * Pillow does not read or of a compression value it does not know. To find out, the stream
+     * is read as far as the reader would read it anyway, into the cache {@link ImageIO} keeps
+     * of it (a temporary file, or memory if {@link ImageIO#getUseCache} is false). See
+     * {@link #MAX_PIXELS} for JPEG and RLE BMPs.
      *
-     * <p>A 1-, 4- or 8-bit BMP of uncompressed rows is read with the palette and pixels Pillow
-     * reads: the colours its header says it uses (all its bits index if 0) from the end of its
-     * headers, whatever lies between them and its pixel data, which the JDK's reader takes as
-     * the palette (and fails on if it holds more entries than 1- or 4-bit pixels index). It is
-     * refused if its header says it uses more than 256 colours and the file holds more than 256
-     * entries after its headers, as Pillow refuses it.
+     * <p>A 1-, 4- or 8-bit BMP of uncompressed rows or RLE is read with the palette and pixels
+     * Pillow reads: the colours its header says it uses (all its bits index if 0) from the end
+     * of its headers, whatever lies between them and its pixel data, which the JDK's reader
+     * takes as the palette (and fails on if it holds more entries than 1- or 4-bit pixels
+     * index). It is refused if its header says it uses more than 256 colours and the file holds
+     * more than 256 entries after its headers, as Pillow refuses it.
      *
      * <p>A JPEG's embedded colour profile is not applied, as Pillow applies none (the JDK's
      * reader converted the pixels from it to sRGB).

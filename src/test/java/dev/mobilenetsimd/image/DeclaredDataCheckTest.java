@@ -211,8 +211,9 @@ class DeclaredDataCheckTest {
      * Header fields the JDK's reader turns into an array size, as an int, before reading: a
      * negative one failed as a NegativeArraySizeException, its message the number alone
      * ("damaged or unsupported (-4)"). The palette is what lies between the headers and the
-     * pixel data (for BI_BITFIELDS, the colours it says it uses); RLE data is read whole, its
-     * size the image size field's, or the file size's less the data offset if that is 0.
+     * pixel data (for BI_BITFIELDS, the colours it says it uses). (RLE data, which the reader
+     * read whole at the size its header gave, is decoded as Pillow decodes it: see
+     * {@link #rleBmpSizeFieldsAreIgnoredAsPillowIgnoresThem}.)
      */
     @Test
     void bmpHeaderSizesTheReaderAllocatesAreChecked() throws IOException {
@@ -235,20 +236,6 @@ class DeclaredDataCheckTest {
         ByteBuffer.wrap(colours).order(ByteOrder.LITTLE_ENDIAN).putInt(46, 0x60000000);
         refused(colours, "colours.bmp", "the file is truncated (the BMP declares a palette of"
                 + " 6,442,450,944 bytes from byte 66; the file has 70)");
-        // RLE8 data of 0xFFFFFFFF bytes (-1 as an int), then of its file size less the offset
-        // (the image size 0), more than the file holds.
-        byte[] palette = new byte[8];
-        byte[] rle = {2, 1, 0, 1};   // two pixels of index 1, end of image
-        byte[] minus = bmp(2, 1, 8, BI_RLE8, palette, rle, 0, -1);
-        refused(minus, "minus.bmp", "the file is damaged (its header declares -1 bytes of RLE"
-                + " pixel data)");
-        byte[] longer = bmp(2, 1, 8, BI_RLE8, palette, rle, 1000);
-        refused(longer, "longer.bmp", "the file is truncated (the BMP declares 938 bytes of RLE"
-                + " pixel data from byte 62, 1,000 bytes in all; the file has 66)");
-        // The file itself decodes.
-        RgbImage ok = ImageDecoder.decode(new java.io.ByteArrayInputStream(bmp(2, 1, 8, BI_RLE8,
-                new byte[] {0, 0, 0, 0, 9, 8, 7, 0}, rle, 0, rle.length)), "ok.bmp");
-        assertEquals(7, ok.get(1, 0, 0));
     }
 
     /**
@@ -602,20 +589,133 @@ class DeclaredDataCheckTest {
         assertEquals(10, img.get(299, 199, 2));
     }
 
+    /** Palette entry {@code i} of {@link #PALETTE}: red {@code 10 i + 1}, green + 1, blue + 2. */
+    private static final byte[] PALETTE = {3, 2, 1, 0, 13, 12, 11, 0, 23, 22, 21, 0, 33, 32, 31, 0};
+
+    /** The red of each pixel, row by row: {@code 10 i + 1} for index i of {@link #PALETTE}. */
+    private static List<List<Integer>> reds(RgbImage img) {
+        List<List<Integer>> rows = new ArrayList<>();
+        for (int y = 0; y < img.height(); y++) {
+            List<Integer> row = new ArrayList<>();
+            for (int x = 0; x < img.width(); x++) {
+                row.add(img.get(x, y, 0));
+            }
+            rows.add(row);
+        }
+        return rows;
+    }
+
     /**
-     * The JDK's reader decodes RLE only for 8-bit pixels with BI_RLE8 and 4-bit with BI_RLE4; a
-     * 1-, 16-, 24- or 32-bit BMP is read as uncompressed rows whatever its compression field
-     * says (BI_RLE8 or BI_RLE4 in a 40-byte header, any value in a V4 or V5 one). Such a file
-     * must hold its rows like a BI_RGB one: it is not RLE, and 8 bytes of it cost the raster.
+     * Pillow reads RLE data from the data offset until the image is full, an end-of-bitmap code
+     * or the end of the file, whatever the image size and file size fields say. The JDK's reader
+     * read the image size field's bytes (the file size field's less the offset if 0): too few
+     * left the last rows black, and 0 in both fields, or more bytes than the file holds, failed.
      */
     @Test
-    void bmpReadAsUncompressedWhateverItsCompressionFieldIsBoundByItsRows() throws IOException {
+    void rleBmpSizeFieldsAreIgnoredAsPillowIgnoresThem() throws IOException {
+        // 3 x 2, bottom row first: three of index 1, end of line, 2 2 3, end of bitmap
+        byte[] rle = {3, 1, 0, 0, 2, 2, 1, 3, 0, 1};
+        List<List<Integer>> expected = List.of(List.of(21, 21, 31), List.of(11, 11, 11));
+        int[][] fields = {{0, 0}, {0, 2}, {0, 1_000_000}, {0, -1}, {5, 0}, {-1, 0}};
+        for (int[] f : fields) {   // file size (0: the true one), image size
+            byte[] file = bmp(3, 2, 8, BI_RLE8, PALETTE, rle, 0, f[1]);
+            if (f[0] != 0) {
+                ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN).putInt(2, f[0]);
+            } else if (f[1] == 0) {
+                ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN).putInt(2, 0);
+            }
+            String name = "rle-" + f[0] + "-" + f[1] + ".bmp";
+            assertEquals(expected, reds(decode(file, name)), name);
+        }
+        // RLE4: 1 2 1, end of line, 3 3 3, end of bitmap; the image size 2 bytes
+        byte[] rle4 = {3, 0x12, 0, 0, 3, 0x33, 0, 1};
+        assertEquals(List.of(List.of(31, 31, 31), List.of(11, 21, 11)), reds(decode(
+                bmp(3, 2, 4, 2, PALETTE, rle4, 0, 2), "rle4.bmp")));
+    }
+
+    /**
+     * RLE decodes as Pillow's decoder decodes it, where the JDK's reader differed: an absolute
+     * run past the end of its row goes on in the next one, a delta past the end of its row
+     * moves into the next one, a 4-bit absolute run of an odd count loses its last pixel, the
+     * compression says how the data is coded whatever the bits per pixel (the reader refused
+     * 4-bit BI_RLE8 and 8-bit BI_RLE4), and 16 grey entries (i, i, i) read as grey levels.
+     */
+    @Test
+    void rleBmpDecodesAsPillowDecodes() throws IOException {
+        // 4 x 2: an absolute run of 6 (1 2 3 1 | 2 3), a run of 2 past the row (nothing), end of
+        // line (0 0), end of bitmap
+        byte[] spill = {0, 6, 1, 2, 3, 1, 2, 3, 2, 1, 0, 0, 0, 1};
+        assertEquals(List.of(List.of(21, 31, 1, 1), List.of(11, 21, 31, 11)),
+                reds(decode(bmp(4, 2, 8, BI_RLE8, PALETTE, spill, 0), "spill.bmp")));
+        // 3 x 2: 1 1, a delta of 2 right (0 | 0), 2 2, end of bitmap
+        byte[] delta = {2, 1, 0, 2, 2, 0, 2, 2, 0, 1};
+        assertEquals(List.of(List.of(1, 21, 21), List.of(11, 11, 1)),
+                reds(decode(bmp(3, 2, 8, BI_RLE8, PALETTE, delta, 0), "delta.bmp")));
+        // top-down
+        byte[] rle = {3, 1, 0, 0, 2, 2, 1, 3, 0, 1};
+        assertEquals(List.of(List.of(11, 11, 11), List.of(21, 21, 31)),
+                reds(decode(bmp(3, -2, 8, BI_RLE8, PALETTE, rle, 0), "topdown.bmp")));
+        // RLE4, 4 x 1: an absolute run of 3 (1 2, and 3 lost), a run of one 3, end of line
+        byte[] odd = {0, 3, 0x12, 0x30, 1, 0x30, 0, 0, 0, 1};
+        assertEquals(List.of(List.of(11, 21, 31, 1)),
+                reds(decode(bmp(4, 1, 4, 2, PALETTE, odd, 0), "odd.bmp")));
+        // 4-bit pixels coded as RLE8, 8-bit ones as RLE4
+        assertEquals(List.of(List.of(31, 31)), reds(decode(bmp(2, 1, 4, BI_RLE8, PALETTE,
+                new byte[] {2, 3, 0, 1}, 0), "rle8-4bit.bmp")));
+        assertEquals(List.of(List.of(11, 21, 11)), reds(decode(bmp(3, 1, 8, 2, PALETTE,
+                new byte[] {3, 0x12, 0, 1}, 0), "rle4-8bit.bmp")));
+        // 16 grey entries: Pillow's mode L, index 5 grey level 5
+        byte[] greys = new byte[64];
+        for (int i = 0; i < 16; i++) {
+            Arrays.fill(greys, 4 * i, 4 * i + 3, (byte) i);
+        }
+        RgbImage grey = decode(bmp(2, 1, 4, 2, greys, new byte[] {2, 0x5F, 0, 1}, 0), "grey.bmp");
+        assertEquals(List.of(5, 5, 5, 15), List.of(grey.get(0, 0, 0), grey.get(0, 0, 1),
+                grey.get(0, 0, 2), grey.get(1, 0, 0)));
+    }
+
+    /**
+     * Pillow refuses RLE data that ends before the image is full ("not enough image data"), at
+     * an end-of-bitmap code or the end of the file: the JDK's reader left the rest black. It
+     * cannot decode RLE of 16, 24 or 32 bits (the reader read them as uncompressed rows), nor
+     * RLE whose palette is black and white, which it reads as 1-bit ("unknown raw mode").
+     */
+    @Test
+    void rleBmpsPillowRefusesAreRefused() throws IOException {
+        refused(bmp(3, 2, 8, BI_RLE8, PALETTE, new byte[] {3, 1, 0, 1}, 0), "early.bmp",
+                "the RLE pixel data ends (an end-of-bitmap code at byte 72) after 3 of the 3x2"
+                + " image's 6 pixels; expected codes for them all, as Pillow reads");
+        refused(bmp(3, 2, 8, BI_RLE8, PALETTE, new byte[] {3, 1, 0, 0, 2, 2}, 0), "cut.bmp",
+                "the file is truncated (its RLE pixel data ends with the file, at byte 76, after"
+                + " 5 of the 3x2 image's 6 pixels)");
+        for (int bits : new int[] {16, 24, 32}) {
+            refused(bmp(2, 1, bits, BI_RLE8, new byte[0], new byte[] {2, 1, 0, 1}, 0),
+                    "rle" + bits + ".bmp", "a " + bits + "-bit BMP compressed as RLE8"
+                    + " (compression 1), which Pillow does not decode; expected RLE of 1-, 4- or"
+                    + " 8-bit pixels");
+        }
+        byte[] blackWhite = {0, 0, 0, 0, (byte) 255, (byte) 255, (byte) 255, 0};
+        refused(bmp(2, 1, 8, BI_RLE8, blackWhite, new byte[] {2, 1, 0, 1}, 0), "bw.bmp",
+                "an RLE BMP of a black and white palette, which Pillow reads as 1-bit and then"
+                + " fails to decode");
+    }
+
+    /**
+     * The JDK's reader decoded RLE only for 8-bit pixels with BI_RLE8 and 4-bit with BI_RLE4,
+     * and read a 1-, 16-, 24- or 32-bit BMP as uncompressed rows whatever its compression field
+     * said (BI_RLE8 or BI_RLE4 in a 40-byte header, any value in a V4 or V5 one), 8 bytes of
+     * it costing the raster. Pillow decodes 1-bit RLE as RLE, and refuses the others by their
+     * header, as they are now refused.
+     */
+    @Test
+    void bmpReadAsUncompressedWhateverItsCompressionFieldIsReadAsPillowReadsIt()
+            throws IOException {
         byte[] eight = {1, 2, 3, 4, 5, 6, 7, 8};
         for (int[] c : new int[][] {{24, BI_RLE8}, {24, 2}, {32, BI_RLE8}, {16, 2}}) {
             refused(bmp(3000, 3000, c[0], c[1], new byte[0], eight, 0), "rle" + c[1] + ".bmp",
-                    String.format(java.util.Locale.ROOT, "the file is truncated (the 3000x3000"
-                            + " BMP declares %,d bytes of %d-bit pixel rows from byte 54",
-                            3000L * 3000 * c[0] / 8, c[0]));
+                    String.format(java.util.Locale.ROOT, "a %d-bit BMP compressed as RLE%d"
+                            + " (compression %d), which Pillow does not decode", c[0],
+                            c[1] == BI_RLE8 ? 8 : 4, c[1]));
         }
         // A V4 header (108 bytes) with a compression value of no meaning, which the reader read
         // as 24-bit rows, is refused by name, as Pillow refuses it.
@@ -633,13 +733,12 @@ class DeclaredDataCheckTest {
         refused(v4Palette, "v4-8bit.bmp", "an 8-bit BMP of bit fields; expected bit fields of 16,"
                 + " 24 or 32 bits");
 
-        // Whole, such a file decodes as before: its rows, uncompressed.
+        // Whole, a 24-bit one is refused all the same; a 1-bit one decodes as RLE: 3 3.
         byte[] rows = {1, 2, 3, 4, 5, 6, 0, 0, 7, 8, 9, 10, 11, 12, 0, 0};   // 2 x 2, padded
-        Path f = dir.resolve("whole.bmp");
-        Files.write(f, bmp(2, 2, 24, BI_RLE8, new byte[0], rows, 0));
-        RgbImage img = ImageDecoder.read(f);
-        assertEquals(3, img.get(0, 1, 0));    // the first row stored is the bottom one, BGR
-        assertEquals(10, img.get(1, 0, 2));
+        refused(bmp(2, 2, 24, BI_RLE8, new byte[0], rows, 0), "whole.bmp", "a 24-bit BMP"
+                + " compressed as RLE8");
+        assertEquals(List.of(List.of(31, 31)), reds(decode(bmp(2, 1, 1, BI_RLE8, PALETTE,
+                new byte[] {2, 3, 0, 1}, 0), "rle1bit.bmp")));
     }
 
     /**
