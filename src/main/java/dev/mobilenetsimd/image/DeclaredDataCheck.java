@@ -433,6 +433,12 @@ final class DeclaredDataCheck {
                 return rowsPatched(stream, h, n);
             }
             long compression = littleEndian(h, 14, 4) == 12 ? BI_RGB : littleEndian(h, 30, 4);
+            long width = (int) littleEndian(h, 18, 4);
+            long pixels = width * Math.abs((long) (int) littleEndian(h, 22, 4));
+            if (compression != BI_RGB && (width <= 0 || pixels == 0
+                    || pixels > ImageDecoder.MAX_PIXELS || p.pixels() > Integer.MAX_VALUE)) {
+                return stream;   // RLE the reader refuses (or too large)
+            }
             if (compression != BI_RGB) {
                 RleRows rows = new RleRows(stream, h, n, p);
                 n = read(rows, h);

@@ -694,6 +694,10 @@ class DeclaredDataCheckTest {
                     + " (compression 1), which Pillow does not decode; expected RLE of 1-, 4- or"
                     + " 8-bit pixels");
         }
+        // a width the reader refuses: by name (the rows were allocated first, failing as a
+        // NegativeArraySizeException)
+        refused(bmp(-3, 1, 8, BI_RLE8, PALETTE, new byte[] {3, 1, 0, 1}, 0), "width.bmp",
+                "Width (-3) and height (1) must be > 0");
         byte[] blackWhite = {0, 0, 0, 0, (byte) 255, (byte) 255, (byte) 255, 0};
         refused(bmp(2, 1, 8, BI_RLE8, blackWhite, new byte[] {2, 1, 0, 1}, 0), "bw.bmp",
                 "an RLE BMP of a black and white palette, which Pillow reads as 1-bit and then"
