@@ -440,12 +440,12 @@ final class DeclaredDataCheck {
                 return stream;   // RLE the reader refuses (or too large)
             }
             if (compression != BI_RGB) {
+                // Its headers as the view has them, read without decoding a row
                 RleRows rows = new RleRows(stream, h, n, p);
-                n = read(rows, h);
-                rows.seek(0);
-                return palettePatched(rows, h, pillowPalette(h, n));
+                byte[] head = rows.head.clone();
+                return palettePatched(rows, stream, head, pillowPalette(head, head.length));
             }
-            return palettePatched(stream, h, p);
+            return palettePatched(stream, stream, h, p);
         } finally {
             stream.reset();
         }
@@ -454,18 +454,19 @@ final class DeclaredDataCheck {
     /**
      * {@code stream}, or a view of it whose palette is the entries Pillow uses (see
      * {@link #readerInput}), given its headers {@code h} and where Pillow reads its palette and
-     * pixels, {@code p}.
+     * pixels, {@code p}: the entries as they are in the file, {@code bmp} (which for RLE is not
+     * {@code stream}: Pillow's palette may run into the data, which the view has decoded).
      */
-    private static ImageInputStream palettePatched(ImageInputStream stream, byte[] h,
-                                                   PillowPalette p) throws IOException {
-        stream.mark();
+    private static ImageInputStream palettePatched(ImageInputStream stream, ImageInputStream bmp,
+                                                   byte[] h, PillowPalette p) throws IOException {
+        bmp.mark();
         try {
             // From the end of the headers, past the data offset if the gap is shorter; whole
             // entries up to the end of the file if it ends first, as Pillow reads them
             int entry = p.entry(), bits = p.bits();
             byte[] entries = new byte[(int) Math.min(p.colours(), 1 << bits) * entry];
-            stream.seek(p.start());
-            int got = read(stream, entries) / entry, kept = got;
+            bmp.seek(p.start());
+            int got = read(bmp, entries) / entry, kept = got;
             boolean grey = bits == 8 && p.colours() != 2 && got == p.colours();
             for (int i = 0; grey && i < got; i++) {
                 grey = entries[i * entry] == (byte) i && entries[i * entry + 1] == (byte) i
@@ -495,7 +496,7 @@ final class DeclaredDataCheck {
             }
             return new PaletteCut(stream, head, cut);
         } finally {
-            stream.reset();
+            bmp.reset();
         }
     }
 
@@ -964,7 +965,8 @@ final class DeclaredDataCheck {
         private final long pixels, rows;
         private final int stride;
         private final PillowRle rle;
-        private final byte[] row;
+        /** The row decoded last, {@code rowAt}; allocated when read, as the reader's raster is. */
+        private byte[] row;
         private long rowAt = -1;
 
         RleRows(ImageInputStream bmp, byte[] h, int n, PillowPalette p) {
@@ -983,7 +985,6 @@ final class DeclaredDataCheck {
                 b.putInt(70, 0x73524742);   // LCS_sRGB
             }
             rle = new PillowRle(bmp, pixels, width, rows, littleEndian(h, 30, 4) == BI_RLE4);
-            row = new byte[stride];
         }
 
         @Override
@@ -1011,6 +1012,9 @@ final class DeclaredDataCheck {
                 long y = (streamPos - pixels) / stride;
                 if (y >= rows) {
                     return -1;
+                }
+                if (row == null) {
+                    row = new byte[stride];
                 }
                 if (y < rowAt) {   // read again: decode again from the start
                     rle.restart();

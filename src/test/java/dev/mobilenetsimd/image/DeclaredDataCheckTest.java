@@ -664,6 +664,14 @@ class DeclaredDataCheckTest {
                 new byte[] {2, 3, 0, 1}, 0), "rle8-4bit.bmp")));
         assertEquals(List.of(List.of(11, 21, 11)), reds(decode(bmp(3, 1, 8, 2, PALETTE,
                 new byte[] {3, 0x12, 0, 1}, 0), "rle4-8bit.bmp")));
+        // 4 colours used, 2 entries before the data offset: Pillow reads entries 2 and 3 from
+        // the RLE data, (2, 3, 0) and (2, 2, 0) as BGR; 2 x 2: 3 3, end of line, 2 2
+        byte[] into = bmp(2, 2, 8, BI_RLE8, Arrays.copyOf(PALETTE, 8),
+                new byte[] {2, 3, 0, 0, 2, 2, 0, 1}, 0);
+        ByteBuffer.wrap(into).order(ByteOrder.LITTLE_ENDIAN).putInt(46, 4);
+        RgbImage img = decode(into, "into.bmp");
+        assertEquals(List.of(0, 3, 2, 0, 2, 2), List.of(img.get(0, 0, 0), img.get(0, 0, 1),
+                img.get(0, 0, 2), img.get(1, 1, 0), img.get(1, 1, 1), img.get(1, 1, 2)));
         // 16 grey entries: Pillow's mode L, index 5 grey level 5
         byte[] greys = new byte[64];
         for (int i = 0; i < 16; i++) {
@@ -813,12 +821,25 @@ class DeclaredDataCheckTest {
         int side = 5000; // 75 MB of RGB pixels, from a flat image of ~75 KB
         String png = write("large.png", ImageDecoderTest.pngFile(2, 8, side, side, null,
                 new byte[side * (3 * side + 1)], Deflater.BEST_COMPRESSION));
+        // An RLE BMP one row of 100,000,000 pixels wide, in runs of 255: the row its view
+        // decodes into, allocated before the reader had the size, made it "0x0 pixels".
+        int wide = 100_000_000;
+        ByteArrayOutputStream runs = new ByteArrayOutputStream();
+        for (int x = 0; x < wide; x += 255) {
+            runs.write(Math.min(255, wide - x));
+            runs.write(1);
+        }
+        String rle = write("wide.bmp", bmp(wide, 1, 8, BI_RLE8, new byte[8],
+                runs.toByteArray(), 0));
         for (String mode : new String[] {"file", "memory"}) {
             ChildJvm.Result r = ChildJvm.run(List.of("-Xmx64m", "-Djava.awt.headless=true"),
-                    Decode.class, mode, png);
+                    Decode.class, mode, png, rle);
             assertEquals(0, r.status(), r.output());
             assertTrue(r.output().contains("refused: cannot decode image " + png + ": its"
                     + " 5000x5000 pixels (71 MiB as RGB) do not fit in the Java heap (at most "),
+                    mode + ": " + r.output());
+            assertTrue(r.output().contains("refused: cannot decode image " + rle + ": its"
+                    + " 100000000x1 pixels (286 MiB as RGB) do not fit in the Java heap"),
                     mode + ": " + r.output());
             assertTrue(r.output().contains("raise it with -Xmx"), r.output());
         }
