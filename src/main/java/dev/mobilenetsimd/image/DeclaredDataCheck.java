@@ -22,11 +22,11 @@ import javax.imageio.stream.ImageInputStreamImpl;
  *
  * <ul>
  *   <li>A BMP of uncompressed rows (BI_RGB, BI_BITFIELDS, an OS/2 1.x header) must hold
- *       every row of its pixel data
- *       after its data offset; the last row's padding may be missing, as the JDK's reader and
- *       Pillow's both accept. Its palette (what lies between its headers and its pixel data,
- *       or for BI_BITFIELDS the colours it says it uses) must be in the file, and not end
- *       before it starts: the JDK's reader allocates that size, an int, before reading.
+ *       every row of its pixel data after its data offset; the last row's padding may be
+ *       missing, as the JDK's reader and Pillow's both accept. Its palette (what lies between
+ *       its headers and its pixel data, or for BI_BITFIELDS the colours it says it uses) must
+ *       be in the file, and not end before it starts: the JDK's reader allocates that size, an
+ *       int, before reading.
  *   <li>A 1-, 4- or 8-bit BI_RGB or RLE BMP (or OS/2 1.x) whose gap between its headers and
  *       its pixel data holds other palette entries than Pillow reads is read with Pillow's
  *       palette and pixels (see {@link #readerInput}); if its header says it uses more than 256
@@ -257,14 +257,14 @@ final class DeclaredDataCheck {
                     + " (uncompressed), 1 (RLE8), 2 (RLE4) or 3 (bit fields), as Pillow reads",
                     compression, compression == BI_ALPHABITFIELDS ? " (BI_ALPHABITFIELDS)" : "");
         }
-        int rleBits = (int) littleEndian(h, 28, 2);
-        if ((compression == BI_RLE8 || compression == BI_RLE4) && rleBits != 1 && rleBits != 4
-                && rleBits != 8) {
+        int bits = headerSize >= 40 && n >= 30 ? (int) littleEndian(h, 28, 2) : 0;
+        if ((compression == BI_RLE8 || compression == BI_RLE4) && bits != 1 && bits != 4
+                && bits != 8) {
             // Pillow decodes the RLE, then fails to unpack its palette indices as RGB; the JDK's
             // reader read 16-, 24- and 32-bit pixels as uncompressed rows.
             return String.format(Locale.ROOT, "a %d-bit BMP compressed as RLE%d (compression %d),"
                     + " which Pillow does not decode; expected RLE of 1-, 4- or 8-bit pixels",
-                    rleBits, compression == BI_RLE8 ? 8 : 4, compression);
+                    bits, compression == BI_RLE8 ? 8 : 4, compression);
         }
         if (compression == BI_BITFIELDS) {
             String layout = bitFieldsLayout(h, n);
@@ -300,7 +300,6 @@ final class DeclaredDataCheck {
                         length(s, n - 1, start + bytes - 1));
             }
         }
-        int bits = headerSize >= 40 && n >= 30 ? (int) littleEndian(h, 28, 2) : 0;
         long colours = paletteColours(h, n);
         boolean many = colours > 65536;   // Pillow: "Unsupported BMP Palette size"
         if (colours > 256 && !many) {
