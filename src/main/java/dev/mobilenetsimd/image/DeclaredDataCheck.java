@@ -31,7 +31,8 @@ import javax.imageio.stream.ImageInputStreamImpl;
  *       its pixel data holds other palette entries than Pillow reads is read with Pillow's
  *       palette and pixels (see {@link #readerInput}); if its header says it uses more than 256
  *       colours and the file holds more than 256 entries after its headers it is refused, as
- *       Pillow refuses it.
+ *       Pillow refuses it. A 4- or 8-bit BI_RGB one of two colours, black then white, is read
+ *       as the 1-bit image Pillow reads (see {@link OneBitRows}).
  *   <li>A 16-, 24- or 32-bit BMP whose file size field is too small for its pixels is read
  *       with the field raised (see {@link #readerInput}): Pillow ignores it, the JDK's reader
  *       refused a BI_RGB one.
@@ -466,6 +467,11 @@ final class DeclaredDataCheck {
             byte[] entries = new byte[(int) Math.min(p.colours(), 1 << bits) * entry];
             bmp.seek(p.start());
             int got = read(bmp, entries) / entry, kept = got;
+            if (bits != 1 && p.colours() == 2 && got == 2 && entry == 4
+                    && Arrays.equals(entries, 0, 3, new byte[3], 0, 3)
+                    && Arrays.equals(entries, 4, 7, new byte[] {-1, -1, -1}, 0, 3)) {
+                return new OneBitRows(stream, h, p);
+            }
             boolean grey = bits == 8 && p.colours() != 2 && got == p.colours();
             for (int i = 0; grey && i < got; i++) {
                 grey = entries[i * entry] == (byte) i && entries[i * entry + 1] == (byte) i
@@ -1026,6 +1032,77 @@ final class DeclaredDataCheck {
                 int x = (int) ((streamPos - pixels) % stride);
                 r = Math.min(len, stride - x);
                 System.arraycopy(row, x, b, off, r);
+            }
+            if (r > 0) {
+                streamPos += r;
+            }
+            return r;
+        }
+    }
+
+    /**
+     * A 4- or 8-bit BI_RGB BMP whose palette is black then white, two colours, as Pillow reads
+     * it: as a 1-bit image ("1"), each row's pixels the bits of its first (width + 7) / 8 bytes,
+     * the rest of the row skipped. The JDK's reader read its 4- or 8-bit indices, past 1 black.
+     * The view is a 1-bit BMP of those bits: the headers of {@code h}, the two entries, and each
+     * row's bytes from the file, padded to the 1-bit row's length.
+     */
+    private static final class OneBitRows extends ImageInputStreamImpl {
+        private final ImageInputStream bmp;
+        private final byte[] head;
+        private final long pixels, stride, rows, oneBitStride, rowBytes;
+
+        OneBitRows(ImageInputStream bmp, byte[] h, PillowPalette p) {
+            this.bmp = bmp;
+            long width = (int) littleEndian(h, 18, 4);
+            rows = Math.abs((long) (int) littleEndian(h, 22, 4));
+            pixels = p.pixels();
+            stride = (width * p.bits() + 31) / 32 * 4;
+            oneBitStride = (width + 31) / 32 * 4;
+            rowBytes = (width + 7) / 8;
+            head = Arrays.copyOf(h, p.start() + 8);
+            ByteBuffer b = ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN);
+            b.put(p.start(), new byte[] {0, 0, 0, 0, -1, -1, -1, 0});
+            b.putInt(2, (int) (head.length + oneBitStride * rows)).putInt(10, head.length)
+                    .putShort(28, (short) 1).putInt(34, (int) (oneBitStride * rows))
+                    .putInt(46, 2);
+            if (head.length >= 74 && (b.getInt(70) == PROFILE_LINKED
+                    || b.getInt(70) == PROFILE_EMBEDDED)) {
+                b.putInt(70, 0x73524742);   // LCS_sRGB: the profile may lie where rows now are
+            }
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] b = new byte[1];
+            return read(b, 0, 1) < 0 ? -1 : b[0] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            checkClosed();
+            Objects.checkFromIndexSize(off, len, b.length);
+            bitOffset = 0;
+            if (len == 0) {
+                return 0;
+            }
+            int r;
+            if (streamPos < head.length) {
+                r = Math.min(len, head.length - (int) streamPos);
+                System.arraycopy(head, (int) streamPos, b, off, r);
+            } else {
+                long y = (streamPos - head.length) / oneBitStride;
+                long x = (streamPos - head.length) % oneBitStride;
+                if (y >= rows) {
+                    return -1;
+                }
+                if (x < rowBytes) {
+                    bmp.seek(pixels + y * stride + x);
+                    r = bmp.read(b, off, (int) Math.min(len, rowBytes - x));
+                } else {
+                    r = (int) Math.min(len, oneBitStride - x);
+                    Arrays.fill(b, off, off + r, (byte) 0);
+                }
             }
             if (r > 0) {
                 streamPos += r;

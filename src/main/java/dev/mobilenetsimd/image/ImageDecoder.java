@@ -130,7 +130,9 @@ public final class ImageDecoder {
      * of its headers, whatever lies between them and its pixel data, which the JDK's reader
      * takes as the palette (and fails on if it holds more entries than 1- or 4-bit pixels
      * index). It is refused if its header says it uses more than 256 colours and the file holds
-     * more than 256 entries after its headers, as Pillow refuses it.
+     * more than 256 entries after its headers, as Pillow refuses it. A 4- or 8-bit one of
+     * uncompressed rows whose palette is two colours, black then white, is read as Pillow reads
+     * it: as a 1-bit image, from the first bits of each row.
      *
      * <p>A JPEG's embedded colour profile is not applied, as Pillow applies none (the JDK's
      * reader converted the pixels from it to sRGB).

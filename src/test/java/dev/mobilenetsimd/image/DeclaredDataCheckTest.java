@@ -502,6 +502,40 @@ class DeclaredDataCheckTest {
     }
 
     /**
+     * A 4- or 8-bit BMP whose palette is two colours, black then white: Pillow reads it as 1-bit
+     * ("1"), each row's pixels the bits of its first (width + 7) / 8 bytes. The JDK's reader
+     * read its indices (0 black, 1 white, any other black).
+     */
+    @Test
+    void bmpOfABlackAndWhitePaletteDecodesAsPillowsOneBitImage() throws IOException {
+        byte[] blackWhite = {0, 0, 0, 0, (byte) 255, (byte) 255, (byte) 255, 0};
+        java.util.Random random = new java.util.Random(7);
+        for (int bits : new int[] {4, 8}) {
+            for (int height : new int[] {3, -3}) {
+                int width = 21, stride = (width * bits + 31) / 32 * 4;
+                byte[] rows = new byte[stride * 3];
+                random.nextBytes(rows);
+                String name = bits + "-bit, height " + height;
+                RgbImage img = decode(bmp(width, height, bits, BI_RGB, blackWhite, rows, 0),
+                        "bw.bmp");
+                for (int y = 0; y < 3; y++) {
+                    int row = height > 0 ? 2 - y : y;
+                    for (int x = 0; x < width; x++) {
+                        int bit = rows[row * stride + x / 8] >> (7 - x % 8) & 1;
+                        assertEquals(255 * bit, img.get(x, y, 0), name + " at " + x + "," + y);
+                        assertEquals(255 * bit, img.get(x, y, 2), name + " at " + x + "," + y);
+                    }
+                }
+            }
+        }
+        // white then black is a palette like any other: index 0 white
+        byte[] whiteBlack = {(byte) 255, (byte) 255, (byte) 255, 0, 0, 0, 0, 0};
+        RgbImage img = decode(bmp(2, 1, 8, BI_RGB, whiteBlack, new byte[] {0, 1, 0, 0}, 0),
+                "wb.bmp");
+        assertEquals(List.of(255, 0), List.of(img.get(0, 0, 0), img.get(1, 0, 0)));
+    }
+
+    /**
      * A BI_RGB BMP with a 40-byte header, {@code gap} bytes between it and its pixel data (0:
      * Pillow's palette, the colours {@code used}, there instead, the data offset 54), random
      * entries and pixels, and {@code tail} bytes after the rows.
