@@ -194,7 +194,12 @@ final class DeclaredDataCheck {
             return null;
         }
         height = Math.abs(height);   // negative: top-down rows
-        if (width <= 0 || height <= 0 || width * height > ImageDecoder.MAX_PIXELS) {
+        if (width > 0 && width * height > ImageDecoder.MAX_PIXELS) {
+            // Named here: the reader's header check of a 16- to 32-bit BI_RGB file's size
+            // fails first ("Invalid width/height for BI_RGB image data.")
+            return ImageDecoder.tooLarge(width, height);
+        }
+        if (width <= 0 || height <= 0) {
             return null;
         }
         PillowPalette palette = pillowPalette(h, n);

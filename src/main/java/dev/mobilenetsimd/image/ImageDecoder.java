@@ -268,7 +268,8 @@ public final class ImageDecoder {
                 Runtime.getRuntime().maxMemory() >> 20), e);
     }
 
-    private static String tooLarge(long width, long height) {
+    /** An image of {@code width} x {@code height} pixels, more than {@link #MAX_PIXELS}. */
+    static String tooLarge(long width, long height) {
         return String.format(Locale.ROOT, "too large: %dx%d is %,d pixels, more than the %,d"
                 + " accepted", width, height, width * height, MAX_PIXELS);
     }

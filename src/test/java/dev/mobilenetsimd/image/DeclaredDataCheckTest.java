@@ -158,6 +158,11 @@ class DeclaredDataCheckTest {
         refused(bmp(1, 1, 8, BI_RGB, new byte[8], new byte[0], 0), "one.bmp",
                 "the 1x1 BMP declares 1 byte of 8-bit pixel rows from byte 62, 63 bytes in all;"
                 + " the file has 62)");
+        // More pixels than accepted, named as such: the reader's check of a 24-bit file's size
+        // field failed first ("Invalid width/height for BI_RGB image data.")
+        refused(bmp(234_881_061, 23, 24, BI_RGB, new byte[0], eight, 0), "wide.bmp",
+                "too large: 234881061x23 is 5,402,264,403 pixels, more than the 178,956,970"
+                + " accepted");
         // OS/2 1.x: a 12-byte header with 16-bit sizes.
         ByteBuffer os2 = ByteBuffer.allocate(26 + 8).order(ByteOrder.LITTLE_ENDIAN);
         os2.put((byte) 'B').put((byte) 'M').putInt(300_000_026).putInt(0).putInt(26).putInt(12)
