@@ -604,8 +604,72 @@ final class DeclaredDataCheck {
     /** A profile's segments are numbered in one byte. */
     private static final int MAX_ICC_SEGMENTS = 255;
 
+    /**
+     * A read-only view of a stream, some of its bytes changed or moved: a subclass gives the
+     * bytes at a position ({@link #readAt}); this class keeps the position and the checks an
+     * {@link ImageInputStream}'s reads make.
+     */
+    private abstract static class StreamView extends ImageInputStreamImpl {
+        /** Reads up to {@code len} (at least 1) bytes from {@code pos}: how many, -1 at the end. */
+        abstract int readAt(long pos, byte[] b, int off, int len) throws IOException;
+
+        @Override
+        public int read() throws IOException {
+            byte[] b = new byte[1];
+            return read(b, 0, 1) < 0 ? -1 : b[0] & 0xFF;
+        }
+
+        @Override
+        public final int read(byte[] b, int off, int len) throws IOException {
+            checkClosed();
+            Objects.checkFromIndexSize(off, len, b.length);
+            bitOffset = 0;
+            if (len == 0) {
+                return 0;
+            }
+            int r = readAt(streamPos, b, off, len);
+            if (r > 0) {
+                streamPos += r;
+            }
+            return r;
+        }
+    }
+
+    /** A view whose first {@code head.length} bytes are {@code head}'s (headers rewritten). */
+    private abstract static class HeadView extends StreamView {
+        final byte[] head;
+
+        HeadView(byte[] head) {
+            this.head = head;
+        }
+
+        /** Reads up to {@code len} bytes from {@code pos}, past the head: how many, or -1. */
+        abstract int readPast(long pos, byte[] b, int off, int len) throws IOException;
+
+        @Override
+        final int readAt(long pos, byte[] b, int off, int len) throws IOException {
+            if (pos >= head.length) {
+                return readPast(pos, b, off, len);
+            }
+            int r = Math.min(len, head.length - (int) pos);
+            System.arraycopy(head, (int) pos, b, off, r);
+            return r;
+        }
+    }
+
+    /**
+     * Marks a V5 header's linked or embedded colour profile as sRGB in a rewritten BMP: a
+     * palette's colours are read without it, and it may lie where the rows now are.
+     */
+    private static void linkedProfileAsSrgb(ByteBuffer header) {
+        if (header.limit() >= 74 && (header.getInt(70) == PROFILE_LINKED
+                || header.getInt(70) == PROFILE_EMBEDDED)) {
+            header.putInt(70, 0x73524742);   // LCS_sRGB
+        }
+    }
+
     /** A JPEG whose marker codes at {@code codes} (ascending) read as APP15, not APP2. */
-    private static final class ProfileRenamed extends ImageInputStreamImpl {
+    private static final class ProfileRenamed extends StreamView {
         private final ImageInputStream jpeg;
         private final long[] codes;
 
@@ -615,28 +679,13 @@ final class DeclaredDataCheck {
         }
 
         @Override
-        public int read() throws IOException {
-            byte[] b = new byte[1];
-            return read(b, 0, 1) < 0 ? -1 : b[0] & 0xFF;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            checkClosed();
-            Objects.checkFromIndexSize(off, len, b.length);
-            bitOffset = 0;
-            if (len == 0) {
-                return 0;
-            }
-            jpeg.seek(streamPos);
+        int readAt(long pos, byte[] b, int off, int len) throws IOException {
+            jpeg.seek(pos);
             int r = jpeg.read(b, off, len);
             for (int i = 0; r > 0 && i < codes.length; i++) {
-                if (codes[i] >= streamPos && codes[i] < streamPos + r) {
-                    b[off + (int) (codes[i] - streamPos)] = (byte) 0xEF;
+                if (codes[i] >= pos && codes[i] < pos + r) {
+                    b[off + (int) (codes[i] - pos)] = (byte) 0xEF;
                 }
-            }
-            if (r > 0) {
-                streamPos += r;
             }
             return r;
         }
@@ -705,14 +754,13 @@ final class DeclaredDataCheck {
      * {@code head}'s, and the rest those of {@code bmp} from {@code cut} bytes further on (back,
      * if negative: Pillow's palette ran into the pixel data).
      */
-    private static final class PaletteCut extends ImageInputStreamImpl {
+    private static final class PaletteCut extends HeadView {
         private final ImageInputStream bmp;
-        private final byte[] head;
         private final long cut;
 
         PaletteCut(ImageInputStream bmp, byte[] head, long cut) {
+            super(head);
             this.bmp = bmp;
-            this.head = head;
             this.cut = cut;
         }
 
@@ -734,25 +782,9 @@ final class DeclaredDataCheck {
         }
 
         @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            checkClosed();
-            Objects.checkFromIndexSize(off, len, b.length);
-            bitOffset = 0;
-            if (len == 0) {
-                return 0;
-            }
-            int r;
-            if (streamPos < head.length) {
-                r = Math.min(len, head.length - (int) streamPos);
-                System.arraycopy(head, (int) streamPos, b, off, r);
-            } else {
-                bmp.seek(streamPos + cut);
-                r = bmp.read(b, off, len);
-            }
-            if (r > 0) {
-                streamPos += r;
-            }
-            return r;
+        int readPast(long pos, byte[] b, int off, int len) throws IOException {
+            bmp.seek(pos + cut);
+            return bmp.read(b, off, len);
         }
     }
 
@@ -969,9 +1001,8 @@ final class DeclaredDataCheck {
      * otherwise than Pillow. A linked or embedded colour profile is dropped: a palette's colours
      * are read without it, and it may lie where the rows now are.
      */
-    private static final class RleRows extends ImageInputStreamImpl {
+    private static final class RleRows extends HeadView {
         private final ImageInputStream bmp;
-        private final byte[] head;
         private final long pixels, rows;
         private final int stride;
         private final PillowRle rle;
@@ -980,67 +1011,44 @@ final class DeclaredDataCheck {
         private long rowAt = -1;
 
         RleRows(ImageInputStream bmp, byte[] h, int n, PillowPalette p) {
+            super(Arrays.copyOf(h, (int) Math.min(n, p.pixels())));
             this.bmp = bmp;
             int width = (int) littleEndian(h, 18, 4), height = (int) littleEndian(h, 22, 4);
             pixels = p.pixels();
             rows = Math.abs((long) height);
             stride = (int) ((width + 3L) & ~3L);
-            head = Arrays.copyOf(h, (int) Math.min(n, pixels));
             ByteBuffer b = ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN);
             b.putInt(2, (int) (pixels + stride * rows)).putInt(10, (int) pixels)
                     .putShort(28, (short) 8).putInt(30, BI_RGB).putInt(34, (int) (stride * rows))
                     .putInt(46, (int) p.colours());
-            if (head.length >= 74 && (b.getInt(70) == PROFILE_LINKED
-                    || b.getInt(70) == PROFILE_EMBEDDED)) {
-                b.putInt(70, 0x73524742);   // LCS_sRGB
-            }
+            linkedProfileAsSrgb(b);
             rle = new PillowRle(bmp, pixels, width, rows, littleEndian(h, 30, 4) == BI_RLE4);
         }
 
         @Override
-        public int read() throws IOException {
-            byte[] b = new byte[1];
-            return read(b, 0, 1) < 0 ? -1 : b[0] & 0xFF;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            checkClosed();
-            Objects.checkFromIndexSize(off, len, b.length);
-            bitOffset = 0;
-            if (len == 0) {
-                return 0;
+        int readPast(long pos, byte[] b, int off, int len) throws IOException {
+            if (pos < pixels) {
+                bmp.seek(pos);
+                return bmp.read(b, off, (int) Math.min(len, pixels - pos));
             }
-            int r;
-            if (streamPos < head.length) {
-                r = Math.min(len, head.length - (int) streamPos);
-                System.arraycopy(head, (int) streamPos, b, off, r);
-            } else if (streamPos < pixels) {
-                bmp.seek(streamPos);
-                r = bmp.read(b, off, (int) Math.min(len, pixels - streamPos));
-            } else {
-                long y = (streamPos - pixels) / stride;
-                if (y >= rows) {
-                    return -1;
-                }
-                if (row == null) {
-                    row = new byte[stride];
-                }
-                if (y < rowAt) {   // read again: decode again from the start
-                    rle.restart();
-                    rowAt = -1;
-                }
-                while (rowAt < y) {
-                    rle.nextRow(row);
-                    rowAt++;
-                }
-                int x = (int) ((streamPos - pixels) % stride);
-                r = Math.min(len, stride - x);
-                System.arraycopy(row, x, b, off, r);
+            long y = (pos - pixels) / stride;
+            if (y >= rows) {
+                return -1;
             }
-            if (r > 0) {
-                streamPos += r;
+            if (row == null) {
+                row = new byte[stride];
             }
+            if (y < rowAt) {   // read again: decode again from the start
+                rle.restart();
+                rowAt = -1;
+            }
+            while (rowAt < y) {
+                rle.nextRow(row);
+                rowAt++;
+            }
+            int x = (int) ((pos - pixels) % stride);
+            int r = Math.min(len, stride - x);
+            System.arraycopy(row, x, b, off, r);
             return r;
         }
     }
@@ -1052,12 +1060,12 @@ final class DeclaredDataCheck {
      * The view is a 1-bit BMP of those bits: the headers of {@code h}, the two entries, and each
      * row's bytes from the file, padded to the 1-bit row's length.
      */
-    private static final class OneBitRows extends ImageInputStreamImpl {
+    private static final class OneBitRows extends HeadView {
         private final ImageInputStream bmp;
-        private final byte[] head;
         private final long pixels, stride, rows, oneBitStride, rowBytes;
 
         OneBitRows(ImageInputStream bmp, byte[] h, PillowPalette p) {
+            super(Arrays.copyOf(h, p.start() + 8));
             this.bmp = bmp;
             long width = (int) littleEndian(h, 18, 4);
             rows = Math.abs((long) (int) littleEndian(h, 22, 4));
@@ -1065,53 +1073,27 @@ final class DeclaredDataCheck {
             stride = (width * p.bits() + 31) / 32 * 4;
             oneBitStride = (width + 31) / 32 * 4;
             rowBytes = (width + 7) / 8;
-            head = Arrays.copyOf(h, p.start() + 8);
             ByteBuffer b = ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN);
             b.put(p.start(), new byte[] {0, 0, 0, 0, -1, -1, -1, 0});
             b.putInt(2, (int) (head.length + oneBitStride * rows)).putInt(10, head.length)
                     .putShort(28, (short) 1).putInt(34, (int) (oneBitStride * rows))
                     .putInt(46, 2);
-            if (head.length >= 74 && (b.getInt(70) == PROFILE_LINKED
-                    || b.getInt(70) == PROFILE_EMBEDDED)) {
-                b.putInt(70, 0x73524742);   // LCS_sRGB: the profile may lie where rows now are
-            }
+            linkedProfileAsSrgb(b);
         }
 
         @Override
-        public int read() throws IOException {
-            byte[] b = new byte[1];
-            return read(b, 0, 1) < 0 ? -1 : b[0] & 0xFF;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            checkClosed();
-            Objects.checkFromIndexSize(off, len, b.length);
-            bitOffset = 0;
-            if (len == 0) {
-                return 0;
+        int readPast(long pos, byte[] b, int off, int len) throws IOException {
+            long y = (pos - head.length) / oneBitStride;
+            long x = (pos - head.length) % oneBitStride;
+            if (y >= rows) {
+                return -1;
             }
-            int r;
-            if (streamPos < head.length) {
-                r = Math.min(len, head.length - (int) streamPos);
-                System.arraycopy(head, (int) streamPos, b, off, r);
-            } else {
-                long y = (streamPos - head.length) / oneBitStride;
-                long x = (streamPos - head.length) % oneBitStride;
-                if (y >= rows) {
-                    return -1;
-                }
-                if (x < rowBytes) {
-                    bmp.seek(pixels + y * stride + x);
-                    r = bmp.read(b, off, (int) Math.min(len, rowBytes - x));
-                } else {
-                    r = (int) Math.min(len, oneBitStride - x);
-                    Arrays.fill(b, off, off + r, (byte) 0);
-                }
+            if (x < rowBytes) {
+                bmp.seek(pixels + y * stride + x);
+                return bmp.read(b, off, (int) Math.min(len, rowBytes - x));
             }
-            if (r > 0) {
-                streamPos += r;
-            }
+            int r = (int) Math.min(len, oneBitStride - x);
+            Arrays.fill(b, off, off + r, (byte) 0);
             return r;
         }
     }
