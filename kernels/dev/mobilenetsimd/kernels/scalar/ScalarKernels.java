@@ -50,9 +50,12 @@ public final class ScalarKernels implements KernelSet {
         return new PackedWeights(layout, in, out, data);
     }
 
-    /** The floats of a layout of {@code weights} canonical weights and {@code w}'s biases. */
-    private static long withBias(long weights, PackedWeights w) {
-        return weights + w.outChannels;
+    /**
+     * The floats of {@code w}'s canonical layout: {@code taps} weights per input and output
+     * channel (1 for a matrix, 9 for a 3x3 filter), then a bias per output channel.
+     */
+    private static long canonicalFloats(PackedWeights w, int taps) {
+        return (long) taps * w.inChannels * w.outChannels + w.outChannels;
     }
 
     static void checkLength(String what, float[] a, int expected) {
@@ -75,7 +78,7 @@ public final class ScalarKernels implements KernelSet {
     @Override
     public void pointwise(float[] in, int inOff, int pixels, PackedWeights w, Activation act,
                           float[] residual, int residualOff, float[] out, int outOff) {
-        w.requireLayout(POINTWISE, withBias((long) w.inChannels * w.outChannels, w));
+        w.requireLayout(POINTWISE, canonicalFloats(w, 1));
         KernelSet.checkPixels(pixels);
         final int cin = w.inChannels, cout = w.outChannels;
         final float[] wd = w.data;
@@ -118,7 +121,7 @@ public final class ScalarKernels implements KernelSet {
 
     @Override
     public int[] pointwiseChannelBlocks(PackedWeights w) {
-        w.requireLayout(POINTWISE, withBias((long) w.inChannels * w.outChannels, w));
+        w.requireLayout(POINTWISE, canonicalFloats(w, 1));
         final int cout = w.outChannels;
         final int blocks = (cout + CHANNEL_BLOCK - 1) / CHANNEL_BLOCK;
         final int[] b = new int[blocks + 1];
@@ -133,7 +136,7 @@ public final class ScalarKernels implements KernelSet {
     public void pointwiseChannels(float[] in, int inOff, int pixels, PackedWeights w, int coFrom,
                                   int coTo, Activation act, float[] residual, int residualOff,
                                   float[] out, int outOff) {
-        w.requireLayout(POINTWISE, withBias((long) w.inChannels * w.outChannels, w));
+        w.requireLayout(POINTWISE, canonicalFloats(w, 1));
         KernelSet.checkPixels(pixels);
         final int cout = w.outChannels;
         if (coFrom < 0 || coFrom > coTo || coTo > cout
@@ -413,7 +416,7 @@ public final class ScalarKernels implements KernelSet {
     public void conv3x3Rows(float[] in, int inOff, int inH, int inW, int stride, int padTop,
                             int padLeft, PackedWeights w, Activation act, float[] out, int outOff,
                             int outRowFloats, int outW, int rowStart, int rowEnd) {
-        w.requireLayout(CONV3X3, withBias(9L * w.inChannels * w.outChannels, w));
+        w.requireLayout(CONV3X3, canonicalFloats(w, 9));
         KernelSet.checkWindow(stride, padTop, padLeft);
         KernelSet.checkConv3x3Rows(outRowFloats, outW, w);
         final int cin = w.inChannels, cout = w.outChannels;
@@ -502,7 +505,7 @@ public final class ScalarKernels implements KernelSet {
 
     @Override
     public void dense(float[] in, int inOff, PackedWeights w, float[] out, int outOff) {
-        w.requireLayout(DENSE, withBias((long) w.inChannels * w.outChannels, w));
+        w.requireLayout(DENSE, canonicalFloats(w, 1));
         final int n = w.inChannels, k = w.outChannels;
         final float[] wd = w.data;
         final int base = w.offset;

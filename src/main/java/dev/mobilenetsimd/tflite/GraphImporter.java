@@ -233,7 +233,6 @@ final class GraphImporter {
             throw notMobileNet("expected the global average pool (AVERAGE_POOL_2D or MEAN) after "
                     + features.describe() + ", found " + pool.describe());
         }
-        readsAsData(pool, features);
         if (pooled.elements() != fs[3]) {
             throw notMobileNet(pool.describe() + " output " + pooled.describe() + " should hold "
                     + fs[3] + " channels");
