@@ -8,11 +8,12 @@ import java.nio.ByteBuffer;
 /**
  * Turns constant tensors into float32: float32 as is, float16 widened, uint8/int8 with per-tensor or
  * per-channel affine quantization ({@code real = scale * (q - zero_point)}), and int32 biases with
- * scale {@code scale_input * scale_weight}, the scale the integer kernels give their accumulators.
- * Values stay in TensorFlow Lite's layout; the importer transposes. A scale that is not finite, a
- * zero point outside the type's range or a value that is not finite is a
- * {@link ModelFormatException} naming the tensor (a NaN scale was only caught later, as a NaN
- * weight of a layer at an index of our layout).
+ * scale {@code scale_input * scale_weight}, the scale the integer kernels give their accumulators
+ * (a layer with a uint8 input must also declare that scale on its bias, within a relative 1e-6,
+ * as TensorFlow Lite requires). Values stay in TensorFlow Lite's layout; the importer
+ * transposes. A scale that is not finite, a zero point outside the type's range or a value that
+ * is not finite is a {@link ModelFormatException} naming the tensor (a NaN scale was only
+ * caught later, as a NaN weight of a layer at an index of our layout).
  */
 final class Dequantizer {
     private Dequantizer() {}
@@ -160,6 +161,9 @@ final class Dequantizer {
                     + " needs the input " + input.describe() + " to have a positive scale ("
                     + in + ")");
         }
+        if (input.type() == TfliteGraph.UINT8) {
+            checkUint8BiasScale(t, input, filter, channels, op);
+        }
         ByteBuffer b = g.data(t);
         float[] out = new float[channels];
         for (int c = 0; c < channels; c++) {
@@ -173,6 +177,40 @@ final class Dequantizer {
             }
         }
         return out;
+    }
+
+    /**
+     * Refuses the int32 bias {@code t} of a layer with a uint8 input unless its scale is the
+     * input scale times the weight scale, channel by channel, within a relative 1e-6: TensorFlow
+     * Lite refuses such a layer (its legacy uint8 path checks this; int8 layers it does not
+     * check). We scale biases by that product, so the model loaded here only.
+     */
+    private static void checkUint8BiasScale(Tensor t, Tensor input, Tensor filter, int channels,
+                                            Operator op) throws ModelFormatException {
+        float[] in = input.quantization().scale();
+        float[] w = filter.quantization().scale();
+        float[] bs = t.quantization().scale();
+        String rule = " a uint8 layer's bias scale must equal input scale x weight scale (";
+        String tail = ") within a relative 1e-6, as TensorFlow Lite requires";
+        if (bs.length != 1 && bs.length != channels) {
+            double expected = (double) in[0] * w[0];
+            throw new ModelFormatException(op.describe() + ": int32 bias " + t.describe()
+                    + (bs.length == 0 ? " has no scale;" : " has " + bs.length + " scales for "
+                    + channels + " channels;") + rule + expected + tail);
+        }
+        for (int c = 0; c < channels; c++) {
+            float ws = w[w.length == 1 ? 0 : c];
+            float bc = bs[bs.length == 1 ? 0 : c];
+            double expected = (double) in[0] * ws;
+            if (!(Math.abs(expected - bc) <= 1e-6 * Math.min(expected, bc))) {
+                String channel = " for channel " + c;
+                throw new ModelFormatException(op.describe() + ": int32 bias " + t.describe()
+                        + " has scale " + bc + (bs.length > 1 ? channel : "") + ", but input "
+                        + input.describe() + " has scale " + in[0] + " and weights "
+                        + filter.describe() + " scale " + ws + (w.length > 1 ? channel : "")
+                        + ":" + rule + expected + tail);
+            }
+        }
     }
 
     /** IEEE 754 binary16 to float (Float.float16ToFloat needs Java 20). */

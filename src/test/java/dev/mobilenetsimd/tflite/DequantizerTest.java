@@ -63,7 +63,12 @@ class DequantizerTest {
             b.putInt(v);
         }
         float[] wScale = {0.5f, 0.25f, 0.001f};
-        Tensor bias = tensor(TfliteGraph.INT32, new int[] {channels}, none());
+        float[] bScale = new float[channels]; // what a uint8 layer's bias must say
+        for (int c = 0; c < channels; c++) {
+            bScale[c] = (float) ((double) 0.0078125f * wScale[c]);
+        }
+        Tensor bias = tensor(TfliteGraph.INT32, new int[] {channels},
+                new Quantization(bScale, new long[channels], 0));
         Tensor input = new Tensor(2, "in", new int[] {1, 4, 4, 3}, TfliteGraph.UINT8, 0,
                 new Quantization(new float[] {0.0078125f}, new long[] {128}, 0));
         Tensor filter = new Tensor(3, "w", new int[] {channels, 1, 1, 3}, TfliteGraph.UINT8, 0,
@@ -118,8 +123,8 @@ class DequantizerTest {
         ByteBuffer b = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN)
                 .putInt(5).putInt(7).putInt(-9);
         Tensor bias = tensor(TfliteGraph.INT32, new int[] {3}, none());
-        Tensor input = new Tensor(2, "in", new int[] {1, 4, 4, 3}, TfliteGraph.UINT8, 0,
-                new Quantization(new float[] {0.5f}, new long[] {128}, 0));
+        Tensor input = new Tensor(2, "in", new int[] {1, 4, 4, 3}, TfliteGraph.INT8, 0,
+                new Quantization(new float[] {0.5f}, new long[] {0}, 0));
         float[] scales = {0.25f, 2f, 4f};
         // {operator code, filter shape, quantized dimension, accepted}
         Object[][] cases = {
@@ -181,14 +186,100 @@ class DequantizerTest {
                 e.getMessage());
     }
 
+    /**
+     * TensorFlow Lite refuses a layer with a uint8 input (conv, depthwise or fully connected)
+     * whose int32 bias scale is not the input scale times the weight scale within a relative
+     * 1e-6; it does not check int8 layers. We scale biases by that product and ignored the
+     * bias's own scale, so a uint8 model TensorFlow Lite refuses loaded here.
+     */
+    @Test
+    void uint8LayerNeedsBiasScaleEqualToInputTimesWeightScale() throws Exception {
+        ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(5).putInt(-7);
+        float near = Math.nextUp(0.125f); // a relative 1.2e-7 off: within TensorFlow Lite's 1e-6
+        float off = 0.125f * 1.00001f;   // a relative 1e-5 off
+        for (int code : new int[] {BuiltinOperators.CONV_2D, BuiltinOperators.DEPTHWISE_CONV_2D,
+                BuiltinOperators.FULLY_CONNECTED}) {
+            int[] shape = code == BuiltinOperators.DEPTHWISE_CONV_2D ? new int[] {1, 3, 3, 2}
+                    : code == BuiltinOperators.FULLY_CONNECTED ? new int[] {2, 2}
+                    : new int[] {2, 1, 1, 2};
+            Operator op = new Operator(0, code, null, new int[] {2, 3, 1}, new int[] {4},
+                    TfliteGraph.Options.NONE);
+            for (int type : new int[] {TfliteGraph.UINT8, TfliteGraph.INT8}) {
+                boolean uint8 = type == TfliteGraph.UINT8;
+                Tensor input = new Tensor(2, "in", new int[] {1, 4, 4, 2}, type, 0,
+                        new Quantization(new float[] {0.5f}, new long[] {uint8 ? 128 : 0}, 0));
+                Tensor filter = new Tensor(3, "w", shape, type, 0,
+                        new Quantization(new float[] {0.25f}, new long[] {uint8 ? 128 : 0}, 0));
+                String what = op.describe() + " " + TfliteGraph.typeName(type);
+                for (float scale : new float[] {0.125f, near}) {
+                    float[] got = Dequantizer.bias(graphOf(b.array()), biasScaled(scale, 2),
+                            input, filter, 2, op);
+                    assertEquals(List.of(0.625f, -0.875f), List.of(got[0], got[1]), what);
+                }
+                // int8: not checked (TensorFlow Lite does not), scaled by input x weight scale
+                Tensor offBias = biasScaled(off, 2);
+                if (!uint8) {
+                    float[] got = Dequantizer.bias(graphOf(b.array()), offBias, input, filter, 2,
+                            op);
+                    assertEquals(List.of(0.625f, -0.875f), List.of(got[0], got[1]), what);
+                    continue;
+                }
+                ModelFormatException e = assertThrows(ModelFormatException.class,
+                        () -> Dequantizer.bias(graphOf(b.array()), offBias, input, filter, 2, op),
+                        what);
+                assertEquals(op.describe() + ": int32 bias tensor #1 't' [2] int32 has scale "
+                        + off + ", but input tensor #2 'in' [1, 4, 4, 2] uint8 has scale 0.5 and"
+                        + " weights tensor #3 'w' " + Arrays.toString(shape) + " uint8 scale 0.25:"
+                        + " a uint8 layer's bias scale must equal input scale x weight scale"
+                        + " (0.125) within a relative 1e-6, as TensorFlow Lite requires",
+                        e.getMessage());
+                e = assertThrows(ModelFormatException.class, () -> Dequantizer.bias(
+                        graphOf(b.array()), tensor(TfliteGraph.INT32, new int[] {2}, none()),
+                        input, filter, 2, op), what);
+                assertEquals(op.describe() + ": int32 bias tensor #1 't' [2] int32 has no scale;"
+                        + " a uint8 layer's bias scale must equal input scale x weight scale"
+                        + " (0.125) within a relative 1e-6, as TensorFlow Lite requires",
+                        e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Per-channel weights of a uint8 layer (which TensorFlow Lite refuses anyway, and we load)
+     * are checked channel by channel, against a per-tensor or a per-channel bias scale.
+     */
+    @Test
+    void uint8LayerWithPerChannelWeightsChecksEachChannelsBiasScale() throws Exception {
+        ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(5).putInt(-7);
+        Tensor input = new Tensor(2, "in", new int[] {1, 4, 4, 2}, TfliteGraph.UINT8, 0,
+                new Quantization(new float[] {0.5f}, new long[] {128}, 0));
+        Tensor filter = new Tensor(3, "w", new int[] {2, 1, 1, 2}, TfliteGraph.UINT8, 0,
+                new Quantization(new float[] {0.25f, 2f}, new long[] {128, 128}, 0));
+        Operator op = new Operator(0, BuiltinOperators.CONV_2D, null, new int[] {2, 3, 1},
+                new int[] {4}, TfliteGraph.Options.NONE);
+        Tensor perChannel = new Tensor(1, "t", new int[] {2}, TfliteGraph.INT32, 1,
+                new Quantization(new float[] {0.125f, 1f}, new long[2], 0));
+        float[] got = Dequantizer.bias(graphOf(b.array()), perChannel, input, filter, 2, op);
+        assertEquals(List.of(0.625f, -7f), List.of(got[0], got[1]));
+        ModelFormatException e = assertThrows(ModelFormatException.class,
+                () -> Dequantizer.bias(graphOf(b.array()), biasScaled(0.125f, 2), input, filter,
+                        2, op));
+        assertEquals("operator #0 (CONV_2D): int32 bias tensor #1 't' [2] int32 has scale 0.125"
+                + ", but input tensor #2 'in' [1, 4, 4, 2] uint8 has scale 0.5 and"
+                + " weights tensor #3 'w' [2, 1, 1, 2] uint8 scale 2.0 for channel 1: a uint8"
+                + " layer's bias scale must equal input scale x weight scale (1.0) within a"
+                + " relative 1e-6, as TensorFlow Lite requires", e.getMessage());
+    }
+
     /** An int32 bias whose input scale is not finite names the bias, not a layer's index. */
     @Test
     void int32BiasWithANonFiniteInputScaleNamesTheBias() {
         ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(5).putInt(7);
         Tensor bias = tensor(TfliteGraph.INT32, new int[] {2}, none());
-        Tensor input = new Tensor(2, "in", new int[] {1, 4, 4, 3}, TfliteGraph.UINT8, 0,
-                new Quantization(new float[] {Float.POSITIVE_INFINITY}, new long[] {128}, 0));
-        Tensor filter = new Tensor(3, "w", new int[] {2, 1, 1, 3}, TfliteGraph.UINT8, 0,
+        // int8: a uint8 layer's bias scale, which no finite one matches, is refused first
+        Tensor input = new Tensor(2, "in", new int[] {1, 4, 4, 3}, TfliteGraph.INT8, 0,
+                new Quantization(new float[] {Float.POSITIVE_INFINITY}, new long[] {0}, 0));
+        Tensor filter = new Tensor(3, "w", new int[] {2, 1, 1, 3}, TfliteGraph.INT8, 0,
                 new Quantization(new float[] {0.5f}, new long[] {0}, 0));
         Operator op = new Operator(0, 3, null, new int[] {2, 3, 1}, new int[] {4},
                 TfliteGraph.Options.NONE);
@@ -291,6 +382,12 @@ class DequantizerTest {
 
     private static Quantization none() {
         return new Quantization(new float[0], new long[0], 0);
+    }
+
+    /** An int32 bias of {@code channels} values in buffer 1 with per-tensor {@code scale}. */
+    private static Tensor biasScaled(float scale, int channels) {
+        return tensor(TfliteGraph.INT32, new int[] {channels},
+                new Quantization(new float[] {scale}, new long[] {0}, 0));
     }
 
     /** A tensor whose data is buffer 1. */
