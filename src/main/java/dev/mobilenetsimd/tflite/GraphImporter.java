@@ -442,10 +442,12 @@ final class GraphImporter {
      */
     private Tensor constant(Tensor t) throws ModelFormatException {
         Operator op = producers[t.index()];
-        if (op == null || op.builtinCode() != BuiltinOperators.DEQUANTIZE || op.inputs().length != 1
-                || op.input(0) < 0) {
+        if (op == null || op.builtinCode() != BuiltinOperators.DEQUANTIZE) {
             return t;
         }
+        // A second input was refused only as an operator off the chain, or the missing
+        // constant as a weight without data; TensorFlow Lite takes exactly one
+        checkInputs(op, 1, 1, "the constant");
         Tensor source = g.tensor(op.input(0));
         if (!Arrays.equals(source.shape(), t.shape())) {
             throw new ModelFormatException(op.describe() + " turns " + source.describe() + " into "
@@ -455,8 +457,10 @@ final class GraphImporter {
         return source;
     }
 
+    /** The output of {@code op}, a SOFTMAX, QUANTIZE or DEQUANTIZE of {@code in}. */
     private Tensor sameShape(Operator op, Tensor in) throws ModelFormatException {
         readsAsData(op, in);
+        checkInputs(op, 1, 1, "the data"); // TensorFlow Lite refuses more; they were ignored
         Tensor out = g.tensor(op.outputs()[0]);
         if (!Arrays.equals(in.shape(), out.shape())) {
             throw new ModelFormatException(op.describe() + " turns " + in.describe() + " into "
@@ -467,6 +471,11 @@ final class GraphImporter {
 
     private Tensor reshape(Operator op, Tensor in) throws ModelFormatException {
         readsAsData(op, in);
+        // TensorFlow Lite refuses a third input; it was ignored
+        checkInputs(op, 1, 2, "the data", "an optional shape");
+        if (op.input(1) >= 0) {
+            checkReshapeShape(op, in, g.tensor(op.input(1)));
+        }
         Tensor out = g.tensor(op.outputs()[0]);
         if (out.elements() != in.elements()) {
             throw new ModelFormatException(op.describe() + " reshapes " + in.describe() + " into "
@@ -474,6 +483,45 @@ final class GraphImporter {
         }
         use(op);
         return out;
+    }
+
+    /**
+     * Refuses the RESHAPE {@code op} of {@code in} if its shape input {@code shape}, when
+     * TensorFlow Lite takes it (an int32 vector; otherwise the options' shape), is not a
+     * constant or does not give {@code in}'s element count, with at most one size -1, inferred:
+     * TensorFlow Lite refuses such a model, which loaded here (the declared output's count
+     * was the only one checked).
+     */
+    private void checkReshapeShape(Operator op, Tensor in, Tensor shape)
+            throws ModelFormatException {
+        if (shape.type() != TfliteGraph.INT32 || shape.shape().length != 1) {
+            return;
+        }
+        if (producers[shape.index()] != null || !g.hasData(shape)) {
+            throw new ModelFormatException(op.describe() + ": its shape input "
+                    + shape.describe() + " is not a constant; expected a constant int32 shape");
+        }
+        int[] sizes = constInts(shape, op);
+        long n = in.elements();
+        long product = 1; // saturating: past n it can only come back to 0
+        int inferred = 0;
+        boolean valid = n >= 0;
+        for (int d : sizes) {
+            if (d == -1) {
+                inferred++;
+            } else if (d < 0) {
+                valid = false;
+            } else {
+                product = d == 0 ? 0 : product > Long.MAX_VALUE / d ? Long.MAX_VALUE : product * d;
+            }
+        }
+        boolean fits = inferred == 0 ? product == n : product != 0 && n % product == 0;
+        if (!valid || inferred > 1 || !fits) {
+            throw new ModelFormatException(op.describe() + ": its shape input " + shape.describe()
+                    + " holds " + Arrays.toString(sizes) + ", which does not give the " + n
+                    + " elements of its data " + in.describe() + "; expected sizes whose product"
+                    + " is " + n + ", one of them -1 at most (inferred)");
+        }
     }
 
     /** The convolution consuming {@code in} (after an optional PAD), checked for kind, kernel and options. */

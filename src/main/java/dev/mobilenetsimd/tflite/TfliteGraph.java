@@ -123,9 +123,14 @@ final class TfliteGraph {
         return tensors.get(index);
     }
 
+    /** Whether {@code t} has constant data (which {@link #data} may still find inconsistent). */
+    boolean hasData(Tensor t) {
+        return t.buffer() > 0 && t.buffer() < buffers.size() && buffers.get(t.buffer()) != null;
+    }
+
     /** The constant data of {@code t}, little-endian, checked against its shape; fails if it has none. */
     ByteBuffer data(Tensor t) throws ModelFormatException {
-        ByteBuffer b = t.buffer() > 0 && t.buffer() < buffers.size() ? buffers.get(t.buffer()) : null;
+        ByteBuffer b = hasData(t) ? buffers.get(t.buffer()) : null;
         if (b == null) {
             throw new ModelFormatException(t.describe() + " should be a constant (weights) but has no data");
         }

@@ -348,6 +348,96 @@ class TfliteSyntheticModelTest {
     }
 
     /**
+     * After the pool, TensorFlow Lite's SOFTMAX, QUANTIZE and DEQUANTIZE take exactly one
+     * input and RESHAPE one or two (the data, an optional shape): more were ignored, and the
+     * model loaded. An omitted input (-1) still counts, as in TensorFlow Lite.
+     */
+    @Test
+    void extraInputsAfterThePoolAreRefused() throws ModelFormatException {
+        Weights w = weights(0.35, 32, 7, Padding.TF_SAME);
+        record Case(boolean fc, String output, UnaryOperator<int[]> edit, String expected) {}
+        String reshape = " \\(RESHAPE\\) has 3 inputs; expected 1 or 2 inputs \\(the data, an"
+                + " optional shape\\)";
+        List<Case> cases = List.of(
+                new Case(false, "logits", in -> new int[] {in[0], in[1], in[1]}, reshape),
+                new Case(true, "flat", in -> new int[] {in[0], in[1], -1}, reshape),
+                // tensor 1, the stem's weights: the data twice would feed the operator twice
+                new Case(false, "probabilities", in -> new int[] {in[0], 1},
+                        " \\(SOFTMAX\\) has 2 inputs; expected 1 input \\(the data\\)"),
+                new Case(true, "probabilities", in -> new int[] {in[0], -1},
+                        " \\(SOFTMAX\\) has 2 inputs; expected 1 input \\(the data\\)"),
+                new Case(false, "output", in -> new int[] {in[0], 1},
+                        " \\(QUANTIZE\\) has 2 inputs; expected 1 input \\(the data\\)"));
+        for (Case c : cases) {
+            TfliteWriter.Variant v = new TfliteWriter.Variant();
+            v.fullyConnected = c.fc();
+            v.quantizeOutput = true;
+            assertEquals(w.config(), TfliteModel.read(TfliteWriter.mobileNet(w, v)).config());
+            v.inputs.put(c.output(), c.edit());
+            String msg = failure(w, v);
+            assertTrue(msg.matches("operator #\\d+" + c.expected()), c.output() + ": " + msg);
+        }
+        // a float16 weight's DEQUANTIZE: refused as an operator off the chain, not named
+        TfliteWriter.Variant v16 = new TfliteWriter.Variant();
+        v16.float16 = true;
+        v16.inputs.put(w.layers().get(0).name() + "/weights", in -> new int[] {in[0], in[0]});
+        String msg = failure(w, v16);
+        assertTrue(msg.matches("operator #\\d+ \\(DEQUANTIZE\\) has 2 inputs; expected 1 input"
+                + " \\(the constant\\)"), msg);
+        // RESHAPE's shape is optional
+        for (boolean fc : new boolean[] {false, true}) {
+            for (UnaryOperator<int[]> edit : List.<UnaryOperator<int[]>>of(
+                    in -> new int[] {in[0]}, in -> new int[] {in[0], -1})) {
+                TfliteWriter.Variant v = new TfliteWriter.Variant();
+                v.fullyConnected = fc;
+                v.inputs.put(fc ? "flat" : "logits", edit);
+                assertEquals(w.config(), TfliteModel.read(TfliteWriter.mobileNet(w, v)).config());
+            }
+        }
+    }
+
+    /**
+     * A RESHAPE's shape input, when TensorFlow Lite takes it (an int32 vector), must give as
+     * many elements as the data has, with at most one -1 (the dimension inferred): TensorFlow
+     * Lite refuses the model otherwise, and it loaded.
+     */
+    @Test
+    void reshapeShapeInputMustKeepTheElementCount() throws ModelFormatException {
+        Weights w = weights(0.35, 32, 7, Padding.TF_SAME);
+        int features = w.layers().get(w.layers().size() - 1).inChannels();
+        for (boolean fc : new boolean[] {false, true}) {
+            int n = fc ? features : 7;
+            for (int[] ok : new int[][] {{1, n}, {n}, {-1, n}, {1, -1}, {n, 1, 1}}) {
+                TfliteWriter.Variant v = new TfliteWriter.Variant();
+                v.fullyConnected = fc;
+                v.reshapeTo = ok;
+                assertEquals(w.config(), TfliteModel.read(TfliteWriter.mobileNet(w, v)).config(),
+                        Arrays.toString(ok));
+            }
+            String name = fc ? "'flat_shape'" : "'logits_shape'";
+            for (int[] bad : new int[][] {{1, n + 1}, {-1, -1}, {0, n}, {-1, 0}, {3, -1},
+                    {-2, -n}, {65536, 65536, n}}) {
+                TfliteWriter.Variant v = new TfliteWriter.Variant();
+                v.fullyConnected = fc;
+                v.reshapeTo = bad;
+                String msg = failure(w, v);
+                assertTrue(msg.matches("operator #\\d+ \\(RESHAPE\\): its shape input tensor #\\d+ "
+                        + name + " \\[" + bad.length + "\\] int32 holds "
+                        + Arrays.toString(bad).replace("[", "\\[").replace("]", "\\]")
+                        + ", which does not give the " + n + " elements of its data tensor .*;"
+                        + " expected sizes whose product is " + n
+                        + ", one of them -1 at most \\(inferred\\)"), msg);
+            }
+        }
+        TfliteWriter.Variant v = new TfliteWriter.Variant();
+        v.reshapeToNoData = true;
+        String msg = failure(w, v);
+        assertTrue(msg.matches("operator #\\d+ \\(RESHAPE\\): its shape input tensor #\\d+"
+                + " 'logits_shape' \\[2\\] int32 is not a constant; expected a constant int32"
+                + " shape"), msg);
+    }
+
+    /**
      * The graph's input or output index past the tensors, or negative, is refused naming it:
      * it failed as "tensor index 300 out of range", naming no role.
      */

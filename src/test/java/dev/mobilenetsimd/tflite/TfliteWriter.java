@@ -326,6 +326,9 @@ final class TfliteWriter {
         long int64PaddingsHigh;      // added to each int64 padding (defect when not 0)
         // defect: the operator writing this tensor (by name) gets these inputs, from its own
         Map<String, UnaryOperator<int[]>> inputs = new HashMap<>();
+        boolean quantizeOutput;      // a QUANTIZE after the SOFTMAX, to uint8 "output"
+        int[] reshapeTo;             // when set, the classifier's RESHAPE shape input (int32)
+        boolean reshapeToNoData;     // defect: that shape input an int32 tensor without data
     }
 
     /** {@code weights} as a float32 TensorFlow Lite MobileNetV2 graph. */
@@ -393,7 +396,9 @@ final class TfliteWriter {
                     int k = l.outChannels();
                     if (v.fullyConnected) {
                         int flat = w.tensor("flat", TfliteGraph.FLOAT32, 1, l.inChannels());
-                        int shape = w.ints("flat_shape", new int[] {1, l.inChannels()}, 2);
+                        int[] to = v.reshapeTo != null ? v.reshapeTo
+                                : new int[] {1, l.inChannels()};
+                        int shape = w.ints("flat_shape", to, to.length);
                         w.op(BuiltinOperators.RESHAPE, new int[] {cur, shape}, flat);
                         int filter = w.weights("fc",
                                 transposeIO(weights.kernel(l.index()), l.inChannels(), k),
@@ -406,13 +411,21 @@ final class TfliteWriter {
                     } else {
                         int logits4 = w.pointwise(weights, l, cur, 1, 1, 1, TfliteGraph.ACT_NONE);
                         int logits = w.tensor("logits", TfliteGraph.FLOAT32, 1, k);
-                        int shape = w.ints("logits_shape", new int[] {1, k}, 2);
+                        int[] to = v.reshapeTo != null ? v.reshapeTo : new int[] {1, k};
+                        int shape = v.reshapeToNoData
+                                ? w.tensor("logits_shape", TfliteGraph.INT32, to.length)
+                                : w.ints("logits_shape", to, to.length);
                         w.op(BuiltinOperators.RESHAPE, new int[] {logits4, shape}, logits);
                         cur = logits;
                     }
                     int probs = w.tensor("probabilities", TfliteGraph.FLOAT32, 1, k);
                     w.op(BuiltinOperators.SOFTMAX, new int[] {cur}, probs, 9, softmaxOptions(1f));
                     cur = probs;
+                    if (v.quantizeOutput) {
+                        int q = w.tensor("output", TfliteGraph.UINT8, 1, k);
+                        w.op(BuiltinOperators.QUANTIZE, new int[] {cur}, q);
+                        cur = q;
+                    }
                     break;
                 }
                 default:
