@@ -288,10 +288,20 @@ final class OnnxGraphImporter {
                     // No axes squeezes every axis of size 1. A fixed batch of 1 goes too: [C],
                     // which ONNX's Gemm (A of shape [M, K]) refuses, as does ONNX Runtime.
                     // A batch of 2+ leaves [N, C], whose rows are our per-image logits, so a
-                    // symbolic batch is taken; at 1 ONNX Runtime from opset 13 reads its [C]
-                    // as one row (at 11 and 12 it refuses the graph). C, the last
-                    // convolution's channels, is 1280 or more once checked against the plan.
-                    if (rank == 4 && Long.valueOf(1).equals(input.dims().get(0))) {
+                    // symbolic batch is taken from opset 13, where ONNX Runtime reads a [C]
+                    // of a batch of 1 as one row; at 11 and 12 it refuses the graph at load.
+                    // C, the last convolution's channels, is 1280 or more once checked
+                    // against the plan.
+                    Object batch = input.dims().get(0);
+                    if (rank == 4 && opset < 13 && !(batch instanceof Long)) {
+                        throw notMobileNet(fc.describe() + " has no axes, so it squeezes every"
+                                + " axis of size 1, which at opset " + opset + " needs every"
+                                + " size known, but the batch of the input '" + input.name()
+                                + "' is symbolic (" + (batch == null ? "unnamed" : batch)
+                                + "): ONNX Runtime refuses that graph; expected attribute axes"
+                                + " [2, 3]");
+                    }
+                    if (rank == 4 && Long.valueOf(1).equals(batch)) {
                         throw notMobileNet(fc.describe() + " has no axes, so it squeezes every"
                                 + " axis of size 1 of the pooled [1, " + features + ", 1, 1]"
                                 + " map, the fixed batch of 1 too, to [" + features + "], and"

@@ -352,6 +352,26 @@ class OnnxTorchvisionStyleTest {
                 "Squeeze", pooled, null), 2L))).config());
     }
 
+    /**
+     * At opsets 11 and 12 ONNX Runtime refuses a Squeeze without axes of a symbolic batch when
+     * it loads the graph (its shape inference leaves the Gemm no 2-D input); it was read as
+     * squeezing [2, 3]. From opset 13 ONNX Runtime takes it (squeezeAxesInTheFormOfTheOpset),
+     * and a fixed batch of 2 at any opset, as we do.
+     */
+    @Test
+    void squeezeWithoutAxesOfASymbolicBatchBeforeOpset13IsRefused() throws Exception {
+        List<String> pooled = List.of("avgpool");
+        for (long opset : new long[] {11, 12}) {
+            refusedByBoth(withFlattenAs(base(CFG), opset, "Squeeze", pooled, null), "Squeeze"
+                    + " 'flatten' has no axes, so it squeezes every axis of size 1, which at"
+                    + " opset " + opset + " needs every size known, but the batch of the input"
+                    + " 'input' is symbolic (batch): ONNX Runtime refuses that graph; expected"
+                    + " attribute axes [2, 3]");
+            assertEquals(CFG, OnnxModel.read(OnnxProto.write(withBatch(withFlattenAs(base(CFG),
+                    opset, "Squeeze", pooled, null), 2L))).config());
+        }
+    }
+
     /** {@code m} with its input's and output's batch fixed at {@code batch}. */
     private static Model withBatch(Model m, long batch) {
         OnnxProto.Graph g = m.graph();
