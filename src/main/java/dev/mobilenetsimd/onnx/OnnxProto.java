@@ -243,18 +243,33 @@ final class OnnxProto {
             return "'" + name + "' " + typeName(dataType) + " " + Arrays.toString(dims);
         }
 
-        private ByteBuffer checkedData() throws OnnxFormatException {
+        /**
+         * The data, checked: its type one of {@link #FLOAT_TYPES} ({@code floats}) or of
+         * {@link #INTEGER_TYPES}, then its size. The type comes first: uint8 and uint16, which
+         * no tensor of ours may be, passed the size check, and a tensor of the wrong size was
+         * refused for its size rather than its type.
+         */
+        private ByteBuffer checkedData(boolean floats) throws OnnxFormatException {
             if (external) {
                 throw new OnnxFormatException("tensor " + describe() + " keeps its data in an external file; "
                         + "only weights stored inside the .onnx file are supported");
             }
-            int size = elementBytes(dataType);
-            long n = elements();
-            if (size == 0) {
+            boolean isFloat = dataType == FLOAT || dataType == FLOAT16 || dataType == DOUBLE;
+            boolean isInteger = dataType == INT64 || dataType == INT32 || dataType == INT16
+                    || dataType == INT8 || dataType == BOOL;
+            if (!isFloat && !isInteger) {
                 throw new OnnxFormatException("tensor " + describe() + ": "
                         + typeName(dataType) + " is not a supported data type; expected "
                         + FLOAT_TYPES + " (weights) or " + INTEGER_TYPES + " (shapes, axes)");
             }
+            if (floats != isFloat) {
+                throw new OnnxFormatException("tensor " + describe() + " is "
+                        + typeName(dataType) + "; expected " + (floats
+                        ? "floating-point values (" + FLOAT_TYPES + ")"
+                        : "integers (" + INTEGER_TYPES + ")"));
+            }
+            int size = elementBytes(dataType);
+            long n = elements();
             if (n < 0 || n * size != data.length) {
                 throw new OnnxFormatException("tensor " + describe() + " should hold " + n + " elements ("
                         + (n * size) + " bytes) but has " + data.length + " bytes of data");
@@ -264,7 +279,7 @@ final class OnnxProto {
 
         /** The values as floats (from float32, float16 or float64). */
         float[] toFloats() throws OnnxFormatException {
-            ByteBuffer b = checkedData();
+            ByteBuffer b = checkedData(true);
             float[] out = new float[(int) elements()];
             switch (dataType) {
                 case FLOAT:
@@ -281,16 +296,14 @@ final class OnnxProto {
                     }
                     break;
                 default:
-                    throw new OnnxFormatException("tensor " + describe() + " is "
-                            + typeName(dataType) + "; expected floating-point values ("
-                            + FLOAT_TYPES + ")");
+                    throw new AssertionError(typeName(dataType)); // checkedData refused it
             }
             return out;
         }
 
         /** The values as longs (from int64, int32, int16, int8 or bool). */
         long[] toLongs() throws OnnxFormatException {
-            ByteBuffer b = checkedData();
+            ByteBuffer b = checkedData(false);
             long[] out = new long[(int) elements()];
             for (int i = 0; i < out.length; i++) {
                 switch (dataType) {
@@ -300,9 +313,7 @@ final class OnnxProto {
                     case INT8: out[i] = b.get(i); break;
                     case BOOL: out[i] = b.get(i); break;
                     default:
-                        throw new OnnxFormatException("tensor " + describe() + " is "
-                                + typeName(dataType) + "; expected integers ("
-                                + INTEGER_TYPES + ")");
+                        throw new AssertionError(typeName(dataType)); // checkedData refused it
                 }
             }
             return out;

@@ -425,11 +425,28 @@ class OnnxBadFileTest {
                         + " (weights) or int64, int32, int16, int8 or bool (shapes, axes)");
         fails(withType("stem.weight", 8, 0), "]: string is not a supported data type");
         fails(withType("stem.weight", 99, 4), "]: data type 99 is not a supported data type");
-        // a type we hold but that is neither float nor integer where one is needed
-        fails(withType("stem.weight", OnnxProto.UINT8, 1), "tensor 'stem.weight' uint8 [",
-                "is uint8; expected floating-point values (float32, float16 or float64)");
         fails(withType("relu6.max", OnnxProto.INT32, 4), "tensor 'relu6.max' int32 [",
                 "is int32; expected floating-point values");
+    }
+
+    /**
+     * uint8 and uint16, which no tensor of ours may be, are refused as such before the data's
+     * size is checked, and a type of the wrong kind (int32 weights) is refused as that: they
+     * passed the size check, so a tensor of the wrong size was refused for its size, and one of
+     * the right size was called only not floating-point.
+     */
+    @Test
+    void typesOfNoUseAreRefusedBeforeTheDataSize() {
+        String unsupported = " is not a supported data type; expected float32, float16 or"
+                + " float64 (weights) or int64, int32, int16, int8 or bool (shapes, axes)";
+        for (int bytes : new int[] {1, 2, 3}) {
+            fails(withType("stem.weight", OnnxProto.UINT8, bytes), "tensor 'stem.weight' uint8 [",
+                    "]: uint8" + unsupported);
+            fails(withType("stem.weight", OnnxProto.UINT16, bytes), "tensor 'stem.weight' uint16"
+                    + " [", "]: uint16" + unsupported);
+            fails(withType("relu6.max", OnnxProto.INT32, bytes), "tensor 'relu6.max' int32 [",
+                    "is int32; expected floating-point values (float32, float16 or float64)");
+        }
     }
 
     /**
