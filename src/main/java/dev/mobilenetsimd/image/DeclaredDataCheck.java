@@ -32,7 +32,9 @@ import javax.imageio.stream.ImageInputStreamImpl;
  *       palette and pixels (see {@link #readerInput}); if its header says it uses more than 256
  *       colours and the file holds more than 256 entries after its headers it is refused, as
  *       Pillow refuses it. A 4- or 8-bit BI_RGB one of two colours, black then white, is read
- *       as the 1-bit image Pillow reads (see {@link OneBitRows}).
+ *       as the 1-bit image Pillow reads (see {@link OneBitRows}). A 1- or 4-bit one of
+ *       uncompressed rows whose palette Pillow reads as a grey ramp (see {@link #pillowGrey})
+ *       is refused: Pillow unpacks its rows as 8-bit grey, and fails or reads wrong levels.
  *   <li>A 16-, 24- or 32-bit BMP whose file size field is too small for its pixels is read
  *       with the field raised (see {@link #readerInput}): Pillow ignores it, the JDK's reader
  *       refused a BI_RGB one.
@@ -209,6 +211,14 @@ final class DeclaredDataCheck {
         if (compression == BI_RLE8 || compression == BI_RLE4) {
             // 1-, 4- or 8-bit (bmpHeader refused others), so a palette BMP
             return palette == null ? null : rle(s, h, palette, width, height);
+        }
+        if (palette != null && bits != 8 && pillowGrey(s, palette)) {
+            // Pillow unpacks the rows as 8-bit grey ("L") at the 1- or 4-bit rows' stride: it
+            // fails if a row is wider than that, else reads bytes of indices as grey levels.
+            return String.format(Locale.ROOT, "a %d-bit BMP with a grey-ramp palette (%d"
+                    + " entries, entry i grey level i), which Pillow reads differently: as 8-bit"
+                    + " grey rows, failing or giving wrong levels; expected another palette or"
+                    + " 8-bit pixels, as Pillow reads", bits, palette.colours());
         }
         long end;
         String data;
@@ -410,11 +420,11 @@ final class DeclaredDataCheck {
      * {@link #pillowPalette}), a view of it in which the palette is the entries Pillow uses and
      * Pillow's pixel data follows them, the data offset moved to match. Entries Pillow reads as
      * the grey ramp (i, i, i) of an 8-bit BMP are all 256 greys, as Pillow reads its pixels as
-     * grey levels (those of a 1- or 4-bit BMP, whose pixels Pillow then reads as 8-bit, are left
-     * as entries). Or for a BMP of 16-, 24- or 32-bit rows, a view whose header the reader
-     * reads as Pillow does (see {@link #rowsPatched}). For a JPEG with a colour
-     * profile, a view without it (see {@link #jpegWithoutProfile}). For a file
-     * {@link #shortfall} found nothing wrong with.
+     * grey levels (a 1- or 4-bit BMP of uncompressed rows with such a palette, whose rows Pillow
+     * then unpacks as 8-bit, {@link #shortfall} refused). Or for a BMP of 16-, 24- or 32-bit
+     * rows, a view whose header the reader reads as Pillow does (see {@link #rowsPatched}). For
+     * a JPEG with a colour profile, a view without it (see {@link #jpegWithoutProfile}). For a
+     * file {@link #shortfall} found nothing wrong with.
      *
      * @param format the image reader's format name, in lower case
      */
@@ -477,12 +487,7 @@ final class DeclaredDataCheck {
                     && Arrays.equals(entries, 4, 7, new byte[] {-1, -1, -1}, 0, 3)) {
                 return new OneBitRows(stream, h, p);
             }
-            boolean grey = bits == 8 && p.colours() != 2 && got == p.colours();
-            for (int i = 0; grey && i < got; i++) {
-                grey = entries[i * entry] == (byte) i && entries[i * entry + 1] == (byte) i
-                        && entries[i * entry + 2] == (byte) i;
-            }
-            if (grey) {
+            if (bits == 8 && pillowGrey(bmp, p)) {
                 // Pillow reads 8-bit pixels as grey levels: every index its own grey
                 entries = new byte[256 * entry];
                 for (int i = 0; i < 256; i++) {
@@ -713,6 +718,34 @@ final class DeclaredDataCheck {
         long pillow = colours == 0 ? 1 << bits : colours;
         long pixels = offset == start ? start + pillow * entry : offset;
         return new PillowPalette(start, entry, bits, pillow, (offset - start) / entry, pixels);
+    }
+
+    /**
+     * Whether Pillow reads the palette BMP {@code p} (in {@code s}) as grey ("L"), ignoring its
+     * palette: its colours used are not two and their entries, as many as Pillow reads from the
+     * file, are the grey ramp (i, i, i) for each index i. Pillow compares the first three bytes
+     * of each entry, so the last entry's fourth may be missing. More than 256 colours are never
+     * grey here: Pillow refuses more than 256 entries (see {@link #bmpHeader}) and fewer in the
+     * file are not all of them. Two colours are black then white for Pillow's "1" instead.
+     */
+    private static boolean pillowGrey(ImageInputStream s, PillowPalette p) throws IOException {
+        if (p.colours() == 2 || p.colours() > 256) {
+            return false;
+        }
+        int colours = (int) p.colours(), entry = p.entry();
+        byte[] entries = new byte[colours * entry];
+        s.seek(p.start());
+        if (read(s, entries) < (colours - 1) * entry + 3) {
+            return false;
+        }
+        for (int i = 0; i < colours; i++) {
+            for (int c = 0; c < 3; c++) {
+                if (entries[i * entry + c] != (byte) i) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /**

@@ -132,7 +132,10 @@ public final class ImageDecoder {
      * index). It is refused if its header says it uses more than 256 colours and the file holds
      * more than 256 entries after its headers, as Pillow refuses it. A 4- or 8-bit one of
      * uncompressed rows whose palette is two colours, black then white, is read as Pillow reads
-     * it: as a 1-bit image, from the first bits of each row.
+     * it: as a 1-bit image, from the first bits of each row. A 1- or 4-bit one of uncompressed
+     * rows whose palette is a grey ramp (entry i grey level i for each of the colours it uses,
+     * other than two) is refused: Pillow reads its rows as 8-bit grey levels, failing or
+     * giving levels unlike the palette's.
      *
      * <p>A JPEG's embedded colour profile is not applied, as Pillow applies none (the JDK's
      * reader converted the pixels from it to sRGB).

@@ -507,6 +507,78 @@ class DeclaredDataCheckTest {
     }
 
     /**
+     * A 1- or 4-bit BMP of uncompressed rows whose palette Pillow reads as a grey ramp: the
+     * colours it uses (2^bits if 0), other than two, are (i, i, i) for each index i. Pillow then
+     * unpacks its rows as 8-bit grey ("L") at the 1- or 4-bit rows' stride: it fails on a row
+     * wider than that (21 pixels) and reads each byte of indices as a level otherwise (3
+     * pixels). Refused, from a 40-byte header and an OS/2 1.x one (16 colours for 4 bits).
+     */
+    @Test
+    void oneAndFourBitBmpsOfAGreyRampPaletteAreRefused() throws IOException {
+        java.util.Random random = new java.util.Random(11);
+        for (int[] bitsUsed : new int[][] {{1, 1}, {1, 3}, {1, 16}, {4, 0}, {4, 5}, {4, 16}}) {
+            int bits = bitsUsed[0], used = bitsUsed[1], colours = used == 0 ? 1 << bits : used;
+            for (int width : new int[] {3, 21}) {
+                byte[] rows = new byte[(width * bits + 31) / 32 * 4 * 2];
+                random.nextBytes(rows);
+                byte[] file = bmp(width, 2, bits, BI_RGB, greyRamp(colours, 4), rows, 0);
+                ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN).putInt(46, used);
+                refused(file, "ramp" + bits + "-" + used + "-" + width + ".bmp", String.format(
+                        "a %d-bit BMP with a grey-ramp palette (%d entries, entry i grey level"
+                        + " i), which Pillow reads differently: as 8-bit grey rows", bits,
+                        colours));
+            }
+        }
+        byte[] rows = {0x12, 0x34, 0, 0};
+        byte[] ramp = greyRamp(16, 3);
+        ByteBuffer os2 = ByteBuffer.allocate(14 + 12 + ramp.length + rows.length)
+                .order(ByteOrder.LITTLE_ENDIAN);
+        os2.put((byte) 'B').put((byte) 'M').putInt(os2.capacity()).putInt(0)
+                .putInt(14 + 12 + ramp.length).putInt(12).putShort((short) 4).putShort((short) 1)
+                .putShort((short) 1).putShort((short) 4).put(ramp).put(rows);
+        refused(os2.array(), "os2ramp.bmp", "a 4-bit BMP with a grey-ramp palette (16 entries,");
+    }
+
+    /** The grey ramp (i, i, i) of {@code colours} entries of {@code entry} bytes. */
+    private static byte[] greyRamp(int colours, int entry) {
+        byte[] ramp = new byte[colours * entry];
+        for (int i = 0; i < colours; i++) {
+            Arrays.fill(ramp, i * entry, i * entry + 3, (byte) i);
+        }
+        return ramp;
+    }
+
+    /**
+     * 1- and 4-bit palettes near a grey ramp that Pillow reads as palettes, decoded with their
+     * entries: two colours (0, 0, 0), (1, 1, 1), which Pillow compares with black then white;
+     * the ramp with one entry off by one in blue; the ramp scaled to the full range
+     * (17 i for 4 bits), which is not Pillow's. And a 1-bit palette of black then white, which
+     * Pillow reads as "1", as a palette decode does.
+     */
+    @Test
+    void oneAndFourBitBmpsOfOtherPalettesStillDecode() throws IOException {
+        java.util.Random random = new java.util.Random(12);
+        byte[] offByOne = greyRamp(16, 4);
+        offByOne[4 * 7] = 8;   // blue of entry 7
+        byte[] scaled = new byte[64];
+        for (int i = 0; i < 16; i++) {
+            Arrays.fill(scaled, 4 * i, 4 * i + 3, (byte) (17 * i));
+        }
+        byte[] blackWhite = {0, 0, 0, 0, (byte) 255, (byte) 255, (byte) 255, 0};
+        Object[][] cases = {{1, greyRamp(2, 4), "ramp2"}, {4, greyRamp(2, 4), "ramp2-4"},
+            {4, offByOne, "offbyone"}, {4, scaled, "scaled"}, {1, blackWhite, "bw"}};
+        for (Object[] c : cases) {
+            int bits = (Integer) c[0];
+            for (int width : new int[] {3, 21}) {
+                byte[] rows = new byte[(width * bits + 31) / 32 * 4 * 2];
+                random.nextBytes(rows);
+                byte[] file = bmp(width, 2, bits, BI_RGB, (byte[]) c[1], rows, 0);
+                assertPillowPixels(file, c[2] + "-" + width + ".bmp");
+            }
+        }
+    }
+
+    /**
      * A 4- or 8-bit BMP whose palette is two colours, black then white: Pillow reads it as 1-bit
      * ("1"), each row's pixels the bits of its first (width + 7) / 8 bytes. The JDK's reader
      * read its indices (0 black, 1 white, any other black).
