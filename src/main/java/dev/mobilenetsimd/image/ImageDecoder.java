@@ -52,19 +52,27 @@ public final class ImageDecoder {
     private ImageDecoder() {}
 
     /**
-     * Decodes the image in {@code file}.
+     * Decodes the image in {@code file}. A file that cannot be read is named in one form,
+     * "cannot read image FILE: " and why: "no such file or directory", "a directory, expected a
+     * JPEG, PNG or BMP file", "not a regular file, expected a JPEG, PNG or BMP file" (a device
+     * or a pipe, refused before reading), "permission denied" and so on.
      *
      * @param file the image file
      * @return the image in 8-bit RGB
-     * @throws IOException if the file cannot be read (the message says why, e.g. "permission
-     *                     denied") or is not a decodable JPEG, PNG or BMP image
+     * @throws FileNotFoundException if the file does not exist, is a directory or is not a
+     *                               regular file
+     * @throws IOException           if the file cannot be read otherwise (the message says why,
+     *                               e.g. "permission denied") or is not a decodable JPEG, PNG
+     *                               or BMP image ("cannot decode image FILE: " and why)
      */
     public static RgbImage read(Path file) throws IOException {
         java.util.Objects.requireNonNull(file, "image file path is null");
         if (!Files.isRegularFile(file)) {
-            throw new FileNotFoundException((Files.isDirectory(file)
-                    ? "a directory, not an image file: " : Files.exists(file)
-                    ? "not a regular file, not an image file: " : "no such image file: ") + file);
+            // FileNotFoundException, as the JDK's streams throw for each of these
+            throw new FileNotFoundException(cannotRead(file, Files.isDirectory(file)
+                    ? "a directory, expected a JPEG, PNG or BMP file" : Files.exists(file)
+                    ? "not a regular file, expected a JPEG, PNG or BMP file"
+                    : "no such file or directory"));
         }
         InputStream in;
         try {
@@ -105,7 +113,19 @@ public final class ImageDecoder {
      * noread.bmp"). The words are those the CLI gives an unreadable model or labels file.
      */
     static IOException cannotOpen(Path file, IOException e) {
-        return new IOException("cannot read image " + file + ": " + IoErrors.reason(e), e);
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            // gone since it was checked: as a file missing from the start
+            IOException missing = new FileNotFoundException(cannotRead(file,
+                    IoErrors.reason(e)));
+            missing.initCause(e);
+            return missing;
+        }
+        return new IOException(cannotRead(file, IoErrors.reason(e)), e);
+    }
+
+    /** The message of an image file that cannot be read, for {@code why}. */
+    private static String cannotRead(Path file, String why) {
+        return "cannot read image " + file + ": " + why;
     }
 
     /**

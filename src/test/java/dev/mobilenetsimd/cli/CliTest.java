@@ -461,10 +461,11 @@ class CliTest {
         r = runInJvm(new String[0], "classify", "--normalization", "imagenet", "--model", model,
                 noImage, image);
         assertEquals(1, r.status, r.out);
-        int error = r.out.indexOf("error: no such image file: " + noImage);
+        int error = r.out.indexOf("error: cannot read image " + noImage
+                + ": no such file or directory");
         int warning = r.out.indexOf("WARNING: jdk.incubator.vector is not available");
         assertTrue(error >= 0 && warning > error, "the error first: " + r.out);
-        assertEquals(1, count(r.out, "no such image file"), "reported once: " + r.out);
+        assertEquals(1, count(r.out, "no such file or directory"), "reported once: " + r.out);
         assertTrue(r.out.contains(image + "  (inference"), "the other classified: " + r.out);
     }
 

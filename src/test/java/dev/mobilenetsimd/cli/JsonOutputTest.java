@@ -167,8 +167,8 @@ class JsonOutputTest {
             }
             assertEquals(Set.copyOf(TRICKY_LABELS), names, "--top 10 of 3 classes: all three");
         }
-        assertEquals(Map.of("image", missing.toString(), "error", "no such image file: "
-                + missing), results.get(1), r.out);
+        assertEquals(Map.of("image", missing.toString(), "error", "cannot read image " + missing
+                + ": no such file or directory"), results.get(1), r.out);
         Map<?, ?> damaged = (Map<?, ?>) results.get(2);
         assertEquals(broken.toString(), damaged.get("image"), r.out);
         assertTrue(((String) damaged.get("error")).startsWith("cannot decode image " + broken),

@@ -59,8 +59,37 @@ class TextOutputTest {
         assertTrue(r.out.contains("a \"quoted\" back\\slash\\u0001ctl "), r.out);
         assertTrue(r.out.contains("vertical\\u000btab caf\u00e9 \ud83d\udc31 "), r.out);
         assertTrue(r.out.contains("del\\u007f esc\\u001b[2J line\\u2028nel\\u0085 "), r.out);
-        assertEquals(List.of("error: no such image file: " + dir.resolve("no\\nsuch.png")),
-                r.err.lines().toList(), r.err);
+        assertEquals(List.of("error: cannot read image " + dir.resolve("no\\nsuch.png")
+                + ": no such file or directory"), r.err.lines().toList(), r.err);
+    }
+
+    /**
+     * Image paths that are not files to read: one error line each, in the one form
+     * "cannot read image FILE: " and why, the image that is a file classified all the same.
+     */
+    @Test
+    void imagePathsThatAreNotFilesAreNamedInOneForm(@TempDir Path dir) throws Exception {
+        Path model = JsonOutputTest.smallModel(dir);
+        Path img = JsonOutputTest.image(dir, "ok.png");
+        Path missing = dir.resolve("missing.png");
+        Path folder = Files.createDirectory(dir.resolve("folder.jpg"));
+        List<String> args = new java.util.ArrayList<>(List.of("classify", "--normalization",
+                "imagenet", "--model", model.toString(), missing.toString(), folder.toString(),
+                img.toString()));
+        List<String> expected = new java.util.ArrayList<>(List.of(
+                "error: cannot read image " + missing + ": no such file or directory",
+                "error: cannot read image " + folder + ": a directory, expected a JPEG, PNG or"
+                        + " BMP file"));
+        Path device = Path.of("/dev/null");
+        if (Files.exists(device) && !Files.isRegularFile(device)) {
+            args.add(device.toString());
+            expected.add("error: cannot read image /dev/null: not a regular file, expected a"
+                    + " JPEG, PNG or BMP file");
+        }
+        Result r = run(args.toArray(String[]::new));
+        assertEquals(1, r.status, r.err);
+        assertEquals(expected, r.err.lines().toList(), r.err);
+        assertTrue(r.out.contains(img + "  (inference "), r.out);
     }
 
     /** Every error line too: a model, labels or output path may hold anything. */

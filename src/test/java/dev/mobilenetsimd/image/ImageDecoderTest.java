@@ -393,20 +393,6 @@ class ImageDecoderTest {
         assertEquals("cannot decode image " + empty + ": the file is empty (0 bytes)",
                 e.getMessage());
 
-        Path missing = dir.resolve("missing.png");
-        e = assertThrows(FileNotFoundException.class, () -> ImageDecoder.read(missing));
-        assertTrue(e.getMessage().contains("no such image file") && e.getMessage().contains(
-                "missing.png"), e.getMessage());
-
-        Path folder = Files.createDirectory(dir.resolve("photos.jpg"));
-        e = assertThrows(FileNotFoundException.class, () -> ImageDecoder.read(folder));
-        assertTrue(e.getMessage().contains("a directory, not an image file"), e.getMessage());
-
-        Path device = Path.of("/dev/null"); // exists: "no such image file" was misleading
-        if (Files.exists(device)) {
-            e = assertThrows(FileNotFoundException.class, () -> ImageDecoder.read(device));
-            assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
-        }
 
         // A PNG cut short: the header is recognised, the data is not there.
         BufferedImage img = new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB);
@@ -417,6 +403,50 @@ class ImageDecoderTest {
         Files.write(cut, java.util.Arrays.copyOf(bytes, 40));
         e = assertThrows(IOException.class, () -> ImageDecoder.read(cut));
         assertTrue(e.getMessage().contains("cut.png"), e.getMessage());
+    }
+
+    /**
+     * A path that is not a file to read is named in the one form of an unreadable image,
+     * "cannot read image FILE: " and why, as a FileNotFoundException: it said "no such image
+     * file: FILE", "a directory, not an image file: FILE" and so on.
+     */
+    @Test
+    void aMissingImageFileIsNamedInTheOneForm() {
+        Path missing = dir.resolve("missing.png");
+        FileNotFoundException e = assertThrows(FileNotFoundException.class,
+                () -> ImageDecoder.read(missing));
+        assertEquals("cannot read image " + missing + ": no such file or directory",
+                e.getMessage());
+        Path inMissingDir = dir.resolve("nodir").resolve("cat.jpg");
+        e = assertThrows(FileNotFoundException.class, () -> ImageDecoder.read(inMissingDir));
+        assertEquals("cannot read image " + inMissingDir + ": no such file or directory",
+                e.getMessage());
+        // Gone between the check and the open: the same exception and words.
+        IOException gone = ImageDecoder.cannotOpen(missing,
+                new java.nio.file.NoSuchFileException(missing.toString()));
+        assertEquals(FileNotFoundException.class, gone.getClass());
+        assertEquals("cannot read image " + missing + ": no such file or directory",
+                gone.getMessage());
+    }
+
+    @Test
+    void aDirectoryAsAnImageIsNamedInTheOneForm() throws IOException {
+        Path folder = Files.createDirectory(dir.resolve("photos.jpg"));
+        FileNotFoundException e = assertThrows(FileNotFoundException.class,
+                () -> ImageDecoder.read(folder));
+        assertEquals("cannot read image " + folder + ": a directory, expected a JPEG, PNG or BMP"
+                + " file", e.getMessage());
+    }
+
+    /** A device exists, so "no such file" would mislead; it is refused before it is read. */
+    @Test
+    void aDeviceAsAnImageIsNamedInTheOneForm() {
+        Path device = Path.of("/dev/null");
+        assumeTrue(Files.exists(device) && !Files.isRegularFile(device), "no /dev/null here");
+        FileNotFoundException e = assertThrows(FileNotFoundException.class,
+                () -> ImageDecoder.read(device));
+        assertEquals("cannot read image /dev/null: not a regular file, expected a JPEG, PNG or"
+                + " BMP file", e.getMessage());
     }
 
     /**

@@ -115,7 +115,8 @@ class TfliteClassifyCommandTest {
         assertEquals("Egyptian cat", first.get("label"), json);
         assertTrue((Double) catResult.get("inferenceMs") > 0, json);
         assertEquals(Map.of("image", "no-such-image.png",
-                "error", "no such image file: no-such-image.png"), results.get(1), json);
+                "error", "cannot read image no-such-image.png: no such file or directory"),
+                results.get(1), json);
         assertTrue(err.toString().contains("no-such-image.png"), err.toString());
     }
 
