@@ -20,7 +20,8 @@
 #                                    # turn, each first in every other pair (default 4 pairs
 #                                    # of fused and layerwise), into
 #                                    # reports/adhoc/alternate/ (alternate-A-vs-B/ for other
-#                                    # setups); a setup is fused or layerwise, optionally with
+#                                    # setups); a setup is fused or layerwise (or unfused,
+#                                    # the same: unfused-X is layerwise-X), optionally with
 #                                    # -hugepages (-XX:+UseTransparentHugePages, Linux) and/or
 #                                    # -nosafepoints (-XX:-UseCountedLoopSafepoints), and for
 #                                    # alternate -batch8 (eight images per runBatch call) or
@@ -283,12 +284,15 @@ report() {
       dev.mobilenetsimd.bench.report.ReportGenerator "$data" "$reports" 2> >(grep -v 'incubator' >&2)
 }
 
-# A setup: fused or layerwise, then optional -batch8 (eight images per runBatch call) or
-# -batch8-sequential (eight run calls), and JVM options -hugepages (-XX:+UseTransparentHugePages)
-# and -nosafepoints (-XX:-UseCountedLoopSafepoints). Sets setup_mode, setup_flags, setup_batch
-# and setup_schedule.
+# A setup: fused or layerwise (also named unfused: unfused-X is layerwise-X), then optional
+# -batch8 (eight images per runBatch call) or -batch8-sequential (eight run calls), and JVM
+# options -hugepages (-XX:+UseTransparentHugePages) and -nosafepoints
+# (-XX:-UseCountedLoopSafepoints). Sets setup_name (the setup, unfused spelt layerwise, as the
+# reports name it), setup_mode, setup_flags, setup_batch and setup_schedule.
 parse_setup() { # command, setup
-  local base=$2 flags=""
+  setup_name=$2
+  case "$setup_name" in unfused|unfused-*) setup_name=layerwise${setup_name#unfused} ;; esac
+  local base=$setup_name flags=""
   setup_batch=1; setup_schedule=grouped
   while :; do
     case "$base" in
@@ -307,8 +311,9 @@ parse_setup() { # command, setup
   fi
   case "$base" in
     fused|layerwise) setup_mode=$base; setup_flags=${flags% } ;;
-    *) log "$1: unknown setup '$2' (expected fused or layerwise, optionally followed by" \
-           "-batch8[-sequential], -hugepages and/or -nosafepoints)"; exit 2 ;;
+    *) log "$1: unknown setup '$2' (expected fused or layerwise, or unfused for layerwise," \
+           "optionally followed by -batch8[-sequential], -hugepages and/or -nosafepoints)"
+       exit 2 ;;
   esac
 }
 
@@ -395,6 +400,7 @@ case "${1:-}" in
     # SETUP is optional, also before '--' (`steps -- --rounds 5` is fused).
     if [ $# -ge 2 ] && [ "$2" != "--" ]; then setup=$2; shift 2; else setup=fused; shift; fi
     parse_setup steps "$setup"
+    setup=$setup_name
     [ "${1:-}" = "--" ] && shift
     adhoc_jdk steps
     build_classes
@@ -490,8 +496,9 @@ case "${1:-}" in
     case "$pairs" in ''|*[!0-9]*|0)
       log "alternate: PAIRS must be a positive number, got '$pairs'"; exit 2 ;; esac
     backends=(); jvm_args=(); batches=(); schedules=()
-    for setup in "${setups[@]}"; do
-      parse_setup alternate "$setup"
+    for k in 0 1; do
+      parse_setup alternate "${setups[$k]}"
+      setups[k]=$setup_name   # unfused as layerwise: the folder and summary name it so
       backends+=("vector-$setup_mode"); jvm_args+=("$setup_flags")
       batches+=("$setup_batch"); schedules+=("$setup_schedule")
     done

@@ -343,6 +343,61 @@ class BenchScriptTest {
     }
 
     /**
+     * {@code unfused} names the layer-by-layer setup for {@code alternate} and {@code steps}, as
+     * the README's tables call it, and {@code unfused-X} is {@code layerwise-X}: it was refused
+     * as an unknown setup. The runs, the folders and the summary name it layerwise, so that
+     * {@code alternate 1 fused unfused} is the default pair and its folder.
+     */
+    @Test
+    void unfusedIsLayerwiseForAlternateAndSteps(@TempDir Path dir) throws Exception {
+        Path calls = dir.resolve("calls");
+        standInJdk(dir.resolve("jdk25"),
+                "case \" $* \" in *' -version '*) echo 'openjdk version \"25\"' >&2; exit 0 ;;"
+                        + " esac",
+                "echo \"$*\" >> '" + calls + "'",
+                "b=$(printf '%s\\n' \"$@\" | sed -n 's/^backend=//p')",
+                "m=3.000; [ \"$b\" = vector-layerwise ] && m=3.300",
+                "[ -z \"$b\" ] || echo \"NetworkBench.inference:p0.50 1.0/224 $b sample $m ms/op\"",
+                "exit 0");
+        emptyBuild(dir);
+        Map<String, String> env = Map.of("JDK25_HOME", dir.resolve("jdk25").toString());
+        Path adhoc = dir.resolve("reports").resolve("adhoc");
+
+        Result r = script(dir, env, "alternate", "1", "fused", "unfused");
+        assertEquals(0, r.status, r.output);
+        List<String> runs = Files.readAllLines(calls);
+        assertEquals(2, runs.size(), runs.toString());
+        assertTrue(runs.get(1).contains(" backend=vector-layerwise ")
+                && !runs.get(1).contains("-jvmArgsAppend"), runs.get(1));
+        assertTrue(Files.readString(adhoc.resolve("alternate").resolve("summary.txt")).contains(
+                "pair 1: fused 3.000 ms layerwise 3.300 ms, layerwise / fused 1.100"), r.output);
+
+        Files.delete(calls);
+        r = script(dir, env, "alternate", "1", "unfused-hugepages", "fused");
+        assertEquals(0, r.status, r.output);
+        runs = Files.readAllLines(calls);
+        assertTrue(runs.get(0).contains(" backend=vector-layerwise ") && runs.get(0).contains(
+                "-jvmArgsAppend -XX:+UseTransparentHugePages"), runs.get(0));
+        assertTrue(Files.readString(adhoc.resolve("alternate-layerwise-hugepages-vs-fused")
+                .resolve("summary.txt")).contains("pair 1: layerwise-hugepages 3.300 ms fused"
+                + " 3.000 ms"), r.output);
+
+        Files.delete(calls);
+        r = script(dir, env, "steps", "unfused-nosafepoints", "--", "--rounds", "5");
+        assertEquals(0, r.status, r.output);
+        String run = Files.readAllLines(calls).get(0);
+        assertTrue(run.contains("-XX:-UseCountedLoopSafepoints") && run.endsWith(
+                "dev.mobilenetsimd.StepProfile --mode layerwise --rounds 5"), run);
+        assertTrue(Files.exists(adhoc.resolve("steps-layerwise-nosafepoints.md")), r.output);
+
+        // only the whole word: 'unfusedx' is no setup
+        refused(script(dir, env, "steps", "unfusedx"), "steps: unknown setup 'unfusedx'"
+                + " (expected fused or layerwise, or unfused for layerwise,");
+        refused(script(dir, env, "alternate", "1", "fused", "unfused8"),
+                "alternate: unknown setup 'unfused8'");
+    }
+
+    /**
      * The usage's run counts are the ones {@code list} prints: it said 37 for quick, which made
      * 38 (the huge-pages runs are made only where the kernel's THP mode is not never).
      */
