@@ -469,15 +469,26 @@ final class GraphImporter {
         return out;
     }
 
+    /**
+     * The output of the RESHAPE {@code op} of {@code in}. TensorFlow Lite resizes the output to
+     * the shape it resolves, whatever the file declares, and the operators after it see that
+     * shape; we go on with the declared one, so the two must agree.
+     */
     private Tensor reshape(Operator op, Tensor in) throws ModelFormatException {
         readsAsData(op, in);
         // TensorFlow Lite refuses a third input; it was ignored
         checkInputs(op, 1, 2, "the data", "an optional shape");
-        if (op.input(1) >= 0) {
-            checkReshapeShape(op, in, g.tensor(op.input(1)));
-        }
         Tensor out = g.tensor(op.outputs()[0]);
-        if (out.elements() != in.elements()) {
+        Tensor shape = op.input(1) >= 0 ? g.tensor(op.input(1)) : null;
+        if (shape != null && shape.type() == TfliteGraph.INT32 && shape.shape().length == 1) {
+            String taken = "its shape input " + shape.describe();
+            if (producers[shape.index()] != null || !g.hasData(shape)) {
+                throw new ModelFormatException(op.describe() + ": " + taken
+                        + " is not a constant; expected a constant int32 shape");
+            }
+            int[] sizes = constInts(shape, op);
+            checkResolvedShape(op, in, out, taken + " holds " + Arrays.toString(sizes), sizes);
+        } else if (out.elements() != in.elements()) {
             throw new ModelFormatException(op.describe() + " reshapes " + in.describe() + " into "
                     + out.describe() + ": element counts differ");
         }
@@ -486,41 +497,46 @@ final class GraphImporter {
     }
 
     /**
-     * Refuses the RESHAPE {@code op} of {@code in} if its shape input {@code shape}, when
-     * TensorFlow Lite takes it (an int32 vector; otherwise the options' shape), is not a
-     * constant or does not give {@code in}'s element count, with at most one size -1, inferred:
-     * TensorFlow Lite refuses such a model, which loaded here (the declared output's count
-     * was the only one checked).
+     * Refuses the RESHAPE {@code op} of {@code in} to {@code sizes} (as {@code taken}
+     * describes where TensorFlow Lite takes them from) unless they resolve as TensorFlow Lite
+     * resolves them (at most one -1, inferred, the others not negative, giving {@code in}'s
+     * element count) to the shape its output {@code out} declares.
      */
-    private void checkReshapeShape(Operator op, Tensor in, Tensor shape)
+    private void checkResolvedShape(Operator op, Tensor in, Tensor out, String taken, int[] sizes)
             throws ModelFormatException {
-        if (shape.type() != TfliteGraph.INT32 || shape.shape().length != 1) {
-            return;
-        }
-        if (producers[shape.index()] != null || !g.hasData(shape)) {
-            throw new ModelFormatException(op.describe() + ": its shape input "
-                    + shape.describe() + " is not a constant; expected a constant int32 shape");
-        }
-        int[] sizes = constInts(shape, op);
         long n = in.elements();
         long product = 1; // saturating: past n it can only come back to 0
-        int inferred = 0;
+        int inferred = -1;
         boolean valid = n >= 0;
-        for (int d : sizes) {
+        for (int i = 0; i < sizes.length; i++) {
+            int d = sizes[i];
             if (d == -1) {
-                inferred++;
+                valid &= inferred < 0;
+                inferred = i;
             } else if (d < 0) {
                 valid = false;
             } else {
                 product = d == 0 ? 0 : product > Long.MAX_VALUE / d ? Long.MAX_VALUE : product * d;
             }
         }
-        boolean fits = inferred == 0 ? product == n : product != 0 && n % product == 0;
-        if (!valid || inferred > 1 || !fits) {
-            throw new ModelFormatException(op.describe() + ": its shape input " + shape.describe()
-                    + " holds " + Arrays.toString(sizes) + ", which does not give the " + n
-                    + " elements of its data " + in.describe() + "; expected sizes whose product"
-                    + " is " + n + ", one of them -1 at most (inferred)");
+        boolean fits = inferred < 0 ? product == n
+                : product != 0 && n % product == 0 && n / product <= Integer.MAX_VALUE;
+        if (!valid || !fits) {
+            throw new ModelFormatException(op.describe() + ": " + taken
+                    + ", which does not give the " + n + " elements of its data " + in.describe()
+                    + "; expected sizes whose product is " + n
+                    + ", one of them -1 at most (inferred)");
+        }
+        int[] resolved = sizes.clone();
+        if (inferred >= 0) {
+            resolved[inferred] = (int) (n / product);
+        }
+        if (!Arrays.equals(resolved, out.shape())) {
+            throw new ModelFormatException(op.describe() + ": " + taken + ", which TensorFlow"
+                    + " Lite resolves to " + Arrays.toString(resolved) + ", but it declares its"
+                    + " output " + out.describe() + "; expected the output declared "
+                    + Arrays.toString(resolved) + ", as TensorFlow Lite resizes it to that shape"
+                    + " (the one the next operators see)");
         }
     }
 

@@ -18,6 +18,7 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -407,7 +408,7 @@ class TfliteSyntheticModelTest {
         int features = w.layers().get(w.layers().size() - 1).inChannels();
         for (boolean fc : new boolean[] {false, true}) {
             int n = fc ? features : 7;
-            for (int[] ok : new int[][] {{1, n}, {n}, {-1, n}, {1, -1}, {n, 1, 1}}) {
+            for (int[] ok : new int[][] {{1, n}, {-1, n}, {1, -1}}) {
                 TfliteWriter.Variant v = new TfliteWriter.Variant();
                 v.fullyConnected = fc;
                 v.reshapeTo = ok;
@@ -435,6 +436,49 @@ class TfliteSyntheticModelTest {
         assertTrue(msg.matches("operator #\\d+ \\(RESHAPE\\): its shape input tensor #\\d+"
                 + " 'logits_shape' \\[2\\] int32 is not a constant; expected a constant int32"
                 + " shape"), msg);
+    }
+
+    /**
+     * TensorFlow Lite resizes a RESHAPE's output to the shape it resolves, whatever the file
+     * declares, and the operators after it see that shape: a declared shape that differs
+     * (with as many elements) loaded, and the import went on with the declared one.
+     */
+    @Test
+    void reshapeOutputMustBeDeclaredAsResolved() throws ModelFormatException {
+        Weights w = weights(0.35, 32, 7, Padding.TF_SAME);
+        int features = w.layers().get(w.layers().size() - 1).inChannels();
+        for (boolean fc : new boolean[] {false, true}) {
+            int n = fc ? features : 7;
+            String out = fc ? "flat" : "logits";
+            // declared as resolved, [n] rather than the writer's [1, n]: loads
+            for (int[] to : new int[][] {{n}, {-1}}) {
+                TfliteWriter.Variant v = new TfliteWriter.Variant();
+                v.fullyConnected = fc;
+                v.reshapeTo = to;
+                v.shapes.put(out, new int[] {n});
+                if (!fc) {
+                    v.shapes.put("probabilities", new int[] {n});
+                }
+                assertEquals(w.config(), TfliteModel.read(TfliteWriter.mobileNet(w, v)).config(),
+                        Arrays.toString(to));
+            }
+            // declared [1, n]: refused naming both shapes
+            for (int[] to : new int[][] {{n}, {-1}, {n, 1}, {-1, 1, 1}, {1, 1, n}}) {
+                TfliteWriter.Variant v = new TfliteWriter.Variant();
+                v.fullyConnected = fc;
+                v.reshapeTo = to;
+                String resolved = Arrays.toString(to).replace("-1", String.valueOf(n));
+                String msg = failure(w, v);
+                String q = Pattern.quote(resolved);
+                assertTrue(msg.matches("operator #\\d+ \\(RESHAPE\\): its shape input tensor #\\d+"
+                        + " '" + out + "_shape' \\[" + to.length + "\\] int32 holds "
+                        + Pattern.quote(Arrays.toString(to))
+                        + ", which TensorFlow Lite resolves to " + q + ", but it declares its"
+                        + " output tensor #\\d+ '" + out + "' \\[1, " + n + "\\] float32;"
+                        + " expected the output declared " + q + ", as TensorFlow Lite resizes"
+                        + " it to that shape \\(the one the next operators see\\)"), msg);
+            }
+        }
     }
 
     /**
