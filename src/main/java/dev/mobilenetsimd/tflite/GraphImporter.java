@@ -27,6 +27,9 @@ import java.util.Set;
  * chain, so a graph with an extra or missing layer is rejected rather than half-imported.
  */
 final class GraphImporter {
+    /** The most sizes TensorFlow Lite reads from a RESHAPE's options (new_shape). */
+    private static final int MAX_NEW_SHAPE = 8;
+
     /** Width multipliers tried first: the published ones. */
     private static final double[] PUBLISHED_ALPHAS = {1.0, 0.35, 0.5, 0.75, 1.3, 1.4};
 
@@ -470,9 +473,11 @@ final class GraphImporter {
     }
 
     /**
-     * The output of the RESHAPE {@code op} of {@code in}. TensorFlow Lite resizes the output to
-     * the shape it resolves, whatever the file declares, and the operators after it see that
-     * shape; we go on with the declared one, so the two must agree.
+     * The output of the RESHAPE {@code op} of {@code in}. TensorFlow Lite takes the new shape
+     * from the shape input when it is an int32 vector, otherwise from the options' new_shape
+     * (none, or the legacy [0], meaning a scalar []); it resizes the output to the shape it
+     * resolves, whatever the file declares, and the operators after it see that shape. We go
+     * on with the declared one, so the two must agree.
      */
     private Tensor reshape(Operator op, Tensor in) throws ModelFormatException {
         readsAsData(op, in);
@@ -480,18 +485,42 @@ final class GraphImporter {
         checkInputs(op, 1, 2, "the data", "an optional shape");
         Tensor out = g.tensor(op.outputs()[0]);
         Tensor shape = op.input(1) >= 0 ? g.tensor(op.input(1)) : null;
+        int[] newShape = op.options().newShape();
+        // TensorFlow Lite refuses it when it reads the options, even if the shape input is taken
+        if (newShape != null && newShape.length > MAX_NEW_SHAPE) {
+            throw new ModelFormatException(op.describe() + ": its options' new_shape has "
+                    + newShape.length + " sizes; TensorFlow Lite takes " + MAX_NEW_SHAPE
+                    + " at most");
+        }
+        String taken;
+        int[] sizes;
         if (shape != null && shape.type() == TfliteGraph.INT32 && shape.shape().length == 1) {
-            String taken = "its shape input " + shape.describe();
-            if (producers[shape.index()] != null || !g.hasData(shape)) {
+            taken = "its shape input " + shape.describe();
+            // an empty vector (a scalar []) has no data to hold, constant or not
+            if (shape.shape()[0] != 0
+                    && (producers[shape.index()] != null || !g.hasData(shape))) {
                 throw new ModelFormatException(op.describe() + ": " + taken
                         + " is not a constant; expected a constant int32 shape");
             }
-            int[] sizes = constInts(shape, op);
-            checkResolvedShape(op, in, out, taken + " holds " + Arrays.toString(sizes), sizes);
-        } else if (out.elements() != in.elements()) {
-            throw new ModelFormatException(op.describe() + " reshapes " + in.describe() + " into "
-                    + out.describe() + ": element counts differ");
+            sizes = shape.shape()[0] == 0 ? new int[0] : constInts(shape, op);
+            taken += " holds " + Arrays.toString(sizes);
+        } else {
+            // An int64 or 2-D shape input is not an error to TensorFlow Lite: it is ignored.
+            taken = (shape == null ? "it has no shape input"
+                    : "its shape input " + shape.describe() + " is not an int32 vector")
+                    + ", so TensorFlow Lite takes ";
+            if (newShape == null) {
+                sizes = new int[0];
+                taken += "a scalar [] (its options have no new_shape)";
+            } else if (Arrays.equals(newShape, new int[] {0})) {
+                sizes = new int[0];
+                taken += "a scalar [] (its options' new_shape [0], by legacy convention)";
+            } else {
+                sizes = newShape;
+                taken += "its options' new_shape " + Arrays.toString(newShape);
+            }
         }
+        checkResolvedShape(op, in, out, taken, sizes);
         use(op);
         return out;
     }

@@ -65,12 +65,32 @@ final class TfliteGraph {
 
     /**
      * The builtin options of one operator, flattened: only the fields of the option tables our
-     * operators use (Conv2D, DepthwiseConv2D, Pool2D, FullyConnected, Add, Softmax, Reducer).
+     * operators use (Conv2D, DepthwiseConv2D, Pool2D, FullyConnected, Add, Softmax, Reducer,
+     * Reshape). {@code newShape} is a RESHAPE's new_shape, {@code null} when it has none.
      */
     record Options(int padding, int strideW, int strideH, int dilationW, int dilationH,
                    int depthMultiplier, int filterW, int filterH, int activation, boolean keepDims,
-                   float beta, int weightsFormat) {
-        static final Options NONE = new Options(PAD_SAME, 0, 0, 1, 1, 0, 0, 0, ACT_NONE, false, 0f, 0);
+                   float beta, int weightsFormat, int[] newShape) {
+        static final Options NONE = new Options(PAD_SAME, 0, 0, 1, 1, 0, 0, 0, ACT_NONE, false,
+                0f, 0, null);
+
+        /** Options without a new_shape (every operator's but a RESHAPE's). */
+        Options(int padding, int strideW, int strideH, int dilationW, int dilationH,
+                int depthMultiplier, int filterW, int filterH, int activation, boolean keepDims,
+                float beta, int weightsFormat) {
+            this(padding, strideW, strideH, dilationW, dilationH, depthMultiplier, filterW,
+                    filterH, activation, keepDims, beta, weightsFormat, null);
+        }
+
+        @Override
+        public String toString() { // the array's contents, not its identity
+            return "Options[padding=" + padding + ", strideW=" + strideW + ", strideH=" + strideH
+                    + ", dilationW=" + dilationW + ", dilationH=" + dilationH
+                    + ", depthMultiplier=" + depthMultiplier + ", filterW=" + filterW
+                    + ", filterH=" + filterH + ", activation=" + activation + ", keepDims="
+                    + keepDims + ", beta=" + beta + ", weightsFormat=" + weightsFormat
+                    + ", newShape=" + Arrays.toString(newShape) + "]";
+        }
     }
 
     /** One operator: builtin code (or a custom code name), input and output tensor indices (-1 = absent). */

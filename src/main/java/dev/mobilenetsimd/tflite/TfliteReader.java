@@ -23,7 +23,8 @@ final class TfliteReader {
 
     // BuiltinOptions union members for the option tables we read.
     private static final int CONV_2D_OPTIONS = 1, DEPTHWISE_CONV_2D_OPTIONS = 2, POOL_2D_OPTIONS = 5,
-            FULLY_CONNECTED_OPTIONS = 8, SOFTMAX_OPTIONS = 9, ADD_OPTIONS = 11, REDUCER_OPTIONS = 27;
+            FULLY_CONNECTED_OPTIONS = 8, SOFTMAX_OPTIONS = 9, ADD_OPTIONS = 11,
+            RESHAPE_OPTIONS = 17, REDUCER_OPTIONS = 27;
 
     /**
      * Most entries read from one vector of tables (operator codes, subgraphs, buffers, tensors,
@@ -376,12 +377,19 @@ final class TfliteReader {
             case BuiltinOperators.SOFTMAX: expected = SOFTMAX_OPTIONS; break;
             case BuiltinOperators.ADD: expected = ADD_OPTIONS; break;
             case BuiltinOperators.MEAN: expected = REDUCER_OPTIONS; break;
+            case BuiltinOperators.RESHAPE: expected = RESHAPE_OPTIONS; break;
             default: return TfliteGraph.Options.NONE;
         }
         int type = o.uint8(3, 0);
         Node t = o.table(4, "builtin options");
         if (t == null || type == 0) {
             return TfliteGraph.Options.NONE;
+        }
+        if (op.builtinCode() == BuiltinOperators.RESHAPE) {
+            // TensorFlow Lite reads options of another type as none (a RESHAPE whose shape
+            // input it takes runs): refusing them here would refuse models it runs.
+            return type != RESHAPE_OPTIONS || t.target(0) < 0 ? TfliteGraph.Options.NONE
+                    : new TfliteGraph.Options(0, 0, 0, 1, 1, 0, 0, 0, 0, false, 0f, 0, t.ints(0));
         }
         if (type != expected) {
             throw new ModelFormatException(op.describe() + " carries builtin options of union type " + type

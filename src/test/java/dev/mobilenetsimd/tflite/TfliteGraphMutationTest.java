@@ -140,7 +140,8 @@ class TfliteGraphMutationTest {
                         f == 4 ? v : p.dilationH(), f == 5 ? v : p.depthMultiplier(),
                         f == 6 ? v : p.filterW(), f == 7 ? v : p.filterH(),
                         f == 8 ? v : p.activation(), p.keepDims(),
-                        f == 9 ? Float.intBitsToFloat(v) : p.beta(), p.weightsFormat());
+                        f == 9 ? Float.intBitsToFloat(v) : p.beta(), p.weightsFormat(),
+                        p.newShape());
                 what = "options " + p;
                 break;
             }

@@ -385,12 +385,13 @@ class TfliteSyntheticModelTest {
         String msg = failure(w, v16);
         assertTrue(msg.matches("operator #\\d+ \\(DEQUANTIZE\\) has 2 inputs; expected 1 input"
                 + " \\(the constant\\)"), msg);
-        // RESHAPE's shape is optional
+        // RESHAPE's shape is optional: the options' new_shape then gives it
         for (boolean fc : new boolean[] {false, true}) {
             for (UnaryOperator<int[]> edit : List.<UnaryOperator<int[]>>of(
                     in -> new int[] {in[0]}, in -> new int[] {in[0], -1})) {
                 TfliteWriter.Variant v = new TfliteWriter.Variant();
                 v.fullyConnected = fc;
+                v.reshapeNewShape = new int[] {1, -1};
                 v.inputs.put(fc ? "flat" : "logits", edit);
                 assertEquals(w.config(), TfliteModel.read(TfliteWriter.mobileNet(w, v)).config());
             }
@@ -479,6 +480,101 @@ class TfliteSyntheticModelTest {
                         + " it to that shape \\(the one the next operators see\\)"), msg);
             }
         }
+    }
+
+    /**
+     * TensorFlow Lite takes a RESHAPE's shape from its shape input only when that is an int32
+     * vector; otherwise (none, int64, a scalar or a matrix: not an error) from the options'
+     * new_shape, a scalar [] when they have none. Without the options such a model loaded,
+     * its shape input ignored, where TensorFlow Lite refuses it (the counts differ).
+     */
+    @Test
+    void reshapeTakesTheOptionsUnlessTheShapeInputIsAnInt32Vector()
+            throws ModelFormatException {
+        Weights w = weights(0.35, 32, 7, Padding.TF_SAME);
+        String data = ", which does not give the 7 elements of its data tensor #\\d+"
+                + " 'classifier' \\[1, 1, 1, 7\\] float32; expected sizes whose product is 7,"
+                + " one of them -1 at most \\(inferred\\)";
+        String input = "operator #\\d+ \\(RESHAPE\\): its shape input tensor #\\d+ 'logits_shape' ";
+        record Case(int type, int[] dims, int[] newShape, String refused) {}
+        int int64 = TfliteGraph.INT64, int32 = TfliteGraph.INT32;
+        List<Case> cases = List.of(
+                new Case(int64, null, new int[] {1, 7}, null),
+                new Case(int64, null, new int[] {-1, 7}, null),
+                new Case(int32, new int[] {1, 2}, new int[] {1, -1}, null),
+                new Case(int32, new int[] {}, new int[] {1, 7}, null),
+                new Case(int64, null, null, input + "\\[2\\] int64 is not an int32 vector, so"
+                        + " TensorFlow Lite takes a scalar \\[\\] \\(its options have no"
+                        + " new_shape\\)" + data),
+                new Case(int32, new int[] {1, 2}, null, input + "\\[1, 2\\] int32 is not an"
+                        + " int32 vector, so TensorFlow Lite takes a scalar \\[\\] \\(its"
+                        + " options have no new_shape\\)" + data),
+                new Case(int64, null, new int[] {0}, input + "\\[2\\] int64 is not an int32"
+                        + " vector, so TensorFlow Lite takes a scalar \\[\\] \\(its options'"
+                        + " new_shape \\[0\\], by legacy convention\\)" + data),
+                new Case(int64, null, new int[] {1, 8}, input + "\\[2\\] int64 is not an int32"
+                        + " vector, so TensorFlow Lite takes its options' new_shape \\[1, 8\\]"
+                        + data),
+                new Case(int64, null, new int[] {-1}, input + "\\[2\\] int64 is not an int32"
+                        + " vector, so TensorFlow Lite takes its options' new_shape \\[-1\\],"
+                        + " which TensorFlow Lite resolves to \\[7\\], but it declares its"
+                        + " output tensor #\\d+ 'logits' \\[1, 7\\] float32; expected the output"
+                        + " declared \\[7\\], .*"));
+        for (Case c : cases) {
+            TfliteWriter.Variant v = new TfliteWriter.Variant();
+            v.reshapeToType = c.type();
+            v.reshapeToDims = c.dims();
+            if (c.dims() != null && c.dims().length == 0) {
+                v.reshapeTo = new int[] {7}; // a scalar holds one value
+            }
+            v.reshapeNewShape = c.newShape();
+            String what = TfliteGraph.typeName(c.type()) + " " + Arrays.toString(c.dims()) + " "
+                    + Arrays.toString(c.newShape());
+            if (c.refused() == null) {
+                assertEquals(w.config(), TfliteModel.read(TfliteWriter.mobileNet(w, v)).config(),
+                        what);
+            } else {
+                String msg = failure(w, v);
+                assertTrue(msg.matches(c.refused()), what + ": " + msg);
+            }
+        }
+        // no shape input: the options alone
+        TfliteWriter.Variant v = new TfliteWriter.Variant();
+        v.inputs.put("logits", in -> new int[] {in[0]});
+        String msg = failure(w, v);
+        assertTrue(msg.matches("operator #\\d+ \\(RESHAPE\\): it has no shape input, so"
+                + " TensorFlow Lite takes a scalar \\[\\] \\(its options have no new_shape\\)"
+                + data), msg);
+        v.reshapeNewShape = new int[] {7, 1};
+        msg = failure(w, v);
+        assertTrue(msg.matches("operator #\\d+ \\(RESHAPE\\): it has no shape input, so"
+                + " TensorFlow Lite takes its options' new_shape \\[7, 1\\], which TensorFlow"
+                + " Lite resolves to \\[7, 1\\], but it declares its output .*"), msg);
+        // an int32 vector wins over the options, which are then not looked at
+        v = new TfliteWriter.Variant();
+        v.reshapeNewShape = new int[] {7, 1};
+        assertEquals(w.config(), TfliteModel.read(TfliteWriter.mobileNet(w, v)).config());
+        v.reshapeOptionsType = 9; // options of another table: read as none, as TensorFlow Lite does
+        assertEquals(w.config(), TfliteModel.read(TfliteWriter.mobileNet(w, v)).config());
+        v.reshapeToType = int64;
+        msg = failure(w, v);
+        assertTrue(msg.matches(input + "\\[2\\] int64 is not an int32 vector, so TensorFlow"
+                + " Lite takes a scalar \\[\\] \\(its options have no new_shape\\)" + data),
+                msg);
+        // an empty int32 vector is a scalar [], with no data to hold
+        v = new TfliteWriter.Variant();
+        v.reshapeTo = new int[0];
+        msg = failure(w, v);
+        assertTrue(msg.matches(input + "\\[0\\] int32 holds \\[\\]" + data), msg);
+        // TensorFlow Lite reads 8 sizes of new_shape at most, and refuses more even when the
+        // shape input is taken
+        v = new TfliteWriter.Variant();
+        v.reshapeNewShape = new int[] {1, 1, 1, 1, 1, 1, 1, 1, 7};
+        msg = failure(w, v);
+        assertTrue(msg.matches("operator #\\d+ \\(RESHAPE\\): its options' new_shape has 9"
+                + " sizes; TensorFlow Lite takes 8 at most"), msg);
+        v.reshapeNewShape = new int[] {1, 1, 1, 1, 1, 1, 1, 7};
+        assertEquals(w.config(), TfliteModel.read(TfliteWriter.mobileNet(w, v)).config());
     }
 
     /**

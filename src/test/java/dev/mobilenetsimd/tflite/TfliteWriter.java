@@ -174,6 +174,16 @@ final class TfliteWriter {
         };
     }
 
+    /** ReshapeOptions (union type 17) with {@code newShape}. */
+    static ToIntFunction<FlatBufferBuilder> reshapeOptions(int[] newShape) {
+        return fb -> {
+            int v = intVector(fb, newShape);
+            fb.startTable(1);
+            fb.addOffset(0, v, 0);
+            return fb.endTable();
+        };
+    }
+
     static ToIntFunction<FlatBufferBuilder> keepDims(boolean keep) {
         return fb -> {
             fb.startTable(1);
@@ -327,8 +337,12 @@ final class TfliteWriter {
         // defect: the operator writing this tensor (by name) gets these inputs, from its own
         Map<String, UnaryOperator<int[]>> inputs = new HashMap<>();
         boolean quantizeOutput;      // a QUANTIZE after the SOFTMAX, to uint8 "output"
-        int[] reshapeTo;             // when set, the classifier's RESHAPE shape input (int32)
+        int[] reshapeTo;             // when set, the classifier's RESHAPE shape input
         boolean reshapeToNoData;     // defect: that shape input an int32 tensor without data
+        int reshapeToType = TfliteGraph.INT32;  // the shape input's type (int32 or int64)
+        int[] reshapeToDims;         // when set, the shape input's declared shape (else 1-D)
+        int[] reshapeNewShape;       // when set, the RESHAPE's options carry this new_shape
+        int reshapeOptionsType = 17; // the union type of those options (17: ReshapeOptions)
     }
 
     /** {@code weights} as a float32 TensorFlow Lite MobileNetV2 graph. */
@@ -396,10 +410,7 @@ final class TfliteWriter {
                     int k = l.outChannels();
                     if (v.fullyConnected) {
                         int flat = w.tensor("flat", TfliteGraph.FLOAT32, 1, l.inChannels());
-                        int[] to = v.reshapeTo != null ? v.reshapeTo
-                                : new int[] {1, l.inChannels()};
-                        int shape = w.ints("flat_shape", to, to.length);
-                        w.op(BuiltinOperators.RESHAPE, new int[] {cur, shape}, flat);
+                        w.reshape(v, cur, flat, new int[] {1, l.inChannels()});
                         int filter = w.weights("fc",
                                 transposeIO(weights.kernel(l.index()), l.inChannels(), k),
                                 k, l.inChannels());
@@ -411,11 +422,7 @@ final class TfliteWriter {
                     } else {
                         int logits4 = w.pointwise(weights, l, cur, 1, 1, 1, TfliteGraph.ACT_NONE);
                         int logits = w.tensor("logits", TfliteGraph.FLOAT32, 1, k);
-                        int[] to = v.reshapeTo != null ? v.reshapeTo : new int[] {1, k};
-                        int shape = v.reshapeToNoData
-                                ? w.tensor("logits_shape", TfliteGraph.INT32, to.length)
-                                : w.ints("logits_shape", to, to.length);
-                        w.op(BuiltinOperators.RESHAPE, new int[] {logits4, shape}, logits);
+                        w.reshape(v, logits4, logits, new int[] {1, k});
                         cur = logits;
                     }
                     int probs = w.tensor("probabilities", TfliteGraph.FLOAT32, 1, k);
@@ -433,6 +440,34 @@ final class TfliteWriter {
             }
         }
         return w.finish(input, cur);
+    }
+
+    /**
+     * The classifier's RESHAPE of {@code in} into {@code out}, its shape input named after
+     * {@code out}, holding {@code to} unless the variant says otherwise.
+     */
+    private void reshape(Variant v, int in, int out, int[] to) {
+        to = v.reshapeTo != null ? v.reshapeTo : to;
+        String name = tensors.get(out).name() + "_shape";
+        int[] dims = v.reshapeToDims != null ? v.reshapeToDims : new int[] {to.length};
+        int shape;
+        if (v.reshapeToNoData) {
+            shape = tensor(name, TfliteGraph.INT32, dims);
+        } else if (v.reshapeToType == TfliteGraph.INT64) {
+            ByteBuffer b = ByteBuffer.allocate(8 * to.length).order(ByteOrder.LITTLE_ENDIAN);
+            for (int d : to) {
+                b.putLong(d);
+            }
+            shape = constant(name, TfliteGraph.INT64, b.array(), dims);
+        } else {
+            shape = ints(name, to, dims);
+        }
+        if (v.reshapeNewShape == null) {
+            op(BuiltinOperators.RESHAPE, new int[] {in, shape}, out);
+        } else {
+            op(BuiltinOperators.RESHAPE, new int[] {in, shape}, out, v.reshapeOptionsType,
+                    reshapeOptions(v.reshapeNewShape));
+        }
     }
 
     private int pointwise(Weights weights, Layer l, int in, int stride, int h, int wd, int act) {
