@@ -61,9 +61,11 @@ public final class ImageDecoder {
      * @return the image in 8-bit RGB
      * @throws FileNotFoundException if the file does not exist, is a directory or is not a
      *                               regular file
-     * @throws IOException           if the file cannot be read otherwise (the message says why,
-     *                               e.g. "permission denied") or is not a decodable JPEG, PNG
-     *                               or BMP image ("cannot decode image FILE: " and why)
+     * @throws IOException           if the file cannot be read otherwise, when opened or part
+     *                               way through (the message says why, e.g. "permission
+     *                               denied", "Input/output error", and the cause is the JDK's
+     *                               exception), or is not a decodable JPEG, PNG or BMP image
+     *                               ("cannot decode image FILE: " and why)
      */
     public static RgbImage read(Path file) throws IOException {
         java.util.Objects.requireNonNull(file, "image file path is null");
@@ -123,9 +125,9 @@ public final class ImageDecoder {
         return new IOException(cannotRead(file, IoErrors.reason(e)), e);
     }
 
-    /** The message of an image file that cannot be read, for {@code why}. */
-    private static String cannotRead(Path file, String why) {
-        return "cannot read image " + file + ": " + why;
+    /** The message of an image file (or stream) that cannot be read, for {@code why}. */
+    private static String cannotRead(Object name, String why) {
+        return "cannot read image " + name + ": " + why;
     }
 
     /**
@@ -160,14 +162,99 @@ public final class ImageDecoder {
      * <p>A JPEG's embedded colour profile is not applied, as Pillow applies none (the JDK's
      * reader converted the pixels from it to sRGB).
      *
+     * <p>An {@link IOException} thrown by {@code in} itself (a disk's "Input/output error" part
+     * way through a file) fails the decoding as an image that cannot be read, "cannot read image
+     * NAME: " and why in {@link IoErrors#reason}'s words, with that exception as the cause,
+     * wherever it was thrown and however the image reader passed it on: not as a damaged image.
+     * A stream that merely ends early is a truncated image, "cannot decode image NAME: ...".
+     *
      * @param in the encoded image
      * @param name what error messages call the stream (e.g. its file name)
      * @return the image in 8-bit RGB
-     * @throws IOException if the stream is not a decodable JPEG, PNG or BMP image, or holds less
-     *                     data than its header declares
+     * @throws IOException if {@code in} throws one ("cannot read image NAME: " and why), or the
+     *                     stream is not a decodable JPEG, PNG or BMP image, or holds less data
+     *                     than its header declares ("cannot decode image NAME: " and why)
      */
     public static RgbImage decode(InputStream in, String name) throws IOException {
         java.util.Objects.requireNonNull(in, "image stream is null");
+        FailureRecorder source = new FailureRecorder(in);
+        try {
+            return decodeSource(source, name);
+        } catch (IOException | RuntimeException e) {
+            IOException failure = source.failure;
+            if (failure == null) {
+                throw e;
+            }
+            // The readers pass a failing source on in their own ways: the PNG reader wraps it
+            // ("Error reading PNG image data"), the JPEG reader rethrows it as it is, and
+            // ImageIO's format probes swallow it, the data then looking like no image (or one
+            // cut short, to a source that reads as ended after failing once).
+            IOException read = new IOException(cannotRead(name, IoErrors.reason(failure)),
+                    failure);
+            if (e != failure) {
+                read.addSuppressed(e);   // what the decoder made of it, for a stack trace
+            }
+            throw read;
+        }
+    }
+
+    /**
+     * Passes {@code in} on, keeping the first {@link IOException} it throws: the proof that
+     * decoding failed because the source failed, whatever the readers made of it.
+     */
+    private static final class FailureRecorder extends java.io.FilterInputStream {
+        private IOException failure;
+
+        FailureRecorder(InputStream in) {
+            super(in);
+        }
+
+        private IOException recorded(IOException e) {
+            if (failure == null) {
+                failure = e;
+            }
+            return e;
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return in.read();
+            } catch (IOException e) {
+                throw recorded(e);
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return in.read(b, off, len);
+            } catch (IOException e) {
+                throw recorded(e);
+            }
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            try {
+                return in.skip(n);
+            } catch (IOException e) {
+                throw recorded(e);
+            }
+        }
+
+        @Override
+        public int available() throws IOException {
+            try {
+                return in.available();
+            } catch (IOException e) {
+                throw recorded(e);
+            }
+        }
+    }
+
+    /** {@link #decode}, of the recorded source. */
+    private static RgbImage decodeSource(InputStream in, String name) throws IOException {
         BufferedImage img = null;
         long width = 0, height = 0;
         String damage = null;

@@ -9,8 +9,8 @@ import java.nio.file.NoSuchFileException;
  * Why an I/O operation failed, in words, for a message that names the file itself. The JDK's
  * exceptions for a missing or unreadable file carry only the path as their message, so a message
  * built from it alone said "error: noread.bmp". {@link ImageDecoder} describes an image that
- * cannot be opened with these words, and the command line a model or labels file, so that every
- * file is described alike.
+ * cannot be opened or read with these words, and the command line a model or labels file, so
+ * that every file is described alike.
  */
 public final class IoErrors {
     private IoErrors() {}

@@ -561,6 +561,153 @@ class ImageDecoderTest {
     }
 
     /**
+     * An I/O error part way through the input (a failing disk's EIO, a caller's stream that
+     * throws) is a read failure, "cannot read image NAME: " and why in the words the CLI gives
+     * an unreadable model or labels file, with the exception as its cause: it was reported as
+     * damage ("cannot decode image NAME: damaged or unsupported (Input/output error)"), or as
+     * no image at all when it came before the format was known. It is checked in the header,
+     * in the pixel data and at the end (the PNG walker reads to IEND after the reader), with
+     * one read that fails and with every read after it failing, as a failing disk goes on.
+     */
+    @Test
+    void anIoErrorPartWayIsAReadErrorNotDamage() throws IOException {
+        for (String format : new String[] {"jpg", "png", "bmp"}) {
+            byte[] bytes = noise(format);
+            assertEquals(160, ImageDecoder.decode(new FailingStream(bytes, bytes.length, false),
+                    "stream").width(), format);
+            for (int at : failurePoints(bytes)) {
+                for (boolean once : new boolean[] {false, true}) {
+                    IOException e = assertThrows(IOException.class, () -> ImageDecoder.decode(
+                            new FailingStream(bytes, at, once), "stream"));
+                    String where = format + " failing at byte " + at + " of " + bytes.length
+                            + (once ? " once" : "");
+                    assertEquals("cannot read image stream: Input/output error",
+                            e.getMessage(), where);
+                    assertEquals(IOException.class, e.getClass(), where);
+                    assertEquals(FailingStream.MESSAGE, e.getCause().getMessage(), where);
+                    assertTrue(e.getCause() instanceof FailingStream.Failure, where);
+                }
+            }
+        }
+    }
+
+    /**
+     * End to end, a file whose reading fails with EIO: /proc/self/mem, a regular file whose
+     * first page (address 0) is not mapped. Where it cannot be opened or fails otherwise (not
+     * Linux, a kernel that refuses it) the test is reported as skipped.
+     */
+    @Test
+    void anImageFileFailingWithEioIsAReadError() throws IOException {
+        Path mem = Path.of("/proc/self/mem");
+        assumeTrue(Files.isRegularFile(mem), "no /proc/self/mem here");
+        IOException direct = null;
+        try (java.io.InputStream in = Files.newInputStream(mem)) {
+            in.read();
+        } catch (IOException e) {
+            direct = e;
+        }
+        assumeTrue(direct != null && "Input/output error".equals(direct.getMessage()),
+                "reading /proc/self/mem from 0 does not fail with EIO here: " + direct);
+        IOException e = assertThrows(IOException.class, () -> ImageDecoder.read(mem));
+        assertEquals("cannot read image /proc/self/mem: Input/output error", e.getMessage());
+        assertEquals("Input/output error", e.getCause().getMessage());
+    }
+
+    /** A stream that only ends early, without an I/O error, is still refused as damaged data. */
+    @Test
+    void aStreamThatEndsEarlyIsStillADecodeError() throws IOException {
+        for (String format : new String[] {"jpg", "png", "bmp"}) {
+            byte[] bytes = noise(format);
+            for (int at : failurePoints(bytes)) {
+                byte[] cut = java.util.Arrays.copyOf(bytes, at);
+                IOException e = assertThrows(IOException.class, () -> ImageDecoder.decode(
+                        new java.io.ByteArrayInputStream(cut), "stream"));
+                assertTrue(e.getMessage().startsWith("cannot decode image stream: "), format
+                        + " cut at byte " + at + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /** A 160 x 120 image of noise in {@code format}, more than the cache's 8 KiB read long. */
+    private static byte[] noise(String format) throws IOException {
+        BufferedImage img = new BufferedImage(160, 120, BufferedImage.TYPE_3BYTE_BGR);
+        java.util.Random rnd = new java.util.Random(7);
+        for (int y = 0; y < img.getHeight(); y++) {
+            for (int x = 0; x < img.getWidth(); x++) {
+                img.setRGB(x, y, rnd.nextInt());
+            }
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        assertTrue(ImageIO.write(img, format, out), "no writer for " + format);
+        assertTrue(out.size() > 8193, format + " of " + out.size() + " bytes");
+        return out.toByteArray();
+    }
+
+    /**
+     * Offsets from the first byte through the header and the pixel data (at and after the
+     * cache's first 8 KiB read) to the last byte.
+     */
+    private static int[] failurePoints(byte[] bytes) {
+        int n = bytes.length;
+        return new int[] {0, 1, 2, 10, 30, 60, 200, n / 3, n / 2, 8192, 8193, n - 100, n - 1};
+    }
+
+    /**
+     * Gives {@code data} up to byte {@code failAt}, then throws {@link Failure}: on every read
+     * after that or, if {@code once}, on the first alone (the rest then read as the end).
+     */
+    private static final class FailingStream extends java.io.InputStream {
+        static final String MESSAGE = "Input/output error";
+
+        /** The failure, of its own class, to tell it from any the decoder makes. */
+        static final class Failure extends IOException {
+            Failure() {
+                super(MESSAGE);
+            }
+        }
+
+        private final byte[] data;
+        private final int failAt;
+        private final boolean once;
+        private int pos;
+        private boolean failed;
+
+        FailingStream(byte[] data, int failAt, boolean once) {
+            assertTrue(failAt <= data.length, failAt + " past the data");
+            this.data = data;
+            this.failAt = failAt;
+            this.once = once;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] b = new byte[1];
+            return read(b, 0, 1) < 0 ? -1 : b[0] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0;
+            }
+            if (pos >= failAt && failAt < data.length) {
+                if (!failed || !once) {
+                    failed = true;
+                    throw new Failure();
+                }
+                return -1;
+            }
+            int n = Math.min(len, (pos < failAt ? failAt : data.length) - pos);
+            if (n <= 0) {
+                return -1;
+            }
+            System.arraycopy(data, pos, b, off, n);
+            pos += n;
+            return n;
+        }
+    }
+
+    /**
      * A PNG of a few bytes may declare a raster larger than the heap (or than an int can count):
      * the size from its header is refused before anything is allocated for the pixels.
      */
