@@ -292,12 +292,12 @@ final class OnnxGraphImporter {
                     // of a batch of 1 as one row; at 11 and 12 it refuses the graph at load.
                     // C, the last convolution's channels, is 1280 or more once checked
                     // against the plan.
-                    Object batch = input.dims().get(0);
-                    if (rank == 4 && opset < 13 && !(batch instanceof Long)) {
+                    Long batch = fixedBatch(input);
+                    if (rank == 4 && opset < 13 && batch == null) {
                         throw notMobileNet(fc.describe() + " has no axes, so it squeezes every"
                                 + " axis of size 1, which at opset " + opset + " needs every"
                                 + " size known, but the batch of the input '" + input.name()
-                                + "' is symbolic (" + (batch == null ? "unnamed" : batch)
+                                + "' is symbolic (" + describeBatch(input)
                                 + "): ONNX Runtime refuses that graph; expected attribute axes"
                                 + " [2, 3]");
                     }
@@ -476,9 +476,13 @@ final class OnnxGraphImporter {
             throw notMobileNet("the input '" + input.name() + "' has no shape; expected [N, 3, size, size] (NCHW)");
         }
         // Any batch: the network runs image by image (a fixed batch of 8 was refused as not
-        // [N, 3, size, size]).
-        boolean batchOk = d.size() == 4 && (!(d.get(0) instanceof Long) || (Long) d.get(0) >= 1);
-        if (!batchOk || !Long.valueOf(3).equals(d.get(1)) || !(d.get(2) instanceof Long)
+        // [N, 3, size, size]). A negative one is unknown, as ONNX Runtime reads it.
+        if (d.size() == 4 && Long.valueOf(0).equals(d.get(0))) {
+            throw notMobileNet("the input '" + input.name() + "' has shape " + d + ", a batch"
+                    + " of 0, which holds no image (ONNX Runtime refuses it too); expected"
+                    + " [N, 3, size, size] (NCHW) with N at least 1, symbolic or unknown");
+        }
+        if (d.size() != 4 || !Long.valueOf(3).equals(d.get(1)) || !(d.get(2) instanceof Long)
                 || !d.get(2).equals(d.get(3))) {
             throw notMobileNet("the input '" + input.name() + "' has shape " + d
                     + "; expected one square RGB image [N, 3, size, size] (NCHW)");
@@ -489,6 +493,25 @@ final class OnnxGraphImporter {
                     + " to " + ModelConfig.MAX_RESOLUTION);
         }
         return (int) r;
+    }
+
+    /**
+     * The input's batch when it is fixed, or null when it is symbolic (a dim_param), unnamed
+     * (neither dim_value nor dim_param) or a negative dim_value: ONNX Runtime reads all three
+     * as a size it learns only when run.
+     */
+    private static Long fixedBatch(ValueInfo input) {
+        Object b = input.dims().get(0);
+        return b instanceof Long l && l >= 0 ? l : null;
+    }
+
+    /** How the input's batch, not fixed, is written: its dim_param or why it is unknown. */
+    private static String describeBatch(ValueInfo input) {
+        Object b = input.dims().get(0);
+        if (b instanceof Long l) {
+            return "dim_value " + l + ", negative, which ONNX Runtime reads as unknown";
+        }
+        return b == null || ((String) b).isEmpty() ? "unnamed" : (String) b;
     }
 
     private static void checkOutput(ValueInfo out, int classes) throws OnnxFormatException {

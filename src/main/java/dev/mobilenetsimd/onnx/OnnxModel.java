@@ -24,8 +24,9 @@ import java.util.Optional;
  *
  * <p>Supported: opset 7 to 22 (11+ is what current exporters write; a newer opset is read with
  * opset 22's meaning, which {@link #warning()} says), float32 weights (float16
- * and float64 are converted), NCHW input {@code [N, 3, size, size]} (a fixed or symbolic batch
- * {@code N}: the network runs image by image), and the nodes Conv (with or
+ * and float64 are converted), NCHW input {@code [N, 3, size, size]} (a fixed batch {@code N} of
+ * at least 1, or one not fixed: symbolic, unnamed or negative; the network runs image by image),
+ * and the nodes Conv (with or
  * without bias; {@code group} = channels for the depthwise layers; explicit {@code pads} or
  * {@code auto_pad} equivalent to symmetric or TensorFlow SAME padding), BatchNormalization (folded),
  * Clip(0, 6) with bounds as attributes (opset 7 to 10) or inputs (11 and newer), Relu, Min and

@@ -11,7 +11,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
+import ai.onnxruntime.OrtSession;
 import dev.mobilenetsimd.ModelConfig;
 import dev.mobilenetsimd.Padding;
 import dev.mobilenetsimd.Weights;
@@ -372,8 +375,54 @@ class OnnxTorchvisionStyleTest {
         }
     }
 
-    /** {@code m} with its input's and output's batch fixed at {@code batch}. */
-    private static Model withBatch(Model m, long batch) {
+    /**
+     * A batch not fixed is symbolic to ONNX Runtime however it is written: a dim_param, a
+     * Dimension with neither dim_value nor dim_param (unnamed), or a negative dim_value, which
+     * was refused as not [N, 3, size, size]. For each ONNX Runtime runs the plain export and a
+     * Squeeze without axes at opset 13, and refuses at load that Squeeze at 11 and 12, as we do;
+     * a batch of 0 both refuse.
+     */
+    @Test
+    void batchNotFixedIsSymbolicHoweverWritten() throws Exception {
+        List<String> pooled = List.of("avgpool");
+        for (Object batch : new Object[] {"N", null, -1L}) {
+            String how = batch == null ? "unnamed" : batch instanceof Long
+                    ? "dim_value -1, negative, which ONNX Runtime reads as unknown" : "N";
+            assertEquals(CFG, checkAgainstOrt(withBatch(base(CFG), batch)).config());
+            assertEquals(CFG, checkAgainstOrt(withBatch(withFlattenAs(base(CFG), 13, "Squeeze",
+                    pooled, null), batch)).config());
+            for (long opset : new long[] {11, 12}) {
+                Model m = withBatch(withFlattenAs(base(CFG), opset, "Squeeze", pooled, null),
+                        batch);
+                assertOrtRefusesAtLoad(m, "First input does not have rank 2");
+                refusedByBoth(m, "the batch of the input 'input' is symbolic (" + how
+                        + "): ONNX Runtime refuses that graph; expected attribute axes [2, 3]");
+            }
+        }
+        Model none = withBatch(base(CFG), 0L);
+        assertOrtRefusesAtLoad(none, "Invalid Target shape product of 0");
+        refusedByBoth(none, "the input 'input' has shape [0, 3, 96, 96], a batch of 0, which"
+                + " holds no image (ONNX Runtime refuses it too); expected [N, 3, size, size]"
+                + " (NCHW) with N at least 1, symbolic or unknown");
+    }
+
+    /** ONNX Runtime refuses {@code m} when it creates the session, saying {@code expected}. */
+    private static void assertOrtRefusesAtLoad(Model m, String expected) {
+        byte[] bytes = OnnxProto.write(m);
+        OrtException e = assertThrows(OrtException.class, () -> {
+            try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
+                opts.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
+                OrtEnvironment.getEnvironment().createSession(bytes, opts).close();
+            }
+        });
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+
+    /**
+     * {@code m} with its input's and output's batch set to {@code batch}: a {@link Long}
+     * dim_value, a {@link String} dim_param, or null for neither.
+     */
+    private static Model withBatch(Model m, Object batch) {
         OnnxProto.Graph g = m.graph();
         List<OnnxProto.ValueInfo> ends = new ArrayList<>();
         for (OnnxProto.ValueInfo v : List.of(g.inputs().get(0), g.outputs().get(0))) {
