@@ -282,6 +282,16 @@ final class OnnxGraphImporter {
                     throw notMobileNet(fc.describe() + " reshapes the pooled features to "
                             + Arrays.toString(shape) + "; expected [1, " + features + "] or [1, -1]");
                 }
+                // A leading 1 is one image's row: of a fixed batch of 2+ ONNX Runtime fails
+                // that graph at every run, where we would read it image by image.
+                Long batch = fixedBatch(input);
+                if (shape[0] == 1 && batch != null && batch > 1) {
+                    throw notMobileNet(fc.describe() + " reshapes the pooled features to "
+                            + Arrays.toString(shape) + ", one image's, but the input '"
+                            + input.name() + "' has a fixed batch of " + batch + ": ONNX"
+                            + " Runtime fails that graph when run; expected [0, -1] or [-1, "
+                            + features + "]");
+                }
             } else if (op.equals("Squeeze")) {
                 long[] axes = axesOf(fc, 13);
                 if (axes == null) {
