@@ -31,10 +31,12 @@ import javax.imageio.stream.ImageInputStreamImpl;
  *       its pixel data holds other palette entries than Pillow reads is read with Pillow's
  *       palette and pixels (see {@link #readerInput}); if its header says it uses more than 256
  *       colours and the file holds more than 256 entries after its headers it is refused, as
- *       Pillow refuses it. A 4- or 8-bit BI_RGB one of two colours, black then white, is read
- *       as the 1-bit image Pillow reads (see {@link OneBitRows}). A 1- or 4-bit one of
- *       uncompressed rows whose palette Pillow reads as a grey ramp (see {@link #pillowGrey})
- *       is refused: Pillow unpacks its rows as 8-bit grey, and fails or reads wrong levels.
+ *       Pillow refuses it, unless they are all a grey ramp (entry i grey level i mod 256), which
+ *       Pillow reads as grey levels, as an 8-bit one is read. A 4- or 8-bit BI_RGB one of two
+ *       colours, black then white, is read as the 1-bit image Pillow reads (see
+ *       {@link OneBitRows}). A 1- or 4-bit one of uncompressed rows whose palette Pillow reads
+ *       as a grey ramp (see {@link #pillowGrey}) is refused: Pillow unpacks its rows as 8-bit
+ *       grey, and fails or reads wrong levels.
  *   <li>A 16-, 24- or 32-bit BMP whose file size field is too small for its pixels is read
  *       with the field raised (see {@link #readerInput}): Pillow ignores it, the JDK's reader
  *       refused a BI_RGB one.
@@ -216,9 +218,10 @@ final class DeclaredDataCheck {
             // Pillow unpacks the rows as 8-bit grey ("L") at the 1- or 4-bit rows' stride: it
             // fails if a row is wider than that, else reads bytes of indices as grey levels.
             return String.format(Locale.ROOT, "a %d-bit BMP with a grey-ramp palette (%d"
-                    + " entries, entry i grey level i), which Pillow reads differently: as 8-bit"
-                    + " grey rows, failing or giving wrong levels; expected another palette or"
-                    + " 8-bit pixels, as Pillow reads", bits, palette.colours());
+                    + " entries, entry i grey level i%s), which Pillow reads differently: as"
+                    + " 8-bit grey rows, failing or giving wrong levels; expected another palette"
+                    + " or 8-bit pixels, as Pillow reads", bits, palette.colours(),
+                    palette.colours() > 256 ? " mod 256" : "");
         }
         long end;
         String data;
@@ -318,15 +321,21 @@ final class DeclaredDataCheck {
         }
         long colours = paletteColours(h, n);
         boolean many = colours > 65536;   // Pillow: "Unsupported BMP Palette size"
+        String held = "";
         if (colours > 256 && !many) {
             // Pillow reads the colours used up to the end of the file and refuses more than 256
-            // entries ("invalid palette size")
+            // whole entries ("invalid palette size"), unless they are a grey ramp: it then reads
+            // the pixels as grey levels, without a palette.
             s.seek(14 + headerSize + 256 * 4 + 3);
-            many = s.read() >= 0;
+            PillowPalette p = pillowPalette(h, n);
+            many = s.read() >= 0 && (p == null || !pillowGrey(s, p));
+            held = ", the file holding more than 256 entries, not a grey ramp";
         }
         if (many) {
             return String.format(Locale.ROOT, "a %d-bit BMP whose header says it uses %,d"
-                    + " colours; expected at most 256, as Pillow reads", bits, colours);
+                    + " colours%s; expected at most 256%s, as Pillow reads", bits, colours, held,
+                    bits == 8 ? ", or up to 65,536 in a grey ramp (entry i grey level i mod 256)"
+                    : "");
         }
         if (headerSize == 124 && n >= 134) {
             long colourSpace = littleEndian(h, 70, 4);
@@ -723,13 +732,13 @@ final class DeclaredDataCheck {
     /**
      * Whether Pillow reads the palette BMP {@code p} (in {@code s}) as grey ("L"), ignoring its
      * palette: its colours used are not two and their entries, as many as Pillow reads from the
-     * file, are the grey ramp (i, i, i) for each index i. Pillow compares the first three bytes
-     * of each entry, so the last entry's fourth may be missing. More than 256 colours are never
-     * grey here: Pillow refuses more than 256 entries (see {@link #bmpHeader}) and fewer in the
-     * file are not all of them. Two colours are black then white for Pillow's "1" instead.
+     * file, are the grey ramp (i, i, i) for each index i, the level i mod 256 past 255 (Pillow
+     * compares each with a byte of i, whose low 8 bits it keeps). Pillow compares the first three
+     * bytes of each entry, so the last entry's fourth may be missing; a file ending before the
+     * last entry is not grey. Two colours are black then white for Pillow's "1" instead.
      */
     private static boolean pillowGrey(ImageInputStream s, PillowPalette p) throws IOException {
-        if (p.colours() == 2 || p.colours() > 256) {
+        if (p.colours() == 2) {
             return false;
         }
         int colours = (int) p.colours(), entry = p.entry();

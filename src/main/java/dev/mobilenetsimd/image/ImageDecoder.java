@@ -152,7 +152,9 @@ public final class ImageDecoder {
      * of its headers, whatever lies between them and its pixel data, which the JDK's reader
      * takes as the palette (and fails on if it holds more entries than 1- or 4-bit pixels
      * index). It is refused if its header says it uses more than 256 colours and the file holds
-     * more than 256 entries after its headers, as Pillow refuses it. A 4- or 8-bit one of
+     * more than 256 entries after its headers, as Pillow refuses it, unless all the colours it
+     * uses are a grey ramp (entry i grey level i mod 256): Pillow then reads an 8-bit one's
+     * pixels as grey levels, and so does this. A 4- or 8-bit one of
      * uncompressed rows whose palette is two colours, black then white, is read as Pillow reads
      * it: as a 1-bit image, from the first bits of each row. A 1- or 4-bit one of uncompressed
      * rows whose palette is a grey ramp (entry i grey level i for each of the colours it uses,

@@ -33,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  * are refused from their header and the file size, before decoding.
  */
 class DeclaredDataCheckTest {
-    private static final int BI_RGB = 0, BI_RLE8 = 1, BI_BITFIELDS = 3, BI_JPEG = 4, BI_PNG = 5;
+    private static final int BI_RGB = 0, BI_RLE8 = 1, BI_RLE4 = 2, BI_BITFIELDS = 3, BI_JPEG = 4,
+            BI_PNG = 5;
 
     @TempDir
     Path dir;
@@ -418,8 +419,9 @@ class DeclaredDataCheckTest {
         // Pillow reads 300 colours and refuses the palette ("invalid palette size").
         byte[] many = bmp(13, 3, 1, BI_RGB, new byte[1016], new byte[12], 0);
         ByteBuffer.wrap(many).order(ByteOrder.LITTLE_ENDIAN).putInt(46, 300);
-        refused(many, "many.bmp", "a 1-bit BMP whose header says it uses 300 colours; expected"
-                + " at most 256, as Pillow reads");
+        refused(many, "many.bmp", "a 1-bit BMP whose header says it uses 300 colours, the file"
+                + " holding more than 256 entries, not a grey ramp; expected at most 256, as"
+                + " Pillow reads");
     }
 
     /**
@@ -504,6 +506,69 @@ class DeclaredDataCheckTest {
         byte[] many = bmp(13, 3, 1, BI_RGB, new byte[1012], new byte[12], 0);
         ByteBuffer.wrap(many).order(ByteOrder.LITTLE_ENDIAN).putInt(46, 300);
         assertPillowPixels(many, "many.bmp");
+    }
+
+    /**
+     * An 8-bit BMP whose header says it uses more than 256 colours (up to Pillow's 65,536), all
+     * of them in the file: Pillow reads them all and compares entry i with grey level i mod 256
+     * (it keeps a byte of i). A ramp that wraps so is grey ("L"), its pixels grey levels, from
+     * rows or RLE, after the palette or at a data offset inside it (the 257th entry then the
+     * first pixels); any other palette of more than 256 entries is refused ("invalid palette
+     * size"), and so are more than 65,536 colours, a grey ramp or not. The outcomes are those of
+     * Pillow 9.4 for these files.
+     */
+    @Test
+    void eightBitBmpOfMoreThan256ColoursIsReadOnlyAsAWrappingGreyRamp() throws IOException {
+        byte[] rows = {1, 2, (byte) 200, (byte) 255};
+        List<Integer> levels = List.of(1, 2, 200, 255);
+        byte[] gapped = bmp(4, 1, 8, BI_RGB, greyRamp(300, 4), rows, 0);
+        assertEquals(levels, greens(decode(gapped, "gapped.bmp")));
+        byte[] after = gapped.clone();   // data offset 54: the pixels after the 300 entries
+        ByteBuffer.wrap(after).order(ByteOrder.LITTLE_ENDIAN).putInt(10, 54);
+        assertEquals(levels, greens(decode(after, "after.bmp")));
+        byte[] rle8 = bmp(4, 1, 8, BI_RLE8, greyRamp(300, 4), new byte[] {4, 7, 0, 1}, 0);
+        assertEquals(List.of(7, 7, 7, 7), greens(decode(rle8, "rle8.bmp")));
+        byte[] rle4 = bmp(4, 1, 4, BI_RLE4, greyRamp(300, 4), new byte[] {4, 0x37, 0, 1}, 0);
+        assertEquals(List.of(3, 7, 3, 7), greens(decode(rle4, "rle4.bmp")));
+        // 257 colours, 256 in the gap: the 257th is the first pixels, grey 0 here
+        byte[] zeros = bmp(4, 1, 8, BI_RGB, greyRamp(256, 4), new byte[] {0, 0, 0, 9}, 0);
+        ByteBuffer.wrap(zeros).order(ByteOrder.LITTLE_ENDIAN).putInt(46, 257);
+        assertEquals(List.of(0, 0, 0, 9), greens(decode(zeros, "zeros.bmp")));
+
+        String notGrey = "a 8-bit BMP whose header says it uses %s colours, the file holding"
+                + " more than 256 entries, not a grey ramp; expected at most 256, or up to 65,536"
+                + " in a grey ramp (entry i grey level i mod 256), as Pillow reads";
+        byte[] unwrapped = gapped.clone();   // entry 299 red 255, not 299 mod 256
+        unwrapped[54 + 4 * 299 + 2] = (byte) 255;
+        refused(unwrapped, "unwrapped.bmp", String.format(notGrey, 300));
+        byte[] rleUnwrapped = rle8.clone();
+        rleUnwrapped[54 + 4 * 256] = 1;
+        refused(rleUnwrapped, "rleunwrapped.bmp", String.format(notGrey, 300));
+        byte[] pixels = zeros.clone();   // the 257th entry (1, 2, 200): not grey 0
+        System.arraycopy(rows, 0, pixels, 54 + 1024, 4);
+        refused(pixels, "pixels.bmp", String.format(notGrey, 257));
+        // 300 colours, the file ending after 256 entries and a row: 257 entries, not all 300
+        byte[] ended = bmp(4, 1, 8, BI_RGB, greyRamp(256, 4), rows, 0);
+        ByteBuffer.wrap(ended).order(ByteOrder.LITTLE_ENDIAN).putInt(46, 300);
+        refused(ended, "ended.bmp", String.format(notGrey, 300));
+        byte[] tooMany = bmp(4, 1, 8, BI_RGB, greyRamp(65537, 4), rows, 0);
+        refused(tooMany, "toomany.bmp", "a 8-bit BMP whose header says it uses 65,537 colours;"
+                + " expected at most 256, or up to 65,536 in a grey ramp");
+        byte[] ramp65536 = bmp(4, 1, 8, BI_RGB, greyRamp(65536, 4), rows, 0);
+        assertEquals(levels, greens(decode(ramp65536, "ramp65536.bmp")));
+        // 4-bit rows: Pillow unpacks them as 8-bit grey, as for a ramp of 16 entries
+        refused(bmp(4, 1, 4, BI_RGB, greyRamp(300, 4), rows, 0), "four.bmp", "a 4-bit BMP with"
+                + " a grey-ramp palette (300 entries, entry i grey level i mod 256), which Pillow"
+                + " reads differently");
+    }
+
+    /** The green of each pixel of the first row. */
+    private static List<Integer> greens(RgbImage img) {
+        List<Integer> greens = new ArrayList<>();
+        for (int x = 0; x < img.width(); x++) {
+            greens.add(img.get(x, 0, 1));
+        }
+        return greens;
     }
 
     /**
