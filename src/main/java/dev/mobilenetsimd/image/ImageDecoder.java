@@ -61,8 +61,8 @@ public final class ImageDecoder {
      * @return the image in 8-bit RGB
      * @throws FileNotFoundException if the file does not exist, is a directory or is not a
      *                               regular file
-     * @throws IOException           if the file cannot be read otherwise, when opened or part
-     *                               way through (the message says why, e.g. "permission
+     * @throws IOException           if the file cannot be read otherwise, when opened, part
+     *                               way through or closed (the message says why, e.g. "permission
      *                               denied", "Input/output error", and the cause is the JDK's
      *                               exception), or is not a decodable JPEG, PNG or BMP image
      *                               ("cannot decode image FILE: " and why)
@@ -82,9 +82,33 @@ public final class ImageDecoder {
         } catch (IOException e) {
             throw cannotOpen(file, e);
         }
-        try (in) {
-            return decode(in, file.toString());
+        return decodeAndClose(in, file);
+    }
+
+    /**
+     * {@link #decode}s {@code in}, the stream of {@code file}, and closes it. A failure to close
+     * reads as any read failure, "cannot read image FILE: " and why, with it as the cause (it
+     * came out bare, without the file's name); after a failed decoding it is suppressed in that
+     * failure, as a try-with-resources has it.
+     */
+    static RgbImage decodeAndClose(InputStream in, Path file) throws IOException {
+        RgbImage img;
+        try {
+            img = decode(in, file.toString());
+        } catch (Throwable e) {
+            try {
+                in.close();
+            } catch (IOException closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
         }
+        try {
+            in.close();
+        } catch (IOException e) {
+            throw new IOException(cannotRead(file, IoErrors.reason(e)), e);
+        }
+        return img;
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.mobilenetsimd.image;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -467,6 +468,62 @@ class ImageDecoderTest {
                         "Input/output error")).getMessage());
         assertEquals("cannot read image noread.bmp: IOException", ImageDecoder.cannotOpen(
                 noread, new IOException()).getMessage());
+    }
+
+    /**
+     * An image file that fails as it is closed (a network file system reporting a write-back
+     * error, say) is a read failure like one part way through, "cannot read image FILE: " and
+     * why, with the close's exception as the cause: it came out bare, without the file's name.
+     * When the decoding failed first, that failure is thrown and the close's is suppressed in
+     * it. The stream is closed once either way.
+     */
+    @Test
+    void anImageFileFailingToCloseIsAReadError() throws IOException {
+        Path file = Path.of("closing.bmp");
+        byte[] bytes = noise("bmp");
+        ClosingStream fine = new ClosingStream(bytes, null);
+        assertEquals(160, ImageDecoder.decodeAndClose(fine, file).width());
+        assertEquals(1, fine.closes);
+
+        IOException eio = new IOException("Input/output error");
+        ClosingStream failing = new ClosingStream(bytes, eio);
+        IOException e = assertThrows(IOException.class,
+                () -> ImageDecoder.decodeAndClose(failing, file));
+        assertEquals("cannot read image closing.bmp: Input/output error", e.getMessage());
+        assertSame(eio, e.getCause());
+        assertEquals(1, failing.closes);
+        IOException fs = new java.nio.file.FileSystemException("closing.bmp", null,
+                "Stale file handle");
+        e = assertThrows(IOException.class, () -> ImageDecoder.decodeAndClose(
+                new ClosingStream(bytes, fs), file));
+        assertEquals("cannot read image closing.bmp: Stale file handle", e.getMessage());
+        assertSame(fs, e.getCause());
+
+        ClosingStream damaged = new ClosingStream(java.util.Arrays.copyOf(bytes, 40), eio);
+        e = assertThrows(IOException.class, () -> ImageDecoder.decodeAndClose(damaged, file));
+        assertTrue(e.getMessage().startsWith("cannot decode image closing.bmp: "),
+                e.getMessage());
+        assertEquals(java.util.List.of(eio), java.util.List.of(e.getSuppressed()));
+        assertEquals(1, damaged.closes);
+    }
+
+    /** The bytes given, whose close throws {@code failure} (if not null) and is counted. */
+    private static final class ClosingStream extends java.io.ByteArrayInputStream {
+        private final IOException failure;
+        int closes;
+
+        ClosingStream(byte[] data, IOException failure) {
+            super(data);
+            this.failure = failure;
+        }
+
+        @Override
+        public void close() throws IOException {
+            closes++;
+            if (failure != null) {
+                throw failure;
+            }
+        }
     }
 
     /**
