@@ -203,6 +203,8 @@ final class GraphImporter {
         if (pool.builtinCode() == BuiltinOperators.AVERAGE_POOL_2D) {
             readsAsData(pool, features);
             checkInputs(pool, 1, 1, "the data"); // TensorFlow Lite refuses more; they were ignored
+            requireOptions(pool, "strides 0 and a 0x0 window, and refuses the operator (its"
+                    + " strides must be positive)");
             TfliteGraph.Options o = pool.options();
             if (o.filterH() != fs[1] || o.filterW() != fs[2]) {
                 throw notMobileNet(pool.describe() + " pools " + o.filterH() + "x" + o.filterW()
@@ -288,6 +290,8 @@ final class GraphImporter {
                     cur = reshape(next, cur);
                     break;
                 case BuiltinOperators.SOFTMAX:
+                    requireOptions(next, "beta 0, giving every class the same probability;"
+                            + " only beta = 1 is supported");
                     if (next.options().beta() != 1f) {
                         throw new ModelFormatException(next.describe() + " has beta " + next.options().beta()
                                 + "; only beta = 1 is supported");
@@ -610,6 +614,7 @@ final class GraphImporter {
             throw notMobileNet(role + " (" + op.describe() + ") has filter " + filter.describe()
                     + " for input " + convIn.describe() + "; expected depth multiplier 1");
         }
+        requireOptions(op, "strides 0 and no padding, and computes an empty output map");
         // 0 is the schema's default (the field left out), which TensorFlow Lite's kernels accept:
         // they ignore the field since 2.1 and take the multiplier from the shapes.
         int multiplier = op.options().depthMultiplier();
@@ -704,6 +709,21 @@ final class GraphImporter {
             throw new ModelFormatException(pad.describe() + " pads " + in.describe() + " by "
                     + Arrays.toString(paddings) + " into " + out.describe() + "; expected "
                     + Arrays.toString(expected) + " (the input's shape plus the paddings)");
+        }
+    }
+
+    /**
+     * Refuses {@code op} when it has no options of its expected union type, where TensorFlow
+     * Lite's zeroed defaults for that case give no classification (zero strides) or one we do
+     * not compute (softmax beta 0): {@code what} says what TensorFlow Lite then does. A
+     * FULLY_CONNECTED or ADD without options imports, as TensorFlow Lite runs it: with no
+     * fused activation.
+     */
+    private static void requireOptions(Operator op, String what) throws ModelFormatException {
+        String missing = op.options().missing();
+        if (missing != null) {
+            throw new ModelFormatException(op.describe() + ": " + missing + "; without them"
+                    + " TensorFlow Lite takes " + what);
         }
     }
 

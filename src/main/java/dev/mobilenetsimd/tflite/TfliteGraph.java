@@ -16,8 +16,9 @@ final class TfliteGraph {
     static final int FLOAT32 = 0, FLOAT16 = 1, INT32 = 2, UINT8 = 3, INT64 = 4, INT8 = 9;
     // ActivationFunctionType values.
     static final int ACT_NONE = 0, ACT_RELU6 = 3;
-    // Padding values.
-    static final int PAD_SAME = 0, PAD_VALID = 1;
+    // Padding values; PAD_UNKNOWN is no schema value: TensorFlow Lite's padding when it has no
+    // options to read one from (kTfLitePaddingUnknown).
+    static final int PAD_SAME = 0, PAD_VALID = 1, PAD_UNKNOWN = -1;
 
     /** Per-tensor or per-channel affine quantization: {@code real = scale * (q - zeroPoint)}. */
     record Quantization(float[] scale, long[] zeroPoint, int quantizedDimension) {
@@ -67,19 +68,34 @@ final class TfliteGraph {
      * The builtin options of one operator, flattened: only the fields of the option tables our
      * operators use (Conv2D, DepthwiseConv2D, Pool2D, FullyConnected, Add, Softmax, Reducer,
      * Reshape). {@code newShape} is a RESHAPE's new_shape, {@code null} when it has none.
+     * {@code missing} is {@code null} when the fields were read from the operator's option table;
+     * otherwise it says why they were not (no options, or options of another union type) and the
+     * fields are TensorFlow Lite's defaults for that case ({@link #defaults}).
      */
     record Options(int padding, int strideW, int strideH, int dilationW, int dilationH,
                    int depthMultiplier, int filterW, int filterH, int activation, boolean keepDims,
-                   float beta, int weightsFormat, int[] newShape) {
+                   float beta, int weightsFormat, int[] newShape, String missing) {
+        /** The options of an operator that has no option table to read (PAD, DEQUANTIZE, ...). */
         static final Options NONE = new Options(PAD_SAME, 0, 0, 1, 1, 0, 0, 0, ACT_NONE, false,
-                0f, 0, null);
+                0f, 0, null, null);
 
-        /** Options without a new_shape (every operator's but a RESHAPE's). */
+        /** Options read from a table, without a new_shape (every operator's but a RESHAPE's). */
         Options(int padding, int strideW, int strideH, int dilationW, int dilationH,
                 int depthMultiplier, int filterW, int filterH, int activation, boolean keepDims,
                 float beta, int weightsFormat) {
             this(padding, strideW, strideH, dilationW, dilationH, depthMultiplier, filterW,
-                    filterH, activation, keepDims, beta, weightsFormat, null);
+                    filterH, activation, keepDims, beta, weightsFormat, null, null);
+        }
+
+        /**
+         * What TensorFlow Lite takes for an operator whose options it finds no table of the
+         * expected union type for: its parameter struct left zeroed (strides, dilations, window
+         * and beta 0, padding unknown, no activation, keep_dims false, no new_shape).
+         * {@code missing} says why, for messages.
+         */
+        static Options defaults(String missing) {
+            return new Options(PAD_UNKNOWN, 0, 0, 0, 0, 0, 0, 0, ACT_NONE, false, 0f, 0, null,
+                    missing);
         }
 
         @Override
@@ -89,7 +105,7 @@ final class TfliteGraph {
                     + ", depthMultiplier=" + depthMultiplier + ", filterW=" + filterW
                     + ", filterH=" + filterH + ", activation=" + activation + ", keepDims="
                     + keepDims + ", beta=" + beta + ", weightsFormat=" + weightsFormat
-                    + ", newShape=" + Arrays.toString(newShape) + "]";
+                    + ", newShape=" + Arrays.toString(newShape) + ", missing=" + missing + "]";
         }
     }
 

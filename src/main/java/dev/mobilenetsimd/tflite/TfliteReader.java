@@ -357,45 +357,57 @@ final class TfliteReader {
                         + ", but the model lists " + builtin.length);
             }
             int code = builtin[codeIndex];
-            TfliteGraph.Operator op = new TfliteGraph.Operator(i, code, custom[codeIndex], o.ints(1),
-                    o.ints(2), TfliteGraph.Options.NONE);
-            ops.add(new TfliteGraph.Operator(i, code, custom[codeIndex], op.inputs(), op.outputs(),
-                    options(o, op)));
+            ops.add(new TfliteGraph.Operator(i, code, custom[codeIndex], o.ints(1), o.ints(2),
+                    options(o, code)));
         }
         return new TfliteGraph(tensors, ops, sg.ints(1), sg.ints(2), buffers, dataEnd,
                 description);
     }
 
-    /** The builtin options of {@code op}, read from the table its opcode implies. */
-    private static TfliteGraph.Options options(Node o, TfliteGraph.Operator op) throws ModelFormatException {
+    /**
+     * The builtin options of operator {@code o}, read from the table its builtin {@code code}
+     * implies. Without such a table (none, or one of another union type) they are
+     * {@link TfliteGraph.Options#defaults}, as TensorFlow Lite's parsers then leave its
+     * parameters zeroed: the importer refuses them where TensorFlow Lite cannot classify with
+     * those.
+     */
+    private static TfliteGraph.Options options(Node o, int code) {
         int expected;
-        switch (op.builtinCode()) {
-            case BuiltinOperators.CONV_2D: expected = CONV_2D_OPTIONS; break;
-            case BuiltinOperators.DEPTHWISE_CONV_2D: expected = DEPTHWISE_CONV_2D_OPTIONS; break;
-            case BuiltinOperators.AVERAGE_POOL_2D: expected = POOL_2D_OPTIONS; break;
-            case BuiltinOperators.FULLY_CONNECTED: expected = FULLY_CONNECTED_OPTIONS; break;
-            case BuiltinOperators.SOFTMAX: expected = SOFTMAX_OPTIONS; break;
-            case BuiltinOperators.ADD: expected = ADD_OPTIONS; break;
-            case BuiltinOperators.MEAN: expected = REDUCER_OPTIONS; break;
-            case BuiltinOperators.RESHAPE: expected = RESHAPE_OPTIONS; break;
+        String name;
+        switch (code) {
+            case BuiltinOperators.CONV_2D:
+                expected = CONV_2D_OPTIONS; name = "Conv2DOptions"; break;
+            case BuiltinOperators.DEPTHWISE_CONV_2D:
+                expected = DEPTHWISE_CONV_2D_OPTIONS; name = "DepthwiseConv2DOptions"; break;
+            case BuiltinOperators.AVERAGE_POOL_2D:
+                expected = POOL_2D_OPTIONS; name = "Pool2DOptions"; break;
+            case BuiltinOperators.FULLY_CONNECTED:
+                expected = FULLY_CONNECTED_OPTIONS; name = "FullyConnectedOptions"; break;
+            case BuiltinOperators.SOFTMAX:
+                expected = SOFTMAX_OPTIONS; name = "SoftmaxOptions"; break;
+            case BuiltinOperators.ADD:
+                expected = ADD_OPTIONS; name = "AddOptions"; break;
+            case BuiltinOperators.MEAN:
+                expected = REDUCER_OPTIONS; name = "ReducerOptions"; break;
+            case BuiltinOperators.RESHAPE:
+                expected = RESHAPE_OPTIONS; name = "ReshapeOptions"; break;
             default: return TfliteGraph.Options.NONE;
         }
         int type = o.uint8(3, 0);
         Node t = o.table(4, "builtin options");
-        if (t == null || type == 0) {
-            return TfliteGraph.Options.NONE;
-        }
-        if (op.builtinCode() == BuiltinOperators.RESHAPE) {
-            // TensorFlow Lite reads options of another type as none (a RESHAPE whose shape
-            // input it takes runs): refusing them here would refuse models it runs.
-            return type != RESHAPE_OPTIONS || t.target(0) < 0 ? TfliteGraph.Options.NONE
-                    : new TfliteGraph.Options(0, 0, 0, 1, 1, 0, 0, 0, 0, false, 0f, 0, t.ints(0));
-        }
+        String want = "expected " + name + " (union type " + expected + ")";
+        // TensorFlow Lite's builtin_options_as_X() is null for both; its Parse functions then
+        // leave the parameters zeroed, and so do we, whatever the union type.
         if (type != expected) {
-            throw new ModelFormatException(op.describe() + " carries builtin options of union type " + type
-                    + ", expected " + expected);
+            return TfliteGraph.Options.defaults(type == 0 && t == null
+                    ? "it has no builtin options (" + want + ")"
+                    : "its builtin options are of union type " + type + ", " + want);
         }
-        switch (op.builtinCode()) {
+        if (t == null) {
+            return TfliteGraph.Options.defaults("its builtin options of union type " + type
+                    + " have no table (" + want + ")");
+        }
+        switch (code) {
             case BuiltinOperators.CONV_2D:
                 return new TfliteGraph.Options(t.int8(0, 0), t.int32(1, 0), t.int32(2, 0), t.int32(4, 1),
                         t.int32(5, 1), 1, 0, 0, t.int8(3, 0), false, 0f, 0);
@@ -414,8 +426,11 @@ final class TfliteReader {
                 return new TfliteGraph.Options(0, 0, 0, 1, 1, 0, 0, 0, t.int8(0, 0), false, 0f, 0);
             case BuiltinOperators.MEAN:
                 return new TfliteGraph.Options(0, 0, 0, 1, 1, 0, 0, 0, 0, t.int8(0, 0) != 0, 0f, 0);
+            case BuiltinOperators.RESHAPE:
+                return new TfliteGraph.Options(0, 0, 0, 1, 1, 0, 0, 0, 0, false, 0f, 0,
+                        t.target(0) < 0 ? null : t.ints(0), null);
             default:
-                throw new AssertionError(op.builtinCode());
+                throw new AssertionError(code);
         }
     }
 

@@ -141,7 +141,7 @@ class TfliteGraphMutationTest {
                         f == 6 ? v : p.filterW(), f == 7 ? v : p.filterH(),
                         f == 8 ? v : p.activation(), p.keepDims(),
                         f == 9 ? Float.intBitsToFloat(v) : p.beta(), p.weightsFormat(),
-                        p.newShape());
+                        p.newShape(), p.missing());
                 what = "options " + p;
                 break;
             }

@@ -656,6 +656,72 @@ class TfliteSyntheticModelTest {
     }
 
     /**
+     * Options of another union type read as no options, as TensorFlow Lite reads them (its
+     * Parse functions take builtin_options_as_X(), null for another type, and leave the
+     * parameters zeroed): they were refused as "carries builtin options of union type 9,
+     * expected 1", while absent ones read as SAME padding with strides 0. Where TensorFlow Lite
+     * gives no classification with the zeroed parameters (zero strides) or one we do not
+     * compute (beta 0), both are refused saying why.
+     */
+    @Test
+    void optionsAbsentOrOfAnotherUnionTypeAreRefusedWhereTensorFlowLiteCannotClassify() {
+        Weights w = weights(0.35, 32, 7, Padding.TF_SAME);
+        record Case(int code, int expected, String name, int other, String takes) {}
+        String zeroStrides = "strides 0 and no padding, and computes an empty output map";
+        for (Case c : List.of(
+                new Case(BuiltinOperators.CONV_2D, 1, "Conv2DOptions", 2, zeroStrides),
+                new Case(BuiltinOperators.DEPTHWISE_CONV_2D, 2, "DepthwiseConv2DOptions", 1,
+                        zeroStrides),
+                new Case(BuiltinOperators.AVERAGE_POOL_2D, 5, "Pool2DOptions", 27,
+                        "strides 0 and a 0x0 window, and refuses the operator (its strides must"
+                                + " be positive)"),
+                new Case(BuiltinOperators.SOFTMAX, 9, "SoftmaxOptions", 8,
+                        "beta 0, giving every class the same probability; only beta = 1 is"
+                                + " supported"))) {
+            for (int type : new int[] {0, c.other(), 250}) {
+                TfliteWriter.Variant v = new TfliteWriter.Variant();
+                v.optionsTypes.put(c.code(), type);
+                String want = "expected " + c.name() + " (union type " + c.expected() + ")";
+                String why = type == 0 ? "it has no builtin options (" + want + ")"
+                        : "its builtin options are of union type " + type + ", " + want;
+                String msg = failure(w, v);
+                assertTrue(msg.matches("operator #\\d+ \\(" + BuiltinOperators.name(c.code())
+                        + "\\): " + Pattern.quote(why + "; without them TensorFlow Lite takes "
+                        + c.takes())), msg);
+            }
+        }
+    }
+
+    /**
+     * A FULLY_CONNECTED or ADD whose options are absent or of another union type imports as
+     * TensorFlow Lite runs it, with its zeroed parameters: no fused activation. Options of
+     * another type were refused.
+     */
+    @ParameterizedTest(name = "{0} options of union type {1}")
+    @CsvSource({
+            "FULLY_CONNECTED, 0", "FULLY_CONNECTED, 11", "FULLY_CONNECTED, 250",
+            "ADD, 0", "ADD, 21", "ADD, 8"})
+    void optionsAbsentOrOfAnotherUnionTypeImportWithTensorFlowLitesDefaults(String op, int type)
+            throws ModelFormatException {
+        Weights w = weights(0.35, 32, 7, Padding.TF_SAME);
+        TfliteWriter.Variant v = new TfliteWriter.Variant();
+        v.fullyConnected = op.equals("FULLY_CONNECTED");
+        int code = op.equals("ADD") ? BuiltinOperators.ADD : BuiltinOperators.FULLY_CONNECTED;
+        v.optionsTypes.put(code, type);
+        byte[] file = TfliteWriter.mobileNet(w, v);
+        TfliteGraph g = TfliteReader.read(ByteBuffer.wrap(file));
+        TfliteGraph.Operator read = g.operators.stream()
+                .filter(o -> o.builtinCode() == code).findFirst().orElseThrow();
+        assertTrue(read.options().missing() != null, read.options().toString());
+        TfliteModel m = TfliteModel.read(file);
+        assertEquals(w.config(), m.config());
+        for (Layer l : w.layers()) {
+            assertArrayEquals(w.kernel(l.index()), m.weights().kernel(l.index()), l.name());
+            assertArrayEquals(w.bias(l.index()), m.weights().bias(l.index()), l.name());
+        }
+    }
+
+    /**
      * A depthwise convolution's depth multiplier is 1, or 0 (the schema's default for a field
      * left out; TensorFlow Lite ignores the field since 2.1). A negative one loaded.
      */

@@ -39,6 +39,8 @@ final class TfliteWriter {
     private String sparse;
     /** Rewrites {@link #finish} applies to operators' inputs, by their output tensor's name. */
     private Map<String, UnaryOperator<int[]>> inputs = Map.of();
+    /** Union types {@link #finish} writes instead of an operator's own, by builtin code. */
+    private Map<Integer, Integer> optionsTypes = Map.of();
 
     /** A tensor without data (an activation). */
     int tensor(String name, int type, int... shape) {
@@ -260,13 +262,14 @@ final class TfliteWriter {
             int in = intVector(fb, inputs.getOrDefault(tensors.get(op.out()[0]).name(),
                     UnaryOperator.identity()).apply(op.in().clone()));
             int out = intVector(fb, op.out());
-            int options = op.options() == null ? 0 : op.options().applyAsInt(fb);
+            int type = optionsTypes.getOrDefault(op.code(), op.optionsType());
+            int options = op.options() == null || type == 0 ? 0 : op.options().applyAsInt(fb);
             fb.startTable(5);
             fb.addInt(0, opcodeIndex[i], 0);
             fb.addOffset(1, in, 0);
             fb.addOffset(2, out, 0);
             if (options != 0) {
-                fb.addByte(3, (byte) op.optionsType(), 0);
+                fb.addByte(3, (byte) type, 0);
                 fb.addOffset(4, options, 0);
             }
             opOffsets[i] = fb.endTable();
@@ -343,6 +346,9 @@ final class TfliteWriter {
         int[] reshapeToDims;         // when set, the shape input's declared shape (else 1-D)
         int[] reshapeNewShape;       // when set, the RESHAPE's options carry this new_shape
         int reshapeOptionsType = 17; // the union type of those options (17: ReshapeOptions)
+        // by builtin code: the union type every such operator's options are written with
+        // instead of their own (a defect when another); 0: the operator has no options at all
+        Map<Integer, Integer> optionsTypes = new HashMap<>();
     }
 
     /** {@code weights} as a float32 TensorFlow Lite MobileNetV2 graph. */
@@ -354,6 +360,7 @@ final class TfliteWriter {
         w.shapes = v.shapes;
         w.sparse = v.sparse;
         w.inputs = v.inputs;
+        w.optionsTypes = v.optionsTypes;
         int r = cfg.resolution();
         int input = w.tensor("input", TfliteGraph.FLOAT32, 1, r, r, 3);
         int cur = input;
