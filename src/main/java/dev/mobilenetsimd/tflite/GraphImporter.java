@@ -234,6 +234,7 @@ final class GraphImporter {
                 throw notMobileNet(pool.describe() + " averages over axes " + Arrays.toString(axes)
                         + "; expected height and width [1, 2]");
             }
+            checkMeanShape(pool, features, pooled);
         } else {
             throw notMobileNet("expected the global average pool (AVERAGE_POOL_2D or MEAN) after "
                     + features.describe() + ", found " + pool.describe());
@@ -713,11 +714,33 @@ final class GraphImporter {
     }
 
     /**
+     * Refuses a MEAN (over height and width) whose output is declared other than TensorFlow Lite
+     * sizes it: [batch, 1, 1, channels] with keep_dims, else [batch, channels] (also when it has
+     * no options, as TensorFlow Lite then takes keep_dims false). The next operators see that
+     * shape, not the declared one: a CONV_2D classifier refuses a 2-D input.
+     */
+    private static void checkMeanShape(Operator mean, Tensor in, Tensor out)
+            throws ModelFormatException {
+        int[] is = in.shape();
+        TfliteGraph.Options o = mean.options();
+        int[] sized = o.keepDims() ? new int[] {is[0], 1, 1, is[3]} : new int[] {is[0], is[3]};
+        if (!Arrays.equals(sized, out.shape())) {
+            String taken = o.missing() == null ? " with keep_dims " + o.keepDims() + " averages "
+                    : ": " + o.missing() + ", so TensorFlow Lite takes keep_dims false and"
+                            + " averages ";
+            throw new ModelFormatException(mean.describe() + taken + in.describe() + " into "
+                    + Arrays.toString(sized) + ", but it declares its output " + out.describe()
+                    + "; expected the output declared " + Arrays.toString(sized) + ", as"
+                    + " TensorFlow Lite resizes it to that shape (the one the next operators see)");
+        }
+    }
+
+    /**
      * Refuses {@code op} when it has no options of its expected union type, where TensorFlow
      * Lite's zeroed defaults for that case give no classification (zero strides) or one we do
      * not compute (softmax beta 0): {@code what} says what TensorFlow Lite then does. A
-     * FULLY_CONNECTED or ADD without options imports, as TensorFlow Lite runs it: with no
-     * fused activation.
+     * FULLY_CONNECTED, ADD or MEAN without options imports, as TensorFlow Lite runs it: with no
+     * fused activation, keep_dims false ({@link #checkMeanShape}).
      */
     private static void requireOptions(Operator op, String what) throws ModelFormatException {
         String missing = op.options().missing();

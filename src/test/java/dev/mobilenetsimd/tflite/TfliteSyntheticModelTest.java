@@ -713,7 +713,67 @@ class TfliteSyntheticModelTest {
         TfliteGraph.Operator read = g.operators.stream()
                 .filter(o -> o.builtinCode() == code).findFirst().orElseThrow();
         assertTrue(read.options().missing() != null, read.options().toString());
-        TfliteModel m = TfliteModel.read(file);
+        assertModel(w, TfliteModel.read(file));
+    }
+
+    /**
+     * A MEAN's output is declared as TensorFlow Lite sizes it: [1, 1, 1, channels] with
+     * keep_dims, else [1, channels], and without options (none, or of another union type) keep_dims
+     * is false. Any 4-element shape loaded, while TensorFlow Lite hands the next operators its
+     * own: a CONV_2D classifier after a MEAN without options ran here, and fails there.
+     */
+    @Test
+    void meanOutputIsDeclaredAsKeepDimsSizesIt() throws ModelFormatException {
+        Weights w = weights(0.35, 32, 7, Padding.TF_SAME);
+        int c = w.layers().get(w.layers().size() - 1).inChannels(); // pooled channels
+        for (boolean fc : new boolean[] {false, true}) {
+            for (int type : new int[] {0, 5, 250}) {
+                TfliteWriter.Variant v = new TfliteWriter.Variant();
+                v.mean = true;
+                v.fullyConnected = fc;
+                v.optionsTypes.put(BuiltinOperators.MEAN, type);
+                String why = type == 0
+                        ? "it has no builtin options (expected ReducerOptions (union type 27))"
+                        : "its builtin options are of union type " + type + ", expected"
+                                + " ReducerOptions (union type 27)";
+                String msg = failure(w, v);
+                assertTrue(msg.matches("operator #\\d+ \\(MEAN\\): " + Pattern.quote(why
+                        + ", so TensorFlow Lite takes keep_dims false and averages ")
+                        + "tensor #\\d+ .* into \\[1, " + c + "\\], but it declares its output"
+                        + " tensor #\\d+ 'pool' \\[1, 1, 1, " + c + "\\] float32; expected the"
+                        + " output declared \\[1, " + c + "\\], as TensorFlow Lite resizes it .*"),
+                        msg);
+                // declared [1, channels]: a FULLY_CONNECTED classifier runs, as in TensorFlow
+                // Lite; a CONV_2D one is refused, as there
+                v.meanKeepDims = false;
+                if (fc) {
+                    assertModel(w, TfliteModel.read(TfliteWriter.mobileNet(w, v)));
+                } else {
+                    msg = failure(w, v);
+                    assertTrue(msg.contains("expected a 1x1 filter on a 4-D input"), msg);
+                }
+            }
+        }
+        // with options: keep_dims decides
+        TfliteWriter.Variant v = new TfliteWriter.Variant();
+        v.mean = true;
+        v.fullyConnected = true;
+        v.meanKeepDims = false;
+        assertModel(w, TfliteModel.read(TfliteWriter.mobileNet(w, v)));
+        v.shapes.put("pool", new int[] {1, 1, 1, c});
+        String msg = failure(w, v);
+        assertTrue(msg.matches("operator #\\d+ \\(MEAN\\) with keep_dims false averages"
+                + " tensor #\\d+ .* into \\[1, " + c + "\\], but it declares its output .*"), msg);
+        v.meanKeepDims = true;
+        v.shapes.put("pool", new int[] {1, c});
+        msg = failure(w, v);
+        assertTrue(msg.matches("operator #\\d+ \\(MEAN\\) with keep_dims true averages"
+                + " tensor #\\d+ .* into \\[1, 1, 1, " + c + "\\], but it declares its"
+                + " output .*"), msg);
+    }
+
+    /** {@code m} holds {@code w}'s configuration and weights. */
+    private static void assertModel(Weights w, TfliteModel m) {
         assertEquals(w.config(), m.config());
         for (Layer l : w.layers()) {
             assertArrayEquals(w.kernel(l.index()), m.weights().kernel(l.index()), l.name());

@@ -321,6 +321,7 @@ final class TfliteWriter {
     static final class Variant {
         boolean fullyConnected;      // FULLY_CONNECTED classifier instead of a 1x1 CONV_2D
         boolean mean;                // MEAN instead of AVERAGE_POOL_2D
+        boolean meanKeepDims = true; // its keep_dims; false: its output declared [1, channels]
         boolean explicitPad;         // PAD + VALID for 3x3 layers (implies the config's padding)
         int projectActivation = TfliteGraph.ACT_NONE;   // defect when RELU6
         int wrongChannelsInBlock = -1;                  // defect: block output tensor with +8 channels
@@ -401,10 +402,14 @@ final class TfliteWriter {
                             TfliteGraph.ACT_RELU6);
                     break;
                 case AVG_POOL: {
-                    int pooled = w.tensor("pool", TfliteGraph.FLOAT32, 1, 1, 1, st.inChannels());
+                    int c = st.inChannels();
+                    int pooled = v.mean && !v.meanKeepDims
+                            ? w.tensor("pool", TfliteGraph.FLOAT32, 1, c)
+                            : w.tensor("pool", TfliteGraph.FLOAT32, 1, 1, 1, c);
                     if (v.mean) {
                         int axes = w.ints("axes", new int[] {1, 2}, 2);
-                        w.op(BuiltinOperators.MEAN, new int[] {cur, axes}, pooled, 27, keepDims(true));
+                        w.op(BuiltinOperators.MEAN, new int[] {cur, axes}, pooled, 27,
+                                keepDims(v.meanKeepDims));
                     } else {
                         w.op(BuiltinOperators.AVERAGE_POOL_2D, new int[] {cur}, pooled, 5,
                                 poolOptions(st.inHeight(), v.poolStride, v.poolPadding));
