@@ -565,11 +565,22 @@ final class GraphImporter {
         if (inferred >= 0) {
             resolved[inferred] = (int) (n / product);
         }
-        if (!Arrays.equals(resolved, out.shape())) {
-            throw new ModelFormatException(op.describe() + ": " + taken + ", which TensorFlow"
-                    + " Lite resolves to " + Arrays.toString(resolved) + ", but it declares its"
+        requireDeclaredAs(resolved, out, op.describe() + ": " + taken
+                + ", which TensorFlow Lite resolves to ");
+    }
+
+    /**
+     * Refuses an operator's output {@code out} unless it is declared {@code sized}, the shape
+     * TensorFlow Lite resizes it to whatever the file declares (and the one the next operators
+     * see; we go on with the declared one). {@code how} begins the message: the operator and how
+     * TensorFlow Lite comes to {@code sized}, which follows it.
+     */
+    private static void requireDeclaredAs(int[] sized, Tensor out, String how)
+            throws ModelFormatException {
+        if (!Arrays.equals(sized, out.shape())) {
+            throw new ModelFormatException(how + Arrays.toString(sized) + ", but it declares its"
                     + " output " + out.describe() + "; expected the output declared "
-                    + Arrays.toString(resolved) + ", as TensorFlow Lite resizes it to that shape"
+                    + Arrays.toString(sized) + ", as TensorFlow Lite resizes it to that shape"
                     + " (the one the next operators see)");
         }
     }
@@ -724,15 +735,9 @@ final class GraphImporter {
         int[] is = in.shape();
         TfliteGraph.Options o = mean.options();
         int[] sized = o.keepDims() ? new int[] {is[0], 1, 1, is[3]} : new int[] {is[0], is[3]};
-        if (!Arrays.equals(sized, out.shape())) {
-            String taken = o.missing() == null ? " with keep_dims " + o.keepDims() + " averages "
-                    : ": " + o.missing() + ", so TensorFlow Lite takes keep_dims false and"
-                            + " averages ";
-            throw new ModelFormatException(mean.describe() + taken + in.describe() + " into "
-                    + Arrays.toString(sized) + ", but it declares its output " + out.describe()
-                    + "; expected the output declared " + Arrays.toString(sized) + ", as"
-                    + " TensorFlow Lite resizes it to that shape (the one the next operators see)");
-        }
+        String taken = o.missing() == null ? " with keep_dims " + o.keepDims() + " averages "
+                : ": " + o.missing() + ", so TensorFlow Lite takes keep_dims false and averages ";
+        requireDeclaredAs(sized, out, mean.describe() + taken + in.describe() + " into ");
     }
 
     /**

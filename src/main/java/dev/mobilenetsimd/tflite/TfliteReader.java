@@ -25,6 +25,12 @@ final class TfliteReader {
     private static final int CONV_2D_OPTIONS = 1, DEPTHWISE_CONV_2D_OPTIONS = 2, POOL_2D_OPTIONS = 5,
             FULLY_CONNECTED_OPTIONS = 8, SOFTMAX_OPTIONS = 9, ADD_OPTIONS = 11,
             RESHAPE_OPTIONS = 17, REDUCER_OPTIONS = 27;
+    /** The schema's name of each option table we read, by its union type, for messages. */
+    private static final java.util.Map<Integer, String> OPTION_TABLES = java.util.Map.of(
+            CONV_2D_OPTIONS, "Conv2DOptions", DEPTHWISE_CONV_2D_OPTIONS, "DepthwiseConv2DOptions",
+            POOL_2D_OPTIONS, "Pool2DOptions", FULLY_CONNECTED_OPTIONS, "FullyConnectedOptions",
+            SOFTMAX_OPTIONS, "SoftmaxOptions", ADD_OPTIONS, "AddOptions",
+            REDUCER_OPTIONS, "ReducerOptions", RESHAPE_OPTIONS, "ReshapeOptions");
 
     /**
      * Most entries read from one vector of tables (operator codes, subgraphs, buffers, tensors,
@@ -372,30 +378,23 @@ final class TfliteReader {
      * those.
      */
     private static TfliteGraph.Options options(Node o, int code) {
-        int expected;
-        String name;
-        switch (code) {
-            case BuiltinOperators.CONV_2D:
-                expected = CONV_2D_OPTIONS; name = "Conv2DOptions"; break;
-            case BuiltinOperators.DEPTHWISE_CONV_2D:
-                expected = DEPTHWISE_CONV_2D_OPTIONS; name = "DepthwiseConv2DOptions"; break;
-            case BuiltinOperators.AVERAGE_POOL_2D:
-                expected = POOL_2D_OPTIONS; name = "Pool2DOptions"; break;
-            case BuiltinOperators.FULLY_CONNECTED:
-                expected = FULLY_CONNECTED_OPTIONS; name = "FullyConnectedOptions"; break;
-            case BuiltinOperators.SOFTMAX:
-                expected = SOFTMAX_OPTIONS; name = "SoftmaxOptions"; break;
-            case BuiltinOperators.ADD:
-                expected = ADD_OPTIONS; name = "AddOptions"; break;
-            case BuiltinOperators.MEAN:
-                expected = REDUCER_OPTIONS; name = "ReducerOptions"; break;
-            case BuiltinOperators.RESHAPE:
-                expected = RESHAPE_OPTIONS; name = "ReshapeOptions"; break;
-            default: return TfliteGraph.Options.NONE;
+        int expected = switch (code) {
+            case BuiltinOperators.CONV_2D -> CONV_2D_OPTIONS;
+            case BuiltinOperators.DEPTHWISE_CONV_2D -> DEPTHWISE_CONV_2D_OPTIONS;
+            case BuiltinOperators.AVERAGE_POOL_2D -> POOL_2D_OPTIONS;
+            case BuiltinOperators.FULLY_CONNECTED -> FULLY_CONNECTED_OPTIONS;
+            case BuiltinOperators.SOFTMAX -> SOFTMAX_OPTIONS;
+            case BuiltinOperators.ADD -> ADD_OPTIONS;
+            case BuiltinOperators.MEAN -> REDUCER_OPTIONS;
+            case BuiltinOperators.RESHAPE -> RESHAPE_OPTIONS;
+            default -> 0;
+        };
+        if (expected == 0) {
+            return TfliteGraph.Options.NONE;
         }
         int type = o.uint8(3, 0);
         Node t = o.table(4, "builtin options");
-        String want = "expected " + name + " (union type " + expected + ")";
+        String want = "expected " + OPTION_TABLES.get(expected) + " (union type " + expected + ")";
         // TensorFlow Lite's builtin_options_as_X() is null for both; its Parse functions then
         // leave the parameters zeroed, and so do we, whatever the union type.
         if (type != expected) {
