@@ -1,6 +1,7 @@
 package dev.mobilenetsimd.cli;
 
 import dev.mobilenetsimd.MobileNetV2;
+import dev.mobilenetsimd.ModelConfig;
 import dev.mobilenetsimd.image.Classification;
 import dev.mobilenetsimd.image.Classifier;
 import dev.mobilenetsimd.image.ImageDecoder;
@@ -29,9 +30,11 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code classify --model MODEL [--labels L.txt] [--normalization NORM] IMAGE...}: imports a
- * TensorFlow Lite or ONNX MobileNetV2 and prints, per image, the most probable classes (index,
- * label, softmax probability) and the inference latency, as text or as JSON ({@code --json}).
+ * {@code classify --model MODEL [--labels L.txt] [--normalization NORM] [--resolution PIXELS]
+ * IMAGE...}: imports a TensorFlow Lite or ONNX MobileNetV2 and prints, per image, the most
+ * probable classes (index, label, softmax probability) and the inference latency, as text or as
+ * JSON ({@code --json}). {@code --resolution} is the size to run an ONNX model at whose input
+ * height and width are not fixed; a model of a fixed size takes only its own.
  *
  * <p>The format is read from the file as {@link ModelFile} says: a TensorFlow Lite file is
  * marked {@code TFL3} in its header; ONNX has no mark, so a file without it is read as ONNX
@@ -65,6 +68,14 @@ public final class ClassifyCommand implements Callable<Integer> {
             description = "MobileNetV2 model: TensorFlow Lite (float or quantized) or ONNX; the"
                     + " format is read from the file (TensorFlow Lite files are marked TFL3).")
     Path model;
+
+    @Option(names = {"-r", "--resolution"}, paramLabel = "PIXELS",
+            description = "Input height and width to run an ONNX model at whose input size is"
+                    + " not fixed (its height and width symbolic or unknown, as torch.onnx"
+                    + " exports them with dynamic axes), " + ModelConfig.MIN_RESOLUTION + " to "
+                    + ModelConfig.MAX_RESOLUTION + "; for a model of a fixed size it must be"
+                    + " that size. Default: the model's own size (refused where it has none).")
+    Integer resolution;
 
     @Option(names = "--normalization", paramLabel = "NORM",
             description = "How pixel values p (0-255) become the model's input: imagenet ="
@@ -135,6 +146,11 @@ public final class ClassifyCommand implements Callable<Integer> {
         if (threads < 1 || threads > MobileNetV2.MAX_THREADS) { // before the model is read
             Main.error(err, "--threads " + threads + ": expected 1 to "
                     + MobileNetV2.MAX_THREADS);
+            return 2;
+        }
+        String badResolution = ModelFile.checkResolution(resolution); // before the model is read
+        if (badResolution != null) {
+            Main.error(err, badResolution);
             return 2;
         }
         try { // before the model is read: an unknown name was reported as "cannot load MODEL"
@@ -333,7 +349,7 @@ public final class ClassifyCommand implements Callable<Integer> {
      */
     private ModelFile load(PrintWriter err) {
         try {
-            return ModelFile.load(model);
+            return ModelFile.load(model, resolution);
         } catch (ModelFormatException e) { // its message names the file
             Main.error(err, e.getMessage());
         } catch (IOException e) {

@@ -23,7 +23,8 @@ import picocli.CommandLine.Model.CommandSpec;
 /**
  * {@code export-onnx -o OUT.onnx}: writes a MobileNetV2 as ONNX (opset 13, NCHW input, logits out),
  * either with random weights for the configuration options or imported from a TensorFlow Lite or
- * ONNX file ({@code --from}; {@link ModelFile} reads its format from the file). An imported
+ * ONNX file ({@code --from}; {@link ModelFile} reads its format from the file; {@code -r}
+ * then gives the size of an ONNX model whose input size is not fixed). An imported
  * model's input normalisation (a TensorFlow Lite model's, or what an ONNX file records) is
  * recorded in the output's metadata, so that
  * {@code classify} needs no option for it. ONNX carries no labels: a TensorFlow Lite model's
@@ -46,7 +47,9 @@ public final class ExportOnnxCommand implements Callable<Integer> {
 
     @Option(names = "--from", paramLabel = "MODEL",
             description = "Import the weights from this TensorFlow Lite or ONNX file instead,"
-                    + " with its own configuration (so without -a, -r, -k, -p or -s). Its input"
+                    + " with its own configuration (so without -a, -k, -p or -s; -r is the"
+                    + " size to read and write an ONNX model at whose input size is not fixed,"
+                    + " and must be the size of a model that fixes one). Its input"
                     + " normalisation is recorded in the output's metadata.")
     Path from;
 
@@ -58,9 +61,12 @@ public final class ExportOnnxCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    /** The options that only random weights take. */
+    /**
+     * The options that only random weights take. --resolution is also the size to read a
+     * model at whose input size is not fixed.
+     */
     private static final List<String> RANDOM_WEIGHT_OPTIONS =
-            List.of("--alpha", "--resolution", "--classes", "--padding", "--seed");
+            List.of("--alpha", "--classes", "--padding", "--seed");
 
     @Override
     public Integer call() {
@@ -114,6 +120,12 @@ public final class ExportOnnxCommand implements Callable<Integer> {
                 err.flush();
                 return 2;
             }
+            String badResolution = ModelFile.checkResolution(fromResolution());
+            if (badResolution != null) { // before the model is read
+                Main.error(err, badResolution);
+                err.flush();
+                return 2;
+            }
         }
         if (from != null && sameFile(from, output)) {
             // It was replaced: a .tflite file by ONNX bytes that no reader of its name takes.
@@ -133,7 +145,7 @@ public final class ExportOnnxCommand implements Callable<Integer> {
             source = "random weights (seed " + seed + ")";
         } else {
             try {
-                m = ModelFile.load(from);
+                m = ModelFile.load(from, fromResolution());
                 weights = m.weights();
                 normalization = m.normalization();
                 if (m.warning() != null) { // the model is written all the same
@@ -175,6 +187,12 @@ public final class ExportOnnxCommand implements Callable<Integer> {
         out.flush();
         err.flush();
         return 0;
+    }
+
+    /** The --resolution given to read the --from model at, or null when none is given. */
+    private Integer fromResolution() {
+        return spec.commandLine().getParseResult().hasMatchedOption("--resolution")
+                ? options.resolution : null;
     }
 
     /** Whether {@code a} and {@code b} are one existing file (through links too). */

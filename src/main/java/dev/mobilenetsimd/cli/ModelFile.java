@@ -43,11 +43,15 @@ record ModelFile(ModelConfig config, Weights weights, String description, Labels
     /**
      * Reads {@code file} (see the class comment for how its format is chosen).
      *
-     * @throws ModelFormatException if the file holds no model we can import (the message names
-     *                              the file)
+     * @param resolution the input size to read it at ({@code --resolution}), or null for the
+     *                   model's own: an ONNX model whose input height and width are not fixed
+     *                   runs at it (and one that fixes them must fix this size); a TensorFlow
+     *                   Lite model's input size is always fixed, and must be this one
+     * @throws ModelFormatException if the file holds no model we can import, or one whose
+     *                              input size is fixed at another (the message names the file)
      * @throws IOException          if the file cannot be read
      */
-    static ModelFile load(Path file) throws IOException {
+    static ModelFile load(Path file, Integer resolution) throws IOException {
         if (Files.exists(file) && !Files.isRegularFile(file)) { // before either loader's words
             throw new FileSystemException(file.toString(), null, (Files.isDirectory(file)
                     ? "a directory" : "not a regular file")
@@ -70,14 +74,21 @@ record ModelFile(ModelConfig config, Weights weights, String description, Labels
         }
         if (tfliteMark || name.endsWith(".tflite")) {
             TfliteModel m = TfliteModel.load(file);
+            int size = m.config().resolution();
+            if (resolution != null && resolution != size) {
+                // nothing to choose: the TensorFlow Lite input shape has no unknown sizes
+                throw new ModelFormatException(file + ": --resolution " + resolution
+                        + ", but the TensorFlow Lite model's input size is fixed at " + size
+                        + "x" + size + ": expected --resolution " + size + ", or none");
+            }
             return new ModelFile(m.config(), m.weights(), m.description(), m.labels(),
                     m.labelsProblem().orElse(null), m.inputNormalization(), m::network, null);
         }
         if (name.endsWith(".onnx")) {
-            return onnx(OnnxModel.load(file));
+            return onnx(loadOnnx(file, resolution));
         }
         try {
-            return onnx(OnnxModel.load(file));
+            return onnx(loadOnnx(file, resolution));
         } catch (ModelFormatException e) {
             String reason = e.getMessage().startsWith(file + ": ")
                     ? e.getMessage().substring(file.toString().length() + 2) : e.getMessage();
@@ -85,6 +96,23 @@ record ModelFile(ModelConfig config, Weights weights, String description, Labels
                     + " identifier at byte 4) nor an ONNX model we can import (" + reason + ")",
                     e);
         }
+    }
+
+    /**
+     * The error for a {@code --resolution} out of range, or null when it is in range or not
+     * given: checked before the model is read.
+     */
+    static String checkResolution(Integer resolution) {
+        if (resolution == null || (resolution >= ModelConfig.MIN_RESOLUTION
+                && resolution <= ModelConfig.MAX_RESOLUTION)) {
+            return null;
+        }
+        return "--resolution " + resolution + ": expected " + ModelConfig.MIN_RESOLUTION + " to "
+                + ModelConfig.MAX_RESOLUTION + " pixels";
+    }
+
+    private static OnnxModel loadOnnx(Path file, Integer resolution) throws IOException {
+        return resolution == null ? OnnxModel.load(file) : OnnxModel.load(file, resolution);
     }
 
     private static ModelFile onnx(OnnxModel m) {

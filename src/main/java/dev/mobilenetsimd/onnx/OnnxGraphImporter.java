@@ -89,7 +89,25 @@ final class OnnxGraphImporter {
         this.paddingHint = model.metadata().get(OnnxExporter.PADDING_METADATA_KEY);
     }
 
-    static Imported importModel(OnnxProto.Model model) throws OnnxFormatException {
+    /**
+     * How a caller gives the input size of a model that does not fix it, for the messages
+     * that refuse such a model without one.
+     */
+    static final String HOW_TO_GIVE_RESOLUTION = "give the resolution to read it at:"
+            + " OnnxModel.load(file, resolution) or OnnxModel.read(bytes, resolution), or"
+            + " --resolution on the command line (classify, export-onnx --from)";
+
+    /**
+     * Imports {@code model}.
+     *
+     * @param givenResolution the input height and width the caller gives, already range
+     *                        checked, or null to take the model's own: the size the network
+     *                        runs at where the input does not fix it (symbolic, unnamed or
+     *                        negative height and width, or no shape), and one it must equal
+     *                        where it does
+     */
+    static Imported importModel(OnnxProto.Model model, Integer givenResolution)
+            throws OnnxFormatException {
         if (model.graph() == null) {
             throw new OnnxFormatException("the ONNX model has no graph");
         }
@@ -112,10 +130,11 @@ final class OnnxGraphImporter {
             throw new OnnxFormatException("opset " + opset + " is too old: expected opset " + MIN_OPSET
                     + " or newer (11+ recommended)");
         }
-        return new OnnxGraphImporter(model).run(model);
+        return new OnnxGraphImporter(model).run(model, givenResolution);
     }
 
-    private Imported run(OnnxProto.Model model) throws OnnxFormatException {
+    private Imported run(OnnxProto.Model model, Integer givenResolution)
+            throws OnnxFormatException {
         for (Tensor t : g.initializers()) {
             // ONNX Runtime 1.22 takes the last of two; the ONNX checker refuses them
             if (constants.put(t.name(), t) != null) {
@@ -168,11 +187,19 @@ final class OnnxGraphImporter {
                     + " outputs; expected one image input and one logits output");
         }
         ValueInfo input = inputs.get(0);
-        int resolution = resolution(input);
+        int resolution = resolution(input, givenResolution);
         String cur = follow(input.name());
 
         Conv stem = conv(cur, soleConsumer(cur, "the stem convolution"), "the stem convolution");
         expectConv(stem, 3, false, Activation.RELU6, "the stem convolution");
+        // The input's channels where its shape does not give them (no shape, or a channel
+        // dim not fixed): ONNX Runtime runs such an input with as many as the stem takes.
+        long stemChannels = stem.weight().dims()[1];
+        if (stemChannels != 3) {
+            throw notMobileNet("the stem convolution (" + stem.node().describe() + ") takes "
+                    + stemChannels + " input channels (weights " + stem.weight().describe()
+                    + "); expected 3, an RGB image");
+        }
         cur = stem.output();
 
         List<Block> blocks = new ArrayList<>();
@@ -476,47 +503,118 @@ final class OnnxGraphImporter {
 
     // ---- input and output ------------------------------------------------------------------------
 
-    private static int resolution(ValueInfo input) throws OnnxFormatException {
+    /**
+     * The input's height and width: the size the model fixes, or {@code given} where it fixes
+     * none. A dim is fixed when it is a dim_value of 0 or more; a dim_param, an unnamed dim or
+     * a negative dim_value is a size ONNX Runtime learns only when run, and an input without a
+     * shape it runs at any size (its channels are then the stem's, checked there). Such a
+     * size is refused without {@code given}, and a fixed one that differs from it with it.
+     */
+    private static int resolution(ValueInfo input, Integer given) throws OnnxFormatException {
         if (input.elemType() != OnnxProto.FLOAT) {
             throw new OnnxFormatException("the input '" + input.name() + "' is " + OnnxProto.typeName(input.elemType())
                     + "; expected float32");
         }
         List<Object> d = input.dims();
         if (d == null) {
-            throw notMobileNet("the input '" + input.name() + "' has no shape; expected [N, 3, size, size] (NCHW)");
+            if (given == null) {
+                throw notMobileNet("the input '" + input.name() + "' has no shape, so its"
+                        + " size is not fixed in the model; expected [N, 3, size, size] (NCHW),"
+                        + " or " + HOW_TO_GIVE_RESOLUTION);
+            }
+            return given;
         }
         // Any batch: the network runs image by image (a fixed batch of 8 was refused as not
         // [N, 3, size, size]). A negative one is unknown, as ONNX Runtime reads it.
         if (d.size() == 4 && Long.valueOf(0).equals(d.get(0))) {
-            throw notMobileNet("the input '" + input.name() + "' has shape " + d + ", a batch"
-                    + " of 0, which holds no image (ONNX Runtime refuses it too); expected"
-                    + " [N, 3, size, size] (NCHW) with N at least 1, symbolic or unknown");
+            throw notMobileNet("the input '" + input.name() + "' has shape " + shape(d)
+                    + ", a batch of 0, which holds no image (ONNX Runtime refuses it too);"
+                    + " expected [N, 3, size, size] (NCHW) with N at least 1, symbolic or"
+                    + " unknown");
         }
-        if (d.size() != 4 || !Long.valueOf(3).equals(d.get(1)) || !(d.get(2) instanceof Long)
-                || !d.get(2).equals(d.get(3))) {
-            throw notMobileNet("the input '" + input.name() + "' has shape " + d
+        // Channels not fixed are the stem's, checked there.
+        Long h = d.size() == 4 ? fixedSize(d.get(2)) : null;
+        Long w = d.size() == 4 ? fixedSize(d.get(3)) : null;
+        Long channels = d.size() == 4 ? fixedSize(d.get(1)) : null;
+        if (d.size() != 4 || (channels != null && channels != 3)
+                || (h != null && w != null && !h.equals(w))) {
+            throw notMobileNet("the input '" + input.name() + "' has shape " + shape(d)
                     + "; expected one square RGB image [N, 3, size, size] (NCHW)");
         }
-        long r = (Long) d.get(2);
+        if (h == null || w == null) {
+            String notFixed = h == null && w == null ? "height and width are"
+                    : h == null ? "height is" : "width is";
+            Long fixed = h != null ? h : w;
+            String fixedDim = h != null ? "height" : "width";
+            if (fixed != null && (fixed < ModelConfig.MIN_RESOLUTION
+                    || fixed > ModelConfig.MAX_RESOLUTION)) {
+                // [N, H, W, 3] (NHWC) with H and W symbolic: not its width 3 to give
+                throw notMobileNet("the input '" + input.name() + "' has shape " + shape(d)
+                        + ": its " + fixedDim + " is fixed at " + fixed + ", outside "
+                        + ModelConfig.MIN_RESOLUTION + " to " + ModelConfig.MAX_RESOLUTION
+                        + "; expected one square RGB image [N, 3, size, size] (NCHW)");
+            }
+            if (given == null) {
+                throw notMobileNet("the input '" + input.name() + "' has shape " + shape(d)
+                        + ": its " + notFixed + " not fixed in the model; "
+                        + HOW_TO_GIVE_RESOLUTION);
+            }
+            if (fixed != null && fixed.longValue() != given) {
+                throw new OnnxFormatException("the input '" + input.name() + "' has shape "
+                        + shape(d) + ": its " + fixedDim + " is fixed at " + fixed
+                        + ", not the resolution given, " + given + "; expected resolution "
+                        + fixed + " (height and width are one size)");
+            }
+            return given;
+        }
+        long r = h;
         if (r < ModelConfig.MIN_RESOLUTION || r > ModelConfig.MAX_RESOLUTION) {
             throw notMobileNet("the input resolution " + r + " is outside " + ModelConfig.MIN_RESOLUTION
                     + " to " + ModelConfig.MAX_RESOLUTION);
+        }
+        if (given != null && r != given) {
+            throw new OnnxFormatException("the input '" + input.name() + "' has shape "
+                    + shape(d) + ", the fixed size " + r + "x" + r + ", not the resolution"
+                    + " given, " + given + "; expected resolution " + r + ", or none given");
         }
         return (int) r;
     }
 
     /**
+     * A dim's size when it is fixed, or null when it is not: a dim_param, unnamed (neither
+     * dim_value nor dim_param) or a negative dim_value, which ONNX Runtime reads as a size it
+     * learns only when run.
+     */
+    private static Long fixedSize(Object dim) {
+        return dim instanceof Long l && l >= 0 ? l : null;
+    }
+
+    /**
+     * {@code dims} as a list, an unnamed dim (neither dim_value nor dim_param, or an empty
+     * dim_param) as {@code ?}.
+     */
+    private static String shape(List<Object> dims) {
+        List<String> out = new ArrayList<>(dims.size());
+        for (Object dim : dims) {
+            out.add(dim == null || "".equals(dim) ? "?" : dim.toString());
+        }
+        return out.toString();
+    }
+
+    /**
      * The input's batch when it is fixed, or null when it is symbolic (a dim_param), unnamed
      * (neither dim_value nor dim_param) or a negative dim_value: ONNX Runtime reads all three
-     * as a size it learns only when run.
+     * as a size it learns only when run. Null too for an input without a shape.
      */
     private static Long fixedBatch(ValueInfo input) {
-        Object b = input.dims().get(0);
-        return b instanceof Long l && l >= 0 ? l : null;
+        return input.dims() == null ? null : fixedSize(input.dims().get(0));
     }
 
     /** How the input's batch, not fixed, is written: its dim_param or why it is unknown. */
     private static String describeBatch(ValueInfo input) {
+        if (input.dims() == null) {
+            return "no shape given";
+        }
         Object b = input.dims().get(0);
         if (b instanceof Long l) {
             return "dim_value " + l + ", negative, which ONNX Runtime reads as unknown";

@@ -25,8 +25,9 @@ import java.util.Optional;
  * <p>Supported: opset 7 to 22 (11+ is what current exporters write; a newer opset is read with
  * opset 22's meaning, which {@link #warning()} says), float32 weights (float16
  * and float64 are converted), NCHW input {@code [N, 3, size, size]} (a fixed batch {@code N} of
- * at least 1, or one not fixed: symbolic, unnamed or negative; the network runs image by image),
- * and the nodes Conv (with or
+ * at least 1, or one not fixed: symbolic, unnamed or negative; the network runs image by image;
+ * a height and width not fixed, or an input without a shape, at the size given to
+ * {@link #load(Path, int)} or {@link #read(byte[], int)}), and the nodes Conv (with or
  * without bias; {@code group} = channels for the depthwise layers; explicit {@code pads} or
  * {@code auto_pad} equivalent to symmetric or TensorFlow SAME padding), BatchNormalization (folded),
  * Clip(0, 6) with bounds as attributes (opset 7 to 10) or inputs (11 and newer), Relu, Min and
@@ -83,7 +84,9 @@ public final class OnnxModel {
     }
 
     /**
-     * Loads a {@code .onnx} file.
+     * Loads a {@code .onnx} file, at the input size it fixes: one whose input height and width
+     * are not fixed is refused, and {@link #load(Path, int)} reads it at a size the caller
+     * gives.
      *
      * @param file the {@code .onnx} file
      * @return the imported model
@@ -92,6 +95,34 @@ public final class OnnxModel {
      * @throws IOException         if the file cannot be read or is not a regular file
      */
     public static OnnxModel load(Path file) throws IOException {
+        return loadAt(file, null);
+    }
+
+    /**
+     * Loads a {@code .onnx} file to run at {@code resolution}: for a model whose input height
+     * and width are not fixed (symbolic, as {@code torch.onnx.export} writes them with
+     * {@code dynamic_axes}, unnamed or negative; or an input without a shape), which ONNX Runtime
+     * runs at whatever size it is fed, while our plan is made for one size. A fixed height or
+     * width must be {@code resolution}; {@link #load(Path)} reads a fixed size by itself and
+     * refuses a size that is not fixed.
+     *
+     * @param file       the {@code .onnx} file
+     * @param resolution the input height and width, {@value ModelConfig#MIN_RESOLUTION} to
+     *                   {@value ModelConfig#MAX_RESOLUTION}
+     * @return the imported model, its {@link ModelConfig#resolution()} {@code resolution}
+     * @throws IllegalArgumentException if {@code resolution} is out of range
+     * @throws OnnxFormatException      if the file is not a MobileNetV2 ONNX model we can import,
+     *                                  or its input's height or width is fixed at another size
+     *                                  (the message says which)
+     * @throws IOException              if the file cannot be read or is not a regular file
+     */
+    public static OnnxModel load(Path file, int resolution) throws IOException {
+        checkResolution(resolution);
+        return loadAt(file, resolution);
+    }
+
+    /** {@link #load(Path, int)}, or {@link #load(Path)} where {@code resolution} is null. */
+    private static OnnxModel loadAt(Path file, Integer resolution) throws IOException {
         Objects.requireNonNull(file, "file");
         requireRegularFile(file);
         // One byte array holds the file: a larger one failed as an OutOfMemoryError.
@@ -102,7 +133,7 @@ public final class OnnxModel {
         }
         byte[] bytes = Files.readAllBytes(file);
         try {
-            return read(bytes);
+            return readAt(bytes, resolution);
         } catch (OnnxFormatException e) {
             throw new OnnxFormatException(file + ": " + e.getMessage(), e);
         }
@@ -138,7 +169,8 @@ public final class OnnxModel {
     }
 
     /**
-     * Imports a model from the bytes of a {@code .onnx} file.
+     * Imports a model from the bytes of a {@code .onnx} file, at the input size it fixes (see
+     * {@link #load(Path)}; {@link #read(byte[], int)} gives one where it fixes none).
      *
      * @param bytes the file's bytes
      * @return the imported model
@@ -147,6 +179,38 @@ public final class OnnxModel {
      *                             is malformed
      */
     public static OnnxModel read(byte[] bytes) throws OnnxFormatException {
+        return readAt(bytes, null);
+    }
+
+    /**
+     * Imports a model from the bytes of a {@code .onnx} file to run at {@code resolution}, as
+     * {@link #load(Path, int)} does: for a model whose input height and width are not fixed.
+     *
+     * @param bytes      the file's bytes
+     * @param resolution the input height and width, {@value ModelConfig#MIN_RESOLUTION} to
+     *                   {@value ModelConfig#MAX_RESOLUTION}
+     * @return the imported model, its {@link ModelConfig#resolution()} {@code resolution}
+     * @throws IllegalArgumentException if {@code resolution} is out of range
+     * @throws OnnxFormatException      if the bytes are not a MobileNetV2 ONNX model we can
+     *                                  import, or its input's height or width is fixed at
+     *                                  another size (the message says which)
+     */
+    public static OnnxModel read(byte[] bytes, int resolution) throws OnnxFormatException {
+        checkResolution(resolution);
+        return readAt(bytes, resolution);
+    }
+
+    /** Refuses a resolution the plan does not take, as {@link ModelConfig} words it. */
+    private static void checkResolution(int resolution) {
+        if (resolution < ModelConfig.MIN_RESOLUTION || resolution > ModelConfig.MAX_RESOLUTION) {
+            throw new IllegalArgumentException("resolution = " + resolution + " is not allowed:"
+                    + " expected " + ModelConfig.MIN_RESOLUTION + " to "
+                    + ModelConfig.MAX_RESOLUTION + " pixels");
+        }
+    }
+
+    /** {@link #read(byte[], int)}, or {@link #read(byte[])} where {@code resolution} is null. */
+    private static OnnxModel readAt(byte[] bytes, Integer resolution) throws OnnxFormatException {
         Objects.requireNonNull(bytes, "bytes");
         if (bytes.length == 0) {
             throw new OnnxFormatException("empty file: not an ONNX model");
@@ -155,7 +219,7 @@ public final class OnnxModel {
         OnnxProto.Model model;
         try {
             model = OnnxProto.readModel(bytes);
-            imp = OnnxGraphImporter.importModel(model);
+            imp = OnnxGraphImporter.importModel(model, resolution);
         } catch (OnnxFormatException e) {
             // A TensorFlow Lite file was "truncated or corrupt protobuf": name what it is instead.
             if (bytes.length >= 8 && new String(bytes, 4, 4, StandardCharsets.ISO_8859_1)

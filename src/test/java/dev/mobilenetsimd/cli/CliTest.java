@@ -565,19 +565,30 @@ class CliTest {
                 .contains("cannot be built: all 53 layers together need 2147488615"));
     }
 
-    /** --from writes the model's own configuration: -a and -r were silently ignored. */
+    /**
+     * --from writes the model's own configuration: -a and -r were silently ignored. -r is the
+     * size to read a model at whose input size is not fixed, so of a model of a fixed size it
+     * must be that size.
+     */
     @Test
     void exportFromAModelRefusesTheRandomWeightOptions(@TempDir Path dir) {
         Path model = dir.resolve("m.onnx");
         Result r = run("export-onnx", "-a", "0.35", "-r", "32", "-o", model.toString());
         assertEquals(0, r.status, r.err);
         Path copy = dir.resolve("copy.onnx");
-        r = run("export-onnx", "--from", model.toString(), "-r", "96", "-s", "3", "-o",
+        r = run("export-onnx", "--from", model.toString(), "-a", "0.5", "-s", "3", "-o",
                 copy.toString());
         assertEquals(2, r.status, r.err);
-        assertTrue(r.err.contains("--resolution, --seed and --from: the options describe"
+        assertTrue(r.err.contains("--alpha, --seed and --from: the options describe"
                 + " random weights"), r.err);
         assertFalse(Files.exists(copy), "nothing written");
+        r = run("export-onnx", "--from", model.toString(), "-r", "96", "-o", copy.toString());
+        assertEquals(2, r.status, r.err);
+        assertTrue(r.err.contains("the fixed size 32x32, not the resolution given, 96;"
+                + " expected resolution 32, or none given"), r.err);
+        assertFalse(Files.exists(copy), "nothing written");
+        r = run("export-onnx", "--from", model.toString(), "-r", "32", "-o", copy.toString());
+        assertEquals(0, r.status, r.err);
         r = run("export-onnx", "--from", model.toString(), "-o", copy.toString());
         assertEquals(0, r.status, r.err);
     }

@@ -121,7 +121,7 @@ class NumberOptionsTest {
                 }
             }
         }
-        assertEquals(2 + 6 + 2 + 3, options, "plan, run, export-onnx, classify");
+        assertEquals(2 + 6 + 2 + 4, options, "plan, run, export-onnx, classify");
     }
 
     @Test
