@@ -271,9 +271,11 @@ final class GraphImporter {
                 throw notMobileNet(fcOp.describe() + " has weights " + filter.describe()
                         + "; expected [classes, features]");
             }
+            Tensor logits = g.tensor(fcOp.outputs()[0]);
+            checkFullyConnectedShape(fcOp, cur, filter, logits);
             int b = fcOp.input(2);
             classifier = new Conv(fcOp, cur, filter, b < 0 ? null : constant(g.tensor(b)),
-                    g.tensor(fcOp.outputs()[0]), 1, 1, EnumSet.allOf(Padding.class));
+                    logits, 1, 1, EnumSet.allOf(Padding.class));
             use(fcOp);
         } else {
             throw notMobileNet("expected the classifier (CONV_2D or FULLY_CONNECTED) after "
@@ -738,6 +740,44 @@ final class GraphImporter {
         String taken = o.missing() == null ? " with keep_dims " + o.keepDims() + " averages "
                 : ": " + o.missing() + ", so TensorFlow Lite takes keep_dims false and averages ";
         requireDeclaredAs(sized, out, mean.describe() + taken + in.describe() + " into ");
+    }
+
+    /**
+     * Refuses a FULLY_CONNECTED of {@code in} by {@code filter} ([units, features]) whose output
+     * {@code out} is declared other than TensorFlow Lite sizes it: with keep_num_dims, {@code
+     * in}'s shape with its last size (which must be the features) made the units; else [batch,
+     * units], batch being {@code in}'s elements over the features (also without options, as
+     * TensorFlow Lite then takes keep_num_dims false). The next operators see that shape: an
+     * output declared [1, 1, 1, classes] without keep_num_dims loaded.
+     */
+    private static void checkFullyConnectedShape(Operator fc, Tensor in, Tensor filter,
+                                                 Tensor out) throws ModelFormatException {
+        int[] is = in.shape();
+        int units = filter.shape()[0], features = filter.shape()[1];
+        TfliteGraph.Options o = fc.options();
+        String taken = (o.missing() == null ? " with keep_num_dims " + o.keepDims()
+                : ": " + o.missing() + ", so TensorFlow Lite takes keep_num_dims false and")
+                + " multiplies " + in.describe() + " by its weights " + filter.describe();
+        int[] sized;
+        if (o.keepDims()) {
+            if (is.length == 0 || is[is.length - 1] != features) {
+                throw new ModelFormatException(fc.describe() + taken + "; with keep_num_dims"
+                        + " TensorFlow Lite requires the data's last size to be the weights' "
+                        + features + " features (their second size)");
+            }
+            sized = is.clone();
+            sized[is.length - 1] = units;
+        } else {
+            long n = in.elements();
+            if (features <= 0 || n < 0 || n % features != 0
+                    || n / features > Integer.MAX_VALUE) {
+                // Weights whose features are not the data's, refused against the plan (whose
+                // features are the data's element count).
+                return;
+            }
+            sized = new int[] {(int) (n / features), units};
+        }
+        requireDeclaredAs(sized, out, fc.describe() + taken + " into ");
     }
 
     /**

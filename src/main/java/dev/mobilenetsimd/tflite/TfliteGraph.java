@@ -67,7 +67,8 @@ final class TfliteGraph {
     /**
      * The builtin options of one operator, flattened: only the fields of the option tables our
      * operators use (Conv2D, DepthwiseConv2D, Pool2D, FullyConnected, Add, Softmax, Reducer,
-     * Reshape). {@code newShape} is a RESHAPE's new_shape, {@code null} when it has none.
+     * Reshape). {@code keepDims} is a MEAN's keep_dims or a FULLY_CONNECTED's keep_num_dims;
+     * {@code newShape} is a RESHAPE's new_shape, {@code null} when it has none.
      * {@code missing} is {@code null} when the fields were read from the operator's option table;
      * otherwise it says why they were not (no options, or options of another union type) and the
      * fields are TensorFlow Lite's defaults for that case ({@link #defaults}).
@@ -90,8 +91,8 @@ final class TfliteGraph {
         /**
          * What TensorFlow Lite takes for an operator whose options it finds no table of the
          * expected union type for: its parameter struct left zeroed (strides, dilations, window
-         * and beta 0, padding unknown, no activation, keep_dims false, no new_shape).
-         * {@code missing} says why, for messages.
+         * and beta 0, padding unknown, no activation, keep_dims and keep_num_dims false, no
+         * new_shape). {@code missing} says why, for messages.
          */
         static Options defaults(String missing) {
             return new Options(PAD_UNKNOWN, 0, 0, 0, 0, 0, 0, 0, ACT_NONE, false, 0f, 0, null,

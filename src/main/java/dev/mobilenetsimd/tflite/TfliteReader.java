@@ -416,7 +416,7 @@ final class TfliteReader {
             case BuiltinOperators.AVERAGE_POOL_2D:
                 return new TfliteGraph.Options(t.int8(0, 0), t.int32(1, 0), t.int32(2, 0), 1, 1, 0,
                         t.int32(3, 0), t.int32(4, 0), t.int8(5, 0), false, 0f, 0);
-            case BuiltinOperators.FULLY_CONNECTED:
+            case BuiltinOperators.FULLY_CONNECTED: // activation, weights_format, keep_num_dims
                 return new TfliteGraph.Options(0, 0, 0, 1, 1, 0, 0, 0, t.int8(0, 0), t.int8(2, 0) != 0,
                         0f, t.int8(1, 0));
             case BuiltinOperators.SOFTMAX:

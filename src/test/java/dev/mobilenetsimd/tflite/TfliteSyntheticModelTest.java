@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mobilenetsimd.MobileNetV2;
 import dev.mobilenetsimd.ModelConfig;
 import dev.mobilenetsimd.Padding;
+import dev.mobilenetsimd.Session;
 import dev.mobilenetsimd.Weights;
 import dev.mobilenetsimd.image.InputNormalization;
 import dev.mobilenetsimd.image.Labels;
@@ -17,6 +19,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -770,6 +773,110 @@ class TfliteSyntheticModelTest {
         assertTrue(msg.matches("operator #\\d+ \\(MEAN\\) with keep_dims true averages"
                 + " tensor #\\d+ .* into \\[1, 1, 1, " + c + "\\], but it declares its"
                 + " output .*"), msg);
+    }
+
+    /**
+     * A FULLY_CONNECTED's output is declared as TensorFlow Lite sizes it from keep_num_dims:
+     * the data's shape with the classes last ([1, 1, 1, classes] from the pool's [1, 1, 1,
+     * features]), else [batch, classes], batch the data's elements over the features (also
+     * without options, keep_num_dims then false). keep_num_dims was not read: any declared
+     * shape of as many elements loaded, while TensorFlow Lite hands the next operators its own.
+     */
+    @Test
+    void fullyConnectedOutputIsDeclaredAsKeepNumDimsSizesIt() throws ModelFormatException {
+        Weights w = weights(0.35, 32, 7, Padding.TF_SAME);
+        int c = w.layers().get(w.layers().size() - 1).inChannels(); // the classifier's features
+        float[] image = new float[32 * 32 * 3];
+        SplittableRandom rnd = new SplittableRandom(5);
+        for (int i = 0; i < image.length; i++) {
+            image[i] = (float) rnd.nextDouble(-1, 1);
+        }
+        float[] expected = logits(MobileNetV2.create(w.config(), w), image);
+        // keep_num_dims true or false, on the pool's [1, 1, 1, c] or its flattened [1, c]:
+        // each declared as TensorFlow Lite sizes it, each the logits of the weights
+        for (boolean keep : new boolean[] {false, true}) {
+            for (boolean flatten : new boolean[] {false, true}) {
+                TfliteWriter.Variant v = new TfliteWriter.Variant();
+                v.fullyConnected = true;
+                v.fcKeepNumDims = keep;
+                v.fcFlatten = flatten;
+                byte[] file = TfliteWriter.mobileNet(w, v);
+                TfliteGraph g = TfliteReader.read(ByteBuffer.wrap(file));
+                TfliteGraph.Operator fc = g.operators.stream()
+                        .filter(o -> o.builtinCode() == BuiltinOperators.FULLY_CONNECTED)
+                        .findFirst().orElseThrow();
+                assertEquals(keep, fc.options().keepDims());
+                assertArrayEquals(keep && !flatten ? new int[] {1, 1, 1, 7} : new int[] {1, 7},
+                        g.tensor(fc.outputs()[0]).shape());
+                TfliteModel m = TfliteModel.read(file);
+                assertModel(w, m);
+                assertArrayEquals(expected, logits(m.network(), image),
+                        "keep_num_dims " + keep + ", flattened " + flatten);
+            }
+        }
+        String pool = "tensor #\\d+ 'pool' \\[1, 1, 1, " + c + "\\] float32";
+        String weights = " by its weights tensor #\\d+ 'fc' \\[7, " + c + "\\] float32";
+        String declares = ", but it declares its output tensor #\\d+ 'logits' ";
+        // declared [1, 7] with keep_num_dims, [1, 1, 1, 7] without (the SOFTMAX's too, as
+        // it was passed on): refused naming both
+        TfliteWriter.Variant v = new TfliteWriter.Variant();
+        v.fullyConnected = true;
+        v.fcFlatten = false;
+        v.fcKeepNumDims = true;
+        v.shapes.put("logits", new int[] {1, 7});
+        v.shapes.put("probabilities", new int[] {1, 7});
+        String msg = failure(w, v);
+        assertTrue(msg.matches("operator #\\d+ \\(FULLY_CONNECTED\\) with keep_num_dims true"
+                + " multiplies " + pool + weights + " into \\[1, 1, 1, 7\\]" + declares
+                + "\\[1, 7\\] float32; expected the output declared \\[1, 1, 1, 7\\], as"
+                + " TensorFlow Lite resizes it to that shape \\(the one the next operators"
+                + " see\\)"), msg);
+        v.fcKeepNumDims = false;
+        v.shapes.put("logits", new int[] {1, 1, 1, 7});
+        v.shapes.put("probabilities", new int[] {1, 1, 1, 7});
+        msg = failure(w, v);
+        assertTrue(msg.matches("operator #\\d+ \\(FULLY_CONNECTED\\) with keep_num_dims false"
+                + " multiplies " + pool + weights + " into \\[1, 7\\]" + declares
+                + "\\[1, 1, 1, 7\\] float32; expected the output declared \\[1, 7\\], .*"),
+                msg);
+        // without options (none, or of another union type) keep_num_dims is false
+        for (int type : new int[] {0, 11}) {
+            v = new TfliteWriter.Variant();
+            v.fullyConnected = true;
+            v.fcFlatten = false;
+            v.fcKeepNumDims = true; // declared [1, 1, 1, 7], as with the options
+            v.optionsTypes.put(BuiltinOperators.FULLY_CONNECTED, type);
+            String why = type == 0 ? "it has no builtin options (" : "its builtin options are"
+                    + " of union type 11, ";
+            msg = failure(w, v);
+            assertTrue(msg.matches("operator #\\d+ \\(FULLY_CONNECTED\\): " + Pattern.quote(why
+                    + "expected FullyConnectedOptions (union type 8)"
+                    + (type == 0 ? ")" : "") + ", so TensorFlow Lite takes keep_num_dims false"
+                    + " and multiplies ") + pool + weights + " into \\[1, 7\\]" + declares
+                    + "\\[1, 1, 1, 7\\] float32; .*"), msg);
+        }
+        // data [c / 2, 2]: one row of c features without keep_num_dims, as TensorFlow Lite
+        // takes it; with keep_num_dims TensorFlow Lite refuses rows of 2 for c features
+        v = new TfliteWriter.Variant();
+        v.fullyConnected = true;
+        v.reshapeTo = new int[] {c / 2, 2};
+        v.shapes.put("flat", v.reshapeTo);
+        TfliteModel m = TfliteModel.read(TfliteWriter.mobileNet(w, v));
+        assertModel(w, m);
+        assertArrayEquals(expected, logits(m.network(), image));
+        v.fcKeepNumDims = true;
+        msg = failure(w, v);
+        assertTrue(msg.matches("operator #\\d+ \\(FULLY_CONNECTED\\) with keep_num_dims true"
+                + " multiplies tensor #\\d+ 'flat' \\[" + c / 2 + ", 2\\] float32" + weights
+                + "; with keep_num_dims TensorFlow Lite requires the data's last size to be the"
+                + " weights' " + c + " features \\(their second size\\)"), msg);
+    }
+
+    /** The logits of {@code model} for {@code image}, on one session. */
+    private static float[] logits(MobileNetV2 model, float[] image) {
+        try (Session s = model.newSession()) {
+            return s.run(image);
+        }
     }
 
     /** {@code m} holds {@code w}'s configuration and weights. */

@@ -152,6 +152,16 @@ final class TfliteWriter {
         };
     }
 
+    /** FullyConnectedOptions (union type 8): the fused activation and keep_num_dims. */
+    static ToIntFunction<FlatBufferBuilder> fullyConnectedOptions(int act, boolean keepNumDims) {
+        return fb -> {
+            fb.startTable(3);
+            fb.addByte(0, (byte) act, 0);
+            fb.addBoolean(2, keepNumDims, false); // field 1 is weights_format
+            return fb.endTable();
+        };
+    }
+
     static ToIntFunction<FlatBufferBuilder> softmaxOptions(float beta) {
         return fb -> {
             fb.startTable(1);
@@ -350,6 +360,10 @@ final class TfliteWriter {
         // by builtin code: the union type every such operator's options are written with
         // instead of their own (a defect when another); 0: the operator has no options at all
         Map<Integer, Integer> optionsTypes = new HashMap<>();
+        boolean fcFlatten = true;    // a RESHAPE of the pool to [1, features] before the
+                                     // FULLY_CONNECTED; false: it reads the pool's output
+        boolean fcKeepNumDims;       // the FULLY_CONNECTED's keep_num_dims; its output is
+                                     // declared as TensorFlow Lite sizes it
     }
 
     /** {@code weights} as a float32 TensorFlow Lite MobileNetV2 graph. */
@@ -421,15 +435,23 @@ final class TfliteWriter {
                     Layer l = st.layers().get(0);
                     int k = l.outChannels();
                     if (v.fullyConnected) {
-                        int flat = w.tensor("flat", TfliteGraph.FLOAT32, 1, l.inChannels());
-                        w.reshape(v, cur, flat, new int[] {1, l.inChannels()});
+                        int data = cur;
+                        if (v.fcFlatten) {
+                            data = w.tensor("flat", TfliteGraph.FLOAT32, 1, l.inChannels());
+                            w.reshape(v, cur, data, new int[] {1, l.inChannels()});
+                        }
                         int filter = w.weights("fc",
                                 transposeIO(weights.kernel(l.index()), l.inChannels(), k),
                                 k, l.inChannels());
                         int bias = w.weights("fc_bias", weights.bias(l.index()), k);
-                        int logits = w.tensor("logits", TfliteGraph.FLOAT32, 1, k);
-                        w.op(BuiltinOperators.FULLY_CONNECTED, new int[] {flat, filter, bias}, logits, 8,
-                                actOptions(TfliteGraph.ACT_NONE));
+                        // with keep_num_dims: the data's shape, its last size the classes
+                        int[] kept = w.tensors.get(data).shape().clone();
+                        kept[kept.length - 1] = k;
+                        int logits = w.tensor("logits", TfliteGraph.FLOAT32,
+                                v.fcKeepNumDims ? kept : new int[] {1, k});
+                        w.op(BuiltinOperators.FULLY_CONNECTED, new int[] {data, filter, bias},
+                                logits, 8,
+                                fullyConnectedOptions(TfliteGraph.ACT_NONE, v.fcKeepNumDims));
                         cur = logits;
                     } else {
                         int logits4 = w.pointwise(weights, l, cur, 1, 1, 1, TfliteGraph.ACT_NONE);
@@ -437,11 +459,12 @@ final class TfliteWriter {
                         w.reshape(v, logits4, logits, new int[] {1, k});
                         cur = logits;
                     }
-                    int probs = w.tensor("probabilities", TfliteGraph.FLOAT32, 1, k);
+                    int[] shape = w.tensors.get(cur).shape();
+                    int probs = w.tensor("probabilities", TfliteGraph.FLOAT32, shape);
                     w.op(BuiltinOperators.SOFTMAX, new int[] {cur}, probs, 9, softmaxOptions(1f));
                     cur = probs;
                     if (v.quantizeOutput) {
-                        int q = w.tensor("output", TfliteGraph.UINT8, 1, k);
+                        int q = w.tensor("output", TfliteGraph.UINT8, shape);
                         w.op(BuiltinOperators.QUANTIZE, new int[] {cur}, q);
                         cur = q;
                     }
