@@ -872,6 +872,83 @@ class TfliteSyntheticModelTest {
                 + " weights' " + c + " features \\(their second size\\)"), msg);
     }
 
+    /**
+     * Options of the expected union type without a table, and a table whose union type is
+     * NONE (0), read as absent too, as TensorFlow Lite reads them (builtin_options_as_X() is
+     * null for both, and its Parse functions leave the parameters zeroed): refused where
+     * TensorFlow Lite cannot classify with those, imported with them elsewhere.
+     */
+    @Test
+    void optionsWithoutTheirTableOrUnionTypeReadAsAbsent() throws ModelFormatException {
+        Weights w = weights(0.35, 32, 7, Padding.TF_SAME);
+        record Case(int code, int expected, String name, String takes) {}
+        String zeroStrides = "strides 0 and no padding, and computes an empty output map";
+        for (Case c : List.of(
+                new Case(BuiltinOperators.CONV_2D, 1, "Conv2DOptions", zeroStrides),
+                new Case(BuiltinOperators.DEPTHWISE_CONV_2D, 2, "DepthwiseConv2DOptions",
+                        zeroStrides),
+                new Case(BuiltinOperators.AVERAGE_POOL_2D, 5, "Pool2DOptions",
+                        "strides 0 and a 0x0 window, and refuses the operator (its strides must"
+                                + " be positive)"),
+                new Case(BuiltinOperators.SOFTMAX, 9, "SoftmaxOptions",
+                        "beta 0, giving every class the same probability; only beta = 1 is"
+                                + " supported"))) {
+            // {union type, whether the table is written}
+            for (int[] form : new int[][] {{c.expected(), 0}, {0, 1}, {250, 0}}) {
+                TfliteWriter.Variant v = new TfliteWriter.Variant();
+                v.optionsTypes.put(c.code(), form[0]);
+                v.optionsTables.put(c.code(), form[1] == 1);
+                String msg = failure(w, v);
+                assertTrue(msg.matches("operator #\\d+ \\(" + BuiltinOperators.name(c.code())
+                        + "\\): " + Pattern.quote(absent(form[0], c.expected(), c.name())
+                        + "; without them TensorFlow Lite takes " + c.takes())),
+                        Arrays.toString(form) + ": " + msg);
+            }
+        }
+        // Imported with TensorFlow Lite's zeroed parameters: keep_num_dims and keep_dims
+        // false, no fused activation. The FULLY_CONNECTED's and the MEAN's tables say true,
+        // and their outputs are declared as false sizes them: read, the tables are refused.
+        int features = w.layers().get(w.layers().size() - 1).inChannels();
+        for (Case c : List.of(
+                new Case(BuiltinOperators.FULLY_CONNECTED, 8, "FullyConnectedOptions", null),
+                new Case(BuiltinOperators.MEAN, 27, "ReducerOptions", null),
+                new Case(BuiltinOperators.ADD, 11, "AddOptions", null))) {
+            for (int[] form : new int[][] {{c.expected(), 0}, {0, 1}, {250, 0}}) {
+                TfliteWriter.Variant v = new TfliteWriter.Variant();
+                v.fullyConnected = true;
+                if (c.code() == BuiltinOperators.FULLY_CONNECTED) {
+                    v.fcFlatten = false; // on the pool's [1, 1, 1, features]
+                    v.fcKeepNumDims = true;
+                    v.shapes.put("logits", new int[] {1, 7});
+                    v.shapes.put("probabilities", new int[] {1, 7});
+                } else if (c.code() == BuiltinOperators.MEAN) {
+                    v.mean = true; // keep_dims true
+                    v.shapes.put("pool", new int[] {1, features});
+                }
+                if (c.code() != BuiltinOperators.ADD) {
+                    assertThrows(ModelFormatException.class,
+                            () -> TfliteModel.read(TfliteWriter.mobileNet(w, v)));
+                }
+                v.optionsTypes.put(c.code(), form[0]);
+                v.optionsTables.put(c.code(), form[1] == 1);
+                byte[] file = TfliteWriter.mobileNet(w, v);
+                TfliteGraph g = TfliteReader.read(ByteBuffer.wrap(file));
+                TfliteGraph.Operator read = g.operators.stream()
+                        .filter(o -> o.builtinCode() == c.code()).findFirst().orElseThrow();
+                assertEquals(absent(form[0], c.expected(), c.name()), read.options().missing());
+                assertModel(w, TfliteModel.read(file));
+            }
+        }
+    }
+
+    /** The reader's reason for options of union type {@code type} read as absent. */
+    private static String absent(int type, int expected, String name) {
+        String want = "expected " + name + " (union type " + expected + ")";
+        return type == expected ? "its builtin options of union type " + type
+                + " have no table (" + want + ")"
+                : "its builtin options are of union type " + type + ", " + want;
+    }
+
     /** The logits of {@code model} for {@code image}, on one session. */
     private static float[] logits(MobileNetV2 model, float[] image) {
         try (Session s = model.newSession()) {

@@ -41,6 +41,12 @@ final class TfliteWriter {
     private Map<String, UnaryOperator<int[]>> inputs = Map.of();
     /** Union types {@link #finish} writes instead of an operator's own, by builtin code. */
     private Map<Integer, Integer> optionsTypes = Map.of();
+    /**
+     * Whether {@link #finish} writes an operator's options table, by builtin code; by default
+     * when its union type is not 0. False: the union type alone; true with union type 0: the
+     * table alone.
+     */
+    private Map<Integer, Boolean> optionsTables = Map.of();
 
     /** A tensor without data (an activation). */
     int tensor(String name, int type, int... shape) {
@@ -273,13 +279,17 @@ final class TfliteWriter {
                     UnaryOperator.identity()).apply(op.in().clone()));
             int out = intVector(fb, op.out());
             int type = optionsTypes.getOrDefault(op.code(), op.optionsType());
-            int options = op.options() == null || type == 0 ? 0 : op.options().applyAsInt(fb);
+            boolean table = op.options() != null
+                    && optionsTables.getOrDefault(op.code(), type != 0);
+            int options = table ? op.options().applyAsInt(fb) : 0;
             fb.startTable(5);
             fb.addInt(0, opcodeIndex[i], 0);
             fb.addOffset(1, in, 0);
             fb.addOffset(2, out, 0);
-            if (options != 0) {
+            if (op.options() != null) { // each written or not as the type and table say
                 fb.addByte(3, (byte) type, 0);
+            }
+            if (table) {
                 fb.addOffset(4, options, 0);
             }
             opOffsets[i] = fb.endTable();
@@ -360,6 +370,10 @@ final class TfliteWriter {
         // by builtin code: the union type every such operator's options are written with
         // instead of their own (a defect when another); 0: the operator has no options at all
         Map<Integer, Integer> optionsTypes = new HashMap<>();
+        // by builtin code: whether such operators' options tables are written (default: when
+        // their union type is not 0); false writes the union type alone, true with union type
+        // 0 the table alone (defects TensorFlow Lite reads as no options)
+        Map<Integer, Boolean> optionsTables = new HashMap<>();
         boolean fcFlatten = true;    // a RESHAPE of the pool to [1, features] before the
                                      // FULLY_CONNECTED; false: it reads the pool's output
         boolean fcKeepNumDims;       // the FULLY_CONNECTED's keep_num_dims; its output is
@@ -376,6 +390,7 @@ final class TfliteWriter {
         w.sparse = v.sparse;
         w.inputs = v.inputs;
         w.optionsTypes = v.optionsTypes;
+        w.optionsTables = v.optionsTables;
         int r = cfg.resolution();
         int input = w.tensor("input", TfliteGraph.FLOAT32, 1, r, r, 3);
         int cur = input;
