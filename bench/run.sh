@@ -30,6 +30,10 @@
 #                                    # inferences in turn (PairedModes; ARGS e.g. --rounds 200,
 #                                    # --threads 2) into reports/adhoc/paired.md
 #                                    # (paired-threadsN.md with --threads N)
+#   bench/run.sh paired-ort [-- ARGS]    # ours (fused) and ONNX Runtime in one JVM on the same
+#                                    # weights, inferences in turn (PairedOrt; ARGS e.g.
+#                                    # --rounds 600; one thread each) into
+#                                    # reports/adhoc/paired-ort.md
 #   bench/run.sh ab [REV] [-- ARGS]  # git revision REV (default HEAD) against the working tree
 #                                    # in one JVM, inferences in turn (BuildAB; ARGS e.g.
 #                                    # --variant 0.75/224, --steps 0-2 for steps run hot, or
@@ -55,13 +59,13 @@
 #                                    # else JDK 25) into reports/adhoc/<name>.json, not part of
 #                                    # the generated report
 #
-# The one-JVM tools (steps, paired, paired-steps, ab, kernel-calls, thread-steps, idle-latency)
-# write their report only when they succeed: a failed run (e.g. a mistyped ARGS) leaves the
-# previous one in place; the same goes for an ad hoc run's JSON. The exit status is non-zero when
-# any run failed. Ctrl-C, or SIGTERM to the script alone, stops every process it started (JVMs,
-# JMH's forks, Maven) within seconds, then the script ends by that signal, not by an exit status,
-# so that after Ctrl-C a calling shell loop stops as well (a SIGTERM to the script alone does not
-# reach the loop, which goes on).
+# The one-JVM tools (steps, paired, paired-ort, paired-steps, ab, kernel-calls, thread-steps,
+# idle-latency) write their report only when they succeed: a failed run (e.g. a mistyped ARGS)
+# leaves the previous one in place; the same goes for an ad hoc run's JSON. The exit status is
+# non-zero when any run failed. Ctrl-C, or SIGTERM to the script alone, stops every process it
+# started (JVMs, JMH's forks, Maven) within seconds, then the script ends by that signal, not by
+# an exit status, so that after Ctrl-C a calling shell loop stops as well (a SIGTERM to the script
+# alone does not reach the loop, which goes on).
 #
 # A profile run clears reports/data/, then writes one JMH JSON file per run
 # (reports/data/jdkNN/<name>.json), the full JMH log beside it (.log), the machine context
@@ -463,6 +467,16 @@ case "${1:-}" in
       fi
     done
     adhoc_tool "$reports/adhoc/$out.md" "PairedModes${*:+ $*}" "" dev.mobilenetsimd.PairedModes \
+        "$@"
+    exit 0 ;;
+  paired-ort)
+    # Ours (fused) and ONNX Runtime in one JVM, inferences in turn (dev.mobilenetsimd.PairedOrt);
+    # ARGS as for it, e.g. --rounds 200.
+    shift
+    [ "${1:-}" = "--" ] && shift
+    adhoc_jdk paired-ort
+    build_classes
+    adhoc_tool "$reports/adhoc/paired-ort.md" "PairedOrt${*:+ $*}" "" dev.mobilenetsimd.PairedOrt \
         "$@"
     exit 0 ;;
   ab)

@@ -75,7 +75,7 @@ public final class PairedModes {
         System.out.printf(Locale.ROOT, "%nPer-round ratios (%d rounds of %d inferences each way):"
                 + " 10th percentile %.3f, median %.3f, 90th percentile %.3f.%n", rounds, per,
                 r.roundRatio(10), r.roundRatio(50), r.roundRatio(90));
-        printByHostState(r);
+        printByHostState(r, "fused", "layer by layer");
         for (Session s : sessions) {
             s.close();
         }
@@ -92,8 +92,9 @@ public final class PairedModes {
      * itself, so that a round's own noise does not pick its group), and each fifth's medians.
      * A ratio that stays level from the fastest fifth to the slowest does not depend on the
      * host's state; one that falls as the host slows would mean the comparison is the host's.
+     * {@code nameA} and {@code nameB} name the two sides in the table.
      */
-    private static void printByHostState(InTurn.Result r) {
+    static void printByHostState(InTurn.Result r, String nameA, String nameB) {
         int n = r.roundMediansA.length;
         if (n < STATE_GROUPS * 10) {
             return; // too few rounds for groups worth a median
@@ -118,7 +119,8 @@ public final class PairedModes {
         Arrays.sort(order, (x, y) -> Double.compare(state[x], state[y]));
         System.out.printf(Locale.ROOT, "%nBy the host's state (rounds in fifths by their %d"
                 + " neighbours' time, fastest first):%n%n", 2 * STATE_NEIGHBOURS);
-        System.out.println("| fifth | fused µs | layer by layer µs | layer-by-layer ÷ fused |");
+        System.out.printf(Locale.ROOT, "| fifth | %s µs | %s µs | %s ÷ %s |%n", nameA, nameB, nameB,
+                nameA);
         System.out.println("|---:|---:|---:|---:|");
         for (int g = 0; g < STATE_GROUPS; g++) {
             int from = g * n / STATE_GROUPS, to = (g + 1) * n / STATE_GROUPS;
