@@ -222,6 +222,7 @@ final class GraphImporter {
                         + " padding and strides of at least the " + fs[1] + "x" + fs[2] + " map");
             }
             checkActivation(pool, TfliteGraph.ACT_NONE);
+            checkAveragePoolShape(pool, features, pooled);
         } else if (pool.builtinCode() == BuiltinOperators.MEAN) {
             readsAsData(pool, features);
             checkInputs(pool, 2, 2, "the data", "the axes");
@@ -258,6 +259,7 @@ final class GraphImporter {
         Conv classifier;
         if (fcOp.builtinCode() == BuiltinOperators.CONV_2D) {
             classifier = conv(cur, BuiltinOperators.CONV_2D, 1, "the classifier");
+            checkConvShape(classifier); // compare() checks only its weights
         } else if (fcOp.builtinCode() == BuiltinOperators.FULLY_CONNECTED) {
             // TensorFlow Lite refuses a fourth input: ignored, it loaded
             readsAsData(fcOp, cur);
@@ -781,6 +783,61 @@ final class GraphImporter {
     }
 
     /**
+     * Refuses an AVERAGE_POOL_2D of {@code in} whose output is declared other than TensorFlow
+     * Lite sizes it: [batch, height, width, channels], the batch and channels {@code in}'s, the
+     * height and width as its windows, strides and padding give them ({@link #windowedSize}):
+     * [1, 1, 1, C] for the global pools the walk accepts. Only the element count was checked:
+     * [1, C] or [1, 1, C, 1] loaded, while the next operators see TensorFlow Lite's shape.
+     */
+    private static void checkAveragePoolShape(Operator pool, Tensor in, Tensor out)
+            throws ModelFormatException {
+        int[] is = in.shape(); // 4-D, as TensorFlow Lite requires (checked by the walk)
+        TfliteGraph.Options o = pool.options();
+        int[] sized = {is[0], windowedSize(o.padding(), is[1], o.filterH(), o.strideH()),
+                windowedSize(o.padding(), is[2], o.filterW(), o.strideW()), is[3]};
+        requireDeclaredAs(sized, out, pool.describe() + " with " + o.filterH() + "x"
+                + o.filterW() + " windows, strides " + o.strideH() + "x" + o.strideW()
+                + " and padding " + paddingName(o.padding()) + " pools " + in.describe()
+                + " into ");
+    }
+
+    /**
+     * Refuses the CONV_2D {@code c} when its output is declared other than TensorFlow Lite
+     * sizes it: [batch, height, width, filters], the batch {@code c}'s input's, the height and
+     * width as its filter, stride and padding give the input's ({@link #windowedSize}), the
+     * filters the filter's first size: [1, 1, 1, classes] for a classifier on the pooled map.
+     * {@link #compare} checks the other convolutions' outputs against the plan, which sizes
+     * them so with SAME or VALID padding; the classifier's output is not in the plan (its logits are a vector), and any
+     * declared shape of as many elements loaded: [1, classes] or [1, 1, classes, 1].
+     */
+    private static void checkConvShape(Conv c) throws ModelFormatException {
+        int[] is = c.input().shape(), fs = c.filter().shape(); // both 4-D (conv())
+        TfliteGraph.Options o = c.op().options();
+        int[] sized = {is[0], windowedSize(o.padding(), is[1], fs[1], o.strideH()),
+                windowedSize(o.padding(), is[2], fs[2], o.strideW()), fs[0]};
+        boolean known = o.padding() == TfliteGraph.PAD_SAME
+                || o.padding() == TfliteGraph.PAD_VALID;
+        requireDeclaredAs(sized, c.output(), c.op().describe() + " with strides " + o.strideH()
+                + "x" + o.strideW() + " and padding " + paddingName(o.padding())
+                + (known ? "" : " (neither SAME nor VALID: TensorFlow Lite sizes the map 0x0)")
+                + " convolves " + c.input().describe() + " by its filter "
+                + c.filter().describe() + " into ");
+    }
+
+    /**
+     * The height or width TensorFlow Lite gives the output map of a convolution or pool
+     * (ComputeOutSize, without dilation): ceil(size / stride) with SAME padding, (size +
+     * stride - filter) / stride rounded toward zero with VALID, 0 with any other padding
+     * (unknown to it). {@code stride} is at least 1; long, as a damaged size plus the stride
+     * passes int range.
+     */
+    private static int windowedSize(int padding, int size, int filter, int stride) {
+        long s = stride;
+        return padding == TfliteGraph.PAD_SAME ? (int) ((size + s - 1) / s)
+                : padding == TfliteGraph.PAD_VALID ? (int) ((size + s - filter) / s) : 0;
+    }
+
+    /**
      * Refuses {@code op} when it has no options of its expected union type, where TensorFlow
      * Lite's zeroed defaults for that case give no classification (zero strides) or one we do
      * not compute (softmax beta 0): {@code what} says what TensorFlow Lite then does. A
@@ -899,6 +956,8 @@ final class GraphImporter {
         m = m != null ? m : check(last.output(), new int[] {1, st.outHeight(), st.outWidth(), st.outChannels()},
                 "last 1x1 output");
         if (m == null) {
+            // Its output, which the plan does not shape, is checked as TensorFlow Lite sizes
+            // it by the walk (checkConvShape, checkFullyConnectedShape).
             Step fc = steps.get(steps.size() - 1);
             int[] fs = classifier.filter().shape();
             int[] expected = fs.length == 2 ? new int[] {fc.outChannels(), fc.inChannels()}

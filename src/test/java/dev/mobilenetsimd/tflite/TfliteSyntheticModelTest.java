@@ -873,6 +873,115 @@ class TfliteSyntheticModelTest {
     }
 
     /**
+     * A CONV_2D classifier's output is declared as TensorFlow Lite sizes it (conv.cc): the
+     * data's batch, its map as the 1x1 filter, stride 1 and the padding leave it, the filters
+     * last: [1, 1, 1, classes] on the pool's [1, 1, 1, features], with SAME or VALID padding.
+     * The plan checks only its weights: [1, classes], [1, 1, classes, 1] and [classes, 1, 1, 1]
+     * loaded before the RESHAPE to [1, classes], and so did padding neither SAME nor VALID,
+     * which TensorFlow Lite sizes to a 0x0 map.
+     */
+    @Test
+    void convClassifierOutputIsDeclaredAsTensorFlowLiteSizesIt() throws ModelFormatException {
+        Weights w = weights(0.35, 32, 7, Padding.TF_SAME);
+        int c = w.layers().get(w.layers().size() - 1).inChannels(); // the classifier's features
+        float[] image = randomImage(32, 5);
+        float[] expected = logits(MobileNetV2.create(w.config(), w), image);
+        int same = TfliteGraph.PAD_SAME, valid = TfliteGraph.PAD_VALID;
+        for (boolean mean : new boolean[] {false, true}) { // keep_dims: [1, 1, 1, features]
+            for (int padding : new int[] {same, valid}) {
+                TfliteWriter.Variant v = new TfliteWriter.Variant();
+                v.mean = mean;
+                v.classifierPadding = padding;
+                TfliteModel m = TfliteModel.read(TfliteWriter.mobileNet(w, v));
+                assertModel(w, m);
+                assertArrayEquals(expected, logits(m.network(), image),
+                        "mean " + mean + ", padding " + padding);
+            }
+        }
+        String convolves = " convolves tensor #\\d+ 'pool' \\[1, 1, 1, " + c + "\\] float32 by"
+                + " its filter tensor #\\d+ 'classifier/weights' \\[7, 1, 1, " + c + "\\] float32"
+                + " into ";
+        String declares = ", but it declares its output tensor #\\d+ 'classifier' ";
+        for (int[] declared : new int[][] {{1, 7}, {1, 1, 7, 1}, {7, 1, 1, 1}}) {
+            for (int padding : new int[] {same, valid}) {
+                TfliteWriter.Variant v = new TfliteWriter.Variant();
+                v.classifierPadding = padding;
+                v.shapes.put("classifier", declared);
+                String msg = failure(w, v);
+                assertTrue(msg.matches("operator #\\d+ \\(CONV_2D\\) with strides 1x1 and padding "
+                        + (padding == same ? "SAME" : "VALID") + convolves + "\\[1, 1, 1, 7\\]"
+                        + declares + Pattern.quote(Arrays.toString(declared)) + " float32;"
+                        + " expected the output declared \\[1, 1, 1, 7\\], as TensorFlow Lite"
+                        + " resizes it to that shape \\(the one the next operators see\\)"), msg);
+            }
+        }
+        TfliteWriter.Variant v = new TfliteWriter.Variant();
+        v.classifierPadding = 5;
+        String msg = failure(w, v);
+        assertTrue(msg.matches("operator #\\d+ \\(CONV_2D\\) with strides 1x1 and padding 5"
+                + " \\(neither SAME nor VALID: TensorFlow Lite sizes the map 0x0\\)" + convolves
+                + "\\[1, 0, 0, 7\\]" + declares + "\\[1, 1, 1, 7\\] float32; expected the output"
+                + " declared \\[1, 0, 0, 7\\], .*"), msg);
+    }
+
+    /**
+     * An AVERAGE_POOL_2D's output is declared as TensorFlow Lite sizes it (pooling.cc): the
+     * data's batch and channels, its map as the windows, strides and padding leave it: [1, 1,
+     * 1, channels] for a global pool, whichever strides and padding make one. Only the element
+     * count was checked: [1, channels], [1, 1, channels, 1] or [channels] loaded before a
+     * FULLY_CONNECTED classifier's RESHAPE.
+     */
+    @Test
+    void averagePoolOutputIsDeclaredAsItsWindowsSizeIt() throws ModelFormatException {
+        Weights w = weights(0.35, 64, 7, Padding.TF_SAME); // the last map is 2x2
+        int c = w.layers().get(w.layers().size() - 1).inChannels(); // pooled channels
+        float[] image = randomImage(64, 9);
+        float[] expected = logits(MobileNetV2.create(w.config(), w), image);
+        int same = TfliteGraph.PAD_SAME, valid = TfliteGraph.PAD_VALID;
+        for (boolean fc : new boolean[] {false, true}) {
+            for (int[] form : new int[][] {{1, valid}, {2, valid}, {2, same}, {3, same}}) {
+                TfliteWriter.Variant v = new TfliteWriter.Variant();
+                v.fullyConnected = fc;
+                v.poolStride = form[0];
+                v.poolPadding = form[1];
+                TfliteModel m = TfliteModel.read(TfliteWriter.mobileNet(w, v));
+                assertModel(w, m);
+                assertArrayEquals(expected, logits(m.network(), image),
+                        "fc " + fc + ", " + Arrays.toString(form));
+            }
+        }
+        for (int[] declared : new int[][] {{1, c}, {1, 1, c, 1}, {c}}) {
+            for (int[] form : new int[][] {{1, valid}, {3, same}}) {
+                TfliteWriter.Variant v = new TfliteWriter.Variant();
+                v.fullyConnected = true; // its RESHAPE takes any shape of c elements
+                v.poolStride = form[0];
+                v.poolPadding = form[1];
+                v.shapes.put("pool", declared);
+                String msg = failure(w, v);
+                int s = form[0];
+                assertTrue(msg.matches("operator #\\d+ \\(AVERAGE_POOL_2D\\) with 2x2 windows,"
+                        + " strides " + s + "x" + s + " and padding "
+                        + (form[1] == same ? "SAME" : "VALID") + " pools tensor #\\d+ '[^']+'"
+                        + " \\[1, 2, 2, " + c + "\\] float32 into \\[1, 1, 1, " + c + "\\], but it"
+                        + " declares its output tensor #\\d+ 'pool' "
+                        + Pattern.quote(Arrays.toString(declared)) + " float32; expected the"
+                        + " output declared \\[1, 1, 1, " + c + "\\], as TensorFlow Lite resizes"
+                        + " it to that shape \\(the one the next operators see\\)"), msg);
+            }
+        }
+    }
+
+    /** {@code r} x {@code r} RGB values in [-1, 1), NHWC, from {@code seed}. */
+    private static float[] randomImage(int r, long seed) {
+        float[] image = new float[r * r * 3];
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (int i = 0; i < image.length; i++) {
+            image[i] = (float) rnd.nextDouble(-1, 1);
+        }
+        return image;
+    }
+
+    /**
      * Options of the expected union type without a table, and a table whose union type is
      * NONE (0), read as absent too, as TensorFlow Lite reads them (builtin_options_as_X() is
      * null for both, and its Parse functions leave the parameters zeroed): refused where

@@ -378,6 +378,7 @@ final class TfliteWriter {
                                      // FULLY_CONNECTED; false: it reads the pool's output
         boolean fcKeepNumDims;       // the FULLY_CONNECTED's keep_num_dims; its output is
                                      // declared as TensorFlow Lite sizes it
+        int classifierPadding = TfliteGraph.PAD_SAME; // of a CONV_2D classifier
     }
 
     /** {@code weights} as a float32 TensorFlow Lite MobileNetV2 graph. */
@@ -469,7 +470,8 @@ final class TfliteWriter {
                                 fullyConnectedOptions(TfliteGraph.ACT_NONE, v.fcKeepNumDims));
                         cur = logits;
                     } else {
-                        int logits4 = w.pointwise(weights, l, cur, 1, 1, 1, TfliteGraph.ACT_NONE);
+                        int logits4 = w.pointwise(weights, l, cur, 1, 1, 1, TfliteGraph.ACT_NONE,
+                                k, v.classifierPadding);
                         int logits = w.tensor("logits", TfliteGraph.FLOAT32, 1, k);
                         w.reshape(v, logits4, logits, new int[] {1, k});
                         cur = logits;
@@ -525,13 +527,18 @@ final class TfliteWriter {
     }
 
     private int pointwise(Weights weights, Layer l, int in, int stride, int h, int wd, int act, int outC) {
+        return pointwise(weights, l, in, stride, h, wd, act, outC, TfliteGraph.PAD_SAME);
+    }
+
+    private int pointwise(Weights weights, Layer l, int in, int stride, int h, int wd, int act,
+                          int outC, int padding) {
         int cin = l.inChannels(), cout = l.outChannels();
         int filter = weights(l.name() + "/weights",
                 transposeIO(weights.kernel(l.index()), cin, cout), cout, 1, 1, cin);
         int bias = weights(l.name() + "/bias", weights.bias(l.index()), cout);
         int out = tensor(l.name(), TfliteGraph.FLOAT32, 1, h, wd, outC);
         op(BuiltinOperators.CONV_2D, new int[] {in, filter, bias}, out, 1,
-                convOptions(TfliteGraph.PAD_SAME, stride, act));
+                convOptions(padding, stride, act));
         return out;
     }
 
