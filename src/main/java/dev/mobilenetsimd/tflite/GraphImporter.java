@@ -656,6 +656,13 @@ final class GraphImporter {
             if (explicitPad != null || stride != 1) {
                 throw notMobileNet(op.describe() + ": a 1x1 convolution should have stride 1 and no padding");
             }
+            // Both pad nothing around a 1x1 filter. The plan keeps the map of any other
+            // padding too, where TensorFlow Lite sizes it 0x0 and computes nothing.
+            if (o.padding() != TfliteGraph.PAD_SAME && o.padding() != TfliteGraph.PAD_VALID) {
+                throw new ModelFormatException(op.describe() + " has padding "
+                        + paddingName(o.padding()) + ", neither SAME nor VALID, and TensorFlow"
+                        + " Lite sizes its output map 0x0; expected SAME or VALID");
+            }
             paddings = EnumSet.allOf(Padding.class);
         } else if (explicitPad == null) {
             if (o.padding() != TfliteGraph.PAD_SAME) {
@@ -807,21 +814,18 @@ final class GraphImporter {
      * width as its filter, stride and padding give the input's ({@link #windowedSize}), the
      * filters the filter's first size: [1, 1, 1, classes] for a classifier on the pooled map.
      * {@link #compare} checks the other convolutions' outputs against the plan, which sizes
-     * them so with SAME or VALID padding; the classifier's output is not in the plan (its logits are a vector), and any
-     * declared shape of as many elements loaded: [1, classes] or [1, 1, classes, 1].
+     * them so (with the SAME or VALID padding the walk requires); the classifier's output
+     * is not in the plan (its logits are a vector), and any declared shape of as many elements
+     * loaded: [1, classes] or [1, 1, classes, 1].
      */
     private static void checkConvShape(Conv c) throws ModelFormatException {
         int[] is = c.input().shape(), fs = c.filter().shape(); // both 4-D (conv())
         TfliteGraph.Options o = c.op().options();
         int[] sized = {is[0], windowedSize(o.padding(), is[1], fs[1], o.strideH()),
                 windowedSize(o.padding(), is[2], fs[2], o.strideW()), fs[0]};
-        boolean known = o.padding() == TfliteGraph.PAD_SAME
-                || o.padding() == TfliteGraph.PAD_VALID;
         requireDeclaredAs(sized, c.output(), c.op().describe() + " with strides " + o.strideH()
-                + "x" + o.strideW() + " and padding " + paddingName(o.padding())
-                + (known ? "" : " (neither SAME nor VALID: TensorFlow Lite sizes the map 0x0)")
-                + " convolves " + c.input().describe() + " by its filter "
-                + c.filter().describe() + " into ");
+                + "x" + o.strideW() + " and padding " + paddingName(o.padding()) + " convolves "
+                + c.input().describe() + " by its filter " + c.filter().describe() + " into ");
     }
 
     /**

@@ -877,8 +877,7 @@ class TfliteSyntheticModelTest {
      * data's batch, its map as the 1x1 filter, stride 1 and the padding leave it, the filters
      * last: [1, 1, 1, classes] on the pool's [1, 1, 1, features], with SAME or VALID padding.
      * The plan checks only its weights: [1, classes], [1, 1, classes, 1] and [classes, 1, 1, 1]
-     * loaded before the RESHAPE to [1, classes], and so did padding neither SAME nor VALID,
-     * which TensorFlow Lite sizes to a 0x0 map.
+     * loaded before the RESHAPE to [1, classes].
      */
     @Test
     void convClassifierOutputIsDeclaredAsTensorFlowLiteSizesIt() throws ModelFormatException {
@@ -915,13 +914,39 @@ class TfliteSyntheticModelTest {
                         + " resizes it to that shape \\(the one the next operators see\\)"), msg);
             }
         }
+    }
+
+    /**
+     * A 1x1 CONV_2D pads SAME or VALID, which both leave its map as it is. Any other padding
+     * loaded as if it were one of them, where TensorFlow Lite takes it as unknown, sizes the
+     * output map 0x0 (ComputeOutSize) and computes nothing: for the expansions, projections
+     * and last 1x1 convolution, whose outputs the plan sizes, and for the classifier.
+     */
+    @Test
+    void oneByOneConvolutionsPadSameOrValid() throws ModelFormatException {
+        Weights w = weights(0.35, 32, 7, Padding.TF_SAME);
+        float[] image = randomImage(32, 3);
+        float[] expected = logits(MobileNetV2.create(w.config(), w), image);
         TfliteWriter.Variant v = new TfliteWriter.Variant();
-        v.classifierPadding = 5;
-        String msg = failure(w, v);
-        assertTrue(msg.matches("operator #\\d+ \\(CONV_2D\\) with strides 1x1 and padding 5"
-                + " \\(neither SAME nor VALID: TensorFlow Lite sizes the map 0x0\\)" + convolves
-                + "\\[1, 0, 0, 7\\]" + declares + "\\[1, 1, 1, 7\\] float32; expected the output"
-                + " declared \\[1, 0, 0, 7\\], .*"), msg);
+        v.pointwisePadding = TfliteGraph.PAD_VALID;
+        v.classifierPadding = TfliteGraph.PAD_VALID;
+        TfliteModel m = TfliteModel.read(TfliteWriter.mobileNet(w, v));
+        assertModel(w, m);
+        assertArrayEquals(expected, logits(m.network(), image));
+        for (boolean classifier : new boolean[] {false, true}) {
+            for (int padding : new int[] {2, 5, -1}) {
+                v = new TfliteWriter.Variant();
+                if (classifier) {
+                    v.classifierPadding = padding;
+                } else {
+                    v.pointwisePadding = padding;
+                }
+                String msg = failure(w, v);
+                assertTrue(msg.matches("operator #\\d+ \\(CONV_2D\\) has padding " + padding
+                        + ", neither SAME nor VALID, and TensorFlow Lite sizes its output map"
+                        + " 0x0; expected SAME or VALID"), msg);
+            }
+        }
     }
 
     /**

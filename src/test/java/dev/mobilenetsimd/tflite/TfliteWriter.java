@@ -379,6 +379,8 @@ final class TfliteWriter {
         boolean fcKeepNumDims;       // the FULLY_CONNECTED's keep_num_dims; its output is
                                      // declared as TensorFlow Lite sizes it
         int classifierPadding = TfliteGraph.PAD_SAME; // of a CONV_2D classifier
+        int pointwisePadding = TfliteGraph.PAD_SAME;  // of the expansions, projections and the
+                                                      // last 1x1 CONV_2D
     }
 
     /** {@code weights} as a float32 TensorFlow Lite MobileNetV2 graph. */
@@ -405,14 +407,15 @@ final class TfliteWriter {
                     int blockIn = cur;
                     int li = 0;
                     if (st.hasExpand()) {
-                        cur = w.pointwise(weights, st.layers().get(li++), cur, 1, st.inHeight(), st.inWidth(),
-                                TfliteGraph.ACT_RELU6);
+                        Layer expand = st.layers().get(li++);
+                        cur = w.pointwise(weights, expand, cur, 1, st.inHeight(), st.inWidth(),
+                                TfliteGraph.ACT_RELU6, expand.outChannels(), v.pointwisePadding);
                     }
                     cur = w.conv3x3(weights, st.layers().get(li++), cur, st, true, v);
                     boolean wrong = st.index() == v.wrongChannelsInBlock;
                     int outC = st.outChannels() + (wrong ? 8 : 0);
                     int proj = w.pointwise(weights, st.layers().get(li), cur, 1, st.outHeight(), st.outWidth(),
-                            v.projectActivation, outC);
+                            v.projectActivation, outC, v.pointwisePadding);
                     cur = proj;
                     if (st.hasResidual()) {
                         if (v.dropResidual && !residualDropped) {
@@ -429,7 +432,7 @@ final class TfliteWriter {
                 }
                 case CONV1X1:
                     cur = w.pointwise(weights, st.layers().get(0), cur, 1, st.inHeight(), st.inWidth(),
-                            TfliteGraph.ACT_RELU6);
+                            TfliteGraph.ACT_RELU6, st.outChannels(), v.pointwisePadding);
                     break;
                 case AVG_POOL: {
                     int c = st.inChannels();
