@@ -302,22 +302,29 @@ final class OnnxGraphImporter {
                     throw notMobileNet(fc.describe() + " flattens from axis " + axis + "; expected 1");
                 }
             } else if (op.equals("Reshape")) {
+                // The classifier (Gemm) takes [N, C], a row of features per image, so the
+                // shape is resolved as ONNX Runtime resolves it for the input's batch (a batch
+                // not fixed as the one image we run at a time). Of a fixed batch of 2+, [1, C]
+                // is one image's row, which ONNX Runtime fails at every run, where we would
+                // read it image by image.
                 long[] shape = reshapeShape(fc);
-                boolean ok = shape.length == 2 && (shape[0] == 1 || shape[0] == 0 || shape[0] == -1)
-                        && (shape[1] == features || shape[1] == -1) && !(shape[0] == -1 && shape[1] == -1);
-                if (!ok) {
-                    throw notMobileNet(fc.describe() + " reshapes the pooled features to "
-                            + Arrays.toString(shape) + "; expected [1, " + features + "] or [1, -1]");
-                }
-                // A leading 1 is one image's row: of a fixed batch of 2+ ONNX Runtime fails
-                // that graph at every run, where we would read it image by image.
                 Long batch = fixedBatch(input);
-                if (shape[0] == 1 && batch != null && batch > 1) {
+                long rows = batch == null ? 1 : batch;
+                long[] pooled = rank == 4 ? new long[] {rows, features, 1, 1}
+                        : new long[] {rows, features};
+                long[] made = reshaped(pooled, shape);
+                if (!Arrays.equals(made, new long[] {rows, features})) {
+                    if (rows == 1) {
+                        throw notMobileNet(fc.describe() + " reshapes the pooled features to "
+                                + Arrays.toString(shape) + "; expected [1, " + features
+                                + "] or [1, -1]");
+                    }
                     throw notMobileNet(fc.describe() + " reshapes the pooled features to "
-                            + Arrays.toString(shape) + ", one image's, but the input '"
-                            + input.name() + "' has a fixed batch of " + batch + ": ONNX"
-                            + " Runtime fails that graph when run; expected [0, -1] or [-1, "
-                            + features + "]");
+                            + Arrays.toString(shape) + ", but the input '" + input.name()
+                            + "' has a fixed batch of " + rows + ": "
+                            + notOneRowEach(made, rows, features)
+                            + ", and ONNX Runtime fails that graph; expected "
+                            + rowsOfBatch(rows, features));
                 }
             } else if (op.equals("Squeeze")) {
                 long[] axes = axesOf(fc, 13);
@@ -379,6 +386,8 @@ final class OnnxGraphImporter {
         String outputName = g.outputs().get(0).name();
         cur = follow(fc.outputs().get(0));
         int tailRank = 2;
+        Long batch = fixedBatch(input);
+        long rows = batch == null ? 1 : batch;
         Node softmax = null;
         int classes = classifier.out();
         while (!cur.equals(outputName) || !consumersOf(cur).isEmpty()) {
@@ -411,17 +420,29 @@ final class OnnxGraphImporter {
                     break;
                 }
                 case "Reshape": {
+                    // Resolved as ONNX Runtime does for the input's batch: a row of the
+                    // classes for each image, or one image's [classes].
                     long[] to = reshapeShape(next);
-                    boolean flat = to.length == 1 && (to[0] == classes || to[0] == -1);
-                    // a 0 copies the batch only from a 2-D input
-                    boolean twoD = to.length == 2 && (to[0] == 1 || to[0] == -1
-                            || (to[0] == 0 && tailRank == 2))
-                            && (to[1] == classes || to[1] == -1) && !(to[0] == -1 && to[1] == -1);
-                    if (!flat && !twoD) {
+                    long[] logits = tailRank == 2 ? new long[] {rows, classes}
+                            : new long[] {classes};
+                    long[] made = reshaped(logits, to);
+                    if (!Arrays.equals(made, new long[] {rows, classes})
+                            && !(rows == 1 && Arrays.equals(made, new long[] {classes}))) {
+                        if (rows == 1) {
+                            throw notMobileNet(next.describe() + " reshapes the logits " + shape
+                                    + " to " + Arrays.toString(to) + "; expected [1, " + classes
+                                    + "], [1, -1], [" + classes + "] or [-1], which keep the"
+                                    + " classes last");
+                        }
+                        // [1, -1] or [-1] ONNX Runtime runs, but as one row of every image's
+                        // logits, which a Softmax would normalise together
                         throw notMobileNet(next.describe() + " reshapes the logits " + shape
-                                + " to " + Arrays.toString(to) + "; expected [1, " + classes
-                                + "], [1, -1], [" + classes + "] or [-1], which keep the classes"
-                                + " last");
+                                + " to " + Arrays.toString(to) + ", but the input '"
+                                + input.name() + "' has a fixed batch of " + rows + ": "
+                                + notOneRowEach(made, rows, classes)
+                                + (made == null ? ", and ONNX Runtime fails that graph" : "")
+                                + "; expected " + rowsOfBatch(rows, classes) + ", which keep"
+                                + " the classes last");
                     }
                     tailRank = to.length;
                     break;
@@ -993,6 +1014,62 @@ final class OnnxGraphImporter {
                     + " opset " + opset + ", where the axes are input 1");
         }
         return n.input(1).isEmpty() ? null : constant(n.input(1), n, "axes").toLongs();
+    }
+
+    /**
+     * The shape ONNX Runtime makes of a tensor of shape {@code from} with a Reshape to
+     * {@code to}: a 0 copies {@code from}'s size at its index, a -1 takes what the others
+     * leave. Null where ONNX Runtime fails that Reshape: two -1s, a size below -1, a 0 past
+     * {@code from}'s rank, or a shape that does not hold {@code from}'s values (sizes past
+     * 64 bits too).
+     */
+    private static long[] reshaped(long[] from, long[] to) {
+        try {
+            long values = 1;
+            for (long d : from) {
+                values = Math.multiplyExact(values, d);
+            }
+            long[] made = new long[to.length];
+            long known = 1;
+            int inferred = -1;
+            for (int i = 0; i < to.length; i++) {
+                long d = to[i] == 0 && i < from.length ? from[i] : to[i];
+                if (d == -1 && inferred < 0) {
+                    inferred = i;
+                    continue;
+                }
+                if (d < 1) {
+                    return null;
+                }
+                made[i] = d;
+                known = Math.multiplyExact(known, d);
+            }
+            if (inferred >= 0) {
+                made[inferred] = values / known;
+            }
+            return values % known == 0 && (inferred >= 0 || known == values) ? made : null;
+        } catch (ArithmeticException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Why {@code made}, a reshape of a fixed batch of {@code rows} images of {@code width}
+     * values each ({@link #reshaped}), is not one row of them for each image.
+     */
+    private static String notOneRowEach(long[] made, long rows, int width) {
+        String values = "their " + rows + " x " + width + " values";
+        return made == null ? "that shape does not hold " + values
+                : "that makes " + values + " " + Arrays.toString(made) + ", not a row of "
+                        + width + " for each image";
+    }
+
+    /**
+     * The target shapes that give a fixed batch of {@code rows} images a row of {@code width}
+     * values each.
+     */
+    private static String rowsOfBatch(long rows, int width) {
+        return "[" + rows + ", " + width + "], [" + rows + ", -1], [0, -1] or [-1, " + width + "]";
     }
 
     /**

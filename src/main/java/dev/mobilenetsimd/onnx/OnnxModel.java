@@ -32,7 +32,9 @@ import java.util.Optional;
  * {@code auto_pad} equivalent to symmetric or TensorFlow SAME padding), BatchNormalization (folded),
  * Clip(0, 6) with bounds as attributes (opset 7 to 10) or inputs (11 and newer), Relu, Min and
  * Max with constants (ReLU6 written as clamps), Add (residual), GlobalAveragePool or ReduceMean
- * over height and width, Flatten, Reshape, Squeeze, Gemm, Identity, Dropout (inference), Softmax
+ * over height and width, Flatten, Reshape (to a row of the features, or of the logits, for each
+ * image of a fixed batch, its shape resolved as ONNX Runtime resolves it; of a batch not fixed,
+ * one image's), Squeeze, Gemm, Identity, Dropout (inference), Softmax
  * (at most one, at the end, over the classes; our network stops at the logits) and Constant.
  * Weights stored in external files are not supported.
  *

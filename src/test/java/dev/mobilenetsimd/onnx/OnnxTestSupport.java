@@ -100,6 +100,26 @@ final class OnnxTestSupport {
                 m.producerVersion(), m.graph(), Map.of());
     }
 
+    /**
+     * {@code m} with its input's and output's batch set to {@code batch}: a {@link Long}
+     * dim_value, a {@link String} dim_param, or null for neither. An output without a shape
+     * keeps none.
+     */
+    static Model withBatch(Model m, Object batch) {
+        Graph g = m.graph();
+        List<OnnxProto.ValueInfo> ends = new ArrayList<>();
+        for (OnnxProto.ValueInfo v : List.of(g.inputs().get(0), g.outputs().get(0))) {
+            List<Object> dims = v.dims() == null ? null : new ArrayList<>(v.dims());
+            if (dims != null) {
+                dims.set(0, batch);
+            }
+            ends.add(new OnnxProto.ValueInfo(v.name(), v.elemType(), dims));
+        }
+        return new Model(m.irVersion(), m.opsets(), m.producerName(), m.producerVersion(),
+                new Graph(g.name(), g.nodes(), g.initializers(), List.of(ends.get(0)),
+                        List.of(ends.get(1))), m.metadata());
+    }
+
     static Model mapNodes(Model m, UnaryOperator<Node> f) {
         List<Node> nodes = new ArrayList<>();
         for (Node n : m.graph().nodes()) {

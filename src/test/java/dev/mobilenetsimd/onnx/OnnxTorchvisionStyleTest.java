@@ -4,6 +4,7 @@ import static dev.mobilenetsimd.onnx.OnnxTestSupport.initializer;
 import static dev.mobilenetsimd.onnx.OnnxTestSupport.mapNodes;
 import static dev.mobilenetsimd.onnx.OnnxTestSupport.node;
 import static dev.mobilenetsimd.onnx.OnnxTestSupport.withAttribute;
+import static dev.mobilenetsimd.onnx.OnnxTestSupport.withBatch;
 import static dev.mobilenetsimd.onnx.OnnxTestSupport.withGraph;
 import static dev.mobilenetsimd.onnx.OnnxTestSupport.withInputs;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -11,7 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtLoggingLevel;
@@ -24,11 +24,8 @@ import dev.mobilenetsimd.onnx.OnnxProto.Attribute;
 import dev.mobilenetsimd.onnx.OnnxProto.Model;
 import dev.mobilenetsimd.onnx.OnnxProto.Node;
 import dev.mobilenetsimd.onnx.OnnxProto.Tensor;
-import java.nio.FloatBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -410,53 +407,6 @@ class OnnxTorchvisionStyleTest {
                 + " (NCHW) with N at least 1, symbolic or unknown");
     }
 
-    /**
-     * Of a fixed batch of 2 a Reshape of the pooled features to [1, C] or [1, -1] fits one
-     * image only: ONNX Runtime creates the session but fails every run (the input must have 2
-     * images, which do not fit), and so it is refused; it was read image by image. [0, -1]
-     * and [-1, C] keep the batch, and ONNX Runtime runs them as we take them.
-     */
-    @Test
-    void reshapeToOneRowOfAFixedBatchOfTwoIsRefused() throws Exception {
-        List<String> in = List.of("avgpool", "flat.shape");
-        for (long[] shape : new long[][] {{1, 1280}, {1, -1}}) {
-            Model m = withBatch(withFlattenAs(base(CFG), 13, "Reshape", in,
-                    Tensor.ofLongs("flat.shape", shape, 2)), 2L);
-            byte[] bytes = OnnxProto.write(m);
-            assertThrows(OrtException.class, () -> runOrtAtBatch(bytes, 2));
-            assertThrows(OrtException.class, () -> runOrtAtBatch(bytes, 1));
-            OnnxFormatException e = assertThrows(OnnxFormatException.class,
-                    () -> OnnxModel.read(bytes));
-            String expected = "Reshape 'flatten' reshapes the pooled features to "
-                    + Arrays.toString(shape) + ", one image's, but the input 'input'"
-                    + " has a fixed batch of 2: ONNX Runtime fails that graph when run;"
-                    + " expected [0, -1] or [-1, 1280]";
-            assertTrue(e.getMessage().contains(expected), e.getMessage());
-        }
-        for (long[] shape : new long[][] {{0, -1}, {-1, 1280}}) {
-            Model m = withBatch(withFlattenAs(base(CFG), 13, "Reshape", in,
-                    Tensor.ofLongs("flat.shape", shape, 2)), 2L);
-            byte[] bytes = OnnxProto.write(m);
-            assertArrayEquals(new long[] {2, 1000}, runOrtAtBatch(bytes, 2));
-            assertEquals(CFG, OnnxModel.read(bytes).config());
-        }
-    }
-
-    /** The output shape of ONNX Runtime running {@code bytes} on {@code batch} blank images. */
-    private static long[] runOrtAtBatch(byte[] bytes, int batch) throws OrtException {
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
-            opts.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
-            try (OrtSession s = env.createSession(bytes, opts);
-                 OnnxTensor x = OnnxTensor.createTensor(env,
-                         FloatBuffer.wrap(new float[batch * 3 * 96 * 96]),
-                         new long[] {batch, 3, 96, 96});
-                 OrtSession.Result r = s.run(Map.of(s.getInputNames().iterator().next(), x))) {
-                return ((OnnxTensor) r.get(0)).getInfo().getShape();
-            }
-        }
-    }
-
     /** ONNX Runtime refuses {@code m} when it creates the session, saying {@code expected}. */
     private static void assertOrtRefusesAtLoad(Model m, String expected) {
         byte[] bytes = OnnxProto.write(m);
@@ -467,23 +417,6 @@ class OnnxTorchvisionStyleTest {
             }
         });
         assertTrue(e.getMessage().contains(expected), e.getMessage());
-    }
-
-    /**
-     * {@code m} with its input's and output's batch set to {@code batch}: a {@link Long}
-     * dim_value, a {@link String} dim_param, or null for neither.
-     */
-    private static Model withBatch(Model m, Object batch) {
-        OnnxProto.Graph g = m.graph();
-        List<OnnxProto.ValueInfo> ends = new ArrayList<>();
-        for (OnnxProto.ValueInfo v : List.of(g.inputs().get(0), g.outputs().get(0))) {
-            List<Object> dims = new ArrayList<>(v.dims());
-            dims.set(0, batch);
-            ends.add(new OnnxProto.ValueInfo(v.name(), v.elemType(), dims));
-        }
-        return new Model(m.irVersion(), m.opsets(), m.producerName(), m.producerVersion(),
-                new OnnxProto.Graph(g.name(), g.nodes(), g.initializers(), List.of(ends.get(0)),
-                        List.of(ends.get(1))), m.metadata());
     }
 
     /**

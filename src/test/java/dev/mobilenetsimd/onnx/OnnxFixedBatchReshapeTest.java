@@ -1,0 +1,263 @@
+package dev.mobilenetsimd.onnx;
+
+import static dev.mobilenetsimd.onnx.OnnxTestSupport.withBatch;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
+import ai.onnxruntime.OrtSession;
+import dev.mobilenetsimd.ModelConfig;
+import dev.mobilenetsimd.Padding;
+import dev.mobilenetsimd.Weights;
+import dev.mobilenetsimd.kernels.KernelSets;
+import dev.mobilenetsimd.onnx.OnnxProto.Graph;
+import dev.mobilenetsimd.onnx.OnnxProto.Model;
+import dev.mobilenetsimd.onnx.OnnxProto.Node;
+import dev.mobilenetsimd.onnx.OnnxProto.Tensor;
+import dev.mobilenetsimd.onnx.OnnxProto.ValueInfo;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Reshapes of the pooled features (before the classifier) and of the logits (after it) of an
+ * input with a fixed batch N, against ONNX Runtime run at that batch. A shape that gives N rows
+ * of C, one per image ([N, C], [N, -1], [-1, C], [0, -1], and with a 0 copying C), ONNX Runtime
+ * runs: it imports and gives ONNX Runtime's logits image by image. One that does not hold the
+ * N images' values ONNX Runtime fails, and so do we, naming the shape, the batch and the forms
+ * expected. Both were decided as for one image: [N, C] was refused for N of 2 or more, and after
+ * the classifier [1, C] and [C] were taken, which ONNX Runtime fails at every run.
+ */
+class OnnxFixedBatchReshapeTest {
+    private static final ModelConfig CFG = new ModelConfig(0.35, 96, 1000, Padding.SYMMETRIC);
+    private static final Model BASE = OnnxExporter.model(Weights.random(CFG, 21));
+    private static final long FEATURES = 1280;
+    private static final long CLASSES = 1000;
+
+    /** The shapes that give a batch of {@code n} a row of {@code width} values per image. */
+    private static long[][] rowsPerImage(long n, long width) {
+        return new long[][] {{n, width}, {n, -1}, {-1, width}, {0, -1}, {0, width}, {n, 0},
+                {-1, 0}, {0, 0}};
+    }
+
+    /** The shapes that do not hold a batch of {@code n} rows of {@code width} values. */
+    private static long[][] notHoldingTheBatch(long n, long width) {
+        return new long[][] {{1, width}, {n + 1, width}, {1, 0}, {width}, {-1, -1}};
+    }
+
+    /** The shapes that hold the batch's values but not as a row per image. */
+    private static long[][] otherRows(long n, long width) {
+        return new long[][] {{1, -1}, {-1}, {n * width}, {2 * n, -1}, {-1, width / 2}};
+    }
+
+    @Test
+    void reshapeOfThePooledFeaturesOfAFixedBatch() throws Exception {
+        for (long n : new long[] {2, 3}) {
+            for (long[] shape : rowsPerImage(n, FEATURES)) {
+                assertImportsAsOrtRuns(withBatch(flattenAsReshape(shape), n), (int) n);
+            }
+            List<long[]> refused = new ArrayList<>(List.of(notHoldingTheBatch(n, FEATURES)));
+            // the classifier (Gemm) fails these in ONNX Runtime: not [N, C]
+            refused.addAll(List.of(otherRows(n, FEATURES)));
+            for (long[] shape : refused) {
+                byte[] bytes = OnnxProto.write(withBatch(flattenAsReshape(shape), n));
+                assertThrows(OrtException.class, () -> runOrt(bytes, images((int) n)),
+                        Arrays.toString(shape));
+                String message = assertThrows(OnnxFormatException.class,
+                        () -> OnnxModel.read(bytes)).getMessage();
+                assertTrue(message.startsWith("not a MobileNetV2 graph: Reshape 'flatten'"
+                        + " reshapes the pooled features to " + Arrays.toString(shape)
+                        + ", but the input 'input' has a fixed batch of " + n + ": "), message);
+                assertTrue(message.endsWith(", and ONNX Runtime fails that graph; expected ["
+                        + n + ", 1280], [" + n + ", -1], [0, -1] or [-1, 1280]"), message);
+            }
+        }
+        Model oneRow = withBatch(flattenAsReshape(new long[] {1, 1280}), 2L);
+        assertEquals("not a MobileNetV2 graph: Reshape 'flatten' reshapes the pooled features"
+                + " to [1, 1280], but the input 'input' has a fixed batch of 2: that shape does"
+                + " not hold their 2 x 1280 values, and ONNX Runtime fails that graph; expected"
+                + " [2, 1280], [2, -1], [0, -1] or [-1, 1280]", refusal(oneRow));
+        Model twoImagesInOneRow = withBatch(flattenAsReshape(new long[] {1, -1}), 2L);
+        assertEquals("not a MobileNetV2 graph: Reshape 'flatten' reshapes the pooled features"
+                + " to [1, -1], but the input 'input' has a fixed batch of 2: that makes their"
+                + " 2 x 1280 values [1, 2560], not a row of 1280 for each image, and ONNX Runtime"
+                + " fails that graph; expected [2, 1280], [2, -1], [0, -1] or [-1, 1280]",
+                refusal(twoImagesInOneRow));
+    }
+
+    /**
+     * After the classifier likewise, the classes kept last: [1, -1] and [-1] ONNX Runtime runs,
+     * but as one row of every image's logits, which a Softmax would normalise together, and so
+     * they are refused as [1000, 1] is.
+     */
+    @Test
+    void reshapeOfTheLogitsOfAFixedBatch() throws Exception {
+        for (long n : new long[] {2, 3}) {
+            for (long[] shape : rowsPerImage(n, CLASSES)) {
+                assertImportsAsOrtRuns(withBatch(withTail(shape), n), (int) n);
+            }
+            for (long[] shape : notHoldingTheBatch(n, CLASSES)) {
+                byte[] bytes = OnnxProto.write(withBatch(withTail(shape), n));
+                assertThrows(OrtException.class, () -> runOrt(bytes, images((int) n)),
+                        Arrays.toString(shape));
+                String message = refusal(withBatch(withTail(shape), n));
+                assertTrue(message.contains(", and ONNX Runtime fails that graph; expected"),
+                        message);
+                assertTail(message, shape, n);
+            }
+            for (long[] shape : otherRows(n, CLASSES)) {
+                long[] ortShape = runOrt(OnnxProto.write(withBatch(withTail(shape), n)),
+                        images((int) n)).shape();
+                assertFalse(Arrays.equals(new long[] {n, CLASSES}, ortShape),
+                        Arrays.toString(ortShape));
+                String message = refusal(withBatch(withTail(shape), n));
+                assertTrue(message.contains(", not a row of 1000 for each image; expected"),
+                        message);
+                assertTail(message, shape, n);
+            }
+        }
+        assertEquals("not a MobileNetV2 graph: Reshape 'tail' reshapes the logits [N, 1000] to"
+                + " [1, 1000], but the input 'input' has a fixed batch of 2: that shape does not"
+                + " hold their 2 x 1000 values, and ONNX Runtime fails that graph; expected"
+                + " [2, 1000], [2, -1], [0, -1] or [-1, 1000], which keep the classes last",
+                refusal(withBatch(withTail(new long[] {1, 1000}), 2L)));
+        assertEquals("not a MobileNetV2 graph: Reshape 'tail' reshapes the logits [N, 1000] to"
+                + " [-1], but the input 'input' has a fixed batch of 2: that makes their"
+                + " 2 x 1000 values [2000], not a row of 1000 for each image; expected"
+                + " [2, 1000], [2, -1], [0, -1] or [-1, 1000], which keep the classes last",
+                refusal(withBatch(withTail(new long[] {-1}), 2L)));
+    }
+
+    /**
+     * Of a batch not fixed, or fixed at 1, one image's row: a 0 copying C, which ONNX Runtime
+     * runs, imports as [1, C] and [1, -1] do (it was refused), and [2, C] stays refused.
+     */
+    @Test
+    void reshapeOfOneImage() throws Exception {
+        for (Object batch : new Object[] {"N", null, 1L}) {
+            for (long[] shape : new long[][] {{1, 0}, {-1, 0}, {0, 0}, {1, -1}, {0, -1}}) {
+                assertImportsAsOrtRuns(withBatch(flattenAsReshape(shape), batch), 1);
+                assertImportsAsOrtRuns(withBatch(withTail(shape), batch), 1);
+            }
+            Model two = withBatch(flattenAsReshape(new long[] {2, 1280}), batch);
+            assertThrows(OrtException.class, () -> runOrt(OnnxProto.write(two), images(1)));
+            assertEquals("not a MobileNetV2 graph: Reshape 'flatten' reshapes the pooled"
+                    + " features to [2, 1280]; expected [1, 1280] or [1, -1]", refusal(two));
+        }
+    }
+
+    private static void assertTail(String message, long[] shape, long n) {
+        assertTrue(message.startsWith("not a MobileNetV2 graph: Reshape 'tail' reshapes the"
+                + " logits [N, 1000] to " + Arrays.toString(shape) + ", but the input 'input'"
+                + " has a fixed batch of " + n + ": "), message);
+        assertTrue(message.endsWith("; expected [" + n + ", 1000], [" + n + ", -1], [0, -1]"
+                + " or [-1, 1000], which keep the classes last"), message);
+    }
+
+    /**
+     * ONNX Runtime runs {@code m} on {@code n} different images, and we import it: our logits
+     * of each image are its output's row for that image.
+     */
+    private static void assertImportsAsOrtRuns(Model m, int n) throws Exception {
+        byte[] bytes = OnnxProto.write(m);
+        float[][] nhwc = images(n);
+        Output ort = runOrt(bytes, nhwc);
+        long[] rows = ort.shape().length == 1 ? new long[] {CLASSES} : new long[] {n, CLASSES};
+        assertArrayEquals(rows, ort.shape());
+        OnnxModel imported = OnnxModel.read(bytes);
+        assertEquals(CFG, imported.config());
+        for (int i = 0; i < n; i++) {
+            float[] expected = Arrays.copyOfRange(ort.values(), i * (int) CLASSES,
+                    (i + 1) * (int) CLASSES);
+            float[] ours = OnnxTestSupport.runOurs(imported.config(), imported.weights(),
+                    KernelSets.vector(), nhwc[i]);
+            float tol = OnnxRuntimeAgreementTest.RELATIVE_TOLERANCE
+                    * Math.max(1f, OnnxTestSupport.maxAbs(expected));
+            float diff = OnnxTestSupport.maxAbsDiff(expected, ours);
+            assertTrue(diff <= tol, "image " + i + ": max |Δlogit| " + diff + " > " + tol);
+        }
+    }
+
+    /** The message of our refusal of {@code m}. */
+    private static String refusal(Model m) {
+        byte[] bytes = OnnxProto.write(m);
+        return assertThrows(OnnxFormatException.class, () -> OnnxModel.read(bytes)).getMessage();
+    }
+
+    /** {@code n} different NHWC images. */
+    private static float[][] images(int n) {
+        float[][] images = new float[n][];
+        for (int i = 0; i < n; i++) {
+            images[i] = OnnxTestSupport.randomImage(96, 40 + i);
+        }
+        return images;
+    }
+
+    private record Output(long[] shape, float[] values) {}
+
+    /** ONNX Runtime's output for the batch of {@code nhwc} images (it fails at load or run). */
+    private static Output runOrt(byte[] bytes, float[][] nhwc) throws OrtException {
+        FloatBuffer batch = FloatBuffer.allocate(nhwc.length * 3 * 96 * 96);
+        for (float[] image : nhwc) {
+            batch.put(OnnxModel.nhwcToNchw(image, 96, 96, 3));
+        }
+        batch.flip();
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
+            opts.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
+            try (OrtSession s = env.createSession(bytes, opts);
+                 OnnxTensor x = OnnxTensor.createTensor(env, batch,
+                         new long[] {nhwc.length, 3, 96, 96});
+                 OrtSession.Result r = s.run(Map.of(s.getInputNames().iterator().next(), x))) {
+                OnnxTensor out = (OnnxTensor) r.get(0);
+                FloatBuffer values = out.getFloatBuffer();
+                float[] all = new float[values.remaining()];
+                values.get(all);
+                return new Output(out.getInfo().getShape(), all);
+            }
+        }
+    }
+
+    /** The export at opset 13 with its Flatten replaced by a Reshape to {@code shape}. */
+    private static Model flattenAsReshape(long[] shape) {
+        Model m = OnnxTestSupport.withOpset(BASE, 13);
+        List<Tensor> inits = new ArrayList<>(m.graph().initializers());
+        inits.add(Tensor.ofLongs("flat.shape", shape, shape.length));
+        List<Node> nodes = new ArrayList<>();
+        for (Node n : m.graph().nodes()) {
+            nodes.add(n.opType().equals("Flatten") ? new Node(n.name(), "Reshape", "",
+                    List.of(n.input(0), "flat.shape"), n.outputs(), List.of()) : n);
+        }
+        return OnnxTestSupport.withGraph(m, nodes, inits);
+    }
+
+    /**
+     * The export at opset 13 with a Reshape to {@code shape} after its classifier giving the
+     * output, which has no shape: the Reshape's is what is checked.
+     */
+    private static Model withTail(long[] shape) {
+        Model m = OnnxTestSupport.withOpset(BASE, 13);
+        String out = m.graph().outputs().get(0).name();
+        List<Tensor> inits = new ArrayList<>(m.graph().initializers());
+        inits.add(Tensor.ofLongs("tail.shape", shape, shape.length));
+        List<Node> nodes = new ArrayList<>();
+        for (Node n : m.graph().nodes()) {
+            nodes.add(n.opType().equals("Gemm") ? new Node(n.name(), "Gemm", "", n.inputs(),
+                    List.of("gemm.out"), n.attributes()) : n);
+        }
+        nodes.add(new Node("tail", "Reshape", "", List.of("gemm.out", "tail.shape"),
+                List.of(out), List.of()));
+        Graph g = m.graph();
+        return new Model(m.irVersion(), m.opsets(), "", "", new Graph(g.name(), nodes, inits,
+                g.inputs(), List.of(new ValueInfo(out, OnnxProto.FLOAT, null))), Map.of());
+    }
+}
