@@ -12,8 +12,9 @@ import java.nio.charset.StandardCharsets;
  * @param out    what it printed on stdout
  * @param err    what it printed on stderr
  */
-record CliRun(int status, String out, String err) {
-    static CliRun of(String... args) {
+public record CliRun(int status, String out, String err) {
+    /** Runs the CLI with {@code args}. */
+    public static CliRun of(String... args) {
         PrintStream oldOut = System.out, oldErr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
         try {

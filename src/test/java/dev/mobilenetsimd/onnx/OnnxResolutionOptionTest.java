@@ -7,13 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.mobilenetsimd.ModelConfig;
 import dev.mobilenetsimd.Padding;
 import dev.mobilenetsimd.Weights;
-import dev.mobilenetsimd.cli.Main;
+import dev.mobilenetsimd.cli.CliRun;
 import dev.mobilenetsimd.cli.StrictJson;
 import dev.mobilenetsimd.testdata.RealData;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -32,24 +29,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class OnnxResolutionOptionTest {
     private static final ModelConfig CFG = new ModelConfig(0.35, 96, 10, Padding.SYMMETRIC);
-
-    private record Result(int status, String out, String err) {}
-
-    /** The CLI as {@code main} runs it (its number parsing included), streams captured. */
-    private static Result cli(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int status = Main.execute(args);
-            return new Result(status, out.toString(StandardCharsets.UTF_8),
-                    err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
 
     /** Our export of random weights with the input's height and width symbolic. */
     private static byte[] dynamicModel() {
@@ -92,32 +71,32 @@ class OnnxResolutionOptionTest {
         String img = image(dir).toString();
         String[] common = {"classify", "--json", "--normalization", "imagenet", "-k", "3"};
 
-        Result given = cli(with(common, "-r", "128", "-m", dynamic.toString(), img));
-        assertEquals(0, given.status, given.err);
-        assertEquals(128.0, ((Map<?, ?>) StrictJson.object(given.out).get("config"))
-                .get("resolution"), given.out);
-        Result own = cli(with(common, "-m", fixed.toString(), img));
-        assertEquals(0, own.status, own.err);
-        assertEquals(top(own.out), top(given.out));
+        CliRun given = CliRun.of(with(common, "-r", "128", "-m", dynamic.toString(), img));
+        assertEquals(0, given.status(), given.err());
+        assertEquals(128.0, ((Map<?, ?>) StrictJson.object(given.out()).get("config"))
+                .get("resolution"), given.out());
+        CliRun own = CliRun.of(with(common, "-m", fixed.toString(), img));
+        assertEquals(0, own.status(), own.err());
+        assertEquals(top(own.out()), top(given.out()));
         // the long name, and the fixed model at its own size
-        Result same = cli(with(common, "--resolution", "128", "-m", fixed.toString(), img));
-        assertEquals(0, same.status, same.err);
-        assertEquals(top(own.out), top(same.out));
+        CliRun same = CliRun.of(with(common, "--resolution", "128", "-m", fixed.toString(), img));
+        assertEquals(0, same.status(), same.err());
+        assertEquals(top(own.out()), top(same.out()));
 
-        Result none = cli(with(common, "-m", dynamic.toString(), img));
-        assertEquals(2, none.status, none.err);
-        assertEquals("", none.out);
+        CliRun none = CliRun.of(with(common, "-m", dynamic.toString(), img));
+        assertEquals(2, none.status(), none.err());
+        assertEquals("", none.out());
         assertEquals("error: " + dynamic + ": not a MobileNetV2 graph: the input 'input' has"
                 + " shape [batch, 3, height, width]: its height and width are not fixed in the"
                 + " model; give the resolution to read it at: OnnxModel.load(file, resolution)"
                 + " or OnnxModel.read(bytes, resolution), or --resolution on the command line"
-                + " (classify, export-onnx --from)", none.err.strip());
+                + " (classify, export-onnx --from)", none.err().strip());
 
-        Result other = cli(with(common, "-r", "96", "-m", fixed.toString(), img));
-        assertEquals(2, other.status, other.err);
+        CliRun other = CliRun.of(with(common, "-r", "96", "-m", fixed.toString(), img));
+        assertEquals(2, other.status(), other.err());
         assertEquals("error: " + fixed + ": the input 'input' has shape [batch, 3, 128, 128],"
                 + " the fixed size 128x128, not the resolution given, 96; expected resolution"
-                + " 128, or none given", other.err.strip());
+                + " 128, or none given", other.err().strip());
     }
 
     /**
@@ -131,9 +110,9 @@ class OnnxResolutionOptionTest {
         byte[] bytes = dynamicModel();
         Path dynamic = Files.write(dir.resolve("dynamic.onnx"), bytes);
         Path out = dir.resolve("out.onnx");
-        Result r = cli("export-onnx", "--from", dynamic.toString(), "-r", "128", "-o",
+        CliRun r = CliRun.of("export-onnx", "--from", dynamic.toString(), "-r", "128", "-o",
                 out.toString());
-        assertEquals(0, r.status, r.err);
+        assertEquals(0, r.status(), r.err());
         assertEquals(new ModelConfig(0.35, 128, 10, Padding.SYMMETRIC),
                 OnnxModel.load(out).config());
         float[] img = OnnxModel.nhwcToNchw(OnnxTestSupport.randomImage(128, 5), 128, 128, 3);
@@ -145,17 +124,17 @@ class OnnxResolutionOptionTest {
                 Arrays.toString(source) + " " + Arrays.toString(written));
 
         Path none = dir.resolve("none.onnx");
-        r = cli("export-onnx", "--from", dynamic.toString(), "-o", none.toString());
-        assertEquals(2, r.status, r.err);
-        assertTrue(r.err.contains("its height and width are not fixed in the model; give the"
-                + " resolution to read it at"), r.err);
+        r = CliRun.of("export-onnx", "--from", dynamic.toString(), "-o", none.toString());
+        assertEquals(2, r.status(), r.err());
+        assertTrue(r.err().contains("its height and width are not fixed in the model; give the"
+                + " resolution to read it at"), r.err());
         assertFalse(Files.exists(none));
-        r = cli("export-onnx", "--from", dynamic.toString(), "-r", "128", "-a", "0.5", "-o",
+        r = CliRun.of("export-onnx", "--from", dynamic.toString(), "-r", "128", "-a", "0.5", "-o",
                 none.toString());
-        assertEquals(2, r.status, r.err);
+        assertEquals(2, r.status(), r.err());
         assertEquals("error: --alpha and --from: the options describe random weights, and"
                 + " --from writes the model's own configuration; expected one or the other",
-                r.err.strip());
+                r.err().strip());
         assertFalse(Files.exists(none));
     }
 
@@ -179,18 +158,18 @@ class OnnxResolutionOptionTest {
                         + " is out of range: expected " + range},
         };
         for (String[] c : cases) {
-            Result r = cli("classify", "--normalization", "imagenet", "-r", c[0], "-m", missing,
+            CliRun r = CliRun.of("classify", "--normalization", "imagenet", "-r", c[0], "-m", missing,
                     "img.png");
-            assertEquals(2, r.status, r.err);
-            assertEquals(c[1], r.err.lines().findFirst().orElse(""), c[0]);
-            assertFalse(r.err.contains("no-such-model"), r.err);
-            r = cli("export-onnx", "--from", missing, "--resolution", c[0], "-o",
+            assertEquals(2, r.status(), r.err());
+            assertEquals(c[1], r.err().lines().findFirst().orElse(""), c[0]);
+            assertFalse(r.err().contains("no-such-model"), r.err());
+            r = CliRun.of("export-onnx", "--from", missing, "--resolution", c[0], "-o",
                     dir.resolve("x.onnx").toString());
-            assertEquals(2, r.status, r.err);
-            assertEquals(c[1], r.err.lines().findFirst().orElse(""), c[0]);
-            assertFalse(r.err.contains("no-such-model"), r.err);
+            assertEquals(2, r.status(), r.err());
+            assertEquals(c[1], r.err().lines().findFirst().orElse(""), c[0]);
+            assertFalse(r.err().contains("no-such-model"), r.err());
         }
-        String help = cli("classify", "--help").out.replaceAll("\\s+", " ");
+        String help = CliRun.of("classify", "--help").out().replaceAll("\\s+", " ");
         assertTrue(help.contains("-r, --resolution=PIXELS Input height and width to run an ONNX"
                 + " model at whose input size is not fixed"), help);
     }
@@ -203,17 +182,17 @@ class OnnxResolutionOptionTest {
     void aTfliteModelTakesOnlyItsOwnSize(@TempDir Path dir) throws Exception {
         Path tflite = RealData.model(RealData.TF1_QUANT);
         String img = image(dir).toString();
-        Result r = cli("classify", "-k", "1", "-r", "224", "-m", tflite.toString(), img);
-        assertEquals(0, r.status, r.err);
+        CliRun r = CliRun.of("classify", "-k", "1", "-r", "224", "-m", tflite.toString(), img);
+        assertEquals(0, r.status(), r.err());
         String expected = "error: " + tflite + ": --resolution 160, but the TensorFlow Lite"
                 + " model's input size is fixed at 224x224: expected --resolution 224, or none";
-        r = cli("classify", "-k", "1", "-r", "160", "-m", tflite.toString(), img);
-        assertEquals(2, r.status, r.err);
-        assertEquals(expected, r.err.strip());
+        r = CliRun.of("classify", "-k", "1", "-r", "160", "-m", tflite.toString(), img);
+        assertEquals(2, r.status(), r.err());
+        assertEquals(expected, r.err().strip());
         Path out = dir.resolve("x.onnx");
-        r = cli("export-onnx", "--from", tflite.toString(), "-r", "160", "-o", out.toString());
-        assertEquals(2, r.status, r.err);
-        assertEquals(expected, r.err.strip());
+        r = CliRun.of("export-onnx", "--from", tflite.toString(), "-r", "160", "-o", out.toString());
+        assertEquals(2, r.status(), r.err());
+        assertEquals(expected, r.err().strip());
         assertFalse(Files.exists(out));
     }
 
