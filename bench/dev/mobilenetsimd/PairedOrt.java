@@ -27,8 +27,8 @@ import java.util.Map;
  * ONNX Runtime's intra-op workers spin on after an inference and took a core from ours (ours
  * 5.6 ms, against 2.5 with them not spinning; per round 0.65-1.70 of ONNX Runtime's time), and
  * told not to ({@code session.intra_op.allow_spinning} 0) they gain nothing from the second
- * thread (4.9 ms against 5.1 on one): session 39, {@code reports/adhoc/README.md}. {@code OnnxRuntimeBench}
- * times two threads in separate forks.
+ * thread (4.9 ms against 5.1 on one): session 39, {@code reports/adhoc/README.md}.
+ * {@code OnnxRuntimeBench} times two threads in separate forks.
  *
  * <pre>PairedOrt [--warmup SECONDS] [--rounds N] [--per N]</pre>
  */
@@ -54,7 +54,8 @@ public final class PairedOrt {
         for (int i = 0; i < args.length; i++) {
             String value = i + 1 < args.length ? args[i + 1] : null;
             switch (args[i]) {
-                case "--warmup": warmupSeconds = StepProfile.positive("--warmup", value); i++; break;
+                case "--warmup": warmupSeconds = StepProfile.positive("--warmup", value); i++;
+                    break;
                 case "--rounds": rounds = StepProfile.positive("--rounds", value); i++; break;
                 case "--per": per = StepProfile.positive("--per", value); i++; break;
                 default: throw new IllegalArgumentException("unknown argument '" + args[i] + "'");

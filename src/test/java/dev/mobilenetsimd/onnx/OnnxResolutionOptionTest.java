@@ -158,8 +158,8 @@ class OnnxResolutionOptionTest {
                         + " is out of range: expected " + range},
         };
         for (String[] c : cases) {
-            CliRun r = CliRun.of("classify", "--normalization", "imagenet", "-r", c[0], "-m", missing,
-                    "img.png");
+            CliRun r = CliRun.of("classify", "--normalization", "imagenet", "-r", c[0], "-m",
+                    missing, "img.png");
             assertEquals(2, r.status(), r.err());
             assertEquals(c[1], r.err().lines().findFirst().orElse(""), c[0]);
             assertFalse(r.err().contains("no-such-model"), r.err());
@@ -190,7 +190,8 @@ class OnnxResolutionOptionTest {
         assertEquals(2, r.status(), r.err());
         assertEquals(expected, r.err().strip());
         Path out = dir.resolve("x.onnx");
-        r = CliRun.of("export-onnx", "--from", tflite.toString(), "-r", "160", "-o", out.toString());
+        r = CliRun.of("export-onnx", "--from", tflite.toString(), "-r", "160", "-o",
+                out.toString());
         assertEquals(2, r.status(), r.err());
         assertEquals(expected, r.err().strip());
         assertFalse(Files.exists(out));
