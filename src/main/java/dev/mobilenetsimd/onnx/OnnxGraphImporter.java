@@ -28,10 +28,10 @@ import java.util.Set;
 
 /**
  * Maps an ONNX graph onto our static MobileNetV2 plan: walks the node chain from the image input
- * (stem, inverted residual blocks, last 1x1 convolution, global pool, classifier, then
- * flatten/reshape/softmax to the output), derives the {@link ModelConfig}, checks every weight
- * shape, stride and padding against the plan, folds batch normalisation and transposes the weights
- * into canonical layouts.
+ * (stem, inverted residual blocks, last 1x1 convolution, global pool, classifier (Gemm, MatMul
+ * and Add, or a 1x1 Conv), then flatten/reshape/softmax to the output), derives the
+ * {@link ModelConfig}, checks every weight shape, stride and padding against the plan, folds
+ * batch normalisation and transposes the weights into canonical layouts.
  *
  * <p>Each convolution may be followed by BatchNormalization and by clamps (Clip with bounds as
  * attributes before opset 11, as inputs from 11, Relu, Min/Max with a constant), whose combined
@@ -45,7 +45,7 @@ final class OnnxGraphImporter {
     /** The operators we understand. */
     static final Set<String> SUPPORTED_OPS = new LinkedHashSet<>(List.of("Conv", "BatchNormalization", "Clip",
             "Relu", "Min", "Max", "Add", "GlobalAveragePool", "ReduceMean", "Flatten", "Reshape", "Squeeze",
-            "Gemm", "Identity", "Dropout", "Softmax", "Constant"));
+            "Gemm", "MatMul", "Identity", "Dropout", "Softmax", "Constant"));
     /** Oldest default-domain opset accepted. */
     static final long MIN_OPSET = 7;
     /**
@@ -369,31 +369,91 @@ final class OnnxGraphImporter {
             rank = 2;
             cur = follow(fc.outputs().get(0));
         }
-        if (!fc.opType().equals("Gemm")) {
-            throw notMobileNet("expected the classifier (Gemm) after '" + cur + "', found " + fc.describe());
+        // The classifier: Gemm or MatMul (then an Add of the bias, or none) on the [N, C] row
+        // of features, or a 1x1 Conv on the [N, C, 1, 1] pooled map, which gives the logits
+        // as [N, K, 1, 1] for the tail to flatten, or as the output.
+        Classifier classifier;
+        int tailRank;
+        switch (fc.opType()) {
+            case "Gemm":
+            case "MatMul":
+                if (rank != 2) {
+                    throw notMobileNet(fc.describe() + " gets the 4-D pooled map; expected"
+                            + " Flatten or Reshape to [N, " + features + "] first");
+                }
+                if (fc.opType().equals("Gemm")) {
+                    classifier = gemm(cur, fc);
+                    use(fc);
+                    cur = follow(fc.outputs().get(0));
+                } else {
+                    classifier = matMul(cur, fc, features);
+                    use(fc);
+                    cur = follow(fc.outputs().get(0));
+                    Node add = soleConsumerOrNull(cur);
+                    if (add != null && add.opType().equals("Add")) {
+                        classifier = withBiasAdd(classifier, cur, add);
+                        use(add);
+                        cur = follow(add.outputs().get(0));
+                    }
+                }
+                tailRank = 2;
+                break;
+            case "Conv":
+                if (rank != 4) {
+                    throw notMobileNet(fc.describe() + " convolves the pooled features as [N, "
+                            + features + "]; expected a 1x1 Conv on the pooled [N, " + features
+                            + ", 1, 1] map, without Flatten, Reshape or Squeeze before it");
+                }
+                Conv conv = conv(cur, fc, "the classifier");
+                classifier = convClassifier(conv);
+                cur = conv.output();
+                tailRank = 4;
+                break;
+            default:
+                throw notMobileNet("expected the classifier (Gemm, MatMul or 1x1 Conv) after '"
+                        + cur + "', found " + fc.describe());
         }
-        if (rank != 2) {
-            throw notMobileNet(fc.describe() + " gets the 4-D pooled map; expected Flatten or Reshape to [N, "
-                    + features + "] first");
-        }
-        Classifier classifier = gemm(cur, fc);
-        use(fc);
 
         // Tail: only reshaping and softmax up to the graph output; our network stops at the logits.
         // The classes must stay the last axis, of [N, classes] or [classes], and a Softmax
         // must normalise them: any Reshape and a Softmax of axis 1 were taken, so [classes, 1]
-        // then Softmax (all ones) read as the logits.
+        // then Softmax (all ones) read as the logits. A Conv classifier's [N, classes, 1, 1]
+        // is flattened first (Flatten, Reshape or Squeeze of [2, 3]), or is the output.
         String outputName = g.outputs().get(0).name();
-        cur = follow(fc.outputs().get(0));
-        int tailRank = 2;
         Long batch = fixedBatch(input);
         long rows = batch == null ? 1 : batch;
         Node softmax = null;
         int classes = classifier.out();
         while (!cur.equals(outputName) || !consumersOf(cur).isEmpty()) {
             Node next = soleConsumer(cur, "the graph output");
-            String shape = tailRank == 2 ? "[N, " + classes + "]" : "[" + classes + "]";
+            String shape = tailRank == 4 ? "[N, " + classes + ", 1, 1]"
+                    : tailRank == 2 ? "[N, " + classes + "]" : "[" + classes + "]";
+            if (tailRank == 4 && !Set.of("Flatten", "Reshape", "Squeeze")
+                    .contains(next.opType())) {
+                throw notMobileNet("after the classifier " + fc.describe() + " expected its "
+                        + shape + " logits flattened to [N, " + classes + "] (Flatten, Reshape or"
+                        + " Squeeze of axes [2, 3]) or as the output, found " + next.describe());
+            }
             switch (next.opType()) {
+                case "Squeeze": {
+                    if (tailRank != 4) {
+                        throw notMobileNet("after the classifier expected only Softmax, Flatten"
+                                + " or Reshape up to the output, found " + next.describe());
+                    }
+                    long[] axes = axesOf(next, 13);
+                    Set<Long> set = new LinkedHashSet<>();
+                    for (long a : axes == null ? new long[0] : axes) {
+                        set.add(a < 0 ? a + 4 : a);
+                    }
+                    if (!set.equals(Set.of(2L, 3L))) {
+                        throw notMobileNet(next.describe() + " squeezes "
+                                + (axes == null ? "every axis of size 1 (no axes)"
+                                : "axes " + Arrays.toString(axes)) + " of the classifier's "
+                                + shape + " logits; expected axes [2, 3]");
+                    }
+                    tailRank = 2;
+                    break;
+                }
                 case "Softmax": {
                     if (softmax != null) {
                         throw notMobileNet(next.describe() + " follows " + softmax.describe()
@@ -410,11 +470,12 @@ final class OnnxGraphImporter {
                 }
                 case "Flatten": {
                     long axis = intAttr(next, "axis", 1);
-                    // of [N, C] axis 1 (or -1) keeps it; of [C] axis 0 (or -1) gives [1, C]
-                    if (axis != -1 && axis != tailRank - 1) {
+                    // of [N, C] axis 1 (or -1) keeps it; of [C] axis 0 (or -1) gives [1, C];
+                    // of [N, C, 1, 1] only axis 1 gives [N, C]
+                    if (tailRank == 4 ? axis != 1 : axis != -1 && axis != tailRank - 1) {
                         throw notMobileNet(next.describe() + " flattens " + shape + " from axis "
-                                + axis + "; expected axis " + (tailRank - 1) + " or -1, which"
-                                + " keep the classes last");
+                                + axis + "; expected axis " + (tailRank == 4 ? "1, which"
+                                : (tailRank - 1) + " or -1, which") + " keep the classes last");
                     }
                     tailRank = 2;
                     break;
@@ -423,8 +484,8 @@ final class OnnxGraphImporter {
                     // Resolved as ONNX Runtime does for the input's batch: a row of the
                     // classes for each image, or one image's [classes].
                     long[] to = reshapeShape(next);
-                    long[] logits = tailRank == 2 ? new long[] {rows, classes}
-                            : new long[] {classes};
+                    long[] logits = tailRank == 4 ? new long[] {rows, classes, 1, 1}
+                            : tailRank == 2 ? new long[] {rows, classes} : new long[] {classes};
                     long[] made = reshaped(logits, to);
                     if (!Arrays.equals(made, new long[] {rows, classes})
                             && !(rows == 1 && Arrays.equals(made, new long[] {classes}))) {
@@ -454,7 +515,7 @@ final class OnnxGraphImporter {
             use(next);
             cur = follow(next.outputs().get(0));
         }
-        checkOutput(g.outputs().get(0), classifier.out());
+        checkOutput(g.outputs().get(0), classifier.out(), tailRank == 4);
         for (Node n : g.nodes()) {
             if (!n.opType().equals("Constant") && !used.containsKey(n)) {
                 throw notMobileNet(n.describe() + " is not part of the MobileNetV2 chain from input to output");
@@ -643,8 +704,28 @@ final class OnnxGraphImporter {
         return b == null || ((String) b).isEmpty() ? "unnamed" : (String) b;
     }
 
-    private static void checkOutput(ValueInfo out, int classes) throws OnnxFormatException {
+    /**
+     * Checks the declared output shape, where there is one, against the logits: classes last,
+     * or {@code [N, classes, 1, 1]} where {@code map} (a Conv classifier's logits left as its
+     * output map, which hold the same values in the same order).
+     */
+    private static void checkOutput(ValueInfo out, int classes, boolean map)
+            throws OnnxFormatException {
         List<Object> d = out.dims();
+        if (map && d != null) {
+            boolean fits = d.size() == 4;
+            for (int i = 1; fits && i < 4; i++) {
+                Long size = fixedSize(d.get(i));
+                fits = size == null || size == (i == 1 ? classes : 1);
+            }
+            if (!fits) {
+                throw notMobileNet("the output '" + out.name() + "' has shape " + shape(d)
+                        + " but the classifier (a 1x1 Conv) gives its " + classes + " classes as"
+                        + " [N, " + classes + ", 1, 1]; expected that shape, or the logits"
+                        + " flattened to [N, " + classes + "] before the output");
+            }
+            return;
+        }
         if (d == null || d.isEmpty()) {
             return;
         }
@@ -945,6 +1026,86 @@ final class OnnxGraphImporter {
             }
         }
         return new Classifier(n, inF, outF, kernel, bias);
+    }
+
+    /**
+     * A MatMul classifier: the [N, C] features times a constant {@code [C, K]}, as exporters
+     * write a Linear or Dense layer they do not fuse into a Gemm; the bias, if any, is the Add
+     * that follows ({@link #withBiasAdd}).
+     */
+    private Classifier matMul(String in, Node n, int features) throws OnnxFormatException {
+        if (n.inputs().size() != 2 || !n.input(0).equals(in)) {
+            throw notMobileNet(n.describe() + " should multiply the pooled features '" + in
+                    + "' (input 0) by constant weights [" + features + ", classes] (input 1)");
+        }
+        Tensor wT = constant(n.input(1), n, "weights");
+        long[] d = wT.dims();
+        if (d.length != 2 || d[0] != features) {
+            String reversed = d.length == 2 && d[1] == features
+                    ? ", the other way round (Gemm with transB = 1 takes [classes, " + features
+                    + "]; MatMul does not transpose)" : "";
+            throw notMobileNet(n.describe() + " multiplies the [N, " + features + "] features"
+                    + " by weights " + wT.describe() + reversed + "; expected [" + features
+                    + ", classes]");
+        }
+        int inF = (int) d[0];
+        int outF = (int) d[1];
+        // MatMul's B is [in][out], our classifier's layout already
+        return new Classifier(n, inF, outF, weightValues(wT, n), new float[outF]);
+    }
+
+    /** {@code c}, a MatMul classifier giving {@code logits}, with the bias {@code add} adds. */
+    private Classifier withBiasAdd(Classifier c, String logits, Node add)
+            throws OnnxFormatException {
+        if (add.inputs().size() != 2 || !add.inputs().contains(logits)) {
+            throw notMobileNet(add.describe() + " should add a constant bias to the logits '"
+                    + logits + "' of " + c.node().describe());
+        }
+        String other = add.input(0).equals(logits) ? add.input(1) : add.input(0);
+        Tensor bT = constant(other, add, "bias");
+        long[] d = bT.dims();
+        boolean row = d.length == 1 && d[0] == c.out()
+                || d.length == 2 && d[0] == 1 && d[1] == c.out();
+        if (!row) {
+            throw notMobileNet(add.describe() + " adds bias " + bT.describe() + " to the [N, "
+                    + c.out() + "] logits of " + c.node().describe() + "; expected a bias of "
+                    + c.out() + " values, [" + c.out() + "] or [1, " + c.out() + "]");
+        }
+        return new Classifier(c.node(), c.in(), c.out(), c.kernel(), weightValues(bT, add));
+    }
+
+    /**
+     * A 1x1 Conv classifier on the [N, C, 1, 1] pooled map: weights {@code [K, C, 1, 1]},
+     * optional bias, no padding, stride 1, nothing (no batch norm, no activation) after it.
+     */
+    private static Classifier convClassifier(Conv c) throws OnnxFormatException {
+        Node n = c.node();
+        if (c.batchNorm() != null) {
+            throw notMobileNet("the classifier (" + n.describe() + ") is followed by "
+                    + c.batchNorm().describe() + "; expected a 1x1 Conv with no"
+                    + " BatchNormalization after it");
+        }
+        expectConv(c, 1, false, Activation.LINEAR, "the classifier");
+        if (!Arrays.equals(c.pads(), new long[4])) {
+            throw notMobileNet("the classifier (" + n.describe() + ") pads the pooled map "
+                    + Arrays.toString(c.pads()) + "; expected no padding");
+        }
+        if (!Set.of("NOTSET", "", "VALID", "SAME_UPPER", "SAME_LOWER").contains(c.autoPad())) {
+            throw new OnnxFormatException(n.describe() + " has unknown auto_pad '"
+                    + c.autoPad() + "'");
+        }
+        int out = c.outChannels();
+        int in = (int) c.weight().dims()[1];
+        float[] raw = weightValues(c.weight(), n);
+        float[] kernel = new float[raw.length];
+        // [K][C][1][1] -> [C][K]
+        for (int o = 0; o < out; o++) {
+            for (int i = 0; i < in; i++) {
+                kernel[i * out + o] = raw[o * in + i];
+            }
+        }
+        float[] bias = c.bias() == null ? new float[out] : weightValues(c.bias(), n);
+        return new Classifier(n, in, out, kernel, bias);
     }
 
     // ---- attributes and constants ------------------------------------------------------------------

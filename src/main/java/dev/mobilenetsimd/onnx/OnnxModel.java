@@ -34,7 +34,11 @@ import java.util.Optional;
  * Max with constants (ReLU6 written as clamps), Add (residual), GlobalAveragePool or ReduceMean
  * over height and width, Flatten, Reshape (to a row of the features, or of the logits, for each
  * image of a fixed batch, its shape resolved as ONNX Runtime resolves it; of a batch not fixed,
- * one image's), Squeeze, Gemm, Identity, Dropout (inference), Softmax
+ * one image's), Squeeze, the classifier as Gemm, as MatMul by a {@code [C, K]} weight then an
+ * Add of a {@code [K]} bias (or none), as exporters write a linear layer they do not fuse, or
+ * as a 1x1 Conv on the pooled {@code [N, C, 1, 1]} map (with or without bias; its
+ * {@code [N, K, 1, 1]} then Flatten, Reshape or Squeeze of [2, 3] to {@code [N, K]}, or itself
+ * the output), Identity, Dropout (inference), Softmax
  * (at most one, at the end, over the classes; our network stops at the logits) and Constant.
  * Weights stored in external files are not supported.
  *

@@ -42,6 +42,14 @@ final class OnnxTestSupport {
                          new long[] {1, 3, resolution, resolution});
                  OrtSession.Result r = session.run(Map.of(session.getInputNames().iterator().next(), in))) {
                 Object v = r.get(0).getValue();
+                if (v instanceof float[][][][] map) {
+                    // [1, classes, 1, 1], a 1x1 Conv classifier's map as the output
+                    float[] logits = new float[map[0].length];
+                    for (int k = 0; k < logits.length; k++) {
+                        logits[k] = map[0][k][0][0];
+                    }
+                    return logits;
+                }
                 return v instanceof float[][] ? ((float[][]) v)[0] : (float[]) v;
             }
         }
