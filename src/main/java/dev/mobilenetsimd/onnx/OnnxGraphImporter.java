@@ -44,8 +44,9 @@ final class OnnxGraphImporter {
     private static final double[] PUBLISHED_ALPHAS = {1.0, 0.35, 0.5, 0.75, 1.3, 1.4};
     /** The operators we understand. */
     static final Set<String> SUPPORTED_OPS = new LinkedHashSet<>(List.of("Conv", "BatchNormalization", "Clip",
-            "Relu", "Min", "Max", "Add", "GlobalAveragePool", "ReduceMean", "Flatten", "Reshape", "Squeeze",
-            "Gemm", "MatMul", "Identity", "Dropout", "Softmax", "Constant"));
+            "Relu", "Min", "Max", "Add", "GlobalAveragePool", "ReduceMean", "AveragePool",
+            "Flatten", "Reshape", "Squeeze", "Gemm", "MatMul", "Identity", "Dropout", "Softmax",
+            "Constant"));
     /** Oldest default-domain opset accepted. */
     static final long MIN_OPSET = 7;
     /**
@@ -285,9 +286,13 @@ final class OnnxGraphImporter {
                         + "; expected height and width [2, 3]");
             }
             rank = intAttr(pool, "keepdims", 1) != 0 ? 4 : 2;
+        } else if (pool.opType().equals("AveragePool")) {
+            checkWholeMapAveragePool(pool, resolution);
+            rank = 4;
         } else {
-            throw notMobileNet("expected the global average pool (GlobalAveragePool or ReduceMean) after '"
-                    + cur + "', found " + pool.describe());
+            throw notMobileNet("expected the global average pool (GlobalAveragePool, ReduceMean"
+                    + " or AveragePool over the whole map) after '" + cur + "', found "
+                    + pool.describe());
         }
         use(pool);
         cur = follow(pool.outputs().get(0));
@@ -402,7 +407,8 @@ final class OnnxGraphImporter {
                 if (rank != 4) {
                     throw notMobileNet(fc.describe() + " convolves the pooled features as [N, "
                             + features + "]; expected a 1x1 Conv on the pooled [N, " + features
-                            + ", 1, 1] map, without Flatten, Reshape or Squeeze before it");
+                            + ", 1, 1] map (ReduceMean with keepdims = 1), without Flatten,"
+                            + " Reshape or Squeeze before it");
                 }
                 Conv conv = conv(cur, fc, "the classifier");
                 classifier = convClassifier(conv);
@@ -1026,6 +1032,44 @@ final class OnnxGraphImporter {
             }
         }
         return new Classifier(n, inF, outF, kernel, bias);
+    }
+
+    /**
+     * Refuses an AveragePool that does not average the whole last feature map into one value
+     * per channel, as GlobalAveragePool does: its kernel must be the map's size, unpadded. Any
+     * stride and ceil_mode then give a 1x1 output.
+     */
+    private void checkWholeMapAveragePool(Node pool, int resolution)
+            throws OnnxFormatException {
+        // the map's size depends on the resolution only, not on alpha, classes or padding
+        Step avg = ExecutionPlan.build(new ModelConfig(1.0, resolution, 1000, Padding.SYMMETRIC))
+                .steps().stream().filter(st -> st.kind() == Step.Kind.AVG_POOL).findFirst()
+                .orElseThrow();
+        long size = avg.inHeight();
+        long[] kernel = ints(pool, "kernel_shape", null);
+        long[] pads = ints(pool, "pads", new long[4]);
+        long[] strides = ints(pool, "strides", new long[] {1, 1});
+        long[] dilations = ints(pool, "dilations", new long[] {1, 1});
+        Attribute ap = attribute(pool, "auto_pad", OnnxProto.ATTR_STRING);
+        String autoPad = ap == null ? "NOTSET" : ap.string();
+        String expected = "; expected kernel_shape [" + size + ", " + size + "], the whole "
+                + size + "x" + size + " map of the last convolution, without padding";
+        if (kernel == null || !Arrays.equals(kernel, new long[] {size, size})) {
+            throw notMobileNet(pool.describe() + " averages windows of "
+                    + (kernel == null ? "no kernel_shape" : Arrays.toString(kernel)) + expected);
+        }
+        boolean padded = !Arrays.equals(pads, new long[4]);
+        if (padded || !Set.of("NOTSET", "VALID").contains(autoPad)) {
+            throw notMobileNet(pool.describe() + " pads the map ("
+                    + (padded ? "pads " + Arrays.toString(pads) : "auto_pad " + autoPad)
+                    + ")" + expected);
+        }
+        if (!Arrays.equals(dilations, new long[] {1, 1}) || strides.length != 2
+                || strides[0] < 1 || strides[1] < 1) {
+            throw notMobileNet(pool.describe() + " has strides " + Arrays.toString(strides)
+                    + " and dilations " + Arrays.toString(dilations) + expected
+                    + ", strides of 1 or more and no dilation");
+        }
     }
 
     /**

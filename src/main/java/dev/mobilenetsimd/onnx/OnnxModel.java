@@ -31,10 +31,11 @@ import java.util.Optional;
  * without bias; {@code group} = channels for the depthwise layers; explicit {@code pads} or
  * {@code auto_pad} equivalent to symmetric or TensorFlow SAME padding), BatchNormalization (folded),
  * Clip(0, 6) with bounds as attributes (opset 7 to 10) or inputs (11 and newer), Relu, Min and
- * Max with constants (ReLU6 written as clamps), Add (residual), GlobalAveragePool or ReduceMean
- * over height and width, Flatten, Reshape (to a row of the features, or of the logits, for each
- * image of a fixed batch, its shape resolved as ONNX Runtime resolves it; of a batch not fixed,
- * one image's), Squeeze, the classifier as Gemm, as MatMul by a {@code [C, K]} weight then an
+ * Max with constants (ReLU6 written as clamps), Add (residual), GlobalAveragePool, ReduceMean
+ * over height and width or AveragePool whose kernel is the whole unpadded map, Flatten, Reshape
+ * (to a row of the features, or of the logits, for each image of a fixed batch, its shape
+ * resolved as ONNX Runtime resolves it; of a batch not fixed, one image's), Squeeze, the
+ * classifier as Gemm, as MatMul by a {@code [C, K]} weight then an
  * Add of a {@code [K]} bias (or none), as exporters write a linear layer they do not fuse, or
  * as a 1x1 Conv on the pooled {@code [N, C, 1, 1]} map (with or without bias; its
  * {@code [N, K, 1, 1]} then Flatten, Reshape or Squeeze of [2, 3] to {@code [N, K]}, or itself

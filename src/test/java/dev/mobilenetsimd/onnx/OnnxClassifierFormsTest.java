@@ -26,9 +26,9 @@ import org.junit.jupiter.api.Test;
  * The pooling and classifier forms exporters other than torchvision's legacy one write: the
  * classifier as MatMul with a {@code [C, K]} weight then an Add of the bias (or none), or as a
  * 1x1 Conv on the pooled {@code [N, C, 1, 1]} map (then flattened, or its map the output);
- * the pooling as ReduceMean over [2, 3]. Each graph is our export with its pool and classifier
- * rewritten, imported and compared with ONNX Runtime running the same file; near misses are
- * refused naming the node and the form expected.
+ * the pooling as ReduceMean over [2, 3] or as AveragePool over the whole map. Each graph is
+ * our export with its pool and classifier rewritten, imported and compared with ONNX Runtime
+ * running the same file; near misses are refused naming the node and the form expected.
  */
 class OnnxClassifierFormsTest {
     private static final ModelConfig CFG = new ModelConfig(0.35, 96, 10, Padding.SYMMETRIC);
@@ -251,6 +251,28 @@ class OnnxClassifierFormsTest {
                 Tensor.ofLongs("axes", new long[] {2, 3}, 2)), K)));
     }
 
+    /**
+     * AveragePool with the whole 3x3 map as its kernel (as a fixed-size avg_pool2d exports):
+     * with the exported Gemm, and before a 1x1 Conv classifier, at any stride.
+     */
+    @Test
+    void averagePoolOverTheWholeMap() throws Exception {
+        checkAgainstOrt(OnnxTestSupport.mapNodes(OnnxTestSupport.withOpset(BASE, 11),
+                n -> n.opType().equals("GlobalAveragePool")
+                        ? withOp(n, "AveragePool", Attribute.ofInts("kernel_shape", 3, 3)) : n));
+        Model conv = withHead(13, List.of(
+                node("fc", "Conv", List.of("avgpool", "fc.w", "fc.b"), "fc.out"),
+                flatten("fc.out", "logits")), List.of(convWeights(), bias("fc.b", K)), K);
+        checkAgainstOrt(OnnxTestSupport.mapNodes(conv, n -> n.opType().equals(
+                "GlobalAveragePool") ? withOp(n, "AveragePool", Attribute.ofInts("kernel_shape",
+                3, 3), Attribute.ofInts("strides", 2, 2), Attribute.ofInt("ceil_mode", 1)) : n));
+    }
+
+    /** {@code n} as {@code op} with {@code attrs}. */
+    private static Node withOp(Node n, String op, Attribute... attrs) {
+        return new Node(n.name(), op, n.domain(), n.inputs(), n.outputs(), List.of(attrs));
+    }
+
     // ---- near misses ----------------------------------------------------------------------------
 
     /** MatMul takes [C, K]; a weight written [K, C] (as Gemm with transB = 1 takes it). */
@@ -340,5 +362,23 @@ class OnnxClassifierFormsTest {
                         flatten("fc.out", "logits")),
                 List.of(convWeights(), bias("fc.b", K)), K)),
                 "ReduceMean 'pool' averages over axes [1, 2]; expected height and width [2, 3]");
+    }
+
+    /** An AveragePool of smaller windows, or padded, leaves a map of more than one value. */
+    @Test
+    void averagePoolNotOverTheWholeMapIsRefused() {
+        refused(OnnxTestSupport.mapNodes(BASE, n -> n.opType().equals("GlobalAveragePool")
+                        ? withOp(n, "AveragePool", Attribute.ofInts("kernel_shape", 2, 2)) : n),
+                "AveragePool 'avgpool' averages windows of [2, 2]; expected kernel_shape [3, 3],"
+                        + " the whole 3x3 map of the last convolution, without padding");
+        refused(OnnxTestSupport.mapNodes(BASE, n -> n.opType().equals("GlobalAveragePool")
+                        ? withOp(n, "AveragePool", Attribute.ofInts("kernel_shape", 3, 3),
+                        Attribute.ofInts("pads", 1, 1, 1, 1)) : n),
+                "AveragePool 'avgpool' pads the map (pads [1, 1, 1, 1]); expected kernel_shape"
+                        + " [3, 3]");
+        refused(OnnxTestSupport.mapNodes(BASE, n -> n.opType().equals("GlobalAveragePool")
+                        ? withOp(n, "AveragePool", Attribute.ofInts("kernel_shape", 3, 3),
+                        Attribute.ofString("auto_pad", "SAME_UPPER")) : n),
+                "AveragePool 'avgpool' pads the map (auto_pad SAME_UPPER)");
     }
 }
