@@ -24,7 +24,8 @@ import picocli.CommandLine.Model.CommandSpec;
  * {@code export-onnx -o OUT.onnx}: writes a MobileNetV2 as ONNX (opset 13, NCHW input, logits out),
  * either with random weights for the configuration options or imported from a TensorFlow Lite or
  * ONNX file ({@code --from}; {@link ModelFile} reads its format from the file; {@code -r}
- * then gives the size of an ONNX model whose input size is not fixed). An imported
+ * then gives the size of an ONNX model whose input size is not fixed; the output's input is
+ * NCHW even where the imported model's is NHWC). An imported
  * model's input normalisation (a TensorFlow Lite model's, or what an ONNX file records) is
  * recorded in the output's metadata, so that
  * {@code classify} needs no option for it. ONNX carries no labels: a TensorFlow Lite model's
@@ -50,7 +51,8 @@ public final class ExportOnnxCommand implements Callable<Integer> {
                     + " with its own configuration (so without -a, -k, -p or -s; -r is the"
                     + " size to read and write an ONNX model at whose input size is not fixed,"
                     + " and must be the size of a model that fixes one). Its input"
-                    + " normalisation is recorded in the output's metadata.")
+                    + " normalisation is recorded in the output's metadata; the output's input"
+                    + " is NCHW even where the model's is NHWC.")
     Path from;
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE",

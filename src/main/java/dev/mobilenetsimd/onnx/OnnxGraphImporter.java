@@ -35,8 +35,10 @@ import java.util.Set;
  *
  * <p>Each convolution may be followed by BatchNormalization and by clamps (Clip with bounds as
  * attributes before opset 11, as inputs from 11, Relu, Min/Max with a constant), whose combined
- * range must be [0, 6] (ReLU6) or unbounded. Identity and Dropout (inference) are skipped. Every
- * node except Constant must be on the chain, so a graph with an extra branch is rejected rather
+ * range must be [0, 6] (ReLU6) or unbounded; it may be preceded by a zero Pad, whose pads are
+ * added to its own. An NHWC input is taken where a Transpose to NCHW is its sole consumer, as
+ * tf2onnx writes a Keras model. Identity and Dropout (inference) are skipped. Every node
+ * except Constant must be on the chain, so a graph with an extra branch is rejected rather
  * than half-imported.
  */
 final class OnnxGraphImporter {
@@ -46,7 +48,13 @@ final class OnnxGraphImporter {
     static final Set<String> SUPPORTED_OPS = new LinkedHashSet<>(List.of("Conv", "BatchNormalization", "Clip",
             "Relu", "Min", "Max", "Add", "GlobalAveragePool", "ReduceMean", "AveragePool",
             "Flatten", "Reshape", "Squeeze", "Gemm", "MatMul", "Identity", "Dropout", "Softmax",
-            "Constant"));
+            "Constant", "Transpose", "Pad"));
+    /** The perm of the Transpose that makes an NHWC input the NCHW image the stem takes. */
+    private static final long[] NHWC_TO_NCHW = {0, 3, 1, 2};
+    /** The input forms, for the messages. */
+    private static final String NCHW_FORM = "[N, 3, size, size] (NCHW)";
+    private static final String NHWC_FORM = "[N, size, size, 3] (NHWC, then a Transpose of"
+            + " perm [0, 3, 1, 2])";
     /** Oldest default-domain opset accepted. */
     static final long MIN_OPSET = 7;
     /**
@@ -64,11 +72,20 @@ final class OnnxGraphImporter {
     private final Map<String, List<Node>> consumers = new HashMap<>();
     private final Map<Node, Boolean> used = new IdentityHashMap<>();
 
-    /** One convolution with what follows it: optional batch norm and the clamp range. */
+    /**
+     * One convolution with what follows it: optional batch norm and the clamp range; the Pad
+     * before it, if any, its pads folded into {@code pads}.
+     */
     private record Conv(Node node, Tensor weight, Tensor bias, Node batchNorm, int stride,
                         long group, int kernel, long[] pads, String autoPad, Activation activation,
-                        String output) {
+                        String output, Node pad) {
         int outChannels() { return (int) weight.dims()[0]; }
+
+        /** The node, and the Pad folded into it, for the messages. */
+        String describe() {
+            return node.describe() + (pad == null ? ""
+                    : " (its pads with those of " + pad.describe() + " before it)");
+        }
     }
 
     /** One inverted residual block. */
@@ -81,8 +98,8 @@ final class OnnxGraphImporter {
      * The result: configuration, weights, a summary and a warning on how the model was read
      * (null when there is none).
      */
-    record Imported(ModelConfig config, Weights weights, String inputName, String outputName,
-                    String summary, String warning) {}
+    record Imported(ModelConfig config, Weights weights, String inputName, boolean nhwcInput,
+                    String outputName, String summary, String warning) {}
 
     private OnnxGraphImporter(OnnxProto.Model model) {
         this.g = model.graph();
@@ -188,8 +205,18 @@ final class OnnxGraphImporter {
                     + " outputs; expected one image input and one logits output");
         }
         ValueInfo input = inputs.get(0);
-        int resolution = resolution(input, givenResolution);
         String cur = follow(input.name());
+        // tf2onnx keeps a Keras model's NHWC input and transposes it for the stem
+        Node transpose = soleConsumerOrNull(cur);
+        boolean nhwc = transpose != null && transpose.opType().equals("Transpose");
+        if (nhwc) {
+            checkInputTranspose(transpose, input, cur);
+        }
+        int resolution = resolution(input, givenResolution, nhwc);
+        if (nhwc) {
+            use(transpose);
+            cur = follow(transpose.outputs().get(0));
+        }
 
         Conv stem = conv(cur, soleConsumer(cur, "the stem convolution"), "the stem convolution");
         expectConv(stem, 3, false, Activation.RELU6, "the stem convolution");
@@ -223,7 +250,7 @@ final class OnnxGraphImporter {
                 }
             }
             String role = "block " + (blocks.size() + 1);
-            if (main == null || !main.opType().equals("Conv")) {
+            if (main == null || !(main.opType().equals("Conv") || main.opType().equals("Pad"))) {
                 throw notMobileNet("expected a bottleneck block or the last 1x1 convolution after '" + blockIn
                         + "', found " + (main == null ? "nothing" : main.describe()));
             }
@@ -232,8 +259,11 @@ final class OnnxGraphImporter {
             Conv dw;
             if (first.kernel() == 1) {
                 Node next = soleConsumerOrNull(first.output());
-                boolean isDepthwise = next != null && next.opType().equals("Conv")
-                        && intAttr(next, "group", 1) > 1;
+                // a Pad before the depthwise convolution (Keras's ZeroPadding2D) is folded
+                Node nextConv = next != null && next.opType().equals("Pad")
+                        ? soleConsumerOrNull(next.outputs().get(0)) : next;
+                boolean isDepthwise = nextConv != null && nextConv.opType().equals("Conv")
+                        && intAttr(nextConv, "group", 1) > 1;
                 if (!isDepthwise) {
                     if (add != null) {
                         throw notMobileNet(add.describe() + " adds '" + blockIn + "', which starts no bottleneck block");
@@ -564,7 +594,7 @@ final class OnnxGraphImporter {
                         + (model.producerName().isEmpty() ? "" : ", from " + model.producerName()
                         + (model.producerVersion().isEmpty() ? "" : " " + model.producerVersion()))
                         + ", weights " + OnnxProto.typeName(stem.weight().dataType());
-                return new Imported(config, w, input.name(), outputName, summary,
+                return new Imported(config, w, input.name(), nhwc, outputName, summary,
                         opsetWarning(opset));
             }
             boolean stemFits = plan.layers().get(0).outChannels() == stem.outChannels();
@@ -597,8 +627,12 @@ final class OnnxGraphImporter {
      * a negative dim_value is a size ONNX Runtime learns only when run, and an input without a
      * shape it runs at any size (its channels are then the stem's, checked there). Such a
      * size is refused without {@code given}, and a fixed one that differs from it with it.
+     * {@code nhwc}: the input is {@code [N, H, W, C]}, transposed to NCHW for the stem.
      */
-    private static int resolution(ValueInfo input, Integer given) throws OnnxFormatException {
+    private static int resolution(ValueInfo input, Integer given, boolean nhwc)
+            throws OnnxFormatException {
+        String form = nhwc ? NHWC_FORM : NCHW_FORM;
+        int cAxis = nhwc ? 3 : 1, hAxis = nhwc ? 1 : 2, wAxis = nhwc ? 2 : 3;
         if (input.elemType() != OnnxProto.FLOAT) {
             throw new OnnxFormatException("the input '" + input.name() + "' is " + OnnxProto.typeName(input.elemType())
                     + "; expected float32");
@@ -607,8 +641,8 @@ final class OnnxGraphImporter {
         if (d == null) {
             if (given == null) {
                 throw notMobileNet("the input '" + input.name() + "' has no shape, so its"
-                        + " size is not fixed in the model; expected [N, 3, size, size] (NCHW),"
-                        + " or " + HOW_TO_GIVE_RESOLUTION);
+                        + " size is not fixed in the model; expected " + form + ", or "
+                        + HOW_TO_GIVE_RESOLUTION);
             }
             return given;
         }
@@ -617,17 +651,19 @@ final class OnnxGraphImporter {
         if (d.size() == 4 && Long.valueOf(0).equals(d.get(0))) {
             throw notMobileNet("the input '" + input.name() + "' has shape " + shape(d)
                     + ", a batch of 0, which holds no image (ONNX Runtime refuses it too);"
-                    + " expected [N, 3, size, size] (NCHW) with N at least 1, symbolic or"
-                    + " unknown");
+                    + " expected " + form + " with N at least 1, symbolic or unknown");
         }
         // Channels not fixed are the stem's, checked there.
-        Long h = d.size() == 4 ? fixedSize(d.get(2)) : null;
-        Long w = d.size() == 4 ? fixedSize(d.get(3)) : null;
-        Long channels = d.size() == 4 ? fixedSize(d.get(1)) : null;
+        Long h = d.size() == 4 ? fixedSize(d.get(hAxis)) : null;
+        Long w = d.size() == 4 ? fixedSize(d.get(wAxis)) : null;
+        Long channels = d.size() == 4 ? fixedSize(d.get(cAxis)) : null;
+        // [N, H, W, 3] straight into the stem: say how NHWC is taken
+        String nhwcHint = !nhwc && d.size() == 4 && Long.valueOf(3).equals(d.get(3))
+                ? ", or " + NHWC_FORM : "";
         if (d.size() != 4 || (channels != null && channels != 3)
                 || (h != null && w != null && !h.equals(w))) {
             throw notMobileNet("the input '" + input.name() + "' has shape " + shape(d)
-                    + "; expected one square RGB image [N, 3, size, size] (NCHW)");
+                    + "; expected one square RGB image " + form + nhwcHint);
         }
         if (h == null || w == null) {
             String notFixed = h == null && w == null ? "height and width are"
@@ -640,7 +676,7 @@ final class OnnxGraphImporter {
                 throw notMobileNet("the input '" + input.name() + "' has shape " + shape(d)
                         + ": its " + fixedDim + " is fixed at " + fixed + ", outside "
                         + ModelConfig.MIN_RESOLUTION + " to " + ModelConfig.MAX_RESOLUTION
-                        + "; expected one square RGB image [N, 3, size, size] (NCHW)");
+                        + "; expected one square RGB image " + form + nhwcHint);
             }
             if (given == null) {
                 throw notMobileNet("the input '" + input.name() + "' has shape " + shape(d)
@@ -666,6 +702,26 @@ final class OnnxGraphImporter {
                     + " given, " + given + "; expected resolution " + r + ", or none given");
         }
         return (int) r;
+    }
+
+    /**
+     * Checks the Transpose {@code t} that takes the input (its tensor {@code in}): it must make
+     * an NHWC image the NCHW one the stem convolution takes, as tf2onnx writes a Keras model.
+     */
+    private static void checkInputTranspose(Node t, ValueInfo input, String in)
+            throws OnnxFormatException {
+        if (!t.input(0).equals(in)) {
+            throw notMobileNet(t.describe() + " transposes '" + t.input(0) + "', not the input '"
+                    + in + "'; expected the input as its input 0");
+        }
+        long[] perm = ints(t, "perm", null);
+        if (perm == null || !Arrays.equals(perm, NHWC_TO_NCHW)) {
+            throw notMobileNet(t.describe() + " transposes the input '" + input.name() + "' by "
+                    + (perm == null ? "reversing its axes (no perm)"
+                    : "perm " + Arrays.toString(perm)) + "; expected perm "
+                    + Arrays.toString(NHWC_TO_NCHW) + ", which makes an NHWC image"
+                    + " [N, size, size, 3] the NCHW [N, 3, size, size] the stem convolution takes");
+        }
     }
 
     /**
@@ -797,8 +853,29 @@ final class OnnxGraphImporter {
         }
     }
 
-    /** The Conv {@code node} on {@code in}, with the batch norm and clamps that follow it. */
+    /**
+     * The Conv {@code node} on {@code in}, with the batch norm and clamps that follow it; or,
+     * where {@code node} is a zero Pad (as tf2onnx writes Keras's ZeroPadding2D), the Conv
+     * after it, the Pad's pads added to its own.
+     */
     private Conv conv(String in, Node node, String role) throws OnnxFormatException {
+        Node pad = null;
+        long[] padded = null;
+        if (node.opType().equals("Pad")) {
+            pad = node;
+            padded = zeroPads(pad, in);
+            use(pad);
+            in = follow(pad.outputs().get(0));
+            List<Node> next = consumersOf(in);
+            if (next.size() != 1 || !next.get(0).opType().equals("Conv")) {
+                throw notMobileNet(pad.describe() + " pads '" + pad.input(0) + "' for "
+                        + (next.isEmpty() ? "no node" : next.size() == 1
+                        ? next.get(0).describe() : next.size() + " nodes")
+                        + "; expected a Pad to feed only " + role + " (Conv), whose borders it"
+                        + " pads");
+            }
+            node = next.get(0);
+        }
         if (!node.opType().equals("Conv")) {
             throw notMobileNet("expected " + role + " (Conv) after '" + in + "', found " + node.describe());
         }
@@ -838,6 +915,21 @@ final class OnnxGraphImporter {
         }
         Attribute ap = attribute(node, "auto_pad", OnnxProto.ATTR_STRING);
         String autoPad = ap == null ? "NOTSET" : ap.string();
+        if (pad != null) {
+            // SAME pads the padded map by its size: no fixed sum
+            if (autoPad.startsWith("SAME")) {
+                throw notMobileNet(node.describe() + " has auto_pad " + autoPad + " after "
+                        + pad.describe() + "; expected explicit pads (auto_pad NOTSET) or"
+                        + " VALID on a Conv after a Pad");
+            }
+            // VALID: no pads of its own
+            long[] own = autoPad.equals("VALID") ? new long[4] : pads;
+            pads = new long[4];
+            for (int i = 0; i < 4; i++) {
+                pads[i] = own[i] + padded[i];
+            }
+            autoPad = "NOTSET";
+        }
         // kept as a long: cast to int, a group of 2^32 + c was taken for c
         long group = intAttr(node, "group", 1);
         use(node);
@@ -929,7 +1021,77 @@ final class OnnxGraphImporter {
             throw notMobileNet("the activation after " + node.describe() + " clamps to [" + lo + ", " + hi
                     + "]; expected ReLU6 [0, 6] or none");
         }
-        return new Conv(node, w, b, bn, (int) strides[0], group, (int) d[2], pads, autoPad, act, out);
+        return new Conv(node, w, b, bn, (int) strides[0], group, (int) d[2], pads, autoPad, act,
+                out, pad);
+    }
+
+    /**
+     * The [top, left, bottom, right] zeros the Pad {@code pad} adds around {@code in}, an NCHW
+     * map: mode constant, value 0, on height and width only, none negative. Its pads and value
+     * are attributes up to opset 10, inputs from 11 (ONNX Runtime refuses the other form).
+     */
+    private long[] zeroPads(Node pad, String in) throws OnnxFormatException {
+        String form = "expected a zero Pad (mode 'constant', value 0) of height and width by"
+                + " 0 or more: pads [0, 0, top, left, 0, 0, bottom, right]";
+        if (!pad.input(0).equals(in)) {
+            throw notMobileNet(pad.describe() + " pads '" + pad.input(0) + "', not '" + in
+                    + "'; expected the chain's tensor as its input 0");
+        }
+        Attribute modeAttr = attribute(pad, "mode", OnnxProto.ATTR_STRING);
+        String mode = modeAttr == null ? "constant" : modeAttr.string();
+        if (!mode.equals("constant")) {
+            throw notMobileNet(pad.describe() + " pads in mode '" + mode + "'; " + form);
+        }
+        long[] pads;
+        float value;
+        if (opset < 11) {
+            if (pad.inputs().size() > 1) {
+                throw new OnnxFormatException(pad.describe() + " has its pads as inputs, as Pad"
+                        + " has them from opset 11; the model imports opset " + opset
+                        + ", where they are attributes");
+            }
+            pads = ints(pad, "pads", null);
+            if (pads == null) {
+                throw new OnnxFormatException(pad.describe() + " has no attribute 'pads'; "
+                        + form);
+            }
+            value = floatAttr(pad, "value", 0f);
+        } else {
+            for (String a : new String[] {"pads", "value"}) {
+                if (pad.attribute(a) != null) {
+                    throw new OnnxFormatException(pad.describe() + " has attribute '" + a
+                            + "', which Pad has up to opset 10; the model imports opset "
+                            + opset + ", where pads and value are inputs");
+                }
+            }
+            if (pad.input(1).isEmpty()) {
+                throw new OnnxFormatException(pad.describe() + " has no input pads; " + form);
+            }
+            if (!pad.input(3).isEmpty()) {
+                throw notMobileNet(pad.describe() + " pads only the axes '" + pad.input(3)
+                        + "'; " + form + ", without axes");
+            }
+            pads = constant(pad.input(1), pad, "pads").toLongs();
+            value = pad.input(2).isEmpty() ? 0f : scalar(pad.input(2), pad, "constant_value");
+        }
+        if (value != 0f) {
+            throw notMobileNet(pad.describe() + " pads with the value " + value + "; " + form);
+        }
+        if (pads.length != 8) {
+            throw notMobileNet(pad.describe() + " has pads " + Arrays.toString(pads) + ", "
+                    + pads.length + " values; " + form);
+        }
+        if (pads[0] != 0 || pads[1] != 0 || pads[4] != 0 || pads[5] != 0) {
+            throw notMobileNet(pad.describe() + " pads " + Arrays.toString(pads)
+                    + ", the batch or the channels too; " + form);
+        }
+        for (long p : pads) {
+            if (p < 0) {
+                throw notMobileNet(pad.describe() + " pads " + Arrays.toString(pads)
+                        + ", cropping where negative; " + form);
+            }
+        }
+        return new long[] {pads[2], pads[3], pads[6], pads[7]};
     }
 
     /** Names of BatchNormalization's five inputs, as ONNX defines them. */
@@ -1452,7 +1614,7 @@ final class OnnxGraphImporter {
         ones.add(last);
         for (Conv c : ones) {
             if (!Arrays.equals(c.pads(), new long[4])) {
-                throw notMobileNet(c.node().describe() + " pads a 1x1 convolution " + Arrays.toString(c.pads())
+                throw notMobileNet(c.describe() + " pads a 1x1 convolution " + Arrays.toString(c.pads())
                         + "; expected no padding");
             }
         }
@@ -1512,7 +1674,7 @@ final class OnnxGraphImporter {
             }
         }
         if (out.isEmpty()) {
-            throw notMobileNet(c.node().describe() + " pads [" + top + ", " + left + ", " + bottom + ", " + right
+            throw notMobileNet(c.describe() + " pads [" + top + ", " + left + ", " + bottom + ", " + right
                     + "] (top, left, bottom, right) on a " + h + "x" + w + " input, which is neither symmetric "
                     + "(PyTorch) nor TensorFlow SAME");
         }

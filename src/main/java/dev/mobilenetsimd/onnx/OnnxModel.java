@@ -18,7 +18,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A MobileNetV2 imported from an ONNX file ({@code .onnx}) as torchvision exports it: its
+ * A MobileNetV2 imported from an ONNX file ({@code .onnx}) as torchvision exports it, or as
+ * tf2onnx converts a Keras one (NHWC input, explicit Pad nodes): its
  * configuration (width multiplier, resolution, classes and padding, all derived from the graph) and
  * its weights, batch norm folded, in our canonical layouts.
  *
@@ -27,9 +28,14 @@ import java.util.Optional;
  * and float64 are converted), NCHW input {@code [N, 3, size, size]} (a fixed batch {@code N} of
  * at least 1, or one not fixed: symbolic, unnamed or negative; the network runs image by image;
  * a height and width not fixed, or an input without a shape, at the size given to
- * {@link #load(Path, int)} or {@link #read(byte[], int)}), and the nodes Conv (with or
+ * {@link #load(Path, int)} or {@link #read(byte[], int)}), or NHWC input
+ * {@code [N, size, size, 3]} (the same batch and sizes) whose sole consumer is a Transpose of
+ * perm {@code [0, 3, 1, 2]} feeding the stem ({@link #nhwcInput()}), and the nodes Conv (with or
  * without bias; {@code group} = channels for the depthwise layers; explicit {@code pads} or
- * {@code auto_pad} equivalent to symmetric or TensorFlow SAME padding), BatchNormalization (folded),
+ * {@code auto_pad} equivalent to symmetric or TensorFlow SAME padding; a Pad before it, mode
+ * constant, value 0, on height and width only, its pads an attribute before opset 11 or a
+ * constant input from it, is added to the Conv's explicit pads, as tf2onnx writes Keras's
+ * ZeroPadding2D), BatchNormalization (folded),
  * Clip(0, 6) with bounds as attributes (opset 7 to 10) or inputs (11 and newer), Relu, Min and
  * Max with constants (ReLU6 written as clamps), Add (residual), GlobalAveragePool, ReduceMean
  * over height and width or AveragePool whose kernel is the whole unpadded map, Flatten, Reshape
@@ -43,9 +49,10 @@ import java.util.Optional;
  * (at most one, at the end, over the classes; our network stops at the logits) and Constant.
  * Weights stored in external files are not supported.
  *
- * <p>ONNX MobileNetV2 graphs take NCHW images while a {@link dev.mobilenetsimd.Session} takes NHWC:
- * {@link #nchwToNhwc} and {@link #nhwcToNchw} convert. A {@link Classifier} takes images and
- * does that itself.
+ * <p>ONNX MobileNetV2 graphs mostly take NCHW images while a {@link dev.mobilenetsimd.Session}
+ * takes NHWC: {@link #nchwToNhwc} and {@link #nhwcToNchw} convert (an image for an
+ * {@link #nhwcInput()} graph is the Session's as it is). A {@link Classifier} takes images and
+ * does that itself. {@link OnnxExporter} writes an NCHW input whatever the imported one was.
  *
  * <p>ONNX has no standard place for the input normalisation, nor for labels. A model written by
  * {@link OnnxExporter} with a normalisation records it in its metadata
@@ -73,17 +80,19 @@ public final class OnnxModel {
     private final ModelConfig config;
     private final Weights weights;
     private final String inputName;
+    private final boolean nhwcInput;
     private final String outputName;
     private final String description;
     private final InputNormalization inputNormalization; // null: none recorded
     private final String warning; // null: none
 
-    private OnnxModel(ModelConfig config, Weights weights, String inputName, String outputName,
-                      String description, InputNormalization inputNormalization,
-                      String warning) {
+    private OnnxModel(ModelConfig config, Weights weights, String inputName, boolean nhwcInput,
+                      String outputName, String description,
+                      InputNormalization inputNormalization, String warning) {
         this.config = config;
         this.weights = weights;
         this.inputName = inputName;
+        this.nhwcInput = nhwcInput;
         this.outputName = outputName;
         this.description = description;
         this.inputNormalization = inputNormalization;
@@ -237,9 +246,9 @@ public final class OnnxModel {
             throw e;
         }
         String norm = model.metadata().get(OnnxExporter.NORMALIZATION_METADATA_KEY);
-        return new OnnxModel(imp.config(), imp.weights(), imp.inputName(), imp.outputName(),
-                imp.summary(), norm == null ? null : NormalizationMetadata.parse(norm),
-                imp.warning());
+        return new OnnxModel(imp.config(), imp.weights(), imp.inputName(), imp.nhwcInput(),
+                imp.outputName(), imp.summary(),
+                norm == null ? null : NormalizationMetadata.parse(norm), imp.warning());
     }
 
     /**
@@ -257,11 +266,21 @@ public final class OnnxModel {
     public Weights weights() { return weights; }
 
     /**
-     * Name of the graph's image input (NCHW).
+     * Name of the graph's image input: NCHW, or NHWC where {@link #nhwcInput()}.
      *
      * @return the input's name
      */
     public String inputName() { return inputName; }
+
+    /**
+     * Whether the graph's input is NHWC {@code [N, size, size, 3]}, transposed to NCHW for the
+     * stem (as tf2onnx writes a Keras model), rather than NCHW {@code [N, 3, size, size]}: the
+     * layout ONNX Runtime takes the image in when run on the same file. Our network runs NHWC
+     * either way.
+     *
+     * @return true for an NHWC input
+     */
+    public boolean nhwcInput() { return nhwcInput; }
 
     /**
      * Name of the graph's output.

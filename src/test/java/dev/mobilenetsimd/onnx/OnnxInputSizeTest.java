@@ -192,7 +192,8 @@ class OnnxInputSizeTest {
             assertEquals("not a MobileNetV2 graph: the input 'input' has shape [batch, height,"
                     + " width, 3]: its width is fixed at 3, outside " + ModelConfig.MIN_RESOLUTION
                     + " to " + ModelConfig.MAX_RESOLUTION + "; expected one square RGB image"
-                    + " [N, 3, size, size] (NCHW)", e.getMessage());
+                    + " [N, 3, size, size] (NCHW), or [N, size, size, 3] (NHWC, then a"
+                    + " Transpose of perm [0, 3, 1, 2])", e.getMessage());
         }
         // not square, fixed: refused as before, with a size given or not
         byte[] oblong = OnnxProto.write(withInputDims(base(CFG), dims(96L, 128L)));

@@ -31,6 +31,12 @@ final class OnnxTestSupport {
 
     /** Logits of ONNX Runtime (graph optimisation ALL, sequential, {@code threads} intra-op threads). */
     static float[] runOrt(byte[] onnx, float[] nchw, int resolution, int threads) throws OrtException {
+        return runOrt(onnx, nchw, new long[] {1, 3, resolution, resolution}, threads);
+    }
+
+    /** {@link #runOrt(byte[], float[], int, int)} on an input of {@code shape} (NHWC too). */
+    static float[] runOrt(byte[] onnx, float[] image, long[] shape, int threads)
+            throws OrtException {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
             opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
@@ -38,8 +44,7 @@ final class OnnxTestSupport {
             opts.setIntraOpNumThreads(threads);
             opts.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
             try (OrtSession session = env.createSession(onnx, opts);
-                 OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(nchw),
-                         new long[] {1, 3, resolution, resolution});
+                 OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(image), shape);
                  OrtSession.Result r = session.run(Map.of(session.getInputNames().iterator().next(), in))) {
                 Object v = r.get(0).getValue();
                 if (v instanceof float[][][][] map) {
