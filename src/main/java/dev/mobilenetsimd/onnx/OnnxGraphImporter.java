@@ -454,7 +454,8 @@ final class OnnxGraphImporter {
         // The classes must stay the last axis, of [N, classes] or [classes], and a Softmax
         // must normalise them: any Reshape and a Softmax of axis 1 were taken, so [classes, 1]
         // then Softmax (all ones) read as the logits. A Conv classifier's [N, classes, 1, 1]
-        // is flattened first (Flatten, Reshape or Squeeze of [2, 3]), or is the output.
+        // is flattened first (Flatten, Reshape or Squeeze of [2, 3], or of every axis of size
+        // 1 at a fixed batch), maybe after a Softmax of axis 1, or is the output.
         String outputName = g.outputs().get(0).name();
         Long batch = fixedBatch(input);
         long rows = batch == null ? 1 : batch;
@@ -464,7 +465,7 @@ final class OnnxGraphImporter {
             Node next = soleConsumer(cur, "the graph output");
             String shape = tailRank == 4 ? "[N, " + classes + ", 1, 1]"
                     : tailRank == 2 ? "[N, " + classes + "]" : "[" + classes + "]";
-            if (tailRank == 4 && !Set.of("Flatten", "Reshape", "Squeeze")
+            if (tailRank == 4 && !Set.of("Flatten", "Reshape", "Squeeze", "Softmax")
                     .contains(next.opType())) {
                 throw notMobileNet("after the classifier " + fc.describe() + " expected its "
                         + shape + " logits flattened to [N, " + classes + "] (Flatten, Reshape or"
@@ -477,14 +478,19 @@ final class OnnxGraphImporter {
                                 + " or Reshape up to the output, found " + next.describe());
                     }
                     long[] axes = axesOf(next, 13);
+                    if (axes == null) {
+                        // every axis of size 1: ONNX Runtime squeezes the batch too when it
+                        // is 1, so the logits' shape follows the batch
+                        tailRank = squeezedRank(next, input, batch, classes);
+                        break;
+                    }
                     Set<Long> set = new LinkedHashSet<>();
                     for (long a : axes == null ? new long[0] : axes) {
                         set.add(a < 0 ? a + 4 : a);
                     }
                     if (!set.equals(Set.of(2L, 3L))) {
                         throw notMobileNet(next.describe() + " squeezes "
-                                + (axes == null ? "every axis of size 1 (no axes)"
-                                : "axes " + Arrays.toString(axes)) + " of the classifier's "
+                                + "axes " + Arrays.toString(axes) + " of the classifier's "
                                 + shape + " logits; expected axes [2, 3]");
                     }
                     tailRank = 2;
@@ -497,6 +503,16 @@ final class OnnxGraphImporter {
                     }
                     softmax = next;
                     long axis = intAttr(next, "axis", opset >= 13 ? -1 : 1);
+                    if (tailRank == 4) {
+                        // of [N, K, 1, 1] axis 1 normalises the K classes of each image: from
+                        // opset 13 alone, before it with the 1x1 after them flattened in
+                        if (axis != 1 && axis != -3) {
+                            throw notMobileNet(next.describe() + " normalises axis " + axis
+                                    + " of " + shape + "; expected the classes (axis 1 or -3)"
+                                    + ", or the Softmax after flattening the logits");
+                        }
+                        break;
+                    }
                     if (axis != -1 && axis != tailRank - 1) {
                         throw notMobileNet(next.describe() + " normalises axis " + axis + " of "
                                 + shape + "; expected the classes (axis " + (tailRank - 1)
@@ -1272,25 +1288,29 @@ final class OnnxGraphImporter {
         long[] d = bT.dims();
         boolean row = d.length == 1 && d[0] == c.out()
                 || d.length == 2 && d[0] == 1 && d[1] == c.out();
-        if (!row) {
+        // [1] (or a scalar, or [1, 1]) broadcasts: the one value is every class's bias
+        boolean one = d.length <= 2 && Arrays.stream(d).allMatch(size -> size == 1);
+        if (!row && !one) {
             throw notMobileNet(add.describe() + " adds bias " + bT.describe() + " to the [N, "
                     + c.out() + "] logits of " + c.node().describe() + "; expected a bias of "
-                    + c.out() + " values, [" + c.out() + "] or [1, " + c.out() + "]");
+                    + c.out() + " values, [" + c.out() + "] or [1, " + c.out() + "], or one"
+                    + " value for every class, [1]");
         }
-        return new Classifier(c.node(), c.in(), c.out(), c.kernel(), weightValues(bT, add));
+        float[] values = weightValues(bT, add);
+        float[] bias = row ? values : new float[c.out()];
+        if (!row) {
+            Arrays.fill(bias, values[0]);
+        }
+        return new Classifier(c.node(), c.in(), c.out(), c.kernel(), bias);
     }
 
     /**
      * A 1x1 Conv classifier on the [N, C, 1, 1] pooled map: weights {@code [K, C, 1, 1]},
-     * optional bias, no padding, stride 1, nothing (no batch norm, no activation) after it.
+     * optional bias, no padding, stride 1, no activation after it; a BatchNormalization after
+     * it is folded into its weights and bias, as after the other convolutions.
      */
-    private static Classifier convClassifier(Conv c) throws OnnxFormatException {
+    private Classifier convClassifier(Conv c) throws OnnxFormatException {
         Node n = c.node();
-        if (c.batchNorm() != null) {
-            throw notMobileNet("the classifier (" + n.describe() + ") is followed by "
-                    + c.batchNorm().describe() + "; expected a 1x1 Conv with no"
-                    + " BatchNormalization after it");
-        }
         expectConv(c, 1, false, Activation.LINEAR, "the classifier");
         if (!Arrays.equals(c.pads(), new long[4])) {
             throw notMobileNet("the classifier (" + n.describe() + ") pads the pooled map "
@@ -1310,8 +1330,12 @@ final class OnnxGraphImporter {
                 kernel[i * out + o] = raw[o * in + i];
             }
         }
-        float[] bias = c.bias() == null ? new float[out] : weightValues(c.bias(), n);
-        return new Classifier(n, in, out, kernel, bias);
+        float[] bias = c.bias() == null ? null : weightValues(c.bias(), n);
+        if (c.batchNorm() != null) {
+            // [C][K] has the output channel fastest, as the fold takes it
+            bias = foldBatchNorm(c, kernel, bias, out);
+        }
+        return new Classifier(n, in, out, kernel, bias == null ? new float[out] : bias);
     }
 
     // ---- attributes and constants ------------------------------------------------------------------
@@ -1424,6 +1448,29 @@ final class OnnxGraphImporter {
      * Why {@code made}, a reshape of a fixed batch of {@code rows} images of {@code width}
      * values each ({@link #reshaped}), is not one row of them for each image.
      */
+    /**
+     * The rank of a Conv classifier's {@code [N, classes, 1, 1]} logits after {@code squeeze}
+     * with no axes, which ONNX Runtime resolves by the sizes it runs: {@code [classes]} at a
+     * fixed batch of 1, {@code [N, classes]} at a larger fixed batch. Refused where the batch
+     * is not fixed (the rank would follow the batch run) or where the classes would go too.
+     */
+    private static int squeezedRank(Node squeeze, ValueInfo input, Long batch, int classes)
+            throws OnnxFormatException {
+        String what = squeeze.describe() + " squeezes every axis of size 1 (no axes) of the"
+                + " classifier's [N, " + classes + ", 1, 1] logits";
+        if (batch == null) {
+            throw notMobileNet(what + ", but the input '" + input.name() + "' has no fixed"
+                    + " batch (" + describeBatch(input) + "): at a batch of 1 that squeezes the"
+                    + " batch too, giving [" + classes + "] rather than [N, " + classes + "];"
+                    + " expected axes [2, 3]");
+        }
+        if (classes == 1) {
+            throw notMobileNet(what + ", which squeezes the single class too; expected axes"
+                    + " [2, 3]");
+        }
+        return batch == 1 ? 1 : 2;
+    }
+
     private static String notOneRowEach(long[] made, long rows, int width) {
         String values = "their " + rows + " x " + width + " values";
         return made == null ? "that shape does not hold " + values

@@ -20,12 +20,14 @@ import dev.mobilenetsimd.onnx.OnnxProto.ValueInfo;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
  * The pooling and classifier forms exporters other than torchvision's legacy one write: the
  * classifier as MatMul with a {@code [C, K]} weight then an Add of the bias (or none), or as a
- * 1x1 Conv on the pooled {@code [N, C, 1, 1]} map (then flattened, or its map the output);
+ * 1x1 Conv on the pooled {@code [N, C, 1, 1]} map (maybe with a BatchNormalization folded
+ * and a Softmax of the classes, then flattened, or its map the output);
  * the pooling as ReduceMean over [2, 3] or as AveragePool over the whole map. Each graph is
  * our export with its pool and classifier rewritten, imported and compared with ONNX Runtime
  * running the same file; near misses are refused naming the node and the form expected.
@@ -126,6 +128,49 @@ class OnnxClassifierFormsTest {
         return imported;
     }
 
+    /**
+     * Imports {@code m}, whose output is a Softmax of the logits, and checks the softmax of
+     * ours against ONNX Runtime's output on the same bytes: we give the logits it normalises.
+     */
+    private static void checkSoftmaxAgainstOrt(Model m) throws Exception {
+        byte[] bytes = OnnxProto.write(m);
+        OnnxModel imported = OnnxModel.read(bytes);
+        float[] img = OnnxTestSupport.randomImage(96, 5);
+        float[] ort = OnnxTestSupport.runOrt(bytes, OnnxModel.nhwcToNchw(img, 96, 96, 3), 96, 1);
+        float[] ours = softmax(OnnxTestSupport.runOurs(imported.config(), imported.weights(),
+                KernelSets.vector(), img));
+        assertEquals(K, ort.length);
+        float diff = OnnxTestSupport.maxAbsDiff(ort, ours);
+        assertTrue(diff <= OnnxRuntimeAgreementTest.RELATIVE_TOLERANCE, "max |Δp| " + diff);
+        assertArrayEquals(OnnxTestSupport.top(ort, 5), OnnxTestSupport.top(ours, 5));
+    }
+
+    private static float[] softmax(float[] logits) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float v : logits) {
+            max = Math.max(max, v);
+        }
+        double sum = 0;
+        for (float v : logits) {
+            sum += Math.exp(v - max);
+        }
+        float[] p = new float[logits.length];
+        for (int k = 0; k < p.length; k++) {
+            p[k] = (float) (Math.exp(logits[k] - max) / sum);
+        }
+        return p;
+    }
+
+    /** {@code m} with its output declared {@code dims}. */
+    private static Model withOutputDims(Model m, Object... dims) {
+        Graph g = m.graph();
+        ValueInfo out = new ValueInfo(g.outputs().get(0).name(), OnnxProto.FLOAT,
+                Arrays.asList(dims));
+        return new Model(m.irVersion(), m.opsets(), m.producerName(), m.producerVersion(),
+                new Graph(g.name(), g.nodes(), g.initializers(), g.inputs(), List.of(out)),
+                m.metadata());
+    }
+
     /** Refused by us with a message holding each of {@code expected}. */
     private static void refused(Model m, String... expected) {
         byte[] bytes = OnnxProto.write(m);
@@ -155,6 +200,24 @@ class OnnxClassifierFormsTest {
                 node("fc", "MatMul", List.of("flat", "fc.w"), "fc.out"),
                 node("fc.add", "Add", List.of("fc.b", "fc.out"), "logits")),
                 List.of(matMulWeights("fc.w"), bias("fc.b", 1, K)), K));
+    }
+
+    /**
+     * A bias Add of one value, [1] (or a scalar), broadcasts over the [N, K] logits: ONNX
+     * Runtime adds it to every class, and so do we.
+     */
+    @Test
+    void matMulThenAddOfOneValueForEveryClass() throws Exception {
+        for (long[] dims : new long[][] {{1}, {}, {1, 1}}) {
+            OnnxModel m = checkAgainstOrt(withHead(13, List.of(flatten("avgpool", "flat"),
+                    node("fc", "MatMul", List.of("flat", "fc.w"), "fc.out"),
+                    node("fc.add", "Add", List.of("fc.out", "fc.b"), "logits")),
+                    List.of(matMulWeights("fc.w"),
+                            Tensor.ofFloats("fc.b", new float[] {0.75f}, dims)), K));
+            float[] every = new float[K];
+            Arrays.fill(every, 0.75f);
+            assertArrayEquals(every, m.weights().bias(m.weights().layers().size() - 1));
+        }
     }
 
     /** Without an Add the classifier has no bias: ours must not keep the exported one. */
@@ -216,12 +279,114 @@ class OnnxClassifierFormsTest {
                 node("sm", "Softmax", List.of("flat"), "logits", Attribute.ofInt("axis", 1))),
                 weights, K);
         assertEquals(CFG, OnnxModel.read(OnnxProto.write(softmax)).config());
-        // but not before it: of [N, K, 1, 1] the last axis would be normalised
-        refused(withHead(13, List.of(conv, node("sm", "Softmax", List.of("fc.out"), "flat"),
-                        flatten("flat", "logits")), weights, K),
-                "after the classifier Conv 'fc' expected its [N, 10, 1, 1] logits flattened to"
-                        + " [N, 10] (Flatten, Reshape or Squeeze of axes [2, 3]) or as the"
-                        + " output, found Softmax 'sm'");
+        // but not before it with the default axis of opset 13: of [N, K, 1, 1] the last
+        // axis, of size 1, would be normalised (ONNX Runtime gives all ones)
+        Model lastAxis = withHead(13, List.of(conv, node("sm", "Softmax", List.of("fc.out"),
+                "flat"), flatten("flat", "logits")), weights, K);
+        float[] ones = new float[K];
+        Arrays.fill(ones, 1f);
+        assertArrayEquals(ones, OnnxTestSupport.runOrt(OnnxProto.write(lastAxis),
+                new float[3 * 96 * 96], 96, 1));
+        refused(lastAxis, "Softmax 'sm' normalises axis -1 of [N, 10, 1, 1]; expected the"
+                + " classes (axis 1 or -3)");
+    }
+
+    /**
+     * A Softmax of axis 1 on the Conv's [N, K, 1, 1] map normalises each image's K classes:
+     * per axis from opset 13, and before 13 (which flattens from the axis on) over [K, 1, 1],
+     * the same. ONNX Runtime's probabilities are the softmax of our logits.
+     */
+    @Test
+    void softmaxOfTheClassesOnTheConvClassifiersMap() throws Exception {
+        Node conv = node("fc", "Conv", List.of("avgpool", "fc.w", "fc.b"), "fc.out");
+        List<Tensor> weights = List.of(convWeights(), bias("fc.b", K));
+        for (long opset : new long[] {11, 13}) {
+            for (Attribute axis : new Attribute[] {Attribute.ofInt("axis", 1),
+                    Attribute.ofInt("axis", -3)}) {
+                checkSoftmaxAgainstOrt(withHead(opset, List.of(conv, node("sm", "Softmax",
+                        List.of("fc.out"), "sm.out", axis), flatten("sm.out", "logits")),
+                        weights, K));
+            }
+        }
+        // before opset 13 the default axis is 1; the map itself as the output
+        checkSoftmaxAgainstOrt(withHead(11, List.of(conv,
+                node("sm", "Softmax", List.of("fc.out"), "logits")), weights, K, 1, 1));
+        // axis 2 (before 13, [1, 1] flattened) normalises single values: all ones
+        refused(withHead(11, List.of(conv, node("sm", "Softmax", List.of("fc.out"), "sm.out",
+                        Attribute.ofInt("axis", 2)), flatten("sm.out", "logits")), weights, K),
+                "Softmax 'sm' normalises axis 2 of [N, 10, 1, 1]; expected the classes (axis 1"
+                        + " or -3)");
+    }
+
+    /**
+     * A Squeeze without axes after the Conv classifier squeezes every axis of size 1: at a
+     * fixed batch of 1 ONNX Runtime gives [K], at a fixed batch of 2 [2, K], each image's
+     * logits; with the batch not fixed the shape would follow the batch run, so that is
+     * refused.
+     */
+    @Test
+    void squeezeWithoutAxesAfterAConvClassifier() throws Exception {
+        Node conv = node("fc", "Conv", List.of("avgpool", "fc.w", "fc.b"), "fc.out");
+        List<Tensor> weights = List.of(convWeights(), bias("fc.b", K));
+        for (long opset : new long[] {11, 13}) {
+            Model m = withHead(opset, List.of(conv,
+                    node("s", "Squeeze", List.of("fc.out"), "logits")), weights, K);
+            checkAgainstOrt(withOutputDims(OnnxTestSupport.withBatch(m, 1L), (long) K));
+            refused(m, "Squeeze 's' squeezes every axis of size 1 (no axes) of the classifier's"
+                    + " [N, 10, 1, 1] logits, but the input 'input' has no fixed batch (batch):"
+                    + " at a batch of 1 that squeezes the batch too, giving [10] rather than"
+                    + " [N, 10]; expected axes [2, 3]");
+            // a fixed batch of 2: ONNX Runtime's first row against ours of the first image
+            byte[] two = OnnxProto.write(OnnxTestSupport.withBatch(m, 2L));
+            OnnxModel imported = OnnxModel.read(two);
+            assertEquals(CFG, imported.config());
+            float[] img = OnnxTestSupport.randomImage(96, 5);
+            float[] nchw = OnnxModel.nhwcToNchw(img, 96, 96, 3);
+            float[] both = Arrays.copyOf(nchw, 2 * nchw.length);
+            System.arraycopy(OnnxModel.nhwcToNchw(OnnxTestSupport.randomImage(96, 6), 96, 96,
+                    3), 0, both, nchw.length, nchw.length);
+            float[] ort = OnnxTestSupport.runOrt(two, both, new long[] {2, 3, 96, 96}, 1);
+            float[] ours = OnnxTestSupport.runOurs(imported.config(), imported.weights(),
+                    KernelSets.vector(), img);
+            assertEquals(K, ort.length);
+            assertTrue(OnnxTestSupport.maxAbsDiff(ort, ours) <= OnnxRuntimeAgreementTest
+                    .RELATIVE_TOLERANCE * Math.max(1f, OnnxTestSupport.maxAbs(ort)));
+        }
+    }
+
+    /** A BatchNormalization after the Conv classifier is folded into its weights and bias. */
+    @Test
+    void batchNormalizationAfterAConvClassifierIsFolded() throws Exception {
+        Random r = new Random(7);
+        float[][] bn = new float[4][K];
+        for (int k = 0; k < K; k++) {
+            bn[0][k] = 0.5f + r.nextFloat();
+            bn[1][k] = r.nextFloat() - 0.5f;
+            bn[2][k] = 0.2f * (r.nextFloat() - 0.5f);
+            bn[3][k] = 0.1f + r.nextFloat();
+        }
+        List<Tensor> bnTensors = List.of(Tensor.ofFloats("bn.scale", bn[0], K),
+                Tensor.ofFloats("bn.b", bn[1], K), Tensor.ofFloats("bn.mean", bn[2], K),
+                Tensor.ofFloats("bn.var", bn[3], K));
+        Node batchNorm = node("bn", "BatchNormalization", List.of("fc.out", "bn.scale", "bn.b",
+                "bn.mean", "bn.var"), "bn.out", Attribute.ofFloat("epsilon", 1e-3f));
+        List<Tensor> withBias = new ArrayList<>(bnTensors);
+        withBias.addAll(List.of(convWeights(), bias("fc.b", K)));
+        checkAgainstOrt(withHead(13, List.of(
+                node("fc", "Conv", List.of("avgpool", "fc.w", "fc.b"), "fc.out"), batchNorm,
+                flatten("bn.out", "logits")), withBias, K));
+        List<Tensor> noBias = new ArrayList<>(bnTensors);
+        noBias.add(convWeights());
+        checkAgainstOrt(withHead(13, List.of(
+                node("fc", "Conv", List.of("avgpool", "fc.w"), "fc.out"), batchNorm,
+                flatten("bn.out", "logits")), noBias, K));
+        // one scale too few for the 10 classes
+        List<Tensor> shortScale = new ArrayList<>(withBias);
+        shortScale.set(0, Tensor.ofFloats("bn.scale", Arrays.copyOf(bn[0], K - 1), K - 1));
+        refused(withHead(13, List.of(
+                node("fc", "Conv", List.of("avgpool", "fc.w", "fc.b"), "fc.out"), batchNorm,
+                flatten("bn.out", "logits")), shortScale, K),
+                "BatchNormalization 'bn': scale has 9 values for 10 channels");
     }
 
     /** The Conv's [N, K, 1, 1] map as the output: the same K values per image, in order. */
@@ -293,7 +458,8 @@ class OnnxClassifierFormsTest {
                         node("fc.add", "Add", List.of("fc.out", "fc.b"), "logits")),
                 List.of(matMulWeights("fc.w"), Tensor.ofFloats("fc.b", longer, K + 1)), K),
                 "Add 'fc.add' adds bias", "to the [N, 10] logits of MatMul 'fc'",
-                "expected a bias of 10 values, [10] or [1, 10]");
+                "expected a bias of 10 values, [10] or [1, 10], or one value for every class,"
+                        + " [1]");
     }
 
     /** A MatMul on the 4-D map (ReduceMean keeping its dims, no Flatten). */
