@@ -307,11 +307,7 @@ final class OnnxGraphImporter {
             rank = 4;
         } else if (pool.opType().equals("ReduceMean")) {
             long[] axes = axes(pool);
-            Set<Long> set = new LinkedHashSet<>();
-            for (long a : axes) {
-                set.add(a < 0 ? a + 4 : a);
-            }
-            if (!set.equals(Set.of(2L, 3L))) {
+            if (!heightAndWidth(axes)) {
                 throw notMobileNet(pool.describe() + " averages over axes " + Arrays.toString(axes)
                         + "; expected height and width [2, 3]");
             }
@@ -389,11 +385,7 @@ final class OnnxGraphImporter {
                     }
                     axes = new long[] {2, 3};
                 }
-                Set<Long> set = new LinkedHashSet<>();
-                for (long a : axes) {
-                    set.add(a < 0 ? a + 4 : a);
-                }
-                if (rank != 4 || !set.equals(Set.of(2L, 3L))) {
+                if (rank != 4 || !heightAndWidth(axes)) {
                     throw notMobileNet(fc.describe() + " squeezes axes " + Arrays.toString(axes)
                             + "; expected [2, 3] of the pooled [N, C, 1, 1] map");
                 }
@@ -484,13 +476,9 @@ final class OnnxGraphImporter {
                         tailRank = squeezedRank(next, input, batch, classes);
                         break;
                     }
-                    Set<Long> set = new LinkedHashSet<>();
-                    for (long a : axes == null ? new long[0] : axes) {
-                        set.add(a < 0 ? a + 4 : a);
-                    }
-                    if (!set.equals(Set.of(2L, 3L))) {
-                        throw notMobileNet(next.describe() + " squeezes "
-                                + "axes " + Arrays.toString(axes) + " of the classifier's "
+                    if (!heightAndWidth(axes)) {
+                        throw notMobileNet(next.describe() + " squeezes axes "
+                                + Arrays.toString(axes) + " of the classifier's "
                                 + shape + " logits; expected axes [2, 3]");
                     }
                     tailRank = 2;
@@ -1408,6 +1396,19 @@ final class OnnxGraphImporter {
     }
 
     /**
+     * Whether {@code axes} of a 4-D NCHW tensor are its height and width, [2, 3] in any order,
+     * a negative axis counting from the end: what the global pool and the Squeezes after it
+     * must name.
+     */
+    private static boolean heightAndWidth(long[] axes) {
+        Set<Long> set = new LinkedHashSet<>();
+        for (long a : axes) {
+            set.add(a < 0 ? a + 4 : a);
+        }
+        return set.equals(Set.of(2L, 3L));
+    }
+
+    /**
      * The shape ONNX Runtime makes of a tensor of shape {@code from} with a Reshape to
      * {@code to}: a 0 copies {@code from}'s size at its index, a -1 takes what the others
      * leave. Null where ONNX Runtime fails that Reshape: two -1s, a size below -1, a 0 past
@@ -1445,10 +1446,6 @@ final class OnnxGraphImporter {
     }
 
     /**
-     * Why {@code made}, a reshape of a fixed batch of {@code rows} images of {@code width}
-     * values each ({@link #reshaped}), is not one row of them for each image.
-     */
-    /**
      * The rank of a Conv classifier's {@code [N, classes, 1, 1]} logits after {@code squeeze}
      * with no axes, which ONNX Runtime resolves by the sizes it runs: {@code [classes]} at a
      * fixed batch of 1, {@code [N, classes]} at a larger fixed batch. Refused where the batch
@@ -1471,6 +1468,10 @@ final class OnnxGraphImporter {
         return batch == 1 ? 1 : 2;
     }
 
+    /**
+     * Why {@code made}, a reshape of a fixed batch of {@code rows} images of {@code width}
+     * values each ({@link #reshaped}), is not one row of them for each image.
+     */
     private static String notOneRowEach(long[] made, long rows, int width) {
         String values = "their " + rows + " x " + width + " values";
         return made == null ? "that shape does not hold " + values
