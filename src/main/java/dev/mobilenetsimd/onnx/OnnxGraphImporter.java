@@ -88,8 +88,8 @@ final class OnnxGraphImporter {
         }
     }
 
-    /** One inverted residual block. */
-    private record Block(Conv expand, Conv depthwise, Conv project, Node add) {}
+    /** One inverted residual block, and its output (after the residual Add, if any). */
+    private record Block(Conv expand, Conv depthwise, Conv project, Node add, String output) {}
 
     /** The classifier: weights as {@code [in][out]} and bias. */
     private record Classifier(Node node, int in, int out, float[] kernel, float[] bias) {}
@@ -151,8 +151,40 @@ final class OnnxGraphImporter {
         return new OnnxGraphImporter(model).run(model, givenResolution);
     }
 
+    /**
+     * Walks the chain from the image input to the output, a phase per part of the network,
+     * then finds the configuration whose plan it fits.
+     */
     private Imported run(OnnxProto.Model model, Integer givenResolution)
             throws OnnxFormatException {
+        indexNodes();
+        ImageInput input = imageInput(givenResolution);
+        Conv stem = stem(input.stemInput());
+        List<Block> blocks = new ArrayList<>();
+        Conv last = blocks(stem.output(), blocks);
+        At features = features(pool(last.output(), input.resolution()), last.outChannels(),
+                input.info());
+        Logits logits = classifier(features, last.outChannels());
+        int tailRank = tail(logits, input.info());
+        checkOutput(g.outputs().get(0), logits.classifier().out(), tailRank == 4);
+        checkAllUsed();
+        return configure(model, input, stem, blocks, last, logits.classifier());
+    }
+
+    /** The image input: its value info, layout and size, and the tensor the stem takes. */
+    private record ImageInput(ValueInfo info, boolean nhwc, int resolution, String stemInput) {}
+
+    /** A tensor on the chain and its rank, where the walk has got to. */
+    private record At(String tensor, int rank) {}
+
+    /** The classifier, and its logits: their tensor and rank ([N, K, 1, 1] or [N, K]). */
+    private record Logits(Classifier classifier, String tensor, int rank) {}
+
+    /**
+     * Reads the initializers and Constants and indexes each node's consumers, refusing an
+     * operator we do not support, a node without outputs and a repeated name.
+     */
+    private void indexNodes() throws OnnxFormatException {
         for (Tensor t : g.initializers()) {
             // ONNX Runtime 1.22 takes the last of two; the ONNX checker refuses them
             if (constants.put(t.name(), t) != null) {
@@ -192,8 +224,13 @@ final class OnnxGraphImporter {
                 }
             }
         }
+    }
 
-        // The image: the one graph input that is not an initializer.
+    /**
+     * The image: the one graph input that is not an initializer, NCHW or NHWC then a Transpose
+     * to NCHW, and its size.
+     */
+    private ImageInput imageInput(Integer givenResolution) throws OnnxFormatException {
         List<ValueInfo> inputs = new ArrayList<>();
         for (ValueInfo v : g.inputs()) {
             if (!constants.containsKey(v.name())) {
@@ -217,8 +254,12 @@ final class OnnxGraphImporter {
             use(transpose);
             cur = follow(transpose.outputs().get(0));
         }
+        return new ImageInput(input, nhwc, resolution, cur);
+    }
 
-        Conv stem = conv(cur, soleConsumer(cur, "the stem convolution"), "the stem convolution");
+    /** The stem: a 3x3 convolution of the RGB image, then ReLU6. */
+    private Conv stem(String in) throws OnnxFormatException {
+        Conv stem = conv(in, soleConsumer(in, "the stem convolution"), "the stem convolution");
         expectConv(stem, 3, false, Activation.RELU6, "the stem convolution");
         // The input's channels where its shape does not give them (no shape, or a channel
         // dim not fixed): ONNX Runtime runs such an input with as many as the stem takes.
@@ -228,10 +269,15 @@ final class OnnxGraphImporter {
                     + stemChannels + " input channels (weights " + stem.weight().describe()
                     + "); expected 3, an RGB image");
         }
-        cur = stem.output();
+        return stem;
+    }
 
-        List<Block> blocks = new ArrayList<>();
-        Conv last;
+    /**
+     * The inverted residual blocks from {@code in}, added to {@code blocks}, up to the last 1x1
+     * convolution, which it returns: a 1x1 convolution that no depthwise one follows.
+     */
+    private Conv blocks(String in, List<Block> blocks) throws OnnxFormatException {
+        String cur = in;
         while (true) {
             if (blocks.size() > 64) {
                 throw notMobileNet("more than 64 inverted residual blocks");
@@ -255,53 +301,74 @@ final class OnnxGraphImporter {
                         + "', found " + (main == null ? "nothing" : main.describe()));
             }
             Conv first = conv(blockIn, main, role);
-            Conv expand = null;
-            Conv dw;
-            if (first.kernel() == 1) {
-                Node next = soleConsumerOrNull(first.output());
-                // a Pad before the depthwise convolution (Keras's ZeroPadding2D) is folded
-                Node nextConv = next != null && next.opType().equals("Pad")
-                        ? soleConsumerOrNull(next.outputs().get(0)) : next;
-                boolean isDepthwise = nextConv != null && nextConv.opType().equals("Conv")
-                        && intAttr(nextConv, "group", 1) > 1;
-                if (!isDepthwise) {
-                    if (add != null) {
-                        throw notMobileNet(add.describe() + " adds '" + blockIn + "', which starts no bottleneck block");
-                    }
-                    expectConv(first, 1, false, Activation.RELU6, "the last 1x1 convolution");
-                    last = first;
-                    cur = first.output();
-                    break;
+            if (first.kernel() == 1 && !feedsDepthwise(first)) {
+                if (add != null) {
+                    throw notMobileNet(add.describe() + " adds '" + blockIn
+                            + "', which starts no bottleneck block");
                 }
-                expectConv(first, 1, false, Activation.RELU6, "the expansion of " + role);
-                expand = first;
-                dw = conv(first.output(), next, "the depthwise convolution of " + role);
-            } else {
-                dw = first;
+                expectConv(first, 1, false, Activation.RELU6, "the last 1x1 convolution");
+                return first;
             }
-            expectConv(dw, 3, true, Activation.RELU6, "the depthwise convolution of " + role);
-            Conv project = conv(dw.output(), soleConsumer(dw.output(), "the projection of " + role),
-                    "the projection of " + role);
-            expectConv(project, 1, false, Activation.LINEAR, "the projection of " + role);
-            String out = project.output();
-            if (add != null) {
-                Node a = soleConsumer(out, "the residual Add of " + role);
-                if (a != add) {
-                    throw notMobileNet("'" + blockIn + "' is added by " + add.describe()
-                            + ", but the projection of " + role + " feeds " + a.describe());
-                }
-                if (a.inputs().size() != 2 || !Set.copyOf(a.inputs()).equals(Set.of(out, blockIn))) {
-                    throw notMobileNet(a.describe() + " should add the input of " + role + " and its projection");
-                }
-                use(a);
-                out = follow(a.outputs().get(0));
-            }
-            blocks.add(new Block(expand, dw, project, add));
-            cur = out;
+            Block block = block(blockIn, first, add, role);
+            blocks.add(block);
+            cur = block.output();
         }
+    }
 
-        // Global average pool, then flatten to [N, C].
-        Node pool = soleConsumer(cur, "the global average pool");
+    /** Whether the 1x1 convolution {@code c} feeds a depthwise one: it expands a block. */
+    private boolean feedsDepthwise(Conv c) throws OnnxFormatException {
+        Node next = soleConsumerOrNull(c.output());
+        // a Pad before the depthwise convolution (Keras's ZeroPadding2D) is folded
+        Node nextConv = next != null && next.opType().equals("Pad")
+                ? soleConsumerOrNull(next.outputs().get(0)) : next;
+        return nextConv != null && nextConv.opType().equals("Conv")
+                && intAttr(nextConv, "group", 1) > 1;
+    }
+
+    /**
+     * The block {@code role} on {@code blockIn} from its first convolution {@code first}: the
+     * expansion (if any), the depthwise and projection convolutions, and the residual
+     * {@code add} (if any) of its input and the projection.
+     */
+    private Block block(String blockIn, Conv first, Node add, String role)
+            throws OnnxFormatException {
+        Conv expand = null;
+        Conv dw;
+        if (first.kernel() == 1) {
+            expectConv(first, 1, false, Activation.RELU6, "the expansion of " + role);
+            expand = first;
+            dw = conv(first.output(), soleConsumerOrNull(first.output()),
+                    "the depthwise convolution of " + role);
+        } else {
+            dw = first;
+        }
+        expectConv(dw, 3, true, Activation.RELU6, "the depthwise convolution of " + role);
+        Conv project = conv(dw.output(), soleConsumer(dw.output(), "the projection of " + role),
+                "the projection of " + role);
+        expectConv(project, 1, false, Activation.LINEAR, "the projection of " + role);
+        String out = project.output();
+        if (add != null) {
+            Node a = soleConsumer(out, "the residual Add of " + role);
+            if (a != add) {
+                throw notMobileNet("'" + blockIn + "' is added by " + add.describe()
+                        + ", but the projection of " + role + " feeds " + a.describe());
+            }
+            if (a.inputs().size() != 2 || !Set.copyOf(a.inputs()).equals(Set.of(out, blockIn))) {
+                throw notMobileNet(a.describe() + " should add the input of " + role
+                        + " and its projection");
+            }
+            use(a);
+            out = follow(a.outputs().get(0));
+        }
+        return new Block(expand, dw, project, add, out);
+    }
+
+    /**
+     * The global average pool of the last convolution's map {@code in} (GlobalAveragePool,
+     * ReduceMean over height and width, or AveragePool over the whole map): its output and rank.
+     */
+    private At pool(String in, int resolution) throws OnnxFormatException {
+        Node pool = soleConsumer(in, "the global average pool");
         int rank;
         if (pool.opType().equals("GlobalAveragePool")) {
             rank = 4;
@@ -317,15 +384,22 @@ final class OnnxGraphImporter {
             rank = 4;
         } else {
             throw notMobileNet("expected the global average pool (GlobalAveragePool, ReduceMean"
-                    + " or AveragePool over the whole map) after '" + cur + "', found "
+                    + " or AveragePool over the whole map) after '" + in + "', found "
                     + pool.describe());
         }
         use(pool);
-        cur = follow(pool.outputs().get(0));
-        int features = last.outChannels();
-        Node fc;
+        return new At(follow(pool.outputs().get(0)), rank);
+    }
+
+    /**
+     * The pooled features up to the classifier: Flatten, Reshape or Squeeze of the pooled map
+     * to [N, C] rows of {@code features}, or none (the map, for a Conv classifier).
+     */
+    private At features(At pooled, int features, ValueInfo input) throws OnnxFormatException {
+        String cur = pooled.tensor();
+        int rank = pooled.rank();
         while (true) {
-            fc = soleConsumer(cur, "the classifier");
+            Node fc = soleConsumer(cur, "the classifier");
             String op = fc.opType();
             if (op.equals("Flatten")) {
                 long axis = intAttr(fc, "axis", 1);
@@ -333,72 +407,92 @@ final class OnnxGraphImporter {
                     throw notMobileNet(fc.describe() + " flattens from axis " + axis + "; expected 1");
                 }
             } else if (op.equals("Reshape")) {
-                // The classifier (Gemm) takes [N, C], a row of features per image, so the
-                // shape is resolved as ONNX Runtime resolves it for the input's batch (a batch
-                // not fixed as the one image we run at a time). Of a fixed batch of 2+, [1, C]
-                // is one image's row, which ONNX Runtime fails at every run, where we would
-                // read it image by image.
-                long[] shape = reshapeShape(fc);
-                Long batch = fixedBatch(input);
-                long rows = batch == null ? 1 : batch;
-                long[] pooled = rank == 4 ? new long[] {rows, features, 1, 1}
-                        : new long[] {rows, features};
-                long[] made = reshaped(pooled, shape);
-                if (!Arrays.equals(made, new long[] {rows, features})) {
-                    if (rows == 1) {
-                        throw notMobileNet(fc.describe() + " reshapes the pooled features to "
-                                + Arrays.toString(shape) + "; expected [1, " + features
-                                + "] or [1, -1]");
-                    }
-                    throw notMobileNet(fc.describe() + " reshapes the pooled features to "
-                            + Arrays.toString(shape) + ", but the input '" + input.name()
-                            + "' has a fixed batch of " + rows + ": "
-                            + notOneRowEach(made, rows, features)
-                            + ", and ONNX Runtime fails that graph; expected "
-                            + rowsOfBatch(rows, features));
-                }
+                checkFeatureReshape(fc, rank, features, input);
             } else if (op.equals("Squeeze")) {
-                long[] axes = axesOf(fc, 13);
-                if (axes == null) {
-                    // No axes squeezes every axis of size 1. A fixed batch of 1 goes too: [C],
-                    // which ONNX's Gemm (A of shape [M, K]) refuses, as does ONNX Runtime.
-                    // A batch of 2+ leaves [N, C], whose rows are our per-image logits, so a
-                    // symbolic batch is taken from opset 13, where ONNX Runtime reads a [C]
-                    // of a batch of 1 as one row; at 11 and 12 it refuses the graph at load.
-                    // C, the last convolution's channels, is 1280 or more once checked
-                    // against the plan.
-                    Long batch = fixedBatch(input);
-                    if (rank == 4 && opset < 13 && batch == null) {
-                        throw notMobileNet(fc.describe() + " has no axes, so it squeezes every"
-                                + " axis of size 1, which at opset " + opset + " needs every"
-                                + " size known, but the batch of the input '" + input.name()
-                                + "' is symbolic (" + describeBatch(input)
-                                + "): ONNX Runtime refuses that graph; expected attribute axes"
-                                + " [2, 3]");
-                    }
-                    if (rank == 4 && Long.valueOf(1).equals(batch)) {
-                        throw notMobileNet(fc.describe() + " has no axes, so it squeezes every"
-                                + " axis of size 1 of the pooled [1, " + features + ", 1, 1]"
-                                + " map, the fixed batch of 1 too, to [" + features + "], and"
-                                + " the classifier (Gemm) takes [N, " + features + "]; expected"
-                                + " axes [2, 3]");
-                    }
-                    axes = new long[] {2, 3};
-                }
-                if (rank != 4 || !heightAndWidth(axes)) {
-                    throw notMobileNet(fc.describe() + " squeezes axes " + Arrays.toString(axes)
-                            + "; expected [2, 3] of the pooled [N, C, 1, 1] map");
-                }
+                checkFeatureSqueeze(fc, rank, features, input);
             } else {
-                break;
+                return new At(cur, rank);
             }
             use(fc);
             rank = 2;
             cur = follow(fc.outputs().get(0));
         }
-        // The classifier: Gemm or MatMul (then an Add of the bias, or none) on the [N, C] row
-        // of features, or a 1x1 Conv on the [N, C, 1, 1] pooled map, which gives the logits
-        // as [N, K, 1, 1] for the tail to flatten, or as the output.
+    }
+
+    /** Checks a Reshape of the pooled features, of {@code rank}, gives a row per image. */
+    private void checkFeatureReshape(Node fc, int rank, int features, ValueInfo input)
+            throws OnnxFormatException {
+        // The classifier (Gemm) takes [N, C], a row of features per image, so the
+        // shape is resolved as ONNX Runtime resolves it for the input's batch (a batch
+        // not fixed as the one image we run at a time). Of a fixed batch of 2+, [1, C]
+        // is one image's row, which ONNX Runtime fails at every run, where we would
+        // read it image by image.
+        long[] shape = reshapeShape(fc);
+        Long batch = fixedBatch(input);
+        long rows = batch == null ? 1 : batch;
+        long[] pooled = rank == 4 ? new long[] {rows, features, 1, 1}
+                : new long[] {rows, features};
+        long[] made = reshaped(pooled, shape);
+        if (!Arrays.equals(made, new long[] {rows, features})) {
+            if (rows == 1) {
+                throw notMobileNet(fc.describe() + " reshapes the pooled features to "
+                        + Arrays.toString(shape) + "; expected [1, " + features
+                        + "] or [1, -1]");
+            }
+            throw notMobileNet(fc.describe() + " reshapes the pooled features to "
+                    + Arrays.toString(shape) + ", but the input '" + input.name()
+                    + "' has a fixed batch of " + rows + ": "
+                    + notOneRowEach(made, rows, features)
+                    + ", and ONNX Runtime fails that graph; expected "
+                    + rowsOfBatch(rows, features));
+        }
+    }
+
+    /** Checks a Squeeze of the pooled features, of {@code rank}, leaves [N, C]. */
+    private void checkFeatureSqueeze(Node fc, int rank, int features, ValueInfo input)
+            throws OnnxFormatException {
+        long[] axes = axesOf(fc, 13);
+        if (axes == null) {
+            // No axes squeezes every axis of size 1. A fixed batch of 1 goes too: [C],
+            // which ONNX's Gemm (A of shape [M, K]) refuses, as does ONNX Runtime.
+            // A batch of 2+ leaves [N, C], whose rows are our per-image logits, so a
+            // symbolic batch is taken from opset 13, where ONNX Runtime reads a [C]
+            // of a batch of 1 as one row; at 11 and 12 it refuses the graph at load.
+            // C, the last convolution's channels, is 1280 or more once checked
+            // against the plan.
+            Long batch = fixedBatch(input);
+            if (rank == 4 && opset < 13 && batch == null) {
+                throw notMobileNet(fc.describe() + " has no axes, so it squeezes every"
+                        + " axis of size 1, which at opset " + opset + " needs every"
+                        + " size known, but the batch of the input '" + input.name()
+                        + "' is symbolic (" + describeBatch(input)
+                        + "): ONNX Runtime refuses that graph; expected attribute axes"
+                        + " [2, 3]");
+            }
+            if (rank == 4 && Long.valueOf(1).equals(batch)) {
+                throw notMobileNet(fc.describe() + " has no axes, so it squeezes every"
+                        + " axis of size 1 of the pooled [1, " + features + ", 1, 1]"
+                        + " map, the fixed batch of 1 too, to [" + features + "], and"
+                        + " the classifier (Gemm) takes [N, " + features + "]; expected"
+                        + " axes [2, 3]");
+            }
+            axes = new long[] {2, 3};
+        }
+        if (rank != 4 || !heightAndWidth(axes)) {
+            throw notMobileNet(fc.describe() + " squeezes axes " + Arrays.toString(axes)
+                    + "; expected [2, 3] of the pooled [N, C, 1, 1] map");
+        }
+    }
+
+    /**
+     * The classifier on the pooled {@code features}: Gemm or MatMul (then an Add of the bias,
+     * or none) on the [N, C] rows, or a 1x1 Conv on the [N, C, 1, 1] pooled map, which gives
+     * the logits as [N, K, 1, 1] for the tail to flatten, or as the output.
+     */
+    private Logits classifier(At features, int count) throws OnnxFormatException {
+        String cur = features.tensor();
+        int rank = features.rank();
+        Node fc = soleConsumer(cur, "the classifier");
         Classifier classifier;
         int tailRank;
         switch (fc.opType()) {
@@ -406,14 +500,14 @@ final class OnnxGraphImporter {
             case "MatMul":
                 if (rank != 2) {
                     throw notMobileNet(fc.describe() + " gets the 4-D pooled map; expected"
-                            + " Flatten or Reshape to [N, " + features + "] first");
+                            + " Flatten or Reshape to [N, " + count + "] first");
                 }
                 if (fc.opType().equals("Gemm")) {
                     classifier = gemm(cur, fc);
                     use(fc);
                     cur = follow(fc.outputs().get(0));
                 } else {
-                    classifier = matMul(cur, fc, features);
+                    classifier = matMul(cur, fc, count);
                     use(fc);
                     cur = follow(fc.outputs().get(0));
                     Node add = soleConsumerOrNull(cur);
@@ -428,7 +522,7 @@ final class OnnxGraphImporter {
             case "Conv":
                 if (rank != 4) {
                     throw notMobileNet(fc.describe() + " convolves the pooled features as [N, "
-                            + features + "]; expected a 1x1 Conv on the pooled [N, " + features
+                            + count + "]; expected a 1x1 Conv on the pooled [N, " + count
                             + ", 1, 1] map (ReduceMean with keepdims = 1), without Flatten,"
                             + " Reshape or Squeeze before it");
                 }
@@ -441,22 +535,28 @@ final class OnnxGraphImporter {
                 throw notMobileNet("expected the classifier (Gemm, MatMul or 1x1 Conv) after '"
                         + cur + "', found " + fc.describe());
         }
+        return new Logits(classifier, cur, tailRank);
+    }
 
-        // Tail: only reshaping and softmax up to the graph output; our network stops at the logits.
+    /**
+     * Walks the tail from the logits to the graph output, only reshaping and softmax, as our
+     * network stops at the logits; gives the rank of the logits at the output.
+     */
+    private int tail(Logits logits, ValueInfo input) throws OnnxFormatException {
         // The classes must stay the last axis, of [N, classes] or [classes], and a Softmax
         // must normalise them: any Reshape and a Softmax of axis 1 were taken, so [classes, 1]
         // then Softmax (all ones) read as the logits. A Conv classifier's [N, classes, 1, 1]
         // is flattened first (Flatten, Reshape or Squeeze of [2, 3], or of every axis of size
         // 1 at a fixed batch), maybe after a Softmax of axis 1, or is the output.
         String outputName = g.outputs().get(0).name();
-        Long batch = fixedBatch(input);
-        long rows = batch == null ? 1 : batch;
+        Node fc = logits.classifier().node();
+        String cur = logits.tensor();
+        int tailRank = logits.rank();
         Node softmax = null;
-        int classes = classifier.out();
+        int classes = logits.classifier().out();
         while (!cur.equals(outputName) || !consumersOf(cur).isEmpty()) {
             Node next = soleConsumer(cur, "the graph output");
-            String shape = tailRank == 4 ? "[N, " + classes + ", 1, 1]"
-                    : tailRank == 2 ? "[N, " + classes + "]" : "[" + classes + "]";
+            String shape = logitsShape(tailRank, classes);
             if (tailRank == 4 && !Set.of("Flatten", "Reshape", "Squeeze", "Softmax")
                     .contains(next.opType())) {
                 throw notMobileNet("after the classifier " + fc.describe() + " expected its "
@@ -464,90 +564,23 @@ final class OnnxGraphImporter {
                         + " Squeeze of axes [2, 3]) or as the output, found " + next.describe());
             }
             switch (next.opType()) {
-                case "Squeeze": {
-                    if (tailRank != 4) {
-                        throw notMobileNet("after the classifier expected only Softmax, Flatten"
-                                + " or Reshape up to the output, found " + next.describe());
-                    }
-                    long[] axes = axesOf(next, 13);
-                    if (axes == null) {
-                        // every axis of size 1: ONNX Runtime squeezes the batch too when it
-                        // is 1, so the logits' shape follows the batch
-                        tailRank = squeezedRank(next, input, batch, classes);
-                        break;
-                    }
-                    if (!heightAndWidth(axes)) {
-                        throw notMobileNet(next.describe() + " squeezes axes "
-                                + Arrays.toString(axes) + " of the classifier's "
-                                + shape + " logits; expected axes [2, 3]");
-                    }
-                    tailRank = 2;
+                case "Squeeze":
+                    tailRank = squeezedLogits(next, tailRank, classes, input);
                     break;
-                }
-                case "Softmax": {
+                case "Softmax":
                     if (softmax != null) {
                         throw notMobileNet(next.describe() + " follows " + softmax.describe()
                                 + "; expected at most one Softmax after the classifier");
                     }
                     softmax = next;
-                    long axis = intAttr(next, "axis", opset >= 13 ? -1 : 1);
-                    if (tailRank == 4) {
-                        // of [N, K, 1, 1] axis 1 normalises the K classes of each image: from
-                        // opset 13 alone, before it with the 1x1 after them flattened in
-                        if (axis != 1 && axis != -3) {
-                            throw notMobileNet(next.describe() + " normalises axis " + axis
-                                    + " of " + shape + "; expected the classes (axis 1 or -3)"
-                                    + ", or the Softmax after flattening the logits");
-                        }
-                        break;
-                    }
-                    if (axis != -1 && axis != tailRank - 1) {
-                        throw notMobileNet(next.describe() + " normalises axis " + axis + " of "
-                                + shape + "; expected the classes (axis " + (tailRank - 1)
-                                + " or -1)");
-                    }
+                    checkSoftmax(next, tailRank, classes);
                     break;
-                }
-                case "Flatten": {
-                    long axis = intAttr(next, "axis", 1);
-                    // of [N, C] axis 1 (or -1) keeps it; of [C] axis 0 (or -1) gives [1, C];
-                    // of [N, C, 1, 1] only axis 1 gives [N, C]
-                    if (tailRank == 4 ? axis != 1 : axis != -1 && axis != tailRank - 1) {
-                        throw notMobileNet(next.describe() + " flattens " + shape + " from axis "
-                                + axis + "; expected axis " + (tailRank == 4 ? "1, which"
-                                : (tailRank - 1) + " or -1, which") + " keep the classes last");
-                    }
-                    tailRank = 2;
+                case "Flatten":
+                    tailRank = flattenedLogits(next, tailRank, classes);
                     break;
-                }
-                case "Reshape": {
-                    // Resolved as ONNX Runtime does for the input's batch: a row of the
-                    // classes for each image, or one image's [classes].
-                    long[] to = reshapeShape(next);
-                    long[] logits = tailRank == 4 ? new long[] {rows, classes, 1, 1}
-                            : tailRank == 2 ? new long[] {rows, classes} : new long[] {classes};
-                    long[] made = reshaped(logits, to);
-                    if (!Arrays.equals(made, new long[] {rows, classes})
-                            && !(rows == 1 && Arrays.equals(made, new long[] {classes}))) {
-                        if (rows == 1) {
-                            throw notMobileNet(next.describe() + " reshapes the logits " + shape
-                                    + " to " + Arrays.toString(to) + "; expected [1, " + classes
-                                    + "], [1, -1], [" + classes + "] or [-1], which keep the"
-                                    + " classes last");
-                        }
-                        // [1, -1] or [-1] ONNX Runtime runs, but as one row of every image's
-                        // logits, which a Softmax would normalise together
-                        throw notMobileNet(next.describe() + " reshapes the logits " + shape
-                                + " to " + Arrays.toString(to) + ", but the input '"
-                                + input.name() + "' has a fixed batch of " + rows + ": "
-                                + notOneRowEach(made, rows, classes)
-                                + (made == null ? ", and ONNX Runtime fails that graph" : "")
-                                + "; expected " + rowsOfBatch(rows, classes) + ", which keep"
-                                + " the classes last");
-                    }
-                    tailRank = to.length;
+                case "Reshape":
+                    tailRank = reshapedLogits(next, tailRank, classes, input);
                     break;
-                }
                 default:
                     throw notMobileNet("after the classifier expected only Softmax, Flatten or Reshape up to "
                             + "the output, found " + next.describe());
@@ -555,14 +588,122 @@ final class OnnxGraphImporter {
             use(next);
             cur = follow(next.outputs().get(0));
         }
-        checkOutput(g.outputs().get(0), classifier.out(), tailRank == 4);
+        return tailRank;
+    }
+
+    /** The logits of {@code rank} as the messages write them. */
+    private static String logitsShape(int rank, int classes) {
+        return rank == 4 ? "[N, " + classes + ", 1, 1]"
+                : rank == 2 ? "[N, " + classes + "]" : "[" + classes + "]";
+    }
+
+    /** The rank of the logits, of {@code rank}, after {@code squeeze}. */
+    private int squeezedLogits(Node squeeze, int rank, int classes, ValueInfo input)
+            throws OnnxFormatException {
+        if (rank != 4) {
+            throw notMobileNet("after the classifier expected only Softmax, Flatten"
+                    + " or Reshape up to the output, found " + squeeze.describe());
+        }
+        long[] axes = axesOf(squeeze, 13);
+        if (axes == null) {
+            // every axis of size 1: ONNX Runtime squeezes the batch too when it
+            // is 1, so the logits' shape follows the batch
+            return squeezedRank(squeeze, input, fixedBatch(input), classes);
+        }
+        if (!heightAndWidth(axes)) {
+            throw notMobileNet(squeeze.describe() + " squeezes axes "
+                    + Arrays.toString(axes) + " of the classifier's "
+                    + logitsShape(rank, classes) + " logits; expected axes [2, 3]");
+        }
+        return 2;
+    }
+
+    /** Checks {@code softmax} normalises the classes of the logits, of {@code rank}. */
+    private void checkSoftmax(Node softmax, int rank, int classes) throws OnnxFormatException {
+        String shape = logitsShape(rank, classes);
+        long axis = intAttr(softmax, "axis", opset >= 13 ? -1 : 1);
+        if (rank == 4) {
+            // of [N, K, 1, 1] axis 1 normalises the K classes of each image: from
+            // opset 13 alone, before it with the 1x1 after them flattened in
+            if (axis != 1 && axis != -3) {
+                throw notMobileNet(softmax.describe() + " normalises axis " + axis
+                        + " of " + shape + "; expected the classes (axis 1 or -3)"
+                        + ", or the Softmax after flattening the logits");
+            }
+            return;
+        }
+        if (axis != -1 && axis != rank - 1) {
+            throw notMobileNet(softmax.describe() + " normalises axis " + axis + " of "
+                    + shape + "; expected the classes (axis " + (rank - 1)
+                    + " or -1)");
+        }
+    }
+
+    /** The rank of the logits, of {@code rank}, after {@code flatten}: 2, the classes last. */
+    private static int flattenedLogits(Node flatten, int rank, int classes)
+            throws OnnxFormatException {
+        long axis = intAttr(flatten, "axis", 1);
+        // of [N, C] axis 1 (or -1) keeps it; of [C] axis 0 (or -1) gives [1, C];
+        // of [N, C, 1, 1] only axis 1 gives [N, C]
+        if (rank == 4 ? axis != 1 : axis != -1 && axis != rank - 1) {
+            throw notMobileNet(flatten.describe() + " flattens " + logitsShape(rank, classes)
+                    + " from axis " + axis + "; expected axis " + (rank == 4 ? "1, which"
+                    : (rank - 1) + " or -1, which") + " keep the classes last");
+        }
+        return 2;
+    }
+
+    /** The rank of the logits, of {@code rank}, after {@code reshape}: the classes kept last. */
+    private int reshapedLogits(Node reshape, int rank, int classes, ValueInfo input)
+            throws OnnxFormatException {
+        // Resolved as ONNX Runtime does for the input's batch: a row of the
+        // classes for each image, or one image's [classes].
+        String shape = logitsShape(rank, classes);
+        Long batch = fixedBatch(input);
+        long rows = batch == null ? 1 : batch;
+        long[] to = reshapeShape(reshape);
+        long[] logits = rank == 4 ? new long[] {rows, classes, 1, 1}
+                : rank == 2 ? new long[] {rows, classes} : new long[] {classes};
+        long[] made = reshaped(logits, to);
+        if (!Arrays.equals(made, new long[] {rows, classes})
+                && !(rows == 1 && Arrays.equals(made, new long[] {classes}))) {
+            if (rows == 1) {
+                throw notMobileNet(reshape.describe() + " reshapes the logits " + shape
+                        + " to " + Arrays.toString(to) + "; expected [1, " + classes
+                        + "], [1, -1], [" + classes + "] or [-1], which keep the"
+                        + " classes last");
+            }
+            // [1, -1] or [-1] ONNX Runtime runs, but as one row of every image's
+            // logits, which a Softmax would normalise together
+            throw notMobileNet(reshape.describe() + " reshapes the logits " + shape
+                    + " to " + Arrays.toString(to) + ", but the input '"
+                    + input.name() + "' has a fixed batch of " + rows + ": "
+                    + notOneRowEach(made, rows, classes)
+                    + (made == null ? ", and ONNX Runtime fails that graph" : "")
+                    + "; expected " + rowsOfBatch(rows, classes) + ", which keep"
+                    + " the classes last");
+        }
+        return to.length;
+    }
+
+    /** Refuses a node the walk did not reach: every node but a Constant is on the chain. */
+    private void checkAllUsed() throws OnnxFormatException {
         for (Node n : g.nodes()) {
             if (!n.opType().equals("Constant") && !used.containsKey(n)) {
                 throw notMobileNet(n.describe() + " is not part of the MobileNetV2 chain from input to output");
             }
         }
+    }
 
-        // Width multiplier: the published ones first, then those implied by the stem and the last block.
+    /**
+     * The configuration whose plan the graph's layers fit, with the weights: the width
+     * multiplier is the first that fits of the published ones, then those the stem and the
+     * last block imply.
+     */
+    private Imported configure(OnnxProto.Model model, ImageInput input, Conv stem,
+                               List<Block> blocks, Conv last, Classifier classifier)
+            throws OnnxFormatException {
+        int resolution = input.resolution();
         List<Double> alphas = new ArrayList<>();
         for (double a : PUBLISHED_ALPHAS) {
             alphas.add(a);
@@ -598,8 +739,8 @@ final class OnnxGraphImporter {
                         + (model.producerName().isEmpty() ? "" : ", from " + model.producerName()
                         + (model.producerVersion().isEmpty() ? "" : " " + model.producerVersion()))
                         + ", weights " + OnnxProto.typeName(stem.weight().dataType());
-                return new Imported(config, w, input.name(), nhwc, outputName, summary,
-                        opsetWarning(opset));
+                return new Imported(config, w, input.info().name(), input.nhwc(),
+                        g.outputs().get(0).name(), summary, opsetWarning(opset));
             }
             boolean stemFits = plan.layers().get(0).outChannels() == stem.outChannels();
             if (firstMismatch == null || (stemFits && !firstMismatchStemFits)) {
