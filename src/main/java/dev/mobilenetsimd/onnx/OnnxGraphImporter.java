@@ -1,5 +1,14 @@
 package dev.mobilenetsimd.onnx;
 
+import static dev.mobilenetsimd.onnx.OnnxAttributes.attribute;
+import static dev.mobilenetsimd.onnx.OnnxAttributes.constantValue;
+import static dev.mobilenetsimd.onnx.OnnxAttributes.floatAttr;
+import static dev.mobilenetsimd.onnx.OnnxAttributes.intAttr;
+import static dev.mobilenetsimd.onnx.OnnxAttributes.ints;
+import static dev.mobilenetsimd.onnx.ReshapeShapes.notOneRowEach;
+import static dev.mobilenetsimd.onnx.ReshapeShapes.reshaped;
+import static dev.mobilenetsimd.onnx.ReshapeShapes.rowsOfBatch;
+
 import dev.mobilenetsimd.BatchNorm;
 import dev.mobilenetsimd.ModelConfig;
 import dev.mobilenetsimd.Padding;
@@ -1550,43 +1559,6 @@ final class OnnxGraphImporter {
     }
 
     /**
-     * The shape ONNX Runtime makes of a tensor of shape {@code from} with a Reshape to
-     * {@code to}: a 0 copies {@code from}'s size at its index, a -1 takes what the others
-     * leave. Null where ONNX Runtime fails that Reshape: two -1s, a size below -1, a 0 past
-     * {@code from}'s rank, or a shape that does not hold {@code from}'s values (sizes past
-     * 64 bits too).
-     */
-    private static long[] reshaped(long[] from, long[] to) {
-        try {
-            long values = 1;
-            for (long d : from) {
-                values = Math.multiplyExact(values, d);
-            }
-            long[] made = new long[to.length];
-            long known = 1;
-            int inferred = -1;
-            for (int i = 0; i < to.length; i++) {
-                long d = to[i] == 0 && i < from.length ? from[i] : to[i];
-                if (d == -1 && inferred < 0) {
-                    inferred = i;
-                    continue;
-                }
-                if (d < 1) {
-                    return null;
-                }
-                made[i] = d;
-                known = Math.multiplyExact(known, d);
-            }
-            if (inferred >= 0) {
-                made[inferred] = values / known;
-            }
-            return values % known == 0 && (inferred >= 0 || known == values) ? made : null;
-        } catch (ArithmeticException e) {
-            return null;
-        }
-    }
-
-    /**
      * The rank of a Conv classifier's {@code [N, classes, 1, 1]} logits after {@code squeeze}
      * with no axes, which ONNX Runtime resolves by the sizes it runs: {@code [classes]} at a
      * fixed batch of 1, {@code [N, classes]} at a larger fixed batch. Refused where the batch
@@ -1607,25 +1579,6 @@ final class OnnxGraphImporter {
                     + " [2, 3]");
         }
         return batch == 1 ? 1 : 2;
-    }
-
-    /**
-     * Why {@code made}, a reshape of a fixed batch of {@code rows} images of {@code width}
-     * values each ({@link #reshaped}), is not one row of them for each image.
-     */
-    private static String notOneRowEach(long[] made, long rows, int width) {
-        String values = "their " + rows + " x " + width + " values";
-        return made == null ? "that shape does not hold " + values
-                : "that makes " + values + " " + Arrays.toString(made) + ", not a row of "
-                        + width + " for each image";
-    }
-
-    /**
-     * The target shapes that give a fixed batch of {@code rows} images a row of {@code width}
-     * values each.
-     */
-    private static String rowsOfBatch(long rows, int width) {
-        return "[" + rows + ", " + width + "], [" + rows + ", -1], [0, -1] or [-1, " + width + "]";
     }
 
     /**
@@ -1651,73 +1604,6 @@ final class OnnxGraphImporter {
             }
         }
         return shape;
-    }
-
-    /**
-     * Attribute {@code name} of {@code n}, or {@code null}; refused unless of {@code type}. The
-     * type was not read: an alpha given as an INT read as 0 and zeroed the classifier. A value
-     * the type names but the file omits reads as 0, as ONNX Runtime reads it (proto3 writers
-     * leave zeros out).
-     */
-    private static Attribute attribute(Node n, String name, int type) throws OnnxFormatException {
-        Attribute a = n.attribute(name);
-        return a == null ? null : typed(n, a, type);
-    }
-
-    /** {@code a}, an attribute of {@code n}, refused unless of {@code type}. */
-    private static Attribute typed(Node n, Attribute a, int type) throws OnnxFormatException {
-        if (a.type() != type) {
-            throw new OnnxFormatException(n.describe() + ": attribute '" + a.name() + "' is "
-                    + OnnxProto.attributeTypeName(a.type()) + "; expected "
-                    + OnnxProto.attributeTypeName(type));
-        }
-        return a;
-    }
-
-    private static long intAttr(Node n, String name, long dflt) throws OnnxFormatException {
-        Attribute a = attribute(n, name, OnnxProto.ATTR_INT);
-        return a == null ? dflt : a.i();
-    }
-
-    private static float floatAttr(Node n, String name, float dflt) throws OnnxFormatException {
-        Attribute a = attribute(n, name, OnnxProto.ATTR_FLOAT);
-        return a == null ? dflt : a.f();
-    }
-
-    private static long[] ints(Node n, String name, long[] dflt) throws OnnxFormatException {
-        Attribute a = attribute(n, name, OnnxProto.ATTR_INTS);
-        return a == null ? dflt : a.ints();
-    }
-
-    /** The value of a Constant node. */
-    private static Tensor constantValue(Node n) throws OnnxFormatException {
-        String out = n.outputs().get(0);
-        for (Attribute a : n.attributes()) {
-            switch (a.name()) {
-                case "value":
-                    Tensor t = typed(n, a, OnnxProto.ATTR_TENSOR).t();
-                    if (t == null) {
-                        break;
-                    }
-                    return new Tensor(out, t.dataType(), t.dims(), t.data(), t.external());
-                case "value_float":
-                    float f = typed(n, a, OnnxProto.ATTR_FLOAT).f();
-                    return Tensor.ofFloats(out, new float[] {f});
-                case "value_floats":
-                    float[] fs = typed(n, a, OnnxProto.ATTR_FLOATS).floats();
-                    return Tensor.ofFloats(out, fs, fs.length);
-                case "value_int":
-                    long i = typed(n, a, OnnxProto.ATTR_INT).i();
-                    return Tensor.ofLongs(out, new long[] {i});
-                case "value_ints":
-                    long[] is = typed(n, a, OnnxProto.ATTR_INTS).ints();
-                    return Tensor.ofLongs(out, is, is.length);
-                default:
-                    break;
-            }
-        }
-        throw new OnnxFormatException(n.describe() + " has no supported value attribute "
-                + "(value, value_float(s) or value_int(s))");
     }
 
     private static OnnxFormatException notMobileNet(String why) {
