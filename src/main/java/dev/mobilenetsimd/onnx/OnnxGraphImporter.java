@@ -552,9 +552,9 @@ final class OnnxGraphImporter {
      * network stops at the logits; gives the rank of the logits at the output.
      */
     private int tail(Logits logits, ValueInfo input) throws OnnxFormatException {
-        // The classes must stay the last axis, of [N, classes] or [classes], and a Softmax
-        // must normalise them: any Reshape and a Softmax of axis 1 were taken, so [classes, 1]
-        // then Softmax (all ones) read as the logits. A Conv classifier's [N, classes, 1, 1]
+        // The classes must stay the last axis, of [N, classes], [N, 1, classes] or [classes],
+        // and a Softmax must normalise them: any Reshape and a Softmax of axis 1 were taken,
+        // so [classes, 1] then Softmax (all ones) read as the logits. A Conv classifier's [N, classes, 1, 1]
         // is flattened first (Flatten, Reshape or Squeeze of [2, 3], or of every axis of size
         // 1 at a fixed batch), maybe after a Softmax of axis 1, or is the output.
         String outputName = g.outputs().get(0).name();
@@ -602,7 +602,7 @@ final class OnnxGraphImporter {
 
     /** The logits of {@code rank} as the messages write them. */
     private static String logitsShape(int rank, int classes) {
-        return rank == 4 ? "[N, " + classes + ", 1, 1]"
+        return rank == 4 ? "[N, " + classes + ", 1, 1]" : rank == 3 ? "[N, 1, " + classes + "]"
                 : rank == 2 ? "[N, " + classes + "]" : "[" + classes + "]";
     }
 
@@ -653,16 +653,23 @@ final class OnnxGraphImporter {
             throws OnnxFormatException {
         long axis = intAttr(flatten, "axis", 1);
         // of [N, C] axis 1 (or -1) keeps it; of [C] axis 0 (or -1) gives [1, C];
-        // of [N, C, 1, 1] only axis 1 gives [N, C]
-        if (rank == 4 ? axis != 1 : axis != -1 && axis != rank - 1) {
+        // of [N, C, 1, 1] only axis 1 gives [N, C]; of [N, 1, C] axis 1 or 2 does
+        boolean keeps = rank == 4 ? axis == 1
+                : rank == 3 ? axis == 1 || axis == 2 || axis == -1 || axis == -2
+                : axis == -1 || axis == rank - 1;
+        if (!keeps) {
             throw notMobileNet(flatten.describe() + " flattens " + logitsShape(rank, classes)
                     + " from axis " + axis + "; expected axis " + (rank == 4 ? "1, which"
+                    : rank == 3 ? "1 or 2 (-2 or -1), which"
                     : (rank - 1) + " or -1, which") + " keep the classes last");
         }
         return 2;
     }
 
-    /** The rank of the logits, of {@code rank}, after {@code reshape}: the classes kept last. */
+    /**
+     * The rank of the logits, of {@code rank}, after {@code reshape}: a row of the classes for
+     * each image, [N, classes] or [N, 1, classes], or one image's [classes].
+     */
     private int reshapedLogits(Node reshape, int rank, int classes, ValueInfo input)
             throws OnnxFormatException {
         // Resolved as ONNX Runtime does for the input's batch: a row of the
@@ -672,9 +679,12 @@ final class OnnxGraphImporter {
         long rows = batch == null ? 1 : batch;
         long[] to = reshapeShape(reshape);
         long[] logits = rank == 4 ? new long[] {rows, classes, 1, 1}
+                : rank == 3 ? new long[] {rows, 1, classes}
                 : rank == 2 ? new long[] {rows, classes} : new long[] {classes};
         long[] made = reshaped(logits, to);
+        // [N, 1, classes] holds the rows in the order [N, classes] does (ONNX Runtime runs it)
         if (!Arrays.equals(made, new long[] {rows, classes})
+                && !Arrays.equals(made, new long[] {rows, 1, classes})
                 && !(rows == 1 && Arrays.equals(made, new long[] {classes}))) {
             if (rows == 1) {
                 throw notMobileNet(reshape.describe() + " reshapes the logits " + shape

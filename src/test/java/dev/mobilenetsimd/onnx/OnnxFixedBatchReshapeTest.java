@@ -16,6 +16,7 @@ import dev.mobilenetsimd.ModelConfig;
 import dev.mobilenetsimd.Padding;
 import dev.mobilenetsimd.Weights;
 import dev.mobilenetsimd.kernels.KernelSets;
+import dev.mobilenetsimd.onnx.OnnxProto.Attribute;
 import dev.mobilenetsimd.onnx.OnnxProto.Graph;
 import dev.mobilenetsimd.onnx.OnnxProto.Model;
 import dev.mobilenetsimd.onnx.OnnxProto.Node;
@@ -138,6 +139,38 @@ class OnnxFixedBatchReshapeTest {
     }
 
     /**
+     * After the classifier, [N, 1, classes], which ONNX Runtime runs, holds a row of the classes
+     * for each image as [N, classes] does: at a fixed batch, and of a batch not fixed or of 1 as
+     * one image's, as there. A Flatten after it from axis 1 or 2 (-2 or -1) gives [N, classes];
+     * from axis 0 it gives one row of every image's logits, refused as [1, -1] is. It was
+     * refused, naming the shapes of rank 2.
+     */
+    @Test
+    void reshapeOfTheLogitsToNByOneByClasses() throws Exception {
+        for (long n : new long[] {1, 2, 3}) {
+            for (long[] shape : new long[][] {{n, 1, CLASSES}, {n, 1, -1}, {-1, 1, CLASSES},
+                    {0, 1, -1}}) {
+                assertImportsAsOrtRuns(withBatch(withTail(shape), n), (int) n);
+            }
+            for (long axis : new long[] {1, 2, -1, -2}) {
+                assertImportsAsOrtRuns(withBatch(withTailThenFlatten(new long[] {n, 1, -1},
+                        axis), n), (int) n);
+            }
+        }
+        for (Object batch : new Object[] {"N", null}) {
+            for (long[] shape : new long[][] {{1, 1, CLASSES}, {-1, 1, CLASSES}, {0, 1, -1}}) {
+                assertImportsAsOrtRuns(withBatch(withTail(shape), batch), 1);
+            }
+        }
+        Model flattenAll = withBatch(withTailThenFlatten(new long[] {2, 1, -1}, 0), 2L);
+        assertArrayEquals(new long[] {1, 2 * CLASSES},
+                runOrt(OnnxProto.write(flattenAll), images(2)).shape());
+        assertEquals("not a MobileNetV2 graph: Flatten 'tail.flatten' flattens [N, 1, 1000] from"
+                + " axis 0; expected axis 1 or 2 (-2 or -1), which keep the classes last",
+                refusal(flattenAll));
+    }
+
+    /**
      * Of a batch not fixed, or fixed at 1, one image's row: a 0 copying C, which ONNX Runtime
      * runs, imports as [1, C] and [1, -1] do (it was refused), and [2, C] stays refused.
      */
@@ -171,7 +204,8 @@ class OnnxFixedBatchReshapeTest {
         byte[] bytes = OnnxProto.write(m);
         float[][] nhwc = images(n);
         Output ort = runOrt(bytes, nhwc);
-        long[] rows = ort.shape().length == 1 ? new long[] {CLASSES} : new long[] {n, CLASSES};
+        long[] rows = ort.shape().length == 1 ? new long[] {CLASSES}
+                : ort.shape().length == 3 ? new long[] {n, 1, CLASSES} : new long[] {n, CLASSES};
         assertArrayEquals(rows, ort.shape());
         OnnxModel imported = OnnxModel.read(bytes);
         assertEquals(CFG, imported.config());
@@ -238,6 +272,20 @@ class OnnxFixedBatchReshapeTest {
                     List.of(n.input(0), "flat.shape"), n.outputs(), List.of()) : n);
         }
         return OnnxTestSupport.withGraph(m, nodes, inits);
+    }
+
+    /** {@link #withTail} with a Flatten from {@code axis} after the Reshape, giving the output. */
+    private static Model withTailThenFlatten(long[] shape, long axis) {
+        Model m = withTail(shape);
+        Graph g = m.graph();
+        List<Node> nodes = new ArrayList<>();
+        for (Node n : g.nodes()) {
+            nodes.add(n.name().equals("tail") ? new Node("tail", "Reshape", "", n.inputs(),
+                    List.of("tail.out"), List.of()) : n);
+        }
+        nodes.add(new Node("tail.flatten", "Flatten", "", List.of("tail.out"),
+                List.of(g.outputs().get(0).name()), List.of(Attribute.ofInt("axis", axis))));
+        return OnnxTestSupport.withGraph(m, nodes, g.initializers());
     }
 
     /**
