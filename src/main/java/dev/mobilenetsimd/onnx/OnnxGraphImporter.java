@@ -1594,10 +1594,25 @@ final class OnnxGraphImporter {
     /**
      * The target shape of a Reshape. Its attribute allowzero (opset 14+) = 1 makes a 0 a
      * dimension of size 0 rather than a copy of the input's: refused with a 0, where it was
-     * read as a copy.
+     * read as a copy. A shape ONNX does not allow (two -1s, a size below -1) is refused as
+     * such, where it was said not to hold the values of a fixed batch.
      */
     private long[] reshapeShape(Node n) throws OnnxFormatException {
         long[] shape = constant(n.input(1), n, "shape").toLongs();
+        String allowed = ", which ONNX does not allow; expected at most one -1 (the size the"
+                + " others leave) and no other negative size";
+        int inferred = 0;
+        for (long d : shape) {
+            if (d < -1) {
+                throw new OnnxFormatException(n.describe() + " reshapes to "
+                        + Arrays.toString(shape) + ", with the size " + d + allowed);
+            }
+            inferred += d == -1 ? 1 : 0;
+        }
+        if (inferred > 1) {
+            throw new OnnxFormatException(n.describe() + " reshapes to " + Arrays.toString(shape)
+                    + ", with " + inferred + " sizes of -1" + allowed);
+        }
         Attribute a = attribute(n, "allowzero", OnnxProto.ATTR_INT);
         if (a != null && opset < 14) {
             throw new OnnxFormatException(n.describe() + " has attribute 'allowzero', which"

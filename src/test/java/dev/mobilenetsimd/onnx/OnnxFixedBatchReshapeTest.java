@@ -52,7 +52,7 @@ class OnnxFixedBatchReshapeTest {
 
     /** The shapes that do not hold a batch of {@code n} rows of {@code width} values. */
     private static long[][] notHoldingTheBatch(long n, long width) {
-        return new long[][] {{1, width}, {n + 1, width}, {1, 0}, {width}, {-1, -1}};
+        return new long[][] {{1, width}, {n + 1, width}, {1, 0}, {width}};
     }
 
     /** The shapes that hold the batch's values but not as a row per image. */
@@ -168,6 +168,29 @@ class OnnxFixedBatchReshapeTest {
         assertEquals("not a MobileNetV2 graph: Flatten 'tail.flatten' flattens [N, 1, 1000] from"
                 + " axis 0; expected axis 1 or 2 (-2 or -1), which keep the classes last",
                 refusal(flattenAll));
+    }
+
+    /**
+     * A target shape ONNX does not allow, with two -1s or a size below -1, ONNX Runtime fails
+     * at any batch; the message names the Reshape, the shape and what is wrong, where at a
+     * fixed batch of 2 or more it said that the shape did not hold the images' values.
+     */
+    @Test
+    void aReshapeToAShapeOnnxDoesNotAllowIsNamed() throws Exception {
+        String expected = "; expected at most one -1 (the size the others leave) and no other"
+                + " negative size";
+        for (Object batch : new Object[] {2L, 3L, 1L, "N"}) {
+            int n = batch instanceof Long b ? b.intValue() : 1;
+            Model twice = withBatch(flattenAsReshape(new long[] {-1, -1}), batch);
+            assertThrows(OrtException.class, () -> runOrt(OnnxProto.write(twice), images(n)));
+            assertEquals("Reshape 'flatten' reshapes to [-1, -1], with 2 sizes of -1, which ONNX"
+                    + " does not allow" + expected, refusal(twice));
+            Model negative = withBatch(withTail(new long[] {2, -2}), batch);
+            assertThrows(OrtException.class,
+                    () -> runOrt(OnnxProto.write(negative), images(n)));
+            assertEquals("Reshape 'tail' reshapes to [2, -2], with the size -2, which ONNX does"
+                    + " not allow" + expected, refusal(negative));
+        }
     }
 
     /**
