@@ -64,6 +64,9 @@ final class OnnxGraphImporter {
     private static final String NCHW_FORM = "[N, 3, size, size] (NCHW)";
     private static final String NHWC_FORM = "[N, size, size, 3] (NHWC, then a Transpose of"
             + " perm [0, 3, 1, 2])";
+    /** Why a Pad elsewhere is refused, for the messages, before the form expected there. */
+    private static final String PAD_FOLDED = "a Pad is folded only into the Conv that follows"
+            + " it in the stem, a block or the last 1x1 convolution; expected ";
     /** Oldest default-domain opset accepted. */
     static final long MIN_OPSET = 7;
     /**
@@ -391,6 +394,10 @@ final class OnnxGraphImporter {
         } else if (pool.opType().equals("AveragePool")) {
             checkWholeMapAveragePool(pool, resolution);
             rank = 4;
+        } else if (pool.opType().equals("Pad")) {
+            throw notMobileNet(pool.describe() + " pads '" + in + "' before the global average"
+                    + " pool; " + PAD_FOLDED + "the global average pool (GlobalAveragePool,"
+                    + " ReduceMean or AveragePool over the whole map) after '" + in + "'");
         } else {
             throw notMobileNet("expected the global average pool (GlobalAveragePool, ReduceMean"
                     + " or AveragePool over the whole map) after '" + in + "', found "
@@ -540,6 +547,10 @@ final class OnnxGraphImporter {
                 cur = conv.output();
                 tailRank = 4;
                 break;
+            case "Pad":
+                throw notMobileNet(fc.describe() + " pads '" + cur + "' before the classifier; "
+                        + PAD_FOLDED + "the classifier (Gemm, MatMul or 1x1 Conv) after '" + cur
+                        + "'");
             default:
                 throw notMobileNet("expected the classifier (Gemm, MatMul or 1x1 Conv) after '"
                         + cur + "', found " + fc.describe());

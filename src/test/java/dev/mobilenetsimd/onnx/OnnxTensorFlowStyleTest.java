@@ -327,6 +327,61 @@ class OnnxTensorFlowStyleTest {
         return OnnxTestSupport.withGraph(m, m.graph().nodes(), inits);
     }
 
+    /**
+     * A Pad (of zeros, which ONNX Runtime runs) before the global average pool, before the
+     * Flatten of the pooled map or before the classifier is refused naming it and saying that
+     * a Pad is folded only into the convolution after it; it was said that the pool or the
+     * classifier was expected, and found the Pad.
+     */
+    @Test
+    void aPadBeforeThePoolOrTheClassifierIsRefusedNamingIt() throws Exception {
+        Model m = base(SYM);
+        String folded = "a Pad is folded only into the Conv that follows it in the stem, a block"
+                + " or the last 1x1 convolution; expected ";
+        Model beforePool = padBefore(m, "avgpool", 4);
+        String lastConv = beforePool.graph().nodes().stream()
+                .filter(n -> n.name().equals("avgpool.pad")).findFirst().orElseThrow().input(0);
+        String classifier = "the classifier (Gemm, MatMul or 1x1 Conv) after ";
+        Model beforeFlatten = padBefore(m, "flatten", 4);
+        Model beforeGemm = padBefore(m, "classifier", 2);
+        for (Model padded : List.of(beforePool, beforeFlatten, beforeGemm)) {
+            int r = SYM.resolution();
+            OnnxTestSupport.runOrt(OnnxProto.write(padded),
+                    OnnxModel.nhwcToNchw(OnnxTestSupport.randomImage(r, 5), r, r, 3), r, 1);
+        }
+        assertEquals("not a MobileNetV2 graph: Pad 'avgpool.pad' pads '" + lastConv + "' before"
+                + " the global average pool; " + folded + "the global average pool"
+                + " (GlobalAveragePool, ReduceMean or AveragePool over the whole map) after '"
+                + lastConv + "'", refused(beforePool));
+        assertEquals("not a MobileNetV2 graph: Pad 'flatten.pad' pads 'avgpool' before the"
+                + " classifier; " + folded + classifier + "'avgpool'", refused(beforeFlatten));
+        assertEquals("not a MobileNetV2 graph: Pad 'classifier.pad' pads 'flatten' before the"
+                + " classifier; " + folded + classifier + "'flatten'", refused(beforeGemm));
+    }
+
+    /**
+     * {@code m} with a Pad of zeros (pads an initializer) before its node {@code consumer},
+     * whose input 0 it pads, of {@code rank}.
+     */
+    private static Model padBefore(Model m, String consumer, int rank) {
+        List<Tensor> inits = new ArrayList<>(m.graph().initializers());
+        String pads = consumer + ".pad.pads";
+        inits.add(Tensor.ofLongs(pads, new long[2 * rank], 2 * rank));
+        List<Node> nodes = new ArrayList<>();
+        for (Node n : m.graph().nodes()) {
+            if (n.name().equals(consumer)) {
+                String padded = n.input(0) + ".padded";
+                nodes.add(node(consumer + ".pad", "Pad", List.of(n.input(0), pads), padded,
+                        Attribute.ofString("mode", "constant")));
+                List<String> inputs = new ArrayList<>(n.inputs());
+                inputs.set(0, padded);
+                n = OnnxTestSupport.withInputs(n, inputs.toArray(String[]::new));
+            }
+            nodes.add(n);
+        }
+        return OnnxTestSupport.withGraph(m, nodes, inits);
+    }
+
     /** ONNX Runtime runs both graphs. */
     @Test
     void aPadThatFeedsMoreThanItsConvIsRefused() {
