@@ -71,9 +71,10 @@ final class OnnxGraphImporter {
     static final long MIN_OPSET = 7;
     /**
      * Newest default-domain opset whose operators the importer knows: the operators it reads
-     * last changed meaning at 18 (ReduceMean's axes as an input), 19 to 22 only add tensor
-     * types, and ONNX Runtime 1.22, the tests' reference, runs up to 22. A newer one is read
-     * with opset 22's meaning, with a warning ({@link Imported#warning}).
+     * last changed meaning at 18 (ReduceMean's axes as an input, Pad's input axes), 19 to 22
+     * only add tensor types (and Pad a mode, refused as the others are), and ONNX Runtime 1.22,
+     * the tests' reference, runs up to 22. A newer one is read with opset 22's meaning, with a
+     * warning ({@link Imported#warning}).
      */
     static final long MAX_OPSET = 22;
 
@@ -1203,7 +1204,8 @@ final class OnnxGraphImporter {
     /**
      * The [top, left, bottom, right] zeros the Pad {@code pad} adds around {@code in}, an NCHW
      * map: mode constant, value 0, on height and width only, none negative. Its pads and value
-     * are attributes up to opset 10, inputs from 11 (ONNX Runtime refuses the other form).
+     * are attributes up to opset 10, inputs from 11 (ONNX Runtime refuses the other form); from
+     * 18 the pads may be of only the axes an input lists.
      */
     private long[] zeroPads(Node pad, String in) throws OnnxFormatException {
         String form = "expected a zero Pad (mode 'constant', value 0) of height and width by"
@@ -1242,12 +1244,16 @@ final class OnnxGraphImporter {
             if (pad.input(1).isEmpty()) {
                 throw new OnnxFormatException(pad.describe() + " has no input pads; " + form);
             }
-            if (!pad.input(3).isEmpty()) {
-                throw notMobileNet(pad.describe() + " pads only the axes '" + pad.input(3)
-                        + "'; " + form + ", without axes");
+            if (!pad.input(3).isEmpty() && opset < 18) {
+                throw new OnnxFormatException(pad.describe() + " has input axes '"
+                        + pad.input(3) + "', which Pad has from opset 18; the model imports"
+                        + " opset " + opset);
             }
             pads = constant(pad.input(1), pad, "pads").toLongs();
             value = pad.input(2).isEmpty() ? 0f : scalar(pad.input(2), pad, "constant_value");
+            if (!pad.input(3).isEmpty()) {
+                pads = padsOfAxes(pad, pads, constant(pad.input(3), pad, "axes").toLongs());
+            }
         }
         if (value != 0f) {
             throw notMobileNet(pad.describe() + " pads with the value " + value + "; " + form);
@@ -1267,6 +1273,39 @@ final class OnnxGraphImporter {
             }
         }
         return new long[] {pads[2], pads[3], pads[6], pads[7]};
+    }
+
+    /**
+     * The 8 pads of the 4-D map from {@code pads} of only {@code axes} (Pad's input axes, from
+     * opset 18): the begins of the axes in their order, then the ends; a negative axis counts
+     * from the end, and the axes not listed are not padded.
+     */
+    private static long[] padsOfAxes(Node pad, long[] pads, long[] axes)
+            throws OnnxFormatException {
+        if (pads.length != 2 * axes.length) {
+            throw new OnnxFormatException(pad.describe() + " has pads " + Arrays.toString(pads)
+                    + " for axes " + Arrays.toString(axes) + "; expected two for each axis, its"
+                    + " begins then its ends");
+        }
+        long[] all = new long[8];
+        boolean[] given = new boolean[4];
+        for (int i = 0; i < axes.length; i++) {
+            long axis = axes[i] < 0 ? axes[i] + 4 : axes[i];
+            if (axis < 0 || axis > 3) {
+                throw new OnnxFormatException(pad.describe() + " has axes " + Arrays.toString(axes)
+                        + ", of which " + axes[i] + " is not an axis of its 4-D input; expected"
+                        + " axes from -4 to 3");
+            }
+            // ONNX leaves a repeated axis undefined
+            if (given[(int) axis]) {
+                throw new OnnxFormatException(pad.describe() + " has axes " + Arrays.toString(axes)
+                        + ", which name axis " + axis + " twice; expected each axis once");
+            }
+            given[(int) axis] = true;
+            all[(int) axis] = pads[i];
+            all[(int) axis + 4] = pads[axes.length + i];
+        }
+        return all;
     }
 
     /** Names of BatchNormalization's five inputs, as ONNX defines them. */
