@@ -256,6 +256,7 @@ final class OnnxGraphImporter {
         }
         ValueInfo input = inputs.get(0);
         String cur = follow(input.name());
+        checkNhwcFeedsOnlyItsTranspose(input, cur);
         // tf2onnx keeps a Keras model's NHWC input and transposes it for the stem
         Node transpose = soleConsumerOrNull(cur);
         boolean nhwc = transpose != null && transpose.opType().equals("Transpose");
@@ -268,6 +269,35 @@ final class OnnxGraphImporter {
             cur = follow(transpose.outputs().get(0));
         }
         return new ImageInput(input, nhwc, resolution, cur);
+    }
+
+    /**
+     * Refuses an input (its tensor {@code in}) that feeds a Transpose to NCHW, so an NHWC one,
+     * and other nodes, no convolution among them: it was refused as an NCHW input of the
+     * wrong shape, or as feeding several nodes where only the stem was expected.
+     */
+    private void checkNhwcFeedsOnlyItsTranspose(ValueInfo input, String in)
+            throws OnnxFormatException {
+        List<Node> next = consumersOf(in);
+        if (next.size() < 2 || next.stream().anyMatch(n -> Set.of("Conv", "Pad")
+                .contains(n.opType()))) {
+            return;
+        }
+        for (Node t : next) {
+            if (t.opType().equals("Transpose")
+                    && Arrays.equals(ints(t, "perm", null), NHWC_TO_NCHW)) {
+                List<String> others = new ArrayList<>();
+                for (Node n : next) {
+                    if (n != t) {
+                        others.add(n.describe());
+                    }
+                }
+                throw notMobileNet("the input '" + input.name() + "' feeds " + t.describe()
+                        + " and " + String.join(", ", others) + "; expected an NHWC input to"
+                        + " feed only its Transpose (perm " + Arrays.toString(NHWC_TO_NCHW)
+                        + ") into the stem convolution");
+            }
+        }
     }
 
     /** The stem: a 3x3 convolution of the RGB image, then ReLU6. */

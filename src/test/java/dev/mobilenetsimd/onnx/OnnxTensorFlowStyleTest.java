@@ -23,6 +23,7 @@ import dev.mobilenetsimd.onnx.OnnxProto.ValueInfo;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
@@ -344,6 +345,33 @@ class OnnxTensorFlowStyleTest {
         assertEquals("not a MobileNetV2 graph: the input 'input' has shape [batch, 96, 96, 3];"
                 + " expected one square RGB image [N, 3, size, size] (NCHW), or [N, size, size,"
                 + " 3] (NHWC, then a Transpose of perm [0, 3, 1, 2])", refused(straight));
+    }
+
+    /**
+     * An NHWC input that feeds its Transpose and another node too (ONNX Runtime runs the graph,
+     * the other branch going nowhere) is refused saying it must feed only the Transpose into
+     * the stem, with a shape or without; it was refused as an NCHW input of the wrong shape, or
+     * as feeding 2 nodes where only the stem was expected.
+     */
+    @Test
+    void anNhwcInputThatFeedsMoreThanItsTransposeIsRefused() throws Exception {
+        Model m = nhwc(base(TF));
+        List<Node> nodes = new ArrayList<>(m.graph().nodes());
+        nodes.add(node("extra", "Relu", List.of(NHWC_INPUT), "extra.out"));
+        Model extra = OnnxTestSupport.withGraph(m, nodes, m.graph().initializers());
+        runOrt(extra);
+        String expected = "not a MobileNetV2 graph: the input 'input_nhwc' feeds Transpose"
+                + " 'to_nchw' and Relu 'extra'; expected an NHWC input to feed only its Transpose"
+                + " (perm [0, 3, 1, 2]) into the stem convolution";
+        assertEquals(expected, refused(extra));
+        Graph g = extra.graph();
+        Model unshaped = new Model(extra.irVersion(), extra.opsets(), "", "", new Graph(g.name(),
+                g.nodes(), g.initializers(), List.of(new ValueInfo(NHWC_INPUT, OnnxProto.FLOAT,
+                null)), g.outputs()), Map.of());
+        runOrt(unshaped);
+        byte[] bytes = OnnxProto.write(unshaped);
+        assertEquals(expected, assertThrows(OnnxFormatException.class,
+                () -> OnnxModel.read(bytes, TF.resolution())).getMessage());
     }
 
     /** {@code m} (TF_SAME, NHWC, pads in Pad nodes) with its stem's Pad replaced by {@code f}. */
