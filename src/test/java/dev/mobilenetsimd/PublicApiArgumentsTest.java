@@ -636,6 +636,9 @@ class PublicApiArgumentsTest {
         fails(IllegalArgumentException.class, () -> new RgbImage(0, 5, new byte[0]), "at least 1x1");
         fails(IllegalArgumentException.class, () -> new RgbImage(2, 2, new byte[11]), "12 bytes", "11");
         fails(IllegalArgumentException.class, () -> new RgbImage(2, 2, null), "null");
+        // Sizes whose byte count passes a long's range: it was printed negative.
+        fails(IllegalArgumentException.class, () -> new RgbImage(Integer.MAX_VALUE,
+                Integer.MAX_VALUE, new byte[3]), "needs 13835058042397261827 bytes, got 3");
         fails(IllegalArgumentException.class, () -> new InputNormalization(0, 0), "scale");
         fails(IllegalArgumentException.class, () -> new InputNormalization(1, Double.NaN), "finite");
         RgbImage img = new RgbImage(2, 2, new byte[12]);

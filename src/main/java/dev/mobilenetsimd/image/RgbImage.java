@@ -22,8 +22,11 @@ public record RgbImage(int width, int height, byte[] pixels) {
             throw new IllegalArgumentException("image size " + width + "x" + height + ": must be at least 1x1");
         }
         if (pixels == null || (long) width * height * 3 != pixels.length) {
+            // Unsigned: 3 bytes a pixel of two sizes near 2^31 pass a long's range (the message
+            // read "needs -4611686031312289789 bytes"), but never 2^64.
             throw new IllegalArgumentException("a " + width + "x" + height + " RGB image needs "
-                    + (long) width * height * 3 + " bytes, got " + (pixels == null ? "null" : pixels.length));
+                    + Long.toUnsignedString((long) width * height * 3) + " bytes, got "
+                    + (pixels == null ? "null" : pixels.length));
         }
     }
 
