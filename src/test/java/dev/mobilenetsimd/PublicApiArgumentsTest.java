@@ -632,6 +632,9 @@ class PublicApiArgumentsTest {
         // Was "this.in is null" from inside the PNG chunk walker.
         fails(NullPointerException.class, () -> ImageDecoder.decode(null, "x.png"),
                 "image stream is null");
+        fails(NullPointerException.class, () -> ImageDecoder.decode(
+                new java.io.ByteArrayInputStream(new byte[] {1, 2, 3}), null),
+                "image name is null");
 
         fails(IllegalArgumentException.class, () -> new RgbImage(0, 5, new byte[0]), "at least 1x1");
         fails(IllegalArgumentException.class, () -> new RgbImage(2, 2, new byte[11]), "12 bytes", "11");

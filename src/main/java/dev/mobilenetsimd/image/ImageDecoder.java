@@ -200,9 +200,13 @@ public final class ImageDecoder {
      * @throws IOException if {@code in} throws one ("cannot read image NAME: " and why), or the
      *                     stream is not a decodable JPEG, PNG or BMP image, or holds less data
      *                     than its header declares ("cannot decode image NAME: " and why)
+     * @throws NullPointerException if {@code in} or {@code name} is null
      */
     public static RgbImage decode(InputStream in, String name) throws IOException {
         java.util.Objects.requireNonNull(in, "image stream is null");
+        // A null name was printed as one: "cannot decode image null: ..." named no stream.
+        java.util.Objects.requireNonNull(name, "image name is null: expected what error"
+                + " messages call the stream, e.g. its file name");
         FailureRecorder source = new FailureRecorder(in);
         try {
             return decodeSource(source, name);
