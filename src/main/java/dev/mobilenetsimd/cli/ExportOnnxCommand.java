@@ -81,6 +81,14 @@ public final class ExportOnnxCommand implements Callable<Integer> {
         }
         String typed = spec.commandLine().getParseResult().matchedOption("--output")
                 .stringValues().get(0);
+        if (typed.equals("-")) {
+            // Many tools read "-" as standard output; this wrote a file named "-" and printed
+            // "wrote -", so that "-o - | gzip > m.gz" compressed that line.
+            Main.error(err, "-o/--output -: the model is not written to standard output:"
+                    + " expected the ONNX file to write (./- for a file named -)");
+            err.flush();
+            return 2;
+        }
         boolean slash = typed.endsWith("/") || typed.endsWith(java.io.File.separator);
         if (slash || Files.isDirectory(output)) {
             // The path drops the separator: "-o out/" wrote a file named out. An existing

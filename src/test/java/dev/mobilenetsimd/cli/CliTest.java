@@ -617,6 +617,29 @@ class CliTest {
     }
 
     /**
+     * "-o -" is standard output to many tools: it wrote a file named "-" in the working
+     * directory and printed "wrote -" where a pipe expected the model.
+     */
+    @Test
+    void exportToADashIsRefusedNotWrittenAsAFileNamedDash() throws IOException {
+        Path dash = Path.of("-");
+        boolean there = Files.exists(dash);
+        try {
+            Result r = run("export-onnx", "-a", "0.35", "-r", "32", "-k", "3", "-o", "-");
+            assertEquals(2, r.status, r.err);
+            assertEquals("", r.out);
+            assertTrue(r.err.startsWith("error: -o/--output -: the model is not written to"
+                    + " standard output: expected the ONNX file to write (./- for a file"
+                    + " named -)"), r.err);
+            assertEquals(there, Files.exists(dash), "a file named - was written");
+        } finally {
+            if (!there) {
+                Files.deleteIfExists(dash);
+            }
+        }
+    }
+
+    /**
      * A JVM in the C locale takes file names in ASCII only: a name past it was refused as
      * "cannot convert '...' to interface java.nio.file.Path (java.nio.file.InvalidPathException:
      * ...)", without a word of the locale.
