@@ -39,6 +39,7 @@ public final class Weights {
      *
      * @param config the configuration
      * @return zero weights, every layer's arrays allocated
+     * @throws NullPointerException     if {@code config} is null
      * @throws IllegalArgumentException if a layer of {@code config}, or all of them together,
      *         need more weights than one Java array holds ({@link ExecutionPlan#weightsTooLarge})
      */
@@ -55,6 +56,7 @@ public final class Weights {
      * @param config the configuration
      * @param seed the random generator's seed
      * @return the weights
+     * @throws NullPointerException     if {@code config} is null
      * @throws IllegalArgumentException if a layer of {@code config}, or all of them together,
      *         need more weights than one Java array holds ({@link ExecutionPlan#weightsTooLarge})
      */

@@ -109,6 +109,7 @@ public final class OnnxModel {
      * @throws OnnxFormatException if the file is not a MobileNetV2 ONNX model we can import (the
      *                             message says why)
      * @throws IOException         if the file cannot be read or is not a regular file
+     * @throws NullPointerException if {@code file} is null
      */
     public static OnnxModel load(Path file) throws IOException {
         return loadAt(file, null);
@@ -131,6 +132,7 @@ public final class OnnxModel {
      *                                  or its input's height or width is fixed at another size
      *                                  (the message says which)
      * @throws IOException              if the file cannot be read or is not a regular file
+     * @throws NullPointerException     if {@code file} is null
      */
     public static OnnxModel load(Path file, int resolution) throws IOException {
         checkResolution(resolution);
@@ -193,6 +195,7 @@ public final class OnnxModel {
      * @throws OnnxFormatException if the bytes are not a MobileNetV2 ONNX model we can import, or
      *                             their metadata {@value OnnxExporter#NORMALIZATION_METADATA_KEY}
      *                             is malformed
+     * @throws NullPointerException if {@code bytes} is null
      */
     public static OnnxModel read(byte[] bytes) throws OnnxFormatException {
         return readAt(bytes, null);
@@ -210,6 +213,7 @@ public final class OnnxModel {
      * @throws OnnxFormatException      if the bytes are not a MobileNetV2 ONNX model we can
      *                                  import, or its input's height or width is fixed at
      *                                  another size (the message says which)
+     * @throws NullPointerException     if {@code bytes} is null
      */
     public static OnnxModel read(byte[] bytes, int resolution) throws OnnxFormatException {
         checkResolution(resolution);
@@ -331,6 +335,7 @@ public final class OnnxModel {
      *
      * @param kernels the backend
      * @return the network
+     * @throws NullPointerException if {@code kernels} is null
      */
     public MobileNetV2 network(KernelSet kernels) {
         return MobileNetV2.create(config, weights, kernels, ExecutionMode.FUSED);

@@ -67,6 +67,7 @@ public final class TfliteModel {
      * @throws ModelFormatException if the file is not a MobileNetV2 TensorFlow Lite model we can import
      *                              (the message says why)
      * @throws IOException          if the file cannot be read or is not a regular file
+     * @throws NullPointerException if {@code file} is null
      */
     public static TfliteModel load(Path file) throws IOException {
         Objects.requireNonNull(file, "file");
@@ -103,6 +104,7 @@ public final class TfliteModel {
      * @param bytes the file's bytes
      * @return the imported model
      * @throws ModelFormatException if the bytes are not a MobileNetV2 TensorFlow Lite model we can import
+     * @throws NullPointerException if {@code bytes} is null
      */
     public static TfliteModel read(byte[] bytes) throws ModelFormatException {
         Objects.requireNonNull(bytes, "bytes");
@@ -209,6 +211,7 @@ public final class TfliteModel {
      *
      * @param kernels the backend
      * @return the network
+     * @throws NullPointerException if {@code kernels} is null
      */
     public MobileNetV2 network(KernelSet kernels) {
         return MobileNetV2.create(config, weights, kernels, ExecutionMode.FUSED);
