@@ -18,6 +18,11 @@ import picocli.CommandLine.Command;
 @Command(name = "mobilenet-simd", mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Pure-Java MobileNetV2 inference on the Java Vector API.",
+        // Only the subcommands' --backend said so: a first `java -jar ... run` gets the scalar
+        // kernels, some 20 times slower, with one warning.
+        footer = {"", "Start the JVM with --add-modules jdk.incubator.vector for the vector"
+                + " kernels (java --add-modules jdk.incubator.vector -jar THIS.jar COMMAND);"
+                + " without it run and classify use the scalar ones, with one warning."},
         subcommands = {PlanCommand.class, RunCommand.class, ClassifyCommand.class,
                 ExportOnnxCommand.class})
 public final class Main implements Callable<Integer> {

@@ -288,6 +288,9 @@ class CliTest {
                 + " plan, run, classify, export-onnx\n"), r.err);
         assertEquals(0, run("--help").status, "asking for the help is not an error");
         assertTrue(run("--help").out.contains("Usage: mobilenet-simd"));
+        // the one JVM option the vector kernels need, which a first run without it missed
+        assertTrue(run("--help").out.replaceAll("\\s+", " ").contains("Start the JVM with"
+                + " --add-modules jdk.incubator.vector for the vector kernels"), run("--help").out);
     }
 
     /** Picocli's usage errors: one line like every other error, not the whole help after it. */
