@@ -629,6 +629,11 @@ class PublicApiArgumentsTest {
         fails(NullPointerException.class, () -> Labels.of(java.util.Arrays.asList("a", null)),
                 "label 1 is null");
         assertEquals("class 1", Labels.of(List.of("a", "")).get(1));
+        assertEquals("class 7", Labels.of(List.of("a")).get(7)); // a class past the names
+        for (Labels l : new Labels[] {Labels.none(), Labels.of(List.of("a"))}) {
+            fails(IndexOutOfBoundsException.class, () -> l.get(-1),
+                    "class index -1: expected 0 or more");
+        }
         // Was "this.in is null" from inside the PNG chunk walker.
         fails(NullPointerException.class, () -> ImageDecoder.decode(null, "x.png"),
                 "image stream is null");

@@ -166,11 +166,15 @@ public final class Labels {
     /**
      * The name of class {@code index}.
      *
-     * @param index the class
+     * @param index the class, 0 or more
      * @return its name, or {@code "class <index>"} if it has none
+     * @throws IndexOutOfBoundsException if {@code index} is negative
      */
     public String get(int index) {
-        return index >= 0 && index < names.size() && !names.get(index).isEmpty()
+        if (index < 0) { // no class has one: it was named "class -1" without a word
+            throw new IndexOutOfBoundsException("class index " + index + ": expected 0 or more");
+        }
+        return index < names.size() && !names.get(index).isEmpty()
                 ? names.get(index) : "class " + index;
     }
 
