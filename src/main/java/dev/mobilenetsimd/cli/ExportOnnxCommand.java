@@ -57,7 +57,7 @@ public final class ExportOnnxCommand implements Callable<Integer> {
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE",
             description = "The ONNX file to write (.onnx; not named .tflite), not the --from"
-                    + " file.")
+                    + " file; /dev/stdout for standard output (the summary then on stderr).")
     Path output;
 
     @Spec
@@ -84,8 +84,8 @@ public final class ExportOnnxCommand implements Callable<Integer> {
         if (typed.equals("-")) {
             // Many tools read "-" as standard output; this wrote a file named "-" and printed
             // "wrote -", so that "-o - | gzip > m.gz" compressed that line.
-            Main.error(err, "-o/--output -: the model is not written to standard output:"
-                    + " expected the ONNX file to write (./- for a file named -)");
+            Main.error(err, "-o/--output -: expected the ONNX file to write (./- for a file"
+                    + " named -, /dev/stdout for standard output)");
             err.flush();
             return 2;
         }
@@ -172,10 +172,14 @@ public final class ExportOnnxCommand implements Callable<Integer> {
             }
             source = from.toString();
         }
+        // The model on standard output (-o /dev/stdout): the summary goes to stderr, as after
+        // the model's bytes it made them no ONNX file.
+        PrintWriter summary = isStandardOutput(output) ? err : out;
         try {
             long bytes = normalization == null ? OnnxExporter.write(weights, output)
                     : OnnxExporter.write(weights, normalization, output);
-            out.printf(Locale.ROOT, "wrote %s: %s from %s, %,d bytes; input normalisation %s%n",
+            summary.printf(Locale.ROOT, "wrote %s: %s from %s, %,d bytes; input normalisation"
+                    + " %s%n",
                     Printable.of(output.toString()), weights.config(), Printable.of(source), bytes,
                     normalization == null ? "not recorded" : normalization);
             if (m != null && m.labels().size() > 0) {
@@ -203,6 +207,16 @@ public final class ExportOnnxCommand implements Callable<Integer> {
     private Integer fromResolution() {
         return spec.commandLine().getParseResult().hasMatchedOption("--resolution")
                 ? options.resolution : null;
+    }
+
+    /** Whether {@code file} is this process's standard output ({@code /dev/stdout}). */
+    private static boolean isStandardOutput(Path file) {
+        Path stdout = Path.of("/dev/stdout");
+        try {
+            return Files.exists(file) && Files.exists(stdout) && Files.isSameFile(file, stdout);
+        } catch (IOException | RuntimeException e) {
+            return false; // no such device here: the summary goes to stdout as ever
+        }
     }
 
     /** Whether {@code a} and {@code b} are one existing file (through links too). */

@@ -139,7 +139,8 @@ public final class OnnxExporter {
      * is written beside it under a temporary name and then renamed, so that a write that fails
      * midway (a full disk) leaves no truncated model, and any previous file as it was; a symbolic
      * link is written through (its target made if need be). Anything else that exists (a device
-     * such as {@code /dev/null}) is written in place. Replacing a file thus needs its directory
+     * such as {@code /dev/null}, or a pipe such as {@code /dev/stdout} or a shell's
+     * {@code >(...)}) is written in place. Replacing a file thus needs its directory
      * to be writable, as creating one does.
      *
      * @param weights the weights
@@ -195,15 +196,17 @@ public final class OnnxExporter {
      * ({@link #naming}).
      */
     static void writeReplacing(Path file, Body body) throws IOException {
-        Path target = Files.exists(file) ? file.toRealPath() : linkTarget(file); // through links
-        if (Files.exists(target) && !Files.isRegularFile(target)) {
-            try (OutputStream out = Files.newOutputStream(target)) { // a directory fails here
+        if (Files.exists(file) && !Files.isRegularFile(file)) { // through links
+            // Opened as given, not at its real path: /dev/stdout on a pipe, or a shell's
+            // >(...), leads to "pipe:[N]", which toRealPath refused as "no such file".
+            try (OutputStream out = Files.newOutputStream(file)) { // a directory fails here
                 body.writeTo(out);
             } catch (FileSystemException e) {
-                throw naming(file, target, null, e);
+                throw naming(file, file, null, e);
             }
             return;
         }
+        Path target = Files.exists(file) ? file.toRealPath() : linkTarget(file); // through links
         Path name = target.getFileName();
         if (name == null) {
             throw new IOException("not a file name: " + file);

@@ -631,15 +631,34 @@ class CliTest {
             Result r = run("export-onnx", "-a", "0.35", "-r", "32", "-k", "3", "-o", "-");
             assertEquals(2, r.status, r.err);
             assertEquals("", r.out);
-            assertTrue(r.err.startsWith("error: -o/--output -: the model is not written to"
-                    + " standard output: expected the ONNX file to write (./- for a file"
-                    + " named -)"), r.err);
+            assertTrue(r.err.startsWith("error: -o/--output -: expected the ONNX file to write"
+                    + " (./- for a file named -, /dev/stdout for standard output)"), r.err);
             assertEquals(there, Files.exists(dash), "a file named - was written");
         } finally {
             if (!there) {
                 Files.deleteIfExists(dash);
             }
         }
+    }
+
+    /**
+     * The model on standard output through /dev/stdout, a pipe here as under a shell's "| gzip"
+     * (or ">(...)"): it was "cannot write /dev/stdout: no such file or directory", as the
+     * pipe's real path did not resolve; and the summary line, on stdout too, would have
+     * followed the model's bytes.
+     */
+    @Test
+    void exportToDevStdoutWritesTheModelAloneThroughThePipe() throws Exception {
+        assumeTrue(Files.exists(Path.of("/dev/stdout")), "no /dev/stdout here");
+        ChildJvm.Streams r = ChildJvm.runApart(List.of(), StandardCharsets.ISO_8859_1,
+                Main.class, "export-onnx", "-a", "0.35", "-r", "32", "-k", "3", "-o",
+                "/dev/stdout");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.err().startsWith("wrote /dev/stdout: MobileNetV2 0.35/32 (3 classes"),
+                r.err());
+        byte[] model = r.out().getBytes(StandardCharsets.ISO_8859_1); // byte for byte
+        assertEquals(new ModelConfig(0.35, 32, 3, dev.mobilenetsimd.Padding.TF_SAME),
+                dev.mobilenetsimd.onnx.OnnxModel.read(model).config());
     }
 
     /**
