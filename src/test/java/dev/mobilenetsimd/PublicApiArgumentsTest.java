@@ -15,6 +15,8 @@ import dev.mobilenetsimd.image.PillowResize;
 import dev.mobilenetsimd.image.Prediction;
 import dev.mobilenetsimd.image.RgbImage;
 import dev.mobilenetsimd.kernels.Activation;
+import dev.mobilenetsimd.onnx.OnnxExporter;
+import dev.mobilenetsimd.onnx.OnnxModel;
 import dev.mobilenetsimd.kernels.KernelSet;
 import dev.mobilenetsimd.kernels.KernelSets;
 import dev.mobilenetsimd.kernels.PackedWeights;
@@ -581,6 +583,41 @@ class PublicApiArgumentsTest {
             fails(NullPointerException.class, () -> c.classify((RgbImage) null), "image is null");
             fails(NullPointerException.class,
                     () -> c.classify((java.awt.image.BufferedImage) null), "image is null");
+        }
+    }
+
+    /**
+     * The empty path names the working directory: the readers said "cannot read image : a
+     * directory" or ": a directory, expected ...", and the ONNX writer ": Is a directory", none
+     * saying which argument was empty. Each refuses it before touching the file system.
+     */
+    @Test
+    void emptyPathsAreRefusedUpFront() throws IOException {
+        Path empty = Path.of("");
+        fails(IllegalArgumentException.class, () -> ImageDecoder.read(empty),
+                "image file path is the empty path: expected a JPEG, PNG or BMP file");
+        fails(IllegalArgumentException.class, () -> Labels.read(empty),
+                "labels file path is the empty path: expected a text file with one label");
+        fails(IllegalArgumentException.class, () -> Labels.read(empty, 5),
+                "labels file path is the empty path");
+        fails(IllegalArgumentException.class, () -> TfliteModel.load(empty),
+                "model file path is the empty path: expected a .tflite file");
+        fails(IllegalArgumentException.class, () -> OnnxModel.load(empty),
+                "model file path is the empty path: expected a .onnx file");
+        fails(IllegalArgumentException.class, () -> OnnxModel.load(empty, 96),
+                "model file path is the empty path: expected a .onnx file");
+        Weights w = Weights.random(CFG, 3);
+        fails(IllegalArgumentException.class, () -> OnnxExporter.write(w, empty),
+                "output file path is the empty path: expected the .onnx file to write");
+        fails(IllegalArgumentException.class, () -> OnnxExporter.write(w,
+                InputNormalization.minusOneToOne(), empty), "output file path is the empty path");
+        MobileNetV2 model = MobileNetV2.create(CFG, w);
+        try (Classifier c = new Classifier(model, InputNormalization.minusOneToOne(),
+                Labels.none())) {
+            fails(IllegalArgumentException.class, () -> c.classify(empty),
+                    "image file path is the empty path");
+            fails(IllegalArgumentException.class, () -> c.features(empty),
+                    "image file path is the empty path");
         }
     }
 

@@ -138,9 +138,9 @@ public final class Classifier implements AutoCloseable {
      * @return the top classes and all probabilities
      * @throws IOException if the file cannot be read or decoded, or its image or the resizing's
      *                     intermediate image does not fit in the Java heap (the next image may)
-     * @throws IllegalArgumentException if resizing the file's image makes an intermediate
-     *         image (the model's resolution wide, the image's height tall) of more than
-     *         {@link ImageDecoder#MAX_PIXELS} pixels
+     * @throws IllegalArgumentException if {@code file} is the empty path, or resizing the
+     *         file's image makes an intermediate image (the model's resolution wide, the
+     *         image's height tall) of more than {@link ImageDecoder#MAX_PIXELS} pixels
      */
     public Classification classify(Path file) throws IOException {
         checkOpen();
@@ -251,9 +251,9 @@ public final class Classifier implements AutoCloseable {
      * @return the features, a new array
      * @throws IOException if the file cannot be read or decoded, or does not fit in the Java
      *                     heap, as for {@link #classify(Path)}
-     * @throws IllegalArgumentException if resizing the file's image makes an intermediate
-     *         image (the model's resolution wide, the image's height tall) of more than
-     *         {@link ImageDecoder#MAX_PIXELS} pixels
+     * @throws IllegalArgumentException if {@code file} is the empty path, or resizing the
+     *         file's image makes an intermediate image (the model's resolution wide, the
+     *         image's height tall) of more than {@link ImageDecoder#MAX_PIXELS} pixels
      */
     public float[] features(Path file) throws IOException {
         checkOpen();

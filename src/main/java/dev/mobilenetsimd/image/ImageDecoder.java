@@ -66,9 +66,12 @@ public final class ImageDecoder {
      *                               denied", "Input/output error", and the cause is the JDK's
      *                               exception), or is not a decodable JPEG, PNG or BMP image
      *                               ("cannot decode image FILE: " and why)
+     * @throws IllegalArgumentException if {@code file} is the empty path
+     * @throws NullPointerException  if {@code file} is null
      */
     public static RgbImage read(Path file) throws IOException {
         java.util.Objects.requireNonNull(file, "image file path is null");
+        IoErrors.requireNonEmpty(file, "image file path", "a JPEG, PNG or BMP file");
         if (!Files.isRegularFile(file)) {
             // FileNotFoundException, as the JDK's streams throw for each of these
             throw new FileNotFoundException(cannotRead(file, Files.isDirectory(file)

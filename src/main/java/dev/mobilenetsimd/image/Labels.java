@@ -68,6 +68,8 @@ public final class Labels {
      * @return the labels
      * @throws IOException if the file cannot be read, is not a regular file, has more than
      *                     {@link #MAX_FILE_BYTES} bytes or is not UTF-8 text
+     * @throws IllegalArgumentException if {@code file} is the empty path
+     * @throws NullPointerException if {@code file} is null
      */
     public static Labels read(Path file) throws IOException {
         return read(file, Integer.MAX_VALUE).orElseThrow();
@@ -83,10 +85,14 @@ public final class Labels {
      * @return the labels, or empty if the file names more than {@code maxNames} classes
      * @throws IOException if the file cannot be read, is not a regular file, has more than
      *                     {@link #MAX_FILE_BYTES} bytes or is not UTF-8 text
-     * @throws IllegalArgumentException if {@code maxNames} is negative
+     * @throws IllegalArgumentException if {@code maxNames} is negative or {@code file} is the
+     *                                  empty path
+     * @throws NullPointerException if {@code file} is null
      */
     public static Optional<Labels> read(Path file, int maxNames) throws IOException {
         java.util.Objects.requireNonNull(file, "labels file path is null");
+        IoErrors.requireNonEmpty(file, "labels file path",
+                "a text file with one label per line");
         requireCount(maxNames);
         // Before reading: a device such as /dev/zero was read until the heap ran out. A missing
         // file is left to the read, which names it.

@@ -153,10 +153,12 @@ public final class OnnxExporter {
      *                                  exist
      * @throws IllegalArgumentException if the weights do not fit in an ONNX file
      *                                  ({@link #checkSize}) or a value is not finite
-     *                                  ({@link Weights#checkFinite()}); nothing is written then
+     *                                  ({@link Weights#checkFinite()}), or {@code file} is the
+     *                                  empty path; nothing is written then
      */
     public static long write(Weights weights, Path file) throws IOException {
         Objects.requireNonNull(file, "file");
+        IoErrors.requireNonEmpty(file, "output file path", "the .onnx file to write");
         byte[] bytes = toBytes(weights);
         writeReplacing(file, out -> out.write(bytes));
         return bytes.length;
@@ -175,11 +177,13 @@ public final class OnnxExporter {
      *                                  {@link #write(Weights, Path)}
      * @throws IllegalArgumentException if the weights do not fit in an ONNX file
      *                                  ({@link #checkSize}) or a value is not finite
-     *                                  ({@link Weights#checkFinite()}); nothing is written then
+     *                                  ({@link Weights#checkFinite()}), or {@code file} is the
+     *                                  empty path; nothing is written then
      */
     public static long write(Weights weights, InputNormalization normalization, Path file)
             throws IOException {
         Objects.requireNonNull(file, "file");
+        IoErrors.requireNonEmpty(file, "output file path", "the .onnx file to write");
         byte[] bytes = toBytes(weights, normalization);
         writeReplacing(file, out -> out.write(bytes));
         return bytes.length;

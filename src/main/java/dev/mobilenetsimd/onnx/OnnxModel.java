@@ -5,6 +5,7 @@ import dev.mobilenetsimd.ModelConfig;
 import dev.mobilenetsimd.Weights;
 import dev.mobilenetsimd.image.Classifier;
 import dev.mobilenetsimd.image.InputNormalization;
+import dev.mobilenetsimd.image.IoErrors;
 import dev.mobilenetsimd.image.Labels;
 import dev.mobilenetsimd.kernels.KernelSet;
 import dev.mobilenetsimd.kernels.KernelSets;
@@ -109,6 +110,7 @@ public final class OnnxModel {
      * @throws OnnxFormatException if the file is not a MobileNetV2 ONNX model we can import (the
      *                             message says why)
      * @throws IOException         if the file cannot be read or is not a regular file
+     * @throws IllegalArgumentException if {@code file} is the empty path
      * @throws NullPointerException if {@code file} is null
      */
     public static OnnxModel load(Path file) throws IOException {
@@ -127,7 +129,8 @@ public final class OnnxModel {
      * @param resolution the input height and width, {@value ModelConfig#MIN_RESOLUTION} to
      *                   {@value ModelConfig#MAX_RESOLUTION}
      * @return the imported model, its {@link ModelConfig#resolution()} {@code resolution}
-     * @throws IllegalArgumentException if {@code resolution} is out of range
+     * @throws IllegalArgumentException if {@code resolution} is out of range or {@code file} is
+     *                                  the empty path
      * @throws OnnxFormatException      if the file is not a MobileNetV2 ONNX model we can import,
      *                                  or its input's height or width is fixed at another size
      *                                  (the message says which)
@@ -142,6 +145,7 @@ public final class OnnxModel {
     /** {@link #load(Path, int)}, or {@link #load(Path)} where {@code resolution} is null. */
     private static OnnxModel loadAt(Path file, Integer resolution) throws IOException {
         Objects.requireNonNull(file, "file");
+        IoErrors.requireNonEmpty(file, "model file path", "a .onnx file");
         requireRegularFile(file);
         // One byte array holds the file: a larger one failed as an OutOfMemoryError.
         long size = Files.isRegularFile(file) ? Files.size(file) : 0;

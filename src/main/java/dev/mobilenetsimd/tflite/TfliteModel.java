@@ -5,6 +5,7 @@ import dev.mobilenetsimd.ModelConfig;
 import dev.mobilenetsimd.Weights;
 import dev.mobilenetsimd.image.Classifier;
 import dev.mobilenetsimd.image.InputNormalization;
+import dev.mobilenetsimd.image.IoErrors;
 import dev.mobilenetsimd.image.Labels;
 import dev.mobilenetsimd.kernels.KernelSet;
 import dev.mobilenetsimd.kernels.KernelSets;
@@ -67,10 +68,12 @@ public final class TfliteModel {
      * @throws ModelFormatException if the file is not a MobileNetV2 TensorFlow Lite model we can import
      *                              (the message says why)
      * @throws IOException          if the file cannot be read or is not a regular file
+     * @throws IllegalArgumentException if {@code file} is the empty path
      * @throws NullPointerException if {@code file} is null
      */
     public static TfliteModel load(Path file) throws IOException {
         Objects.requireNonNull(file, "file");
+        IoErrors.requireNonEmpty(file, "model file path", "a .tflite file");
         requireRegularFile(file);
         // One byte array holds the file: a larger one failed as an OutOfMemoryError.
         long size = Files.isRegularFile(file) ? Files.size(file) : 0;
