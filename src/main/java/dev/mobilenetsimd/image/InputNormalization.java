@@ -245,7 +245,7 @@ public final class InputNormalization {
      * @throws IndexOutOfBoundsException if {@code channel} is not 0, 1 or 2
      */
     public double scale(int channel) {
-        return scales[Objects.checkIndex(channel, CHANNELS)];
+        return scales[checkChannel(channel)];
     }
 
     /**
@@ -257,7 +257,19 @@ public final class InputNormalization {
      * @throws IndexOutOfBoundsException if {@code channel} is not 0, 1 or 2
      */
     public double offset(int channel) {
-        return offsets[Objects.checkIndex(channel, CHANNELS)];
+        return offsets[checkChannel(channel)];
+    }
+
+    /**
+     * {@code channel} if it is 0, 1 or 2: the JDK's "Index 3 out of bounds for length 3" named
+     * neither a channel nor the valid ones.
+     */
+    private static int checkChannel(int channel) {
+        if (channel < 0 || channel >= CHANNELS) {
+            throw new IndexOutOfBoundsException("channel " + channel + ": expected 0 (red),"
+                    + " 1 (green) or 2 (blue)");
+        }
+        return channel;
     }
 
     /**
@@ -284,7 +296,7 @@ public final class InputNormalization {
      * @throws IllegalArgumentException  if {@code pixel} is not 0 to 255
      */
     public float apply(int pixel, int channel) {
-        Objects.checkIndex(channel, CHANNELS);
+        checkChannel(channel);
         // Only 0 to 255 is checked to stay in float range: a 16-bit sample or a signed byte (-1
         // for 255) was mapped without a word, up to Infinity.
         if (pixel < 0 || pixel > 255) {

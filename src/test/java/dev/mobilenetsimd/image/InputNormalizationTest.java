@@ -115,8 +115,14 @@ class InputNormalizationTest {
                 "scale(channel)");
         fails(IllegalStateException.class, n::offset, "offset(channel)");
         fails(IllegalStateException.class, () -> n.apply(3), "apply(pixel, channel)");
-        assertThrows(IndexOutOfBoundsException.class, () -> n.scale(3));
-        assertThrows(IndexOutOfBoundsException.class, () -> n.apply(0, -1));
+        // Were the JDK's "Index 3 out of bounds for length 3", naming no channel.
+        fails(IndexOutOfBoundsException.class, () -> n.scale(3),
+                "channel 3: expected 0 (red), 1 (green) or 2 (blue)");
+        fails(IndexOutOfBoundsException.class, () -> n.offset(3),
+                "channel 3: expected 0 (red), 1 (green) or 2 (blue)");
+        fails(IndexOutOfBoundsException.class, () -> n.apply(0, -1),
+                "channel -1: expected 0 (red), 1 (green) or 2 (blue)");
+        fails(IndexOutOfBoundsException.class, () -> n.apply(0, 3), "channel 3: expected");
     }
 
     @Test
