@@ -77,9 +77,10 @@ record ModelFile(ModelConfig config, Weights weights, String description, Labels
             int size = m.config().resolution();
             if (resolution != null && resolution != size) {
                 // nothing to choose: the TensorFlow Lite input shape has no unknown sizes
-                throw new ModelFormatException(file + ": --resolution " + resolution
-                        + ", but the TensorFlow Lite model's input size is fixed at " + size
-                        + "x" + size + ": expected --resolution " + size + ", or none");
+                // worded as the ONNX importer's refusal of a size its model fixes
+                throw new ModelFormatException(file + ": the TensorFlow Lite model fixes its"
+                        + " input size at " + size + "x" + size + ", and --resolution is "
+                        + resolution + "; --resolution must be " + size + ", or be left out");
             }
             return new ModelFile(m.config(), m.weights(), m.description(), m.labels(),
                     m.labelsProblem().orElse(null), m.inputNormalization(), m::network, null);

@@ -129,6 +129,14 @@ final class OnnxGraphImporter {
             + " --resolution on the command line (classify, export-onnx --from)";
 
     /**
+     * Where the resolution is given, for the messages that refuse one other than the size the
+     * model fixes: "expected resolution 96" did not say which resolution, or that it could be
+     * left out.
+     */
+    static final String WHERE_RESOLUTION_IS_GIVEN = "(OnnxModel.load(file, resolution) or"
+            + " OnnxModel.read(bytes, resolution); --resolution on the command line)";
+
+    /**
      * Imports {@code model}.
      *
      * @param givenResolution the input height and width the caller gives, already range
@@ -890,10 +898,12 @@ final class OnnxGraphImporter {
                         + HOW_TO_GIVE_RESOLUTION);
             }
             if (fixed != null && fixed.longValue() != given) {
+                // the other size is not fixed, so a resolution must be given: this one
                 throw new OnnxFormatException("the input '" + input.name() + "' has shape "
-                        + shape(d) + ": its " + fixedDim + " is fixed at " + fixed
-                        + ", not the resolution given, " + given + "; expected resolution "
-                        + fixed + " (height and width are one size)");
+                        + shape(d) + ": the model fixes its " + fixedDim + " at " + fixed
+                        + ", and the resolution given is " + given + "; the resolution given "
+                        + WHERE_RESOLUTION_IS_GIVEN + " must be " + fixed
+                        + " (height and width are one size)");
             }
             return given;
         }
@@ -904,8 +914,9 @@ final class OnnxGraphImporter {
         }
         if (given != null && r != given) {
             throw new OnnxFormatException("the input '" + input.name() + "' has shape "
-                    + shape(d) + ", the fixed size " + r + "x" + r + ", not the resolution"
-                    + " given, " + given + "; expected resolution " + r + ", or none given");
+                    + shape(d) + ": the model fixes its size at " + r + "x" + r + ", and the"
+                    + " resolution given is " + given + "; the resolution given "
+                    + WHERE_RESOLUTION_IS_GIVEN + " must be " + r + ", or be left out");
         }
         return (int) r;
     }

@@ -587,8 +587,10 @@ class CliTest {
         assertFalse(Files.exists(copy), "nothing written");
         r = run("export-onnx", "--from", model.toString(), "-r", "96", "-o", copy.toString());
         assertEquals(2, r.status, r.err);
-        assertTrue(r.err.contains("the fixed size 32x32, not the resolution given, 96;"
-                + " expected resolution 32, or none given"), r.err);
+        assertTrue(r.err.contains("the model fixes its size at 32x32, and the resolution given"
+                + " is 96; the resolution given (OnnxModel.load(file, resolution) or"
+                + " OnnxModel.read(bytes, resolution); --resolution on the command line) must be"
+                + " 32, or be left out"), r.err);
         assertFalse(Files.exists(copy), "nothing written");
         r = run("export-onnx", "--from", model.toString(), "-r", "32", "-o", copy.toString());
         assertEquals(0, r.status, r.err);

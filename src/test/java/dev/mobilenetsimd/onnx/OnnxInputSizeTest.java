@@ -166,8 +166,10 @@ class OnnxInputSizeTest {
                 new float[3 * 128 * 128], 128, 1));
         OnnxFormatException e = assertThrows(OnnxFormatException.class,
                 () -> OnnxModel.read(fixed, 128));
-        assertEquals("the input 'input' has shape [batch, 3, 96, 96], the fixed size 96x96,"
-                + " not the resolution given, 128; expected resolution 96, or none given",
+        assertEquals("the input 'input' has shape [batch, 3, 96, 96]: the model fixes its size"
+                + " at 96x96, and the resolution given is 128; the resolution given"
+                + " (OnnxModel.load(file, resolution) or OnnxModel.read(bytes, resolution);"
+                + " --resolution on the command line) must be 96, or be left out",
                 e.getMessage());
 
         Object[][] halfFixed = {{dims(96L, "width"), "height", "[batch, 3, 96, width]"},
@@ -180,8 +182,9 @@ class OnnxInputSizeTest {
             assertThrows(OrtException.class, () -> OnnxTestSupport.runOrt(bytes,
                     new float[3 * 128 * 128], 128, 1));
             e = assertThrows(OnnxFormatException.class, () -> OnnxModel.read(bytes, 128));
-            assertEquals("the input 'input' has shape " + c[2] + ": its " + c[1] + " is fixed"
-                    + " at 96, not the resolution given, 128; expected resolution 96 (height"
+            assertEquals("the input 'input' has shape " + c[2] + ": the model fixes its "
+                    + c[1] + " at 96, and the resolution given is 128; the resolution given "
+                    + OnnxGraphImporter.WHERE_RESOLUTION_IS_GIVEN + " must be 96 (height"
                     + " and width are one size)", e.getMessage());
         }
         // channels last (NHWC) with the height and width symbolic: not a width of 3 to give

@@ -94,9 +94,11 @@ class OnnxResolutionOptionTest {
 
         CliRun other = CliRun.of(with(common, "-r", "96", "-m", fixed.toString(), img));
         assertEquals(2, other.status(), other.err());
-        assertEquals("error: " + fixed + ": the input 'input' has shape [batch, 3, 128, 128],"
-                + " the fixed size 128x128, not the resolution given, 96; expected resolution"
-                + " 128, or none given", other.err().strip());
+        assertEquals("error: " + fixed + ": the input 'input' has shape [batch, 3, 128, 128]:"
+                + " the model fixes its size at 128x128, and the resolution given is 96; the"
+                + " resolution given (OnnxModel.load(file, resolution) or"
+                + " OnnxModel.read(bytes, resolution); --resolution on the command line) must"
+                + " be 128, or be left out", other.err().strip());
     }
 
     /**
@@ -184,8 +186,9 @@ class OnnxResolutionOptionTest {
         String img = image(dir).toString();
         CliRun r = CliRun.of("classify", "-k", "1", "-r", "224", "-m", tflite.toString(), img);
         assertEquals(0, r.status(), r.err());
-        String expected = "error: " + tflite + ": --resolution 160, but the TensorFlow Lite"
-                + " model's input size is fixed at 224x224: expected --resolution 224, or none";
+        String expected = "error: " + tflite + ": the TensorFlow Lite model fixes its input"
+                + " size at 224x224, and --resolution is 160; --resolution must be 224, or be"
+                + " left out";
         r = CliRun.of("classify", "-k", "1", "-r", "160", "-m", tflite.toString(), img);
         assertEquals(2, r.status(), r.err());
         assertEquals(expected, r.err().strip());

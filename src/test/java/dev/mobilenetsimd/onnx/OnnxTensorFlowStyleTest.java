@@ -303,9 +303,10 @@ class OnnxTensorFlowStyleTest {
         Model fixed = nhwc(base(SYM), Arrays.asList("batch", 96L, "width", 3L),
                 new long[] {0, 3, 1, 2});
         byte[] bytes = OnnxProto.write(fixed);
-        assertEquals("the input 'input_nhwc' has shape [batch, 96, width, 3]: its height is"
-                + " fixed at 96, not the resolution given, 128; expected resolution 96 (height"
-                + " and width are one size)", assertThrows(OnnxFormatException.class,
+        assertEquals("the input 'input_nhwc' has shape [batch, 96, width, 3]: the model fixes"
+                + " its height at 96, and the resolution given is 128; the resolution given "
+                + OnnxGraphImporter.WHERE_RESOLUTION_IS_GIVEN + " must be 96 (height and"
+                + " width are one size)", assertThrows(OnnxFormatException.class,
                         () -> OnnxModel.read(bytes, 128)).getMessage());
     }
 
