@@ -35,19 +35,24 @@ import java.util.Optional;
  * without bias; {@code group} = channels for the depthwise layers; explicit {@code pads} or
  * {@code auto_pad} equivalent to symmetric or TensorFlow SAME padding; a Pad before it, mode
  * constant, value 0, on height and width only, its pads an attribute before opset 11 or a
- * constant input from it, is added to the Conv's explicit pads, as tf2onnx writes Keras's
- * ZeroPadding2D), BatchNormalization (folded),
+ * constant input from it, from opset 18 maybe with a constant {@code axes} input naming the
+ * axes its pads cover, each at most once, a negative one counting from the end; it is added
+ * to the Conv's explicit pads, as tf2onnx writes Keras's ZeroPadding2D),
+ * BatchNormalization (folded),
  * Clip(0, 6) with bounds as attributes (opset 7 to 10) or inputs (11 and newer), Relu, Min and
  * Max with constants (ReLU6 written as clamps), Add (residual), GlobalAveragePool, ReduceMean
  * over height and width or AveragePool whose kernel is the whole unpadded map, Flatten, Reshape
  * (to a row of the features, or of the logits, for each image of a fixed batch, its shape
- * resolved as ONNX Runtime resolves it; of a batch not fixed, one image's), Squeeze, the
+ * resolved as ONNX Runtime resolves it; of a batch not fixed, one image's; the logits also
+ * to {@code [N, 1, K]}, which a Flatten from axis 1 or 2, or a Reshape, may make
+ * {@code [N, K]} again), Squeeze, the
  * classifier as Gemm, as MatMul by a {@code [C, K]} weight then an
  * Add of a {@code [K]} bias (or none), as exporters write a linear layer they do not fuse, or
  * as a 1x1 Conv on the pooled {@code [N, C, 1, 1]} map (with or without bias; its
  * {@code [N, K, 1, 1]} then Flatten, Reshape or Squeeze of [2, 3] to {@code [N, K]}, or itself
  * the output), Identity, Dropout (inference), Softmax
- * (at most one, at the end, over the classes; our network stops at the logits) and Constant.
+ * (at most one, after the classifier, over the classes: the last axis, or axis 1 of
+ * {@code [N, K, 1, 1]}; our network stops at the logits) and Constant.
  * Weights stored in external files are not supported.
  *
  * <p>ONNX MobileNetV2 graphs mostly take NCHW images while a {@link dev.mobilenetsimd.Session}
