@@ -15,6 +15,7 @@ import ai.onnxruntime.OrtSession;
 import dev.mobilenetsimd.ModelConfig;
 import dev.mobilenetsimd.Padding;
 import dev.mobilenetsimd.Weights;
+import dev.mobilenetsimd.image.Classification;
 import dev.mobilenetsimd.kernels.KernelSets;
 import dev.mobilenetsimd.onnx.OnnxProto.Attribute;
 import dev.mobilenetsimd.onnx.OnnxProto.Graph;
@@ -171,6 +172,36 @@ class OnnxFixedBatchReshapeTest {
     }
 
     /**
+     * A Softmax after the logits reshaped to [N, 1, classes] normalises each image's classes
+     * when it takes the last axis (2 or -1, or by default from opset 13): ONNX Runtime's
+     * probabilities are the softmax of our logits, image by image, at a fixed batch and of a
+     * batch not fixed. From opset 13 a Softmax of axis 1 (or -2) normalises the axis of size 1,
+     * every value 1 in ONNX Runtime, and is refused naming the axis.
+     */
+    @Test
+    void softmaxAfterTheLogitsReshapedToNByOneByClasses() throws Exception {
+        for (long n : new long[] {1, 2}) {
+            for (Long axis : new Long[] {2L, -1L, null}) {
+                assertSoftmaxAsOrtRuns(withBatch(withTailThenSoftmax(new long[] {n, 1, -1}, 13,
+                        axis), n), (int) n);
+            }
+            for (long axis : new long[] {1, -2}) {
+                Model m = withBatch(withTailThenSoftmax(new long[] {n, 1, -1}, 13, axis), n);
+                Output ort = runOrt(OnnxProto.write(m), images((int) n));
+                assertArrayEquals(new long[] {n, 1, CLASSES}, ort.shape());
+                for (float p : ort.values()) {
+                    assertEquals(1f, p, "a softmax over one value");
+                }
+                assertEquals("not a MobileNetV2 graph: Softmax 'tail.softmax' normalises axis "
+                        + axis + " of [N, 1, 1000]; expected the classes (axis 2 or -1)",
+                        refusal(m));
+            }
+        }
+        assertSoftmaxAsOrtRuns(withBatch(withTailThenSoftmax(new long[] {1, 1, -1}, 13, 2L),
+                "N"), 1);
+    }
+
+    /**
      * A target shape ONNX does not allow, with two -1s or a size below -1, ONNX Runtime fails
      * at any batch; the message names the Reshape, the shape and what is wrong, where at a
      * fixed batch of 2 or more it said that the shape did not hold the images' values.
@@ -244,6 +275,29 @@ class OnnxFixedBatchReshapeTest {
         }
     }
 
+    /**
+     * ONNX Runtime runs {@code m}, whose output is a Softmax of the logits as [n, 1, classes],
+     * on {@code n} different images, and we import it: the softmax of our logits of each image
+     * is its output's row for that image (we give the logits it normalises).
+     */
+    private static void assertSoftmaxAsOrtRuns(Model m, int n) throws Exception {
+        byte[] bytes = OnnxProto.write(m);
+        float[][] nhwc = images(n);
+        Output ort = runOrt(bytes, nhwc);
+        assertArrayEquals(new long[] {n, 1, CLASSES}, ort.shape());
+        OnnxModel imported = OnnxModel.read(bytes);
+        assertEquals(CFG, imported.config());
+        for (int i = 0; i < n; i++) {
+            float[] expected = Arrays.copyOfRange(ort.values(), i * (int) CLASSES,
+                    (i + 1) * (int) CLASSES);
+            float[] ours = Classification.softmax(OnnxTestSupport.runOurs(imported.config(),
+                    imported.weights(), KernelSets.vector(), nhwc[i]));
+            float diff = OnnxTestSupport.maxAbsDiff(expected, ours);
+            assertTrue(diff <= OnnxRuntimeAgreementTest.RELATIVE_TOLERANCE,
+                    "image " + i + ": max |Δp| " + diff);
+        }
+    }
+
     /** The message of our refusal of {@code m}. */
     private static String refusal(Model m) {
         byte[] bytes = OnnxProto.write(m);
@@ -308,6 +362,24 @@ class OnnxFixedBatchReshapeTest {
         }
         nodes.add(new Node("tail.flatten", "Flatten", "", List.of("tail.out"),
                 List.of(g.outputs().get(0).name()), List.of(Attribute.ofInt("axis", axis))));
+        return OnnxTestSupport.withGraph(m, nodes, g.initializers());
+    }
+
+    /**
+     * {@link #withTail} at {@code opset} with a Softmax of {@code axis} (null: its default)
+     * after the Reshape, giving the output.
+     */
+    private static Model withTailThenSoftmax(long[] shape, long opset, Long axis) {
+        Model m = OnnxTestSupport.withOpset(withTail(shape), opset);
+        Graph g = m.graph();
+        List<Node> nodes = new ArrayList<>();
+        for (Node n : g.nodes()) {
+            nodes.add(n.name().equals("tail") ? new Node("tail", "Reshape", "", n.inputs(),
+                    List.of("tail.out"), List.of()) : n);
+        }
+        nodes.add(new Node("tail.softmax", "Softmax", "", List.of("tail.out"),
+                List.of(g.outputs().get(0).name()),
+                axis == null ? List.of() : List.of(Attribute.ofInt("axis", axis))));
         return OnnxTestSupport.withGraph(m, nodes, g.initializers());
     }
 
