@@ -10,6 +10,8 @@ import dev.mobilenetsimd.kernels.KernelSets;
 import dev.mobilenetsimd.plan.ExecutionMode;
 import java.io.Console;
 import java.io.PrintWriter;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -223,10 +225,10 @@ final class RunCommand implements Callable<Integer> {
                     batch == 1 ? "" : " per image", iterations,
                     calls, warmupRuns, medianMs,
                     percentile(sorted, 0.1) / 1e6, percentile(sorted, 0.9) / 1e6, sorted[0] / 1e6);
-            out.printf(Locale.ROOT, "throughput %.1f images/s, %.1f GFLOP/s (%.1f M"
+            out.printf(Locale.ROOT, "throughput %s images/s, %s GFLOP/s (%.1f M"
                     + " multiply-adds)%n",
-                    1000.0 / medianMs, 2.0 * model.plan().totalMacs() / (medianMs * 1e6),
-                    model.plan().totalMacs() / 1e6);
+                    rate(1000.0 / medianMs), rate(2.0 * model.plan().totalMacs()
+                            / (medianMs * 1e6)), model.plan().totalMacs() / 1e6);
             StringBuilder sb = new StringBuilder("top " + best.length + ":");
             for (int i : best) {
                 sb.append(String.format(Locale.ROOT, " %d (%.4f)", i, logits[i]));
@@ -272,6 +274,17 @@ final class RunCommand implements Callable<Integer> {
             img[i] = rnd.nextFloat() * 2f - 1f;
         }
         return img;
+    }
+
+    /**
+     * {@code v} to one decimal, or below 1 to two significant digits: a small model run once,
+     * cold, printed "0.0 GFLOP/s", and an image taking over 20 s would be "0.0 images/s".
+     */
+    static String rate(double v) {
+        if (!(v > 0 && v < 1)) { // 0, 1 or more, or not finite: one decimal, as before
+            return String.format(Locale.ROOT, "%.1f", v);
+        }
+        return new BigDecimal(v).round(new MathContext(2)).toPlainString();
     }
 
     private static double percentile(long[] sorted, double q) {

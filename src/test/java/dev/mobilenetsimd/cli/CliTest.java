@@ -100,6 +100,28 @@ class CliTest {
     }
 
     /**
+     * The text output's rates keep two significant digits below 1: a small model run once,
+     * cold, printed "0.0 GFLOP/s". From 1 up they keep one decimal, as before.
+     */
+    @Test
+    void runRatesBelowOneAreNotPrintedAsZero() {
+        assertEquals("0.012", RunCommand.rate(0.0123));
+        assertEquals("0.049", RunCommand.rate(0.0494));
+        assertEquals("0.00000031", RunCommand.rate(3.1e-7));
+        assertEquals("0.5", RunCommand.rate(0.5));
+        assertEquals("1.0", RunCommand.rate(0.999));
+        assertEquals("0.0", RunCommand.rate(0));
+        assertEquals("12.3", RunCommand.rate(12.34));
+        assertEquals("Infinity", RunCommand.rate(Double.POSITIVE_INFINITY));
+        // the line prints them so: a figure, never "0.0", before each unit
+        Result r = run("run", "-a", "0.35", "-r", "32", "-w", "0", "-n", "1");
+        assertEquals(0, r.status, r.err);
+        assertTrue(r.out.lines().anyMatch(l -> l.matches("throughput (?!0\\.0 )[0-9.]+"
+                + " images/s, (?!0\\.0 )[0-9.]+ GFLOP/s \\([0-9.]+ M multiply-adds\\)")),
+                r.out);
+    }
+
+    /**
      * Without -w the warm-up suits the backend: the scalar kernels reach their speed within a
      * few inferences, and 300 of them took half a minute at 1.0/224.
      */
