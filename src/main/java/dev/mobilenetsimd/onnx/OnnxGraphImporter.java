@@ -691,6 +691,16 @@ final class OnnxGraphImporter {
             }
             return;
         }
+        if (rank == 3 && opset < 13) {
+            // before opset 13 a Softmax takes [N, 1, K] from axis 1 as [N, 1 * K]: each
+            // image's classes, as ONNX Runtime runs it (its default axis, 1, was refused)
+            if (axis != 1 && axis != 2 && axis != -1 && axis != -2) {
+                throw notMobileNet(softmax.describe() + " normalises axis " + axis + " of "
+                        + shape + "; expected the classes (axis 1, 2, -2 or -1, which before"
+                        + " opset 13 each take the classes of each image)");
+            }
+            return;
+        }
         if (axis != -1 && axis != rank - 1) {
             throw notMobileNet(softmax.describe() + " normalises axis " + axis + " of "
                     + shape + "; expected the classes (axis " + (rank - 1)

@@ -52,7 +52,8 @@ import java.util.Optional;
  * {@code [N, K, 1, 1]} then Flatten, Reshape or Squeeze of [2, 3] to {@code [N, K]}, or itself
  * the output), Identity, Dropout (inference), Softmax
  * (at most one, after the classifier, over the classes: the last axis, or axis 1 of
- * {@code [N, K, 1, 1]}; our network stops at the logits) and Constant.
+ * {@code [N, K, 1, 1]}, or before opset 13 of {@code [N, 1, K]}; our network stops at the
+ * logits) and Constant.
  * Weights stored in external files are not supported.
  *
  * <p>ONNX MobileNetV2 graphs mostly take NCHW images while a {@link dev.mobilenetsimd.Session}

@@ -202,6 +202,33 @@ class OnnxFixedBatchReshapeTest {
     }
 
     /**
+     * Before opset 13 a Softmax takes its input from the axis as a matrix: of [N, 1, classes]
+     * from axis 1 (its default, or -2) it normalises each image's classes, as from axis 2, and
+     * ONNX Runtime runs it so; it was refused as normalising the axis of size 1. From axis 0 it
+     * normalises every image's classes together, and is refused.
+     */
+    @Test
+    void softmaxBeforeOpset13AfterTheLogitsReshapedToNByOneByClasses() throws Exception {
+        for (long opset : new long[] {11, 12}) {
+            for (Long axis : new Long[] {null, 1L, -2L, 2L, -1L}) {
+                assertSoftmaxAsOrtRuns(withBatch(withTailThenSoftmax(new long[] {2, 1, -1},
+                        opset, axis), 2L), 2);
+            }
+            Model together = withBatch(withTailThenSoftmax(new long[] {2, 1, -1}, opset, 0L),
+                    2L);
+            float[] p = runOrt(OnnxProto.write(together), images(2)).values();
+            double sum = 0;
+            for (int k = 0; k < CLASSES; k++) {
+                sum += p[k];
+            }
+            assertTrue(sum < 0.999, "the first image's probabilities sum to " + sum);
+            assertEquals("not a MobileNetV2 graph: Softmax 'tail.softmax' normalises axis 0 of"
+                    + " [N, 1, 1000]; expected the classes (axis 1, 2, -2 or -1, which before"
+                    + " opset 13 each take the classes of each image)", refusal(together));
+        }
+    }
+
+    /**
      * A target shape ONNX does not allow, with two -1s or a size below -1, ONNX Runtime fails
      * at any batch; the message names the Reshape, the shape and what is wrong, where at a
      * fixed batch of 2 or more it said that the shape did not hold the images' values.
