@@ -604,9 +604,10 @@ final class OnnxGraphImporter {
     private int tail(Logits logits, ValueInfo input) throws OnnxFormatException {
         // The classes must stay the last axis, of [N, classes], [N, 1, classes] or [classes],
         // and a Softmax must normalise them: any Reshape and a Softmax of axis 1 were taken,
-        // so [classes, 1] then Softmax (all ones) read as the logits. A Conv classifier's [N, classes, 1, 1]
-        // is flattened first (Flatten, Reshape or Squeeze of [2, 3], or of every axis of size
-        // 1 at a fixed batch), maybe after a Softmax of axis 1, or is the output.
+        // so [classes, 1] then Softmax (all ones) read as the logits. A Conv classifier's
+        // [N, classes, 1, 1] is flattened first (Flatten, Reshape or Squeeze of [2, 3], or of
+        // every axis of size 1 at a fixed batch), maybe after a Softmax of axis 1, or is the
+        // output.
         String outputName = g.outputs().get(0).name();
         Node fc = logits.classifier().node();
         String cur = logits.tensor();
