@@ -211,12 +211,7 @@ public final class ExportOnnxCommand implements Callable<Integer> {
 
     /** Whether {@code file} is this process's standard output ({@code /dev/stdout}). */
     private static boolean isStandardOutput(Path file) {
-        Path stdout = Path.of("/dev/stdout");
-        try {
-            return Files.exists(file) && Files.exists(stdout) && Files.isSameFile(file, stdout);
-        } catch (IOException | RuntimeException e) {
-            return false; // no such device here: the summary goes to stdout as ever
-        }
+        return sameFile(file, Path.of("/dev/stdout")); // no such device: stdout as ever
     }
 
     /** Whether {@code a} and {@code b} are one existing file (through links too). */
