@@ -538,7 +538,8 @@ public interface KernelSet {
      * @param outOff index in {@code out} of channel 0
      * @throws IllegalArgumentException if {@code pixels < 1} or {@code channels < 0}
      */
-    void globalAveragePool(float[] in, int inOff, int pixels, int channels, float[] out, int outOff);
+    void globalAveragePool(float[] in, int inOff, int pixels, int channels, float[] out,
+            int outOff);
 
     /**
      * Packs {@code w[in][out]} and {@code bias[out]} for {@link #dense}.

@@ -17,7 +17,9 @@ import java.util.logging.Logger;
  * {@code preferred}).
  */
 public final class KernelSets {
-    /** System property choosing the vector width in bits; read once, when the vector kernels load. */
+    /**
+     * System property choosing the vector width in bits; read once, when the vector kernels load.
+     */
     public static final String VECTOR_BITS_PROPERTY = "mobilenet.vectorBits";
 
     private static final Logger LOG = Logger.getLogger(KernelSets.class.getName());
@@ -56,7 +58,8 @@ public final class KernelSets {
      */
     public static KernelSet vector() {
         KernelSet v = loadVector().orElseThrow(() -> new UnsupportedOperationException(
-                "the vector backend needs the Vector API: start java with --add-modules jdk.incubator.vector"));
+                "the vector backend needs the Vector API: start java with --add-modules"
+                + " jdk.incubator.vector"));
         if (!Fma.HARDWARE) {
             throw new UnsupportedOperationException("the vector backend needs hardware FMA: "
                     + NO_FMA + "; use the scalar backend");
@@ -81,7 +84,8 @@ public final class KernelSets {
     }
 
     /**
-     * Looks a backend up by name: {@code "vector"}, {@code "scalar"} or {@code "auto"} (= {@link #best()}).
+     * Looks a backend up by name: {@code "vector"}, {@code "scalar"} or {@code "auto"}
+     * (= {@link #best()}).
      *
      * @param name the backend's name, in any case, white space around it ignored (as
      *     {@code Padding.parse} does)

@@ -12,7 +12,9 @@ public final class PackedWeights {
     public final String layout;
     /** Input channels (for the classifier: input features). */
     public final int inChannels;
-    /** Output channels (for depthwise equal to {@link #inChannels}; for the classifier: classes). */
+    /**
+     * Output channels (for depthwise equal to {@link #inChannels}; for the classifier: classes).
+     */
     public final int outChannels;
     /**
      * The array that holds the packed floats, bias included. It may be shared with other layers
@@ -110,7 +112,8 @@ public final class PackedWeights {
     public PackedWeights requireLayout(String expected) {
         if (!layout.equals(expected)) {
             throw new IllegalArgumentException(
-                    "weights packed as '" + layout + "' passed to a kernel expecting '" + expected + "'");
+                    "weights packed as '" + layout + "' passed to a kernel expecting '"
+                    + expected + "'");
         }
         return this;
     }

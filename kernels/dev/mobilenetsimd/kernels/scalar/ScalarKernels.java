@@ -405,7 +405,7 @@ public final class ScalarKernels implements KernelSet {
         }
     }
 
-    // ---- full 3x3 convolution --------------------------------------------------------------------
+    // ---- full 3x3 convolution -------------------------------------------------------------------
 
     @Override
     public PackedWeights packConv3x3(float[] w, float[] bias, int cin, int cout) {
@@ -500,7 +500,8 @@ public final class ScalarKernels implements KernelSet {
 
     @Override
     public PackedWeights packDense(float[] w, float[] bias, int inFeatures, int outFeatures) {
-        return packWithBias(DENSE, w, (long) inFeatures * outFeatures, bias, inFeatures, outFeatures);
+        return packWithBias(DENSE, w, (long) inFeatures * outFeatures, bias, inFeatures,
+                outFeatures);
     }
 
     @Override

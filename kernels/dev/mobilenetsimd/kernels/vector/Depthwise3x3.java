@@ -235,9 +235,10 @@ final class Depthwise3x3 {
     }
 
     /** Border columns (left [0, xLo), right [xHi, outW)): each input column tested. */
-    private static void borderColumns(float[] src, int top, int mid, int bottom, int inW, int stride,
-                                  int padLeft, float[] wd, int wo, int c, int cb, boolean relu,
-                                  float[] out, int outOff, int outW, int xLo, int xHi) {
+    private static void borderColumns(float[] src, int top, int mid, int bottom, int inW,
+                                  int stride, int padLeft, float[] wd, int wo, int c, int cb,
+                                  boolean relu, float[] out, int outOff, int outW, int xLo,
+                                  int xHi) {
         final FloatVector bias = FloatVector.fromArray(S, wd, wo);
         final FloatVector w0 = FloatVector.fromArray(S, wd, wo + L);
         final FloatVector w1 = FloatVector.fromArray(S, wd, wo + 2 * L);

@@ -44,7 +44,10 @@ final class Elementwise {
         }
     }
 
-    /** {@code out[i] = a[i] + b[i]}; each lane is read before it is written, so regions may coincide. */
+    /**
+     * {@code out[i] = a[i] + b[i]}; each lane is read
+     * before it is written, so regions may coincide.
+     */
     static void add(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int len) {
         final int bound = S.loopBound(len);
         int i = 0;

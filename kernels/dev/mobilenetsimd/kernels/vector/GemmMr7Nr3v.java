@@ -127,7 +127,8 @@ final class GemmMr7Nr3v {
      * straight to {@code out} (rows {@code cout} floats apart); no scratch round trip. Separate
      * methods per epilogue keep each one small enough for C1 and C2 to compile whole.
      */
-    static void tileRelu6(float[] in, int inOff, int cin, float[] wd, int panelOff, float[] out, int outOff, int cout) {
+    static void tileRelu6(float[] in, int inOff, int cin, float[] wd, int panelOff, float[] out,
+            int outOff, int cout) {
         final int biasOff = panelOff + cin * PANEL;
         final FloatVector bias0 = FloatVector.fromArray(S, wd, biasOff);
         final FloatVector bias1 = FloatVector.fromArray(S, wd, biasOff + LANES);
@@ -254,7 +255,8 @@ final class GemmMr7Nr3v {
     /**
      * One tile with the linear epilogue: accumulators stored straight to {@code out}.
      */
-    static void tileLinear(float[] in, int inOff, int cin, float[] wd, int panelOff, float[] out, int outOff, int cout) {
+    static void tileLinear(float[] in, int inOff, int cin, float[] wd, int panelOff, float[] out,
+            int outOff, int cout) {
         final int biasOff = panelOff + cin * PANEL;
         final FloatVector bias0 = FloatVector.fromArray(S, wd, biasOff);
         final FloatVector bias1 = FloatVector.fromArray(S, wd, biasOff + LANES);
@@ -340,7 +342,8 @@ final class GemmMr7Nr3v {
      * One tile with the linear epilogue plus the residual: {@code out = acc + res}, each residual
      * vector loaded just before the store of the same lanes (so {@code res} may alias {@code out}).
      */
-    static void tileResidual(float[] in, int inOff, int cin, float[] wd, int panelOff, float[] res, int resOff, float[] out, int outOff, int cout) {
+    static void tileResidual(float[] in, int inOff, int cin, float[] wd, int panelOff, float[] res,
+            int resOff, float[] out, int outOff, int cout) {
         final int biasOff = panelOff + cin * PANEL;
         final FloatVector bias0 = FloatVector.fromArray(S, wd, biasOff);
         final FloatVector bias1 = FloatVector.fromArray(S, wd, biasOff + LANES);
@@ -401,24 +404,42 @@ final class GemmMr7Nr3v {
         }
         acc00.add(FloatVector.fromArray(S, res, resOff)).intoArray(out, outOff);
         acc01.add(FloatVector.fromArray(S, res, resOff + LANES)).intoArray(out, outOff + LANES);
-        acc02.add(FloatVector.fromArray(S, res, resOff + 2 * LANES)).intoArray(out, outOff + 2 * LANES);
+        acc02.add(FloatVector.fromArray(S, res, resOff + 2 * LANES)).intoArray(out,
+                outOff + 2 * LANES);
         acc10.add(FloatVector.fromArray(S, res, resOff + cout)).intoArray(out, outOff + cout);
-        acc11.add(FloatVector.fromArray(S, res, resOff + cout + LANES)).intoArray(out, outOff + cout + LANES);
-        acc12.add(FloatVector.fromArray(S, res, resOff + cout + 2 * LANES)).intoArray(out, outOff + cout + 2 * LANES);
-        acc20.add(FloatVector.fromArray(S, res, resOff + 2 * cout)).intoArray(out, outOff + 2 * cout);
-        acc21.add(FloatVector.fromArray(S, res, resOff + 2 * cout + LANES)).intoArray(out, outOff + 2 * cout + LANES);
-        acc22.add(FloatVector.fromArray(S, res, resOff + 2 * cout + 2 * LANES)).intoArray(out, outOff + 2 * cout + 2 * LANES);
-        acc30.add(FloatVector.fromArray(S, res, resOff + 3 * cout)).intoArray(out, outOff + 3 * cout);
-        acc31.add(FloatVector.fromArray(S, res, resOff + 3 * cout + LANES)).intoArray(out, outOff + 3 * cout + LANES);
-        acc32.add(FloatVector.fromArray(S, res, resOff + 3 * cout + 2 * LANES)).intoArray(out, outOff + 3 * cout + 2 * LANES);
-        acc40.add(FloatVector.fromArray(S, res, resOff + 4 * cout)).intoArray(out, outOff + 4 * cout);
-        acc41.add(FloatVector.fromArray(S, res, resOff + 4 * cout + LANES)).intoArray(out, outOff + 4 * cout + LANES);
-        acc42.add(FloatVector.fromArray(S, res, resOff + 4 * cout + 2 * LANES)).intoArray(out, outOff + 4 * cout + 2 * LANES);
-        acc50.add(FloatVector.fromArray(S, res, resOff + 5 * cout)).intoArray(out, outOff + 5 * cout);
-        acc51.add(FloatVector.fromArray(S, res, resOff + 5 * cout + LANES)).intoArray(out, outOff + 5 * cout + LANES);
-        acc52.add(FloatVector.fromArray(S, res, resOff + 5 * cout + 2 * LANES)).intoArray(out, outOff + 5 * cout + 2 * LANES);
-        acc60.add(FloatVector.fromArray(S, res, resOff + 6 * cout)).intoArray(out, outOff + 6 * cout);
-        acc61.add(FloatVector.fromArray(S, res, resOff + 6 * cout + LANES)).intoArray(out, outOff + 6 * cout + LANES);
-        acc62.add(FloatVector.fromArray(S, res, resOff + 6 * cout + 2 * LANES)).intoArray(out, outOff + 6 * cout + 2 * LANES);
+        acc11.add(FloatVector.fromArray(S, res, resOff + cout + LANES)).intoArray(out,
+                outOff + cout + LANES);
+        acc12.add(FloatVector.fromArray(S, res, resOff + cout + 2 * LANES)).intoArray(out,
+                outOff + cout + 2 * LANES);
+        acc20.add(FloatVector.fromArray(S, res, resOff + 2 * cout)).intoArray(out,
+                outOff + 2 * cout);
+        acc21.add(FloatVector.fromArray(S, res, resOff + 2 * cout + LANES)).intoArray(out,
+                outOff + 2 * cout + LANES);
+        acc22.add(FloatVector.fromArray(S, res, resOff + 2 * cout + 2 * LANES)).intoArray(out,
+                outOff + 2 * cout + 2 * LANES);
+        acc30.add(FloatVector.fromArray(S, res, resOff + 3 * cout)).intoArray(out,
+                outOff + 3 * cout);
+        acc31.add(FloatVector.fromArray(S, res, resOff + 3 * cout + LANES)).intoArray(out,
+                outOff + 3 * cout + LANES);
+        acc32.add(FloatVector.fromArray(S, res, resOff + 3 * cout + 2 * LANES)).intoArray(out,
+                outOff + 3 * cout + 2 * LANES);
+        acc40.add(FloatVector.fromArray(S, res, resOff + 4 * cout)).intoArray(out,
+                outOff + 4 * cout);
+        acc41.add(FloatVector.fromArray(S, res, resOff + 4 * cout + LANES)).intoArray(out,
+                outOff + 4 * cout + LANES);
+        acc42.add(FloatVector.fromArray(S, res, resOff + 4 * cout + 2 * LANES)).intoArray(out,
+                outOff + 4 * cout + 2 * LANES);
+        acc50.add(FloatVector.fromArray(S, res, resOff + 5 * cout)).intoArray(out,
+                outOff + 5 * cout);
+        acc51.add(FloatVector.fromArray(S, res, resOff + 5 * cout + LANES)).intoArray(out,
+                outOff + 5 * cout + LANES);
+        acc52.add(FloatVector.fromArray(S, res, resOff + 5 * cout + 2 * LANES)).intoArray(out,
+                outOff + 5 * cout + 2 * LANES);
+        acc60.add(FloatVector.fromArray(S, res, resOff + 6 * cout)).intoArray(out,
+                outOff + 6 * cout);
+        acc61.add(FloatVector.fromArray(S, res, resOff + 6 * cout + LANES)).intoArray(out,
+                outOff + 6 * cout + LANES);
+        acc62.add(FloatVector.fromArray(S, res, resOff + 6 * cout + 2 * LANES)).intoArray(out,
+                outOff + 6 * cout + 2 * LANES);
     }
 }

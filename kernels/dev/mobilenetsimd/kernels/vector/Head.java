@@ -137,7 +137,8 @@ final class Head {
             final int o = blk * L;
             FloatVector a = FloatVector.fromArray(S, wd, biasOff + o);
             for (int i = 0, wi = base + blk * n * L; i < n; i++, wi += L) {
-                a = FloatVector.broadcast(S, in[inOff + i]).fma(FloatVector.fromArray(S, wd, wi), a);
+                a = FloatVector.broadcast(S, in[inOff + i])
+                        .fma(FloatVector.fromArray(S, wd, wi), a);
             }
             if (o + L <= k) {
                 a.intoArray(out, outOff + o);

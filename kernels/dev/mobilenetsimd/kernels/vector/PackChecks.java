@@ -1,6 +1,9 @@
 package dev.mobilenetsimd.kernels.vector;
 
-/** Argument checks shared by the vector packers (packing is rare, so clear messages matter more than speed). */
+/**
+ * Argument checks shared by the vector packers (packing
+ * is rare, so clear messages matter more than speed).
+ */
 final class PackChecks {
     private PackChecks() {}
 
@@ -17,7 +20,8 @@ final class PackChecks {
      */
     static void length(String what, float[] a, long expected) {
         if (expected < 0) {
-            throw new IllegalArgumentException(what + ": negative channel count (" + expected + " floats)");
+            throw new IllegalArgumentException(what + ": negative channel count (" + expected
+                    + " floats)");
         }
         if (expected > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException(what + ": " + expected
@@ -27,7 +31,8 @@ final class PackChecks {
             throw new IllegalArgumentException(what + " is null; expected " + expected + " floats");
         }
         if (a.length != expected) {
-            throw new IllegalArgumentException(what + " has " + a.length + " floats; expected " + expected);
+            throw new IllegalArgumentException(what + " has " + a.length + " floats; expected "
+                    + expected);
         }
     }
 

@@ -60,8 +60,8 @@ import jdk.incubator.vector.VectorMask;
  * the same lanes, so a residual aliasing the output is safe) and stores, masking the last vector of
  * a tail panel. Each epilogue is a method of its own, for these reasons:
  *
- * <p><b>C2 constraints</b> (checked with {@code -XX:+PrintIntrinsics}, {@code -XX:+PrintCompilation}
- * and {@code -XX:CompileCommand=PrintInlining,...} on JDK 25):
+ * <p><b>C2 constraints</b> (checked with {@code -XX:+PrintIntrinsics},
+ * {@code -XX:+PrintCompilation} and {@code -XX:CompileCommand=PrintInlining,...} on JDK 25):
  * <ul>
  *   <li>With activation, residual and masked stores inside the microkernel, a 7x3 kernel
  *       exceeded C2's {@code NodeCountInliningCutoff}: epilogue helpers stayed calls, vectors were

@@ -17,7 +17,8 @@ import jdk.incubator.vector.VectorSpecies;
  * correctly but as slow Java code, so it is warned about once.
  */
 final class VectorWidth {
-    static final VectorSpecies<Float> SPECIES = choose(System.getProperty(KernelSets.VECTOR_BITS_PROPERTY, "preferred"));
+    static final VectorSpecies<Float> SPECIES =
+            choose(System.getProperty(KernelSets.VECTOR_BITS_PROPERTY, "preferred"));
     /** Floats per vector. */
     static final int LANES = SPECIES.length();
     /**
@@ -111,8 +112,8 @@ final class VectorWidth {
             case "256": return FloatVector.SPECIES_256;
             case "512": return FloatVector.SPECIES_512;
             default:
-                throw new IllegalArgumentException("-D" + KernelSets.VECTOR_BITS_PROPERTY + "=" + bits
-                        + " is not supported: expected 128, 256, 512 or preferred");
+                throw new IllegalArgumentException("-D" + KernelSets.VECTOR_BITS_PROPERTY + "="
+                        + bits + " is not supported: expected 128, 256, 512 or preferred");
         }
     }
 }

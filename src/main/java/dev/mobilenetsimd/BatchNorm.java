@@ -39,7 +39,8 @@ public final class BatchNorm {
         Objects.requireNonNull(variance, "variance");
         int c = gamma.length;
         if (c == 0) {
-            throw new IllegalArgumentException("gamma is empty: expected one entry per output channel");
+            throw new IllegalArgumentException("gamma is empty: expected one entry per output"
+                    + " channel");
         }
         checkLength("beta", beta, c);
         checkLength("mean", mean, c);
@@ -70,16 +71,17 @@ public final class BatchNorm {
                         + " positive");
             }
             if (!(variance[i] + eps > 0)) {
-                throw new IllegalArgumentException("variance[" + i + "] + eps = " + (variance[i] + eps)
-                        + ": must be positive");
+                throw new IllegalArgumentException("variance[" + i + "] + eps = "
+                        + (variance[i] + eps) + ": must be positive");
             }
             scale[i] = (float) (gamma[i] / Math.sqrt((double) variance[i] + eps));
             float b = bias == null ? 0f : bias[i];
             folded[i] = (b - mean[i]) * scale[i] + beta[i];
             if (!Float.isFinite(scale[i]) || !Float.isFinite(folded[i])) {
-                throw new IllegalArgumentException("channel " + i + ": gamma " + gamma[i] + ", beta "
-                        + beta[i] + ", mean " + mean[i] + ", variance " + variance[i] + ", bias " + b
-                        + " fold to scale " + scale[i] + " and bias " + folded[i] + ": must be finite");
+                throw new IllegalArgumentException("channel " + i + ": gamma " + gamma[i]
+                        + ", beta " + beta[i] + ", mean " + mean[i] + ", variance " + variance[i]
+                        + ", bias " + b + " fold to scale " + scale[i] + " and bias " + folded[i]
+                        + ": must be finite");
             }
         }
         // The folded kernel too: a large weight times a large scale became +-Infinity (and a NaN

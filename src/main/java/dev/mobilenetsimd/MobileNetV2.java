@@ -47,7 +47,8 @@ public final class MobileNetV2 {
     }
 
     /**
-     * Builds the plan for {@code config} in {@code mode} and packs {@code weights} for {@code kernels}.
+     * Builds the plan for {@code config} in {@code mode}
+     * and packs {@code weights} for {@code kernels}.
      *
      * <p>The weights fit when they were made for {@code config}, or for a configuration that
      * differs only in a width multiplier giving the same channel counts (an imported model's width
@@ -158,7 +159,8 @@ public final class MobileNetV2 {
      */
     public Session newSession(int threads) {
         if (threads < 1 || threads > MAX_THREADS) {
-            throw new IllegalArgumentException("threads = " + threads + ": expected 1 to " + MAX_THREADS);
+            throw new IllegalArgumentException("threads = " + threads + ": expected 1 to "
+                    + MAX_THREADS);
         }
         return new Session(this, threads);
     }
@@ -211,6 +213,7 @@ public final class MobileNetV2 {
 
     @Override
     public String toString() {
-        return plan.config() + " on " + kernels().name() + ", " + plan.mode().name().toLowerCase(java.util.Locale.ROOT);
+        return plan.config() + " on " + kernels().name() + ", "
+                + plan.mode().name().toLowerCase(java.util.Locale.ROOT);
     }
 }

@@ -6,7 +6,8 @@ package dev.mobilenetsimd;
  * and the architecture table.
  *
  * @param alpha      width multiplier, {@code 0 < alpha <= 4} (TF-slim publishes 0.35 to 1.4)
- * @param resolution input height and width in pixels, {@value #MIN_RESOLUTION} to {@value #MAX_RESOLUTION}
+ * @param resolution input height and width in pixels, {@value #MIN_RESOLUTION} to
+ *                   {@value #MAX_RESOLUTION}
  * @param classes    classifier outputs, 1 to {@value #MAX_CLASSES}
  * @param padding    border convention of the 3x3 layers
  */
@@ -34,11 +35,13 @@ public record ModelConfig(double alpha, int resolution, int classes, Padding pad
     public ModelConfig {
         if (!(alpha > 0 && alpha <= 4) || Double.isNaN(alpha)) {
             throw new IllegalArgumentException(
-                    "width multiplier alpha = " + alpha + " is not allowed: expected 0 < alpha <= 4");
+                    "width multiplier alpha = " + alpha
+                    + " is not allowed: expected 0 < alpha <= 4");
         }
         if (resolution < MIN_RESOLUTION || resolution > MAX_RESOLUTION) {
-            throw new IllegalArgumentException("resolution = " + resolution + " is not allowed: expected "
-                    + MIN_RESOLUTION + " to " + MAX_RESOLUTION + " pixels");
+            throw new IllegalArgumentException("resolution = " + resolution
+                    + " is not allowed: expected " + MIN_RESOLUTION + " to " + MAX_RESOLUTION
+                    + " pixels");
         }
         if (classes < 1 || classes > MAX_CLASSES) {
             throw new IllegalArgumentException(

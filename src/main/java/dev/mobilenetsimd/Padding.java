@@ -10,8 +10,8 @@ public enum Padding {
     SYMMETRIC,
     /**
      * TensorFlow "SAME": output = ceil(in / stride); the total padding
-     * {@code max((out - 1) * stride + 3 - in, 0)} is split with the smaller half before. For stride 2
-     * on an even input that is 0 rows/columns top-left and 1 bottom-right.
+     * {@code max((out - 1) * stride + 3 - in, 0)} is split with the smaller half before. For stride
+     * 2 on an even input that is 0 rows/columns top-left and 1 bottom-right.
      */
     TF_SAME;
 

@@ -56,7 +56,8 @@ public final class Session implements AutoCloseable {
     Session(MobileNetV2 model, int threads) {
         this.model = model;
         var plan = model.plan();
-        long floats = IntraOpPool.arenaFloats(threads, plan.arenaFloats(), plan.workerScratchFloats());
+        long floats =
+                IntraOpPool.arenaFloats(threads, plan.arenaFloats(), plan.workerScratchFloats());
         if (floats > Integer.MAX_VALUE - 64) {
             throw new IllegalArgumentException(threads + " threads need an arena of " + floats
                     + " floats: too large for one array; use fewer threads");

@@ -164,8 +164,8 @@ public final class Weights {
     private static void check(Layer l, String what, float[] a, int expected) {
         if (a == null || a.length != expected) {
             throw new IllegalArgumentException(l.name() + " " + what + ": expected " + expected
-                    + " floats (" + l.kind() + " " + l.inChannels() + "->" + l.outChannels() + "), got "
-                    + (a == null ? "null" : a.length));
+                    + " floats (" + l.kind() + " " + l.inChannels() + "->" + l.outChannels()
+                    + "), got " + (a == null ? "null" : a.length));
         }
         for (int i = 0; i < a.length; i++) {
             if (!Float.isFinite(a[i])) {

@@ -24,10 +24,11 @@ class BlockEquivalenceTest {
     @CsvSource({
             // res 32: widths 16, 8, 4, 2, 1   res 33: 17, 9, 5, 3, 2   res 96: 48, 24, 12, 6, 3
             // res 224: ..., 14, 7            res 240: 120, 60, 30, 15, 8
-            "1.0,32,TF_SAME,vector,FUSED", "1.0,33,SYMMETRIC,vector,FUSED", "0.5,96,TF_SAME,vector,FUSED",
-            "0.35,224,SYMMETRIC,vector,FUSED", "0.35,240,TF_SAME,vector,FUSED",
-            "1.0,32,SYMMETRIC,vector,LAYERWISE", "0.5,240,TF_SAME,vector,LAYERWISE",
-            "0.75,33,TF_SAME,scalar,FUSED", "0.35,240,SYMMETRIC,scalar,FUSED"})
+            "1.0,32,TF_SAME,vector,FUSED", "1.0,33,SYMMETRIC,vector,FUSED",
+            "0.5,96,TF_SAME,vector,FUSED", "0.35,224,SYMMETRIC,vector,FUSED",
+            "0.35,240,TF_SAME,vector,FUSED", "1.0,32,SYMMETRIC,vector,LAYERWISE",
+            "0.5,240,TF_SAME,vector,LAYERWISE", "0.75,33,TF_SAME,scalar,FUSED",
+            "0.35,240,SYMMETRIC,scalar,FUSED"})
     void everyStepMatchesTheScalarReference(double alpha, int res, Padding padding, String backend,
                                             ExecutionMode mode) {
         ModelConfig cfg = new ModelConfig(alpha, res, 13, padding);

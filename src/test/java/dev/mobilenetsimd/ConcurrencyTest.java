@@ -30,7 +30,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
-/** One model shared by many threads, one session each: every result bitwise equal to the serial one. */
+/**
+ * One model shared by many threads, one session each: every result bitwise equal to the serial one.
+ */
 class ConcurrencyTest {
     @Test
     void eightThreadsShareOneModel() throws Exception {

@@ -26,17 +26,17 @@ import org.junit.jupiter.api.Test;
  * each network runs on the same random input in both; blocks with and without expand layer,
  * stride 1 and 2, residual on and off all occur in every network.
  *
- * <p>Inputs mix plain values with ±0, subnormals, tiny and large (up to {@value #LARGE}) magnitudes and the
- * ReLU6 edges. Before each step the step's scratch and output regions of the tested arena are
- * filled with NaN, so reading stale scratch or leaving an output unwritten shows as NaN.
- * Tolerance per element: {@code 1e-4 * (1 + max |output - residual|) + 1e-6 * |residual|} over
- * the step (FMA and summation order differ through up to three layers; the residual is added in
- * float once).
+ * <p>Inputs mix plain values with ±0, subnormals, tiny and large (up to {@value #LARGE}) magnitudes
+ * and the ReLU6 edges. Before each step the step's scratch and output regions of the tested arena
+ * are filled with NaN, so reading stale scratch or leaving an output unwritten shows as NaN.
+ * Tolerance per element: {@code 1e-4 * (1 + max |output - residual|) + 1e-6 * |residual|} over the
+ * step (FMA and summation order differ through up to three layers; the residual is added in float
+ * once).
  *
  * <p>Lives in {@code dev.mobilenetsimd}, so it runs once per build (at the JVM's preferred
  * width), not four times like the kernel tests. Default: 14 networks (about 280 steps) plus the
- * non-finite checks and 8 random batches; {@code -Dmobilenet.fuzz.cases=N} and {@code -Dmobilenet.fuzz.seed=S} as for
- * every fuzz test (see {@link FuzzSupport}).
+ * non-finite checks and 8 random batches; {@code -Dmobilenet.fuzz.cases=N} and
+ * {@code -Dmobilenet.fuzz.seed=S} as for every fuzz test (see {@link FuzzSupport}).
  */
 class FuzzEquivalenceTest {
     private static final KernelSet SCALAR = KernelSets.scalar();
@@ -52,7 +52,8 @@ class FuzzEquivalenceTest {
     private static final double[] ALPHAS = {0.35, 0.5, 0.75, 1.0, 1.3, 1.4};
 
     private static ModelConfig randomConfig(SplittableRandom r) {
-        double alpha = r.nextInt(4) == 0 ? 0.1 + 1.4 * r.nextDouble() : ALPHAS[r.nextInt(ALPHAS.length)];
+        double alpha = r.nextInt(4) == 0 ? 0.1 + 1.4 * r.nextDouble()
+                : ALPHAS[r.nextInt(ALPHAS.length)];
         int res = r.nextInt(3) == 0 ? r.nextInt(64, 129) : r.nextInt(32, 64);
         Padding pad = r.nextBoolean() ? Padding.TF_SAME : Padding.SYMMETRIC;
         return new ModelConfig(alpha, res, r.nextInt(1, 40), pad);
@@ -101,8 +102,9 @@ class FuzzEquivalenceTest {
                     if (b.fusedIntoNext()) {
                         continue; // compared with the next step's output
                     }
-                    compareStep(tested + " step " + a + " (" + a.kind() + (a.hasResidual() ? ", residual" : "")
-                            + ", stride " + a.stride() + ", t=" + a.expansion() + ")", a, b, ra, ta);
+                    compareStep(tested + " step " + a + " (" + a.kind()
+                            + (a.hasResidual() ? ", residual" : "") + ", stride " + a.stride()
+                            + ", t=" + a.expansion() + ")", a, b, ra, ta);
                 }
             }
         });
@@ -121,16 +123,17 @@ class FuzzEquivalenceTest {
             double res = residual ? Math.abs(ra[a.inOffset() + j]) : 0;
             double tol = 1e-4 * (1 + scale) + 1e-6 * res;
             if (!(Math.abs((double) e - t) <= tol)) {
-                throw new AssertionError(what + ": element " + j + " of " + outLen + " expected " + e
-                        + " got " + t + " (tolerance " + tol + ")");
+                throw new AssertionError(what + ": element " + j + " of " + outLen + " expected "
+                        + e + " got " + t + " (tolerance " + tol + ")");
             }
         }
     }
 
-    // ---- NaN / ±Inf through the network -------------------------------------------------------------
+    // ---- NaN / ±Inf through the network ---------------------------------------------------------
 
     private static int cls(float v) {
-        return Float.isNaN(v) ? 0 : v == Float.POSITIVE_INFINITY ? 1 : v == Float.NEGATIVE_INFINITY ? 2 : 3;
+        return Float.isNaN(v) ? 0 : v == Float.POSITIVE_INFINITY ? 1
+                : v == Float.NEGATIVE_INFINITY ? 2 : 3;
     }
 
     /**
@@ -141,9 +144,10 @@ class FuzzEquivalenceTest {
      */
     @Test
     void nonFiniteImagesGiveTheSameNonFinitePositionsInEveryStep() {
-        FuzzSupport.run("FuzzEquivalenceTest#nonFiniteImagesGiveTheSameNonFinitePositionsInEveryStep", 4, "", r -> {
-            ModelConfig cfg = new ModelConfig(ALPHAS[r.nextInt(ALPHAS.length)], r.nextInt(32, 72), 10,
-                    r.nextBoolean() ? Padding.TF_SAME : Padding.SYMMETRIC);
+        FuzzSupport.run("FuzzEquivalenceTest#"
+                + "nonFiniteImagesGiveTheSameNonFinitePositionsInEveryStep", 4, "", r -> {
+            ModelConfig cfg = new ModelConfig(ALPHAS[r.nextInt(ALPHAS.length)], r.nextInt(32, 72),
+                    10, r.nextBoolean() ? Padding.TF_SAME : Padding.SYMMETRIC);
             Weights weights = Weights.random(cfg, r.nextLong());
             MobileNetV2 ref = MobileNetV2.create(cfg, weights, SCALAR, ExecutionMode.LAYERWISE);
             MobileNetV2[] others = {
@@ -187,10 +191,11 @@ class FuzzEquivalenceTest {
                     Step b = others[m].plan().steps().get(i);
                     for (int j = 0; j < outLen && !b.fusedIntoNext(); j++) {
                         float e = ra[a.outOffset() + j], t = arenas[m][b.outOffset() + j];
-                        if (cls(e) != cls(t) || (cls(e) == 3 && !(Math.abs(e - t) <= 1e-3 * (1 + scale)))) {
-                            throw new AssertionError(others[m] + " step " + a + ": element " + j + " is " + t
-                                    + " but the scalar reference has " + e + " (image with " + nonFinite
-                                    + " non-finite values)");
+                        if (cls(e) != cls(t)
+                                || (cls(e) == 3 && !(Math.abs(e - t) <= 1e-3 * (1 + scale)))) {
+                            throw new AssertionError(others[m] + " step " + a + ": element " + j
+                                    + " is " + t + " but the scalar reference has " + e
+                                    + " (image with " + nonFinite + " non-finite values)");
                         }
                     }
                 }

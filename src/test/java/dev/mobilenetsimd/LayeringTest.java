@@ -29,7 +29,8 @@ class LayeringTest {
         List<String> violations = new ArrayList<>();
         int files = 0;
         try (Stream<Path> paths = Files.walk(root)) {
-            for (Path p : (Iterable<Path>) paths.filter(f -> f.toString().endsWith(".java"))::iterator) {
+            for (Path p : (Iterable<Path>) paths.filter(f -> f.toString().endsWith(".java"))
+                    ::iterator) {
                 files++;
                 Matcher m = PROJECT_REFERENCE.matcher(Files.readString(p));
                 while (m.find()) {

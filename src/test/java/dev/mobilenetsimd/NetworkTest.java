@@ -30,7 +30,9 @@ class NetworkTest {
         }
     }
 
-    /** With the scalar kernels fusion only changes the order of whole rows: bit-identical logits. */
+    /**
+     * With the scalar kernels fusion only changes the order of whole rows: bit-identical logits.
+     */
     @ParameterizedTest(name = "{0}/{1} {2}")
     @CsvSource({"0.35,96,TF_SAME", "1.0,96,SYMMETRIC", "0.5,129,TF_SAME", "1.4,64,SYMMETRIC",
             "0.75,32,TF_SAME", "1.0,33,SYMMETRIC"})
@@ -121,14 +123,16 @@ class NetworkTest {
         ModelConfig cfg = new ModelConfig(0.35, 64, 10, Padding.SYMMETRIC);
         MobileNetV2 model = MobileNetV2.create(cfg, Weights.random(cfg, 5));
         Session s = model.newSession();
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.run(new float[100]));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> s.run(new float[100]));
         assertTrue(e.getMessage().contains("64x64x3"), e.getMessage());
         assertThrows(NullPointerException.class, () -> s.run(null));
         assertThrows(IllegalArgumentException.class,
                 () -> s.run(new float[model.inputLength()], 1, new float[10], 0));
         assertThrows(IllegalArgumentException.class,
                 () -> s.run(new float[model.inputLength()], 0, new float[9], 0));
-        assertThrows(IllegalArgumentException.class, () -> s.runBatch(new float[][] {new float[3]}));
+        assertThrows(IllegalArgumentException.class,
+                () -> s.runBatch(new float[][] {new float[3]}));
         float[] ok = s.run(new float[model.inputLength()]);
         assertEquals(10, ok.length, "a failed call leaves the session usable");
         s.close();
@@ -137,7 +141,8 @@ class NetworkTest {
         assertTrue(closed.getMessage().contains("closed"));
 
         ModelConfig other = new ModelConfig(0.5, 64, 10, Padding.SYMMETRIC);
-        assertThrows(IllegalArgumentException.class, () -> MobileNetV2.create(cfg, Weights.random(other, 1)));
+        assertThrows(IllegalArgumentException.class,
+                () -> MobileNetV2.create(cfg, Weights.random(other, 1)));
     }
 
     @Test
@@ -185,13 +190,15 @@ class NetworkTest {
     void batchNormFoldingMatchesTheUnfoldedFormula() {
         float[] kernel = {1f, 2f, -1f, 0.5f, 3f, -2f}; // 2 inputs x 3 outputs, output fastest
         float[] bias = {0.1f, 0.2f, 0.3f};
-        float[] gamma = {2f, 0.5f, 1f}, beta = {1f, -1f, 0f}, mean = {0.5f, 0f, -1f}, var = {4f, 1f, 0.25f};
+        float[] gamma = {2f, 0.5f, 1f}, beta = {1f, -1f, 0f}, mean = {0.5f, 0f, -1f},
+                var = {4f, 1f, 0.25f};
         float eps = 1e-3f;
         float[] x = {0.7f, -1.3f};
         float[] expected = new float[3];
         for (int co = 0; co < 3; co++) {
             double conv = bias[co] + x[0] * kernel[co] + x[1] * kernel[3 + co];
-            expected[co] = (float) (gamma[co] * (conv - mean[co]) / Math.sqrt(var[co] + eps) + beta[co]);
+            expected[co] =
+                    (float) (gamma[co] * (conv - mean[co]) / Math.sqrt(var[co] + eps) + beta[co]);
         }
         float[] folded = kernel.clone();
         float[] newBias = BatchNorm.fold(folded, bias, gamma, beta, mean, var, eps);

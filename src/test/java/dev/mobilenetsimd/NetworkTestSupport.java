@@ -49,8 +49,9 @@ final class NetworkTestSupport {
         float tol = 1e-3f * (1 + maxAbs(expected));
         for (int i = 0; i < expected.length; i++) {
             assertTrue(Float.isFinite(actual[i]), what + ": logit " + i + " is " + actual[i]);
-            assertTrue(Math.abs(expected[i] - actual[i]) <= tol, what + ": logit " + i + " expected "
-                    + expected[i] + " got " + actual[i] + " (tolerance " + tol + ")");
+            assertTrue(Math.abs(expected[i] - actual[i]) <= tol,
+                    what + ": logit " + i + " expected " + expected[i] + " got " + actual[i]
+                    + " (tolerance " + tol + ")");
         }
         assertArrayEquals(topK(expected, 5), topK(actual, 5), what + ": top-5 differ");
     }

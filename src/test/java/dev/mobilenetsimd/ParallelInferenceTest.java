@@ -21,14 +21,18 @@ class ParallelInferenceTest {
 
     @ParameterizedTest(name = "{0}/{1} {2} {3} {4}")
     @CsvSource({
-            "1.0,224,TF_SAME,vector,FUSED", "0.35,96,SYMMETRIC,vector,FUSED", "0.5,129,TF_SAME,vector,FUSED",
-            "1.4,33,SYMMETRIC,vector,FUSED", "0.75,64,TF_SAME,scalar,FUSED", "0.5,96,TF_SAME,vector,LAYERWISE",
-            "1.0,67,SYMMETRIC,vector,LAYERWISE", "0.35,45,TF_SAME,scalar,LAYERWISE"})
-    void anyThreadCountGivesBitwiseTheSameLogits(double alpha, int res, Padding padding, String backend,
-                                                 ExecutionMode mode) {
+            "1.0,224,TF_SAME,vector,FUSED", "0.35,96,SYMMETRIC,vector,FUSED",
+            "0.5,129,TF_SAME,vector,FUSED",
+            "1.4,33,SYMMETRIC,vector,FUSED", "0.75,64,TF_SAME,scalar,FUSED",
+            "0.5,96,TF_SAME,vector,LAYERWISE", "1.0,67,SYMMETRIC,vector,LAYERWISE",
+            "0.35,45,TF_SAME,scalar,LAYERWISE"})
+    void anyThreadCountGivesBitwiseTheSameLogits(double alpha, int res, Padding padding,
+                                                 String backend, ExecutionMode mode) {
         ModelConfig cfg = new ModelConfig(alpha, res, 1001, padding);
-        MobileNetV2 model = MobileNetV2.create(cfg, Weights.random(cfg, 17), KernelSets.byName(backend), mode);
-        float[][] images = {randomImage(model.inputLength(), 1), randomImage(model.inputLength(), 2)};
+        MobileNetV2 model =
+                MobileNetV2.create(cfg, Weights.random(cfg, 17), KernelSets.byName(backend), mode);
+        float[][] images =
+                {randomImage(model.inputLength(), 1), randomImage(model.inputLength(), 2)};
         float[][] expected;
         try (Session one = model.newSession()) {
             expected = one.runBatch(images);
@@ -114,10 +118,12 @@ class ParallelInferenceTest {
     void badThreadCountsAndClosedSessions() {
         ModelConfig cfg = new ModelConfig(0.35, 32, 10, Padding.TF_SAME);
         MobileNetV2 model = MobileNetV2.create(cfg, Weights.random(cfg, 3));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> model.newSession(0));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> model.newSession(0));
         assertTrue(e.getMessage().contains("threads = 0"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> model.newSession(-2));
-        assertThrows(IllegalArgumentException.class, () -> model.newSession(MobileNetV2.MAX_THREADS + 1));
+        assertThrows(IllegalArgumentException.class,
+                () -> model.newSession(MobileNetV2.MAX_THREADS + 1));
         Session s = model.newSession(2);
         s.run(new float[model.inputLength()]);
         s.close();

@@ -48,11 +48,16 @@ import org.junit.jupiter.api.io.TempDir;
 class PublicApiArgumentsTest {
     private static final ModelConfig CFG = new ModelConfig(0.35, 32, 7, Padding.TF_SAME);
 
-    /** Asserts {@code call} throws {@code type} with a message containing every fragment (case-insensitive). */
-    private static <T extends Throwable> T fails(Class<T> type, Executable call, String... fragments) {
+    /**
+     * Asserts {@code call} throws {@code type} with a
+     * message containing every fragment (case-insensitive).
+     */
+    private static <T extends Throwable> T fails(Class<T> type, Executable call,
+            String... fragments) {
         T e = assertThrows(type, call);
         String msg = e.getMessage();
-        assertTrue(msg != null && !msg.isBlank(), () -> type.getSimpleName() + " without a message");
+        assertTrue(msg != null && !msg.isBlank(),
+                () -> type.getSimpleName() + " without a message");
         for (String f : fragments) {
             assertTrue(msg.toLowerCase(Locale.ROOT).contains(f.toLowerCase(Locale.ROOT)),
                     () -> "message '" + msg + "' does not mention '" + f + "'");
@@ -60,19 +65,21 @@ class PublicApiArgumentsTest {
         return e;
     }
 
-    // ---- Session ---------------------------------------------------------------------------------
+    // ---- Session --------------------------------------------------------------------------------
 
     @Test
     void sessionRejectsBadInputsAndStaysUsable() {
         for (KernelSet k : List.of(KernelSets.scalar(), KernelSets.vector())) {
-            MobileNetV2 model = MobileNetV2.create(CFG, Weights.random(CFG, 3), k, ExecutionMode.FUSED);
+            MobileNetV2 model =
+                    MobileNetV2.create(CFG, Weights.random(CFG, 3), k, ExecutionMode.FUSED);
             Session s = model.newSession();
             int n = model.inputLength();
             float[] image = NetworkTestSupport.randomImage(n, 9);
             float[] before = s.run(image);
 
             fails(NullPointerException.class, () -> s.run(null), "image");
-            fails(IllegalArgumentException.class, () -> s.run(new float[n - 1]), "32x32x3", String.valueOf(n));
+            fails(IllegalArgumentException.class, () -> s.run(new float[n - 1]), "32x32x3",
+                    String.valueOf(n));
             fails(IllegalArgumentException.class, () -> s.run(new float[n + 1]), "32x32x3");
             fails(IllegalArgumentException.class, () -> s.run(new float[0]), "32x32x3");
 
@@ -81,11 +88,14 @@ class PublicApiArgumentsTest {
             fails(NullPointerException.class, () -> s.run(image, 0, null, 0), "logits");
             fails(NullPointerException.class, () -> s.run(null, 0, logits, 0), "image");
             fails(IllegalArgumentException.class, () -> s.run(image, -1, logits, 0), "offset -1");
-            fails(IllegalArgumentException.class, () -> s.run(image, 1, logits, 0), "from offset 1");
-            fails(IllegalArgumentException.class, () -> s.run(image, Integer.MIN_VALUE, logits, 0), "image");
+            fails(IllegalArgumentException.class, () -> s.run(image, 1, logits, 0),
+                    "from offset 1");
+            fails(IllegalArgumentException.class,
+                    () -> s.run(image, Integer.MIN_VALUE, logits, 0), "image");
             fails(IllegalArgumentException.class, () -> s.run(image, 0, logits, -1), "logits");
             fails(IllegalArgumentException.class, () -> s.run(image, 0, logits, 1), "7 floats");
-            fails(IllegalArgumentException.class, () -> s.run(image, 0, new float[6], 0), "7 floats");
+            fails(IllegalArgumentException.class, () -> s.run(image, 0, new float[6], 0),
+                    "7 floats");
             for (float v : logits) {
                 assertEquals(42f, v, "a rejected call must not write the logits");
             }
@@ -93,8 +103,9 @@ class PublicApiArgumentsTest {
             fails(NullPointerException.class, () -> s.runBatch(null), "images");
             fails(IllegalArgumentException.class, () -> s.runBatch(new float[][] {image, null}),
                     "images[1]", "null", String.valueOf(n));
-            fails(IllegalArgumentException.class, () -> s.runBatch(new float[][] {image, new float[3]}),
-                    "images[1]", "3 floats", String.valueOf(n));
+            fails(IllegalArgumentException.class,
+                    () -> s.runBatch(new float[][] {image, new float[3]}), "images[1]", "3 floats",
+                    String.valueOf(n));
             assertEquals(0, s.runBatch(new float[0][]).length);
 
             // every failure above left the session as it was
@@ -119,7 +130,7 @@ class PublicApiArgumentsTest {
         }
     }
 
-    // ---- MobileNetV2, ModelConfig, Padding, KernelSets -------------------------------------------
+    // ---- MobileNetV2, ModelConfig, Padding, KernelSets ------------------------------------------
 
     @Test
     void modelCreationRejectsBadArguments() {
@@ -131,7 +142,8 @@ class PublicApiArgumentsTest {
         fails(NullPointerException.class,
                 () -> MobileNetV2.create(CFG, w, KernelSets.scalar(), null), "mode");
         ModelConfig other = new ModelConfig(0.35, 32, 8, Padding.TF_SAME);
-        fails(IllegalArgumentException.class, () -> MobileNetV2.create(other, w), "weights are for");
+        fails(IllegalArgumentException.class, () -> MobileNetV2.create(other, w),
+                "weights are for");
     }
 
     /**
@@ -191,21 +203,25 @@ class PublicApiArgumentsTest {
     void modelConfigBounds() {
         for (double alpha : new double[] {0, -1, 4.0001, Double.NaN, Double.POSITIVE_INFINITY,
                 Double.NEGATIVE_INFINITY, Double.MIN_VALUE * 0}) {
-            fails(IllegalArgumentException.class, () -> new ModelConfig(alpha, 224, 10, Padding.TF_SAME),
-                    "alpha", "0 < alpha <= 4");
+            fails(IllegalArgumentException.class,
+                    () -> new ModelConfig(alpha, 224, 10, Padding.TF_SAME), "alpha",
+                    "0 < alpha <= 4");
         }
         for (int res : new int[] {31, 0, -224, 2049, Integer.MAX_VALUE, Integer.MIN_VALUE}) {
-            fails(IllegalArgumentException.class, () -> new ModelConfig(1, res, 10, Padding.TF_SAME),
-                    "resolution", "32 to 2048");
+            fails(IllegalArgumentException.class,
+                    () -> new ModelConfig(1, res, 10, Padding.TF_SAME), "resolution", "32 to 2048");
         }
         for (int classes : new int[] {0, -1, ModelConfig.MAX_CLASSES + 1, Integer.MIN_VALUE}) {
-            fails(IllegalArgumentException.class, () -> new ModelConfig(1, 224, classes, Padding.TF_SAME),
-                    "classes", "1 to");
+            fails(IllegalArgumentException.class,
+                    () -> new ModelConfig(1, 224, classes, Padding.TF_SAME), "classes", "1 to");
         }
-        fails(IllegalArgumentException.class, () -> new ModelConfig(1, 224, 10, null), "padding", "TF_SAME");
+        fails(IllegalArgumentException.class, () -> new ModelConfig(1, 224, 10, null), "padding",
+                "TF_SAME");
         // the extremes that are accepted build a plan
-        assertDoesNotThrow(() -> ExecutionPlan.build(new ModelConfig(Double.MIN_VALUE, 32, 1, Padding.SYMMETRIC)));
-        assertDoesNotThrow(() -> ExecutionPlan.build(new ModelConfig(4, 32, ModelConfig.MAX_CLASSES, Padding.TF_SAME)));
+        assertDoesNotThrow(() -> ExecutionPlan.build(new ModelConfig(Double.MIN_VALUE, 32, 1,
+        Padding.SYMMETRIC)));
+        assertDoesNotThrow(() -> ExecutionPlan.build(new ModelConfig(4, 32, ModelConfig.MAX_CLASSES,
+                Padding.TF_SAME)));
     }
 
     @Test
@@ -213,7 +229,8 @@ class PublicApiArgumentsTest {
         // The classifier of alpha 4 with a million classes has 5,120,000,000 weights: more than an
         // int counts. Weights must say so instead of overflowing (and allocating a wrong size).
         ModelConfig huge = new ModelConfig(4, 32, ModelConfig.MAX_CLASSES, Padding.TF_SAME);
-        fails(IllegalArgumentException.class, () -> Weights.zeros(huge), "classifier", "5120000000");
+        fails(IllegalArgumentException.class, () -> Weights.zeros(huge), "classifier",
+                "5120000000");
         fails(IllegalArgumentException.class, () -> Weights.random(huge, 1), "classifier");
         // Every layer fits an array, but not all together, and a model keeps them in one: the
         // weights were made (8 GB) and packed before the model's build refused them.
@@ -255,8 +272,9 @@ class PublicApiArgumentsTest {
                     "unknown backend", "vector, scalar, auto");
             fails(IllegalArgumentException.class, () -> KernelSets.checkName(name),
                     "unknown backend", "vector, scalar, auto");
-            fails(IllegalArgumentException.class, () -> Padding.parse(name == null ? null : name + "x"),
-                    "unknown padding", "symmetric", "tf");
+            fails(IllegalArgumentException.class,
+                    () -> Padding.parse(name == null ? null : name + "x"), "unknown padding",
+                    "symmetric", "tf");
         }
         assertEquals(KernelSets.scalar(), KernelSets.byName("SCALAR"));
         assertEquals("auto", KernelSets.checkName("Auto"));
@@ -287,7 +305,7 @@ class PublicApiArgumentsTest {
         fails(IllegalArgumentException.class, () -> Padding.parse(null), "unknown padding 'null'");
     }
 
-    // ---- Weights and BatchNorm ---------------------------------------------------------------------
+    // ---- Weights and BatchNorm ------------------------------------------------------------------
 
     @Test
     void weightsSetRejectsBadSlotsLengthsAndValuesAtomically() {
@@ -300,26 +318,30 @@ class PublicApiArgumentsTest {
         fails(NullPointerException.class, () -> Weights.zeros(null), "config");
         fails(NullPointerException.class, () -> Weights.random(null, 1), "config");
         for (int bad : new int[] {-1, n, Integer.MIN_VALUE, Integer.MAX_VALUE}) {
-            fails(IllegalArgumentException.class, () -> w.set(bad, new float[kLen], new float[bLen]),
-                    "layer index " + bad, "0 to " + (n - 1));
+            fails(IllegalArgumentException.class,
+                    () -> w.set(bad, new float[kLen], new float[bLen]), "layer index " + bad,
+                    "0 to " + (n - 1));
             fails(IllegalArgumentException.class, () -> w.kernel(bad), "layer index");
             fails(IllegalArgumentException.class, () -> w.bias(bad), "layer index");
         }
-        fails(IllegalArgumentException.class, () -> w.set(stem, null, new float[bLen]), "stem kernel", "null",
-                String.valueOf(kLen));
-        fails(IllegalArgumentException.class, () -> w.set(stem, new float[kLen], null), "stem bias", "null");
-        fails(IllegalArgumentException.class, () -> w.set(stem, new float[kLen + 1], new float[bLen]),
-                "expected " + kLen);
-        fails(IllegalArgumentException.class, () -> w.set(stem, new float[kLen], new float[bLen - 1]),
-                "expected " + bLen);
-        for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+        fails(IllegalArgumentException.class, () -> w.set(stem, null, new float[bLen]),
+                "stem kernel", "null", String.valueOf(kLen));
+        fails(IllegalArgumentException.class, () -> w.set(stem, new float[kLen], null),
+                "stem bias", "null");
+        fails(IllegalArgumentException.class,
+                () -> w.set(stem, new float[kLen + 1], new float[bLen]), "expected " + kLen);
+        fails(IllegalArgumentException.class,
+                () -> w.set(stem, new float[kLen], new float[bLen - 1]), "expected " + bLen);
+        for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY,
+                Float.NEGATIVE_INFINITY}) {
             float[] k = new float[kLen];
             k[kLen - 1] = bad;
             fails(IllegalArgumentException.class, () -> w.set(stem, k, new float[bLen]), "finite");
             float[] b = new float[bLen];
             b[0] = bad;
             // a valid kernel with a bad bias must not be half-applied
-            fails(IllegalArgumentException.class, () -> w.set(stem, new float[kLen], b), "bias[0]", "finite");
+            fails(IllegalArgumentException.class, () -> w.set(stem, new float[kLen], b),
+            "bias[0]", "finite");
         }
         assertArrayEquals(k0, w.kernel(stem), "a rejected set changed the kernel");
         assertArrayEquals(b0, w.bias(stem), "a rejected set changed the bias");
@@ -332,34 +354,46 @@ class PublicApiArgumentsTest {
         float[] g = {1f, 2f}, be = {0f, 1f}, m = {0.5f, -1f}, v = {1f, 4f};
         float[] kernel = {1f, 2f, 3f, 4f};
         float[] orig = kernel.clone();
-        fails(NullPointerException.class, () -> BatchNorm.fold(null, null, g, be, m, v, 1e-5f), "kernel");
-        fails(NullPointerException.class, () -> BatchNorm.fold(kernel, null, null, be, m, v, 1e-5f), "gamma");
-        fails(NullPointerException.class, () -> BatchNorm.fold(kernel, null, g, null, m, v, 1e-5f), "beta");
-        fails(NullPointerException.class, () -> BatchNorm.fold(kernel, null, g, be, null, v, 1e-5f), "mean");
-        fails(NullPointerException.class, () -> BatchNorm.fold(kernel, null, g, be, m, null, 1e-5f), "variance");
+        fails(NullPointerException.class,
+                () -> BatchNorm.fold(null, null, g, be, m, v, 1e-5f), "kernel");
+        fails(NullPointerException.class,
+                () -> BatchNorm.fold(kernel, null, null, be, m, v, 1e-5f), "gamma");
+        fails(NullPointerException.class,
+                () -> BatchNorm.fold(kernel, null, g, null, m, v, 1e-5f), "beta");
+        fails(NullPointerException.class,
+                () -> BatchNorm.fold(kernel, null, g, be, null, v, 1e-5f), "mean");
+        fails(NullPointerException.class, () -> BatchNorm.fold(kernel, null, g, be, m, null, 1e-5f),
+                "variance");
         fails(IllegalArgumentException.class,
-                () -> BatchNorm.fold(kernel, null, new float[0], new float[0], new float[0], new float[0], 1e-5f),
-                "gamma is empty");
-        fails(IllegalArgumentException.class, () -> BatchNorm.fold(kernel, null, g, new float[3], m, v, 1e-5f),
-                "beta has 3", "expected 2");
-        fails(IllegalArgumentException.class, () -> BatchNorm.fold(kernel, null, g, be, new float[1], v, 1e-5f),
-                "mean has 1");
-        fails(IllegalArgumentException.class, () -> BatchNorm.fold(kernel, null, g, be, m, new float[5], 1e-5f),
+                () -> BatchNorm.fold(kernel, null, new float[0], new float[0], new float[0],
+                new float[0], 1e-5f), "gamma is empty");
+        fails(IllegalArgumentException.class,
+                () -> BatchNorm.fold(kernel, null, g, new float[3], m, v, 1e-5f), "beta has 3",
+                "expected 2");
+        fails(IllegalArgumentException.class,
+                () -> BatchNorm.fold(kernel, null, g, be, new float[1], v, 1e-5f), "mean has 1");
+        fails(IllegalArgumentException.class,
+                () -> BatchNorm.fold(kernel, null, g, be, m, new float[5], 1e-5f),
                 "variance has 5");
-        fails(IllegalArgumentException.class, () -> BatchNorm.fold(kernel, new float[1], g, be, m, v, 1e-5f),
-                "bias has 1");
-        fails(IllegalArgumentException.class, () -> BatchNorm.fold(new float[3], null, g, be, m, v, 1e-5f),
-                "not a whole number", "2 output channels");
         fails(IllegalArgumentException.class,
-                () -> BatchNorm.fold(kernel, null, g, be, m, new float[] {1f, -1f}, 1e-5f), "variance[1]", "positive");
-        fails(IllegalArgumentException.class, () -> BatchNorm.fold(kernel, null, g, be, m, v, Float.NaN), "eps");
+                () -> BatchNorm.fold(kernel, new float[1], g, be, m, v, 1e-5f), "bias has 1");
         fails(IllegalArgumentException.class,
-                () -> BatchNorm.fold(kernel, null, new float[] {1f, Float.NaN}, be, m, v, 1e-5f), "channel 1", "finite");
+                () -> BatchNorm.fold(new float[3], null, g, be, m, v, 1e-5f), "not a whole number",
+                "2 output channels");
         fails(IllegalArgumentException.class,
-                () -> BatchNorm.fold(kernel, null, g, new float[] {Float.POSITIVE_INFINITY, 0f}, m, v, 1e-5f),
-                "channel 0", "finite");
+                () -> BatchNorm.fold(kernel, null, g, be, m, new float[] {1f, -1f}, 1e-5f),
+                "variance[1]", "positive");
         fails(IllegalArgumentException.class,
-                () -> BatchNorm.fold(kernel, null, g, be, m, new float[] {0f, 4f}, 0f), "variance[0]");
+                () -> BatchNorm.fold(kernel, null, g, be, m, v, Float.NaN), "eps");
+        fails(IllegalArgumentException.class,
+                () -> BatchNorm.fold(kernel, null, new float[] {1f, Float.NaN}, be, m, v, 1e-5f),
+                "channel 1", "finite");
+        fails(IllegalArgumentException.class,
+                () -> BatchNorm.fold(kernel, null, g, new float[] {Float.POSITIVE_INFINITY, 0f}, m,
+                v, 1e-5f), "channel 0", "finite");
+        fails(IllegalArgumentException.class,
+                () -> BatchNorm.fold(kernel, null, g, be, m, new float[] {0f, 4f}, 0f),
+                "variance[0]");
         assertArrayEquals(orig, kernel, "a rejected fold modified the kernel");
         float[] folded = BatchNorm.fold(kernel, null, g, be, m, v, 0f);
         assertArrayEquals(new float[] {-0.5f, 2f}, folded);
@@ -472,40 +506,59 @@ class PublicApiArgumentsTest {
         }
     }
 
-    // ---- packers of both backends ------------------------------------------------------------------
+    // ---- packers of both backends ---------------------------------------------------------------
 
     @Test
     void packersRejectBadLengthsAndChannelCounts() {
         for (KernelSet k : List.of(KernelSets.scalar(), KernelSets.vector())) {
             String b = k.name() + ": ";
             // wrong weight / bias lengths
-            fails(IllegalArgumentException.class, () -> k.packPointwise(new float[5], null, 2, 3), "weights", "6");
-            fails(IllegalArgumentException.class, () -> k.packPointwise(new float[6], new float[2], 2, 3), "bias", "3");
-            fails(IllegalArgumentException.class, () -> k.packPointwise(null, null, 2, 3), "weights", "null");
-            fails(IllegalArgumentException.class, () -> k.packDepthwise(new float[17], null, 2), "weights", "18");
-            fails(IllegalArgumentException.class, () -> k.packDepthwise(new float[18], new float[3], 2), "bias");
-            fails(IllegalArgumentException.class, () -> k.packDepthwise(null, null, 2), "weights", "null");
-            fails(IllegalArgumentException.class, () -> k.packConv3x3(new float[53], null, 3, 2), "weights", "54");
-            fails(IllegalArgumentException.class, () -> k.packConv3x3(new float[54], new float[3], 3, 2), "bias");
-            fails(IllegalArgumentException.class, () -> k.packConv3x3(null, null, 3, 2), "weights", "null");
-            fails(IllegalArgumentException.class, () -> k.packDense(new float[11], null, 3, 4), "weights", "12");
-            fails(IllegalArgumentException.class, () -> k.packDense(new float[12], new float[5], 3, 4), "bias");
-            fails(IllegalArgumentException.class, () -> k.packDense(null, null, 3, 4), "weights", "null");
+            fails(IllegalArgumentException.class, () -> k.packPointwise(new float[5], null, 2, 3),
+            "weights", "6");
+            fails(IllegalArgumentException.class,
+                    () -> k.packPointwise(new float[6], new float[2], 2, 3), "bias", "3");
+            fails(IllegalArgumentException.class, () -> k.packPointwise(null, null, 2, 3),
+                    "weights", "null");
+            fails(IllegalArgumentException.class, () -> k.packDepthwise(new float[17], null, 2),
+                    "weights", "18");
+            fails(IllegalArgumentException.class,
+                    () -> k.packDepthwise(new float[18], new float[3], 2), "bias");
+            fails(IllegalArgumentException.class, () -> k.packDepthwise(null, null, 2),
+                    "weights", "null");
+            fails(IllegalArgumentException.class, () -> k.packConv3x3(new float[53], null, 3, 2),
+                    "weights", "54");
+            fails(IllegalArgumentException.class,
+                    () -> k.packConv3x3(new float[54], new float[3], 3, 2), "bias");
+            fails(IllegalArgumentException.class, () -> k.packConv3x3(null, null, 3, 2),
+                    "weights", "null");
+            fails(IllegalArgumentException.class, () -> k.packDense(new float[11], null, 3, 4),
+                    "weights", "12");
+            fails(IllegalArgumentException.class,
+                    () -> k.packDense(new float[12], new float[5], 3, 4), "bias");
+            fails(IllegalArgumentException.class, () -> k.packDense(null, null, 3, 4),
+                    "weights", "null");
             // negative channel counts, including pairs whose product is a valid-looking length
-            fails(IllegalArgumentException.class, () -> k.packPointwise(new float[6], null, -2, -3), "negative");
-            fails(IllegalArgumentException.class, () -> k.packPointwise(new float[0], null, 0, -1), "negative");
-            fails(IllegalArgumentException.class, () -> k.packDepthwise(new float[9], null, -1), "negative");
-            fails(IllegalArgumentException.class, () -> k.packConv3x3(new float[54], null, -3, -2), "negative");
-            fails(IllegalArgumentException.class, () -> k.packDense(new float[12], null, -3, -4), "negative");
+            fails(IllegalArgumentException.class, () -> k.packPointwise(new float[6], null, -2, -3),
+            "negative");
+            fails(IllegalArgumentException.class, () -> k.packPointwise(new float[0], null, 0, -1),
+                    "negative");
+            fails(IllegalArgumentException.class, () -> k.packDepthwise(new float[9], null, -1),
+                    "negative");
+            fails(IllegalArgumentException.class, () -> k.packConv3x3(new float[54], null, -3, -2),
+                    "negative");
+            fails(IllegalArgumentException.class, () -> k.packDense(new float[12], null, -3, -4),
+                    "negative");
             // channel products that overflow an int (65536^2 = 2^32 wraps to 0)
-            fails(IllegalArgumentException.class, () -> k.packPointwise(new float[0], null, 65536, 65536),
+            fails(IllegalArgumentException.class,
+            () -> k.packPointwise(new float[0], null, 65536, 65536),
                     "4294967296");
-            fails(IllegalArgumentException.class, () -> k.packDense(new float[0], null, 65536, 65536),
-                    "4294967296");
-            fails(IllegalArgumentException.class, () -> k.packConv3x3(new float[0], null, 65536, 7282),
-                    "weights");
+            fails(IllegalArgumentException.class,
+                    () -> k.packDense(new float[0], null, 65536, 65536), "4294967296");
+            fails(IllegalArgumentException.class,
+                    () -> k.packConv3x3(new float[0], null, 65536, 7282), "weights");
             // zero channels are legal (empty layers)
-            assertDoesNotThrow(() -> k.packPointwise(new float[0], new float[3], 0, 3), b + "cin = 0");
+            assertDoesNotThrow(() -> k.packPointwise(new float[0], new float[3], 0, 3),
+            b + "cin = 0");
             assertDoesNotThrow(() -> k.packDense(new float[0], null, 0, 0), b + "empty dense");
         }
     }
@@ -547,7 +600,7 @@ class PublicApiArgumentsTest {
         }
     }
 
-    // ---- TFLite and image API ----------------------------------------------------------------------
+    // ---- TFLite and image API -------------------------------------------------------------------
 
     /**
      * A labels file over {@link Labels#MAX_FILE_BYTES} (a sparse 3 GB file here) is refused by its
@@ -630,7 +683,8 @@ class PublicApiArgumentsTest {
         assertTrue(String.valueOf(e.getMessage()).contains("nope.tflite"), e.getMessage());
         assertThrows(ModelFormatException.class, () -> TfliteModel.read(new byte[0]));
         Path garbage = Files.write(dir.resolve("garbage.tflite"), "not a model".getBytes());
-        ModelFormatException f = assertThrows(ModelFormatException.class, () -> TfliteModel.load(garbage));
+        ModelFormatException f =
+                assertThrows(ModelFormatException.class, () -> TfliteModel.load(garbage));
         assertTrue(f.getMessage().contains("garbage.tflite"), f.getMessage());
     }
 
@@ -639,7 +693,8 @@ class PublicApiArgumentsTest {
         Path missing = dir.resolve("nope.png");
         IOException e = assertThrows(IOException.class, () -> ImageDecoder.read(missing));
         assertTrue(e.getMessage().contains("nope.png"), e.getMessage());
-        NullPointerException npe = assertThrows(NullPointerException.class, () -> ImageDecoder.read(null));
+        NullPointerException npe =
+                assertThrows(NullPointerException.class, () -> ImageDecoder.read(null));
         assertTrue(npe.getMessage().contains("image file"), npe.getMessage());
         assertThrows(IOException.class, () -> Labels.read(missing));
         Path binary = Files.write(dir.resolve("labels.txt"), new byte[] {'a', (byte) 0xff, '\n'});
@@ -678,14 +733,17 @@ class PublicApiArgumentsTest {
                 new java.io.ByteArrayInputStream(new byte[] {1, 2, 3}), null),
                 "image name is null");
 
-        fails(IllegalArgumentException.class, () -> new RgbImage(0, 5, new byte[0]), "at least 1x1");
-        fails(IllegalArgumentException.class, () -> new RgbImage(2, 2, new byte[11]), "12 bytes", "11");
+        fails(IllegalArgumentException.class, () -> new RgbImage(0, 5, new byte[0]),
+                "at least 1x1");
+        fails(IllegalArgumentException.class, () -> new RgbImage(2, 2, new byte[11]),
+                "12 bytes", "11");
         fails(IllegalArgumentException.class, () -> new RgbImage(2, 2, null), "null");
         // Sizes whose byte count passes a long's range: it was printed negative.
         fails(IllegalArgumentException.class, () -> new RgbImage(Integer.MAX_VALUE,
                 Integer.MAX_VALUE, new byte[3]), "needs 13835058042397261827 bytes, got 3");
         fails(IllegalArgumentException.class, () -> new InputNormalization(0, 0), "scale");
-        fails(IllegalArgumentException.class, () -> new InputNormalization(1, Double.NaN), "finite");
+        fails(IllegalArgumentException.class,
+                () -> new InputNormalization(1, Double.NaN), "finite");
         RgbImage img = new RgbImage(2, 2, new byte[12]);
         // In the array but outside the image: read another pixel's channel without a word.
         RgbImage wide = new RgbImage(3, 2, new byte[18]);
@@ -695,7 +753,8 @@ class PublicApiArgumentsTest {
             fails(IndexOutOfBoundsException.class, () -> wide.get(at[0], at[1], at[2]),
                     "outside the 3x2 RGB image");
         }
-        fails(IllegalArgumentException.class, () -> PillowResize.bilinear(img, 0, 3), "target size");
+        fails(IllegalArgumentException.class, () -> PillowResize.bilinear(img, 0, 3),
+                "target size");
         // Past an array's size: were NegativeArraySizeException and ArrayIndexOutOfBounds.
         for (int[] size : new int[][] {{30000, 30000}, {65536, 21846}, {1, Integer.MAX_VALUE}}) {
             fails(IllegalArgumentException.class, () -> PillowResize.bilinear(img, size[0],
@@ -708,15 +767,20 @@ class PublicApiArgumentsTest {
 
         MobileNetV2 model = MobileNetV2.create(CFG, Weights.random(CFG, 4));
         InputNormalization norm = InputNormalization.minusOneToOne();
-        fails(NullPointerException.class, () -> new Classifier(null, norm, Labels.none()), "network");
-        fails(NullPointerException.class, () -> new Classifier(model, null, Labels.none()), "normalization");
+        fails(NullPointerException.class, () -> new Classifier(null, norm, Labels.none()),
+                "network");
+        fails(NullPointerException.class, () -> new Classifier(model, null, Labels.none()),
+                "normalization");
         fails(NullPointerException.class, () -> new Classifier(model, norm, null), "labels");
-        fails(IllegalArgumentException.class, () -> new Classifier(model, norm, Labels.none(), 0), "topK");
+        fails(IllegalArgumentException.class,
+                () -> new Classifier(model, norm, Labels.none(), 0), "topK");
         try (Classifier c = new Classifier(model, norm, Labels.none())) {
-            fails(IllegalArgumentException.class, () -> c.classifyPreprocessed(new byte[5]), "32x32x3");
+            fails(IllegalArgumentException.class, () -> c.classifyPreprocessed(new byte[5]),
+                    "32x32x3");
             assertThrows(IOException.class, () -> c.classify(missing));
             // still usable after the failures
-            assertEquals(7, c.classifyPreprocessed(new byte[model.inputLength()]).probabilities().length);
+            assertEquals(7,
+            c.classifyPreprocessed(new byte[model.inputLength()]).probabilities().length);
             // as the class comment says: null arguments, then any inference once closed
             assertThrows(NullPointerException.class, () -> c.classify((Path) null));
             assertThrows(NullPointerException.class,
@@ -725,7 +789,8 @@ class PublicApiArgumentsTest {
             assertThrows(NullPointerException.class, () -> c.features((RgbImage) null));
             assertThrows(NullPointerException.class, () -> c.featuresPreprocessed(null));
             c.close();
-            fails(IllegalStateException.class, () -> c.classifyPreprocessed(new byte[model.inputLength()]), "closed");
+            fails(IllegalStateException.class,
+                    () -> c.classifyPreprocessed(new byte[model.inputLength()]), "closed");
             RgbImage gray = new RgbImage(40, 30, new byte[40 * 30 * 3]);
             fails(IllegalStateException.class, () -> c.classify(gray), "closed");
             fails(IllegalStateException.class, () -> c.features(gray), "closed");

@@ -53,7 +53,8 @@ public final class Classifier implements AutoCloseable {
      * @throws IllegalArgumentException if {@code topK < 1}, or {@code labels} has names but not
      *         one per class
      */
-    public Classifier(MobileNetV2 network, InputNormalization normalization, Labels labels, int topK) {
+    public Classifier(MobileNetV2 network, InputNormalization normalization, Labels labels,
+            int topK) {
         this(network, normalization, labels, topK, 1);
     }
 
@@ -212,7 +213,8 @@ public final class Classifier implements AutoCloseable {
     public RgbImage preprocess(RgbImage image) {
         Objects.requireNonNull(image, "image is null");
         int r = network.config().resolution();
-        return image.width() == r && image.height() == r ? image : PillowResize.bilinear(image, r, r);
+        return image.width() == r && image.height() == r
+                ? image : PillowResize.bilinear(image, r, r);
     }
 
     /**

@@ -40,7 +40,8 @@ public final class PillowResize {
     static RgbImage bilinear(RgbImage src, int width, int height, int coefficientLimit) {
         java.util.Objects.requireNonNull(src, "image to resize is null");
         if (width < 1 || height < 1) {
-            throw new IllegalArgumentException("target size " + width + "x" + height + ": must be at least 1x1");
+            throw new IllegalArgumentException("target size " + width + "x" + height
+                    + ": must be at least 1x1");
         }
         if ((long) width * height > ImageDecoder.MAX_PIXELS) { // its bytes overflowed an int
             throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "target size"

@@ -19,7 +19,8 @@ public record RgbImage(int width, int height, byte[] pixels) {
      */
     public RgbImage {
         if (width < 1 || height < 1) {
-            throw new IllegalArgumentException("image size " + width + "x" + height + ": must be at least 1x1");
+            throw new IllegalArgumentException("image size " + width + "x" + height
+                    + ": must be at least 1x1");
         }
         if (pixels == null || (long) width * height * 3 != pixels.length) {
             // Unsigned: 3 bytes a pixel of two sizes near 2^31 pass a long's range (the message

@@ -35,8 +35,8 @@ import java.util.Objects;
  * (with bias, batch norm already folded; {@code group} = channels for the depthwise layers),
  * Clip(0, 6), Add, GlobalAveragePool, Flatten and Gemm ({@code transB = 1}).
  *
- * <p>The input is NCHW, {@code [batch, 3, resolution, resolution]} named {@value #INPUT_NAME}, as in
- * torchvision exports (our {@link dev.mobilenetsimd.Session} takes NHWC: convert with
+ * <p>The input is NCHW, {@code [batch, 3, resolution, resolution]} named {@value #INPUT_NAME}, as
+ * in torchvision exports (our {@link dev.mobilenetsimd.Session} takes NHWC: convert with
  * {@link OnnxModel#nhwcToNchw}); the output is {@code [batch, classes]} logits named
  * {@value #OUTPUT_NAME}. The batch dimension is symbolic. 3x3 layers carry explicit {@code pads}:
  * 1 on every side for {@link Padding#SYMMETRIC}, TensorFlow's split for {@link Padding#TF_SAME}.
@@ -331,7 +331,8 @@ public final class OnnxExporter {
                 case BOTTLENECK: {
                     String blockIn = cur;
                     for (Layer l : st.layers()) {
-                        cur = conv(nodes, inits, weights, l, cur, st, l.kind() == Layer.Kind.DEPTHWISE);
+                        cur = conv(nodes, inits, weights, l, cur, st,
+                                l.kind() == Layer.Kind.DEPTHWISE);
                     }
                     if (st.hasResidual()) {
                         String out = st.name() + ".add";
@@ -360,9 +361,11 @@ public final class OnnxExporter {
                         }
                     }
                     inits.add(Tensor.ofFloats("classifier.weight", b, out, in));
-                    inits.add(Tensor.ofFloats("classifier.bias", weights.bias(l.index()).clone(), out));
-                    nodes.add(node("classifier", "Gemm", List.of(cur, "classifier.weight", "classifier.bias"),
-                            OUTPUT_NAME, Attribute.ofFloat("alpha", 1f), Attribute.ofFloat("beta", 1f),
+                    inits.add(Tensor.ofFloats("classifier.bias",
+                            weights.bias(l.index()).clone(), out));
+                    nodes.add(node("classifier", "Gemm",
+                            List.of(cur, "classifier.weight", "classifier.bias"), OUTPUT_NAME,
+                            Attribute.ofFloat("alpha", 1f), Attribute.ofFloat("beta", 1f),
                             Attribute.ofInt("transB", 1)));
                     cur = OUTPUT_NAME;
                     break;
@@ -372,22 +375,25 @@ public final class OnnxExporter {
             }
         }
         int r = cfg.resolution();
-        ValueInfo input = new ValueInfo(INPUT_NAME, OnnxProto.FLOAT, List.of("batch", 3L, (long) r, (long) r));
-        ValueInfo output = new ValueInfo(OUTPUT_NAME, OnnxProto.FLOAT, List.of("batch", (long) cfg.classes()));
-        OnnxProto.Graph graph = new OnnxProto.Graph("mobilenet_v2", nodes, inits, List.of(input), List.of(output));
+        ValueInfo input = new ValueInfo(INPUT_NAME, OnnxProto.FLOAT,
+                List.of("batch", 3L, (long) r, (long) r));
+        ValueInfo output =
+                new ValueInfo(OUTPUT_NAME, OnnxProto.FLOAT, List.of("batch", (long) cfg.classes()));
+        OnnxProto.Graph graph =
+                new OnnxProto.Graph("mobilenet_v2", nodes, inits, List.of(input), List.of(output));
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put(PADDING_METADATA_KEY, cfg.padding().name().toLowerCase(Locale.ROOT));
         meta.put("mobilenet-simd.config", cfg.toString());
         if (normalization != null) {
             meta.put(NORMALIZATION_METADATA_KEY, NormalizationMetadata.format(normalization));
         }
-        return new OnnxProto.Model(IR_VERSION, List.of(new OnnxProto.OpsetId("", OPSET)), "mobilenet-simd",
-                PRODUCER_VERSION, graph, meta);
+        return new OnnxProto.Model(IR_VERSION, List.of(new OnnxProto.OpsetId("", OPSET)),
+                "mobilenet-simd", PRODUCER_VERSION, graph, meta);
     }
 
     /** Adds Conv (+ Clip for ReLU6) for layer {@code l}; returns the output name. */
-    private static String conv(List<Node> nodes, List<Tensor> inits, Weights weights, Layer l, String in,
-                               Step st, boolean threeByThree) {
+    private static String conv(List<Node> nodes, List<Tensor> inits, Weights weights, Layer l,
+                               String in, Step st, boolean threeByThree) {
         int cin = l.inChannels(), cout = l.outChannels();
         float[] k = weights.kernel(l.index());
         float[] w;
@@ -469,7 +475,8 @@ public final class OnnxExporter {
         return Math.max((out - 1) * stride + 3 - in - before, 0);
     }
 
-    private static Node node(String name, String op, List<String> inputs, String output, Attribute... attrs) {
+    private static Node node(String name, String op, List<String> inputs, String output,
+            Attribute... attrs) {
         return new Node(name, op, "", List.copyOf(inputs), List.of(output), List.of(attrs));
     }
 }

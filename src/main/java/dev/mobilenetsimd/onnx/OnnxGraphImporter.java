@@ -54,10 +54,10 @@ final class OnnxGraphImporter {
     /** Width multipliers tried first: the published ones. */
     private static final double[] PUBLISHED_ALPHAS = {1.0, 0.35, 0.5, 0.75, 1.3, 1.4};
     /** The operators we understand. */
-    static final Set<String> SUPPORTED_OPS = new LinkedHashSet<>(List.of("Conv", "BatchNormalization", "Clip",
-            "Relu", "Min", "Max", "Add", "GlobalAveragePool", "ReduceMean", "AveragePool",
-            "Flatten", "Reshape", "Squeeze", "Gemm", "MatMul", "Identity", "Dropout", "Softmax",
-            "Constant", "Transpose", "Pad"));
+    static final Set<String> SUPPORTED_OPS = new LinkedHashSet<>(List.of("Conv",
+            "BatchNormalization", "Clip", "Relu", "Min", "Max", "Add", "GlobalAveragePool",
+            "ReduceMean", "AveragePool", "Flatten", "Reshape", "Squeeze", "Gemm", "MatMul",
+            "Identity", "Dropout", "Softmax", "Constant", "Transpose", "Pad"));
     /** The perm of the Transpose that makes an NHWC input the NCHW image the stem takes. */
     private static final long[] NHWC_TO_NCHW = {0, 3, 1, 2};
     /** The input forms, for the messages. */
@@ -166,8 +166,8 @@ final class OnnxGraphImporter {
                     + MIN_OPSET + " or newer");
         }
         if (opset < MIN_OPSET) {
-            throw new OnnxFormatException("opset " + opset + " is too old: expected opset " + MIN_OPSET
-                    + " or newer (11+ recommended)");
+            throw new OnnxFormatException("opset " + opset + " is too old: expected opset "
+                    + MIN_OPSET + " or newer (11+ recommended)");
         }
         return new OnnxGraphImporter(model).run(model, givenResolution);
     }
@@ -214,12 +214,14 @@ final class OnnxGraphImporter {
         }
         for (Node n : g.nodes()) {
             if (!n.domain().isEmpty() && !n.domain().equals("ai.onnx")) {
-                throw new OnnxFormatException("unsupported operator " + n.domain() + "." + n.opType() + " ("
-                        + n.describe() + "): only the default ONNX domain is supported");
+                throw new OnnxFormatException("unsupported operator " + n.domain() + "."
+                        + n.opType() + " (" + n.describe()
+                        + "): only the default ONNX domain is supported");
             }
             if (!SUPPORTED_OPS.contains(n.opType())) {
-                throw new OnnxFormatException("unsupported operator " + n.opType() + " (" + n.describe()
-                        + "): MobileNetV2 import supports " + String.join(", ", SUPPORTED_OPS));
+                throw new OnnxFormatException("unsupported operator " + n.opType() + " ("
+                        + n.describe() + "): MobileNetV2 import supports "
+                        + String.join(", ", SUPPORTED_OPS));
             }
             if (n.outputs().isEmpty()) {
                 throw new OnnxFormatException(n.describe() + " has no outputs");
@@ -259,7 +261,8 @@ final class OnnxGraphImporter {
             }
         }
         if (inputs.size() != 1 || g.outputs().size() != 1) {
-            throw notMobileNet("the graph has " + inputs.size() + " inputs and " + g.outputs().size()
+            throw notMobileNet("the graph has " + inputs.size() + " inputs and "
+                    + g.outputs().size()
                     + " outputs; expected one image input and one logits output");
         }
         ValueInfo input = inputs.get(0);
@@ -342,14 +345,14 @@ final class OnnxGraphImporter {
                 } else if (main == null) {
                     main = n;
                 } else {
-                    throw notMobileNet("'" + blockIn + "' feeds " + main.describe() + " and " + n.describe()
-                            + "; expected a single chain");
+                    throw notMobileNet("'" + blockIn + "' feeds " + main.describe() + " and "
+                            + n.describe() + "; expected a single chain");
                 }
             }
             String role = "block " + (blocks.size() + 1);
             if (main == null || !(main.opType().equals("Conv") || main.opType().equals("Pad"))) {
-                throw notMobileNet("expected a bottleneck block or the last 1x1 convolution after '" + blockIn
-                        + "', found " + (main == null ? "nothing" : main.describe()));
+                throw notMobileNet("expected a bottleneck block or the last 1x1 convolution after '"
+                        + blockIn + "', found " + (main == null ? "nothing" : main.describe()));
             }
             Conv first = conv(blockIn, main, role);
             if (first.kernel() == 1 && !feedsDepthwise(first)) {
@@ -459,7 +462,8 @@ final class OnnxGraphImporter {
             if (op.equals("Flatten")) {
                 long axis = intAttr(fc, "axis", 1);
                 if (axis != 1) {
-                    throw notMobileNet(fc.describe() + " flattens from axis " + axis + "; expected 1");
+                    throw notMobileNet(fc.describe() + " flattens from axis " + axis
+                            + "; expected 1");
                 }
             } else if (op.equals("Reshape")) {
                 checkFeatureReshape(fc, rank, features, input);
@@ -642,8 +646,8 @@ final class OnnxGraphImporter {
                     tailRank = reshapedLogits(next, tailRank, classes, input);
                     break;
                 default:
-                    throw notMobileNet("after the classifier expected only Softmax, Flatten or Reshape up to "
-                            + "the output, found " + next.describe());
+                    throw notMobileNet("after the classifier expected only Softmax, Flatten or"
+                            + " Reshape up to " + "the output, found " + next.describe());
             }
             use(next);
             cur = follow(next.outputs().get(0));
@@ -770,7 +774,8 @@ final class OnnxGraphImporter {
     private void checkAllUsed() throws OnnxFormatException {
         for (Node n : g.nodes()) {
             if (!n.opType().equals("Constant") && !used.containsKey(n)) {
-                throw notMobileNet(n.describe() + " is not part of the MobileNetV2 chain from input to output");
+                throw notMobileNet(n.describe()
+                        + " is not part of the MobileNetV2 chain from input to output");
             }
         }
     }
@@ -808,7 +813,8 @@ final class OnnxGraphImporter {
                 }
                 throw notMobileNet(e.getMessage(), e);
             }
-            // Output sizes are the same under both conventions, so the probe's shapes hold for either.
+            // Output sizes are the same under both conventions,
+            // so the probe's shapes hold for either.
             ExecutionPlan plan = ExecutionPlan.build(probe);
             String mismatch = compare(plan, stem, blocks, last, classifier);
             if (mismatch == null) {
@@ -844,7 +850,7 @@ final class OnnxGraphImporter {
                 + " their opset " + MAX_OPSET + " meaning";
     }
 
-    // ---- input and output ------------------------------------------------------------------------
+    // ---- input and output -----------------------------------------------------------------------
 
     /**
      * The input's height and width: the size the model fixes, or {@code given} where it fixes
@@ -859,8 +865,8 @@ final class OnnxGraphImporter {
         String form = nhwc ? NHWC_FORM : NCHW_FORM;
         int cAxis = nhwc ? 3 : 1, hAxis = nhwc ? 1 : 2, wAxis = nhwc ? 2 : 3;
         if (input.elemType() != OnnxProto.FLOAT) {
-            throw new OnnxFormatException("the input '" + input.name() + "' is " + OnnxProto.typeName(input.elemType())
-                    + "; expected float32");
+            throw new OnnxFormatException("the input '" + input.name() + "' is "
+                    + OnnxProto.typeName(input.elemType()) + "; expected float32");
         }
         List<Object> d = input.dims();
         if (d == null) {
@@ -920,8 +926,8 @@ final class OnnxGraphImporter {
         }
         long r = h;
         if (r < ModelConfig.MIN_RESOLUTION || r > ModelConfig.MAX_RESOLUTION) {
-            throw notMobileNet("the input resolution " + r + " is outside " + ModelConfig.MIN_RESOLUTION
-                    + " to " + ModelConfig.MAX_RESOLUTION);
+            throw notMobileNet("the input resolution " + r + " is outside "
+                    + ModelConfig.MIN_RESOLUTION + " to " + ModelConfig.MAX_RESOLUTION);
         }
         if (given != null && r != given) {
             throw new OnnxFormatException("the input '" + input.name() + "' has shape "
@@ -1021,12 +1027,12 @@ final class OnnxGraphImporter {
         }
         Object lastDim = d.get(d.size() - 1);
         if (lastDim instanceof Long && (Long) lastDim != classes) {
-            throw notMobileNet("the output '" + out.name() + "' has shape " + d + " but the classifier has "
-                    + classes + " classes");
+            throw notMobileNet("the output '" + out.name() + "' has shape " + d
+                    + " but the classifier has " + classes + " classes");
         }
     }
 
-    // ---- graph walking ---------------------------------------------------------------------------
+    // ---- graph walking --------------------------------------------------------------------------
 
     private List<Node> consumersOf(String tensor) {
         return consumers.getOrDefault(tensor, List.of());
@@ -1034,7 +1040,8 @@ final class OnnxGraphImporter {
 
     private void use(Node n) throws OnnxFormatException {
         if (used.put(n, Boolean.TRUE) != null) {
-            throw notMobileNet(n.describe() + " is reached twice: the graph has a cycle or a shared branch");
+            throw notMobileNet(n.describe()
+                    + " is reached twice: the graph has a cycle or a shared branch");
         }
     }
 
@@ -1046,7 +1053,8 @@ final class OnnxGraphImporter {
     private Node soleConsumer(String tensor, String expected) throws OnnxFormatException {
         List<Node> c = consumersOf(tensor);
         if (c.size() != 1) {
-            throw notMobileNet("'" + tensor + "' feeds " + c.size() + " nodes; expected only " + expected);
+            throw notMobileNet("'" + tensor + "' feeds " + c.size() + " nodes; expected only "
+                    + expected);
         }
         return c.get(0);
     }
@@ -1062,9 +1070,11 @@ final class OnnxGraphImporter {
                 throw notMobileNet(n.describe() + " passes on '" + n.input(0) + "', not '"
                         + tensor + "'; expected the chain's tensor as its input 0");
             }
-            if (n.opType().equals("Dropout") && n.outputs().size() > 1 && !n.outputs().get(1).isEmpty()
+            if (n.opType().equals("Dropout") && n.outputs().size() > 1
+                    && !n.outputs().get(1).isEmpty()
                     && !consumersOf(n.outputs().get(1)).isEmpty()) {
-                throw notMobileNet(n.describe() + " has its mask used; expected inference-mode Dropout");
+                throw notMobileNet(n.describe()
+                        + " has its mask used; expected inference-mode Dropout");
             }
             // from opset 12 an input says whether to drop: true drops activations at random
             if (n.opType().equals("Dropout") && !n.input(2).isEmpty()) {
@@ -1105,10 +1115,12 @@ final class OnnxGraphImporter {
             node = next.get(0);
         }
         if (!node.opType().equals("Conv")) {
-            throw notMobileNet("expected " + role + " (Conv) after '" + in + "', found " + node.describe());
+            throw notMobileNet("expected " + role + " (Conv) after '" + in + "', found "
+                    + node.describe());
         }
         if (!node.input(0).equals(in) || node.inputs().size() < 2) {
-            throw notMobileNet(node.describe() + " should convolve '" + in + "' with constant weights");
+            throw notMobileNet(node.describe() + " should convolve '" + in
+                    + "' with constant weights");
         }
         Tensor w = constant(node.input(1), node, "weights");
         Tensor b = node.input(2).isEmpty() ? null : constant(node.input(2), node, "bias");
@@ -1119,21 +1131,23 @@ final class OnnxGraphImporter {
         }
         long[] ks = ints(node, "kernel_shape", null);
         if (ks != null && (ks.length != 2 || ks[0] != d[2] || ks[1] != d[3])) {
-            throw new OnnxFormatException(node.describe() + " has kernel_shape " + Arrays.toString(ks)
-                    + " but weights " + w.describe());
+            throw new OnnxFormatException(node.describe() + " has kernel_shape "
+                    + Arrays.toString(ks) + " but weights " + w.describe());
         }
         if (b != null && (b.dims().length != 1 || b.dims()[0] != d[0])) {
-            throw new OnnxFormatException(node.describe() + " has bias " + b.describe() + " for " + d[0]
-                    + " output channels");
+            throw new OnnxFormatException(node.describe() + " has bias " + b.describe() + " for "
+                    + d[0] + " output channels");
         }
         long[] strides = ints(node, "strides", new long[] {1, 1});
         if (strides.length != 2 || strides[0] != strides[1] || strides[0] < 1 || strides[0] > 2) {
-            throw notMobileNet(node.describe() + " has strides " + Arrays.toString(strides) + "; expected 1x1 or 2x2");
+            throw notMobileNet(node.describe() + " has strides " + Arrays.toString(strides)
+                    + "; expected 1x1 or 2x2");
         }
         long[] dil = ints(node, "dilations", new long[] {1, 1});
         for (long x : dil) {
             if (x != 1) {
-                throw notMobileNet(node.describe() + " is dilated " + Arrays.toString(dil) + "; MobileNetV2 has no dilation");
+                throw notMobileNet(node.describe() + " is dilated " + Arrays.toString(dil)
+                        + "; MobileNetV2 has no dilation");
             }
         }
         long[] pads = ints(node, "pads", new long[] {0, 0, 0, 0});
@@ -1167,7 +1181,8 @@ final class OnnxGraphImporter {
         if (bn != null && bn.opType().equals("BatchNormalization") && bn.input(0).equals(out)) {
             checkBatchNormInputs(bn);
             if (intAttr(bn, "training_mode", 0) != 0) {
-                throw notMobileNet(bn.describe() + " is in training mode; export the model in eval mode");
+                throw notMobileNet(bn.describe()
+                        + " is in training mode; export the model in eval mode");
             }
             use(bn);
             out = follow(bn.outputs().get(0));
@@ -1219,7 +1234,8 @@ final class OnnxGraphImporter {
                 case "Max":
                 case "Min": {
                     if (n.inputs().size() != 2 || !n.inputs().contains(out)) {
-                        throw notMobileNet(n.describe() + " should clamp '" + out + "' with one constant");
+                        throw notMobileNet(n.describe() + " should clamp '" + out
+                                + "' with one constant");
                     }
                     String other = n.input(0).equals(out) ? n.input(1) : n.input(0);
                     float c = scalar(other, n, "bound");
@@ -1246,8 +1262,8 @@ final class OnnxGraphImporter {
         } else if (lo == 0f && hi == 6f) {
             act = Activation.RELU6;
         } else {
-            throw notMobileNet("the activation after " + node.describe() + " clamps to [" + lo + ", " + hi
-                    + "]; expected ReLU6 [0, 6] or none");
+            throw notMobileNet("the activation after " + node.describe() + " clamps to [" + lo
+                    + ", " + hi + "]; expected ReLU6 [0, 6] or none");
         }
         return new Conv(node, w, b, bn, (int) strides[0], group, (int) d[2], pads, autoPad, act,
                 out, pad);
@@ -1383,26 +1399,30 @@ final class OnnxGraphImporter {
     }
 
     /** Checks kernel size, depthwise-ness and activation of a convolution in a known role. */
-    private static void expectConv(Conv c, int kernel, boolean depthwise, Activation act, String role)
-            throws OnnxFormatException {
+    private static void expectConv(Conv c, int kernel, boolean depthwise, Activation act,
+            String role) throws OnnxFormatException {
         long[] d = c.weight().dims();
         if (c.kernel() != kernel) {
-            throw notMobileNet(role + " (" + c.node().describe() + ") is " + c.kernel() + "x" + c.kernel()
-                    + "; expected " + kernel + "x" + kernel);
+            throw notMobileNet(role + " (" + c.node().describe() + ") is " + c.kernel() + "x"
+                    + c.kernel() + "; expected " + kernel + "x" + kernel);
         }
         if (depthwise && (c.group() != d[0] || d[1] != 1)) {
-            throw notMobileNet(role + " (" + c.node().describe() + ") has group " + c.group() + " and weights "
-                    + c.weight().describe() + "; expected a depthwise convolution (group = channels, [c, 1, 3, 3])");
+            throw notMobileNet(role + " (" + c.node().describe() + ") has group " + c.group()
+                    + " and weights " + c.weight().describe()
+                    + "; expected a depthwise convolution (group = channels, [c, 1, 3, 3])");
         }
         if (!depthwise && c.group() != 1) {
-            throw notMobileNet(role + " (" + c.node().describe() + ") has group " + c.group() + "; expected 1");
+            throw notMobileNet(role + " (" + c.node().describe() + ") has group " + c.group()
+                    + "; expected 1");
         }
         if (kernel == 1 && c.stride() != 1) {
-            throw notMobileNet(role + " (" + c.node().describe() + ") has stride " + c.stride() + "; expected 1");
+            throw notMobileNet(role + " (" + c.node().describe() + ") has stride " + c.stride()
+                    + "; expected 1");
         }
         if (c.activation() != act) {
             throw notMobileNet(role + " (" + c.node().describe() + ") is followed by "
-                    + (c.activation() == Activation.RELU6 ? "ReLU6" : "no activation") + "; expected "
+                    + (c.activation() == Activation.RELU6 ? "ReLU6" : "no activation")
+                    + "; expected "
                     + (act == Activation.RELU6 ? "ReLU6 (Clip 0..6)" : "none (linear)"));
         }
     }
@@ -1446,8 +1466,8 @@ final class OnnxGraphImporter {
                     bias[o] = beta * c[o];
                 }
             } else {
-                throw new OnnxFormatException(n.describe() + " has bias " + cT.describe() + " for " + outF
-                        + " outputs");
+                throw new OnnxFormatException(n.describe() + " has bias " + cT.describe() + " for "
+                        + outF + " outputs");
             }
         }
         // finite factors can still overflow float range: name the node, not a later layer check
@@ -1588,13 +1608,14 @@ final class OnnxGraphImporter {
         return new Classifier(n, in, out, kernel, bias == null ? new float[out] : bias);
     }
 
-    // ---- attributes and constants ------------------------------------------------------------------
+    // ---- attributes and constants ---------------------------------------------------------------
 
     private Tensor constant(String name, Node n, String what) throws OnnxFormatException {
         Tensor t = constants.get(name);
         if (t == null) {
             throw new OnnxFormatException(n.describe() + ": the " + what + " '" + name
-                    + "' is not a constant (initializer or Constant node); only constant weights are supported");
+                    + "' is not a constant (initializer or Constant node); only constant weights"
+                    + " are supported");
         }
         return t;
     }
@@ -1747,7 +1768,8 @@ final class OnnxGraphImporter {
     private static String compare(ExecutionPlan plan, Conv stem, List<Block> blocks, Conv last,
                                   Classifier classifier) {
         List<Step> steps = plan.steps();
-        List<Step> bottlenecks = steps.stream().filter(st -> st.kind() == Step.Kind.BOTTLENECK).toList();
+        List<Step> bottlenecks =
+                steps.stream().filter(st -> st.kind() == Step.Kind.BOTTLENECK).toList();
         if (bottlenecks.size() != blocks.size()) {
             return "the graph has " + blocks.size() + " inverted residual blocks; MobileNetV2 has "
                     + bottlenecks.size();
@@ -1764,10 +1786,13 @@ final class OnnxGraphImporter {
                         + " (expected expansion factor " + st.expansion() + ")";
             }
             if (b.expand() != null) {
-                m = check(b.expand(), new long[] {ce, st.inChannels(), 1, 1}, 1, name + " expansion");
+                m = check(b.expand(), new long[] {ce, st.inChannels(), 1, 1}, 1,
+                        name + " expansion");
             }
-            m = m != null ? m : check(b.depthwise(), new long[] {ce, 1, 3, 3}, st.stride(), name + " depthwise");
-            m = m != null ? m : check(b.project(), new long[] {st.outChannels(), ce, 1, 1}, 1, name + " projection");
+            m = m != null ? m : check(b.depthwise(), new long[] {ce, 1, 3, 3}, st.stride(),
+                    name + " depthwise");
+            m = m != null ? m : check(b.project(), new long[] {st.outChannels(), ce, 1, 1}, 1,
+                    name + " projection");
             if (m == null && st.hasResidual() != (b.add() != null)) {
                 return name + (st.hasResidual() ? " lacks" : " has") + " a residual connection";
             }
@@ -1776,7 +1801,8 @@ final class OnnxGraphImporter {
             return m;
         }
         st = steps.stream().filter(x -> x.kind() == Step.Kind.CONV1X1).findFirst().orElseThrow();
-        m = check(last, new long[] {st.outChannels(), st.inChannels(), 1, 1}, 1, "last 1x1 convolution");
+        m = check(last, new long[] {st.outChannels(), st.inChannels(), 1, 1}, 1,
+                "last 1x1 convolution");
         if (m == null && classifier.in() != st.outChannels()) {
             m = "the classifier " + classifier.node().describe() + " takes " + classifier.in()
                     + " features; the last 1x1 convolution gives " + st.outChannels();
@@ -1786,21 +1812,27 @@ final class OnnxGraphImporter {
 
     private static String check(Conv c, long[] expected, int stride, String what) {
         if (!Arrays.equals(c.weight().dims(), expected)) {
-            return what + " weights " + c.weight().describe() + " should have shape " + Arrays.toString(expected);
+            return what + " weights " + c.weight().describe() + " should have shape "
+                    + Arrays.toString(expected);
         }
         if (c.stride() != stride) {
-            return what + " (" + c.node().describe() + ") has stride " + c.stride() + "; expected " + stride;
+            return what + " (" + c.node().describe() + ") has stride " + c.stride()
+                    + "; expected " + stride;
         }
         return null;
     }
 
-    // ---- padding ----------------------------------------------------------------------------------
+    // ---- padding --------------------------------------------------------------------------------
 
-    /** The convention every 3x3 layer agrees with; the exporter's hint, then symmetric, break ties. */
-    private Padding padding(ExecutionPlan plan, Conv stem, List<Block> blocks, Conv last) throws OnnxFormatException {
+    /**
+     * The convention every 3x3 layer agrees with; the exporter's hint, then symmetric, break ties.
+     */
+    private Padding padding(ExecutionPlan plan, Conv stem, List<Block> blocks, Conv last)
+            throws OnnxFormatException {
         List<Step> steps = plan.steps();
         Set<Padding> all = EnumSet.allOf(Padding.class);
-        List<Step> bottlenecks = steps.stream().filter(st -> st.kind() == Step.Kind.BOTTLENECK).toList();
+        List<Step> bottlenecks =
+                steps.stream().filter(st -> st.kind() == Step.Kind.BOTTLENECK).toList();
         all.retainAll(paddings(stem, steps.get(0)));
         for (int i = 0; i < blocks.size(); i++) {
             all.retainAll(paddings(blocks.get(i).depthwise(), bottlenecks.get(i)));
@@ -1816,13 +1848,13 @@ final class OnnxGraphImporter {
         ones.add(last);
         for (Conv c : ones) {
             if (!Arrays.equals(c.pads(), new long[4])) {
-                throw notMobileNet(c.describe() + " pads a 1x1 convolution " + Arrays.toString(c.pads())
-                        + "; expected no padding");
+                throw notMobileNet(c.describe() + " pads a 1x1 convolution "
+                        + Arrays.toString(c.pads()) + "; expected no padding");
             }
         }
         if (all.isEmpty()) {
-            throw notMobileNet("the 3x3 layers pad their borders inconsistently (neither symmetric (PyTorch) "
-                    + "nor TensorFlow SAME throughout)");
+            throw notMobileNet("the 3x3 layers pad their borders inconsistently (neither symmetric"
+                    + " (PyTorch) " + "nor TensorFlow SAME throughout)");
         }
         if (all.size() == 1) {
             return all.iterator().next();
@@ -1862,13 +1894,16 @@ final class OnnxGraphImporter {
                 break;
             }
             case "VALID":
-                throw notMobileNet(c.node().describe() + " uses VALID padding, which shrinks the map");
+                throw notMobileNet(c.node().describe()
+                        + " uses VALID padding, which shrinks the map");
             default:
-                throw new OnnxFormatException(c.node().describe() + " has unknown auto_pad '" + c.autoPad() + "'");
+                throw new OnnxFormatException(c.node().describe() + " has unknown auto_pad '"
+                        + c.autoPad() + "'");
         }
         Set<Padding> out = EnumSet.noneOf(Padding.class);
         for (Padding p : Padding.values()) {
-            // The same zeros before the image and the same output size (zeros after it may go unused).
+            // The same zeros before the image and the same
+            // output size (zeros after it may go unused).
             if (top == p.before(h, s) && left == p.before(w, s)
                     && (h + top + bottom - 3) / s + 1 == p.outputSize(h, s)
                     && (w + left + right - 3) / s + 1 == p.outputSize(w, s)) {
@@ -1876,14 +1911,14 @@ final class OnnxGraphImporter {
             }
         }
         if (out.isEmpty()) {
-            throw notMobileNet(c.describe() + " pads [" + top + ", " + left + ", " + bottom + ", " + right
-                    + "] (top, left, bottom, right) on a " + h + "x" + w + " input, which is neither symmetric "
-                    + "(PyTorch) nor TensorFlow SAME");
+            throw notMobileNet(c.describe() + " pads [" + top + ", " + left + ", " + bottom + ", "
+                    + right + "] (top, left, bottom, right) on a " + h + "x" + w
+                    + " input, which is neither symmetric " + "(PyTorch) nor TensorFlow SAME");
         }
         return out;
     }
 
-    // ---- weights ----------------------------------------------------------------------------------
+    // ---- weights --------------------------------------------------------------------------------
 
     private Weights loadWeights(ModelConfig config, Conv stem, List<Block> blocks, Conv last,
                                 Classifier classifier) throws OnnxFormatException {
@@ -1900,7 +1935,8 @@ final class OnnxGraphImporter {
         convs.add(last);
         List<Layer> layers = w.layers();
         if (layers.size() != convs.size() + 1) {
-            throw new IllegalStateException(layers.size() + " plan layers but " + (convs.size() + 1) + " in the graph");
+            throw new IllegalStateException(layers.size() + " plan layers but " + (convs.size() + 1)
+                    + " in the graph");
         }
         for (int i = 0; i < convs.size(); i++) {
             Conv c = convs.get(i);
@@ -1941,11 +1977,13 @@ final class OnnxGraphImporter {
             }
             set(w, l, kernel, bias == null ? new float[cout] : bias, c.node());
         }
-        set(w, layers.get(layers.size() - 1), classifier.kernel(), classifier.bias(), classifier.node());
+        set(w, layers.get(layers.size() - 1), classifier.kernel(), classifier.bias(),
+                classifier.node());
         return w;
     }
 
-    private float[] foldBatchNorm(Conv c, float[] kernel, float[] bias, int channels) throws OnnxFormatException {
+    private float[] foldBatchNorm(Conv c, float[] kernel, float[] bias, int channels)
+            throws OnnxFormatException {
         Node bn = c.batchNorm();
         float[][] v = new float[4][];
         String[] what = {"scale", "B", "mean", "var"};
@@ -1964,7 +2002,8 @@ final class OnnxGraphImporter {
         }
     }
 
-    private static void set(Weights w, Layer l, float[] kernel, float[] bias, Node n) throws OnnxFormatException {
+    private static void set(Weights w, Layer l, float[] kernel, float[] bias, Node n)
+            throws OnnxFormatException {
         try {
             w.set(l.index(), kernel, bias);
         } catch (IllegalArgumentException e) {

@@ -472,9 +472,10 @@ public final class OnnxModel {
 
     private static void checkImage(float[] image, int channels, int height, int width) {
         Objects.requireNonNull(image, "image");
-        if (channels < 1 || height < 1 || width < 1 || (long) channels * height * width != image.length) {
-            throw new IllegalArgumentException("image of " + image.length + " floats is not " + channels + "x"
-                    + height + "x" + width);
+        if (channels < 1 || height < 1 || width < 1
+                || (long) channels * height * width != image.length) {
+            throw new IllegalArgumentException("image of " + image.length + " floats is not "
+                    + channels + "x" + height + "x" + width);
         }
     }
 

@@ -143,7 +143,8 @@ final class OnnxProto {
      * NodeProto: {@code input = 1}, {@code output = 2}, {@code name = 3}, {@code op_type = 4},
      * {@code attribute = 5}, {@code domain = 7}.
      */
-    record Node(String name, String opType, String domain, List<String> inputs, List<String> outputs,
+    record Node(String name, String opType, String domain, List<String> inputs,
+            List<String> outputs,
                 List<Attribute> attributes) {
 
         /** The attribute called {@code name}, or {@code null}. */
@@ -163,7 +164,8 @@ final class OnnxProto {
 
         /** {@code Conv 'stem.conv'}, for messages. */
         String describe() {
-            return opType + (name.isEmpty() ? " producing '" + (outputs.isEmpty() ? "?" : outputs.get(0)) + "'"
+            return opType + (name.isEmpty()
+                    ? " producing '" + (outputs.isEmpty() ? "?" : outputs.get(0)) + "'"
                     : " '" + name + "'");
         }
     }
@@ -172,7 +174,8 @@ final class OnnxProto {
      * AttributeProto: {@code name = 1}, {@code f = 2}, {@code i = 3}, {@code s = 4}, {@code t = 5},
      * {@code floats = 7}, {@code ints = 8}, {@code type = 20}.
      */
-    record Attribute(String name, int type, float f, long i, byte[] s, Tensor t, float[] floats, long[] ints) {
+    record Attribute(String name, int type, float f, long i, byte[] s, Tensor t, float[] floats,
+            long[] ints) {
 
         static Attribute ofInt(String name, long value) {
             return new Attribute(name, ATTR_INT, 0f, value, null, null, null, null);
@@ -187,8 +190,8 @@ final class OnnxProto {
         }
 
         static Attribute ofString(String name, String value) {
-            return new Attribute(name, ATTR_STRING, 0f, 0, value.getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                    null, null, null);
+            return new Attribute(name, ATTR_STRING, 0f, 0,
+                    value.getBytes(java.nio.charset.StandardCharsets.UTF_8), null, null, null);
         }
 
         static Attribute ofTensor(String name, Tensor value) {
@@ -251,7 +254,8 @@ final class OnnxProto {
          */
         private ByteBuffer checkedData(boolean floats) throws OnnxFormatException {
             if (external) {
-                throw new OnnxFormatException("tensor " + describe() + " keeps its data in an external file; "
+                throw new OnnxFormatException("tensor " + describe()
+                        + " keeps its data in an external file; "
                         + "only weights stored inside the .onnx file are supported");
             }
             boolean isFloat = dataType == FLOAT || dataType == FLOAT16 || dataType == DOUBLE;
@@ -271,8 +275,9 @@ final class OnnxProto {
             int size = elementBytes(dataType);
             long n = elements();
             if (n < 0 || n * size != data.length) {
-                throw new OnnxFormatException("tensor " + describe() + " should hold " + n + " elements ("
-                        + (n * size) + " bytes) but has " + data.length + " bytes of data");
+                throw new OnnxFormatException("tensor " + describe() + " should hold " + n
+                        + " elements (" + (n * size) + " bytes) but has " + data.length
+                        + " bytes of data");
             }
             return ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
         }
@@ -360,8 +365,8 @@ final class OnnxProto {
         } catch (OnnxFormatException e) {
             throw e;
         } catch (InvalidProtocolBufferException e) {
-            throw new OnnxFormatException("not a readable ONNX file (truncated or corrupt protobuf: "
-                    + e.getMessage() + ")", e);
+            throw new OnnxFormatException("not a readable ONNX file (truncated or corrupt protobuf:"
+                    + " " + e.getMessage() + ")", e);
         } catch (IOException e) {
             throw new OnnxFormatException("not a readable ONNX file: " + e.getMessage(), e);
         }
@@ -487,7 +492,10 @@ final class OnnxProto {
         Map<String, String> metadata = new LinkedHashMap<>();
         for (int tag; (tag = in.readTag()) != 0; ) {
             switch (WireFormat.getTagFieldNumber(tag)) {
-                case 1: expect(tag, WireFormat.WIRETYPE_VARINT, "ModelProto.ir_version"); ir = in.readInt64(); break;
+                case 1:
+                    expect(tag, WireFormat.WIRETYPE_VARINT, "ModelProto.ir_version");
+                    ir = in.readInt64();
+                    break;
                 case 2: producer = readString(in, tag, "ModelProto.producer_name"); break;
                 case 3: producerVersion = readString(in, tag, "ModelProto.producer_version"); break;
                 case 7: {
@@ -528,7 +536,10 @@ final class OnnxProto {
         for (int tag; (tag = in.readTag()) != 0; ) {
             switch (WireFormat.getTagFieldNumber(tag)) {
                 case 1: domain = readString(in, tag, "OperatorSetIdProto.domain"); break;
-                case 2: expect(tag, WireFormat.WIRETYPE_VARINT, "OperatorSetIdProto.version"); version = in.readInt64(); break;
+                case 2:
+                    expect(tag, WireFormat.WIRETYPE_VARINT, "OperatorSetIdProto.version");
+                    version = in.readInt64();
+                    break;
                 default: in.skipField(tag);
             }
         }
@@ -636,9 +647,18 @@ final class OnnxProto {
         for (int tag; (tag = in.readTag()) != 0; ) {
             switch (WireFormat.getTagFieldNumber(tag)) {
                 case 1: name = readString(in, tag, "AttributeProto.name"); break;
-                case 2: expect(tag, WireFormat.WIRETYPE_FIXED32, "AttributeProto.f"); f = in.readFloat(); break;
-                case 3: expect(tag, WireFormat.WIRETYPE_VARINT, "AttributeProto.i"); i = in.readInt64(); break;
-                case 4: expect(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, "AttributeProto.s"); s = in.readByteArray(); break;
+                case 2:
+                    expect(tag, WireFormat.WIRETYPE_FIXED32, "AttributeProto.f");
+                    f = in.readFloat();
+                    break;
+                case 3:
+                    expect(tag, WireFormat.WIRETYPE_VARINT, "AttributeProto.i");
+                    i = in.readInt64();
+                    break;
+                case 4:
+                    expect(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, "AttributeProto.s");
+                    s = in.readByteArray();
+                    break;
                 case 5: {
                     int old = enter(in, tag, "AttributeProto.t");
                     t = readTensor(in, entries);
@@ -647,7 +667,10 @@ final class OnnxProto {
                 }
                 case 7: readFloats(in, tag, floats, entries, "AttributeProto.floats"); break;
                 case 8: readLongs(in, tag, ints, entries, "AttributeProto.ints"); break;
-                case 20: expect(tag, WireFormat.WIRETYPE_VARINT, "AttributeProto.type"); type = in.readInt32(); break;
+                case 20:
+                    expect(tag, WireFormat.WIRETYPE_VARINT, "AttributeProto.type");
+                    type = in.readInt32();
+                    break;
                 default: in.skipField(tag);
             }
         }
@@ -667,12 +690,18 @@ final class OnnxProto {
         for (int tag; (tag = in.readTag()) != 0; ) {
             switch (WireFormat.getTagFieldNumber(tag)) {
                 case 1: readLongs(in, tag, dims, entries, "TensorProto.dims"); break;
-                case 2: expect(tag, WireFormat.WIRETYPE_VARINT, "TensorProto.data_type"); type = in.readInt32(); break;
+                case 2:
+                    expect(tag, WireFormat.WIRETYPE_VARINT, "TensorProto.data_type");
+                    type = in.readInt32();
+                    break;
                 case 4: readFloats(in, tag, floatData, entries, "TensorProto.float_data"); break;
                 case 5: readInts(in, tag, int32Data, entries, "TensorProto.int32_data"); break;
                 case 7: readLongs(in, tag, int64Data, entries, "TensorProto.int64_data"); break;
                 case 8: name = readString(in, tag, "TensorProto.name"); break;
-                case 9: expect(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, "TensorProto.raw_data"); raw = in.readByteArray(); break;
+                case 9:
+                    expect(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, "TensorProto.raw_data");
+                    raw = in.readByteArray();
+                    break;
                 case 10:
                     if (WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
                         int old = in.pushLimit(in.readRawVarint32());
@@ -718,7 +747,8 @@ final class OnnxProto {
                     }
                     break;
                 default:
-                    // int32_data carries int32, int16, int8, uint16, uint8, bool and float16 (bit patterns).
+                    // int32_data carries int32, int16, int8, uint16,
+                    // uint8, bool and float16 (bit patterns).
                     b = le(size == 0 ? 0 : int32Data.size * size);
                     for (int k = 0; k < int32Data.size && size > 0; k++) {
                         int v = int32Data.values[k];
@@ -776,7 +806,8 @@ final class OnnxProto {
                                 for (int t5; (t5 = in.readTag()) != 0; ) {
                                     int f5 = WireFormat.getTagFieldNumber(t5);
                                     if (f5 == 1) {
-                                        expect(t5, WireFormat.WIRETYPE_VARINT, "Dimension.dim_value");
+                                        expect(t5, WireFormat.WIRETYPE_VARINT,
+                                                "Dimension.dim_value");
                                         dim = in.readInt64();
                                     } else if (f5 == 2) {
                                         dim = readString(in, t5, "Dimension.dim_param");
@@ -802,16 +833,19 @@ final class OnnxProto {
         return new ValueInfo(name, elemType, dims);
     }
 
-    // ---- reading helpers -------------------------------------------------------------------------
+    // ---- reading helpers ------------------------------------------------------------------------
 
-    private static void expect(int tag, int wireType, String field) throws InvalidProtocolBufferException {
+    private static void expect(int tag, int wireType, String field)
+            throws InvalidProtocolBufferException {
         if (WireFormat.getTagWireType(tag) != wireType) {
-            throw new InvalidProtocolBufferException(field + " (field " + WireFormat.getTagFieldNumber(tag)
-                    + ") has wire type " + WireFormat.getTagWireType(tag) + "; expected " + wireType);
+            throw new InvalidProtocolBufferException(field + " (field "
+                    + WireFormat.getTagFieldNumber(tag) + ") has wire type "
+                    + WireFormat.getTagWireType(tag) + "; expected " + wireType);
         }
     }
 
-    private static String readString(CodedInputStream in, int tag, String field) throws IOException {
+    private static String readString(CodedInputStream in, int tag, String field)
+            throws IOException {
         expect(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, field);
         return in.readStringRequireUtf8();
     }

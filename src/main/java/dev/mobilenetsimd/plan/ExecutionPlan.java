@@ -126,14 +126,17 @@ public final class ExecutionPlan {
         List<Layer> layers = new ArrayList<>();
         List<Step> steps = structure(config, layers);
         long fused = assign(steps, config, ExecutionMode.FUSED, new LinkedHashMap<>(), false);
-        long layerwise = assign(steps, config, ExecutionMode.LAYERWISE, new LinkedHashMap<>(), false);
+        long layerwise =
+                assign(steps, config, ExecutionMode.LAYERWISE, new LinkedHashMap<>(), false);
         Map<String, BufferUse> regions = new LinkedHashMap<>();
         long arena = assign(steps, config, mode, regions, true);
         if (arena > Integer.MAX_VALUE - 64) {
             throw new IllegalArgumentException("resolution " + config.resolution() + " at alpha "
-                    + config.alpha() + " needs an arena of " + arena + " floats: too large for one array");
+                    + config.alpha() + " needs an arena of " + arena
+                    + " floats: too large for one array");
         }
-        return new ExecutionPlan(config, mode, steps, layers, regions, (int) arena, fused, layerwise);
+        return new ExecutionPlan(config, mode, steps, layers, regions, (int) arena, fused,
+                layerwise);
     }
 
     /** The shapes and layers of every step, from the architecture table. */
@@ -167,11 +170,14 @@ public final class ExecutionPlan {
                 List<Layer> ls = new ArrayList<>(3);
                 long macs = 0;
                 if (ce != c) {
-                    ls.add(layer(layers, name + ".expand", Layer.Kind.POINTWISE, c, ce, Activation.RELU6));
+                    ls.add(layer(layers, name + ".expand", Layer.Kind.POINTWISE, c, ce,
+                            Activation.RELU6));
                     macs += (long) h * w * c * ce;
                 }
-                ls.add(layer(layers, name + ".depthwise", Layer.Kind.DEPTHWISE, ce, ce, Activation.RELU6));
-                ls.add(layer(layers, name + ".project", Layer.Kind.POINTWISE, ce, outC, Activation.LINEAR));
+                ls.add(layer(layers, name + ".depthwise", Layer.Kind.DEPTHWISE, ce, ce,
+                        Activation.RELU6));
+                ls.add(layer(layers, name + ".project", Layer.Kind.POINTWISE, ce, outC,
+                        Activation.LINEAR));
                 macs += (long) oh * ow * 9 * ce + (long) oh * ow * ce * outC;
                 steps.add(new Step(steps.size(), Step.Kind.BOTTLENECK, name, h, w, c, oh, ow, outC,
                         stride, pad.before(h, stride), pad.before(w, stride), row.t(), ce, i + 1,
@@ -184,12 +190,13 @@ public final class ExecutionPlan {
 
         int lastC = Architecture.lastChannels(alpha);
         Layer last = layer(layers, "conv_last", Layer.Kind.POINTWISE, c, lastC, Activation.RELU6);
-        steps.add(new Step(steps.size(), Step.Kind.CONV1X1, "conv_last", h, w, c, h, w, lastC, 1, 0, 0,
-                0, 0, 1, 1, List.of(last), (long) h * w * c * lastC));
+        steps.add(new Step(steps.size(), Step.Kind.CONV1X1, "conv_last", h, w, c, h, w, lastC, 1, 0,
+                0, 0, 0, 1, 1, List.of(last), (long) h * w * c * lastC));
         c = lastC;
         steps.add(new Step(steps.size(), Step.Kind.AVG_POOL, "avgpool", h, w, c, 1, 1, c, 1, 0, 0,
                 0, 0, 1, 1, List.of(), 0));
-        Layer fc = layer(layers, "classifier", Layer.Kind.DENSE, c, cfg.classes(), Activation.LINEAR);
+        Layer fc = layer(layers, "classifier", Layer.Kind.DENSE, c, cfg.classes(),
+                Activation.LINEAR);
         steps.add(new Step(steps.size(), Step.Kind.CLASSIFIER, "classifier", 1, 1, c, 1, 1,
                 cfg.classes(), 1, 0, 0, 0, 0, 1, 1, List.of(fc), (long) c * cfg.classes()));
         return steps;
@@ -383,10 +390,12 @@ public final class ExecutionPlan {
         return cursor[0];
     }
 
-    private static BufferUse region(Map<String, BufferUse> regions, long[] cursor, String name, long floats) {
+    private static BufferUse region(Map<String, BufferUse> regions, long[] cursor, String name,
+            long floats) {
         long off = HeapLayout.alignUp(cursor[0]);
         cursor[0] = off + floats;
-        // Sizes past int range are caught by build(); clamp so the throw-away passes cannot overflow.
+        // Sizes past int range are caught by build();
+        // clamp so the throw-away passes cannot overflow.
         BufferUse b = new BufferUse(name, (int) Math.min(off, Integer.MAX_VALUE),
                 (int) Math.min(floats, Integer.MAX_VALUE));
         regions.put(name, b);
@@ -646,7 +655,9 @@ public final class ExecutionPlan {
      *
      * @return {@code resolution * resolution * 3}
      */
-    public int inputLength() { return config.resolution() * config.resolution() * Architecture.INPUT_CHANNELS; }
+    public int inputLength() {
+        return config.resolution() * config.resolution() * Architecture.INPUT_CHANNELS;
+    }
 
     /**
      * Number of logits.
@@ -731,7 +742,8 @@ public final class ExecutionPlan {
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder();
-        sb.append(config).append(", ").append(mode.name().toLowerCase(Locale.ROOT)).append(" execution\n");
+        sb.append(config).append(", ").append(mode.name().toLowerCase(Locale.ROOT))
+                .append(" execution\n");
         String fmt = "%-3s %-14s %-16s %2s %5s %5s %2s %10s %10s %12s  %s%n";
         sb.append(String.format(Locale.ROOT, fmt, "#", "input", "operator", "t", "c", "n", "s",
                 "MACs", "params", "buffer B", "notes"));
@@ -752,8 +764,10 @@ public final class ExecutionPlan {
                             + (st.index - 1) + "'s rows" : "")
                             + (st.hasResidual() ? ", residual" : "")
                             + (st.fusedIntoNext ? ", fused into the next step" : "")
-                            + (mode == ExecutionMode.FUSED ? ", band " + st.bandRows + " rows, ring "
-                            + st.expandedRows + " rows" : "")
+                            + (mode == ExecutionMode.FUSED
+                                    ? ", band " + st.bandRows + " rows, ring " + st.expandedRows
+                                            + " rows"
+                                    : "")
                             + (st.ringFirstSlot != 0 ? " from slot " + st.ringFirstSlot : "")
                             + (st.splitsChannels ? ", threads split channels" : "");
                     break;

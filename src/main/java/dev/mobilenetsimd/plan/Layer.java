@@ -27,7 +27,8 @@ public final class Layer {
     private final int outChannels;
     private final Activation activation;
 
-    Layer(int index, String name, Kind kind, int inChannels, int outChannels, Activation activation) {
+    Layer(int index, String name, Kind kind, int inChannels, int outChannels,
+            Activation activation) {
         this.index = index;
         this.name = name;
         this.kind = kind;

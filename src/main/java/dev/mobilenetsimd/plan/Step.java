@@ -13,7 +13,10 @@ public final class Step {
     public enum Kind {
         /** 3x3 convolution, stride 2, from the RGB image, + ReLU6. */
         STEM,
-        /** Inverted residual block: [1x1 expand + ReLU6] → 3x3 depthwise + ReLU6 → 1x1 project [+ input]. */
+        /**
+         * Inverted residual block: [1x1 expand + ReLU6] →
+         * 3x3 depthwise + ReLU6 → 1x1 project [+ input].
+         */
         BOTTLENECK,
         /** The last 1x1 convolution + ReLU6. */
         CONV1X1,

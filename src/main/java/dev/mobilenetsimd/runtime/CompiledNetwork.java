@@ -76,7 +76,8 @@ public final class CompiledNetwork {
                     packed[l.index()] = kernels.packDepthwise(w, b, l.outChannels());
                     break;
                 case POINTWISE:
-                    packed[l.index()] = kernels.packPointwise(w, b, l.inChannels(), l.outChannels());
+                    packed[l.index()] =
+                            kernels.packPointwise(w, b, l.inChannels(), l.outChannels());
                     break;
                 case DENSE:
                     denseParts = DenseOp.pack(kernels, w, b, l.inChannels(), l.outChannels());

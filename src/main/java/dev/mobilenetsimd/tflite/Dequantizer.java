@@ -6,13 +6,13 @@ import dev.mobilenetsimd.tflite.TfliteGraph.Tensor;
 import java.nio.ByteBuffer;
 
 /**
- * Turns constant tensors into float32: float32 as is, float16 widened, uint8/int8 with per-tensor or
- * per-channel affine quantization ({@code real = scale * (q - zero_point)}), and int32 biases with
- * scale {@code scale_input * scale_weight}, the scale the integer kernels give their accumulators
- * (a layer with a uint8 input must also declare that scale on its bias, within a relative 1e-6,
- * as TensorFlow Lite requires). Values stay in TensorFlow Lite's layout; the importer
- * transposes. A scale that is not finite, a zero point outside the type's range or a value that
- * is not finite is a {@link ModelFormatException} naming the tensor (a NaN scale was only
+ * Turns constant tensors into float32: float32 as is, float16 widened, uint8/int8 with per-tensor
+ * or per-channel affine quantization ({@code real = scale * (q - zero_point)}), and int32 biases
+ * with scale {@code scale_input * scale_weight}, the scale the integer kernels give their
+ * accumulators (a layer with a uint8 input must also declare that scale on its bias, within a
+ * relative 1e-6, as TensorFlow Lite requires). Values stay in TensorFlow Lite's layout; the
+ * importer transposes. A scale that is not finite, a zero point outside the type's range or a value
+ * that is not finite is a {@link ModelFormatException} naming the tensor (a NaN scale was only
  * caught later, as a NaN weight of a layer at an index of our layout).
  */
 final class Dequantizer {
@@ -64,7 +64,8 @@ final class Dequantizer {
                 if (q.scale().length > 1) {
                     if (dim < 0 || dim >= shape.length || shape[dim] != q.scale().length) {
                         throw new ModelFormatException(t.describe() + " has " + q.scale().length
-                                + " per-channel scales along dimension " + dim + ", which does not match its shape");
+                                + " per-channel scales along dimension " + dim
+                                + ", which does not match its shape");
                     }
                     channels = shape[dim];
                     for (int d = dim + 1; d < shape.length; d++) {
@@ -73,8 +74,8 @@ final class Dequantizer {
                 }
                 long[] zp = q.zeroPoint();
                 if (zp.length > 1 && zp.length != channels) {
-                    throw new ModelFormatException(t.describe() + " has " + zp.length + " zero points for "
-                            + channels + " scales");
+                    throw new ModelFormatException(t.describe() + " has " + zp.length
+                            + " zero points for " + channels + " scales");
                 }
                 boolean unsigned = t.type() == TfliteGraph.UINT8;
                 checkQuantization(t, q, unsigned);
@@ -88,7 +89,8 @@ final class Dequantizer {
             }
             default:
                 throw new ModelFormatException(t.describe() + ": weights of type "
-                        + TfliteGraph.typeName(t.type()) + " are not supported (float32, float16, uint8, int8)");
+                        + TfliteGraph.typeName(t.type())
+                        + " are not supported (float32, float16, uint8, int8)");
         }
     }
 
@@ -120,11 +122,11 @@ final class Dequantizer {
      * The bias {@code t} of a layer with {@code channels} outputs reading {@code input} through
      * {@code filter}, each value finite.
      */
-    static float[] bias(TfliteGraph g, Tensor t, Tensor input, Tensor filter, int channels, Operator op)
-            throws ModelFormatException {
+    static float[] bias(TfliteGraph g, Tensor t, Tensor input, Tensor filter, int channels,
+            Operator op) throws ModelFormatException {
         if (t.elements() != channels) {
-            throw new ModelFormatException(op.describe() + ": bias " + t.describe() + " should hold "
-                    + channels + " values, one per output channel");
+            throw new ModelFormatException(op.describe() + ": bias " + t.describe()
+                    + " should hold " + channels + " values, one per output channel");
         }
         int type = t.type();
         if (type != TfliteGraph.INT32) {

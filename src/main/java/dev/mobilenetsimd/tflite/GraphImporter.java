@@ -65,8 +65,9 @@ final class GraphImporter {
     private Imported run() throws ModelFormatException {
         for (Operator op : g.operators) {
             if (!BuiltinOperators.supported(op.builtinCode())) {
-                throw new ModelFormatException("unsupported operator " + op.opName() + " (" + op.describe()
-                        + "): MobileNetV2 import supports CONV_2D, DEPTHWISE_CONV_2D, ADD, AVERAGE_POOL_2D, "
+                throw new ModelFormatException("unsupported operator " + op.opName() + " ("
+                        + op.describe() + "): MobileNetV2 import supports CONV_2D, "
+                        + "DEPTHWISE_CONV_2D, ADD, AVERAGE_POOL_2D, "
                         + "MEAN, PAD, RESHAPE, SOFTMAX, FULLY_CONNECTED, QUANTIZE and DEQUANTIZE");
             }
             for (int i = 0; i < op.inputs().length; i++) {
@@ -86,8 +87,8 @@ final class GraphImporter {
             producers[op.outputs()[0]] = op;
         }
         if (g.inputs.length != 1 || g.outputs.length != 1) {
-            throw notMobileNet("the graph has " + g.inputs.length + " inputs and " + g.outputs.length
-                    + " outputs; expected one image input and one class output");
+            throw notMobileNet("the graph has " + g.inputs.length + " inputs and "
+                    + g.outputs.length + " outputs; expected one image input and one class output");
         }
         // Out of range they failed as "tensor index 300 out of range", naming no role.
         for (int[] io : new int[][] {g.inputs, g.outputs}) {
@@ -145,7 +146,8 @@ final class GraphImporter {
                 checkActivation(c.op(), TfliteGraph.ACT_RELU6);
                 Tensor out = follow(c.output());
                 Operator next = soleConsumerOrNull(out);
-                boolean block = next != null && (next.builtinCode() == BuiltinOperators.DEPTHWISE_CONV_2D
+                boolean block = next != null
+                        && (next.builtinCode() == BuiltinOperators.DEPTHWISE_CONV_2D
                         || next.builtinCode() == BuiltinOperators.PAD);
                 if (!block) {
                     if (add != null) {
@@ -164,7 +166,8 @@ final class GraphImporter {
                         + blockIn.describe() + ", found " + main.describe());
             }
             String dwRole = "the depthwise convolution of block " + (blocks.size() + 1);
-            Conv dw = expand == null ? conv(dwIn, main, BuiltinOperators.DEPTHWISE_CONV_2D, 3, dwRole)
+            Conv dw = expand == null
+                    ? conv(dwIn, main, BuiltinOperators.DEPTHWISE_CONV_2D, 3, dwRole)
                     : conv(dwIn, BuiltinOperators.DEPTHWISE_CONV_2D, 3, dwRole);
             checkActivation(dw.op(), TfliteGraph.ACT_RELU6);
             Conv project = conv(follow(dw.output()), BuiltinOperators.CONV_2D, 1,
@@ -181,8 +184,10 @@ final class GraphImporter {
                 for (int t : a.inputs()) {
                     ins.add(t);
                 }
-                if (a.inputs().length != 2 || !ins.contains(out.index()) || !ins.contains(blockIn.index())) {
-                    throw notMobileNet(a.describe() + " should add the block input and its projection");
+                if (a.inputs().length != 2 || !ins.contains(out.index())
+                        || !ins.contains(blockIn.index())) {
+                    throw notMobileNet(a.describe()
+                            + " should add the block input and its projection");
                 }
                 checkActivation(a, TfliteGraph.ACT_NONE);
                 use(a);
@@ -198,7 +203,8 @@ final class GraphImporter {
         Tensor pooled = g.tensor(pool.outputs()[0]);
         int[] fs = features.shape();
         if (fs.length != 4) {
-            throw notMobileNet("the last 1x1 convolution's output " + features.describe() + " is not 4-D");
+            throw notMobileNet("the last 1x1 convolution's output " + features.describe()
+                    + " is not 4-D");
         }
         if (pool.builtinCode() == BuiltinOperators.AVERAGE_POOL_2D) {
             readsAsData(pool, features);
@@ -266,7 +272,8 @@ final class GraphImporter {
             checkInputs(fcOp, 2, 3, "the data", "the weights", "an optional bias");
             if (fcOp.options().weightsFormat() != 0) {
                 throw new ModelFormatException(fcOp.describe() + " uses shuffled weights format "
-                        + fcOp.options().weightsFormat() + "; only the default format is supported");
+                        + fcOp.options().weightsFormat()
+                        + "; only the default format is supported");
             }
             Tensor filter = constant(g.tensor(fcOp.input(1)));
             if (filter.shape().length != 2) {
@@ -286,7 +293,8 @@ final class GraphImporter {
         checkActivation(classifier.op(), TfliteGraph.ACT_NONE);
         int classes = classifier.filter().shape()[0];
 
-        // Tail: reshape, softmax and (de)quantization up to the graph output; our network stops at logits.
+        // Tail: reshape, softmax and (de)quantization up to
+        // the graph output; our network stops at logits.
         cur = classifier.output();
         while (cur.index() != g.outputs[0] || !consumers.get(cur.index()).isEmpty()) {
             Operator next = soleConsumer(cur, "the graph output");
@@ -298,8 +306,8 @@ final class GraphImporter {
                     requireOptions(next, "beta 0, giving every class the same probability;"
                             + " only beta = 1 is supported");
                     if (next.options().beta() != 1f) {
-                        throw new ModelFormatException(next.describe() + " has beta " + next.options().beta()
-                                + "; only beta = 1 is supported");
+                        throw new ModelFormatException(next.describe() + " has beta "
+                                + next.options().beta() + "; only beta = 1 is supported");
                     }
                     use(next);
                     cur = sameShape(next, cur);
@@ -310,29 +318,32 @@ final class GraphImporter {
                     cur = sameShape(next, cur);
                     break;
                 default:
-                    throw notMobileNet("after the classifier expected only RESHAPE, SOFTMAX, QUANTIZE or "
-                            + "DEQUANTIZE up to the output, found " + next.describe());
+                    throw notMobileNet("after the classifier expected only RESHAPE, SOFTMAX,"
+                            + " QUANTIZE or " + "DEQUANTIZE up to the output, found "
+                            + next.describe());
             }
         }
         if (g.tensor(g.outputs[0]).elements() != classes) {
-            throw notMobileNet("the output " + g.tensor(g.outputs[0]).describe() + " does not hold the "
-                    + classes + " classes of the classifier");
+            throw notMobileNet("the output " + g.tensor(g.outputs[0]).describe()
+                    + " does not hold the " + classes + " classes of the classifier");
         }
         for (Operator op : g.operators) {
             if (!used[op.index()]) {
-                throw notMobileNet(op.describe() + " is not part of the MobileNetV2 chain from input to output");
+                throw notMobileNet(op.describe()
+                        + " is not part of the MobileNetV2 chain from input to output");
             }
         }
 
-        // Padding convention: the one every 3x3 layer agrees with (TF SAME preferred when both fit).
+        // Padding convention: the one every 3x3 layer
+        // agrees with (TF SAME preferred when both fit).
         Set<Padding> paddings = EnumSet.allOf(Padding.class);
         paddings.retainAll(stem.paddings());
         for (Block b : blocks) {
             paddings.retainAll(b.depthwise().paddings());
         }
         if (paddings.isEmpty()) {
-            throw notMobileNet("the 3x3 layers pad their borders inconsistently (neither TensorFlow SAME "
-                    + "nor symmetric throughout)");
+            throw notMobileNet("the 3x3 layers pad their borders inconsistently (neither TensorFlow"
+                    + " SAME " + "nor symmetric throughout)");
         }
         Padding padding = paddings.contains(Padding.TF_SAME) ? Padding.TF_SAME : Padding.SYMMETRIC;
 
@@ -342,7 +353,8 @@ final class GraphImporter {
             alphas.add(a);
         }
         alphas.add(stem.filter().shape()[0] / (double) Architecture.STEM_CHANNELS);
-        alphas.add(blocks.isEmpty() ? 1.0 : blocks.get(blocks.size() - 1).project().filter().shape()[0]
+        alphas.add(blocks.isEmpty() ? 1.0
+                : blocks.get(blocks.size() - 1).project().filter().shape()[0]
                 / (double) Architecture.BOTTLENECKS.get(Architecture.BOTTLENECKS.size() - 1).c());
         String firstMismatch = null;
         boolean firstMismatchStemFits = false;
@@ -416,7 +428,8 @@ final class GraphImporter {
 
     private void use(Operator op) throws ModelFormatException {
         if (used[op.index()]) {
-            throw notMobileNet(op.describe() + " is reached twice: the graph has a cycle or a shared branch");
+            throw notMobileNet(op.describe()
+                    + " is reached twice: the graph has a cycle or a shared branch");
         }
         used[op.index()] = true;
     }
@@ -589,13 +602,20 @@ final class GraphImporter {
         }
     }
 
-    /** The convolution consuming {@code in} (after an optional PAD), checked for kind, kernel and options. */
+    /**
+     * The convolution consuming {@code in} (after an
+     * optional PAD), checked for kind, kernel and options.
+     */
     private Conv conv(Tensor in, int code, int kernel, String role) throws ModelFormatException {
         return conv(in, soleConsumer(in, role), code, kernel, role);
     }
 
-    /** As {@link #conv(Tensor, int, int, String)}, starting from {@code op}, a known consumer of {@code in}. */
-    private Conv conv(Tensor in, Operator op, int code, int kernel, String role) throws ModelFormatException {
+    /**
+     * As {@link #conv(Tensor, int, int, String)}, starting
+     * from {@code op}, a known consumer of {@code in}.
+     */
+    private Conv conv(Tensor in, Operator op, int code, int kernel, String role)
+            throws ModelFormatException {
         int[] explicitPad = null;
         Tensor convIn = in;
         if (op.builtinCode() == BuiltinOperators.PAD) {
@@ -623,8 +643,9 @@ final class GraphImporter {
         int[] fs = filter.shape();
         int[] is = convIn.shape();
         if (fs.length != 4 || fs[1] != kernel || fs[2] != kernel || is.length != 4) {
-            throw notMobileNet(role + " (" + op.describe() + ") has filter " + filter.describe() + " on input "
-                    + convIn.describe() + "; expected a " + kernel + "x" + kernel + " filter on a 4-D input");
+            throw notMobileNet(role + " (" + op.describe() + ") has filter " + filter.describe()
+                    + " on input " + convIn.describe() + "; expected a " + kernel + "x" + kernel
+                    + " filter on a 4-D input");
         }
         if (code == BuiltinOperators.DEPTHWISE_CONV_2D && (fs[0] != 1 || fs[3] != is[3])) {
             throw notMobileNet(role + " (" + op.describe() + ") has filter " + filter.describe()
@@ -639,8 +660,9 @@ final class GraphImporter {
                     + "; expected 1 (or 0, unset)");
         }
         if (code == BuiltinOperators.CONV_2D && fs[3] != is[3]) {
-            throw new ModelFormatException(op.describe() + ": filter " + filter.describe() + " expects "
-                    + fs[3] + " input channels but the input " + convIn.describe() + " has " + is[3]);
+            throw new ModelFormatException(op.describe() + ": filter " + filter.describe()
+                    + " expects " + fs[3] + " input channels but the input " + convIn.describe()
+                    + " has " + is[3]);
         }
         TfliteGraph.Options o = op.options();
         if (o.strideW() != o.strideH() || o.strideW() < 1 || o.strideW() > 2) {
@@ -654,7 +676,8 @@ final class GraphImporter {
         Set<Padding> paddings = EnumSet.noneOf(Padding.class);
         if (kernel == 1) {
             if (explicitPad != null || stride != 1) {
-                throw notMobileNet(op.describe() + ": a 1x1 convolution should have stride 1 and no padding");
+                throw notMobileNet(op.describe()
+                        + ": a 1x1 convolution should have stride 1 and no padding");
             }
             // Both pad nothing around a 1x1 filter. The plan keeps the map of any other
             // padding too, where TensorFlow Lite sizes it 0x0 and computes nothing.
@@ -666,7 +689,8 @@ final class GraphImporter {
             paddings = EnumSet.allOf(Padding.class);
         } else if (explicitPad == null) {
             if (o.padding() != TfliteGraph.PAD_SAME) {
-                throw notMobileNet(op.describe() + " uses VALID padding without a PAD, which shrinks the map");
+                throw notMobileNet(op.describe()
+                        + " uses VALID padding without a PAD, which shrinks the map");
             }
             paddings.add(Padding.TF_SAME);
         } else {
@@ -675,16 +699,21 @@ final class GraphImporter {
             }
             int h = in.shape()[1], w = in.shape()[2]; // at least 1x1 (checkPadShape)
             for (Padding p : Padding.values()) {
-                // Same zeros before the image, and the same output size (extra zeros after are unused).
+                // Same zeros before the image, and the same
+                // output size (extra zeros after are unused).
                 if (explicitPad[0] == p.before(h, stride) && explicitPad[2] == p.before(w, stride)
-                        && (h + explicitPad[0] + explicitPad[1] - 3) / stride + 1 == p.outputSize(h, stride)
-                        && (w + explicitPad[2] + explicitPad[3] - 3) / stride + 1 == p.outputSize(w, stride)) {
+                        && (h + explicitPad[0] + explicitPad[1] - 3) / stride + 1
+                                == p.outputSize(h, stride)
+                        && (w + explicitPad[2] + explicitPad[3] - 3) / stride + 1
+                                == p.outputSize(w, stride)) {
                     paddings.add(p);
                 }
             }
             if (paddings.isEmpty()) {
-                throw notMobileNet("the PAD before " + op.describe() + " pads " + Arrays.toString(explicitPad)
-                        + " (top, bottom, left, right), which is neither TensorFlow SAME nor symmetric");
+                throw notMobileNet("the PAD before " + op.describe() + " pads "
+                        + Arrays.toString(explicitPad)
+                        + " (top, bottom, left, right), which is neither TensorFlow SAME nor"
+                        + " symmetric");
             }
         }
         int b = op.input(2);
@@ -859,8 +888,8 @@ final class GraphImporter {
     private void checkActivation(Operator op, int expected) throws ModelFormatException {
         int a = op.options().activation();
         if (a != expected) {
-            throw notMobileNet(op.describe() + " has fused activation " + activationName(a) + "; expected "
-                    + activationName(expected));
+            throw notMobileNet(op.describe() + " has fused activation " + activationName(a)
+                    + "; expected " + activationName(expected));
         }
     }
 
@@ -910,9 +939,11 @@ final class GraphImporter {
     // ---- shape check against the plan ----------------------------------------------------------
 
     /** The first difference between the plan and the graph, or {@code null} when they agree. */
-    private static String compare(ExecutionPlan plan, Conv stem, List<Block> blocks, Conv last, Conv classifier) {
+    private static String compare(ExecutionPlan plan, Conv stem, List<Block> blocks, Conv last,
+            Conv classifier) {
         List<Step> steps = plan.steps();
-        List<Step> bottlenecks = steps.stream().filter(st -> st.kind() == Step.Kind.BOTTLENECK).toList();
+        List<Step> bottlenecks =
+                steps.stream().filter(st -> st.kind() == Step.Kind.BOTTLENECK).toList();
         if (bottlenecks.size() != blocks.size()) {
             return "the graph has " + blocks.size() + " inverted residual blocks; MobileNetV2 has "
                     + bottlenecks.size();
@@ -920,8 +951,8 @@ final class GraphImporter {
         Step st = steps.get(0);
         String m = check(stem.filter(), new int[] {st.outChannels(), 3, 3, 3}, "stem filter");
         m = m != null ? m : checkStride(stem, st.stride(), "stem");
-        m = m != null ? m : check(stem.output(), new int[] {1, st.outHeight(), st.outWidth(), st.outChannels()},
-                "stem output");
+        m = m != null ? m : check(stem.output(),
+                new int[] {1, st.outHeight(), st.outWidth(), st.outChannels()}, "stem output");
         for (int i = 0; i < blocks.size() && m == null; i++) {
             Block b = blocks.get(i);
             st = bottlenecks.get(i);
@@ -932,21 +963,24 @@ final class GraphImporter {
                         + " (expected expansion factor " + st.expansion() + ")";
             }
             if (b.expand() != null) {
-                m = check(b.expand().filter(), new int[] {ce, 1, 1, st.inChannels()}, name + " expand filter");
+                m = check(b.expand().filter(), new int[] {ce, 1, 1, st.inChannels()},
+                        name + " expand filter");
                 m = m != null ? m : check(b.expand().output(),
                         new int[] {1, st.inHeight(), st.inWidth(), ce}, name + " expand output");
             }
-            m = m != null ? m : check(b.depthwise().filter(), new int[] {1, 3, 3, ce}, name + " depthwise filter");
+            m = m != null ? m : check(b.depthwise().filter(), new int[] {1, 3, 3, ce},
+                    name + " depthwise filter");
             m = m != null ? m : checkStride(b.depthwise(), st.stride(), name + " depthwise");
-            m = m != null ? m : check(b.depthwise().output(), new int[] {1, st.outHeight(), st.outWidth(), ce},
-                    name + " depthwise output");
+            m = m != null ? m : check(b.depthwise().output(),
+                    new int[] {1, st.outHeight(), st.outWidth(), ce}, name + " depthwise output");
             m = m != null ? m : check(b.project().filter(), new int[] {st.outChannels(), 1, 1, ce},
                     name + " project filter");
             // The projection's output separately: with a residual ADD, b.output() is the sum's.
             m = m != null ? m : check(b.project().output(),
                     new int[] {1, st.outHeight(), st.outWidth(), st.outChannels()},
                     name + " project output");
-            m = m != null ? m : check(b.output(), new int[] {1, st.outHeight(), st.outWidth(), st.outChannels()},
+            m = m != null ? m : check(b.output(),
+                    new int[] {1, st.outHeight(), st.outWidth(), st.outChannels()},
                     name + " output");
             if (m == null && st.hasResidual() != (b.add() != null)) {
                 return name + (st.hasResidual() ? " lacks" : " has") + " a residual connection";
@@ -956,9 +990,10 @@ final class GraphImporter {
             return m;
         }
         st = steps.stream().filter(x -> x.kind() == Step.Kind.CONV1X1).findFirst().orElseThrow();
-        m = check(last.filter(), new int[] {st.outChannels(), 1, 1, st.inChannels()}, "last 1x1 filter");
-        m = m != null ? m : check(last.output(), new int[] {1, st.outHeight(), st.outWidth(), st.outChannels()},
-                "last 1x1 output");
+        m = check(last.filter(), new int[] {st.outChannels(), 1, 1, st.inChannels()},
+                "last 1x1 filter");
+        m = m != null ? m : check(last.output(),
+                new int[] {1, st.outHeight(), st.outWidth(), st.outChannels()}, "last 1x1 output");
         if (m == null) {
             // Its output, which the plan does not shape, is checked as TensorFlow Lite sizes
             // it by the walk (checkConvShape, checkFullyConnectedShape).
@@ -978,13 +1013,15 @@ final class GraphImporter {
 
     private static String checkStride(Conv c, int expected, String what) {
         return c.stride() == expected ? null
-                : what + " (" + c.op().describe() + ") has stride " + c.stride() + "; expected " + expected;
+                : what + " (" + c.op().describe() + ") has stride " + c.stride() + "; expected "
+                + expected;
     }
 
     // ---- weights ------------------------------------------------------------------------------
 
-    private Weights loadWeights(ModelConfig config, ExecutionPlan plan, Conv stem, List<Block> blocks,
-                                Conv last, Conv classifier) throws ModelFormatException {
+    private Weights loadWeights(ModelConfig config, ExecutionPlan plan, Conv stem,
+                                List<Block> blocks, Conv last, Conv classifier)
+            throws ModelFormatException {
         Weights w = Weights.zeros(config);
         List<Conv> convs = new ArrayList<>();
         convs.add(stem);
@@ -999,7 +1036,8 @@ final class GraphImporter {
         convs.add(classifier);
         List<Layer> layers = plan.layers();
         if (layers.size() != convs.size()) {
-            throw new IllegalStateException(layers.size() + " plan layers but " + convs.size() + " convolutions");
+            throw new IllegalStateException(layers.size() + " plan layers but " + convs.size()
+                    + " convolutions");
         }
         for (Layer l : layers) {
             Conv c = convs.get(l.index());

@@ -39,7 +39,8 @@ final class TfliteGraph {
     }
 
     /** A tensor: shape, element type, the buffer holding its data (0 = none) and quantization. */
-    record Tensor(int index, String name, int[] shape, int type, int buffer, Quantization quantization) {
+    record Tensor(int index, String name, int[] shape, int type, int buffer,
+            Quantization quantization) {
         /**
          * The element count, or -1 when a dimension is negative or the count overflows a long:
          * two negative dimensions, or a product wrapping past 2^64, could make a plausible count.
@@ -60,7 +61,8 @@ final class TfliteGraph {
         }
 
         String describe() {
-            return "tensor #" + index + " '" + name + "' " + Arrays.toString(shape) + " " + typeName(type);
+            return "tensor #" + index + " '" + name + "' " + Arrays.toString(shape) + " "
+                    + typeName(type);
         }
     }
 
@@ -110,7 +112,10 @@ final class TfliteGraph {
         }
     }
 
-    /** One operator: builtin code (or a custom code name), input and output tensor indices (-1 = absent). */
+    /**
+     * One operator: builtin code (or a custom code name),
+     * input and output tensor indices (-1 = absent).
+     */
     record Operator(int index, int builtinCode, String customCode, int[] inputs, int[] outputs,
                     Options options) {
         String opName() {
@@ -165,11 +170,15 @@ final class TfliteGraph {
         return t.buffer() > 0 && t.buffer() < buffers.size() && buffers.get(t.buffer()) != null;
     }
 
-    /** The constant data of {@code t}, little-endian, checked against its shape; fails if it has none. */
+    /**
+     * The constant data of {@code t}, little-endian,
+     * checked against its shape; fails if it has none.
+     */
     ByteBuffer data(Tensor t) throws ModelFormatException {
         ByteBuffer b = hasData(t) ? buffers.get(t.buffer()) : null;
         if (b == null) {
-            throw new ModelFormatException(t.describe() + " should be a constant (weights) but has no data");
+            throw new ModelFormatException(t.describe()
+                    + " should be a constant (weights) but has no data");
         }
         int size = elementSize(t.type());
         if (size == 0) {

@@ -65,8 +65,8 @@ public final class TfliteModel {
      *
      * @param file the {@code .tflite} file
      * @return the imported model
-     * @throws ModelFormatException if the file is not a MobileNetV2 TensorFlow Lite model we can import
-     *                              (the message says why)
+     * @throws ModelFormatException if the file is not a MobileNetV2 TensorFlow Lite model we can
+     *                              import (the message says why)
      * @throws IOException          if the file cannot be read or is not a regular file
      * @throws IllegalArgumentException if {@code file} is the empty path
      * @throws NullPointerException if {@code file} is null
@@ -106,7 +106,8 @@ public final class TfliteModel {
      *
      * @param bytes the file's bytes
      * @return the imported model
-     * @throws ModelFormatException if the bytes are not a MobileNetV2 TensorFlow Lite model we can import
+     * @throws ModelFormatException if the bytes are not a MobileNetV2 TensorFlow Lite model we
+     *                              can import
      * @throws NullPointerException if {@code bytes} is null
      */
     public static TfliteModel read(byte[] bytes) throws ModelFormatException {
@@ -127,7 +128,8 @@ public final class TfliteModel {
             // A float input carries no range; MobileNetV2 is trained on [-1, 1].
             return InputNormalization.minusOneToOne();
         }
-        if (!q.present() || q.scale().length != 1 || !(q.scale()[0] > 0) || Float.isInfinite(q.scale()[0])) {
+        if (!q.present() || q.scale().length != 1 || !(q.scale()[0] > 0)
+                || Float.isInfinite(q.scale()[0])) {
             throw new ModelFormatException("the quantized input " + input.describe()
                     + " needs one positive scale (" + q + ")");
         }

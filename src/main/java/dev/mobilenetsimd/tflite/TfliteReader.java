@@ -22,8 +22,8 @@ final class TfliteReader {
     static final String IDENTIFIER = "TFL3";
 
     // BuiltinOptions union members for the option tables we read.
-    private static final int CONV_2D_OPTIONS = 1, DEPTHWISE_CONV_2D_OPTIONS = 2, POOL_2D_OPTIONS = 5,
-            FULLY_CONNECTED_OPTIONS = 8, SOFTMAX_OPTIONS = 9, ADD_OPTIONS = 11,
+    private static final int CONV_2D_OPTIONS = 1, DEPTHWISE_CONV_2D_OPTIONS = 2,
+            POOL_2D_OPTIONS = 5, FULLY_CONNECTED_OPTIONS = 8, SOFTMAX_OPTIONS = 9, ADD_OPTIONS = 11,
             RESHAPE_OPTIONS = 17, REDUCER_OPTIONS = 27;
     /** The schema's name of each option table we read, by its union type, for messages. */
     private static final java.util.Map<Integer, String> OPTION_TABLES = java.util.Map.of(
@@ -42,7 +42,9 @@ final class TfliteReader {
 
     private TfliteReader() {}
 
-    /** Thrown inside the reader for structural damage; turned into a {@link ModelFormatException}. */
+    /**
+     * Thrown inside the reader for structural damage; turned into a {@link ModelFormatException}.
+     */
     private static final class Corrupt extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
@@ -80,7 +82,8 @@ final class TfliteReader {
         Node(ByteBuffer bb, int pos, String what, Budget budget) {
             this.budget = budget;
             if (pos < 0 || pos > bb.limit() - 4) {
-                throw new Corrupt(what + " table offset " + pos + " lies outside the " + bb.limit() + "-byte file");
+                throw new Corrupt(what + " table offset " + pos + " lies outside the " + bb.limit()
+                        + "-byte file");
             }
             long vtable = (long) pos - bb.getInt(pos); // long: an int difference could wrap
             if (vtable < 0 || vtable > bb.limit() - 4) {
@@ -88,7 +91,8 @@ final class TfliteReader {
             }
             int vtableSize = Short.toUnsignedInt(bb.getShort((int) vtable));
             if (vtableSize < 4 || vtable + vtableSize > bb.limit()) {
-                throw new Corrupt(what + " table at " + pos + " has a vtable of " + vtableSize + " bytes");
+                throw new Corrupt(what + " table at " + pos + " has a vtable of " + vtableSize
+                        + " bytes");
             }
             __reset(pos, bb);
         }
@@ -105,7 +109,8 @@ final class TfliteReader {
             }
             long p = (long) bb_pos + o;
             if (p + size > bb.limit()) {
-                throw new Corrupt("field " + id + " of the table at " + bb_pos + " lies outside the file");
+                throw new Corrupt("field " + id + " of the table at " + bb_pos
+                        + " lies outside the file");
             }
             return (int) p;
         }
@@ -143,7 +148,8 @@ final class TfliteReader {
             }
             long t = (long) p + Integer.toUnsignedLong(bb.getInt(p));
             if (t > bb.limit() - 4) {
-                throw new Corrupt("field " + id + " of the table at " + bb_pos + " points outside the file");
+                throw new Corrupt("field " + id + " of the table at " + bb_pos
+                        + " points outside the file");
             }
             return (int) t;
         }
@@ -160,7 +166,10 @@ final class TfliteReader {
             return p;
         }
 
-        /** Start of the elements of vector field {@code id}, checking they fit; length in {@code len[0]}. */
+        /**
+         * Start of the elements of vector field {@code id},
+         * checking they fit; length in {@code len[0]}.
+         */
         private int vector(int id, int elemSize, int[] len) {
             int t = target(id);
             if (t < 0) {
@@ -169,8 +178,8 @@ final class TfliteReader {
             }
             long n = Integer.toUnsignedLong(bb.getInt(t));
             if (t + 4L + n * elemSize > bb.limit()) {
-                throw new Corrupt("vector of " + n + " elements at " + t + " runs past the end of the "
-                        + bb.limit() + "-byte file");
+                throw new Corrupt("vector of " + n + " elements at " + t
+                        + " runs past the end of the " + bb.limit() + "-byte file");
             }
             len[0] = (int) n;
             return t + 4;
@@ -220,7 +229,8 @@ final class TfliteReader {
             if (n[0] == 0) {
                 return null;
             }
-            return bb.duplicate().position(p).limit(p + n[0]).slice().order(ByteOrder.LITTLE_ENDIAN);
+            return bb.duplicate().position(p).limit(p + n[0]).slice()
+                    .order(ByteOrder.LITTLE_ENDIAN);
         }
 
         String string(int id) {
@@ -258,16 +268,16 @@ final class TfliteReader {
     }
 
     /**
-     * Decodes the model in {@code file} (the whole file; it may carry appended data such as a zip of
-     * labels after the flatbuffer).
+     * Decodes the model in {@code file} (the whole file; it may carry appended data such as a zip
+     * of labels after the flatbuffer).
      *
      * @throws ModelFormatException if it is not a TensorFlow Lite model or is damaged
      */
     static TfliteGraph read(ByteBuffer file) throws ModelFormatException {
         ByteBuffer bb = file.slice().order(ByteOrder.LITTLE_ENDIAN);
         if (bb.limit() < 8) {
-            throw new ModelFormatException("not a TensorFlow Lite model: the file has only " + bb.limit()
-                    + " bytes");
+            throw new ModelFormatException("not a TensorFlow Lite model: the file has only "
+                    + bb.limit() + " bytes");
         }
         byte[] id = new byte[4];
         bb.get(4, id, 0, 4);
@@ -279,9 +289,12 @@ final class TfliteReader {
         try {
             return decode(bb);
         } catch (Corrupt e) {
-            throw new ModelFormatException("corrupt or truncated TensorFlow Lite file: " + e.getMessage());
-        } catch (IndexOutOfBoundsException | BufferUnderflowException | IllegalArgumentException e) {
-            throw new ModelFormatException("corrupt or truncated TensorFlow Lite file (" + e + ")", e);
+            throw new ModelFormatException("corrupt or truncated TensorFlow Lite file: "
+                    + e.getMessage());
+        } catch (IndexOutOfBoundsException | BufferUnderflowException
+                | IllegalArgumentException e) {
+            throw new ModelFormatException("corrupt or truncated TensorFlow Lite file (" + e + ")",
+                    e);
         }
     }
 
@@ -408,19 +421,21 @@ final class TfliteReader {
         }
         switch (code) {
             case BuiltinOperators.CONV_2D:
-                return new TfliteGraph.Options(t.int8(0, 0), t.int32(1, 0), t.int32(2, 0), t.int32(4, 1),
-                        t.int32(5, 1), 1, 0, 0, t.int8(3, 0), false, 0f, 0);
+                return new TfliteGraph.Options(t.int8(0, 0), t.int32(1, 0), t.int32(2, 0),
+                        t.int32(4, 1), t.int32(5, 1), 1, 0, 0, t.int8(3, 0), false, 0f, 0);
             case BuiltinOperators.DEPTHWISE_CONV_2D:
-                return new TfliteGraph.Options(t.int8(0, 0), t.int32(1, 0), t.int32(2, 0), t.int32(5, 1),
-                        t.int32(6, 1), t.int32(3, 0), 0, 0, t.int8(4, 0), false, 0f, 0);
+                return new TfliteGraph.Options(t.int8(0, 0), t.int32(1, 0), t.int32(2, 0),
+                        t.int32(5, 1), t.int32(6, 1), t.int32(3, 0), 0, 0, t.int8(4, 0),
+                        false, 0f, 0);
             case BuiltinOperators.AVERAGE_POOL_2D:
                 return new TfliteGraph.Options(t.int8(0, 0), t.int32(1, 0), t.int32(2, 0), 1, 1, 0,
                         t.int32(3, 0), t.int32(4, 0), t.int8(5, 0), false, 0f, 0);
             case BuiltinOperators.FULLY_CONNECTED: // activation, weights_format, keep_num_dims
-                return new TfliteGraph.Options(0, 0, 0, 1, 1, 0, 0, 0, t.int8(0, 0), t.int8(2, 0) != 0,
-                        0f, t.int8(1, 0));
+                return new TfliteGraph.Options(0, 0, 0, 1, 1, 0, 0, 0, t.int8(0, 0),
+                        t.int8(2, 0) != 0, 0f, t.int8(1, 0));
             case BuiltinOperators.SOFTMAX:
-                return new TfliteGraph.Options(0, 0, 0, 1, 1, 0, 0, 0, 0, false, t.float32(0, 0f), 0);
+                return new TfliteGraph.Options(0, 0, 0, 1, 1, 0, 0, 0, 0, false,
+                        t.float32(0, 0f), 0);
             case BuiltinOperators.ADD:
                 return new TfliteGraph.Options(0, 0, 0, 1, 1, 0, 0, 0, t.int8(0, 0), false, 0f, 0);
             case BuiltinOperators.MEAN:

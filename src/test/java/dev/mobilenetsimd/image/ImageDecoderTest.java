@@ -184,7 +184,8 @@ class ImageDecoderTest {
     @Test
     void palettesAreLookedUp() throws IOException {
         byte[] r = {0, (byte) 250}, g = {0, 100}, b = {0, 5};
-        BufferedImage p = new BufferedImage(2, 1, BufferedImage.TYPE_BYTE_INDEXED, new IndexColorModel(1, 2, r, g, b));
+        BufferedImage p = new BufferedImage(2, 1, BufferedImage.TYPE_BYTE_INDEXED,
+                new IndexColorModel(1, 2, r, g, b));
         p.getRaster().setSample(1, 0, 0, 1);
         RgbImage rgb = roundTrip(p, "png");
         assertEquals(250, rgb.get(1, 0, 0));
@@ -1050,7 +1051,8 @@ class ImageDecoderTest {
             sum += v;
         }
         assertEquals(1, sum, 1e-6);
-        assertEquals(java.util.List.of(1, 3, 2), java.util.Arrays.stream(Classification.topK(p, 3)).boxed().toList());
+        assertEquals(java.util.List.of(1, 3, 2),
+                java.util.Arrays.stream(Classification.topK(p, 3)).boxed().toList());
     }
 
     @Test

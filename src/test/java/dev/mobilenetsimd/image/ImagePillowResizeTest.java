@@ -20,8 +20,8 @@ class ImagePillowResizeTest {
     void photosMatchPillowWithinOneLevel(String photo) throws IOException {
         RgbImage img = ImageDecoder.read(RealData.file(photo));
         RgbImage ours = PillowResize.bilinear(img, 224, 224);
-        byte[] ref = Files.readAllBytes(RealData.file("reference/" + photo.substring(0, photo.indexOf('.'))
-                + ".rgb224.u8"));
+        byte[] ref = Files.readAllBytes(RealData.file("reference/"
+                + photo.substring(0, photo.indexOf('.')) + ".rgb224.u8"));
         assertEquals(ref.length, ours.pixels().length);
         int maxDiff = 0, exact = 0;
         for (int i = 0; i < ref.length; i++) {
@@ -29,8 +29,9 @@ class ImagePillowResizeTest {
             maxDiff = Math.max(maxDiff, d);
             exact += d == 0 ? 1 : 0;
         }
-        System.out.printf(Locale.ROOT, "%-16s %dx%d -> 224x224: max difference %d, %.3f%% of bytes exact%n",
-                photo, img.width(), img.height(), maxDiff, 100.0 * exact / ref.length);
+        System.out.printf(Locale.ROOT,
+                "%-16s %dx%d -> 224x224: max difference %d, %.3f%% of bytes exact%n", photo,
+                img.width(), img.height(), maxDiff, 100.0 * exact / ref.length);
         assertTrue(maxDiff <= 1, photo + ": a byte differs from Pillow by " + maxDiff);
     }
 
@@ -99,10 +100,14 @@ class ImagePillowResizeTest {
         }
     }
 
-    /** Values worked out by hand from Pillow's algorithm: 4 -> 2 pixels averages pairs with weights 1/4, 3/4. */
+    /**
+     * Values worked out by hand from Pillow's algorithm:
+     * 4 -> 2 pixels averages pairs with weights 1/4, 3/4.
+     */
     @Test
     void downscaleByTwoUsesTheWidenedTriangle() {
-        // Output pixel 0 has centre 1.0 and support 2: inputs 0..2 with weights 0.75, 0.75, 0.25 (normalised).
+        // Output pixel 0 has centre 1.0 and support 2: inputs
+        // 0..2 with weights 0.75, 0.75, 0.25 (normalised).
         byte[] px = new byte[4 * 3];
         int[] row = {0, 100, 200, 40};
         for (int x = 0; x < 4; x++) {
@@ -111,7 +116,8 @@ class ImagePillowResizeTest {
             }
         }
         RgbImage out = PillowResize.bilinear(new RgbImage(4, 1, px), 2, 1);
-        // x0: (0*.75 + 100*.75 + 200*.25) / 1.75 = 71.43 -> 71; x1: (100*.25 + 200*.75 + 40*.75) / 1.75 = 117.14 -> 117
+        // x0: (0*.75 + 100*.75 + 200*.25) / 1.75 = 71.43 -> 71;
+        // x1: (100*.25 + 200*.75 + 40*.75) / 1.75 = 117.14 -> 117
         assertEquals(71, out.get(0, 0, 0));
         assertEquals(117, out.get(1, 0, 0));
     }

@@ -17,9 +17,13 @@ import org.junit.jupiter.api.Test;
  * Tolerance: see {@link KernelTestSupport}, with {@code 9 * cin + 1} terms.
  */
 class Conv3x3Test {
-    /** -Dmobilenet.test.quick=true (used under emulation) thins the size grid; channel counts stay whole. */
+    /**
+     * -Dmobilenet.test.quick=true (used under emulation)
+     * thins the size grid; channel counts stay whole.
+     */
     private static final boolean QUICK = Boolean.getBoolean("mobilenet.test.quick");
-    private static final int[] SIZES = QUICK ? new int[] {1, 2, 3, 8} : new int[] {1, 2, 3, 4, 5, 7, 8, 15, 16};
+    private static final int[] SIZES =
+            QUICK ? new int[] {1, 2, 3, 8} : new int[] {1, 2, 3, 4, 5, 7, 8, 15, 16};
     private final KernelSet vec = KernelSets.vector();
     private final KernelSet ref = KernelSets.scalar();
 
@@ -83,9 +87,11 @@ class Conv3x3Test {
         float[] wt = random(r, 9 * cin * cout, -1f, 1f);
         float[] bias = withBias ? random(r, cout, -2f, 2f) : null;
         float[] expected = run(ref, in, inOff, h, w, stride, padTop, padLeft,
-                ref.packConv3x3(wt, bias, cin, cout), act, outOff, outH, outW, cout, rowStart, rowEnd);
+                ref.packConv3x3(wt, bias, cin, cout), act, outOff, outH, outW, cout,
+                rowStart, rowEnd);
         float[] actual = run(vec, in, inOff, h, w, stride, padTop, padLeft,
-                vec.packConv3x3(wt, bias, cin, cout), act, outOff, outH, outW, cout, rowStart, rowEnd);
+                vec.packConv3x3(wt, bias, cin, cout), act, outOff, outH, outW, cout,
+                rowStart, rowEnd);
         float[] mag = run(ref, abs(in), inOff, h, w, stride, padTop, padLeft,
                 ref.packConv3x3(abs(wt), abs(bias), cin, cout), Activation.LINEAR, outOff, outH,
                 outW, cout, rowStart, rowEnd);

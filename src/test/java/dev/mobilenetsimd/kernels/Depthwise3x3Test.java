@@ -17,9 +17,13 @@ import org.junit.jupiter.api.Test;
  * taps, so 12 eps relative to sum|a*w| + |bias|).
  */
 class Depthwise3x3Test {
-    /** -Dmobilenet.test.quick=true (used under emulation) thins the size grid; channel counts stay whole. */
+    /**
+     * -Dmobilenet.test.quick=true (used under emulation)
+     * thins the size grid; channel counts stay whole.
+     */
     private static final boolean QUICK = Boolean.getBoolean("mobilenet.test.quick");
-    private static final int[] SIZES = QUICK ? new int[] {1, 2, 3, 8} : new int[] {1, 2, 3, 4, 5, 7, 8, 15, 16};
+    private static final int[] SIZES =
+            QUICK ? new int[] {1, 2, 3, 8} : new int[] {1, 2, 3, 4, 5, 7, 8, 15, 16};
     private final KernelSet vec = KernelSets.vector();
     private final KernelSet ref = KernelSets.scalar();
 
@@ -98,7 +102,8 @@ class Depthwise3x3Test {
         PackedWeights scalarPacked = ref.packDepthwise(new float[9], null, 1);
         assertThrows(IllegalArgumentException.class, () -> vec.depthwiseRow(new float[9], 0, 0, 0,
                 3, 1, 1, scalarPacked, Activation.LINEAR, new float[3], 0, 3));
-        assertThrows(IllegalArgumentException.class, () -> vec.packDepthwise(new float[8], null, 1));
+        assertThrows(IllegalArgumentException.class,
+                () -> vec.packDepthwise(new float[8], null, 1));
     }
 
     /**

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
  */
 class ElementwiseTest {
     private static final float[] SPECIAL = {Float.NaN, Float.POSITIVE_INFINITY,
-            Float.NEGATIVE_INFINITY, -0f, 0f, 6f, 6.0000005f, 5.9999995f, -1e-30f, 1e30f, 3.5f, -7f};
+            Float.NEGATIVE_INFINITY, -0f, 0f, 6f, 6.0000005f, 5.9999995f, -1e-30f, 1e30f,
+            3.5f, -7f};
     private final KernelSet vec = KernelSets.vector();
 
     @Test
@@ -37,7 +38,8 @@ class ElementwiseTest {
                 vec.relu6(a, off, len);
                 for (int i = 0; i < a.length; i++) {
                     assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(a[i]),
-                            "len=" + len + " off=" + off + " i=" + i + ": " + a[i] + " vs " + want[i]);
+                            "len=" + len + " off=" + off + " i=" + i + ": " + a[i] + " vs "
+                            + want[i]);
                 }
             }
         }

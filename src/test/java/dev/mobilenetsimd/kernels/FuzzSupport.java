@@ -72,9 +72,10 @@ public final class FuzzSupport {
                 if (t instanceof VirtualMachineError) {
                     throw (VirtualMachineError) t;
                 }
-                throw new AssertionError(test + ": fuzz case " + i + " of " + n + " failed (base seed "
-                        + base + ", case seed " + seed + "). Replay this case with -Dtest='" + test
-                        + "' -D" + SEED_PROPERTY + "=" + seed + " -D" + CASES_PROPERTY + "=1"
+                throw new AssertionError(test + ": fuzz case " + i + " of " + n
+                        + " failed (base seed " + base + ", case seed " + seed
+                        + "). Replay this case with -Dtest='" + test + "' -D" + SEED_PROPERTY + "="
+                        + seed + " -D" + CASES_PROPERTY + "=1"
                         + (replayFlags.isEmpty() ? "" : " " + replayFlags) + "\n  " + t, t);
             }
         }
@@ -88,7 +89,10 @@ public final class FuzzSupport {
 
     // ---- values ------------------------------------------------------------------------------
 
-    /** A value of a random class: ±0, subnormal, tiny, large (|v| <= large), integers, ReLU6 edges, plain. */
+    /**
+     * A value of a random class: ±0, subnormal, tiny,
+     * large (|v| <= large), integers, ReLU6 edges, plain.
+     */
     public static float wild(SplittableRandom r, float large) {
         final float sign = r.nextBoolean() ? 1f : -1f;
         switch (r.nextInt(12)) {
@@ -124,7 +128,9 @@ public final class FuzzSupport {
         float next(SplittableRandom r);
     }
 
-    /** Half the time plain values, else a mix with 10% .. 100% wild values bounded by {@code large}. */
+    /**
+     * Half the time plain values, else a mix with 10% .. 100% wild values bounded by {@code large}.
+     */
     public static Gen gen(SplittableRandom r, float plainScale, float large) {
         if (r.nextBoolean()) {
             return x -> plain(x, plainScale);

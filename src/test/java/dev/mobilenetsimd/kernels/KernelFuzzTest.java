@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * <ul>
  *   <li>Accumulating kernels (pointwise, depthwise, conv3x3, dense): every output element of the
  *       scalar kernel is within {@code B = (terms + 2) * eps * M + (terms + 2) * MIN_VALUE} (plus
- *       one rounding of the result) of a double oracle, {@code M} being {@code |bias| + sum |x * w|}
+ * one rounding of the result) of a double oracle, {@code M} being {@code |bias| + sum |x * w|}
  *       ({@code + |residual|}); the vector result is within {@code 2B} of the scalar one. ReLU6 is
  *       1-Lipschitz so the bound survives it.</li>
  *   <li>Exact kernels (pool, relu6, add): vector and scalar bit-identical (NaN compared as NaN),
@@ -53,7 +53,10 @@ class KernelFuzzTest {
 
     // ---- helpers -------------------------------------------------------------------------------
 
-    /** {@code n} floats at a random offset between NaN junk; returns the array, offset in {@code off[0]}. */
+    /**
+     * {@code n} floats at a random offset between NaN
+     * junk; returns the array, offset in {@code off[0]}.
+     */
     private static float[] embed(SplittableRandom r, float[] data, int[] off) {
         int pre = r.nextInt(4) == 0 ? 0 : r.nextInt(1, 9);
         int post = r.nextInt(3) == 0 ? 0 : r.nextInt(1, 9);
@@ -64,7 +67,9 @@ class KernelFuzzTest {
         return a;
     }
 
-    /** An output array of {@code n} sentinel floats with random guards; offset in {@code off[0]}. */
+    /**
+     * An output array of {@code n} sentinel floats with random guards; offset in {@code off[0]}.
+     */
     private static float[] outArray(SplittableRandom r, int n, int[] off) {
         int pre = r.nextInt(4) == 0 ? 0 : r.nextInt(1, 9);
         int post = r.nextInt(3) == 0 ? 0 : r.nextInt(1, 9);
@@ -80,16 +85,18 @@ class KernelFuzzTest {
 
     /**
      * Compares outputs: where {@code mag[i] < 0} the element must be untouched (equal to
-     * {@code initial}) in both; elsewhere scalar within B of {@code ref}, vector within 2B of scalar.
+     * {@code initial}) in both; elsewhere scalar within
+     * B of {@code ref}, vector within 2B of scalar.
      */
-    private static void compare(String what, float[] initial, float[] sca, float[] vec, double[] ref,
-                                double[] mag, int terms) {
+    private static void compare(String what, float[] initial, float[] sca, float[] vec,
+                                double[] ref, double[] mag, int terms) {
         for (int i = 0; i < sca.length; i++) {
             if (mag[i] < 0) {
                 if (Float.floatToIntBits(sca[i]) != Float.floatToIntBits(initial[i])
                         || Float.floatToIntBits(vec[i]) != Float.floatToIntBits(initial[i])) {
-                    throw new AssertionError(what + ": element " + i + " outside the output was written"
-                            + " (scalar " + sca[i] + ", vector " + vec[i] + ", was " + initial[i] + ")");
+                    throw new AssertionError(what + ": element " + i
+                            + " outside the output was written" + " (scalar " + sca[i]
+                            + ", vector " + vec[i] + ", was " + initial[i] + ")");
                 }
                 continue;
             }
@@ -98,21 +105,22 @@ class KernelFuzzTest {
                 // double oracle, which applies ReLU6 with Math.max/min rules.
                 int want = Float.floatToIntBits((float) ref[i]);
                 if (Float.floatToIntBits(sca[i]) != want || Float.floatToIntBits(vec[i]) != want) {
-                    throw new AssertionError(what + ": element " + i + ": scalar " + sca[i] + ", vector "
-                            + vec[i] + ", expected " + (float) ref[i]);
+                    throw new AssertionError(what + ": element " + i + ": scalar " + sca[i]
+                            + ", vector " + vec[i] + ", expected " + (float) ref[i]);
                 }
                 continue;
             }
             double bound = (terms + 2) * EPS * mag[i] + (terms + 2) * (double) Float.MIN_VALUE;
             double s = sca[i], v = vec[i];
             if (!(Math.abs(s - ref[i]) <= bound + EPS * Math.abs(ref[i]))) {
-                throw new AssertionError(what + ": element " + i + ": scalar " + sca[i] + " but exact "
-                        + ref[i] + " (bound " + bound + ", magnitude " + mag[i] + ")");
+                throw new AssertionError(what + ": element " + i + ": scalar " + sca[i]
+                        + " but exact " + ref[i] + " (bound " + bound + ", magnitude "
+                        + mag[i] + ")");
             }
             if (!(Math.abs(v - s) <= 2 * bound + EPS * Math.abs(s))) {
-                throw new AssertionError(what + ": element " + i + ": vector " + vec[i] + " but scalar "
-                        + sca[i] + " (tolerance " + (2 * bound + EPS * Math.abs(s)) + ", magnitude "
-                        + mag[i] + ", exact " + ref[i] + ")");
+                throw new AssertionError(what + ": element " + i + ": vector " + vec[i]
+                        + " but scalar " + sca[i] + " (tolerance " + (2 * bound + EPS * Math.abs(s))
+                        + ", magnitude " + mag[i] + ", exact " + ref[i] + ")");
             }
         }
     }
@@ -121,8 +129,9 @@ class KernelFuzzTest {
         for (int i = 0; i < sca.length; i++) {
             if (Float.floatToIntBits(sca[i]) != Float.floatToIntBits(vec[i])) {
                 throw new AssertionError(what + ": element " + i + ": vector " + vec[i] + " ("
-                        + Integer.toHexString(Float.floatToRawIntBits(vec[i])) + "), scalar " + sca[i]
-                        + " (" + Integer.toHexString(Float.floatToRawIntBits(sca[i])) + ")");
+                        + Integer.toHexString(Float.floatToRawIntBits(vec[i])) + "), scalar "
+                        + sca[i] + " ("
+                        + Integer.toHexString(Float.floatToRawIntBits(sca[i])) + ")");
             }
         }
     }
@@ -137,7 +146,8 @@ class KernelFuzzTest {
 
     @Test
     void pointwise() {
-        int n = FuzzSupport.run("KernelFuzzTest#pointwise", 300, FLAGS, r -> pointwiseCase(r, false));
+        int n = FuzzSupport.run("KernelFuzzTest#pointwise", 300, FLAGS,
+                r -> pointwiseCase(r, false));
         assertTrue(n > 0);
     }
 
@@ -217,13 +227,15 @@ class KernelFuzzTest {
 
     @Test
     void depthwiseRow() {
-        int n = FuzzSupport.run("KernelFuzzTest#depthwiseRow", 500, FLAGS, r -> depthwiseCase(r, false));
+        int n = FuzzSupport.run("KernelFuzzTest#depthwiseRow", 500, FLAGS,
+                r -> depthwiseCase(r, false));
         assertTrue(n > 0);
     }
 
     static void depthwiseCase(SplittableRandom r, boolean nonFinite) {
         int k = r.nextInt(10);
-        int c = k < 5 ? r.nextInt(1, 2 * L + 2) : k < 9 ? r.nextInt(1, 5 * L + 1) : r.nextInt(1, 100);
+        int c = k < 5 ? r.nextInt(1, 2 * L + 2)
+                : k < 9 ? r.nextInt(1, 5 * L + 1) : r.nextInt(1, 100);
         int inW = r.nextInt(10) == 0 ? r.nextInt(30, 70) : r.nextInt(1, 30);
         int stride = r.nextInt(10) == 0 ? 3 : r.nextInt(1, 3);
         int padLeft = r.nextInt(10) == 0 ? 2 : r.nextInt(2);
@@ -271,7 +283,8 @@ class KernelFuzzTest {
                     for (int kx = 0; kx < 3; kx++) {
                         int ix = x * stride - padLeft + kx;
                         if (ix >= 0 && ix < inW) {
-                            double t = (double) src[rows[ky] + ix * c + ch] * w[(ky * 3 + kx) * c + ch];
+                            double t = (double) src[rows[ky] + ix * c + ch]
+                                    * w[(ky * 3 + kx) * c + ch];
                             s += t;
                             m += Math.abs(t);
                         }
@@ -300,7 +313,8 @@ class KernelFuzzTest {
      */
     @Test
     void depthwiseRowPair() {
-        int n = FuzzSupport.run("KernelFuzzTest#depthwiseRowPair", 300, FLAGS, KernelFuzzTest::depthwisePairCase);
+        int n = FuzzSupport.run("KernelFuzzTest#depthwiseRowPair", 300, FLAGS,
+                KernelFuzzTest::depthwisePairCase);
         assertTrue(n > 0);
     }
 
@@ -425,10 +439,12 @@ class KernelFuzzTest {
         float[] initial = out.clone();
         float[] outS = out.clone();
         float[] outV = out.clone();
-        SCA.conv3x3(in, inOff, inH, inW, stride, padTop, padLeft, SCA.packConv3x3(w, bias, cin, cout),
-                act, outS, outOff, outH, outW, rowStart, rowEnd);
-        VEC.conv3x3(in, inOff, inH, inW, stride, padTop, padLeft, VEC.packConv3x3(w, bias, cin, cout),
-                act, outV, outOff, outH, outW, rowStart, rowEnd);
+        SCA.conv3x3(in, inOff, inH, inW, stride, padTop, padLeft,
+                SCA.packConv3x3(w, bias, cin, cout), act, outS, outOff, outH, outW,
+                rowStart, rowEnd);
+        VEC.conv3x3(in, inOff, inH, inW, stride, padTop, padLeft,
+                VEC.packConv3x3(w, bias, cin, cout), act, outV, outOff, outH, outW,
+                rowStart, rowEnd);
         compare(what, initial, outS, outV, ref, mag, 9 * cin);
         assertArrayEquals(inCopy, in, what + ": input modified");
     }
@@ -491,7 +507,7 @@ class KernelFuzzTest {
         }
     }
 
-    // ---- element-wise ----------------------------------------------------------------------------
+    // ---- element-wise ---------------------------------------------------------------------------
 
     /**
      * NaN, +Inf and -Inf at a per-case rate of 0.1% to 10% of the values (inputs, weights, biases,
@@ -568,12 +584,14 @@ class KernelFuzzTest {
             float[] initial = outS.clone();
             SCA.add(aS, aOff, bS, bOff, outS, outOff, len);
             VEC.add(aV, aOff, bV, bOff, outV, outOff, len);
-            String what = "add len=" + len + " alias=" + alias + " offsets " + aOff + "/" + bOff + "/" + outOff;
+            String what = "add len=" + len + " alias=" + alias + " offsets " + aOff + "/" + bOff
+                    + "/" + outOff;
             assertBitEqual(what, outS, outV);
             for (int i = 0; i < initial.length; i++) {
                 boolean inside = i >= outOff && i < outOff + len;
                 if (!inside && Float.floatToIntBits(initial[i]) != Float.floatToIntBits(outV[i])) {
-                    throw new AssertionError(what + ": element " + i + " outside the output was written");
+                    throw new AssertionError(what + ": element " + i
+                            + " outside the output was written");
                 }
             }
         });

@@ -28,7 +28,8 @@ class NonFiniteTest {
     private static final KernelSet SCA = KernelSets.scalar();
     private static final List<KernelSet> BOTH = List.of(SCA, VEC);
     private static final int L = VEC.vectorBitSize() / Float.SIZE;
-    private static final float[] SPECIAL = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
+    private static final float[] SPECIAL =
+            {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
     private static final String FLAGS = FuzzSupport.vectorBitsFlag();
 
     private static int[] channelCounts() {
@@ -84,9 +85,10 @@ class NonFiniteTest {
                                     if (res != null) {
                                         want += res[p * cout + co];
                                     }
-                                    assertSame(want, out[p * cout + co], k.name() + " pointwise cout="
-                                            + cout + " pixels=" + pixels + " " + act + " residual mode "
-                                            + resMode + " pixel " + p + " channel " + co + " input " + in[p]);
+                                    assertSame(want, out[p * cout + co],
+                                            k.name() + " pointwise cout=" + cout + " pixels="
+                                            + pixels + " " + act + " residual mode " + resMode
+                                            + " pixel " + p + " channel " + co + " input " + in[p]);
                                 }
                             }
                         }
@@ -96,7 +98,9 @@ class NonFiniteTest {
         }
     }
 
-    /** Depthwise with all-one taps over zeros and one special column: act(special) where it reaches. */
+    /**
+     * Depthwise with all-one taps over zeros and one special column: act(special) where it reaches.
+     */
     @Test
     void depthwiseEpilogue() {
         for (KernelSet k : BOTH) {
@@ -111,19 +115,20 @@ class NonFiniteTest {
                         for (int x0 = 0; x0 < inW; x0 += 3) {
                             float[] src = new float[4 * inW * c]; // rows 0..2, then the zero row
                             int row = x0 % 3; // the special sits in top, mid or bottom row
-                            Arrays.fill(src, row * inW * c + x0 * c, row * inW * c + (x0 + 1) * c, s);
+                            Arrays.fill(src, row * inW * c + x0 * c,
+                                    row * inW * c + (x0 + 1) * c, s);
                             for (Activation act : Activation.values()) {
                                 float[] out = new float[outW * c];
-                                k.depthwiseRow(src, 0, inW * c, 2 * inW * c, inW, stride, 1, pw, act,
-                                        out, 0, outW);
+                                k.depthwiseRow(src, 0, inW * c, 2 * inW * c, inW, stride, 1, pw,
+                                        act, out, 0, outW);
                                 for (int x = 0; x < outW; x++) {
                                     int first = x * stride - 1;
                                     boolean hit = x0 >= first && x0 <= first + 2;
                                     for (int ch = 0; ch < c; ch++) {
                                         assertSame(hit ? expected(act, s) : 0f, out[x * c + ch],
                                                 k.name() + " depthwise c=" + c + " stride=" + stride
-                                                        + " special " + s + " at column " + x0 + " " + act
-                                                        + " output " + x + " channel " + ch);
+                                                        + " special " + s + " at column " + x0 + " "
+                                                        + act + " output " + x + " channel " + ch);
                                     }
                                 }
                             }
@@ -134,7 +139,9 @@ class NonFiniteTest {
         }
     }
 
-    /** The stem: all-one weights, one special input pixel; act(special) in every output it reaches. */
+    /**
+     * The stem: all-one weights, one special input pixel; act(special) in every output it reaches.
+     */
     @Test
     void conv3x3Epilogue() {
         for (KernelSet k : BOTH) {
@@ -150,16 +157,19 @@ class NonFiniteTest {
                             in[(y0 * inW + x0) * cin + y0 % cin] = s;
                             for (Activation act : Activation.values()) {
                                 float[] out = new float[outH * outW * cout];
-                                k.conv3x3(in, 0, inH, inW, stride, 0, 1, pw, act, out, 0, outH, outW, 0, outH);
+                                k.conv3x3(in, 0, inH, inW, stride, 0, 1, pw, act, out, 0, outH,
+                                        outW, 0, outH);
                                 for (int y = 0; y < outH; y++) {
                                     for (int x = 0; x < outW; x++) {
                                         boolean hit = y0 >= y * stride && y0 <= y * stride + 2
                                                 && x0 >= x * stride - 1 && x0 <= x * stride + 1;
                                         for (int co = 0; co < cout; co++) {
                                             assertSame(hit ? expected(act, s) : 0f,
-                                                    out[(y * outW + x) * cout + co], k.name() + " conv3x3 cout="
-                                                            + cout + " special " + s + " at " + y0 + "," + x0
-                                                            + " " + act + " output " + y + "," + x + "," + co);
+                                                    out[(y * outW + x) * cout + co],
+                                                    k.name() + " conv3x3 cout="
+                                                            + cout + " special " + s + " at " + y0
+                                                            + "," + x0 + " " + act + " output " + y
+                                                            + "," + x + "," + co);
                                         }
                                     }
                                 }
@@ -201,14 +211,15 @@ class NonFiniteTest {
                     float[] out = new float[outF];
                     k.dense(x, 0, pw, out, 0);
                     for (int o = 0; o < outF; o++) {
-                        assertSame(s, out[o], k.name() + " dense in=" + c + " special " + s + " output " + o);
+                        assertSame(s, out[o],
+                                k.name() + " dense in=" + c + " special " + s + " output " + o);
                     }
                 }
             }
         }
     }
 
-    // ---- fuzz: positions of NaN / ±Inf agree across backends and with the oracle ------------------
+    // ---- fuzz: positions of NaN / ±Inf agree across backends and with the oracle ----------------
 
     @Test
     void pointwiseFuzz() {

@@ -15,10 +15,11 @@ import org.junit.jupiter.api.Test;
  * runs ({@code -Dmobilenet.vectorBits}; the build repeats the kernel tests at 128, 256 and 512).
  *
  * <p><b>Tolerance.</b> Both backends sum the same terms (bias and the {@code cin} products, then
- * the residual after the activation) in different orders and with or without fused multiply-add, so each is within {@code (cin + 2) * eps * M} of the exact result,
- * where {@code M = |bias| + |residual| + sum_ci |in * w|} and {@code eps = 2^-23} (RELU6 is
- * 1-Lipschitz, so this holds after it). The test allows both sides' error plus one rounding of the
- * result: {@code tol = 2 * (cin + 2) * eps * M + eps * |expected|}. NaN must match NaN.
+ * the residual after the activation) in different orders and with or without fused multiply-add, so
+ * each is within {@code (cin + 2) * eps * M} of the exact result, where {@code M = |bias| +
+ * |residual| + sum_ci |in * w|} and {@code eps = 2^-23} (RELU6 is 1-Lipschitz, so this holds after
+ * it). The test allows both sides' error plus one rounding of the result: {@code tol = 2 * (cin +
+ * 2) * eps * M + eps * |expected|}. NaN must match NaN.
  */
 class PointwiseGemmTest {
     private static final KernelSet VECTOR = KernelSets.vector();
@@ -183,7 +184,8 @@ class PointwiseGemmTest {
             int rel = j - outMargin;
             boolean inRow = rel >= 0 && rel < rows * stride && rel % stride < rowPixels * cout;
             if (!inRow) {
-                assertEquals(SENTINEL, out[j], "vector wrote outside the rows at " + j + ": " + what);
+                assertEquals(SENTINEL, out[j],
+                        "vector wrote outside the rows at " + j + ": " + what);
                 assertEquals(SENTINEL, scalarRows[j], "scalar wrote outside the rows: " + what);
             }
         }
@@ -366,7 +368,8 @@ class PointwiseGemmTest {
         Random rnd = new Random(4);
         // Real sizes: the first expansion (several cache chunks), a projection with residual.
         check(rnd, new Layer(rnd, 16, 96, true), 3136, Activation.RELU6, Residual.NONE, 0, 0);
-        check(rnd, new Layer(rnd, 144, 24, true), 3136, Activation.LINEAR, Residual.ALIASES_OUT, 0, 0);
+        check(rnd, new Layer(rnd, 144, 24, true), 3136, Activation.LINEAR,
+                Residual.ALIASES_OUT, 0, 0);
         check(rnd, new Layer(rnd, 960, 320, true), 49, Activation.LINEAR, Residual.SEPARATE, 7, 1);
         // A pixel count that is no multiple of any tile height or chunk.
         check(rnd, new Layer(rnd, 24, 3 * LANES + 1, true), 1001, Activation.RELU6,
@@ -407,7 +410,8 @@ class PointwiseGemmTest {
         for (int p = 0; p < pixels; p++) {
             for (int co = 0; co < cout; co++) {
                 float expected = Activation.RELU6.apply(bias[co] + 0f);
-                assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(out[p * cout + co]),
+                assertEquals(Float.floatToIntBits(expected),
+                        Float.floatToIntBits(out[p * cout + co]),
                         "relu6(" + bias[co] + ") at pixel " + p + ": got " + out[p * cout + co]);
             }
         }
@@ -432,11 +436,13 @@ class PointwiseGemmTest {
             float[] residual = values(rnd, pixels * cout, 8f);
             VECTOR.pointwise(in, 0, pixels, layer.vector, Activation.RELU6, residual, 0, out, 3);
             float[] expected = new float[pixels * cout];
-            SCALAR.pointwise(in, 0, pixels, layer.scalar, Activation.RELU6, residual, 0, expected, 0);
+            SCALAR.pointwise(in, 0, pixels, layer.scalar, Activation.RELU6, residual, 0,
+                    expected, 0);
             for (int i = 0; i < 3; i++) {
                 assertEquals(SENTINEL, out[i], "wrote before the output region");
             }
-            assertClose(expected, 0, out, 3, in, 0, pixels, layer, residual, 0, "array end, cout=" + cout);
+            assertClose(expected, 0, out, 3, in, 0, pixels, layer, residual, 0,
+                    "array end, cout=" + cout);
         }
     }
 
@@ -545,7 +551,8 @@ class PointwiseGemmTest {
                     magnitude += Math.abs(residual[resOff + p * cout + co]);
                 }
                 for (int ci = 0; ci < cin; ci++) {
-                    magnitude += Math.abs((double) in[inOff + p * cin + ci] * layer.w[ci * cout + co]);
+                    magnitude += Math.abs((double) in[inOff + p * cin + ci]
+                            * layer.w[ci * cout + co]);
                 }
                 double tol = 2.0 * (cin + 2) * EPS * magnitude + EPS * Math.abs(e);
                 if (Math.abs((double) e - a) > tol) {

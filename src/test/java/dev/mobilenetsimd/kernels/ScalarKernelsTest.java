@@ -376,7 +376,8 @@ class ScalarKernelsTest {
         float[] a = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -1f, 3f, 6f, 9f};
         s.relu6(a, 0, a.length);
         assertEquals(Float.NaN, a[0]);
-        assertArrayEquals(new float[] {6f, 0f, 0f, 3f, 6f, 6f}, java.util.Arrays.copyOfRange(a, 1, 7));
+        assertArrayEquals(new float[] {6f, 0f, 0f, 3f, 6f, 6f},
+                java.util.Arrays.copyOfRange(a, 1, 7));
         float[] b = {-5f, 7f, 8f};
         s.relu6(b, 1, 1); // only the middle element
         assertArrayEquals(new float[] {-5f, 6f, 8f}, b);

@@ -35,16 +35,21 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Files that are not importable MobileNetV2 ONNX models fail with a clear {@link OnnxFormatException}. */
+/**
+ * Files that are not importable MobileNetV2 ONNX models
+ * fail with a clear {@link OnnxFormatException}.
+ */
 class OnnxBadFileTest {
     private static final ModelConfig CFG = new ModelConfig(0.35, 96, 1000, Padding.SYMMETRIC);
     private static final Model GOOD = OnnxExporter.model(Weights.random(CFG, 2));
     private static final byte[] GOOD_BYTES = OnnxProto.write(GOOD);
 
     private static OnnxFormatException fails(byte[] bytes, String... expectedInMessage) {
-        OnnxFormatException e = assertThrows(OnnxFormatException.class, () -> OnnxModel.read(bytes));
+        OnnxFormatException e =
+                assertThrows(OnnxFormatException.class, () -> OnnxModel.read(bytes));
         for (String s : expectedInMessage) {
-            assertTrue(e.getMessage().contains(s), "message '" + e.getMessage() + "' should mention '" + s + "'");
+            assertTrue(e.getMessage().contains(s),
+                    "message '" + e.getMessage() + "' should mention '" + s + "'");
         }
         return e;
     }
@@ -288,7 +293,8 @@ class OnnxBadFileTest {
     @Test
     void emptyAndTruncatedFiles() {
         fails(new byte[0], "empty");
-        for (int len : new int[] {1, 7, 100, GOOD_BYTES.length / 3, GOOD_BYTES.length / 2, GOOD_BYTES.length - 1}) {
+        for (int len : new int[] {1, 7, 100, GOOD_BYTES.length / 3, GOOD_BYTES.length / 2,
+                GOOD_BYTES.length - 1}) {
             fails(Arrays.copyOf(GOOD_BYTES, len));
         }
     }
@@ -355,8 +361,8 @@ class OnnxBadFileTest {
         fails(mapNodes(GOOD, n -> n.opType().equals("Clip") && n.name().startsWith("block3")
                 ? withOp(n, "HardSigmoid") : n), "unsupported operator HardSigmoid", "block3");
         fails(mapNodes(GOOD, n -> n.opType().equals("Add")
-                ? new Node(n.name(), "FusedAdd", "com.example", n.inputs(), n.outputs(), n.attributes()) : n),
-                "unsupported operator com.example.FusedAdd");
+                ? new Node(n.name(), "FusedAdd", "com.example", n.inputs(), n.outputs(),
+                        n.attributes()) : n), "unsupported operator com.example.FusedAdd");
     }
 
     @Test
@@ -369,15 +375,19 @@ class OnnxBadFileTest {
             }
         }
         nodes.add(node("pool", "GlobalAveragePool", List.of("stem.relu6"), "avgpool"));
-        fails(withGraph(GOOD, nodes, GOOD.graph().initializers()), "not a MobileNetV2 graph", "GlobalAveragePool");
+        fails(withGraph(GOOD, nodes, GOOD.graph().initializers()), "not a MobileNetV2 graph",
+                "GlobalAveragePool");
 
         // An extra branch off the chain.
         List<Node> extra = new ArrayList<>(GOOD.graph().nodes());
         extra.add(node("side", "Relu", List.of("block5.add"), "side.out"));
-        fails(withGraph(GOOD, extra, GOOD.graph().initializers()), "not a MobileNetV2 graph", "block5.add");
+        fails(withGraph(GOOD, extra, GOOD.graph().initializers()), "not a MobileNetV2 graph",
+                "block5.add");
 
-        // A block without its residual connection: the Add replaced by an Identity-like Relu... is not ReLU6.
-        fails(mapNodes(GOOD, n -> n.opType().equals("Clip") && n.name().equals("block2.depthwise.relu6")
+        // A block without its residual connection: the Add
+        // replaced by an Identity-like Relu... is not ReLU6.
+        fails(mapNodes(GOOD, n -> n.opType().equals("Clip")
+                && n.name().equals("block2.depthwise.relu6")
                 ? withInputsMin(n, "relu6.min", "relu6.min") : n), "clamps to [0.0, 0.0]");
 
         // A wrong stride in block 2's depthwise convolution.
@@ -386,9 +396,11 @@ class OnnxBadFileTest {
 
         // NHWC input shape.
         Graph g = GOOD.graph();
-        ValueInfo nhwc = new ValueInfo(g.inputs().get(0).name(), OnnxProto.FLOAT, List.of(1L, 96L, 96L, 3L));
-        fails(new Model(GOOD.irVersion(), GOOD.opsets(), "", "", new Graph(g.name(), g.nodes(), g.initializers(),
-                List.of(nhwc), g.outputs()), GOOD.metadata()), "[N, 3, size, size]");
+        ValueInfo nhwc =
+                new ValueInfo(g.inputs().get(0).name(), OnnxProto.FLOAT, List.of(1L, 96L, 96L, 3L));
+        fails(new Model(GOOD.irVersion(), GOOD.opsets(), "", "",
+                new Graph(g.name(), g.nodes(), g.initializers(), List.of(nhwc), g.outputs()),
+                GOOD.metadata()), "[N, 3, size, size]");
 
         // Padding that is neither convention.
         fails(mapNodes(GOOD, n -> n.name().equals("block4.depthwise.conv")
@@ -640,19 +652,21 @@ class OnnxBadFileTest {
                 d[0] += 8;
                 inits.add(Tensor.ofFloats(t.name(), new float[(int) (d[0] * d[1])], d));
             } else if (t.name().equals("block3.project.bias")) {
-                inits.add(Tensor.ofFloats(t.name(), new float[(int) t.dims()[0] + 8], t.dims()[0] + 8));
+                inits.add(Tensor.ofFloats(t.name(), new float[(int) t.dims()[0] + 8],
+                        t.dims()[0] + 8));
             } else {
                 inits.add(t);
             }
         }
-        fails(withGraph(GOOD, GOOD.graph().nodes(), inits), "block 3 projection weights", "should have shape");
+        fails(withGraph(GOOD, GOOD.graph().nodes(), inits), "block 3 projection weights",
+                "should have shape");
 
         // Data shorter than the dims say.
         List<Tensor> shortData = new ArrayList<>();
         for (Tensor t : GOOD.graph().initializers()) {
             shortData.add(t.name().equals("stem.weight")
-                    ? new Tensor(t.name(), t.dataType(), t.dims(), Arrays.copyOf(t.data(), t.data().length - 4), false)
-                    : t);
+                    ? new Tensor(t.name(), t.dataType(), t.dims(),
+                            Arrays.copyOf(t.data(), t.data().length - 4), false) : t);
         }
         fails(withGraph(GOOD, GOOD.graph().nodes(), shortData), "'stem.weight'", "bytes");
 
@@ -671,7 +685,8 @@ class OnnxBadFileTest {
         // Classes in the declared output that differ from the classifier's.
         Graph g = GOOD.graph();
         ValueInfo out = new ValueInfo(g.outputs().get(0).name(), OnnxProto.FLOAT, List.of(1L, 10L));
-        fails(new Model(GOOD.irVersion(), GOOD.opsets(), "", "", new Graph(g.name(), g.nodes(), g.initializers(),
-                g.inputs(), List.of(out)), GOOD.metadata()), "1000 classes");
+        fails(new Model(GOOD.irVersion(), GOOD.opsets(), "", "",
+                new Graph(g.name(), g.nodes(), g.initializers(), g.inputs(), List.of(out)),
+                GOOD.metadata()), "1000 classes");
     }
 }

@@ -27,7 +27,8 @@ class OnnxExportCommandTest {
     @Test
     void writesRandomAndReExportsImported(@TempDir Path dir) throws Exception {
         Path a = dir.resolve("a.onnx");
-        assertEquals(0, run(new StringWriter(), "-a", "0.35", "-r", "96", "-k", "10", "-p", "symmetric", "-o", a.toString()));
+        assertEquals(0, run(new StringWriter(), "-a", "0.35", "-r", "96", "-k", "10", "-p",
+                "symmetric", "-o", a.toString()));
         assertEquals(new ModelConfig(0.35, 96, 10, Padding.SYMMETRIC), OnnxModel.load(a).config());
         Path b = dir.resolve("b.onnx");
         assertEquals(0, run(new StringWriter(), "--from", a.toString(), "-o", b.toString()));

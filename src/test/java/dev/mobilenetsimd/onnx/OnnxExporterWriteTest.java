@@ -63,7 +63,8 @@ class OnnxExporterWriteTest {
         Path model = dir.resolve("model.onnx");
         assertEquals(bytes.length, OnnxExporter.write(WEIGHTS, model));
         assertArrayEquals(bytes, Files.readAllBytes(model));
-        Files.write(model, new byte[bytes.length * 2]); // a longer file is replaced, not overwritten
+        // a longer file is replaced, not overwritten
+        Files.write(model, new byte[bytes.length * 2]);
         assertEquals(bytes.length, OnnxExporter.write(WEIGHTS, model));
         assertArrayEquals(bytes, Files.readAllBytes(model));
         assertEquals(List.of("model.onnx"), names(dir));

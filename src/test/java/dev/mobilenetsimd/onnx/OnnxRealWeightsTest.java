@@ -24,13 +24,17 @@ class OnnxRealWeightsTest {
         assertEquals(tfl.config(), back.config());
         int r = back.config().resolution();
         float[] img = OnnxTestSupport.randomImage(r, 17);
-        float[] ours = OnnxTestSupport.runOurs(tfl.config(), tfl.weights(), KernelSets.vector(), img);
-        float[] reimported = OnnxTestSupport.runOurs(back.config(), back.weights(), KernelSets.vector(), img);
+        float[] ours =
+                OnnxTestSupport.runOurs(tfl.config(), tfl.weights(), KernelSets.vector(), img);
+        float[] reimported =
+                OnnxTestSupport.runOurs(back.config(), back.weights(), KernelSets.vector(), img);
         assertArrayEquals(ours, reimported, "round trip must be bitwise identical");
         float[] ort = OnnxTestSupport.runOrt(onnx, OnnxModel.nhwcToNchw(img, r, r, 3), r, 1);
         float diff = OnnxTestSupport.maxAbsDiff(ours, ort);
-        float tol = OnnxRuntimeAgreementTest.RELATIVE_TOLERANCE * Math.max(1f, OnnxTestSupport.maxAbs(ort));
-        System.out.printf(Locale.ROOT, "real weights %s: max|logit| %.3f, max|Δ| vs ORT %.3g (tolerance %.3g)%n",
+        float tol = OnnxRuntimeAgreementTest.RELATIVE_TOLERANCE
+                * Math.max(1f, OnnxTestSupport.maxAbs(ort));
+        System.out.printf(Locale.ROOT,
+                "real weights %s: max|logit| %.3f, max|Δ| vs ORT %.3g (tolerance %.3g)%n",
                 tfl.config(), OnnxTestSupport.maxAbs(ort), diff, tol);
         assertTrue(diff <= tol, "max |Δlogit| " + diff + " > " + tol);
         assertArrayEquals(OnnxTestSupport.top(ort, 5), OnnxTestSupport.top(ours, 5));

@@ -16,28 +16,34 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** import(export(model)) is the same model: same configuration, bit-identical weights and logits. */
+/**
+ * import(export(model)) is the same model: same configuration, bit-identical weights and logits.
+ */
 class OnnxRoundTripTest {
 
     @ParameterizedTest(name = "{0}/{1} {2} classes {3}")
     @CsvSource({
             "0.35, 96, SYMMETRIC, 1000",
             "0.5, 128, TF_SAME, 1001",
-            "0.75, 97, TF_SAME, 10",   // odd sizes: both conventions coincide; the metadata keeps TF
+            // odd sizes: both conventions coincide; the metadata keeps TF
+            "0.75, 97, TF_SAME, 10",
             "1.4, 64, SYMMETRIC, 1",
     })
-    void exportThenImportIsIdentical(double alpha, int resolution, Padding padding, int classes) throws Exception {
+    void exportThenImportIsIdentical(double alpha, int resolution, Padding padding, int classes)
+            throws Exception {
         ModelConfig cfg = new ModelConfig(alpha, resolution, classes, padding);
         Weights w = Weights.random(cfg, 3);
         OnnxModel back = OnnxModel.read(OnnxExporter.toBytes(w));
         assertEquals(cfg, back.config());
         for (int i = 0; i < w.layers().size(); i++) {
-            assertArrayEquals(w.kernel(i), back.weights().kernel(i), "kernel of " + w.layers().get(i));
+            assertArrayEquals(w.kernel(i), back.weights().kernel(i),
+                    "kernel of " + w.layers().get(i));
             assertArrayEquals(w.bias(i), back.weights().bias(i), "bias of " + w.layers().get(i));
         }
         float[] img = OnnxTestSupport.randomImage(resolution, 5);
         float[] a = OnnxTestSupport.runOurs(cfg, w, KernelSets.vector(), img);
-        float[] b = OnnxTestSupport.runOurs(back.config(), back.weights(), KernelSets.vector(), img);
+        float[] b = OnnxTestSupport.runOurs(back.config(), back.weights(),
+                KernelSets.vector(), img);
         assertArrayEquals(a, b, "logits must be bitwise identical");
         assertEquals(OnnxExporter.INPUT_NAME, back.inputName());
         assertEquals(OnnxExporter.OUTPUT_NAME, back.outputName());
@@ -60,7 +66,8 @@ class OnnxRoundTripTest {
         assertArrayEquals(OnnxExporter.toBytes(w), m.toBytes(), "re-export is byte-identical");
         float[] img = OnnxTestSupport.randomImage(96, 2);
         try (var s = m.network(KernelSets.scalar()).newSession()) {
-            assertArrayEquals(OnnxTestSupport.runOurs(cfg, w, KernelSets.scalar(), img), s.run(img));
+            assertArrayEquals(OnnxTestSupport.runOurs(cfg, w, KernelSets.scalar(), img),
+                    s.run(img));
         }
     }
 

@@ -31,21 +31,24 @@ class OnnxRuntimeAgreementTest {
             "1.0, 96, SYMMETRIC",
             "1.0, 224, SYMMETRIC",
     })
-    void logitsAgreeWithOnnxRuntime(double alpha, int resolution, Padding padding) throws Exception {
+    void logitsAgreeWithOnnxRuntime(double alpha, int resolution, Padding padding)
+            throws Exception {
         ModelConfig cfg = new ModelConfig(alpha, resolution, 1000, padding);
         Weights w = Weights.random(cfg, 7);
         byte[] onnx = OnnxExporter.toBytes(w);
         float[] nhwc = OnnxTestSupport.randomImage(resolution, 11);
-        float[] ort = OnnxTestSupport.runOrt(onnx, OnnxModel.nhwcToNchw(nhwc, resolution, resolution, 3),
-                resolution, 1);
+        float[] ort = OnnxTestSupport.runOrt(onnx,
+                OnnxModel.nhwcToNchw(nhwc, resolution, resolution, 3), resolution, 1);
         float tol = RELATIVE_TOLERANCE * Math.max(1f, OnnxTestSupport.maxAbs(ort));
         for (KernelSet k : new KernelSet[] {KernelSets.vector(), KernelSets.scalar()}) {
             float[] ours = OnnxTestSupport.runOurs(cfg, w, k, nhwc);
             float diff = OnnxTestSupport.maxAbsDiff(ours, ort);
             int[] topOrt = OnnxTestSupport.top(ort, 5);
             int[] topOurs = OnnxTestSupport.top(ours, 5);
-            System.out.printf(Locale.ROOT, "ORT vs %s %s: max|logit| %.4f, max|Δ| %.3g (tolerance %.3g), "
-                            + "top-5 ORT %s ours %s%n", k.name(), cfg, OnnxTestSupport.maxAbs(ort), diff, tol,
+            System.out.printf(Locale.ROOT,
+                    "ORT vs %s %s: max|logit| %.4f, max|Δ| %.3g (tolerance %.3g), "
+                            + "top-5 ORT %s ours %s%n",
+                    k.name(), cfg, OnnxTestSupport.maxAbs(ort), diff, tol,
                     Arrays.toString(topOrt), Arrays.toString(topOurs));
             assertEquals(ort.length, ours.length);
             assertTrue(diff <= tol, k.name() + ": max |Δlogit| " + diff + " > " + tol);

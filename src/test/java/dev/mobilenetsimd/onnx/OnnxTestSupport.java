@@ -29,8 +29,12 @@ import java.util.stream.IntStream;
 final class OnnxTestSupport {
     private OnnxTestSupport() {}
 
-    /** Logits of ONNX Runtime (graph optimisation ALL, sequential, {@code threads} intra-op threads). */
-    static float[] runOrt(byte[] onnx, float[] nchw, int resolution, int threads) throws OrtException {
+    /**
+     * Logits of ONNX Runtime (graph optimisation ALL,
+     * sequential, {@code threads} intra-op threads).
+     */
+    static float[] runOrt(byte[] onnx, float[] nchw, int resolution, int threads)
+            throws OrtException {
         return runOrt(onnx, nchw, new long[] {1, 3, resolution, resolution}, threads);
     }
 
@@ -45,7 +49,8 @@ final class OnnxTestSupport {
             opts.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
             try (OrtSession session = env.createSession(onnx, opts);
                  OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(image), shape);
-                 OrtSession.Result r = session.run(Map.of(session.getInputNames().iterator().next(), in))) {
+                 OrtSession.Result r =
+                         session.run(Map.of(session.getInputNames().iterator().next(), in))) {
                 Object v = r.get(0).getValue();
                 if (v instanceof float[][][][] map) {
                     // [1, classes, 1, 1], a 1x1 Conv classifier's map as the output
@@ -149,14 +154,18 @@ final class OnnxTestSupport {
     }
 
     static Node withInputs(Node n, String... inputs) {
-        return new Node(n.name(), n.opType(), n.domain(), List.of(inputs), n.outputs(), n.attributes());
+        return new Node(n.name(), n.opType(), n.domain(), List.of(inputs), n.outputs(),
+                n.attributes());
     }
 
     static Node withAttributes(Node n, Attribute... attrs) {
         return new Node(n.name(), n.opType(), n.domain(), n.inputs(), n.outputs(), List.of(attrs));
     }
 
-    /** {@code n}'s attributes with {@code replacement} replacing the one of the same name (or added). */
+    /**
+     * {@code n}'s attributes with {@code replacement}
+     * replacing the one of the same name (or added).
+     */
     static Node withAttribute(Node n, Attribute replacement) {
         List<Attribute> attrs = new ArrayList<>();
         for (Attribute a : n.attributes()) {
@@ -168,11 +177,13 @@ final class OnnxTestSupport {
         return new Node(n.name(), n.opType(), n.domain(), n.inputs(), n.outputs(), attrs);
     }
 
-    static Node node(String name, String op, List<String> inputs, String output, Attribute... attrs) {
+    static Node node(String name, String op, List<String> inputs, String output,
+            Attribute... attrs) {
         return new Node(name, op, "", inputs, List.of(output), Arrays.asList(attrs));
     }
 
     static Tensor initializer(Model m, String name) {
-        return m.graph().initializers().stream().filter(t -> t.name().equals(name)).findFirst().orElseThrow();
+        return m.graph().initializers().stream().filter(t -> t.name().equals(name)).findFirst()
+                .orElseThrow();
     }
 }

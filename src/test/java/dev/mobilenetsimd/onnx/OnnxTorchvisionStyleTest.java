@@ -48,8 +48,10 @@ class OnnxTorchvisionStyleTest {
         int r = imported.config().resolution();
         float[] img = OnnxTestSupport.randomImage(r, 4);
         float[] ort = OnnxTestSupport.runOrt(bytes, OnnxModel.nhwcToNchw(img, r, r, 3), r, 1);
-        float[] ours = OnnxTestSupport.runOurs(imported.config(), imported.weights(), KernelSets.vector(), img);
-        float tol = OnnxRuntimeAgreementTest.RELATIVE_TOLERANCE * Math.max(1f, OnnxTestSupport.maxAbs(ort));
+        float[] ours = OnnxTestSupport.runOurs(imported.config(), imported.weights(),
+                KernelSets.vector(), img);
+        float tol = OnnxRuntimeAgreementTest.RELATIVE_TOLERANCE
+                * Math.max(1f, OnnxTestSupport.maxAbs(ort));
         float diff = OnnxTestSupport.maxAbsDiff(ort, ours);
         assertTrue(diff <= tol, "max |Δlogit| " + diff + " > " + tol);
         assertArrayEquals(OnnxTestSupport.top(ort, 5), OnnxTestSupport.top(ours, 5));
@@ -144,8 +146,8 @@ class OnnxTorchvisionStyleTest {
                 inits.add(Tensor.ofFloats(n.name() + names[k], v[k], c));
                 bnInputs.add(n.name() + names[k]);
             }
-            nodes.add(new Node(n.name(), "Conv", "", List.of(n.input(0), n.input(1)), List.of(n.name() + ".raw"),
-                    n.attributes()));
+            nodes.add(new Node(n.name(), "Conv", "", List.of(n.input(0), n.input(1)),
+                    List.of(n.name() + ".raw"), n.attributes()));
             nodes.add(new Node(n.name() + ".bn", "BatchNormalization", "", bnInputs, n.outputs(),
                     bnAttrs));
         }
@@ -158,11 +160,13 @@ class OnnxTorchvisionStyleTest {
         List<Node> nodes = new ArrayList<>();
         nodes.add(node("c0", "Constant", List.of(), "const.zero",
                 Attribute.ofTensor("value", Tensor.ofFloats("", new float[] {0f}))));
-        nodes.add(node("c6", "Constant", List.of(), "const.six", Attribute.ofFloat("value_float", 6f)));
+        nodes.add(node("c6", "Constant", List.of(), "const.six",
+                Attribute.ofFloat("value_float", 6f)));
         for (Node n : m.graph().nodes()) {
             if (n.opType().equals("Clip")) {
                 // Identity in front, Clip reading Constant outputs.
-                nodes.add(node(n.name() + ".id", "Identity", List.of(n.input(0)), n.name() + ".idout"));
+                nodes.add(node(n.name() + ".id", "Identity", List.of(n.input(0)),
+                n.name() + ".idout"));
                 nodes.add(withInputs(n, n.name() + ".idout", "const.zero", "const.six"));
             } else {
                 nodes.add(n);
@@ -263,17 +267,19 @@ class OnnxTorchvisionStyleTest {
         for (Node n : m.graph().nodes()) {
             switch (n.opType()) {
                 case "Clip":
-                    nodes.add(node(n.name() + ".relu", "Relu", List.of(n.input(0)), n.name() + ".r"));
-                    nodes.add(new Node(n.name(), "Min", "", List.of("relu6.max", n.name() + ".r"), n.outputs(),
-                            List.of()));
+                    nodes.add(node(n.name() + ".relu", "Relu", List.of(n.input(0)),
+                            n.name() + ".r"));
+                    nodes.add(new Node(n.name(), "Min", "", List.of("relu6.max", n.name() + ".r"),
+                            n.outputs(), List.of()));
                     break;
                 case "GlobalAveragePool":
                     nodes.add(new Node(n.name(), "ReduceMean", "", n.inputs(), n.outputs(),
-                            List.of(Attribute.ofInts("axes", 2, 3), Attribute.ofInt("keepdims", 1))));
+                            List.of(Attribute.ofInts("axes", 2, 3),
+                                    Attribute.ofInt("keepdims", 1))));
                     break;
                 case "Flatten":
-                    nodes.add(new Node(n.name(), "Reshape", "", List.of(n.input(0), "flat.shape"), n.outputs(),
-                            List.of()));
+                    nodes.add(new Node(n.name(), "Reshape", "", List.of(n.input(0), "flat.shape"),
+                            n.outputs(), List.of()));
                     break;
                 default:
                     nodes.add(n);
@@ -468,7 +474,8 @@ class OnnxTorchvisionStyleTest {
     @Test
     void autoPadSameUpperIsTensorFlowPadding() throws Exception {
         ModelConfig tf = new ModelConfig(0.35, 96, 1000, Padding.TF_SAME);
-        Model m = mapNodes(base(tf), n -> n.opType().equals("Conv") && n.attribute("kernel_shape").ints()[0] == 3
+        Model m = mapNodes(base(tf), n -> n.opType().equals("Conv")
+                && n.attribute("kernel_shape").ints()[0] == 3
                 ? withAttribute(removePads(n), Attribute.ofString("auto_pad", "SAME_UPPER")) : n);
         m = new Model(m.irVersion(), m.opsets(), m.producerName(), m.producerVersion(), m.graph(),
                 java.util.Map.of());

@@ -16,13 +16,15 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class ExecutionPlanTest {
 
-    /** The TF-slim table of published variants: multiply-adds in millions (truncated), 1001 classes. */
+    /**
+     * The TF-slim table of published variants: multiply-adds in millions (truncated), 1001 classes.
+     */
     @ParameterizedTest(name = "{0}/{1}: {2} M MACs")
     @CsvSource({
             "1.4,224,582", "1.3,224,509", "1.0,224,300", "1.0,192,221", "1.0,160,154", "1.0,128,99",
-            "1.0,96,56", "0.75,224,209", "0.75,192,153", "0.75,160,107", "0.75,128,69", "0.75,96,39",
-            "0.5,224,97", "0.5,192,71", "0.5,160,50", "0.5,128,32", "0.5,96,18", "0.35,224,59",
-            "0.35,192,43", "0.35,160,30", "0.35,128,20", "0.35,96,11"})
+            "1.0,96,56", "0.75,224,209", "0.75,192,153", "0.75,160,107", "0.75,128,69",
+            "0.75,96,39", "0.5,224,97", "0.5,192,71", "0.5,160,50", "0.5,128,32", "0.5,96,18",
+            "0.35,224,59", "0.35,192,43", "0.35,160,30", "0.35,128,20", "0.35,96,11"})
     void macsMatchThePublishedTable(double alpha, int resolution, long millions) {
         for (Padding p : Padding.values()) {
             ExecutionPlan plan = ExecutionPlan.build(new ModelConfig(alpha, resolution, 1001, p));
@@ -42,9 +44,11 @@ class ExecutionPlanTest {
 
     @Test
     void parametersOfTheStandardNetwork() {
-        ExecutionPlan plan = ExecutionPlan.build(new ModelConfig(1.0, 224, 1000, Padding.SYMMETRIC));
+        ExecutionPlan plan =
+                ExecutionPlan.build(new ModelConfig(1.0, 224, 1000, Padding.SYMMETRIC));
         assertEquals(3_487_816, plan.totalParams());
-        assertEquals(300.8, plan.totalMacs() / 1e6, 0.05, "the 300.8 M multiply-adds usually quoted");
+        assertEquals(300.8, plan.totalMacs() / 1e6, 0.05,
+                "the 300.8 M multiply-adds usually quoted");
     }
 
     @Test
@@ -140,28 +144,35 @@ class ExecutionPlanTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new ModelConfig(0, 224, 1000, Padding.TF_SAME));
         assertTrue(e.getMessage().contains("alpha = 0.0"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> new ModelConfig(1, 31, 1000, Padding.TF_SAME));
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new ModelConfig(1, 31, 1000, Padding.TF_SAME));
         assertTrue(e.getMessage().contains("resolution = 31"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> new ModelConfig(1, 224, 0, Padding.TF_SAME));
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new ModelConfig(1, 224, 0, Padding.TF_SAME));
         assertTrue(e.getMessage().contains("classes = 0"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> new ModelConfig(Double.NaN, 224, 10, Padding.TF_SAME));
+        assertThrows(IllegalArgumentException.class,
+                () -> new ModelConfig(Double.NaN, 224, 10, Padding.TF_SAME));
         assertThrows(IllegalArgumentException.class, () -> new ModelConfig(1, 224, 10, null));
     }
 
     @ParameterizedTest
-    @CsvSource({"1.0,224,FUSED", "1.0,224,LAYERWISE", "0.35,96,FUSED", "1.4,129,FUSED", "0.5,33,LAYERWISE"})
-    void buffersStayInsideTheArenaAndRegionsDoNotOverlap(double alpha, int res, ExecutionMode mode) {
-        ExecutionPlan plan = ExecutionPlan.build(new ModelConfig(alpha, res, 10, Padding.TF_SAME), mode);
+    @CsvSource({"1.0,224,FUSED", "1.0,224,LAYERWISE", "0.35,96,FUSED", "1.4,129,FUSED",
+            "0.5,33,LAYERWISE"})
+    void buffersStayInsideTheArenaAndRegionsDoNotOverlap(double alpha, int res,
+            ExecutionMode mode) {
+        ExecutionPlan plan =
+                ExecutionPlan.build(new ModelConfig(alpha, res, 10, Padding.TF_SAME), mode);
         List<BufferUse> regions = new ArrayList<>(plan.regions().values());
         for (int i = 0; i < regions.size(); i++) {
             BufferUse r = regions.get(i);
-            assertTrue(r.offset() >= 0 && r.offset() + r.length() <= plan.arenaFloats(), r.toString());
+            assertTrue(r.offset() >= 0 && r.offset() + r.length() <= plan.arenaFloats(),
+                    r.toString());
             assertEquals(HeapLayout.phase(), r.offset() % HeapLayout.ALIGN_FLOATS,
                     r + " does not start on a 64-byte boundary of a large array");
             for (int j = i + 1; j < regions.size(); j++) {
                 BufferUse q = regions.get(j);
-                assertFalse(r.offset() < q.offset() + q.length() && q.offset() < r.offset() + r.length(),
-                        r + " overlaps " + q);
+                assertFalse(r.offset() < q.offset() + q.length()
+                        && q.offset() < r.offset() + r.length(), r + " overlaps " + q);
             }
         }
         for (Step s : plan.steps()) {
@@ -170,7 +181,8 @@ class ExecutionPlanTest {
                 BufferUse b = writes.get(i);
                 BufferUse region = plan.regions().get(b.buffer());
                 assertTrue(b.offset() >= region.offset()
-                        && b.offset() + b.length() <= region.offset() + region.length(), s + " " + b);
+                        && b.offset() + b.length() <= region.offset() + region.length(),
+                        s + " " + b);
                 // a ring, a band, staging rows, a chained block's scratch and the output: disjoint
                 for (BufferUse q : writes.subList(i + 1, writes.size())) {
                     assertFalse(b.offset() < q.offset() + q.length()
@@ -180,11 +192,13 @@ class ExecutionPlanTest {
             }
             for (BufferUse b : s.reads()) {
                 BufferUse region = plan.regions().get(b.buffer());
-                assertTrue(b.offset() + b.length() <= region.offset() + region.length(), s + " " + b);
+                assertTrue(b.offset() + b.length() <= region.offset() + region.length(),
+                        s + " " + b);
             }
             if (s.kind() == Step.Kind.BOTTLENECK && mode == ExecutionMode.FUSED
                     && (s.hasExpand() || s.computesStem())) {
-                assertTrue(s.expandedRows() >= Math.min(s.inHeight(), (s.bandRows() - 1) * s.stride() + 3));
+                assertTrue(s.expandedRows() >= Math.min(s.inHeight(),
+                        (s.bandRows() - 1) * s.stride() + 3));
             }
         }
     }

@@ -7,8 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Locates the third-party MobileNetV2 test data (models, photos, TensorFlow Lite reference outputs),
- * which is never copied into the repository. The folder is the environment variable
+ * Locates the third-party MobileNetV2 test data (models, photos, TensorFlow Lite reference
+ * outputs), which is never copied into the repository. The folder is the environment variable
  * {@value #ENV} if set, else the system property {@value #DIR_PROPERTY} (the pom points it at
  * {@code ../shared/data/mobilenet_v2}). When it is missing, tests are skipped, or fail if the
  * system property {@value #REQUIRE_PROPERTY} is {@code "true"} (as on CI).
@@ -43,9 +43,11 @@ public final class RealData {
         Path dir = configuredDir();
         Path f = dir == null ? null : dir.resolve(name);
         if (f == null || !Files.isRegularFile(f)) {
-            String msg = "real MobileNetV2 test data not found: " + (f == null ? name : f.toAbsolutePath())
-                    + ". Provide the folder (models, photos, reference/ from google-coral/test_data, see its "
-                    + "README.txt) with -D" + DIR_PROPERTY + "=DIR or the environment variable " + ENV + "=DIR.";
+            String msg = "real MobileNetV2 test data not found: "
+                    + (f == null ? name : f.toAbsolutePath())
+                    + ". Provide the folder (models, photos, reference/ from"
+                    + " google-coral/test_data, see its " + "README.txt) with -D" + DIR_PROPERTY
+                    + "=DIR or the environment variable " + ENV + "=DIR.";
             if (Boolean.parseBoolean(System.getProperty(REQUIRE_PROPERTY))) {
                 fail(msg + " (" + REQUIRE_PROPERTY + "=true, so this is a failure)");
             }

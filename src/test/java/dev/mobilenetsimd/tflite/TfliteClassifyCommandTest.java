@@ -105,7 +105,8 @@ class TfliteClassifyCommandTest {
         String model = RealData.model(RealData.TF1_QUANT).toString();
         String cat = RealData.file("cat.bmp").toString();
         StringWriter out = new StringWriter(), err = new StringWriter();
-        int rc = run(out, err, "--json", "--backend", "scalar", "--model", model, cat, "no-such-image.png");
+        int rc = run(out, err, "--json", "--backend", "scalar", "--model", model, cat,
+                "no-such-image.png");
         String json = out.toString();
         assertEquals(1, rc, err.toString());
         List<?> results = (List<?>) StrictJson.object(json).get("results");

@@ -19,12 +19,16 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Damaged copies of the real model (made in memory or a temp folder) fail with a clear ModelFormatException. */
+/**
+ * Damaged copies of the real model (made in memory or a
+ * temp folder) fail with a clear ModelFormatException.
+ */
 class TfliteCorruptFileTest {
     /** Where the flatbuffer of the primary model ends and its appended label zip begins. */
     private static int flatbufferEnd(byte[] file) {
         for (int i = 8; i < file.length - 4; i++) {
-            if (file[i] == 'P' && file[i + 1] == 'K' && file[i + 2] == 3 && file[i + 3] == 4 && i > file.length / 2) {
+            if (file[i] == 'P' && file[i + 1] == 'K' && file[i + 2] == 3 && file[i + 3] == 4
+                    && i > file.length / 2) {
                 return i;
             }
         }
@@ -41,9 +45,10 @@ class TfliteCorruptFileTest {
         int end = flatbufferEnd(file);
         for (int len : new int[] {0, 3, 7, 8, 64, 4096, end / 4, end / 2, end - 4096, end - 1}) {
             byte[] cut = Arrays.copyOf(file, len);
-            ModelFormatException e = assertThrows(ModelFormatException.class, () -> TfliteModel.read(cut),
-                    "truncated to " + len + " bytes");
-            assertTrue(e.getMessage().contains("truncated") || e.getMessage().contains("not a TensorFlow Lite model"),
+            ModelFormatException e = assertThrows(ModelFormatException.class,
+                    () -> TfliteModel.read(cut), "truncated to " + len + " bytes");
+            assertTrue(e.getMessage().contains("truncated")
+                    || e.getMessage().contains("not a TensorFlow Lite model"),
                     len + ": " + e.getMessage());
         }
     }
@@ -53,7 +58,8 @@ class TfliteCorruptFileTest {
         byte[] file = real();
         Path p = dir.resolve("cut.tflite");
         Files.write(p, Arrays.copyOf(file, file.length / 3));
-        ModelFormatException e = assertThrows(ModelFormatException.class, () -> TfliteModel.load(p));
+        ModelFormatException e =
+                assertThrows(ModelFormatException.class, () -> TfliteModel.load(p));
         assertTrue(e.getMessage().startsWith(p.toString()), e.getMessage());
     }
 
@@ -90,7 +96,8 @@ class TfliteCorruptFileTest {
     void wrongIdentifierIsReported() throws IOException {
         byte[] file = real();
         file[4] = 'X';
-        ModelFormatException e = assertThrows(ModelFormatException.class, () -> TfliteModel.read(file));
+        ModelFormatException e =
+                assertThrows(ModelFormatException.class, () -> TfliteModel.read(file));
         assertTrue(e.getMessage().contains("file identifier is 'XFL3'"), e.getMessage());
     }
 
@@ -120,8 +127,8 @@ class TfliteCorruptFileTest {
             byte[] bad = file.clone();
             int flips = 1 + rnd.nextInt(8);
             for (int f = 0; f < flips; f++) {
-                int pos = trial % 2 == 0 ? rnd.nextInt(end) : (rnd.nextBoolean() ? rnd.nextInt(20_000)
-                        : end - 1 - rnd.nextInt(40_000));
+                int pos = trial % 2 == 0 ? rnd.nextInt(end)
+                        : (rnd.nextBoolean() ? rnd.nextInt(20_000) : end - 1 - rnd.nextInt(40_000));
                 bad[pos] ^= (byte) (1 << rnd.nextInt(8));
             }
             try {
@@ -133,7 +140,8 @@ class TfliteCorruptFileTest {
                 fail("trial " + trial + ": " + e, e);
             }
         }
-        System.out.println("flipped-byte trials rejected with ModelFormatException: " + rejected + " of 40");
+        System.out.println("flipped-byte trials rejected with ModelFormatException: " + rejected
+                + " of 40");
     }
 
     /** A model whose {@code tensors} tensors all point to one table, shaped {@code dims} 1s. */

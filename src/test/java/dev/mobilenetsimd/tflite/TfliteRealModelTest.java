@@ -27,7 +27,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The two real ImageNet models: import, photos through our preprocessing, and TensorFlow Lite's outputs. */
+/**
+ * The two real ImageNet models: import, photos through
+ * our preprocessing, and TensorFlow Lite's outputs.
+ */
 class TfliteRealModelTest {
     /** Photo file -> expected top-1 index (into imagenet_labels.txt, 0 = background). */
     static final Map<String, Integer> PHOTOS = new LinkedHashMap<>();
@@ -86,9 +89,11 @@ class TfliteRealModelTest {
                 Path photo = RealData.file(e.getKey());
                 Classification s = scalar.classify(photo);
                 Classification v = vector.classify(photo);
-                System.out.printf(Locale.ROOT, "%s %-16s top-1 %d %s (%.3f), top-5 %s%n", name, e.getKey(),
-                        s.best().index(), s.best().label(), s.best().probability(), indices(s.top()));
-                assertEquals(e.getValue(), s.best().index(), name + " " + e.getKey() + ": " + s.top());
+                System.out.printf(Locale.ROOT, "%s %-16s top-1 %d %s (%.3f), top-5 %s%n", name,
+                        e.getKey(), s.best().index(), s.best().label(), s.best().probability(),
+                        indices(s.top()));
+                assertEquals(e.getValue(), s.best().index(),
+                        name + " " + e.getKey() + ": " + s.top());
                 assertEquals(indices(s.top()), indices(v.top()),
                         name + " " + e.getKey() + ": scalar and vector top-5 differ");
             }
@@ -107,7 +112,8 @@ class TfliteRealModelTest {
             for (String photo : PHOTOS.keySet()) {
                 String img = stem(photo);
                 byte[] input = Files.readAllBytes(RealData.file("reference/" + img + ".rgb224.u8"));
-                byte[] ref = Files.readAllBytes(RealData.file("reference/" + img + "." + name + ".tflite_wasm.out.u8"));
+                byte[] ref = Files.readAllBytes(RealData.file("reference/" + img + "." + name
+                        + ".tflite_wasm.out.u8"));
                 assertEquals(1001, ref.length);
                 float[] refP = new float[ref.length];
                 for (int i = 0; i < ref.length; i++) {
@@ -119,17 +125,22 @@ class TfliteRealModelTest {
                     l1 += Math.abs(refP[i] - ours.probabilities()[i]);
                 }
                 int[] refTop = Classification.topK(refP, 5);
-                // TFLite's uint8 outputs tie (often at 0 or 1/256) from rank 3 or so on, so its top-5
+                // TFLite's uint8 outputs tie (often at 0 or
+                // 1/256) from rank 3 or so on, so its top-5
                 // "set" counts every class scoring at least its 5th-highest value.
                 float fifth = refP[refTop[4]];
                 long overlap = ours.top().stream().filter(p -> refP[p.index()] >= fifth).count();
                 Set<Integer> strict = new HashSet<>(indices(ours.top()));
                 strict.retainAll(Arrays.stream(refTop).boxed().toList());
-                System.out.printf(Locale.ROOT, "%s %-13s ours top-5 %s (p1 %.4f), TFLite top-5 %s (p1 %.4f, "
-                                + "5th %.4f), overlap %d (ties counted; %d by index), L1 distance %.4f%n", name,
-                        img, indices(ours.top()), ours.best().probability(), Arrays.toString(refTop),
-                        refP[refTop[0]], fifth, overlap, strict.size(), l1);
-                assertEquals(refTop[0], ours.best().index(), name + " " + img + ": top-1 differs from TFLite");
+                System.out.printf(Locale.ROOT,
+                        "%s %-13s ours top-5 %s (p1 %.4f), TFLite top-5 %s (p1 %.4f, "
+                                + "5th %.4f), overlap %d (ties counted; %d by index), L1 distance"
+                                + " %.4f%n",
+                        name, img, indices(ours.top()), ours.best().probability(),
+                        Arrays.toString(refTop), refP[refTop[0]], fifth, overlap, strict.size(),
+                        l1);
+                assertEquals(refTop[0], ours.best().index(),
+                        name + " " + img + ": top-1 differs from TFLite");
                 assertTrue(overlap >= 4, name + " " + img + ": top-5 overlap only " + overlap);
                 assertTrue(l1 < 0.5, name + " " + img + ": L1 distance " + l1);
             }
@@ -144,15 +155,20 @@ class TfliteRealModelTest {
         return KernelSets.vectorAvailable() ? KernelSets.vector() : KernelSets.scalar();
     }
 
-    /** Stem weights and biases straight from the file: OHWI uint8 -> HWIO floats, int32 bias * s_in * s_w. */
+    /**
+     * Stem weights and biases straight from the file:
+     * OHWI uint8 -> HWIO floats, int32 bias * s_in * s_w.
+     */
     @ParameterizedTest
     @ValueSource(strings = {RealData.TF1_QUANT, RealData.TF2_PTQ})
     void stemWeightsAreDequantizedAndTransposed(String name) throws IOException {
         TfliteModel m = model(name);
-        TfliteGraph g = TfliteReader.read(java.nio.ByteBuffer.wrap(Files.readAllBytes(RealData.model(name))));
+        TfliteGraph g = TfliteReader.read(
+                java.nio.ByteBuffer.wrap(Files.readAllBytes(RealData.model(name))));
         TfliteGraph.Operator conv = g.operators.stream()
                 .filter(o -> o.builtinCode() == BuiltinOperators.CONV_2D).findFirst().orElseThrow();
-        TfliteGraph.Tensor in = g.tensor(conv.input(0)), filter = g.tensor(conv.input(1)), bias = g.tensor(conv.input(2));
+        TfliteGraph.Tensor in = g.tensor(conv.input(0)), filter = g.tensor(conv.input(1)),
+                bias = g.tensor(conv.input(2));
         java.nio.ByteBuffer f = g.data(filter), b = g.data(bias);
         float[] kernel = m.weights().kernel(0), biases = m.weights().bias(0);
         TfliteGraph.Quantization q = filter.quantization();
@@ -167,7 +183,8 @@ class TfliteRealModelTest {
                     assertEquals((float) (s * (qv - zp)), kernel[(k * 3 + ci) * 32 + co], 0f);
                 }
             }
-            assertEquals((float) ((double) in.quantization().scale()[0] * q.scale()[perChannel ? co : 0]
+            assertEquals((float) ((double) in.quantization().scale()[0]
+                    * q.scale()[perChannel ? co : 0]
                     * b.getInt(4 * co)), biases[co], 0f);
         }
     }

@@ -27,7 +27,10 @@ import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** Float32 models written with {@link TfliteWriter}: every variant round-trips, every defect is named. */
+/**
+ * Float32 models written with {@link TfliteWriter}:
+ * every variant round-trips, every defect is named.
+ */
 class TfliteSyntheticModelTest {
 
     private static Weights weights(double alpha, int resolution, int classes, Padding padding) {
@@ -42,7 +45,8 @@ class TfliteSyntheticModelTest {
             "0.75, 48, 3, SYMMETRIC, true, false, true",
             "1.4, 33, 7, TF_SAME, false, false, false"})
     void roundTripsConfigAndWeights(double alpha, int resolution, int classes, Padding padding,
-                                    boolean fc, boolean mean, boolean pad) throws ModelFormatException {
+                                    boolean fc, boolean mean, boolean pad)
+            throws ModelFormatException {
         Weights w = weights(alpha, resolution, classes, padding);
         TfliteWriter.Variant v = new TfliteWriter.Variant();
         v.fullyConnected = fc;
@@ -51,7 +55,8 @@ class TfliteSyntheticModelTest {
         TfliteModel m = TfliteModel.read(TfliteWriter.mobileNet(w, v));
         // Odd sizes make both conventions pad the same way; TF SAME is then the one reported.
         Padding expected = resolution % 2 == 1 ? Padding.TF_SAME : padding;
-        assertEquals(new ModelConfig(alpha, resolution, classes, expected).toString(), m.config().toString());
+        assertEquals(new ModelConfig(alpha, resolution, classes, expected).toString(),
+                m.config().toString());
         assertEquals(expected, m.config().padding());
         for (Layer l : w.layers()) {
             assertArrayEquals(w.kernel(l.index()), m.weights().kernel(l.index()), l.name());
@@ -107,8 +112,8 @@ class TfliteSyntheticModelTest {
     }
 
     private static String failure(Weights w, TfliteWriter.Variant v) {
-        return assertThrows(ModelFormatException.class, () -> TfliteModel.read(TfliteWriter.mobileNet(w, v)))
-                .getMessage();
+        return assertThrows(ModelFormatException.class,
+                () -> TfliteModel.read(TfliteWriter.mobileNet(w, v))).getMessage();
     }
 
     @Test
@@ -1211,7 +1216,8 @@ class TfliteSyntheticModelTest {
         int in = w.tensor("input", TfliteGraph.FLOAT32, 1, 32, 32, 3);
         int out = w.tensor("out", TfliteGraph.FLOAT32, 1, 32, 32, 3);
         w.op(117, new int[] {in}, out);   // HARD_SWISH
-        ModelFormatException e = assertThrows(ModelFormatException.class, () -> TfliteModel.read(w.finish(in, out)));
+        ModelFormatException e =
+                assertThrows(ModelFormatException.class, () -> TfliteModel.read(w.finish(in, out)));
         assertTrue(e.getMessage().contains("unsupported operator HARD_SWISH"), e.getMessage());
     }
 
@@ -1221,8 +1227,10 @@ class TfliteSyntheticModelTest {
         int in = w.tensor("input", TfliteGraph.FLOAT32, 1, 32, 32, 3);
         int out = w.tensor("out", TfliteGraph.FLOAT32, 1, 32, 32, 3);
         w.custom("TFLite_Detection_PostProcess", new int[] {in}, out);
-        ModelFormatException e = assertThrows(ModelFormatException.class, () -> TfliteModel.read(w.finish(in, out)));
-        assertTrue(e.getMessage().contains("custom operator 'TFLite_Detection_PostProcess'"), e.getMessage());
+        ModelFormatException e =
+                assertThrows(ModelFormatException.class, () -> TfliteModel.read(w.finish(in, out)));
+        assertTrue(e.getMessage().contains("custom operator 'TFLite_Detection_PostProcess'"),
+                e.getMessage());
     }
 
     @Test
@@ -1236,7 +1244,8 @@ class TfliteSyntheticModelTest {
                 TfliteWriter.convOptions(TfliteGraph.PAD_SAME, 2, TfliteGraph.ACT_RELU6));
         int out = w.tensor("softmax", TfliteGraph.FLOAT32, 1, 16, 16, 32);
         w.op(BuiltinOperators.SOFTMAX, new int[] {conv}, out, 9, TfliteWriter.softmaxOptions(1f));
-        ModelFormatException e = assertThrows(ModelFormatException.class, () -> TfliteModel.read(w.finish(in, out)));
+        ModelFormatException e =
+                assertThrows(ModelFormatException.class, () -> TfliteModel.read(w.finish(in, out)));
         assertTrue(e.getMessage().startsWith("not a MobileNetV2 graph"), e.getMessage());
     }
 
@@ -1246,7 +1255,8 @@ class TfliteSyntheticModelTest {
         int in = w.tensor("input", TfliteGraph.FLOAT32, 1, 32, 48, 3);
         int out = w.tensor("out", TfliteGraph.FLOAT32, 1, 32, 48, 3);
         w.op(BuiltinOperators.QUANTIZE, new int[] {in}, out);
-        ModelFormatException e = assertThrows(ModelFormatException.class, () -> TfliteModel.read(w.finish(in, out)));
+        ModelFormatException e =
+                assertThrows(ModelFormatException.class, () -> TfliteModel.read(w.finish(in, out)));
         assertTrue(e.getMessage().contains("not one square RGB image"), e.getMessage());
     }
 

@@ -114,7 +114,8 @@ final class TfliteWriter {
         ops.add(new Op(code, null, in, new int[] {out}, 0, null));
     }
 
-    void op(int code, int[] in, int out, int optionsType, ToIntFunction<FlatBufferBuilder> options) {
+    void op(int code, int[] in, int out, int optionsType,
+            ToIntFunction<FlatBufferBuilder> options) {
         ops.add(new Op(code, null, in, new int[] {out}, optionsType, options));
     }
 
@@ -220,7 +221,8 @@ final class TfliteWriter {
             Op op = ops.get(i);
             int k = -1;
             for (int j = 0; j < codes.size(); j++) {
-                if (codes.get(j) == op.code() && java.util.Objects.equals(customs.get(j), op.custom())) {
+                if (codes.get(j) == op.code()
+                        && java.util.Objects.equals(customs.get(j), op.custom())) {
                     k = j;
                 }
             }
@@ -344,7 +346,8 @@ final class TfliteWriter {
         boolean meanKeepDims = true; // its keep_dims; false: its output declared [1, channels]
         boolean explicitPad;         // PAD + VALID for 3x3 layers (implies the config's padding)
         int projectActivation = TfliteGraph.ACT_NONE;   // defect when RELU6
-        int wrongChannelsInBlock = -1;                  // defect: block output tensor with +8 channels
+        // defect: block output tensor with +8 channels
+        int wrongChannelsInBlock = -1;
         boolean dropResidual;        // defect: the first residual ADD is skipped
         boolean float16;             // weights and biases float16, each behind a DEQUANTIZE
         boolean swapWidthPads;       // defect with explicitPad: columns padded (after, before)
@@ -414,15 +417,15 @@ final class TfliteWriter {
                     cur = w.conv3x3(weights, st.layers().get(li++), cur, st, true, v);
                     boolean wrong = st.index() == v.wrongChannelsInBlock;
                     int outC = st.outChannels() + (wrong ? 8 : 0);
-                    int proj = w.pointwise(weights, st.layers().get(li), cur, 1, st.outHeight(), st.outWidth(),
-                            v.projectActivation, outC, v.pointwisePadding);
+                    int proj = w.pointwise(weights, st.layers().get(li), cur, 1, st.outHeight(),
+                            st.outWidth(), v.projectActivation, outC, v.pointwisePadding);
                     cur = proj;
                     if (st.hasResidual()) {
                         if (v.dropResidual && !residualDropped) {
                             residualDropped = true;
                         } else {
-                            int sum = w.tensor(st.name() + "/add", TfliteGraph.FLOAT32, 1, st.outHeight(),
-                                    st.outWidth(), outC);
+                            int sum = w.tensor(st.name() + "/add", TfliteGraph.FLOAT32, 1,
+                                    st.outHeight(), st.outWidth(), outC);
                             w.op(BuiltinOperators.ADD, new int[] {proj, blockIn}, sum, 11,
                                     actOptions(TfliteGraph.ACT_NONE));
                             cur = sum;
@@ -431,8 +434,9 @@ final class TfliteWriter {
                     break;
                 }
                 case CONV1X1:
-                    cur = w.pointwise(weights, st.layers().get(0), cur, 1, st.inHeight(), st.inWidth(),
-                            TfliteGraph.ACT_RELU6, st.outChannels(), v.pointwisePadding);
+                    cur = w.pointwise(weights, st.layers().get(0), cur, 1, st.inHeight(),
+                            st.inWidth(), TfliteGraph.ACT_RELU6, st.outChannels(),
+                            v.pointwisePadding);
                     break;
                 case AVG_POOL: {
                     int c = st.inChannels();
@@ -529,7 +533,8 @@ final class TfliteWriter {
         return pointwise(weights, l, in, stride, h, wd, act, l.outChannels());
     }
 
-    private int pointwise(Weights weights, Layer l, int in, int stride, int h, int wd, int act, int outC) {
+    private int pointwise(Weights weights, Layer l, int in, int stride, int h, int wd, int act,
+            int outC) {
         return pointwise(weights, l, in, stride, h, wd, act, outC, TfliteGraph.PAD_SAME);
     }
 
@@ -570,7 +575,8 @@ final class TfliteWriter {
             } else {
                 pads = ints(l.name() + "/paddings", p8, 4, 2);
             }
-            x = tensor(l.name() + "/padded", TfliteGraph.FLOAT32, 1, h + before + after, h + before + after, cin);
+            x = tensor(l.name() + "/padded", TfliteGraph.FLOAT32, 1, h + before + after,
+                    h + before + after, cin);
             op(BuiltinOperators.PAD, new int[] {in, pads}, x);
             padding = TfliteGraph.PAD_VALID;
         }
