@@ -1,5 +1,9 @@
 package dev.mobilenetsimd;
 
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
+
 /**
  * One member of the MobileNetV2 family: width multiplier, input resolution, number of classes and
  * padding convention. Everything else (every shape, channel count and buffer) follows from these
@@ -63,8 +67,35 @@ public record ModelConfig(double alpha, int resolution, int classes, Padding pad
 
     @Override
     public String toString() {
-        return "MobileNetV2 " + alpha + "/" + resolution + " (" + classes
+        return "MobileNetV2 " + decimal(alpha) + "/" + resolution + " (" + classes
                 + (classes == 1 ? " class, " : " classes, ")
                 + padding.name().toLowerCase(java.util.Locale.ROOT) + " padding)";
+    }
+
+    /**
+     * {@code v} (positive, finite) in the fewest significant digits that parse back to it, in a
+     * form the command line's {@code --alpha} takes: plain from 0.001 up to 10^7, as Java prints
+     * those ("1.0", "0.35"), else with a lower-case exponent and no ".0" ("1e-300", where Java
+     * prints "1.0E-300"). The digits are searched for rather than taken from Double.toString,
+     * which before JDK 19 could give more of them than needed, so every JDK shows the same text.
+     */
+    static String decimal(double v) {
+        BigDecimal exact = new BigDecimal(v);
+        BigDecimal b = exact;
+        for (int digits = 1; digits <= 17; digits++) {
+            b = exact.round(new MathContext(digits, RoundingMode.HALF_EVEN));
+            if (b.doubleValue() == v) {
+                break;
+            }
+        }
+        b = b.stripTrailingZeros();
+        int exponent = b.precision() - b.scale() - 1; // of the first significant digit
+        if (exponent >= -3 && exponent < 7) {
+            String plain = b.toPlainString();
+            return plain.indexOf('.') < 0 ? plain + ".0" : plain;
+        }
+        String digits = b.unscaledValue().toString();
+        return digits.charAt(0) + (digits.length() > 1 ? "." + digits.substring(1) : "") + "e"
+                + exponent;
     }
 }

@@ -57,6 +57,23 @@ class NumberOptionsTest {
         }
     }
 
+    /**
+     * The configuration shows the width multiplier in a form --alpha takes, and giving that text
+     * back shows the same: "-a 1e-300" showed "MobileNetV2 1.0E-300/224", Java's notation.
+     */
+    @Test
+    void alphaIsShownAsADecimalTheOptionTakes() {
+        String[][] shown = {{"1e-300", "1e-300"}, {"0.0001", "1e-4"}, {"2.50e-5", "2.5e-5"},
+                {"0.00123", "0.00123"}, {"4", "4.0"}, {"0.35", "0.35"}, {"1.4", "1.4"}};
+        for (String[] c : shown) {
+            CliRun r = CliRun.of("plan", "--alpha", c[0]);
+            assertEquals(0, r.status(), c[0] + ": " + r.err());
+            assertTrue(r.out().startsWith("MobileNetV2 " + c[1] + "/224 "), c[0] + ": " + r.out());
+            CliRun again = CliRun.of("plan", "--alpha", c[1]);
+            assertEquals(r.out(), again.out(), c[1]);
+        }
+    }
+
     @Test
     void integerOptionsTakeOnlyAsciiDigits() {
         refused("Invalid value for option '--resolution': '\uff12\uff12\uff14'" + INTEGER,
