@@ -43,7 +43,10 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Conventions checked: a {@code null} argument gives {@link NullPointerException} naming the
  * parameter ({@code Objects.requireNonNull} style) or {@link IllegalArgumentException}; wrong
  * lengths, shapes, ranges and names give {@link IllegalArgumentException}; a closed session
- * gives {@link IllegalStateException}; unreadable files {@link IOException}.
+ * gives {@link IllegalStateException}; unreadable files {@link IOException}; the empty path, given
+ * to any method that reads or writes a file (the image, labels and model readers, the classifier's
+ * {@code classify} and {@code features}, the ONNX writer), {@link IllegalArgumentException} naming
+ * which path it is and the file expected ({@code IoErrors.requireNonEmpty}).
  */
 class PublicApiArgumentsTest {
     private static final ModelConfig CFG = new ModelConfig(0.35, 32, 7, Padding.TF_SAME);
