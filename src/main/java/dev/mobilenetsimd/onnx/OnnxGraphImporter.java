@@ -279,7 +279,36 @@ final class OnnxGraphImporter {
             use(transpose);
             cur = follow(transpose.outputs().get(0));
         }
+        checkImageFeedsOnlyTheStem(input, cur, nhwc ? transpose : null);
         return new ImageInput(input, nhwc, resolution, cur);
+    }
+
+    /**
+     * Refuses an image (the input, or the NCHW tensor {@code in} its {@code transpose} makes of
+     * it) that feeds the stem and other nodes too: it was refused as "'input' feeds 2 nodes;
+     * expected only the stem convolution", without naming the others or the form expected.
+     */
+    private void checkImageFeedsOnlyTheStem(ValueInfo input, String in, Node transpose)
+            throws OnnxFormatException {
+        List<Node> next = consumersOf(in);
+        List<Node> stems = next.stream().filter(n -> Set.of("Conv", "Pad").contains(n.opType())
+                && n.input(0).equals(in)).toList();
+        if (next.size() < 2 || stems.size() != 1) {
+            return; // no stem, or several: the stem's own check says so
+        }
+        List<String> others = new ArrayList<>();
+        for (Node n : next) {
+            if (n != stems.get(0)) {
+                others.add(n.describe());
+            }
+        }
+        String image = transpose == null ? "the input '" + input.name() + "'"
+                : "the input '" + input.name() + "', transposed by " + transpose.describe() + ",";
+        throw notMobileNet(image + " feeds the stem (" + stems.get(0).describe() + ") and "
+                + String.join(", ", others) + " too; expected the image, "
+                + (transpose == null ? NCHW_FORM : NHWC_FORM) + ", to feed only the stem"
+                + " convolution" + (stems.get(0).opType().equals("Pad")
+                        ? " (through the Pad before it)" : ""));
     }
 
     /**

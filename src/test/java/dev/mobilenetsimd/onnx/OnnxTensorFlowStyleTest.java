@@ -380,6 +380,55 @@ class OnnxTensorFlowStyleTest {
                 () -> OnnxModel.read(bytes, TF.resolution())).getMessage());
     }
 
+    /**
+     * An image that feeds the stem and other nodes too is refused naming the input, the stem,
+     * the others and the form expected; it was "'input' feeds 2 nodes; expected only the stem
+     * convolution". ONNX Runtime runs such a graph, the side branch going nowhere: its logits
+     * are those of the graph without the branch.
+     */
+    @Test
+    void anImageThatFeedsTheStemAndAnotherNodeIsRefused() throws Exception {
+        // NCHW, with a side Transpose as a converter may leave one
+        Model m = base(TF);
+        String in = m.graph().inputs().get(0).name();
+        Model side = withNodes(m, node("side", "Transpose", List.of(in), "side.out",
+                Attribute.ofInts("perm", 0, 2, 3, 1)));
+        int r = TF.resolution();
+        float[] image = OnnxTestSupport.randomImage(r, 5);
+        long[] nchw = {1, 3, r, r};
+        assertArrayEquals(OnnxTestSupport.runOrt(OnnxProto.write(m), image, nchw, 1),
+                OnnxTestSupport.runOrt(OnnxProto.write(side), image, nchw, 1));
+        assertEquals("not a MobileNetV2 graph: the input 'input' feeds the stem (Conv"
+                + " 'stem.conv') and Transpose 'side' too; expected the image, [N, 3, size, size]"
+                + " (NCHW), to feed only the stem convolution", refused(side));
+        // through the stem's Pad, beside two other nodes
+        Model padded = padsInPadNodes(m, Split.ALL, false);
+        Model two = withNodes(padded, node("side", "Transpose", List.of(in), "side.out",
+                Attribute.ofInts("perm", 0, 2, 3, 1)), node("extra", "Relu", List.of(in),
+                "extra.out"));
+        assertArrayEquals(OnnxTestSupport.runOrt(OnnxProto.write(padded), image, nchw, 1),
+                OnnxTestSupport.runOrt(OnnxProto.write(two), image, nchw, 1));
+        assertEquals("not a MobileNetV2 graph: the input 'input' feeds the stem (Pad"
+                + " 'stem.conv.pad') and Transpose 'side', Relu 'extra' too; expected the image,"
+                + " [N, 3, size, size] (NCHW), to feed only the stem convolution (through the Pad"
+                + " before it)", refused(two));
+        // NHWC: the NCHW tensor its Transpose makes feeds the stem and a Relu
+        Model nhwc = nhwc(m);
+        Model afterTranspose = withNodes(nhwc, node("extra", "Relu", List.of(in), "extra.out"));
+        assertArrayEquals(runOrt(nhwc), runOrt(afterTranspose));
+        assertEquals("not a MobileNetV2 graph: the input 'input_nhwc', transposed by Transpose"
+                + " 'to_nchw', feeds the stem (Conv 'stem.conv') and Relu 'extra' too; expected"
+                + " the image, [N, size, size, 3] (NHWC, then a Transpose of perm [0, 3, 1, 2]),"
+                + " to feed only the stem convolution", refused(afterTranspose));
+    }
+
+    /** {@code m} with {@code extra} nodes added at the end. */
+    private static Model withNodes(Model m, Node... extra) {
+        List<Node> nodes = new ArrayList<>(m.graph().nodes());
+        nodes.addAll(List.of(extra));
+        return OnnxTestSupport.withGraph(m, nodes, m.graph().initializers());
+    }
+
     /** {@code m} (TF_SAME, NHWC, pads in Pad nodes) with its stem's Pad replaced by {@code f}. */
     private static Model withStemPad(Model m, UnaryOperator<Node> f) {
         return mapNodes(m, n -> n.name().equals("stem.conv.pad") ? f.apply(n) : n);
