@@ -39,14 +39,17 @@ public class Driver {
                 + System.getProperty("java.version") + " kernels=" + v.name());
 
         if (kernels.contains("pw")) {
-            // Expansion 1x1 with ReLU6 (block 14x14, 64 -> 384): 6-vector panels at 512 bits (4x6
-            // tileRelu6), 6x4 / 6x2 + finish at 256/128.
+            // Expansion 1x1 with ReLU6 (block 14x14, 64 -> 384): at 512 bits four 5-vector panels
+            // and a 4-vector one (5x5 and 6x4 tileRelu6, PointwiseGemm.panelPlan); 6x4 tileRelu6
+            // with 32 vector registers below 512 bits, 6x2 + finish with 16.
             int px = 196;
             float[] in = rnd(px * 384), res = rnd(px * 64), out = new float[px * 384];
             PackedWeights expand = v.packPointwise(rnd(64 * 384), rnd(384), 64, 384);
-            // Projection 384 -> 64 with residual (one 4-vector panel, 6x4 + finish, at 512 bits).
+            // Projection 384 -> 64 with residual (at 512 bits a 4-vector panel, 6x4 tileResidual).
             PackedWeights project = v.packPointwise(rnd(384 * 64), rnd(64), 384, 64);
-            // Projection 192 -> 96 without residual (4x6 tileLinear at 512 bits), and 144 -> 24 (2-vector tail).
+            // Projection 192 -> 96 without residual (one 6-vector panel at 512 bits: 4x6
+            // tileLinear), the same weights with ReLU6 (4x6 tileRelu6, as in the 96-, 192- and
+            // 576-channel expansions), and 144 -> 24 (2-vector tail).
             PackedWeights linear = v.packPointwise(rnd(192 * 96), rnd(96), 192, 96);
             PackedWeights narrow = v.packPointwise(rnd(144 * 24), rnd(24), 144, 24);
             // Projection 32 -> 16 (block 1 at 512 bits: one vector, the 14x1 tileLinear).
@@ -64,6 +67,7 @@ public class Driver {
                 v.pointwise(in, 0, px, expand, Activation.RELU6, null, 0, out, 0);
                 v.pointwise(in, 0, px, project, Activation.LINEAR, res, 0, res, 0);
                 v.pointwise(in, 0, px, linear, Activation.LINEAR, null, 0, out2, 0);
+                v.pointwise(in, 0, px, linear, Activation.RELU6, null, 0, out2, 0);
                 v.pointwise(in, 0, px, narrow, Activation.LINEAR, null, 0, out2, 0);
                 v.pointwise(in, 0, px, single, Activation.LINEAR, null, 0, out2, 0);
                 v.pointwise(in, 0, px - 1, narrow, Activation.RELU6, null, 0, out2, 0);
