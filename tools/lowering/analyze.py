@@ -28,7 +28,7 @@ KERNELS = [
     "Depthwise3x3::interiorStride1", "Depthwise3x3::interiorStride2",
     "Depthwise3x3::interiorPairStride1", "Depthwise3x3::interiorPairStride2",
     "Depthwise3x3::borderColumns", "Depthwise3x3::interiorSingle", "Depthwise3x3::tailBlock",
-    "Conv3x3::interiorTile12", "Conv3x3::interiorRow", "Conv3x3::interiorSingleBlock",
+    "Conv3x3::tile12", "Conv3x3::tiles4x2", "Conv3x3::interiorSingleBlock",
     "Conv3x3::borderPixel",
     "Head::globalAveragePool", "Head::dense", "Elementwise::relu6", "Elementwise::add",
 ]
