@@ -4,8 +4,12 @@
 # A start for the lowering study (reports/LOWERING.md).
 #
 #   tools/arm/print-c2-code.sh neon|sve128|sve256|sve512 [METHOD] [--jdk 17|25]
-#     METHOD: a -XX:CompileCommand pattern, the class with its package (or a leading *),
-#     default 'dev.mobilenetsimd.kernels.vector.GemmMr6Nr4v::tile'
+#     METHOD: a -XX:CompileCommand pattern, the class with its package (or a leading *).
+#     Default: a GEMM tile that the driver's layer (32 -> 48 channels, 49 pixels, ReLU6) runs
+#     at that width, in dev.mobilenetsimd.kernels.vector: GemmMr6Nr4v::tile (the 6x4 tile of
+#     the pixel tail) for neon, sve128 and sve256; GemmMr7Nr3v::tileRelu6 for sve512, where the
+#     48 channels are one 3-vector panel and the 49 pixels 7 whole 7x3 tiles, so no 6x4 tile
+#     (and no 7x3 'tile') ever runs
 #   tools/arm/print-c2-code.sh --help    # this text
 #   Output: $MOBILENET_ARM_ASM_DIR (default <build dir>/asm)/<mode>-jdk<N>-<method>.s (one
 #   section per C2 compilation; <method> with every character but letters, digits, _ and . as _)
@@ -46,7 +50,14 @@ if [ -z "$mode" ]; then
   echo "print-c2-code: no mode given${method:+ (METHOD is '$method')}" >&2
   echo "$usage" >&2; exit 2
 fi
-method=${method:-dev.mobilenetsimd.kernels.vector.GemmMr6Nr4v::tile}
+# The default must be a method the driver runs at this width: at sve512 GemmMr6Nr4v::tile never
+# compiled, and the script ended with "no C2 compilation" (see the help).
+if [ -z "$method" ]; then
+  case $mode in
+    sve512) method=dev.mobilenetsimd.kernels.vector.GemmMr7Nr3v::tileRelu6 ;;
+    *) method=dev.mobilenetsimd.kernels.vector.GemmMr6Nr4v::tile ;;
+  esac
+fi
 case $mode in
   neon)   export MOBILENET_QEMU_CPU=neoverse-n1 ;;
   sve128) export MOBILENET_QEMU_CPU=max,sve-default-vector-length=16 ;;
