@@ -28,7 +28,8 @@ public class Driver {
         long t0 = System.nanoTime(), end = t0 + (long) (secs * 1e9);
         long n = 0;
         do { s.run(); n++; } while (System.nanoTime() < end);
-        System.out.printf("DRIVER %-28s %8d calls in %.1f s%n", name, n, (System.nanoTime() - t0) / 1e9);
+        System.out.printf("DRIVER %-28s %8d calls in %.1f s%n", name, n,
+                (System.nanoTime() - t0) / 1e9);
     }
 
     public static void main(String[] args) {
@@ -63,7 +64,8 @@ public class Driver {
             PackedWeights project160 = v.packPointwise(rnd(384 * 160), rnd(160), 384, 160);
             float[] out3 = new float[px * 384], res160 = rnd(px * 160);
             // The GEMM tiles need longer: they pass through tier 3 before C2 (see PointwiseGemm).
-            phase("pointwise", Double.parseDouble(System.getProperty("secs.pw", String.valueOf(2 * secs))), () -> {
+            phase("pointwise", Double.parseDouble(
+                    System.getProperty("secs.pw", String.valueOf(2 * secs))), () -> {
                 v.pointwise(in, 0, px, expand, Activation.RELU6, null, 0, out, 0);
                 v.pointwise(in, 0, px, project, Activation.LINEAR, res, 0, res, 0);
                 v.pointwise(in, 0, px, linear, Activation.LINEAR, null, 0, out2, 0);
@@ -78,8 +80,8 @@ public class Driver {
             });
         }
         if (kernels.contains("dw")) {
-            // Depthwise rows: 56x56x144 stride 1, 56x56x144 -> 28 stride 2, and c = 24 (channel tail at 512);
-            // then the row pairs of both strides (five input rows, two output rows).
+            // Depthwise rows: 56x56x144 stride 1, 56x56x144 -> 28 stride 2, and c = 24 (channel
+            // tail at 512); then the row pairs of both strides (five input rows, two output rows).
             int w = 56, c = 144;
             float[] src = rnd(5 * w * c), out = new float[2 * w * c];
             float[] src24 = rnd(4 * w * 24), out24 = new float[w * 24];
@@ -87,8 +89,10 @@ public class Driver {
             PackedWeights dw24 = v.packDepthwise(rnd(9 * 24), rnd(24), 24);
             phase("depthwise", secs, () -> {
                 v.depthwiseRow(src, 0, w * c, 2 * w * c, w, 1, 1, dw, Activation.RELU6, out, 0, w);
-                v.depthwiseRow(src, 0, w * c, 2 * w * c, w, 2, 0, dw, Activation.RELU6, out, 0, w / 2);
-                v.depthwiseRow(src24, 0, w * 24, 2 * w * 24, w, 1, 1, dw24, Activation.RELU6, out24, 0, w);
+                v.depthwiseRow(src, 0, w * c, 2 * w * c, w, 2, 0, dw, Activation.RELU6, out, 0,
+                        w / 2);
+                v.depthwiseRow(src24, 0, w * 24, 2 * w * 24, w, 1, 1, dw24, Activation.RELU6, out24,
+                        0, w);
                 v.depthwiseRowPair(src, 0, w * c, 2 * w * c, 3 * w * c, 4 * w * c, w, 1, 1, dw,
                         Activation.RELU6, out, 0, w * c, w);
                 v.depthwiseRowPair(src, 0, w * c, 2 * w * c, 3 * w * c, 4 * w * c, w, 2, 0, dw,

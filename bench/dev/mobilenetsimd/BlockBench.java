@@ -33,7 +33,8 @@ public class BlockBench {
      * steps 0 and 1 do nothing: block 2 computes block 1's rows, and block 1 the stem's
      * ({@code Step.fusedIntoNext}).
      */
-    @Param({"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20"})
+    @Param({"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15",
+            "16", "17", "18", "19", "20"})
     public int step;
 
     /**

@@ -43,7 +43,8 @@ public final class IdleLatency {
         for (int i = 0; i < args.length; i++) {
             String value = i + 1 < args.length ? args[i + 1] : null;
             switch (args[i]) {
-                case "--variant": variant = StepProfile.requireValue("--variant", value); i++; break;
+                case "--variant":
+                    variant = StepProfile.requireValue("--variant", value); i++; break;
                 case "--threads": threads = StepProfile.positive("--threads", value); i++; break;
                 case "--gap": gapMicros = StepProfile.positive("--gap", value); i++; break;
                 case "--warmup":
@@ -107,7 +108,8 @@ public final class IdleLatency {
                     + " (`Session.run`) | %.1f |%n", threads, w);
             System.out.printf(Locale.ROOT, "| %d threads, workers woken by the first step | %.1f"
                     + " |%n", threads, n);
-            System.out.printf(Locale.ROOT, "| 1 thread | %.1f |%n", StepProfile.medianMicros(single));
+            System.out.printf(Locale.ROOT, "| 1 thread | %.1f |%n",
+                    StepProfile.medianMicros(single));
             System.out.printf(Locale.ROOT, "| %d threads, back to back (no sleep) | %.1f |%n",
                     threads, StepProfile.medianMicros(backToBack));
             System.out.printf(Locale.ROOT, "%nWoken ahead ÷ not: %.3f (%d rounds, the two in"

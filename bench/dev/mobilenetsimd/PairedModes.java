@@ -42,8 +42,10 @@ public final class PairedModes {
         for (int i = 0; i < args.length; i++) {
             String value = i + 1 < args.length ? args[i + 1] : null;
             switch (args[i]) {
-                case "--variant": variant = StepProfile.requireValue("--variant", value); i++; break;
-                case "--warmup": warmupSeconds = StepProfile.positive("--warmup", value); i++; break;
+                case "--variant":
+                    variant = StepProfile.requireValue("--variant", value); i++; break;
+                case "--warmup":
+                    warmupSeconds = StepProfile.positive("--warmup", value); i++; break;
                 case "--rounds": rounds = StepProfile.positive("--rounds", value); i++; break;
                 case "--per": per = StepProfile.positive("--per", value); i++; break;
                 case "--threads": threads = StepProfile.positive("--threads", value); i++; break;

@@ -201,6 +201,7 @@ public final class StepProfile {
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new IllegalArgumentException(option + " " + value + " is not a positive whole number");
+        throw new IllegalArgumentException(option + " " + value
+                + " is not a positive whole number");
     }
 }

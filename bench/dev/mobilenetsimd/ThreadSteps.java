@@ -42,7 +42,8 @@ public final class ThreadSteps {
         for (int i = 0; i < args.length; i++) {
             String value = i + 1 < args.length ? args[i + 1] : null;
             switch (args[i]) {
-                case "--variant": variant = StepProfile.requireValue("--variant", value); i++; break;
+                case "--variant":
+                    variant = StepProfile.requireValue("--variant", value); i++; break;
                 case "--mode": mode = StepProfile.parseMode(value); i++; break;
                 case "--threads": threads = StepProfile.positive("--threads", value); i++; break;
                 case "--warmup":

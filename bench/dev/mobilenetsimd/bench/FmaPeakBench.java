@@ -46,18 +46,25 @@ public class FmaPeakBench {
     float add = 0.001f;
 
     // Three copies of one loop: each species must be a constant in its own method, or C2
-    // does not intrinsify the Vector API calls (a shared helper taking the species runs ~100x slower).
+    // does not intrinsify the Vector API calls (a shared helper taking the species runs ~100x
+    // slower).
 
     @Benchmark
     @OperationsPerInvocation(TRIPS * CHAINS * 4 * 2)
     public float fma128() {
         FloatVector m = FloatVector.broadcast(S128, mul), c = FloatVector.broadcast(S128, add);
-        FloatVector a0 = FloatVector.broadcast(S128, 0.10f), a1 = FloatVector.broadcast(S128, 0.11f);
-        FloatVector a2 = FloatVector.broadcast(S128, 0.12f), a3 = FloatVector.broadcast(S128, 0.13f);
-        FloatVector a4 = FloatVector.broadcast(S128, 0.14f), a5 = FloatVector.broadcast(S128, 0.15f);
-        FloatVector a6 = FloatVector.broadcast(S128, 0.16f), a7 = FloatVector.broadcast(S128, 0.17f);
-        FloatVector a8 = FloatVector.broadcast(S128, 0.18f), a9 = FloatVector.broadcast(S128, 0.19f);
-        FloatVector a10 = FloatVector.broadcast(S128, 0.20f), a11 = FloatVector.broadcast(S128, 0.21f);
+        FloatVector a0 = FloatVector.broadcast(S128, 0.10f),
+                a1 = FloatVector.broadcast(S128, 0.11f);
+        FloatVector a2 = FloatVector.broadcast(S128, 0.12f),
+                a3 = FloatVector.broadcast(S128, 0.13f);
+        FloatVector a4 = FloatVector.broadcast(S128, 0.14f),
+                a5 = FloatVector.broadcast(S128, 0.15f);
+        FloatVector a6 = FloatVector.broadcast(S128, 0.16f),
+                a7 = FloatVector.broadcast(S128, 0.17f);
+        FloatVector a8 = FloatVector.broadcast(S128, 0.18f),
+                a9 = FloatVector.broadcast(S128, 0.19f);
+        FloatVector a10 = FloatVector.broadcast(S128, 0.20f),
+                a11 = FloatVector.broadcast(S128, 0.21f);
         for (int i = 0; i < TRIPS; i++) {
             a0 = a0.fma(m, c);
             a1 = a1.fma(m, c);
@@ -80,12 +87,18 @@ public class FmaPeakBench {
     @OperationsPerInvocation(TRIPS * CHAINS * 8 * 2)
     public float fma256() {
         FloatVector m = FloatVector.broadcast(S256, mul), c = FloatVector.broadcast(S256, add);
-        FloatVector a0 = FloatVector.broadcast(S256, 0.10f), a1 = FloatVector.broadcast(S256, 0.11f);
-        FloatVector a2 = FloatVector.broadcast(S256, 0.12f), a3 = FloatVector.broadcast(S256, 0.13f);
-        FloatVector a4 = FloatVector.broadcast(S256, 0.14f), a5 = FloatVector.broadcast(S256, 0.15f);
-        FloatVector a6 = FloatVector.broadcast(S256, 0.16f), a7 = FloatVector.broadcast(S256, 0.17f);
-        FloatVector a8 = FloatVector.broadcast(S256, 0.18f), a9 = FloatVector.broadcast(S256, 0.19f);
-        FloatVector a10 = FloatVector.broadcast(S256, 0.20f), a11 = FloatVector.broadcast(S256, 0.21f);
+        FloatVector a0 = FloatVector.broadcast(S256, 0.10f),
+                a1 = FloatVector.broadcast(S256, 0.11f);
+        FloatVector a2 = FloatVector.broadcast(S256, 0.12f),
+                a3 = FloatVector.broadcast(S256, 0.13f);
+        FloatVector a4 = FloatVector.broadcast(S256, 0.14f),
+                a5 = FloatVector.broadcast(S256, 0.15f);
+        FloatVector a6 = FloatVector.broadcast(S256, 0.16f),
+                a7 = FloatVector.broadcast(S256, 0.17f);
+        FloatVector a8 = FloatVector.broadcast(S256, 0.18f),
+                a9 = FloatVector.broadcast(S256, 0.19f);
+        FloatVector a10 = FloatVector.broadcast(S256, 0.20f),
+                a11 = FloatVector.broadcast(S256, 0.21f);
         for (int i = 0; i < TRIPS; i++) {
             a0 = a0.fma(m, c);
             a1 = a1.fma(m, c);
@@ -108,12 +121,18 @@ public class FmaPeakBench {
     @OperationsPerInvocation(TRIPS * CHAINS * 16 * 2)
     public float fma512() {
         FloatVector m = FloatVector.broadcast(S512, mul), c = FloatVector.broadcast(S512, add);
-        FloatVector a0 = FloatVector.broadcast(S512, 0.10f), a1 = FloatVector.broadcast(S512, 0.11f);
-        FloatVector a2 = FloatVector.broadcast(S512, 0.12f), a3 = FloatVector.broadcast(S512, 0.13f);
-        FloatVector a4 = FloatVector.broadcast(S512, 0.14f), a5 = FloatVector.broadcast(S512, 0.15f);
-        FloatVector a6 = FloatVector.broadcast(S512, 0.16f), a7 = FloatVector.broadcast(S512, 0.17f);
-        FloatVector a8 = FloatVector.broadcast(S512, 0.18f), a9 = FloatVector.broadcast(S512, 0.19f);
-        FloatVector a10 = FloatVector.broadcast(S512, 0.20f), a11 = FloatVector.broadcast(S512, 0.21f);
+        FloatVector a0 = FloatVector.broadcast(S512, 0.10f),
+                a1 = FloatVector.broadcast(S512, 0.11f);
+        FloatVector a2 = FloatVector.broadcast(S512, 0.12f),
+                a3 = FloatVector.broadcast(S512, 0.13f);
+        FloatVector a4 = FloatVector.broadcast(S512, 0.14f),
+                a5 = FloatVector.broadcast(S512, 0.15f);
+        FloatVector a6 = FloatVector.broadcast(S512, 0.16f),
+                a7 = FloatVector.broadcast(S512, 0.17f);
+        FloatVector a8 = FloatVector.broadcast(S512, 0.18f),
+                a9 = FloatVector.broadcast(S512, 0.19f);
+        FloatVector a10 = FloatVector.broadcast(S512, 0.20f),
+                a11 = FloatVector.broadcast(S512, 0.21f);
         for (int i = 0; i < TRIPS; i++) {
             a0 = a0.fma(m, c);
             a1 = a1.fma(m, c);

@@ -68,8 +68,8 @@ public final class HostCheck {
     private static double roundMedianMillis(Session session, float[] image) {
         long[] t = new long[4096];
         int n = 0;
-        for (long start = System.nanoTime(); n < t.length && System.nanoTime() - start < ROUND_NANOS;
-                n++) {
+        for (long start = System.nanoTime();
+                n < t.length && System.nanoTime() - start < ROUND_NANOS; n++) {
             long t0 = System.nanoTime();
             session.run(image);
             t[n] = System.nanoTime() - t0;

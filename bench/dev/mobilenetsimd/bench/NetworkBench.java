@@ -79,7 +79,8 @@ public class NetworkBench {
         ModelConfig cfg = new ModelConfig(Double.parseDouble(v[0]), Integer.parseInt(v[1]), 1001,
                 Padding.TF_SAME);
         boolean scalar = backend.equals("scalar");
-        ExecutionMode mode = backend.endsWith("layerwise") ? ExecutionMode.LAYERWISE : ExecutionMode.FUSED;
+        ExecutionMode mode = backend.endsWith("layerwise") ? ExecutionMode.LAYERWISE
+                : ExecutionMode.FUSED;
         MobileNetV2 model = MobileNetV2.create(cfg, Weights.random(cfg, 42),
                 scalar ? KernelSets.scalar() : KernelSets.vector(), mode);
         session = model.newSession(threads);

@@ -91,7 +91,8 @@ public class OnnxRuntimeBench {
             ort = env.createSession(OnnxExporter.toBytes(weights), opts);
         }
         float[] nchw = OnnxModel.nhwcToNchw(nhwc, cfg.resolution(), cfg.resolution(), 3);
-        ortInput = OnnxTensor.createTensor(env, FloatBuffer.wrap(nchw), new long[] {1, 3, cfg.resolution(), cfg.resolution()});
+        ortInput = OnnxTensor.createTensor(env, FloatBuffer.wrap(nchw),
+                new long[] {1, 3, cfg.resolution(), cfg.resolution()});
         ortInputs = Map.of(OnnxExporter.INPUT_NAME, ortInput);
     }
 

@@ -36,7 +36,10 @@ import org.jfree.data.category.DefaultCategoryDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
-/** The report's PNG charts (JFreeChart). Each method returns the path relative to the report, or null. */
+/**
+ * The report's PNG charts (JFreeChart). Each method returns the path relative to the report, or
+ * null.
+ */
 final class Charts {
     private static final int W = 1100, H = 560;
     private final Path dir;
@@ -52,7 +55,8 @@ final class Charts {
             d.addValue(1000 / r.medianMs(), "JDK " + r.jdk, r.setup());
         }
         JFreeChart c = ChartFactory.createBarChart(summaryTitle(rs),
-                null, "images / s (higher is better)", d, PlotOrientation.HORIZONTAL, true, false, false);
+                null, "images / s (higher is better)", d, PlotOrientation.HORIZONTAL, true, false,
+                false);
         style(c);
         return save(c, "network-summary.png", W, 120 + 34 * d.getColumnCount());
     }
@@ -66,18 +70,24 @@ final class Charts {
     /** Median latency against multiply-adds, one line per JDK and setup, log time axis. */
     String latencyVsMacs(List<Result> rs, Function<String, Long> macs) {
         Map<String, XYSeries> series = new LinkedHashMap<>();
-        rs.stream().sorted(Comparator.comparingInt((Result r) -> -Integer.parseInt(r.jdk.replaceAll("\\D", "0")))
+        rs.stream()
+                .sorted(Comparator
+                        .comparingInt((Result r) -> -Integer.parseInt(r.jdk.replaceAll("\\D", "0")))
                         .thenComparingInt(Result::setupOrder))
-                .forEach(r -> series.computeIfAbsent("JDK " + r.jdk + " " + r.setup(), k -> new XYSeries(k, true, false))
-                        .addOrUpdate(macs.apply(r.param("variant", "1.0/224")) / 1e6, r.medianMs()));
+                .forEach(r -> series.computeIfAbsent("JDK " + r.jdk + " " + r.setup(),
+                                k -> new XYSeries(k, true, false))
+                        .addOrUpdate(macs.apply(r.param("variant", "1.0/224")) / 1e6,
+                                r.medianMs()));
         series.values().removeIf(s -> s.getItemCount() < 2);
         if (series.isEmpty()) {
             return null;
         }
         XYSeriesCollection d = new XYSeriesCollection();
         series.values().forEach(d::addSeries);
-        JFreeChart c = ChartFactory.createXYLineChart("Latency against multiply-adds (variants α/resolution)",
-                "M multiply-adds per image", "median ms per image (log)", d, PlotOrientation.VERTICAL, true, false, false);
+        JFreeChart c = ChartFactory.createXYLineChart(
+                "Latency against multiply-adds (variants α/resolution)",
+                "M multiply-adds per image", "median ms per image (log)", d,
+                PlotOrientation.VERTICAL, true, false, false);
         XYPlot p = c.getXYPlot();
         LogAxis y = new LogAxis("median ms per image (log)");
         y.setSmallestValue(0.1);
@@ -107,15 +117,17 @@ final class Charts {
         if (d.getRowCount() == 0) {
             return null;
         }
-        JFreeChart c = ChartFactory.createBarChart(cls + " (JDK " + jdk + "): GFLOP/s per layer shape", "layer",
-                "GFLOP/s", d, PlotOrientation.VERTICAL, true, false, false);
+        JFreeChart c = ChartFactory.createBarChart(
+                cls + " (JDK " + jdk + "): GFLOP/s per layer shape", "layer", "GFLOP/s", d,
+                PlotOrientation.VERTICAL, true, false, false);
         CategoryPlot p = c.getCategoryPlot();
         for (int w : widths) {
             double peak = g.peak(jdk, w);
             if (Double.isFinite(peak)) {
                 ValueMarker m = new ValueMarker(peak, Color.DARK_GRAY, new BasicStroke(1.5f,
                         BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 1, new float[] {6, 4}, 0));
-                m.setLabel("FMA peak " + (w == 0 ? "preferred" : w + "-bit") + " " + ReportGenerator.f1(peak));
+                m.setLabel("FMA peak " + (w == 0 ? "preferred" : w + "-bit") + " "
+                        + ReportGenerator.f1(peak));
                 m.setLabelAnchor(RectangleAnchor.TOP_RIGHT);
                 m.setLabelTextAnchor(TextAnchor.BOTTOM_RIGHT);
                 p.addRangeMarker(m);
@@ -149,8 +161,9 @@ final class Charts {
         if (d.getColumnCount() == 0) {
             return null;
         }
-        JFreeChart c = ChartFactory.createBarChart("Per step, fused vs layer-by-layer (" + what + ")", "plan step",
-                "GFLOP/s", d, PlotOrientation.VERTICAL, true, false, false);
+        JFreeChart c = ChartFactory.createBarChart(
+                "Per step, fused vs layer-by-layer (" + what + ")", "plan step", "GFLOP/s", d,
+                PlotOrientation.VERTICAL, true, false, false);
         c.getCategoryPlot().getDomainAxis().setCategoryLabelPositions(CategoryLabelPositions.UP_45);
         style(c);
         return save(c, "blocks-fused-vs-layerwise.png", W, H);

@@ -108,7 +108,8 @@ final class Json {
                     case 'r': b.append('\r'); break;
                     case 'b': b.append('\b'); break;
                     case 'f': b.append('\f'); break;
-                    case 'u': b.append((char) Integer.parseInt(s.substring(i, i + 4), 16)); i += 4; break;
+                    case 'u':
+                        b.append((char) Integer.parseInt(s.substring(i, i + 4), 16)); i += 4; break;
                     default: b.append(e);
                 }
             } else {

@@ -88,7 +88,7 @@ public final class ReportGenerator {
         System.out.println("wrote " + readme + " (" + g.results.size() + " results)");
     }
 
-    // ---- loading -----------------------------------------------------------------------------------
+    // ---- loading -------------------------------------------------------------------------------
 
     @SuppressWarnings("unchecked")
     void load() throws IOException {
@@ -104,7 +104,8 @@ public final class ReportGenerator {
         }
         List<Path> files;
         try (Stream<Path> s = Files.walk(dataDir)) {
-            files = s.filter(p -> p.toString().endsWith(".json")).sorted().collect(Collectors.toList());
+            files = s.filter(p -> p.toString().endsWith(".json")).sorted()
+                    .collect(Collectors.toList());
         }
         Map<String, Result> byKey = new LinkedHashMap<>();
         for (Path f : files) {
@@ -116,7 +117,8 @@ public final class ReportGenerator {
                 }
                 for (Object o : (List<Object>) json) {
                     Result r = new Result(rel, (Map<String, Object>) o);
-                    String key = r.benchClass + "." + r.method + r.params + r.jdk + r.setup() + r.superWord();
+                    String key = r.benchClass + "." + r.method + r.params + r.jdk + r.setup()
+                            + r.superWord();
                     if (byKey.put(key, r) != null) {
                         warnings.add("duplicate result " + r + ": the last file wins");
                     }
@@ -138,12 +140,14 @@ public final class ReportGenerator {
             }
         }
         try (Stream<Path> s = Files.walk(dataDir)) {
-            for (Path log : s.filter(p -> p.toString().endsWith(".log")).sorted().collect(Collectors.toList())) {
+            for (Path log : s.filter(p -> p.toString().endsWith(".log")).sorted()
+                    .collect(Collectors.toList())) {
                 // JMH prints it after the iteration's label, '# Warmup Iteration   1: <failure>'
                 long failures = Files.readAllLines(log, StandardCharsets.UTF_8).stream()
                         .filter(l -> l.contains("<failure>")).count();
                 if (failures > 0) {
-                    warnings.add(dataDir.relativize(log) + ": " + failures + " benchmark(s) failed (see the log)");
+                    warnings.add(dataDir.relativize(log) + ": " + failures
+                            + " benchmark(s) failed (see the log)");
                 }
             }
         }
@@ -154,7 +158,7 @@ public final class ReportGenerator {
         return parseIntOr(dir.getFileName().toString().substring(3), 0);
     }
 
-    // ---- derived figures ---------------------------------------------------------------------------
+    // ---- derived figures -----------------------------------------------------------------------
 
     /** JDKs with results, newest first. */
     private List<String> jdks(Predicate<Result> filter) {
@@ -171,7 +175,9 @@ public final class ReportGenerator {
         }
     }
 
-    /** The widest vector width this CPU has, from its flags (for "preferred" and scalar figures). */
+    /**
+     * The widest vector width this CPU has, from its flags (for "preferred" and scalar figures).
+     */
     private int widestBits() {
         String flags = " " + machine.getProperty("cpu.flags", "") + " ";
         if (flags.contains(" avx512f ")) {
@@ -217,8 +223,8 @@ public final class ReportGenerator {
     long networkMacs(String variant) {
         return networkMacs.computeIfAbsent(variant, v -> {
             String[] p = v.split("/");
-            return ExecutionPlan.build(new ModelConfig(Double.parseDouble(p[0]), Integer.parseInt(p[1]),
-                    1001, Padding.TF_SAME)).totalMacs();
+            return ExecutionPlan.build(new ModelConfig(Double.parseDouble(p[0]),
+                    Integer.parseInt(p[1]), 1001, Padding.TF_SAME)).totalMacs();
         });
     }
 
@@ -240,7 +246,8 @@ public final class ReportGenerator {
                 }
                 case "DepthwiseBench": {
                     String[] f = shape.split("[xs]");
-                    long h = Long.parseLong(f[0]), c = Long.parseLong(f[1]), s = Long.parseLong(f[2]);
+                    long h = Long.parseLong(f[0]), c = Long.parseLong(f[1]);
+                    long s = Long.parseLong(f[2]);
                     long o = (h + s - 1) / s;
                     return o * o * c * 9;
                 }
@@ -262,7 +269,7 @@ public final class ReportGenerator {
                 ? shape : r.method + " " + shape);
     }
 
-    // ---- the report ----------------------------------------------------------------------------------
+    // ---- the report ----------------------------------------------------------------------------
 
     Path write() throws IOException {
         Files.createDirectories(reportDir);
@@ -289,17 +296,21 @@ public final class ReportGenerator {
 
     private void header() {
         md.append("# Benchmark report\n\n");
-        // the data as the report's links would reach it (data/ as run.sh lays it out), else as given
+        // the data as the report's links would reach it (data/ as run.sh lays it out), else as
+        // given
         Path report = reportDir.toAbsolutePath().normalize();
         Path data = dataDir.toAbsolutePath().normalize();
         md.append(wrap(new StringBuilder("Generated from the JMH results in `")
                 .append(data.startsWith(report) && !data.equals(report)
                         ? report.relativize(data) : dataDir)
-                .append("/` by `bench/run.sh` (profile **").append(machine.getProperty("profile", "unknown"))
+                .append("/` by `bench/run.sh` (profile **")
+                .append(machine.getProperty("profile", "unknown"))
                 .append("**, measured ").append(machine.getProperty("date", "at an unknown date"))
-                .append(machine.stringPropertyNames().stream().anyMatch(k -> k.startsWith("remeasured."))
+                .append(machine.stringPropertyNames().stream()
+                        .anyMatch(k -> k.startsWith("remeasured."))
                         ? ", some runs re-measured later (their rows marked; see Machine)" : "")
-                .append("; ").append(results.size()).append(" results). Do not edit: regenerate with "
+                .append("; ").append(results.size())
+                .append(" results). Do not edit: regenerate with "
                         + "`bench/run.sh report`, or measure again with `bench/run.sh quick|full`.")
                 .toString())).append("\n\n");
         md.append(wrap("MobileNetV2, fp32, NHWC, random weights, one thread per inference unless"
@@ -387,7 +398,8 @@ public final class ReportGenerator {
     private static String iterationRange(Result r, boolean oneDecimal) {
         double f = Double.isNaN(r.toMs()) ? 1 : r.toMs();
         double lo = r.iterationMin() * f, hi = r.iterationMax() * f;
-        return Double.isNaN(lo) ? "—" : oneDecimal ? f1(lo) + "–" + f1(hi) : f2(lo) + "–" + f2(hi);
+        return Double.isNaN(lo) ? "—"
+                : oneDecimal ? f1(lo) + "–" + f1(hi) : f2(lo) + "–" + f2(hi);
     }
 
     /**
@@ -505,7 +517,8 @@ public final class ReportGenerator {
     /** {@link #scalarOf(Result, boolean)}, but of batch schedule {@code oneAtATime}. */
     private Result scalarOf(Result r, boolean superWord, boolean oneAtATime) {
         for (Result s : results) {
-            if (s.benchClass.equals(r.benchClass) && s.method.equals(r.method) && s.jdk.equals(r.jdk)
+            if (s.benchClass.equals(r.benchClass) && s.method.equals(r.method)
+                    && s.jdk.equals(r.jdk)
                     && s.scalar() && s.superWord() == superWord
                     && s.param("variant", "").equals(r.param("variant", ""))
                     && s.param("batch", "").equals(r.param("batch", ""))
@@ -551,9 +564,10 @@ public final class ReportGenerator {
             md.append(NOT_MEASURED).append("\n\n");
             return;
         }
-        double mmacs = networkMacs("1.0/224") / 1e6; // million multiply-adds: 2 * mmacs / ms = GFLOP/s
-        Result best = rs.stream().filter(r -> !r.scalar()).min(Comparator.comparingDouble(Result::medianMs))
-                .orElse(null);
+        // million multiply-adds: 2 * mmacs / ms = GFLOP/s
+        double mmacs = networkMacs("1.0/224") / 1e6;
+        Result best = rs.stream().filter(r -> !r.scalar())
+                .min(Comparator.comparingDouble(Result::medianMs)).orElse(null);
         // like for like with the scalar baseline: one thread, the JVM's default options
         Result single = rs.stream().filter(r -> !r.scalar() && r.threads() == 1 && !r.hugePages()
                         && !r.noLoopSafepoints() && r.maxVectorSize() == 0)
@@ -682,7 +696,8 @@ public final class ReportGenerator {
             }
             row("date", machine.getProperty("date"));
             row("duration", machine.containsKey("elapsed.seconds")
-                    ? f1(Double.parseDouble(machine.getProperty("elapsed.seconds")) / 60) + " min" : null);
+                    ? f1(Double.parseDouble(machine.getProperty("elapsed.seconds")) / 60) + " min"
+                    : null);
             for (String k : new TreeSet<>(machine.stringPropertyNames())) {
                 if (k.startsWith("remeasured.")) { // runs replaced later with BENCH_KEEP=1
                     row("re-measured", machine.getProperty(k));
@@ -690,15 +705,18 @@ public final class ReportGenerator {
             }
             jdkRows();
             for (String k : JMH_OPTION_KEYS) {
-                row("JMH " + k.substring(4), machine.getProperty(k) == null ? null : "`" + machine.getProperty(k) + "`");
+                row("JMH " + k.substring(4), machine.getProperty(k) == null ? null
+                        : "`" + machine.getProperty(k) + "`");
             }
             otherOptionRows();
             md.append('\n');
-            md.append("<details><summary>all CPU flags</summary>\n\n").append(machine.getProperty("cpu.flags", ""))
+            md.append("<details><summary>all CPU flags</summary>\n\n")
+                    .append(machine.getProperty("cpu.flags", ""))
                     .append("\n\n</details>\n\n");
         }
         md.append("### Single-core FMA peak (FmaPeakBench)\n\n");
-        List<Result> ps = results.stream().filter(r -> r.benchClass.equals(PEAK)).collect(Collectors.toList());
+        List<Result> ps = results.stream().filter(r -> r.benchClass.equals(PEAK))
+                .collect(Collectors.toList());
         if (ps.isEmpty()) {
             md.append(NOT_MEASURED).append(" Percentages of peak are left blank.\n\n");
             return;
@@ -710,7 +728,8 @@ public final class ReportGenerator {
         md.append("| JDK | width | median GFLOP/s | iterations GFLOP/s | clock at 2 FMAs per"
                 + " cycle, GHz | samples |\n");
         md.append("|---|---:|---:|---:|---:|---:|\n");
-        ps.sort(Comparator.comparingInt((Result r) -> -parseIntOr(r.jdk, 0)).thenComparingInt(r -> -peakBits(r)));
+        ps.sort(Comparator.comparingInt((Result r) -> -parseIntOr(r.jdk, 0))
+                .thenComparingInt(r -> -peakBits(r)));
         Set<Integer> used = new TreeSet<>();
         for (Result r : ps) {
             md.append("| ").append(r.jdk).append(marker(r, used)).append(" | ").append(peakBits(r))
@@ -817,7 +836,8 @@ public final class ReportGenerator {
 
     private void networkSection() {
         md.append("## Whole network\n\n");
-        List<Result> all = results.stream().filter(r -> r.benchClass.equals(NETWORK)).collect(Collectors.toList());
+        List<Result> all = results.stream().filter(r -> r.benchClass.equals(NETWORK))
+                .collect(Collectors.toList());
         if (all.isEmpty()) {
             md.append(NOT_MEASURED).append("\n\n");
             return;
@@ -826,15 +846,18 @@ public final class ReportGenerator {
         all.forEach(r -> variants.add(r.param("variant", "1.0/224")));
         md.append("### Every variant, batch 1\n\n");
         for (String v : variants) {
-            List<Result> rs = network(v, 1).stream().filter(r -> r.maxVectorSize() == 0).collect(Collectors.toList());
+            List<Result> rs = network(v, 1).stream().filter(r -> r.maxVectorSize() == 0)
+                    .collect(Collectors.toList());
             if (rs.isEmpty()) {
                 continue;
             }
-            md.append("**MobileNetV2 ").append(v).append("** (").append(f1(networkMacs(v) / 1e6)).append(" M MACs)\n\n");
+            md.append("**MobileNetV2 ").append(v).append("** (").append(f1(networkMacs(v) / 1e6))
+                    .append(" M MACs)\n\n");
             networkTable(rs, networkMacs(v), 1);
             md.append('\n');
         }
-        String chart = charts.latencyVsMacs(all.stream().filter(r -> parseIntOr(r.param("batch", "1"), 1) == 1)
+        String chart = charts.latencyVsMacs(all.stream()
+                .filter(r -> parseIntOr(r.param("batch", "1"), 1) == 1)
                 .collect(Collectors.toList()), this::networkMacs);
         if (chart != null) {
             md.append("![latency against multiply-adds](").append(chart).append(")\n\n");
@@ -868,8 +891,9 @@ public final class ReportGenerator {
         if (mv.stream().noneMatch(r -> r.maxVectorSize() > 0)) {
             md.append(NOT_MEASURED).append("\n\n");
         } else {
-            md.append("Same network with the vector width fixed by the kernels' property (`N-bit`) or capped "
-                    + "by the JVM (`MaxVectorSize`, bytes: 16 = 128 bits, 32 = 256 bits).\n\n");
+            md.append("Same network with the vector width fixed by the kernels' property "
+                    + "(`N-bit`) or capped by the JVM (`MaxVectorSize`, bytes: 16 = 128 bits, "
+                    + "32 = 256 bits).\n\n");
             networkTable(mv, networkMacs("1.0/224"), 1);
             md.append('\n');
         }
@@ -910,14 +934,16 @@ public final class ReportGenerator {
         md.append("`AllocationBench` with JMH's GC profiler (`-prof gc`), after ")
                 .append(rs.get(0).warmup).append(" of warm-up: bytes allocated per inference "
                         + "by every thread of the fork, JMH's own included (its bookkeeping, a few "
-                        + "KB per iteration, shows as tens of bytes per inference), and collections "
+                        + "KB per iteration, shows as tens of bytes per inference), and "
+                        + "collections "
                         + "during the measurement. `SteadyStateAllocationTest` (a unit test, not "
                         + "this run) reads the inference threads alone and asserts that they "
                         + "allocate nothing once compiled.\n\n");
         md.append("| JDK | setup | B / inference | GCs |\n|---|---|---:|---:|\n");
         Set<Integer> used = new TreeSet<>();
         for (Result r : rs) {
-            String bytes = Double.isNaN(r.allocBytesPerOp) ? "— (no -prof gc)" : f1(r.allocBytesPerOp);
+            String bytes = Double.isNaN(r.allocBytesPerOp) ? "— (no -prof gc)"
+                    : f1(r.allocBytesPerOp);
             String gcs = Double.isNaN(r.gcCount) ? "—" : f1(r.gcCount);
             md.append("| ").append(r.jdk).append(" | ").append(r.setup()).append(marker(r, used))
                     .append(" | ").append(bytes).append(" | ").append(gcs).append(" |\n");
@@ -931,12 +957,15 @@ public final class ReportGenerator {
         md.append("### Time against multiply-adds (least squares over the variants)\n\n");
         Map<String, SimpleRegression> fits = new LinkedHashMap<>();
         Map<String, Integer> order = new HashMap<>();
-        all.stream().filter(r -> parseIntOr(r.param("batch", "1"), 1) == 1 && r.maxVectorSize() == 0)
-                .sorted(Comparator.comparingInt((Result r) -> -parseIntOr(r.jdk, 0)).thenComparingInt(Result::setupOrder))
+        all.stream()
+                .filter(r -> parseIntOr(r.param("batch", "1"), 1) == 1 && r.maxVectorSize() == 0)
+                .sorted(Comparator.comparingInt((Result r) -> -parseIntOr(r.jdk, 0))
+                        .thenComparingInt(Result::setupOrder))
                 .forEach(r -> {
                     String key = r.jdk + "|" + r.setup();
                     fits.computeIfAbsent(key, k -> new SimpleRegression())
-                            .addData(networkMacs(r.param("variant", "1.0/224")) / 1e6, r.medianMs());
+                            .addData(networkMacs(r.param("variant", "1.0/224")) / 1e6,
+                                    r.medianMs());
                     order.putIfAbsent(key, order.size());
                 });
         fits.values().removeIf(f -> f.getN() < 3);
@@ -944,10 +973,11 @@ public final class ReportGenerator {
             md.append("_Needs at least three variants per setup: not measured in this run._\n\n");
             return;
         }
-        md.append("ms = intercept + slope × M MACs. The slope gives the marginal rate (2 / slope GFLOP/s); the "
-                + "intercept the fixed cost per image; R² how well MACs alone explain the time across width "
-                + "multipliers and resolutions.\n\n");
-        md.append("| JDK | setup | variants | intercept ms | slope ms / M MACs | marginal GFLOP/s | R² |\n");
+        md.append("ms = intercept + slope × M MACs. The slope gives the marginal rate "
+                + "(2 / slope GFLOP/s); the intercept the fixed cost per image; R² how well MACs "
+                + "alone explain the time across width multipliers and resolutions.\n\n");
+        md.append("| JDK | setup | variants | intercept ms | slope ms / M MACs | marginal GFLOP/s"
+                + " | R² |\n");
         md.append("|---|---|---:|---:|---:|---:|---:|\n");
         fits.forEach((k, f) -> {
             String[] p = k.split("\\|");
@@ -963,7 +993,8 @@ public final class ReportGenerator {
     private void kernelSection() {
         md.append("## Kernels, per MobileNetV2 1.0/224 layer shape\n\n");
         Set<String> classes = new LinkedHashSet<>();
-        for (String c : new String[] {"StemBench", "PointwiseBench", "DepthwiseBench", "HeadBench"}) {
+        for (String c
+                : new String[] {"StemBench", "PointwiseBench", "DepthwiseBench", "HeadBench"}) {
             classes.add(c);
         }
         results.stream().map(r -> r.benchClass)
@@ -976,13 +1007,15 @@ public final class ReportGenerator {
                 + " resolved.")).append("\n\n");
         for (String cls : classes) {
             md.append("### ").append(cls).append("\n\n");
-            List<Result> rs = results.stream().filter(r -> r.benchClass.equals(cls)).collect(Collectors.toList());
+            List<Result> rs = results.stream().filter(r -> r.benchClass.equals(cls))
+                    .collect(Collectors.toList());
             if (rs.isEmpty()) {
                 md.append(NOT_MEASURED).append("\n\n");
                 continue;
             }
             for (String jdk : jdks(r -> r.benchClass.equals(cls))) {
-                List<Result> js = rs.stream().filter(r -> r.jdk.equals(jdk)).collect(Collectors.toList());
+                List<Result> js = rs.stream().filter(r -> r.jdk.equals(jdk))
+                        .collect(Collectors.toList());
                 kernelTable(cls, jdk, js);
             }
             if (cls.equals("HeadBench")
@@ -1024,7 +1057,8 @@ public final class ReportGenerator {
             Map<String, Result> c = cell.get(row);
             Result any = c.values().iterator().next();
             long macs = kernelMacs(any);
-            md.append("| ").append(row).append(" | ").append(macs == 0 ? "—" : f2(macs / 1e6)).append(" |");
+            md.append("| ").append(row).append(" | ").append(macs == 0 ? "—" : f2(macs / 1e6))
+                    .append(" |");
             double bestVec = Double.NaN;
             for (String s : setups) {
                 Result r = c.get(s);
@@ -1036,15 +1070,18 @@ public final class ReportGenerator {
                 md.append(' ').append(us >= 100 ? f1(us) : f2(us)).append(marker(r, used));
                 if (macs > 0) {
                     double gf = 2.0 * macs / us / 1e3;
-                    md.append(" (").append(f1(gf)).append(", ").append(pct(100 * gf / peak(jdk, r.bits()))).append(')');
+                    md.append(" (").append(f1(gf)).append(", ")
+                            .append(pct(100 * gf / peak(jdk, r.bits()))).append(')');
                 }
                 md.append(" |");
                 if (!r.scalar() && !(us >= bestVec)) {
                     bestVec = us;
                 }
             }
-            Result sc = c.values().stream().filter(r -> r.scalar() && r.superWord()).findFirst().orElse(null);
-            md.append(' ').append(sc == null || Double.isNaN(bestVec) ? "—" : f1(sc.medianMs() * 1e3 / bestVec) + "×")
+            Result sc = c.values().stream().filter(r -> r.scalar() && r.superWord()).findFirst()
+                    .orElse(null);
+            md.append(' ').append(sc == null || Double.isNaN(bestVec) ? "—"
+                            : f1(sc.medianMs() * 1e3 / bestVec) + "×")
                     .append(" |\n");
         }
         md.append('\n');
@@ -1053,37 +1090,44 @@ public final class ReportGenerator {
 
     private void blockSection() {
         md.append("## Blocks: fused vs layer-by-layer (BlockBench, MobileNetV2 1.0/224)\n\n");
-        List<Result> rs = results.stream().filter(r -> r.benchClass.equals(BLOCK)).collect(Collectors.toList());
+        List<Result> rs = results.stream().filter(r -> r.benchClass.equals(BLOCK))
+                .collect(Collectors.toList());
         if (rs.isEmpty()) {
             md.append(NOT_MEASURED).append("\n\n");
             pairedStepsSection();
             return;
         }
         List<Step> steps = standardSteps();
-        md.append("One plan step on the vector kernels, µs (GFLOP/s). Fused streams expand → depthwise → project "
-                + "band by band; layer-by-layer materialises the expanded tensors.");
+        md.append("One plan step on the vector kernels, µs (GFLOP/s). Fused streams expand → "
+                + "depthwise → project band by band; layer-by-layer materialises the expanded "
+                + "tensors.");
         // results with the `mode` parameter (before session 8) ran every fused fork first
         md.append(rs.stream().allMatch(r -> r.params.containsKey("strategy"))
                 ? " Each step's two forks ran back to back" + blockOrder(rs) + ".\n\n"
-                : " In these results all fused forks ran first, then all layer-by-layer forks, minutes"
-                        + " apart: a change in host load between them shows as a difference.\n\n");
+                : " In these results all fused forks ran first, then all layer-by-layer forks,"
+                        + " minutes apart: a change in host load between them shows as a"
+                        + " difference.\n\n");
         md.append(wrap("Each step runs alone, over and over, in its own fork: its weights and input"
                 + " stay hot in cache, which an inference does not give them. So its times are best"
-                + " cases, and × fused the ratio of two best cases, not the ratio in network order;"
+                + " cases, and × fused the ratio of two best cases, not the ratio in network"
+                + " order;"
                 + " for that (each step inside whole inferences, both modes in one JVM, in turn)"
                 + " see PairedSteps below.")).append("\n\n");
         String chartJdk = null;
         int chartBits = -1;
         for (String jdk : jdks(r -> r.benchClass.equals(BLOCK))) {
-            List<Integer> widths = rs.stream().filter(r -> r.jdk.equals(jdk)).map(Result::bits).distinct()
+            List<Integer> widths = rs.stream().filter(r -> r.jdk.equals(jdk)).map(Result::bits)
+                    .distinct()
                     .sorted(Comparator.reverseOrder()).collect(Collectors.toList());
             for (int bits : widths) {
                 if (chartJdk == null) {
                     chartJdk = jdk;
                     chartBits = bits;
                 }
-                md.append("JDK ").append(jdk).append(", ").append(bits == 0 ? "preferred width" : bits + "-bit")
-                        .append("\n\n| step | name | input → output | M MACs | fused µs | layer-by-layer µs | × fused |\n")
+                md.append("JDK ").append(jdk).append(", ")
+                        .append(bits == 0 ? "preferred width" : bits + "-bit")
+                        .append("\n\n| step | name | input → output | M MACs | fused µs"
+                                + " | layer-by-layer µs | × fused |\n")
                         .append("|---:|---|---|---:|---:|---:|---:|\n");
                 double sumF = 0, sumL = 0;
                 Set<Integer> used = new TreeSet<>();
@@ -1107,8 +1151,9 @@ public final class ReportGenerator {
                     }
                 }
                 if (sumF > 0) {
-                    md.append("| | **sum of steps measured both ways** | | | **").append(f1(sumF * 1e3)).append("** | **")
-                            .append(f1(sumL * 1e3)).append("** | **").append(f2(sumL / sumF)).append("×** |\n");
+                    md.append("| | **sum of steps measured both ways** | | | **")
+                            .append(f1(sumF * 1e3)).append("** | **").append(f1(sumL * 1e3))
+                            .append("** | **").append(f2(sumL / sumF)).append("×** |\n");
                 }
                 md.append('\n');
                 footnoteLines(used);
@@ -1253,7 +1298,8 @@ public final class ReportGenerator {
 
     private static Result block(List<Result> rs, String jdk, int bits, int step, String strategy) {
         for (Result r : rs) {
-            if (r.jdk.equals(jdk) && r.bits() == bits && r.param("step", "").equals(Integer.toString(step))
+            if (r.jdk.equals(jdk) && r.bits() == bits
+                    && r.param("step", "").equals(Integer.toString(step))
                     && r.blockStrategy().equals(strategy)) {
                 return r;
             }
@@ -1266,17 +1312,20 @@ public final class ReportGenerator {
             return "—";
         }
         double us = ms * 1e3;
-        return (us >= 100 ? f1(us) : f2(us)) + (macs > 0 ? " (" + f1(2.0 * macs / us / 1e3) + ")" : "");
+        return (us >= 100 ? f1(us) : f2(us))
+                + (macs > 0 ? " (" + f1(2.0 * macs / us / 1e3) + ")" : "");
     }
 
     private void methodSection() {
         md.append("## How these figures were made\n\n");
-        md.append("- `bench/run.sh quick|full` runs JMH (one JSON and one log per run under `data/jdkNN/`), records "
-                + "the machine in `data/machine.properties`, then runs `ReportGenerator` (bench/…/report/).\n");
-        md.append("- The scalar baseline runs twice: as C2 compiles it by default (SuperWord auto-vectorisation on) "
-                + "and with `-XX:-UseSuperWord` (truly scalar).\n");
-        md.append("- Vector width: `-Dmobilenet.vectorBits=128|256|512` in the forked JVM (`-jvmArgsAppend`), or "
-                + "the JVM's cap `-XX:MaxVectorSize=16|32` with the preferred species.\n");
+        md.append("- `bench/run.sh quick|full` runs JMH (one JSON and one log per run under "
+                + "`data/jdkNN/`), records the machine in `data/machine.properties`, then runs "
+                + "`ReportGenerator` (bench/…/report/).\n");
+        md.append("- The scalar baseline runs twice: as C2 compiles it by default (SuperWord "
+                + "auto-vectorisation on) and with `-XX:-UseSuperWord` (truly scalar).\n");
+        md.append("- Vector width: `-Dmobilenet.vectorBits=128|256|512` in the forked JVM "
+                + "(`-jvmArgsAppend`), or the JVM's cap `-XX:MaxVectorSize=16|32` with the "
+                + "preferred species.\n");
         md.append(wrap("- Statistics (commons-math3) over the raw JMH samples: per-iteration scores"
                 + " (average-time and throughput benchmarks) or every sampled invocation"
                 + " (`NetworkBench`, sample-time mode): the median; the min–max of the iterations"
@@ -1284,16 +1333,17 @@ public final class ReportGenerator {
                 + " fork's median. No confidence interval: a t interval over one fork's correlated"
                 + " samples (JMH's ±) claims a precision the next fork does not keep.", 98)
                 .replace("\n", "\n  ")).append('\n');
-        md.append("- The fit of time against MACs uses `SimpleRegression` over the network variants (width "
-                + "multiplier × resolution) measured for one setup.\n");
-        md.append("- MACs: network and blocks from the execution plan (`ExecutionPlan.totalMacs`, `Step.macs`); "
-                + "kernels from their shape parameter.\n");
+        md.append("- The fit of time against MACs uses `SimpleRegression` over the network "
+                + "variants (width multiplier × resolution) measured for one setup.\n");
+        md.append("- MACs: network and blocks from the execution plan (`ExecutionPlan.totalMacs`, "
+                + "`Step.macs`); kernels from their shape parameter.\n");
         md.append("- Allocation: JMH's GC profiler (`-prof gc`) on `AllocationBench`, its "
                 + "`gc.alloc.rate.norm` (bytes per operation) and `gc.count`.\n");
         md.append("- Not JMH: `PairedSteps` (bench/) times each step with `System.nanoTime` around"
                 + " it, both modes in one JVM, and prints its table into"
                 + " `data/jdk" + pairedStepsJdk + "/PairedSteps.md`; medians over its rounds.\n\n");
-        List<String> files = results.stream().map(r -> r.file).distinct().sorted().collect(Collectors.toList());
+        List<String> files = results.stream().map(r -> r.file).distinct().sorted()
+                .collect(Collectors.toList());
         md.append("<details><summary>").append(files.size()).append(" result files</summary>\n\n");
         files.forEach(f -> md.append("- `").append(f).append("`\n"));
         md.append("\n</details>\n");

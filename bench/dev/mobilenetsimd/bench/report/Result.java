@@ -268,7 +268,9 @@ final class Result {
         return jvmArgs.contains("-XX:+UseTransparentHugePages");
     }
 
-    /** Whether counted loops ran without safepoint polls ({@code -XX:-UseCountedLoopSafepoints}). */
+    /**
+     * Whether counted loops ran without safepoint polls ({@code -XX:-UseCountedLoopSafepoints}).
+     */
     boolean noLoopSafepoints() {
         return jvmArgs.contains("-XX:-UseCountedLoopSafepoints");
     }
@@ -279,7 +281,10 @@ final class Result {
         return m == null ? 0 : Integer.parseInt(m.trim());
     }
 
-    /** Backend: the {@code backend} parameter, {@code vector-fused}/{@code vector-layerwise} for blocks. */
+    /**
+     * Backend: the {@code backend} parameter, {@code vector-fused}/{@code vector-layerwise} for
+     * blocks.
+     */
     String backend() {
         String b = params.get("backend");
         String s = blockStrategy();
@@ -370,6 +375,7 @@ final class Result {
 
     @Override
     public String toString() {
-        return file + ": " + benchClass + "." + method + " " + params + " " + setup() + " JDK " + jdk;
+        return file + ": " + benchClass + "." + method + " " + params + " " + setup() + " JDK "
+                + jdk;
     }
 }
