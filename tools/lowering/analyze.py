@@ -4,11 +4,18 @@
   analyze.py TARGET ARCH PRINT.TXT OUTDIR
     ARCH: x86 | arm.  PRINT.TXT: a JVM log with -XX:CompilerDirectivesFile=directives.json
     (PrintAssembly + PrintIntrinsics for C2 compiles of dev.mobilenetsimd.kernels.vector.*).
+    Beside it, <name>.compiles.txt (if present): the same run's -Xlog:jit+compilation=debug,
+    every compile at every tier.
   Writes OUTDIR/TARGET/<Class.method>.s (objdump of each C2 compile, newest last; the hot loop
   marked) and appends one TSV row per kernel method to OUTDIR/counts.tsv.
 
 The hot loop of a method is the innermost loop (a backward branch and its target, containing
 no other backward branch) with the most FMAs, else the most vector instructions.
+
+A watched method (KERNELS) that ran (the compile log has it at some tier, or it has C2 code)
+but has no C2 compile with a hot loop (with FMAs, for the FMA kernels) gets no row: it is
+named on stderr and appended to OUTDIR/missing.tsv (target, method, reason), since a table
+that silently lacked the GEMM rows read as complete.
 """
 import os
 import re
@@ -32,6 +39,13 @@ KERNELS = [
     "Conv3x3::borderPixel",
     "Head::globalAveragePool", "Head::dense", "Elementwise::relu6", "Elementwise::add",
 ]
+# Kernels whose hot loop is a loop of FMAs: a C2 compile of one without such a loop (e.g. one
+# compiled while only its leftover columns ran) says nothing about its steady state.
+FMA_KERNELS = ("Gemm", "Conv3x3::", "Depthwise3x3::", "Head::dense")
+# The driver's phases (its DRIVER lines) and the watched methods of each: a phase that ran with
+# none of its methods in the table is named even when they never left the interpreter.
+FAMILIES = {"pointwise": ("Gemm", "PointwiseEpilogue::"), "depthwise": ("Depthwise3x3::",),
+            "conv3x3": ("Conv3x3::",), "head": ("Head::",), "elementwise": ("Elementwise::",)}
 COLS = ["target", "method", "osr", "intrinsic_fail", "loop_insns", "fma", "vload", "bcast",
         "vstore", "masked", "spill", "checks", "calls", "fma_per_load", "vec_bits", "relu6_ops"]
 
@@ -194,6 +208,38 @@ def relu6_ops(arch, insns):
     return " ".join("%s:%d" % kv for kv in sorted(seen.items()))
 
 
+def compile_tiers(path):
+    """{method: highest tier} of the watched methods in a jit+compilation log; None if absent."""
+    if not os.path.exists(path):
+        return None
+    tiers = {}
+    for line in open(path, errors="replace"):
+        m = re.match(r"^\s*\d+\s+[%sbn!]*\s*(\d)\s+" + re.escape(PKG) + r"(\S+::\S+)", line)
+        if m:
+            tiers[m.group(2)] = max(tiers.get(m.group(2), 0), int(m.group(1)))
+    return tiers
+
+
+def driver_phases(base):
+    """The phases the driver ran, from its DRIVER lines (beside the print, or in it if older)."""
+    phases = set()
+    for path in (base + ".driver.txt", base + ".print.txt"):
+        if os.path.exists(path):
+            for line in open(path, errors="replace"):
+                m = re.match(r"^DRIVER (\w+) +\d+ calls", line)
+                if m:
+                    phases.add(m.group(1))
+    return phases
+
+
+def usable(method, insns, loop, arch):
+    """Whether a C2 compile shows the method's steady state: a hot loop, of FMAs if it has any."""
+    if not loop:
+        return False
+    body = insns[loop[0]:loop[1] + 1]
+    return not method.startswith(FMA_KERNELS) or classify(arch, body)["fma"] > 0
+
+
 def main():
     # A wrong count ended in a ValueError traceback, and any ARCH but x86 was taken for arm.
     if len(sys.argv) != 5 or sys.argv[2] not in ("x86", "arm"):
@@ -225,15 +271,26 @@ def main():
             for k, (_, _, _, line) in enumerate(insns):
                 mark = ">>" if loop and loop[0] <= k <= loop[1] else "  "
                 f.write(mark + line + "\n")
-        # keep the newest standard compile; an OSR one only if there is nothing else
-        if method not in last or not osr or last[method][0]:
-            last[method] = (osr, insns, loop, fails)
+        # keep the newest standard compile that shows a hot loop; an OSR one only if no
+        # standard one does
+        ok = usable(method, insns, loop, arch)
+        prev = last.get(method)
+        if prev is None or (ok, not osr) >= (prev[4], not prev[0]):
+            last[method] = (osr, insns, loop, fails, ok)
     os.remove(os.path.join(d, ".tmp.bin")) if os.path.exists(os.path.join(d, ".tmp.bin")) else None
-    rows = []
+    base = re.sub(r"\.print\.txt$", "", path)
+    tiers = compile_tiers(base + ".compiles.txt")
+    rows, missing = [], []
     for method in KERNELS:
-        if method not in last:
+        if method not in last or not last[method][4]:
+            if method in last:
+                missing.append((method, "its C2 code has no loop%s (see %s.s)" % (
+                    " with FMAs" if method.startswith(FMA_KERNELS) else "",
+                    os.path.join(d, method.replace("::", ".")))))
+            elif tiers and method in tiers:
+                missing.append((method, "compiled only up to tier %d, never by C2" % tiers[method]))
             continue
-        osr, insns, loop, fails = last[method]
+        osr, insns, loop, fails, _ = last[method]
         if loop:
             body = insns[loop[0]:loop[1] + 1]
             c = classify(arch, body)
@@ -257,7 +314,27 @@ def main():
             f.write("\t".join(COLS) + "\n")
         for r in rows:
             f.write("\t".join(r) + "\n")
-    print("%s: %d kernel methods with C2 code" % (target, len(rows)), file=sys.stderr)
+    for phase in sorted(driver_phases(base)):
+        prefixes = FAMILIES.get(phase, ())
+        if prefixes and not any(r[1].startswith(prefixes) for r in rows) \
+                and not any(m.startswith(prefixes) for m, _ in missing):
+            missing.append(("(%s phase)" % phase, "the driver ran it, but none of its watched"
+                            " methods %s" % ("has a C2 compile with a hot loop" if tiers is None
+                                             else "was compiled at all (only interpreted)")))
+    with open(os.path.join(outdir, "missing.tsv"), "a") as f:
+        for method, why in missing:
+            f.write("%s\t%s\t%s\n" % (target, method, why))
+    print("%s: %d kernel methods with C2 code and a hot loop" % (target, len(rows)),
+          file=sys.stderr)
+    for method, why in missing:
+        print("%s: WARNING: no row for %s: %s" % (target, method, why), file=sys.stderr)
+    if tiers is None:
+        print("%s: note: no compile log beside %s, so a kernel that never reached C2 is not"
+              " named (lowering.sh writes <target>.compiles.txt beside the print; an older"
+              " run did not)" % (target, path), file=sys.stderr)
+    elif not rows and not missing:
+        print("%s: WARNING: no watched kernel method was compiled at all: the driver ran"
+              " nothing of them, or the package name is out of date" % target, file=sys.stderr)
 
 
 if __name__ == "__main__":
