@@ -58,6 +58,8 @@ final class OnnxGraphImporter {
             "BatchNormalization", "Clip", "Relu", "Min", "Max", "Add", "GlobalAveragePool",
             "ReduceMean", "AveragePool", "Flatten", "Reshape", "Squeeze", "Gemm", "MatMul",
             "Identity", "Dropout", "Softmax", "Constant", "Transpose", "Pad"));
+    /** How many names a message lists at most (of inputs, of outputs). */
+    private static final int LISTED = 10;
     /** The perm of the Transpose that makes an NHWC input the NCHW image the stem takes. */
     private static final long[] NHWC_TO_NCHW = {0, 3, 1, 2};
     /** The input forms, for the messages. */
@@ -178,6 +180,7 @@ final class OnnxGraphImporter {
      */
     private Imported run(OnnxProto.Model model, Integer givenResolution)
             throws OnnxFormatException {
+        checkOneOutput();
         indexNodes();
         ImageInput input = imageInput(givenResolution);
         Conv stem = stem(input.stemInput());
@@ -200,6 +203,37 @@ final class OnnxGraphImporter {
 
     /** The classifier, and its logits: their tensor and rank ([N, K, 1, 1] or [N, K]). */
     private record Logits(Classifier classifier, String tensor, int rank) {}
+
+    /**
+     * Refuses a graph of other than one output: we return one tensor, and which of several
+     * would be the logits is for the user to say. It was refused as "the graph has 1 inputs
+     * and 2 outputs", not naming them.
+     */
+    private void checkOneOutput() throws OnnxFormatException {
+        List<ValueInfo> outputs = g.outputs();
+        String expected = "expected one output, the logits (or their Softmax)";
+        if (outputs.isEmpty()) {
+            throw notMobileNet("the graph has no outputs; " + expected);
+        }
+        if (outputs.size() > 1) {
+            List<String> names = new ArrayList<>();
+            for (ValueInfo v : outputs) {
+                names.add("'" + v.name() + "'");
+            }
+            throw notMobileNet("the graph has " + outputs.size() + " outputs, " + listed(names)
+                    + "; " + expected + ", the one tensor the network gives: keep only that one"
+                    + " among the graph's outputs");
+        }
+    }
+
+    /** Names listed up to {@link #LISTED}, then how many more. */
+    private static String listed(List<String> names) {
+        if (names.size() <= LISTED) {
+            return String.join(", ", names);
+        }
+        return String.join(", ", names.subList(0, LISTED)) + " and " + (names.size() - LISTED)
+                + " more";
+    }
 
     /**
      * Reads the initializers and Constants and indexes each node's consumers, refusing an
@@ -260,10 +294,15 @@ final class OnnxGraphImporter {
                 inputs.add(v);
             }
         }
-        if (inputs.size() != 1 || g.outputs().size() != 1) {
-            throw notMobileNet("the graph has " + inputs.size() + " inputs and "
-                    + g.outputs().size()
-                    + " outputs; expected one image input and one logits output");
+        if (inputs.size() != 1) {
+            List<String> names = new ArrayList<>();
+            for (ValueInfo v : inputs) {
+                names.add("'" + v.name() + "'");
+            }
+            throw notMobileNet("the graph has " + (inputs.isEmpty() ? "no inputs"
+                    : inputs.size() + " inputs, " + listed(names) + ",") + " that are not"
+                    + " initializers; expected one, the image " + NCHW_FORM + " or "
+                    + NHWC_FORM);
         }
         ValueInfo input = inputs.get(0);
         String cur = follow(input.name());

@@ -5,6 +5,7 @@ import static dev.mobilenetsimd.onnx.OnnxTestSupport.node;
 import static dev.mobilenetsimd.onnx.OnnxTestSupport.withAttribute;
 import static dev.mobilenetsimd.onnx.OnnxTestSupport.withGraph;
 import static dev.mobilenetsimd.onnx.OnnxTestSupport.withOp;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -411,6 +412,50 @@ class OnnxBadFileTest {
                 ? withAttribute(n, Attribute.ofInts("pads", 1, 0, 1, 1)) : n), "neither symmetric");
 
         fails(OnnxTestSupport.withOpset(GOOD, 6), "opset 6 is too old");
+    }
+
+    /** {@link #GOOD} with graph inputs {@code inputs} and outputs {@code outputs}. */
+    private static Model withEnds(List<ValueInfo> inputs, List<ValueInfo> outputs) {
+        Graph g = GOOD.graph();
+        return new Model(GOOD.irVersion(), GOOD.opsets(), "", "", new Graph(g.name(), g.nodes(),
+                g.initializers(), inputs, outputs), GOOD.metadata());
+    }
+
+    /**
+     * A graph of other than one output is refused naming the outputs and the form expected,
+     * though ONNX Runtime runs one of two: which is the logits is for the user to say, and we
+     * return one tensor. Of other than one input, naming the inputs. It was "the graph has 1
+     * inputs and 2 outputs; expected one image input and one logits output".
+     */
+    @Test
+    void outputsAndInputsOtherThanOneAreNamed() throws Exception {
+        Graph g = GOOD.graph();
+        List<Node> nodes = new ArrayList<>(g.nodes());
+        nodes.add(node("probs", "Softmax", List.of(OnnxExporter.OUTPUT_NAME), "probs",
+                Attribute.ofInt("axis", 1)));
+        List<ValueInfo> outputs = new ArrayList<>(g.outputs());
+        outputs.add(new ValueInfo("probs", OnnxProto.FLOAT, null));
+        Model two = withGraph(withEnds(g.inputs(), outputs), nodes, g.initializers());
+        float[] image = new float[3 * 96 * 96];
+        assertArrayEquals(OnnxTestSupport.runOrt(GOOD_BYTES, image, 96, 1),
+                OnnxTestSupport.runOrt(OnnxProto.write(two), image, 96, 1)); // its first output
+        assertEquals("not a MobileNetV2 graph: the graph has 2 outputs, 'logits', 'probs';"
+                + " expected one output, the logits (or their Softmax), the one tensor the"
+                + " network gives: keep only that one among the graph's outputs",
+                fails(two).getMessage());
+        assertEquals("not a MobileNetV2 graph: the graph has no outputs; expected one output,"
+                + " the logits (or their Softmax)",
+                fails(withEnds(g.inputs(), List.of())).getMessage());
+        List<ValueInfo> inputs = new ArrayList<>(g.inputs());
+        inputs.add(new ValueInfo("extra", OnnxProto.FLOAT, List.of(1L, 3L)));
+        assertEquals("not a MobileNetV2 graph: the graph has 2 inputs, 'input', 'extra', that"
+                + " are not initializers; expected one, the image [N, 3, size, size] (NCHW) or"
+                + " [N, size, size, 3] (NHWC, then a Transpose of perm [0, 3, 1, 2])",
+                fails(withEnds(inputs, g.outputs())).getMessage());
+        assertEquals("not a MobileNetV2 graph: the graph has no inputs that are not"
+                + " initializers; expected one, the image [N, 3, size, size] (NCHW) or"
+                + " [N, size, size, 3] (NHWC, then a Transpose of perm [0, 3, 1, 2])",
+                fails(withEnds(List.of(), g.outputs())).getMessage());
     }
 
     /** {@link #GOOD} with initializer {@code name} as {@code bytesPerValue}-byte {@code type}. */
