@@ -34,7 +34,8 @@ import java.util.function.Function;
  * @param normalization the input normalisation the file records; null for an ONNX file that
  *                      records none
  * @param warning       how the file was read, to be shown ({@link OnnxModel#warning()}: an ONNX
- *                      opset newer than the importer knows); null when there is none
+ *                      opset newer than the importer knows, ONNX nodes ignored as they reach no
+ *                      graph output); null when there is none
  */
 record ModelFile(ModelConfig config, Weights weights, String description, Labels labels,
                  String labelsProblem, InputNormalization normalization,

@@ -23,8 +23,11 @@ import dev.mobilenetsimd.plan.Architecture;
 import dev.mobilenetsimd.plan.ExecutionPlan;
 import dev.mobilenetsimd.plan.Layer;
 import dev.mobilenetsimd.plan.Step;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.Deque;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -46,9 +49,14 @@ import java.util.Set;
  * attributes before opset 11, as inputs from 11, Relu, Min/Max with a constant), whose combined
  * range must be [0, 6] (ReLU6) or unbounded; it may be preceded by a zero Pad, whose pads are
  * added to its own. An NHWC input is taken where a Transpose to NCHW is its sole consumer, as
- * tf2onnx writes a Keras model. Identity and Dropout (inference) are skipped. Every node
- * except Constant must be on the chain, so a graph with an extra branch is rejected rather
- * than half-imported.
+ * tf2onnx writes a Keras model. Identity and Dropout (inference) are skipped.
+ *
+ * <p>Nodes none of whose outputs reach the graph output (dead nodes: shape probes, debug taps,
+ * unused Identity or Shape chains exporters and hand edits leave) cannot change the logits, so
+ * they are ignored whatever their operator, as ONNX Runtime computes and discards them, and
+ * {@link Imported#warning} names them. Every other node must be on the chain, so a graph with a
+ * branch that reaches the output is refused rather than half-imported; a name two nodes (or a
+ * node and an initializer or the input) give is refused, dead or not.
  */
 final class OnnxGraphImporter {
     /** Width multipliers tried first: the published ones. */
@@ -58,7 +66,7 @@ final class OnnxGraphImporter {
             "BatchNormalization", "Clip", "Relu", "Min", "Max", "Add", "GlobalAveragePool",
             "ReduceMean", "AveragePool", "Flatten", "Reshape", "Squeeze", "Gemm", "MatMul",
             "Identity", "Dropout", "Softmax", "Constant", "Transpose", "Pad"));
-    /** How many names a message lists at most (of inputs, of outputs). */
+    /** How many names a message lists at most (of inputs, of outputs, of nodes ignored). */
     private static final int LISTED = 10;
     /** The perm of the Transpose that makes an NHWC input the NCHW image the stem takes. */
     private static final long[] NHWC_TO_NCHW = {0, 3, 1, 2};
@@ -86,6 +94,10 @@ final class OnnxGraphImporter {
     private final Map<String, Tensor> constants = new HashMap<>();
     private final Map<String, List<Node>> consumers = new HashMap<>();
     private final Map<Node, Boolean> used = new IdentityHashMap<>();
+    /** The nodes the graph output depends on. */
+    private final Set<Node> live = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** The others, none of whose outputs reach the graph output, in graph order. */
+    private final List<Node> ignored = new ArrayList<>();
 
     /**
      * One convolution with what follows it: optional batch norm and the clamp range; the Pad
@@ -222,7 +234,7 @@ final class OnnxGraphImporter {
             }
             throw notMobileNet("the graph has " + outputs.size() + " outputs, " + listed(names)
                     + "; " + expected + ", the one tensor the network gives: keep only that one"
-                    + " among the graph's outputs");
+                    + " among the graph's outputs (nodes that then reach no output are ignored)");
         }
     }
 
@@ -236,8 +248,10 @@ final class OnnxGraphImporter {
     }
 
     /**
-     * Reads the initializers and Constants and indexes each node's consumers, refusing an
-     * operator we do not support, a node without outputs and a repeated name.
+     * Reads the initializers and the Constants the output needs and indexes the consumers of
+     * each node the output needs (the others are {@link #ignored}), refusing an operator we do
+     * not support among those, and of any node no outputs, an attribute given twice and a name
+     * given twice.
      */
     private void indexNodes() throws OnnxFormatException {
         for (Tensor t : g.initializers()) {
@@ -246,7 +260,19 @@ final class OnnxGraphImporter {
                 throw new OnnxFormatException("two initializers are named '" + t.name() + "'");
             }
         }
+        Map<String, Node> producers = producers();
+        String output = g.outputs().get(0).name();
+        if (!producers.containsKey(output)) {
+            throw notMobileNet("no node outputs the graph output '" + output + "'"
+                    + (constants.containsKey(output) ? ", an initializer" : "")
+                    + "; expected the logits the classifier gives");
+        }
+        findLive(producers, output);
         for (Node n : g.nodes()) {
+            if (!live.contains(n)) {
+                ignored.add(n);
+                continue;
+            }
             if (!n.domain().isEmpty() && !n.domain().equals("ai.onnx")) {
                 throw new OnnxFormatException("unsupported operator " + n.domain() + "."
                         + n.opType() + " (" + n.describe()
@@ -257,6 +283,32 @@ final class OnnxGraphImporter {
                         + n.describe() + "): MobileNetV2 import supports "
                         + String.join(", ", SUPPORTED_OPS));
             }
+            if (n.opType().equals("Constant")) {
+                // its name is its own: producers() refused it elsewhere
+                constants.put(n.outputs().get(0), constantValue(n));
+                continue;
+            }
+            for (String in : n.inputs()) {
+                if (!in.isEmpty()) {
+                    consumers.computeIfAbsent(in, k -> new ArrayList<>(2)).add(n);
+                }
+            }
+        }
+    }
+
+    /**
+     * The node making each tensor, refusing of any node, the output needs it or not, no outputs,
+     * an attribute given twice and a tensor named twice: by two nodes, or by a node and an
+     * initializer or the graph input. A dead node of a live tensor's name would make it
+     * ambiguous which node the chain reads.
+     */
+    private Map<String, Node> producers() throws OnnxFormatException {
+        Set<String> graphInputs = new HashSet<>();
+        for (ValueInfo v : g.inputs()) {
+            graphInputs.add(v.name());
+        }
+        Map<String, Node> producers = new HashMap<>();
+        for (Node n : g.nodes()) {
             if (n.outputs().isEmpty()) {
                 throw new OnnxFormatException(n.describe() + " has no outputs");
             }
@@ -268,19 +320,64 @@ final class OnnxGraphImporter {
                             + "' twice");
                 }
             }
-            if (n.opType().equals("Constant")) {
-                if (constants.put(n.outputs().get(0), constantValue(n)) != null) {
-                    throw new OnnxFormatException(n.describe() + " outputs '" + n.outputs().get(0)
-                            + "', which an initializer or another Constant already holds");
+            for (String out : n.outputs()) {
+                if (out.isEmpty()) {
+                    continue; // an optional output left out
                 }
-                continue;
-            }
-            for (String in : n.inputs()) {
-                if (!in.isEmpty()) {
-                    consumers.computeIfAbsent(in, k -> new ArrayList<>(2)).add(n);
+                String expected = "; expected each tensor named once";
+                if (constants.containsKey(out)) {
+                    throw new OnnxFormatException(n.describe() + " outputs '" + out
+                            + "', which an initializer already holds" + expected);
+                }
+                if (graphInputs.contains(out)) {
+                    throw new OnnxFormatException(n.describe() + " outputs '" + out
+                            + "', the name of a graph input" + expected);
+                }
+                Node other = producers.putIfAbsent(out, n);
+                if (other != null) {
+                    throw new OnnxFormatException(other.describe() + " and " + n.describe()
+                            + " both output '" + out + "'" + expected);
                 }
             }
         }
+        return producers;
+    }
+
+    /**
+     * Finds the {@link #live} nodes, those {@code output} depends on: its producer, and theirs
+     * of each input, over {@code producers}. The others cannot change the logits.
+     */
+    private void findLive(Map<String, Node> producers, String output) {
+        Deque<String> todo = new ArrayDeque<>();
+        todo.push(output);
+        Set<String> seen = new HashSet<>();
+        while (!todo.isEmpty()) {
+            String tensor = todo.pop();
+            Node p = producers.get(tensor);
+            if (seen.add(tensor) && p != null && live.add(p)) {
+                for (String in : p.inputs()) {
+                    if (!in.isEmpty()) {
+                        todo.push(in);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The warning naming the {@link #ignored} nodes, or null when there are none: they could
+     * hold anything (an operator we do not know, a debug tap), so not silently.
+     */
+    private String ignoredWarning() {
+        if (ignored.isEmpty()) {
+            return null;
+        }
+        List<String> names = new ArrayList<>();
+        for (Node n : ignored) {
+            names.add(n.describe());
+        }
+        return "ignored " + ignored.size() + (ignored.size() == 1 ? " node whose outputs reach"
+                : " nodes whose outputs reach") + " no graph output: " + listed(names);
     }
 
     /**
@@ -838,10 +935,13 @@ final class OnnxGraphImporter {
         return to.length;
     }
 
-    /** Refuses a node the walk did not reach: every node but a Constant is on the chain. */
+    /**
+     * Refuses a node the output needs that the walk did not reach: every such node but a
+     * Constant is on the chain.
+     */
     private void checkAllUsed() throws OnnxFormatException {
         for (Node n : g.nodes()) {
-            if (!n.opType().equals("Constant") && !used.containsKey(n)) {
+            if (!n.opType().equals("Constant") && !used.containsKey(n) && live.contains(n)) {
                 throw notMobileNet(n.describe()
                         + " is not part of the MobileNetV2 chain from input to output");
             }
@@ -889,12 +989,14 @@ final class OnnxGraphImporter {
                 Padding padding = padding(plan, stem, blocks, last);
                 ModelConfig config = new ModelConfig(alpha, resolution, classifier.out(), padding);
                 Weights w = loadWeights(config, stem, blocks, last, classifier);
-                String summary = config + ", " + g.nodes().size() + " ONNX nodes, opset " + opset
+                String summary = config + ", " + g.nodes().size() + " ONNX nodes"
+                        + (ignored.isEmpty() ? "" : " (" + ignored.size() + " ignored: no graph"
+                        + " output needs them)") + ", opset " + opset
                         + (model.producerName().isEmpty() ? "" : ", from " + model.producerName()
                         + (model.producerVersion().isEmpty() ? "" : " " + model.producerVersion()))
                         + ", weights " + OnnxProto.typeName(stem.weight().dataType());
                 return new Imported(config, w, input.info().name(), input.nhwc(),
-                        g.outputs().get(0).name(), summary, opsetWarning(opset));
+                        g.outputs().get(0).name(), summary, warning());
             }
             boolean stemFits = plan.layers().get(0).outChannels() == stem.outChannels();
             if (firstMismatch == null || (stemFits && !firstMismatchStemFits)) {
@@ -903,6 +1005,13 @@ final class OnnxGraphImporter {
             }
         }
         throw notMobileNet(firstMismatch);
+    }
+
+    /** The opset warning and the ignored nodes', or null when there are none. */
+    private String warning() {
+        String a = opsetWarning(opset);
+        String b = ignoredWarning();
+        return a == null ? b : b == null ? a : a + "; " + b;
     }
 
     /**

@@ -54,6 +54,10 @@ import java.util.Optional;
  * (at most one, after the classifier, over the classes: the last axis, or axis 1 of
  * {@code [N, K, 1, 1]}, or before opset 13 of {@code [N, 1, K]}; our network stops at the
  * logits) and Constant.
+ * Nodes none of whose outputs reach the graph output (shape probes, debug taps, unused
+ * chains), of any operator, are ignored, as they cannot change the logits, and
+ * {@link #warning()} names them; every other node must be on the chain, and the graph must
+ * have one output, the logits (or their Softmax).
  * Weights stored in external files are not supported.
  *
  * <p>ONNX MobileNetV2 graphs mostly take NCHW images while a {@link dev.mobilenetsimd.Session}
@@ -304,7 +308,8 @@ public final class OnnxModel {
     public String outputName() { return outputName; }
 
     /**
-     * A one-line summary: configuration, node count, opset, producer and weight type.
+     * A one-line summary: configuration, node count (and how many were ignored, reaching no
+     * graph output), opset, producer and weight type.
      *
      * @return the summary
      */
@@ -313,7 +318,8 @@ public final class OnnxModel {
     /**
      * What the caller should know about how the file was read: that it imports a default-domain
      * opset newer than 22, the newest this library knows, whose operators were read with their
-     * opset 22 meaning. The model loads all the same.
+     * opset 22 meaning, and which nodes were ignored as none of their outputs reaches the graph
+     * output (the first ten named, then how many more). The model loads all the same.
      *
      * @return the warning; empty when there is none
      */

@@ -146,9 +146,13 @@ class OnnxBadFileTest {
                 ? new Node(n.name(), "Clip", "", List.of(n.input(0)), n.outputs(),
                         List.of(Attribute.ofInt("min", 0), Attribute.ofFloat("max", 6f))) : n),
                 "Clip 'stem.relu6': attribute 'min' is INT; expected FLOAT");
-        // a Constant's value_float given as an INT
-        List<Node> nodes = new ArrayList<>(GOOD.graph().nodes());
-        nodes.add(0, node("c", "Constant", List.of(), "c.out", Attribute.ofInt("value_float", 6)));
+        // a Constant's value_float given as an INT, the stem's ReLU6 bound
+        List<Node> nodes = new ArrayList<>();
+        nodes.add(node("c", "Constant", List.of(), "c.out", Attribute.ofInt("value_float", 6)));
+        for (Node n : GOOD.graph().nodes()) {
+            nodes.add(n.name().equals("stem.relu6")
+                    ? OnnxTestSupport.withInputs(n, n.input(0), n.input(1), "c.out") : n);
+        }
         fails(withGraph(GOOD, nodes, GOOD.graph().initializers()),
                 "Constant 'c': attribute 'value_float' is INT; expected FLOAT");
     }
@@ -184,8 +188,9 @@ class OnnxBadFileTest {
 
     /**
      * A name given twice is refused: two initializers of one name (the last was taken, as ONNX
-     * Runtime takes it), a Constant's output named as an initializer (the Constant was taken),
-     * an attribute given twice on a node (the first was taken; ONNX Runtime refuses it).
+     * Runtime takes it), a Constant's output named as an initializer (the Constant was taken)
+     * or as another Constant's, even where no node reads it, an attribute given twice on a node
+     * (the first was taken; ONNX Runtime refuses it).
      */
     @Test
     void namesGivenTwiceAreRefused() {
@@ -197,7 +202,14 @@ class OnnxBadFileTest {
         nodes.add(0, node("seven", "Constant", List.of(), "relu6.max",
                 Attribute.ofFloat("value_float", 7f)));
         fails(withGraph(GOOD, nodes, GOOD.graph().initializers()), "Constant 'seven' outputs"
-                + " 'relu6.max', which an initializer or another Constant already holds");
+                + " 'relu6.max', which an initializer already holds; expected each tensor named"
+                + " once");
+        nodes.set(0, node("seven", "Constant", List.of(), "seven",
+                Attribute.ofFloat("value_float", 7f)));
+        nodes.add(1, node("eight", "Constant", List.of(), "seven",
+                Attribute.ofFloat("value_float", 8f)));
+        fails(withGraph(GOOD, nodes, GOOD.graph().initializers()), "Constant 'seven' and"
+                + " Constant 'eight' both output 'seven'; expected each tensor named once");
         fails(mapNodes(GOOD, n -> {
             if (!n.opType().equals("Gemm")) {
                 return n;
@@ -375,12 +387,18 @@ class OnnxBadFileTest {
                 nodes.add(n);
             }
         }
-        nodes.add(node("pool", "GlobalAveragePool", List.of("stem.relu6"), "avgpool"));
+        nodes.add(node("pool", "GlobalAveragePool", List.of("stem.relu6"),
+                OnnxExporter.OUTPUT_NAME));
         fails(withGraph(GOOD, nodes, GOOD.graph().initializers()), "not a MobileNetV2 graph",
                 "GlobalAveragePool");
 
-        // An extra branch off the chain.
-        List<Node> extra = new ArrayList<>(GOOD.graph().nodes());
+        // An extra branch off the chain that reaches the output (block 6's residual Add takes
+        // it); one that reaches none is ignored (OnnxDeadNodesTest).
+        List<Node> extra = new ArrayList<>();
+        for (Node n : GOOD.graph().nodes()) {
+            extra.add(n.name().equals("block6.add")
+                    ? OnnxTestSupport.withInputs(n, "side.out", n.input(1)) : n);
+        }
         extra.add(node("side", "Relu", List.of("block5.add"), "side.out"));
         fails(withGraph(GOOD, extra, GOOD.graph().initializers()), "not a MobileNetV2 graph",
                 "block5.add");
@@ -441,8 +459,8 @@ class OnnxBadFileTest {
                 OnnxTestSupport.runOrt(OnnxProto.write(two), image, 96, 1)); // its first output
         assertEquals("not a MobileNetV2 graph: the graph has 2 outputs, 'logits', 'probs';"
                 + " expected one output, the logits (or their Softmax), the one tensor the"
-                + " network gives: keep only that one among the graph's outputs",
-                fails(two).getMessage());
+                + " network gives: keep only that one among the graph's outputs (nodes that then"
+                + " reach no output are ignored)", fails(two).getMessage());
         assertEquals("not a MobileNetV2 graph: the graph has no outputs; expected one output,"
                 + " the logits (or their Softmax)",
                 fails(withEnds(g.inputs(), List.of())).getMessage());

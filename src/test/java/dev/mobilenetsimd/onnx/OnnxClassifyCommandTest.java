@@ -266,6 +266,39 @@ class OnnxClassifyCommandTest {
     }
 
     /**
+     * An ONNX model with a node whose output reaches no graph output is classified and exported
+     * with one warning naming it (after the opset's, where there is one too), and the summary
+     * counts it.
+     */
+    @Test
+    void ignoredNodesAreNamedInTheWarning(@TempDir Path dir) throws Exception {
+        OnnxProto.Model m = OnnxExporter.model(Weights.random(
+                new ModelConfig(0.35, 32, 10, Padding.TF_SAME), 5));
+        List<OnnxProto.Node> nodes = new ArrayList<>(m.graph().nodes());
+        nodes.add(OnnxTestSupport.node("tap", "Shape", List.of("block5.add"), "tap"));
+        OnnxProto.Model tapped = OnnxTestSupport.withGraph(m, nodes, m.graph().initializers());
+        String cat = RealData.file("cat.bmp").toString();
+        for (long opset : new long[] {13, 23}) {
+            Path onnx = Files.write(dir.resolve("opset" + opset + ".onnx"),
+                    OnnxProto.write(OnnxTestSupport.withOpset(tapped, opset)));
+            String expected = "warning: " + onnx + ": " + (opset == 13 ? "" : "the model imports"
+                    + " opset 23 of the default ONNX domain, newer than 22, the newest this"
+                    + " importer knows: its operators were read with their opset 22 meaning; ")
+                    + "ignored 1 node whose outputs reach no graph output: Shape 'tap'";
+            Result r = classify("--normalization", "imagenet", "-k", "1", "--model",
+                    onnx.toString(), cat);
+            assertEquals(0, r.status, r.err);
+            assertEquals(expected, r.err.strip());
+            assertTrue(r.out.contains(" ONNX nodes (1 ignored: no graph output needs them), "),
+                    r.out);
+            Result export = run(new ExportOnnxCommand(), "--from", onnx.toString(), "-o",
+                    dir.resolve("copy" + opset + ".onnx").toString());
+            assertEquals(0, export.status, export.err);
+            assertTrue(export.err.contains(expected), export.err);
+        }
+    }
+
+    /**
      * The format comes from the file: an ONNX model under another name is read as ONNX once it
      * is not TensorFlow Lite, a TensorFlow Lite one named .onnx as TensorFlow Lite, and an empty
      * .onnx file is named as a bad ONNX file.
