@@ -34,7 +34,8 @@ public class ArmCheck {
         for (int i = 0; i < ov.length; i++) {
             err = Math.max(err, Math.abs(ov[i] - os[i]));
         }
-        System.out.printf("ARMCHECK pointwise %dx%d px=%d: %d iters in %d ms, max |vector-scalar| = %.3g%n",
+        System.out.printf("ARMCHECK pointwise %dx%d px=%d: %d iters in %d ms,"
+                        + " max |vector-scalar| = %.3g%n",
                 cin, cout, px, iters, (System.nanoTime() - t) / 1_000_000, err);
         if (!(err < 1e-4)) {
             throw new AssertionError("vector and scalar pointwise differ by " + err);
