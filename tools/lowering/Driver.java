@@ -39,6 +39,8 @@ public class Driver {
         System.out.println("DRIVER arch=" + System.getProperty("os.arch") + " java="
                 + System.getProperty("java.version") + " kernels=" + v.name());
 
+        // Which kernel methods these calls reach at each target is REACH in analyze.py: a call
+        // changed here changes that list.
         if (kernels.contains("pw")) {
             // Expansion 1x1 with ReLU6 (block 14x14, 64 -> 384): at 512 bits four 5-vector panels
             // and a 4-vector one (5x5 and 6x4 tileRelu6, PointwiseGemm.panelPlan); 6x4 tileRelu6
@@ -50,16 +52,18 @@ public class Driver {
             PackedWeights project = v.packPointwise(rnd(384 * 64), rnd(64), 384, 64);
             // Projection 192 -> 96 without residual (one 6-vector panel at 512 bits: 4x6
             // tileLinear), the same weights with ReLU6 (4x6 tileRelu6, as in the 96-, 192- and
-            // 576-channel expansions), and 144 -> 24 (2-vector tail).
+            // 576-channel expansions), and 144 -> 24 (at 512 bits on JDK 25 the 24-channel pair
+            // tiles, GemmMr14Nc24Pairs; else a 2- or 3-vector panel).
             PackedWeights linear = v.packPointwise(rnd(192 * 96), rnd(96), 192, 96);
             PackedWeights narrow = v.packPointwise(rnd(144 * 24), rnd(24), 144, 24);
-            // Projection 32 -> 16 (block 1 at 512 bits: one vector, the 14x1 tileLinear).
+            // Projection 32 -> 16 (block 1 at 512 bits: one vector, the 14x1 tileLinearK32).
             PackedWeights single = v.packPointwise(rnd(32 * 16), rnd(16), 32, 16);
             float[] out2 = new float[px * 96];
             // 5-vector panels at 512 bits: expansion 64 -> 320 (5x5 tileRelu6), projection
             // 384 -> 160 with residual (5x5 tileResidual), the expansion into rows of 14 pixels
-            // with margins (pointwiseRows: tiles straddling rows go through tile + finish), and
-            // 5 pixels short of a tile (1x5 tail).
+            // with margins (pointwiseRows: a ReLU6 tile across a row end is a tileRelu6Gap, 5x5
+            // at 512 bits and 6x4 at 256 and 128 with 32 registers), and 4 pixels, short of a
+            // tile (the one-row tiles: 1x5 at 512 bits).
             PackedWeights wide = v.packPointwise(rnd(64 * 320), rnd(320), 64, 320);
             PackedWeights project160 = v.packPointwise(rnd(384 * 160), rnd(160), 384, 160);
             float[] out3 = new float[px * 384], res160 = rnd(px * 160);

@@ -8,14 +8,17 @@
     every compile at every tier.
   Writes OUTDIR/TARGET/<Class.method>.s (objdump of each C2 compile, newest last; the hot loop
   marked) and appends one TSV row per kernel method to OUTDIR/counts.tsv.
+  analyze.py --expected TARGET: the watched methods the driver reaches at a target of
+  lowering.sh, comma-separated (the driver's -Dwatch). analyze.py --unwatched: the kernel
+  methods it reaches at no target, with why.
 
 The hot loop of a method is the innermost loop (a backward branch and its target, containing
 no other backward branch) with the most FMAs, else the most vector instructions.
 
-A watched method (KERNELS) that ran (the compile log has it at some tier, or it has C2 code)
-but has no C2 compile with a hot loop (with FMAs, for the FMA kernels) gets no row: it is
-named on stderr and appended to OUTDIR/missing.tsv (target, method, reason), since a table
-that silently lacked the GEMM rows read as complete.
+A method the driver reaches at the target (REACH) without a C2 compile with a hot loop
+(with FMAs, for the FMA kernels) is named on stderr and appended to OUTDIR/missing.tsv (target,
+method, reason), since a table that silently lacked the GEMM rows read as complete. A watched
+method that ran where REACH does not expect it is named too: REACH is out of date.
 """
 import os
 import re
@@ -23,25 +26,104 @@ import subprocess
 import sys
 
 PKG = "dev.mobilenetsimd.kernels.vector."
-KERNELS = [
-    "GemmMr5Nr5v::tile", "GemmMr5Nr5v::tileRelu6", "GemmMr5Nr5v::tileLinear",
-    "GemmMr5Nr5v::tileResidual", "GemmMr4Nr6v::tile", "GemmMr4Nr6v::tileRelu6",
-    "GemmMr4Nr6v::tileLinear", "GemmMr4Nr6v::tileResidual", "GemmMr1Nr5v::tile",
-    "GemmMr1Nr6v::tile",
-    "GemmMr7Nr3v::tile", "GemmMr7Nr3v::tileRelu6", "GemmMr7Nr3v::tileLinear",
-    "GemmMr7Nr3v::tileResidual", "GemmMr6Nr4v::tile", "GemmMr6Nr4v::tileRelu6",
-    "GemmMr6Nr4v::tileLinear", "GemmMr6Nr4v::tileResidual", "GemmMr7Nr2v::tile",
-    "GemmMr6Nr2v::tile", "GemmMr14Nr1v::tile", "GemmMr14Nr1v::tileLinearK32",
-    "GemmMr14Nc24Pairs::tileRelu6", "GemmMr14Nc24Pairs::tileLinear", "GemmMr7Nr1v::tile",
-    "GemmMr1Nr4v::tile", "GemmMr1Nr3v::tile", "GemmMr1Nr2v::tile", "GemmMr1Nr1v::tile",
-    "PointwiseEpilogue::finish",
-    "Depthwise3x3::interiorStride1", "Depthwise3x3::interiorStride2",
-    "Depthwise3x3::interiorPairStride1", "Depthwise3x3::interiorPairStride2",
-    "Depthwise3x3::borderColumns", "Depthwise3x3::interiorSingle", "Depthwise3x3::tailBlock",
-    "Conv3x3::tile12", "Conv3x3::tiles4x2", "Conv3x3::interiorSingleBlock",
-    "Conv3x3::borderPixel",
-    "Head::globalAveragePool", "Head::dense", "Elementwise::relu6", "Elementwise::add",
+# The targets of lowering.sh, grouped by what the pointwise dispatch (PointwiseGemm: lanes, a
+# 32-register file, JDK 25's pair tiles and masked stores) makes of the driver's calls.
+X512 = ("x86-512", "x86-512-nocheck")  # 16 lanes, 5x5 and 4x6 panels, JDK 25
+SVE512 = ("arm-sve512",)  # the same panels on JDK 17: no pair tiles, no masked stores, the 5x5
+#                           residual through scratch
+X256, SVE256 = ("x86-256",), ("arm-sve256",)  # 8 lanes, 32 registers: 6x4 panels
+X128, NEON = ("x86-128",), ("arm-neon",)  # 4 lanes, 32 registers: 6x4 panels
+W256, W128 = X256 + SVE256, X128 + NEON
+NARROW = ("x86-avx2", "x86-mvs16")  # 16 registers: 6x2 panels, no direct epilogues
+X86 = X512 + X256 + X128 + NARROW
+ALL = X86 + SVE512 + SVE256 + NEON
+# Every kernel method the driver reaches, and at which targets (traced from Driver.java's calls
+# through kernels/dev/mobilenetsimd/kernels/vector; 196-pixel calls are cut into chunks of 140 +
+# 56 pixels at 512 bits, 126 + 70 below for the widest layers). These are the watched methods:
+# lowering.sh hands a target's list to the driver, whose phases run until each has a standard
+# C2 compile, and a method expected at a target without such a row is named.
+REACH = [
+    ("GemmMr5Nr5v::tile", X512 + SVE512),           # pixel tails of 5-vector panels
+    ("GemmMr5Nr5v::tileRelu6", X512 + SVE512),      # 64->384, 64->320
+    ("GemmMr5Nr5v::tileResidual", X512),            # 384->160 + residual
+    ("GemmMr5Nr5v::tileRelu6Gap", X512 + SVE512),   # pointwiseRows: tiles across a row end
+    ("GemmMr4Nr6v::tileRelu6", X512 + SVE512),      # 192->96 ReLU6: one 6-vector panel
+    ("GemmMr4Nr6v::tileLinear", X512 + SVE512),     # 192->96 linear
+    ("GemmMr6Nr4v::tile", X512 + SVE512 + W256 + W128),
+    ("GemmMr6Nr4v::tileRelu6", X512 + SVE512 + W256 + W128),  # 384 = 4x5+4 at 512 bits
+    ("GemmMr6Nr4v::tileLinear", W256 + W128),
+    ("GemmMr6Nr4v::tileResidual", X512 + SVE512 + W256 + W128),  # 384->64 + residual
+    ("GemmMr6Nr4v::tileRelu6Gap", W256 + W128),
+    ("GemmMr7Nr3v::tile", W256),                    # 24 channels at 8 lanes: 3 vectors
+    ("GemmMr7Nr3v::tileRelu6", W256),
+    ("GemmMr7Nr3v::tileLinear", W256),
+    ("GemmMr7Nr2v::tile", X512 + SVE512 + W128),    # 24 channels' leftover pixels (all at SVE)
+    ("GemmMr7Nr2v::tileRelu6", W128),
+    ("GemmMr7Nr2v::tileLinear", W256 + W128),       # 32->16 at 8 lanes, 144->24 at 4
+    ("GemmMr7Nr2v::tileRelu6Masked", X512),         # 24 channels' leftover pixels
+    ("GemmMr6Nr2v::tile", NARROW),
+    ("GemmMr14Nr1v::tileLinearK32", X512 + SVE512),  # 32->16
+    ("GemmMr14Nc24Pairs::tileRelu6", X512),         # 144->24 on JDK 25
+    ("GemmMr14Nc24Pairs::tileLinear", X512),
+    ("GemmMr7Nr1v::tile", NARROW[:1]),              # 24 channels at 8 lanes, 16 registers
+    ("GemmMr1Nr5v::tile", X512 + SVE512),           # the 4-pixel call
+    ("GemmMr1Nr4v::tile", W256 + W128),
+    ("GemmMr1Nr2v::tile", NARROW),
+    ("PointwiseEpilogue::finish", ALL),
+    ("Depthwise3x3::interiorStride1", ALL),
+    ("Depthwise3x3::interiorStride2", ALL),
+    ("Depthwise3x3::interiorPairStride1", X512 + SVE512 + W256 + W128),  # 32 registers
+    ("Depthwise3x3::interiorPairStride2", X512 + SVE512 + W256 + W128),
+    ("Depthwise3x3::borderColumns", ALL),
+    ("Depthwise3x3::interiorSingle", ALL),
+    ("Depthwise3x3::tailBlock", X512),              # c = 24 at 16 lanes
+    ("Depthwise3x3::tailBlockWithoutMasks", SVE512),  # the same without masked stores
+    ("Conv3x3::tile12", X512 + X256 + X128),       # the stem (x86 only), 32 registers
+    ("Conv3x3::tiles4x2", NARROW),
+    ("Conv3x3::pixels1x2", X86),                    # 111 interior columns: 3 left over
+    ("Conv3x3::borderPixel", X86),
+    ("Head::globalAveragePool", ALL), ("Head::dense", ALL),
+    ("Elementwise::relu6", ALL), ("Elementwise::add", ALL),
 ]
+KERNELS = [m for m, _ in REACH]
+# Reached, but the loop that makes them kernels never runs there: no row expected.
+IDLE = {"Conv3x3::tiles4x2": (X512 + X256 + X128,
+                              "after the 12-pixel tiles 3 columns are left, fewer than 4"),
+        "Depthwise3x3::tailBlock": (SVE512, "it hands the tail to tailBlockWithoutMasks")}
+# Kernel methods the driver reaches at no target, so they are not watched (a row for one would
+# come from elsewhere); `analyze.py --unwatched` lists them.
+UNWATCHED = {
+    "GemmMr5Nr5v::tileLinear": "no 5-vector panel of a linear layer without a residual",
+    "GemmMr4Nr6v::tile": "192->96's 196 pixels are whole 4-pixel tiles of its chunks",
+    "GemmMr4Nr6v::tileResidual": "no 6-vector panel with a residual",
+    "GemmMr4Nr6v::tileRelu6Gap": "pointwiseRows runs 64->320, 5-vector panels at 512 bits",
+    "GemmMr1Nr6v::tile": "the 4-pixel call has 5-vector panels at 512 bits",
+    "GemmMr7Nr3v::tileResidual": "no 3-vector panel with a residual",
+    "GemmMr7Nr2v::tileResidual": "no 2-vector panel with a residual",
+    "GemmMr7Nr2v::tileLinearMasked": "144->24 linear runs the pair tiles (JDK 25) or scratch",
+    "GemmMr7Nr2v::tileRelu6Gap": "pointwiseRows has no 2-vector panel",
+    "GemmMr14Nr1v::tile": "32->16's 196 pixels are whole 14-pixel tiles",
+    "GemmMr14Nr1v::tileRelu6": "no 1-vector panel with ReLU6",
+    "GemmMr14Nr1v::tileLinear": "the one 1-vector linear layer has 32 inputs (tileLinearK32)",
+    "GemmMr14Nr1v::tileResidual": "no 1-vector panel with a residual",
+    "GemmMr14Nr1v::tileLinearK16": "no 16-input layer with one output vector",
+    "GemmMr14Nr1v::tileLinearK24": "no 24-input layer with one output vector",
+    "GemmMr14Nc24Pairs::tileResidual": "no 24-channel layer with a residual",
+    "GemmMr14Nc8Pairs::tileRelu6": "no 8-channel layer",
+    "GemmMr14Nc8Pairs::tileLinear": "no 8-channel layer",
+    "GemmMr14Nc8Pairs::tileResidual": "no 8-channel layer",
+    "GemmMr1Nr3v::tile": "the 4-pixel call has no 3-vector panel",
+    "GemmMr1Nr1v::tile": "the 4-pixel call has no 1-vector panel",
+    "Conv3x3::interiorSingleBlock": "32 output channels are whole pairs of channel blocks",
+}
+TARGETS = sorted(set(ALL))
+
+
+def expected(target):
+    """The watched methods the driver reaches at a target (with their loop), in table order."""
+    return [m for m, ts in REACH if target in ts and target not in IDLE.get(m, ((), ""))[0]]
+
+
 # Kernels whose hot loop is a loop of FMAs: a C2 compile of one without such a loop (e.g. one
 # compiled while only its leftover columns ran) says nothing about its steady state.
 FMA_KERNELS = ("Gemm", "Conv3x3::", "Depthwise3x3::", "Head::dense")
@@ -243,11 +325,25 @@ def usable(method, insns, loop, arch):
     return not method.startswith(FMA_KERNELS) or classify(arch, body)["fma"] > 0
 
 
+USAGE = ("usage: analyze.py TARGET x86|arm PRINT.TXT OUTDIR | --expected TARGET | --unwatched")
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--expected":
+        if sys.argv[2] not in TARGETS:
+            sys.exit("analyze.py --expected: unknown target '%s' (expected one of: %s)"
+                     % (sys.argv[2], " ".join(TARGETS)))
+        print(",".join(expected(sys.argv[2])))
+        return
+    if sys.argv[1:] == ["--unwatched"]:
+        for method, why in sorted(UNWATCHED.items()):
+            print("%s\t%s" % (method, why))
+        for method, (targets, why) in sorted(IDLE.items()):
+            print("%s\t%s (at %s)" % (method, why, " ".join(targets)))
+        return
     # A wrong count ended in a ValueError traceback, and any ARCH but x86 was taken for arm.
     if len(sys.argv) != 5 or sys.argv[2] not in ("x86", "arm"):
-        sys.exit("usage: analyze.py TARGET x86|arm PRINT.TXT OUTDIR, got: %s"
-                 % (" ".join(sys.argv[1:]) or "no arguments"))
+        sys.exit("%s\ngot: %s" % (USAGE, " ".join(sys.argv[1:]) or "no arguments"))
     target, arch, path, outdir = sys.argv[1:5]
     try:
         text = open(path, errors="replace").read()
@@ -283,26 +379,40 @@ def main():
     os.remove(os.path.join(d, ".tmp.bin")) if os.path.exists(os.path.join(d, ".tmp.bin")) else None
     base = re.sub(r"\.print\.txt$", "", path)
     tiers = compile_tiers(base + ".compiles.txt")
-    rows, missing = [], []
+    # An unknown target (a raw log renamed by hand) has no expected list: as before REACH, every
+    # watched method that ran is expected.
+    known = target in TARGETS
+    want = set(expected(target)) if known else None
+    rows, missing, notes = [], [], []
     for method in KERNELS:
+        ran = method in last or bool(tiers and method in tiers)
+        is_expected = method in want if known else ran
+        fname = os.path.join(d, method.replace("::", "."))
         if method not in last or not last[method][4]:
+            if not is_expected:
+                if ran and known and target not in IDLE.get(method, ((), ""))[0]:
+                    notes.append("%s ran but is not expected at %s: REACH in analyze.py is out"
+                                 " of date" % (method, target))
+                continue
             if method in last:
-                missing.append((method, "its C2 code has no loop%s (see %s.s)" % (
-                    " with FMAs" if method.startswith(FMA_KERNELS) else "",
-                    os.path.join(d, method.replace("::", ".")))))
+                why = "its C2 code has no loop%s (see %s.s)" % (
+                    " with FMAs" if method.startswith(FMA_KERNELS) else "", fname)
             elif tiers and method in tiers:
-                missing.append((method, "compiled only up to tier %d, never by C2" % tiers[method]))
+                why = "compiled only up to tier %d, never by C2" % tiers[method]
+            elif tiers is not None:
+                why = "never compiled (interpreted only, or the driver no longer calls it)"
+            else:
+                why = "no C2 compile (and no compile log to say whether it ran)"
+            missing.append((method, why))
             continue
         osr, insns, loop, fails, _ = last[method]
-        if loop:
-            body = insns[loop[0]:loop[1] + 1]
-            c = classify(arch, body)
-            with open(os.path.join(d, method.replace("::", ".") + ".loop.s"), "w") as f:
-                f.writelines(l + "\n" for (_, _, _, l) in body)
-        else:
-            c = dict(fma=0, vload=0, bcast=0, vstore=0, masked=0, spill=0, checks=0, calls=0,
-                     bits=set())
-            body = []
+        if not is_expected:
+            notes.append("%s has a row but is not expected at %s: REACH in analyze.py is out"
+                         " of date" % (method, target))
+        body = insns[loop[0]:loop[1] + 1]
+        c = classify(arch, body)
+        with open(fname + ".loop.s", "w") as f:
+            f.writelines(l + "\n" for (_, _, _, l) in body)
         loads = c["vload"] + c["bcast"]
         ratio = "%.2f" % (c["fma"] / loads) if loads and c["fma"] else "-"
         bits = "/".join(str(b) for b in sorted(c.get("bits") or [])) or "-"
@@ -331,14 +441,19 @@ def main():
           file=sys.stderr)
     for method, why in missing:
         print("%s: WARNING: no row for %s: %s" % (target, method, why), file=sys.stderr)
+    for note in notes:
+        print("%s: note: %s" % (target, note), file=sys.stderr)
+    if not known:
+        print("%s: note: not a target of lowering.sh (%s), so there is no list of the methods"
+              " its driver reaches; watched methods that never ran are not named"
+              % (target, " ".join(TARGETS)), file=sys.stderr)
     if tiers is None:
         print("%s: note: no compile log beside %s, so a kernel that never reached C2 is not"
-              " named (lowering.sh writes <target>.compiles.txt beside the print; an older"
-              " run did not)" % (target, path), file=sys.stderr)
+              " told apart from one never run (lowering.sh writes <target>.compiles.txt beside"
+              " the print; an older run did not)" % (target, path), file=sys.stderr)
     elif not rows and not missing:
         print("%s: WARNING: no watched kernel method was compiled at all: the driver ran"
               " nothing of them, or the package name is out of date" % target, file=sys.stderr)
-
 
 if __name__ == "__main__":
     main()
