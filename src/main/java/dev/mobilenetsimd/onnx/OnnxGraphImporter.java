@@ -96,7 +96,10 @@ final class OnnxGraphImporter {
     private final Map<Node, Boolean> used = new IdentityHashMap<>();
     /** The nodes the graph output depends on. */
     private final Set<Node> live = Collections.newSetFromMap(new IdentityHashMap<>());
-    /** The others, none of whose outputs reach the graph output, in graph order. */
+    /**
+     * The others, none of whose outputs reach the graph output, in graph order, but Constants:
+     * those compute nothing, and unused ones were always read without a word.
+     */
     private final List<Node> ignored = new ArrayList<>();
 
     /**
@@ -270,7 +273,9 @@ final class OnnxGraphImporter {
         findLive(producers, output);
         for (Node n : g.nodes()) {
             if (!live.contains(n)) {
-                ignored.add(n);
+                if (!isStandardConstant(n)) {
+                    ignored.add(n); // a value nothing reads computes nothing: not worth a warning
+                }
                 continue;
             }
             if (!n.domain().isEmpty() && !n.domain().equals("ai.onnx")) {
@@ -362,6 +367,12 @@ final class OnnxGraphImporter {
                 }
             }
         }
+    }
+
+    /** Whether {@code n} is the standard operator Constant. */
+    private static boolean isStandardConstant(Node n) {
+        return n.opType().equals("Constant")
+                && (n.domain().isEmpty() || n.domain().equals("ai.onnx"));
     }
 
     /**

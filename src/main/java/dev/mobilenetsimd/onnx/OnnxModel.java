@@ -56,8 +56,8 @@ import java.util.Optional;
  * logits) and Constant.
  * Nodes none of whose outputs reach the graph output (shape probes, debug taps, unused
  * chains), of any operator, are ignored, as they cannot change the logits, and
- * {@link #warning()} names them; every other node must be on the chain, and the graph must
- * have one output, the logits (or their Softmax).
+ * {@link #warning()} names them (but Constants, which compute nothing); every other node must
+ * be on the chain, and the graph must have one output, the logits (or their Softmax).
  * Weights stored in external files are not supported.
  *
  * <p>ONNX MobileNetV2 graphs mostly take NCHW images while a {@link dev.mobilenetsimd.Session}
@@ -319,7 +319,8 @@ public final class OnnxModel {
      * What the caller should know about how the file was read: that it imports a default-domain
      * opset newer than 22, the newest this library knows, whose operators were read with their
      * opset 22 meaning, and which nodes were ignored as none of their outputs reaches the graph
-     * output (the first ten named, then how many more). The model loads all the same.
+     * output (the first ten named, then how many more; unused Constants, which compute nothing,
+     * are not named). The model loads all the same.
      *
      * @return the warning; empty when there is none
      */

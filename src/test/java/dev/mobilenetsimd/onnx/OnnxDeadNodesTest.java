@@ -128,11 +128,26 @@ class OnnxDeadNodesTest {
         // a side Transpose, as a converter may leave one
         readAsBase(withNodes(BASE, node("side", "Transpose", List.of(IN), "side.out",
                 Attribute.ofInts("perm", 0, 2, 3, 1))), "Transpose 'side'");
-        // a shape probe: operators we do not support, and a Constant only it reads
+        // a shape probe: operators we do not support, and a Constant only it reads (not named:
+        // a Constant computes nothing)
         readAsBase(withNodes(BASE, node("probe.shape", "Shape", List.of(IN), "probe.shape"),
                 constantLong("probe.index", 2), node("probe.gather", "Gather",
                         List.of("probe.shape", "probe.index"), "probe.size")),
-                "Shape 'probe.shape'", "Constant 'probe.index'", "Gather 'probe.gather'");
+                "Shape 'probe.shape'", "Gather 'probe.gather'");
+    }
+
+    /**
+     * A Constant nothing reads is read without a warning, as before dead nodes were ignored:
+     * exporters leave them, and they compute nothing.
+     */
+    @Test
+    void anUnusedConstantDrawsNoWarning() throws Exception {
+        Model edited = withNodes(BASE, constantLong("unused", 7));
+        OnnxModel base = OnnxModel.read(OnnxProto.write(BASE));
+        OnnxModel m = OnnxModel.read(OnnxProto.write(edited));
+        assertEquals(base.config(), m.config());
+        assertEquals(Optional.empty(), m.warning());
+        assertFalse(m.description().contains("ignored"), m.description());
     }
 
     @Test
