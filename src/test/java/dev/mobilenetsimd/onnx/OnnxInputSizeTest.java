@@ -208,6 +208,35 @@ class OnnxInputSizeTest {
         }
     }
 
+    /**
+     * A height fixed at the smallest resolution, the width not fixed, runs at that size as
+     * ONNX Runtime runs it; a dim_value of 0 is a fixed size, not one learnt when run: a 0x0
+     * or 0-channel input is refused whatever size is given, as ONNX Runtime refuses an image
+     * of that size on it.
+     */
+    @Test
+    void aFixedSizeAtTheBoundsOrOfZero() throws Exception {
+        int min = ModelConfig.MIN_RESOLUTION;
+        byte[] smallest = OnnxProto.write(withInputDims(base(CFG), dims((long) min, "width")));
+        assertEquals(new ModelConfig(0.35, min, 1000, Padding.SYMMETRIC),
+                checkAgainstOrtAt(smallest, min).config());
+        Object[][] zero = {{dims(0L, 0L), "the input resolution 0 is outside " + min + " to "
+                + ModelConfig.MAX_RESOLUTION},
+                {Arrays.asList("batch", 0L, "height", "width"), "the input 'input' has shape"
+                        + " [batch, 0, height, width]; expected one square RGB image"}};
+        for (Object[] c : zero) {
+            @SuppressWarnings("unchecked")
+            List<Object> shape = (List<Object>) c[0];
+            byte[] bytes = OnnxProto.write(withInputDims(base(CFG), shape));
+            assertThrows(OrtException.class, () -> OnnxTestSupport.runOrt(bytes,
+                    new float[3 * 96 * 96], 96, 1), shape.toString());
+            OnnxFormatException e = assertThrows(OnnxFormatException.class,
+                    () -> OnnxModel.read(bytes, 96));
+            assertTrue(e.getMessage().startsWith("not a MobileNetV2 graph: " + c[1]),
+                    e.getMessage());
+        }
+    }
+
     /** {@code bytes} read at {@code r}, or at the model's own size where it is null. */
     private static OnnxModel read(byte[] bytes, Integer r) throws OnnxFormatException {
         return r == null ? OnnxModel.read(bytes) : OnnxModel.read(bytes, r);

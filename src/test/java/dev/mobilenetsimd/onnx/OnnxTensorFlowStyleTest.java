@@ -219,6 +219,11 @@ class OnnxTensorFlowStyleTest {
         assertThrows(OrtException.class, () -> runOrt(axes));
         assertEquals("Pad 'stem.conv.pad' has input axes 'stem.conv.pad.pads', which Pad has"
                 + " from opset 18; the model imports opset 13", refused(axes));
+        // at opset 17 too, the last before 18 (Pad-13 has three inputs)
+        Model axesAt17 = OnnxTestSupport.withOpset(axes, 17);
+        assertThrows(OrtException.class, () -> runOrt(axesAt17));
+        assertEquals("Pad 'stem.conv.pad' has input axes 'stem.conv.pad.pads', which Pad has"
+                + " from opset 18; the model imports opset 17", refused(axesAt17));
     }
 
     /**
@@ -474,6 +479,36 @@ class OnnxTensorFlowStyleTest {
         assertEquals(java.util.Optional.of("ignored " + ignored.length + (ignored.length == 1
                 ? " node" : " nodes") + " whose outputs reach no graph output: "
                 + String.join(", ", ignored)), read.warning());
+    }
+
+    /**
+     * An NCHW input whose side node is a Transpose of the NHWC perm is still the NCHW image
+     * feeding the stem: it is refused as such, naming the stem, not as an NHWC input that
+     * should feed only its Transpose. An input that feeds two nodes, the stem behind one of
+     * them, is refused as feeding them, not failed looking for a stem among them.
+     */
+    @Test
+    void anNchwInputWithASideTransposeOrNoStemIsRefusedAsSuch() throws Exception {
+        Model m = base(TF);
+        String in = m.graph().inputs().get(0).name();
+        Model side = withNodes(m, node("side", "Transpose", List.of(in), "side.out",
+                Attribute.ofInts("perm", 0, 3, 1, 2)));
+        int r = TF.resolution();
+        float[] image = OnnxTestSupport.randomImage(r, 6);
+        long[] nchw = {1, 3, r, r};
+        // ONNX Runtime runs it, the side branch going nowhere
+        assertArrayEquals(OnnxTestSupport.runOrt(OnnxProto.write(m), image, nchw, 1),
+                OnnxTestSupport.runOrt(OnnxProto.write(side), image, nchw, 1));
+        assertEquals("not a MobileNetV2 graph: the input 'input' feeds the stem (Conv"
+                + " 'stem.conv') and Transpose 'side' too; expected the image, [N, 3, size, size]"
+                + " (NCHW), to feed only the stem convolution", refused(side));
+        // the stem behind a Relu, beside another Relu: no stem among the input's consumers
+        Model relu = mapNodes(m, n -> n.name().equals("stem.conv")
+                ? OnnxTestSupport.withInputs(n, "relu.out", n.input(1), n.input(2)) : n);
+        Model two = withNodes(relu, node("relu", "Relu", List.of(in), "relu.out"),
+                node("extra", "Relu", List.of(in), "extra.out"));
+        assertEquals("not a MobileNetV2 graph: 'input' feeds 2 nodes; expected only the stem"
+                + " convolution", refused(two));
     }
 
     /** {@code m} with {@code extra} nodes added at the end. */

@@ -201,6 +201,10 @@ class OnnxTorchvisionStyleTest {
     @Test
     void dropoutInTrainingModeIsRefused() throws Exception {
         checkAgainstOrt(withDropout(base(CFG), false));
+        // its optional mask output named but used by no node, as ONNX Runtime runs it
+        checkAgainstOrt(mapNodes(withDropout(base(CFG), false), n -> n.opType().equals("Dropout")
+                ? new Node(n.name(), n.opType(), n.domain(), n.inputs(),
+                        List.of(n.outputs().get(0), "drop.mask"), n.attributes()) : n));
         OnnxFormatException e = assertThrows(OnnxFormatException.class,
                 () -> OnnxModel.read(OnnxProto.write(withDropout(base(CFG), true))));
         assertEquals("not a MobileNetV2 graph: Dropout 'drop' is in training mode (input"
@@ -305,6 +309,33 @@ class OnnxTorchvisionStyleTest {
                     ? new Node(n.name(), op, "", inputs, n.outputs(), List.of(attrs)) : n);
         }
         return withGraph(m, nodes, inits);
+    }
+
+    /**
+     * A convolution strided differently along height and width, or dilated, ONNX Runtime
+     * runs; our plan strides both alike and does not dilate, so it is refused naming the
+     * strides or dilations, where reading it as a plain convolution would give other logits
+     * than ONNX Runtime's.
+     */
+    @Test
+    void stridesThatDifferByAxisOrDilationsAreRefused() throws Exception {
+        Model m = mapNodes(base(CFG), n -> n.name().equals("stem.conv")
+                ? withAttribute(n, Attribute.ofInts("strides", 2, 1)) : n);
+        byte[] bytes = OnnxProto.write(m);
+        assertEquals(1000, OnnxTestSupport.runOrt(bytes, new float[3 * 96 * 96], 96, 1).length);
+        OnnxFormatException e = assertThrows(OnnxFormatException.class,
+                () -> OnnxModel.read(bytes));
+        assertEquals("not a MobileNetV2 graph: Conv 'stem.conv' has strides [2, 1]; expected 1x1"
+                + " or 2x2", e.getMessage());
+        // dilated: ONNX Runtime runs it, its 3x3 taps spread over 5x5
+        Model dilated = mapNodes(base(CFG), n -> n.name().equals("stem.conv")
+                ? withAttribute(n, Attribute.ofInts("dilations", 2, 2)) : n);
+        byte[] dilatedBytes = OnnxProto.write(dilated);
+        assertEquals(1000, OnnxTestSupport.runOrt(dilatedBytes, new float[3 * 96 * 96], 96, 1)
+                .length);
+        e = assertThrows(OnnxFormatException.class, () -> OnnxModel.read(dilatedBytes));
+        assertEquals("not a MobileNetV2 graph: Conv 'stem.conv' is dilated [2, 2]; MobileNetV2"
+                + " has no dilation", e.getMessage());
     }
 
     /** {@code m} refused by both ONNX Runtime and us, our message holding {@code expected}. */
