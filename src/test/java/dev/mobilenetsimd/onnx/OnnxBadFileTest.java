@@ -590,6 +590,10 @@ class OnnxBadFileTest {
         // a 0 copies the batch of [N, 1000], but of [1000] it is 1000
         fails(withTail(13, reshape(-1), reshape(0, -1)), "Reshape 'tail1' reshapes the logits"
                 + " [1000] to [0, -1]");
+        // a 0 copies the input's size at its index; past the input's rank there is none
+        // (ONNX's Reshape leaves it undefined), so that shape is refused, not failed on
+        fails(withTail(13, reshape(1, 1000, 0)), "Reshape 'tail0' reshapes the logits"
+                + " [N, 1000] to [1, 1000, 0]; expected");
         // what keeps the classes last imports
         for (Model ok : List.of(withTail(13, softmax), withTail(11, softmax),
                 withTail(13, reshape(-1), softmax),

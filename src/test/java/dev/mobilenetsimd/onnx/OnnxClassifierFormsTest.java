@@ -251,6 +251,25 @@ class OnnxClassifierFormsTest {
                 extra, K)));
     }
 
+    /**
+     * A Squeeze of axes [2, 3] takes the pooled [N, C, 1, 1] map: after a ReduceMean without
+     * keepdims its input is [N, C] already, of no axis 2 or 3, and ONNX Runtime refuses it, as
+     * we do.
+     */
+    @Test
+    void squeezeOfTheFeaturesReducedWithoutKeepdimsIsRefused() {
+        Node pool = node("pool", "ReduceMean", List.of(BASE.graph().nodes().stream()
+                        .filter(n -> n.opType().equals("GlobalAveragePool")).findFirst()
+                        .orElseThrow().input(0)), "pooled",
+                Attribute.ofInts("axes", 2, 3), Attribute.ofInt("keepdims", 0));
+        List<Node> head = List.of(pool,
+                node("sq", "Squeeze", List.of("pooled"), "flat", Attribute.ofInts("axes", 2, 3)),
+                node("fc", "MatMul", List.of("flat", "fc.w"), "logits"));
+        refusedByBoth(withPool(withHead(11, head, List.of(matMulWeights("fc.w")), K)),
+                "Squeeze 'sq' squeezes axes [2, 3]; expected [2, 3] of the pooled [N, C, 1, 1]"
+                        + " map");
+    }
+
     /** {@code m} without its GlobalAveragePool, for a head that pools itself. */
     private static Model withPool(Model m) {
         return OnnxTestSupport.mapNodes(m,
@@ -400,20 +419,31 @@ class OnnxClassifierFormsTest {
         refused(withHead(13, List.of(noBias), List.of(convWeights()), K),
                 "the output 'logits' has shape [batch, 10] but the classifier (a 1x1 Conv)"
                         + " gives its 10 classes as [N, 10, 1, 1]");
+        // or as [N, K, 2, 2]: the 1x1 Conv on the pooled 1x1 map gives a 1x1 map
+        refused(withHead(13, List.of(noBias), List.of(convWeights()), K, 2, 2),
+                "the output 'logits' has shape [batch, 10, 2, 2] but the classifier (a 1x1"
+                        + " Conv) gives its 10 classes as [N, 10, 1, 1]");
     }
 
+    /**
+     * ReduceMean keeping the dims, as attribute keepdims = 1 or as ONNX's default for it
+     * without the attribute, gives the [N, C, 1, 1] map a 1x1 Conv classifier takes.
+     */
     @Test
     void reduceMeanKeepingDimsThenConvClassifier() throws Exception {
         String lastConv = BASE.graph().nodes().stream()
                 .filter(n -> n.opType().equals("GlobalAveragePool")).findFirst().orElseThrow()
                 .input(0);
-        List<Node> head = List.of(
-                new Node("pool", "ReduceMean", "", List.of(lastConv, "axes"), List.of("avgpool"),
-                        List.of(Attribute.ofInt("keepdims", 1))),
-                node("fc", "Conv", List.of("avgpool", "fc.w", "fc.b"), "fc.out"),
-                flatten("fc.out", "logits"));
-        checkAgainstOrt(withPool(withHead(18, head, List.of(convWeights(), bias("fc.b", K),
-                Tensor.ofLongs("axes", new long[] {2, 3}, 2)), K)));
+        for (List<Attribute> keep : List.of(List.of(Attribute.ofInt("keepdims", 1)),
+                List.<Attribute>of())) {
+            List<Node> head = List.of(
+                    new Node("pool", "ReduceMean", "", List.of(lastConv, "axes"),
+                            List.of("avgpool"), keep),
+                    node("fc", "Conv", List.of("avgpool", "fc.w", "fc.b"), "fc.out"),
+                    flatten("fc.out", "logits"));
+            checkAgainstOrt(withPool(withHead(18, head, List.of(convWeights(), bias("fc.b", K),
+                    Tensor.ofLongs("axes", new long[] {2, 3}, 2)), K)));
+        }
     }
 
     /**
@@ -497,6 +527,27 @@ class OnnxClassifierFormsTest {
                 "Flatten 'flatten' flattens [N, 10, 1, 1] from axis 2; expected axis 1");
     }
 
+    /**
+     * A Flatten of the pooled map before the classifier must be from axis 1, giving [N, C]:
+     * from the last axis it gives [N * C, 1], which ONNX Runtime's Gemm fails on, as we refuse
+     * it; from axis 0 it gives one row of every image's features.
+     */
+    @Test
+    void flattenOfThePooledMapFromAnotherAxisIsRefused() {
+        for (long axis : new long[] {-1, 0}) {
+            Model m = OnnxTestSupport.withOpset(OnnxTestSupport.mapNodes(BASE,
+                    n -> n.opType().equals("Flatten")
+                            ? OnnxTestSupport.withAttribute(n, Attribute.ofInt("axis", axis))
+                            : n), 13);
+            String expected = "Flatten 'flatten' flattens from axis " + axis + "; expected 1";
+            if (axis == -1) {
+                refusedByBoth(m, expected);
+            } else {
+                refused(m, expected);
+            }
+        }
+    }
+
     /** Not run by ONNX Runtime here: 1.22 aborts the process on that Conv of a 2-D input. */
     @Test
     void convClassifierAfterFlattenIsRefused() {
@@ -546,5 +597,79 @@ class OnnxClassifierFormsTest {
                         ? withOp(n, "AveragePool", Attribute.ofInts("kernel_shape", 3, 3),
                         Attribute.ofString("auto_pad", "SAME_UPPER")) : n),
                 "AveragePool 'avgpool' pads the map (auto_pad SAME_UPPER)");
+        // strides of 0 divide its output size by 0 (not run by ONNX Runtime here: 1.22 dies
+        // of SIGFPE on it; ONNX requires strides of 1 or more)
+        refused(OnnxTestSupport.mapNodes(BASE, n -> n.opType().equals("GlobalAveragePool")
+                        ? withOp(n, "AveragePool", Attribute.ofInts("kernel_shape", 3, 3),
+                        Attribute.ofInts("strides", 0, 0)) : n),
+                "AveragePool 'avgpool' has strides [0, 0] and dilations [1, 1]; expected"
+                        + " kernel_shape [3, 3]");
+    }
+
+    /**
+     * Gemm's bias C must broadcast to its [N, K] output: [K] or [1, K] does, [K, 1] of as many
+     * values does not (ONNX Runtime refuses it), so it is refused, not read as [K].
+     */
+    @Test
+    void gemmBiasOfAColumnIsRefused() {
+        Model m = withHead(13, List.of(flatten("avgpool", "flat"),
+                        node("fc", "Gemm", List.of("flat", "fc.w", "fc.b"), "logits",
+                                Attribute.ofInt("transB", 1))),
+                List.of(Tensor.ofFloats("fc.w", GEMM_WEIGHTS, K, C), bias("fc.b", K, 1)), K);
+        refusedByBoth(m, "Gemm 'fc' has bias 'fc.b' float32 [10, 1] for 10 outputs");
+    }
+
+    /**
+     * A Squeeze without axes after the Conv classifier at a fixed batch of 1 gives [K], of
+     * rank 1: a Softmax of axis 1 after it is out of range, which ONNX Runtime refuses, as we
+     * do (axis 0 or -1 normalises the classes).
+     */
+    @Test
+    void softmaxAfterTheLogitsSqueezedToOneImagesClasses() {
+        Node conv = node("fc", "Conv", List.of("avgpool", "fc.w", "fc.b"), "fc.out");
+        Model m = OnnxTestSupport.withBatch(withHead(13, List.of(conv,
+                        node("s", "Squeeze", List.of("fc.out"), "squeezed"),
+                        node("sm", "Softmax", List.of("squeezed"), "logits",
+                                Attribute.ofInt("axis", 1))),
+                List.of(convWeights(), bias("fc.b", K)), K), 1L);
+        refusedByBoth(m, "Softmax 'sm' normalises axis 1 of [10]; expected the classes (axis 0"
+                + " or -1)");
+    }
+
+    /**
+     * A Squeeze without axes after a Conv classifier of one class squeezes the class axis
+     * too (ONNX's Squeeze removes every axis of size 1), leaving the batch's logits as one
+     * axis, [N]: refused, at a fixed batch, where a Softmax after it would normalise the
+     * images together.
+     */
+    @Test
+    void squeezeWithoutAxesOfASingleClassIsRefused() {
+        ModelConfig one = new ModelConfig(0.35, 96, 1, Padding.SYMMETRIC);
+        Model m = OnnxExporter.model(Weights.random(one, 32));
+        List<Node> nodes = new ArrayList<>();
+        for (Node n : m.graph().nodes()) {
+            if (!n.name().equals("flatten") && !n.name().equals("classifier")) {
+                nodes.add(n);
+            }
+        }
+        nodes.add(node("fc", "Conv", List.of("avgpool", "fc.w"), "fc.out"));
+        nodes.add(node("s", "Squeeze", List.of("fc.out"), "logits"));
+        List<Tensor> inits = new ArrayList<>();
+        for (Tensor t : m.graph().initializers()) {
+            if (!t.name().startsWith("classifier.")) {
+                inits.add(t);
+            }
+        }
+        inits.add(Tensor.ofFloats("fc.w", new float[C], 1, C, 1, 1));
+        Graph g = m.graph();
+        Model squeezed = new Model(m.irVersion(), m.opsets(), m.producerName(),
+                m.producerVersion(), new Graph(g.name(), nodes, inits, g.inputs(),
+                List.of(new ValueInfo(g.outputs().get(0).name(), OnnxProto.FLOAT, null))),
+                m.metadata());
+        for (long batch : new long[] {1, 2}) {
+            refused(OnnxTestSupport.withBatch(squeezed, batch), "Squeeze 's' squeezes every axis"
+                    + " of size 1 (no axes) of the classifier's [N, 1, 1, 1] logits, which"
+                    + " squeezes the single class too; expected axes [2, 3]");
+        }
     }
 }
