@@ -43,7 +43,8 @@ class TfliteSyntheticModelTest {
             "0.5, 64, 1, TF_SAME, true, true, false",
             "1.0, 32, 1001, TF_SAME, false, true, true",
             "0.75, 48, 3, SYMMETRIC, true, false, true",
-            "1.4, 33, 7, TF_SAME, false, false, false"})
+            "1.4, 33, 7, TF_SAME, false, false, false",
+            "0.35, 33, 5, SYMMETRIC, false, false, true"})
     void roundTripsConfigAndWeights(double alpha, int resolution, int classes, Padding padding,
                                     boolean fc, boolean mean, boolean pad)
             throws ModelFormatException {
@@ -661,6 +662,62 @@ class TfliteSyntheticModelTest {
             assertTrue(msg.contains("(AVERAGE_POOL_2D) has strides " + bad[0] + "x" + bad[0]
                     + " and padding " + padding + "; a global pool needs VALID padding"), msg);
         }
+        // SAME padding needs both strides of at least the map's size: TensorFlow Lite pools
+        // to a map of ceil(2 / 1) = 2 rows with stride_h 1
+        v.poolStride = 2;
+        v.poolStrideHeight = 1;
+        v.poolPadding = same;
+        String msg = failure(w, v);
+        assertTrue(msg.contains("(AVERAGE_POOL_2D) has strides 1x2 and padding SAME; a global"
+                + " pool needs"), msg);
+    }
+
+    /**
+     * A SOFTMAX of beta other than 1 (TensorFlow Lite's softmax of beta x logits) is refused:
+     * our network gives the logits, whose plain softmax would not be that model's output.
+     */
+    @Test
+    void softmaxOfAnotherBetaIsRefused() throws ModelFormatException {
+        Weights w = weights(0.35, 32, 7, Padding.TF_SAME);
+        TfliteWriter.Variant v = new TfliteWriter.Variant();
+        assertEquals(w.config(), TfliteModel.read(TfliteWriter.mobileNet(w, v)).config());
+        v.softmaxBeta = 2f;
+        String msg = failure(w, v);
+        assertTrue(msg.endsWith("(SOFTMAX) has beta 2.0; only beta = 1 is supported"), msg);
+    }
+
+    /**
+     * MEAN's axes may count from the end, as TensorFlow Lite reads them (reduce.cc adds the
+     * rank to a negative axis): [-3, -2] are height and width, and so is [2, 1].
+     */
+    @Test
+    void meanAxesFromTheEndOrInAnyOrderImport() throws ModelFormatException {
+        Weights w = weights(0.35, 32, 7, Padding.TF_SAME);
+        TfliteWriter.Variant v = new TfliteWriter.Variant();
+        v.mean = true;
+        for (int[] axes : new int[][] {{-3, -2}, {2, 1}, {-2, 1}}) {
+            v.meanAxes = axes;
+            assertEquals(w.config(), TfliteModel.read(TfliteWriter.mobileNet(w, v)).config(),
+                    Arrays.toString(axes));
+        }
+        v.meanAxes = new int[] {-4, -3};
+        assertTrue(failure(w, v).contains("averages over axes [-4, -3]; expected height and"
+                + " width [1, 2]"));
+    }
+
+    /**
+     * The pool's window must be the whole map along both axes: a 2x1 window with stride 2
+     * (VALID) gives TensorFlow Lite's 1x1 output too, but averages only the first column.
+     */
+    @Test
+    void globalPoolWindowMustCoverTheMapsWidthToo() {
+        Weights w = weights(0.35, 64, 7, Padding.TF_SAME); // the last map is 2x2
+        TfliteWriter.Variant v = new TfliteWriter.Variant();
+        v.poolStride = 2;
+        v.poolFilterWidth = 1;
+        String msg = failure(w, v);
+        assertTrue(msg.contains("(AVERAGE_POOL_2D) pools 2x1 windows, not the whole 2x2 map"),
+                msg);
     }
 
     /**

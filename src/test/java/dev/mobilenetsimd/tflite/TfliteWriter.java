@@ -182,13 +182,19 @@ final class TfliteWriter {
     }
 
     static ToIntFunction<FlatBufferBuilder> poolOptions(int filter, int stride, int padding) {
+        return poolOptions(filter, filter, stride, stride, padding);
+    }
+
+    /** Pool2DOptions: padding, stride_w, stride_h, filter_width, filter_height. */
+    static ToIntFunction<FlatBufferBuilder> poolOptions(int filterH, int filterW, int strideH,
+                                                        int strideW, int padding) {
         return fb -> {
             fb.startTable(6);
             fb.addByte(0, (byte) padding, 0);
-            fb.addInt(1, stride, 0);
-            fb.addInt(2, stride, 0);
-            fb.addInt(3, filter, 0);
-            fb.addInt(4, filter, 0);
+            fb.addInt(1, strideW, 0);
+            fb.addInt(2, strideH, 0);
+            fb.addInt(3, filterW, 0);
+            fb.addInt(4, filterH, 0);
             return fb.endTable();
         };
     }
@@ -344,6 +350,7 @@ final class TfliteWriter {
         boolean fullyConnected;      // FULLY_CONNECTED classifier instead of a 1x1 CONV_2D
         boolean mean;                // MEAN instead of AVERAGE_POOL_2D
         boolean meanKeepDims = true; // its keep_dims; false: its output declared [1, channels]
+        int[] meanAxes = {1, 2};     // its axes (two)
         boolean explicitPad;         // PAD + VALID for 3x3 layers (implies the config's padding)
         int projectActivation = TfliteGraph.ACT_NONE;   // defect when RELU6
         // defect: block output tensor with +8 channels
@@ -356,6 +363,8 @@ final class TfliteWriter {
                                      // the graph input given as a fourth input
         int depthMultiplier = 1;     // of every DEPTHWISE_CONV_2D
         int poolStride = 1;          // of the AVERAGE_POOL_2D
+        int poolStrideHeight;        // when not 0, its stride_h instead (poolStride stride_w)
+        int poolFilterWidth;         // when not 0, its filter_width instead of the map's width
         int poolPadding = TfliteGraph.PAD_VALID;
         Map<String, int[]> shapes = new HashMap<>(); // defect: tensor name -> shape written
         String sparse;               // this tensor gets sparsity parameters (not supported)
@@ -364,6 +373,7 @@ final class TfliteWriter {
         // defect: the operator writing this tensor (by name) gets these inputs, from its own
         Map<String, UnaryOperator<int[]>> inputs = new HashMap<>();
         boolean quantizeOutput;      // a QUANTIZE after the SOFTMAX, to uint8 "output"
+        float softmaxBeta = 1f;      // the SOFTMAX's beta
         int[] reshapeTo;             // when set, the classifier's RESHAPE shape input
         boolean reshapeToNoData;     // defect: that shape input an int32 tensor without data
         int reshapeToType = TfliteGraph.INT32;  // the shape input's type (int32 or int64)
@@ -444,12 +454,15 @@ final class TfliteWriter {
                             ? w.tensor("pool", TfliteGraph.FLOAT32, 1, c)
                             : w.tensor("pool", TfliteGraph.FLOAT32, 1, 1, 1, c);
                     if (v.mean) {
-                        int axes = w.ints("axes", new int[] {1, 2}, 2);
+                        int axes = w.ints("axes", v.meanAxes, 2);
                         w.op(BuiltinOperators.MEAN, new int[] {cur, axes}, pooled, 27,
                                 keepDims(v.meanKeepDims));
                     } else {
                         w.op(BuiltinOperators.AVERAGE_POOL_2D, new int[] {cur}, pooled, 5,
-                                poolOptions(st.inHeight(), v.poolStride, v.poolPadding));
+                                poolOptions(st.inHeight(), v.poolFilterWidth != 0
+                                        ? v.poolFilterWidth : st.inWidth(),
+                                        v.poolStrideHeight != 0 ? v.poolStrideHeight
+                                        : v.poolStride, v.poolStride, v.poolPadding));
                     }
                     cur = pooled;
                     break;
@@ -485,7 +498,8 @@ final class TfliteWriter {
                     }
                     int[] shape = w.tensors.get(cur).shape();
                     int probs = w.tensor("probabilities", TfliteGraph.FLOAT32, shape);
-                    w.op(BuiltinOperators.SOFTMAX, new int[] {cur}, probs, 9, softmaxOptions(1f));
+                    w.op(BuiltinOperators.SOFTMAX, new int[] {cur}, probs, 9,
+                            softmaxOptions(v.softmaxBeta));
                     cur = probs;
                     if (v.quantizeOutput) {
                         int q = w.tensor("output", TfliteGraph.UINT8, shape);
