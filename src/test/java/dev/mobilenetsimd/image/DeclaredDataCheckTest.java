@@ -164,6 +164,18 @@ class DeclaredDataCheckTest {
         refused(bmp(234_881_061, 23, 24, BI_RGB, new byte[0], eight, 0), "wide.bmp",
                 "too large: 234881061x23 is 5,402,264,403 pixels, more than the 178,956,970"
                 + " accepted");
+        // A gap of 10 bytes before the pixels is a palette of two whole entries, as the JDK's
+        // reader reads it: the file ending in the gap's last, partial entry lacks the pixels
+        refused(Arrays.copyOf(bmp(1, 1, 8, BI_RGB, new byte[10], new byte[0], 0), 62),
+                "gap.bmp", "the 1x1 BMP declares 1 byte of 8-bit pixel rows from byte 64, 65"
+                + " bytes in all; the file has 62)");
+        // Exactly as many pixels as accepted is not too large: refused as truncated (rows of
+        // 268,435,455 bytes padded to 268,435,456, the last one unpadded)
+        refused(bmp(89_478_485, 2, 24, BI_RGB, new byte[0], eight, 0), "most.bmp",
+                "the 89478485x2 BMP declares 536,870,911 bytes of 24-bit pixel rows from byte 54");
+        // and with a palette, whose size the reader's header check does not test first
+        refused(bmp(89_478_485, 2, 8, BI_RGB, new byte[8], eight, 0), "most8.bmp",
+                "the 89478485x2 BMP declares 178,956,973 bytes of 8-bit pixel rows from byte 62");
         // OS/2 1.x: a 12-byte header with 16-bit sizes.
         ByteBuffer os2 = ByteBuffer.allocate(26 + 8).order(ByteOrder.LITTLE_ENDIAN);
         os2.put((byte) 'B').put((byte) 'M').putInt(300_000_026).putInt(0).putInt(26).putInt(12)
