@@ -636,10 +636,12 @@ final class OnnxGraphImporter {
             Node fc = soleConsumer(cur, "the classifier");
             String op = fc.opType();
             if (op.equals("Flatten")) {
+                // a negative axis counts from the end, as ONNX Runtime reads it: of the pooled
+                // [N, C, 1, 1] map -3 is 1, of [N, C] (ReduceMean without keepdims) -1 is
                 long axis = intAttr(fc, "axis", 1);
-                if (axis != 1) {
+                if (axis != 1 && axis != 1 - rank) {
                     throw notMobileNet(fc.describe() + " flattens from axis " + axis
-                            + "; expected 1");
+                            + "; expected 1 (or " + (1 - rank) + "), a row per image");
                 }
             } else if (op.equals("Reshape")) {
                 checkFeatureReshape(fc, rank, features, input);
@@ -894,13 +896,13 @@ final class OnnxGraphImporter {
             throws OnnxFormatException {
         long axis = intAttr(flatten, "axis", 1);
         // of [N, C] axis 1 (or -1) keeps it; of [C] axis 0 (or -1) gives [1, C];
-        // of [N, C, 1, 1] only axis 1 gives [N, C]; of [N, 1, C] axis 1 or 2 does
-        boolean keeps = rank == 4 ? axis == 1
+        // of [N, C, 1, 1] only axis 1 (-3) gives [N, C]; of [N, 1, C] axis 1 or 2 does
+        boolean keeps = rank == 4 ? axis == 1 || axis == -3
                 : rank == 3 ? axis == 1 || axis == 2 || axis == -1 || axis == -2
                 : axis == -1 || axis == rank - 1;
         if (!keeps) {
             throw notMobileNet(flatten.describe() + " flattens " + logitsShape(rank, classes)
-                    + " from axis " + axis + "; expected axis " + (rank == 4 ? "1, which"
+                    + " from axis " + axis + "; expected axis " + (rank == 4 ? "1 (-3), which"
                     : rank == 3 ? "1 or 2 (-2 or -1), which"
                     : (rank - 1) + " or -1, which") + " keep the classes last");
         }

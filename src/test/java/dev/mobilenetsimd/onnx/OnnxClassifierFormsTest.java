@@ -282,6 +282,9 @@ class OnnxClassifierFormsTest {
                 Attribute.ofInts("kernel_shape", 1, 1));
         List<Tensor> weights = List.of(convWeights(), bias("fc.b", K));
         checkAgainstOrt(withHead(13, List.of(conv, flatten("fc.out", "logits")), weights, K));
+        // axis -3 of the [N, K, 1, 1] map is axis 1
+        checkAgainstOrt(withHead(13, List.of(conv, node("flatten", "Flatten", List.of("fc.out"),
+                "logits", Attribute.ofInt("axis", -3))), weights, K));
         List<Tensor> reshape = new ArrayList<>(weights);
         reshape.add(Tensor.ofLongs("shape", new long[] {0, -1}, 2));
         checkAgainstOrt(withHead(13, List.of(conv,
@@ -524,7 +527,7 @@ class OnnxClassifierFormsTest {
                         node("flatten", "Flatten", List.of("fc.out"), "logits",
                                 Attribute.ofInt("axis", 2))),
                 List.of(convWeights(), bias("fc.b", K)), K),
-                "Flatten 'flatten' flattens [N, 10, 1, 1] from axis 2; expected axis 1");
+                "Flatten 'flatten' flattens [N, 10, 1, 1] from axis 2; expected axis 1 (-3)");
     }
 
     /**
@@ -539,13 +542,37 @@ class OnnxClassifierFormsTest {
                     n -> n.opType().equals("Flatten")
                             ? OnnxTestSupport.withAttribute(n, Attribute.ofInt("axis", axis))
                             : n), 13);
-            String expected = "Flatten 'flatten' flattens from axis " + axis + "; expected 1";
+            String expected = "Flatten 'flatten' flattens from axis " + axis
+                    + "; expected 1 (or -3), a row per image";
             if (axis == -1) {
                 refusedByBoth(m, expected);
             } else {
                 refused(m, expected);
             }
         }
+    }
+
+    /**
+     * A negative Flatten axis counts from the end: -3 of the pooled [N, C, 1, 1] map and -1 of
+     * the [N, C] a ReduceMean without keepdims gives are axis 1, a row per image, as ONNX
+     * Runtime runs them. Both were refused as not axis 1.
+     */
+    @Test
+    void flattenFromANegativeAxisOfOneRowPerImage() throws Exception {
+        checkAgainstOrt(OnnxTestSupport.withOpset(OnnxTestSupport.mapNodes(BASE,
+                n -> n.opType().equals("Flatten")
+                        ? OnnxTestSupport.withAttribute(n, Attribute.ofInt("axis", -3))
+                        : n), 13));
+        Node pool = node("pool", "ReduceMean", List.of(BASE.graph().nodes().stream()
+                        .filter(n -> n.opType().equals("GlobalAveragePool")).findFirst()
+                        .orElseThrow().input(0)), "pooled",
+                Attribute.ofInts("axes", 2, 3), Attribute.ofInt("keepdims", 0));
+        List<Node> head = List.of(pool,
+                node("flatten", "Flatten", List.of("pooled"), "flat", Attribute.ofInt("axis", -1)),
+                node("fc", "MatMul", List.of("flat", "fc.w"), "fc.out"),
+                node("fc.add", "Add", List.of("fc.out", "fc.b"), "logits"));
+        checkAgainstOrt(withPool(withHead(13, head, List.of(matMulWeights("fc.w"),
+                bias("fc.b", K)), K)));
     }
 
     /** Not run by ONNX Runtime here: 1.22 aborts the process on that Conv of a 2-D input. */
